@@ -1,0 +1,22 @@
+export { TwinError, isTwinError, describeError, formatLocation } from './errors.js';
+export type { SourceLocation, TwinErrorOptions } from './errors.js';
+export { systemClock, ManualClock, nowSeconds } from './clock.js';
+export type { Clock } from './clock.js';
+export { createLogger, silentLogger, memoryLogger } from './logger.js';
+export type { Logger, LogLevel, LoggerOptions } from './logger.js';
+export { randomIds, sequentialIds, uuidV5 } from './ids.js';
+export type { IdGenerator } from './ids.js';
+export { HostTable, emptyResolver } from './http/host-resolver.js';
+export type { HostResolver, LocalTarget } from './http/host-resolver.js';
+export { createHttpClient } from './http/client.js';
+export type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse, OutgoingHeaders } from './http/client.js';
+export { proxyRequest, forwardableHeaders, HOP_BY_HOP } from './http/proxy.js';
+export type { ProxyTarget } from './http/proxy.js';
+export {
+  createCertificateAuthority,
+  issueServerCertificate,
+  createSigningCertificate,
+  certificateThumbprint,
+  certificateDerBase64,
+} from './tls/certificates.js';
+export type { PemPair } from './tls/certificates.js';

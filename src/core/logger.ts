@@ -1,0 +1,47 @@
+/** Structured logger. Never pass secrets (tokens, keys, identity headers) as fields. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(scope: string): Logger;
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  scope?: string;
+  /** Where lines go; defaults to stderr. */
+  write?: (line: string) => void;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? 'info';
+  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const scope = options.scope;
+  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (ORDER[lvl] < ORDER[level]) return;
+    let line = `[${lvl}]${scope ? ` ${scope}:` : ''} ${msg}`;
+    if (fields && Object.keys(fields).length > 0) line += ' ' + JSON.stringify(fields);
+    write(line);
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (s) => createLogger({ level, write, scope: scope ? `${scope}/${s}` : s }),
+  };
+}
+
+export const silentLogger: Logger = createLogger({ level: 'silent' });
+
+/** A logger that keeps lines in memory, for tests. */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
+  return Object.assign(logger, { lines });
+}

@@ -1,0 +1,96 @@
+/**
+ * The resource store: ARM resource ids → resources, plus the Entra directory objects
+ * (managed identities, app registrations) that resources bring with them.
+ * Ids are case-insensitive (as in ARM); the original casing is kept for output.
+ */
+export interface ManagedServiceIdentity {
+  /** `SystemAssigned`, `UserAssigned`, `SystemAssigned, UserAssigned` or `None`. */
+  type: string;
+  /** Object id of the system-assigned identity's service principal. */
+  principalId?: string;
+  tenantId?: string;
+  /** Twin-only: the system-assigned identity's application (client) id. Not in ARM GET bodies. */
+  clientId?: string;
+  userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string }>;
+}
+
+export interface ResourceRecord {
+  /** Full ARM id, e.g. `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Web/sites/app`. */
+  id: string;
+  /** Full type, e.g. `Microsoft.Web/sites/config`. */
+  type: string;
+  /** Full name, e.g. `app/authsettingsV2`. */
+  name: string;
+  apiVersion?: string;
+  location?: string;
+  kind?: string;
+  sku?: unknown;
+  tags?: Record<string, string>;
+  identity?: ManagedServiceIdentity;
+  properties: Record<string, unknown>;
+}
+
+export type DirectoryObjectKind = 'application' | 'managedIdentity';
+
+/**
+ * An Entra directory object. For a managed identity, `objectId` is the service principal's
+ * object id (ARM `principalId`) and `appId` is its client id; `resourceId` is the ARM id of
+ * the owning resource (system-assigned) or of the `Microsoft.ManagedIdentity/userAssignedIdentities`
+ * resource. For an application (app registration), `appId` is the client id.
+ */
+export interface DirectoryObject {
+  kind: DirectoryObjectKind;
+  objectId: string;
+  appId: string;
+  displayName: string;
+  tenantId: string;
+  resourceId?: string;
+  /** Application only: identifier URIs such as `api://{appId}`. */
+  identifierUris?: string[];
+  /** Application only: `api.requestedAccessTokenVersion` / `accessTokenAcceptedVersion` (null → v1). */
+  accessTokenAcceptedVersion?: 1 | 2 | null;
+  /** Application only: app roles `{id, value}`. */
+  appRoles?: Array<{ id: string; value: string }>;
+  /** Why it exists, e.g. `auto-created for authsettingsV2 of /subscriptions/...`. */
+  origin?: string;
+}
+
+export interface Change {
+  kind: 'resource' | 'directory';
+  op: 'put' | 'delete';
+  /** Resource id or directory object id. */
+  id: string;
+  type?: string;
+}
+
+/** Writes inside a transaction; nothing is visible to readers until the transaction commits. */
+export interface StoreTransaction {
+  getResource(id: string): ResourceRecord | undefined;
+  putResource(resource: ResourceRecord): void;
+  deleteResource(id: string): void;
+  listResources(filter?: { type?: string; idPrefix?: string }): ResourceRecord[];
+  getDirectoryObject(objectId: string): DirectoryObject | undefined;
+  findDirectoryObjectByAppId(appId: string): DirectoryObject | undefined;
+  putDirectoryObject(obj: DirectoryObject): void;
+  deleteDirectoryObject(objectId: string): void;
+  listDirectoryObjects(): DirectoryObject[];
+  setMeta(key: string, value: string): void;
+}
+
+export interface Store {
+  getResource(id: string): ResourceRecord | undefined;
+  /** Resources, optionally filtered by type (case-insensitive) or id prefix (case-insensitive). */
+  listResources(filter?: { type?: string; idPrefix?: string }): ResourceRecord[];
+  getDirectoryObject(objectId: string): DirectoryObject | undefined;
+  findDirectoryObjectByAppId(appId: string): DirectoryObject | undefined;
+  listDirectoryObjects(): DirectoryObject[];
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  /**
+   * Run `fn` atomically: if it throws, nothing it wrote is kept and the error propagates.
+   * Listeners are told of the changes after the commit.
+   */
+  transaction<T>(fn: (tx: StoreTransaction) => T): T;
+  onChange(listener: (changes: Change[]) => void): () => void;
+  close(): void;
+}
