@@ -27,11 +27,16 @@ export function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHeader
   return out;
 }
 
+function withoutHost(h: OutgoingHeaders): OutgoingHeaders {
+  delete h.host;
+  return h;
+}
+
 export interface ProxyTarget {
   /** Absolute URL to send the request to (path and query included). */
   url: string;
   method?: string;
-  /** Headers to send; by default the incoming headers minus hop-by-hop ones. */
+  /** Headers to send; by default the incoming headers minus hop-by-hop ones and `Host` (the target's host is sent). */
   headers?: OutgoingHeaders;
 }
 
@@ -52,7 +57,7 @@ export async function proxyRequest(
   try {
     upstream = await client.request(target.url, {
       method,
-      headers: target.headers ?? forwardableHeaders(req.headers),
+      headers: target.headers ?? withoutHost(forwardableHeaders(req.headers)),
       body: hasBody ? req : null,
     });
   } catch (e) {
