@@ -1,0 +1,89 @@
+/**
+ * Entra (AADSTS) wire errors, built from one table. The STS shape is
+ * `{error, error_description, error_codes, timestamp, trace_id, correlation_id, error_uri}`;
+ * msal builds its exception text from `error_codes`, `timestamp`, `error_description`,
+ * `correlation_id` and `trace_id`.
+ */
+export interface AadstsEntry {
+  /** Numeric AADSTS code (without the prefix). */
+  code: number;
+  /** OAuth `error` value. */
+  error: string;
+  /** HTTP status the STS answers with. */
+  status: number;
+  /** Description text after `AADSTS<code>: `, before the trace/correlation suffix. */
+  text: (args: Record<string, string>) => string;
+}
+
+export const AADSTS = {
+  resourceNotFound: {
+    code: 500011,
+    error: 'invalid_resource',
+    status: 400,
+    text: (a) =>
+      `The resource principal named ${a.resource} was not found in the tenant named ${a.tenant}. ` +
+      'This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. ' +
+      'You might have sent your authentication request to the wrong tenant.',
+  },
+  tenantNotFound: {
+    code: 90002,
+    error: 'invalid_tenant',
+    status: 400,
+    text: (a) =>
+      `Tenant '${a.tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. ` +
+      'Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.',
+  },
+  missingParameter: {
+    code: 900144,
+    error: 'invalid_request',
+    status: 400,
+    text: (a) => `The request body must contain the following parameter: '${a.parameter}'.`,
+  },
+} satisfies Record<string, AadstsEntry>;
+
+export type AadstsName = keyof typeof AADSTS;
+
+export interface AadstsContext {
+  traceId: string;
+  correlationId: string;
+  /** Epoch milliseconds (from the injected clock). */
+  nowMs: number;
+}
+
+/** `2024-12-27 14:53:13Z`, the STS timestamp format. */
+export function stsTimestamp(nowMs: number): string {
+  return new Date(nowMs).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `AADSTS<code>: <text>` without the trace suffix (used inside other surfaces' messages). */
+export function aadstsMessage(name: AadstsName, args: Record<string, string>): string {
+  const entry: AadstsEntry = AADSTS[name];
+  return `AADSTS${entry.code}: ${entry.text(args)}`;
+}
+
+export interface AadstsBody {
+  error: string;
+  error_description: string;
+  error_codes: number[];
+  timestamp: string;
+  trace_id: string;
+  correlation_id: string;
+  error_uri: string;
+}
+
+export function aadstsBody(name: AadstsName, args: Record<string, string>, ctx: AadstsContext): { status: number; body: AadstsBody } {
+  const entry: AadstsEntry = AADSTS[name];
+  const timestamp = stsTimestamp(ctx.nowMs);
+  return {
+    status: entry.status,
+    body: {
+      error: entry.error,
+      error_description: `${aadstsMessage(name, args)} Trace ID: ${ctx.traceId} Correlation ID: ${ctx.correlationId} Timestamp: ${timestamp}`,
+      error_codes: [entry.code],
+      timestamp,
+      trace_id: ctx.traceId,
+      correlation_id: ctx.correlationId,
+      error_uri: `https://login.microsoftonline.com/error?code=${entry.code}`,
+    },
+  };
+}

@@ -1,0 +1,14 @@
+export { createIdentityService } from './service.js';
+export type {
+  IdentityOptions,
+  IdentityService,
+  ManagedIdentityTokenResponse,
+  ManagedIdentityTokenRequestInput,
+} from './service.js';
+export type { Jwk } from './keys/signing-key.js';
+export type { JwksDocument } from './keys/jwks.js';
+export { IDENTITY_ERROR_CODES } from './errors.js';
+export type { IdentityErrorCode } from './errors.js';
+export { IDENTITY_OWNER_HEADER } from './routes/app-service-msi.js';
+export { V1_ISSUER, V2_ISSUER } from './tokens/claims.js';
+export { WELL_KNOWN_RESOURCES } from './tokens/resource-resolver.js';

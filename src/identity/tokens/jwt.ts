@@ -1,0 +1,19 @@
+import { sign, type KeyObject } from 'node:crypto';
+
+export interface JwtHeader {
+  typ: 'JWT';
+  alg: 'RS256';
+  x5t?: string;
+  kid: string;
+}
+
+function b64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+/** RS256 compact JWS. ≈1 ms per call (PERFORMANCE.md G7): never on a hot path, callers cache. */
+export function signJwt(header: JwtHeader, payload: Record<string, unknown>, privateKey: KeyObject): string {
+  const signingInput = `${b64url(header)}.${b64url(payload)}`;
+  const signature = sign('sha256', Buffer.from(signingInput, 'ascii'), privateKey).toString('base64url');
+  return `${signingInput}.${signature}`;
+}

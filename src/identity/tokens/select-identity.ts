@@ -1,0 +1,72 @@
+import type { DirectoryObject, Store } from '../../state/types.js';
+import { identityError } from '../errors.js';
+
+/**
+ * Which managed identity a token request is for. `clientId` / `objectId` / `miResId` pick a
+ * (normally user-assigned) identity; at most one may be given. Without one, the request is for the
+ * caller's system-assigned identity.
+ *
+ * In Azure the MI endpoint is per App Service / APIM instance, so "system-assigned" needs no name.
+ * The twin serves every resource from one endpoint, so the caller says whose identity it is:
+ * `ownerResourceId` (HTTP: twin-only header `X-Trustline-Identity-Owner: <ARM resource id>`), or,
+ * when the directory holds exactly one system-assigned managed identity, that one is used.
+ */
+export interface ManagedIdentitySelector {
+  clientId?: string | undefined;
+  objectId?: string | undefined;
+  miResId?: string | undefined;
+  ownerResourceId?: string | undefined;
+}
+
+const USER_ASSIGNED_MARKER = '/providers/microsoft.managedidentity/userassignedidentities/';
+
+function sameId(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+}
+
+export function isSystemAssigned(mi: DirectoryObject): boolean {
+  return !(mi.resourceId ?? '').toLowerCase().includes(USER_ASSIGNED_MARKER);
+}
+
+function managedIdentities(store: Store): DirectoryObject[] {
+  return store.listDirectoryObjects().filter((o) => o.kind === 'managedIdentity');
+}
+
+/** The managed identity a request names; throws ERR_IDENTITY_SELECTOR_CONFLICT / _MI_NOT_FOUND / _MI_AMBIGUOUS. */
+export function selectManagedIdentity(store: Store, sel: ManagedIdentitySelector): DirectoryObject {
+  const given = (['clientId', 'objectId', 'miResId'] as const).filter((k) => sel[k] !== undefined && sel[k] !== '');
+  if (given.length > 1) {
+    throw identityError('ERR_IDENTITY_SELECTOR_CONFLICT', `Only one of client_id, object_id/principal_id or mi_res_id may be given (got ${given.join(', ')}).`);
+  }
+  const all = managedIdentities(store);
+  const selector = given[0];
+  if (selector !== undefined) {
+    const value = sel[selector]!;
+    const found = all.find((mi) =>
+      selector === 'clientId' ? sameId(mi.appId, value) : selector === 'objectId' ? sameId(mi.objectId, value) : sameId(mi.resourceId, value),
+    );
+    if (!found) {
+      throw identityError('ERR_IDENTITY_MI_NOT_FOUND', `No managed identity with ${selector} ${value} in the directory.`, { selector, value });
+    }
+    return found;
+  }
+  const systemAssigned = all.filter(isSystemAssigned);
+  if (sel.ownerResourceId !== undefined && sel.ownerResourceId !== '') {
+    const owned = systemAssigned.find((mi) => sameId(mi.resourceId, sel.ownerResourceId!));
+    if (!owned) {
+      throw identityError('ERR_IDENTITY_MI_NOT_FOUND', `The resource ${sel.ownerResourceId} has no system-assigned managed identity in the directory.`, {
+        ownerResourceId: sel.ownerResourceId,
+      });
+    }
+    return owned;
+  }
+  if (systemAssigned.length === 1) return systemAssigned[0]!;
+  if (systemAssigned.length === 0) {
+    throw identityError('ERR_IDENTITY_MI_NOT_FOUND', 'The directory holds no system-assigned managed identity.');
+  }
+  throw identityError(
+    'ERR_IDENTITY_MI_AMBIGUOUS',
+    `The directory holds ${systemAssigned.length} system-assigned managed identities; name the owner with the X-Trustline-Identity-Owner header (ARM resource id).`,
+    { count: systemAssigned.length },
+  );
+}
