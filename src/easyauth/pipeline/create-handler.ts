@@ -1,0 +1,189 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describeError, forwardableHeaders } from '../../core/index.js';
+import { resolveCompatFlags } from '../compat-flags.js';
+import { createAuthenticator, principalSummary } from './authenticate.js';
+import { handleAuthRoute } from './auth-routes.js';
+import { authorize, readAppSwitches } from './authorize.js';
+import type { EasyAuthHandler, EasyAuthOptions } from './options.js';
+import { isAuthRoute, isExcludedPath, requestInfo } from './request-info.js';
+import { sendRedirect, sendStatus } from './responses.js';
+import { strippedHeaders } from './strip-headers.js';
+import { addStep, newDecision, type AuthDecision } from './trace.js';
+
+const TRUE = /^(true|1)$/i;
+
+/**
+ * The Easy Auth module in front of one site (spec §4.1). One function, stages in Azure's order:
+ *  1 platform disabled → pass-through   2 requireHttps → 302   3 {apiPrefix}/* routes
+ *  4 strip X-MS-CLIENT-PRINCIPAL* / X-MS-TOKEN-*   5–6 find + validate the credential
+ *  7 authenticated → authorization → forward with identity headers
+ *  8 unauthenticated → excludedPaths / anonymous / unauthenticatedClientAction
+ * Never throws: config errors answer 500, a failing `forward` answers 500 when it still can.
+ */
+export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler {
+  const { settings, clock, onTrace } = options;
+  const logger = options.logger.child('easyauth');
+  const flags = resolveCompatFlags(options.flags);
+  const appSettings = options.appSettings ?? {};
+  const switches = readAppSwitches(appSettings);
+  const mapRoles = /^false$/i.test((appSettings.WEBSITE_AUTH_USE_LEGACY_CLAIMS ?? '').trim());
+  const aad = settings?.identityProviders.azureActiveDirectory;
+  const enabled = settings?.platform.enabled === true;
+  const authenticator = createAuthenticator({
+    aad,
+    tokenStoreEnabled: settings?.login.tokenStore.enabled === true,
+    mapRoles,
+    httpClient: options.httpClient,
+    clock,
+    logger,
+    flags,
+    ...(options.onVerify ? { onVerify: options.onVerify } : {}),
+  });
+  const wwwAuthenticateOff =
+    aad?.login.disableWWWAuthenticate === true || TRUE.test((appSettings.WEBSITE_AUTH_DISABLE_WWWAUTHENTICATE ?? '').trim());
+  const challengeFor = (host: string): Record<string, string> =>
+    wwwAuthenticateOff
+      ? {}
+      : {
+          'www-authenticate': flags.wwwAuthenticateTemplate
+            .replaceAll('{host}', host)
+            .replaceAll('{tenantId}', authenticator.tenant)
+            .replaceAll('{clientId}', aad?.registration.clientId ?? ''),
+        };
+
+  const run = async (req: IncomingMessage, res: ServerResponse, d: AuthDecision): Promise<void> => {
+    // 1. Feature off: pass through untouched — no /.auth handling, no stripping (spec §4.6 parity).
+    if (!settings || !enabled) {
+      d.outcome = 'pass-through';
+      addStep(d, 'platform', false, settings ? 'platform.enabled is not true' : 'no authsettingsV2');
+      options.forward(req, res, forwardableHeaders(req.headers));
+      return;
+    }
+    addStep(d, 'platform', true, 'Easy Auth enabled');
+    const info = requestInfo(req, settings);
+    d.scheme = info.scheme;
+    d.host = info.host;
+
+    // 2. Scheme: requireHttps (default true) → 302 to https, same host and path.
+    if (settings.httpSettings.requireHttps && info.scheme === 'http') {
+      d.outcome = 'redirect-https';
+      d.status = 302;
+      addStep(d, 'require-https', false, 'plain http request while httpSettings.requireHttps is true');
+      return sendRedirect(res, `https://${info.host}${info.pathAndQuery}`);
+    }
+
+    // 3. Auth routes never reach the app.
+    const prefix = settings.httpSettings.routes.apiPrefix;
+    if (isAuthRoute(info.path, prefix)) {
+      return handleAuthRoute(req, res, info.path.slice(prefix.length), {
+        settings, authenticator, switches, flags, mapRoles, challenge: challengeFor(info.host),
+      }, d);
+    }
+
+    // 4. Strip platform-owned headers sent by the client.
+    const { headers, stripped } = strippedHeaders(req.headers);
+    if (stripped > 0) addStep(d, 'strip-headers', true, `removed ${stripped} client-sent X-MS-CLIENT-PRINCIPAL*/X-MS-TOKEN-* header(s)`);
+
+    // 5–6. Find and validate the credential.
+    const authn = await authenticator.authenticate(req, d);
+    if (authn.kind === 'config-error') {
+      d.outcome = 'error';
+      d.status = 500;
+      d.errorCode = authn.error.code;
+      addStep(d, 'config', false, authn.error.message);
+      logger.error('Easy Auth configuration error', { error: describeError(authn.error) });
+      return sendStatus(res, 500);
+    }
+
+    // 7. Authenticated: authorization policy (403 / 500), then forward with identity headers.
+    if (authn.kind === 'valid') {
+      if (aad) {
+        const z = authorize(authn.verified.claims, aad, switches, flags, d.steps);
+        if (!z.ok) {
+          d.outcome = 'rejected';
+          d.status = z.status;
+          return sendStatus(res, z.status);
+        }
+      }
+      d.outcome = 'forwarded-authenticated';
+      d.principal = principalSummary(authn.verified);
+      addStep(d, 'forward', true, 'forwarded with identity headers');
+      options.forward(req, res, { ...headers, ...authn.verified.headers });
+      return;
+    }
+
+    // 8. Unauthenticated (no credential, or an invalid one).
+    const gv = settings.globalValidation;
+    const excluded = isExcludedPath(info.path, gv.excludedPaths, flags.excludedPathsCaseInsensitive);
+    const anonymousAllowed = excluded !== undefined || !gv.requireAuthentication || gv.unauthenticatedClientAction === 'AllowAnonymous';
+    if (authn.kind === 'invalid' && (authn.session || !anonymousAllowed || flags.invalidTokenWhenAnonymous === '401')) {
+      d.outcome = 'rejected';
+      d.status = 401;
+      return sendStatus(res, 401, challengeFor(info.host));
+    }
+    if (anonymousAllowed) {
+      d.outcome = 'forwarded-anonymous';
+      addStep(d, 'anonymous', true,
+        excluded !== undefined ? `path matches excludedPaths '${excluded}'`
+          : !gv.requireAuthentication ? 'requireAuthentication is false' : 'unauthenticatedClientAction is AllowAnonymous');
+      options.forward(req, res, headers);
+      return;
+    }
+    d.outcome = 'rejected';
+    addStep(d, 'unauthenticated-action', false, `${gv.unauthenticatedClientAction}`);
+    switch (gv.unauthenticatedClientAction) {
+      case 'Return401':
+        d.status = 401;
+        return sendStatus(res, 401, challengeFor(info.host));
+      case 'Return403':
+        d.status = 403;
+        return sendStatus(res, 403);
+      case 'Return404':
+        d.status = 404;
+        return sendStatus(res, 404);
+      case 'RedirectToLoginPage': {
+        d.status = 302;
+        const provider = providerKey(gv.redirectToProvider);
+        return sendRedirect(res, `${prefix}/login/${provider}?post_login_redirect_uri=${encodeURIComponent(info.pathAndQuery)}`);
+      }
+      default:
+        d.status = 401;
+        return sendStatus(res, 401, challengeFor(info.host));
+    }
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const d = newDecision((req.method ?? 'GET').toUpperCase(), q === -1 ? url : url.slice(0, q), String(req.headers.host ?? ''), 'http');
+    const finish = () => {
+      if (!onTrace) return;
+      try {
+        onTrace(d);
+      } catch (e) {
+        logger.warn('onTrace failed', { error: describeError(e) });
+      }
+    };
+    let p: Promise<void>;
+    try {
+      p = run(req, res, d);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.catch((e: unknown) => {
+      d.outcome = 'error';
+      d.status = 500;
+      addStep(d, 'internal', false, describeError(e));
+      logger.error('Easy Auth handler failed', { error: describeError(e) });
+      sendStatus(res, 500);
+    }).finally(finish);
+  };
+}
+
+/** `redirectToProvider` value → login route key (`azureactivedirectory` → `aad`). */
+function providerKey(p: string | undefined): string {
+  const v = (p ?? 'aad').toLowerCase();
+  if (v === 'azureactivedirectory' || v === 'aad') return 'aad';
+  if (v === 'twitter') return 'x';
+  return v;
+}

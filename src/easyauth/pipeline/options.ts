@@ -1,0 +1,25 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock, HttpClient, Logger, OutgoingHeaders } from '../../core/index.js';
+import type { EasyAuthCompatFlags } from '../compat-flags.js';
+import type { AuthSettings } from '../settings/types.js';
+import type { AuthDecision } from './trace.js';
+
+export interface EasyAuthOptions {
+  /** Normalised settings; undefined → platform disabled (pass-through). */
+  settings: AuthSettings | undefined;
+  /** App settings with the WEBSITE_AUTH_* switches. */
+  appSettings?: Record<string, string>;
+  /** Fetches OIDC metadata + JWKS (Azure hosts mapped to the local identity listener). */
+  httpClient: HttpClient;
+  clock: Clock;
+  logger: Logger;
+  /** Send the request to the function backend with these request headers. */
+  forward: (req: IncomingMessage, res: ServerResponse, headers: OutgoingHeaders) => void;
+  flags?: Partial<EasyAuthCompatFlags>;
+  /** Each request's decision (explain / console). */
+  onTrace?: (trace: AuthDecision) => void;
+  /** Called for every RS256/PS256 signature verification (diagnostics; tests count cache misses). */
+  onVerify?: () => void;
+}
+
+export type EasyAuthHandler = (req: IncomingMessage, res: ServerResponse) => void;

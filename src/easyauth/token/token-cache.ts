@@ -1,0 +1,54 @@
+import type { Claims } from './validate-token.js';
+
+/** What a verified token yields; reused for every later request carrying the same token string. */
+export interface VerifiedToken {
+  claims: Claims;
+  exp: number;
+  nbf: number | undefined;
+  /** Identity headers derived once (PERFORMANCE.md G3). */
+  headers: Record<string, string>;
+  /** The steps recorded when the token was verified, replayed into traces on a hit. */
+  summary: string;
+}
+
+/**
+ * Verified-token cache keyed by the token string, bounded (oldest entry evicted first).
+ * Entries are dropped when the token's `exp` (+ skew) has passed; the caller re-checks lifetime.
+ */
+export class VerifiedTokenCache {
+  readonly #max: number;
+  readonly #map = new Map<string, VerifiedToken>();
+
+  constructor(maxEntries: number) {
+    this.#max = Math.max(0, Math.floor(maxEntries));
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(token: string, nowSeconds: number, skewSeconds: number): VerifiedToken | undefined {
+    const hit = this.#map.get(token);
+    if (!hit) return undefined;
+    if (nowSeconds > hit.exp + skewSeconds) {
+      this.#map.delete(token);
+      return undefined;
+    }
+    return hit;
+  }
+
+  set(token: string, entry: VerifiedToken): void {
+    if (this.#max === 0) return;
+    this.#map.delete(token);
+    while (this.#map.size >= this.#max) {
+      const oldest = this.#map.keys().next();
+      if (oldest.done) break;
+      this.#map.delete(oldest.value);
+    }
+    this.#map.set(token, entry);
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+}
