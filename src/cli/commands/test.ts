@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
+import { readReadyFile } from '../ready-file.js';
+import { firstCallable } from './up.js';
+
+export interface TestOptions {
+  readyFile: string;
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * `trustline test`: the seed's check. Through each gateway → 2xx and the function saw the
+ * APIM identity (X-MS-CLIENT-PRINCIPAL-ID = its principal id); straight to each site without
+ * a token → 401 with a Bearer challenge.
+ */
+export async function test(opts: TestOptions, out: (l: string) => void): Promise<number> {
+  const ready = readReadyFile(opts.readyFile);
+  const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caCertificate, 'utf8') } });
+  const checks: Check[] = [];
+  try {
+    for (const [name, apim] of Object.entries(ready.apim)) {
+      const path = firstCallable(apim.apis);
+      if (!path) {
+        checks.push({ name: `apim ${name}`, ok: false, detail: 'no GET operation without parameters to call' });
+        continue;
+      }
+      const res = await request(apim.gatewayUrl + path, { dispatcher });
+      const text = await res.body.text();
+      let seen: string | undefined;
+      try {
+        seen = (JSON.parse(text) as { headers?: Record<string, string> }).headers?.['x-ms-client-principal-id'];
+      } catch {
+        seen = undefined;
+      }
+      const ok = res.statusCode >= 200 && res.statusCode < 300 && seen !== undefined && seen === apim.principalId;
+      checks.push({
+        name: `GET ${name}${path} through the gateway`,
+        ok,
+        detail: ok ? `${res.statusCode}, the function saw principal ${seen}` : `${res.statusCode} ${text.slice(0, 300)} (principal seen: ${seen ?? 'none'}, expected ${apim.principalId})`,
+      });
+    }
+    for (const [name, site] of Object.entries(ready.sites)) {
+      const res = await request(site.url + '/api/', { dispatcher });
+      await res.body.dump();
+      const challenge = String(res.headers['www-authenticate'] ?? '');
+      const ok = res.statusCode === 401 && challenge.startsWith('Bearer');
+      checks.push({ name: `GET site ${name} without a token`, ok, detail: `${res.statusCode}${challenge ? ` WWW-Authenticate: ${challenge}` : ''}` });
+    }
+  } finally {
+    await dispatcher.close();
+  }
+  for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  const failed = checks.filter((c) => !c.ok).length;
+  out(`${checks.length - failed} passed, ${failed} failed`);
+  return failed === 0 && checks.length > 0 ? 0 : 1;
+}

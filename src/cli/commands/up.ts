@@ -1,0 +1,134 @@
+import { join, resolve, basename } from 'node:path';
+import { createLogger, describeError, randomIds, systemClock, type LogLevel } from '../../core/index.js';
+import { loadParametersFile, loadTemplateFile } from '../../arm/index.js';
+import { startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
+import { collectInputs, tenantFromParameters } from '../inputs.js';
+import { writeReadyFile } from '../ready-file.js';
+import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_STATE_DIR, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
+
+export interface UpOptions {
+  dirs: string[];
+  template: string[];
+  parameters: string[];
+  inMemory?: boolean;
+  state?: string;
+  port?: number;
+  readyFile?: string;
+  backend: string[];
+  tenant?: string;
+  subscription?: string;
+  resourceGroup?: string;
+  location?: string;
+  loose?: boolean;
+  logLevel?: LogLevel;
+  /** Resolve once the twin is up instead of serving until a signal (tests). */
+  detach?: boolean;
+  out?: (line: string) => void;
+}
+
+export interface UpResult {
+  code: number;
+  twin?: Twin;
+  ready?: ReadyInfo;
+}
+
+function parseBackends(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new Error(`--backend takes SITE=URL, got '${item}'`);
+    const url = item.slice(i + 1);
+    new URL(url);
+    out[item.slice(0, i)] = url;
+  }
+  return out;
+}
+
+/** `trustline up`: deploy the inputs into a fresh twin and serve until stopped. */
+export async function up(opts: UpOptions): Promise<UpResult> {
+  const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
+  const logger = createLogger({ level: opts.logLevel ?? 'info' });
+  const inputs = collectInputs(opts.dirs, opts.template, opts.parameters);
+  const loaded = inputs.map((f) => ({
+    files: f,
+    template: loadTemplateFile(f.template),
+    parameters: f.parameters ? loadParametersFile(f.parameters) : undefined,
+  }));
+  const tenantId = opts.tenant ?? loaded.map((l) => tenantFromParameters(l.parameters)).find(Boolean) ?? DEFAULT_TENANT;
+  const stateDir = resolve(opts.state ?? DEFAULT_STATE_DIR);
+  const twin = await startTwin({
+    stateDir,
+    inMemory: opts.inMemory,
+    tenantId,
+    subscriptionId: opts.subscription ?? DEFAULT_SUBSCRIPTION,
+    resourceGroup: opts.resourceGroup ?? DEFAULT_RESOURCE_GROUP,
+    location: opts.location ?? DEFAULT_LOCATION,
+    backends: parseBackends(opts.backend),
+    port: opts.port,
+    loose: opts.loose,
+    clock: systemClock,
+    ids: randomIds,
+    logger,
+  });
+  try {
+    for (const [i, l] of loaded.entries()) {
+      const name = `${basename(l.files.template, '.json')}-${i + 1}`;
+      const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters });
+      for (const w of result.warnings) logger.warn(w);
+      out(`deployed ${l.files.template} (${result.resources.length} resources)`);
+    }
+  } catch (e) {
+    out(`deployment failed: ${describeError(e)}`);
+    await twin.close();
+    return { code: 1 };
+  }
+  const ready = twin.ready();
+  const readyFile = resolve(opts.readyFile ?? join(stateDir, 'ready.json'));
+  writeReadyFile(readyFile, ready);
+  printSummary(ready, readyFile, out);
+  if (opts.detach) return { code: 0, twin, ready };
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await twin.close();
+  return { code: 0 };
+}
+
+function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void): void {
+  out('');
+  out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
+  out(`  local CA:       ${ready.caCertificate}   (export NODE_EXTRA_CA_CERTS=${ready.caCertificate})`);
+  out(`  control plane:  ${ready.controlPlane}`);
+  out(`  identity:       ${ready.identity.authority}   MI endpoint ${ready.identity.identityEndpoint}`);
+  for (const [name, s] of Object.entries(ready.sites)) out(`  site ${name}: ${s.url}  (${s.hostName}; http ${s.httpUrl})`);
+  for (const [name, a] of Object.entries(ready.apim)) {
+    out(`  apim ${name}: ${a.gatewayUrl}  (${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);
+  }
+  const firstApim = Object.values(ready.apim)[0];
+  const firstSite = Object.values(ready.sites)[0];
+  out('');
+  out('Try it:');
+  const call = firstApim ? firstCallable(firstApim.apis) : undefined;
+  if (firstApim && call) out(`  curl --cacert ${ready.caCertificate} ${firstApim.gatewayUrl}${call}`);
+  if (firstSite) out(`  curl -i --cacert ${ready.caCertificate} ${firstSite.url}/api/hello      # no token: 401`);
+  out('  npx trustline test --ready-file ' + readyFile);
+  out('Stop with Ctrl+C.');
+}
+
+/** `/apiPath/urlTemplate` of the first GET operation without template parameters. */
+export function firstCallable(apis: ReadyInfo['apim'][string]['apis']): string | undefined {
+  for (const api of apis) {
+    for (const op of api.operations) {
+      if (op.method.toUpperCase() === 'GET' && !op.urlTemplate.includes('{')) return joinPath(api.path, op.urlTemplate);
+    }
+  }
+  return undefined;
+}
+
+export function joinPath(apiPath: string, template: string): string {
+  const a = apiPath.replace(/^\/+|\/+$/g, '');
+  const t = template.replace(/^\/+/, '');
+  return '/' + [a, t].filter(Boolean).join('/');
+}

@@ -1,0 +1,48 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TwinError } from '../core/index.js';
+
+export interface DeploymentFiles {
+  template: string;
+  parameters?: string;
+}
+
+const TEMPLATE_NAMES = ['azuredeploy.json', 'main.json', 'template.json'];
+const PARAMETER_NAMES = ['azuredeploy.parameters.json', 'main.parameters.json', 'parameters.json'];
+
+/** A folder → its template and parameters file (quickstart and Bicep naming). */
+export function filesFromDirectory(dir: string): DeploymentFiles {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
+    throw new TwinError('ERR_CLI_INPUT', `${dir} is not a folder (give a folder with azuredeploy.json, or --template)`);
+  }
+  const template = TEMPLATE_NAMES.map((n) => join(abs, n)).find((f) => existsSync(f));
+  if (!template) throw new TwinError('ERR_CLI_INPUT', `${dir} holds none of ${TEMPLATE_NAMES.join(', ')}`);
+  const parameters = PARAMETER_NAMES.map((n) => join(abs, n)).find((f) => existsSync(f));
+  return { template, parameters };
+}
+
+/** Positional folders and --template/--parameters pairs, in order. */
+export function collectInputs(dirs: string[], templates: string[], parameters: string[]): DeploymentFiles[] {
+  const out = dirs.map(filesFromDirectory);
+  templates.forEach((t, i) => {
+    if (!existsSync(t)) throw new TwinError('ERR_CLI_INPUT', `template ${t} does not exist`);
+    const p = parameters[i];
+    if (p !== undefined && !existsSync(p)) throw new TwinError('ERR_CLI_INPUT', `parameters file ${p} does not exist`);
+    out.push({ template: resolve(t), parameters: p === undefined ? undefined : resolve(p) });
+  });
+  if (parameters.length > templates.length) throw new TwinError('ERR_CLI_INPUT', 'each --parameters needs a --template before it');
+  return out;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The tenant a parameters object names (a `tenantId`/`tenantID`/`tenant` parameter holding a GUID). */
+export function tenantFromParameters(parameters: Record<string, unknown> | undefined): string | undefined {
+  const params = (parameters?.parameters ?? parameters) as Record<string, { value?: unknown }> | undefined;
+  if (!params || typeof params !== 'object') return undefined;
+  for (const [k, v] of Object.entries(params)) {
+    if (/^tenant(id)?$/i.test(k) && typeof v?.value === 'string' && GUID.test(v.value)) return v.value;
+  }
+  return undefined;
+}

@@ -1,0 +1,6 @@
+export { startTwin } from './twin.js';
+export type { Twin, TwinOptions } from './twin.js';
+export type { ReadyInfo } from './ready-info.js';
+export { echoFunction } from './echo-function.js';
+export { startListenerPair } from './listener.js';
+export type { ListenerPair, RequestHandler } from './listener.js';

@@ -1,0 +1,24 @@
+/** The ready file `trustline up` writes once every listener is up (ARCHITECTURE.md contract). */
+export interface ReadyInfo {
+  controlPlane: string;
+  console: string;
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  caCertificate: string;
+  identity: { authority: string; identityEndpoint: string; identityHeader: string; imdsEndpoint: string };
+  sites: Record<string, { url: string; httpUrl: string; hostName: string }>;
+  apim: Record<
+    string,
+    {
+      gatewayUrl: string;
+      httpGatewayUrl: string;
+      hostName: string;
+      resourceId: string;
+      principalId?: string;
+      clientId?: string;
+      /** APIs and operations, so that a user (or `trustline test`) knows what to call. */
+      apis: Array<{ name: string; path: string; operations: Array<{ name: string; method: string; urlTemplate: string }> }>;
+    }
+  >;
+}

@@ -1,0 +1,41 @@
+import type { Store, ResourceRecord } from '../state/index.js';
+import { isType, lastSegment, sameId } from './resource-ids.js';
+
+export interface SiteView {
+  resource: ResourceRecord;
+  name: string;
+  hostName: string;
+  /** authsettingsV2 `properties`, or undefined when the site has none. */
+  authSettings: unknown;
+  appSettings: Record<string, string>;
+}
+
+function toSettingsMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(value)) {
+    for (const e of value) {
+      if (e && typeof e === 'object' && typeof (e as { name?: unknown }).name === 'string') {
+        out[(e as { name: string }).name] = String((e as { value?: unknown }).value ?? '');
+      }
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) out[k] = String(v ?? '');
+  }
+  return out;
+}
+
+/** Everything the runtime needs to play one `Microsoft.Web/sites` resource. */
+export function siteViews(store: Store): SiteView[] {
+  const configs = store.listResources({ type: 'Microsoft.Web/sites/config' });
+  return store.listResources({ type: 'Microsoft.Web/sites' }).map((site) => {
+    const mine = configs.filter((c) => sameId(c.id.split('/').slice(0, -2).join('/'), site.id));
+    const auth = mine.find((c) => lastSegment(c.id).toLowerCase() === 'authsettingsv2');
+    const appSettingsRes = mine.find((c) => lastSegment(c.id).toLowerCase() === 'appsettings');
+    const siteConfig = (site.properties.siteConfig ?? {}) as { appSettings?: unknown };
+    const appSettings = { ...toSettingsMap(siteConfig.appSettings), ...toSettingsMap(appSettingsRes?.properties) };
+    const hostName = String(site.properties.defaultHostName ?? `${site.name}.azurewebsites.net`).toLowerCase();
+    return { resource: site, name: site.name, hostName, authSettings: auth?.properties, appSettings };
+  });
+}
+
+export { isType };
