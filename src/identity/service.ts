@@ -76,7 +76,7 @@ function checkOptions(o: IdentityOptions): number {
 /** The Entra ID + managed identity twin. The signing key is loaded once; tokens are cached per identity + resource. */
 export async function createIdentityService(options: IdentityOptions): Promise<IdentityService> {
   const lifetimeSeconds = checkOptions(options);
-  const logger = options.logger.child('identity');
+  const logger = options.logger;
   const key = await resolveSigningKey(options.signingKey, new Date(options.clock.now()));
   const issuer = createManagedIdentityIssuer({
     store: options.store,
