@@ -1,0 +1,97 @@
+import type { DirectoryObject, ResourceRecord, Store, StoreTransaction } from '../../state/types.js';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+/**
+ * Uncommitted writes of one deployment, layered over the store. Reads see the overlay first;
+ * `commit` replays the final state in ONE store transaction.
+ */
+export class Overlay implements StoreTransaction {
+  readonly #store: Store;
+  readonly #resources = new Map<string, ResourceRecord | null>();
+  readonly #directory = new Map<string, DirectoryObject | null>();
+  readonly #meta = new Map<string, string>();
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  getResource(id: string): ResourceRecord | undefined {
+    const key = id.toLowerCase();
+    if (this.#resources.has(key)) {
+      const r = this.#resources.get(key);
+      return r ? clone(r) : undefined;
+    }
+    return this.#store.getResource(id);
+  }
+
+  putResource(resource: ResourceRecord): void {
+    this.#resources.set(resource.id.toLowerCase(), clone(resource));
+  }
+
+  deleteResource(id: string): void {
+    this.#resources.set(id.toLowerCase(), null);
+  }
+
+  listResources(filter?: { type?: string; idPrefix?: string }): ResourceRecord[] {
+    const out = new Map<string, ResourceRecord>();
+    for (const r of this.#store.listResources()) out.set(r.id.toLowerCase(), r);
+    for (const [k, r] of this.#resources) {
+      if (r) out.set(k, clone(r));
+      else out.delete(k);
+    }
+    const type = filter?.type?.toLowerCase();
+    const prefix = filter?.idPrefix?.toLowerCase();
+    return [...out.values()].filter((r) => (!type || r.type.toLowerCase() === type) && (!prefix || r.id.toLowerCase().startsWith(prefix)));
+  }
+
+  getDirectoryObject(objectId: string): DirectoryObject | undefined {
+    if (this.#directory.has(objectId)) {
+      const d = this.#directory.get(objectId);
+      return d ? clone(d) : undefined;
+    }
+    return this.#store.getDirectoryObject(objectId);
+  }
+
+  findDirectoryObjectByAppId(appId: string): DirectoryObject | undefined {
+    const lower = appId.toLowerCase();
+    return this.listDirectoryObjects().find((d) => d.appId.toLowerCase() === lower);
+  }
+
+  putDirectoryObject(obj: DirectoryObject): void {
+    this.#directory.set(obj.objectId, clone(obj));
+  }
+
+  deleteDirectoryObject(objectId: string): void {
+    this.#directory.set(objectId, null);
+  }
+
+  listDirectoryObjects(): DirectoryObject[] {
+    const out = new Map<string, DirectoryObject>();
+    for (const d of this.#store.listDirectoryObjects()) out.set(d.objectId, d);
+    for (const [k, d] of this.#directory) {
+      if (d) out.set(k, clone(d));
+      else out.delete(k);
+    }
+    return [...out.values()];
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#meta.set(key, value);
+  }
+
+  /** Write everything in one transaction (all or nothing). */
+  commit(): void {
+    this.#store.transaction((tx) => {
+      for (const [key, r] of this.#resources) {
+        if (r) tx.putResource(r);
+        else if (tx.getResource(key)) tx.deleteResource(tx.getResource(key)!.id);
+      }
+      for (const [objectId, d] of this.#directory) {
+        if (d) tx.putDirectoryObject(d);
+        else if (tx.getDirectoryObject(objectId)) tx.deleteDirectoryObject(objectId);
+      }
+      for (const [k, v] of this.#meta) tx.setMeta(k, v);
+    });
+  }
+}

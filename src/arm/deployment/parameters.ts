@@ -1,0 +1,159 @@
+import type { Clock, IdGenerator } from '../../core/index.js';
+import { armError, atLine } from '../errors.js';
+import { deepEquals, findKey, isObject, typeName } from '../expressions/values.js';
+import type { JsonObject } from '../expressions/values.js';
+import { childPath } from '../template/jsonc.js';
+import type { ValueEvaluator } from './evaluator.js';
+
+const TYPES: Record<string, string> = {
+  string: 'String', securestring: 'SecureString', int: 'Int', bool: 'Bool', object: 'Object', secureobject: 'SecureObject', array: 'Array',
+};
+
+export function isSecureType(type: string): boolean {
+  return /^secure/i.test(type);
+}
+
+/** Normalise a declared type (`securestring` → `SecureString`); undefined for unknown types. */
+export function armTypeName(type: unknown): string | undefined {
+  return typeof type === 'string' ? TYPES[type.toLowerCase()] : undefined;
+}
+
+/** Accept a parameters file object or a bare `{x:{value}}` map; returns name → value (literal). */
+export function parameterValues(input: Record<string, unknown> | undefined): Map<string, { name: string; value: unknown }> {
+  const out = new Map<string, { name: string; value: unknown }>();
+  if (!input) return out;
+  const fileShape = ('$schema' in input || 'contentVersion' in input || (Object.keys(input).length === 1 && isObject(input['parameters']) &&
+    Object.values(input['parameters'] as JsonObject).every((v) => isObject(v) && ('value' in v || 'reference' in v))));
+  const map = fileShape ? ((input['parameters'] ?? {}) as unknown) : input;
+  if (!isObject(map)) throw armError('ERR_ARM_PARAMETERS_FILE_INVALID', "The parameters file's 'parameters' property must be an object.");
+  for (const [name, entry] of Object.entries(map)) {
+    if (!isObject(entry) || !('value' in entry)) {
+      const reason = isObject(entry) && 'reference' in entry ? 'Key Vault references are not supported by the twin' : "it must be an object with a 'value' property";
+      throw armError('ERR_ARM_PARAMETERS_FILE_INVALID', `The parameter '${name}' in the parameters is not valid: ${reason}.`, undefined, { parameter: name });
+    }
+    out.set(name.toLowerCase(), { name, value: entry['value'] });
+  }
+  return out;
+}
+
+function checkType(type: string, value: unknown): boolean {
+  switch (type) {
+    case 'String':
+    case 'SecureString':
+      return typeof value === 'string';
+    case 'Int':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'Bool':
+      return typeof value === 'boolean';
+    case 'Object':
+    case 'SecureObject':
+      return isObject(value);
+    case 'Array':
+      return Array.isArray(value);
+    default:
+      return false;
+  }
+}
+
+export interface ResolvedParameters {
+  /** Lookup used by `parameters('x')` (case-insensitive). */
+  get(name: string): unknown;
+  /** Declared (original-case) name → { type, value } in declaration order. */
+  all(): Array<{ name: string; type: string; value: unknown }>;
+}
+
+/** Parameters: provided (literal) values, default expressions, type and constraint checks; lazy with cycle detection. */
+export function resolveParameters(
+  ev: ValueEvaluator,
+  declared: JsonObject,
+  provided: Map<string, { name: string; value: unknown }>,
+  deps: { clock: Clock; ids: IdGenerator },
+): ResolvedParameters {
+  const decls = new Map<string, { name: string; decl: JsonObject; path: string }>();
+  for (const [name, decl] of Object.entries(declared)) {
+    const path = childPath('parameters', name);
+    if (!isObject(decl)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template parameter '${name}'${atLine(ev.locate(path))} is not valid: a parameter declaration must be an object.`, ev.locate(path));
+    decls.set(name.toLowerCase(), { name, decl, path });
+  }
+  const unknown = [...provided.values()].filter((p) => !decls.has(p.name.toLowerCase())).map((p) => p.name);
+  if (unknown.length > 0) {
+    throw armError(
+      'ERR_ARM_PARAMETER_UNKNOWN',
+      `The template parameters '${unknown.join(', ')}' in the parameters file are not valid; they are not present in the original template and can therefore not be provided at deployment time. The only supported parameters for this template are '${[...decls.values()].map((d) => d.name).join(', ')}'. Please see https://aka.ms/arm-pass-parameter-values for usage details.`,
+      ev.locate('parameters'),
+      { parameters: unknown },
+    );
+  }
+  const values = new Map<string, { name: string; type: string; value: unknown }>();
+  const resolving = new Set<string>();
+  const resolve = (key: string): { name: string; type: string; value: unknown } => {
+    const done = values.get(key);
+    if (done) return done;
+    const d = decls.get(key)!;
+    const loc = ev.locate(d.path);
+    if (resolving.has(key)) throw armError('ERR_ARM_CIRCULAR_REFERENCE', `The template parameter '${d.name}'${atLine(loc)} is not valid: its default value refers to itself through other parameters.`, loc);
+    const typeKey = findKey(d.decl, 'type');
+    const type = armTypeName(typeKey ? d.decl[typeKey] : undefined);
+    if (!type) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template parameter '${d.name}'${atLine(loc)} is not valid: the type '${String(typeKey ? d.decl[typeKey] : '')}' is not one of 'string, securestring, int, bool, object, secureObject, array'.`, loc);
+    let value: unknown;
+    const given = provided.get(key);
+    const defKey = findKey(d.decl, 'defaultValue');
+    if (given) value = given.value;
+    else if (defKey !== undefined) {
+      resolving.add(key);
+      try {
+        const ctx = ev.context({ parameterDefault: { now: () => deps.clock.now(), newGuid: () => deps.ids.uuid() } });
+        value = ev.evaluate(d.decl[defKey], childPath(d.path, defKey), ctx, `parameter '${d.name}'`);
+      } finally {
+        resolving.delete(key);
+      }
+    } else {
+      throw armError(
+        'ERR_ARM_PARAMETER_MISSING',
+        `The value for the template parameter '${d.name}'${atLine(loc)} is not provided. Please see https://aka.ms/arm-create-parameter-file for usage details.`,
+        loc,
+        { parameter: d.name },
+      );
+    }
+    validateValue(ev, d, type, value);
+    const result = { name: d.name, type, value };
+    values.set(key, result);
+    return result;
+  };
+  return {
+    get(name) {
+      const key = name.toLowerCase();
+      if (!decls.has(key)) {
+        throw armError('ERR_ARM_EXPRESSION_EVAL', `The template parameter '${name}' is not found. Please see https://aka.ms/arm-create-parameter-file for usage details.`);
+      }
+      return structuredClone(resolve(key).value);
+    },
+    all: () => [...decls.keys()].map((k) => resolve(k)),
+  };
+}
+
+function validateValue(ev: ValueEvaluator, d: { name: string; decl: JsonObject; path: string }, type: string, value: unknown): void {
+  const loc = ev.locate(d.path);
+  const shown = isSecureType(type) ? '' : ` '${typeof value === 'string' ? value : JSON.stringify(value)}'`;
+  const fail = (reason: string) =>
+    armError('ERR_ARM_PARAMETER_INVALID', `The provided value${shown} for the template parameter '${d.name}'${atLine(loc)} is not valid. ${reason}`, loc, { parameter: d.name });
+  if (!checkType(type, value)) throw fail(`Expected a value of type '${type.replace('Int', 'Integer').replace('Bool', 'Boolean')}', but received a value of type '${typeName(value)}'.`);
+  const get = (k: string): unknown => {
+    const key = findKey(d.decl, k);
+    return key === undefined ? undefined : d.decl[key];
+  };
+  const allowed = get('allowedValues');
+  if (Array.isArray(allowed)) {
+    const ok = type === 'Array' ? (value as unknown[]).every((v) => allowed.some((a) => deepEquals(a, v))) : allowed.some((a) => deepEquals(a, value));
+    if (!ok) throw fail(`The parameter value is not part of the allowed value(s): '${allowed.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(',')}'.`);
+  }
+  const length = typeof value === 'string' || Array.isArray(value) ? value.length : undefined;
+  const minLength = get('minLength');
+  const maxLength = get('maxLength');
+  if (length !== undefined && typeof minLength === 'number' && length < minLength) throw fail(`The length of the value is less than the minimum length '${minLength}'.`);
+  if (length !== undefined && typeof maxLength === 'number' && length > maxLength) throw fail(`The length of the value exceeds the maximum length '${maxLength}'.`);
+  const minValue = get('minValue');
+  const maxValue = get('maxValue');
+  if (typeof value === 'number' && typeof minValue === 'number' && value < minValue) throw fail(`The value is less than the minimum value '${minValue}'.`);
+  if (typeof value === 'number' && typeof maxValue === 'number' && value > maxValue) throw fail(`The value is greater than the maximum value '${maxValue}'.`);
+}

@@ -1,0 +1,35 @@
+import type { Clock, IdGenerator, Logger } from '../../core/index.js';
+import type { Store } from '../../state/types.js';
+
+export interface DeploymentScope {
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  tenantId: string;
+}
+
+export interface DeployOptions {
+  store: Store;
+  scope: DeploymentScope;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  /** Unsupported function/type → warning + skip instead of error. */
+  loose?: boolean;
+}
+
+export interface DeployInput {
+  deploymentName: string;
+  /** Parsed object or raw JSONC text (with the file name for error locations). */
+  template: unknown | { text: string; file?: string };
+  /** A parameters file object (`{parameters:{x:{value}}}`) or a bare `{x:{value}}` map. */
+  parameters?: Record<string, unknown>;
+  mode?: 'Incremental' | 'Complete';
+}
+
+export interface DeployResult {
+  /** Ids of the resources written (in deployment order). */
+  resources: string[];
+  outputs: Record<string, { type: string; value: unknown }>;
+  warnings: string[];
+}

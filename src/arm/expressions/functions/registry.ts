@@ -1,0 +1,22 @@
+import type { ArmFunction } from '../context.js';
+import { collectionFunctions } from './collection.js';
+import { deploymentFunctions } from './deployment.js';
+import { logicFunctions } from './logic.js';
+import { resourceFunctions } from './resource.js';
+import { stringFunctions } from './string.js';
+
+const REGISTRY = new Map<string, ArmFunction>();
+for (const fn of [...stringFunctions, ...collectionFunctions, ...logicFunctions, ...resourceFunctions, ...deploymentFunctions]) {
+  const key = fn.name.toLowerCase();
+  if (REGISTRY.has(key)) throw new Error(`duplicate ARM function ${fn.name}`);
+  REGISTRY.set(key, fn);
+}
+
+/** Look up a built-in function by name (case-insensitive). */
+export function lookupFunction(name: string): ArmFunction | undefined {
+  return REGISTRY.get(name.toLowerCase());
+}
+
+export function functionNames(): string[] {
+  return [...REGISTRY.values()].map((f) => f.name);
+}

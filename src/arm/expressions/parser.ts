@@ -1,0 +1,114 @@
+import { armError } from '../errors.js';
+import type { ExprNode, TemplateString } from './ast.js';
+import { tokenize } from './tokenizer.js';
+import type { Token, TokenKind } from './tokenizer.js';
+
+const MAX_DEPTH = 200;
+
+class Parser {
+  #tokens: Token[];
+  #pos = 0;
+  #depth = 0;
+  constructor(tokens: Token[]) {
+    this.#tokens = tokens;
+  }
+  peek(k = 0): Token {
+    return this.#tokens[Math.min(this.#pos + k, this.#tokens.length - 1)]!;
+  }
+  next(): Token {
+    const t = this.peek();
+    if (this.#pos < this.#tokens.length - 1) this.#pos++;
+    return t;
+  }
+  expect(kind: TokenKind, what: string): Token {
+    const t = this.peek();
+    if (t.kind !== kind) throw unexpected(t, what);
+    return this.next();
+  }
+  expression(): ExprNode {
+    if (++this.#depth > MAX_DEPTH) throw armError('ERR_ARM_EXPRESSION_SYNTAX', 'The expression is nested too deeply.', undefined, { offset: this.peek().offset });
+    let node = this.primary();
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'dot') {
+        this.next();
+        const id = this.expect('ident', 'a property name');
+        node = { kind: 'member', object: node, property: id.text, offset: t.offset };
+      } else if (t.kind === 'lbracket') {
+        this.next();
+        const index = this.expression();
+        this.expect('rbracket', "']'");
+        node = { kind: 'index', object: node, index, offset: t.offset };
+      } else break;
+    }
+    this.#depth--;
+    return node;
+  }
+  primary(): ExprNode {
+    const t = this.peek();
+    if (t.kind === 'string') {
+      this.next();
+      return { kind: 'string', value: t.text, offset: t.offset };
+    }
+    if (t.kind === 'int') {
+      this.next();
+      const value = Number(t.text);
+      if (!Number.isSafeInteger(value)) throw armError('ERR_ARM_EXPRESSION_SYNTAX', `The integer '${t.text}' is out of range.`, undefined, { offset: t.offset });
+      return { kind: 'int', value, offset: t.offset };
+    }
+    if (t.kind === 'ident') {
+      this.next();
+      let name = t.text;
+      if (this.peek().kind === 'dot' && this.peek(1).kind === 'ident' && this.peek(2).kind === 'lparen') {
+        this.next();
+        name += '.' + this.next().text;
+      }
+      this.expect('lparen', `'(' after the function name '${name}'`);
+      const args: ExprNode[] = [];
+      if (this.peek().kind !== 'rparen') {
+        for (;;) {
+          args.push(this.expression());
+          if (this.peek().kind === 'comma') {
+            this.next();
+            continue;
+          }
+          break;
+        }
+      }
+      this.expect('rparen', "')' or ','");
+      return { kind: 'call', name, args, offset: t.offset };
+    }
+    throw unexpected(t, 'a function call, a string or an integer');
+  }
+}
+
+function unexpected(t: Token, what: string): Error {
+  const found = t.kind === 'eof' ? 'the end of the expression' : `'${t.text}'`;
+  return armError('ERR_ARM_EXPRESSION_SYNTAX', `The language expression is not valid: expected ${what} but found ${found} at position ${t.offset}.`, undefined, {
+    offset: t.offset,
+  });
+}
+
+/** Parse an expression body (without the surrounding brackets); offsets relative to `source`. */
+export function parseExpression(source: string, start = 0, end = source.length): ExprNode {
+  const p = new Parser(tokenize(source, start, end));
+  if (p.peek().kind === 'eof') throw armError('ERR_ARM_EXPRESSION_SYNTAX', 'The language expression is empty.', undefined, { offset: start });
+  const node = p.expression();
+  const rest = p.peek();
+  if (rest.kind !== 'eof') throw unexpected(rest, 'the end of the expression');
+  return node;
+}
+
+/** True when a template string is an expression (`[...]`, not `[[...`). */
+export function isExpression(s: string): boolean {
+  return s.length >= 2 && s[0] === '[' && s[1] !== '[' && s[s.length - 1] === ']';
+}
+
+/** Classify a template JSON string: `[[x` → literal `[x`; `[expr]` → expression; anything else literal. */
+export function parseTemplateString(s: string): TemplateString {
+  if (s.startsWith('[[')) return { kind: 'literal', value: s.slice(1) };
+  if (s.length >= 2 && s[0] === '[' && s[s.length - 1] === ']') {
+    return { kind: 'expression', text: s, ast: parseExpression(s, 1, s.length - 1) };
+  }
+  return { kind: 'literal', value: s };
+}

@@ -1,0 +1,116 @@
+import { armError } from '../errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'Null';
+  if (Array.isArray(v)) return 'Array';
+  if (typeof v === 'string') return 'String';
+  if (typeof v === 'boolean') return 'Boolean';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'Float';
+  return 'Object';
+}
+
+/** The key of `obj` matching `name` case-insensitively (exact match first). */
+export function findKey(obj: JsonObject, name: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(obj, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(obj).find((k) => k.toLowerCase() === lower);
+}
+
+export function getProperty(obj: unknown, name: string): unknown {
+  if (!isObject(obj)) {
+    throw armError('ERR_ARM_PROPERTY_NOT_FOUND', `The language expression property '${name}' can't be evaluated: the value is of type '${typeName(obj)}', not an object.`);
+  }
+  const key = findKey(obj, name);
+  if (key === undefined) {
+    throw armError(
+      'ERR_ARM_PROPERTY_NOT_FOUND',
+      `The language expression property '${name}' doesn't exist, available properties are '${Object.keys(obj).join(', ')}'.`,
+    );
+  }
+  return obj[key];
+}
+
+export function getIndex(value: unknown, index: unknown): unknown {
+  if (Array.isArray(value)) {
+    if (typeof index !== 'number' || !Number.isInteger(index)) {
+      throw armError('ERR_ARM_EXPRESSION_EVAL', `The language expression array index must be an integer, not '${typeName(index)}'.`);
+    }
+    if (index < 0 || index >= value.length) {
+      throw armError('ERR_ARM_EXPRESSION_EVAL', `The language expression property array index '${index}' is out of bounds.`);
+    }
+    return value[index];
+  }
+  if (isObject(value)) {
+    if (typeof index !== 'string') {
+      throw armError('ERR_ARM_EXPRESSION_EVAL', `The language expression property name must be a string, not '${typeName(index)}'.`);
+    }
+    return getProperty(value, index);
+  }
+  throw armError('ERR_ARM_EXPRESSION_EVAL', `The language expression property '${String(index)}' can't be evaluated on a value of type '${typeName(value)}'.`);
+}
+
+/** Deep equality (strings ordinal, case-sensitive; int and string never equal). */
+export function deepEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined) return (a ?? null) === (b ?? null);
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEquals(x, b[i]));
+  if (isObject(a)) {
+    if (!isObject(b)) return false;
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEquals(a[k], b[k]));
+  }
+  return false;
+}
+
+/** `string(x)`: strings as-is, bool True/False, objects/arrays as compact JSON. */
+export function toArmString(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return String(v);
+  return JSON.stringify(v);
+}
+
+/** .NET-style rendering used by `format()`: single-quoted strings inside objects/arrays. */
+export function toFormatString(v: unknown, nested = false): string {
+  if (v === null || v === undefined) return nested ? 'null' : '';
+  if (typeof v === 'string') return nested ? `'${v}'` : v;
+  if (typeof v === 'boolean') return nested ? String(v) : v ? 'True' : 'False';
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `[${v.map((x) => toFormatString(x, true)).join(',')}]`;
+  return `{${Object.entries(v as JsonObject)
+    .map(([k, x]) => `'${k}':${toFormatString(x, true)}`)
+    .join(',')}}`;
+}
+
+export function expectString(v: unknown, fn: string, position: number): string {
+  if (typeof v !== 'string') {
+    throw armError('ERR_ARM_FUNCTION_ARGUMENTS', `The template language function '${fn}' expects its parameter ${position} to be of type 'String'. The provided value is of type '${typeName(v)}'.`);
+  }
+  return v;
+}
+
+export function expectInt(v: unknown, fn: string, position: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw armError('ERR_ARM_FUNCTION_ARGUMENTS', `The template language function '${fn}' expects its parameter ${position} to be of type 'Integer'. The provided value is of type '${typeName(v)}'.`);
+  }
+  return v;
+}
+
+export function expectBool(v: unknown, fn: string, position: number): boolean {
+  if (typeof v !== 'boolean') {
+    throw armError('ERR_ARM_FUNCTION_ARGUMENTS', `The template language function '${fn}' expects its parameter ${position} to be of type 'Boolean'. The provided value is of type '${typeName(v)}'.`);
+  }
+  return v;
+}
+
+export function fnError(fn: string, message: string): Error {
+  return armError('ERR_ARM_FUNCTION_ARGUMENTS', `Unable to evaluate template language function '${fn}': ${message}`);
+}

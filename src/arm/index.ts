@@ -1,0 +1,3 @@
+export { deploy } from './deployment/engine.js';
+export type { DeploymentScope, DeployOptions, DeployInput, DeployResult } from './deployment/types.js';
+export { loadTemplateFile, loadParametersFile } from './template/load.js';

@@ -1,0 +1,81 @@
+import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
+import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
+
+const NS = 'Microsoft.ApiManagement/service';
+const POLICY_FORMATS = ['xml', 'rawxml', 'xml-link', 'rawxml-link'];
+
+const plain = (types: string[], validate: (input: ResourceInput, ctx: ProviderContext) => void): ResourceProvider => ({
+  types,
+  apply(input, ctx) {
+    validate(input, ctx);
+    return baseRecord(input);
+  },
+});
+
+export const apimServiceProvider: ResourceProvider = {
+  types: [NS],
+  apply(input, ctx) {
+    requireString(input, ctx, 'publisherEmail');
+    requireString(input, ctx, 'publisherName');
+    const record = baseRecord(input);
+    record.properties = { ...record.properties, gatewayUrl: `https://${input.name}.azure-api.net` };
+    applyManagedIdentity(record, ctx);
+    return record;
+  },
+};
+
+const policyProvider = plain([`${NS}/policies`, `${NS}/apis/policies`, `${NS}/apis/operations/policies`, `${NS}/products/policies`], (input, ctx) => {
+  if (leafName(input.name).toLowerCase() !== 'policy') {
+    throw invalid(input, ctx, `the policy name must be 'policy', not '${leafName(input.name)}'.`);
+  }
+  const format = getPath(input.properties, 'format') ?? 'xml';
+  if (typeof format !== 'string' || !POLICY_FORMATS.includes(format.toLowerCase())) {
+    throw invalid(input, ctx, `the policy format '${String(format)}' is not supported; expected one of '${POLICY_FORMATS.join("', '")}'.`);
+  }
+  requireString(input, ctx, 'value');
+});
+
+const apiProvider = plain([`${NS}/apis`], (input, ctx) => {
+  const path = getPath(input.properties, 'path');
+  if (typeof path !== 'string') throw invalid(input, ctx, "the property 'properties.path' is required.");
+  const serviceUrl = getPath(input.properties, 'serviceUrl');
+  if (serviceUrl !== undefined && (typeof serviceUrl !== 'string' || !/^https?:\/\/[^/]+/i.test(serviceUrl))) {
+    throw invalid(input, ctx, `the property 'properties.serviceUrl' must be an absolute http(s) URL, not ${JSON.stringify(serviceUrl)}.`);
+  }
+  const protocols = getPath(input.properties, 'protocols');
+  if (protocols !== undefined && (!Array.isArray(protocols) || protocols.some((p) => typeof p !== 'string' || !/^(http|https|ws|wss)$/i.test(p)))) {
+    throw invalid(input, ctx, `the property 'properties.protocols' must be an array of 'http', 'https', 'ws', 'wss'.`);
+  }
+});
+
+const operationProvider = plain([`${NS}/apis/operations`], (input, ctx) => {
+  requireString(input, ctx, 'method');
+  requireString(input, ctx, 'urlTemplate');
+});
+
+const backendProvider = plain([`${NS}/backends`], (input, ctx) => {
+  requireString(input, ctx, 'url');
+  requireString(input, ctx, 'protocol');
+});
+
+const namedValueProvider = plain([`${NS}/namedValues`], (input, ctx) => {
+  requireString(input, ctx, 'displayName');
+  const value = getPath(input.properties, 'value');
+  const keyVault = getPath(input.properties, 'keyVault');
+  if (typeof value !== 'string' && keyVault === undefined) throw invalid(input, ctx, "either 'properties.value' or 'properties.keyVault' is required.");
+});
+
+const subscriptionProvider = plain([`${NS}/subscriptions`], (input, ctx) => {
+  requireString(input, ctx, 'scope');
+  requireString(input, ctx, 'displayName');
+});
+
+export const apimProviders: ResourceProvider[] = [
+  apimServiceProvider,
+  apiProvider,
+  operationProvider,
+  policyProvider,
+  backendProvider,
+  namedValueProvider,
+  subscriptionProvider,
+];

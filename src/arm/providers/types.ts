@@ -1,0 +1,33 @@
+import type { IdGenerator, Logger, SourceLocation } from '../../core/index.js';
+import type { ManagedServiceIdentity, ResourceRecord, StoreTransaction } from '../../state/types.js';
+
+/** A resource after template evaluation, ready for its provider. */
+export interface ResourceInput {
+  id: string;
+  type: string;
+  name: string;
+  apiVersion?: string;
+  location?: string;
+  kind?: string;
+  sku?: unknown;
+  tags?: Record<string, string>;
+  identity?: ManagedServiceIdentity;
+  properties: Record<string, unknown>;
+}
+
+export interface ProviderContext {
+  tx: StoreTransaction;
+  ids: IdGenerator;
+  logger: Logger;
+  tenantId: string;
+  /** Where the resource is declared (for errors). */
+  location: SourceLocation;
+  warn(message: string): void;
+}
+
+/** One resource type family: validates a body and turns it into the stored record (plus directory objects). */
+export interface ResourceProvider {
+  /** Full types handled, e.g. `Microsoft.Web/sites`. */
+  readonly types: readonly string[];
+  apply(input: ResourceInput, ctx: ProviderContext): ResourceRecord;
+}

@@ -1,0 +1,66 @@
+import { applyManagedIdentity, baseRecord, getPath, invalid, leafName } from './common.js';
+import type { ResourceProvider } from './types.js';
+
+export const serverFarmProvider: ResourceProvider = {
+  types: ['Microsoft.Web/serverfarms'],
+  apply(input, ctx) {
+    const record = baseRecord(input);
+    applyManagedIdentity(record, ctx);
+    return record;
+  },
+};
+
+export const siteProvider: ResourceProvider = {
+  types: ['Microsoft.Web/sites'],
+  apply(input, ctx) {
+    const record = baseRecord(input);
+    const host = `${input.name}.azurewebsites.net`;
+    record.properties = {
+      ...record.properties,
+      defaultHostName: host,
+      enabledHostNames: [host, `${input.name}.scm.azurewebsites.net`],
+      state: 'Running',
+    };
+    applyManagedIdentity(record, ctx);
+    return record;
+  },
+};
+
+export const siteConfigProvider: ResourceProvider = {
+  types: ['Microsoft.Web/sites/config'],
+  apply(input, ctx) {
+    const record = baseRecord(input);
+    const configName = leafName(input.name).toLowerCase();
+    if (configName === 'appsettings' || configName === 'connectionstrings') {
+      for (const [k, v] of Object.entries(input.properties)) {
+        if (configName === 'appsettings' && typeof v !== 'string') {
+          throw invalid(input, ctx, `the app setting '${k}' must be a string, not ${JSON.stringify(v)}.`);
+        }
+      }
+    }
+    if (configName === 'authsettingsv2') {
+      const clientId = getPath(input.properties, 'identityProviders', 'azureActiveDirectory', 'registration', 'clientId');
+      if (clientId !== undefined && typeof clientId !== 'string') {
+        throw invalid(input, ctx, "'properties.identityProviders.azureActiveDirectory.registration.clientId' must be a string.");
+      }
+      if (clientId && !ctx.tx.findDirectoryObjectByAppId(clientId)) {
+        const siteName = input.name.split('/')[0]!;
+        const siteId = input.id.replace(/\/config\/[^/]+$/i, '');
+        ctx.tx.putDirectoryObject({
+          kind: 'application',
+          appId: clientId,
+          objectId: ctx.ids.uuid(),
+          identifierUris: [`api://${clientId}`],
+          accessTokenAcceptedVersion: null,
+          displayName: `${siteName} (auto)`,
+          tenantId: ctx.tenantId,
+          origin: `auto-created for authsettingsV2 of ${siteId}`,
+        });
+        ctx.logger.info('created application registration for authsettingsV2', { appId: clientId, site: siteId });
+      }
+    }
+    return record;
+  },
+};
+
+export const webProviders: ResourceProvider[] = [serverFarmProvider, siteProvider, siteConfigProvider];

@@ -1,0 +1,146 @@
+import { parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { Node, ParseError } from 'jsonc-parser';
+import { armError } from '../errors.js';
+import type { SourceLocation } from '../../core/index.js';
+
+/** A parsed JSONC document plus a map JSON path → 1-based line:column of each value. */
+export interface ParsedDocument {
+  value: unknown;
+  file?: string;
+  /** Location of the value at `jsonPath` (e.g. `resources[2].properties.value`), undefined if unknown. */
+  locate(jsonPath: string): SourceLocation;
+}
+
+const PRIVATE_BASE = 0xe000;
+
+/**
+ * Replace raw control characters inside JSON strings by private-use code points of the same length,
+ * so that jsonc-parser accepts them (ARM/Newtonsoft tolerates raw newlines and tabs in strings).
+ */
+function maskControlChars(text: string): { text: string; masked: boolean } {
+  let out = '';
+  let masked = false;
+  let last = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const ch = text[i];
+    if (ch === '"') {
+      i++;
+      while (i < n && text[i] !== '"') {
+        if (text[i] === '\\') {
+          i += 2;
+          continue;
+        }
+        const code = text.charCodeAt(i);
+        if (code < 0x20) {
+          out += text.slice(last, i) + String.fromCharCode(PRIVATE_BASE + code);
+          last = i + 1;
+          masked = true;
+        }
+        i++;
+      }
+      i++;
+    } else if (ch === '/' && text[i + 1] === '/') {
+      while (i < n && text[i] !== '\n') i++;
+    } else if (ch === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+    } else {
+      i++;
+    }
+  }
+  return masked ? { text: out + text.slice(last), masked } : { text, masked };
+}
+
+function unmask(s: string): string {
+  return s.replace(/[\ue000-\ue01f]/g, (c) => String.fromCharCode(c.charCodeAt(0) - PRIVATE_BASE));
+}
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+export function childPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  if (IDENT.test(key)) return parent ? `${parent}.${key}` : key;
+  return `${parent}['${key.replace(/'/g, "''")}']`;
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function position(starts: number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+}
+
+/** Parse JSONC (comments, trailing commas, raw control characters in strings) keeping value locations. */
+export function parseJsonDocument(rawText: string, file?: string): ParsedDocument {
+  const text = rawText.charCodeAt(0) === 0xfeff ? ' ' + rawText.slice(1) : rawText;
+  const { text: scanText, masked } = maskControlChars(text);
+  const errors: ParseError[] = [];
+  const root = parseTree(scanText, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  const starts = lineStarts(text);
+  if (errors.length > 0 || !root) {
+    const err = errors[0];
+    const pos = position(starts, err?.offset ?? 0);
+    const what = err ? printParseErrorCode(err.error) : 'ValueExpected';
+    throw armError(
+      'ERR_ARM_TEMPLATE_PARSE',
+      `Unable to parse JSON${file ? ` file '${file}'` : ''}: ${what} at line '${pos.line}' and column '${pos.column}'.`,
+      { ...(file ? { file } : {}), line: pos.line, column: pos.column },
+    );
+  }
+  const offsets = new Map<string, number>();
+  const build = (node: Node, path: string): unknown => {
+    offsets.set(path, node.offset);
+    switch (node.type) {
+      case 'object': {
+        const obj: Record<string, unknown> = {};
+        for (const prop of node.children ?? []) {
+          const keyNode = prop.children?.[0];
+          const valueNode = prop.children?.[1];
+          if (!keyNode || !valueNode) continue;
+          const key = masked ? unmask(String(keyNode.value)) : String(keyNode.value);
+          obj[key] = build(valueNode, childPath(path, key));
+        }
+        return obj;
+      }
+      case 'array':
+        return (node.children ?? []).map((c, i) => build(c, childPath(path, i)));
+      case 'string':
+        return masked ? unmask(String(node.value)) : node.value;
+      default:
+        return node.value;
+    }
+  };
+  const value = build(root, '');
+  return {
+    value,
+    ...(file ? { file } : {}),
+    locate(jsonPath: string): SourceLocation {
+      const off = offsets.get(jsonPath);
+      const loc: SourceLocation = { ...(file ? { file } : {}), jsonPath };
+      if (off === undefined) return loc;
+      const p = position(starts, off);
+      return { ...loc, line: p.line, column: p.column };
+    },
+  };
+}
+
+/** A document for an already-parsed object: JSON paths only, no line numbers. */
+export function objectDocument(value: unknown, file?: string): ParsedDocument {
+  return {
+    value,
+    ...(file ? { file } : {}),
+    locate: (jsonPath) => ({ ...(file ? { file } : {}), jsonPath }),
+  };
+}
