@@ -1,0 +1,178 @@
+import { TwinError } from '../../core/index.js';
+
+/** Tokens of the C# subset used by APIM policy expressions. */
+export type Token =
+  | { kind: 'ident'; value: string; pos: number }
+  | { kind: 'num'; value: number; isInt: boolean; pos: number }
+  | { kind: 'str'; value: string; pos: number }
+  | { kind: 'char'; value: string; pos: number }
+  | { kind: 'interp'; parts: Array<string | { src: string; pos: number; format?: string }>; pos: number }
+  | { kind: 'punct'; value: string; pos: number }
+  | { kind: 'eof'; pos: number };
+
+const PUNCT = [
+  '??=', '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=',
+  '+', '-', '*', '/', '%', '<', '>', '!', '?', ':', '.', ',', '(', ')', '[', ']', '{', '}', ';', '=', '&', '|', '^', '~',
+];
+
+const isIdentStart = (c: string) => /[A-Za-z_]/.test(c);
+const isIdentPart = (c: string) => /[A-Za-z0-9_]/.test(c);
+
+export function lexError(src: string, pos: number, message: string): TwinError {
+  return new TwinError('ERR_APIM_EXPRESSION_SYNTAX', message, { details: { offset: pos, expression: src } });
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '0': '\0', '\\': '\\', '"': '"', "'": "'", a: '\x07', b: '\b', f: '\f', v: '\v' };
+
+/** Read a regular escape sequence at src[i] == '\\'; returns [text, nextIndex]. */
+function readEscape(src: string, i: number): [string, number] {
+  const c = src[i + 1];
+  if (c === undefined) throw lexError(src, i, 'Unterminated escape sequence');
+  if (c === 'u') {
+    const hex = src.slice(i + 2, i + 6);
+    if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw lexError(src, i, 'Bad \\u escape');
+    return [String.fromCharCode(parseInt(hex, 16)), i + 6];
+  }
+  const e = ESCAPES[c];
+  if (e === undefined) throw lexError(src, i, `Unsupported escape sequence \\${c}`);
+  return [e, i + 2];
+}
+
+/** Scan an interpolated string starting at the opening quote; `verbatim` for $@"…". */
+function readInterpolated(src: string, start: number, verbatim: boolean): [Token, number] {
+  const parts: Array<string | { src: string; pos: number; format?: string }> = [];
+  let buf = '';
+  let i = start + 1;
+  for (;;) {
+    const c = src[i];
+    if (c === undefined) throw lexError(src, start, 'Unterminated interpolated string');
+    if (c === '"') {
+      if (verbatim && src[i + 1] === '"') { buf += '"'; i += 2; continue; }
+      i += 1;
+      break;
+    }
+    if (!verbatim && c === '\\') { const [t, n] = readEscape(src, i); buf += t; i = n; continue; }
+    if (c === '{' && src[i + 1] === '{') { buf += '{'; i += 2; continue; }
+    if (c === '}' && src[i + 1] === '}') { buf += '}'; i += 2; continue; }
+    if (c === '{') {
+      if (buf) parts.push(buf);
+      buf = '';
+      const holeStart = i + 1;
+      const end = skipBalanced(src, holeStart, '}');
+      let hole = src.slice(holeStart, end);
+      let format: string | undefined;
+      const colon = topLevelColon(hole);
+      if (colon >= 0) { format = hole.slice(colon + 1); hole = hole.slice(0, colon); }
+      parts.push(format === undefined ? { src: hole, pos: holeStart } : { src: hole, pos: holeStart, format });
+      i = end + 1;
+      continue;
+    }
+    buf += c;
+    i += 1;
+  }
+  if (buf) parts.push(buf);
+  return [{ kind: 'interp', parts, pos: start }, i];
+}
+
+/** Index of a `:` at nesting depth 0 outside strings and outside `?:` (format specifier). */
+function topLevelColon(hole: string): number {
+  let depth = 0;
+  let q = 0;
+  for (let i = 0; i < hole.length; i++) {
+    const c = hole[i]!;
+    if (c === '"' || c === "'") { i = skipString(hole, i); continue; }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === '?' && hole[i + 1] !== '.' && hole[i + 1] !== '?') q++;
+    else if (c === ':' && depth === 0) { if (q > 0) q--; else return i; }
+  }
+  return -1;
+}
+
+function skipString(src: string, i: number): number {
+  const quote = src[i]!;
+  let j = i + 1;
+  while (j < src.length && src[j] !== quote) j += src[j] === '\\' ? 2 : 1;
+  return j;
+}
+
+/** Index of the closing `close` matching depth 0, skipping strings; throws if absent. */
+function skipBalanced(src: string, i: number, close: string): number {
+  let depth = 0;
+  for (let j = i; j < src.length; j++) {
+    const c = src[j]!;
+    if (c === '"' || c === "'") { j = skipString(src, j); continue; }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0 && c === close) return j;
+      depth--;
+    }
+  }
+  throw lexError(src, i, 'Unterminated interpolation hole');
+}
+
+export function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (/\s/.test(c)) { i++; continue; }
+    if (c === '/' && src[i + 1] === '/') { while (i < src.length && src[i] !== '\n') i++; continue; }
+    if (c === '/' && src[i + 1] === '*') {
+      const end = src.indexOf('*/', i + 2);
+      if (end < 0) throw lexError(src, i, 'Unterminated comment');
+      i = end + 2;
+      continue;
+    }
+    const start = i;
+    if (c === '$' && src[i + 1] === '"') { const [t, n] = readInterpolated(src, i + 1, false); out.push({ ...t, pos: start }); i = n; continue; }
+    if ((c === '$' && src[i + 1] === '@' && src[i + 2] === '"') || (c === '@' && src[i + 1] === '$' && src[i + 2] === '"')) {
+      const [t, n] = readInterpolated(src, i + 2, true); out.push({ ...t, pos: start }); i = n; continue;
+    }
+    if (c === '@' && src[i + 1] === '"') {
+      let buf = '';
+      let j = i + 2;
+      for (;;) {
+        if (j >= src.length) throw lexError(src, i, 'Unterminated verbatim string');
+        if (src[j] === '"') { if (src[j + 1] === '"') { buf += '"'; j += 2; continue; } j++; break; }
+        buf += src[j]; j++;
+      }
+      out.push({ kind: 'str', value: buf, pos: start }); i = j; continue;
+    }
+    if (c === '"') {
+      let buf = '';
+      let j = i + 1;
+      for (;;) {
+        const d = src[j];
+        if (d === undefined || d === '\n') throw lexError(src, i, 'Unterminated string literal');
+        if (d === '"') { j++; break; }
+        if (d === '\\') { const [t, n] = readEscape(src, j); buf += t; j = n; continue; }
+        buf += d; j++;
+      }
+      out.push({ kind: 'str', value: buf, pos: start }); i = j; continue;
+    }
+    if (c === "'") {
+      let j = i + 1;
+      let ch: string;
+      if (src[j] === '\\') { const [t, n] = readEscape(src, j); ch = t; j = n; } else { ch = src[j] ?? ''; j++; }
+      if (src[j] !== "'" || ch === '') throw lexError(src, i, 'Bad char literal');
+      out.push({ kind: 'char', value: ch, pos: start }); i = j + 1; continue;
+    }
+    if (/[0-9]/.test(c)) {
+      const m = /^(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)([lLuUmMdDfF]*)/.exec(src.slice(i))!;
+      const text = m[1]!;
+      const isInt = !m[2] && !m[3] && !/[mMdDfF]/.test(m[4] ?? '');
+      out.push({ kind: 'num', value: Number(text), isInt, pos: start }); i += m[0].length; continue;
+    }
+    if (isIdentStart(c) || (c === '@' && isIdentStart(src[i + 1] ?? ''))) {
+      let j = c === '@' ? i + 1 : i;
+      while (j < src.length && isIdentPart(src[j]!)) j++;
+      out.push({ kind: 'ident', value: src.slice(c === '@' ? i + 1 : i, j), pos: start }); i = j; continue;
+    }
+    const p = PUNCT.find((q) => src.startsWith(q, i));
+    if (!p) throw lexError(src, i, `Unexpected character '${c}'`);
+    out.push({ kind: 'punct', value: p, pos: start }); i += p.length;
+  }
+  out.push({ kind: 'eof', pos: src.length });
+  return out;
+}

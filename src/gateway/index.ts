@@ -1,0 +1,16 @@
+export { compileService } from './compile-service.js';
+export type { CompiledService, CompiledApi, CompiledOperation, CompileServiceOptions } from './compile-service.js';
+export { createGateway } from './gateway.js';
+export { loadPolicyDocument, DEFAULT_GLOBAL_POLICY } from './policy/document.js';
+export type { LoadedPolicy, LoadPolicyOptions } from './policy/document.js';
+export { composePolicies } from './policy/compose.js';
+export type { EffectivePipeline } from './policy/compose.js';
+export { parsePolicyXml, xmlParseCount } from './policy/xml.js';
+export type { PolicyNode } from './policy/xml.js';
+export { compileExpression } from './expressions/compile.js';
+export type { CompiledExpression } from './expressions/compile.js';
+export { expressionParseCount } from './expressions/parser.js';
+export type {
+  PolicyDocument, ServiceConfig, ApiConfig, OperationConfig, SubscriptionConfig, ManagedIdentityTokenProvider,
+  GatewayOptions, Gateway, CompiledServiceHandle,
+} from './types.js';

@@ -1,0 +1,76 @@
+import type { ServerResponse } from 'node:http';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import type { EffectivePipeline } from '../policy/compose.js';
+import { runSteps, StepFailure } from '../policies/run-steps.js';
+import { drain } from '../policies/set-body.js';
+import { errorBody, PolicyError, STATUS_REASONS } from './errors.js';
+import { setHeader, toOutgoing } from './headers.js';
+import type { RequestRun } from './request-run.js';
+
+/** Fill context.Response with the default error answer for `err` (spec §1.4 step 4). */
+export function applyDefaultError(rc: RequestRun, err: PolicyError): void {
+  rc.response.statusCode = err.statusCode;
+  rc.response.statusReason = STATUS_REASONS[err.statusCode] ?? '';
+  rc.response.headers.clear();
+  setHeader(rc.response.headers, 'Content-Type', ['application/json']);
+  for (const [k, v] of Object.entries(err.extraHeaders ?? {})) setHeader(rc.response.headers, k, [v]);
+  drain(rc.responseBody);
+  rc.responseBody = { kind: 'text', text: errorBody(err.statusCode, err.responseMessage, rc.requestId) };
+}
+
+function setLastError(rc: RequestRun, err: PolicyError, step: StepFailure['step'] | undefined): void {
+  rc.lastError = {
+    source: err.source, reason: err.reason, message: err.message,
+    scope: step?.scope ?? '', section: rc.section, path: step?.path ?? '', policyId: step?.id ?? '',
+  };
+}
+
+/**
+ * Run inbound → backend → outbound; on a failure jump to on-error with LastError set and the
+ * default error response pre-filled. `initialError` (route/subscription failures) goes straight to on-error.
+ */
+export async function executePipeline(rc: RequestRun, p: EffectivePipeline, initialError?: PolicyError): Promise<void> {
+  try {
+    if (initialError) throw initialError;
+    rc.section = 'inbound';
+    await runSteps(p.inbound, rc);
+    if (!rc.terminated) { rc.section = 'backend'; await runSteps(p.backend, rc); }
+    if (!rc.terminated) { rc.section = 'outbound'; await runSteps(p.outbound, rc); }
+  } catch (e) {
+    const failure = e instanceof StepFailure ? e : undefined;
+    const err = failure ? failure.error : e instanceof PolicyError ? e : new PolicyError({ source: 'gateway', reason: 'InternalError', message: (e as Error).message });
+    setLastError(rc, err, failure?.step);
+    rc.services.logger.warn('request failed', { requestId: rc.requestId, source: err.source, reason: err.reason, message: err.message, section: rc.section, path: failure?.step.path ?? '' });
+    applyDefaultError(rc, err);
+    rc.terminated = false;
+    rc.section = 'on-error';
+    try {
+      await runSteps(p['on-error'], rc);
+    } catch (e2) {
+      const inner = e2 instanceof StepFailure ? e2.error : new PolicyError({ source: 'gateway', reason: 'InternalError', message: (e2 as Error).message });
+      rc.services.logger.error('on-error failed', { requestId: rc.requestId, source: inner.source, reason: inner.reason, message: inner.message });
+      applyDefaultError(rc, new PolicyError({ source: inner.source, reason: inner.reason, message: inner.message }));
+    }
+  }
+}
+
+/** Write context.Response to the client (text bodies get an exact Content-Length). */
+export async function sendResponse(rc: RequestRun, res: ServerResponse): Promise<void> {
+  const headers = toOutgoing(rc.response.headers);
+  const body = rc.responseBody;
+  if (body.kind === 'text') {
+    headers['content-length'] = String(Buffer.byteLength(body.text));
+  } else if (body.kind === 'none') {
+    headers['content-length'] = '0';
+  }
+  res.writeHead(rc.response.statusCode, rc.response.statusReason || STATUS_REASONS[rc.response.statusCode] || '', headers);
+  if (body.kind === 'stream') {
+    try {
+      await streamPipeline(body.stream, res);
+    } catch {
+      res.destroy();
+    }
+    return;
+  }
+  res.end(body.kind === 'text' ? body.text : undefined);
+}

@@ -1,0 +1,29 @@
+import { STATUS_REASONS } from '../pipeline/errors.js';
+import { setHeader } from '../pipeline/headers.js';
+import type { PolicyDefinition } from './types.js';
+import { optional } from './util.js';
+import { drain } from './set-body.js';
+
+/** mock-response: answers status-code (default 200) with an empty body (no API examples in the twin) and stops. */
+export const mockResponse: PolicyDefinition = {
+  sections: ['inbound', 'outbound', 'on-error'],
+  attributes: ['status-code', 'content-type'],
+  compile(node, cc, base) {
+    const codeText = optional(cc, node, 'status-code', false)?.literal ?? '200';
+    const code = Number(codeText);
+    if (!Number.isInteger(code) || code < 100 || code > 999) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `status-code '${codeText}' is not a status code`);
+    const contentType = optional(cc, node, 'content-type', false)?.literal;
+    return {
+      ...base,
+      run(rc) {
+        rc.response.statusCode = code;
+        rc.response.statusReason = STATUS_REASONS[code] ?? '';
+        rc.response.headers.clear();
+        if (contentType) setHeader(rc.response.headers, 'Content-Type', [contentType]);
+        drain(rc.responseBody);
+        rc.responseBody = { kind: 'none' };
+        rc.terminated = true;
+      },
+    };
+  },
+};

@@ -1,0 +1,68 @@
+import { TwinError } from '../../core/index.js';
+import type { SectionName } from '../pipeline/request-run.js';
+import { BASE, compileSteps, type SectionEntry } from './compile-context.js';
+import { namedValueMap, substituteNamedValues } from './named-values.js';
+import { parsePolicyXml, type PolicyNode } from './xml.js';
+
+export const SECTIONS: readonly SectionName[] = ['inbound', 'backend', 'outbound', 'on-error'];
+
+export interface LoadPolicyOptions {
+  namedValues?: ReadonlyArray<{ name: string; value: string }> | Record<string, string>;
+  loose?: boolean;
+  file?: string;
+  /** global | api | operation (LastError.Scope); default `operation`. */
+  scope?: string;
+}
+
+/** A loaded and compiled policy document. Sections absent from the document are `[BASE]` (`[]` at global scope). */
+export interface LoadedPolicy {
+  readonly kind: 'policies' | 'fragment';
+  readonly root: PolicyNode;
+  readonly scope: string;
+  readonly sections: Readonly<Record<SectionName, readonly SectionEntry[]>>;
+  readonly warnings: readonly string[];
+}
+
+function toList(nv: LoadPolicyOptions['namedValues']): Array<{ name: string; value: string }> {
+  if (!nv) return [];
+  if (Array.isArray(nv)) return nv as Array<{ name: string; value: string }>;
+  return Object.entries(nv as Record<string, string>).map(([name, value]) => ({ name, value }));
+}
+
+/** Parse (rawxml-tolerant), substitute named values, validate and compile a policy document once. */
+export function loadPolicyDocument(xml: string, options: LoadPolicyOptions = {}): LoadedPolicy {
+  const file = options.file;
+  const scope = options.scope ?? 'operation';
+  const warnings: string[] = [];
+  const { text } = substituteNamedValues(xml, namedValueMap(toList(options.namedValues)));
+  const root = parsePolicyXml(text, file);
+  const loc = (n: PolicyNode) => ({ file, line: n.line, column: n.column });
+  if (root.name !== 'policies' && root.name !== 'fragment') {
+    throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `The root element must be <policies> or <fragment>, not <${root.name}>`, { location: loc(root) });
+  }
+  const settings = { loose: options.loose ?? false, file, scope, warnings, fragment: root.name === 'fragment' };
+  const dflt: readonly SectionEntry[] = scope === 'global' ? [] : [BASE];
+  const sections: Record<SectionName, readonly SectionEntry[]> = { inbound: dflt, backend: dflt, outbound: dflt, 'on-error': dflt };
+  if (root.name === 'fragment') {
+    // A fragment's children are policies; compile them as inbound-agnostic (any section) for validation.
+    const steps = compileSteps({ ...settings, loose: settings.loose }, 'inbound', root.children, '', 'request');
+    return { kind: 'fragment', root, scope, sections: { ...sections, inbound: steps }, warnings };
+  }
+  const seen = new Set<string>();
+  for (const child of root.children) {
+    if (!(SECTIONS as readonly string[]).includes(child.name)) {
+      const err = new TwinError('ERR_APIM_POLICY_STRUCTURE', `<${child.name}> is not a policy section (inbound, backend, outbound, on-error)`, { location: loc(child) });
+      if (!settings.loose) throw err;
+      warnings.push(`${err.code}: ${err.message} at ${file ?? 'line '}${child.line}:${child.column}`);
+      continue;
+    }
+    if (seen.has(child.name)) throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `The section <${child.name}> appears twice`, { location: loc(child) });
+    seen.add(child.name);
+    const section = child.name as SectionName;
+    const target = section === 'inbound' || section === 'backend' ? 'request' : 'response';
+    sections[section] = compileSteps(settings, section, child.children, '', target);
+  }
+  return { kind: 'policies', root, scope, sections, warnings };
+}
+
+export const DEFAULT_GLOBAL_POLICY = '<policies><inbound/><backend><forward-request/></backend><outbound/><on-error/></policies>';

@@ -1,0 +1,92 @@
+import { SaxesParser } from 'saxes';
+import { TwinError, type SourceLocation } from '../../core/index.js';
+import { maskExpressions, restoreExpressions, type ExpressionSpan } from './rawxml.js';
+
+/** One element of a policy document, with the 1-based position of its `<`. */
+export interface PolicyNode {
+  name: string;
+  attrs: Record<string, string>;
+  children: PolicyNode[];
+  /** Direct text and CDATA content (expressions restored). */
+  text: string;
+  /** The original inner markup as written (for liquid bodies). */
+  innerXml: string;
+  line: number;
+  column: number;
+}
+
+const counters = { xml: 0 };
+/** Number of XML parses done by this process (tests assert it does not move per request). */
+export function xmlParseCount(): number {
+  return counters.xml;
+}
+
+function parseStrict(text: string, spans: ExpressionSpan[], file: string | undefined): PolicyNode {
+  counters.xml++;
+  const parser = new SaxesParser({ position: true });
+  const stack: Array<PolicyNode & { openEnd: number }> = [];
+  let root: PolicyNode | undefined;
+  let pendingStart: { line: number; column: number } = { line: 1, column: 1 };
+  const fail = (msg: string, line = parser.line, column = parser.column): never => {
+    throw new TwinError('ERR_APIM_POLICY_XML', msg, { location: { file, line, column } });
+  };
+  parser.on('error', (e) => fail(e.message.replace(/^[^:]*:\d+:\d+: /, '')));
+  parser.on('doctype', () => fail('DOCTYPE declarations are not allowed in policy documents'));
+  parser.on('opentagstart', (t) => { pendingStart = { line: parser.line, column: parser.column - t.name.length - 1 }; });
+  parser.on('opentag', (t) => {
+    const attrs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(t.attributes as Record<string, string>)) attrs[k] = restoreExpressions(v, spans);
+    const node = { name: t.name, attrs, children: [], text: '', innerXml: '', ...pendingStart, openEnd: parser.position };
+    const parent = stack.at(-1);
+    if (parent) parent.children.push(node);
+    else if (root) fail('More than one root element');
+    else root = node;
+    stack.push(node);
+  });
+  parser.on('closetag', (t) => {
+    const node = stack.pop();
+    if (!node || t.isSelfClosing) return;
+
+    const closeLen = `</${t.name}>`.length;
+    node.innerXml = restoreExpressions(text.slice(node.openEnd, parser.position - closeLen), spans);
+    node.text = restoreExpressions(node.text, spans);
+  });
+  const onText = (s: string) => { const top = stack.at(-1); if (top) top.text += s; };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.write(text).close();
+  if (!root) return fail('The policy document has no root element');
+  return strip(root);
+}
+
+function strip(n: PolicyNode & { openEnd?: number }): PolicyNode {
+  const { openEnd: _ignored, ...rest } = n;
+  return { ...rest, children: n.children.map(strip) };
+}
+
+/**
+ * Parse policy XML, accepting both entity-escaped XML and "rawxml" (unescaped `"`, `<`, `&&` inside
+ * `@(…)`/`@{…}`): well-formed text is parsed as it is; otherwise expression spans are masked first.
+ */
+export function parsePolicyXml(source: string, file?: string): PolicyNode {
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  if (/<!DOCTYPE/i.test(text.replace(/"[^"]*"/g, ''))) {
+    const idx = text.search(/<!DOCTYPE/i);
+    const before = text.slice(0, idx);
+    const line = before.split('\n').length;
+    throw new TwinError('ERR_APIM_POLICY_XML', 'DOCTYPE declarations are not allowed in policy documents', {
+      location: { file, line, column: idx - before.lastIndexOf('\n') },
+    });
+  }
+  try {
+    return parseStrict(text, [], file);
+  } catch (e) {
+    const { masked, spans } = maskExpressions(text);
+    if (spans.length === 0) throw e;
+    return parseStrict(masked, spans, file);
+  }
+}
+
+export function nodeLocation(n: PolicyNode, file: string | undefined): SourceLocation {
+  return { file, line: n.line, column: n.column };
+}
