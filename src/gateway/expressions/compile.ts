@@ -18,7 +18,12 @@ const CAST_TYPES: Record<string, string> = {
   string: 'String', String: 'String', 'System.String': 'String', int: 'Int32', Int32: 'Int32', long: 'Int32', Int64: 'Int32', 'int?': 'Int32',
   bool: 'Boolean', Boolean: 'Boolean', 'bool?': 'Boolean', double: 'Double', Double: 'Double', object: 'Object', Object: 'Object', 'string[]': 'Array',
 };
-const staticTable = (type: string): string => (type === 'String[]' ? 'Array' : CAST_TYPES[type] ?? type);
+const staticTable = (type: string): string => (type === 'String[]' ? 'Array' : own(CAST_TYPES, type) ?? type);
+
+/** Own-property lookup only: expressions never reach Object.prototype members. */
+function own<T>(rec: Record<string, T> | undefined, key: string): T | undefined {
+  return rec !== undefined && Object.hasOwn(rec, key) ? rec[key] : undefined;
+}
 
 type Fn = (env: Env) => Value;
 interface C { fn: Fn; type: string }
@@ -40,12 +45,12 @@ class Compiler {
   readonly locals = new Set<string>();
 
   findMember(type: string, name: string, kind: 'props' | 'methods', pos: number): TypeTable | undefined {
-    const known = TYPE_TABLES[staticTable(type)];
+    const known = own(TYPE_TABLES, staticTable(type));
     if (known) {
-      if (!known[kind][name]) throw unsupported(`'${type}' has no supported ${kind === 'props' ? 'property' : 'method'} '${name}'`, pos);
+      if (!own(known[kind] as Record<string, unknown>, name)) throw unsupported(`'${type}' has no supported ${kind === 'props' ? 'property' : 'method'} '${name}'`, pos);
       return known;
     }
-    if (!Object.values(TYPE_TABLES).some((t) => t[kind][name])) throw unsupported(`Unsupported member '${name}'`, pos);
+    if (!Object.values(TYPE_TABLES).some((t) => own(t[kind] as Record<string, unknown>, name))) throw unsupported(`Unsupported member '${name}'`, pos);
     return undefined;
   }
 
@@ -62,8 +67,8 @@ class Compiler {
         throw unsupported(`Unknown name '${name}'`, e.pos);
       }
       case 'member': {
-        if (e.target.k === 'name' && !this.locals.has(e.target.name) && STATIC_TABLES[e.target.name]) {
-          const entry = STATIC_TABLES[e.target.name]!.props[e.name];
+        if (e.target.k === 'name' && !this.locals.has(e.target.name) && own(STATIC_TABLES, e.target.name)) {
+          const entry = own(STATIC_TABLES[e.target.name]!.props, e.name);
           if (!entry) throw unsupported(`Unsupported static member '${e.target.name}.${e.name}'`, e.pos);
           return { fn: (env) => entry.get(null, env), type: entry.type };
         }
@@ -72,13 +77,13 @@ class Compiler {
         const name = e.name;
         const nullCond = e.nullCond;
         const target = t.fn;
-        const bound = table?.props[name];
+        const bound = table ? own(table.props, name) : undefined;
         return {
           type: bound?.type ?? 'Object',
           fn: (env) => {
             const v = target(env);
             if (v === null) { if (nullCond) return null; throw nullRef(name); }
-            const entry = bound ?? TYPE_TABLES[typeOf(v)]?.props[name];
+            const entry = bound ?? own(own(TYPE_TABLES, typeOf(v))?.props, name);
             if (!entry) throw new ExpressionRuntimeError('MissingMemberException', `'${typeOf(v)}' has no member '${name}'`);
             return entry.get(v, env);
           },
@@ -89,15 +94,15 @@ class Compiler {
         const typeArgs = e.typeArgs;
         let entry;
         if (e.target.k === 'name' && e.target.name === '') throw unsupported(`Unsupported function '${e.name}'`, e.pos);
-        if (e.target.k === 'name' && !this.locals.has(e.target.name) && STATIC_TABLES[e.target.name]) {
-          entry = STATIC_TABLES[e.target.name]!.methods[e.name];
+        if (e.target.k === 'name' && !this.locals.has(e.target.name) && own(STATIC_TABLES, e.target.name)) {
+          entry = own(STATIC_TABLES[e.target.name]!.methods, e.name);
           if (!entry) throw unsupported(`Unsupported static method '${e.target.name}.${e.name}'`, e.pos);
           const m = entry;
           return { fn: (env) => m.call(null, args.map((a) => a(env)), typeArgs, env), type: typeof m.type === 'string' ? m.type : m.type(typeArgs) };
         }
         const t = this.expr(e.target);
         const table = this.findMember(t.type, e.name, 'methods', e.pos);
-        const bound = table?.methods[e.name];
+        const bound = table ? own(table.methods, e.name) : undefined;
         const name = e.name;
         const nullCond = e.nullCond;
         const target = t.fn;
@@ -106,7 +111,7 @@ class Compiler {
           fn: (env) => {
             const v = target(env);
             if (v === null) { if (nullCond) return null; throw nullRef(name); }
-            const m = bound ?? TYPE_TABLES[typeOf(v)]?.methods[name];
+            const m = bound ?? own(own(TYPE_TABLES, typeOf(v))?.methods, name);
             if (!m) throw new ExpressionRuntimeError('MissingMethodException', `'${typeOf(v)}' has no method '${name}'`);
             return m.call(v, args.map((a) => a(env)), typeArgs, env);
           },
@@ -114,7 +119,7 @@ class Compiler {
       }
       case 'index': {
         const t = this.expr(e.target);
-        const known = TYPE_TABLES[staticTable(t.type)];
+        const known = own(TYPE_TABLES, staticTable(t.type));
         if (known && !known.index) throw unsupported(`'${t.type}' cannot be indexed`, e.pos);
         const bound = known?.index;
         const args = e.args.map((a) => this.expr(a).fn);
@@ -125,7 +130,7 @@ class Compiler {
           fn: (env) => {
             const v = target(env);
             if (v === null) { if (nullCond) return null; throw nullRef('indexer'); }
-            const ix = bound ?? TYPE_TABLES[typeOf(v)]?.index;
+            const ix = bound ?? own(TYPE_TABLES, typeOf(v))?.index;
             if (!ix) throw new ExpressionRuntimeError('MissingMemberException', `'${typeOf(v)}' has no indexer`);
             return ix.get(v, args.map((a) => a(env)), env);
           },
@@ -145,7 +150,7 @@ class Compiler {
         return { fn: (env) => (requireBool(test(env), '?:') ? a.fn(env) : b.fn(env)), type: a.type === b.type ? a.type : 'Object' };
       }
       case 'cast': {
-        const type = CAST_TYPES[e.type];
+        const type = own(CAST_TYPES, e.type);
         if (!type) throw unsupported(`Unsupported cast to '${e.type}'`, e.pos);
         const o = this.expr(e.operand).fn;
         const castType = e.type;

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { isTwinError } from '../../src/core/index.js';
+import { compileExpression, loadPolicyDocument, parsePolicyXml } from '../../src/gateway/index.js';
+import { fakeContext } from './expression-context.js';
+
+function strip(n: ReturnType<typeof parsePolicyXml>): unknown {
+  return { name: n.name, attrs: n.attrs, text: n.text.trim(), children: n.children.map(strip) };
+}
+
+function loadError(xml: string, opts: Parameters<typeof loadPolicyDocument>[1] = {}) {
+  try {
+    loadPolicyDocument(xml, opts);
+  } catch (e) {
+    if (isTwinError(e)) return { code: e.code, where: e.where(), message: e.message };
+    throw e;
+  }
+  throw new Error('expected a load error');
+}
+
+describe('rawxml loading', () => {
+  const raw = `<policies><inbound>
+  <choose>
+    <when condition="@(context.Request.Method == "GET" && 1 < 3)">
+      <set-body>@(body.As<JObject>())</set-body>
+    </when>
+  </choose>
+</inbound></policies>`;
+  const escaped = `<policies><inbound>
+  <choose>
+    <when condition="@(context.Request.Method == &quot;GET&quot; &amp;&amp; 1 &lt; 3)">
+      <set-body>@(body.As&lt;JObject&gt;())</set-body>
+    </when>
+  </choose>
+</inbound></policies>`;
+
+  it('rawxml and its entity-escaped form give the same tree', () => {
+    const a = parsePolicyXml(raw);
+    const b = parsePolicyXml(escaped);
+    expect(strip(a)).toEqual(strip(b));
+    const when = a.children[0]!.children[0]!.children[0]!;
+    expect(when.attrs.condition).toBe('@(context.Request.Method == "GET" && 1 < 3)');
+    expect(when.children[0]!.text).toBe('@(body.As<JObject>())');
+    expect(when.line).toBe(3);
+    expect(when.column).toBe(5);
+  });
+
+  it('extracts @{…} blocks with braces and parens inside strings, verbatim/interpolated strings and comments', () => {
+    const block = `@{
+      // a comment with "quotes" and } and )
+      var a = "x}y)";
+      var b = @"C:\\dir ""q"" }";
+      var c = $"{a + "}"}-{{lit}}";
+      /* block } */
+      return a + b + c + '}';
+    }`;
+    const xml = `<policies><inbound><set-variable name="v" value="${block}" /></inbound></policies>`;
+    const node = parsePolicyXml(xml).children[0]!.children[0]!;
+    expect(node.attrs.value).toBe(block);
+    const compiled = compileExpression(node.attrs.value!);
+    expect(compiled.evaluate(fakeContext())).toBe('x}y)C:\\dir "q" }x}y)}-{lit}}');
+  });
+
+  it('keeps line:column of elements after multi-line expressions', () => {
+    const xml = `<policies>\n<inbound>\n<set-variable name="a" value="@(1 <\n 2)" /><bogus-policy />\n</inbound></policies>`;
+    expect(loadError(xml)).toEqual({
+      code: 'ERR_APIM_POLICY_UNKNOWN_ELEMENT',
+      where: 'line 4:8',
+      message: "There is no policy matching element name 'bogus-policy'",
+    });
+  });
+
+  it('rejects DOCTYPE and entity declarations', () => {
+    expect(loadError('<!DOCTYPE policies [<!ENTITY x "y">]><policies><inbound/></policies>').code).toBe('ERR_APIM_POLICY_XML');
+  });
+
+  it('reports malformed XML with a location', () => {
+    const e = loadError('<policies>\n  <inbound>\n</policies>');
+    expect(e.code).toBe('ERR_APIM_POLICY_XML');
+    expect(e.where).toMatch(/^line 3:\d+$/);
+  });
+
+  it('substitutes named values before parsing (attributes, literals, expression strings), leaves unknown ones', () => {
+    const doc = loadPolicyDocument(
+      `<policies><inbound><set-header name="X-{{Suffix}}" exists-action="override"><value>@("{{tenant}}" + "{{missing}}")</value></set-header></inbound></policies>`,
+      { namedValues: [{ name: 'suffix', value: 'Tenant' }, { name: 'Tenant', value: 't1' }] },
+    );
+    expect(doc.root.children[0]!.children[0]!.attrs.name).toBe('X-Tenant');
+    expect(doc.root.children[0]!.children[0]!.children[0]!.text).toBe('@("t1" + "{{missing}}")');
+  });
+
+  it('an element in a forbidden section fails in strict mode and warns in loose mode', () => {
+    const xml = '<policies><inbound><base/>\n  <forward-request /></inbound></policies>';
+    expect(loadError(xml)).toEqual({
+      code: 'ERR_APIM_POLICY_SECTION',
+      where: 'line 2:3',
+      message: '<forward-request> is not allowed in the inbound section (allowed: backend)',
+    });
+    const loose = loadPolicyDocument(xml, { loose: true });
+    expect(loose.warnings).toEqual(['ERR_APIM_POLICY_SECTION: <forward-request> is not allowed in the inbound section (allowed: backend) at line 2:3']);
+  });
+
+  it('an unsupported expression member fails at load with the element location', () => {
+    const e = loadError('<policies><inbound>\n <set-variable name="a" value="@(context.Foo)" /></inbound></policies>', { file: 'p.xml' });
+    expect(e.code).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(e.where).toBe('p.xml:2:2');
+    expect(e.message).toContain("'Context' has no supported property 'Foo'");
+  });
+
+  it('a known but unimplemented policy is ERR_APIM_POLICY_UNSUPPORTED', () => {
+    expect(loadError('<policies><inbound><validate-jwt header-name="Authorization" /></inbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
+  });
+
+  it('accepts a BOM and comments before the root, and fragments', () => {
+    const doc = loadPolicyDocument('\ufeff<!-- c --><fragment><set-variable name="a" value="b" /></fragment>');
+    expect(doc.kind).toBe('fragment');
+    expect(loadError('<fragment><base /></fragment>').code).toBe('ERR_APIM_POLICY_STRUCTURE');
+  });
+});
