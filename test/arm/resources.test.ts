@@ -1,0 +1,131 @@
+import { describe, it, expect } from 'vitest';
+import { deploy } from '../../src/arm/index.js';
+import { RG, setup, snapshot } from './helpers/seed.js';
+
+const SITES = `${RG}/providers/Microsoft.Web/sites`;
+const plan = (name: string, extra: Record<string, unknown> = {}) => ({ type: 'Microsoft.Web/serverfarms', apiVersion: '2022-09-01', name, properties: {}, ...extra });
+
+function err(fn: () => unknown) {
+  try {
+    fn();
+  } catch (e) {
+    const x = e as { code: string; message: string; location: unknown };
+    return { code: x.code, message: x.message, location: x.location };
+  }
+  throw new Error('expected an error');
+}
+
+describe('resources', () => {
+  it('nested child resources get full type/name; null properties are dropped', () => {
+    const { store, options } = setup();
+    const template = {
+      resources: [
+        {
+          type: 'Microsoft.Web/sites',
+          name: 'app',
+          properties: { keep: 'x', drop: "[json('null')]", nested: { gone: null, kept: 1 } },
+          resources: [{ type: 'config', name: 'appsettings', dependsOn: ['app'], properties: { A: 'b' } }],
+        },
+      ],
+    };
+    const r = deploy({ deploymentName: 'd', template }, options);
+    expect(r.resources).toEqual([`${SITES}/app`, `${SITES}/app/config/appsettings`]);
+    const cfg = store.getResource(`${SITES}/app/config/appsettings`)!;
+    expect(cfg).toEqual({ id: `${SITES}/app/config/appsettings`, type: 'Microsoft.Web/sites/config', name: 'app/appsettings', properties: { A: 'b' } });
+    expect(store.getResource(`${SITES}/app`)!.properties).toEqual({
+      keep: 'x',
+      nested: { kept: 1 },
+      defaultHostName: 'app.azurewebsites.net',
+      enabledHostNames: ['app.azurewebsites.net', 'app.scm.azurewebsites.net'],
+      state: 'Running',
+    });
+  });
+
+  it('enforces the segment-count rule with the ARM message', () => {
+    const { options } = setup();
+    const e = err(() => deploy({ deploymentName: 'd', template: { resources: [{ type: 'Microsoft.Web/sites/config', name: 'authsettingsV2', properties: {} }] } }, options));
+    expect(e.code).toBe('ERR_ARM_RESOURCE_SEGMENTS');
+    expect(e.message).toBe(
+      "Deployment template validation failed: 'The template resource 'authsettingsV2' for type 'Microsoft.Web/sites/config' has incorrect segment lengths. A nested resource type must have identical number of segments as its resource name. A root resource type must have segment length one greater than its resource name. Please see https://aka.ms/arm-template/#resources for usage details.'.",
+    );
+    expect(e.location).toEqual({ jsonPath: 'resources[0].type' });
+  });
+
+  it('unsupported types: strict error with location; loose stores generically with a warning', () => {
+    const { store, options } = setup();
+    const template = { text: '{\n "resources": [\n  { "type": "Microsoft.Storage/storageAccounts", "name": "st", "properties": {"x": 1} }\n ]\n}', file: 't.json' };
+    const e = err(() => deploy({ deploymentName: 'd', template }, options));
+    expect(e.code).toBe('ERR_ARM_RESOURCE_TYPE_UNSUPPORTED');
+    expect(e.location).toEqual({ file: 't.json', jsonPath: 'resources[0].type', line: 3, column: 3 });
+    const r = deploy({ deploymentName: 'd', template }, { ...options, loose: true });
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]!.startsWith("The resource type 'Microsoft.Storage/storageAccounts' of the template resource 'st' at line '3' and column '3' is not supported by the twin.")).toBe(true);
+    expect(store.getResource(`${RG}/providers/Microsoft.Storage/storageAccounts/st`)!.properties).toEqual({ x: 1 });
+  });
+
+  it('loose mode turns unknown functions into warnings', () => {
+    const { store, options } = setup();
+    const r = deploy({ deploymentName: 'd', template: { resources: [plan('p', { properties: { a: '[newThing()]', b: 'x' } })] } }, { ...options, loose: true });
+    expect(r.warnings).toEqual(["The template function 'newThing' is not valid. Please see https://aka.ms/arm-functions for usage details. (loose mode: evaluated as null)"]);
+    expect(store.getResource(`${RG}/providers/Microsoft.Web/serverfarms/p`)!.properties).toEqual({ b: 'x' });
+  });
+
+  it('dependsOn by resourceId, name and copy name orders the deployment; unknown names are errors', () => {
+    const { options } = setup();
+    const template = {
+      resources: [
+        plan('last', { dependsOn: ['loop'] }),
+        plan('[concat(\'c\', copyIndex())]', { copy: { name: 'loop', count: 2 }, dependsOn: ["[resourceId('Microsoft.Web/serverfarms', 'first')]"] }),
+        plan('first'),
+      ],
+    };
+    const r = deploy({ deploymentName: 'd', template }, options);
+    const p = `${RG}/providers/Microsoft.Web/serverfarms`;
+    expect(r.resources).toEqual([`${p}/first`, `${p}/c0`, `${p}/c1`, `${p}/last`]);
+    const e = err(() => deploy({ deploymentName: 'd', template: { resources: [plan('a', { dependsOn: ['ghost'] })] } }, options));
+    expect(e.code).toBe('ERR_ARM_DEPENDENCY_NOT_FOUND');
+    expect(e.message).toBe("Deployment template validation failed: 'The resource 'ghost' is not defined in the template.' Please see https://aka.ms/arm-template for usage details.");
+    expect(e.location).toEqual({ jsonPath: 'resources[0].dependsOn[0]' });
+  });
+
+  it('reference() adds an implicit dependency; cycles are errors and leave the store unchanged', () => {
+    const { store, options } = setup();
+    const template = {
+      resources: [
+        plan('b', { properties: { x: "[reference(resourceId('Microsoft.Web/serverfarms', 'a')).v]" } }),
+        plan('a', { properties: { v: 42 } }),
+      ],
+    };
+    const r = deploy({ deploymentName: 'd', template }, options);
+    expect(r.resources.map((id) => id.split('/').pop())).toEqual(['a', 'b']);
+    expect(store.getResource(`${RG}/providers/Microsoft.Web/serverfarms/b`)!.properties).toEqual({ x: 42 });
+    const before = snapshot(store);
+    const e = err(() => deploy({ deploymentName: 'c', template: { resources: [plan('x', { dependsOn: ['y'] }), plan('y', { dependsOn: ['x'] })] } }, options));
+    expect(e.code).toBe('ERR_ARM_DEPENDENCY_CYCLE');
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('condition false skips the resource; duplicates are errors', () => {
+    const { store, options } = setup();
+    const r = deploy({ deploymentName: 'd', template: { resources: [plan('on'), plan('off', { condition: "[equals(1, 2)]" })] } }, options);
+    expect(r.resources).toEqual([`${RG}/providers/Microsoft.Web/serverfarms/on`]);
+    expect(store.getResource(`${RG}/providers/Microsoft.Web/serverfarms/off`)).toBeUndefined();
+    expect(err(() => deploy({ deploymentName: 'd', template: { resources: [plan('x'), plan('X')] } }, options)).code).toBe('ERR_ARM_RESOURCE_DUPLICATE');
+  });
+
+  it('child resources need their parent; APIM validation errors name the property', () => {
+    const { options } = setup();
+    const e = err(() => deploy({ deploymentName: 'd', template: { resources: [{ type: 'Microsoft.Web/sites/config', name: 'nosite/web', properties: {} }] } }, options));
+    expect(e.code).toBe('ERR_ARM_RESOURCE_NOT_FOUND');
+    const svc = { type: 'Microsoft.ApiManagement/service', name: 's', properties: { publisherEmail: 'a@b.c', publisherName: 'n' } };
+    const op = { type: 'Microsoft.ApiManagement/service/apis/operations', name: 's/api/op', dependsOn: ['s/api'], properties: { method: 'GET' } };
+    const api = { type: 'Microsoft.ApiManagement/service/apis', name: 's/api', dependsOn: ['s'], properties: { path: 'p' } };
+    const e2 = err(() => deploy({ deploymentName: 'd', template: { resources: [svc, api, op] } }, options));
+    expect(e2.code).toBe('ERR_ARM_RESOURCE_INVALID');
+    expect(e2.message).toBe(
+      `The resource '${RG}/providers/Microsoft.ApiManagement/service/s/apis/api/operations/op' is not valid: the property 'properties.urlTemplate' is required and must be a non-empty string.`,
+    );
+    const pol = { type: 'Microsoft.ApiManagement/service/policies', name: 's/policy', dependsOn: ['s'], properties: { format: 'rawxml' } };
+    expect(err(() => deploy({ deploymentName: 'd', template: { resources: [svc, pol] } }, options)).message).toContain("the property 'properties.value' is required");
+  });
+});
