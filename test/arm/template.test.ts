@@ -100,3 +100,46 @@ describe('parameters and variables', () => {
     expect(store.getResource(`${RG}/providers/Microsoft.Web/serverfarms/p`)!.properties).toEqual({ items: [{ v: 'n0' }, { v: 'n1' }] });
   });
 });
+
+describe('deployment-time functions', () => {
+  it('utcNow/newGuid only in parameter defaults; deployment(); reference by name; reference not allowed in variables', () => {
+    const { options } = setup();
+    const t = {
+      parameters: { stamp: { type: 'string', defaultValue: '[utcNow()]' }, g: { type: 'string', defaultValue: '[newGuid()]' } },
+      variables: { bad: "[reference('p').x]" },
+      resources: [{ type: 'Microsoft.Web/serverfarms', name: 'p', properties: { x: 1 } }],
+      outputs: {
+        stamp: { type: 'string', value: "[parameters('stamp')]" },
+        g: { type: 'string', value: "[parameters('g')]" },
+        dep: { type: 'string', value: '[deployment().name]' },
+        byName: { type: 'int', value: "[reference('p').x]" },
+        full: { type: 'string', value: "[reference('p', '2022-09-01', 'Full').type]" },
+      },
+    };
+    expect(deploy({ deploymentName: 'dep-7', template: t }, options).outputs).toEqual({
+      stamp: { type: 'String', value: '20261129T120000Z' },
+      g: { type: 'String', value: '00000000-0000-4000-8000-000000000001' },
+      dep: { type: 'String', value: 'dep-7' },
+      byName: { type: 'Int', value: 1 },
+      full: { type: 'String', value: 'Microsoft.Web/serverfarms' },
+    });
+    const withBad = { ...t, outputs: { bad: { type: 'int', value: "[variables('bad')]" } } };
+    try {
+      deploy({ deploymentName: 'dep-8', template: withBad }, options);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('ERR_ARM_REFERENCE_NOT_ALLOWED');
+      expect((e as { location: unknown }).location).toEqual({ jsonPath: 'variables.bad' });
+    }
+    const utcInResource = { resources: [{ type: 'Microsoft.Web/serverfarms', name: 'p', properties: { t: '[utcNow()]' } }] };
+    try {
+      deploy({ deploymentName: 'dep-9', template: utcInResource }, options);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('ERR_ARM_EXPRESSION_EVAL');
+      expect((e as Error).message).toBe(
+        "The template resource 'Microsoft.Web/serverfarms/p' is not valid: The template function 'utcNow' is not expected at this location. It can only be used within the default value of a parameter. Please see https://aka.ms/arm-template-expressions for usage details.",
+      );
+    }
+  });
+});

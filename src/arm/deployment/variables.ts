@@ -10,15 +10,15 @@ export function createVariables(ev: ValueEvaluator, declared: JsonObject): (name
   for (const [name, raw] of Object.entries(declared)) {
     const path = childPath('variables', name);
     if (name.toLowerCase() === 'copy' && Array.isArray(raw)) {
+      const loops = raw.filter((l): l is JsonObject => isObject(l));
       raw.forEach((loop, i) => {
         if (!isObject(loop)) return;
         const loopName = loop[findKey(loop, 'name') ?? 'name'];
         if (typeof loopName !== 'string') return;
-        const loopPath = childPath(path, i);
         thunks.set(loopName.toLowerCase(), {
           name: loopName,
-          path: loopPath,
-          compute: () => ev.propertyCopy([loop], path, `variable '${loopName}'`, [], {}, 'variable')[loopName],
+          path: childPath(path, i),
+          compute: () => ev.propertyCopy(loops, path, `variable '${loopName}'`, [], {}, 'variable')[loopName],
         });
       });
       continue;
