@@ -131,8 +131,15 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         res.end('Internal Server Error');
       };
     }
+    const label = view.hostName.replace(/\.azurewebsites\.net$/, '');
+    const httpsHost = (host: string): string => {
+      const rt = sites.get(label);
+      if (rt && host.toLowerCase() === new URL(rt.listeners.httpUrl).host) return new URL(rt.listeners.httpsUrl).host;
+      return host;
+    };
     return createEasyAuthHandler({
       settings,
+      httpsHost,
       appSettings: view.appSettings,
       httpClient: client,
       clock,

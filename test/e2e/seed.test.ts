@@ -82,10 +82,15 @@ describe('seed scenario end to end', () => {
   });
 
   it('plain http to the site is redirected to https (requireHttps)', async () => {
-    const res = await request(`${site().httpUrl}/api/hello?a=b`);
+    const res = await request(`${site().httpUrl}/api/hello?a=b`, { headers: { host: 'trustline-func.azurewebsites.net' } });
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe('https://trustline-func.azurewebsites.net/api/hello?a=b');
     await res.body.dump();
+    // called by its local address, the redirect names the local https listener
+    const local = await request(`${site().httpUrl}/api/hello`);
+    expect(local.statusCode).toBe(302);
+    expect(local.headers.location).toBe(`${site().url}/api/hello`);
+    await local.body.dump();
   });
 
   it('forged identity headers sent by a client never reach the function', async () => {

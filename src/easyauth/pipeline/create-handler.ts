@@ -69,7 +69,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
       d.outcome = 'redirect-https';
       d.status = 302;
       addStep(d, 'require-https', false, 'plain http request while httpSettings.requireHttps is true');
-      return sendRedirect(res, `https://${info.host}${info.pathAndQuery}`);
+      return sendRedirect(res, `https://${options.httpsHost ? options.httpsHost(info.host) : info.host}${info.pathAndQuery}`);
     }
 
     // 3. Auth routes never reach the app.

@@ -18,6 +18,12 @@ export interface EasyAuthOptions {
   flags?: Partial<EasyAuthCompatFlags>;
   /** Each request's decision (explain / console). */
   onTrace?: (trace: AuthDecision) => void;
+  /**
+   * Host to name in the https redirect of `requireHttps` for a request that arrived on `host`.
+   * Azure redirects to the same host; a twin listening on separate local http and https ports
+   * maps its http `127.0.0.1:port` to the https one. Default: the same host.
+   */
+  httpsHost?: (host: string) => string;
   /** Called for every RS256/PS256 signature verification (diagnostics; tests count cache misses). */
   onVerify?: () => void;
 }
