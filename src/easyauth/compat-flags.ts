@@ -1,6 +1,6 @@
 /**
  * Compatibility flags: every behaviour tagged [I] (inferred) in the spec is implemented as the
- * default and can be switched here. docs/differences-easyauth.md lists each flag with evidence.
+ * default and can be switched here. docs/differences.md (Easy Auth) lists each flag with evidence.
  */
 export interface EasyAuthCompatFlags {
   /** `tenant-any-version`: accept the v1 (`https://sts.windows.net/{tid}/`) and v2

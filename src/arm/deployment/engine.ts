@@ -157,7 +157,7 @@ function applyResource(ev: ValueEvaluator, overlay: Overlay, r: PlannedResource,
   }
   const provider = r.provider ?? genericProvider;
   const loc: SourceLocation = r.location;
-  return provider.apply(input, { tx: overlay, ids: options.ids, logger: options.logger, tenantId: options.scope.tenantId, location: loc, warn });
+  return provider.apply(input, { tx: overlay, ids: options.ids, logger: options.logger, tenantId: options.scope.tenantId, location: loc, loose: options.loose ?? false, warn });
 }
 
 function readReference(overlay: Overlay, plan: PlannedResource[], target: string, full: boolean, resourceGroup: string): unknown {

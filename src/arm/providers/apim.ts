@@ -1,3 +1,5 @@
+import { loadPolicyDocument } from '../../gateway/index.js';
+import { describeError, isTwinError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
@@ -32,8 +34,28 @@ const policyProvider = plain([`${NS}/policies`, `${NS}/apis/policies`, `${NS}/ap
   if (typeof format !== 'string' || !POLICY_FORMATS.includes(format.toLowerCase())) {
     throw invalid(input, ctx, `the policy format '${String(format)}' is not supported; expected one of '${POLICY_FORMATS.join("', '")}'.`);
   }
-  requireString(input, ctx, 'value');
+  const value = requireString(input, ctx, 'value');
+  if (!format.toLowerCase().endsWith('-link')) validatePolicy(input, ctx, value);
 });
+
+/**
+ * APIM validates a policy document when it is saved (a PUT with a bad policy answers 400), so a
+ * deployment carrying one fails here, before anything is written, with the policy's line:column.
+ */
+function validatePolicy(input: ResourceInput, ctx: ProviderContext, value: string): void {
+  const serviceId = input.id.split('/').slice(0, 9).join('/');
+  const namedValues = ctx.tx
+    .listResources({ type: `${NS}/namedValues`, idPrefix: serviceId + '/' })
+    .map((nv) => ({ name: String(nv.properties.displayName ?? leafName(nv.name)), value: String(nv.properties.value ?? '') }));
+  const scope = input.type.toLowerCase() === `${NS}/policies`.toLowerCase() ? 'global' : input.type.toLowerCase().endsWith('operations/policies') ? 'operation' : 'api';
+  try {
+    const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope });
+    for (const w of loaded.warnings) ctx.warn(`policy of '${input.id}': ${w}`);
+  } catch (e) {
+    const where = isTwinError(e) && e.location?.line !== undefined ? ` (policy line ${e.location.line}, column ${e.location.column ?? 0})` : '';
+    throw invalid(input, ctx, `the policy is not valid${where}: ${isTwinError(e) ? `${e.code}: ${e.message}` : describeError(e)}`);
+  }
+}
 
 const apiProvider = plain([`${NS}/apis`], (input, ctx) => {
   const path = getPath(input.properties, 'path');

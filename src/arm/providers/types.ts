@@ -22,6 +22,8 @@ export interface ProviderContext {
   tenantId: string;
   /** Where the resource is declared (for errors). */
   location: SourceLocation;
+  /** `--loose`: what strict mode rejects is accepted with a warning. */
+  loose: boolean;
   warn(message: string): void;
 }
 

@@ -20,7 +20,7 @@ export interface AuthRouteContext {
 /**
  * `{apiPrefix}/*` (spec §4.7). Implemented: `/me` (token store on: 200 array / 401; off: 404).
  * Everything else — login, callback, logout, refresh — answers 404: the twin has no
- * interactive login or session store yet (documented in docs/differences-easyauth.md).
+ * interactive login or session store yet (documented in docs/differences.md (Easy Auth)).
  */
 export async function handleAuthRoute(
   req: IncomingMessage,
