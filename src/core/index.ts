@@ -12,6 +12,7 @@ export { createHttpClient } from './http/client.js';
 export type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse, OutgoingHeaders } from './http/client.js';
 export { proxyRequest, forwardableHeaders, HOP_BY_HOP } from './http/proxy.js';
 export type { ProxyTarget } from './http/proxy.js';
+export { pipeBody } from './http/pipe-body.js';
 export {
   createCertificateAuthority,
   issueServerCertificate,

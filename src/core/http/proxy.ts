@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse, IncomingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { HttpClient, OutgoingHeaders } from './client.js';
+import { pipeBody } from './pipe-body.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never forwarded by a proxy. */
 export const HOP_BY_HOP = new Set([
@@ -74,9 +74,5 @@ export async function proxyRequest(
     outHeaders[k] = v;
   }
   res.writeHead(upstream.statusCode, outHeaders as Record<string, string | string[]>);
-  try {
-    await pipeline(upstream.body, res);
-  } catch {
-    res.destroy();
-  }
+  await pipeBody(upstream.body, res);
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { pipeline as streamPipeline } from 'node:stream/promises';
+import { pipeBody } from '../../core/index.js';
 import type { EffectivePipeline } from '../policy/compose.js';
 import { runSteps, StepFailure } from '../policies/run-steps.js';
 import { drain } from '../policies/set-body.js';
@@ -65,11 +65,7 @@ export async function sendResponse(rc: RequestRun, res: ServerResponse): Promise
   }
   res.writeHead(rc.response.statusCode, rc.response.statusReason || STATUS_REASONS[rc.response.statusCode] || '', headers);
   if (body.kind === 'stream') {
-    try {
-      await streamPipeline(body.stream, res);
-    } catch {
-      res.destroy();
-    }
+    await pipeBody(body.stream, res);
     return;
   }
   res.end(body.kind === 'text' ? body.text : undefined);
