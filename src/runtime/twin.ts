@@ -116,10 +116,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
   const siteHandler = (view: SiteView): RequestHandler => {
     const backend = (options.backends?.[view.name] ?? echo.httpUrl).replace(/\/$/, '');
+    // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
     const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], headers: Record<string, string | string[] | undefined>) => {
-      const h = { ...headers };
-      delete h.host;
-      void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers: h });
+      void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers });
     };
     let settings;
     try {

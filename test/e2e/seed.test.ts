@@ -58,6 +58,7 @@ describe('seed scenario end to end', () => {
     expect(body.method).toBe('GET');
     expect(body.path).toBe('/api/hello');
     expect(body.query).toEqual({ x: '1' });
+    expect(body.headers.host).toBe('trustline-func.azurewebsites.net');
     expect(body.headers['x-ms-client-principal-id']).toBe(apim().principalId);
     expect(body.headers['x-ms-client-principal-idp']).toBe('aad');
     expect(body.headers['x-ms-client-principal-name']).toBeUndefined();
