@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, IdGenerator, Logger, PemPair } from '../core/index.js';
-import type { Store } from '../state/types.js';
+import type { Store } from '../state/index.js';
 import { identityError } from './errors.js';
 import { buildJwks, type JwksDocument } from './keys/jwks.js';
 import { resolveSigningKey, type Jwk } from './keys/signing-key.js';

@@ -10,13 +10,10 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createRemoteJWKSet, jwtVerify, customFetch } from 'jose';
 import { ManagedIdentityCredential } from '@azure/identity';
-import { ROOT, startCli, waitForReadyFile, type RunningCli } from '../helpers/cli-process.js';
+import { SEED, APP_CLIENT_ID, TENANT } from '../helpers/seed.js';
+import { startCli, waitForReadyFile, type RunningCli } from '../helpers/cli-process.js';
 import type { ReadyInfo } from '../../src/runtime/index.js';
 
-const SEED = join(ROOT, 'examples', 'seed');
-const params = JSON.parse(readFileSync(join(SEED, 'azuredeploy.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> };
-const APP_CLIENT_ID = params.parameters.appClientId!.value;
-const TENANT = params.parameters.tenantID!.value;
 
 describe('ManagedIdentityCredential against the twin', () => {
   let dir: string;

@@ -10,13 +10,10 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { Agent, request } from 'undici';
 import Database from 'better-sqlite3';
 import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
-import { ROOT, startCli, runCli, waitForReadyFile, type RunningCli } from '../helpers/cli-process.js';
+import { SEED, APP_CLIENT_ID, TENANT } from '../helpers/seed.js';
+import { startCli, runCli, waitForReadyFile, type RunningCli } from '../helpers/cli-process.js';
 import type { ReadyInfo } from '../../src/runtime/index.js';
 
-const SEED = join(ROOT, 'examples', 'seed');
-const params = JSON.parse(readFileSync(join(SEED, 'azuredeploy.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> };
-const APP_CLIENT_ID = params.parameters.appClientId!.value;
-const TENANT = params.parameters.tenantID!.value;
 
 describe('seed scenario end to end', () => {
   let dir: string;

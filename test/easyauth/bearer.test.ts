@@ -1,45 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { ManualClock, nowSeconds } from '../../src/core/index.js';
-import { C, M, O, T, T2, appV2Claims, miV1Claims, newSigningKey, startTestIssuer, userV2Claims, type TestIssuer } from './helpers/test-issuer.js';
-import { commonSettings, decodePrincipal, startBackend, startFront, type Backend, type Front, type FrontOptions } from './helpers/harness.js';
+import { C, M, O, T, T2, appV2Claims, miV1Claims, newSigningKey, userV2Claims } from './helpers/test-issuer.js';
+import { commonSettings, decodePrincipal, useEasyAuthHarness } from './helpers/harness.js';
 
 const WWW = `Bearer realm="fn-trustline.azurewebsites.net" authorization_uri="https://login.microsoftonline.com/${T}/oauth2/v2.0/authorize" resource_id="${C}"`;
 const BODY_401 = 'You do not have permission to view this directory or page.';
 
-let issuer: TestIssuer;
-let backend: Backend;
-const clock = new ManualClock();
-const fronts: Front[] = [];
-
-beforeAll(async () => {
-  issuer = await startTestIssuer();
-  backend = await startBackend();
-});
-afterAll(async () => {
-  for (const f of fronts) await f.close();
-  await backend.close();
-  await issuer.close();
-});
-
-async function front(settings: unknown = commonSettings(), extra: Partial<FrontOptions> = {}): Promise<Front> {
-  const f = await startFront({ issuer, backend, clock, settings, ...extra });
-  fronts.push(f);
-  return f;
-}
-const now = () => nowSeconds(clock);
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+const ea = useEasyAuthHarness();
+const { clock, front, now, bearer } = ea;
 
 describe('unauthenticated requests (spec §8)', () => {
   it('T01: no token → 401 with WWW-Authenticate, app not invoked', async () => {
     const f = await front();
-    const before = backend.calls.length;
+    const before = ea.backend.calls.length;
     const r = await f.get('/api/x');
     expect(r.status).toBe(401);
     expect(r.headers['www-authenticate']).toBe(WWW);
     expect(r.headers['content-type']).toBe('text/html');
     expect(r.body).toBe(BODY_401);
-    expect(backend.calls.length).toBe(before);
+    expect(ea.backend.calls.length).toBe(before);
     expect(f.traces[0]!.outcome).toBe('rejected');
     expect(f.traces[0]!.status).toBe(401);
   });
@@ -91,7 +70,7 @@ describe('unauthenticated requests (spec §8)', () => {
     const r = await (await front(s)).get('/api/x');
     expect(r.status).toBe(200);
     expect(r.body).toBe('{"ok":true,"path":"/api/x"}');
-    const seen = backend.calls.at(-1)!.headers;
+    const seen = ea.backend.calls.at(-1)!.headers;
     expect(Object.keys(seen).filter((k) => k.startsWith('x-ms-'))).toEqual([]);
     const s2 = commonSettings();
     s2.globalValidation.requireAuthentication = false;
@@ -110,7 +89,7 @@ describe('unauthenticated requests (spec §8)', () => {
       'x-custom': 'kept',
     });
     expect(r.status).toBe(200);
-    const seen = backend.calls.at(-1)!.headers;
+    const seen = ea.backend.calls.at(-1)!.headers;
     expect(Object.keys(seen).filter((k) => k.startsWith('x-ms-'))).toEqual([]);
     expect(seen['x-custom']).toBe('kept');
   });
@@ -128,17 +107,17 @@ describe('unauthenticated requests (spec §8)', () => {
 
 describe('bearer token validation (spec §4.2)', () => {
   it('T08: v2 token with aud = clientId (not listed) → 200', async () => {
-    const r = await (await front()).get('/api/x', bearer(await issuer.sign(appV2Claims(now()))));
+    const r = await (await front()).get('/api/x', bearer(await ea.issuer.sign(appV2Claims(now()))));
     expect(r.status).toBe(200);
   });
 
   it('T09: v1 token (sts.windows.net issuer, aud api://C listed) under a v2 issuer → 200', async () => {
-    const r = await (await front()).get('/api/x', bearer(await issuer.sign(miV1Claims(now()))));
+    const r = await (await front()).get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now()))));
     expect(r.status).toBe(200);
   });
 
   it('T09b: issuerMode=exact rejects the v1 token under a v2 issuer', async () => {
-    const r = await (await front(commonSettings(), { flags: { issuerMode: 'exact' } })).get('/api/x', bearer(await issuer.sign(miV1Claims(now()))));
+    const r = await (await front(commonSettings(), { flags: { issuerMode: 'exact' } })).get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now()))));
     expect(r.status).toBe(401);
     expect(r.headers['www-authenticate']).toBe(WWW);
   });
@@ -146,7 +125,7 @@ describe('bearer token validation (spec §4.2)', () => {
   it('T10: aud api://C with allowedAudiences [] → 401; implicitApiUriAudience → 200', async () => {
     const s = commonSettings();
     s.identityProviders.azureActiveDirectory.validation.allowedAudiences = [];
-    const token = await issuer.sign(miV1Claims(now()));
+    const token = await ea.issuer.sign(miV1Claims(now()));
     const f = await front(s);
     expect((await f.get('/api/x', bearer(token))).status).toBe(401);
     expect(f.traces[0]!.steps.find((x) => x.step === 'audience')?.ok).toBe(false);
@@ -154,27 +133,27 @@ describe('bearer token validation (spec §4.2)', () => {
   });
 
   it('T11: other audience → 401', async () => {
-    const r = await (await front()).get('/api/x', bearer(await issuer.sign(miV1Claims(now(), { aud: 'api://other' }))));
+    const r = await (await front()).get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now(), { aud: 'api://other' }))));
     expect(r.status).toBe(401);
     expect(r.body).toBe(BODY_401);
   });
 
   it('T12: expired beyond the 5 min skew → 401; within the skew → 200', async () => {
     const f = await front();
-    const expired = await issuer.sign(miV1Claims(now(), { iat: now() - 7200, nbf: now() - 7200, exp: now() - 301 }));
+    const expired = await ea.issuer.sign(miV1Claims(now(), { iat: now() - 7200, nbf: now() - 7200, exp: now() - 301 }));
     expect((await f.get('/api/x', bearer(expired))).status).toBe(401);
-    const inSkew = await issuer.sign(miV1Claims(now(), { iat: now() - 7200, nbf: now() - 7200, exp: now() - 200 }));
+    const inSkew = await ea.issuer.sign(miV1Claims(now(), { iat: now() - 7200, nbf: now() - 7200, exp: now() - 200 }));
     expect((await f.get('/api/x', bearer(inSkew))).status).toBe(200);
-    const future = await issuer.sign(miV1Claims(now(), { nbf: now() + 600 }));
+    const future = await ea.issuer.sign(miV1Claims(now(), { nbf: now() + 600 }));
     expect((await f.get('/api/x', bearer(future))).status).toBe(401);
   });
 
   it('T13: token signed by another key → 401 (unknown kid, and known kid with a wrong signature)', async () => {
     const f = await front();
     const other = newSigningKey();
-    expect((await f.get('/api/x', bearer(await issuer.sign(miV1Claims(now()), { key: other })))).status).toBe(401);
-    expect((await f.get('/api/x', bearer(await issuer.sign(miV1Claims(now()), { key: other, kid: issuer.key.kid })))).status).toBe(401);
-    const good = await issuer.sign(miV1Claims(now()));
+    expect((await f.get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now()), { key: other })))).status).toBe(401);
+    expect((await f.get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now()), { key: other, kid: ea.issuer.key.kid })))).status).toBe(401);
+    const good = await ea.issuer.sign(miV1Claims(now()));
     const [h, p] = good.split('.');
     expect((await f.get('/api/x', bearer(`${h}.${p}.AAAA`))).status).toBe(401);
     expect((await f.get('/api/x', bearer('not-a-jwt'))).status).toBe(401);
@@ -183,7 +162,7 @@ describe('bearer token validation (spec §4.2)', () => {
   it('T14: token from another tenant → 401', async () => {
     const claims = miV1Claims(now(), { iss: `https://sts.windows.net/${T2}/`, tid: T2, idp: `https://sts.windows.net/${T2}/` });
     const f = await front();
-    const r = await f.get('/api/x', bearer(await issuer.sign(claims)));
+    const r = await f.get('/api/x', bearer(await ea.issuer.sign(claims)));
     expect(r.status).toBe(401);
     expect(f.traces[0]!.steps.find((x) => x.step === 'issuer')).toEqual({
       step: 'issuer', ok: false,
@@ -193,7 +172,7 @@ describe('bearer token validation (spec §4.2)', () => {
 
   it('PS256 tokens are accepted; alg none is not', async () => {
     const f = await front();
-    expect((await f.get('/api/x', bearer(await issuer.sign(appV2Claims(now()), { alg: 'PS256' })))).status).toBe(200);
+    expect((await f.get('/api/x', bearer(await ea.issuer.sign(appV2Claims(now()), { alg: 'PS256' })))).status).toBe(200);
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(appV2Claims(now()))).toString('base64url')}.`;
     expect((await f.get('/api/x', bearer(none))).status).toBe(401);
   });
@@ -205,10 +184,10 @@ describe('identity headers (spec §4.5)', () => {
     s.login = { tokenStore: { enabled: true } };
     const f = await front(s);
     const claims = miV1Claims(now());
-    const token = await issuer.sign(claims);
+    const token = await ea.issuer.sign(claims);
     const r = await f.get('/api/x', { ...bearer(token), 'x-ms-client-principal-name': 'forged' });
     expect(r.status).toBe(200);
-    const h = backend.calls.at(-1)!.headers;
+    const h = ea.backend.calls.at(-1)!.headers;
     expect(h.authorization).toBe(`Bearer ${token}`);
     expect(h['x-ms-client-principal-idp']).toBe('aad');
     expect(h['x-ms-client-principal-id']).toBe(O);
@@ -234,8 +213,8 @@ describe('identity headers (spec §4.5)', () => {
 
   it('T25b: token store off → no X-MS-TOKEN-* headers; WEBSITE_AUTH_USE_LEGACY_CLAIMS=False maps roles', async () => {
     const f = await front(commonSettings(), { appSettings: { WEBSITE_AUTH_USE_LEGACY_CLAIMS: 'False' } });
-    expect((await f.get('/api/x', bearer(await issuer.sign(miV1Claims(now()))))).status).toBe(200);
-    const h = backend.calls.at(-1)!.headers;
+    expect((await f.get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now()))))).status).toBe(200);
+    const h = ea.backend.calls.at(-1)!.headers;
     expect(h['x-ms-token-aad-access-token']).toBeUndefined();
     expect(h['x-ms-token-aad-expires-on']).toBeUndefined();
     const p = decodePrincipal(h['x-ms-client-principal']);
@@ -244,8 +223,8 @@ describe('identity headers (spec §4.5)', () => {
 
   it('T26: user token → -NAME is preferred_username; scp mapped', async () => {
     const f = await front();
-    expect((await f.get('/api/x', bearer(await issuer.sign(userV2Claims(now()))))).status).toBe(200);
-    const h = backend.calls.at(-1)!.headers;
+    expect((await f.get('/api/x', bearer(await ea.issuer.sign(userV2Claims(now()))))).status).toBe(200);
+    const h = ea.backend.calls.at(-1)!.headers;
     expect(h['x-ms-client-principal-name']).toBe('ada@contoso.example');
     expect(h['x-ms-client-principal-id']).toBe('a0a0a0a0-0000-0000-0000-000000000001');
     const p = decodePrincipal(h['x-ms-client-principal']);
@@ -257,13 +236,13 @@ describe('identity headers (spec §4.5)', () => {
     const require = createRequire(import.meta.url);
     const { HttpRequest } = require('@azure/functions') as typeof import('@azure/functions');
     const f = await front();
-    await f.get('/api/x', bearer(await issuer.sign(miV1Claims(now()))));
+    await f.get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now()))));
     const toInit = (h: Record<string, unknown>) =>
       Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('x-ms-') || k === 'authorization').map(([k, v]) => [k, String(v)]));
-    const mi = new HttpRequest({ method: 'GET', url: 'https://fn-trustline.azurewebsites.net/api/x', headers: toInit(backend.calls.at(-1)!.headers) });
+    const mi = new HttpRequest({ method: 'GET', url: 'https://fn-trustline.azurewebsites.net/api/x', headers: toInit(ea.backend.calls.at(-1)!.headers) });
     expect(() => mi.user).toThrow(/user-name/);
-    await f.get('/api/x', bearer(await issuer.sign(userV2Claims(now()))));
-    const user = new HttpRequest({ method: 'GET', url: 'https://fn-trustline.azurewebsites.net/api/x', headers: toInit(backend.calls.at(-1)!.headers) });
+    await f.get('/api/x', bearer(await ea.issuer.sign(userV2Claims(now()))));
+    const user = new HttpRequest({ method: 'GET', url: 'https://fn-trustline.azurewebsites.net/api/x', headers: toInit(ea.backend.calls.at(-1)!.headers) });
     expect(user.user?.type).toBe('AppService');
     expect(user.user?.username).toBe('ada@contoso.example');
     expect(user.user?.identityProvider).toBe('aad');
@@ -274,11 +253,11 @@ describe('identity headers (spec §4.5)', () => {
 describe('verified-token cache', () => {
   it('reuses a verification for the same token string and re-checks exp', async () => {
     const f = await front();
-    const token = await issuer.sign(miV1Claims(now(), { exp: now() + 3600 }));
+    const token = await ea.issuer.sign(miV1Claims(now(), { exp: now() + 3600 }));
     for (let i = 0; i < 5; i++) expect((await f.get('/api/x', bearer(token))).status).toBe(200);
     expect(f.verifications.count).toBe(1);
     expect(f.traces.map((t) => t.tokenCache)).toEqual(['miss', 'hit', 'hit', 'hit', 'hit']);
-    const other = await issuer.sign(miV1Claims(now(), { uti: 'another' }));
+    const other = await ea.issuer.sign(miV1Claims(now(), { uti: 'another' }));
     expect((await f.get('/api/x', bearer(other))).status).toBe(200);
     expect(f.verifications.count).toBe(2);
     clock.advance((3600 + 301) * 1000);
@@ -291,7 +270,7 @@ describe('verified-token cache', () => {
 
   it('tokenCache=false verifies every request', async () => {
     const f = await front(commonSettings(), { flags: { tokenCache: false } });
-    const token = await issuer.sign(miV1Claims(now()));
+    const token = await ea.issuer.sign(miV1Claims(now()));
     for (let i = 0; i < 3; i++) expect((await f.get('/api/x', bearer(token))).status).toBe(200);
     expect(f.verifications.count).toBe(3);
   });

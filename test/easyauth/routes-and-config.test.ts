@@ -1,30 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, nowSeconds } from '../../src/core/index.js';
-import { O, T, miV1Claims, newSigningKey, startTestIssuer, type TestIssuer } from './helpers/test-issuer.js';
-import { commonSettings, startBackend, startFront, type Backend, type Front, type FrontOptions } from './helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { O, T, miV1Claims, newSigningKey } from './helpers/test-issuer.js';
+import { commonSettings, useEasyAuthHarness } from './helpers/harness.js';
 
-let issuer: TestIssuer;
-let backend: Backend;
-const clock = new ManualClock();
-const fronts: Front[] = [];
-
-beforeAll(async () => {
-  issuer = await startTestIssuer();
-  backend = await startBackend();
-});
-afterAll(async () => {
-  for (const f of fronts) await f.close();
-  await backend.close();
-  await issuer.close();
-});
-
-async function front(settings: unknown, extra: Partial<FrontOptions> = {}): Promise<Front> {
-  const f = await startFront({ issuer, backend, clock, settings, ...extra });
-  fronts.push(f);
-  return f;
-}
-const now = () => nowSeconds(clock);
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+const ea = useEasyAuthHarness();
+const { clock, front, now, bearer } = ea;
 const NOT_FOUND = 'The resource you are looking for has been removed, had its name changed, or is temporarily unavailable.';
 
 describe('platform disabled (spec §4.1 step 1)', () => {
@@ -34,10 +13,10 @@ describe('platform disabled (spec §4.1 step 1)', () => {
     const f = await front(s);
     const r = await f.get('/api/x', { 'x-ms-client-principal-id': 'forged' });
     expect(r.status).toBe(200);
-    expect(backend.calls.at(-1)!.headers['x-ms-client-principal-id']).toBe('forged');
+    expect(ea.backend.calls.at(-1)!.headers['x-ms-client-principal-id']).toBe('forged');
     const me = await f.get('/.auth/me');
     expect(me.status).toBe(200);
-    expect(backend.calls.at(-1)!.url).toBe('/.auth/me');
+    expect(ea.backend.calls.at(-1)!.url).toBe('/.auth/me');
     expect(f.traces[0]!.outcome).toBe('pass-through');
   });
 
@@ -53,8 +32,8 @@ describe('/.auth routes (spec §4.7)', () => {
     s.login = { tokenStore: { enabled: true } };
     const f = await front(s);
     const claims = miV1Claims(now());
-    const token = await issuer.sign(claims);
-    const before = backend.calls.length;
+    const token = await ea.issuer.sign(claims);
+    const before = ea.backend.calls.length;
     const r = await f.get('/.auth/me', bearer(token));
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -65,7 +44,7 @@ describe('/.auth routes (spec §4.7)', () => {
     expect(body[0].access_token).toBe(token);
     expect(body[0].expires_on).toBe(new Date((claims.exp as number) * 1000).toISOString().replace('.000Z', '.0000000Z'));
     expect(body[0].user_claims).toContainEqual({ typ: 'http://schemas.microsoft.com/identity/claims/tenantid', val: T });
-    expect(backend.calls.length).toBe(before);
+    expect(ea.backend.calls.length).toBe(before);
   });
 
   it('T36: /.auth/me unauthenticated → 401 (flag meUnauthenticated=empty-array → 200 [])', async () => {
@@ -80,14 +59,14 @@ describe('/.auth routes (spec §4.7)', () => {
 
   it('/.auth/me with the token store off → 404; other /.auth routes → 404, never the app', async () => {
     const f = await front(commonSettings());
-    const before = backend.calls.length;
-    const me = await f.get('/.auth/me', bearer(await issuer.sign(miV1Claims(now()))));
+    const before = ea.backend.calls.length;
+    const me = await f.get('/.auth/me', bearer(await ea.issuer.sign(miV1Claims(now()))));
     expect(me.status).toBe(404);
     expect(me.body).toBe(NOT_FOUND);
     expect((await f.get('/.auth/login/aad')).status).toBe(404);
     expect((await f.get('/.auth/logout')).status).toBe(404);
     expect((await f.get('/.auth/refresh')).status).toBe(404);
-    expect(backend.calls.length).toBe(before);
+    expect(ea.backend.calls.length).toBe(before);
   });
 
   it('T42: apiPrefix=/authv2 → /authv2/me handled, /.auth/me goes through the normal pipeline', async () => {
@@ -95,11 +74,11 @@ describe('/.auth routes (spec §4.7)', () => {
     s.login = { tokenStore: { enabled: true } };
     s.httpSettings.routes = { apiPrefix: '/authv2' };
     const f = await front(s);
-    const token = await issuer.sign(miV1Claims(now()));
+    const token = await ea.issuer.sign(miV1Claims(now()));
     expect((await f.get('/authv2/me', bearer(token))).status).toBe(200);
     const r = await f.get('/.auth/me', bearer(token));
     expect(r.status).toBe(200);
-    expect(backend.calls.at(-1)!.url).toBe('/.auth/me');
+    expect(ea.backend.calls.at(-1)!.url).toBe('/.auth/me');
   });
 });
 
@@ -137,21 +116,21 @@ describe('forward proxy (spec §4.8)', () => {
 describe('configuration errors → 500 (spec §4.1 step 11)', () => {
   it('metadata unreachable → 500 with ERR_EASYAUTH_METADATA_FETCH in the trace; recovers afterwards', async () => {
     const f = await front(commonSettings());
-    const token = await issuer.sign(miV1Claims(now()));
-    issuer.down = true;
+    const token = await ea.issuer.sign(miV1Claims(now()));
+    ea.issuer.down = true;
     try {
       const r = await f.get('/api/x', bearer(token));
       expect(r.status).toBe(500);
       expect(r.body).toBe('An internal server error occurred.');
       expect(f.traces[0]!.errorCode).toBe('ERR_EASYAUTH_METADATA_FETCH');
     } finally {
-      issuer.down = false;
+      ea.issuer.down = false;
     }
     expect((await f.get('/api/x', bearer(token))).status).toBe(200);
   });
 
   it('bad or missing issuer, missing clientId → 500; no token still → 401', async () => {
-    const token = await issuer.sign(miV1Claims(now()));
+    const token = await ea.issuer.sign(miV1Claims(now()));
     const bad = commonSettings();
     bad.identityProviders.azureActiveDirectory.registration.openIdIssuer = 'not a url';
     const f = await front(bad);
@@ -177,7 +156,7 @@ describe('configuration errors → 500 (spec §4.1 step 11)', () => {
     const { silentLogger } = await import('../../src/core/index.js');
     const { createServer } = await import('node:http');
     const handler = createEasyAuthHandler({
-      settings: normalizeAuthSettings(s), httpClient: issuer.httpClient, clock, logger: silentLogger,
+      settings: normalizeAuthSettings(s), httpClient: ea.issuer.httpClient, clock, logger: silentLogger,
       forward: () => { throw new Error('boom'); },
     });
     const server = createServer(handler);
@@ -197,19 +176,19 @@ describe('configuration errors → 500 (spec §4.1 step 11)', () => {
 describe('signing-key rotation', () => {
   it('unknown kid refetches the JWKS, at most once per interval', async () => {
     const f = await front(commonSettings());
-    expect((await f.get('/api/x', bearer(await issuer.sign(miV1Claims(now()))))).status).toBe(200);
+    expect((await f.get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now()))))).status).toBe(200);
     const rotated = newSigningKey();
-    issuer.published = [issuer.key, rotated];
+    ea.issuer.published = [ea.issuer.key, rotated];
     try {
-      const hitsBefore = issuer.hits.filter((h) => h.endsWith('/keys')).length;
-      expect((await f.get('/api/x', bearer(await issuer.sign(miV1Claims(now(), { uti: 'r1' }), { key: rotated })))).status).toBe(200);
-      expect(issuer.hits.filter((h) => h.endsWith('/keys')).length).toBe(hitsBefore + 1);
+      const hitsBefore = ea.issuer.hits.filter((h) => h.endsWith('/keys')).length;
+      expect((await f.get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now(), { uti: 'r1' }), { key: rotated })))).status).toBe(200);
+      expect(ea.issuer.hits.filter((h) => h.endsWith('/keys')).length).toBe(hitsBefore + 1);
       const unknown = newSigningKey();
-      expect((await f.get('/api/x', bearer(await issuer.sign(miV1Claims(now()), { key: unknown })))).status).toBe(401);
-      expect((await f.get('/api/x', bearer(await issuer.sign(miV1Claims(now(), { uti: 'x' }), { key: unknown })))).status).toBe(401);
-      expect(issuer.hits.filter((h) => h.endsWith('/keys')).length).toBe(hitsBefore + 1);
+      expect((await f.get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now()), { key: unknown })))).status).toBe(401);
+      expect((await f.get('/api/x', bearer(await ea.issuer.sign(miV1Claims(now(), { uti: 'x' }), { key: unknown })))).status).toBe(401);
+      expect(ea.issuer.hits.filter((h) => h.endsWith('/keys')).length).toBe(hitsBefore + 1);
     } finally {
-      issuer.published = [issuer.key];
+      ea.issuer.published = [ea.issuer.key];
     }
   });
 });

@@ -1,5 +1,5 @@
 import type { SourceLocation } from '../../core/index.js';
-import type { ManagedServiceIdentity, ResourceRecord } from '../../state/types.js';
+import type { ManagedServiceIdentity, ResourceRecord } from '../../state/index.js';
 import { armError, atLine } from '../errors.js';
 import { findKey, isObject } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';

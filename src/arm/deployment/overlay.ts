@@ -1,4 +1,4 @@
-import type { DirectoryObject, ResourceRecord, Store, StoreTransaction } from '../../state/types.js';
+import type { DirectoryObject, ResourceRecord, Store, StoreTransaction } from '../../state/index.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 

@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator, Logger } from '../../core/index.js';
-import type { Store } from '../../state/types.js';
+import type { Store } from '../../state/index.js';
 
 export interface DeploymentScope {
   subscriptionId: string;

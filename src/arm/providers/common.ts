@@ -1,5 +1,5 @@
 import { armError, atLine } from '../errors.js';
-import type { ResourceRecord } from '../../state/types.js';
+import type { ResourceRecord } from '../../state/index.js';
 import type { ProviderContext, ResourceInput } from './types.js';
 
 /** The stored record for an input, with undefined fields left out. */

@@ -1,19 +1,8 @@
 import type { IdGenerator, Logger, SourceLocation } from '../../core/index.js';
-import type { ManagedServiceIdentity, ResourceRecord, StoreTransaction } from '../../state/types.js';
+import type { ResourceRecord, StoreTransaction } from '../../state/index.js';
 
-/** A resource after template evaluation, ready for its provider. */
-export interface ResourceInput {
-  id: string;
-  type: string;
-  name: string;
-  apiVersion?: string;
-  location?: string;
-  kind?: string;
-  sku?: unknown;
-  tags?: Record<string, string>;
-  identity?: ManagedServiceIdentity;
-  properties: Record<string, unknown>;
-}
+/** A resource after template evaluation, ready for its provider: the shape it is stored in. */
+export type ResourceInput = ResourceRecord;
 
 export interface ProviderContext {
   tx: StoreTransaction;

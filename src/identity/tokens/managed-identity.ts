@@ -1,6 +1,6 @@
 import type { Clock, IdGenerator, Logger } from '../../core/index.js';
 import { nowSeconds } from '../../core/index.js';
-import type { Store } from '../../state/types.js';
+import type { Store } from '../../state/index.js';
 import type { SigningKey } from '../keys/signing-key.js';
 import { buildAppToken } from './claims.js';
 import { signJwt } from './jwt.js';

@@ -1,4 +1,4 @@
-import type { DirectoryObject, Store } from '../../state/types.js';
+import type { DirectoryObject, Store } from '../../state/index.js';
 import { aadstsMessage } from '../aadsts.js';
 import { identityError } from '../errors.js';
 

@@ -1,7 +1,9 @@
+import { afterAll, beforeAll } from 'vitest';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   ManualClock,
+  nowSeconds,
   createHttpClient,
   proxyRequest,
   silentLogger,
@@ -13,7 +15,7 @@ import {
   type AuthDecision,
   type EasyAuthCompatFlags,
 } from '../../../src/easyauth/index.js';
-import { C, T, type TestIssuer } from './test-issuer.js';
+import { C, T, startTestIssuer, type TestIssuer } from './test-issuer.js';
 
 /** Backend echo server: records each request's headers, answers 200 `{"ok":true,"path":…}`. */
 export interface Backend {
@@ -135,4 +137,42 @@ export async function startFront(o: FrontOptions): Promise<Front> {
 
 export function decodePrincipal(h: string | string[] | undefined): any {
   return JSON.parse(Buffer.from(String(h), 'base64').toString('utf8'));
+}
+
+/**
+ * The shared set-up of the Easy Auth test files: one test issuer and one backend per file,
+ * fronts (Easy Auth handlers on a listener) created on demand and all closed after the file.
+ */
+export function useEasyAuthHarness(defaultSettings: () => unknown = commonSettings) {
+  let issuer: TestIssuer | undefined;
+  let backend: Backend | undefined;
+  const clock = new ManualClock();
+  const fronts: Front[] = [];
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+    backend = await startBackend();
+  });
+  afterAll(async () => {
+    for (const f of fronts) await f.close();
+    await backend?.close();
+    await issuer?.close();
+  });
+  return {
+    clock,
+    get issuer(): TestIssuer {
+      return issuer!;
+    },
+    get backend(): Backend {
+      return backend!;
+    },
+    /** A front with `settings` (the default settings when called with no argument; `undefined` = platform disabled). */
+    async front(...args: [settings?: unknown, extra?: Partial<FrontOptions>]): Promise<Front> {
+      const settings = args.length === 0 ? defaultSettings() : args[0];
+      const f = await startFront({ issuer: issuer!, backend: backend!, clock, settings, ...(args[1] ?? {}) });
+      fronts.push(f);
+      return f;
+    },
+    now: () => nowSeconds(clock),
+    bearer: (t: string) => ({ authorization: `Bearer ${t}` }),
+  };
 }

@@ -1,0 +1,44 @@
+import { describe, it, expect } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { ROOT } from '../helpers/cli-process.js';
+
+/** Which subsystems each subsystem may import (ARCHITECTURE.md: arrows point one way). */
+const ALLOWED: Record<string, string[]> = {
+  core: [],
+  state: ['core'],
+  identity: ['core', 'state'],
+  easyauth: ['core'],
+  gateway: ['core'],
+  // providers validate what they store through the other subsystems' public index (e.g. policies)
+  arm: ['core', 'state', 'gateway'],
+  lint: ['core', 'state', 'arm'],
+  runtime: ['core', 'state', 'arm', 'identity', 'easyauth', 'gateway'],
+  console: ['core', 'state', 'runtime'],
+  cli: ['core', 'state', 'arm', 'runtime'],
+};
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('architecture', () => {
+  it('subsystems import each other only through index.ts and only along the allowed arrows', () => {
+    const src = join(ROOT, 'src');
+    const violations: string[] = [];
+    for (const file of walk(src)) {
+      const from = relative(src, file).split('/')[0]!;
+      for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
+        const target = relative(src, resolve(dirname(file), m[1]!));
+        const [to, ...rest] = target.split('/');
+        if (to === from) continue;
+        if (!(ALLOWED[from] ?? []).includes(to!)) violations.push(`${relative(ROOT, file)} imports ${to} (${m[1]})`);
+        else if (rest.join('/') !== 'index.js') violations.push(`${relative(ROOT, file)} reaches into ${target} instead of ${to}/index.js`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});
