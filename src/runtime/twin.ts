@@ -136,13 +136,20 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       if (rt && host.toLowerCase() === new URL(rt.listeners.httpUrl).host) return new URL(rt.listeners.httpsUrl).host;
       return host;
     };
+    const siteLogger = logger.child(`site ${view.name}`);
     return createEasyAuthHandler({
       settings,
       httpsHost,
+      // Explain every refusal in the log: the bare 401/403 Azure gives, with the reason it never tells.
+      onTrace: (d) => {
+        if (d.outcome !== 'rejected' && d.outcome !== 'error') return;
+        const failed = d.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.reason}`);
+        siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`);
+      },
       appSettings: view.appSettings,
       httpClient: client,
       clock,
-      logger: logger.child(`site ${view.name}`),
+      logger: siteLogger,
       forward,
     });
   };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { decodeJwt } from 'jose';
-import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
+import { memoryLogger, randomIds, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin } from '../../src/runtime/index.js';
 import { SEED } from '../helpers/seed.js';
 
@@ -30,6 +30,7 @@ describe('templates of the seed shape', () => {
   let twin: Twin;
   let dir: string;
   let tls: Agent;
+  const logger = memoryLogger();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trustline-variants-'));
@@ -42,7 +43,7 @@ describe('templates of the seed shape', () => {
       location: 'northeurope',
       clock: systemClock,
       ids: randomIds,
-      logger: silentLogger,
+      logger,
     });
     tls = new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } });
   });
@@ -97,6 +98,10 @@ describe('templates of the seed shape', () => {
     const r = await call('aud-apim', '/functions/hello');
     expect(r.status).toBe(401);
     expect(String(r.headers['www-authenticate'])).toMatch(/^Bearer /);
+    // the twin explains what Azure does not
+    expect(logger.lines).toContain(
+      `[info] site aud-fn: 401 GET /api/hello: audience: aud 'api://${CLIENT}' is neither the clientId nor in allowedAudiences []`,
+    );
   });
 
   it('the same with allowedAudiences ["api://{clientId}"]: 200', async () => {
