@@ -5,25 +5,26 @@ import { randomBytes } from 'node:crypto';
 import {
   HostTable,
   createHttpClient,
-  proxyRequest,
   describeError,
   type Clock,
   type IdGenerator,
   type Logger,
   type HttpClient,
+  type LogLevel,
 } from '../core/index.js';
 import { openStore, type Store } from '../state/index.js';
 import { deploy as armDeploy, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
 import { createIdentityService, type IdentityService } from '../identity/index.js';
-import { createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
 import { compileService, createGateway } from '../gateway/index.js';
-import { startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
+import { startListenerPair, type ListenerPair } from './listener.js';
+import { createInProcessSiteHost, type SiteHost, type SiteUrls } from './site-host.js';
+import { createWorkerSiteHost } from './worker-site-host.js';
+import { IDENTITY_HOSTS } from './hosts.js';
 import { echoFunction } from './echo-function.js';
 import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
 import { siteViews, type SiteView } from './site-config.js';
 import { buildServiceConfig } from './service-config.js';
 import { createControlPlane } from './control-plane.js';
-import { lastSegment } from './resource-ids.js';
 import type { ReadyInfo } from './ready-info.js';
 
 export interface TwinOptions {
@@ -40,15 +41,24 @@ export interface TwinOptions {
   /** Control-plane https port (0 = random). */
   port?: number;
   loose?: boolean;
+  /**
+   * Where the site listeners run: `worker` (a worker thread, so the Easy Auth hop and the gateway hop
+   * use different cores; needs the compiled dist/ files and uses the system clock) or `main` (default).
+   */
+  siteThread?: 'main' | 'worker';
+  /** Log level for the site worker. */
+  logLevel?: LogLevel;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
 }
 
 interface SiteRuntime {
-  listeners: ListenerPair;
+  urls: SiteUrls;
   name: string;
 }
+
+const siteLabel = (view: SiteView) => view.hostName.replace(/\.azurewebsites\.net$/, '');
 interface ServiceRuntime {
   listeners: ListenerPair;
   gateway: ReturnType<typeof createGateway>;
@@ -96,63 +106,33 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   });
   if (!savedKey) store.setMeta('identity.signingKey', JSON.stringify(identity.signingKey));
   const identityListeners = await startListenerPair(identity.handler, { tls: tls.server, logger, name: 'identity' });
-  for (const h of ['sts.windows.net', 'login.microsoftonline.com', 'login.windows.net']) {
+  for (const h of IDENTITY_HOSTS) {
     hosts.set(h, { http: identityListeners.httpUrl, https: identityListeners.httpsUrl });
   }
 
   // The built-in function backend (plain http, like a local `func start`).
   const echo = await startListenerPair(echoFunction, { tls: tls.server, logger, name: 'echo' });
 
+  // Site listeners (Easy Auth → function backend): on a worker thread, or on this one (tests with an injected clock).
+  const siteHost: SiteHost =
+    options.siteThread === 'worker'
+      ? createWorkerSiteHost({
+          tls: tls.server,
+          ca: tls.ca.cert,
+          identity: { http: identityListeners.httpUrl, https: identityListeners.httpsUrl },
+          logLevel: options.logLevel ?? 'info',
+        })
+      : createInProcessSiteHost({ tls: tls.server, client, clock, logger });
   const sites = new Map<string, SiteRuntime>();
   const services = new Map<string, ServiceRuntime>();
   hosts.addSuffix('.azurewebsites.net', (label) => {
     const s = sites.get(label);
-    return s ? { http: s.listeners.httpUrl, https: s.listeners.httpsUrl } : undefined;
+    return s ? { http: s.urls.httpUrl, https: s.urls.httpsUrl } : undefined;
   });
   hosts.addSuffix('.azure-api.net', (label) => {
     const s = services.get(label);
     return s ? { http: s.listeners.httpUrl, https: s.listeners.httpsUrl } : undefined;
   });
-
-  const siteHandler = (view: SiteView): RequestHandler => {
-    const backend = (options.backends?.[view.name] ?? echo.httpUrl).replace(/\/$/, '');
-    // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
-    const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], headers: Record<string, string | string[] | undefined>) => {
-      void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers });
-    };
-    let settings;
-    try {
-      settings = view.authSettings === undefined ? undefined : normalizeAuthSettings(view.authSettings);
-    } catch (e) {
-      logger.error(`site ${view.name}: authsettingsV2 rejected: ${describeError(e)}`);
-      return (_req, res) => {
-        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Internal Server Error');
-      };
-    }
-    const label = view.hostName.replace(/\.azurewebsites\.net$/, '');
-    const httpsHost = (host: string): string => {
-      const rt = sites.get(label);
-      if (rt && host.toLowerCase() === new URL(rt.listeners.httpUrl).host) return new URL(rt.listeners.httpsUrl).host;
-      return host;
-    };
-    const siteLogger = logger.child(`site ${view.name}`);
-    return createEasyAuthHandler({
-      settings,
-      httpsHost,
-      // Explain every refusal in the log: the bare 401/403 Azure gives, with the reason it never tells.
-      onTrace: (d) => {
-        if (d.outcome !== 'rejected' && d.outcome !== 'error') return;
-        const failed = d.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.reason}`);
-        siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`);
-      },
-      appSettings: view.appSettings,
-      httpClient: client,
-      clock,
-      logger: siteLogger,
-      forward,
-    });
-  };
 
   const tokens = (serviceId: string) => ({
     async getToken(req: { resource: string; clientId?: string }) {
@@ -169,19 +149,18 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   };
   async function doReconcile(): Promise<void> {
     const views = siteViews(store);
-    const wanted = new Set(views.map((v) => v.hostName.replace(/\.azurewebsites\.net$/, '')));
-    for (const [label, rt] of sites) {
+    const wanted = new Set(views.map((v) => siteLabel(v)));
+    for (const label of [...sites.keys()]) {
       if (!wanted.has(label)) {
         sites.delete(label);
-        await rt.listeners.close();
+        await siteHost.remove(label);
       }
     }
     for (const view of views) {
-      const label = view.hostName.replace(/\.azurewebsites\.net$/, '');
-      const handler = siteHandler(view);
-      const existing = sites.get(label);
-      if (existing) existing.listeners.setHandler(handler);
-      else sites.set(label, { name: view.name, listeners: await startListenerPair(handler, { tls: tls.server, logger, name: `site ${view.name}` }) });
+      const label = siteLabel(view);
+      const backend = options.backends?.[view.name] ?? echo.httpUrl;
+      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, backend });
+      sites.set(label, { name: view.name, urls });
     }
     const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' });
     const wantedSvc = new Set(apims.map((s) => s.name.toLowerCase()));
@@ -236,7 +215,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       apim: {},
     };
     for (const rt of sites.values()) {
-      info.sites[rt.name] = { url: rt.listeners.httpsUrl, httpUrl: rt.listeners.httpUrl, hostName: `${rt.name.toLowerCase()}.azurewebsites.net` };
+      info.sites[rt.name] = { url: rt.urls.httpsUrl, httpUrl: rt.urls.httpUrl, hostName: `${rt.name.toLowerCase()}.azurewebsites.net` };
     }
     for (const svc of store.listResources({ type: 'Microsoft.ApiManagement/service' })) {
       const rt = services.get(svc.name.toLowerCase());
@@ -266,7 +245,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     async close() {
       await queue;
       await Promise.all([
-        ...[...sites.values()].map((s) => s.listeners.close()),
+        siteHost.close(),
         ...[...services.values()].map((s) => s.listeners.close()),
         identityListeners.close(),
         echo.close(),
@@ -278,4 +257,3 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   };
 }
 
-export { lastSegment };

@@ -66,6 +66,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     backends: parseBackends(opts.backend),
     port: opts.port,
     loose: opts.loose,
+    siteThread: 'worker',
+    logLevel: opts.logLevel ?? 'info',
     clock: systemClock,
     ids: randomIds,
     logger,

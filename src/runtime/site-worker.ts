@@ -1,0 +1,46 @@
+/**
+ * Worker-thread entry that runs the site listeners (Easy Auth + forwarding to the function
+ * backend), so that the Easy Auth hop and the gateway hop use different cores, as separate
+ * App Service and APIM front ends do in Azure. Messages: {id, op: 'upsert'|'remove'|'close', …}.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { HostTable, createHttpClient, createLogger, describeError, systemClock, type LogLevel } from '../core/index.js';
+import { createInProcessSiteHost, type SiteSpec } from './site-host.js';
+import { IDENTITY_HOSTS } from './hosts.js';
+
+export interface SiteWorkerData {
+  tls: { cert: string; key: string };
+  ca: string;
+  identity: { http: string; https: string };
+  logLevel: LogLevel;
+}
+
+export type SiteWorkerRequest =
+  | { id: number; op: 'upsert'; spec: SiteSpec }
+  | { id: number; op: 'remove'; label: string }
+  | { id: number; op: 'close' };
+
+export type SiteWorkerReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string };
+
+const data = workerData as SiteWorkerData;
+const hosts = new HostTable();
+for (const h of IDENTITY_HOSTS) hosts.set(h, data.identity);
+const client = createHttpClient({ resolver: hosts, ca: data.ca });
+const host = createInProcessSiteHost({ tls: data.tls, client, clock: systemClock, logger: createLogger({ level: data.logLevel }) });
+
+parentPort!.on('message', (m: SiteWorkerRequest) => {
+  void (async () => {
+    try {
+      let result: unknown;
+      if (m.op === 'upsert') result = await host.upsert(m.spec);
+      else if (m.op === 'remove') await host.remove(m.label);
+      else {
+        await host.close();
+        await client.close();
+      }
+      parentPort!.postMessage({ id: m.id, ok: true, result } satisfies SiteWorkerReply);
+    } catch (e) {
+      parentPort!.postMessage({ id: m.id, ok: false, error: describeError(e) } satisfies SiteWorkerReply);
+    }
+  })();
+});
