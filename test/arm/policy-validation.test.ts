@@ -41,3 +41,32 @@ describe('policies are validated when deployed, as APIM does on save', () => {
     expect(() => deploy({ deploymentName: 'bad-expr', template: seedWithPolicy(policy), parameters: PARAMS }, options)).toThrow(/the policy is not valid/);
   });
 });
+
+describe('authsettingsV2 is validated when deployed', () => {
+  it('fails on an unknown unauthenticatedClientAction and writes nothing', () => {
+    const { store, options } = setup();
+    const before = snapshot(store);
+    const t = JSON.parse(seedText()) as { resources: Array<{ type: string; properties: any }> };
+    t.resources.find((r) => r.type === 'Microsoft.Web/sites/config')!.properties.globalValidation.unauthenticatedClientAction = 'Return418';
+    let error: unknown;
+    try {
+      deploy({ deploymentName: 'bad-auth', template: { text: JSON.stringify(t), file: 'bad-auth.json' }, parameters: PARAMS }, options);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_ARM_RESOURCE_INVALID' });
+    expect((error as Error).message).toContain('the authentication settings are not valid: ERR_EASYAUTH_SETTINGS_ENUM');
+    expect((error as Error).message).toContain('Return418');
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('reads the clientId of the 2020-xx nested shape and auto-creates its app registration', () => {
+    const { store, options } = setup();
+    const t = JSON.parse(seedText()) as { resources: Array<{ type: string; properties: any }> };
+    const cfg = t.resources.find((r) => r.type === 'Microsoft.Web/sites/config')!;
+    const aad = cfg.properties.identityProviders.azureActiveDirectory;
+    cfg.properties.identityProviders = { properties: { azureActiveDirectory: { properties: aad } } };
+    deploy({ deploymentName: 'nested', template: { text: JSON.stringify(t), file: 'nested.json' }, parameters: PARAMS }, options);
+    expect(store.findDirectoryObjectByAppId(PARAMS.appClientId.value)).toMatchObject({ kind: 'application', identifierUris: [`api://${PARAMS.appClientId.value}`] });
+  });
+});

@@ -10,8 +10,8 @@ const ALLOWED: Record<string, string[]> = {
   identity: ['core', 'state'],
   easyauth: ['core'],
   gateway: ['core'],
-  // providers validate what they store through the other subsystems' public index (e.g. policies)
-  arm: ['core', 'state', 'gateway'],
+  // providers validate what they store through the other subsystems' public index (policies, authsettingsV2)
+  arm: ['core', 'state', 'gateway', 'easyauth'],
   lint: ['core', 'state', 'arm'],
   runtime: ['core', 'state', 'arm', 'identity', 'easyauth', 'gateway'],
   console: ['core', 'state', 'runtime'],

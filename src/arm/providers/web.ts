@@ -1,5 +1,7 @@
-import { applyManagedIdentity, baseRecord, getPath, invalid, leafName } from './common.js';
-import type { ResourceProvider } from './types.js';
+import { normalizeAuthSettings, type AuthSettings } from '../../easyauth/index.js';
+import { describeError } from '../../core/index.js';
+import { applyManagedIdentity, baseRecord, invalid, leafName } from './common.js';
+import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 export const serverFarmProvider: ResourceProvider = {
   types: ['Microsoft.Web/serverfarms'],
@@ -39,10 +41,8 @@ export const siteConfigProvider: ResourceProvider = {
       }
     }
     if (configName === 'authsettingsv2') {
-      const clientId = getPath(input.properties, 'identityProviders', 'azureActiveDirectory', 'registration', 'clientId');
-      if (clientId !== undefined && typeof clientId !== 'string') {
-        throw invalid(input, ctx, "'properties.identityProviders.azureActiveDirectory.registration.clientId' must be a string.");
-      }
+      const settings = validateAuthSettings(input, ctx);
+      const clientId = settings.identityProviders.azureActiveDirectory?.registration.clientId;
       if (clientId && !ctx.tx.findDirectoryObjectByAppId(clientId)) {
         const siteName = input.name.split('/')[0]!;
         const siteId = input.id.replace(/\/config\/[^/]+$/i, '');
@@ -64,3 +64,15 @@ export const siteConfigProvider: ResourceProvider = {
 };
 
 export const webProviders: ResourceProvider[] = [serverFarmProvider, siteProvider, siteConfigProvider];
+
+/**
+ * App Service rejects an authsettingsV2 body it cannot read (400), so a deployment carrying one fails here,
+ * before anything is written. Both the flat and the 2020-xx nested shapes are read, as the site will.
+ */
+function validateAuthSettings(input: ResourceInput, ctx: ProviderContext): AuthSettings {
+  try {
+    return normalizeAuthSettings(input.properties);
+  } catch (e) {
+    throw invalid(input, ctx, `the authentication settings are not valid: ${describeError(e)}`);
+  }
+}
