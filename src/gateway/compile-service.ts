@@ -1,4 +1,5 @@
 import { TwinError, type Logger } from '../core/index.js';
+import { resolveGatewayCompatFlags, type GatewayCompatFlags } from './compat-flags.js';
 import { parseUrl, type ApiInfo, type MutableUrl, type OperationInfo } from './expressions/host.js';
 import { composePolicies, type EffectivePipeline } from './policy/compose.js';
 import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
@@ -34,11 +35,12 @@ export interface CompiledService extends CompiledServiceHandle {
   readonly globalPipeline: EffectivePipeline;
 }
 
-export interface CompileServiceOptions { loose?: boolean | undefined; logger: Logger }
+export interface CompileServiceOptions { loose?: boolean | undefined; logger: Logger; flags?: Partial<GatewayCompatFlags> }
 
 export function compileService(config: ServiceConfig, options: CompileServiceOptions): CompiledService {
   const warnings: string[] = [];
   const loose = options.loose ?? false;
+  const defaultProtocols = [...resolveGatewayCompatFlags(options.flags).defaultApiProtocols];
   const load = (doc: PolicyDocument | undefined, scope: string, fallbackSource: string): LoadedPolicy | undefined => {
     if (!doc) return undefined;
     const file = doc.source ?? fallbackSource;
@@ -62,7 +64,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       }
     }
     const path = normalizeApiPath(api.path);
-    const info: ApiInfo = { id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? ['https'] };
+    const info: ApiInfo = { id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols };
     const operations = api.operations.map((op): CompiledOperation => {
       const opDoc = load(op.policy, 'operation', `${op.id}/policies/policy`);
       return {
@@ -77,7 +79,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       config: api,
       path,
       serviceUrl,
-      protocols: new Set((api.protocols ?? ['https']).map((p) => p.toLowerCase())),
+      protocols: new Set((api.protocols ?? defaultProtocols).map((p) => p.toLowerCase())),
       subscriptionRequired: api.subscriptionRequired ?? true,
       info,
       operations,

@@ -9,6 +9,7 @@ import { headerMapFromRaw } from './pipeline/headers.js';
 import { rebuildUrl, RequestRun, type RunServices } from './pipeline/request-run.js';
 import { TokenCache } from './pipeline/token-cache.js';
 import { clientIp, matchTemplate, requestScheme, underApiPath } from './routing.js';
+import { resolveGatewayCompatFlags } from './compat-flags.js';
 import { findKey, INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, resolveSubscription, wwwAuthenticate } from './subscriptions.js';
 import type { CompiledServiceHandle, Gateway, GatewayOptions } from './types.js';
 
@@ -39,6 +40,7 @@ function route(svc: CompiledService, scheme: string, method: string, path: strin
 /** The APIM gateway: routes, checks subscription keys and runs the compiled pipeline. Never throws. */
 export function createGateway(options: GatewayOptions): Gateway {
   const ids = options.ids ?? randomIds;
+  const flags = resolveGatewayCompatFlags(options.flags);
   const tokens = new TokenCache(options.tokens, options.clock, options.logger, options.tokenRefreshMarginSeconds);
   let current: CompiledService | undefined;
 
@@ -64,7 +66,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       scheme, host: incoming.hostname, port: incoming.port ? Number(incoming.port) : scheme === 'https' ? 443 : 80, path: incoming.pathname, query,
     };
     const r = route(svc, scheme, method, incoming.pathname);
-    const services: RunServices = { httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends };
+    const services: RunServices = { httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags };
 
     let initialError: PolicyError | undefined;
     let subscription = null;
@@ -74,7 +76,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       const key = findKey(req.headers['ocp-apim-subscription-key'], query);
       const api = r.api!;
       if (key !== undefined) subscription = resolveSubscription(svc.subscriptions, key, api.config.name) ?? null;
-      if (api.subscriptionRequired && !subscription) {
+      const rejectInvalid = key !== undefined && !subscription && flags.invalidKeyWhenNotRequired === 'reject';
+      if ((api.subscriptionRequired || rejectInvalid) && !subscription) {
         const missing = key === undefined;
         initialError = new PolicyError({
           source: 'authorization',

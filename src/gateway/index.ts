@@ -14,3 +14,5 @@ export type {
   PolicyDocument, ServiceConfig, ApiConfig, OperationConfig, SubscriptionConfig, ManagedIdentityTokenProvider,
   GatewayOptions, Gateway, CompiledServiceHandle,
 } from './types.js';
+export { defaultGatewayCompatFlags, resolveGatewayCompatFlags } from './compat-flags.js';
+export type { GatewayCompatFlags } from './compat-flags.js';

@@ -1,3 +1,4 @@
+import type { GatewayCompatFlags } from './compat-flags.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, HttpClient, IdGenerator, Logger } from '../core/index.js';
 
@@ -63,6 +64,8 @@ export interface GatewayOptions {
   ids?: IdGenerator;
   /** Refresh cached MI tokens this many seconds before they expire (default 300). */
   tokenRefreshMarginSeconds?: number;
+  /** Behaviour Azure does not document (see compat-flags.ts). */
+  flags?: Partial<GatewayCompatFlags>;
 }
 
 export interface Gateway {

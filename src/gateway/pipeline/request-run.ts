@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Clock, HttpClient, Logger } from '../../core/index.js';
+import type { GatewayCompatFlags } from '../compat-flags.js';
 import type {
   ApiInfo, HeaderMap, HostContext, LastErrorInfo, MutableUrl, OperationInfo, SubscriptionInfo,
 } from '../expressions/host.js';
@@ -16,6 +17,7 @@ export interface RunServices {
   logger: Logger;
   clock: Clock;
   backends: ReadonlyMap<string, string>;
+  flags: GatewayCompatFlags;
 }
 
 export type Body =

@@ -6,7 +6,7 @@ import { literalBool, optional, required, str } from './util.js';
 /**
  * authentication-managed-identity: a token for `resource` from the service's identity, cached per
  * (client-id, resource). With output-token-variable-name the token goes only to the variable.
- * ignore-error=true on failure: nothing is set (twin choice, spec §8 open question).
+ * ignore-error=true on failure: nothing is set (compat flag `ignoredTokenFailure`, spec §8 open question).
  */
 export const authenticationManagedIdentity: PolicyDefinition = {
   sections: ['inbound'],
@@ -27,6 +27,10 @@ export const authenticationManagedIdentity: PolicyDefinition = {
         } catch (e) {
           if (ignoreError) {
             rc.services.logger.warn('managed identity token failed (ignore-error=true)', { resource: res, error: (e as Error).message });
+            if (rc.services.flags.ignoredTokenFailure === 'empty-bearer') {
+              if (outputVar !== undefined) rc.variables.set(outputVar, '');
+              else setHeader(rc.request.headers, 'Authorization', ['Bearer ']);
+            }
             return;
           }
           throw new PolicyError({
