@@ -7,7 +7,7 @@ export interface ReadyInfo {
   resourceGroup: string;
   caCertificate: string;
   identity: { authority: string; identityEndpoint: string; identityHeader: string; imdsEndpoint: string };
-  sites: Record<string, { url: string; httpUrl: string; hostName: string }>;
+  sites: Record<string, { url: string; httpUrl: string; hostName: string; principalId?: string; identityEndpoint?: string }>;
   apim: Record<
     string,
     {
@@ -17,6 +17,8 @@ export interface ReadyInfo {
       resourceId: string;
       principalId?: string;
       clientId?: string;
+      /** This service's own managed identity endpoint (IDENTITY_ENDPOINT as its instance has it in Azure). */
+      identityEndpoint?: string;
       /** APIs and operations, so that a user (or `trustline test`) knows what to call. */
       apis: Array<{ name: string; path: string; operations: Array<{ name: string; method: string; urlTemplate: string }> }>;
     }

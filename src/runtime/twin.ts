@@ -214,8 +214,16 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       sites: {},
       apim: {},
     };
+    const ownEndpoint = (principalId: string | undefined) => (principalId ? `${identityListeners.httpUrl}/msi/${principalId}/token` : undefined);
     for (const rt of sites.values()) {
-      info.sites[rt.name] = { url: rt.urls.httpsUrl, httpUrl: rt.urls.httpUrl, hostName: `${rt.name.toLowerCase()}.azurewebsites.net` };
+      const site = store.listResources({ type: 'Microsoft.Web/sites' }).find((r) => r.name.toLowerCase() === rt.name.toLowerCase());
+      const principalId = site?.identity?.principalId;
+      info.sites[rt.name] = {
+        url: rt.urls.httpsUrl,
+        httpUrl: rt.urls.httpUrl,
+        hostName: `${rt.name.toLowerCase()}.azurewebsites.net`,
+        ...(principalId ? { principalId, identityEndpoint: ownEndpoint(principalId) } : {}),
+      };
     }
     for (const svc of store.listResources({ type: 'Microsoft.ApiManagement/service' })) {
       const rt = services.get(svc.name.toLowerCase());
@@ -227,6 +235,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         resourceId: svc.id,
         principalId: svc.identity?.principalId,
         clientId: svc.identity?.clientId,
+        identityEndpoint: ownEndpoint(svc.identity?.principalId),
         apis: buildServiceConfig(store, svc).apis.map((a) => ({
           name: a.name,
           path: a.path,

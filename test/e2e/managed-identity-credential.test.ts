@@ -35,7 +35,8 @@ describe('ManagedIdentityCredential against the twin', () => {
   });
 
   it('gets a v1 app-only token that jose validates through the OIDC discovery of the issuer', async () => {
-    process.env.IDENTITY_ENDPOINT = ready.identity.identityEndpoint;
+    // The APIM service's own endpoint, as IDENTITY_ENDPOINT is set for an instance in Azure.
+    process.env.IDENTITY_ENDPOINT = ready.apim['trustline-apim']!.identityEndpoint;
     process.env.IDENTITY_HEADER = ready.identity.identityHeader;
     const credential = new ManagedIdentityCredential();
     const result = await credential.getToken(`api://${APP_CLIENT_ID}/.default`);

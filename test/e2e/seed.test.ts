@@ -148,6 +148,16 @@ describe('seed scenario end to end', () => {
     expect(r.code).toBe(0);
   });
 
+  it("the APIM service's own managed identity endpoint answers with its identity, no selector needed", async () => {
+    expect(apim().identityEndpoint).toBe(`${ready.identity.identityEndpoint.replace(/\/msi\/token$/, '')}/msi/${apim().principalId}/token`);
+    const res = await fetch(`${apim().identityEndpoint}?api-version=2019-08-01&resource=${APP_CLIENT_ID}`, { headers: { 'X-IDENTITY-HEADER': ready.identity.identityHeader } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { access_token: string; client_id: string; resource: string; token_type: string; expires_on: string };
+    expect(body).toMatchObject({ client_id: apim().clientId, resource: APP_CLIENT_ID, token_type: 'Bearer' });
+    expect(body.expires_on).toMatch(/^\d+$/);
+    expect(decodeJwt(body.access_token)).toMatchObject({ oid: apim().principalId, appid: apim().clientId, aud: APP_CLIENT_ID });
+  });
+
   it('trustline token prints a token for the requested resource', async () => {
     const r = await runCli(['token', '--resource', `api://${APP_CLIENT_ID}`, '--identity', 'trustline-apim', '--ready-file', join(dir, 'ready.json')]);
     expect(r.code).toBe(0);

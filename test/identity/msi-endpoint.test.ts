@@ -96,6 +96,24 @@ describe('App Service MI endpoint /msi/token', () => {
     }
   });
 
+  it('each resource has its own endpoint /msi/{principalId}/token: its identity answers with no selector; a selector still wins', async () => {
+    const site = { kind: 'managedIdentity' as const, objectId: 'ffffffff-0000-4000-8000-0000000000a5', appId: 'ffffffff-0000-4000-8000-0000000000c5', displayName: 'fn-twin', tenantId: TENANT_ID, resourceId: SITE_ID };
+    const two = await startTwin({ clock, directory: [APIM_MI, site, FN_APP, UAMI] });
+    try {
+      const apim = await get(two.origin, `/msi/${APIM_MI.objectId}/token?api-version=2019-08-01&resource=${FN_APP.appId}`, OK_HEADERS);
+      expect(apim.status).toBe(200);
+      expect((apim.body as Record<string, string>).client_id).toBe(APIM_MI.appId);
+      const fn = await get(two.origin, `/MSI/${site.objectId.toUpperCase()}/token/?api-version=2019-08-01&resource=${FN_APP.appId}`, OK_HEADERS);
+      expect(decodeJwt((fn.body as Record<string, string>).access_token!).payload).toMatchObject({ oid: site.objectId, xms_mirid: SITE_ID });
+      const uami = await get(two.origin, `/msi/${site.objectId}/token?api-version=2019-08-01&resource=${FN_APP.appId}&client_id=${UAMI.appId}`, OK_HEADERS);
+      expect((uami.body as Record<string, string>).client_id).toBe(UAMI.appId);
+      expectAppServiceError(await get(two.origin, `/msi/99999999-0000-4000-8000-000000000000/token?api-version=2019-08-01&resource=${FN_APP.appId}`, OK_HEADERS), 400, UNABLE);
+      expectAppServiceError(await get(two.origin, `/msi/${APIM_MI.objectId}/token?api-version=2019-08-01&resource=${FN_APP.appId}`, { 'X-IDENTITY-HEADER': 'wrong' }), 401, 'The X-IDENTITY-HEADER request header is missing or does not match IDENTITY_HEADER.');
+    } finally {
+      await two.close();
+    }
+  });
+
   it('legacy 2017-09-01: secret header + clientid; expires_on still epoch seconds', async () => {
     const r = await get(twin.origin, `/MSI/token?api-version=2017-09-01&resource=${FN_APP.appId}&clientid=${UAMI.appId}`, { secret: IDENTITY_SECRET });
     expect(r.status).toBe(200);

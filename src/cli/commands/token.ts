@@ -10,27 +10,29 @@ export interface TokenOptions {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Which identity: an APIM service or site name (its system-assigned identity) or a client id. */
-function selector(ready: ReadyInfo, identity: string | undefined): { query: string; owner?: string } {
-  if (!identity) {
-    const apims = Object.values(ready.apim);
-    if (apims.length === 1) return { query: '', owner: apims[0]!.resourceId };
-    return { query: '' };
+/**
+ * Which endpoint and selector: an APIM service or site name → that resource's own managed identity
+ * endpoint (its system-assigned identity, as IDENTITY_ENDPOINT is in Azure); a GUID → `client_id`
+ * on the shared endpoint; nothing → the shared endpoint (the only managed identity answers).
+ */
+function target(ready: ReadyInfo, identity: string | undefined): { endpoint: string; query: string } {
+  if (!identity) return { endpoint: ready.identity.identityEndpoint, query: '' };
+  const named = [...Object.entries(ready.apim), ...Object.entries(ready.sites)].find(([n]) => n.toLowerCase() === identity.toLowerCase());
+  if (named) {
+    const endpoint = named[1].identityEndpoint;
+    if (!endpoint) throw new TwinError('ERR_CLI_IDENTITY', `${identity} has no system-assigned managed identity`);
+    return { endpoint, query: '' };
   }
-  const apim = Object.entries(ready.apim).find(([n]) => n.toLowerCase() === identity.toLowerCase());
-  if (apim) return { query: '', owner: apim[1].resourceId };
-  if (GUID.test(identity)) return { query: `&client_id=${encodeURIComponent(identity)}` };
-  throw new TwinError('ERR_CLI_IDENTITY', `no identity named ${identity}: give an APIM service name or a client id`);
+  if (GUID.test(identity)) return { endpoint: ready.identity.identityEndpoint, query: `&client_id=${encodeURIComponent(identity)}` };
+  throw new TwinError('ERR_CLI_IDENTITY', `no identity named ${identity}: give an APIM service or site name, or a client id`);
 }
 
 /** `trustline token`: an access token from the running twin's managed identity endpoint. */
 export async function token(opts: TokenOptions, out: (l: string) => void): Promise<number> {
   const ready = readReadyFile(opts.readyFile);
-  const sel = selector(ready, opts.identity);
-  const url = `${ready.identity.identityEndpoint}?api-version=2019-08-01&resource=${encodeURIComponent(opts.resource)}${sel.query}`;
-  const headers: Record<string, string> = { 'X-IDENTITY-HEADER': ready.identity.identityHeader };
-  if (sel.owner) headers['X-Trustline-Identity-Owner'] = sel.owner;
-  const res = await fetch(url, { headers });
+  const t = target(ready, opts.identity);
+  const url = `${t.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent(opts.resource)}${t.query}`;
+  const res = await fetch(url, { headers: { 'X-IDENTITY-HEADER': ready.identity.identityHeader } });
   const body = (await res.json()) as { access_token?: string; message?: string; error_description?: string };
   if (!res.ok || !body.access_token) {
     out(`token request failed (${res.status}): ${body.message ?? body.error_description ?? JSON.stringify(body)}`);

@@ -30,7 +30,14 @@ export function secretMatches(presented: string | undefined, expected: string): 
  * legacy 2017-09-01 form (header `secret`, selector `clientid`; `expires_on` still epoch seconds, since msal
  * cannot parse the legacy date). Errors: `{statusCode, message, correlationId}` + `X-CORRELATION-ID`.
  */
-export function handleAppServiceMsi(deps: MsiRouteDeps, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+export function handleAppServiceMsi(
+  deps: MsiRouteDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  /** Set for `/msi/{principalId}/token`: the endpoint of one resource, whose identity answers when no selector is given. */
+  endpointPrincipalId?: string,
+): void {
   const correlationId = deps.ids.uuid();
   const fail = (statusCode: number, message: string): void =>
     sendJson(req, res, statusCode, { statusCode, message, correlationId }, { 'X-CORRELATION-ID': correlationId });
@@ -70,6 +77,9 @@ export function handleAppServiceMsi(deps: MsiRouteDeps, req: IncomingMessage, re
     miResId: legacy ? undefined : queryValue(query, 'mi_res_id'),
     ownerResourceId: headerValue(req, IDENTITY_OWNER_HEADER),
   };
+  if (endpointPrincipalId !== undefined && request.clientId === undefined && request.objectId === undefined && request.miResId === undefined) {
+    request.objectId = endpointPrincipalId;
+  }
   let token: IssuedManagedIdentityToken;
   try {
     token = deps.issue(request);

@@ -32,7 +32,7 @@ function same(segments: string[], ...expected: string[]): boolean {
  * are tolerated, the host is ignored:
  * - `/{tenant}/.well-known/openid-configuration`, `/{tenant}/v2.0/.well-known/openid-configuration`
  * - `/{tenant}/discovery/keys`, `/{tenant}/discovery/v2.0/keys` (tenant id, `common`, `organizations`)
- * - `/msi/token` (App Service), `/metadata/identity/oauth2/token` (IMDS)
+ * - `/msi/token` and `/msi/{principalId}/token` (App Service), `/metadata/identity/oauth2/token` (IMDS)
  * Anything else → 404 JSON. Never throws.
  */
 export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler {
@@ -70,6 +70,11 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
     log.debug('identity request', { method: req.method, path: '/' + segments.join('/') });
     if (same(segments, 'msi', 'token')) {
       handleAppServiceMsi(deps, req, res, query);
+      return;
+    }
+    // One resource's own endpoint (as each App Service / APIM instance has in Azure): its identity answers.
+    if (segments.length === 3 && segments[0] === 'msi' && segments[2] === 'token') {
+      handleAppServiceMsi(deps, req, res, query, segments[1]);
       return;
     }
     if (same(segments, 'metadata', 'identity', 'oauth2', 'token')) {
