@@ -12,3 +12,5 @@ export type { IdentityErrorCode } from './errors.js';
 export { IDENTITY_OWNER_HEADER } from './routes/app-service-msi.js';
 export { V1_ISSUER, V2_ISSUER } from './tokens/claims.js';
 export { WELL_KNOWN_RESOURCES } from './tokens/resource-resolver.js';
+export { defaultIdentityCompatFlags } from './compat-flags.js';
+export type { IdentityCompatFlags } from './compat-flags.js';

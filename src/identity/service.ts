@@ -1,3 +1,4 @@
+import { defaultIdentityCompatFlags, type IdentityCompatFlags } from './compat-flags.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, IdGenerator, Logger, PemPair } from '../core/index.js';
 import type { Store } from '../state/index.js';
@@ -25,6 +26,8 @@ export interface IdentityOptions {
    * Any store change empties the cache.
    */
   tokenCacheSeconds?: number;
+  /** Behaviour Azure does not document (compat-flags.ts). */
+  flags?: Partial<IdentityCompatFlags>;
 }
 
 export interface ManagedIdentityTokenResponse {
@@ -94,6 +97,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   const handler = createIdentityHandler({
     tenantId: options.tenantId,
     identityHeader: options.identityHeader,
+    wrongIdentityHeaderStatus: { ...defaultIdentityCompatFlags, ...options.flags }.wrongIdentityHeaderStatus,
     keys: [key],
     issue: (req) => issuer.issue(req),
     clock: options.clock,

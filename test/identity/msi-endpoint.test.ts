@@ -45,6 +45,15 @@ describe('App Service MI endpoint /msi/token', () => {
     expectAppServiceError(await get(twin.origin, MSI(`resource=${FN_APP.appId}`)), 401, msg);
   });
 
+  it('compat flag wrongIdentityHeaderStatus=400 answers 400 with the same body', async () => {
+    const other = await startTwin({ clock, flags: { wrongIdentityHeaderStatus: 400 } });
+    try {
+      expectAppServiceError(await get(other.origin, MSI(`resource=${FN_APP.appId}`), { 'X-IDENTITY-HEADER': 'wrong' }), 400, 'The X-IDENTITY-HEADER request header is missing or does not match IDENTITY_HEADER.');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('unknown selectors → 400 "Unable to load the proper Managed Identity."', async () => {
     for (const q of ['client_id=99999999-0000-4000-8000-000000000000', 'principal_id=99999999-0000-4000-8000-000000000000',
       'object_id=99999999-0000-4000-8000-000000000000', `mi_res_id=${encodeURIComponent(UAMI.resourceId + 'x')}`]) {
@@ -137,7 +146,7 @@ describe('App Service MI endpoint /msi/token', () => {
 
 describe('IMDS endpoint /metadata/identity/oauth2/token', () => {
   it('without Metadata: true → 400 invalid_request (also the DefaultAzureCredential probe)', async () => {
-    const expected = { error: 'invalid_request', error_description: 'Required metadata header not specified' };
+    const expected = { error: 'bad_request_102', error_description: 'Required metadata header not specified' };
     for (const [path, headers] of [
       [IMDS(`resource=${FN_APP.appId}`), {}],
       [IMDS(`resource=${FN_APP.appId}`), { Metadata: 'True' }],

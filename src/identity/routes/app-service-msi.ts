@@ -11,6 +11,8 @@ export const UNABLE_TO_LOAD_MI = 'Unable to load the proper Managed Identity.';
 
 export interface MsiRouteDeps {
   identityHeader: string;
+  /** Status for a missing or wrong X-IDENTITY-HEADER (compat flag `wrongIdentityHeaderStatus`). */
+  wrongIdentityHeaderStatus: 401 | 400;
   issue: (req: ManagedIdentityTokenRequest) => IssuedManagedIdentityToken;
   ids: IdGenerator;
   logger: Logger;
@@ -52,7 +54,7 @@ export function handleAppServiceMsi(
   const presented = legacy ? headerValue(req, 'secret') : headerValue(req, 'x-identity-header');
   if (!secretMatches(presented, deps.identityHeader)) {
     deps.logger.warn('managed identity request rejected: identity header missing or wrong', { correlationId, present: presented !== undefined });
-    fail(401, `The ${legacy ? 'secret' : 'X-IDENTITY-HEADER'} request header is missing or does not match IDENTITY_HEADER.`);
+    fail(deps.wrongIdentityHeaderStatus, `The ${legacy ? 'secret' : 'X-IDENTITY-HEADER'} request header is missing or does not match IDENTITY_HEADER.`);
     return;
   }
   if (apiVersion !== '2019-08-01' && !legacy) {

@@ -12,6 +12,7 @@ import { handleImds } from './imds.js';
 export interface IdentityHandlerDeps {
   tenantId: string;
   identityHeader: string;
+  wrongIdentityHeaderStatus: 401 | 400;
   keys: readonly SigningKey[];
   issue: (req: ManagedIdentityTokenRequest) => IssuedManagedIdentityToken;
   clock: Clock;

@@ -29,8 +29,9 @@ export function handleImds(deps: ImdsRouteDeps, req: IncomingMessage, res: Serve
     fail(405, 'invalid_request', `The HTTP method ${req.method ?? ''} is not supported.`);
     return;
   }
+  // Error table of MicrosoftDocs entra-docs how-to-use-vm-token.md: 400 bad_request_102.
   if (headerValue(req, 'metadata') !== 'true') {
-    fail(400, 'invalid_request', 'Required metadata header not specified');
+    fail(400, 'bad_request_102', 'Required metadata header not specified');
     return;
   }
   if (queryValue(query, 'api-version') === undefined) {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sequentialIds, silentLogger, type Clock, type Logger, type PemPair } from '../../../src/core/index.js';
 import type { DirectoryObject } from '../../../src/state/types.js';
-import { createIdentityService, type IdentityService } from '../../../src/identity/index.js';
+import { createIdentityService, type IdentityService, type IdentityCompatFlags } from '../../../src/identity/index.js';
 import { createFakeStore } from './fake-store.js';
 
 export const TENANT_ID = '11111111-2222-3333-4444-555555555555';
@@ -67,6 +67,7 @@ export async function startTwin(options: {
   logger?: Logger;
   tokenLifetimeSeconds?: number;
   tokenCacheSeconds?: number;
+  flags?: Partial<IdentityCompatFlags>;
 }): Promise<Twin> {
   const store = createFakeStore({ directory: options.directory ?? [APIM_MI, UAMI, FN_APP, V2_APP] });
   const service = await createIdentityService({
@@ -79,6 +80,7 @@ export async function startTwin(options: {
     ...(options.signingKey ?? cachedKey ? { signingKey: options.signingKey ?? cachedKey } : {}),
     ...(options.tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
     ...(options.tokenCacheSeconds === undefined ? {} : { tokenCacheSeconds: options.tokenCacheSeconds }),
+    ...(options.flags ? { flags: options.flags } : {}),
   });
   cachedKey ??= service.signingKey;
   const server = createServer((req, res) => service.handler(req, res));
