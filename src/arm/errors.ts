@@ -27,6 +27,7 @@ export const ARM_ERROR_CODES = [
   'ERR_ARM_DEPENDENCY_CYCLE',
   'ERR_ARM_COPY_INVALID',
   'ERR_ARM_OUTPUT_INVALID',
+  'ERR_ARM_LIST_UNSUPPORTED',
 ] as const;
 
 export type ArmErrorCode = (typeof ARM_ERROR_CODES)[number];

@@ -34,7 +34,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function publicView(r: ResourceRecord): Record<string, unknown> {
-  const { identity, ...rest } = r;
+  const { identity, listResults: _twinOnly, ...rest } = r;
   const out: Record<string, unknown> = { ...rest };
   if (identity) {
     const { clientId: _hidden, ...id } = identity;

@@ -28,6 +28,12 @@ export interface ResourceRecord {
   tags?: Record<string, string>;
   identity?: ManagedServiceIdentity;
   properties: Record<string, unknown>;
+  /**
+   * Twin-only: what the resource's `list*` POST actions answer, by lower-case action name
+   * (`listkeys` → the body of POST …/listKeys). A sub-resource the twin does not store is keyed by its
+   * path under this resource (`host/default/listkeys` on a site). Never in ARM GET bodies.
+   */
+  listResults?: Record<string, unknown>;
 }
 
 export type DirectoryObjectKind = 'application' | 'managedIdentity';

@@ -53,14 +53,14 @@ describe('resources', () => {
 
   it('unsupported types: strict error with location; loose stores generically with a warning', () => {
     const { store, options } = setup();
-    const template = { text: '{\n "resources": [\n  { "type": "Microsoft.Storage/storageAccounts", "name": "st", "properties": {"x": 1} }\n ]\n}', file: 't.json' };
+    const template = { text: '{\n "resources": [\n  { "type": "Microsoft.Network/virtualNetworks", "name": "st", "properties": {"x": 1} }\n ]\n}', file: 't.json' };
     const e = err(() => deploy({ deploymentName: 'd', template }, options));
     expect(e.code).toBe('ERR_ARM_RESOURCE_TYPE_UNSUPPORTED');
     expect(e.location).toEqual({ file: 't.json', jsonPath: 'resources[0].type', line: 3, column: 3 });
     const r = deploy({ deploymentName: 'd', template }, { ...options, loose: true });
     expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]!.startsWith("The resource type 'Microsoft.Storage/storageAccounts' of the template resource 'st' at line '3' and column '3' is not supported by the twin.")).toBe(true);
-    expect(store.getResource(`${RG}/providers/Microsoft.Storage/storageAccounts/st`)!.properties).toEqual({ x: 1 });
+    expect(r.warnings[0]!.startsWith("The resource type 'Microsoft.Network/virtualNetworks' of the template resource 'st' at line '3' and column '3' is not supported by the twin.")).toBe(true);
+    expect(store.getResource(`${RG}/providers/Microsoft.Network/virtualNetworks/st`)!.properties).toEqual({ x: 1 });
   });
 
   it('loose mode turns unknown functions into warnings', () => {

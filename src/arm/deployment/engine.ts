@@ -4,7 +4,8 @@ import { armError, atLine } from '../errors.js';
 import { findKey, isObject } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
-import type { ResourceInput } from '../providers/types.js';
+import { providerFor } from '../providers/registry.js';
+import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath, objectDocument, parseJsonDocument } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
 import { dropNulls, ValueEvaluator } from './evaluator.js';
@@ -74,6 +75,8 @@ export function deploy(input: DeployInput, options: DeployOptions): DeployResult
   const order = topologicalOrder(plan, buildDependencies(ev, plan));
   const overlay = new Overlay(options.store);
   ev.reference = (target, _apiVersion, full) => readReference(overlay, plan, target, full, scope.resourceGroup);
+  const providerContext = (): ProviderContext => ({ tx: overlay, ids: options.ids, clock: options.clock, logger, tenantId: scope.tenantId, location: {}, loose, warn });
+  ev.list = (action, target) => readList(overlay, plan, action, target, scope.resourceGroup, providerContext);
 
   const written: string[] = [];
   for (const r of order) {
@@ -157,24 +160,67 @@ function applyResource(ev: ValueEvaluator, overlay: Overlay, r: PlannedResource,
   }
   const provider = r.provider ?? genericProvider;
   const loc: SourceLocation = r.location;
-  return provider.apply(input, { tx: overlay, ids: options.ids, logger: options.logger, tenantId: options.scope.tenantId, location: loc, loose: options.loose ?? false, warn });
+  return provider.apply(input, { tx: overlay, ids: options.ids, clock: options.clock, logger: options.logger, tenantId: options.scope.tenantId, location: loc, loose: options.loose ?? false, warn });
+}
+
+function targetId(plan: PlannedResource[], target: string): string {
+  if (target.startsWith('/')) return target;
+  const found = resolveTarget(plan, target).filter((r) => r.condition);
+  return found.length === 1 ? found[0]!.id : target;
+}
+
+function resourceNotFound(target: string, resourceGroup: string): Error {
+  return armError(
+    'ERR_ARM_RESOURCE_NOT_FOUND',
+    `The Resource '${target.startsWith('/') ? target.replace(/^.*\/providers\//, '') : target}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    undefined,
+    { target },
+  );
+}
+
+/** Full type of a resource id (`…/providers/Ns/t1/n1/t2/n2` → `Ns/t1/t2`). */
+function typeOfId(id: string): string {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  if (at < 0) return 'unknown';
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/');
+}
+
+/**
+ * `listX(target, …)`: the stored `listResults[listx]` of the target. A target the twin does not store
+ * (e.g. `{site}/host/default`) is answered by its nearest stored ancestor's `listResults['<rel path>/listx']`.
+ */
+function readList(overlay: Overlay, plan: PlannedResource[], action: string, target: string, resourceGroup: string, providerContext: () => ProviderContext): unknown {
+  const id = targetId(plan, target).replace(/\/+$/, '');
+  let holder: ResourceRecord | undefined;
+  let key = action.toLowerCase();
+  if (id.startsWith('/')) {
+    holder = overlay.getResource(id);
+    const segs = id.split('/');
+    for (let n = segs.length - 2; !holder && n > 0 && segs.slice(0, n).join('/').toLowerCase().includes('/providers/'); n -= 2) {
+      holder = overlay.getResource(segs.slice(0, n).join('/'));
+      if (holder) key = `${segs.slice(n).join('/')}/${action}`.toLowerCase();
+    }
+  }
+  if (!holder) throw resourceNotFound(target, resourceGroup);
+  let result = holder.listResults?.[key];
+  if (result === undefined) {
+    const ctx = providerContext();
+    result = providerFor(holder.type)?.mintListResult?.(holder, key, ctx);
+    if (result !== undefined) overlay.putResource({ ...holder, listResults: { ...holder.listResults, [key]: result } });
+  }
+  if (result !== undefined) return structuredClone(result);
+  const { loose, warn } = providerContext();
+  const message = `The template function '${action}' is not supported by the twin for the resource type '${typeOfId(id)}' ('${id}'): the twin has no result for the action '${action}' of this resource.`;
+  if (!loose) throw armError('ERR_ARM_LIST_UNSUPPORTED', message, undefined, { action, resourceId: id });
+  warn(`${message} (loose mode: evaluated as null)`);
+  return null;
 }
 
 function readReference(overlay: Overlay, plan: PlannedResource[], target: string, full: boolean, resourceGroup: string): unknown {
-  let id = target;
-  if (!target.startsWith('/')) {
-    const found = resolveTarget(plan, target).filter((r) => r.condition);
-    if (found.length === 1) id = found[0]!.id;
-  }
+  const id = targetId(plan, target);
   const record = id.startsWith('/') ? overlay.getResource(id) : undefined;
-  if (!record) {
-    throw armError(
-      'ERR_ARM_RESOURCE_NOT_FOUND',
-      `The Resource '${target.startsWith('/') ? target.replace(/^.*\/providers\//, '') : target}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
-      undefined,
-      { target },
-    );
-  }
+  if (!record) throw resourceNotFound(target, resourceGroup);
   if (!full) return structuredClone(record.properties);
   const out: JsonObject = { id: record.id, name: record.name, type: record.type };
   if (record.apiVersion !== undefined) out['apiVersion'] = record.apiVersion;

@@ -17,6 +17,7 @@ export interface ContextOptions {
 }
 
 export type ReferenceHandler = (target: string, apiVersion: string | undefined, full: boolean) => unknown;
+export type ListHandler = (action: string, target: string, apiVersion: string, body: unknown) => unknown;
 export type Lookup = (name: string) => unknown;
 
 /** Evaluates template JSON values (strings as expressions) with locations for every error. */
@@ -29,6 +30,7 @@ export class ValueEvaluator {
   variable: Lookup = () => undefined;
   deployment: () => unknown = () => ({});
   reference: ReferenceHandler | undefined;
+  list: ListHandler | undefined;
 
   constructor(doc: ParsedDocument, scope: DeploymentScope, loose: boolean, warn: (m: string) => void) {
     this.doc = doc;
@@ -61,6 +63,15 @@ export class ValueEvaluator {
           );
         }
         return self.reference(target, apiVersion, full);
+      },
+      list(action, target, apiVersion, body) {
+        if (!allow || !self.list) {
+          throw armError(
+            'ERR_ARM_REFERENCE_NOT_ALLOWED',
+            `The template function '${action}' is not expected at this location. Please see https://aka.ms/arm-template-expressions for usage details.`,
+          );
+        }
+        return self.list(action, target, apiVersion, body);
       },
       copyIndex(name) {
         const i = findCopyIndex(frames, name);
@@ -101,9 +112,20 @@ export class ValueEvaluator {
         Object.assign(out, this.propertyCopy(v as JsonObject[], path, what, frames, options));
         continue;
       }
-      out[k] = this.evaluate(v, path, ctx, what, frames, options);
+      out[this.evaluateKey(k, path, ctx, what)] = this.evaluate(v, path, ctx, what, frames, options);
     }
     return out;
+  }
+
+  /** A property name may be an expression too (`"[resourceId(...)]": {}` in `userAssignedIdentities`). */
+  evaluateKey(k: string, jsonPath: string, ctx: EvalContext, what: string): string {
+    if (!k.startsWith('[')) return k;
+    const v = this.evaluateString(k, jsonPath, ctx, what);
+    if (typeof v !== 'string') {
+      const loc = this.locate(jsonPath);
+      throw armError('ERR_ARM_EXPRESSION_EVAL', `The template ${what}${atLine(loc)} is not valid: the property name '${k}' must evaluate to a string.`, loc);
+    }
+    return v;
   }
 
   /** `{copy:[{name,count,input}]}` inside properties or variables. */

@@ -1,5 +1,6 @@
 import { armError, atLine } from '../errors.js';
 import { collectCalls, evaluateNode } from '../expressions/evaluate.js';
+import { isListFunction } from '../expressions/functions/list.js';
 import { parseTemplateString } from '../expressions/parser.js';
 import { isObject } from '../expressions/values.js';
 import type { ValueEvaluator } from './evaluator.js';
@@ -39,7 +40,7 @@ function referenceTargets(ev: ValueEvaluator, r: PlannedResource | { raw: unknow
       continue; // reported when the body is evaluated
     }
     if (parsed.kind !== 'expression') continue;
-    for (const call of collectCalls(parsed.ast, 'reference')) {
+    for (const call of [...collectCalls(parsed.ast, 'reference'), ...collectCalls(parsed.ast, isListFunction)]) {
       const arg = call.args[0];
       if (!arg) continue;
       try {

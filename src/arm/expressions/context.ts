@@ -13,6 +13,8 @@ export interface EvalContext {
   variable(name: string): unknown;
   /** `reference(target, apiVersion?, 'Full'?)`; `target` is a resource id or a resource name of the template. */
   reference(target: string, apiVersion: string | undefined, full: boolean): unknown;
+  /** `listX(target, apiVersion[, body])`: what POST {target}/{action} answers; `action` as written (e.g. `listKeys`). */
+  list(action: string, target: string, apiVersion: string, body: unknown): unknown;
   /** Current index of the named (or innermost) copy loop; throws outside a loop. */
   copyIndex(loopName: string | undefined): number;
   deployment(): unknown;

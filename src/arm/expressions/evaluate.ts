@@ -62,10 +62,10 @@ export function evaluateTemplateString(s: string, ctx: EvalContext): unknown {
 }
 
 /** All call nodes in an expression (for implicit dependencies). */
-export function collectCalls(node: ExprNode, name: string, out: Array<Extract<ExprNode, { kind: 'call' }>> = []): typeof out {
+export function collectCalls(node: ExprNode, name: string | ((name: string) => boolean), out: Array<Extract<ExprNode, { kind: 'call' }>> = []): typeof out {
   switch (node.kind) {
     case 'call':
-      if (node.name.toLowerCase() === name.toLowerCase()) out.push(node);
+      if (typeof name === 'string' ? node.name.toLowerCase() === name.toLowerCase() : name(node.name)) out.push(node);
       for (const a of node.args) collectCalls(a, name, out);
       break;
     case 'member':

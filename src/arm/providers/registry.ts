@@ -1,9 +1,23 @@
 import { apimProviders } from './apim.js';
+import { insightsProviders } from './insights.js';
+import { keyVaultProviders } from './keyvault.js';
+import { managedIdentityProviders } from './managedidentity.js';
+import { operationalInsightsProviders } from './operationalinsights.js';
+import { storageProviders } from './storage.js';
 import type { ResourceProvider } from './types.js';
 import { webProviders } from './web.js';
 
+const ALL: ResourceProvider[] = [
+  ...webProviders,
+  ...apimProviders,
+  ...storageProviders,
+  ...insightsProviders,
+  ...operationalInsightsProviders,
+  ...keyVaultProviders,
+  ...managedIdentityProviders,
+];
 const BY_TYPE = new Map<string, ResourceProvider>();
-for (const p of [...webProviders, ...apimProviders]) for (const t of p.types) BY_TYPE.set(t.toLowerCase(), p);
+for (const p of ALL) for (const t of p.types) BY_TYPE.set(t.toLowerCase(), p);
 
 /** The provider for a full resource type (case-insensitive), or undefined when unsupported. */
 export function providerFor(type: string): ResourceProvider | undefined {
@@ -11,5 +25,5 @@ export function providerFor(type: string): ResourceProvider | undefined {
 }
 
 export function supportedTypes(): string[] {
-  return [...new Set([...webProviders, ...apimProviders].flatMap((p) => [...p.types]))];
+  return [...new Set(ALL.flatMap((p) => [...p.types]))];
 }

@@ -1,4 +1,4 @@
-import type { IdGenerator, Logger, SourceLocation } from '../../core/index.js';
+import type { Clock, IdGenerator, Logger, SourceLocation } from '../../core/index.js';
 import type { ResourceRecord, StoreTransaction } from '../../state/index.js';
 
 /** A resource after template evaluation, ready for its provider: the shape it is stored in. */
@@ -7,6 +7,7 @@ export type ResourceInput = ResourceRecord;
 export interface ProviderContext {
   tx: StoreTransaction;
   ids: IdGenerator;
+  clock: Clock;
   logger: Logger;
   tenantId: string;
   /** Where the resource is declared (for errors). */
@@ -21,4 +22,9 @@ export interface ResourceProvider {
   /** Full types handled, e.g. `Microsoft.Web/sites`. */
   readonly types: readonly string[];
   apply(input: ResourceInput, ctx: ProviderContext): ResourceRecord;
+  /**
+   * A `list*` result made on first use (`key` as in `ResourceRecord.listResults`), for results minted
+   * lazily so that resources not asked for them draw no ids. The engine stores it on the record.
+   */
+  mintListResult?(record: ResourceRecord, key: string, ctx: ProviderContext): unknown;
 }

@@ -1,6 +1,6 @@
 import { normalizeAuthSettings, type AuthSettings } from '../../easyauth/index.js';
 import { describeError } from '../../core/index.js';
-import { applyManagedIdentity, baseRecord, invalid, leafName } from './common.js';
+import { applyManagedIdentity, baseRecord, functionKey, invalid, keptListResult, leafName, previousRecord } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 export const serverFarmProvider: ResourceProvider = {
@@ -23,10 +23,20 @@ export const siteProvider: ResourceProvider = {
       enabledHostNames: [host, `${input.name}.scm.azurewebsites.net`],
       state: 'Running',
     };
+    // Host keys are minted on first listKeys() (mintListResult) and kept afterwards.
+    const hostKeys = previousRecord(record, ctx)?.listResults?.[HOST_KEYS];
+    if (hostKeys !== undefined && /functionapp/i.test(input.kind ?? '')) record.listResults = { [HOST_KEYS]: hostKeys };
     applyManagedIdentity(record, ctx);
     return record;
   },
+  mintListResult(record, key, ctx) {
+    if (key !== HOST_KEYS || !/functionapp/i.test(record.kind ?? '')) return undefined;
+    // POST {site}/host/default/listKeys: the host's master key and default function key.
+    return { masterKey: functionKey(ctx), functionKeys: { default: functionKey(ctx) }, systemKeys: {} };
+  },
 };
+
+const HOST_KEYS = 'host/default/listkeys';
 
 export const siteConfigProvider: ResourceProvider = {
   types: ['Microsoft.Web/sites/config'],
@@ -63,7 +73,18 @@ export const siteConfigProvider: ResourceProvider = {
   },
 };
 
-export const webProviders: ResourceProvider[] = [serverFarmProvider, siteProvider, siteConfigProvider];
+/** `Microsoft.Web/sites/functions`: stored as given; listKeys() answers its default function key (kept on redeploy). */
+export const siteFunctionProvider: ResourceProvider = {
+  types: ['Microsoft.Web/sites/functions'],
+  apply(input, ctx) {
+    const record = baseRecord(input);
+    const previous = previousRecord(record, ctx);
+    record.listResults = { listkeys: keptListResult(previous, 'listkeys', () => ({ default: functionKey(ctx) })) };
+    return record;
+  },
+};
+
+export const webProviders: ResourceProvider[] = [serverFarmProvider, siteProvider, siteConfigProvider, siteFunctionProvider];
 
 /**
  * App Service rejects an authsettingsV2 body it cannot read (400), so a deployment carrying one fails here,

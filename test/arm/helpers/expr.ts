@@ -16,6 +16,7 @@ export function testContext(overrides: Partial<EvalContext> = {}): EvalContext &
     parameter: (n) => lookup(params, n),
     variable: (n) => lookup(vars, n),
     reference: (target, api, full) => ({ target, api: api ?? null, full }),
+    list: (action, target, api, body) => ({ action, target, api, body: body ?? null }),
     copyIndex: () => 2,
     deployment: () => ({ name: 'dep-1', properties: { mode: 'Incremental' } }),
     warn: (m) => warnings.push(m),

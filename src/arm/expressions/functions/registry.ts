@@ -1,6 +1,7 @@
 import type { ArmFunction } from '../context.js';
 import { collectionFunctions } from './collection.js';
 import { deploymentFunctions } from './deployment.js';
+import { isListFunction, listFunction } from './list.js';
 import { logicFunctions } from './logic.js';
 import { resourceFunctions } from './resource.js';
 import { stringFunctions } from './string.js';
@@ -14,7 +15,7 @@ for (const fn of [...stringFunctions, ...collectionFunctions, ...logicFunctions,
 
 /** Look up a built-in function by name (case-insensitive). */
 export function lookupFunction(name: string): ArmFunction | undefined {
-  return REGISTRY.get(name.toLowerCase());
+  return REGISTRY.get(name.toLowerCase()) ?? (isListFunction(name) ? listFunction : undefined);
 }
 
 export function functionNames(): string[] {
