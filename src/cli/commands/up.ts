@@ -114,7 +114,7 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
   out('Try it:');
   const call = firstApim ? firstCallable(firstApim.apis) : undefined;
   if (firstApim && call) out(`  curl --cacert ${ready.caCertificate} ${firstApim.gatewayUrl}${call}`);
-  if (firstSite) out(`  curl -i --cacert ${ready.caCertificate} ${firstSite.url}/api/hello      # no token: 401`);
+  if (firstSite) out(`  curl -i --cacert ${ready.caCertificate} ${firstSite.url}/api/hello      # straight to the site, no token`);
   out('  npx trustline test --ready-file ' + readyFile);
   out('Stop with Ctrl+C.');
 }
