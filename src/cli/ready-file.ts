@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TwinError } from '../core/index.js';
 import type { ReadyInfo } from '../runtime/index.js';
@@ -16,4 +16,8 @@ export function readReadyFile(file: string): ReadyInfo {
   } catch (e) {
     throw new TwinError('ERR_CLI_READY_FILE', `cannot read the ready file ${file} (is \`trustline up\` running?): ${(e as Error).message}`);
   }
+}
+
+export function removeReadyFile(file: string): void {
+  rmSync(file, { force: true });
 }

@@ -3,7 +3,7 @@ import { createLogger, describeError, randomIds, systemClock, type LogLevel } fr
 import { loadParametersFile, loadTemplateFile } from '../../arm/index.js';
 import { startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
 import { collectInputs, tenantFromParameters } from '../inputs.js';
-import { writeReadyFile } from '../ready-file.js';
+import { removeReadyFile, writeReadyFile } from '../ready-file.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_STATE_DIR, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
 
 export interface UpOptions {
@@ -56,6 +56,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   }));
   const tenantId = opts.tenant ?? loaded.map((l) => tenantFromParameters(l.parameters)).find(Boolean) ?? DEFAULT_TENANT;
   const stateDir = resolve(opts.state ?? DEFAULT_STATE_DIR);
+  // The ready file means "this twin is up": a stale one from an earlier run must not be read meanwhile.
+  const readyFile = resolve(opts.readyFile ?? join(stateDir, 'ready.json'));
+  removeReadyFile(readyFile);
   const twin = await startTwin({
     stateDir,
     inMemory: opts.inMemory,
@@ -85,7 +88,6 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     return { code: 1 };
   }
   const ready = twin.ready();
-  const readyFile = resolve(opts.readyFile ?? join(stateDir, 'ready.json'));
   writeReadyFile(readyFile, ready);
   printSummary(ready, readyFile, out);
   if (opts.detach) return { code: 0, twin, ready };
@@ -94,6 +96,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  removeReadyFile(readyFile);
   await twin.close();
   return { code: 0 };
 }
