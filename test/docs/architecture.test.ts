@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { listFiles } from '../helpers/files.js';
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { ROOT } from '../helpers/cli-process.js';
 
@@ -18,18 +19,12 @@ const ALLOWED: Record<string, string[]> = {
   cli: ['core', 'state', 'arm', 'runtime'],
 };
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
 
 describe('architecture', () => {
   it('subsystems import each other only through index.ts and only along the allowed arrows', () => {
     const src = join(ROOT, 'src');
     const violations: string[] = [];
-    for (const file of walk(src)) {
+    for (const file of listFiles(src, (n) => n.endsWith('.ts'))) {
       const from = relative(src, file).split('/')[0]!;
       for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
         const target = relative(src, resolve(dirname(file), m[1]!));

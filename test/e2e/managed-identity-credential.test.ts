@@ -3,48 +3,26 @@
  * IDENTITY_ENDPOINT / IDENTITY_HEADER from the ready file, then jose validating the token
  * through the twin's OIDC discovery. Its own file = its own process (msal-node caches statically).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { describe, it, expect } from 'vitest';
+import { fetch as undiciFetch } from 'undici';
 import { createRemoteJWKSet, jwtVerify, customFetch } from 'jose';
 import { ManagedIdentityCredential } from '@azure/identity';
-import { SEED, APP_CLIENT_ID, TENANT } from '../helpers/seed.js';
-import { startCli, waitForReadyFile, type RunningCli } from '../helpers/cli-process.js';
-import type { ReadyInfo } from '../../src/runtime/index.js';
-
+import { APP_CLIENT_ID, TENANT, useRunningSeed } from '../helpers/seed.js';
 
 describe('ManagedIdentityCredential against the twin', () => {
-  let dir: string;
-  let cli: RunningCli;
-  let ready: ReadyInfo;
-  let tls: Agent;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'trustline-mi-'));
-    cli = startCli(['up', SEED, '--in-memory', '--state', join(dir, 'state'), '--ready-file', join(dir, 'ready.json'), '--log-level', 'warn']);
-    ready = await waitForReadyFile<ReadyInfo>(join(dir, 'ready.json'), cli);
-    tls = new Agent({ connect: { ca: readFileSync(ready.caCertificate, 'utf8') } });
-  }, 60_000);
-
-  afterAll(async () => {
-    await tls?.close();
-    await cli?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const seed = useRunningSeed('trustline-mi-', ['--in-memory']);
 
   it('gets a v1 app-only token that jose validates through the OIDC discovery of the issuer', async () => {
     // The APIM service's own endpoint, as IDENTITY_ENDPOINT is set for an instance in Azure.
-    process.env.IDENTITY_ENDPOINT = ready.apim['trustline-apim']!.identityEndpoint;
-    process.env.IDENTITY_HEADER = ready.identity.identityHeader;
+    process.env.IDENTITY_ENDPOINT = seed.ready.apim['trustline-apim']!.identityEndpoint;
+    process.env.IDENTITY_HEADER = seed.ready.identity.identityHeader;
     const credential = new ManagedIdentityCredential();
     const result = await credential.getToken(`api://${APP_CLIENT_ID}/.default`);
     expect(result.tokenType).toBe('Bearer');
 
     // Discovery for the v1 issuer, served by the twin's identity listener.
-    const identityOrigin = new URL(ready.identity.authority).origin;
-    const discoveryRes = await undiciFetch(`${identityOrigin}/${TENANT}/.well-known/openid-configuration`, { dispatcher: tls });
+    const identityOrigin = new URL(seed.ready.identity.authority).origin;
+    const discoveryRes = await undiciFetch(`${identityOrigin}/${TENANT}/.well-known/openid-configuration`, { dispatcher: seed.tls });
     expect(discoveryRes.status).toBe(200);
     const discovery = (await discoveryRes.json()) as { issuer: string; jwks_uri: string };
     expect(discovery.issuer).toBe(`https://sts.windows.net/${TENANT}/`);
@@ -53,10 +31,10 @@ describe('ManagedIdentityCredential against the twin', () => {
     // The real Azure host in jwks_uri is played by the twin: route it there, as the twin's resolver does.
     const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri), {
       [customFetch]: (url: string, init: RequestInit) =>
-        undiciFetch(url.replace('https://login.microsoftonline.com', identityOrigin), { ...(init as object), dispatcher: tls }) as unknown as Promise<Response>,
+        undiciFetch(url.replace('https://login.microsoftonline.com', identityOrigin), { ...(init as object), dispatcher: seed.tls }) as unknown as Promise<Response>,
     });
     const { payload, protectedHeader } = await jwtVerify(result.token, jwks, { issuer: discovery.issuer, audience: `api://${APP_CLIENT_ID}`, algorithms: ['RS256'] });
-    const apim = ready.apim['trustline-apim']!;
+    const apim = seed.ready.apim['trustline-apim']!;
     expect(protectedHeader).toMatchObject({ alg: 'RS256', typ: 'JWT' });
     expect(protectedHeader.x5t).toBe(protectedHeader.kid);
     expect(payload).toMatchObject({ aud: `api://${APP_CLIENT_ID}`, appid: apim.clientId, oid: apim.principalId, sub: apim.principalId, tid: TENANT, idtyp: 'app', ver: '1.0' });

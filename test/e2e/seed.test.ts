@@ -2,37 +2,24 @@
  * The walking skeleton, end to end over real sockets: `trustline up examples/seed` as a child
  * process, then the calls a user makes (issue 2, points 3 and 4).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import Database from 'better-sqlite3';
 import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
-import { SEED, APP_CLIENT_ID, TENANT } from '../helpers/seed.js';
-import { startCli, runCli, waitForReadyFile, type RunningCli } from '../helpers/cli-process.js';
+import { SEED, APP_CLIENT_ID, TENANT, useRunningSeed } from '../helpers/seed.js';
+import { runCli } from '../helpers/cli-process.js';
 import type { ReadyInfo } from '../../src/runtime/index.js';
 
-
 describe('seed scenario end to end', () => {
-  let dir: string;
-  let cli: RunningCli;
+  const seed = useRunningSeed('trustline-e2e-');
+  const dir = () => seed.dir;
+  const get = (url: string, headers: Record<string, string> = {}) => request(url, { dispatcher: seed.tls, headers });
   let ready: ReadyInfo;
-  let tls: Agent;
-  const get = (url: string, headers: Record<string, string> = {}) => request(url, { dispatcher: tls, headers });
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'trustline-e2e-'));
-    cli = startCli(['up', SEED, '--state', join(dir, 'state'), '--ready-file', join(dir, 'ready.json'), '--log-level', 'warn']);
-    ready = await waitForReadyFile<ReadyInfo>(join(dir, 'ready.json'), cli);
-    tls = new Agent({ connect: { ca: readFileSync(ready.caCertificate, 'utf8') } });
-  }, 60_000);
-
-  afterAll(async () => {
-    await tls?.close();
-    await cli?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    ready = seed.ready;
   });
 
   const apim = () => ready.apim['trustline-apim']!;
@@ -40,7 +27,7 @@ describe('seed scenario end to end', () => {
 
   it('writes a ready file with every listener', () => {
     expect(ready.tenantId).toBe(TENANT);
-    expect(ready.caCertificate).toBe(join(dir, 'state', 'ca.pem'));
+    expect(ready.caCertificate).toBe(join(dir(), 'state', 'ca.pem'));
     expect(site().hostName).toBe('trustline-func.azurewebsites.net');
     expect(site().url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(apim().gatewayUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
@@ -116,7 +103,7 @@ describe('seed scenario end to end', () => {
       });
       expect(res.status).toBe(200);
       genuine = ((await res.json()) as { access_token: string }).access_token;
-      const db = new Database(join(dir, 'state', 'state.db'), { readonly: true });
+      const db = new Database(join(dir(), 'state', 'state.db'), { readonly: true });
       const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'identity.signingKey'").get();
       db.close();
       twinKey = createPrivateKey(JSON.parse(row!.value).key);
@@ -143,7 +130,7 @@ describe('seed scenario end to end', () => {
   });
 
   it('trustline test passes against the running twin', async () => {
-    const r = await runCli(['test', '--ready-file', join(dir, 'ready.json')]);
+    const r = await runCli(['test', '--ready-file', join(dir(), 'ready.json')]);
     expect(r.output).toContain('2 passed, 0 failed');
     expect(r.code).toBe(0);
   });
@@ -159,7 +146,7 @@ describe('seed scenario end to end', () => {
   });
 
   it('trustline token prints a token for the requested resource', async () => {
-    const r = await runCli(['token', '--resource', `api://${APP_CLIENT_ID}`, '--identity', 'trustline-apim', '--ready-file', join(dir, 'ready.json')]);
+    const r = await runCli(['token', '--resource', `api://${APP_CLIENT_ID}`, '--identity', 'trustline-apim', '--ready-file', join(dir(), 'ready.json')]);
     expect(r.code).toBe(0);
     expect(decodeJwt(r.output.trim())).toMatchObject({ aud: `api://${APP_CLIENT_ID}`, oid: apim().principalId });
   });
@@ -168,8 +155,8 @@ describe('seed scenario end to end', () => {
     const template = JSON.parse(readFileSync(join(SEED, 'azuredeploy.json'), 'utf8')) as { resources: Array<{ type: string; properties: { value?: string } }> };
     const policy = template.resources.find((r) => r.type === 'Microsoft.ApiManagement/service/apis/policies')!;
     policy.properties.value = '<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>';
-    writeFileSync(join(dir, 'no-policy.json'), JSON.stringify(template));
-    const r = await runCli(['deploy', '--template', join(dir, 'no-policy.json'), '--parameters', join(SEED, 'azuredeploy.parameters.json'), '--ready-file', join(dir, 'ready.json')]);
+    writeFileSync(join(dir(), 'no-policy.json'), JSON.stringify(template));
+    const r = await runCli(['deploy', '--template', join(dir(), 'no-policy.json'), '--parameters', join(SEED, 'azuredeploy.parameters.json'), '--ready-file', join(dir(), 'ready.json')]);
     expect(r.output).toContain('deployed');
     expect(r.code).toBe(0);
     const res = await get(`${apim().gatewayUrl}/functions/hello`);
@@ -177,7 +164,7 @@ describe('seed scenario end to end', () => {
     expect(String(res.headers['www-authenticate'])).toMatch(/^Bearer /);
     await res.body.dump();
     // and back: the original template restores access
-    const again = await runCli(['deploy', SEED, '--ready-file', join(dir, 'ready.json')]);
+    const again = await runCli(['deploy', SEED, '--ready-file', join(dir(), 'ready.json')]);
     expect(again.code).toBe(0);
     const ok = await get(`${apim().gatewayUrl}/functions/hello`);
     expect(ok.statusCode).toBe(200);
@@ -185,8 +172,8 @@ describe('seed scenario end to end', () => {
   });
 
   it('a failed deployment changes nothing and exits 1', async () => {
-    writeFileSync(join(dir, 'broken.json'), JSON.stringify({ $schema: 'x', contentVersion: '1.0.0.0', resources: [{ type: 'Microsoft.Web/sites', apiVersion: '2022-09-01', name: "[nosuchfunction('x')]", location: 'westeurope', properties: {} }] }));
-    const r = await runCli(['deploy', '--template', join(dir, 'broken.json'), '--ready-file', join(dir, 'ready.json')]);
+    writeFileSync(join(dir(), 'broken.json'), JSON.stringify({ $schema: 'x', contentVersion: '1.0.0.0', resources: [{ type: 'Microsoft.Web/sites', apiVersion: '2022-09-01', name: "[nosuchfunction('x')]", location: 'westeurope', properties: {} }] }));
+    const r = await runCli(['deploy', '--template', join(dir(), 'broken.json'), '--ready-file', join(dir(), 'ready.json')]);
     expect(r.code).toBe(1);
     expect(r.output).toContain('nosuchfunction');
     const ok = await get(`${apim().gatewayUrl}/functions/hello`);

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+export { listFiles } from './files.js';
 import { join, resolve } from 'node:path';
 import { ROOT } from './cli-process.js';
 
@@ -8,15 +9,6 @@ export function corpusDir(kind: 'arm-templates' | 'apim-policies'): string {
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error(`the corpus ${kind} is not at ${candidates.join(' or ')}`);
   return found;
-}
-
-export function listFiles(dir: string, accept: (name: string) => boolean): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((n) => {
-      const p = join(dir, n);
-      return statSync(p).isDirectory() ? listFiles(p, accept) : accept(n) ? [p] : [];
-    });
 }
 
 /**
