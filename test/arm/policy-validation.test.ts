@@ -70,3 +70,11 @@ describe('authsettingsV2 is validated when deployed', () => {
     expect(store.findDirectoryObjectByAppId(PARAMS.appClientId.value)).toMatchObject({ kind: 'application', identifierUris: [`api://${PARAMS.appClientId.value}`] });
   });
 });
+
+describe('an unclosed policy expression', () => {
+  it('fails the deployment, as APIM refuses it on save', () => {
+    const { options } = setup();
+    const policy = '<policies><inbound><set-header name="x" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("a"</value></set-header></inbound></policies>';
+    expect(() => deploy({ deploymentName: 'unclosed', template: seedWithPolicy(policy), parameters: PARAMS }, options)).toThrow(/ERR_APIM_EXPRESSION_SYNTAX: The expression in <value> of <value> is not closed/);
+  });
+});

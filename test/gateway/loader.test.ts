@@ -99,6 +99,18 @@ describe('rawxml loading', () => {
     expect(loose.warnings).toEqual(['ERR_APIM_POLICY_SECTION: <forward-request> is not allowed in the inbound section (allowed: backend) at line 2:3']);
   });
 
+  it('a value that opens an expression without closing it fails in strict mode and stays literal in loose mode', () => {
+    const xml = '<policies><inbound>\n <set-header name="x" exists-action="override"><value>@(context.Request.Method</value></set-header></inbound></policies>';
+    expect(loadError(xml)).toEqual({
+      code: 'ERR_APIM_EXPRESSION_SYNTAX',
+      where: 'line 2:48',
+      message: 'The expression in <value> of <value> is not closed: @(context.Request.Method',
+    });
+    expect(loadPolicyDocument(xml, { loose: true }).warnings).toEqual([
+      'ERR_APIM_EXPRESSION_SYNTAX: The expression in <value> of <value> is not closed: @(context.Request.Method at line 2:48',
+    ]);
+  });
+
   it('an unsupported expression member fails at load with the element location', () => {
     const e = loadError('<policies><inbound>\n <set-variable name="a" value="@(context.Foo)" /></inbound></policies>', { file: 'p.xml' });
     expect(e.code).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');

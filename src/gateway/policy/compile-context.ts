@@ -65,7 +65,11 @@ export function makeContext(settings: CompileSettings, section: SectionName, pat
     },
     value(node, text, what, allowExpression = true): ValueSource | undefined {
       if (text === undefined) return undefined;
-      if (!isExpressionText(text)) return { isExpression: false, literal: text, get: () => text };
+      if (!isExpressionText(text)) {
+        // A value that opens an expression but does not close it is not literal text to APIM: it refuses it on save.
+        if (/^\s*@[({]/.test(text)) cc.problem('ERR_APIM_EXPRESSION_SYNTAX', node, `The expression in ${what} of <${node.name}> is not closed: ${text.trim().slice(0, 200)}`);
+        return { isExpression: false, literal: text, get: () => text };
+      }
       if (!allowExpression) {
         cc.problem('ERR_APIM_POLICY_EXPRESSION_NOT_ALLOWED', node, `Expressions are not allowed in ${what} of <${node.name}>`);
       }
