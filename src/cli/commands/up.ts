@@ -119,7 +119,7 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
   if (firstApim && call) out(`  curl --cacert ${ready.caCertificate} ${firstApim.gatewayUrl}${call}`);
   if (firstSite) out(`  curl -i --cacert ${ready.caCertificate} ${firstSite.url}/api/hello      # straight to the site, no token`);
   out('  npx trustline test --ready-file ' + readyFile);
-  out('Stop with Ctrl+C.');
+  out('Every 401/403 the sites answer is explained in this log. Stop with Ctrl+C.');
 }
 
 /** `/apiPath/urlTemplate` of the first GET operation without template parameters. */
