@@ -14,6 +14,3 @@ export function sameId(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-export function isType(type: string, expected: string): boolean {
-  return type.toLowerCase() === expected.toLowerCase();
-}

@@ -1,5 +1,5 @@
 import type { Store, ResourceRecord } from '../state/index.js';
-import { isType, lastSegment, sameId } from './resource-ids.js';
+import { lastSegment, parentId, sameId } from './resource-ids.js';
 
 export interface SiteView {
   resource: ResourceRecord;
@@ -28,7 +28,7 @@ function toSettingsMap(value: unknown): Record<string, string> {
 export function siteViews(store: Store): SiteView[] {
   const configs = store.listResources({ type: 'Microsoft.Web/sites/config' });
   return store.listResources({ type: 'Microsoft.Web/sites' }).map((site) => {
-    const mine = configs.filter((c) => sameId(c.id.split('/').slice(0, -2).join('/'), site.id));
+    const mine = configs.filter((c) => sameId(parentId(c.id), site.id));
     const auth = mine.find((c) => lastSegment(c.id).toLowerCase() === 'authsettingsv2');
     const appSettingsRes = mine.find((c) => lastSegment(c.id).toLowerCase() === 'appsettings');
     const siteConfig = (site.properties.siteConfig ?? {}) as { appSettings?: unknown };
@@ -38,4 +38,3 @@ export function siteViews(store: Store): SiteView[] {
   });
 }
 
-export { isType };

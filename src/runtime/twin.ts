@@ -56,6 +56,8 @@ export interface TwinOptions {
 interface SiteRuntime {
   urls: SiteUrls;
   name: string;
+  /** The site's system-assigned identity, if it has one. */
+  principalId: string | undefined;
 }
 
 const siteLabel = (view: SiteView) => view.hostName.replace(/\.azurewebsites\.net$/, '');
@@ -160,7 +162,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       const label = siteLabel(view);
       const backend = options.backends?.[view.name] ?? echo.httpUrl;
       const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, backend });
-      sites.set(label, { name: view.name, urls });
+      sites.set(label, { name: view.name, urls, principalId: view.resource.identity?.principalId });
     }
     const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' });
     const wantedSvc = new Set(apims.map((s) => s.name.toLowerCase()));
@@ -216,8 +218,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     };
     const ownEndpoint = (principalId: string | undefined) => (principalId ? `${identityListeners.httpUrl}/msi/${principalId}/token` : undefined);
     for (const rt of sites.values()) {
-      const site = store.listResources({ type: 'Microsoft.Web/sites' }).find((r) => r.name.toLowerCase() === rt.name.toLowerCase());
-      const principalId = site?.identity?.principalId;
+      const principalId = rt.principalId;
       info.sites[rt.name] = {
         url: rt.urls.httpsUrl,
         httpUrl: rt.urls.httpUrl,
