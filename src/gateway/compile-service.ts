@@ -3,13 +3,14 @@ import { resolveGatewayCompatFlags, type GatewayCompatFlags } from './compat-fla
 import { parseUrl, type ApiInfo, type MutableUrl, type OperationInfo } from './expressions/host.js';
 import { composePolicies, type EffectivePipeline } from './policy/compose.js';
 import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
-import { compileTemplate, normalizeApiPath, type TemplateMatcher } from './routing.js';
+import { normalizeApiPath } from './routing.js';
+import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
 import type { ApiConfig, CompiledServiceHandle, OperationConfig, PolicyDocument, ServiceConfig, SubscriptionConfig } from './types.js';
 
 export interface CompiledOperation {
   readonly config: OperationConfig;
   readonly method: string;
-  readonly matcher: TemplateMatcher;
+  readonly matcher: UrlTemplate;
   readonly info: OperationInfo;
   readonly pipeline: EffectivePipeline;
 }
@@ -70,7 +71,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       return {
         config: op,
         method: op.method.toUpperCase(),
-        matcher: compileTemplate(op.urlTemplate),
+        matcher: parseUrlTemplate(op.urlTemplate, { file: op.id }),
         info: { id: op.name, name: op.name, method: op.method.toUpperCase(), urlTemplate: op.urlTemplate },
         pipeline: composePolicies([global, apiDoc, opDoc]),
       };

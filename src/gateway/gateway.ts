@@ -8,7 +8,9 @@ import { executePipeline, sendResponse } from './pipeline/execute.js';
 import { headerMapFromRaw } from './pipeline/headers.js';
 import { rebuildUrl, RequestRun, type RunServices } from './pipeline/request-run.js';
 import { TokenCache } from './pipeline/token-cache.js';
-import { clientIp, matchTemplate, requestScheme, underApiPath } from './routing.js';
+import { clientIp, requestScheme, underApiPath } from './routing.js';
+import { matchUrlTemplate } from './url-template.js';
+import { checkRequestLimits } from './request-limits.js';
 import { resolveGatewayCompatFlags } from './compat-flags.js';
 import { findKey, INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, resolveSubscription, wwwAuthenticate } from './subscriptions.js';
 import type { CompiledServiceHandle, Gateway, GatewayOptions } from './types.js';
@@ -29,7 +31,7 @@ function route(svc: CompiledService, scheme: string, method: string, path: strin
     if (!api.protocols.has(scheme)) continue;
     for (const op of api.operations) {
       if (op.method !== method && op.method !== '*') continue;
-      const params = matchTemplate(op.matcher, rel);
+      const params = matchUrlTemplate(op.matcher, rel);
       if (params) return { api, op, relativePath: rel, params };
     }
     return { api, op: undefined, relativePath: rel, params: new Map() };
@@ -50,6 +52,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!svc) {
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(`{ "statusCode": 503, "message": "Service unavailable" }`);
+      return;
+    }
+    const refusal = checkRequestLimits(req);
+    if (refusal) {
+      options.logger.info(`${refusal.status} ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: ${refusal.reason}`, { requestId });
+      const body = `{ "statusCode": ${refusal.status}, "message": ${JSON.stringify(refusal.message)} }`;
+      res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      res.end(body);
       return;
     }
     const scheme = requestScheme(req);
@@ -100,6 +110,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     await executePipeline(rc, pipeline, initialError);
     if (rc.requestBody.kind === 'stream' && !req.readableEnded && !rc.forwarded) req.resume();
     await sendResponse(rc, res);
+    // A backend may answer before it has read the whole request body (a GET body, an early 4xx):
+    // whatever is left on the wire is read and dropped, or the next request on this keep-alive
+    // connection would wait behind it (issue 8).
+    if (!req.complete) req.resume();
   };
 
   return {

@@ -16,3 +16,5 @@ export type {
 } from './types.js';
 export { defaultGatewayCompatFlags, resolveGatewayCompatFlags } from './compat-flags.js';
 export type { GatewayCompatFlags } from './compat-flags.js';
+export { parseUrlTemplate, matchUrlTemplate, MAX_URL_TEMPLATE_LENGTH } from './url-template.js';
+export type { UrlTemplate } from './url-template.js';

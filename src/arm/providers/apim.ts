@@ -1,4 +1,4 @@
-import { loadPolicyDocument } from '../../gateway/index.js';
+import { loadPolicyDocument, parseUrlTemplate } from '../../gateway/index.js';
 import { describeError, isTwinError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
@@ -72,7 +72,14 @@ const apiProvider = plain([`${NS}/apis`], (input, ctx) => {
 
 const operationProvider = plain([`${NS}/apis/operations`], (input, ctx) => {
   requireString(input, ctx, 'method');
-  requireString(input, ctx, 'urlTemplate');
+  const urlTemplate = requireString(input, ctx, 'urlTemplate');
+  // APIM refuses a template it cannot route on save (400 ValidationError on urlTemplate), e.g. a
+  // second `{*x}` wildcard or one that is not the last segment: the deployment fails here.
+  try {
+    parseUrlTemplate(urlTemplate, ctx.location);
+  } catch (e) {
+    throw invalid(input, ctx, `the property 'properties.urlTemplate' is not valid: ${isTwinError(e) ? `${e.code}: ${e.message}` : describeError(e)}`);
+  }
 });
 
 const backendProvider = plain([`${NS}/backends`], (input, ctx) => {

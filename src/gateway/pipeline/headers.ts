@@ -8,6 +8,14 @@ export const MULTI_LINE_HEADERS = new Set([
   'if-modified-since', 'if-unmodified-since', 'last-modified', 'retry-after',
 ]);
 
+/**
+ * Request headers never sent on to the backend: hop-by-hop ones, and `Expect`. The gateway's listener
+ * has already answered `100 Continue` to the client and reads the body itself; the backend gets the
+ * body at once (APIM's `continue-timeout` wait for the backend's own 100 is not modelled: see
+ * docs/differences.md).
+ */
+export const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'expect']);
+
 /** Headers a policy may not change or delete. */
 export const PROTECTED_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding']);
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Clock, HttpClient, Logger } from '../../core/index.js';
 import type { GatewayCompatFlags } from '../compat-flags.js';
 import type {
@@ -77,4 +77,16 @@ export function rebuildUrl(rc: RequestRun): void {
   const basePath = base.path.endsWith('/') ? base.path.slice(0, -1) : base.path;
   const rel = rc.relativePath === '' || rc.relativePath.startsWith('/') ? rc.relativePath : '/' + rc.relativePath;
   rc.request.url = { scheme: base.scheme, host: base.host, port: base.port, path: (basePath + rel) || '/', query: rc.request.url.query };
+}
+
+/**
+ * The client's request body as a stream the HTTP client may destroy: when the backend answers before
+ * reading it all, the client library aborts its upload, and destroying the IncomingMessage itself
+ * would close the client's keep-alive connection mid-body. The gateway drains what is left instead.
+ */
+export function detachedBody(req: IncomingMessage): Readable {
+  const out = new PassThrough();
+  req.pipe(out);
+  out.once('close', () => req.unpipe(out));
+  return out;
 }

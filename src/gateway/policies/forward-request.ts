@@ -1,8 +1,8 @@
 import { HOP_BY_HOP } from '../../core/index.js';
 import { urlToString } from '../expressions/host.js';
 import { PolicyError, STATUS_REASONS } from '../pipeline/errors.js';
-import { headerMapFromNode, toOutgoing } from '../pipeline/headers.js';
-import type { RequestRun } from '../pipeline/request-run.js';
+import { headerMapFromNode, NOT_FORWARDED, toOutgoing } from '../pipeline/headers.js';
+import { detachedBody, type RequestRun } from '../pipeline/request-run.js';
 import type { PolicyDefinition } from './types.js';
 import { literalBool, optional } from './util.js';
 
@@ -10,6 +10,14 @@ function hostHeader(rc: RequestRun): string {
   const u = rc.request.url;
   const def = u.scheme === 'https' ? 443 : 80;
   return u.port === def ? u.host : `${u.host}:${u.port}`;
+}
+
+/** The error code and message of a failed backend call (undici wraps the socket error in `cause`). */
+export function failureCause(e: unknown): string {
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.code ?? err.cause?.code;
+  const msg = err.cause?.message && err.cause.message !== err.message ? `${err.message ?? ''} (${err.cause.message})` : err.message ?? String(e);
+  return code ? `${code}: ${msg}` : msg;
 }
 
 /** forward-request: sends context.Request through the HttpClient; the answer (streamed) fills context.Response. */
@@ -30,7 +38,7 @@ export const forwardRequest: PolicyDefinition = {
         if (!rc.backendBase) {
           throw new PolicyError({ source: 'forward-request', reason: 'BackendConnectionFailure', message: 'The API has no backend service URL.' });
         }
-        const headers = toOutgoing(rc.request.headers);
+        const headers = toOutgoing(rc.request.headers, NOT_FORWARDED);
         headers.host = hostHeader(rc);
         const xff = rc.request.headers.get('x-forwarded-for');
         headers['x-forwarded-for'] = xff ? `${xff.values.join(',')}, ${rc.request.ipAddress}` : rc.request.ipAddress;
@@ -39,21 +47,26 @@ export const forwardRequest: PolicyDefinition = {
         if (b.kind === 'text') {
           body = b.text;
           headers['content-length'] = String(Buffer.byteLength(b.text));
-        } else if (b.kind === 'stream') body = b.stream;
+        } else if (b.kind === 'stream') body = b.stream === rc.req ? detachedBody(rc.req) : b.stream;
+        const target = urlToString(rc.request.url);
         let res;
         try {
-          res = await rc.services.httpClient.request(urlToString(rc.request.url), {
+          res = await rc.services.httpClient.request(target, {
             method: rc.request.method, headers, body, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs,
           });
         } catch (e) {
-          const code = (e as { code?: string }).code;
-          if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+          const cause = failureCause(e);
+          rc.services.logger.warn(`backend ${rc.request.method} ${target} failed: ${cause}`, { requestId: rc.requestId });
+          if (cause.startsWith('UND_ERR_HEADERS_TIMEOUT') || cause.startsWith('UND_ERR_BODY_TIMEOUT')) {
             throw new PolicyError({ source: 'forward-request', reason: 'Timeout', message: `Request to the backend service timed out after ${timeoutMs} ms.` });
           }
           throw new PolicyError({
             source: 'forward-request', reason: 'BackendConnectionFailure',
-            message: `The backend service could not be reached: ${(e as Error).message}`,
+            message: `The backend service could not be reached: ${cause}`,
           });
+        }
+        if (res.statusCode >= 500) {
+          rc.services.logger.warn(`backend ${rc.request.method} ${target} answered ${res.statusCode}`, { requestId: rc.requestId });
         }
         const h = headerMapFromNode(res.headers);
         for (const k of HOP_BY_HOP) h.delete(k);
