@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import {
   HostTable,
   createHttpClient,
-  describeError,
   type Clock,
   type IdGenerator,
   type Logger,
@@ -15,15 +14,14 @@ import {
 import { openStore, type Store } from '../state/index.js';
 import { deploy as armDeploy, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
 import { createIdentityService, type IdentityService } from '../identity/index.js';
-import { compileService, createGateway } from '../gateway/index.js';
-import { startListenerPair, type ListenerPair } from './listener.js';
-import { createInProcessSiteHost, type SiteHost, type SiteUrls } from './site-host.js';
+import { startListenerPair } from './listener.js';
+import { createInProcessSiteHost, type SiteHost } from './site-host.js';
 import { createWorkerSiteHost } from './worker-site-host.js';
 import { IDENTITY_HOSTS } from './hosts.js';
 import { echoFunction } from './echo-function.js';
 import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
-import { siteViews, type SiteView } from './site-config.js';
-import { buildServiceConfig } from './service-config.js';
+import { createReconciler, mapAzureHosts } from './reconciler.js';
+import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
 import type { ReadyInfo } from './ready-info.js';
 
@@ -51,20 +49,6 @@ export interface TwinOptions {
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
-}
-
-interface SiteRuntime {
-  urls: SiteUrls;
-  name: string;
-  /** The site's system-assigned identity, if it has one. */
-  principalId: string | undefined;
-}
-
-const siteLabel = (view: SiteView) => view.hostName.replace(/\.azurewebsites\.net$/, '');
-interface ServiceRuntime {
-  listeners: ListenerPair;
-  gateway: ReturnType<typeof createGateway>;
-  name: string;
 }
 
 export interface Twin {
@@ -125,17 +109,6 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           logLevel: options.logLevel ?? 'info',
         })
       : createInProcessSiteHost({ tls: tls.server, client, clock, logger });
-  const sites = new Map<string, SiteRuntime>();
-  const services = new Map<string, ServiceRuntime>();
-  hosts.addSuffix('.azurewebsites.net', (label) => {
-    const s = sites.get(label);
-    return s ? { http: s.urls.httpUrl, https: s.urls.httpsUrl } : undefined;
-  });
-  hosts.addSuffix('.azure-api.net', (label) => {
-    const s = services.get(label);
-    return s ? { http: s.listeners.httpUrl, https: s.listeners.httpsUrl } : undefined;
-  });
-
   const tokens = (serviceId: string) => ({
     async getToken(req: { resource: string; clientId?: string }) {
       const t = await identity.issueManagedIdentityToken({ resource: req.resource, clientId: req.clientId, ownerResourceId: req.clientId ? undefined : serviceId });
@@ -143,51 +116,20 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     },
   });
 
-  // Reconcile listeners with the store, one pass at a time.
-  let queue: Promise<void> = Promise.resolve();
-  const reconcile = () => {
-    queue = queue.then(doReconcile).catch((e) => logger.error(`reconcile failed: ${describeError(e)}`));
-    return queue;
-  };
-  async function doReconcile(): Promise<void> {
-    const views = siteViews(store);
-    const wanted = new Set(views.map((v) => siteLabel(v)));
-    for (const label of [...sites.keys()]) {
-      if (!wanted.has(label)) {
-        sites.delete(label);
-        await siteHost.remove(label);
-      }
-    }
-    for (const view of views) {
-      const label = siteLabel(view);
-      const backend = options.backends?.[view.name] ?? echo.httpUrl;
-      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, backend });
-      sites.set(label, { name: view.name, urls, principalId: view.resource.identity?.principalId });
-    }
-    const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' });
-    const wantedSvc = new Set(apims.map((s) => s.name.toLowerCase()));
-    for (const [label, rt] of services) {
-      if (!wantedSvc.has(label)) {
-        services.delete(label);
-        await rt.listeners.close();
-      }
-    }
-    for (const svc of apims) {
-      const label = svc.name.toLowerCase();
-      let rt = services.get(label);
-      if (!rt) {
-        const gateway = createGateway({ httpClient: client, tokens: tokens(svc.id), clock, logger: logger.child(`apim ${svc.name}`) });
-        rt = { name: svc.name, gateway, listeners: await startListenerPair(gateway.handler, { tls: tls.server, logger, name: `apim ${svc.name}` }) };
-        services.set(label, rt);
-      }
-      try {
-        rt.gateway.setService(compileService(buildServiceConfig(store, svc), { loose: options.loose, logger }));
-      } catch (e) {
-        logger.error(`apim ${svc.name}: policies rejected: ${describeError(e)}`);
-        rt.gateway.setService(undefined);
-      }
-    }
-  }
+  const reconciler = createReconciler({
+    store,
+    siteHost,
+    client,
+    tls: tls.server,
+    backends: options.backends ?? {},
+    defaultBackend: echo.httpUrl,
+    tokens,
+    loose: options.loose,
+    clock,
+    logger,
+  });
+  mapAzureHosts(hosts, reconciler);
+  const reconcile = () => reconciler.reconcile();
 
   const deploy = async (input: DeployInput): Promise<DeployResult> => {
     const result = armDeploy(input, { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose });
@@ -199,53 +141,18 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const cp = await startListenerPair(controlPlane, { tls: tls.server, logger, name: 'control plane', httpsPort: options.port ?? 0 });
   await reconcile();
 
-  const ready = (): ReadyInfo => {
-    const info: ReadyInfo = {
-      controlPlane: cp.httpsUrl,
-      console: cp.httpsUrl + '/',
+  const ready = (): ReadyInfo =>
+    projectReady({
+      store,
+      reconciler,
+      controlPlane: cp,
+      identity: identityListeners,
+      identityHeader,
+      caFile: tls.caFile,
       tenantId: options.tenantId,
       subscriptionId: options.subscriptionId,
       resourceGroup: options.resourceGroup,
-      caCertificate: tls.caFile,
-      identity: {
-        authority: `${identityListeners.httpsUrl}/${options.tenantId}`,
-        identityEndpoint: `${identityListeners.httpUrl}/msi/token`,
-        identityHeader,
-        imdsEndpoint: identityListeners.httpUrl,
-      },
-      sites: {},
-      apim: {},
-    };
-    const ownEndpoint = (principalId: string | undefined) => (principalId ? `${identityListeners.httpUrl}/msi/${principalId}/token` : undefined);
-    for (const rt of sites.values()) {
-      const principalId = rt.principalId;
-      info.sites[rt.name] = {
-        url: rt.urls.httpsUrl,
-        httpUrl: rt.urls.httpUrl,
-        hostName: `${rt.name.toLowerCase()}.azurewebsites.net`,
-        ...(principalId ? { principalId, identityEndpoint: ownEndpoint(principalId) } : {}),
-      };
-    }
-    for (const svc of store.listResources({ type: 'Microsoft.ApiManagement/service' })) {
-      const rt = services.get(svc.name.toLowerCase());
-      if (!rt) continue;
-      info.apim[svc.name] = {
-        gatewayUrl: rt.listeners.httpsUrl,
-        httpGatewayUrl: rt.listeners.httpUrl,
-        hostName: `${svc.name.toLowerCase()}.azure-api.net`,
-        resourceId: svc.id,
-        principalId: svc.identity?.principalId,
-        clientId: svc.identity?.clientId,
-        identityEndpoint: ownEndpoint(svc.identity?.principalId),
-        apis: buildServiceConfig(store, svc).apis.map((a) => ({
-          name: a.name,
-          path: a.path,
-          operations: a.operations.map((o) => ({ name: o.name, method: o.method, urlTemplate: o.urlTemplate })),
-        })),
-      };
-    }
-    return info;
-  };
+    });
 
   return {
     store,
@@ -253,10 +160,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     deploy,
     ready,
     async close() {
-      await queue;
+      await reconciler.close();
       await Promise.all([
         siteHost.close(),
-        ...[...services.values()].map((s) => s.listeners.close()),
         identityListeners.close(),
         echo.close(),
         cp.close(),

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isTwinError } from '../../src/core/index.js';
-import { loadPolicyDocument } from '../../src/gateway/index.js';
-import { compareWithExpectations, corpusDir, listFiles } from '../helpers/corpus.js';
+import { isTwinError } from '../../../src/core/index.js';
+import { loadPolicyDocument } from '../../../src/gateway/index.js';
+import { compareWithExpectations, corpusDir, listFiles } from '../corpus.js';
 
 const CORPUS = corpusDir('apim-policies');
 const EXPECTATIONS = fileURLToPath(new URL('./corpus-expectations.json', import.meta.url));

@@ -1,5 +1,5 @@
 /**
- * Conformance over the ARM template corpus (../shared/corpus/arm-templates): every template is read
+ * Conformance over the ARM template corpus (the corpus's arm-templates collection): every template is read
  * (JSONC), every template-language expression in it parsed, and the functions it calls looked up in
  * the engine's library. Per-file results are recorded in corpus-expectations.json; any change fails
  * (a regression, or an improvement to record with UPDATE_EXPECTATIONS=1).
@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isTwinError } from '../../src/core/index.js';
-import { parseJsonDocument } from '../../src/arm/template/jsonc.js';
-import { lookupFunction, parseTemplateString, type ExprNode } from '../../src/arm/expressions/index.js';
-import { compareWithExpectations, corpusDir, listFiles } from '../helpers/corpus.js';
+import { isTwinError } from '../../../src/core/index.js';
+import { parseJsonDocument } from '../../../src/arm/template/jsonc.js';
+import { lookupFunction, parseTemplateString, type ExprNode } from '../../../src/arm/expressions/index.js';
+import { compareWithExpectations, corpusDir, listFiles } from '../corpus.js';
 
 const CORPUS = corpusDir('arm-templates');
 const EXPECTATIONS = fileURLToPath(new URL('./corpus-expectations.json', import.meta.url));

@@ -1,14 +1,26 @@
+/**
+ * Where the conformance runners find the shared corpora. `npm run conformance` (scripts/conformance.mjs) resolves
+ * the corpus folder once — `TRUSTLINE_CORPUS`, else `../shared/corpus` beside the checkout, as CI lays it out —
+ * checks it, and hands it to the runners in `TRUSTLINE_CORPUS`.
+ */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-export { listFiles } from './files.js';
 import { join, resolve } from 'node:path';
-import { ROOT } from './cli-process.js';
+export { listFiles } from '../helpers/files.js';
 
-/** The shared corpus: `../shared/corpus/<kind>` beside the checkout (as CI lays it out). */
-export function corpusDir(kind: 'arm-templates' | 'apim-policies'): string {
-  const candidates = [resolve(ROOT, '..', 'shared', 'corpus', kind), join('/work/shared/corpus', kind)];
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`the corpus ${kind} is not at ${candidates.join(' or ')}`);
-  return found;
+export type CorpusKind = 'arm-templates' | 'apim-policies';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** The corpus root: `TRUSTLINE_CORPUS`, else `../shared/corpus` beside the checkout. */
+export function corpusRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TRUSTLINE_CORPUS ? resolve(env.TRUSTLINE_CORPUS) : resolve(ROOT, '..', 'shared', 'corpus');
+}
+
+/** One collection of the corpus (`arm-templates`, `apim-policies`); throws a clear error when it is missing. */
+export function corpusDir(kind: CorpusKind): string {
+  const dir = join(corpusRoot(), kind);
+  if (!existsSync(dir)) throw new Error(`the corpus collection ${kind} is not at ${dir} (set TRUSTLINE_CORPUS to the corpus folder)`);
+  return dir;
 }
 
 /**

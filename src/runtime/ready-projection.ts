@@ -1,0 +1,67 @@
+import type { Store } from '../state/index.js';
+import type { ReadyInfo } from './ready-info.js';
+import type { Reconciler } from './reconciler.js';
+import type { ListenerPair } from './listener.js';
+import { buildServiceConfig } from './service-config.js';
+
+export interface ReadyInputs {
+  store: Store;
+  reconciler: Reconciler;
+  controlPlane: ListenerPair;
+  identity: ListenerPair;
+  identityHeader: string;
+  caFile: string;
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+}
+
+/** The ready file (ARCHITECTURE.md contract): a projection of the listeners and the store, built on request. */
+export function projectReady(inputs: ReadyInputs): ReadyInfo {
+  const { store, reconciler, identity } = inputs;
+  const info: ReadyInfo = {
+    controlPlane: inputs.controlPlane.httpsUrl,
+    console: inputs.controlPlane.httpsUrl + '/',
+    tenantId: inputs.tenantId,
+    subscriptionId: inputs.subscriptionId,
+    resourceGroup: inputs.resourceGroup,
+    caCertificate: inputs.caFile,
+    identity: {
+      authority: `${identity.httpsUrl}/${inputs.tenantId}`,
+      identityEndpoint: `${identity.httpUrl}/msi/token`,
+      identityHeader: inputs.identityHeader,
+      imdsEndpoint: identity.httpUrl,
+    },
+    sites: {},
+    apim: {},
+  };
+  const ownEndpoint = (principalId: string | undefined) => (principalId ? `${identity.httpUrl}/msi/${principalId}/token` : undefined);
+  for (const rt of reconciler.sites.values()) {
+    const principalId = rt.principalId;
+    info.sites[rt.name] = {
+      url: rt.urls.httpsUrl,
+      httpUrl: rt.urls.httpUrl,
+      hostName: `${rt.name.toLowerCase()}.azurewebsites.net`,
+      ...(principalId ? { principalId, identityEndpoint: ownEndpoint(principalId) } : {}),
+    };
+  }
+  for (const svc of store.listResources({ type: 'Microsoft.ApiManagement/service' })) {
+    const rt = reconciler.services.get(svc.name.toLowerCase());
+    if (!rt) continue;
+    info.apim[svc.name] = {
+      gatewayUrl: rt.listeners.httpsUrl,
+      httpGatewayUrl: rt.listeners.httpUrl,
+      hostName: `${svc.name.toLowerCase()}.azure-api.net`,
+      resourceId: svc.id,
+      principalId: svc.identity?.principalId,
+      clientId: svc.identity?.clientId,
+      identityEndpoint: ownEndpoint(svc.identity?.principalId),
+      apis: buildServiceConfig(store, svc).apis.map((a) => ({
+        name: a.name,
+        path: a.path,
+        operations: a.operations.map((o) => ({ name: o.name, method: o.method, urlTemplate: o.urlTemplate })),
+      })),
+    };
+  }
+  return info;
+}

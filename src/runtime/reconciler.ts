@@ -1,0 +1,155 @@
+import { describeError, type Clock, type HttpClient, type HostTable, type Logger } from '../core/index.js';
+import type { Store, ResourceRecord } from '../state/index.js';
+import { compileService, createGateway } from '../gateway/index.js';
+import { startListenerPair, type ListenerPair } from './listener.js';
+import type { SiteHost, SiteUrls } from './site-host.js';
+import { siteViews, type SiteView } from './site-config.js';
+import { buildServiceConfig } from './service-config.js';
+
+/** One site as the runtime plays it now. */
+export interface SiteRuntime {
+  urls: SiteUrls;
+  name: string;
+  /** The site's system-assigned identity, if it has one. */
+  principalId: string | undefined;
+  /** The site's system-assigned identity's client id, if it has one. */
+  clientId: string | undefined;
+  /** `properties.clientId` of its authsettingsV2 `identityProviders.azureActiveDirectory.registration` (the audience). */
+  authClientId: string | undefined;
+}
+
+/** One APIM service as the runtime plays it now. */
+export interface ServiceRuntime {
+  listeners: ListenerPair;
+  gateway: ReturnType<typeof createGateway>;
+  name: string;
+  resource: ResourceRecord;
+}
+
+export interface ReconcilerDeps {
+  store: Store;
+  siteHost: SiteHost;
+  /** The twin's own client (Azure host names resolve to the listeners). */
+  client: HttpClient;
+  tls: { cert: string; key: string };
+  /** Site name → URL of the user's own function host. */
+  backends: Record<string, string>;
+  /** Where sites without a `backends` entry forward (the built-in echo function). */
+  defaultBackend: string;
+  /** A managed identity token source for the APIM service `serviceId`. */
+  tokens: (serviceId: string) => Parameters<typeof createGateway>[0]['tokens'];
+  loose: boolean | undefined;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface Reconciler {
+  /** Bring listeners in step with the store; passes run one at a time, in call order. */
+  reconcile(): Promise<void>;
+  /** Sites by host label (`<label>.azurewebsites.net`). */
+  readonly sites: ReadonlyMap<string, SiteRuntime>;
+  /** APIM services by host label (`<label>.azure-api.net`). */
+  readonly services: ReadonlyMap<string, ServiceRuntime>;
+  /** Waits for the running pass, then closes the gateway listeners (the site host is closed by its owner). */
+  close(): Promise<void>;
+}
+
+const siteLabel = (view: SiteView) => view.hostName.replace(/\.azurewebsites\.net$/, '');
+
+function authClientIdOf(settings: unknown): string | undefined {
+  const aad = (settings as { identityProviders?: { azureActiveDirectory?: { registration?: { clientId?: unknown } } } } | undefined)
+    ?.identityProviders?.azureActiveDirectory;
+  const id = aad?.registration?.clientId;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+/** Keeps one listener set per site and per APIM service in step with the store. */
+export function createReconciler(deps: ReconcilerDeps): Reconciler {
+  const { store, siteHost, logger } = deps;
+  const sites = new Map<string, SiteRuntime>();
+  const services = new Map<string, ServiceRuntime>();
+  let queue: Promise<void> = Promise.resolve();
+
+  async function reconcileSites(): Promise<void> {
+    const views = siteViews(store);
+    const wanted = new Set(views.map(siteLabel));
+    for (const label of [...sites.keys()]) {
+      if (!wanted.has(label)) {
+        sites.delete(label);
+        await siteHost.remove(label);
+      }
+    }
+    for (const view of views) {
+      const label = siteLabel(view);
+      const backend = deps.backends[view.name] ?? deps.defaultBackend;
+      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, backend });
+      sites.set(label, {
+        name: view.name,
+        urls,
+        principalId: view.resource.identity?.principalId,
+        clientId: view.resource.identity?.clientId,
+        authClientId: authClientIdOf(view.authSettings),
+      });
+    }
+  }
+
+  async function reconcileServices(): Promise<void> {
+    const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' });
+    const wanted = new Set(apims.map((s) => s.name.toLowerCase()));
+    for (const [label, rt] of services) {
+      if (!wanted.has(label)) {
+        services.delete(label);
+        await rt.listeners.close();
+      }
+    }
+    for (const svc of apims) {
+      const label = svc.name.toLowerCase();
+      let rt = services.get(label);
+      if (!rt) {
+        const gateway = createGateway({ httpClient: deps.client, tokens: deps.tokens(svc.id), clock: deps.clock, logger: logger.child(`apim ${svc.name}`) });
+        const listeners = await startListenerPair(gateway.handler, { tls: deps.tls, logger, name: `apim ${svc.name}` });
+        rt = { name: svc.name, gateway, listeners, resource: svc };
+        services.set(label, rt);
+      }
+      rt.resource = svc;
+      try {
+        rt.gateway.setService(compileService(buildServiceConfig(store, svc), { loose: deps.loose, logger }));
+      } catch (e) {
+        logger.error(`apim ${svc.name}: policies rejected: ${describeError(e)}`);
+        rt.gateway.setService(undefined);
+      }
+    }
+  }
+
+  return {
+    sites,
+    services,
+    reconcile() {
+      queue = queue
+        .then(async () => {
+          await reconcileSites();
+          await reconcileServices();
+        })
+        .catch((e) => logger.error(`reconcile failed: ${describeError(e)}`));
+      return queue;
+    },
+    async close() {
+      await queue;
+      await Promise.all([...services.values()].map((s) => s.listeners.close()));
+      services.clear();
+      sites.clear();
+    },
+  };
+}
+
+/** Routes `<label>.azurewebsites.net` and `<label>.azure-api.net` to the reconciled listeners. */
+export function mapAzureHosts(hosts: HostTable, reconciler: Reconciler): void {
+  hosts.addSuffix('.azurewebsites.net', (label) => {
+    const s = reconciler.sites.get(label);
+    return s ? { http: s.urls.httpUrl, https: s.urls.httpsUrl } : undefined;
+  });
+  hosts.addSuffix('.azure-api.net', (label) => {
+    const s = reconciler.services.get(label);
+    return s ? { http: s.listeners.httpUrl, https: s.listeners.httpsUrl } : undefined;
+  });
+}
