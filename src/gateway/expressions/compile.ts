@@ -4,6 +4,8 @@ import type { HostContext } from './host.js';
 import type { Env, TypeTable } from './member-types.js';
 import { ARRAY_TABLE, BOOL_TABLE, GUID_TABLE, INT_TABLE, STATIC_TABLES, STRING_TABLE } from './members-basic.js';
 import { CONTEXT_TABLES } from './members-context.js';
+import { EXPRESSION_LIMITS, type ExpressionLimits } from './limits.js';
+import { Meter, type Stopwatch } from './meter.js';
 import { parseProgram } from './parser.js';
 import {
   castTo, ExpressionRuntimeError, nullRef, requireBool, toDotNetString, typeOf, valueEquals, type Value,
@@ -39,10 +41,20 @@ const unsupported = (msg: string, pos: number): TwinError =>
   new TwinError('ERR_APIM_EXPRESSION_UNSUPPORTED', msg, { details: { offset: pos + 2 } });
 
 const NO_RETURN = Symbol('no-return');
-type SFn = (env: Env) => Value | typeof NO_RETURN;
+const BREAK = Symbol('break');
+const CONTINUE = Symbol('continue');
+type SFn = (env: Env) => Value | typeof NO_RETURN | typeof BREAK | typeof CONTINUE;
 
 class Compiler {
-  readonly locals = new Set<string>();
+  /** Block scopes of declared locals (C# forbids redeclaring a name that is in scope; siblings may reuse it). */
+  readonly scopes: Array<Set<string>> = [new Set()];
+  isLocal(name: string): boolean { return this.scopes.some((s) => s.has(name)); }
+  scoped<T>(f: () => T): T {
+    this.scopes.push(new Set());
+    try { return f(); } finally { this.scopes.pop(); }
+  }
+  #depth = 0;
+  constructor(readonly maxDepth: number) {}
 
   findMember(type: string, name: string, kind: 'props' | 'methods', pos: number): TypeTable | undefined {
     const known = own(TYPE_TABLES, staticTable(type));
@@ -55,6 +67,15 @@ class Compiler {
   }
 
   expr(e: Expr): C {
+    if (++this.#depth > this.maxDepth) throw new TwinError('ERR_APIM_EXPRESSION_LIMIT', `The expression is nested deeper than ${this.maxDepth} levels`, { details: { offset: e.pos + 2 } });
+    try {
+      return this.#expr(e);
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #expr(e: Expr): C {
     switch (e.k) {
       case 'lit': {
         const v = e.value;
@@ -62,12 +83,12 @@ class Compiler {
       }
       case 'name': {
         const name = e.name;
-        if (this.locals.has(name)) return { fn: (env) => env.locals!.get(name) ?? null, type: 'Object' };
+        if (this.isLocal(name)) return { fn: (env) => env.locals!.get(name) ?? null, type: 'Object' };
         if (name === 'context') return { fn: (env) => env.ctx, type: 'Context' };
         throw unsupported(`Unknown name '${name}'`, e.pos);
       }
       case 'member': {
-        if (e.target.k === 'name' && !this.locals.has(e.target.name) && own(STATIC_TABLES, e.target.name)) {
+        if (e.target.k === 'name' && !this.isLocal(e.target.name) && own(STATIC_TABLES, e.target.name)) {
           const entry = own(STATIC_TABLES[e.target.name]!.props, e.name);
           if (!entry) throw unsupported(`Unsupported static member '${e.target.name}.${e.name}'`, e.pos);
           return { fn: (env) => entry.get(null, env), type: entry.type };
@@ -83,7 +104,7 @@ class Compiler {
           fn: (env) => {
             const v = target(env);
             if (v === null) { if (nullCond) return null; throw nullRef(name); }
-            const entry = bound ?? own(own(TYPE_TABLES, typeOf(v))?.props, name);
+            const entry = own(own(TYPE_TABLES, typeOf(v))?.props, name);
             if (!entry) throw new ExpressionRuntimeError('MissingMemberException', `'${typeOf(v)}' has no member '${name}'`);
             return entry.get(v, env);
           },
@@ -94,11 +115,11 @@ class Compiler {
         const typeArgs = e.typeArgs;
         let entry;
         if (e.target.k === 'name' && e.target.name === '') throw unsupported(`Unsupported function '${e.name}'`, e.pos);
-        if (e.target.k === 'name' && !this.locals.has(e.target.name) && own(STATIC_TABLES, e.target.name)) {
+        if (e.target.k === 'name' && !this.isLocal(e.target.name) && own(STATIC_TABLES, e.target.name)) {
           entry = own(STATIC_TABLES[e.target.name]!.methods, e.name);
           if (!entry) throw unsupported(`Unsupported static method '${e.target.name}.${e.name}'`, e.pos);
           const m = entry;
-          return { fn: (env) => m.call(null, args.map((a) => a(env)), typeArgs, env), type: typeof m.type === 'string' ? m.type : m.type(typeArgs) };
+          return { fn: (env) => { env.meter.step(); return sized(env, m.call(null, args.map((a) => a(env)), typeArgs, env)); }, type: typeof m.type === 'string' ? m.type : m.type(typeArgs) };
         }
         const t = this.expr(e.target);
         const table = this.findMember(t.type, e.name, 'methods', e.pos);
@@ -111,9 +132,10 @@ class Compiler {
           fn: (env) => {
             const v = target(env);
             if (v === null) { if (nullCond) return null; throw nullRef(name); }
-            const m = bound ?? own(own(TYPE_TABLES, typeOf(v))?.methods, name);
+            env.meter.step();
+            const m = own(own(TYPE_TABLES, typeOf(v))?.methods, name);
             if (!m) throw new ExpressionRuntimeError('MissingMethodException', `'${typeOf(v)}' has no method '${name}'`);
-            return m.call(v, args.map((a) => a(env)), typeArgs, env);
+            return sized(env, m.call(v, args.map((a) => a(env)), typeArgs, env));
           },
         };
       }
@@ -130,7 +152,7 @@ class Compiler {
           fn: (env) => {
             const v = target(env);
             if (v === null) { if (nullCond) return null; throw nullRef('indexer'); }
-            const ix = bound ?? own(TYPE_TABLES, typeOf(v))?.index;
+            const ix = own(TYPE_TABLES, typeOf(v))?.index;
             if (!ix) throw new ExpressionRuntimeError('MissingMemberException', `'${typeOf(v)}' has no indexer`);
             return ix.get(v, args.map((a) => a(env)), env);
           },
@@ -163,13 +185,36 @@ class Compiler {
           const f = this.expr(p.expr).fn;
           return (env: Env) => toDotNetString(f(env));
         });
-        return { fn: (env) => parts.map((p) => p(env)).join(''), type: 'String' };
+        return {
+          fn: (env) => {
+            const texts = parts.map((p) => p(env));
+            env.meter.string(texts.reduce((n, t) => n + t.length, 0));
+            return texts.join('');
+          },
+          type: 'String',
+        };
       }
       case 'assign': {
-        if (!this.locals.has(e.name)) throw unsupported(`Assignment to '${e.name}' is not supported`, e.pos);
-        const v = this.expr(e.value).fn;
+        if (!this.isLocal(e.name)) throw unsupported(`Assignment to '${e.name}' is not supported`, e.pos);
+        const value: Expr = e.op === '=' ? e.value : { k: 'binary', op: e.op.slice(0, -1), left: { k: 'name', name: e.name, pos: e.pos }, right: e.value, pos: e.pos };
+        const v = this.expr(value).fn;
         const name = e.name;
         return { fn: (env) => { const x = v(env); env.locals!.set(name, x); return x; }, type: 'Object' };
+      }
+      case 'update': {
+        if (!this.isLocal(e.name)) throw unsupported(`'${e.op}' on '${e.name}' is not supported`, e.pos);
+        const name = e.name;
+        const delta = e.op === '++' ? 1 : -1;
+        const prefix = e.prefix;
+        return {
+          type: 'Int32',
+          fn: (env) => {
+            env.meter.step();
+            const old = num(env.locals!.get(name) ?? null);
+            env.locals!.set(name, old + delta);
+            return prefix ? old + delta : old;
+          },
+        };
       }
     }
   }
@@ -193,7 +238,12 @@ class Compiler {
             const x = a(env);
             const y = b(env);
             if (typeof x === 'number' && typeof y === 'number') return x + y;
-            if (typeof x === 'string' || typeof y === 'string' || type === 'String') return toDotNetString(x) + toDotNetString(y);
+            if (typeof x === 'string' || typeof y === 'string' || type === 'String') {
+              const sx = toDotNetString(x);
+              const sy = toDotNetString(y);
+              env.meter.string(sx.length + sy.length);
+              return sx + sy;
+            }
             throw new ExpressionRuntimeError('InvalidOperationException', `Operator '+' cannot be applied to ${typeOf(x)} and ${typeOf(y)}`);
           },
         };
@@ -225,27 +275,55 @@ class Compiler {
   stmts(body: Stmt[]): SFn {
     const fns = body.map((s) => this.stmt(s));
     return (env) => {
-      for (const f of fns) { const r = f(env); if (r !== NO_RETURN) return r; }
+      for (const f of fns) { env.meter.step(); const r = f(env); if (r !== NO_RETURN) return r; }
       return NO_RETURN;
+    };
+  }
+
+  /** A loop: `test` before (while/for) or after (do) each `body`; BREAK ends it, CONTINUE goes on, a return propagates. */
+  loop(test: Fn | undefined, body: SFn, update: Fn[], testFirst: boolean): SFn {
+    return (env) => {
+      let first = true;
+      for (;;) {
+        env.meter.step();
+        if ((testFirst || !first) && test && !requireBool(test(env), 'loop condition')) return NO_RETURN;
+        first = false;
+        const r = body(env);
+        if (r === BREAK) return NO_RETURN;
+        if (r !== NO_RETURN && r !== CONTINUE) return r;
+        for (const u of update) u(env);
+      }
     };
   }
 
   stmt(s: Stmt): SFn {
     switch (s.k) {
       case 'var': {
-        if (this.locals.has(s.name)) throw unsupported(`'${s.name}' is declared twice`, s.pos);
+        if (this.isLocal(s.name)) throw unsupported(`'${s.name}' is declared twice`, s.pos);
         const init = this.expr(s.init).fn;
-        this.locals.add(s.name);
+        this.scopes.at(-1)!.add(s.name);
         const name = s.name;
         return (env) => { env.locals!.set(name, init(env)); return NO_RETURN; };
       }
       case 'expr': { const f = this.expr(s.expr).fn; return (env) => { f(env); return NO_RETURN; }; }
       case 'return': { const f = this.expr(s.value).fn; return (env) => f(env); }
-      case 'block': return this.stmts(s.body);
+      case 'block': return this.scoped(() => this.stmts(s.body));
+      case 'while': return this.loop(this.expr(s.test).fn, this.scoped(() => this.stmt(s.body)), [], true);
+      case 'do': return this.loop(this.expr(s.test).fn, this.scoped(() => this.stmt(s.body)), [], false);
+      case 'for': return this.scoped(() => {
+        const init = this.stmts(s.init);
+        const test = s.test ? this.expr(s.test).fn : undefined;
+        const update = s.update.map((u) => this.expr(u).fn);
+        const body = this.scoped(() => this.stmt(s.body));
+        const run = this.loop(test, body, update, true);
+        return (env: Env) => { init(env); return run(env); };
+      });
+      case 'break': return () => BREAK;
+      case 'continue': return () => CONTINUE;
       case 'if': {
         const test = this.expr(s.test).fn;
-        const then = this.stmt(s.then);
-        const other = s.else ? this.stmt(s.else) : undefined;
+        const then = this.scoped(() => this.stmt(s.then));
+        const other = s.else ? this.scoped(() => this.stmt(s.else!)) : undefined;
         return (env) => (requireBool(test(env), 'if') ? then(env) : other ? other(env) : NO_RETURN);
       }
     }
@@ -258,22 +336,72 @@ function num(v: Value): number {
   throw new ExpressionRuntimeError('InvalidCastException', `Operator cannot be applied to operand of type '${typeOf(v)}'`);
 }
 
-/** Parse + check + compile once (load time). Throws TwinError ERR_APIM_EXPRESSION_* with `details.offset`. */
-export function compileExpression(source: string): CompiledExpression {
-  const program: Program = parseProgram(source);
-  const c = new Compiler();
-  if (program.kind === 'expr') {
-    const { fn, type } = c.expr(program.expr);
-    return { source, resultType: type, evaluate: (ctx) => fn({ ctx, locals: null }) };
+/** A produced string or array is checked against the size limits (members that can amplify check before allocating). */
+function sized(env: Env, v: Value): Value {
+  if (typeof v === 'string') { if (v.length > 64) env.meter.string(v.length); } else if (Array.isArray(v)) env.meter.collection(v.length);
+  return v;
+}
+
+/**
+ * The evaluator's boundary: what escapes is always a coded error. .NET exceptions and limits pass as they are; a
+ * JavaScript error (a twin defect, or the engine refusing a size) becomes ERR_APIM_EXPRESSION_INTERNAL, still an
+ * ExpressionRuntimeError so that the request gets ExpressionValueEvaluationFailure and the process lives on.
+ */
+function guard(e: unknown): ExpressionRuntimeError {
+  if (e instanceof ExpressionRuntimeError) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new ExpressionRuntimeError('InsufficientExecutionStackException', 'Insufficient stack to continue executing the expression.', 'ERR_APIM_EXPRESSION_LIMIT', e);
   }
-  const body = c.stmts(program.body);
+  const msg = e instanceof Error ? e.message : String(e);
+  return new ExpressionRuntimeError('Exception', `Internal error while evaluating the expression: ${msg}`, 'ERR_APIM_EXPRESSION_INTERNAL', e);
+}
+
+export interface CompileExpressionOptions {
+  /** Override limits (tests); default EXPRESSION_LIMITS. */
+  limits?: Partial<ExpressionLimits>;
+  /** Watchdog time source in ms (tests); default performance.now. */
+  stopwatch?: Stopwatch;
+}
+
+/** Parse + check + compile once (load time). Throws TwinError ERR_APIM_EXPRESSION_* with `details.offset`. */
+export function compileExpression(source: string, options: CompileExpressionOptions = {}): CompiledExpression {
+  const limits: ExpressionLimits = { ...EXPRESSION_LIMITS, ...options.limits };
+  const stopwatch = options.stopwatch;
+  let program: Program;
+  let c: Compiler;
+  let run: (env: Env) => Value;
+  let resultType: string;
+  try {
+    program = parseProgram(source, limits);
+    c = new Compiler(limits.maxDepth);
+    if (program.kind === 'expr') {
+      const compiled = c.expr(program.expr);
+      run = compiled.fn;
+      resultType = compiled.type;
+    } else {
+      const body = c.stmts(program.body);
+      resultType = 'Object';
+      run = (env) => {
+        const r = body(env);
+        if (r === NO_RETURN || r === BREAK || r === CONTINUE) throw new ExpressionRuntimeError('InvalidOperationException', 'The expression block did not return a value.');
+        return r;
+      };
+    }
+  } catch (e) {
+    if (e instanceof TwinError) throw e;
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw new TwinError('ERR_APIM_EXPRESSION_LIMIT', 'The expression is nested too deeply', { cause: e });
+    throw new TwinError('ERR_APIM_EXPRESSION_INTERNAL', `Internal error while compiling the expression: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  const isBlock = program.kind === 'block';
   return {
     source,
-    resultType: 'Object',
+    resultType,
     evaluate: (ctx) => {
-      const r = body({ ctx, locals: new Map() });
-      if (r === NO_RETURN) throw new ExpressionRuntimeError('InvalidOperationException', 'The expression block did not return a value.');
-      return r;
+      try {
+        return run({ ctx, locals: isBlock ? new Map() : null, meter: new Meter(limits, stopwatch) });
+      } catch (e) {
+        throw guard(e);
+      }
     },
   };
 }

@@ -11,7 +11,7 @@ export type Token =
   | { kind: 'eof'; pos: number };
 
 const PUNCT = [
-  '??=', '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=',
+  '??=', '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=',
   '+', '-', '*', '/', '%', '<', '>', '!', '?', ':', '.', ',', '(', ')', '[', ']', '{', '}', ';', '=', '&', '|', '^', '~',
 ];
 
@@ -111,6 +111,9 @@ function skipBalanced(src: string, i: number, close: string): number {
   throw lexError(src, i, 'Unterminated interpolation hole');
 }
 
+/** Sticky: matches at `lastIndex` without copying the rest of the source (linear lexing). */
+const NUMBER = /(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)([lLuUmMdDfF]*)/y;
+
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -159,7 +162,8 @@ export function tokenize(src: string): Token[] {
       out.push({ kind: 'char', value: ch, pos: start }); i = j + 1; continue;
     }
     if (/[0-9]/.test(c)) {
-      const m = /^(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)([lLuUmMdDfF]*)/.exec(src.slice(i))!;
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(src)!;
       const text = m[1]!;
       const isInt = !m[2] && !m[3] && !/[mMdDfF]/.test(m[4] ?? '');
       out.push({ kind: 'num', value: Number(text), isInt, pos: start }); i += m[0].length; continue;

@@ -1,4 +1,5 @@
 import type { HostContext } from './host.js';
+import type { Meter } from './meter.js';
 import type { Value } from './values.js';
 
 /** What an expression evaluates against. */
@@ -6,6 +7,8 @@ export interface Env {
   readonly ctx: HostContext;
   /** Local variables of a `@{…}` block. */
   locals: Map<string, Value> | null;
+  /** Step, size and time bounds of this evaluation. */
+  readonly meter: Meter;
 }
 
 /** Declared result types (a TypeTable name, 'Object' when unknown) drive load-time member checks. */

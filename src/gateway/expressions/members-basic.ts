@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ExpressionRuntimeError, requireInt, requireString, toDotNetString, type Value,
 } from './values.js';
-import type { TypeTable } from './member-types.js';
+import type { Env, TypeTable } from './member-types.js';
 
 const argOutOfRange = (m: string) => new ExpressionRuntimeError('ArgumentOutOfRangeException', `Specified argument was out of the range of valid values. (${m})`);
 
@@ -44,6 +44,21 @@ function trimChars(s: string, chars: Value[], start: boolean, end: boolean): str
   return s.slice(a, b);
 }
 
+function pad(s: string, n: Value | undefined, c: Value | undefined, env: Env, left: boolean): string {
+  const width = requireInt(n ?? null, 'totalWidth');
+  if (width < 0) throw argOutOfRange('totalWidth');
+  env.meter.string(width);
+  const ch = typeof c === 'string' ? c : ' ';
+  return left ? s.padStart(width, ch) : s.padEnd(width, ch);
+}
+
+/** Join texts after checking the size of the result. */
+function joinSized(env: Env, texts: string[], sep: string): string {
+  env.meter.collection(texts.length);
+  env.meter.string(texts.reduce((n, t) => n + t.length, 0) + Math.max(0, texts.length - 1) * sep.length);
+  return texts.join(sep);
+}
+
 export const STRING_TABLE: TypeTable = {
   props: { Length: { type: 'Int32', get: (s) => (s as string).length } },
   methods: {
@@ -70,10 +85,14 @@ export const STRING_TABLE: TypeTable = {
     Split: { type: 'String[]', call: (s, args) => splitString(s as string, args) },
     Replace: {
       type: 'String',
-      call: (s, [a, b]) => {
+      call: (s, [a, b], _ta, env) => {
         const from = requireString(a ?? null, 'oldValue');
         if (from === '') throw new ExpressionRuntimeError('ArgumentException', 'String cannot be of zero length.');
-        return (s as string).split(from).join(b === null || b === undefined ? '' : requireString(b, 'newValue'));
+        const to = b === null || b === undefined ? '' : requireString(b, 'newValue');
+        const str = s as string;
+        const parts = str.split(from);
+        if (to.length > from.length) env.meter.string(str.length + (parts.length - 1) * (to.length - from.length));
+        return parts.join(to);
       },
     },
     IndexOf: {
@@ -88,8 +107,8 @@ export const STRING_TABLE: TypeTable = {
     LastIndexOf: { type: 'Int32', call: (s, [a, c]) => { const [x, y] = cmp(s as string, requireString(a ?? null, 'value'), ignoreCase(c)); return x.lastIndexOf(y); } },
     Equals: { type: 'Boolean', call: (s, [a, c]) => { if (typeof a !== 'string') return false; const [x, y] = cmp(s as string, a, ignoreCase(c)); return x === y; } },
     ToString: { type: 'String', call: (s) => s as string },
-    PadLeft: { type: 'String', call: (s, [n, c]) => (s as string).padStart(requireInt(n ?? null, 'totalWidth'), typeof c === 'string' ? c : ' ') },
-    PadRight: { type: 'String', call: (s, [n, c]) => (s as string).padEnd(requireInt(n ?? null, 'totalWidth'), typeof c === 'string' ? c : ' ') },
+    PadLeft: { type: 'String', call: (s, [n, c], _ta, env) => pad(s as string, n, c, env, true) },
+    PadRight: { type: 'String', call: (s, [n, c], _ta, env) => pad(s as string, n, c, env, false) },
   },
   index: { type: 'String', get: (s, [i]) => { const n = requireInt(i ?? null, 'index'); const str = s as string; if (n < 0 || n >= str.length) throw new ExpressionRuntimeError('IndexOutOfRangeException', 'Index was outside the bounds of the array.'); return str[n]!; } },
 };
@@ -133,12 +152,12 @@ export const STATIC_TABLES: Record<string, TypeTable> = {
       IsNullOrWhiteSpace: { type: 'Boolean', call: (_t, [v]) => isNullOrWhiteSpace(v) },
       Join: {
         type: 'String',
-        call: (_t, [sep, ...rest]) => {
+        call: (_t, [sep, ...rest], _ta, env) => {
           const items = rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest;
-          return items.map((x) => toDotNetString(x)).join(toDotNetString(sep ?? null));
+          return joinSized(env, items.map((x) => toDotNetString(x)), toDotNetString(sep ?? null));
         },
       },
-      Concat: { type: 'String', call: (_t, args) => args.map((x) => toDotNetString(x)).join('') },
+      Concat: { type: 'String', call: (_t, args, _ta, env) => joinSized(env, args.map((x) => toDotNetString(x)), '') },
       Equals: { type: 'Boolean', call: (_t, [a, b, c]) => { if (a === null || b === null) return a === b; const [x, y] = cmp(requireString(a ?? null, 'a'), requireString(b ?? null, 'b'), ignoreCase(c)); return x === y; } },
     },
   },

@@ -1,4 +1,5 @@
 /** Runtime values of policy expressions and the .NET conversions the interpreter needs. */
+import { TwinError } from '../../core/index.js';
 
 /** A host object reachable from expressions: only members listed in the member tables are visible. */
 export interface HostValue {
@@ -7,12 +8,15 @@ export interface HostValue {
 
 export type Value = string | number | boolean | null | HostValue | Value[];
 
-/** A .NET exception raised while evaluating an expression (→ ExpressionValueEvaluationFailure). */
-export class ExpressionRuntimeError extends Error {
+/**
+ * A .NET exception raised while evaluating an expression (→ ExpressionValueEvaluationFailure at request time).
+ * Codes: ERR_APIM_EXPRESSION_RUNTIME (an exception .NET would throw), ERR_APIM_EXPRESSION_LIMIT (a twin limit of
+ * docs/limits.md), ERR_APIM_EXPRESSION_INTERNAL (a twin defect caught at the evaluator's boundary).
+ */
+export class ExpressionRuntimeError extends TwinError {
   readonly exceptionType: string;
-  constructor(exceptionType: string, message: string) {
-    super(message);
-    this.name = 'ExpressionRuntimeError';
+  constructor(exceptionType: string, message: string, code = 'ERR_APIM_EXPRESSION_RUNTIME', cause?: unknown) {
+    super(code, message, cause === undefined ? { details: { exceptionType } } : { details: { exceptionType }, cause });
     this.exceptionType = exceptionType;
   }
 }
