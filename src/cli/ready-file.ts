@@ -1,13 +1,13 @@
-import { readFileSync, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TwinError } from '../core/index.js';
+import { writePrivateFile } from '../state/index.js';
 import type { ReadyInfo } from '../runtime/index.js';
 
 export function writeReadyFile(file: string, info: ReadyInfo): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  // 0600: the ready file carries the identity header (the MSI endpoint's shared secret).
+  writePrivateFile(file, JSON.stringify(info, null, 2) + '\n');
 }
 
 export function readReadyFile(file: string): ReadyInfo {

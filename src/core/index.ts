@@ -2,7 +2,7 @@ export { TwinError, isTwinError, describeError, formatLocation } from './errors.
 export type { SourceLocation, TwinErrorOptions } from './errors.js';
 export { systemClock, ManualClock, nowSeconds } from './clock.js';
 export type { Clock } from './clock.js';
-export { createLogger, silentLogger, memoryLogger } from './logger.js';
+export { createLogger, silentLogger, memoryLogger, redactSecrets } from './logger.js';
 export type { Logger, LogLevel, LoggerOptions } from './logger.js';
 export { randomIds, sequentialIds, uuidV5 } from './ids.js';
 export type { IdGenerator } from './ids.js';
@@ -10,8 +10,8 @@ export { HostTable, emptyResolver } from './http/host-resolver.js';
 export type { HostResolver, LocalTarget } from './http/host-resolver.js';
 export { createHttpClient } from './http/client.js';
 export type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse, OutgoingHeaders } from './http/client.js';
-export { proxyRequest, forwardableHeaders, HOP_BY_HOP } from './http/proxy.js';
-export type { ProxyTarget } from './http/proxy.js';
+export { proxyRequest, forwardableHeaders, hasRequestBody, HOP_BY_HOP } from './http/proxy.js';
+export type { ProxyHooks, ProxyTarget } from './http/proxy.js';
 export { pipeBody } from './http/pipe-body.js';
 export {
   createCertificateAuthority,

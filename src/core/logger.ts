@@ -26,7 +26,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (ORDER[lvl] < ORDER[level]) return;
     let line = `[${lvl}]${scope ? ` ${scope}:` : ''} ${msg}`;
     if (fields && Object.keys(fields).length > 0) line += ' ' + JSON.stringify(fields);
-    write(line);
+    write(redactSecrets(line));
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -44,4 +44,20 @@ export function memoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
   return Object.assign(logger, { lines });
+}
+
+const JWT = /\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+const PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+const BEARER = /\b(Bearer\s+)(?!\[redacted)[A-Za-z0-9._~+/=-]{8,}/gi;
+
+/**
+ * The last line of defence behind "never pass secrets to the logger" (docs/security.md): whatever reaches a
+ * log line, JWTs (`eyJ….….…`), PEM private keys and `Bearer <credential>` values are replaced by a marker.
+ * Runs only on emitted lines, never per request.
+ */
+export function redactSecrets(line: string): string {
+  if (line.includes('eyJ')) line = line.replace(JWT, '[redacted JWT]');
+  if (line.includes('PRIVATE KEY-----')) line = line.replace(PRIVATE_KEY, '[redacted $1private key]');
+  if (/bearer/i.test(line)) line = line.replace(BEARER, '$1[redacted]');
+  return line;
 }

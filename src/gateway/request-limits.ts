@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
  * listeners" tables): request URL 16,384 bytes including a query string of at most 2,048 bytes, a URL
  * path segment of at most 1,024 characters, a request payload of at most 1 GiB, and at most 2 MiB
  * buffered when a policy reads the body. The header section is bounded by the listener (Node's
- * `maxHeaderSize`, 16 KiB), which answers before the gateway sees the request.
+ * `maxHeaderSize`, 32 KiB, `MAX_REQUEST_HEADER_BYTES` in src/runtime/listener.ts), which answers 431 before the gateway sees the request.
  */
 export const GATEWAY_LIMITS = Object.freeze({
   maxUrlBytes: 16_384,

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The built-in function backend: answers every path with JSON describing the request it
- * received — `{method, path, query, headers}` — so that a caller can see exactly what Easy Auth
- * forwarded (identity headers included).
+ * received — `{method, path, query, headers}`, plus `body` (UTF-8) when the request had one — so that
+ * a caller can see exactly what Easy Auth forwarded (identity headers included).
  */
 export function echoFunction(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
@@ -19,7 +19,8 @@ export function echoFunction(req: IncomingMessage, res: ServerResponse): void {
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     }
-    const body = JSON.stringify({ method: req.method, path: url.pathname, query, headers });
+    const received = Buffer.concat(chunks);
+    const body = JSON.stringify({ method: req.method, path: url.pathname, query, headers, ...(received.length > 0 ? { body: received.toString('utf8') } : {}) });
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });

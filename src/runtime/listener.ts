@@ -20,7 +20,23 @@ export interface ListenOptions {
   tls: { cert: string; key: string };
   logger: Logger;
   name: string;
+  /** Largest request header block accepted (bytes); larger ones get 431. Default `MAX_REQUEST_HEADER_BYTES`. */
+  maxHeaderBytes?: number;
 }
+
+/**
+ * Request header limit of every twin listener: 32 KB, the default `MaxRequestHeadersTotalSize` of Kestrel,
+ * the server of the Functions host and of App Service's Linux authentication middleware (both ASP.NET
+ * Core), which answers **431** above it. Node's own default (16 KB) refused a 5.3 KB bearer token once
+ * Easy Auth had added it twice more (`X-MS-CLIENT-PRINCIPAL`, `X-MS-TOKEN-AAD-ACCESS-TOKEN`). docs/limits.md.
+ */
+export const MAX_REQUEST_HEADER_BYTES = 32 * 1024;
+
+/** Answers for requests node:http refuses before a handler runs (docs/limits.md, HTTP listeners). */
+const CLIENT_ERROR_ANSWERS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
 
 async function listen(server: Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -51,11 +67,20 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
       } else res.destroy();
     }
   };
-  const http = createServer({ keepAliveTimeout: 65_000 }, dispatch);
-  const https = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, keepAliveTimeout: 65_000 }, dispatch);
+  const maxHeaderSize = options.maxHeaderBytes ?? MAX_REQUEST_HEADER_BYTES;
+  const http = createServer({ keepAliveTimeout: 65_000, maxHeaderSize }, dispatch);
+  const https = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, keepAliveTimeout: 65_000, maxHeaderSize }, dispatch);
   for (const s of [http, https] as Server[]) {
-    s.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    s.on('clientError', (err: Error & { code?: string }, socket) => {
+      const code = err.code ?? '';
+      const answer = CLIENT_ERROR_ANSWERS[code] ?? '400 Bad Request';
+      // Said once per refusal, with its cause (never the request bytes: they may carry a token).
+      if (code !== 'ECONNRESET') {
+        const why = code === 'HPE_HEADER_OVERFLOW' ? `request headers larger than ${maxHeaderSize} bytes` : `${code || 'malformed request'}: ${err.message}`;
+        options.logger.warn(`${options.name}: refused a request (${answer.slice(0, 3)}): ${why}`);
+      }
+      if (socket.writable) socket.end(`HTTP/1.1 ${answer}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      else socket.destroy();
     });
   }
   const httpPort = await listen(http, host, options.httpPort ?? 0);

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueServerCertificate, type PemPair, type Logger } from '../core/index.js';
+import { ensurePrivateDir, tightenPrivateFile, writePrivateFile } from '../state/index.js';
 
 /** Every host name the twin plays, plus loopback. */
 export const TWIN_DNS_NAMES = [
@@ -26,16 +27,19 @@ export interface LocalTls {
  * The server certificate is issued fresh at each start.
  */
 export async function loadOrCreateLocalTls(dir: string, logger: Logger): Promise<LocalTls> {
-  mkdirSync(dir, { recursive: true });
+  // Key files are 0600 in a 0700 folder (docs/security.md), also when they were left looser by an older version.
+  ensurePrivateDir(dir, logger);
   const caFile = join(dir, 'ca.pem');
   const keyFile = join(dir, 'ca-key.pem');
   let ca: PemPair;
   if (existsSync(caFile) && existsSync(keyFile)) {
+    tightenPrivateFile(keyFile, logger);
+    tightenPrivateFile(caFile, logger);
     ca = { cert: readFileSync(caFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
   } else {
     ca = await createCertificateAuthority();
-    writeFileSync(keyFile, ca.key, { mode: 0o600 });
-    writeFileSync(caFile, ca.cert);
+    writePrivateFile(keyFile, ca.key);
+    writePrivateFile(caFile, ca.cert);
     logger.info(`created the local CA ${caFile}`);
   }
   const server = await issueServerCertificate(ca, { dns: TWIN_DNS_NAMES, ip: ['127.0.0.1', '::1'] });

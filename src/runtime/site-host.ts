@@ -6,7 +6,8 @@ import {
   type Logger,
 } from '../core/index.js';
 import { createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
-import { startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
 /** What a site listener needs to play one `Microsoft.Web/sites` (plain data: it crosses to a worker). */
 export interface SiteSpec {
@@ -51,9 +52,15 @@ function internalError(): RequestHandler {
 export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners: () => ListenerPair | undefined): RequestHandler {
   const { client, clock, logger } = deps;
   const backend = spec.backend.replace(/\/$/, '');
+  const siteLogger = logger.child(`site ${spec.name}`);
   // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
   const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], headers: Record<string, string | string[] | undefined>) => {
-    void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers });
+    void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers }, {
+      onError: (err) => backendFailed(siteLogger, backend, req, res, err),
+      onResponse: (status) => {
+        if (status === 431) siteLogger.warn(`431 ${req.method} ${pathOf(req)}: ${explainHeaderSize(headers)}`);
+      },
+    });
   };
   let settings;
   try {
@@ -68,7 +75,6 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
     if (l && host.toLowerCase() === new URL(l.httpUrl).host) return new URL(l.httpsUrl).host;
     return host;
   };
-  const siteLogger = logger.child(`site ${spec.name}`);
   return createEasyAuthHandler({
     settings,
     httpsHost,
@@ -84,6 +90,54 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
     logger: siteLogger,
     forward,
   });
+}
+
+const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0];
+
+/**
+ * The function backend could not be reached or broke off: 502, as App Service's front end answers when the
+ * app does not respond, with the cause in the log (the answer itself never carries it).
+ */
+function backendFailed(logger: Logger, backend: string, req: IncomingMessage, res: ServerResponse, err: Error): void {
+  if (req.destroyed && !req.complete) {
+    // The caller went away while its body was being forwarded: not a backend failure.
+    res.destroy();
+    return;
+  }
+  const code = (err as { code?: string }).code;
+  logger.warn(`502 ${req.method} ${pathOf(req)}: the function backend ${backend} failed: ${code ? `${code} ` : ''}${err.message}`);
+  if (!res.headersSent) {
+    res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Bad Gateway');
+  } else res.destroy();
+}
+
+/** Why a function host answered 431: the header block Easy Auth forwarded, and how much of it is the token. */
+function explainHeaderSize(headers: Record<string, string | string[] | undefined>): string {
+  let total = 0;
+  let tokenCopies = 0;
+  let tokenBytes = 0;
+  const auth = headers.authorization;
+  const token = typeof auth === 'string' ? auth.replace(/^Bearer\s+/i, '') : '';
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) {
+      total += k.length + one.length + 4;
+      if (token.length > 0 && one.includes(token)) {
+        tokenCopies++;
+        tokenBytes += token.length;
+      }
+    }
+  }
+  const principal = headers['x-ms-client-principal'];
+  const principalBytes = typeof principal === 'string' ? principal.length : 0;
+  return (
+    `the function host refused the request headers (${total} bytes forwarded, limit ${MAX_REQUEST_HEADER_BYTES} bytes on the twin's function listeners` +
+    ` and Kestrel's default). The ${token.length}-byte bearer token travels ${tokenCopies} time(s) (${tokenBytes} bytes: Authorization` +
+    `${tokenCopies > 1 ? ', X-MS-TOKEN-AAD-ACCESS-TOKEN' : ''}) plus X-MS-CLIENT-PRINCIPAL (${principalBytes} bytes, its claims in base64).` +
+    ` Make the token smaller (fewer claims, e.g. groups overage) or turn the token store off`
+  );
 }
 
 /** Site listeners on this thread. */

@@ -67,7 +67,7 @@ export interface Twin {
 export async function startTwin(options: TwinOptions): Promise<Twin> {
   const { logger, clock, ids } = options;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'trustline-'));
-  const store = options.inMemory ? openStore({ inMemory: true }) : openStore({ dir: stateDir });
+  const store = options.inMemory ? openStore({ inMemory: true }) : openStore({ dir: stateDir, logger });
   const tls: LocalTls = await loadOrCreateLocalTls(stateDir, logger);
   const hosts = new HostTable();
   const client: HttpClient = createHttpClient({ resolver: hosts, ca: tls.ca.cert });

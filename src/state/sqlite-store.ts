@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TwinError } from '../core/index.js';
+import { TwinError, type Logger } from '../core/index.js';
+import { ensurePrivateDir, ensurePrivateFile, tightenPrivateFile } from './private-files.js';
 import type { Change, DirectoryObject, ResourceRecord, Store, StoreTransaction } from './types.js';
 
 const SCHEMA = `
@@ -17,6 +17,8 @@ export interface OpenStoreOptions {
   dir?: string;
   /** Keep everything in memory (SQLite `:memory:`): same engine, nothing on disk. */
   inMemory?: boolean;
+  /** Where warnings go (a looser folder or file mode tightened). */
+  logger?: Logger;
 }
 
 const key = (s: string) => s.toLowerCase();
@@ -29,12 +31,17 @@ export function openStore(options: OpenStoreOptions = {}): Store {
   let file = ':memory:';
   if (!options.inMemory) {
     if (!options.dir) throw new TwinError('ERR_STATE_NO_DIR', 'A state folder is needed unless the store is in memory');
-    mkdirSync(options.dir, { recursive: true });
+    // The database holds the token-signing private key: 0600 in a 0700 folder. SQLite gives its -wal and
+    // -shm files the database file's mode; files left by older versions are tightened as well.
+    ensurePrivateDir(options.dir, options.logger);
     file = join(options.dir, 'state.db');
+    ensurePrivateFile(file, options.logger);
+    for (const f of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) tightenPrivateFile(f, options.logger);
   }
   const db = new Database(file);
   if (!options.inMemory) db.pragma('journal_mode = WAL');
   db.exec(SCHEMA);
+  if (!options.inMemory) for (const f of [`${file}-wal`, `${file}-shm`]) tightenPrivateFile(f, options.logger);
 
   const q = {
     getRes: db.prepare<[string], { body: string }>('SELECT body FROM resources WHERE id_key = ?'),

@@ -15,16 +15,30 @@ export const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Copy request headers minus hop-by-hop ones (and those named in `Connection`). */
+/**
+ * Copy request headers minus hop-by-hop ones (and those named in `Connection`) and `Expect`: the
+ * twin's listener has already answered `Expect: 100-continue` (node:http sends `100 Continue` before the
+ * handler runs), as App Service's and APIM's front ends answer it themselves; the next hop gets the
+ * body without the expectation (undici refuses to send `Expect` at all).
+ */
 export function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHeaders {
   const out: OutgoingHeaders = {};
   const connection = headers.connection;
   const extra = connection ? new Set(String(connection).toLowerCase().split(',').map((s) => s.trim())) : undefined;
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || extra?.has(k)) continue;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined || HOP_BY_HOP.has(k) || k === 'expect' || extra?.has(k)) continue;
     out[k] = v;
   }
   return out;
+}
+
+/** True when the request carries a body (framed by Content-Length or Transfer-Encoding), whatever its method. */
+export function hasRequestBody(req: IncomingMessage): boolean {
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) return true;
+  const cl = req.headers['content-length'];
+  return cl !== undefined && cl !== '0';
 }
 
 function withoutHost(h: OutgoingHeaders): OutgoingHeaders {
@@ -40,34 +54,42 @@ export interface ProxyTarget {
   headers?: OutgoingHeaders;
 }
 
+export interface ProxyHooks {
+  /** The upstream call failed before an answer (connection refused, reset, timeout); default: 502. */
+  onError?: (err: Error) => void;
+  /** The upstream answered (called before the answer is relayed); e.g. to explain a 431 in the log. */
+  onResponse?: (statusCode: number) => void;
+}
+
 /**
- * Stream `req` to `target` and the answer back to `res`. Connection failures answer 502
- * (or call `onError` when given, so a caller such as the gateway can answer in its own shape).
+ * Stream `req` to `target` and the answer back to `res`. A request body is forwarded whatever the
+ * method (a GET with a body keeps it, as App Service and APIM forward it). Connection failures answer 502
+ * (or call `hooks.onError`, so a caller can log the cause or answer in its own shape).
  */
 export async function proxyRequest(
   client: HttpClient,
   req: IncomingMessage,
   res: ServerResponse,
   target: ProxyTarget,
-  onError?: (err: Error) => void,
+  hooks: ProxyHooks = {},
 ): Promise<void> {
   const method = target.method ?? req.method ?? 'GET';
-  const hasBody = method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
   let upstream;
   try {
     upstream = await client.request(target.url, {
       method,
       headers: target.headers ?? withoutHost(forwardableHeaders(req.headers)),
-      body: hasBody ? req : null,
+      body: hasRequestBody(req) ? req : null,
     });
   } catch (e) {
-    if (onError) return onError(e as Error);
+    if (hooks.onError) return hooks.onError(e as Error);
     if (!res.headersSent) {
       res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('Bad Gateway');
     } else res.destroy();
     return;
   }
+  hooks.onResponse?.(upstream.statusCode);
   const outHeaders: OutgoingHeaders = {};
   for (const [k, v] of Object.entries(upstream.headers)) {
     if (v === undefined || HOP_BY_HOP.has(k)) continue;

@@ -111,8 +111,10 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
       };
       result = await validateBearerToken(token, validatorOptions, d.steps);
     } catch (e) {
-      const error = isTwinError(e) ? e : new TwinError('ERR_EASYAUTH_METADATA_FETCH', String(e), { cause: e });
-      return { kind: 'config-error', error };
+      // Metadata and JWKS failures are coded (500, a configuration error); anything else is a bug and
+      // goes to the handler's internal-error path with its own message, never disguised as a metadata error.
+      if (!isTwinError(e)) throw e;
+      return { kind: 'config-error', error: e };
     }
     if (!result.ok) return { kind: 'invalid', reason: result.reason, session: false };
     const verified: VerifiedToken = {

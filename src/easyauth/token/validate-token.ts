@@ -65,13 +65,40 @@ export async function validateBearerToken(token: string, o: TokenValidatorOption
 
   const now = nowSeconds(o.clock);
   const skew = o.flags.clockSkewSeconds;
-  const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
-  const nbf = typeof claims.nbf === 'number' ? claims.nbf : undefined;
+  const exp = numericDate(claims, 'exp');
+  if (typeof exp === 'string') return fail('lifetime', exp);
+  const nbf = numericDate(claims, 'nbf');
+  if (typeof nbf === 'string') return fail('lifetime', nbf);
+  const iat = numericDate(claims, 'iat');
+  if (typeof iat === 'string') return fail('lifetime', iat);
   if (exp === undefined) return fail('lifetime', 'token has no exp claim');
-  if (now > exp + skew) return fail('lifetime', `token expired at ${new Date(exp * 1000).toISOString()} (skew ${skew}s)`);
-  if (nbf !== undefined && now < nbf - skew) return fail('lifetime', `token not valid before ${new Date(nbf * 1000).toISOString()}`);
-  steps.push({ step: 'lifetime', ok: true, reason: `valid until ${new Date(exp * 1000).toISOString()}` });
+  if (now > exp + skew) return fail('lifetime', `token expired at ${isoOf(exp)} (skew ${skew}s)`);
+  if (nbf !== undefined && now < nbf - skew) return fail('lifetime', `token not valid before ${isoOf(nbf)} (skew ${skew}s)`);
+  steps.push({ step: 'lifetime', ok: true, reason: `valid until ${isoOf(exp)}` });
   return { ok: true, claims, exp, nbf };
+}
+
+/**
+ * Largest NumericDate accepted: 9999-12-31T23:59:59Z, the end of .NET's DateTime range (the module is
+ * .NET); anything beyond, negative, non-finite (`1e400` parses as Infinity) or not a JSON number is refused.
+ */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+
+/**
+ * RFC 7519 §2 NumericDate: a JSON number of seconds. A string (`"nbf":"2099…"`), a boolean, an array or
+ * an out-of-range value is not a date: the token is refused (401) with the reason, never skipped.
+ * Returns the value, undefined when the claim is absent, or the refusal reason.
+ */
+export function numericDate(claims: Claims, name: 'exp' | 'nbf' | 'iat'): number | undefined | string {
+  if (!Object.prototype.hasOwnProperty.call(claims, name)) return undefined;
+  const v = claims[name];
+  if (typeof v !== 'number') return `${name} claim is not a number (NumericDate) but ${v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`}`;
+  if (!Number.isFinite(v) || v < 0 || v > MAX_NUMERIC_DATE) return `${name} claim ${String(v)} is out of range (0 … ${MAX_NUMERIC_DATE})`;
+  return v;
+}
+
+function isoOf(seconds: number): string {
+  return new Date(Math.floor(seconds) * 1000).toISOString();
 }
 
 /** Lifetime re-check for a cached verification. */
