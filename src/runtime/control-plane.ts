@@ -1,108 +1,211 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeError, isTwinError, type Logger } from '../core/index.js';
-import type { Store, ResourceRecord } from '../state/index.js';
-import type { DeployInput, DeployResult, DeploymentScope } from '../arm/index.js';
+import { describeError } from '../core/index.js';
+import type { Store } from '../state/index.js';
+import type { DeployInput, DeployResult } from '../arm/index.js';
+import { METADATA_API_VERSIONS, requireResourcesApiVersion } from './control-plane/api-version.js';
+import { AsyncOperations } from './control-plane/async-operations.js';
+import { deploymentRoutes, methodNotAllowed } from './control-plane/deployment-routes.js';
+import { DeploymentService, type DeploymentServiceOptions } from './control-plane/deployment-service.js';
+import { metadataEndpoints, namespacesOf, providerView, subscriptionView, tenantView, type TwinEndpoints } from './control-plane/metadata.js';
+import { parseRequestPath, providerPath } from './control-plane/paths.js';
+import { resourceRoutes } from './control-plane/resource-routes.js';
+import { genericResourceView } from './control-plane/views.js';
+import { ArmHttpError, armHttpError, sendArmError, sendEmpty, sendJson } from './control-plane/wire.js';
 
-export interface ControlPlaneOptions {
-  store: Store;
-  scope: DeploymentScope;
-  deploy: (input: DeployInput) => Promise<DeployResult>;
-  logger: Logger;
+export interface ControlPlaneOptions extends DeploymentServiceOptions {
+  /** Evaluate a deployment against another store (validate, what-if). */
+  evaluate(input: DeployInput, store: Store): Promise<DeployResult>;
+  /** Resources changed outside a deployment (DELETE): bring listeners in step. */
+  reconcile(): Promise<void>;
+  /** Full resource types the providers support (for `providers` metadata). */
+  supportedTypes: string[];
+  /** The identity listener's https URL (the authority host for `metadata/endpoints`). */
+  loginEndpoint(): string;
+  /**
+   * Checks the caller (bearer token) before any ARM route; throws an ArmHttpError (401) to refuse.
+   * Absent: no authentication (`trustline up --no-auth`).
+   */
+  authenticate?(req: IncomingMessage, controlPlaneUrl: string): Promise<void>;
 }
 
-const MAX_BODY = 4 * 1024 * 1024; // ARM's 4 MB template limit
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function armError(res: ServerResponse, status: number, code: string, message: string, details?: unknown[]): void {
-  send(res, status, { error: { code, message, ...(details ? { details } : {}) } });
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw Object.assign(new Error('The request content is larger than 4 MB.'), { status: 413 });
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function publicView(r: ResourceRecord): Record<string, unknown> {
-  const { identity, listResults: _twinOnly, ...rest } = r;
-  const out: Record<string, unknown> = { ...rest };
-  if (identity) {
-    const { clientId: _hidden, ...id } = identity;
-    out.identity = id;
-  }
-  return out;
-}
-
-const DEPLOYMENT = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.resources\/deployments\/([^/]+)$/i;
+const RG_TYPE = 'Microsoft.Resources/resourceGroups';
+const DEPLOYMENTS = 'Microsoft.Resources/deployments';
 
 /**
- * A minimal ARM REST surface: deployments (PUT runs synchronously and answers the final state),
- * and GET of any stored resource. Authentication is not enforced yet (see docs/differences.md).
+ * The ARM REST control plane (docs/behaviour/arm-rest.md): the routes the Azure SDKs and the az CLI use,
+ * ARM's error envelope on every failure, `api-version` required, bearer authentication when configured.
  */
 export function createControlPlane(options: ControlPlaneOptions) {
   const { store, scope, logger } = options;
+  const ops = new AsyncOperations(options.ids);
+  const service = new DeploymentService(options);
+  const rgId = `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}`;
+
+  const deleteResource = async (id: string): Promise<boolean> => {
+    const existing = store.getResource(id);
+    if (!existing) return false;
+    store.transaction((tx) => {
+      const prefix = existing.id.toLowerCase() + '/';
+      const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
+      const ids = new Set(doomed.map((r) => r.id.toLowerCase()));
+      for (const r of doomed) tx.deleteResource(r.id);
+      for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
+    });
+    await options.reconcile();
+    logger.info('resource deleted through the control plane', { id: existing.id });
+    return true;
+  };
+
+  const rgView = () => ({ id: rgId, name: scope.resourceGroup, type: RG_TYPE, location: scope.location, properties: { provisioningState: 'Succeeded' } });
+
+  async function route(req: IncomingMessage, res: ServerResponse, base: string): Promise<void> {
+    const { path, query } = parseRequestPath(req.url);
+    const s = path.lower;
+    const method = req.method ?? 'GET';
+    const endpoints = (): TwinEndpoints => ({ resourceManager: base, login: options.loginEndpoint(), tenantId: scope.tenantId, subscriptionId: scope.subscriptionId, location: scope.location });
+
+    if (s.length === 0 && method === 'GET' && !query.has('api-version')) return console(res);
+    if (s.length === 2 && s[0] === 'metadata' && s[1] === 'endpoints') {
+      const v = requireResourcesApiVersion(query, METADATA_API_VERSIONS);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return sendJson(res, 200, metadataEndpoints(endpoints(), v));
+    }
+    if (options.authenticate) await options.authenticate(req, base);
+
+    if (s[0] === 'tenants' && s.length === 1) {
+      requireResourcesApiVersion(query);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return sendJson(res, 200, { value: [tenantView(endpoints())] });
+    }
+    if (s[0] === 'providers' && s.length <= 2) {
+      requireResourcesApiVersion(query);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return providers(res, endpoints(), s[1] === undefined ? undefined : path.segments[1]!);
+    }
+    if (s[0] !== 'subscriptions') {
+      requireResourcesApiVersion(query);
+      throw armHttpError(404, 'NotFound', `No route for ${method} ${path.path || '/'}.`);
+    }
+    if (s.length === 1) {
+      requireResourcesApiVersion(query);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return sendJson(res, 200, { value: [subscriptionView(endpoints())], count: { type: 'Total', value: 1 } });
+    }
+    if (s[1] !== scope.subscriptionId.toLowerCase()) {
+      requireResourcesApiVersion(query);
+      throw armHttpError(404, 'SubscriptionNotFound', `The subscription '${path.segments[1]}' could not be found.`);
+    }
+    if (s.length === 2) {
+      requireResourcesApiVersion(query);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return sendJson(res, 200, subscriptionView(endpoints()));
+    }
+    if (s[2] === 'providers' && s.length <= 4) {
+      requireResourcesApiVersion(query);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return providers(res, endpoints(), s[3] === undefined ? undefined : path.segments[3]!);
+    }
+    if (s[2] === 'resources' && s.length === 3) {
+      requireResourcesApiVersion(query);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return sendJson(res, 200, { value: topLevelResources() });
+    }
+    if (s[2] === 'operationresults' && s.length === 4) {
+      requireResourcesApiVersion(query);
+      const op = ops.get(path.segments[3]!);
+      if (!op) throw armHttpError(404, 'OperationNotFound', `The operation '${path.segments[3]}' could not be found.`);
+      const result = op.result ?? { status: 204 };
+      return result.body === undefined ? sendEmpty(res, result.status) : sendJson(res, result.status, result.body);
+    }
+    if (s[2] !== 'resourcegroups') {
+      requireResourcesApiVersion(query);
+      throw armHttpError(404, 'NotFound', `No route for ${method} ${path.path}.`);
+    }
+    if (s.length === 3) {
+      requireResourcesApiVersion(query);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return sendJson(res, 200, { value: [rgView()] });
+    }
+    const rgName = path.segments[3]!;
+    if (s[3] !== scope.resourceGroup.toLowerCase()) {
+      requireResourcesApiVersion(query);
+      if (method === 'HEAD') return sendEmpty(res, 404);
+      if (method === 'PUT' && s.length === 4) throw armHttpError(400, 'BadRequest', `The twin serves one resource group, '${scope.resourceGroup}'; it cannot create the resource group '${rgName}'.`);
+      throw armHttpError(404, 'ResourceGroupNotFound', `Resource group '${rgName}' could not be found.`);
+    }
+    if (s.length === 4) {
+      const v = requireResourcesApiVersion(query);
+      if (method === 'HEAD') return sendEmpty(res, 204);
+      if (method === 'GET' || method === 'PUT' || method === 'PATCH') {
+        if (method !== 'GET') req.resume();
+        return sendJson(res, 200, rgView());
+      }
+      if (method === 'DELETE') {
+        for (const r of store.listResources({ idPrefix: rgId + '/' })) if (r.type.split('/').length === 2) await deleteResource(r.id);
+        const token = ops.add({ status: 'Succeeded', result: { status: 200 } });
+        return sendEmpty(res, 202, { location: `${base}/subscriptions/${scope.subscriptionId}/operationresults/${token}?api-version=${v}`, 'retry-after': '0' });
+      }
+      throw methodNotAllowed(method);
+    }
+    if (s[4] === 'resources' && s.length === 5) {
+      requireResourcesApiVersion(query);
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return sendJson(res, 200, { value: topLevelResources() });
+    }
+    if (s[4] !== 'providers' || s.length < 7) {
+      requireResourcesApiVersion(query);
+      throw armHttpError(404, 'NotFound', `No route for ${method} ${path.path}.`);
+    }
+    if (s[5] === 'microsoft.resources' && s[6] === 'deployments') {
+      return deploymentRoutes({ req, res, query, rest: path.segments.slice(7), base, service, store, ops, evaluate: options.evaluate });
+    }
+    const p = providerPath(scope.subscriptionId, scope.resourceGroup, path.segments.slice(5))!;
+    return resourceRoutes({ req, res, query, path: p, store, location: scope.location, deleteResource });
+  }
+
+  function topLevelResources() {
+    return store
+      .listResources({ idPrefix: rgId + '/' })
+      .filter((r) => r.type.split('/').length === 2 && r.type.toLowerCase() !== DEPLOYMENTS.toLowerCase())
+      .map(genericResourceView);
+  }
+
+  function providers(res: ServerResponse, e: TwinEndpoints, namespace: string | undefined): void {
+    if (namespace === undefined) {
+      return sendJson(res, 200, { value: namespacesOf(options.supportedTypes).map((ns) => providerView(store, e, ns, options.supportedTypes)).filter(Boolean) });
+    }
+    const view = providerView(store, e, namespace, options.supportedTypes);
+    if (!view) throw armHttpError(404, 'InvalidResourceNamespace', `The resource namespace '${namespace}' is invalid.`);
+    return sendJson(res, 200, view);
+  }
+
+  function console(res: ServerResponse): void {
+    const rows = store
+      .listResources()
+      .map((r) => `<tr><td>${escapeHtml(r.type)}</td><td>${escapeHtml(r.name)}</td></tr>`)
+      .join('');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>Trustline</title><h1>Trustline</h1><table><tr><th>type</th><th>name</th></tr>${rows}</table>`);
+  }
+
   return (req: IncomingMessage, res: ServerResponse): void => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'https://management.azure.com');
-      const path = url.pathname.replace(/\/+$/, '') || '/';
-      if (path === '/' && req.method === 'GET') {
-        const rows = store
-          .listResources()
-          .map((r) => `<tr><td>${escapeHtml(r.type)}</td><td>${escapeHtml(r.name)}</td></tr>`)
-          .join('');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(`<!doctype html><title>Trustline</title><h1>Trustline</h1><table><tr><th>type</th><th>name</th></tr>${rows}</table>`);
+    const requestId = options.ids.uuid();
+    res.setHeader('x-ms-request-id', requestId);
+    res.setHeader('x-ms-correlation-request-id', typeof req.headers['x-ms-correlation-request-id'] === 'string' ? req.headers['x-ms-correlation-request-id'] : requestId);
+    const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    const base = `${scheme}://${req.headers.host ?? '127.0.0.1'}`;
+    route(req, res, base).catch((e: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
         return;
       }
-      const dep = DEPLOYMENT.exec(path);
-      if (dep && req.method === 'PUT') {
-        const [, sub, rg, name] = dep;
-        if (sub!.toLowerCase() !== scope.subscriptionId.toLowerCase()) return armError(res, 404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
-        if (rg!.toLowerCase() !== scope.resourceGroup.toLowerCase()) return armError(res, 404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
-        let body: { properties?: { mode?: string; template?: unknown; parameters?: Record<string, unknown> } };
-        try {
-          body = JSON.parse(await readBody(req)) as typeof body;
-        } catch (e) {
-          return armError(res, (e as { status?: number }).status ?? 400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${(e as Error).message}'.`);
-        }
-        const props = body.properties ?? {};
-        if (!props.template) return armError(res, 400, 'InvalidRequestContent', "The request content was invalid: 'properties.template' is required.");
-        try {
-          await options.deploy({
-            deploymentName: decodeURIComponent(name!),
-            template: props.template,
-            parameters: props.parameters ?? {},
-            mode: props.mode?.toLowerCase() === 'complete' ? 'Complete' : 'Incremental',
-          });
-        } catch (e) {
-          logger.warn(`deployment ${name} failed: ${describeError(e)}`);
-          const loc = isTwinError(e) ? e.location : undefined;
-          return armError(res, 400, 'InvalidTemplate', `Deployment template validation failed: '${isTwinError(e) ? e.message : String(e)}'.`, [
-            { code: isTwinError(e) ? e.code : 'InternalError', message: describeError(e), ...(loc ? { target: loc.jsonPath } : {}) },
-          ]);
-        }
-        const record = store.getResource(path);
-        return send(res, 200, record ? publicView(record) : { id: path, name });
+      if (e instanceof ArmHttpError) {
+        if (e.status >= 500) logger.error(`control plane: ${e.message}`);
+        sendArmError(req, res, e);
+        return;
       }
-      if (req.method === 'GET') {
-        const r = store.getResource(path);
-        if (r) return send(res, 200, publicView(r));
-        return armError(res, 404, 'ResourceNotFound', `The Resource '${path}' was not found.`);
-      }
-      return armError(res, 405, 'MethodNotAllowed', `The method '${req.method}' is not supported here.`);
-    })().catch((e) => {
       logger.error(`control plane: ${describeError(e)}`);
-      if (!res.headersSent) armError(res, 500, 'InternalServerError', 'Encountered an internal server error.');
+      sendArmError(req, res, armHttpError(500, 'InternalServerError', 'Encountered an internal server error.'));
     });
   };
 }

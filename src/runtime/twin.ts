@@ -12,7 +12,7 @@ import {
   type LogLevel,
 } from '../core/index.js';
 import { openStore, type Store } from '../state/index.js';
-import { deploy as armDeploy, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
+import { deploy as armDeploy, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
 import { createIdentityService, type IdentityService } from '../identity/index.js';
 import { startListenerPair } from './listener.js';
 import { createInProcessSiteHost, type SiteHost } from './site-host.js';
@@ -137,7 +137,18 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     return result;
   };
 
-  const controlPlane = createControlPlane({ store, scope, deploy, logger: logger.child('control-plane') });
+  const controlPlane = createControlPlane({
+    store,
+    scope,
+    clock,
+    ids,
+    deploy,
+    evaluate: async (input, target) => armDeploy(input, { store: target, scope, clock, ids, logger: logger.child('arm'), loose: options.loose }),
+    reconcile,
+    supportedTypes: supportedTypes(),
+    loginEndpoint: () => identityListeners.httpsUrl,
+    logger: logger.child('control-plane'),
+  });
   const cp = await startListenerPair(controlPlane, { tls: tls.server, logger, name: 'control plane', httpsPort: options.port ?? 0 });
   await reconcile();
 

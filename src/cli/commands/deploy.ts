@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Agent, request } from 'undici';
-import { loadParametersFile, loadTemplateFile } from '../../arm/index.js';
-import { parse } from 'jsonc-parser';
+import { formatLocation } from '../../core/index.js';
+import { loadParametersFile, loadTemplateFile, parseJsonDocument } from '../../arm/index.js';
 import { readReadyFile } from '../ready-file.js';
 import { collectInputs } from '../inputs.js';
+import { ArmClient, armErrorOf, describeArmError } from '../arm-client.js';
+import { controlPlaneToken } from '../control-plane-token.js';
 
 export interface DeployCommandOptions {
   dirs: string[];
@@ -15,34 +15,49 @@ export interface DeployCommandOptions {
   name?: string;
 }
 
-/** `trustline deploy`: PUT a deployment to the running twin's control plane (ARM REST). */
+export const DEPLOY_API_VERSION = '2021-04-01';
+
+/** One deployment input read exactly as `trustline up` reads it (JSONC, raw control characters kept), with its locator. */
+export function loadDeploymentFiles(template: string, parameters: string | undefined) {
+  const loaded = loadTemplateFile(template);
+  const doc = parseJsonDocument(loaded.text, loaded.file);
+  const params = parameters ? loadParametersFile(parameters) : {};
+  const locate = (jsonPath: string) => {
+    const where = formatLocation(doc.locate(jsonPath));
+    return where || undefined;
+  };
+  return { template: doc.value, parameters: ((params as { parameters?: unknown }).parameters ?? params) as Record<string, unknown>, locate };
+}
+
+/** `trustline deploy`: PUT a deployment to the running twin's control plane (ARM REST) and wait for it. */
 export async function deployCommand(opts: DeployCommandOptions, out: (l: string) => void): Promise<number> {
   const ready = readReadyFile(opts.readyFile);
   const inputs = collectInputs(opts.dirs, opts.template, opts.parameters);
-  const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caCertificate, 'utf8') } });
+  const client = new ArmClient(ready, controlPlaneToken(ready));
   let failures = 0;
   try {
     for (const [i, f] of inputs.entries()) {
       const name = opts.name ?? `${basename(f.template, '.json')}-${Date.now()}-${i}`;
-      const template = parse(loadTemplateFile(f.template).text, [], { allowTrailingComma: true }) as unknown;
-      const parameters = f.parameters ? loadParametersFile(f.parameters) : {};
-      const params = (parameters as { parameters?: unknown }).parameters ?? parameters;
-      const url = `${ready.controlPlane}/subscriptions/${ready.subscriptionId}/resourcegroups/${ready.resourceGroup}/providers/Microsoft.Resources/deployments/${encodeURIComponent(name)}?api-version=2021-04-01`;
-      const res = await request(url, {
-        method: 'PUT',
-        dispatcher,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ properties: { mode: opts.mode ?? 'Incremental', template, parameters: params } }),
-      });
-      const body = await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) out(`deployed ${f.template} as ${name}`);
-      else {
-        failures += 1;
-        out(`deployment ${name} failed (${res.statusCode}): ${body}`);
+      const files = loadDeploymentFiles(f.template, f.parameters);
+      const path = `${client.deploymentsPath}/${encodeURIComponent(name)}?api-version=${DEPLOY_API_VERSION}`;
+      const put = await client.send('PUT', path, { properties: { mode: opts.mode ?? 'Incremental', template: files.template, parameters: files.parameters } });
+      let final = put;
+      if (put.status === 200 || put.status === 201) {
+        const state = (put.body as { properties?: { provisioningState?: string } }).properties?.provisioningState;
+        if (state !== 'Succeeded' && state !== 'Failed' && state !== 'Canceled') final = await client.send('GET', path);
       }
+      const state = (final.body as { properties?: { provisioningState?: string } } | undefined)?.properties?.provisioningState;
+      if (final.status >= 200 && final.status < 300 && state === 'Succeeded') {
+        out(`deployed ${f.template} as ${name}`);
+        continue;
+      }
+      failures += 1;
+      const error = armErrorOf(final.body);
+      out(`deployment ${name} of ${f.template} failed (${final.status}${state ? `, ${state}` : ''}):`);
+      for (const line of error ? describeArmError(error, files.locate, '  ') : [`  ${JSON.stringify(final.body)}`]) out(line);
     }
   } finally {
-    await dispatcher.close();
+    await client.close();
   }
   return failures === 0 ? 0 : 1;
 }

@@ -1,0 +1,73 @@
+import { describeError, isTwinError, type TwinError } from '../../core/index.js';
+import { armHttpError, type ArmAdditionalInfo, type ArmErrorBody, type ArmHttpError } from './wire.js';
+
+/**
+ * How a twin error of a deployment reaches an ARM client (docs/behaviour/arm-rest.md §errors):
+ * - template, parameter and expression errors are ARM's synchronous validation: 400 `InvalidTemplate`;
+ * - what a resource provider rejects, or a resource the deployment needs that is missing, fails the
+ *   deployment asynchronously (`provisioningState: Failed`) with ARM's `DeploymentFailed` error and one
+ *   detail per failed resource, or (a `reference()`d resource that does not exist) `ResourceNotFound`.
+ * Twin codes travel only in `additionalInfo` (`type: 'TrustlineError'`), never in `code`/`details[].code`.
+ */
+const FAILURE_CODES = new Set(['ERR_ARM_RESOURCE_INVALID', 'ERR_ARM_RESOURCE_NOT_FOUND', 'ERR_ARM_LIST_UNSUPPORTED']);
+
+export function isDeploymentFailure(e: unknown): boolean {
+  if (!isTwinError(e)) return true;
+  return FAILURE_CODES.has(e.code) || !e.code.startsWith('ERR_ARM_');
+}
+
+function twinInfo(e: unknown): ArmAdditionalInfo[] {
+  if (!isTwinError(e)) return [];
+  const info: Record<string, unknown> = { code: e.code };
+  const loc = e.location;
+  if (loc?.file) info['file'] = loc.file;
+  if (loc?.jsonPath) info['jsonPath'] = loc.jsonPath;
+  if (loc?.line !== undefined) info['line'] = loc.line;
+  if (loc?.column !== undefined) info['column'] = loc.column;
+  return [{ type: 'TrustlineError', info }];
+}
+
+function templateViolation(e: TwinError): ArmAdditionalInfo[] {
+  const loc = e.location;
+  if (!loc || loc.line === undefined) return [];
+  return [{ type: 'TemplateViolation', info: { lineNumber: loc.line, linePosition: loc.column ?? 0, path: loc.jsonPath ? `properties.template.${loc.jsonPath}` : '' } }];
+}
+
+/** The synchronous validation answer (400 InvalidTemplate) for a template/parameter/expression error. */
+export function validationError(e: unknown): ArmHttpError {
+  const message = isTwinError(e) ? e.message : describeError(e);
+  const wrapped = /^Deployment template validation failed/.test(message) ? message : `Deployment template validation failed: '${message}'.`;
+  const additionalInfo = isTwinError(e) ? [...templateViolation(e), ...twinInfo(e)] : [];
+  return armHttpError(400, 'InvalidTemplate', wrapped, additionalInfo.length ? { additionalInfo } : {});
+}
+
+/** The resource a failure belongs to (providers and the engine name it in `details.resourceId`). */
+export function failedResourceId(e: unknown): string | undefined {
+  const id = isTwinError(e) ? e.details?.['resourceId'] : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The resource provider's error for one failed resource (a deployment operation's `statusMessage.error`). */
+export function resourceError(e: unknown): ArmErrorBody {
+  const message = isTwinError(e) ? e.message : describeError(e);
+  const target = failedResourceId(e);
+  const extra = twinInfo(e);
+  const base = (code: string): ArmErrorBody => ({ code, message, ...(target ? { target } : {}), ...(extra.length ? { additionalInfo: extra } : {}) });
+  if (!isTwinError(e)) return base('InternalServerError');
+  if (e.code === 'ERR_ARM_RESOURCE_NOT_FOUND') return base(e.details?.['parentId'] ? 'ParentResourceNotFound' : 'ResourceNotFound');
+  if (e.code === 'ERR_ARM_LIST_UNSUPPORTED') return base('InvalidTemplate');
+  if (e.code === 'ERR_ARM_RESOURCE_INVALID') return base('BadRequest');
+  return base('InternalServerError');
+}
+
+/** The deployment's `properties.error` for a failure (ARM's DeploymentFailed envelope, spec §6.3). */
+export function deploymentFailedError(e: unknown, deploymentId: string): ArmErrorBody {
+  const detail = resourceError(e);
+  if (detail.code === 'ResourceNotFound' && !failedResourceId(e)) return detail;
+  return {
+    code: 'DeploymentFailed',
+    target: deploymentId,
+    message: 'At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.',
+    details: [detail],
+  };
+}

@@ -1,0 +1,265 @@
+import type { Clock, IdGenerator, Logger } from '../../core/index.js';
+import { describeError } from '../../core/index.js';
+import type { ResourceRecord, Store } from '../../state/index.js';
+import type { DeployInput, DeployResult, DeploymentScope } from '../../arm/index.js';
+import { deploymentFailedError, failedResourceId, isDeploymentFailure, resourceError, validationError } from './deployment-errors.js';
+import {
+  DEPLOYMENTS_TYPE,
+  EXPORT_KEY,
+  INPUT_KEY,
+  clearOperations,
+  isoDuration,
+  loadOperations,
+  outputOperation,
+  providersOf,
+  resourceOperation,
+  saveOperations,
+  templateHash,
+  type DeploymentOperation,
+  type StoredInput,
+} from './deployment-history.js';
+import { armHttpError, type ArmErrorBody } from './wire.js';
+
+export interface DeploymentRequest {
+  name: string;
+  template: unknown;
+  parameters: Record<string, unknown>;
+  mode: 'Incremental' | 'Complete';
+  location?: string;
+  tags?: Record<string, string>;
+  onErrorDeployment?: { type: 'LastSuccessful' | 'SpecificDeployment'; deploymentName?: string };
+}
+
+export interface DeploymentServiceOptions {
+  store: Store;
+  scope: DeploymentScope;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  /** Deploy into the twin (commit + reconcile listeners). Throws TwinError. */
+  deploy(input: DeployInput): Promise<DeployResult>;
+}
+
+interface Active {
+  state: 'Accepted' | 'Running';
+  cancelled: boolean;
+  since: number;
+}
+
+/** ARM's terminal provisioning states. */
+const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
+
+/**
+ * Resource-group deployments and their history: one at a time, in arrival order (ARM runs them
+ * concurrently; the twin's store is one resource group). Each deployment leaves a record
+ * (`Microsoft.Resources/deployments`) with ARM's properties and one operation per resource.
+ */
+export class DeploymentService {
+  readonly #o: DeploymentServiceOptions;
+  readonly #active = new Map<string, Active>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: DeploymentServiceOptions) {
+    this.#o = options;
+  }
+
+  get rgId(): string {
+    return `/subscriptions/${this.#o.scope.subscriptionId}/resourceGroups/${this.#o.scope.resourceGroup}`;
+  }
+
+  idOf(name: string): string {
+    return `${this.rgId}/providers/${DEPLOYMENTS_TYPE}/${name}`;
+  }
+
+  get(name: string): ResourceRecord | undefined {
+    const record = this.#o.store.getResource(this.idOf(name));
+    const active = this.#active.get(name.toLowerCase());
+    if (active) {
+      return {
+        id: this.idOf(name),
+        type: DEPLOYMENTS_TYPE,
+        name: record?.name ?? name,
+        properties: { ...(record?.properties ?? {}), provisioningState: active.state, timestamp: new Date(active.since).toISOString() },
+      };
+    }
+    return record && record.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase() ? record : undefined;
+  }
+
+  list(): ResourceRecord[] {
+    const stored = this.#o.store.listResources({ type: DEPLOYMENTS_TYPE }).filter((r) => r.id.toLowerCase().startsWith(this.rgId.toLowerCase() + '/'));
+    const names = new Set(stored.map((r) => r.name.toLowerCase()));
+    const out = stored.map((r) => this.get(r.name) ?? r);
+    for (const name of this.#active.keys()) if (!names.has(name)) out.push(this.get(name)!);
+    return out;
+  }
+
+  operations(name: string): DeploymentOperation[] {
+    return loadOperations(this.#o.store, this.idOf(name));
+  }
+
+  /** The stored input of a deployment (`exportTemplate`, `onErrorDeployment`). */
+  input(name: string): StoredInput | undefined {
+    return this.#o.store.getResource(this.idOf(name))?.listResults?.[INPUT_KEY] as StoredInput | undefined;
+  }
+
+  /**
+   * Run a deployment. Validation errors (template, parameters, expressions) reject with ARM's 400 and leave
+   * no record; a deployment that fails while resources are applied is recorded as `Failed`.
+   */
+  async run(req: DeploymentRequest): Promise<{ created: boolean; record: ResourceRecord }> {
+    const key = req.name.toLowerCase();
+    const current = this.get(req.name);
+    if (current && !TERMINAL.has(String(current.properties['provisioningState']).toLowerCase())) {
+      throw armHttpError(409, 'DeploymentActive', `Unable to edit or replace deployment '${req.name}': previous deployment from '${String(current.properties['timestamp'])}' is still active (state: ${String(current.properties['provisioningState'])}). Please see https://aka.ms/arm-deploy-resources for usage details.`);
+    }
+    const created = current === undefined;
+    const active: Active = { state: 'Accepted', cancelled: false, since: this.#o.clock.now() };
+    this.#active.set(key, active);
+    const turn = this.#queue.then(async () => {
+      if (active.cancelled) return this.#record(req, { state: 'Canceled', started: active.since, result: undefined, error: undefined });
+      active.state = 'Running';
+      return this.#execute(req);
+    });
+    this.#queue = turn.catch(() => undefined);
+    try {
+      return { created, record: await turn };
+    } finally {
+      this.#active.delete(key);
+    }
+  }
+
+  /** `POST {deployment}/cancel`: only a deployment still waiting for its turn can be cancelled. */
+  cancel(name: string): void {
+    const active = this.#active.get(name.toLowerCase());
+    const record = this.get(name);
+    if (!record) throw notFound(name);
+    if (!active || active.state !== 'Accepted') {
+      const state = String(record.properties['provisioningState']);
+      throw armHttpError(409, 'DeploymentCannotBeCancelled', `The deployment '${name}' cannot be cancelled because it is in state '${state}'.`);
+    }
+    active.cancelled = true;
+  }
+
+  /** `DELETE {deployment}`: removes the history entry (never the resources). */
+  delete(name: string): boolean {
+    const record = this.get(name);
+    if (!record) return false;
+    if (this.#active.has(name.toLowerCase())) {
+      throw armHttpError(409, 'DeploymentActive', `The deployment '${name}' cannot be deleted while it is active (state: ${String(record.properties['provisioningState'])}).`);
+    }
+    this.#o.store.transaction((tx) => tx.deleteResource(record.id));
+    clearOperations(this.#o.store, record.id);
+    return true;
+  }
+
+  async #execute(req: DeploymentRequest): Promise<ResourceRecord> {
+    const started = this.#o.clock.now();
+    const before = new Set(this.#o.store.listResources({ idPrefix: this.rgId + '/' }).map((r) => r.id.toLowerCase()));
+    let result: DeployResult;
+    try {
+      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode });
+    } catch (e) {
+      if (!isDeploymentFailure(e)) throw validationError(e);
+      this.#o.logger.warn(`deployment ${req.name} failed: ${describeError(e)}`);
+      const record = this.#record(req, { state: 'Failed', started, result: undefined, error: e, before });
+      if (req.onErrorDeployment) return this.#rollback(req, record);
+      return record;
+    }
+    return this.#record(req, { state: 'Succeeded', started, result, error: undefined, before });
+  }
+
+  /** `onErrorDeployment`: redeploy the last successful (or the named) deployment's template and parameters. */
+  async #rollback(req: DeploymentRequest, failed: ResourceRecord): Promise<ResourceRecord> {
+    const on = req.onErrorDeployment!;
+    const target = on.type === 'SpecificDeployment' ? on.deploymentName : this.#lastSuccessful(req.name)?.name;
+    const input = target ? this.input(target) : undefined;
+    let state = 'Failed';
+    if (target && input) {
+      try {
+        await this.#execute({ name: target, template: input.template, parameters: input.parameters, mode: input.mode });
+        state = String(this.get(target)?.properties['provisioningState'] ?? 'Failed');
+      } catch (e) {
+        this.#o.logger.warn(`onErrorDeployment ${target} failed: ${describeError(e)}`);
+      }
+    }
+    const updated: ResourceRecord = {
+      ...failed,
+      properties: { ...failed.properties, onErrorDeployment: { type: on.type, ...(target ? { deploymentName: target } : {}), provisioningState: state } },
+    };
+    this.#o.store.transaction((tx) => tx.putResource(updated));
+    return updated;
+  }
+
+  #lastSuccessful(exclude: string): ResourceRecord | undefined {
+    return this.list()
+      .filter((r) => r.name.toLowerCase() !== exclude.toLowerCase() && r.properties['provisioningState'] === 'Succeeded' && r.listResults?.[INPUT_KEY])
+      .sort((a, b) => String(b.properties['timestamp']).localeCompare(String(a.properties['timestamp'])))[0];
+  }
+
+  #record(
+    req: DeploymentRequest,
+    r: { state: 'Succeeded' | 'Failed' | 'Canceled'; started: number; result: DeployResult | undefined; error: unknown; before?: Set<string> },
+  ): ResourceRecord {
+    const { store, clock, ids } = this.#o;
+    const id = this.idOf(req.name);
+    const engineRecord = store.getResource(id);
+    const now = clock.now();
+    const written = (r.result?.resources ?? []).map((rid) => store.getResource(rid)).filter((x): x is ResourceRecord => x !== undefined);
+    const ops: DeploymentOperation[] = [];
+    const per = written.length ? (now - r.started) / written.length : 0;
+    for (const w of written) ops.push(resourceOperation({ deploymentId: id, ids, clock, record: w, existed: r.before?.has(w.id.toLowerCase()) ?? false, durationMs: per }));
+    let error: ArmErrorBody | undefined;
+    if (r.state === 'Failed') {
+      error = deploymentFailedError(r.error, id);
+      const target = failedResourceId(r.error);
+      if (target) {
+        const type = typeOfId(target);
+        ops.push(resourceOperation({ deploymentId: id, ids, clock, record: { id: target, type, name: nameOfId(target) }, existed: r.before?.has(target.toLowerCase()) ?? false, failed: resourceError(r.error), durationMs: now - r.started }));
+      }
+    }
+    if (r.state === 'Succeeded' && r.result && Object.keys(r.result.outputs).length > 0) ops.push(outputOperation(id, ids, clock));
+    const engineProps = r.state === 'Succeeded' ? (engineRecord?.properties ?? {}) : {};
+    const input: StoredInput = { template: req.template, parameters: req.parameters, mode: req.mode };
+    const record: ResourceRecord = {
+      id,
+      type: DEPLOYMENTS_TYPE,
+      name: req.name,
+      ...(req.location ? { location: req.location } : {}),
+      ...(req.tags ? { tags: req.tags } : {}),
+      properties: {
+        templateHash: templateHash(req.template),
+        parameters: engineProps['parameters'] ?? {},
+        mode: req.mode,
+        provisioningState: r.state,
+        timestamp: new Date(now).toISOString(),
+        duration: isoDuration(now - r.started),
+        correlationId: ids.uuid(),
+        providers: providersOf(written),
+        dependencies: [],
+        ...(r.state === 'Succeeded' ? { outputs: engineProps['outputs'] ?? {}, outputResources: written.map((w) => ({ id: w.id })) } : {}),
+        ...(req.onErrorDeployment ? { onErrorDeployment: { ...req.onErrorDeployment } } : {}),
+        ...(error ? { error } : {}),
+      },
+      listResults: { [EXPORT_KEY]: { template: req.template }, [INPUT_KEY]: input },
+    };
+    store.transaction((tx) => tx.putResource(record));
+    saveOperations(store, id, ops);
+    return record;
+  }
+}
+
+export function notFound(name: string) {
+  return armHttpError(404, 'DeploymentNotFound', `Deployment '${name}' could not be found.`);
+}
+
+export function typeOfId(id: string): string {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/');
+}
+
+export function nameOfId(id: string): string {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  return segs.slice(1).filter((_, i) => i % 2 === 1).join('/');
+}

@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceRecord, Store } from '../../state/index.js';
+import { requireProviderApiVersion } from './api-version.js';
+import { methodNotAllowed } from './deployment-routes.js';
+import { knownApiVersions } from './metadata.js';
+import { fullType, resourceIdOf, type ProviderPath } from './paths.js';
+import { siteConfigFallback } from './site-config-views.js';
+import { resourceView } from './views.js';
+import { armHttpError, sendEmpty, sendJson } from './wire.js';
+
+export interface ResourceRouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  query: URLSearchParams;
+  path: ProviderPath;
+  store: Store;
+  location: string;
+  /** Delete a resource (and its children) from the twin and reconcile listeners. */
+  deleteResource(id: string): Promise<boolean>;
+}
+
+function notFound(p: ProviderPath, id: string) {
+  const rel = id.slice(id.toLowerCase().indexOf('/providers/') + '/providers/'.length);
+  return armHttpError(404, 'ResourceNotFound', `The Resource '${rel}' under resource group '${p.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+}
+
+/** A stored resource, or one App Service answers for every site (`config/web`, `config/appsettings`, `config/authsettingsV2`). */
+function lookup(store: Store, id: string): ResourceRecord | undefined {
+  return store.getResource(id) ?? siteConfigFallback(store, id);
+}
+
+/** The twin-stored answer of a POST action (`listKeys`, `config/appsettings/list`, `host/default/listKeys`), if any. */
+function actionResult(store: Store, targetId: string, action: string): unknown {
+  const act = action.toLowerCase();
+  const target = lookup(store, targetId);
+  if (target && act === 'list' && /^microsoft\.web\/sites(\/slots)?\/config$/i.test(target.type)) return resourceView(target);
+  if (target?.listResults?.[act] !== undefined) return target.listResults[act];
+  const segs = targetId.split('/');
+  for (let n = segs.length - 2; n > 0 && segs.slice(0, n).join('/').toLowerCase().includes('/providers/'); n -= 2) {
+    const holder = store.getResource(segs.slice(0, n).join('/'));
+    if (!holder) continue;
+    const key = `${segs.slice(n).join('/')}/${act}`.toLowerCase();
+    return holder.listResults?.[key];
+  }
+  return undefined;
+}
+
+/** GET/HEAD/DELETE of one resource, GET of a collection, POST actions, under `…/providers/{Namespace}/…`. */
+export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
+  const { req, res, query, path: p, store } = c;
+  const method = req.method ?? 'GET';
+  const type = fullType(p);
+  requireProviderApiVersion(query, type, c.location, knownApiVersions(store, type));
+  const single = p.names.length === p.types.length;
+  if (!single && method === 'POST') {
+    const action = p.types[p.types.length - 1]!;
+    const target: ProviderPath = { ...p, types: p.types.slice(0, -1) };
+    const targetId = resourceIdOf(target);
+    const result = actionResult(store, targetId, action);
+    if (result !== undefined) return sendJson(res, 200, result);
+    if (!lookup(store, targetId)) throw notFound(target, targetId);
+    throw armHttpError(404, 'NotFound', `The action '${action}' is not supported by the twin for the resource '${targetId}'.`);
+  }
+  if (!single) {
+    if (method !== 'GET') throw methodNotAllowed(method);
+    const parentId = resourceIdOf({ ...p, types: p.types.slice(0, -1) });
+    if (p.types.length > 1 && !lookup(store, parentId)) throw notFound(p, parentId);
+    const prefix = p.types.length > 1 ? parentId + '/' : `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/`;
+    const list = store.listResources({ type, idPrefix: prefix });
+    return sendJson(res, 200, { value: list.map(resourceView) });
+  }
+  const id = resourceIdOf(p);
+  if (method === 'GET' || method === 'HEAD') {
+    const r = lookup(store, id);
+    if (method === 'HEAD') return sendEmpty(res, r ? 204 : 404);
+    if (!r) throw notFound(p, id);
+    return sendJson(res, 200, resourceView(r));
+  }
+  if (method === 'DELETE') {
+    const deleted = await c.deleteResource(id);
+    return sendEmpty(res, deleted ? 200 : 204);
+  }
+  throw methodNotAllowed(method);
+}

@@ -1,0 +1,34 @@
+import type { ResourceRecord, Store } from '../../state/index.js';
+
+const CONFIG = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.web\/sites\/[^/]+(?:\/slots\/[^/]+)?)\/config\/([^/]+)$/i;
+
+/**
+ * App Service answers `config/web`, `config/appsettings` and `config/authsettingsV2` for every site, also
+ * when no template deployed them as `sites/config` resources: `web` is the site's `siteConfig`,
+ * `appsettings` its `siteConfig.appSettings` as a map, `authsettingsV2` the platform default (off).
+ */
+export function siteConfigFallback(store: Store, id: string): ResourceRecord | undefined {
+  const m = CONFIG.exec(id);
+  if (!m) return undefined;
+  const site = store.getResource(m[1]!);
+  if (!site) return undefined;
+  const configName = m[2]!;
+  const siteConfig = (site.properties['siteConfig'] ?? {}) as Record<string, unknown>;
+  const base = { id: `${site.id}/config/${configName}`, type: `${site.type}/config`, name: `${site.name}/${configName}`, ...(site.location ? { location: site.location } : {}) };
+  switch (configName.toLowerCase()) {
+    case 'web': {
+      const { appSettings: _a, connectionStrings: _c, ...rest } = siteConfig;
+      return { ...base, properties: rest };
+    }
+    case 'appsettings': {
+      const props: Record<string, unknown> = {};
+      const list = siteConfig['appSettings'];
+      if (Array.isArray(list)) for (const e of list) if (e && typeof e === 'object' && typeof e.name === 'string') props[e.name] = e.value;
+      return { ...base, properties: props };
+    }
+    case 'authsettingsv2':
+      return { ...base, properties: { platform: { enabled: false } } };
+    default:
+      return undefined;
+  }
+}

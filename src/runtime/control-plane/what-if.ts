@@ -1,0 +1,112 @@
+import type { ResourceRecord } from '../../state/index.js';
+import { resourceView } from './views.js';
+
+/** ARM's what-if `changeType` (Microsoft.Resources `ChangeType`). */
+export type ChangeType = 'Create' | 'Delete' | 'Ignore' | 'NoChange' | 'Modify' | 'Deploy' | 'Unsupported';
+/** ARM's `PropertyChangeType`. */
+export type PropertyChangeType = 'Create' | 'Delete' | 'Modify' | 'Array' | 'NoEffect';
+
+export interface WhatIfPropertyChange {
+  path: string;
+  propertyChangeType: PropertyChangeType;
+  before?: unknown;
+  after?: unknown;
+  children?: WhatIfPropertyChange[];
+}
+
+export interface WhatIfChange {
+  resourceId: string;
+  changeType: ChangeType;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  delta?: WhatIfPropertyChange[];
+}
+
+/** The payload what-if shows for a resource: what GET answers (twin-only fields hidden), with its apiVersion. */
+export function whatIfPayload(r: ResourceRecord): Record<string, unknown> {
+  return { ...(r.apiVersion !== undefined ? { apiVersion: r.apiVersion } : {}), ...resourceView(r) };
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
+  if (isObj(a) && isObj(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && equal(a[k], b[k]));
+  }
+  return false;
+}
+
+const join = (prefix: string, key: string) => (prefix ? `${prefix}.${key}` : key);
+
+/**
+ * Property deltas as ARM's what-if reports them: object changes flattened to the dotted path of the
+ * changed leaf; arrays as one `Array` change whose children are indexed (`0`, `1`, …).
+ */
+export function diffProperties(before: unknown, after: unknown, prefix = ''): WhatIfPropertyChange[] {
+  const out: WhatIfPropertyChange[] = [];
+  if (isObj(before) && isObj(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort((a, b) => a.localeCompare(b));
+    for (const k of keys) {
+      const path = join(prefix, k);
+      if (!(k in after)) out.push({ path, propertyChangeType: 'Delete', before: before[k] });
+      else if (!(k in before)) out.push({ path, propertyChangeType: 'Create', after: after[k] });
+      else out.push(...diffProperties(before[k], after[k], path));
+    }
+    return out;
+  }
+  if (Array.isArray(before) && Array.isArray(after)) {
+    if (equal(before, after)) return out;
+    const children: WhatIfPropertyChange[] = [];
+    const n = Math.max(before.length, after.length);
+    for (let i = 0; i < n; i++) {
+      const key = String(i);
+      if (i >= after.length) children.push({ path: key, propertyChangeType: 'Delete', before: before[i] });
+      else if (i >= before.length) children.push({ path: key, propertyChangeType: 'Create', after: after[i] });
+      else if (isObj(before[i]) && isObj(after[i])) {
+        const inner = diffProperties(before[i], after[i]);
+        if (inner.length) children.push({ path: key, propertyChangeType: 'Modify', children: inner });
+      } else if (!equal(before[i], after[i])) children.push({ path: key, propertyChangeType: 'Modify', before: before[i], after: after[i] });
+    }
+    out.push({ path: prefix, propertyChangeType: 'Array', children });
+    return out;
+  }
+  if (!equal(before, after)) out.push({ path: prefix, propertyChangeType: 'Modify', before, after });
+  return out;
+}
+
+const IGNORED_TYPES = /^microsoft\.resources\/deployments/i;
+
+/**
+ * What a deployment would change: `planned` are the records the deployment writes (evaluated into a scratch
+ * store), `current` the resource group's resources now. Complete mode deletes what the template lacks;
+ * incremental mode leaves it (`Ignore`).
+ */
+export function whatIfChanges(planned: ResourceRecord[], current: ResourceRecord[], mode: 'Incremental' | 'Complete'): WhatIfChange[] {
+  const now = new Map(current.filter((r) => !IGNORED_TYPES.test(r.type)).map((r) => [r.id.toLowerCase(), r]));
+  const seen = new Set<string>();
+  const changes: WhatIfChange[] = [];
+  for (const p of planned) {
+    if (IGNORED_TYPES.test(p.type)) continue;
+    const key = p.id.toLowerCase();
+    seen.add(key);
+    const after = whatIfPayload(p);
+    const existing = now.get(key);
+    if (!existing) {
+      changes.push({ resourceId: p.id, changeType: 'Create', after });
+      continue;
+    }
+    const before = whatIfPayload(existing);
+    const { apiVersion: _a, ...beforeCmp } = before;
+    const { apiVersion: _b, ...afterCmp } = after;
+    const delta = diffProperties(beforeCmp, afterCmp);
+    changes.push(delta.length ? { resourceId: p.id, changeType: 'Modify', before, after, delta } : { resourceId: p.id, changeType: 'NoChange', before, after });
+  }
+  for (const [key, r] of now) {
+    if (seen.has(key)) continue;
+    changes.push(mode === 'Complete' ? { resourceId: r.id, changeType: 'Delete', before: whatIfPayload(r) } : { resourceId: r.id, changeType: 'Ignore', before: whatIfPayload(r) });
+  }
+  return changes;
+}

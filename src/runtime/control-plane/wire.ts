@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** One entry of ARM's `error.additionalInfo` (`ErrorAdditionalInfo`). */
+export interface ArmAdditionalInfo {
+  type: string;
+  info: unknown;
+}
+
+/** ARM's error object (`ErrorDetail`): the body is always `{ error: ArmErrorBody }`. */
+export interface ArmErrorBody {
+  code: string;
+  message: string;
+  target?: string;
+  details?: ArmErrorBody[];
+  additionalInfo?: ArmAdditionalInfo[];
+}
+
+/**
+ * An answer the control plane gives as ARM's error envelope. Thrown by route handlers and turned into
+ * the response at one edge (`sendArmError`); never carries twin error codes in `code`/`details[].code`.
+ */
+export class ArmHttpError extends Error {
+  readonly status: number;
+  readonly body: ArmErrorBody;
+  readonly headers: Record<string, string>;
+  constructor(status: number, body: ArmErrorBody, headers: Record<string, string> = {}) {
+    super(body.message);
+    this.name = 'ArmHttpError';
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+export function armHttpError(status: number, code: string, message: string, extra: Omit<ArmErrorBody, 'code' | 'message'> = {}): ArmHttpError {
+  return new ArmHttpError(status, { code, message, ...extra });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+/** A response without a body (204, 202 with Location, HEAD answers). */
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-length': '0', ...headers });
+  res.end();
+}
+
+export function sendArmError(req: IncomingMessage, res: ServerResponse, e: ArmHttpError): void {
+  if (req.method === 'HEAD') return sendEmpty(res, e.status, e.headers);
+  sendJson(res, e.status, { error: e.body }, e.headers);
+}
+
+/** ARM's request size limit (templates: 4 MB, docs/limits.md). */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+async function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > maxBytes) {
+      req.resume();
+      throw armHttpError(413, 'RequestContentTooLarge', `The request content size exceeds the maximum size of ${Math.floor(maxBytes / (1024 * 1024))} MB.`);
+    }
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The JSON object of a request body. Empty, unparsable, `null` or non-object bodies get ARM's 400
+ * `InvalidRequestContent` (never a 500). `optional` bodies may be empty (→ `{}`).
+ */
+export async function readJsonObject(req: IncomingMessage, options: { optional?: boolean; maxBytes?: number } = {}): Promise<Record<string, unknown>> {
+  const text = await readText(req, options.maxBytes ?? MAX_REQUEST_BYTES);
+  if (text.trim() === '') {
+    if (options.optional) return {};
+    throw armHttpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: \'The request content is empty.\'.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw armHttpError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${(e as Error).message}'.`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw armHttpError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'The request content is ${what}; a JSON object is expected.'.`);
+  }
+  return value as Record<string, unknown>;
+}
