@@ -30,11 +30,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'control-plane https port', (v) => Number.parseInt(v, 10))
     .option('--ready-file <file>', 'where to write the ready file (default <state>/ready.json)')
     .option('--backend <site=url>', "put a user's own function host behind a site (repeatable)", collect, [])
+    .option('--directory <file>', 'a directory file (app registrations, users, groups, app role assignments; schema/directory.schema.json), repeatable', collect, [])
+    .option('--imds-identity <name>', 'a managed identity IMDS hands out (resource or identity name, client id); default none (repeatable)', collect, [])
     .option('--tenant <id>', 'tenant id (default: a tenantId parameter, else a fixed local tenant)')
     .option('--loose', 'store or skip unsupported functions, types and policy elements with a warning')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .action(async (dirs: string[], o) => {
-      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, tenant: o.tenant, loose: o.loose, logLevel: o.logLevel, out });
+      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, logLevel: o.logLevel, out });
       code = r.code;
     });
 

@@ -39,6 +39,59 @@ export const AADSTS = {
     status: 400,
     text: (a) => `The request body must contain the following parameter: '${a.parameter}'.`,
   },
+  unsupportedGrantType: {
+    code: 70003,
+    error: 'unsupported_grant_type',
+    status: 400,
+    text: (a) => `The app requested an unsupported grant type '${a.grantType}'.`,
+  },
+  applicationNotFound: {
+    code: 700016,
+    error: 'unauthorized_client',
+    status: 400,
+    text: (a) =>
+      `Application with identifier '${a.appId}' was not found in the directory '${a.tenant}'. ` +
+      'This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. ' +
+      'You may have sent your authentication request to the wrong tenant.',
+  },
+  invalidClientSecret: {
+    code: 7000215,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) =>
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${a.appId}'.`,
+  },
+  missingClientCredential: {
+    code: 7000218,
+    error: 'invalid_client',
+    status: 401,
+    text: () => "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+  },
+  clientCredentialsScope: {
+    code: 1002012,
+    error: 'invalid_scope',
+    status: 400,
+    text: (a) =>
+      `The provided value for scope ${a.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+  },
+  invalidScope: {
+    code: 70011,
+    error: 'invalid_scope',
+    status: 400,
+    text: (a) => `The provided value for the input parameter 'scope' is not valid. The scope ${a.scope} is not valid.`,
+  },
+  resourceParameterNotSupported: {
+    code: 901002,
+    error: 'invalid_request',
+    status: 400,
+    text: () => "The 'resource' request parameter is not supported.",
+  },
+  postOnly: {
+    code: 900561,
+    error: 'invalid_request',
+    status: 400,
+    text: (a) => `The endpoint only accepts POST, OPTIONS requests. Received a ${a.method} request.`,
+  },
 } satisfies Record<string, AadstsEntry>;
 
 export type AadstsName = keyof typeof AADSTS;

@@ -1,4 +1,4 @@
-import { TwinError } from '../core/index.js';
+import { TwinError, type SourceLocation } from '../core/index.js';
 
 /**
  * Every TwinError code raised by the identity subsystem (listed in docs/errors/identity.md).
@@ -12,12 +12,25 @@ export const IDENTITY_ERROR_CODES = [
   'ERR_IDENTITY_SELECTOR_CONFLICT',
   'ERR_IDENTITY_MI_NOT_FOUND',
   'ERR_IDENTITY_MI_AMBIGUOUS',
+  'ERR_IDENTITY_DIRECTORY_READ',
+  'ERR_IDENTITY_DIRECTORY_INVALID',
+  'ERR_IDENTITY_STS_REJECTED',
 ] as const;
 
 export type IdentityErrorCode = (typeof IDENTITY_ERROR_CODES)[number];
 
-export function identityError(code: IdentityErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown): TwinError {
-  return new TwinError(code, message, { ...(details ? { details } : {}), ...(cause === undefined ? {} : { cause }) });
+export function identityError(
+  code: IdentityErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  cause?: unknown,
+  location?: SourceLocation,
+): TwinError {
+  return new TwinError(code, message, {
+    ...(details ? { details } : {}),
+    ...(cause === undefined ? {} : { cause }),
+    ...(location ? { location } : {}),
+  });
 }
 
 export function isIdentityErrorCode(code: string): code is IdentityErrorCode {

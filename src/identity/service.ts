@@ -1,18 +1,23 @@
 import { defaultIdentityCompatFlags, type IdentityCompatFlags } from './compat-flags.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, IdGenerator, Logger, PemPair } from '../core/index.js';
-import type { Store } from '../state/index.js';
+import type { DirectoryObject, Store } from '../state/index.js';
 import { identityError } from './errors.js';
-import { buildJwks, type JwksDocument } from './keys/jwks.js';
+import { buildJwks } from './keys/jwks.js';
+import { singleKeyRing } from './keys/key-ring.js';
 import { resolveSigningKey, type Jwk } from './keys/signing-key.js';
 import { createManagedIdentityIssuer } from './tokens/managed-identity.js';
 import { createIdentityHandler } from './routes/handler.js';
+import { DirectoryIndex } from './directory/directory-index.js';
+import { applyDirectoryObjects, planDirectory } from './directory/apply-directory.js';
+import { parseDirectoryText, readDirectoryFile, type DirectoryDocument, type Locator } from './directory/directory-file.js';
 
 export interface IdentityOptions {
   store: Store;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
+  /** The default tenant (more tenants come from directory files). */
   tenantId: string;
   /** Secret expected in X-IDENTITY-HEADER (App Service MI endpoint). Never logged. */
   identityHeader: string;
@@ -20,12 +25,20 @@ export interface IdentityOptions {
   signingKey?: PemPair;
   /** MI tokens, default 86400 (24 h, as Azure MI). */
   tokenLifetimeSeconds?: number;
+  /** App-only tokens from the token endpoint (client credentials), default 3599 s as Entra answers. */
+  appTokenLifetimeSeconds?: number;
   /**
    * Twin extension: how long an issued MI token is handed out again for the same identity and
    * resource (Azure's MI back end caches too). Default min(lifetime/3, 8 h); 0 disables.
    * Any store change empties the cache.
    */
   tokenCacheSeconds?: number;
+  /**
+   * Managed identities IMDS hands out: references to identities (name of the owning resource or of
+   * the user-assigned identity, client id, object id or resource id), or `'*'` for all. Default none:
+   * IMDS has no secret, so every local process can call it (docs/security.md).
+   */
+  imdsIdentities?: readonly string[];
   /** Behaviour Azure does not document (compat-flags.ts). */
   flags?: Partial<IdentityCompatFlags>;
 }
@@ -51,12 +64,17 @@ export interface ManagedIdentityTokenRequestInput {
 export interface IdentityService {
   readonly tenantId: string;
   readonly signingKey: PemPair;
-  /** All identity routes (OIDC discovery v1/v2, JWKS, MI endpoints). Path-based, host-agnostic. */
+  /** All identity routes (OIDC discovery v1/v2, JWKS, token endpoint, MI endpoints). */
   handler(req: IncomingMessage, res: ServerResponse): void;
   /** Issue a token for a managed identity in-process (same logic as the MI endpoint). Rejects with TwinError. */
   issueManagedIdentityToken(req: ManagedIdentityTokenRequestInput): Promise<ManagedIdentityTokenResponse>;
   /** The v1 JWKS (`/{tenant}/discovery/keys`). */
   jwks(): { keys: Jwk[] };
+  /**
+   * Apply a directory file (or its text / parsed document) in one transaction: validated against
+   * schema/directory.schema.json, references resolved, ids stable. Throws ERR_IDENTITY_DIRECTORY_*.
+   */
+  applyDirectory(input: { file: string } | { text: string; file?: string } | { doc: DirectoryDocument }): DirectoryObject[];
   /** Stop listening to store changes. */
   close(): void;
 }
@@ -70,10 +88,21 @@ function checkOptions(o: IdentityOptions): number {
   if (!Number.isInteger(lifetime) || lifetime < 300) {
     throw identityError('ERR_IDENTITY_OPTIONS_INVALID', `tokenLifetimeSeconds must be an integer ≥ 300 (got ${String(o.tokenLifetimeSeconds)}).`);
   }
+  const app = o.appTokenLifetimeSeconds ?? 3599;
+  if (!Number.isInteger(app) || app < 300) {
+    throw identityError('ERR_IDENTITY_OPTIONS_INVALID', `appTokenLifetimeSeconds must be an integer ≥ 300 (got ${String(o.appTokenLifetimeSeconds)}).`);
+  }
   if (o.tokenCacheSeconds !== undefined && (!Number.isInteger(o.tokenCacheSeconds) || o.tokenCacheSeconds < 0)) {
     throw identityError('ERR_IDENTITY_OPTIONS_INVALID', `tokenCacheSeconds must be a non-negative integer (got ${String(o.tokenCacheSeconds)}).`);
   }
   return lifetime;
+}
+
+/** Does a managed identity match one of the IMDS references (name, client id, object id, resource id)? */
+export function imdsMatcher(refs: readonly string[]): (mi: DirectoryObject) => boolean {
+  if (refs.includes('*')) return () => true;
+  const wanted = new Set(refs.map((r) => r.toLowerCase().replace(/\/+$/, '')));
+  return (mi) => [mi.displayName, mi.appId, mi.objectId, mi.resourceId ?? ''].some((v) => v !== '' && wanted.has(v.toLowerCase()));
 }
 
 /** The Entra ID + managed identity twin. The signing key is loaded once; tokens are cached per identity + resource. */
@@ -81,13 +110,15 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   const lifetimeSeconds = checkOptions(options);
   const logger = options.logger;
   const key = await resolveSigningKey(options.signingKey, new Date(options.clock.now()));
+  const keys = singleKeyRing(key);
+  const directory = new DirectoryIndex(options.store, options.tenantId);
   const issuer = createManagedIdentityIssuer({
-    store: options.store,
+    directory,
     clock: options.clock,
     ids: options.ids,
     logger,
     tenantId: options.tenantId,
-    key,
+    keys,
     lifetimeSeconds,
     ...(options.tokenCacheSeconds === undefined ? {} : { cacheSeconds: options.tokenCacheSeconds }),
   });
@@ -98,13 +129,42 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
     tenantId: options.tenantId,
     identityHeader: options.identityHeader,
     wrongIdentityHeaderStatus: { ...defaultIdentityCompatFlags, ...options.flags }.wrongIdentityHeaderStatus,
-    keys: [key],
-    issue: (req) => issuer.issue(req),
+    directory,
+    keys,
+    issue: (req, eligible) => issuer.issue(req, eligible),
+    imdsEligible: imdsMatcher(options.imdsIdentities ?? []),
+    token: {
+      directory,
+      keys,
+      clock: options.clock,
+      ids: options.ids,
+      logger: logger.child('sts'),
+      lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599,
+    },
     clock: options.clock,
     ids: options.ids,
     logger,
   });
-  const jwks: JwksDocument = buildJwks([key]);
+
+  const applyDirectory: IdentityService['applyDirectory'] = (input) => {
+    let doc: DirectoryDocument;
+    let locate: Locator | undefined;
+    let origin = 'declared in a directory file';
+    if ('doc' in input) doc = input.doc;
+    else {
+      const parsed = 'text' in input ? parseDirectoryText(input.text, input.file) : readDirectoryFile(input.file);
+      doc = parsed.doc;
+      locate = parsed.locate;
+      if (input.file) origin = `declared in ${input.file}`;
+    }
+    const planned = planDirectory(doc, options.store.listDirectoryObjects(), {
+      defaultTenantId: options.tenantId,
+      origin,
+      ...(locate ? { locate } : {}),
+    });
+    applyDirectoryObjects(options.store, planned, logger.child('directory'));
+    return planned;
+  };
 
   return {
     tenantId: options.tenantId,
@@ -121,7 +181,11 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
         not_before: String(t.nbf),
       };
     },
-    jwks: () => ({ keys: jwks.keys.map((k) => ({ ...k, x5c: [...k.x5c] })) }),
-    close: unsubscribe,
+    jwks: () => buildJwks(keys.published()),
+    applyDirectory,
+    close: () => {
+      unsubscribe();
+      directory.close();
+    },
   };
 }

@@ -44,6 +44,11 @@ export interface TwinOptions {
    * use different cores; needs the compiled dist/ files and uses the system clock) or `main` (default).
    */
   siteThread?: 'main' | 'worker';
+  /**
+   * Managed identities the IMDS endpoint hands out (resource or identity names, client ids, object
+   * ids, resource ids; `*` for all). Default none: IMDS has no secret (docs/security.md).
+   */
+  imdsIdentities?: readonly string[];
   /** Log level for the site worker. */
   logLevel?: LogLevel;
   clock: Clock;
@@ -88,6 +93,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     logger: logger.child('identity'),
     tenantId: options.tenantId,
     identityHeader,
+    ...(options.imdsIdentities ? { imdsIdentities: options.imdsIdentities } : {}),
     signingKey: savedKey ? (JSON.parse(savedKey) as { cert: string; key: string }) : undefined,
   });
   if (!savedKey) store.setMeta('identity.signingKey', JSON.stringify(identity.signingKey));

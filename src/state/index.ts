@@ -7,6 +7,8 @@ export type {
   ResourceRecord,
   DirectoryObject,
   DirectoryObjectKind,
+  HashedSecret,
+  CertificateCredential,
   ManagedServiceIdentity,
   Change,
 } from './types.js';

@@ -36,13 +36,36 @@ export interface ResourceRecord {
   listResults?: Record<string, unknown>;
 }
 
-export type DirectoryObjectKind = 'application' | 'managedIdentity';
+export type DirectoryObjectKind = 'application' | 'managedIdentity' | 'user' | 'group' | 'appRoleAssignment';
+
+/** A hashed secret (client secret or user password): never stored or logged in clear. */
+export interface HashedSecret {
+  /** Graph `keyId` (password credentials) or a stable id. */
+  keyId: string;
+  /** First three characters, as Graph's `hint`. */
+  hint: string;
+  /** base64url salt and HMAC-SHA256(salt, secret). */
+  salt: string;
+  hash: string;
+}
+
+/** A certificate credential of an application (Graph `keyCredentials`, `usage: Verify`). */
+export interface CertificateCredential {
+  keyId: string;
+  /** PEM certificate. */
+  certificate: string;
+  /** base64url SHA-1 and SHA-256 thumbprints of the DER certificate (`x5t`, `x5t#S256`). */
+  x5t: string;
+  x5tS256: string;
+}
 
 /**
  * An Entra directory object. For a managed identity, `objectId` is the service principal's
  * object id (ARM `principalId`) and `appId` is its client id; `resourceId` is the ARM id of
  * the owning resource (system-assigned) or of the `Microsoft.ManagedIdentity/userAssignedIdentities`
- * resource. For an application (app registration), `appId` is the client id.
+ * resource. For an application (app registration), `appId` is the client id and
+ * `servicePrincipalId` the object id of its service principal in the tenant (the `oid` of its
+ * app-only tokens). Users, groups and app role assignments have `appId: ''`.
  */
 export interface DirectoryObject {
   kind: DirectoryObjectKind;
@@ -55,8 +78,27 @@ export interface DirectoryObject {
   identifierUris?: string[];
   /** Application only: `api.requestedAccessTokenVersion` / `accessTokenAcceptedVersion` (null → v1). */
   accessTokenAcceptedVersion?: 1 | 2 | null;
-  /** Application only: app roles `{id, value}`. */
-  appRoles?: Array<{ id: string; value: string }>;
+  /** Application only: app roles `{id, value}` (`allowedMemberTypes`: `User`, `Application`). */
+  appRoles?: Array<{ id: string; value: string; allowedMemberTypes?: string[] }>;
+  /** Application only: delegated permission scopes it exposes (`api.oauth2PermissionScopes`). */
+  oauth2PermissionScopes?: Array<{ id: string; value: string }>;
+  /** Application only: `None` | `SecurityGroup` | `All` | `ApplicationGroup` | `DirectoryRole`. */
+  groupMembershipClaims?: string | null;
+  /** Application only: optional claims by token type (only `groups` and `roles` are acted on). */
+  optionalClaims?: { accessToken?: string[]; idToken?: string[] };
+  /** Application only: reply URLs (web + SPA + public client redirect URIs). */
+  redirectUris?: string[];
+  /** Application only: the service principal's object id. */
+  servicePrincipalId?: string;
+  passwordCredentials?: HashedSecret[];
+  keyCredentials?: CertificateCredential[];
+  /** User only. */
+  userPrincipalName?: string;
+  password?: HashedSecret;
+  /** Group only: member object ids (users, service principals, managed identities, groups). */
+  members?: string[];
+  /** App role assignment only: who (object id), on which resource application (appId), which role (id). */
+  assignment?: { principalId: string; principalType: 'User' | 'Group' | 'ServicePrincipal'; resourceAppId: string; appRoleId: string };
   /** Why it exists, e.g. `auto-created for authsettingsV2 of /subscriptions/...`. */
   origin?: string;
 }

@@ -20,18 +20,17 @@ describe('ManagedIdentityCredential against the twin', () => {
     const result = await credential.getToken(`api://${APP_CLIENT_ID}/.default`);
     expect(result.tokenType).toBe('Bearer');
 
-    // Discovery for the v1 issuer, served by the twin's identity listener.
-    const identityOrigin = new URL(seed.ready.identity.authority).origin;
-    const discoveryRes = await undiciFetch(`${identityOrigin}/${TENANT}/.well-known/openid-configuration`, { dispatcher: seed.tls });
+    // Discovery for the v1 issuer from the ready file's authority: fetched from outside the twin, its
+    // URLs are the local listener's, so jose reaches the keys; the issuer stays Entra's string.
+    const authority = seed.ready.identity.authority;
+    const discoveryRes = await undiciFetch(`${authority}/.well-known/openid-configuration`, { dispatcher: seed.tls });
     expect(discoveryRes.status).toBe(200);
     const discovery = (await discoveryRes.json()) as { issuer: string; jwks_uri: string };
     expect(discovery.issuer).toBe(`https://sts.windows.net/${TENANT}/`);
-    expect(discovery.jwks_uri).toBe(`https://login.microsoftonline.com/${TENANT}/discovery/keys`);
+    expect(discovery.jwks_uri).toBe(`${authority}/discovery/keys`);
 
-    // The real Azure host in jwks_uri is played by the twin: route it there, as the twin's resolver does.
     const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri), {
-      [customFetch]: (url: string, init: RequestInit) =>
-        undiciFetch(url.replace('https://login.microsoftonline.com', identityOrigin), { ...(init as object), dispatcher: seed.tls }) as unknown as Promise<Response>,
+      [customFetch]: (url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: seed.tls }) as unknown as Promise<Response>,
     });
     const { payload, protectedHeader } = await jwtVerify(result.token, jwks, { issuer: discovery.issuer, audience: `api://${APP_CLIENT_ID}`, algorithms: ['RS256'] });
     const apim = seed.ready.apim['trustline-apim']!;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Certificate, createHash } from 'node:crypto';
 import { ManualClock } from '../../src/core/index.js';
-import { TENANT_ID, get, startTwin, type Twin } from './helpers/fixtures.js';
+import { TENANT_ID, get, getWithHost, startTwin, type Twin } from './helpers/fixtures.js';
 
 const L = 'https://login.microsoftonline.com';
 let twin: Twin;
@@ -13,11 +13,18 @@ afterAll(async () => {
   await twin.close();
 });
 
-describe('OIDC discovery', () => {
+// Fetched as login.microsoftonline.com inside the twin, the endpoints are Azure's; fetched from the local
+// listener, they are that listener's own URLs. The issuer is Entra's string either way.
+const fetchers: Array<[string, () => string, (path: string) => Promise<{ status: number; body: unknown }>]> = [
+  ['inside the twin (Host: login.microsoftonline.com)', () => L, (path) => getWithHost(twin.origin, path, 'login.microsoftonline.com')],
+  ['from outside (the local listener)', () => twin.origin, (path) => get(twin.origin, path)],
+];
+
+describe.each(fetchers)('OIDC discovery, %s', (_name, base, fetchDoc) => {
   it('v1 tenant document: exact issuer and endpoints', async () => {
-    const r = await get(twin.origin, `/${TENANT_ID}/.well-known/openid-configuration`);
+    const L = base();
+    const r = await fetchDoc(`/${TENANT_ID}/.well-known/openid-configuration`);
     expect(r.status).toBe(200);
-    expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const d = r.body as Record<string, unknown>;
     expect(d.issuer).toBe(`https://sts.windows.net/${TENANT_ID}/`);
     expect(d).toMatchObject({
@@ -45,10 +52,11 @@ describe('OIDC discovery', () => {
   });
 
   it('v2 tenant document: exact issuer and endpoints', async () => {
-    const r = await get(twin.origin, `/${TENANT_ID}/v2.0/.well-known/openid-configuration`);
+    const L = base();
+    const r = await fetchDoc(`/${TENANT_ID}/v2.0/.well-known/openid-configuration`);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
-      issuer: `${L}/${TENANT_ID}/v2.0`,
+      issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`,
       token_endpoint: `${L}/${TENANT_ID}/oauth2/v2.0/token`,
       jwks_uri: `${L}/${TENANT_ID}/discovery/v2.0/keys`,
       authorization_endpoint: `${L}/${TENANT_ID}/oauth2/v2.0/authorize`,
@@ -63,10 +71,19 @@ describe('OIDC discovery', () => {
   });
 
   it('common: issuer is the literal {tenantid} template, endpoints use common', async () => {
-    const v1 = (await get(twin.origin, '/common/.well-known/openid-configuration')).body as Record<string, unknown>;
+    const L = base();
+    const v1 = (await fetchDoc('/common/.well-known/openid-configuration')).body as Record<string, unknown>;
     expect([v1.issuer, v1.jwks_uri, v1.tenant_region_scope]).toEqual(['https://sts.windows.net/{tenantid}/', `${L}/common/discovery/keys`, null]);
-    const v2 = (await get(twin.origin, '/common/v2.0/.well-known/openid-configuration')).body as Record<string, unknown>;
-    expect([v2.issuer, v2.token_endpoint]).toEqual([`${L}/{tenantid}/v2.0`, `${L}/common/oauth2/v2.0/token`]);
+    const v2 = (await fetchDoc('/common/v2.0/.well-known/openid-configuration')).body as Record<string, unknown>;
+    expect([v2.issuer, v2.token_endpoint]).toEqual([`https://login.microsoftonline.com/{tenantid}/v2.0`, `${L}/common/oauth2/v2.0/token`]);
+  });
+});
+
+describe('OIDC discovery', () => {
+  it('answers JSON with the metadata caching headers', async () => {
+    const r = await get(twin.origin, `/${TENANT_ID}/.well-known/openid-configuration`);
+    expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(r.headers.get('cache-control')).toBe('max-age=86400, private');
   });
 
   it('case-insensitive path with trailing / and //', async () => {

@@ -15,6 +15,10 @@ export interface UpOptions {
   port?: number;
   readyFile?: string;
   backend: string[];
+  /** Directory files (schema/directory.schema.json), applied after the deployments. */
+  directory?: string[];
+  /** Managed identities IMDS may hand out (default none). */
+  imdsIdentity?: string[];
   tenant?: string;
   subscription?: string;
   resourceGroup?: string;
@@ -70,6 +74,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     port: opts.port,
     loose: opts.loose,
     siteThread: 'worker',
+    ...(opts.imdsIdentity && opts.imdsIdentity.length > 0 ? { imdsIdentities: opts.imdsIdentity } : {}),
     logLevel: opts.logLevel ?? 'info',
     clock: systemClock,
     ids: randomIds,
@@ -81,6 +86,10 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters });
       for (const w of result.warnings) logger.warn(w);
       out(`deployed ${l.files.template} (${result.resources.length} resources)`);
+    }
+    for (const file of opts.directory ?? []) {
+      const objects = twin.identity.applyDirectory({ file: resolve(file) });
+      out(`directory ${file}: ${objects.length} objects`);
     }
   } catch (e) {
     out(`deployment failed: ${describeError(e)}`);

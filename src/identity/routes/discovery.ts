@@ -1,14 +1,16 @@
 import { V1_ISSUER, V2_ISSUER } from '../tokens/claims.js';
 
-const LOGIN = 'https://login.microsoftonline.com';
 
-/** How a tenant path segment is read: the twin's tenant, a multi-tenant alias, or unknown. */
-export type TenantSegment = { kind: 'tenant' } | { kind: 'multi'; alias: 'common' | 'organizations' } | { kind: 'unknown'; value: string };
+/** How a tenant path segment is read: one of the twin's tenants, a multi-tenant alias, or unknown. */
+export type TenantSegment =
+  | { kind: 'tenant'; tenantId: string }
+  | { kind: 'multi'; alias: 'common' | 'organizations' }
+  | { kind: 'unknown'; value: string };
 
-export function classifyTenant(segment: string, tenantId: string): TenantSegment {
+export function classifyTenant(segment: string, isTenant: (id: string) => boolean): TenantSegment {
   const s = segment.toLowerCase();
-  if (s === tenantId.toLowerCase()) return { kind: 'tenant' };
   if (s === 'common' || s === 'organizations') return { kind: 'multi', alias: s };
+  if (isTenant(s)) return { kind: 'tenant', tenantId: s };
   return { kind: 'unknown', value: segment };
 }
 
@@ -21,12 +23,14 @@ const CLOUD = {
 };
 
 /**
- * v1 OIDC metadata (`/{tenant}/.well-known/openid-configuration`), real Azure URLs.
- * `pathTenant` is what goes into endpoint URLs (tenant id or `common`); `issuerTenant` is the tenant
- * id or the literal `{tenantid}` template.
+ * v1 OIDC metadata (`/{tenant}/.well-known/openid-configuration`). `origin` is where the endpoints
+ * live: `https://login.microsoftonline.com` when fetched under Azure's name inside the twin, the
+ * listener's own origin when fetched from outside. `pathTenant` is what goes into endpoint URLs
+ * (tenant id or `common`); `issuerTenant` is the tenant id or the literal `{tenantid}` template. The
+ * issuer is Entra's string either way (tokens carry it).
  */
-export function v1Discovery(pathTenant: string, issuerTenant: string, regionScope: string | null): Record<string, unknown> {
-  const base = `${LOGIN}/${pathTenant}`;
+export function v1Discovery(origin: string, pathTenant: string, issuerTenant: string, regionScope: string | null): Record<string, unknown> {
+  const base = `${origin}/${pathTenant}`;
   return {
     token_endpoint: `${base}/oauth2/token`,
     token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -55,9 +59,9 @@ export function v1Discovery(pathTenant: string, issuerTenant: string, regionScop
   };
 }
 
-/** v2 OIDC metadata (`/{tenant}/v2.0/.well-known/openid-configuration`), real Azure URLs. */
-export function v2Discovery(pathTenant: string, issuerTenant: string, regionScope: string | null): Record<string, unknown> {
-  const base = `${LOGIN}/${pathTenant}`;
+/** v2 OIDC metadata (`/{tenant}/v2.0/.well-known/openid-configuration`); see v1Discovery for `origin`. */
+export function v2Discovery(origin: string, pathTenant: string, issuerTenant: string, regionScope: string | null): Record<string, unknown> {
+  const base = `${origin}/${pathTenant}`;
   return {
     token_endpoint: `${base}/oauth2/v2.0/token`,
     token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -85,23 +89,30 @@ export function v2Discovery(pathTenant: string, issuerTenant: string, regionScop
   };
 }
 
-/** Serialised discovery documents, built once per service (tenant + common + organizations). */
-export interface DiscoveryDocuments {
-  get(version: 1 | 2, tenant: TenantSegment): string | undefined;
-}
+/**
+ * Serialised discovery documents, built on first use per (version, tenant, origin) and kept: the host
+ * guard admits only a handful of origins, so the cache stays small.
+ */
+export class DiscoveryDocuments {
+  readonly #docs = new Map<string, string>();
+  readonly #regionScope: string;
 
-export function buildDiscoveryDocuments(tenantId: string, regionScope = 'EU'): DiscoveryDocuments {
-  const docs = new Map<string, string>();
-  docs.set('1:tenant', JSON.stringify(v1Discovery(tenantId, tenantId, regionScope)));
-  docs.set('2:tenant', JSON.stringify(v2Discovery(tenantId, tenantId, regionScope)));
-  for (const alias of ['common', 'organizations'] as const) {
-    docs.set(`1:${alias}`, JSON.stringify(v1Discovery(alias, '{tenantid}', null)));
-    docs.set(`2:${alias}`, JSON.stringify(v2Discovery(alias, '{tenantid}', null)));
+  constructor(regionScope = 'EU') {
+    this.#regionScope = regionScope;
   }
-  return {
-    get: (version, tenant) => {
-      if (tenant.kind === 'unknown') return undefined;
-      return docs.get(`${version}:${tenant.kind === 'tenant' ? 'tenant' : tenant.alias}`);
-    },
-  };
+
+  get(version: 1 | 2, tenant: TenantSegment, origin: string): string | undefined {
+    if (tenant.kind === 'unknown') return undefined;
+    const pathTenant = tenant.kind === 'tenant' ? tenant.tenantId : tenant.alias;
+    const key = `${version}|${pathTenant}|${origin}`;
+    let doc = this.#docs.get(key);
+    if (doc === undefined) {
+      const issuerTenant = tenant.kind === 'tenant' ? tenant.tenantId : '{tenantid}';
+      const region = tenant.kind === 'tenant' ? this.#regionScope : null;
+      doc = JSON.stringify(version === 1 ? v1Discovery(origin, pathTenant, issuerTenant, region) : v2Discovery(origin, pathTenant, issuerTenant, region));
+      if (this.#docs.size > 256) this.#docs.clear();
+      this.#docs.set(key, doc);
+    }
+    return doc;
+  }
 }

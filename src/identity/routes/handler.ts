@@ -1,20 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError, type Clock, type IdGenerator, type Logger } from '../../core/index.js';
+import type { DirectoryObject } from '../../state/index.js';
 import { aadstsBody } from '../aadsts.js';
+import type { DirectoryIndex } from '../directory/directory-index.js';
 import { buildJwks, v2KeyIssuer } from '../keys/jwks.js';
-import type { SigningKey } from '../keys/signing-key.js';
+import type { KeyRing } from '../keys/key-ring.js';
 import type { IssuedManagedIdentityToken, ManagedIdentityTokenRequest } from '../tokens/managed-identity.js';
 import { handleAppServiceMsi } from './app-service-msi.js';
-import { buildDiscoveryDocuments, classifyTenant, type TenantSegment } from './discovery.js';
+import { DiscoveryDocuments, classifyTenant, type TenantSegment } from './discovery.js';
+import { hostIsOurs, publicOrigin } from './host-guard.js';
 import { parseRequestUrl, sendJson } from './http.js';
 import { handleImds } from './imds.js';
+import { handleTokenEndpoint, type TokenEndpointDeps } from './token-endpoint.js';
 
 export interface IdentityHandlerDeps {
   tenantId: string;
   identityHeader: string;
   wrongIdentityHeaderStatus: 401 | 400;
-  keys: readonly SigningKey[];
-  issue: (req: ManagedIdentityTokenRequest) => IssuedManagedIdentityToken;
+  directory: DirectoryIndex;
+  keys: KeyRing;
+  issue: (req: ManagedIdentityTokenRequest, eligible?: (mi: DirectoryObject) => boolean) => IssuedManagedIdentityToken;
+  /** Which managed identities IMDS may hand out (only those attached to the "machine"). */
+  imdsEligible: (mi: DirectoryObject) => boolean;
+  token: TokenEndpointDeps;
+  /** Extra routes tried before the 404 (e.g. the authorize / sign-in pages); return true when handled. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, segments: string[], tenant: TenantSegment, query: URLSearchParams) => boolean;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
@@ -29,21 +39,33 @@ function same(segments: string[], ...expected: string[]): boolean {
 }
 
 /**
- * All identity routes on one handler. Paths are matched case-insensitively, `//` and trailing `/`
- * are tolerated, the host is ignored:
+ * All identity routes on one handler. Requests whose Host is not this listener's (DNS rebinding) are
+ * refused first. Paths are matched case-insensitively, `//` and trailing `/` are tolerated:
  * - `/{tenant}/.well-known/openid-configuration`, `/{tenant}/v2.0/.well-known/openid-configuration`
+ *   (URLs built from the host the document was fetched from; the issuer is Entra's string)
  * - `/{tenant}/discovery/keys`, `/{tenant}/discovery/v2.0/keys` (tenant id, `common`, `organizations`)
+ * - `POST /{tenant}/oauth2/token` (v1) and `/{tenant}/oauth2/v2.0/token` (v2)
  * - `/msi/token` and `/msi/{principalId}/token` (App Service), `/metadata/identity/oauth2/token` (IMDS)
  * Anything else → 404 JSON. Never throws.
  */
 export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler {
   const log = deps.logger;
-  const discovery = buildDiscoveryDocuments(deps.tenantId);
-  const jwksV1 = JSON.stringify(buildJwks(deps.keys));
-  const jwksV2 = new Map<string, string>([
-    ['tenant', JSON.stringify(buildJwks(deps.keys, v2KeyIssuer(deps.tenantId)))],
-    ['multi', JSON.stringify(buildJwks(deps.keys, v2KeyIssuer('{tenantid}')))],
-  ]);
+  const discovery = new DiscoveryDocuments();
+  let jwks: Map<string, string> | undefined;
+  deps.keys.onChange(() => {
+    jwks = undefined;
+  });
+  const jwksFor = (version: 1 | 2, tenant: TenantSegment): string => {
+    if (!jwks) jwks = new Map();
+    const key = version === 1 ? 'v1' : tenant.kind === 'tenant' ? `v2|${tenant.tenantId}` : 'v2|multi';
+    let doc = jwks.get(key);
+    if (doc === undefined) {
+      const keys = deps.keys.published();
+      doc = JSON.stringify(version === 1 ? buildJwks(keys) : buildJwks(keys, v2KeyIssuer(tenant.kind === 'tenant' ? tenant.tenantId : '{tenantid}')));
+      jwks.set(key, doc);
+    }
+    return doc;
+  };
 
   const unknownTenant = (req: IncomingMessage, res: ServerResponse, tenant: TenantSegment & { kind: 'unknown' }): void => {
     const { status, body } = aadstsBody('tenantNotFound', { tenant: tenant.value }, {
@@ -55,6 +77,7 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
   };
 
   const metadataRoute = (req: IncomingMessage, res: ServerResponse, tenant: TenantSegment, body: () => string | undefined): void => {
+    req.resume();
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(req, res, 405, { error: 'invalid_request', error_description: `The HTTP method ${req.method ?? ''} is not supported.` }, { Allow: 'GET, HEAD' });
       return;
@@ -67,46 +90,64 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
   };
 
   function route(req: IncomingMessage, res: ServerResponse): void {
+    if (!hostIsOurs(req)) {
+      req.resume();
+      log.warn('identity request refused: Host is not this listener (DNS rebinding guard)', { host: String(req.headers.host ?? '').slice(0, 100) });
+      sendJson(req, res, 400, { error: 'invalid_request', error_description: 'Bad Request - Invalid Hostname' });
+      return;
+    }
     const { segments, query } = parseRequestUrl(req.url);
     log.debug('identity request', { method: req.method, path: '/' + segments.join('/') });
     if (same(segments, 'msi', 'token')) {
+      req.resume();
       handleAppServiceMsi(deps, req, res, query);
       return;
     }
     // One resource's own endpoint (as each App Service / APIM instance has in Azure): its identity answers.
     if (segments.length === 3 && segments[0] === 'msi' && segments[2] === 'token') {
+      req.resume();
       handleAppServiceMsi(deps, req, res, query, segments[1]);
       return;
     }
     if (same(segments, 'metadata', 'identity', 'oauth2', 'token')) {
-      handleImds(deps, req, res, query);
+      req.resume();
+      handleImds({ ...deps, issue: (r) => deps.issue(r, deps.imdsEligible) }, req, res, query);
       return;
     }
     const [first = '', ...rest] = segments;
-    const tenant = classifyTenant(first, deps.tenantId);
+    const tenant = classifyTenant(first, (id) => deps.directory.isTenant(id));
+    const origin = () => publicOrigin(req).origin;
     if (same(rest, '.well-known', 'openid-configuration')) {
-      metadataRoute(req, res, tenant, () => discovery.get(1, tenant));
+      metadataRoute(req, res, tenant, () => discovery.get(1, tenant, origin()));
       return;
     }
     if (same(rest, 'v2.0', '.well-known', 'openid-configuration')) {
-      metadataRoute(req, res, tenant, () => discovery.get(2, tenant));
+      metadataRoute(req, res, tenant, () => discovery.get(2, tenant, origin()));
       return;
     }
     if (same(rest, 'discovery', 'keys')) {
-      metadataRoute(req, res, tenant, () => jwksV1);
+      metadataRoute(req, res, tenant, () => jwksFor(1, tenant));
       return;
     }
     if (same(rest, 'discovery', 'v2.0', 'keys')) {
-      metadataRoute(req, res, tenant, () => jwksV2.get(tenant.kind === 'tenant' ? 'tenant' : 'multi'));
+      metadataRoute(req, res, tenant, () => jwksFor(2, tenant));
       return;
     }
+    if (same(rest, 'oauth2', 'token') || same(rest, 'oauth2', 'v2.0', 'token')) {
+      handleTokenEndpoint(deps.token, req, res, tenant, rest.length === 2 ? 1 : 2, query).catch((e: unknown) => {
+        log.error('token endpoint failed', { error: describeError(e) });
+        sendJson(req, res, 500, { error: 'server_error', error_description: 'Internal error in the Trustline token service.' });
+      });
+      return;
+    }
+    if (deps.extraRoutes?.(req, res, rest, tenant, query)) return;
+    req.resume();
     sendJson(req, res, 404, { error: 'not_found', error_description: `No identity route for ${req.method ?? 'GET'} /${segments.join('/')}.` });
   }
 
   return (req, res) => {
     try {
       req.on('error', () => undefined);
-      req.resume();
       route(req, res);
     } catch (e) {
       log.error('identity handler failed', { error: describeError(e) });

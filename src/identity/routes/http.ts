@@ -58,3 +58,30 @@ export function sendJson(
   });
   res.end(req.method === 'HEAD' ? undefined : text);
 }
+
+/** Largest form body the token and sign-in endpoints read (a client assertion is a few KB). */
+export const MAX_FORM_BYTES = 64 * 1024;
+
+/**
+ * Read an `application/x-www-form-urlencoded` body. Resolves `undefined` when it exceeds
+ * MAX_FORM_BYTES (the rest is drained, not buffered) or the connection fails.
+ */
+export function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_FORM_BYTES) {
+        tooBig = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(tooBig ? undefined : new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', () => resolve(undefined));
+  });
+}
+

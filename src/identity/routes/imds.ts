@@ -34,6 +34,12 @@ export function handleImds(deps: ImdsRouteDeps, req: IncomingMessage, res: Serve
     fail(400, 'bad_request_102', 'Required metadata header not specified');
     return;
   }
+  // IMDS refuses requests that went through a proxy (Azure IMDS docs: a request must carry
+  // `Metadata: true` and must not contain an X-Forwarded-For header), an SSRF guard.
+  if (headerValue(req, 'x-forwarded-for') !== undefined) {
+    fail(400, 'bad_request', 'Request contains X-Forwarded-For header');
+    return;
+  }
   if (queryValue(query, 'api-version') === undefined) {
     fail(400, 'invalid_request', "Required query variable 'api-version' is missing");
     return;

@@ -25,6 +25,8 @@ export interface AppTokenInput {
   managedIdentityResourceId?: string;
   /** Assigned app-role values; `roles` is omitted when empty. */
   roles?: string[];
+  /** Group object ids (`groups`), when the resource app asks for them; omitted when undefined. */
+  groups?: string[] | undefined;
   /** Opaque values (`aio`, `uti`, `rh` body), supplied by the caller so that tests can fix them. */
   opaque: { aio: string; uti: string; rh: string };
   kid: string;
@@ -56,8 +58,9 @@ export function buildAppToken(input: AppTokenInput): AppToken {
   } else {
     claims.appid = input.clientAppId;
     claims.appidacr = input.authMethod;
-    claims.idp = V1_ISSUER(tenantId);
   }
+  if (input.groups) claims.groups = [...input.groups];
+  if (!v2) claims.idp = V1_ISSUER(tenantId);
   claims.idtyp = 'app';
   claims.oid = input.principalObjectId;
   claims.rh = input.opaque.rh;

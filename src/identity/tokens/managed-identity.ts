@@ -1,9 +1,10 @@
 import type { Clock, IdGenerator, Logger } from '../../core/index.js';
 import { nowSeconds } from '../../core/index.js';
-import type { Store } from '../../state/index.js';
-import type { SigningKey } from '../keys/signing-key.js';
+import type { DirectoryObject } from '../../state/index.js';
+import type { DirectoryIndex } from '../directory/directory-index.js';
+import type { KeyRing } from '../keys/key-ring.js';
 import { buildAppToken } from './claims.js';
-import { signJwt } from './jwt.js';
+import { opaqueClaims } from './opaque.js';
 import { resolveResource } from './resource-resolver.js';
 import { selectManagedIdentity, type ManagedIdentitySelector } from './select-identity.js';
 
@@ -26,44 +27,42 @@ export interface IssuedManagedIdentityToken {
 }
 
 export interface ManagedIdentityIssuerOptions {
-  store: Store;
+  directory: DirectoryIndex;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
   tenantId: string;
-  key: SigningKey;
+  keys: KeyRing;
   lifetimeSeconds: number;
   /**
    * How long an issued token is handed out again for the same identity + resource (the Azure MI
    * back end caches tokens too, ≈8 h). Default: a third of the lifetime, at most 8 h. 0 disables.
-   * Any directory change empties the cache.
+   * Any directory change or key rotation empties the cache.
    */
   cacheSeconds?: number;
 }
 
 export interface ManagedIdentityIssuer {
-  issue(req: ManagedIdentityTokenRequest): IssuedManagedIdentityToken;
+  /** `eligible` narrows the identities this endpoint may hand out (IMDS: only the ones attached to it). */
+  issue(req: ManagedIdentityTokenRequest, eligible?: (mi: DirectoryObject) => boolean): IssuedManagedIdentityToken;
   clearCache(): void;
 }
 
 const MAX_CACHE_ENTRIES = 10_000;
-
-function uuidBytes(uuid: string): Buffer {
-  const hex = uuid.replace(/-/g, '');
-  return /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, 'hex') : Buffer.from(uuid, 'utf8');
-}
 
 export function createManagedIdentityIssuer(o: ManagedIdentityIssuerOptions): ManagedIdentityIssuer {
   const cacheSeconds = o.cacheSeconds ?? Math.min(Math.floor(o.lifetimeSeconds / 3), 8 * 3600);
   const cache = new Map<string, { token: IssuedManagedIdentityToken; issuedAt: number }>();
   const log = o.logger;
 
-  function mint(req: ManagedIdentityTokenRequest, now: number): IssuedManagedIdentityToken {
-    const mi = selectManagedIdentity(o.store, req);
-    const resource = resolveResource(o.store, req.resource, o.tenantId);
+  function mint(req: ManagedIdentityTokenRequest, now: number, eligible?: (mi: DirectoryObject) => boolean): IssuedManagedIdentityToken {
+    const all = o.directory.managedIdentities();
+    const mi = eligible ? selectManagedIdentity(all.filter(eligible), req, { singleUserAssignedDefault: true }) : selectManagedIdentity(all, req);
+    const resource = resolveResource(o.directory, req.resource, o.tenantId);
     const key = `${mi.objectId}\n${req.resource}`;
     const hit = cache.get(key);
     if (hit && now < hit.issuedAt + cacheSeconds && now < hit.token.exp - 300) return hit.token;
+    const signer = o.keys.current();
     const { header, claims } = buildAppToken({
       tenantId: o.tenantId,
       resource,
@@ -73,15 +72,13 @@ export function createManagedIdentityIssuer(o: ManagedIdentityIssuerOptions): Ma
       nowSeconds: now,
       lifetimeSeconds: o.lifetimeSeconds,
       ...(mi.resourceId ? { managedIdentityResourceId: mi.resourceId } : {}),
-      opaque: {
-        aio: Buffer.concat([uuidBytes(o.ids.uuid()), uuidBytes(o.ids.uuid())]).toString('base64url'),
-        uti: uuidBytes(o.ids.uuid()).toString('base64url'),
-        rh: `0.${Buffer.concat([uuidBytes(o.tenantId), uuidBytes(resource.application?.appId ?? mi.appId)]).toString('base64url')}.`,
-      },
-      kid: o.key.kid,
+      roles: o.directory.roles(mi.objectId, resource.application),
+      groups: undefined,
+      opaque: opaqueClaims(o.ids, o.tenantId, resource.application?.appId ?? mi.appId),
+      kid: signer.kid,
     });
     const token: IssuedManagedIdentityToken = {
-      accessToken: signJwt(header, claims, o.key.privateKey),
+      accessToken: signer.sign(header, claims),
       resource: req.resource,
       clientId: mi.appId,
       objectId: mi.objectId,
@@ -98,7 +95,7 @@ export function createManagedIdentityIssuer(o: ManagedIdentityIssuerOptions): Ma
   }
 
   return {
-    issue: (req) => mint(req, nowSeconds(o.clock)),
+    issue: (req, eligible) => mint(req, nowSeconds(o.clock), eligible),
     clearCache: () => cache.clear(),
   };
 }

@@ -1,10 +1,12 @@
-import type { DirectoryObject, Store } from '../../state/index.js';
+import type { DirectoryObject } from '../../state/index.js';
 import { aadstsMessage } from '../aadsts.js';
+import { canonicalResource, type DirectoryIndex } from '../directory/directory-index.js';
 import { identityError } from '../errors.js';
 
 /** Azure first-party resources accepted as v1 resources without a directory entry (with or without trailing `/`). */
 export const WELL_KNOWN_RESOURCES: readonly string[] = [
   'https://management.azure.com',
+  'https://management.core.windows.net',
   'https://vault.azure.net',
   'https://storage.azure.com',
   'https://graph.microsoft.com',
@@ -21,36 +23,23 @@ export interface ResolvedResource {
   application?: DirectoryObject;
 }
 
-function canonical(uri: string): string {
-  return uri.replace(/\/+$/, '').toLowerCase();
-}
-
-/** The application whose appId or one of whose identifierUris names `resource` (trailing `/` and case ignored). */
-export function findResourceApplication(store: Store, resource: string): DirectoryObject | undefined {
-  const wanted = canonical(resource);
-  if (wanted === '') return undefined;
-  for (const obj of store.listDirectoryObjects()) {
-    if (obj.kind !== 'application') continue;
-    if (obj.appId.toLowerCase() === wanted) return obj;
-    if ((obj.identifierUris ?? []).some((u) => canonical(u) === wanted)) return obj;
-  }
-  return undefined;
-}
-
 /**
- * Resolve a requested resource (v1 `resource` parameter) against the directory.
- * Unknown → ERR_IDENTITY_RESOURCE_NOT_FOUND carrying the AADSTS500011 text (details.aadsts = 500011).
+ * Resolve a requested resource (v1 `resource`, or a v2 scope without `/.default`) against the
+ * tenant's applications: by appId or by one of its identifierUris (trailing `/` and case ignored).
+ * An identifier URI that no application declares is unknown even when it embeds a known appId
+ * (`api://{appId}` on an app without that URI), as in Entra: ERR_IDENTITY_RESOURCE_NOT_FOUND with
+ * the AADSTS500011 text (details.aadsts = 500011).
  */
-export function resolveResource(store: Store, resource: string, tenantId: string): ResolvedResource {
+export function resolveResource(directory: DirectoryIndex, resource: string, tenantId: string): ResolvedResource {
   if (resource.trim() === '') {
     throw identityError('ERR_IDENTITY_RESOURCE_MISSING', 'The resource to issue a token for is missing.');
   }
-  const app = findResourceApplication(store, resource);
+  const app = directory.resourceApplication(tenantId, resource);
   if (app) {
     const version = app.accessTokenAcceptedVersion === 2 ? 2 : 1;
     return { requested: resource, version, aud: version === 2 ? app.appId : resource, application: app };
   }
-  if (WELL_KNOWN_RESOURCES.includes(canonical(resource))) {
+  if (WELL_KNOWN_RESOURCES.includes(canonicalResource(resource))) {
     return { requested: resource, version: 1, aud: resource };
   }
   throw identityError('ERR_IDENTITY_RESOURCE_NOT_FOUND', aadstsMessage('resourceNotFound', { resource, tenant: tenantId }), {

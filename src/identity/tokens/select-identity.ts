@@ -1,4 +1,4 @@
-import type { DirectoryObject, Store } from '../../state/index.js';
+import type { DirectoryObject } from '../../state/index.js';
 import { identityError } from '../errors.js';
 
 /**
@@ -28,17 +28,13 @@ export function isSystemAssigned(mi: DirectoryObject): boolean {
   return !(mi.resourceId ?? '').toLowerCase().includes(USER_ASSIGNED_MARKER);
 }
 
-function managedIdentities(store: Store): DirectoryObject[] {
-  return store.listDirectoryObjects().filter((o) => o.kind === 'managedIdentity');
-}
 
 /** The managed identity a request names; throws ERR_IDENTITY_SELECTOR_CONFLICT / _MI_NOT_FOUND / _MI_AMBIGUOUS. */
-export function selectManagedIdentity(store: Store, sel: ManagedIdentitySelector): DirectoryObject {
+export function selectManagedIdentity(all: readonly DirectoryObject[], sel: ManagedIdentitySelector, options: { singleUserAssignedDefault?: boolean } = {}): DirectoryObject {
   const given = (['clientId', 'objectId', 'miResId'] as const).filter((k) => sel[k] !== undefined && sel[k] !== '');
   if (given.length > 1) {
     throw identityError('ERR_IDENTITY_SELECTOR_CONFLICT', `Only one of client_id, object_id/principal_id or mi_res_id may be given (got ${given.join(', ')}).`);
   }
-  const all = managedIdentities(store);
   const selector = given[0];
   if (selector !== undefined) {
     const value = sel[selector]!;
@@ -61,6 +57,9 @@ export function selectManagedIdentity(store: Store, sel: ManagedIdentitySelector
     return owned;
   }
   if (systemAssigned.length === 1) return systemAssigned[0]!;
+  // IMDS on a VM: with no system-assigned identity and exactly one user-assigned, that one answers
+  // (Microsoft's VM token how-to: "If the VM has only one user-assigned identity … it's used by default").
+  if (systemAssigned.length === 0 && options.singleUserAssignedDefault && all.length === 1) return all[0]!;
   if (systemAssigned.length === 0) {
     throw identityError('ERR_IDENTITY_MI_NOT_FOUND', 'The directory holds no system-assigned managed identity.');
   }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sequentialIds, silentLogger, type Clock, type Logger, type PemPair } from '../../../src/core/index.js';
 import type { DirectoryObject } from '../../../src/state/types.js';
@@ -68,6 +68,8 @@ export async function startTwin(options: {
   tokenLifetimeSeconds?: number;
   tokenCacheSeconds?: number;
   flags?: Partial<IdentityCompatFlags>;
+  /** Identities IMDS may hand out (default: the APIM identity and the user-assigned one). */
+  imdsIdentities?: string[];
 }): Promise<Twin> {
   const store = createFakeStore({ directory: options.directory ?? [APIM_MI, UAMI, FN_APP, V2_APP] });
   const service = await createIdentityService({
@@ -81,6 +83,7 @@ export async function startTwin(options: {
     ...(options.tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
     ...(options.tokenCacheSeconds === undefined ? {} : { tokenCacheSeconds: options.tokenCacheSeconds }),
     ...(options.flags ? { flags: options.flags } : {}),
+    imdsIdentities: options.imdsIdentities ?? [APIM_MI.displayName, UAMI.appId],
   });
   cachedKey ??= service.signingKey;
   const server = createServer((req, res) => service.handler(req, res));
@@ -113,4 +116,21 @@ export async function get(origin: string, path: string, headers: Record<string, 
   const res = await fetch(origin + path, { headers, redirect: 'manual' });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: JSON.parse(text) as unknown };
+}
+
+/** GET with an explicit Host header (node:http; fetch may not set Host), as the twin's own client sends Azure names. */
+export function getWithHost(origin: string, path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(origin);
+    const req = httpRequest({ host: u.hostname, port: u.port, path, method: 'GET', headers: { ...headers, host } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : (JSON.parse(text) as unknown) });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

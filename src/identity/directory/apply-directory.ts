@@ -1,0 +1,202 @@
+import { uuidV5, type Logger } from '../../core/index.js';
+import type { DirectoryObject, Store } from '../../state/index.js';
+import { identityError } from '../errors.js';
+import type { DirectoryDocument, Locator } from './directory-file.js';
+import { certificateCredential, hashSecret } from './secrets.js';
+
+/** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
+export const DIRECTORY_ID_NAMESPACE = '6b1f3a52-3c0e-4d8e-9a51-7f0c2f7b9d10';
+
+export const stableId = (tenantId: string, ...parts: string[]): string =>
+  uuidV5(DIRECTORY_ID_NAMESPACE, [tenantId.toLowerCase(), ...parts.map((p) => p.toLowerCase())].join('\n'));
+
+const lower = (s: string | undefined) => (s ?? '').toLowerCase();
+const sameTenant = (o: DirectoryObject, tenantId: string) => lower(o.tenantId) === lower(tenantId);
+
+type PrincipalType = 'User' | 'Group' | 'ServicePrincipal';
+
+/**
+ * Turn a validated directory document into directory objects, merged with what the store already
+ * holds (an application is matched by appId, a user by UPN, a group by display name, so applying a
+ * file twice changes nothing and an auto-created registration is replaced by the declared one).
+ * References (group members, app role assignments) are resolved by name; an unknown or ambiguous
+ * name, or a role the resource does not define, throws ERR_IDENTITY_DIRECTORY_INVALID at its JSON path.
+ */
+export function planDirectory(
+  doc: DirectoryDocument,
+  existing: readonly DirectoryObject[],
+  options: { defaultTenantId: string; origin: string; locate?: Locator },
+): DirectoryObject[] {
+  const tenantId = doc.tenantId ?? options.defaultTenantId;
+  const origin = options.origin;
+  const fail = (path: Array<string | number>, message: string): never => {
+    throw identityError('ERR_IDENTITY_DIRECTORY_INVALID', `The directory file is not valid at ${options.locate ? formatWhere(options.locate(path)) : path.join('.')}: ${message}`, undefined, undefined, options.locate?.(path));
+  };
+  const inTenant = existing.filter((o) => sameTenant(o, tenantId));
+  const planned = new Map<string, DirectoryObject>();
+  const put = (o: DirectoryObject) => planned.set(o.objectId.toLowerCase(), o);
+
+  // Applications (+ their service principal id).
+  const appsByName = new Map<string, DirectoryObject>();
+  (doc.applications ?? []).forEach((a, i) => {
+    const appId = a.appId ?? existingApp(inTenant, a.displayName)?.appId ?? stableId(tenantId, 'application', a.displayName);
+    const before = inTenant.find((o) => o.kind === 'application' && lower(o.appId) === lower(appId));
+    if ([...planned.values()].some((o) => o.kind === 'application' && lower(o.appId) === lower(appId))) {
+      fail(['applications', i, 'appId'], `the appId ${appId} is declared twice.`);
+    }
+    const version = a.accessTokenAcceptedVersion !== undefined ? a.accessTokenAcceptedVersion : (a.api?.requestedAccessTokenVersion ?? null);
+    const scopes = [...(a.oauth2PermissionScopes ?? []), ...(a.api?.oauth2PermissionScopes ?? [])];
+    const roleValues = new Set<string>();
+    const app: DirectoryObject = {
+      kind: 'application',
+      objectId: before?.objectId ?? stableId(tenantId, 'application-object', appId),
+      appId,
+      displayName: a.displayName,
+      tenantId,
+      identifierUris: [...(a.identifierUris ?? [])],
+      accessTokenAcceptedVersion: version,
+      appRoles: (a.appRoles ?? []).map((r, j) => {
+        if (roleValues.has(r.value)) fail(['applications', i, 'appRoles', j, 'value'], `the app role value '${r.value}' is declared twice.`);
+        roleValues.add(r.value);
+        return { id: r.id ?? stableId(tenantId, 'app-role', appId, r.value), value: r.value, allowedMemberTypes: r.allowedMemberTypes ?? ['User', 'Application'] };
+      }),
+      oauth2PermissionScopes: scopes.map((s) => ({ id: s.id ?? stableId(tenantId, 'scope', appId, s.value), value: s.value })),
+      groupMembershipClaims: a.groupMembershipClaims ?? null,
+      optionalClaims: {
+        accessToken: (a.optionalClaims?.accessToken ?? []).map((c) => c.name),
+        idToken: (a.optionalClaims?.idToken ?? []).map((c) => c.name),
+      },
+      redirectUris: [...(a.redirectUris ?? [])],
+      servicePrincipalId: before?.servicePrincipalId ?? stableId(tenantId, 'service-principal', appId),
+      passwordCredentials: (a.passwordCredentials ?? []).map((p, j) => hashSecret(p.secretText, stableId(tenantId, 'password', appId, String(j)), { hint: true })),
+      keyCredentials: (a.keyCredentials ?? []).map((k, j) => {
+        try {
+          return certificateCredential(k.certificate, stableId(tenantId, 'key', appId, String(j)));
+        } catch (e) {
+          return fail(['applications', i, 'keyCredentials', j, 'certificate'], `not a PEM certificate (${(e as Error).message}).`);
+        }
+      }),
+      origin: before?.origin?.startsWith('auto-created') ? `${origin} (replaces the registration ${before.origin})` : origin,
+    };
+    if (appsByName.has(lower(a.displayName))) fail(['applications', i, 'displayName'], `the display name '${a.displayName}' is declared twice.`);
+    appsByName.set(lower(a.displayName), app);
+    put(app);
+  });
+
+  // Users.
+  const usersByUpn = new Map<string, DirectoryObject>();
+  (doc.users ?? []).forEach((u, i) => {
+    if (usersByUpn.has(lower(u.userPrincipalName))) fail(['users', i, 'userPrincipalName'], `the user ${u.userPrincipalName} is declared twice.`);
+    const before = inTenant.find((o) => o.kind === 'user' && lower(o.userPrincipalName) === lower(u.userPrincipalName));
+    const objectId = u.id ?? before?.objectId ?? stableId(tenantId, 'user', u.userPrincipalName);
+    const user: DirectoryObject = {
+      kind: 'user',
+      objectId,
+      appId: '',
+      displayName: u.displayName ?? u.userPrincipalName.split('@')[0]!,
+      tenantId,
+      userPrincipalName: u.userPrincipalName,
+      ...(u.password !== undefined ? { password: hashSecret(u.password, stableId(tenantId, 'user-password', objectId)) } : {}),
+      origin,
+    };
+    usersByUpn.set(lower(u.userPrincipalName), user);
+    put(user);
+  });
+
+  // Groups (members resolved below, once every group has its id).
+  const groupsByName = new Map<string, DirectoryObject>();
+  (doc.groups ?? []).forEach((g, i) => {
+    if (groupsByName.has(lower(g.displayName))) fail(['groups', i, 'displayName'], `the group '${g.displayName}' is declared twice.`);
+    const before = inTenant.find((o) => o.kind === 'group' && lower(o.displayName) === lower(g.displayName));
+    const group: DirectoryObject = {
+      kind: 'group',
+      objectId: g.id ?? before?.objectId ?? stableId(tenantId, 'group', g.displayName),
+      appId: '',
+      displayName: g.displayName,
+      tenantId,
+      members: [],
+      origin,
+    };
+    groupsByName.set(lower(g.displayName), group);
+    put(group);
+  });
+
+  const candidates = (name: string): Array<{ id: string; type: PrincipalType; what: string }> => {
+    const n = lower(name);
+    const out = new Map<string, { id: string; type: PrincipalType; what: string }>();
+    const add = (id: string, type: PrincipalType, what: string) => out.set(`${type}:${id.toLowerCase()}`, { id, type, what });
+    const user = usersByUpn.get(n) ?? inTenant.find((o) => o.kind === 'user' && lower(o.userPrincipalName) === n);
+    if (user) add(user.objectId, 'User', `user ${user.userPrincipalName}`);
+    const group = groupsByName.get(n) ?? inTenant.find((o) => o.kind === 'group' && lower(o.displayName) === n);
+    if (group) add(group.objectId, 'Group', `group ${group.displayName}`);
+    const app = appsByName.get(n) ?? inTenant.find((o) => o.kind === 'application' && lower(o.displayName) === n);
+    if (app?.servicePrincipalId) add(app.servicePrincipalId, 'ServicePrincipal', `application ${app.displayName}`);
+    for (const mi of inTenant) {
+      if (mi.kind === 'managedIdentity' && lower(mi.displayName) === n) add(mi.objectId, 'ServicePrincipal', `managed identity ${mi.resourceId ?? mi.displayName}`);
+    }
+    return [...out.values()];
+  };
+  const resolvePrincipal = (name: string, path: Array<string | number>) => {
+    const found = candidates(name);
+    if (found.length === 0) return fail(path, `no user (UPN), group, application or managed identity is named '${name}'.`);
+    if (found.length > 1) return fail(path, `'${name}' is ambiguous: ${found.map((f) => f.what).join(', ')}.`);
+    return found[0]!;
+  };
+
+  (doc.groups ?? []).forEach((g, i) => {
+    const group = groupsByName.get(lower(g.displayName))!;
+    group.members = [...new Set((g.members ?? []).map((m, j) => resolvePrincipal(m, ['groups', i, 'members', j]).id))];
+  });
+
+  (doc.appRoleAssignments ?? []).forEach((a, i) => {
+    const principal = resolvePrincipal(a.principal, ['appRoleAssignments', i, 'principal']);
+    const r = lower(a.resource);
+    const resource =
+      appsByName.get(r) ??
+      [...planned.values()].find((o) => o.kind === 'application' && lower(o.appId) === r) ??
+      inTenant.find((o) => o.kind === 'application' && (lower(o.displayName) === r || lower(o.appId) === r));
+    if (!resource) return fail(['appRoleAssignments', i, 'resource'], `no application is named '${a.resource}' (display name or appId).`);
+    const role = (resource.appRoles ?? []).find((x) => x.value === a.role);
+    if (!role) {
+      return fail(['appRoleAssignments', i, 'role'], `the application '${resource.displayName}' defines no app role '${a.role}' (it has: ${(resource.appRoles ?? []).map((x) => x.value).join(', ') || 'none'}).`);
+    }
+    const memberType = principal.type === 'ServicePrincipal' ? 'Application' : 'User';
+    if (role.allowedMemberTypes && !role.allowedMemberTypes.includes(memberType)) {
+      return fail(['appRoleAssignments', i, 'principal'], `the app role '${role.value}' allows ${role.allowedMemberTypes.join(', ')} members, and ${principal.what} is not one.`);
+    }
+    const objectId = stableId(tenantId, 'app-role-assignment', principal.id, resource.appId, role.id);
+    put({
+      kind: 'appRoleAssignment',
+      objectId,
+      appId: '',
+      displayName: `${principal.what} → ${resource.displayName}: ${role.value}`,
+      tenantId,
+      assignment: { principalId: principal.id, principalType: principal.type, resourceAppId: resource.appId, appRoleId: role.id },
+      origin,
+    });
+  });
+  return [...planned.values()];
+}
+
+function existingApp(objects: readonly DirectoryObject[], displayName: string): DirectoryObject | undefined {
+  const matches = objects.filter((o) => o.kind === 'application' && lower(o.displayName) === lower(displayName));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+function formatWhere(loc: { file?: string; line?: number; column?: number; jsonPath?: string }): string {
+  return `${loc.file ? `${loc.file}:` : 'line '}${loc.line ?? '?'}:${loc.column ?? '?'} (${loc.jsonPath ?? ''})`;
+}
+
+/** Write planned objects in one transaction (all or nothing) and log what was declared. */
+export function applyDirectoryObjects(store: Store, objects: readonly DirectoryObject[], logger: Logger): void {
+  store.transaction((tx) => {
+    for (const o of objects) tx.putDirectoryObject(o);
+  });
+  const count = (k: DirectoryObject['kind']) => objects.filter((o) => o.kind === k).length;
+  logger.info('directory applied', {
+    applications: count('application'),
+    users: count('user'),
+    groups: count('group'),
+    appRoleAssignments: count('appRoleAssignment'),
+  });
+}
