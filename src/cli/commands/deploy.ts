@@ -5,6 +5,8 @@ import { readReadyFile } from '../ready-file.js';
 import { collectInputs } from '../inputs.js';
 import { ArmClient, armErrorOf, describeArmError } from '../arm-client.js';
 import { controlPlaneToken } from '../control-plane-token.js';
+import { Option } from 'commander';
+import { collect, readyFileOption, type RegisterCommand } from '../context.js';
 
 export interface DeployCommandOptions {
   dirs: string[];
@@ -61,3 +63,19 @@ export async function deployCommand(opts: DeployCommandOptions, out: (l: string)
   }
   return failures === 0 ? 0 : 1;
 }
+
+export const registerDeploy: RegisterCommand = (program, ctx) => {
+  program
+    .command('deploy')
+    .description('deploy ARM templates into the running twin (ARM REST PUT deployments)')
+    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json)')
+    .option('--template <file>', 'an ARM template (repeatable)', collect, [])
+    .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
+    .addOption(new Option('--mode <mode>', 'deployment mode').choices(['Incremental', 'Complete']).default('Incremental'))
+    .option('--name <name>', 'deployment name')
+    .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: one line per deployment (deployed, or the ARM error body); exit 1 when one failed.')
+    .action(async (dirs: string[], o) => {
+      ctx.exit(await deployCommand({ dirs, template: o.template, parameters: o.parameters, readyFile: o.readyFile, mode: o.mode, name: o.name }, ctx.out));
+    });
+};

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { readReadyFile } from '../ready-file.js';
 import { firstCallable } from './up.js';
+import { readyFileOption, type RegisterCommand } from '../context.js';
 
 export interface TestOptions {
   readyFile: string;
@@ -59,3 +60,14 @@ export async function test(opts: TestOptions, out: (l: string) => void): Promise
   out(`${checks.length - failed} passed, ${failed} failed`);
   return failed === 0 && checks.length > 0 ? 0 : 1;
 }
+
+export const registerTest: RegisterCommand = (program, ctx) => {
+  program
+    .command('test')
+    .description("run the seed's check against the running twin")
+    .addOption(readyFileOption())
+    .addHelpText('after', "\nOutput: one line per check ('ok' or 'FAIL', what was called, what came back), then 'N passed, N failed'.")
+    .action(async (o) => {
+      ctx.exit(await test({ readyFile: o.readyFile }, ctx.out));
+    });
+};

@@ -1,6 +1,7 @@
 import { TwinError } from '../../core/index.js';
 import { readReadyFile } from '../ready-file.js';
 import type { ReadyInfo } from '../../runtime/index.js';
+import { readyFileOption, type RegisterCommand } from '../context.js';
 
 export interface TokenOptions {
   resource: string;
@@ -41,3 +42,16 @@ export async function token(opts: TokenOptions, out: (l: string) => void): Promi
   out(body.access_token);
   return 0;
 }
+
+export const registerToken: RegisterCommand = (program, ctx) => {
+  program
+    .command('token')
+    .description('print an access token from the running twin, as a managed identity gets it in Azure')
+    .requiredOption('--resource <resource>', 'the resource (audience): an app id GUID, api://… or a resource URL')
+    .option('--identity <name|clientId>', 'APIM service or site name (its system-assigned identity) or a client id')
+    .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: the access token (a JWT) on one line; exit 1 when the twin refuses.')
+    .action(async (o) => {
+      ctx.exit(await token({ resource: o.resource, identity: o.identity, readyFile: o.readyFile }, ctx.out));
+    });
+};

@@ -5,6 +5,8 @@ import { startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
 import { collectInputs, tenantFromParameters } from '../inputs.js';
 import { removeReadyFile, writeReadyFile } from '../ready-file.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_STATE_DIR, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
+import { Option } from 'commander';
+import { collect, type RegisterCommand } from '../context.js';
 
 export interface UpOptions {
   dirs: string[];
@@ -146,3 +148,31 @@ export function joinPath(apiPath: string, template: string): string {
   const t = template.replace(/^\/+/, '');
   return '/' + [a, t].filter(Boolean).join('/');
 }
+
+export const registerUp: RegisterCommand = (program, ctx) => {
+  program
+    .command('up')
+    .description('deploy ARM templates into a fresh twin and serve it until stopped')
+    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json)')
+    .option('--template <file>', 'an ARM template (repeatable)', collect, [])
+    .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
+    .option('--in-memory', 'keep resources in memory only')
+    .option('--state <dir>', 'state folder (SQLite database, local CA)', DEFAULT_STATE_DIR)
+    .option('--port <n>', 'control-plane https port', (v) => Number.parseInt(v, 10))
+    .option('--ready-file <file>', 'where to write the ready file (default <state>/ready.json)')
+    .option('--backend <site=url>', "put a user's own function host behind a site (repeatable)", collect, [])
+    .option('--directory <file>', 'a directory file (app registrations, users, groups, app role assignments; schema/directory.schema.json), repeatable', collect, [])
+    .option('--imds-identity <name>', 'a managed identity IMDS hands out (resource or identity name, client id); default none (repeatable)', collect, [])
+    .option('--tenant <id>', 'tenant id (default: a tenantId parameter, else a fixed local tenant)')
+    .option('--loose', 'store or skip unsupported functions, types and policy elements with a warning')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .addHelpText(
+      'after',
+      '\nOutput: a line per deployment, then the URLs of every listener and curl lines to try; the ready file (JSON) is written\n' +
+        'once every listener is up and removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed.',
+    )
+    .action(async (dirs: string[], o) => {
+      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, logLevel: o.logLevel, out: ctx.out });
+      ctx.exit(r.code);
+    });
+};

@@ -1,0 +1,52 @@
+import { Option, type Command } from 'commander';
+import { join } from 'node:path';
+import { DEFAULT_STATE_DIR } from './defaults.js';
+
+/**
+ * What every command gets from the CLI framework. A command is one file under `src/cli/commands/` exporting a
+ * `RegisterCommand` (see `src/cli/commands.ts` for the list): it declares its options on `program` and, in its
+ * action, writes through `ctx` and sets the exit code with `ctx.exit` (0 ok, 1 check or deployment failed,
+ * 2 usage error — a thrown `TwinError` whose code starts with `ERR_CLI` is a usage error).
+ */
+export interface CliContext {
+  /** One line to stdout. */
+  out(line: string): void;
+  /** One line to stderr. */
+  err(line: string): void;
+  /** The exit code of this run. */
+  exit(code: number): void;
+  /** Data a command prints: with `--json` one JSON document (indented), otherwise the lines of `text(value)`. */
+  print<T>(json: boolean | undefined, value: T, text: (value: T) => string[]): void;
+}
+
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+/** `<state>/ready.json` under the default state folder. */
+export const DEFAULT_READY_FILE = join(DEFAULT_STATE_DIR, 'ready.json');
+
+/** `--ready-file F`: the running twin, for commands that talk to it. */
+export const readyFileOption = (): Option =>
+  new Option('--ready-file <file>', 'the ready file of the running twin (`trustline up` writes it)').default(DEFAULT_READY_FILE);
+
+/** `--json`: print the data as one JSON document instead of text. */
+export const jsonOption = (): Option => new Option('--json', 'print the result as JSON (for scripts) instead of text');
+
+/** Collects a repeatable option's values. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function createContext(stdout: (s: string) => void, stderr: (s: string) => void): CliContext & { code(): number } {
+  let code = 0;
+  const out = (l: string) => stdout(l + '\n');
+  return {
+    out,
+    err: (l) => stderr(l + '\n'),
+    exit(c) {
+      code = c;
+    },
+    print(json, value, text) {
+      if (json) out(JSON.stringify(value, null, 2));
+      else for (const l of text(value)) out(l);
+    },
+    code: () => code,
+  };
+}
