@@ -1,18 +1,25 @@
 import { TwinError, type Logger } from '../core/index.js';
 import { resolveGatewayCompatFlags, type GatewayCompatFlags } from './compat-flags.js';
 import { parseUrl, type ApiInfo, type MutableUrl, type OperationInfo } from './expressions/host.js';
+import type { ProductData, UserData } from './pipeline/runtime-data.js';
 import { composePolicies, type EffectivePipeline } from './policy/compose.js';
 import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
 import { normalizeApiPath } from './routing.js';
+import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } from './subscriptions.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
-import type { ApiConfig, CompiledServiceHandle, OperationConfig, PolicyDocument, ServiceConfig, SubscriptionConfig } from './types.js';
+import type {
+  ApiConfig, CompiledServiceHandle, OperationConfig, PolicyDocument, ProductConfig, ServiceConfig, SubscriptionConfig, UserConfig,
+} from './types.js';
 
 export interface CompiledOperation {
   readonly config: OperationConfig;
   readonly method: string;
   readonly matcher: UrlTemplate;
   readonly info: OperationInfo;
+  /** Effective pipeline without a product (global + API + operation). */
   readonly pipeline: EffectivePipeline;
+  /** Effective pipeline per product name (lower case) containing the API: global + product + API + operation. */
+  readonly productPipelines: ReadonlyMap<string, EffectivePipeline>;
 }
 
 export interface CompiledApi {
@@ -21,6 +28,7 @@ export interface CompiledApi {
   readonly serviceUrl: MutableUrl | null;
   readonly protocols: ReadonlySet<string>;
   readonly subscriptionRequired: boolean;
+  readonly keyNames: { header: string; query: string };
   readonly info: ApiInfo;
   readonly operations: readonly CompiledOperation[];
   /** global + API (for errors before an operation matched). */
@@ -33,19 +41,47 @@ export interface CompiledService extends CompiledServiceHandle {
   readonly apis: readonly CompiledApi[];
   readonly backends: ReadonlyMap<string, string>;
   readonly subscriptions: readonly SubscriptionConfig[];
+  readonly products: readonly ProductConfig[];
+  /** context.Product per product name (lower case). */
+  readonly productData: ReadonlyMap<string, ProductData>;
+  /** context.User per user name (lower case). */
+  readonly userData: ReadonlyMap<string, UserData>;
+  readonly loggers: ReadonlySet<string>;
   readonly globalPipeline: EffectivePipeline;
 }
 
 export interface CompileServiceOptions { loose?: boolean | undefined; logger: Logger; flags?: Partial<GatewayCompatFlags> }
 
+function productData(p: ProductConfig): ProductData {
+  return {
+    id: p.name, name: p.displayName ?? p.name,
+    state: (p.state ?? 'published').toLowerCase() === 'published' ? 'Published' : 'NotPublished',
+    subscriptionRequired: p.subscriptionRequired ?? true, approvalRequired: p.approvalRequired ?? false,
+    subscriptionsLimit: p.subscriptionsLimit ?? null, groups: [...(p.groups ?? [])], apis: [...p.apis],
+  };
+}
+
+function userData(u: UserConfig): UserData {
+  return {
+    id: u.name, email: u.email ?? '', firstName: u.firstName ?? '', lastName: u.lastName ?? '', note: u.note ?? '',
+    registrationDate: u.registrationDate ?? '', groups: (u.groups ?? []).map((g) => ({ id: g, name: g })), identities: [{ provider: 'Basic', id: u.email ?? u.name }],
+  };
+}
+
+/**
+ * Compile a service's configuration once: every policy document (global, product, API, operation)
+ * loaded with named values and fragments, every URL template validated, and the effective pipeline
+ * of each operation composed for each product context. What this refuses, the deployment refuses.
+ */
 export function compileService(config: ServiceConfig, options: CompileServiceOptions): CompiledService {
   const warnings: string[] = [];
   const loose = options.loose ?? false;
   const defaultProtocols = [...resolveGatewayCompatFlags(options.flags).defaultApiProtocols];
+  const fragments = (config.fragments ?? []).map((f) => ({ id: f.id, value: f.value, source: `${config.resourceId}/policyFragments/${f.id}` }));
   const load = (doc: PolicyDocument | undefined, scope: string, fallbackSource: string): LoadedPolicy | undefined => {
     if (!doc) return undefined;
     const file = doc.source ?? fallbackSource;
-    const loaded = loadPolicyDocument(doc.value, { namedValues: config.namedValues, loose, file, scope });
+    const loaded = loadPolicyDocument(doc.value, { namedValues: config.namedValues, loose, file, scope, fragments });
     if (loaded.kind !== 'policies') {
       throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `A ${scope} policy must have the root <policies>, not <fragment>`, { location: { file } });
     }
@@ -54,6 +90,8 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   };
   const global = load(config.globalPolicy, 'global', `${config.resourceId}/policies/policy`)
     ?? loadPolicyDocument(DEFAULT_GLOBAL_POLICY, { scope: 'global', file: '(default global policy)' });
+  const products = config.products ?? [];
+  const productDocs = new Map(products.map((p) => [p.name.toLowerCase(), load(p.policy, 'product', `${config.resourceId}/products/${p.name}/policies/policy`)]));
   const apis: CompiledApi[] = config.apis.map((api) => {
     const apiDoc = load(api.policy, 'api', `${api.id}/policies/policy`);
     let serviceUrl: MutableUrl | null = null;
@@ -65,7 +103,12 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       }
     }
     const path = normalizeApiPath(api.path);
+    const keyNames = {
+      header: api.subscriptionKeyParameterNames?.header || DEFAULT_KEY_HEADER,
+      query: api.subscriptionKeyParameterNames?.query || DEFAULT_KEY_QUERY,
+    };
     const info: ApiInfo = { id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols };
+    const inProducts = products.filter((p) => p.apis.some((a) => a.toLowerCase() === api.name.toLowerCase()));
     const operations = api.operations.map((op): CompiledOperation => {
       const opDoc = load(op.policy, 'operation', `${op.id}/policies/policy`);
       return {
@@ -74,16 +117,13 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
         matcher: parseUrlTemplate(op.urlTemplate, { file: op.id }),
         info: { id: op.name, name: op.name, method: op.method.toUpperCase(), urlTemplate: op.urlTemplate },
         pipeline: composePolicies([global, apiDoc, opDoc]),
+        productPipelines: new Map(inProducts.map((p) => [p.name.toLowerCase(), composePolicies([global, productDocs.get(p.name.toLowerCase()), apiDoc, opDoc])])),
       };
     }).sort((a, b) => a.matcher.rank - b.matcher.rank);
     return {
-      config: api,
-      path,
-      serviceUrl,
+      config: api, path, serviceUrl, keyNames, info, operations,
       protocols: new Set((api.protocols ?? defaultProtocols).map((p) => p.toLowerCase())),
       subscriptionRequired: api.subscriptionRequired ?? true,
-      info,
-      operations,
       apiPipeline: composePolicies([global, apiDoc]),
     };
   }).sort((a, b) => b.path.length - a.path.length);
@@ -96,6 +136,10 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     apis,
     backends: new Map(config.backends.flatMap((b) => [[b.name.toLowerCase(), b.url], [b.id.toLowerCase(), b.url]] as Array<[string, string]>)),
     subscriptions: config.subscriptions ?? [],
+    products,
+    productData: new Map(products.map((p) => [p.name.toLowerCase(), productData(p)])),
+    userData: new Map((config.users ?? []).map((u) => [u.name.toLowerCase(), userData(u)])),
+    loggers: new Set((config.loggers ?? []).map((l) => l.id.toLowerCase())),
     globalPipeline: composePolicies([global]),
   };
 }

@@ -1,18 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomIds } from '../core/index.js';
-import { copyUrl, type MutableUrl } from './expressions/host.js';
+import { copyUrl, urlToString, type MutableUrl } from './expressions/host.js';
 import type { CompiledApi, CompiledOperation, CompiledService } from './compile-service.js';
 import type { EffectivePipeline } from './policy/compose.js';
+import { newDecision, traceDocument, type GatewayDecision } from './pipeline/decision.js';
 import { PolicyError } from './pipeline/errors.js';
 import { executePipeline, sendResponse } from './pipeline/execute.js';
 import { headerMapFromRaw } from './pipeline/headers.js';
 import { rebuildUrl, RequestRun, type RunServices } from './pipeline/request-run.js';
+import type { ProductData, SubscriptionData, UserData } from './pipeline/runtime-data.js';
 import { TokenCache } from './pipeline/token-cache.js';
+import { explainDecision } from './pipeline/explain.js';
 import { clientIp, requestScheme, underApiPath } from './routing.js';
 import { matchUrlTemplate } from './url-template.js';
 import { checkRequestLimits } from './request-limits.js';
 import { resolveGatewayCompatFlags } from './compat-flags.js';
-import { findKey, INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, resolveSubscription, wwwAuthenticate } from './subscriptions.js';
+import { findKey, INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, openProduct, resolveSubscription, wwwAuthenticate } from './subscriptions.js';
 import type { CompiledServiceHandle, Gateway, GatewayOptions } from './types.js';
 
 const EMPTY_API = { id: '', name: '', path: '', serviceUrl: null, protocols: [] };
@@ -21,13 +24,43 @@ const NOT_FOUND = () => new PolicyError({
   source: 'configuration', reason: 'OperationNotFound', message: 'Unable to match incoming request to an operation.',
   statusCode: 404, responseMessage: 'Resource not found',
 });
+/** Where the twin serves APIM request traces (`Ocp-Apim-Trace-Location`). */
+export const TRACE_PATH = '/.trustline/apim-trace/';
+const TRACES_KEPT = 100;
 
-interface Route { api: CompiledApi | undefined; op: CompiledOperation | undefined; relativePath: string; params: Map<string, string> }
+interface Route {
+  api: CompiledApi | undefined; op: CompiledOperation | undefined; relativePath: string; params: Map<string, string>;
+  /** A versioned API matched by path whose version header/query is missing: 404 with an empty body. */
+  versionMissing?: boolean;
+}
 
-function route(svc: CompiledService, scheme: string, method: string, path: string): Route {
+/** The version value a request carries for an API of a version set, or undefined. */
+function versionOf(api: CompiledApi, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>, rel: string): { value: string | undefined; rel: string } {
+  const v = api.config.version!;
+  if (v.scheme === 'Segment') {
+    const seg = rel.split('/')[1] ?? '';
+    return { value: seg, rel: rel.slice(seg.length + 1) };
+  }
+  if (v.scheme === 'Header') {
+    const h = headers[(v.name ?? 'Api-Version').toLowerCase()];
+    return { value: Array.isArray(h) ? h[0] : h, rel };
+  }
+  const name = (v.name ?? 'api-version').toLowerCase();
+  return { value: query.find(([k]) => k.toLowerCase() === name)?.[1], rel };
+}
+
+function route(svc: CompiledService, scheme: string, method: string, path: string, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>): Route {
+  let versionMissing = false;
   for (const api of svc.apis) {
-    const rel = underApiPath(api.path, path);
+    let rel = underApiPath(api.path, path);
     if (rel === undefined) continue;
+    if (api.config.version) {
+      const v = versionOf(api, headers, query, rel);
+      if (v.value === undefined || v.value === '') {
+        if (!api.config.version.isDefault) { versionMissing = true; continue; }
+      } else if (v.value.toLowerCase() !== api.config.version.value.toLowerCase()) continue;
+      rel = v.value ? v.rel : rel;
+    }
     if (!api.protocols.has(scheme)) continue;
     for (const op of api.operations) {
       if (op.method !== method && op.method !== '*') continue;
@@ -36,7 +69,7 @@ function route(svc: CompiledService, scheme: string, method: string, path: strin
     }
     return { api, op: undefined, relativePath: rel, params: new Map() };
   }
-  return { api: undefined, op: undefined, relativePath: path, params: new Map() };
+  return { api: undefined, op: undefined, relativePath: path, params: new Map(), versionMissing };
 }
 
 /** The APIM gateway: routes, checks subscription keys and runs the compiled pipeline. Never throws. */
@@ -44,25 +77,36 @@ export function createGateway(options: GatewayOptions): Gateway {
   const ids = options.ids ?? randomIds;
   const flags = resolveGatewayCompatFlags(options.flags);
   const tokens = new TokenCache(options.tokens, options.clock, options.logger, options.tokenRefreshMarginSeconds);
+  const traces = new Map<string, unknown>();
   let current: CompiledService | undefined;
+
+  const reply = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...extra });
+    res.end(body);
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const svc = current;
     const requestId = ids.uuid();
+    const startedAt = options.clock.now();
     if (!svc) {
-      res.writeHead(503, { 'content-type': 'application/json' });
-      res.end(`{ "statusCode": 503, "message": "Service unavailable" }`);
+      options.logger.info(`503 ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: the service has no compiled configuration (its policies were rejected)`, { requestId });
+      reply(res, 503, `{ "statusCode": 503, "message": "Service unavailable" }`);
+      return;
+    }
+    if (req.method === 'GET' && req.url?.startsWith(TRACE_PATH)) {
+      const t = traces.get(req.url.slice(TRACE_PATH.length));
+      if (t) reply(res, 200, JSON.stringify(t, null, 2));
+      else reply(res, 404, '{ "statusCode": 404, "message": "Resource not found" }');
       return;
     }
     const refusal = checkRequestLimits(req);
     if (refusal) {
       options.logger.info(`${refusal.status} ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: ${refusal.reason}`, { requestId });
-      const body = `{ "statusCode": ${refusal.status}, "message": ${JSON.stringify(refusal.message)} }`;
-      res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
-      res.end(body);
+      reply(res, refusal.status, `{ "statusCode": ${refusal.status}, "message": ${JSON.stringify(refusal.message)} }`, { connection: 'close' });
       return;
     }
-    const scheme = requestScheme(req);
+    const scheme = options.schemeOf?.(req) ?? requestScheme(req);
     const hostHeader = req.headers.host ?? svc.config.hostName;
     let incoming: URL;
     try {
@@ -75,19 +119,46 @@ export function createGateway(options: GatewayOptions): Gateway {
     const originalUrl: MutableUrl = {
       scheme, host: incoming.hostname, port: incoming.port ? Number(incoming.port) : scheme === 'https' ? 443 : 80, path: incoming.pathname, query,
     };
-    const r = route(svc, scheme, method, incoming.pathname);
-    const services: RunServices = { httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags };
+    const decision = newDecision({ requestId, service: svc.name, time: new Date(startedAt).toISOString(), method, url: urlToString(originalUrl) });
+    const r = route(svc, scheme, method, incoming.pathname, req.headers, query);
+    decision.route = {
+      api: r.api?.config.name ?? null, operation: r.op?.config.name ?? null, urlTemplate: r.op?.config.urlTemplate ?? null,
+      parameters: Object.fromEntries(r.params),
+    };
+    const services: RunServices = {
+      httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers,
+    };
+    const headers = headerMapFromRaw(req.rawHeaders);
+
+    if (r.versionMissing && !r.api) {
+      // A header- or query-versioned API called without its version: 404 with an empty body [obs, spec §1.4].
+      finish(decision, 404, 'no API version in the request (version set header/query missing)', startedAt);
+      res.writeHead(404, { 'content-length': '0' });
+      res.end();
+      return;
+    }
 
     let initialError: PolicyError | undefined;
-    let subscription = null;
+    let subscription: SubscriptionData | null = null;
+    let product: ProductData | null = null;
+    let user: UserData | null = null;
     let pipeline: EffectivePipeline = r.op?.pipeline ?? r.api?.apiPipeline ?? svc.globalPipeline;
     if (!r.op) initialError = NOT_FOUND();
     else {
-      const key = findKey(req.headers['ocp-apim-subscription-key'], query);
       const api = r.api!;
-      if (key !== undefined) subscription = resolveSubscription(svc.subscriptions, key, api.config.name) ?? null;
-      const rejectInvalid = key !== undefined && !subscription && flags.invalidKeyWhenNotRequired === 'reject';
-      if ((api.subscriptionRequired || rejectInvalid) && !subscription) {
+      const key = findKey(headers, query, api.keyNames);
+      const match = key !== undefined ? resolveSubscription(svc.subscriptions, svc.products, key, api.config.name, options.clock.now()) : undefined;
+      if (match) {
+        subscription = match.subscription as SubscriptionData;
+        if (match.product) product = svc.productData.get(match.product.name.toLowerCase()) ?? null;
+        const owner = subscription.ownerId?.split('/').pop()?.toLowerCase();
+        if (owner) user = svc.userData.get(owner) ?? null;
+      }
+      const open = match ? undefined : openProduct(svc.products, api.config.name);
+      if (open && key === undefined) product = svc.productData.get(open.name.toLowerCase()) ?? null;
+      const required = api.subscriptionRequired && !open;
+      if (!match && (key === undefined ? required : required || flags.invalidKeyWhenNotRequired === 'reject')) {
         const missing = key === undefined;
         initialError = new PolicyError({
           source: 'authorization',
@@ -95,25 +166,53 @@ export function createGateway(options: GatewayOptions): Gateway {
           message: missing ? MISSING_KEY_MESSAGE : INVALID_KEY_MESSAGE,
           statusCode: 401,
           responseMessage: missing ? MISSING_KEY_MESSAGE : INVALID_KEY_MESSAGE,
-          headers: { 'WWW-Authenticate': wwwAuthenticate(svc.config.hostName, api.config.path.replace(/^\/+/, '')) },
+          headers: { 'WWW-Authenticate': wwwAuthenticate(svc.config.hostName, api.config.path.replace(/^\/+/, ''), api.keyNames.header) },
         });
       }
+      if (product) pipeline = r.op.productPipelines.get(product.id.toLowerCase()) ?? pipeline;
+      if (subscription) decision.subscription = { name: subscription.id, scope: subscription.scope, product: product?.id ?? null };
     }
     if (!r.api) pipeline = svc.globalPipeline;
-    const rc = new RequestRun(
+    const rc = new RequestRun({
       services, req,
-      { method, url: copyUrl(originalUrl), originalUrl, headers: headerMapFromRaw(req.rawHeaders), ipAddress: clientIp(req), matchedParameters: r.params },
-      r.api?.info ?? EMPTY_API, r.op?.info ?? EMPTY_OP, subscription, requestId,
-      { base: r.api?.serviceUrl ?? null, relativePath: r.relativePath },
-    );
+      request: { method, url: copyUrl(originalUrl), originalUrl, headers, ipAddress: clientIp(req), matchedParameters: r.params },
+      api: r.api?.info ?? EMPTY_API, operation: r.op?.info ?? EMPTY_OP, subscription, product, user, requestId,
+      backend: { base: r.api?.serviceUrl ?? null, relativePath: r.relativePath },
+      decision, startedAt,
+    });
     rebuildUrl(rc);
     await executePipeline(rc, pipeline, initialError);
     if (rc.requestBody.kind === 'stream' && !req.readableEnded && !rc.forwarded) req.resume();
+    const wantsTrace = headers.get('ocp-apim-trace')?.values[0]?.toLowerCase() === 'true' && (subscription?.allowTracing === true || !r.api?.subscriptionRequired);
+    if (wantsTrace) {
+      rc.response.headers.set('ocp-apim-trace-location', { name: 'Ocp-Apim-Trace-Location', values: [`${scheme}://${hostHeader}${TRACE_PATH}${requestId}`] });
+    }
     await sendResponse(rc, res);
     // A backend may answer before it has read the whole request body (a GET body, an early 4xx):
     // whatever is left on the wire is read and dropped, or the next request on this keep-alive
     // connection would wait behind it (issue 8).
     if (!req.complete) req.resume();
+    finish(decision, rc.response.statusCode, explainDecision(rc), startedAt);
+    if (wantsTrace) {
+      traces.set(requestId, traceDocument(decision, rc.traces));
+      if (traces.size > TRACES_KEPT) traces.delete(traces.keys().next().value!);
+    }
+  };
+
+  const finish = (d: GatewayDecision, status: number, explanation: string | undefined, startedAt: number) => {
+    d.status = status;
+    d.durationMs = options.clock.now() - startedAt;
+    if (status >= 400 && explanation) {
+      d.explanation = explanation;
+      options.logger.info(`${status} ${d.method} ${d.url}: ${explanation}`, { requestId: d.requestId });
+    }
+    if (options.onDecision) {
+      try {
+        options.onDecision(d);
+      } catch (e) {
+        options.logger.warn('onDecision failed', { error: (e as Error)?.message ?? String(e) });
+      }
+    }
   };
 
   return {

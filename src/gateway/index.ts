@@ -11,10 +11,14 @@ export { compileExpression } from './expressions/compile.js';
 export type { CompiledExpression } from './expressions/compile.js';
 export { expressionParseCount } from './expressions/parser.js';
 export type {
-  PolicyDocument, ServiceConfig, ApiConfig, OperationConfig, SubscriptionConfig, ManagedIdentityTokenProvider,
+  PolicyDocument, ServiceConfig, ApiConfig, OperationConfig, SubscriptionConfig, ProductConfig, UserConfig, ManagedIdentityTokenProvider,
   GatewayOptions, Gateway, CompiledServiceHandle,
 } from './types.js';
 export { defaultGatewayCompatFlags, resolveGatewayCompatFlags } from './compat-flags.js';
 export type { GatewayCompatFlags } from './compat-flags.js';
 export { parseUrlTemplate, matchUrlTemplate, MAX_URL_TEMPLATE_LENGTH } from './url-template.js';
 export type { UrlTemplate } from './url-template.js';
+export type { GatewayDecision, DecisionStep, DecisionToken, DecisionBackend } from './pipeline/decision.js';
+export type { GatewayEvent } from './pipeline/sink.js';
+export type { ProductData, UserData, SubscriptionData, MessageBodyData } from './pipeline/runtime-data.js';
+export { TRACE_PATH } from './gateway.js';

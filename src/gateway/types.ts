@@ -1,4 +1,6 @@
 import type { GatewayCompatFlags } from './compat-flags.js';
+import type { GatewayDecision } from './pipeline/decision.js';
+import type { GatewayEvent } from './pipeline/sink.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, HttpClient, IdGenerator, Logger } from '../core/index.js';
 
@@ -12,12 +14,45 @@ export interface PolicyDocument {
 
 export interface SubscriptionConfig {
   name: string;
-  /** `/apis` (all APIs), `/apis/{apiName}`, or a full resource id ending in either. */
+  /** `/apis` (all APIs), `/apis/{apiName}`, `/products/{productName}`, `/` (all access), or a full resource id ending so. */
   scope: string;
   primaryKey: string;
   secondaryKey: string;
   /** `active` is the only state that grants access. */
   state: string;
+  displayName?: string;
+  /** Owner user id (`/users/{name}` or a full id); undefined for a standalone subscription. */
+  ownerId?: string;
+  allowTracing?: boolean;
+  createdDate?: string;
+  startDate?: string;
+  endDate?: string;
+}
+
+export interface ProductConfig {
+  name: string;
+  displayName?: string;
+  /** `published` (default) or `notPublished`: only published products grant access. */
+  state?: string;
+  /** Default true; an open product (false) lets callers in without a key. */
+  subscriptionRequired?: boolean;
+  approvalRequired?: boolean;
+  subscriptionsLimit?: number;
+  /** Names of the APIs in the product (`products/apis`). */
+  apis: string[];
+  /** Group names (`products/groups`). */
+  groups?: string[];
+  policy?: PolicyDocument;
+}
+
+export interface UserConfig {
+  name: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  note?: string;
+  registrationDate?: string;
+  groups?: string[];
 }
 
 export interface OperationConfig {
@@ -26,6 +61,8 @@ export interface OperationConfig {
   method: string;
   urlTemplate: string;
   policy?: PolicyDocument;
+  /** Response examples by status code (from OpenAPI or `responses[].representations[].examples`), for mock-response. */
+  examples?: Array<{ status: number; contentType: string; body: string }>;
 }
 
 export interface ApiConfig {
@@ -37,6 +74,13 @@ export interface ApiConfig {
   subscriptionRequired?: boolean;
   policy?: PolicyDocument;
   operations: OperationConfig[];
+  /** Custom key names (`subscriptionKeyParameterNames`); default `Ocp-Apim-Subscription-Key` / `subscription-key`. */
+  subscriptionKeyParameterNames?: { header?: string; query?: string };
+  /** Version-set routing: the version value and how it is carried. */
+  version?: { value: string; scheme: 'Segment' | 'Header' | 'Query'; name?: string; isDefault?: boolean };
+  /** Revision number (`;rev=N` in the API name) and whether it is the current one. */
+  revision?: string;
+  isCurrent?: boolean;
 }
 
 export interface ServiceConfig {
@@ -48,6 +92,12 @@ export interface ServiceConfig {
   backends: Array<{ id: string; name: string; url: string }>;
   namedValues: Array<{ name: string; value: string }>;
   subscriptions?: SubscriptionConfig[];
+  products?: ProductConfig[];
+  users?: UserConfig[];
+  /** Named policy fragments (`policyFragments`), by id. */
+  fragments?: Array<{ id: string; value: string; format?: string }>;
+  /** Loggers (`loggers`) by id: where log-to-eventhub and emit-metric write. */
+  loggers?: Array<{ id: string; type: string }>;
 }
 
 export interface ManagedIdentityTokenProvider {
@@ -56,6 +106,10 @@ export interface ManagedIdentityTokenProvider {
 }
 
 export interface GatewayOptions {
+  /** Receives one decision record per request (for `trustline explain`; see pipeline/decision.ts). */
+  onDecision?: (decision: GatewayDecision) => void;
+  /** Receives log-to-eventhub / emit-metric / trace events (the local sink). */
+  onEvent?: (event: GatewayEvent) => void;
   httpClient: HttpClient;
   tokens: ManagedIdentityTokenProvider;
   clock: Clock;
@@ -66,6 +120,8 @@ export interface GatewayOptions {
   tokenRefreshMarginSeconds?: number;
   /** Behaviour Azure does not document (see compat-flags.ts). */
   flags?: Partial<GatewayCompatFlags>;
+  /** The scheme the client used; default: TLS socket or not (`trustline policy run` describes it). */
+  schemeOf?: (req: IncomingMessage) => 'http' | 'https';
 }
 
 export interface Gateway {

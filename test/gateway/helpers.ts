@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpClient, HostTable, ManualClock, memoryLogger, sequentialIds } from '../../src/core/index.js';
-import { compileService, createGateway, type GatewayCompatFlags, type ManagedIdentityTokenProvider, type ServiceConfig } from '../../src/gateway/index.js';
+import { compileService, createGateway, type GatewayCompatFlags, type GatewayOptions, type ManagedIdentityTokenProvider, type ServiceConfig } from '../../src/gateway/index.js';
 
 export interface SeenRequest { method: string; url: string; headers: IncomingMessage['headers']; body: string }
 
@@ -83,12 +83,15 @@ export function seedConfig(overrides: Partial<ServiceConfig> = {}, apiPolicy = S
 }
 
 /** Gateway listening on 127.0.0.1 with the backend reached through a HostTable. */
-export async function startGateway(config: ServiceConfig, backendOrigin: string, clock = new ManualClock(), tokens = new FakeTokens(clock), flags: Partial<GatewayCompatFlags> = {}) {
+export async function startGateway(
+  config: ServiceConfig, backendOrigin: string, clock = new ManualClock(), tokens = new FakeTokens(clock), flags: Partial<GatewayCompatFlags> = {},
+  extra: Pick<GatewayOptions, 'onDecision' | 'onEvent'> = {},
+) {
   const hosts = new HostTable();
   hosts.set('trustline-func.azurewebsites.net', { http: backendOrigin });
   const httpClient = createHttpClient({ resolver: hosts });
   const logger = memoryLogger();
-  const gateway = createGateway({ httpClient, tokens, clock, logger, ids: sequentialIds(), flags });
+  const gateway = createGateway({ httpClient, tokens, clock, logger, ids: sequentialIds(), flags, ...extra });
   gateway.setService(compileService(config, { logger, flags }));
   const server = createServer(gateway.handler);
   const origin = await listen(server);

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { pipeBody } from '../../core/index.js';
 import type { EffectivePipeline } from '../policy/compose.js';
 import { runSteps, StepFailure } from '../policies/run-steps.js';
-import { drain } from '../policies/set-body.js';
+import { drain } from './body.js';
 import { errorBody, PolicyError, STATUS_REASONS } from './errors.js';
 import { setHeader, toOutgoing } from './headers.js';
 import type { RequestRun } from './request-run.js';
@@ -23,6 +23,7 @@ function setLastError(rc: RequestRun, err: PolicyError, step: StepFailure['step'
     source: err.source, reason: err.reason, message: err.message,
     scope: step?.scope ?? '', section: rc.section, path: step?.path ?? '', policyId: step?.id ?? '',
   };
+  rc.decision.error = { ...rc.lastError };
 }
 
 /**
@@ -40,7 +41,6 @@ export async function executePipeline(rc: RequestRun, p: EffectivePipeline, init
     const failure = e instanceof StepFailure ? e : undefined;
     const err = failure ? failure.error : e instanceof PolicyError ? e : new PolicyError({ source: 'gateway', reason: 'InternalError', message: (e as Error).message });
     setLastError(rc, err, failure?.step);
-    rc.services.logger.warn('request failed', { requestId: rc.requestId, source: err.source, reason: err.reason, message: err.message, section: rc.section, path: failure?.step.path ?? '' });
     applyDefaultError(rc, err);
     rc.terminated = false;
     rc.section = 'on-error';

@@ -1,12 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
+import { bufferBody, messageBody, type Body } from './body.js';
+import type { MessageBodyData, ProductData, SubscriptionData, UserData } from './runtime-data.js';
 import type { Clock, HttpClient, Logger } from '../../core/index.js';
 import type { GatewayCompatFlags } from '../compat-flags.js';
 import type {
-  ApiInfo, HeaderMap, HostContext, LastErrorInfo, MutableUrl, OperationInfo, SubscriptionInfo,
+  ApiInfo, HeaderMap, HostContext, LastErrorInfo, MutableUrl, OperationInfo,
 } from '../expressions/host.js';
 import type { Value } from '../expressions/values.js';
 import type { TokenCache } from './token-cache.js';
+import type { DecisionStep, GatewayDecision } from './decision.js';
+import type { GatewayEvent } from './sink.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
@@ -18,12 +22,33 @@ export interface RunServices {
   clock: Clock;
   backends: ReadonlyMap<string, string>;
   flags: GatewayCompatFlags;
+  /** The local sink for log-to-eventhub / emit-metric. */
+  onEvent?: (event: GatewayEvent) => void;
+  /** Logger ids of the service (log-to-eventhub refuses others). */
+  loggers?: ReadonlySet<string>;
 }
 
-export type Body =
-  | { kind: 'none' }
-  | { kind: 'text'; text: string }
-  | { kind: 'stream'; stream: Readable | IncomingMessage };
+export type { Body } from './body.js';
+
+/** Everything a RequestRun starts from (one options object: issue 6). */
+export interface RequestRunInit {
+  services: RunServices;
+  req: IncomingMessage;
+  request: { method: string; url: MutableUrl; originalUrl: MutableUrl; headers: HeaderMap; ipAddress: string; matchedParameters: Map<string, string> };
+  api: ApiInfo;
+  operation: OperationInfo;
+  subscription: SubscriptionData | null;
+  product?: ProductData | null;
+  user?: UserData | null;
+  requestId: string;
+  backend: { base: MutableUrl | null; relativePath: string };
+  decision: GatewayDecision;
+  /** Clock reading when the request arrived (ms). */
+  startedAt: number;
+}
+
+/** A `trace` policy or `context.Trace` message, for the request trace. */
+export interface TraceMessage { section: string; source: string; severity: string; message: string; at: number }
 
 /** The per-request state: the `context` of expressions plus what the pipeline needs. */
 export class RequestRun implements HostContext {
@@ -42,21 +67,38 @@ export class RequestRun implements HostContext {
   /** Backend base URL (api.serviceUrl or set-backend-service) and the operation-relative path. */
   backendBase: MutableUrl | null;
   relativePath: string;
-  readonly trail: string[] = [];
+  readonly services: RunServices;
+  readonly req: IncomingMessage;
+  readonly api: ApiInfo;
+  readonly operation: OperationInfo;
+  readonly subscription: SubscriptionData | null;
+  /** `context.Product` / `context.User` (null outside a product / without an owner). */
+  readonly product: ProductData | null;
+  readonly user: UserData | null;
+  readonly requestId: string;
+  readonly decision: GatewayDecision;
+  readonly startedAt: number;
+  readonly traces: TraceMessage[] = [];
+  /** Which step set the final answer (for the explanation of a non-2xx). */
+  answeredBy: string | undefined;
+  /** The decision entry of the step now running (policies add a `detail` through `note`). */
+  currentStep: DecisionStep | undefined;
 
-  constructor(
-    readonly services: RunServices,
-    readonly req: IncomingMessage,
-    init: { method: string; url: MutableUrl; originalUrl: MutableUrl; headers: HeaderMap; ipAddress: string; matchedParameters: Map<string, string> },
-    readonly api: ApiInfo,
-    readonly operation: OperationInfo,
-    readonly subscription: SubscriptionInfo | null,
-    readonly requestId: string,
-    backend: { base: MutableUrl | null; relativePath: string },
-  ) {
-    this.request = init;
-    this.backendBase = backend.base;
-    this.relativePath = backend.relativePath;
+  constructor(init: RequestRunInit) {
+    this.services = init.services;
+    this.req = init.req;
+    this.request = init.request;
+    this.api = init.api;
+    this.operation = init.operation;
+    this.subscription = init.subscription;
+    this.product = init.product ?? null;
+    this.user = init.user ?? null;
+    this.requestId = init.requestId;
+    this.decision = init.decision;
+    this.startedAt = init.startedAt;
+    this.backendBase = init.backend.base;
+    this.relativePath = init.backend.relativePath;
+    const req = init.req;
     const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     this.requestBody = hasBody ? { kind: 'stream', stream: req } : { kind: 'none' };
   }
@@ -65,7 +107,34 @@ export class RequestRun implements HostContext {
     return this.services.clock;
   }
 
-  trace(source: string, message: string): void {
+  /** Milliseconds since the request arrived. */
+  elapsed(): number {
+    return this.services.clock.now() - this.startedAt;
+  }
+
+  /** Say what the running step did (decision record; never a secret). */
+  note(detail: string): void {
+    if (this.currentStep) this.currentStep.detail = detail;
+  }
+
+  /** Buffer the request and/or response body so that synchronous expressions can read it. */
+  async bufferBodies(request: boolean, response: boolean): Promise<void> {
+    if (request && this.requestBody.kind === 'stream') this.requestBody = await bufferBody(this.requestBody, 'request');
+    if (response && this.responseBody.kind === 'stream') this.responseBody = await bufferBody(this.responseBody, 'response');
+  }
+
+  /** `context.Request.Body` (null without a body). */
+  requestBodyData(): MessageBodyData | null {
+    return messageBody({ get: () => this.requestBody, set: (b) => { this.requestBody = b; } });
+  }
+
+  /** `context.Response.Body` (null without a body). */
+  responseBodyData(): MessageBodyData | null {
+    return messageBody({ get: () => this.responseBody, set: (b) => { this.responseBody = b; } });
+  }
+
+  trace(source: string, message: string, severity = 'verbose'): void {
+    this.traces.push({ section: this.section, source, severity, message, at: this.elapsed() });
     this.services.logger.info(`trace ${source}: ${message}`, { requestId: this.requestId });
   }
 }

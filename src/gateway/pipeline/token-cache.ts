@@ -1,7 +1,8 @@
 import type { Clock, Logger } from '../../core/index.js';
 import type { ManagedIdentityTokenProvider } from '../types.js';
+import { decodeClaims } from './decision.js';
 
-interface Entry { token: string; refreshAtMs: number; expiresAtMs: number }
+interface Entry { token: string; refreshAtMs: number; expiresAtMs: number; claims: Record<string, unknown> | undefined }
 
 /**
  * Managed-identity tokens cached per (clientId, resource) until shortly before they expire, as APIM
@@ -23,6 +24,17 @@ export class TokenCache {
     this.#marginMs = marginSeconds * 1000;
   }
 
+  /** Is a token for (resource, clientId) cached and fresh (the next `get` is a hit)? */
+  isFresh(resource: string, clientId: string | undefined): boolean {
+    const e = this.#entries.get(`${clientId ?? ''}\n${resource}`);
+    return e !== undefined && this.#clock.now() < e.refreshAtMs;
+  }
+
+  /** The decoded claims of the cached token (for the decision record). */
+  claims(resource: string, clientId: string | undefined): Record<string, unknown> | undefined {
+    return this.#entries.get(`${clientId ?? ''}\n${resource}`)?.claims;
+  }
+
   get(resource: string, clientId: string | undefined): Promise<string> | string {
     const key = `${clientId ?? ''}\n${resource}`;
     const e = this.#entries.get(key);
@@ -42,7 +54,7 @@ export class TokenCache {
     const expiresAtMs = t.expiresOnSeconds * 1000;
     const lifetime = Math.max(0, expiresAtMs - startedAt);
     const refreshAtMs = expiresAtMs - Math.min(this.#marginMs, lifetime / 2);
-    this.#entries.set(key, { token: t.accessToken, refreshAtMs, expiresAtMs });
+    this.#entries.set(key, { token: t.accessToken, refreshAtMs, expiresAtMs, claims: decodeClaims(t.accessToken) });
     this.#logger.debug('managed identity token fetched', { resource, clientId: clientId ?? 'system-assigned', expiresOnSeconds: t.expiresOnSeconds });
     return t.accessToken;
   }

@@ -1,5 +1,7 @@
 import { PolicyError } from '../pipeline/errors.js';
 import { setHeader } from '../pipeline/headers.js';
+import type { DecisionToken } from '../pipeline/decision.js';
+import type { RequestRun } from '../pipeline/request-run.js';
 import type { PolicyDefinition } from './types.js';
 import { literalBool, optional, required, str } from './util.js';
 
@@ -8,6 +10,40 @@ import { literalBool, optional, required, str } from './util.js';
  * (client-id, resource). With output-token-variable-name the token goes only to the variable.
  * ignore-error=true on failure: nothing is set (compat flag `ignoredTokenFailure`, spec §8 open question).
  */
+/**
+ * Get a token from the cache or the identity (recorded in the decision with its decoded claims);
+ * `use` receives it. A failure is TokenAcquisitionFailed (500), or with ignore-error logged and
+ * `ignored` called.
+ */
+export async function acquireToken(
+  rc: RequestRun, res: string, cid: string | undefined, ignoreError: boolean, use: (token: string) => void, ignored: () => void,
+): Promise<void> {
+  const hit = rc.services.tokens.isFresh(res, cid);
+  const record: DecisionToken = { resource: res, identity: cid ?? 'system-assigned', cache: hit ? 'hit' : 'miss' };
+  rc.decision.tokens.push(record);
+  let token: string;
+  try {
+    token = await rc.services.tokens.get(res, cid);
+  } catch (e) {
+    record.error = (e as Error).message;
+    if (ignoreError) {
+      rc.services.logger.warn('managed identity token failed (ignore-error=true)', { resource: res, error: (e as Error).message });
+      rc.note(`token for '${res}' failed, ignored: ${(e as Error).message}`);
+      ignored();
+      return;
+    }
+    throw new PolicyError({
+      source: 'authentication-managed-identity',
+      reason: 'TokenAcquisitionFailed',
+      message: `Managed identity token for resource '${res}' could not be acquired: ${(e as Error).message}`,
+    });
+  }
+  const claims = rc.services.tokens.claims(res, cid);
+  if (claims) record.claims = claims;
+  rc.note(`token for '${res}' (${record.identity}, cache ${record.cache}) aud=${String(claims?.aud ?? '?')} appid=${String(claims?.appid ?? claims?.azp ?? '?')}`);
+  use(token);
+}
+
 export const authenticationManagedIdentity: PolicyDefinition = {
   sections: ['inbound'],
   attributes: ['resource', 'client-id', 'output-token-variable-name', 'ignore-error'],
@@ -19,28 +55,15 @@ export const authenticationManagedIdentity: PolicyDefinition = {
     return {
       ...base,
       async run(rc) {
-        const res = str(resource.get(rc));
-        const cid = clientId ? str(clientId.get(rc)) : undefined;
-        let token: string;
-        try {
-          token = await rc.services.tokens.get(res, cid);
-        } catch (e) {
-          if (ignoreError) {
-            rc.services.logger.warn('managed identity token failed (ignore-error=true)', { resource: res, error: (e as Error).message });
-            if (rc.services.flags.ignoredTokenFailure === 'empty-bearer') {
-              if (outputVar !== undefined) rc.variables.set(outputVar, '');
-              else setHeader(rc.request.headers, 'Authorization', ['Bearer ']);
-            }
-            return;
+        await acquireToken(rc, str(resource.get(rc)), clientId ? str(clientId.get(rc)) : undefined, ignoreError, (token) => {
+          if (outputVar !== undefined) rc.variables.set(outputVar, token);
+          else setHeader(rc.request.headers, 'Authorization', ['Bearer ' + token]);
+        }, () => {
+          if (rc.services.flags.ignoredTokenFailure === 'empty-bearer') {
+            if (outputVar !== undefined) rc.variables.set(outputVar, '');
+            else setHeader(rc.request.headers, 'Authorization', ['Bearer ']);
           }
-          throw new PolicyError({
-            source: 'authentication-managed-identity',
-            reason: 'TokenAcquisitionFailed',
-            message: `Managed identity token for resource '${res}' could not be acquired: ${(e as Error).message}`,
-          });
-        }
-        if (outputVar !== undefined) rc.variables.set(outputVar, token);
-        else setHeader(rc.request.headers, 'Authorization', ['Bearer ' + token]);
+        });
       },
     };
   },

@@ -3,6 +3,7 @@ import { urlToString } from '../expressions/host.js';
 import { PolicyError, STATUS_REASONS } from '../pipeline/errors.js';
 import { headerMapFromNode, NOT_FORWARDED, toOutgoing } from '../pipeline/headers.js';
 import { detachedBody, type RequestRun } from '../pipeline/request-run.js';
+import type { DecisionBackend } from '../pipeline/decision.js';
 import type { PolicyDefinition } from './types.js';
 import { literalBool, optional } from './util.js';
 
@@ -49,6 +50,9 @@ export const forwardRequest: PolicyDefinition = {
           headers['content-length'] = String(Buffer.byteLength(b.text));
         } else if (b.kind === 'stream') body = b.stream === rc.req ? detachedBody(rc.req) : b.stream;
         const target = urlToString(rc.request.url);
+        const record: DecisionBackend = { method: rc.request.method, url: target };
+        rc.decision.backend.push(record);
+        const sentAt = rc.elapsed();
         let res;
         try {
           res = await rc.services.httpClient.request(target, {
@@ -56,6 +60,8 @@ export const forwardRequest: PolicyDefinition = {
           });
         } catch (e) {
           const cause = failureCause(e);
+          record.error = cause;
+          record.ms = rc.elapsed() - sentAt;
           rc.services.logger.warn(`backend ${rc.request.method} ${target} failed: ${cause}`, { requestId: rc.requestId });
           if (cause.startsWith('UND_ERR_HEADERS_TIMEOUT') || cause.startsWith('UND_ERR_BODY_TIMEOUT')) {
             throw new PolicyError({ source: 'forward-request', reason: 'Timeout', message: `Request to the backend service timed out after ${timeoutMs} ms.` });
@@ -65,6 +71,9 @@ export const forwardRequest: PolicyDefinition = {
             message: `The backend service could not be reached: ${cause}`,
           });
         }
+        record.status = res.statusCode;
+        record.ms = rc.elapsed() - sentAt;
+        rc.note(`${rc.request.method} ${target} → ${res.statusCode}`);
         if (res.statusCode >= 500) {
           rc.services.logger.warn(`backend ${rc.request.method} ${target} answered ${res.statusCode}`, { requestId: rc.requestId });
         }

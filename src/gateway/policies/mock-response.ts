@@ -2,7 +2,7 @@ import { STATUS_REASONS } from '../pipeline/errors.js';
 import { setHeader } from '../pipeline/headers.js';
 import type { PolicyDefinition } from './types.js';
 import { optional } from './util.js';
-import { drain } from './set-body.js';
+import { drain } from '../pipeline/body.js';
 
 /** mock-response: answers status-code (default 200) with an empty body (no API examples in the twin) and stops. */
 export const mockResponse: PolicyDefinition = {

@@ -46,7 +46,7 @@ export const KNOWN_UNSUPPORTED: ReadonlyMap<string, readonly SectionName[]> = ne
     ['retry', ['inbound', 'backend', 'outbound', 'on-error']], ['wait', ['inbound', 'backend', 'outbound']], ['set-method', ['inbound', 'on-error']],
     ['find-and-replace', ['inbound', 'backend', 'outbound', 'on-error']], ['json-to-xml', ['inbound', 'outbound', 'on-error']],
     ['xml-to-json', ['inbound', 'outbound', 'on-error']], ['log-to-eventhub', ['inbound', 'backend', 'outbound', 'on-error']],
-    ['authentication-basic', ['inbound']], ['authentication-certificate', ['inbound']], ['include-fragment', ['inbound', 'backend', 'outbound', 'on-error']],
+    ['authentication-basic', ['inbound']], ['authentication-certificate', ['inbound']],
     ['limit-concurrency', ['inbound', 'backend', 'outbound', 'on-error']], ['emit-metric', ['inbound', 'backend', 'outbound', 'on-error']],
     ['validate-content', ['inbound', 'outbound', 'on-error']], ['validate-parameters', ['inbound']], ['validate-headers', ['outbound', 'on-error']],
     ['validate-status-code', ['outbound', 'on-error']], ['redirect-content-urls', ['inbound', 'outbound']], ['get-authorization-context', ['inbound']],

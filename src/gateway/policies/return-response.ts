@@ -1,7 +1,7 @@
 import type { PolicyDefinition } from './types.js';
 import { onlyChildren } from './util.js';
 import { runSteps } from './run-steps.js';
-import { drain } from './set-body.js';
+import { drain } from '../pipeline/body.js';
 
 /** return-response: a fresh 200 response shaped by child set-status/set-header/set-body; ends the pipeline. */
 export const returnResponse: PolicyDefinition = {

@@ -1,4 +1,5 @@
 import { ExpressionRuntimeError } from '../expressions/values.js';
+import type { DecisionStep } from '../pipeline/decision.js';
 import { PolicyError } from '../pipeline/errors.js';
 import type { RequestRun } from '../pipeline/request-run.js';
 import type { Step } from './types.js';
@@ -11,16 +12,35 @@ export class StepFailure extends Error {
   }
 }
 
-/** Run steps in order until one ends the pipeline; failures become StepFailure. */
+/** Run steps in order until one ends the pipeline; failures become StepFailure. Each step is recorded. */
 export async function runSteps(steps: readonly Step[], rc: RequestRun): Promise<void> {
   for (const s of steps) {
     if (rc.terminated) return;
+    const entry: DecisionStep = { section: rc.section, scope: s.scope, policy: s.name, path: s.path, outcome: 'ok', at: rc.elapsed() };
+    if (s.id) entry.id = s.id;
+    rc.decision.steps.push(entry);
+    const outer = rc.currentStep;
+    rc.currentStep = entry;
     try {
+      if (s.before) await s.before(rc);
       const r = s.run(rc);
       if (r) await r;
     } catch (e) {
-      if (e instanceof StepFailure) throw e;
-      throw new StepFailure(s, toPolicyError(s, e));
+      if (e instanceof StepFailure) {
+        entry.outcome = 'error';
+        entry.detail ??= `in ${e.step.path}`;
+        throw e;
+      }
+      const err = toPolicyError(s, e);
+      entry.outcome = 'error';
+      entry.detail = `${err.reason}: ${err.message}`;
+      throw new StepFailure(s, err);
+    } finally {
+      rc.currentStep = outer;
+    }
+    if (rc.terminated && entry.outcome === 'ok') {
+      entry.outcome = 'ended';
+      rc.answeredBy ??= `${s.name} (${rc.section} ${s.scope} ${s.path})`;
     }
   }
 }

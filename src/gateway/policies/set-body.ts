@@ -1,10 +1,7 @@
-import type { Body, RequestRun } from '../pipeline/request-run.js';
+import { drain } from '../pipeline/body.js';
+import type { RequestRun } from '../pipeline/request-run.js';
 import type { PolicyDefinition } from './types.js';
 import { str } from './util.js';
-
-export function drain(b: Body): void {
-  if (b.kind === 'stream') b.stream.resume();
-}
 
 /** set-body: text or expression result (its ToString()) replaces the request or response body. */
 export const setBody: PolicyDefinition = {

@@ -5,7 +5,7 @@ import { PolicyError } from '../pipeline/errors.js';
 import type { SectionName } from '../pipeline/request-run.js';
 import { KNOWN_UNSUPPORTED, POLICIES } from '../policies/registry.js';
 import type { CompileContext, Step, StepBase, ValueSource } from '../policies/types.js';
-import type { PolicyNode } from './xml.js';
+import { parsePolicyXml, type PolicyNode } from './xml.js';
 
 /** Marks where `<base/>` stood in a section, replaced during composition. */
 export const BASE = Symbol('base');
@@ -17,6 +17,10 @@ export interface CompileSettings {
   scope: string;
   warnings: string[];
   fragment: boolean;
+  /** Policy fragments by id (lower case), already named-value substituted (include-fragment). */
+  fragments?: ReadonlyMap<string, { value: string; source: string }> | undefined;
+  /** Parsed fragments, shared by every include of one compile. */
+  fragmentCache?: Map<string, PolicyNode>;
 }
 
 export function locate(settings: CompileSettings, node: PolicyNode): { file: string | undefined; line: number; column: number } {
@@ -99,6 +103,10 @@ export function compileSteps(settings: CompileSettings, section: SectionName, no
       out.push(BASE);
       continue;
     }
+    if (node.name === 'include-fragment') {
+      out.push(...includeFragment(settings, section, node, path, target, cc, base));
+      continue;
+    }
     const def = POLICIES.get(node.name);
     if (!def) {
       const known = KNOWN_UNSUPPORTED.has(node.name);
@@ -117,7 +125,77 @@ export function compileSteps(settings: CompileSettings, section: SectionName, no
     for (const a of Object.keys(node.attrs)) {
       if (a !== 'id' && !def.attributes.includes(a) && !a.startsWith('xmlns')) cc.problem('ERR_APIM_POLICY_ATTRIBUTE', node, `<${node.name}> has no attribute '${a}'`);
     }
-    out.push(def.compile(node, cc, base));
+    const step = def.compile(node, cc, base);
+    out.push(withBodyBuffering(step, node));
   }
   return out;
+}
+
+/** Largest fragment APIM accepts (spec §1.3). */
+export const MAX_FRAGMENT_BYTES = 512 * 1024;
+
+/**
+ * include-fragment (spec §1.3): the fragment's policies are compiled in place, as if written here.
+ * No expressions in `fragment-id`, no `<base/>` and no nested include-fragment inside a fragment.
+ */
+function includeFragment(
+  settings: CompileSettings, section: SectionName, node: PolicyNode, path: string, target: 'request' | 'response',
+  cc: CompileContext, base: StepBase,
+): SectionEntry[] {
+  for (const a of Object.keys(node.attrs)) {
+    if (a !== 'fragment-id' && a !== 'id') cc.problem('ERR_APIM_POLICY_ATTRIBUTE', node, `<include-fragment> has no attribute '${a}'`);
+  }
+  const id = node.attrs['fragment-id'];
+  if (id === undefined || id.trim() === '') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, "<include-fragment> requires the attribute 'fragment-id'");
+  if (/^\s*@[({]/.test(id)) throw cc.error('ERR_APIM_POLICY_EXPRESSION_NOT_ALLOWED', node, "Expressions are not allowed in attribute 'fragment-id' of <include-fragment>");
+  if (settings.fragment) throw cc.error('ERR_APIM_POLICY_STRUCTURE', node, 'A policy fragment may not include another fragment');
+  const frag = settings.fragments?.get(id.toLowerCase());
+  if (!frag) {
+    const msg = `The policy fragment '${id}' does not exist`;
+    cc.problem('ERR_APIM_POLICY_FRAGMENT', node, msg);
+    return [failingStep(base, 'FragmentNotFound', msg)];
+  }
+  if (Buffer.byteLength(frag.value) > MAX_FRAGMENT_BYTES) throw cc.error('ERR_APIM_POLICY_FRAGMENT', node, `The policy fragment '${id}' is larger than 512 KB`);
+  settings.fragmentCache ??= new Map();
+  let root = settings.fragmentCache.get(id.toLowerCase());
+  if (!root) {
+    root = parsePolicyXml(frag.value, frag.source);
+    if (root.name !== 'fragment') {
+      throw new TwinError('ERR_APIM_POLICY_FRAGMENT', `The policy fragment '${id}' must have the root <fragment>, not <${root.name}>`, { location: { file: frag.source, line: root.line, column: root.column } });
+    }
+    settings.fragmentCache.set(id.toLowerCase(), root);
+  }
+  const inner: CompileSettings = { ...settings, file: frag.source, fragment: true };
+  return compileSteps(inner, section, root.children, path, target);
+}
+
+/** Does any attribute or text of the element (its children included) read a message body? */
+function bodyReads(node: PolicyNode, acc: { request: boolean; response: boolean }): void {
+  const scan = (t: string) => {
+    if (!t.includes('Body')) return;
+    if (/Request\s*\??\.\s*Body/.test(t)) acc.request = true;
+    if (/Response\s*\??\.\s*Body/.test(t)) acc.response = true;
+  };
+  for (const v of Object.values(node.attrs)) scan(v);
+  scan(node.text);
+  for (const c of node.children) bodyReads(c, acc);
+}
+
+/**
+ * Expressions run synchronously, so a step whose expressions read `context.Request.Body` or
+ * `context.Response.Body` gets its body buffered first (decided once, at compile time).
+ */
+function withBodyBuffering(step: Step, node: PolicyNode): Step {
+  const acc = { request: false, response: false };
+  bodyReads(node, acc);
+  if (!acc.request && !acc.response) return step;
+  const own = step.before;
+  return {
+    ...step,
+    run: step.run.bind(step),
+    async before(rc) {
+      await rc.bufferBodies(acc.request, acc.response);
+      if (own) await own.call(step, rc);
+    },
+  };
 }

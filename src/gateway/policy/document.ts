@@ -10,8 +10,10 @@ export interface LoadPolicyOptions {
   namedValues?: ReadonlyArray<{ name: string; value: string }> | Record<string, string>;
   loose?: boolean;
   file?: string;
-  /** global | api | operation (LastError.Scope); default `operation`. */
+  /** global | product | api | operation (LastError.Scope); default `operation`. */
   scope?: string;
+  /** Policy fragments by id (`policyFragments`), for include-fragment. */
+  fragments?: ReadonlyArray<{ id: string; value: string; source?: string }>;
 }
 
 /** A loaded and compiled policy document. Sections absent from the document are `[BASE]` (`[]` at global scope). */
@@ -40,7 +42,11 @@ export function loadPolicyDocument(xml: string, options: LoadPolicyOptions = {})
   if (root.name !== 'policies' && root.name !== 'fragment') {
     throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `The root element must be <policies> or <fragment>, not <${root.name}>`, { location: loc(root) });
   }
-  const settings = { loose: options.loose ?? false, file, scope, warnings, fragment: root.name === 'fragment' };
+  const nvMap = namedValueMap(toList(options.namedValues));
+  const fragments = options.fragments && options.fragments.length
+    ? new Map(options.fragments.map((f) => [f.id.toLowerCase(), { value: substituteNamedValues(f.value, nvMap).text, source: f.source ?? `policyFragments/${f.id}` }]))
+    : undefined;
+  const settings = { loose: options.loose ?? false, file, scope, warnings, fragment: root.name === 'fragment', fragments };
   const dflt: readonly SectionEntry[] = scope === 'global' ? [] : [BASE];
   const sections: Record<SectionName, readonly SectionEntry[]> = { inbound: dflt, backend: dflt, outbound: dflt, 'on-error': dflt };
   if (root.name === 'fragment') {
