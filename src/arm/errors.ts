@@ -28,6 +28,8 @@ export const ARM_ERROR_CODES = [
   'ERR_ARM_COPY_INVALID',
   'ERR_ARM_OUTPUT_INVALID',
   'ERR_ARM_LIST_UNSUPPORTED',
+  'ERR_ARM_LIMIT_EXCEEDED',
+  'ERR_ARM_INTERNAL',
 ] as const;
 
 export type ArmErrorCode = (typeof ARM_ERROR_CODES)[number];

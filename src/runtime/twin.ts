@@ -12,7 +12,7 @@ import {
   type LogLevel,
 } from '../core/index.js';
 import { openStore, type Store } from '../state/index.js';
-import { deploy as armDeploy, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
+import { deploy as armDeploy, deployOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
 import { createIdentityService, type IdentityService } from '../identity/index.js';
 import { startListenerPair } from './listener.js';
 import { createInProcessSiteHost, type SiteHost } from './site-host.js';
@@ -49,6 +49,11 @@ export interface TwinOptions {
    * ids, resource ids; `*` for all). Default none: IMDS has no secret (docs/security.md).
    */
   imdsIdentities?: readonly string[];
+  /**
+   * Where templates are evaluated: `worker` (a worker thread, so that listeners keep serving during a
+   * heavy deployment; needs the compiled dist/ files) or `main` (default, for tests with injected clocks).
+   */
+  deployThread?: 'main' | 'worker';
   /** Log level for the site worker. */
   logLevel?: LogLevel;
   clock: Clock;
@@ -138,7 +143,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const reconcile = () => reconciler.reconcile();
 
   const deploy = async (input: DeployInput): Promise<DeployResult> => {
-    const result = armDeploy(input, { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose });
+    const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose };
+    const result = options.deployThread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
     await reconcile();
     return result;
   };

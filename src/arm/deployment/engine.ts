@@ -6,7 +6,9 @@ import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
 import { providerFor } from '../providers/registry.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
-import { childPath, objectDocument, parseJsonDocument } from '../template/jsonc.js';
+import { checkDocumentSize, childPath, objectDocument, parseJsonDocument } from '../template/jsonc.js';
+import { codedError } from '../expressions/evaluate.js';
+import { ARM_LIMITS, depthUpTo, jsonSizeUpTo } from '../expressions/limits.js';
 import type { ParsedDocument } from '../template/jsonc.js';
 import { dropNulls, ValueEvaluator } from './evaluator.js';
 import { buildDependencies, resolveTarget, topologicalOrder } from './graph.js';
@@ -14,7 +16,8 @@ import { evaluateOutputs } from './outputs.js';
 import { isSecureType, parameterValues, resolveParameters } from './parameters.js';
 import { planResources } from './plan.js';
 import type { PlannedResource } from './plan.js';
-import { Overlay } from './overlay.js';
+import { applyChanges, Overlay } from './overlay.js';
+import type { ChangeSet } from './overlay.js';
 import type { DeployInput, DeployOptions, DeployResult } from './types.js';
 import { createVariables } from './variables.js';
 
@@ -23,6 +26,13 @@ const DEPLOYMENTS_TYPE = 'Microsoft.Resources/deployments';
 function templateDocument(template: unknown): ParsedDocument {
   if (isObject(template) && typeof template['text'] === 'string' && !('resources' in template)) {
     return parseJsonDocument(template['text'], typeof template['file'] === 'string' ? template['file'] : undefined);
+  }
+  checkDocumentSize(jsonSizeUpTo(template, ARM_LIMITS.maxTemplateBytes), ARM_LIMITS.maxTemplateBytes, 'template');
+  if (depthUpTo(template, ARM_LIMITS.maxJsonDepth) > ARM_LIMITS.maxJsonDepth) {
+    throw armError('ERR_ARM_LIMIT_EXCEEDED', `The template nests objects and arrays more than ${ARM_LIMITS.maxJsonDepth} levels deep (docs/limits.md).`, undefined, {
+      limit: 'maxJsonDepth',
+      max: ARM_LIMITS.maxJsonDepth,
+    });
   }
   return objectDocument(template);
 }
@@ -37,6 +47,26 @@ function field(o: JsonObject, k: string): unknown {
  * and committed in one store transaction at the end: on error (thrown TwinError) the store is unchanged.
  */
 export function deploy(input: DeployInput, options: DeployOptions): DeployResult {
+  const { result, changes } = evaluateDeployment(input, options);
+  applyChanges(options.store, changes);
+  options.logger.info('deployment succeeded', { deployment: input.deploymentName, resources: result.resources.length, mode: input.mode ?? 'Incremental' });
+  return result;
+}
+
+/**
+ * Evaluate and apply a deployment against `options.store` without writing to it: the result and the
+ * change set that `applyChanges` writes in one transaction (used directly by the worker thread).
+ * Every error that leaves is a TwinError.
+ */
+export function evaluateDeployment(input: DeployInput, options: DeployOptions): { result: DeployResult; changes: ChangeSet } {
+  try {
+    return deployTemplate(input, options);
+  } catch (e) {
+    throw codedError(e);
+  }
+}
+
+function deployTemplate(input: DeployInput, options: DeployOptions): { result: DeployResult; changes: ChangeSet } {
   const { scope, logger } = options;
   const loose = options.loose ?? false;
   const warnings: string[] = [];
@@ -114,9 +144,7 @@ export function deploy(input: DeployInput, options: DeployOptions): DeployResult
       outputResources: written.map((id) => ({ id })),
     },
   });
-  overlay.commit();
-  logger.info('deployment succeeded', { deployment: input.deploymentName, resources: written.length, mode });
-  return { resources: written, outputs, warnings };
+  return { result: { resources: written, outputs, warnings }, changes: overlay.changes() };
 }
 
 function applyResource(ev: ValueEvaluator, overlay: Overlay, r: PlannedResource, options: DeployOptions, warn: (m: string) => void): ResourceRecord {

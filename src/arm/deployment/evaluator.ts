@@ -9,6 +9,7 @@ import type { ParsedDocument } from '../template/jsonc.js';
 import { findCopyIndex } from './copy.js';
 import type { CopyFrame } from './copy.js';
 import type { DeploymentScope } from './types.js';
+import { Budget } from '../expressions/limits.js';
 
 export interface ContextOptions {
   allowReference?: boolean;
@@ -31,6 +32,8 @@ export class ValueEvaluator {
   deployment: () => unknown = () => ({});
   reference: ReferenceHandler | undefined;
   list: ListHandler | undefined;
+  /** One step budget for the whole deployment. */
+  readonly budget = new Budget();
 
   constructor(doc: ParsedDocument, scope: DeploymentScope, loose: boolean, warn: (m: string) => void) {
     this.doc = doc;
@@ -86,6 +89,7 @@ export class ValueEvaluator {
         return i;
       },
       ...(options.parameterDefault ? { parameterDefault: options.parameterDefault } : {}),
+      budget: this.budget,
     };
     return ctx;
   }

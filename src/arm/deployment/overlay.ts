@@ -80,18 +80,38 @@ export class Overlay implements StoreTransaction {
     this.#meta.set(key, value);
   }
 
+  /** What this overlay would write (structured-clonable, for a deployment run on a worker thread). */
+  changes(): ChangeSet {
+    return {
+      resources: [...this.#resources].map(([key, record]) => ({ key, record })),
+      directory: [...this.#directory].map(([objectId, object]) => ({ objectId, object })),
+      meta: [...this.#meta],
+    };
+  }
+
   /** Write everything in one transaction (all or nothing). */
   commit(): void {
-    this.#store.transaction((tx) => {
-      for (const [key, r] of this.#resources) {
-        if (r) tx.putResource(r);
-        else if (tx.getResource(key)) tx.deleteResource(tx.getResource(key)!.id);
-      }
-      for (const [objectId, d] of this.#directory) {
-        if (d) tx.putDirectoryObject(d);
-        else if (tx.getDirectoryObject(objectId)) tx.deleteDirectoryObject(objectId);
-      }
-      for (const [k, v] of this.#meta) tx.setMeta(k, v);
-    });
+    applyChanges(this.#store, this.changes());
   }
+}
+
+export interface ChangeSet {
+  resources: Array<{ key: string; record: ResourceRecord | null }>;
+  directory: Array<{ objectId: string; object: DirectoryObject | null }>;
+  meta: Array<[string, string]>;
+}
+
+/** Replay a change set in ONE store transaction. */
+export function applyChanges(store: Store, changes: ChangeSet): void {
+  store.transaction((tx) => {
+    for (const { key, record } of changes.resources) {
+      if (record) tx.putResource(record);
+      else if (tx.getResource(key)) tx.deleteResource(tx.getResource(key)!.id);
+    }
+    for (const { objectId, object } of changes.directory) {
+      if (object) tx.putDirectoryObject(object);
+      else if (tx.getDirectoryObject(objectId)) tx.deleteDirectoryObject(objectId);
+    }
+    for (const [k, v] of changes.meta) tx.setMeta(k, v);
+  });
 }

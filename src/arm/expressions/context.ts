@@ -1,3 +1,5 @@
+import type { Budget } from './limits.js';
+
 /** What the evaluator needs from the deployment around it. */
 export interface EvalScope {
   subscriptionId: string;
@@ -21,6 +23,8 @@ export interface EvalContext {
   warn(message: string): void;
   /** Only while evaluating a parameter's defaultValue: `utcNow()` and `newGuid()` are allowed there. */
   readonly parameterDefault?: { now(): number; newGuid(): string };
+  /** Step budget shared by the deployment; a fresh one per expression when absent. */
+  readonly budget?: Budget;
 }
 
 /** What a function implementation sees besides its arguments. */

@@ -1,9 +1,11 @@
+import { isTwinError } from '../../core/index.js';
 import { armError } from '../errors.js';
 import type { ExprNode } from './ast.js';
 import type { EvalContext } from './context.js';
 import { lookupFunction } from './functions/registry.js';
 import { parseTemplateString } from './parser.js';
 import { getIndex, getProperty, typeName } from './values.js';
+import { ARM_LIMITS, Budget, resultCost } from './limits.js';
 
 function arityText(min: number, max: number | undefined): string {
   if (max === undefined || max === Infinity) return `at least ${min}`;
@@ -30,12 +32,21 @@ function callFunction(node: Extract<ExprNode, { kind: 'call' }>, ctx: EvalContex
     );
   }
   const env = { ctx, name: node.name, offset: node.offset };
-  if (fn.lazy) return fn.impl(node.args.map((a) => () => evaluateNode(a, ctx)), env);
-  return fn.impl(node.args.map((a) => evaluateNode(a, ctx)), env);
+  let result: unknown;
+  if (fn.lazy) result = fn.impl(node.args.map((a) => () => evaluateNode(a, ctx)), env);
+  else {
+    const args = node.args.map((a) => evaluateNode(a, ctx));
+    // Functions read their arguments: charge their top-level sizes (contains, indexOf, join… are linear).
+    if (ctx.budget) for (const a of args) ctx.budget.charge(typeof a === 'string' ? a.length >> 4 : Array.isArray(a) ? a.length : 0);
+    result = fn.impl(args, env);
+  }
+  ctx.budget?.charge(resultCost(result, node.name));
+  return result;
 }
 
 /** Evaluate a parsed expression. Errors are TwinErrors without location (the caller adds it). */
 export function evaluateNode(node: ExprNode, ctx: EvalContext): unknown {
+  ctx.budget?.charge(1);
   switch (node.kind) {
     case 'string':
     case 'int':
@@ -55,10 +66,32 @@ export function evaluateNode(node: ExprNode, ctx: EvalContext): unknown {
   }
 }
 
-/** Evaluate one template string: literal, `[[` escape or `[expression]`. */
+/**
+ * Evaluate one template string: literal, `[[` escape or `[expression]`. Every error that leaves is a
+ * TwinError: a stack overflow is the nesting limit, anything else unexpected is ERR_ARM_INTERNAL.
+ */
 export function evaluateTemplateString(s: string, ctx: EvalContext): unknown {
-  const parsed = parseTemplateString(s);
-  return parsed.kind === 'literal' ? parsed.value : evaluateNode(parsed.ast, ctx);
+  try {
+    const parsed = parseTemplateString(s);
+    if (parsed.kind === 'literal') return parsed.value;
+    const budget = ctx.budget ?? new Budget();
+    const inner = ctx.budget ? ctx : { ...ctx, budget };
+    return budget.run(() => evaluateNode(parsed.ast, inner));
+  } catch (e) {
+    throw codedError(e);
+  }
+}
+
+/** A TwinError for anything thrown inside the evaluator. */
+export function codedError(e: unknown): unknown {
+  if (isTwinError(e)) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return armError('ERR_ARM_LIMIT_EXCEEDED', `The template language expression nests values or calls too deeply for the twin (docs/limits.md).`, undefined, {
+      limit: 'maxJsonDepth',
+      max: ARM_LIMITS.maxJsonDepth,
+    });
+  }
+  return armError('ERR_ARM_INTERNAL', `The twin failed to evaluate the template language expression: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
 }
 
 /** All call nodes in an expression (for implicit dependencies). */

@@ -3,7 +3,9 @@ import type { ExprNode, TemplateString } from './ast.js';
 import { tokenize } from './tokenizer.js';
 import type { Token, TokenKind } from './tokenizer.js';
 
-const MAX_DEPTH = 200;
+import { ARM_LIMITS } from './limits.js';
+
+const MAX_DEPTH = ARM_LIMITS.maxExpressionDepth;
 
 class Parser {
   #tokens: Token[];
@@ -25,11 +27,23 @@ class Parser {
     if (t.kind !== kind) throw unexpected(t, what);
     return this.next();
   }
+  /** Each call argument and each `.x`/`[i]` makes the AST one level deeper. */
+  deeper(): void {
+    if (++this.#depth > MAX_DEPTH) {
+      throw armError('ERR_ARM_LIMIT_EXCEEDED', `The language expression nests calls and accesses more than ${MAX_DEPTH} levels deep (docs/limits.md).`, undefined, {
+        offset: this.peek().offset,
+        limit: 'maxExpressionDepth',
+        max: MAX_DEPTH,
+      });
+    }
+  }
   expression(): ExprNode {
-    if (++this.#depth > MAX_DEPTH) throw armError('ERR_ARM_EXPRESSION_SYNTAX', 'The expression is nested too deeply.', undefined, { offset: this.peek().offset });
+    this.deeper();
+    const start = this.#depth;
     let node = this.primary();
     for (;;) {
       const t = this.peek();
+      if (t.kind === 'dot' || t.kind === 'lbracket') this.deeper();
       if (t.kind === 'dot') {
         this.next();
         const id = this.expect('ident', 'a property name');
@@ -41,7 +55,7 @@ class Parser {
         node = { kind: 'index', object: node, index, offset: t.offset };
       } else break;
     }
-    this.#depth--;
+    this.#depth = start - 1;
     return node;
   }
   primary(): ExprNode {
@@ -108,6 +122,14 @@ export function isExpression(s: string): boolean {
 export function parseTemplateString(s: string): TemplateString {
   if (s.startsWith('[[')) return { kind: 'literal', value: s.slice(1) };
   if (s.length >= 2 && s[0] === '[' && s[s.length - 1] === ']') {
+    if (s.length > ARM_LIMITS.maxExpressionLength) {
+      throw armError(
+        'ERR_ARM_LIMIT_EXCEEDED',
+        `The template language expression is ${s.length} characters long; Azure's limit is ${ARM_LIMITS.maxExpressionLength} characters.`,
+        undefined,
+        { limit: 'maxExpressionLength', max: ARM_LIMITS.maxExpressionLength, value: s.length },
+      );
+    }
     return { kind: 'expression', text: s, ast: parseExpression(s, 1, s.length - 1) };
   }
   return { kind: 'literal', value: s };

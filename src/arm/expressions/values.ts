@@ -69,6 +69,40 @@ export function deepEquals(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * A key such that `canonicalKey(a) === canonicalKey(b)` exactly when `deepEquals(a, b)`: for
+ * de-duplication in linear time (union, intersection, distinct).
+ */
+export function canonicalKey(v: unknown): string {
+  if (v === null || v === undefined) return 'n';
+  if (typeof v === 'string') return 's' + JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return 'i' + String(v);
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (Array.isArray(v)) return '[' + v.map(canonicalKey).join(',') + ']';
+  const o = v as JsonObject;
+  return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + canonicalKey(o[k])).join(',') + '}';
+}
+
+/** A set of values under deep equality, in linear time (primitives kept apart, composites by canonical key). */
+export class DeepSet {
+  readonly #numbers = new Set<number | bigint>();
+  readonly #strings = new Set<string>();
+  readonly #others = new Set<string>();
+  /** Adds `v`; false when an equal value was already there. */
+  add(v: unknown): boolean {
+    const set = typeof v === 'number' || typeof v === 'bigint' ? this.#numbers : typeof v === 'string' ? this.#strings : this.#others;
+    const key = typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' ? v : canonicalKey(v);
+    if ((set as Set<unknown>).has(key)) return false;
+    (set as Set<unknown>).add(key);
+    return true;
+  }
+  has(v: unknown): boolean {
+    if (typeof v === 'number' || typeof v === 'bigint') return this.#numbers.has(v);
+    if (typeof v === 'string') return this.#strings.has(v);
+    return this.#others.has(canonicalKey(v));
+  }
+}
+
 /** `string(x)`: strings as-is, bool True/False, objects/arrays as compact JSON. */
 export function toArmString(v: unknown): string {
   if (v === null || v === undefined) return '';

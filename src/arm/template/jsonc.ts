@@ -1,6 +1,7 @@
 import { parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
 import { armError } from '../errors.js';
+import { ARM_LIMITS } from '../expressions/limits.js';
 import type { SourceLocation } from '../../core/index.js';
 
 /** A parsed JSONC document plus a map JSON path → 1-based line:column of each value. */
@@ -17,15 +18,22 @@ const PRIVATE_BASE = 0xe000;
  * Replace raw control characters inside JSON strings by private-use code points of the same length,
  * so that jsonc-parser accepts them (ARM/Newtonsoft tolerates raw newlines and tabs in strings).
  */
-function maskControlChars(text: string): { text: string; masked: boolean } {
+function maskControlChars(text: string): { text: string; masked: boolean; depthAt: number } {
   let out = '';
   let masked = false;
   let last = 0;
   let i = 0;
+  let depth = 0;
   const n = text.length;
   while (i < n) {
     const ch = text[i];
-    if (ch === '"') {
+    if (ch === '{' || ch === '[') {
+      if (++depth > ARM_LIMITS.maxJsonDepth) return { text, masked: false, depthAt: i };
+      i++;
+    } else if (ch === '}' || ch === ']') {
+      depth--;
+      i++;
+    } else if (ch === '"') {
       i++;
       while (i < n && text[i] !== '"') {
         if (text[i] === '\\') {
@@ -50,7 +58,7 @@ function maskControlChars(text: string): { text: string; masked: boolean } {
       i++;
     }
   }
-  return masked ? { text: out + text.slice(last), masked } : { text, masked };
+  return masked ? { text: out + text.slice(last), masked, depthAt: -1 } : { text, masked, depthAt: -1 };
 }
 
 function unmask(s: string): string {
@@ -82,13 +90,41 @@ function position(starts: number[], offset: number): { line: number; column: num
   return { line: lo + 1, column: offset - starts[lo]! + 1 };
 }
 
-/** Parse JSONC (comments, trailing commas, raw control characters in strings) keeping value locations. */
-export function parseJsonDocument(rawText: string, file?: string): ParsedDocument {
+/** Refuse a document larger than `maxBytes` (UTF-8) before parsing it. */
+export function checkDocumentSize(bytes: number, maxBytes: number, what: string, file?: string): void {
+  if (bytes > maxBytes) {
+    throw armError(
+      'ERR_ARM_LIMIT_EXCEEDED',
+      `The ${what}${file ? ` '${file}'` : ''} is ${bytes} bytes; Azure's limit is ${maxBytes} bytes (4 MB, docs/limits.md).`,
+      file ? { file } : undefined,
+      { limit: what === 'template' ? 'maxTemplateBytes' : 'maxParametersBytes', max: maxBytes, value: bytes },
+    );
+  }
+}
+
+/**
+ * Parse JSONC (comments, trailing commas, raw control characters in strings) keeping value locations.
+ * Documents above `maxBytes` (default: Azure's 4 MB template limit) or nested deeper than
+ * ARM_LIMITS.maxJsonDepth are refused before any tree is built.
+ */
+export function parseJsonDocument(rawText: string, file?: string, options: { maxBytes?: number; what?: string } = {}): ParsedDocument {
+  const maxBytes = options.maxBytes ?? ARM_LIMITS.maxTemplateBytes;
+  if (rawText.length > maxBytes) checkDocumentSize(rawText.length, maxBytes, options.what ?? 'template', file);
+  checkDocumentSize(Buffer.byteLength(rawText, 'utf8'), maxBytes, options.what ?? 'template', file);
   const text = rawText.charCodeAt(0) === 0xfeff ? ' ' + rawText.slice(1) : rawText;
-  const { text: scanText, masked } = maskControlChars(text);
+  const { text: scanText, masked, depthAt } = maskControlChars(text);
+  const starts = lineStarts(text);
+  if (depthAt >= 0) {
+    const pos = position(starts, depthAt);
+    throw armError(
+      'ERR_ARM_LIMIT_EXCEEDED',
+      `The JSON${file ? ` file '${file}'` : ''} nests objects and arrays more than ${ARM_LIMITS.maxJsonDepth} levels deep at line '${pos.line}' and column '${pos.column}' (docs/limits.md).`,
+      { ...(file ? { file } : {}), line: pos.line, column: pos.column },
+      { limit: 'maxJsonDepth', max: ARM_LIMITS.maxJsonDepth },
+    );
+  }
   const errors: ParseError[] = [];
   const root = parseTree(scanText, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
-  const starts = lineStarts(text);
   if (errors.length > 0 || !root) {
     const err = errors[0];
     const pos = position(starts, err?.offset ?? 0);

@@ -77,6 +77,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     loose: opts.loose,
     siteThread: 'worker',
     ...(opts.imdsIdentity && opts.imdsIdentity.length > 0 ? { imdsIdentities: opts.imdsIdentity } : {}),
+    deployThread: 'worker',
     logLevel: opts.logLevel ?? 'info',
     clock: systemClock,
     ids: randomIds,

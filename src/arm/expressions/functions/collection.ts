@@ -1,5 +1,6 @@
 import type { ArmFunction } from '../context.js';
-import { deepEquals, expectInt, expectString, findKey, fnError, isObject, typeName } from '../values.js';
+import { DeepSet, deepEquals, expectInt, expectString, findKey, fnError, isObject, typeName } from '../values.js';
+import { ARM_LIMITS, checkCollectionLength, depthUpTo, limitError } from '../limits.js';
 import type { JsonObject } from '../values.js';
 
 function unionObjects(a: JsonObject, b: JsonObject): JsonObject {
@@ -70,8 +71,10 @@ export const collectionFunctions: ArmFunction[] = [
     min: 2,
     impl: (args) => {
       if (args.every((a) => Array.isArray(a))) {
+        checkCollectionLength((args as unknown[][]).reduce((n, a) => n + a.length, 0), 'union');
         const out: unknown[] = [];
-        for (const a of args as unknown[][]) for (const x of a) if (!out.some((y) => deepEquals(x, y))) out.push(x);
+        const seen = new DeepSet();
+        for (const a of args as unknown[][]) for (const x of a) if (seen.add(x)) out.push(x);
         return out;
       }
       if (args.every((a) => isObject(a))) return (args as JsonObject[]).reduce((acc, o) => unionObjects(acc, o), {});
@@ -84,7 +87,13 @@ export const collectionFunctions: ArmFunction[] = [
     impl: (args) => {
       if (args.every((a) => Array.isArray(a))) {
         const [head, ...rest] = args as unknown[][];
-        return head!.filter((x, i) => head!.findIndex((y) => deepEquals(x, y)) === i && rest.every((r) => r.some((y) => deepEquals(x, y))));
+        const restSets = rest.map((r) => {
+          const set = new DeepSet();
+          for (const x of r) set.add(x);
+          return set;
+        });
+        const seen = new DeepSet();
+        return head!.filter((x) => seen.add(x) && restSets.every((r) => r.has(x)));
       }
       if (args.every((a) => isObject(a))) {
         const [head, ...rest] = args as JsonObject[];
@@ -101,6 +110,7 @@ export const collectionFunctions: ArmFunction[] = [
       const start = expectInt(s, 'range', 1);
       const count = expectInt(c, 'range', 2);
       if (count < 0 || count > 10000) throw fnError('range', `the count '${count}' must be between 0 and 10000.`);
+      if (start + count > 2147483647) throw fnError('range', `the sum of the start index '${start}' and the count '${count}' must not exceed 2147483647.`);
       return Array.from({ length: count }, (_, i) => start + i);
     },
   },
@@ -110,6 +120,7 @@ export const collectionFunctions: ArmFunction[] = [
     max: 1,
     impl: ([v]) => {
       if (!Array.isArray(v)) throw fnError('flatten', `the parameter must be an array, not '${typeName(v)}'.`);
+      checkCollectionLength(v.reduce((n: number, x) => n + (Array.isArray(x) ? x.length : 1), 0), 'flatten');
       return v.flatMap((x) => (Array.isArray(x) ? x : [x]));
     },
   },
@@ -119,11 +130,16 @@ export const collectionFunctions: ArmFunction[] = [
     max: 1,
     impl: ([v]) => {
       const text = expectString(v, 'json', 1);
+      let value: unknown;
       try {
-        return JSON.parse(text) as unknown;
+        value = JSON.parse(text) as unknown;
       } catch {
-        throw fnError('json', `the parameter '${text}' is not valid JSON.`);
+        throw fnError('json', `the parameter '${text.length > 200 ? text.slice(0, 200) + '…' : text}' is not valid JSON.`);
       }
+      if (depthUpTo(value, ARM_LIMITS.maxJsonDepth) > ARM_LIMITS.maxJsonDepth) {
+        throw limitError(`The template language function 'json' would build a value nested more than ${ARM_LIMITS.maxJsonDepth} levels deep (docs/limits.md).`, 'maxJsonDepth');
+      }
+      return value;
     },
   },
   { name: 'null', min: 0, max: 0, impl: () => null },

@@ -3,6 +3,53 @@ import type { ArmFunction } from '../context.js';
 import { armGuid, uniqueString } from '../hash.js';
 import { expectInt, expectString, fnError, isObject, toArmString, typeName } from '../values.js';
 import { dotnetFormat } from './format.js';
+import { ARM_LIMITS, checkCollectionLength, checkStringLength, jsonSizeUpTo } from '../limits.js';
+
+/** Join strings after checking the total length (no oversized string is ever built). */
+export function joinChecked(parts: string[], separator: string, fn: string): string {
+  let total = separator.length * Math.max(0, parts.length - 1);
+  for (const p of parts) total += p.length;
+  checkStringLength(total, fn);
+  return parts.join(separator);
+}
+
+/** `string()` of any value, refusing values whose text would exceed the string limit. */
+export function toArmStringChecked(v: unknown, fn: string): string {
+  if (v !== null && typeof v === 'object') checkStringLength(jsonSizeUpTo(v, ARM_LIMITS.maxStringLength), fn);
+  return toArmString(v);
+}
+
+/** .NET Uri.UnescapeDataString: decodes valid %XX UTF-8 sequences and leaves invalid ones as written. */
+export function unescapeDataString(s: string): string {
+  return s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    const bytes = Buffer.from(run.replace(/%/g, ''), 'hex');
+    let out = '';
+    let i = 0;
+    while (i < bytes.length) {
+      const b = bytes[i]!;
+      const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+      const chunk = len === 0 ? undefined : bytes.subarray(i, i + len);
+      const text = chunk && chunk.length === len ? new TextDecoder('utf-8', { fatal: false }).decode(chunk) : undefined;
+      if (text !== undefined && !text.includes('\ufffd')) {
+        out += text;
+        i += len;
+      } else {
+        out += run.slice(i * 3, i * 3 + 3);
+        i += 1;
+      }
+    }
+    return out;
+  });
+}
+
+/** Strict base64 (Convert.FromBase64String): whitespace allowed, padding required, nothing else. */
+function fromBase64(s: string, fn: string): Buffer {
+  const t = s.replace(/[\t\n\r ]/g, '');
+  if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(t)) {
+    throw fnError(fn, `the input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters.`);
+  }
+  return Buffer.from(t, 'base64');
+}
 
 const str = (name: string, min: number, max: number, impl: (s: string[]) => unknown): ArmFunction => ({
   name,
@@ -21,29 +68,47 @@ export const stringFunctions: ArmFunction[] = [
     name: 'concat',
     min: 0,
     impl: (args) => {
-      if (args.length > 0 && args.every((a) => Array.isArray(a) || a === null)) return args.flatMap((a) => (a === null ? [] : (a as unknown[])));
-      return args
-        .map((a, i) => {
-          if (Array.isArray(a) || isObject(a)) {
-            throw armError('ERR_ARM_FUNCTION_ARGUMENTS', `The template language function 'concat' expects its parameters to be either all arrays or all primitive values (strings, integers, booleans). Parameter ${i + 1} is of type '${typeName(a)}'.`);
-          }
-          return toArmString(a);
-        })
-        .join('');
+      if (args.length > 0 && args.every((a) => Array.isArray(a) || a === null)) {
+        const arrays = args.map((a) => (a === null ? [] : (a as unknown[])));
+        checkCollectionLength(arrays.reduce((n, a) => n + a.length, 0), 'concat');
+        const out: unknown[] = [];
+        for (const a of arrays) for (const x of a) out.push(x);
+        return out;
+      }
+      const parts = args.map((a, i) => {
+        if (Array.isArray(a) || isObject(a)) {
+          throw armError('ERR_ARM_FUNCTION_ARGUMENTS', `The template language function 'concat' expects its parameters to be either all arrays or all primitive values (strings, integers, booleans). Parameter ${i + 1} is of type '${typeName(a)}'.`);
+        }
+        return toArmString(a);
+      });
+      return joinChecked(parts, '', 'concat');
     },
   },
   { name: 'format', min: 1, impl: (args) => dotnetFormat(expectString(args[0], 'format', 1), args.slice(1)) },
   str('toLower', 1, 1, ([s]) => s!.toLowerCase()),
   str('toUpper', 1, 1, ([s]) => s!.toUpperCase()),
   str('trim', 1, 1, ([s]) => s!.trim()),
-  str('replace', 3, 3, ([s, a, b]) => (a === '' ? s : s!.split(a!).join(b))),
+  str('replace', 3, 3, ([s, a, b]) => {
+    if (a === '') return s;
+    const parts = s!.split(a!);
+    return joinChecked(parts, b!, 'replace');
+  }),
   str('startsWith', 2, 2, ([s, p]) => s!.toLowerCase().startsWith(p!.toLowerCase())),
   str('endsWith', 2, 2, ([s, p]) => s!.toLowerCase().endsWith(p!.toLowerCase())),
-  str('base64', 1, 1, ([s]) => Buffer.from(s!, 'utf8').toString('base64')),
-  str('base64ToString', 1, 1, ([s]) => Buffer.from(s!, 'base64').toString('utf8')),
-  str('uriComponent', 1, 1, ([s]) => escapeDataString(s!)),
-  str('uriComponentToString', 1, 1, ([s]) => decodeURIComponent(s!)),
-  str('dataUri', 1, 1, ([s]) => `data:text/plain;charset=utf8;base64,${Buffer.from(s!, 'utf8').toString('base64')}`),
+  str('base64', 1, 1, ([s]) => {
+    checkStringLength(Math.ceil(Buffer.byteLength(s!, 'utf8') / 3) * 4, 'base64');
+    return Buffer.from(s!, 'utf8').toString('base64');
+  }),
+  str('base64ToString', 1, 1, ([s]) => fromBase64(s!, 'base64ToString').toString('utf8')),
+  str('uriComponent', 1, 1, ([s]) => {
+    checkStringLength(Buffer.byteLength(s!, 'utf8') * 3, 'uriComponent');
+    return escapeDataString(s!);
+  }),
+  str('uriComponentToString', 1, 1, ([s]) => unescapeDataString(s!)),
+  str('dataUri', 1, 1, ([s]) => {
+    checkStringLength(Math.ceil(Buffer.byteLength(s!, 'utf8') / 3) * 4 + 40, 'dataUri');
+    return `data:text/plain;charset=utf8;base64,${Buffer.from(s!, 'utf8').toString('base64')}`;
+  }),
   str('uniqueString', 1, Infinity, (s) => uniqueString(s)),
   str('guid', 1, Infinity, (s) => armGuid(s)),
   str('uri', 2, 2, ([base, rel]) => {
@@ -59,9 +124,29 @@ export const stringFunctions: ArmFunction[] = [
     max: 2,
     impl: ([s, d]) => {
       const text = expectString(s, 'split', 1);
-      const delims = Array.isArray(d) ? d.map((x, i) => expectString(x, 'split', i + 2)) : [expectString(d, 'split', 2)];
-      let parts = [text];
-      for (const delim of delims) if (delim !== '') parts = parts.flatMap((p) => p.split(delim));
+      const delims = (Array.isArray(d) ? d.map((x, i) => expectString(x, 'split', i + 2)) : [expectString(d, 'split', 2)]).filter((x) => x !== '');
+      // .NET String.Split(string[]): at each position the first separator (in array order) that matches splits.
+      const parts: string[] = [];
+      let from = 0;
+      let i = 0;
+      const only = delims.length === 1 ? delims[0]! : undefined;
+      while (i < text.length && delims.length > 0) {
+        if (only !== undefined) {
+          const at = text.indexOf(only, i);
+          if (at < 0) break;
+          i = at;
+        }
+        const hit = only ?? delims.find((x) => text.startsWith(x, i));
+        if (hit === undefined) {
+          i++;
+          continue;
+        }
+        parts.push(text.slice(from, i));
+        if (parts.length >= ARM_LIMITS.maxCollectionLength) checkCollectionLength(parts.length + 1, 'split');
+        i += hit.length;
+        from = i;
+      }
+      parts.push(text.slice(from));
       return parts;
     },
   },
@@ -104,7 +189,9 @@ export const stringFunctions: ArmFunction[] = [
     impl: ([v, len, ch]) => {
       const pad = ch === undefined ? ' ' : expectString(ch, 'padLeft', 3);
       if (pad.length !== 1) throw fnError('padLeft', 'the padding character must be a single character.');
-      return toArmString(v).padStart(expectInt(len, 'padLeft', 2), pad);
+      const total = expectInt(len, 'padLeft', 2);
+      checkStringLength(total, 'padLeft');
+      return toArmStringChecked(v, 'padLeft').padStart(total, pad);
     },
   },
   {
@@ -113,8 +200,8 @@ export const stringFunctions: ArmFunction[] = [
     max: 2,
     impl: ([arr, d]) => {
       if (!Array.isArray(arr)) throw fnError('join', `the first parameter must be an array, not '${typeName(arr)}'.`);
-      return arr.map((x) => toArmString(x)).join(expectString(d, 'join', 2));
+      return joinChecked(arr.map((x) => toArmStringChecked(x, 'join')), expectString(d, 'join', 2), 'join');
     },
   },
-  { name: 'string', min: 1, max: 1, impl: ([v]) => toArmString(v) },
+  { name: 'string', min: 1, max: 1, impl: ([v]) => toArmStringChecked(v, 'string') },
 ];

@@ -1,0 +1,33 @@
+/**
+ * Bounded run of the ARM fuzzing harness (test/fuzz/arm-fuzz.ts): a few seconds inside `npm test`.
+ * `npm run fuzz:arm` runs the same harness long (TRUSTLINE_FUZZ_RUNS, default there 1,000,000 per target)
+ * and writes its report to TRUSTLINE_FUZZ_REPORT.
+ */
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fuzzExpressions, fuzzTemplates } from './arm-fuzz.js';
+import type { FuzzReport } from './arm-fuzz.js';
+
+const RUNS = Number(process.env['TRUSTLINE_FUZZ_RUNS'] ?? 600);
+const SEED = Number(process.env['TRUSTLINE_FUZZ_SEED'] ?? Date.now() % 100000);
+const reports: FuzzReport[] = [];
+
+function record(r: FuzzReport): FuzzReport {
+  reports.push(r);
+  const out = process.env['TRUSTLINE_FUZZ_REPORT'];
+  if (out) writeFileSync(out, JSON.stringify({ seed: SEED, reports }, null, 2) + '\n');
+  return r;
+}
+
+describe(`ARM fuzzing (seed ${SEED}, ${RUNS} inputs per target)`, () => {
+  it('expressions: no uncoded error, no internal error, no input above 1 s', () => {
+    const r = record(fuzzExpressions(RUNS, SEED));
+    expect(r.inputs).toBe(RUNS);
+    expect(r.failures).toEqual([]);
+  }, Math.max(60_000, RUNS * 50));
+
+  it('template loader and deployment: no uncoded error, no internal error, no input above 1 s', () => {
+    const r = record(fuzzTemplates(Math.ceil(RUNS / 3), SEED));
+    expect(r.failures).toEqual([]);
+  }, Math.max(60_000, RUNS * 200));
+});
