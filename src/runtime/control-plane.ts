@@ -25,7 +25,7 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * Checks the caller (bearer token) before any ARM route; throws an ArmHttpError (401) to refuse.
    * Absent: no authentication (`trustline up --no-auth`).
    */
-  authenticate?(req: IncomingMessage, controlPlaneUrl: string): Promise<void>;
+  authenticate?(req: IncomingMessage, controlPlaneUrl: string): Promise<unknown>;
 }
 
 const RG_TYPE = 'Microsoft.Resources/resourceGroups';

@@ -23,6 +23,7 @@ import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
 import { createReconciler, mapAzureHosts } from './reconciler.js';
 import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
+import { createBearerAuthenticator } from './control-plane/bearer-auth.js';
 import type { ReadyInfo } from './ready-info.js';
 
 export interface TwinOptions {
@@ -56,6 +57,11 @@ export interface TwinOptions {
   deployThread?: 'main' | 'worker';
   /** Log level for the site worker. */
   logLevel?: LogLevel;
+  /**
+   * The control plane requires a bearer token from the twin's Entra ID, as ARM does (default true);
+   * false: anyone on this machine may deploy (`trustline up --no-auth`).
+   */
+  controlPlaneAuth?: boolean;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
@@ -160,6 +166,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
     logger: logger.child('control-plane'),
+    ...(options.controlPlaneAuth === false
+      ? {}
+      : { authenticate: createBearerAuthenticator({ tenantId: options.tenantId, httpClient: client, clock, logger: logger.child('control-plane') }) }),
   });
   const cp = await startListenerPair(controlPlane, { tls: tls.server, logger, name: 'control plane', httpsPort: options.port ?? 0 });
   await reconcile();

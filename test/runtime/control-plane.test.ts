@@ -38,7 +38,7 @@ describe('control plane (ARM REST)', () => {
   let tls: Agent;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trustline-cp-'));
-    twin = await startTwin({ stateDir: dir, inMemory: true, tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1b', subscriptionId: SUB, resourceGroup: RG, location: 'westeurope', clock: systemClock, ids: randomIds, logger: silentLogger });
+    twin = await startTwin({ stateDir: dir, inMemory: true, tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1b', subscriptionId: SUB, resourceGroup: RG, location: 'westeurope', controlPlaneAuth: false, clock: systemClock, ids: randomIds, logger: silentLogger });
     tls = new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } });
     const put = await cp(`${DEPLOYMENTS}/d1?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify({ properties: { mode: 'Incremental', template } }) });
     expect(put.statusCode).toBe(201);

@@ -30,6 +30,11 @@ export class ArmHttpError extends Error {
     this.body = body;
     this.headers = headers;
   }
+
+  /** The same answer with response headers (e.g. `WWW-Authenticate`). */
+  withHeaders(headers: Record<string, string>): ArmHttpError {
+    return new ArmHttpError(this.status, this.body, { ...this.headers, ...headers });
+  }
 }
 
 export function armHttpError(status: number, code: string, message: string, extra: Omit<ArmErrorBody, 'code' | 'message'> = {}): ArmHttpError {
