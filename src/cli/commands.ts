@@ -1,8 +1,9 @@
 import type { RegisterCommand } from './context.js';
 import { registerUp } from './commands/up.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerWhatIf } from './commands/what-if.js';
 import { registerToken } from './commands/token.js';
 import { registerTest } from './commands/test.js';
 
 /** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerToken, registerTest];
+export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest];

@@ -189,6 +189,13 @@ export function createControlPlane(options: ControlPlaneOptions) {
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
+    if (!hostIsOurs(req)) {
+      // DNS-rebinding guard: a page whose name was rebound to 127.0.0.1 still sends its own Host.
+      req.resume();
+      res.writeHead(400, { 'content-type': 'text/html; charset=us-ascii', connection: 'close' });
+      res.end('<h2>Bad Request - Invalid Hostname</h2>');
+      return;
+    }
     const requestId = options.ids.uuid();
     res.setHeader('x-ms-request-id', requestId);
     res.setHeader('x-ms-correlation-request-id', typeof req.headers['x-ms-correlation-request-id'] === 'string' ? req.headers['x-ms-correlation-request-id'] : requestId);
@@ -208,6 +215,19 @@ export function createControlPlane(options: ControlPlaneOptions) {
       sendArmError(req, res, armHttpError(500, 'InternalServerError', 'Encountered an internal server error.'));
     });
   };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const ARM_HOSTS = new Set(['management.azure.com', 'management.core.windows.net']);
+
+/** The control plane answers only requests addressed to it: a loopback name with its own port, or ARM's host names. */
+function hostIsOurs(req: IncomingMessage): boolean {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec((req.headers.host ?? '').trim());
+  if (!m) return false;
+  const name = m[1]!.toLowerCase();
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (LOOPBACK.has(name)) return port === req.socket.localPort;
+  return ARM_HOSTS.has(name) && (port === undefined || port === 443);
 }
 
 function escapeHtml(s: string): string {

@@ -6,6 +6,13 @@ export interface ReadyInfo {
   subscriptionId: string;
   resourceGroup: string;
   caCertificate: string;
+  /** Whether the control plane requires a bearer token (false: `trustline up --no-auth`). */
+  controlPlaneAuth?: boolean;
+  /**
+   * The twin CLI's own service principal (`{tenantId, clientId, clientSecret, scope}`, 0600): clients get a
+   * control-plane token with it by client credentials at the identity authority, as `az login --service-principal` does.
+   */
+  cliCredential?: string;
   identity: { authority: string; identityEndpoint: string; identityHeader: string; imdsEndpoint: string };
   sites: Record<string, { url: string; httpUrl: string; hostName: string; principalId?: string; identityEndpoint?: string }>;
   apim: Record<

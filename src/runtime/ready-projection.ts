@@ -14,6 +14,10 @@ export interface ReadyInputs {
   tenantId: string;
   subscriptionId: string;
   resourceGroup: string;
+  /** Whether the control plane requires a bearer token. */
+  controlPlaneAuth: boolean;
+  /** The CLI principal's credential file (when it does). */
+  cliCredential?: string;
 }
 
 /** The ready file (ARCHITECTURE.md contract): a projection of the listeners and the store, built on request. */
@@ -26,6 +30,8 @@ export function projectReady(inputs: ReadyInputs): ReadyInfo {
     subscriptionId: inputs.subscriptionId,
     resourceGroup: inputs.resourceGroup,
     caCertificate: inputs.caFile,
+    controlPlaneAuth: inputs.controlPlaneAuth,
+    ...(inputs.cliCredential ? { cliCredential: inputs.cliCredential } : {}),
     identity: {
       authority: `${identity.httpsUrl}/${inputs.tenantId}`,
       identityEndpoint: `${identity.httpUrl}/msi/token`,

@@ -24,6 +24,7 @@ import { createReconciler, mapAzureHosts } from './reconciler.js';
 import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
 import { createBearerAuthenticator } from './control-plane/bearer-auth.js';
+import { ensureCliPrincipal } from './cli-principal.js';
 import type { ReadyInfo } from './ready-info.js';
 
 export interface TwinOptions {
@@ -155,6 +156,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     return result;
   };
 
+  const controlPlaneAuth = options.controlPlaneAuth !== false;
+  const cliPrincipal = controlPlaneAuth ? ensureCliPrincipal({ stateDir, tenantId: options.tenantId, identity, ids, logger }) : undefined;
   const controlPlane = createControlPlane({
     store,
     scope,
@@ -166,7 +169,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
     logger: logger.child('control-plane'),
-    ...(options.controlPlaneAuth === false
+    ...(!controlPlaneAuth
       ? {}
       : { authenticate: createBearerAuthenticator({ tenantId: options.tenantId, httpClient: client, clock, logger: logger.child('control-plane') }) }),
   });
@@ -184,6 +187,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       tenantId: options.tenantId,
       subscriptionId: options.subscriptionId,
       resourceGroup: options.resourceGroup,
+      controlPlaneAuth,
+      ...(cliPrincipal ? { cliCredential: cliPrincipal.file } : {}),
     });
 
   return {

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createPrivateKey, createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, SignJWT, decodeJwt } from 'jose';
@@ -107,5 +107,31 @@ describe('control plane authentication (ARM bearer tokens from the twin\'s Entra
     expect(r.status).toBe(401);
     expect(r.body.error?.code).toBe('ExpiredAuthenticationToken');
     expect(r.body.error?.message).toMatch(/^The access token expiry UTC time '\d+\/\d+\/\d{4} \d+:\d\d:\d\d [AP]M' is earlier than current UTC time '/);
+  });
+
+  it('the CLI principal (cliCredential, 0600) gets a token by client credentials at the v2 token endpoint, and the control plane accepts it', async () => {
+    const file = twin.ready().cliCredential!;
+    expect(twin.ready().controlPlaneAuth).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const cred = JSON.parse(readFileSync(file, 'utf8')) as { tenantId: string; clientId: string; clientSecret: string; scope: string };
+    expect(cred.scope).toBe('https://management.azure.com/.default');
+    const res = await request(`${twin.ready().identity.authority}/oauth2/v2.0/token`, {
+      method: 'POST',
+      dispatcher: tls,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: cred.clientId, client_secret: cred.clientSecret, scope: cred.scope }).toString(),
+    });
+    const body = (await res.body.json()) as { access_token: string };
+    expect(res.statusCode).toBe(200);
+    expect(decodeJwt(body.access_token)).toMatchObject({ appid: cred.clientId, tid: TENANT });
+    expect((await get(SUBS, `Bearer ${body.access_token}`)).status).toBe(200);
+    const wrong = await request(`${twin.ready().identity.authority}/oauth2/v2.0/token`, {
+      method: 'POST',
+      dispatcher: tls,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: cred.clientId, client_secret: 'nope', scope: cred.scope }).toString(),
+    });
+    expect(wrong.statusCode).toBe(401);
+    await wrong.body.dump();
   });
 });

@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { Agent, request } from 'undici';
 import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin } from '../../src/runtime/index.js';
@@ -235,5 +236,25 @@ describe('control plane (ARM REST)', () => {
     expect(again.statusCode).toBe(204);
     await again.body.dump();
     expect((await json<ArmError>(`${APIM}?api-version=2022-08-01`, { method: 'PATCH', body: '{}' })).body.error.code).toBe('MethodNotAllowed');
+  });
+
+  it('answers only requests addressed to it (DNS-rebinding guard): another Host gets 400 Invalid Hostname', async () => {
+    const url = new URL(twin.ready().controlPlane);
+    const ca = readFileSync(twin.ready().caCertificate, 'utf8');
+    const call = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest({ hostname: '127.0.0.1', port: url.port, path: '/subscriptions?api-version=2022-12-01', ca, servername: 'localhost', headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const evil = await call(`evil.example:${url.port}`);
+    expect(evil.status).toBe(400);
+    expect(evil.body).toContain('Invalid Hostname');
+    expect((await call('management.azure.com')).status).toBe(200);
+    expect((await call(`localhost:${url.port}`)).status).toBe(200);
   });
 });

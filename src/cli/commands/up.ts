@@ -26,6 +26,8 @@ export interface UpOptions {
   resourceGroup?: string;
   location?: string;
   loose?: boolean;
+  /** The control plane accepts requests without a bearer token (default: ARM's bearer authentication). */
+  noAuth?: boolean;
   logLevel?: LogLevel;
   /** Resolve once the twin is up instead of serving until a signal (tests). */
   detach?: boolean;
@@ -75,6 +77,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     backends: parseBackends(opts.backend),
     port: opts.port,
     loose: opts.loose,
+    controlPlaneAuth: !opts.noAuth,
     siteThread: 'worker',
     ...(opts.imdsIdentity && opts.imdsIdentity.length > 0 ? { imdsIdentities: opts.imdsIdentity } : {}),
     deployThread: 'worker',
@@ -166,6 +169,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .option('--imds-identity <name>', 'a managed identity IMDS hands out (resource or identity name, client id); default none (repeatable)', collect, [])
     .option('--tenant <id>', 'tenant id (default: a tenantId parameter, else a fixed local tenant)')
     .option('--loose', 'store or skip unsupported functions, types and policy elements with a warning')
+    .option('--no-auth', 'the control plane accepts requests without a bearer token (ARM requires one)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addHelpText(
       'after',
@@ -173,7 +177,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         'once every listener is up and removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed.',
     )
     .action(async (dirs: string[], o) => {
-      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, logLevel: o.logLevel, out: ctx.out });
+      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, noAuth: o.auth === false, logLevel: o.logLevel, out: ctx.out });
       ctx.exit(r.code);
     });
 };
