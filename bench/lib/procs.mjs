@@ -1,0 +1,116 @@
+// Starting and stopping the processes of a benchmark: servers (optionally pinned to a CPU with taskset) and the
+// twin (`trustline up`). Every process started here is stopped by its PID by `stopAll()` (run.mjs calls it).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const BENCH = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = join(BENCH, '..');
+export const TEMPLATE = join(BENCH, 'template');
+
+const children = new Set();
+const tempDirs = new Set();
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+
+/** `[cmd, args]` wrapped in `taskset -c <cpu>` when a cpu is given (and taskset exists). */
+export function pinned(cpu, cmd, args) {
+  if (cpu === undefined || cpu === null || !hasTaskset) return [cmd, args];
+  return ['taskset', ['-c', String(cpu), cmd, ...args]];
+}
+
+/**
+ * A Node server script that prints `{"port":N}` as its first stdout line (bench/servers/*.mjs).
+ * Returns {port, pid, url, stop()}.
+ */
+export async function startServer(script, args = [], { cpu, env } = {}) {
+  const [cmd, argv] = pinned(cpu, process.execPath, [join(BENCH, 'servers', script), ...args]);
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  children.add(child);
+  const port = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c) => {
+      buf += c;
+      const nl = buf.indexOf('\n');
+      if (nl !== -1) {
+        try {
+          resolve(JSON.parse(buf.slice(0, nl)).port);
+        } catch (e) {
+          reject(e);
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before listening`)));
+  });
+  child.stdout.resume();
+  return { port, pid: child.pid, url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
+/**
+ * `trustline up <template>` as a child process (the built dist/ must be current: `npm run build`).
+ * Options: cpu, backend (URL for the site `trustline-func`), stateDir (persisted; default a fresh temp folder,
+ * in memory), extraArgs. Returns {ready, pid, dir, stop(), startMs}.
+ */
+export async function startTwin({ cpu, backend, stateDir, inMemory = stateDir === undefined, extraArgs = [], template = TEMPLATE, env } = {}) {
+  const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'trustline-bench-'));
+  if (!stateDir) tempDirs.add(dir);
+  const readyFile = join(mkdtempSync(join(tmpdir(), 'trustline-bench-ready-')), 'ready.json');
+  tempDirs.add(dirname(readyFile));
+  const args = [join(ROOT, 'bin', 'trustline.js'), 'up', template, '--state', dir, '--ready-file', readyFile, '--log-level', 'warn', ...extraArgs];
+  if (inMemory) args.push('--in-memory');
+  if (backend) args.push('--backend', `trustline-func=${backend}`);
+  const [cmd, argv] = pinned(cpu, process.execPath, args);
+  const t0 = performance.now();
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+  children.add(child);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (!existsSync(readyFile)) {
+    if (exited) throw new Error('trustline up exited before it was ready');
+    if (performance.now() - t0 > 60_000) throw new Error('trustline up was not ready within 60 s');
+    await sleep(5);
+  }
+  const startMs = performance.now() - t0;
+  let ready;
+  for (let i = 0; i < 100; i++) {
+    try {
+      ready = JSON.parse(readFileSync(readyFile, 'utf8'));
+      break;
+    } catch {
+      await sleep(5);
+    }
+  }
+  return { ready, pid: child.pid, dir, startMs, stop: () => stop(child) };
+}
+
+function stop(child) {
+  children.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Stop every process started by this module (by PID) and remove the temp folders. */
+export async function stopAll() {
+  await Promise.all([...children].map((c) => stop(c)));
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/** A managed identity token of the twin's APIM for the function app (the seed's audience). */
+export async function mintTwinToken(ready, resource = '6f1d2a4e-3b7c-4d8e-9f01-2a3b4c5d6e7f') {
+  const apim = ready.apim['trustline-apim'];
+  const res = await fetch(`${ready.identity.identityEndpoint}?api-version=2019-08-01&resource=${resource}`, {
+    headers: { 'X-IDENTITY-HEADER': ready.identity.identityHeader, 'X-Trustline-Identity-Owner': apim.resourceId },
+  });
+  if (res.status !== 200) throw new Error(`token request answered ${res.status}: ${await res.text()}`);
+  return (await res.json()).access_token;
+}
