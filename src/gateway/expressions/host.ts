@@ -1,7 +1,11 @@
 import type { Clock } from '../../core/index.js';
 import type { HostValue, Value } from './values.js';
 
-/** Shapes of the request-time objects that expressions can reach (through member tables only). */
+/**
+ * The host-object model of policy expressions (spec §4.3): the shapes of the request-time data the gateway lends to
+ * `context`. Expressions reach them only through the member tables of members-context.ts. Optional members read as
+ * APIM's defaults when the runtime does not supply them.
+ */
 export interface HeaderEntry { name: string; values: string[] }
 /** Keyed by lower-case header name. */
 export type HeaderMap = Map<string, HeaderEntry>;
@@ -12,9 +16,52 @@ export interface LastErrorInfo {
   source: string; reason: string; message: string; scope: string; section: string; path: string; policyId: string;
 }
 
-export interface ApiInfo { id: string; name: string; path: string; serviceUrl: MutableUrl | null; protocols: string[] }
+export interface ApiInfo {
+  id: string; name: string; path: string; serviceUrl: MutableUrl | null; protocols: string[];
+  version?: string; revision?: string; isCurrentRevision?: boolean;
+  subscriptionKeyParameterNames?: { header: string; query: string };
+}
 export interface OperationInfo { id: string; name: string; method: string; urlTemplate: string }
-export interface SubscriptionInfo { id: string; name: string; key: string; primaryKey: string; secondaryKey: string }
+export interface SubscriptionInfo {
+  id: string; name: string; key: string; primaryKey: string; secondaryKey: string;
+  /** ISO dates, when known. */
+  createdDate?: string; startDate?: string; endDate?: string;
+}
+
+/** `context.Product`. */
+export interface ProductInfo {
+  id: string; name: string; state: string; subscriptionRequired: boolean; approvalRequired: boolean; subscriptionsLimit: number | null;
+  groups: string[];
+}
+
+/** `context.User`. */
+export interface UserInfo {
+  id: string; email: string; firstName: string; lastName: string; note: string; registrationDate: string;
+  groups: Array<{ id: string; name: string }>; identities: Array<{ provider: string; id: string }>;
+}
+
+/** `context.Deployment`. */
+export interface DeploymentInfo { region: string; serviceName: string; serviceId: string; gatewayId: string }
+
+/**
+ * A buffered message body (IMessageBody): `read(false)` consumes it (a second read throws InvalidOperationException),
+ * `read(true)` keeps it.
+ */
+export interface MessageBodyInfo {
+  read(preserveContent: boolean): string;
+  readonly consumed: boolean;
+}
+
+/**
+ * A response as expressions see it (`context.Response`, or an IResponse stored by `send-request` in a variable:
+ * create it with `responseValue()`).
+ */
+export interface ResponseInfo {
+  readonly statusCode: number;
+  readonly statusReason: string;
+  readonly headers: HeaderMap;
+  body(): MessageBodyInfo | null;
+}
 
 /** The per-request context (`context` in expressions). */
 export interface HostContext extends HostValue {
@@ -32,6 +79,34 @@ export interface HostContext extends HostValue {
   readonly requestId: string;
   readonly clock: Clock;
   trace(source: string, message: string): void;
+  readonly product?: ProductInfo | null;
+  readonly user?: UserInfo | null;
+  readonly deployment?: DeploymentInfo;
+  /** Epoch ms when the gateway received the request (`context.Timestamp`, `context.Elapsed`). */
+  readonly startedAt?: number;
+  /** `context.Tracing`. */
+  readonly tracing?: boolean;
+  requestBodyData?(): MessageBodyInfo | null;
+  responseBodyData?(): MessageBodyInfo | null;
+}
+
+/** An IResponse value for `context.Variables` (send-request's `response-variable-name`). */
+export interface ResponseValue extends HostValue { readonly $type: 'Response'; readonly data: ResponseInfo }
+export function responseValue(data: ResponseInfo): ResponseValue {
+  return { $type: 'Response', data };
+}
+
+/** A text body for tests and stubs. */
+export function textBody(text: string): MessageBodyInfo {
+  let consumed = false;
+  return {
+    get consumed() { return consumed; },
+    read(preserve: boolean) {
+      if (consumed) throw new Error('consumed');
+      if (!preserve) consumed = true;
+      return text;
+    },
+  };
 }
 
 /** Host wrappers: created on access, they carry a reference to the underlying data. */

@@ -2,16 +2,20 @@ import { TwinError } from '../../core/index.js';
 
 /** Tokens of the C# subset used by APIM policy expressions. */
 export type Token =
-  | { kind: 'ident'; value: string; pos: number }
-  | { kind: 'num'; value: number; isInt: boolean; pos: number }
+  | { kind: 'ident'; value: string; pos: number; verbatim?: boolean }
+  | { kind: 'num'; value: number; numType: NumType; pos: number }
   | { kind: 'str'; value: string; pos: number }
   | { kind: 'char'; value: string; pos: number }
-  | { kind: 'interp'; parts: Array<string | { src: string; pos: number; format?: string }>; pos: number }
+  | { kind: 'interp'; parts: Array<string | InterpHole>; pos: number }
   | { kind: 'punct'; value: string; pos: number }
   | { kind: 'eof'; pos: number };
 
+export type NumType = 'int' | 'long' | 'uint' | 'ulong' | 'double' | 'float' | 'decimal';
+/** One `{expr,align:format}` hole of an interpolated string; `pos` is the offset of `expr`. */
+export interface InterpHole { src: string; pos: number; align?: string; format?: string }
+
 const PUNCT = [
-  '??=', '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=',
+  '??=', '<<=', '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<', '::',
   '+', '-', '*', '/', '%', '<', '>', '!', '?', ':', '.', ',', '(', ')', '[', ']', '{', '}', ';', '=', '&', '|', '^', '~',
 ];
 
@@ -40,7 +44,7 @@ function readEscape(src: string, i: number): [string, number] {
 
 /** Scan an interpolated string starting at the opening quote; `verbatim` for $@"…". */
 function readInterpolated(src: string, start: number, verbatim: boolean): [Token, number] {
-  const parts: Array<string | { src: string; pos: number; format?: string }> = [];
+  const parts: Array<string | InterpHole> = [];
   let buf = '';
   let i = start + 1;
   for (;;) {
@@ -60,10 +64,13 @@ function readInterpolated(src: string, start: number, verbatim: boolean): [Token
       const holeStart = i + 1;
       const end = skipBalanced(src, holeStart, '}');
       let hole = src.slice(holeStart, end);
-      let format: string | undefined;
-      const colon = topLevelColon(hole);
-      if (colon >= 0) { format = hole.slice(colon + 1); hole = hole.slice(0, colon); }
-      parts.push(format === undefined ? { src: hole, pos: holeStart } : { src: hole, pos: holeStart, format });
+      const part: InterpHole = { src: hole, pos: holeStart };
+      const colon = topLevel(hole, ':');
+      if (colon >= 0) { part.format = hole.slice(colon + 1); hole = hole.slice(0, colon); }
+      const comma = topLevel(hole, ',');
+      if (comma >= 0) { part.align = hole.slice(comma + 1); hole = hole.slice(0, comma); }
+      part.src = hole;
+      parts.push(part);
       i = end + 1;
       continue;
     }
@@ -74,25 +81,34 @@ function readInterpolated(src: string, start: number, verbatim: boolean): [Token
   return [{ kind: 'interp', parts, pos: start }, i];
 }
 
-/** Index of a `:` at nesting depth 0 outside strings and outside `?:` (format specifier). */
-function topLevelColon(hole: string): number {
+/**
+ * Index of `ch` (`:` format or `,` alignment) at nesting depth 0 outside strings. C# requires a conditional operator in
+ * a hole to be parenthesized, so a top-level `:` always starts the format.
+ */
+function topLevel(hole: string, ch: string): number {
   let depth = 0;
-  let q = 0;
   for (let i = 0; i < hole.length; i++) {
     const c = hole[i]!;
     if (c === '"' || c === "'") { i = skipString(hole, i); continue; }
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === '?' && hole[i + 1] !== '.' && hole[i + 1] !== '?') q++;
-    else if (c === ':' && depth === 0) { if (q > 0) q--; else return i; }
+    if (c === '(' || c === '[' || c === '{' || c === '<') depth++;
+    else if (c === ')' || c === ']' || c === '}' || c === '>') depth--;
+    else if (c === ch && depth <= 0) return i;
   }
   return -1;
 }
 
+/** Index of the closing quote of the literal at `i` (a prefix `@`/`$` before it is skipped by the caller). */
 function skipString(src: string, i: number): number {
   const quote = src[i]!;
+  const verbatim = src[i - 1] === '@' || (src[i - 1] === '$' && src[i - 2] === '@');
   let j = i + 1;
-  while (j < src.length && src[j] !== quote) j += src[j] === '\\' ? 2 : 1;
+  while (j < src.length) {
+    if (src[j] === quote) {
+      if (verbatim && src[j + 1] === quote) { j += 2; continue; }
+      return j;
+    }
+    j += src[j] === '\\' && !verbatim ? 2 : 1;
+  }
   return j;
 }
 
@@ -112,7 +128,32 @@ function skipBalanced(src: string, i: number, close: string): number {
 }
 
 /** Sticky: matches at `lastIndex` without copying the rest of the source (linear lexing). */
-const NUMBER = /(0[xX][0-9a-fA-F]+|[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)([lLuUmMdDfF]*)/y;
+const NUMBER = /(0[xX][0-9a-fA-F_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?(\.[0-9][0-9_]*)?([eE][+-]?[0-9]+)?)([uU][lL]?|[lL][uU]?|[mMdDfF])?/y;
+
+/** A literal's value and C# type (an unsuffixed integer is int, uint, long or ulong by its size). */
+function numberValue(m: RegExpExecArray, src: string, at: number): { value: number; numType: NumType } {
+  const text = m[1]!.replace(/_/g, '');
+  const suffix = (m[4] ?? '').toLowerCase();
+  const real = Boolean(m[2] || (m[3] && !/^0[xX]/.test(text)));
+  let value: number;
+  if (/^0[xX]/.test(text)) value = parseInt(text.slice(2), 16);
+  else if (/^0[bB]/.test(text)) value = parseInt(text.slice(2), 2);
+  else value = Number(text);
+  if (!Number.isFinite(value) && !real) throw lexError(src, at, 'Integral constant is too large');
+  if (suffix === 'm') return { value, numType: 'decimal' };
+  if (suffix === 'd') return { value, numType: 'double' };
+  if (suffix === 'f') return { value, numType: 'float' };
+  if (real) {
+    if (!Number.isFinite(value)) throw lexError(src, at, 'Floating-point constant is outside the range of type double');
+    return { value, numType: 'double' };
+  }
+  if (suffix.includes('u') && suffix.includes('l')) return { value, numType: 'ulong' };
+  if (suffix === 'u') return { value, numType: value <= 0xffffffff ? 'uint' : 'ulong' };
+  if (suffix === 'l') return { value, numType: 'long' };
+  if (value <= 2147483647) return { value, numType: 'int' };
+  if (value <= 0xffffffff) return { value, numType: 'uint' };
+  return { value, numType: value <= 9223372036854775807 ? 'long' : 'ulong' };
+}
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -161,17 +202,18 @@ export function tokenize(src: string): Token[] {
       if (src[j] !== "'" || ch === '') throw lexError(src, i, 'Bad char literal');
       out.push({ kind: 'char', value: ch, pos: start }); i = j + 1; continue;
     }
-    if (/[0-9]/.test(c)) {
+    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
       NUMBER.lastIndex = i;
       const m = NUMBER.exec(src)!;
-      const text = m[1]!;
-      const isInt = !m[2] && !m[3] && !/[mMdDfF]/.test(m[4] ?? '');
-      out.push({ kind: 'num', value: Number(text), isInt, pos: start }); i += m[0].length; continue;
+      if (isIdentPart(src[i + m[0].length] ?? '')) throw lexError(src, i, 'Invalid numeric literal');
+      out.push({ kind: 'num', ...numberValue(m, src, i), pos: start }); i += m[0].length; continue;
     }
     if (isIdentStart(c) || (c === '@' && isIdentStart(src[i + 1] ?? ''))) {
       let j = c === '@' ? i + 1 : i;
       while (j < src.length && isIdentPart(src[j]!)) j++;
-      out.push({ kind: 'ident', value: src.slice(c === '@' ? i + 1 : i, j), pos: start }); i = j; continue;
+      const tok: Token = { kind: 'ident', value: src.slice(c === '@' ? i + 1 : i, j), pos: start };
+      if (c === '@') tok.verbatim = true;
+      out.push(tok); i = j; continue;
     }
     const p = PUNCT.find((q) => src.startsWith(q, i));
     if (!p) throw lexError(src, i, `Unexpected character '${c}'`);
