@@ -4,6 +4,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerWhatIf } from './commands/what-if.js';
 import { registerToken } from './commands/token.js';
 import { registerTest } from './commands/test.js';
+import { registerPolicy } from './commands/policy.js';
 
 /** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest];
+export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest, registerPolicy];

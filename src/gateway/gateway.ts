@@ -193,6 +193,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // connection would wait behind it (issue 8).
     if (!req.complete) req.resume();
     finish(decision, rc.response.statusCode, explainDecision(rc), startedAt);
+    if (options.inspect) options.inspect({ variables: rc.variables, trace: traceDocument(decision, rc.traces) });
     if (wantsTrace) {
       traces.set(requestId, traceDocument(decision, rc.traces));
       if (traces.size > TRACES_KEPT) traces.delete(traces.keys().next().value!);

@@ -1,6 +1,7 @@
 import type { GatewayCompatFlags } from './compat-flags.js';
 import type { GatewayDecision } from './pipeline/decision.js';
 import type { GatewayEvent } from './pipeline/sink.js';
+import type { Value } from './expressions/values.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, HttpClient, IdGenerator, Logger } from '../core/index.js';
 
@@ -120,6 +121,8 @@ export interface GatewayOptions {
   tokenRefreshMarginSeconds?: number;
   /** Behaviour Azure does not document (see compat-flags.ts). */
   flags?: Partial<GatewayCompatFlags>;
+  /** After each request: its variables and trace (`trustline policy run` prints them). */
+  inspect?: (view: { variables: ReadonlyMap<string, Value>; trace: unknown }) => void;
   /** The scheme the client used; default: TLS socket or not (`trustline policy run` describes it). */
   schemeOf?: (req: IncomingMessage) => 'http' | 'https';
 }

@@ -1,0 +1,205 @@
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { ManualClock, memoryLogger, sequentialIds, TwinError, type Clock, type HttpClient, type HttpRequestOptions } from '../core/index.js';
+import { compileService } from './compile-service.js';
+import { toDotNetString, type Value } from './expressions/values.js';
+import { createGateway } from './gateway.js';
+import type { GatewayEvent } from './pipeline/sink.js';
+import { loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
+import { parsePolicyXml, type PolicyNode } from './policy/xml.js';
+import type { ManagedIdentityTokenProvider, ServiceConfig } from './types.js';
+
+/**
+ * `trustline policy compile | run` (ARCHITECTURE.md contracts): a policy document or fragment outside
+ * any deployment, through the same loader, compiler and gateway pipeline a deployed service uses.
+ */
+
+export interface PolicyCompileResult {
+  kind: 'policies' | 'fragment';
+  warnings: string[];
+  /** The compiled tree: each section's policies (element, path, id, line:column). */
+  sections: Record<string, Array<{ policy: string; path: string; id?: string; line: number; column: number }>>;
+}
+
+/** Load and compile a document (`<policies>` or `<fragment>`); throws the coded error with line:column. */
+export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean } = {}): PolicyCompileResult {
+  const loaded: LoadedPolicy = loadPolicyDocument(xml, { file: options.file, namedValues: options.namedValues ?? {}, loose: options.loose ?? false, scope: 'operation' });
+  const sections: PolicyCompileResult['sections'] = {};
+  for (const [name, entries] of Object.entries(loaded.sections)) {
+    if (loaded.kind === 'fragment' && name !== 'inbound') continue;
+    sections[loaded.kind === 'fragment' ? 'fragment' : name] = entries.flatMap((e) => (typeof e === 'symbol'
+      ? [{ policy: 'base', path: 'base', line: 0, column: 0 }]
+      : [{ policy: e.name, path: e.path, ...(e.id ? { id: e.id } : {}), line: e.location.line ?? 0, column: e.location.column ?? 0 }]));
+  }
+  return { kind: loaded.kind, warnings: [...loaded.warnings], sections };
+}
+
+/** REQUEST.json of `policy run` (every field optional). */
+export interface PolicyRunRequest {
+  method?: string;
+  url?: string;
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  api?: { path?: string; serviceUrl?: string };
+  operation?: { method?: string; urlTemplate?: string };
+  backend?: { status?: number; headers?: Record<string, string | string[]>; body?: string };
+}
+
+export interface PolicyRunResult {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  backendRequest: { method: string; url: string; headers: Record<string, string | string[]>; body: string } | null;
+  variables: Record<string, unknown>;
+  trace: unknown;
+  /** log-to-eventhub / emit-metric events (the local sink). */
+  events: GatewayEvent[];
+}
+
+export interface PolicyRunOptions {
+  policy: string;
+  file?: string;
+  /** The enclosing scope's document: `<base/>` resolves to it (and to nothing beyond it). */
+  parent?: string;
+  parentFile?: string;
+  namedValues?: Record<string, string>;
+  request: PolicyRunRequest;
+  loose?: boolean;
+  clock?: Clock;
+  /** Managed identity tokens; default: an unsigned placeholder JWT for the resource (no identity is involved). */
+  tokens?: ManagedIdentityTokenProvider;
+}
+
+const DEFAULT_HOST = 'https://trustline-apim.azure-api.net';
+
+function placeholderTokens(clock: Clock): ManagedIdentityTokenProvider {
+  return {
+    async getToken({ resource, clientId }) {
+      const now = Math.floor(clock.now() / 1000);
+      const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const payload = { aud: resource, iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000000/', iat: now, nbf: now, exp: now + 3600, appid: clientId ?? 'policy-run-system-assigned', idtyp: 'app' };
+      return { accessToken: `${b64({ typ: 'JWT', alg: 'none' })}.${b64(payload)}.`, expiresOnSeconds: now + 3600 };
+    },
+  };
+}
+
+/** A backend that records what it was sent and answers as REQUEST.json's `backend` says (200 `{}` by default). */
+function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyRunResult['backendRequest'] }): HttpClient {
+  const request = async (url: string | URL, opts: HttpRequestOptions = {}) => {
+    let body = '';
+    if (typeof opts.body === 'string') body = opts.body;
+    else if (Buffer.isBuffer(opts.body)) body = opts.body.toString('utf8');
+    else if (opts.body) for await (const c of opts.body) body += typeof c === 'string' ? c : (c as Buffer).toString('utf8');
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+    if (!seen.request) seen.request = { method: opts.method ?? 'GET', url: String(url), headers, body };
+    const status = spec?.status ?? 200;
+    const responseBody = spec?.body ?? (spec?.status === undefined && spec?.body === undefined ? '{}' : '');
+    const responseHeaders: Record<string, string | string[]> = { 'content-type': 'application/json', ...lowerKeys(spec?.headers ?? {}) };
+    const stream = Readable.from([Buffer.from(responseBody)]) as unknown as Awaited<ReturnType<HttpClient['request']>>['body'];
+    return { statusCode: status, headers: responseHeaders, body: stream };
+  };
+  return {
+    request,
+    async getJson() { throw new TwinError('ERR_HTTP_FETCH', 'policy run has no network: only the stub backend answers'); },
+    async close() { /* nothing */ },
+  };
+}
+
+function lowerKeys(h: Record<string, string | string[]>): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function jsonValue(v: Value): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (Array.isArray(v)) return v.map(jsonValue);
+  return toDotNetString(v);
+}
+
+/** A fragment file runs as the inbound section of an operation policy that includes it. */
+function asOperationPolicy(xml: string, file: string | undefined): { policy: string; fragments: ServiceConfig['fragments'] } {
+  let root: PolicyNode;
+  try {
+    root = parsePolicyXml(xml, file);
+  } catch {
+    return { policy: xml, fragments: [] };
+  }
+  if (root.name !== 'fragment') return { policy: xml, fragments: [] };
+  return { policy: '<policies><inbound><include-fragment fragment-id="policy-run-file"/></inbound><backend/><outbound/><on-error/></policies>', fragments: [{ id: 'policy-run-file', value: xml }] };
+}
+
+/**
+ * Run a policy against one described request with a stub backend, through a real gateway listener
+ * on 127.0.0.1 (the deployed pipeline, routing and response writing included). `<base/>` resolves to
+ * `parent` when given, else to nothing, so without a forward-request the backend is not called.
+ */
+export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
+  const clock = o.clock ?? new ManualClock(Date.now());
+  const rq = o.request;
+  const method = (rq.method ?? 'GET').toUpperCase();
+  const apiPath = (rq.api?.path ?? '').replace(/^\/+|\/+$/g, '');
+  const url = new URL(rq.url ?? `${DEFAULT_HOST}/${apiPath}`);
+  const namedValues = Object.entries(o.namedValues ?? {}).map(([name, value]) => ({ name, value }));
+  const { policy, fragments } = asOperationPolicy(o.policy, o.file);
+  const config: ServiceConfig = {
+    name: url.hostname.split('.')[0] || 'policy-run',
+    hostName: url.hostname,
+    resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/policy-run/providers/Microsoft.ApiManagement/service/policy-run',
+    globalPolicy: { value: '<policies><inbound/><backend/><outbound/><on-error/></policies>', source: '(no global policy)' },
+    apis: [{
+      id: 'api', name: 'api', path: apiPath, serviceUrl: rq.api?.serviceUrl ?? 'https://backend.example.net', protocols: ['http', 'https'],
+      subscriptionRequired: false,
+      ...(o.parent !== undefined ? { policy: { value: o.parent, source: o.parentFile ?? '(parent)' } } : {}),
+      operations: [{
+        id: o.file ?? 'operation', name: 'operation', method: (rq.operation?.method ?? method).toUpperCase(), urlTemplate: rq.operation?.urlTemplate ?? '/{*path}',
+        policy: { value: policy, source: o.file ?? '(policy)' },
+      }],
+    }],
+    backends: [], namedValues, fragments,
+  };
+  const logger = memoryLogger();
+  const compiled = compileService(config, { loose: o.loose, logger });
+  const seen: { request: PolicyRunResult['backendRequest'] } = { request: null };
+  const events: GatewayEvent[] = [];
+  let trace: unknown = null;
+  let variables: Record<string, unknown> = {};
+  const gateway = createGateway({
+    httpClient: stubBackend(rq.backend, seen), tokens: o.tokens ?? placeholderTokens(clock), clock, logger, ids: sequentialIds(),
+    schemeOf: () => (url.protocol === 'https:' ? 'https' : 'http'),
+    onEvent: (e) => events.push(e),
+    inspect: (v) => { variables = Object.fromEntries([...v.variables].map(([k, x]) => [k, jsonValue(x)])); trace = v.trace; },
+  });
+  gateway.setService(compiled);
+  const server = createServer(gateway.handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rq.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    headers.host = url.host;
+    const res = await send(port, method, `${url.pathname}${url.search}`, headers, rq.body);
+    const body = res.body;
+    const outHeaders: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v !== undefined && k !== 'date' && k !== 'connection' && k !== 'keep-alive') outHeaders[k] = v;
+    }
+    return { status: res.status, headers: outHeaders, body, backendRequest: seen.request, variables, trace, events };
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+function send(port: number, method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body !== undefined && body !== '' ? body : undefined);
+  });
+}

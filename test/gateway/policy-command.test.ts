@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/index.js';
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'policy-cmd-'));
+const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+
+describe('trustline policy compile', () => {
+  it('exit 0 and the compiled tree (--json); named values substituted', async () => {
+    const p = file('ok.xml', '<policies><inbound><base/><set-header name="x" exists-action="override"><value>{{greeting}}</value></set-header></inbound></policies>');
+    const nv = file('nv.json', '{"greeting": "hello"}');
+    const r = await cli(['policy', 'compile', p, '--named-values', nv, '--json']);
+    expect(r.code).toBe(0);
+    const tree = JSON.parse(r.out) as { kind: string; sections: Record<string, Array<{ policy: string; path: string; line: number }>> };
+    expect(tree.kind).toBe('policies');
+    expect(tree.sections.inbound!.map((s) => s.policy)).toEqual(['base', 'set-header']);
+    expect(tree.sections.inbound![1]).toMatchObject({ path: 'set-header[1]', line: 1 });
+  });
+
+  it('exit 1 with the code and line:column; --loose compiles with a warning', async () => {
+    const p = file('bad.xml', '<policies>\n  <inbound>\n    <no-such-policy/>\n  </inbound>\n</policies>');
+    const r = await cli(['policy', 'compile', p]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${p}:3:5`);
+    expect(r.err).toContain('ERR_APIM_POLICY_UNKNOWN_ELEMENT');
+    const loose = await cli(['policy', 'compile', p, '--loose']);
+    expect(loose.code).toBe(0);
+    expect(loose.err).toContain('warning: ERR_APIM_POLICY_UNKNOWN_ELEMENT');
+  });
+
+  it('a fragment compiles', async () => {
+    const p = file('frag.xml', '<fragment><set-variable name="a" value="1"/></fragment>');
+    const r = await cli(['policy', 'compile', p, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ kind: 'fragment', sections: { fragment: [{ policy: 'set-variable' }] } });
+  });
+});
+
+describe('trustline policy run', () => {
+  it('prints status, headers, body, the backend request, variables and trace (--json)', async () => {
+    const p = file('run.xml', `<policies><inbound><base/><set-variable name="who" value="@(context.Request.Headers.GetValueOrDefault(&quot;x-user&quot;, &quot;anon&quot;))"/>
+      <set-header name="X-Who" exists-action="override"><value>@((string)context.Variables["who"])</value></set-header></inbound>
+      <backend><forward-request/></backend><outbound><set-header name="X-Out" exists-action="override"><value>done</value></set-header></outbound></policies>`);
+    const rq = file('req.json', JSON.stringify({
+      method: 'POST', url: 'https://contoso.azure-api.net/orders/42?x=1', headers: { 'x-user': 'ana' }, body: 'hi',
+      api: { path: 'orders', serviceUrl: 'https://backend.contoso.com/api' }, operation: { method: 'POST', urlTemplate: '/{id}' },
+      backend: { status: 201, headers: { 'x-b': '1' }, body: '{"created":true}' },
+    }));
+    const r = await cli(['policy', 'run', p, '--request', rq, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as Record<string, any>;
+    expect(out.status).toBe(201);
+    expect(out.body).toBe('{"created":true}');
+    expect(out.headers['x-out']).toBe('done');
+    expect(out.headers['x-b']).toBe('1');
+    expect(out.backendRequest).toMatchObject({ method: 'POST', url: 'https://backend.contoso.com/api/42?x=1', body: 'hi' });
+    expect(out.backendRequest.headers['x-who']).toBe('ana');
+    expect(out.backendRequest.headers.host).toBe('backend.contoso.com');
+    expect(out.variables).toEqual({ who: 'ana' });
+    expect(out.trace.traceEntries.inbound.map((e: { source: string }) => e.source)).toEqual(['set-variable', 'set-header']);
+  });
+
+  it('<base/> resolves to nothing without --parent (the backend is not called), to the parent with it', async () => {
+    const p = file('base.xml', '<policies><inbound><base/></inbound><backend><base/></backend></policies>');
+    const rq = file('req2.json', '{}');
+    const r = await cli(['policy', 'run', p, '--request', rq, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as Record<string, any>;
+    expect(out.status).toBe(200);
+    expect(out.backendRequest).toBeNull();
+    const parent = file('parent.xml', '<policies><inbound><set-header name="p" exists-action="override"><value>1</value></set-header></inbound><backend><forward-request/></backend></policies>');
+    const r2 = await cli(['policy', 'run', p, '--request', rq, '--parent', parent, '--json']);
+    const out2 = JSON.parse(r2.out) as Record<string, any>;
+    expect(out2.body).toBe('{}');
+    expect(out2.backendRequest.headers.p).toBe('1');
+  });
+
+  it('exit 0 whatever the status; exit 1 for a policy that does not compile; 2 for a missing --request', async () => {
+    const p = file('deny.xml', '<policies><inbound><return-response><set-status code="403" reason="Forbidden"/></return-response></inbound></policies>');
+    const rq = file('req3.json', '{}');
+    const r = await cli(['policy', 'run', p, '--request', rq]);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('403');
+    const bad = file('bad2.xml', '<policies><inbound><nope/></inbound></policies>');
+    expect((await cli(['policy', 'run', bad, '--request', rq])).code).toBe(1);
+    expect((await cli(['policy', 'run', p])).code).toBe(2);
+  });
+});
