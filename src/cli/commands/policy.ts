@@ -81,7 +81,8 @@ export async function policyRun(file: string, o: { request: string; namedValues?
 }
 
 export const registerPolicy: RegisterCommand = (program, ctx) => {
-  const policy = program.command('policy').description('compile or run an APIM policy document outside any deployment');
+  const policy = program.command('policy').description('compile or run an APIM policy document outside any deployment')
+    .addHelpText('after', '\nOutput: see `trustline policy compile --help` and `trustline policy run --help`.');
   policy
     .command('compile <file>')
     .description('load and compile a policy document or fragment as APIM does on save')
