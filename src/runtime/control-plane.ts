@@ -152,6 +152,10 @@ export function createControlPlane(options: ControlPlaneOptions) {
       if (method !== 'GET') throw methodNotAllowed(method);
       return sendJson(res, 200, { value: topLevelResources() });
     }
+    // ARM also serves deployments without the provider segment (the REST spec's DeploymentOperations_List path).
+    if (s[4] === 'deployments') {
+      return deploymentRoutes({ req, res, query, rest: path.segments.slice(5), base, service, store, ops, evaluate: options.evaluate });
+    }
     if (s[4] !== 'providers' || s.length < 7) {
       requireResourcesApiVersion(query);
       throw armHttpError(404, 'NotFound', `No route for ${method} ${path.path}.`);

@@ -52,7 +52,9 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
   const type = fullType(p);
   requireProviderApiVersion(query, type, c.location, knownApiVersions(store, type));
   const single = p.names.length === p.types.length;
-  if (!single && method === 'POST') {
+  // App Service's `…/config/{name}/list` answers GET too (the current SDKs' getAuthSettingsV2 sends a GET).
+  const configList = !single && p.types.length >= 3 && p.types[p.types.length - 1]!.toLowerCase() === 'list' && p.types[p.types.length - 2]!.toLowerCase() === 'config' && /^microsoft\.web$/i.test(p.namespace);
+  if (!single && (method === 'POST' || (method === 'GET' && configList))) {
     const action = p.types[p.types.length - 1]!;
     const target: ProviderPath = { ...p, types: p.types.slice(0, -1) };
     const targetId = resourceIdOf(target);
