@@ -36,8 +36,11 @@ export class OidcKeyStore {
   #snapshot: Snapshot | undefined;
   #inflight: Promise<Snapshot> | undefined;
   #lastRefetchForKid = Number.NEGATIVE_INFINITY;
+  #lastFailureAt = Number.NEGATIVE_INFINITY;
   /** Number of metadata fetches done (for tests and diagnostics). */
   fetchCount = 0;
+  /** Why the last refresh failed while cached keys were kept (cleared by a successful fetch). */
+  lastRefreshError: string | undefined;
 
   constructor(options: OidcKeyStoreOptions) {
     this.#o = options;
@@ -56,14 +59,34 @@ export class OidcKeyStore {
     if (now - this.#lastRefetchForKid < this.#o.refetchMinIntervalSeconds * 1000) return undefined;
     this.#lastRefetchForKid = now;
     this.#o.logger.info('unknown signing key id; refetching OIDC keys', { metadataUrl: this.#o.metadataUrl });
-    const fresh = await this.#fetch();
+    const fresh = await this.#refreshKeepingCached(snap);
     return fresh.keys.get(kid);
   }
 
+  /**
+   * The current snapshot. When it is due for a refresh and the refresh fails, the cached metadata and keys
+   * keep serving (as .NET's ConfigurationManager keeps its last good configuration): tokens signed by known
+   * keys keep working while the endpoint is down, a new `kid` fails closed (401). Retries wait
+   * `refetchMinIntervalSeconds`. Only a first fetch that fails is a configuration error (500).
+   */
   async #current(): Promise<Snapshot> {
     const snap = this.#snapshot;
-    if (snap && this.#o.clock.now() - snap.fetchedAt < this.#o.cacheSeconds * 1000) return snap;
-    return this.#fetch();
+    if (!snap) return this.#fetch();
+    const now = this.#o.clock.now();
+    if (now - snap.fetchedAt < this.#o.cacheSeconds * 1000) return snap;
+    if (now - this.#lastFailureAt < this.#o.refetchMinIntervalSeconds * 1000) return snap;
+    return this.#refreshKeepingCached(snap);
+  }
+
+  async #refreshKeepingCached(snap: Snapshot): Promise<Snapshot> {
+    try {
+      return await this.#fetch();
+    } catch (e) {
+      this.#lastFailureAt = this.#o.clock.now();
+      this.lastRefreshError = messageOf(e);
+      this.#o.logger.warn('refreshing the OIDC metadata and keys failed; the cached keys stay in use', { metadataUrl: this.#o.metadataUrl, error: this.lastRefreshError });
+      return snap;
+    }
   }
 
   #fetch(): Promise<Snapshot> {
@@ -109,6 +132,7 @@ export class OidcKeyStore {
     if (typeof md.authorization_endpoint === 'string') metadata.authorizationEndpoint = md.authorization_endpoint;
     const snap: Snapshot = { metadata, keys, fetchedAt: this.#o.clock.now() };
     this.#snapshot = snap;
+    this.lastRefreshError = undefined;
     return snap;
   }
 }

@@ -42,7 +42,10 @@ export async function validateBearerToken(token: string, o: TokenValidatorOption
 
   const metadata = await o.keys.metadata();
   const key: KeyObject | undefined = await o.keys.key(kid);
-  if (!key) return fail('key', `no signing key with kid '${kid}' in ${metadata.jwksUri}`);
+  if (!key) {
+    const why = o.keys.lastRefreshError ? ` (the keys could not be refreshed: ${o.keys.lastRefreshError})` : '';
+    return fail('key', `no signing key with kid '${kid}' in ${metadata.jwksUri}${why}`);
+  }
   o.onVerify?.();
   if (!verifyJwtSignature(jwt, key)) return fail('signature', 'signature does not verify with the issuer key');
   steps.push({ step: 'signature', ok: true, reason: `${alg} signature verified (kid ${kid})` });
