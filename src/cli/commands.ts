@@ -5,6 +5,7 @@ import { registerWhatIf } from './commands/what-if.js';
 import { registerToken } from './commands/token.js';
 import { registerTest } from './commands/test.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerDirectory, registerKeys } from './commands/identity-admin.js';
 
 /** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest, registerPolicy];
+export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest, registerPolicy, registerDirectory, registerKeys];

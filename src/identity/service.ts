@@ -4,12 +4,14 @@ import type { Clock, IdGenerator, Logger, PemPair } from '../core/index.js';
 import type { DirectoryObject, Store } from '../state/index.js';
 import { identityError } from './errors.js';
 import { buildJwks } from './keys/jwks.js';
-import { singleKeyRing } from './keys/key-ring.js';
-import { resolveSigningKey, type Jwk } from './keys/signing-key.js';
+import { createKeyRing, type KeyRingState } from './keys/key-ring.js';
+import { loadSigningKey, type Jwk } from './keys/signing-key.js';
+import { createSigningCertificate } from '../core/index.js';
 import { createManagedIdentityIssuer } from './tokens/managed-identity.js';
 import { createIdentityHandler } from './routes/handler.js';
 import { DirectoryIndex } from './directory/directory-index.js';
 import { applyDirectoryObjects, planDirectory } from './directory/apply-directory.js';
+import { listDirectory } from './directory/directory-listing.js';
 import { parseDirectoryText, readDirectoryFile, type DirectoryDocument, type Locator } from './directory/directory-file.js';
 
 export interface IdentityOptions {
@@ -21,7 +23,10 @@ export interface IdentityOptions {
   tenantId: string;
   /** Secret expected in X-IDENTITY-HEADER (App Service MI endpoint). Never logged. */
   identityHeader: string;
-  /** PEM; created with createSigningCertificate when absent. */
+  /**
+   * PEM; when absent, the key ring persisted in the store (meta `identity.keys`) is used, or a new key is
+   * created and persisted there (tokens stay valid across restarts).
+   */
   signingKey?: PemPair;
   /** MI tokens, default 86400 (24 h, as Azure MI). */
   tokenLifetimeSeconds?: number;
@@ -61,8 +66,18 @@ export interface ManagedIdentityTokenRequestInput {
   ownerResourceId?: string;
 }
 
+export interface KeyRotation {
+  kid: string;
+  /** Epoch seconds: the new key signs from then; it is in JWKS from now. */
+  activatesAt: number;
+  previousKid: string;
+  /** Epoch seconds: the replaced key leaves JWKS then. */
+  previousRemovedAt: number;
+}
+
 export interface IdentityService {
   readonly tenantId: string;
+  /** The key that signs now (PEM). */
   readonly signingKey: PemPair;
   /** All identity routes (OIDC discovery v1/v2, JWKS, token endpoint, MI endpoints). */
   handler(req: IncomingMessage, res: ServerResponse): void;
@@ -75,9 +90,17 @@ export interface IdentityService {
    * schema/directory.schema.json, references resolved, ids stable. Throws ERR_IDENTITY_DIRECTORY_*.
    */
   applyDirectory(input: { file: string } | { text: string; file?: string } | { doc: DirectoryDocument }): DirectoryObject[];
+  /**
+   * Key rollover: publish a new signing key now, let it sign after `activateAfterSeconds` (default 0),
+   * keep the replaced key in JWKS `graceSeconds` longer (default: the longest token lifetime + 5 min).
+   */
+  rotateSigningKey(options?: { activateAfterSeconds?: number; graceSeconds?: number }): Promise<KeyRotation>;
   /** Stop listening to store changes. */
   close(): void;
 }
+
+/** User tokens live 60–90 minutes (Entra's default lifetime policy). */
+export const USER_TOKEN_MAX_LIFETIME_SECONDS = 5400;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -105,12 +128,36 @@ export function imdsMatcher(refs: readonly string[]): (mi: DirectoryObject) => b
   return (mi) => [mi.displayName, mi.appId, mi.objectId, mi.resourceId ?? ''].some((v) => v !== '' && wanted.has(v.toLowerCase()));
 }
 
+const KEYS_META = 'identity.keys';
+/** Written by earlier versions (one key); read once and carried into the ring. */
+const LEGACY_KEY_META = 'identity.signingKey';
+
+async function openKeyRing(options: IdentityOptions, miLifetime: number) {
+  const longest = Math.max(miLifetime, options.appTokenLifetimeSeconds ?? 3599, USER_TOKEN_MAX_LIFETIME_SECONDS) + 300;
+  const base = { clock: options.clock, defaultGraceMs: longest * 1000 };
+  if (options.signingKey) {
+    const k = loadSigningKey(options.signingKey);
+    return createKeyRing({ ...base, state: { keys: [{ cert: k.pem.cert, key: k.pem.key, publishedAt: 0, activatesAt: 0 }] } });
+  }
+  const persist = (s: KeyRingState) => options.store.setMeta(KEYS_META, JSON.stringify(s));
+  const saved = options.store.getMeta(KEYS_META);
+  let state: KeyRingState | undefined;
+  if (saved) state = JSON.parse(saved) as KeyRingState;
+  else {
+    const legacy = options.store.getMeta(LEGACY_KEY_META);
+    const pem = legacy ? (JSON.parse(legacy) as PemPair) : await createSigningCertificate('Trustline Entra token signing', new Date(options.clock.now()));
+    loadSigningKey(pem);
+    state = { keys: [{ cert: pem.cert, key: pem.key, publishedAt: 0, activatesAt: 0 }] };
+    persist(state);
+  }
+  return createKeyRing({ ...base, state, onPersist: persist });
+}
+
 /** The Entra ID + managed identity twin. The signing key is loaded once; tokens are cached per identity + resource. */
 export async function createIdentityService(options: IdentityOptions): Promise<IdentityService> {
   const lifetimeSeconds = checkOptions(options);
   const logger = options.logger;
-  const key = await resolveSigningKey(options.signingKey, new Date(options.clock.now()));
-  const keys = singleKeyRing(key);
+  const keys = await openKeyRing(options, lifetimeSeconds);
   const directory = new DirectoryIndex(options.store, options.tenantId);
   const issuer = createManagedIdentityIssuer({
     directory,
@@ -125,6 +172,8 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   const unsubscribe = options.store.onChange((changes) => {
     if (changes.some((c) => c.kind === 'directory')) issuer.clearCache();
   });
+  // A cached MI token must never outlive its key's place in JWKS: any signer or JWKS change empties the cache.
+  keys.onChange(() => issuer.clearCache());
   const handler = createIdentityHandler({
     tenantId: options.tenantId,
     identityHeader: options.identityHeader,
@@ -141,10 +190,38 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       logger: logger.child('sts'),
       lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599,
     },
+    admin: {
+      identityHeader: options.identityHeader,
+      logger,
+      list: () => listDirectory(options.store.listDirectoryObjects(), directory.tenants()),
+      apply: (text) => applyDirectory({ text }).length,
+      rotate: (o) => rotateSigningKey(o),
+      keys: () => ({
+        signingKid: keys.current().kid,
+        keys: keys.state().keys.map((k) => ({
+          kid: loadSigningKey({ cert: k.cert, key: k.key }).kid,
+          publishedAt: new Date(k.publishedAt).toISOString(),
+          activatesAt: new Date(k.activatesAt).toISOString(),
+          ...(k.removeAt === undefined ? {} : { removeAt: new Date(k.removeAt).toISOString() }),
+        })),
+      }),
+    },
     clock: options.clock,
     ids: options.ids,
     logger,
   });
+
+  const rotateSigningKey: IdentityService['rotateSigningKey'] = async (o = {}) => {
+    const key = await createSigningCertificate('Trustline Entra token signing', new Date(options.clock.now()));
+    const r = keys.rotate({
+      key,
+      ...(o.activateAfterSeconds === undefined ? {} : { activateAfterMs: o.activateAfterSeconds * 1000 }),
+      ...(o.graceSeconds === undefined ? {} : { graceMs: o.graceSeconds * 1000 }),
+    });
+    issuer.clearCache();
+    logger.info('signing key rotated', { kid: r.kid, activatesAt: new Date(r.activatesAt).toISOString(), previousKid: r.previousKid, previousRemovedAt: new Date(r.previousRemovedAt).toISOString() });
+    return { kid: r.kid, activatesAt: Math.floor(r.activatesAt / 1000), previousKid: r.previousKid, previousRemovedAt: Math.floor(r.previousRemovedAt / 1000) };
+  };
 
   const applyDirectory: IdentityService['applyDirectory'] = (input) => {
     let doc: DirectoryDocument;
@@ -168,7 +245,9 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
 
   return {
     tenantId: options.tenantId,
-    signingKey: key.pem,
+    get signingKey() {
+      return keys.current().pem;
+    },
     handler,
     async issueManagedIdentityToken(req) {
       const t = issuer.issue(req);
@@ -183,6 +262,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
     },
     jwks: () => buildJwks(keys.published()),
     applyDirectory,
+    rotateSigningKey,
     close: () => {
       unsubscribe();
       directory.close();

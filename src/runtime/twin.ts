@@ -95,8 +95,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     tenantId: options.tenantId,
   };
 
-  // Identity: the signing key is kept in the store so tokens stay valid across restarts.
-  const savedKey = store.getMeta('identity.signingKey');
+  // Identity: its signing keys are kept in the store (meta identity.keys) so tokens stay valid across restarts.
   const identityHeader = randomBytes(24).toString('base64url');
   const identity = await createIdentityService({
     store,
@@ -106,9 +105,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     tenantId: options.tenantId,
     identityHeader,
     ...(options.imdsIdentities ? { imdsIdentities: options.imdsIdentities } : {}),
-    signingKey: savedKey ? (JSON.parse(savedKey) as { cert: string; key: string }) : undefined,
   });
-  if (!savedKey) store.setMeta('identity.signingKey', JSON.stringify(identity.signingKey));
   const identityListeners = await startListenerPair(identity.handler, { tls: tls.server, logger, name: 'identity' });
   for (const h of IDENTITY_HOSTS) {
     hosts.set(h, { http: identityListeners.httpUrl, https: identityListeners.httpsUrl });

@@ -50,11 +50,21 @@ export class OidcKeyStore {
     return (await this.#current()).metadata;
   }
 
-  /** The key for `kid` (or `x5t`), refetching once when unknown and the interval allows. */
+  /**
+   * The key for `kid` (or `x5t`), refetching once when unknown and the interval allows. Under load, a
+   * key rollover sends many requests with the new kid at once: they all wait for the one refetch under
+   * way (or take the snapshot it just stored) instead of failing on the rate limit.
+   */
   async key(kid: string): Promise<KeyObject | undefined> {
     const snap = await this.#current();
     const hit = snap.keys.get(kid);
     if (hit) return hit;
+    const latest = this.#snapshot;
+    if (latest && latest !== snap) {
+      const k = latest.keys.get(kid);
+      if (k) return k;
+    }
+    if (this.#inflight) return (await this.#inflight).keys.get(kid);
     const now = this.#o.clock.now();
     if (now - this.#lastRefetchForKid < this.#o.refetchMinIntervalSeconds * 1000) return undefined;
     this.#lastRefetchForKid = now;

@@ -1,27 +1,105 @@
+import type { Clock, PemPair } from '../../core/index.js';
 import type { JwtHeader } from '../tokens/jwt.js';
 import { signJwt } from '../tokens/jwt.js';
-import type { SigningKey } from './signing-key.js';
+import { loadSigningKey, type SigningKey } from './signing-key.js';
 
 /** The key that signs new tokens. */
 export interface Signer {
   readonly kid: string;
+  /** The private key's PEM pair (for signing off the event loop, in a worker). */
+  readonly pem: PemPair;
   sign(header: JwtHeader, claims: Record<string, unknown>): string;
 }
 
+/** One key of the ring, as persisted (`identity.keys` in the store's meta table). */
+export interface RingEntry {
+  cert: string;
+  key: string;
+  /** Epoch ms: published in JWKS from this instant. */
+  publishedAt: number;
+  /** Epoch ms: signs new tokens from this instant (until a newer key activates). */
+  activatesAt: number;
+  /** Epoch ms: gone from JWKS from this instant (set when a newer key activates). */
+  removeAt?: number;
+}
+
+export interface KeyRingState {
+  keys: RingEntry[];
+}
+
 /**
- * The tenant's token-signing keys: the one that signs now, and every key published in JWKS (the
- * signing key, a next key published before it signs, and retired keys kept until their tokens expire).
+ * The tenant's token-signing keys (Entra publishes its next key before it signs with it, and keeps a
+ * retired key in its JWKS while tokens it signed are still valid):
+ * - `current()` signs: the newest key whose activation time has come;
+ * - `published()` is what JWKS serves: every key already published and not yet removed;
+ * - `rotate()` publishes a new key now, activating it after `activateAfterMs`; the key it replaces is
+ *   removed `graceMs` after that (default: the longest lifetime of a token the twin issues).
+ * Transitions happen lazily against the injected clock; `onChange` fires when the JWKS or the signer changes.
  */
 export interface KeyRing {
   current(): Signer;
-  /** Keys published in JWKS, newest first. */
   published(): readonly SigningKey[];
-  /** Called after the signing key or the published set changed. */
+  rotate(options: { key: PemPair; activateAfterMs?: number; graceMs?: number }): { kid: string; activatesAt: number; previousKid: string; previousRemovedAt: number };
+  /** Persisted form (PEM pairs and times). */
+  state(): KeyRingState;
   onChange(listener: () => void): () => void;
 }
 
-/** A ring of one key (no rotation). */
-export function singleKeyRing(key: SigningKey): KeyRing {
-  const signer: Signer = { kid: key.kid, sign: (h, c) => signJwt(h, c, key.privateKey) };
-  return { current: () => signer, published: () => [key], onChange: () => () => undefined };
+export function createKeyRing(options: { state: KeyRingState; clock: Clock; defaultGraceMs: number; onPersist?: (s: KeyRingState) => void }): KeyRing {
+  const { clock } = options;
+  const loaded = new Map<string, SigningKey>();
+  const signers = new Map<string, Signer>();
+  let entries = options.state.keys.map((e) => ({ ...e }));
+  if (entries.length === 0) throw new Error('a key ring needs at least one key');
+  const listeners = new Set<() => void>();
+  let lastView = '';
+
+  const keyOf = (e: RingEntry): SigningKey => {
+    let k = loaded.get(e.cert);
+    if (!k) loaded.set(e.cert, (k = loadSigningKey({ cert: e.cert, key: e.key })));
+    return k;
+  };
+  /** The view at `now`: the signer and the published set; fires onChange when it moved. */
+  const view = () => {
+    const now = clock.now();
+    const active = entries.filter((e) => e.activatesAt <= now).sort((a, b) => b.activatesAt - a.activatesAt)[0] ?? entries[0]!;
+    const published = entries.filter((e) => e.publishedAt <= now && (e.removeAt === undefined || now < e.removeAt)).sort((a, b) => b.publishedAt - a.publishedAt);
+    const signature = `${active.cert.length}:${keyOf(active).kid}|${published.map((e) => keyOf(e).kid).join(',')}`;
+    if (lastView !== '' && signature !== lastView) for (const l of listeners) l();
+    lastView = signature;
+    return { active, published };
+  };
+  const persist = () => options.onPersist?.({ keys: entries.map((e) => ({ ...e })) });
+
+  return {
+    current() {
+      const { active } = view();
+      const k = keyOf(active);
+      let s = signers.get(k.kid);
+      if (!s) signers.set(k.kid, (s = { kid: k.kid, pem: k.pem, sign: (h, c) => signJwt(h, c, k.privateKey) }));
+      return s;
+    },
+    published: () => view().published.map(keyOf),
+    rotate({ key, activateAfterMs = 0, graceMs = options.defaultGraceMs }) {
+      const now = clock.now();
+      const fresh = loadSigningKey(key);
+      const { active } = view();
+      const activatesAt = now + Math.max(0, activateAfterMs);
+      // Keys already removed are dropped from the persisted ring; the replaced key leaves JWKS after its grace.
+      entries = entries.filter((e) => e.removeAt === undefined || now < e.removeAt);
+      const removeAt = activatesAt + Math.max(0, graceMs);
+      for (const e of entries) if (e.removeAt === undefined) e.removeAt = removeAt;
+      entries.push({ cert: fresh.pem.cert, key: fresh.pem.key, publishedAt: now, activatesAt });
+      loaded.set(fresh.pem.cert, fresh);
+      persist();
+      view();
+      for (const l of listeners) l();
+      return { kid: fresh.kid, activatesAt, previousKid: keyOf(active).kid, previousRemovedAt: removeAt };
+    },
+    state: () => ({ keys: entries.map((e) => ({ ...e })) }),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }

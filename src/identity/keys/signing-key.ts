@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { createSigningCertificate, certificateThumbprint, certificateDerBase64 } from '../../core/index.js';
+import { certificateThumbprint, certificateDerBase64 } from '../../core/index.js';
 import type { PemPair } from '../../core/index.js';
 import { identityError } from '../errors.js';
 
@@ -54,9 +54,4 @@ export function loadSigningKey(pem: PemPair): SigningKey {
     x5c: [certificateDerBase64(pem.cert)],
   };
   return { pem: { cert: pem.cert, key: pem.key }, kid, x5t: kid, privateKey, jwk };
-}
-
-/** The given key pair, or a fresh self-signed one (`CN=<commonName>`). */
-export async function resolveSigningKey(given: PemPair | undefined, now: Date, commonName = 'Trustline Entra token signing'): Promise<SigningKey> {
-  return loadSigningKey(given ?? (await createSigningCertificate(commonName, now)));
 }

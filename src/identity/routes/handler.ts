@@ -12,6 +12,7 @@ import { hostIsOurs, publicOrigin } from './host-guard.js';
 import { parseRequestUrl, sendJson } from './http.js';
 import { handleImds } from './imds.js';
 import { handleTokenEndpoint, type TokenEndpointDeps } from './token-endpoint.js';
+import { ADMIN_PREFIX, handleAdmin, type AdminDeps } from './admin.js';
 
 export interface IdentityHandlerDeps {
   tenantId: string;
@@ -23,6 +24,7 @@ export interface IdentityHandlerDeps {
   /** Which managed identities IMDS may hand out (only those attached to the "machine"). */
   imdsEligible: (mi: DirectoryObject) => boolean;
   token: TokenEndpointDeps;
+  admin: AdminDeps;
   /** Extra routes tried before the 404 (e.g. the authorize / sign-in pages); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, segments: string[], tenant: TenantSegment, query: URLSearchParams) => boolean;
   clock: Clock;
@@ -56,11 +58,11 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
     jwks = undefined;
   });
   const jwksFor = (version: 1 | 2, tenant: TenantSegment): string => {
+    const keys = deps.keys.published(); // moves the ring to now (a due activation or removal clears the cache)
     if (!jwks) jwks = new Map();
     const key = version === 1 ? 'v1' : tenant.kind === 'tenant' ? `v2|${tenant.tenantId}` : 'v2|multi';
     let doc = jwks.get(key);
     if (doc === undefined) {
-      const keys = deps.keys.published();
       doc = JSON.stringify(version === 1 ? buildJwks(keys) : buildJwks(keys, v2KeyIssuer(tenant.kind === 'tenant' ? tenant.tenantId : '{tenantid}')));
       jwks.set(key, doc);
     }
@@ -115,6 +117,13 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
       return;
     }
     const [first = '', ...rest] = segments;
+    if (first === ADMIN_PREFIX) {
+      handleAdmin(deps.admin, req, res, rest).catch((e: unknown) => {
+        log.error('administration route failed', { error: describeError(e) });
+        sendJson(req, res, 500, { error: 'server_error', message: 'Internal error.' });
+      });
+      return;
+    }
     const tenant = classifyTenant(first, (id) => deps.directory.isTenant(id));
     const origin = () => publicOrigin(req).origin;
     if (same(rest, '.well-known', 'openid-configuration')) {

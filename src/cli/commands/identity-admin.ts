@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { TwinError } from '../../core/index.js';
+import { readReadyFile } from '../ready-file.js';
+import { collect, jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
+
+/**
+ * `trustline directory …` and `trustline keys …` against a running twin: they call the identity
+ * listener's administration routes (`/_trustline/…`) with the ready file's identity header.
+ */
+async function call(readyFile: string, method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const ready = readReadyFile(readyFile);
+  const res = await fetch(`${ready.identity.imdsEndpoint}/_trustline/${path}`, {
+    method,
+    headers: { 'X-IDENTITY-HEADER': ready.identity.identityHeader, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+function failed(r: { status: number; json: Record<string, unknown> }, out: (l: string) => void): number {
+  out(`refused (${r.status}): ${String(r.json.message ?? JSON.stringify(r.json))}`);
+  return 1;
+}
+
+async function apply(readyFile: string, doc: unknown, out: (l: string) => void): Promise<number> {
+  const r = await call(readyFile, 'POST', 'directory', JSON.stringify(doc));
+  if (r.status !== 200) return failed(r, out);
+  return 0;
+}
+
+export interface AddAppOptions {
+  readyFile: string;
+  name: string;
+  appId?: string;
+  secret?: string;
+  generateSecret?: boolean;
+  identifierUri: string[];
+  tokenVersion?: string;
+  role: string[];
+  tenant?: string;
+  json?: boolean;
+}
+
+export async function directoryAddApp(o: AddAppOptions, out: (l: string) => void): Promise<number> {
+  if (o.secret !== undefined && o.generateSecret) throw new TwinError('ERR_CLI_USAGE', 'give --secret or --generate-secret, not both');
+  if (o.tokenVersion !== undefined && o.tokenVersion !== '1' && o.tokenVersion !== '2') throw new TwinError('ERR_CLI_USAGE', '--token-version takes 1 or 2');
+  const secret = o.generateSecret ? randomBytes(30).toString('base64url') : o.secret;
+  const doc = {
+    ...(o.tenant ? { tenantId: o.tenant } : {}),
+    applications: [
+      {
+        displayName: o.name,
+        ...(o.appId ? { appId: o.appId } : {}),
+        ...(o.identifierUri.length > 0 ? { identifierUris: o.identifierUri } : {}),
+        ...(o.tokenVersion ? { accessTokenAcceptedVersion: Number(o.tokenVersion) } : {}),
+        ...(o.role.length > 0 ? { appRoles: o.role.map((value) => ({ value })) } : {}),
+        ...(secret !== undefined ? { passwordCredentials: [{ secretText: secret }] } : {}),
+      },
+    ],
+  };
+  const code = await apply(o.readyFile, doc, out);
+  if (code !== 0) return code;
+  const listed = await call(o.readyFile, 'GET', 'directory');
+  const apps = (listed.json.applications ?? []) as Array<{ displayName: string; appId: string; servicePrincipalId?: string; tenantId: string }>;
+  const app = apps.find((a) => a.displayName === o.name && (!o.tenant || a.tenantId === o.tenant.toLowerCase() || a.tenantId === o.tenant));
+  if (o.json) out(JSON.stringify({ appId: app?.appId, servicePrincipalId: app?.servicePrincipalId, tenantId: app?.tenantId, ...(o.generateSecret ? { secret } : {}) }));
+  else {
+    out(`application ${o.name}: appId ${app?.appId ?? '?'} (service principal ${app?.servicePrincipalId ?? '?'})`);
+    if (o.generateSecret) out(`secret: ${secret}   (shown once; the twin keeps only a hash)`);
+  }
+  return 0;
+}
+
+export async function directoryAddUser(o: { readyFile: string; upn: string; name?: string; password?: string; tenant?: string }, out: (l: string) => void): Promise<number> {
+  const doc = { ...(o.tenant ? { tenantId: o.tenant } : {}), users: [{ userPrincipalName: o.upn, ...(o.name ? { displayName: o.name } : {}), ...(o.password ? { password: o.password } : {}) }] };
+  const code = await apply(o.readyFile, doc, out);
+  if (code === 0) out(`user ${o.upn} added`);
+  return code;
+}
+
+export async function directoryAssign(o: { readyFile: string; principal: string; resource: string; role: string; tenant?: string }, out: (l: string) => void): Promise<number> {
+  const doc = { ...(o.tenant ? { tenantId: o.tenant } : {}), appRoleAssignments: [{ principal: o.principal, resource: o.resource, role: o.role }] };
+  const code = await apply(o.readyFile, doc, out);
+  if (code === 0) out(`assigned ${o.role} on ${o.resource} to ${o.principal}`);
+  return code;
+}
+
+export async function directoryApplyFile(o: { readyFile: string; file: string }, out: (l: string) => void): Promise<number> {
+  const text = readFileSync(o.file, 'utf8');
+  const r = await call(o.readyFile, 'POST', 'directory', text);
+  if (r.status !== 200) return failed(r, out);
+  out(`directory ${o.file}: ${String(r.json.applied)} objects`);
+  return 0;
+}
+
+export async function directoryList(o: { readyFile: string; json?: boolean }, out: (l: string) => void): Promise<number> {
+  const r = await call(o.readyFile, 'GET', 'directory');
+  if (r.status !== 200) return failed(r, out);
+  if (o.json) {
+    out(JSON.stringify(r.json, null, 2));
+    return 0;
+  }
+  const d = r.json as {
+    applications: Array<{ displayName: string; appId: string; identifierUris: string[]; accessTokenAcceptedVersion: number | null; appRoles: Array<{ value: string }> }>;
+    users: Array<{ userPrincipalName: string; displayName: string }>;
+    groups: Array<{ displayName: string; members: string[] }>;
+    appRoleAssignments: Array<{ description: string }>;
+    managedIdentities: Array<{ displayName: string; clientId: string; principalId: string }>;
+  };
+  out(`tenants: ${(r.json.tenants as string[]).join(', ')}`);
+  for (const a of d.applications) {
+    out(`application ${a.displayName}  appId ${a.appId}  v${a.accessTokenAcceptedVersion ?? 1}  uris [${a.identifierUris.join(', ')}]  roles [${a.appRoles.map((x) => x.value).join(', ')}]`);
+  }
+  for (const m of d.managedIdentities) out(`managed identity ${m.displayName}  clientId ${m.clientId}  principalId ${m.principalId}`);
+  for (const u of d.users) out(`user ${u.userPrincipalName}  (${u.displayName})`);
+  for (const g of d.groups) out(`group ${g.displayName}  ${g.members.length} members`);
+  for (const a of d.appRoleAssignments) out(`assignment ${a.description}`);
+  return 0;
+}
+
+export async function keysRotate(o: { readyFile: string; activateAfter?: number; grace?: number; json?: boolean }, out: (l: string) => void): Promise<number> {
+  const body = JSON.stringify({ ...(o.activateAfter === undefined ? {} : { activateAfterSeconds: o.activateAfter }), ...(o.grace === undefined ? {} : { graceSeconds: o.grace }) });
+  const r = await call(o.readyFile, 'POST', 'keys/rotate', body);
+  if (r.status !== 200) return failed(r, out);
+  if (o.json) out(JSON.stringify(r.json));
+  else {
+    const j = r.json as { kid: string; activatesAt: number; previousKid: string; previousRemovedAt: number };
+    out(`new signing key ${j.kid}: in JWKS now, signs from ${new Date(j.activatesAt * 1000).toISOString()}`);
+    out(`previous key ${j.previousKid}: leaves JWKS at ${new Date(j.previousRemovedAt * 1000).toISOString()}`);
+  }
+  return 0;
+}
+
+export async function keysList(o: { readyFile: string }, out: (l: string) => void): Promise<number> {
+  const r = await call(o.readyFile, 'GET', 'keys');
+  if (r.status !== 200) return failed(r, out);
+  out(JSON.stringify(r.json, null, 2));
+  return 0;
+}
+
+const seconds = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new TwinError('ERR_CLI_USAGE', `not a number of seconds: ${v}`);
+  return n;
+};
+
+/** `trustline directory list|apply|add-app|add-user|assign`. */
+export const registerDirectory: RegisterCommand = (program, ctx) => {
+  const directory = program.command('directory').description("the running twin's Entra directory (app registrations, users, role assignments)");
+  directory
+    .command('list')
+    .description('list tenants, applications, managed identities, users, groups and app role assignments')
+    .addOption(jsonOption())
+    .addOption(readyFileOption())
+    .action(async (o) => ctx.exit(await directoryList({ readyFile: o.readyFile, json: o.json }, ctx.out)));
+  directory
+    .command('apply')
+    .description('apply a directory file (schema/directory.schema.json) to the running twin')
+    .argument('<file>', 'the directory file')
+    .addOption(readyFileOption())
+    .action(async (file: string, o) => ctx.exit(await directoryApplyFile({ readyFile: o.readyFile, file }, ctx.out)));
+  directory
+    .command('add-app')
+    .description('add (or replace) an app registration, optionally with a client secret')
+    .requiredOption('--name <displayName>', 'display name')
+    .option('--app-id <guid>', 'application (client) id; derived from the name when absent')
+    .option('--secret <text>', 'a client secret')
+    .option('--generate-secret', 'generate a client secret and print it once')
+    .option('--identifier-uri <uri>', 'an identifier URI (repeatable)', collect, [])
+    .option('--token-version <1|2>', 'accessTokenAcceptedVersion')
+    .option('--role <value>', 'an app role value (repeatable)', collect, [])
+    .option('--tenant <id>', "the tenant (default: the twin's)")
+    .addOption(jsonOption())
+    .addOption(readyFileOption())
+    .action(async (o) =>
+      ctx.exit(
+        await directoryAddApp(
+          { readyFile: o.readyFile, name: o.name, appId: o.appId, secret: o.secret, generateSecret: o.generateSecret, identifierUri: o.identifierUri, tokenVersion: o.tokenVersion, role: o.role, tenant: o.tenant, json: o.json },
+          ctx.out,
+        ),
+      ),
+    );
+  directory
+    .command('add-user')
+    .description("add (or replace) a user who can sign in on the twin's sign-in page")
+    .requiredOption('--upn <userPrincipalName>', 'e.g. alice@contoso.test')
+    .option('--name <displayName>', 'display name')
+    .option('--password <text>', 'password for the sign-in page')
+    .option('--tenant <id>', "the tenant (default: the twin's)")
+    .addOption(readyFileOption())
+    .action(async (o) => ctx.exit(await directoryAddUser({ readyFile: o.readyFile, upn: o.upn, name: o.name, password: o.password, tenant: o.tenant }, ctx.out)));
+  directory
+    .command('assign')
+    .description('assign an app role of a resource application to a user, group, application or managed identity')
+    .requiredOption('--principal <name>', "a user's UPN, a group's or application's display name, or a managed identity's name")
+    .requiredOption('--resource <app>', 'the resource application (display name or appId)')
+    .requiredOption('--role <value>', 'the app role value')
+    .option('--tenant <id>', "the tenant (default: the twin's)")
+    .addOption(readyFileOption())
+    .action(async (o) => ctx.exit(await directoryAssign({ readyFile: o.readyFile, principal: o.principal, resource: o.resource, role: o.role, tenant: o.tenant }, ctx.out)));
+};
+
+/** `trustline keys rotate|list`. */
+export const registerKeys: RegisterCommand = (program, ctx) => {
+  const keys = program.command('keys').description("the running twin's token-signing keys");
+  keys
+    .command('rotate')
+    .description('publish a new signing key now; it signs after --activate-after; the old key stays in JWKS for --grace')
+    .option('--activate-after <seconds>', 'seconds until the new key signs (default 0)', seconds)
+    .option('--grace <seconds>', 'seconds the replaced key stays in JWKS after that (default: the longest token lifetime + 5 min)', seconds)
+    .addOption(jsonOption())
+    .addOption(readyFileOption())
+    .action(async (o) => ctx.exit(await keysRotate({ readyFile: o.readyFile, activateAfter: o.activateAfter, grace: o.grace, json: o.json }, ctx.out)));
+  keys
+    .command('list')
+    .description('the signing key ring: published, activation and removal times')
+    .addOption(readyFileOption())
+    .action(async (o) => ctx.exit(await keysList({ readyFile: o.readyFile }, ctx.out)));
+};
