@@ -104,9 +104,9 @@ describe('seed scenario end to end', () => {
       expect(res.status).toBe(200);
       genuine = ((await res.json()) as { access_token: string }).access_token;
       const db = new Database(join(dir(), 'state', 'state.db'), { readonly: true });
-      const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'identity.signingKey'").get();
+      const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'identity.keys'").get();
       db.close();
-      twinKey = createPrivateKey(JSON.parse(row!.value).key);
+      twinKey = createPrivateKey((JSON.parse(row!.value) as { keys: Array<{ key: string }> }).keys[0]!.key);
     });
 
     it('accepts the genuine managed identity token (control)', async () => {

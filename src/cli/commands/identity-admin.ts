@@ -147,18 +147,23 @@ const seconds = (v: string): number => {
 
 /** `trustline directory list|apply|add-app|add-user|assign`. */
 export const registerDirectory: RegisterCommand = (program, ctx) => {
-  const directory = program.command('directory').description("the running twin's Entra directory (app registrations, users, role assignments)");
+  const directory = program
+    .command('directory')
+    .description("the running twin's Entra directory (app registrations, users, role assignments)")
+    .addHelpText('after', '\nOutput: each subcommand prints what it did (list: the directory as text, or JSON with --json); exit 1 when the twin refuses.');
   directory
     .command('list')
     .description('list tenants, applications, managed identities, users, groups and app role assignments')
     .addOption(jsonOption())
     .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: one line per tenant, application, managed identity, user, group and assignment (no secrets); --json: the whole listing.')
     .action(async (o) => ctx.exit(await directoryList({ readyFile: o.readyFile, json: o.json }, ctx.out)));
   directory
     .command('apply')
     .description('apply a directory file (schema/directory.schema.json) to the running twin')
     .argument('<file>', 'the directory file')
     .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: how many objects were applied, or the refusal with its JSON path and line:column.')
     .action(async (file: string, o) => ctx.exit(await directoryApplyFile({ readyFile: o.readyFile, file }, ctx.out)));
   directory
     .command('add-app')
@@ -173,6 +178,7 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .option('--tenant <id>', "the tenant (default: the twin's)")
     .addOption(jsonOption())
     .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: the appId and service principal id, and a generated secret once; --json: {appId, servicePrincipalId, tenantId, secret?}.')
     .action(async (o) =>
       ctx.exit(
         await directoryAddApp(
@@ -189,6 +195,7 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .option('--password <text>', 'password for the sign-in page')
     .option('--tenant <id>', "the tenant (default: the twin's)")
     .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: one line saying the user was added.')
     .action(async (o) => ctx.exit(await directoryAddUser({ readyFile: o.readyFile, upn: o.upn, name: o.name, password: o.password, tenant: o.tenant }, ctx.out)));
   directory
     .command('assign')
@@ -198,12 +205,16 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .requiredOption('--role <value>', 'the app role value')
     .option('--tenant <id>', "the tenant (default: the twin's)")
     .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: one line saying what was assigned, or why not (no such principal, resource or role).')
     .action(async (o) => ctx.exit(await directoryAssign({ readyFile: o.readyFile, principal: o.principal, resource: o.resource, role: o.role, tenant: o.tenant }, ctx.out)));
 };
 
 /** `trustline keys rotate|list`. */
 export const registerKeys: RegisterCommand = (program, ctx) => {
-  const keys = program.command('keys').description("the running twin's token-signing keys");
+  const keys = program
+    .command('keys')
+    .description("the running twin's token-signing keys")
+    .addHelpText('after', '\nOutput: rotate: the new and the replaced key ids with their times (JSON with --json); list: the key ring as JSON.');
   keys
     .command('rotate')
     .description('publish a new signing key now; it signs after --activate-after; the old key stays in JWKS for --grace')
@@ -211,10 +222,12 @@ export const registerKeys: RegisterCommand = (program, ctx) => {
     .option('--grace <seconds>', 'seconds the replaced key stays in JWKS after that (default: the longest token lifetime + 5 min)', seconds)
     .addOption(jsonOption())
     .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: the new key id and when it signs, the replaced key id and when it leaves JWKS; --json: {kid, activatesAt, previousKid, previousRemovedAt}.')
     .action(async (o) => ctx.exit(await keysRotate({ readyFile: o.readyFile, activateAfter: o.activateAfter, grace: o.grace, json: o.json }, ctx.out)));
   keys
     .command('list')
     .description('the signing key ring: published, activation and removal times')
     .addOption(readyFileOption())
+    .addHelpText('after', '\nOutput: JSON {signingKid, keys: [{kid, publishedAt, activatesAt, removeAt?}]}.')
     .action(async (o) => ctx.exit(await keysList({ readyFile: o.readyFile }, ctx.out)));
 };
