@@ -18,7 +18,7 @@ const RANGES: Record<string, [number, number]> = {
 export function parseIntegral(s: Value | undefined, type: string, allowThousands = false): number {
   const t = requireString(s ?? null, 's').trim();
   const re = allowThousands ? /^[+-]?[0-9]{1,3}(,[0-9]{3})*$|^[+-]?[0-9]+$/ : /^[+-]?[0-9]+$/;
-  if (!re.test(t)) throw formatError(`The input string '${t}' was not in a correct format.`);
+  if (!re.test(t)) throw formatError();
   const n = Number(t.replace(/,/g, ''));
   const [lo, hi] = RANGES[type] ?? RANGES.Int32!;
   if (n < lo || n > hi) throw overflow(type);
@@ -30,7 +30,7 @@ export function parseFloating(s: Value | undefined): number {
   const t = requireString(s ?? null, 's').trim();
   if (/^[+-]?(Infinity|∞)$/.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (t === 'NaN') return NaN;
-  if (!/^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?$/.test(t) || !/[0-9]/.test(t)) throw formatError(`The input string '${t}' was not in a correct format.`);
+  if (!/^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?$/.test(t) || !/[0-9]/.test(t)) throw formatError();
   return Number(t.replace(/,/g, ''));
 }
 

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { isTwinError, ManualClock } from '../../src/core/index.js';
+import { compileExpression } from '../../src/gateway/index.js';
+import { textBody, type HostContext } from '../../src/gateway/expressions/host.js';
+import { ExpressionRuntimeError, type Value } from '../../src/gateway/expressions/values.js';
+
+/**
+ * The C# subset and the allowed .NET surface (issue 6; spec §4 and behaviours 41–46) with exact values: what a real
+ * APIM gateway returns for the same expression.
+ */
+const JWT = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyMSIsInJvbGVzIjpbImEiLCJiIl0sImV4cCI6MTcwMDAwMDAwMCwiYXVkIjoiYXBpOi8veCJ9.c2ln';
+
+function ctx(): HostContext {
+  const body = textBody('{"a":1,"b":[1,2],"c":{"d":"x"},"t":"2020-01-02T03:04:05Z"}');
+  const url = { scheme: 'https', host: 'h.example', port: 443, path: '/api/users/42', query: [['a', '1'], ['b', 'x y']] as Array<[string, string]> };
+  const headers = new Map([['authorization', { name: 'Authorization', values: [`Bearer ${JWT}`] }], ['x-multi', { name: 'X-Multi', values: ['a', 'b'] }]]);
+  return {
+    $type: 'Context',
+    variables: new Map<string, Value>([['s', 'text'], ['n', 5], ['b', true]]),
+    request: { method: 'POST', url, originalUrl: url, headers, ipAddress: '10.0.0.1', matchedParameters: new Map([['id', '42']]) },
+    response: { statusCode: 200, statusReason: 'OK', headers: new Map() },
+    api: { id: 'a', name: 'echo', path: 'echo', serviceUrl: null, protocols: ['https'] },
+    operation: { id: 'o', name: 'o', method: 'GET', urlTemplate: '/x' },
+    subscription: null,
+    lastError: null,
+    requestId: '11111111-2222-3333-4444-555555555555',
+    clock: new ManualClock(Date.parse('2026-01-15T15:04:05.123Z')),
+    trace() {},
+    requestBodyData: () => body,
+  };
+}
+
+/** Objects print as .NET prints them, byte arrays as hex. */
+function show(v: Value): unknown {
+  if (v instanceof Uint8Array) return 'BYTES:' + Buffer.from(v).toString('hex');
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { netString?: unknown }).netString === 'function') return 'OBJ:' + (v as unknown as { netString(): string }).netString();
+  return v;
+}
+
+const ev = (src: string) => show(compileExpression(src).evaluate(ctx()));
+
+function failure(src: string): { code: string; exceptionType?: string; message: string } {
+  try {
+    compileExpression(src).evaluate(ctx());
+  } catch (e) {
+    if (!isTwinError(e)) throw e;
+    return { code: e.code, message: e.message, ...(e instanceof ExpressionRuntimeError ? { exceptionType: e.exceptionType } : {}) };
+  }
+  throw new Error('expected a failure');
+}
+
+describe('policy expressions: the C# subset and the .NET surface', () => {
+  it.each([
+    ['@("A".Equals("a", StringComparison.OrdinalIgnoreCase))', true],
+    ['@(new JObject(new JProperty("a", 1), new JProperty("b", new JArray(1, "x"))).ToString())', '{\r\n  "a": 1,\r\n  "b": [\r\n    1,\r\n    "x"\r\n  ]\r\n}'],
+    ['@(new JObject(new JProperty("a", 1)).ToString(Newtonsoft.Json.Formatting.None))', '{"a":1}'],
+    ['@(Guid.Parse("AABBCCDD-0000-1111-2222-333344445555").ToString())', 'aabbccdd-0000-1111-2222-333344445555'],
+    ['@(System.Net.WebUtility.UrlEncode(" a+b"))', '+a%2Bb'],
+    ['@(Convert.ToBase64String(Encoding.UTF8.GetBytes("user:pass")))', 'dXNlcjpwYXNz'],
+    ['@(Convert.ToBase64String(new HMACSHA256(Encoding.UTF8.GetBytes("key")).ComputeHash(Encoding.UTF8.GetBytes("data"))))', 'UDH+PZicbRU3oBP6bnOdojRj/a7DtwE32Cjjas4iG9A='],
+    ['@($"{1.5:N2}|{42:D5}|{255:X}|{0.1234:P1}|{3:0.00}|{1234567.891:#,##0.0}")', '1.50|00042|FF|12.3 %|3.00|1,234,567.9'],
+    ['@(context.Request.Headers.GetValueOrDefault("X-MULTI"))', 'a,b'],
+    ['@(context.Request.Headers.GetValueOrDefault("Authorization").AsJwt().Subject)', 'user1'],
+    ['@(context.Request.Headers.GetValueOrDefault("Authorization").AsJwt().Claims["roles"][1])', 'b'],
+    ['@(context.Request.Headers.GetValueOrDefault("Authorization").AsJwt().Claims.GetValueOrDefault("roles", ""))', 'a,b'],
+    ['@("nonsense".AsJwt() == null)', true],
+    ['@("Basic dXNlcjpwYXNz".AsBasic().Password)', 'pass'],
+    ['@(new[] { "a", "bb", "ccc" }.Where(x => x.Length > 1).Select(x => x.ToUpper()).FirstOrDefault())', 'BB'],
+    ['@(context.Variables.GetValueOrDefault<bool>("b"))', true],
+    ['@{ int v; if (int.TryParse("12", out v)) { return v * 2; } return -1; }', 24],
+    ['@{ if (context.Variables.TryGetValue("s", out var x)) { return (string)x; } return "none"; }', 'text'],
+    ['@(context.Subscription?.Name ?? "anon")', 'anon'],
+    ['@(7 / 2 + 7.0 / 2)', 6.5],
+    ['@(true.ToString() + false)', 'TrueFalse'],
+    ['@{ var total = 0; foreach (var i in Enumerable.Range(1, 4)) { total += i; } return total; }', 10],
+    ['@{ switch (context.Request.Method) { case "GET": return 1; case "POST": return 2; default: return 3; } }', 2],
+    ['@(typeof(string).Name)', 'String'],
+    ['@{ var sb = new StringBuilder(); for (var i = 0; i < 3; i++) { sb.Append(i); } return sb.ToString(); }', '012'],
+    ['@(context.Request.Body.As<JObject>(preserveContent: true)["c"]["d"].ToString())', 'x'],
+    ['@((string)context.Request.Body.As<JObject>()["a"])', '1'],
+    ['@((int)context.Request.Body.As<JObject>()["a"] + 1)', 2],
+    ['@(context.Request.Body.As<JObject>().SelectToken("b[1]").ToString())', '2'],
+    ['@(DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"))', '2026-01-15T15:04:05Z'],
+    ['@(DateTime.UtcNow.ToString("o"))', '2026-01-15T15:04:05.1230000Z'],
+    ['@(DateTimeOffset.FromUnixTimeSeconds(0).ToUnixTimeSeconds())', 0],
+    ['@(new DateTime(2020, 1, 2).AddDays(1.5).ToString("s"))', '2020-01-03T12:00:00'],
+    ['@((DateTime.UtcNow - new DateTime(2026, 1, 15)).TotalHours > 15)', true],
+    ['@(TimeSpan.FromMinutes(90).ToString())', '01:30:00'],
+    ['@(Regex.Match("max-age=300", @"max-age=(?<m>\\d+)").Groups["m"].Value)', '300'],
+    ['@(Regex.Replace("a1b22", @"\\d+", "#"))', 'a#b#'],
+    ['@(Uri.EscapeDataString("a b/c?d"))', 'a%20b%2Fc%3Fd'],
+    ['@(new Uri("https://x.com:8443/p/q?z=1").Port)', 8443],
+    ['@(JsonConvert.SerializeObject(new { typ = "JWT", alg = "HS256" }))', '{"typ":"JWT","alg":"HS256"}'],
+    ['@(string.Format("{0,-4}|{1,4}|{2:F1}", "a", "b", 2.25))', 'a   |   b|2.3'],
+    ['@(context.Elapsed.TotalMilliseconds >= 0)', true],
+    ['@(context.RequestId.ToString("N"))', '11111111222233334444555555555555'],
+    ['@(context.Deployment.Region)', 'West US'],
+    ['@{ var d = new Dictionary<string, int> { { "a", 1 }, { "b", 2 } }; return d["b"] + d.Count; }', 4],
+    ['@(new List<string> { "x", "y" }.Count)', 2],
+    ['@(int.MaxValue + 1)', -2147483648],
+    ['@((long)int.MaxValue + 1)', 2147483648],
+    ['@(\'a\' + 1)', 98],
+    ['@("a" + \'b\')', 'ab'],
+    ['@(Math.Round(2.5) + Math.Round(3.5))', 6],
+    ['@(1e-7.ToString())', '1E-07'],
+    ['@((0.1 + 0.2).ToString())', '0.30000000000000004'],
+    ['@(new JObject().ToString())', '{}'],
+    ['@(JObject.Parse("{\\"d\\":\\"2020-01-02T03:04:05Z\\"}")["d"].Type.ToString())', 'Date'],
+    ['@(Encoding.UTF8.GetString(Convert.FromBase64String("aGk=")))', 'hi'],
+    ['@(Convert.ToBase64String(Guid.Parse("00112233-4455-6677-8899-aabbccddeeff").ToByteArray()))', 'MyIRAFVEd2aImaq7zN3u/w=='],
+    ['@{ var key = new byte[16]; var iv = new byte[16]; var enc = Encoding.UTF8.GetBytes("hello").Encrypt("Aes", key, iv); return Encoding.UTF8.GetString(enc.Decrypt("Aes", key, iv)); }', 'hello'],
+    ['@(context.Request.Url.Query.GetValueOrDefault("b"))', 'x y'],
+    ['@(context.Variables["s"] is string)', true],
+    ['@((context.Variables["n"] as string) == null)', true],
+    ['@(new[] { 3, 1, 2 }.OrderBy(x => x).Last())', 3],
+    ['@(new[] { "b", "a" }.OrderByDescending(x => x).First())', 'b'],
+    ['@(string.Join(",", new[] { 1, 2, 3 }.Select(x => x * 2)))', '2,4,6'],
+    ['@(new[] { 1, 2, 3 }.Sum() + new[] { 1, 2, 3 }.Max())', 9],
+    ['@(new[] { 1, 2, 3 }.Aggregate((a, b) => a * b))', 6],
+    ['@{ int x = 5; x += 3; x *= 2; x--; return x; }', 15],
+    ['@(nameof(context))', 'context'],
+    ['@(default(int))', 0],
+    ['@(1 is int)', true],
+    ['@(context.Request.MatchedParameters["id"])', '42'],
+    ['@(context.Request.Headers.ContainsKey("authorization"))', true],
+  ] as Array<[string, unknown]>)('%s', (src, want) => {
+    expect(ev(src)).toEqual(want);
+  });
+
+  it('catches .NET exceptions by type and exposes the message', () => {
+    expect(ev('@{ try { return int.Parse("x"); } catch (FormatException e) { return e.Message; } }')).toBe('Input string was not in a correct format.');
+    expect(ev('@{ try { var a = new int[1]; return a[3]; } catch (ArgumentException) { return "arg"; } catch (Exception e) { return e.GetType().Name + ":" + (e is Exception); } }')).toBe('Exception:True');
+    expect(ev('@{ string s = "f"; try { throw new InvalidOperationException("boom"); } catch (InvalidOperationException e) when (e.Message == "boom") { s += "c"; } finally { s += "!"; } return s; }')).toBe('fc!');
+    expect(failure('@{ try { throw new Exception("x"); } catch (FormatException) { return 1; } }')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME', exceptionType: 'Exception', message: 'x' });
+  });
+
+  it('limit errors cannot be caught by the expression', () => {
+    expect(failure('@{ while (true) { try { var x = 1; } catch (Exception) { } } }').code).toBe('ERR_APIM_EXPRESSION_LIMIT');
+  });
+
+  it('reads the body once unless preserveContent is true (spec §7.38)', () => {
+    expect(ev('@{ var a = context.Request.Body.As<JObject>(preserveContent: true); var b = context.Request.Body.As<string>(); return b.Length; }')).toBe(58);
+    expect(failure('@{ var a = context.Request.Body.As<JObject>(); return context.Request.Body.As<string>(); }')).toMatchObject({ exceptionType: 'InvalidOperationException' });
+  });
+
+  it('classifies what it refuses: SYNTAX only for invalid C#, UNSUPPORTED for valid C# the twin does not run, INVALID for C# compile errors', () => {
+    const code = (src: string) => { try { compileExpression(src); return 'ok'; } catch (e) { return isTwinError(e) ? e.code : String(e); } };
+    expect(code('@(1 +)')).toBe('ERR_APIM_EXPRESSION_SYNTAX');
+    expect(code('@(new JObject(')).toBe('ERR_APIM_EXPRESSION_SYNTAX');
+    expect(code('@{ return 1 }')).toBe('ERR_APIM_EXPRESSION_SYNTAX');
+    expect(code('@(from x in new[] { 1 } select x)')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@{ lock (context) { } return 1; }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@{ int F(int x) { return x; } return F(1); }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@((1, 2))')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@(System.IO.File.ReadAllText("x"))')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@(new XmlDocument())')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@{ if (true) { return 1; } }')).toBe('ERR_APIM_EXPRESSION_INVALID');
+    expect(code('@{ var x = 1; }')).toBe('ERR_APIM_EXPRESSION_INVALID');
+    expect(code('@{ break; }')).toBe('ERR_APIM_EXPRESSION_INVALID');
+    expect(code('@{ 1 + 1; return 2; }')).toBe('ERR_APIM_EXPRESSION_INVALID');
+    expect(code('@(undefinedName)')).toBe('ERR_APIM_EXPRESSION_INVALID');
+    expect(code('@{ while (true) { } }')).toBe('ok');
+    expect(code('@{ switch (1) { case 1: return "a"; default: return "b"; } }')).toBe('ok');
+  });
+
+  it('gives a location (offset in the expression) with every compile error', () => {
+    for (const src of ['@(1 +)', '@( context.Nope )', '@{ goto x; }', '@( missing )']) {
+      try { compileExpression(src); } catch (e) {
+        expect(isTwinError(e)).toBe(true);
+        expect(typeof (e as { details?: { offset?: unknown } }).details?.offset).toBe('number');
+      }
+    }
+    try { compileExpression('@(  context.Request.Nope)'); } catch (e) { expect((e as { details: { offset: number } }).details.offset).toBe(19); }
+  });
+
+  it('reaches nothing outside the member tables (no prototype walking, no eval)', () => {
+    const code = (src: string) => { try { compileExpression(src).evaluate(ctx()); return 'ok'; } catch (e) { return isTwinError(e) ? e.code : `uncoded ${String(e)}`; } };
+    for (const src of ['@(context.constructor)', '@("a".constructor)', '@("a".__proto__)', '@(context.Variables.toString())', '@(context.Variables.hasOwnProperty("s"))',
+      '@(new[] { 1 }.constructor)', '@(eval("1"))', '@(Function("return 1"))', '@(globalThis)', '@(process.env)', '@(Object.prototype)',
+      '@(((object)"a").GetType().Assembly)', '@(typeof(string).Assembly)', '@(Type.GetType("System.IO.File"))', '@(Activator.CreateInstance(null))',
+      '@(Environment.GetEnvironmentVariable("PATH"))', '@(Process.Start("sh"))']) {
+      expect(code(src), src).toMatch(/^ERR_APIM_EXPRESSION_(UNSUPPORTED|INVALID|RUNTIME)$/);
+    }
+  });
+});
