@@ -62,7 +62,15 @@ export function createControlPlane(options: ControlPlaneOptions) {
     const { path, query } = parseRequestPath(req.url);
     const s = path.lower;
     const method = req.method ?? 'GET';
-    const endpoints = (): TwinEndpoints => ({ resourceManager: base, login: options.loginEndpoint(), tenantId: scope.tenantId, subscriptionId: scope.subscriptionId, location: scope.location });
+    // Called under ARM's own host name (through the forward proxy), the twin names Azure's hosts, as the identity service does.
+    const azureHost = ARM_HOSTS.has((req.headers.host ?? '').replace(/:443$/, '').toLowerCase());
+    const endpoints = (): TwinEndpoints => ({
+      resourceManager: azureHost ? 'https://management.azure.com' : base,
+      login: azureHost ? 'https://login.microsoftonline.com' : options.loginEndpoint(),
+      tenantId: scope.tenantId,
+      subscriptionId: scope.subscriptionId,
+      location: scope.location,
+    });
 
     if (s.length === 0 && method === 'GET' && !query.has('api-version')) return console(res);
     if (s.length === 2 && s[0] === 'metadata' && s[1] === 'endpoints') {

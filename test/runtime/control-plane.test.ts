@@ -92,6 +92,13 @@ describe('control plane (ARM REST)', () => {
     expect((await json(`${DEPLOYMENTS}/bad?api-version=2021-04-01`)).status).toBe(404);
   });
 
+  it('reads bodies as ARM (Newtonsoft) does: comments, trailing commas and the bare `template:` key the az CLI splices in', async () => {
+    const text = `{"properties": {"mode": "Incremental", template:{\n  // a comment\n  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",\n  "contentVersion": "1.0.0.0",\n  "resources": [],\n  "outputs": { "x": { "type": "string", "value": "a: b, c" }, },\n}}}`;
+    const r = await json<{ properties: { provisioningState: string; outputs: { x: { value: string } } } }>(`${DEPLOYMENTS}/jsonc?api-version=2021-04-01`, { method: 'PUT', body: text });
+    expect(r.status).toBe(201);
+    expect(r.body.properties).toMatchObject({ provisioningState: 'Succeeded', outputs: { x: { value: 'a: b, c' } } });
+  });
+
   it('requires api-version: missing → MissingApiVersionParameter; unknown ARM version → InvalidApiVersionParameter; malformed provider version → NoRegisteredProviderFound', async () => {
     const missing = await json<ArmError>(`${APIM}`);
     expect(missing.status).toBe(400);

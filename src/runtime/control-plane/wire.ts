@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJsonDocument } from '../../arm/index.js';
 
 /** One entry of ARM's `error.additionalInfo` (`ErrorAdditionalInfo`). */
 export interface ArmAdditionalInfo {
@@ -58,6 +59,53 @@ export function sendArmError(req: IncomingMessage, res: ServerResponse, e: ArmHt
   sendJson(res, e.status, { error: e.body }, e.headers);
 }
 
+/**
+ * Newtonsoft (ARM's reader) accepts unquoted property names, and the az CLI relies on it: it splices the
+ * template text into the body as `…, template:{…}}` (azure-cli `JsonCTemplatePolicy`). Quote such names
+ * (outside strings and comments) so the JSONC reader takes them. Linear in the text.
+ */
+export function quoteBareKeys(text: string): string {
+  let out = '';
+  let last = 0;
+  let prev = '';
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    const c = text[i]!;
+    if (c === '"') {
+      i++;
+      while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      prev = '"';
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '/') {
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      continue;
+    }
+    if ((prev === '{' || prev === ',') && /[A-Za-z_$]/.test(c)) {
+      let j = i + 1;
+      while (j < n && /[A-Za-z0-9_$]/.test(text[j]!)) j++;
+      let k = j;
+      while (k < n && /\s/.test(text[k]!)) k++;
+      if (text[k] === ':') {
+        out += text.slice(last, i) + '"' + text.slice(i, j) + '"';
+        last = j;
+      }
+      prev = 'x';
+      i = j;
+      continue;
+    }
+    if (!/\s/.test(c)) prev = c;
+    i++;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
 /** ARM's request size limit (templates: 4 MB, docs/limits.md). */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
@@ -85,9 +133,11 @@ export async function readJsonObject(req: IncomingMessage, options: { optional?:
     if (options.optional) return {};
     throw armHttpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: \'The request content is empty.\'.');
   }
+  // ARM reads request bodies as Newtonsoft does: comments, trailing commas and raw control characters in strings
+  // are accepted (the az CLI sends `--template-file` text as written, comments included).
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonDocument(quoteBareKeys(text)).value;
   } catch (e) {
     throw armHttpError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${(e as Error).message}'.`);
   }

@@ -1,0 +1,90 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SEED, useRunningSeed } from '../helpers/seed.js';
+import { startConnectProxy } from '../helpers/connect-proxy.js';
+
+/**
+ * The real az CLI (Debian's azure-cli, /usr/bin/az) against a running twin, with its own AZURE_CONFIG_DIR:
+ * it registers the twin as a cloud from the control plane's metadata/endpoints, logs in with the twin CLI's
+ * service principal, deploys the seed and runs what-if. Azure's host names reach the twin through a CONNECT
+ * proxy (HTTPS_PROXY); TLS is verified against the twin's CA (REQUESTS_CA_BUNDLE).
+ */
+describe('az CLI against the twin', () => {
+  const seed = useRunningSeed('trustline-az-', ['--in-memory']);
+  let proxy: Awaited<ReturnType<typeof startConnectProxy>>;
+  let configDir: string;
+  beforeAll(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'trustline-azcfg-'));
+    proxy = await startConnectProxy({
+      'management.azure.com:443': seed.ready.controlPlane,
+      'login.microsoftonline.com:443': new URL(seed.ready.identity.authority).origin,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.close();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  });
+
+  const az = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        '/usr/bin/az',
+        args,
+        {
+          timeout: 120_000,
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: configDir,
+            AZURE_CONFIG_DIR: configDir,
+            REQUESTS_CA_BUNDLE: seed.ready.caCertificate,
+            HTTPS_PROXY: proxy.url,
+            NO_PROXY: '127.0.0.1,localhost',
+            AZURE_CORE_COLLECT_TELEMETRY: 'false',
+            AZURE_CORE_NO_COLOR: 'true',
+          },
+        },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('registers the twin as a cloud, logs in with a service principal, deploys the seed and runs what-if', async () => {
+    const register = await az(['cloud', 'register', '-n', 'Trustline', '--endpoint-resource-manager', 'https://management.azure.com/']);
+    expect(register.code, register.stderr).toBe(0);
+    const cloud = JSON.parse((await az(['cloud', 'show', '-n', 'Trustline', '-o', 'json'])).stdout) as { endpoints: Record<string, string> };
+    expect(cloud.endpoints).toMatchObject({ activeDirectory: 'https://login.microsoftonline.com/', activeDirectoryResourceId: 'https://management.core.windows.net/', resourceManager: 'https://management.azure.com/' });
+    expect((await az(['cloud', 'set', '-n', 'Trustline'])).code).toBe(0);
+
+    const cred = JSON.parse(readFileSync(seed.ready.cliCredential!, 'utf8')) as { clientId: string; clientSecret: string; tenantId: string };
+    const login = await az(['login', '--service-principal', '-u', cred.clientId, '-p', cred.clientSecret, '--tenant', cred.tenantId, '-o', 'json']);
+    expect(login.code, login.stderr).toBe(0);
+    expect(JSON.parse(login.stdout)).toEqual([expect.objectContaining({ id: seed.ready.subscriptionId, tenantId: cred.tenantId, cloudName: 'Trustline', user: { name: cred.clientId, type: 'servicePrincipal' } })]);
+
+    const params = `@${join(SEED, 'azuredeploy.parameters.json')}`;
+    const create = await az(['deployment', 'group', 'create', '-g', seed.ready.resourceGroup, '-n', 'az-seed', '--template-file', join(SEED, 'azuredeploy.json'), '--parameters', params, '-o', 'json']);
+    expect(create.code, create.stderr).toBe(0);
+    const deployment = JSON.parse(create.stdout) as { name: string; properties: { provisioningState: string; outputResources: unknown[] } };
+    expect(deployment.name).toBe('az-seed');
+    expect(deployment.properties.provisioningState).toBe('Succeeded');
+    expect(deployment.properties.outputResources).toHaveLength(7);
+
+    const template = readFileSync(join(SEED, 'azuredeploy.json'), 'utf8').replace('"displayName": "Functions"', '"displayName": "Functions v2"');
+    writeFileSync(join(configDir, 'changed.json'), template);
+    const whatIf = await az(['deployment', 'group', 'what-if', '-g', seed.ready.resourceGroup, '--template-file', join(configDir, 'changed.json'), '--parameters', params]);
+    expect(whatIf.code, whatIf.stderr).toBe(0);
+    expect(whatIf.stdout).toContain(`Scope: /subscriptions/${seed.ready.subscriptionId}/resourceGroups/${seed.ready.resourceGroup}`);
+    expect(whatIf.stdout).toMatch(/~ Microsoft\.ApiManagement\/service\/[^/]+\/apis\/functions \[2022-08-01\]\n\s+~ properties\.displayName: "Functions" => "Functions v2"/);
+    expect(whatIf.stdout).toContain('Resource changes: 1 to modify, 6 no change.');
+
+    writeFileSync(
+      join(configDir, 'bad.json'),
+      JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [{ type: 'Microsoft.Web/sites', apiVersion: '2022-09-01', name: "[nosuchfunction('x')]", location: 'westeurope' }] }),
+    );
+    const bad = await az(['deployment', 'group', 'create', '-g', seed.ready.resourceGroup, '-n', 'az-bad', '--template-file', join(configDir, 'bad.json')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('InvalidTemplate');
+    expect(bad.stderr).toContain('nosuchfunction');
+  }, 240_000);
+});
