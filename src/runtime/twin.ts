@@ -41,6 +41,8 @@ export interface TwinOptions {
   /** Control-plane https port (0 = random). */
   port?: number;
   loose?: boolean;
+  /** Refuse resource types the twin would only store, not simulate (`trustline up --strict`). */
+  strict?: boolean;
   /**
    * Where the site listeners run: `worker` (a worker thread, so the Easy Auth hop and the gateway hop
    * use different cores; needs the compiled dist/ files and uses the system clock) or `main` (default).
@@ -147,7 +149,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const reconcile = () => reconciler.reconcile();
 
   const deploy = async (input: DeployInput): Promise<DeployResult> => {
-    const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose };
+    const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
     const result = options.deployThread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
     await reconcile();
     return result;
@@ -161,7 +163,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     clock,
     ids,
     deploy,
-    evaluate: async (input, target) => armDeploy(input, { store: target, scope, clock, ids, logger: logger.child('arm'), loose: options.loose }),
+    evaluate: async (input, target) => {
+      const evalOptions = { store: target, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
+      return options.deployThread === 'worker' ? deployOffThread(input, evalOptions) : armDeploy(input, evalOptions);
+    },
     reconcile,
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,

@@ -51,16 +51,22 @@ describe('resources', () => {
     expect(e.location).toEqual({ jsonPath: 'resources[0].type' });
   });
 
-  it('unsupported types: strict error with location; loose stores generically with a warning', () => {
+  it('types without a provider are stored as given (stored, not simulated); strict refuses them by name with a location; malformed types are errors', () => {
     const { store, options } = setup();
     const template = { text: '{\n "resources": [\n  { "type": "Microsoft.Network/virtualNetworks", "name": "st", "properties": {"x": 1} }\n ]\n}', file: 't.json' };
-    const e = err(() => deploy({ deploymentName: 'd', template }, options));
+    const r = deploy({ deploymentName: 'd', template }, options);
+    expect(r.warnings).toEqual([]);
+    expect(r.stored).toEqual([`${RG}/providers/Microsoft.Network/virtualNetworks/st`]);
+    expect(store.getResource(`${RG}/providers/Microsoft.Network/virtualNetworks/st`)!.properties).toEqual({ x: 1, provisioningState: 'Succeeded' });
+    const e = err(() => deploy({ deploymentName: 'd', template }, { ...options, strict: true }));
     expect(e.code).toBe('ERR_ARM_RESOURCE_TYPE_UNSUPPORTED');
+    expect(e.message).toContain("The resource type 'Microsoft.Network/virtualNetworks' of the template resource 'st' at line '3' and column '3' is not simulated by the twin");
     expect(e.location).toEqual({ file: 't.json', jsonPath: 'resources[0].type', line: 3, column: 3 });
-    const r = deploy({ deploymentName: 'd', template }, { ...options, loose: true });
-    expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]!.startsWith("The resource type 'Microsoft.Network/virtualNetworks' of the template resource 'st' at line '3' and column '3' is not supported by the twin.")).toBe(true);
-    expect(store.getResource(`${RG}/providers/Microsoft.Network/virtualNetworks/st`)!.properties).toEqual({ x: 1 });
+    const bad = err(() => deploy({ deploymentName: 'd', template: { resources: [{ type: 'NoNamespace/things', name: 'x' }] } }, options));
+    expect(bad.code).toBe('ERR_ARM_TEMPLATE_INVALID');
+    const child = deploy({ deploymentName: 'd2', template: { resources: [{ type: 'Contoso.Widgets/things', name: 'w', properties: { a: 1 } }, { type: 'Contoso.Widgets/things/parts', name: 'w/p', dependsOn: ['w'], properties: { b: "[reference('w').a]" } }] } }, options);
+    expect(child.stored).toHaveLength(2);
+    expect(store.getResource(`${RG}/providers/Contoso.Widgets/things/w/parts/p`)!.properties).toEqual({ b: 1, provisioningState: 'Succeeded' });
   });
 
   it('loose mode turns unknown functions into warnings', () => {

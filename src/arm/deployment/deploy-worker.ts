@@ -17,6 +17,7 @@ export interface DeployWorkerData {
   input: DeployInput;
   scope: DeploymentScope;
   loose: boolean;
+  strict: boolean;
   now: number;
   snapshot: StoreSnapshot;
   /** Synchronous id requests: the worker posts on `idPort` and waits on `idFlag`. */
@@ -58,6 +59,7 @@ try {
     ids,
     logger: logger(''),
     loose: data.loose,
+    strict: data.strict,
   });
   post({ op: 'done', result, changes });
 } catch (e) {

@@ -101,7 +101,7 @@ function deployTemplate(input: DeployInput, options: DeployOptions): { result: D
     properties: { template: structuredClone(template), parameters: structuredClone(publicParams), mode, provisioningState: 'Accepted' },
   });
 
-  const plan = planResources(ev, field(template, 'resources') ?? [], { scope, loose, warn });
+  const plan = planResources(ev, field(template, 'resources') ?? [], { scope, loose, strict: options.strict ?? false, warn });
   const order = topologicalOrder(plan, buildDependencies(ev, plan));
   const overlay = new Overlay(options.store);
   ev.reference = (target, _apiVersion, full) => readReference(overlay, plan, target, full, scope.resourceGroup);
@@ -109,11 +109,13 @@ function deployTemplate(input: DeployInput, options: DeployOptions): { result: D
   ev.list = (action, target) => readList(overlay, plan, action, target, scope.resourceGroup, providerContext);
 
   const written: string[] = [];
+  const stored: string[] = [];
   for (const r of order) {
     if (!r.condition) continue;
     const record = applyResource(ev, overlay, r, options, warn);
     overlay.putResource(record);
     written.push(record.id);
+    if (!r.provider) stored.push(record.id);
   }
 
   if (mode === 'Complete') {
@@ -144,7 +146,7 @@ function deployTemplate(input: DeployInput, options: DeployOptions): { result: D
       outputResources: written.map((id) => ({ id })),
     },
   });
-  return { result: { resources: written, outputs, warnings }, changes: overlay.changes() };
+  return { result: { resources: written, stored, outputs, warnings }, changes: overlay.changes() };
 }
 
 function applyResource(ev: ValueEvaluator, overlay: Overlay, r: PlannedResource, options: DeployOptions, warn: (m: string) => void): ResourceRecord {

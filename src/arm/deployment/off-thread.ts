@@ -52,6 +52,7 @@ function runWorker(input: DeployInput, options: DeployOptions, threadOptions: Of
     input,
     scope: options.scope,
     loose: options.loose ?? false,
+    strict: options.strict ?? false,
     now: options.clock.now(),
     snapshot: takeSnapshot(options.store),
     idPort: port2,

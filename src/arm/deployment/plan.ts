@@ -32,6 +32,9 @@ const get = (o: JsonObject, k: string): unknown => {
   return key === undefined ? undefined : o[key];
 };
 
+/** `Microsoft.Web/sites`, `Contoso.Widgets/things/parts`: a namespace with a dot, then type segments. */
+const WELL_FORMED_TYPE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+(\/[A-Za-z][A-Za-z0-9_-]*)+$/;
+
 export function resourceIdFor(scope: DeploymentScope, type: string, name: string): string {
   const [ns, ...types] = type.split('/');
   const names = name.split('/');
@@ -41,6 +44,8 @@ export function resourceIdFor(scope: DeploymentScope, type: string, name: string
 interface PlanOptions {
   scope: DeploymentScope;
   loose: boolean;
+  /** Refuse types without a provider instead of storing them as given. */
+  strict?: boolean;
   warn(message: string): void;
 }
 
@@ -118,9 +123,14 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
     }
     const provider = providerFor(type);
     if (!provider) {
-      const message = `The resource type '${type}' of the template resource '${name}'${atLine(loc)} is not supported by the twin. Supported types are listed in docs/errors/arm.md; use loose mode to store it generically.`;
-      if (!options.loose) throw armError('ERR_ARM_RESOURCE_TYPE_UNSUPPORTED', message, { ...loc, jsonPath: childPath(path, typeKey) }, { type });
-      options.warn(message);
+      // Every well-formed `Namespace/type` ARM accepts is stored as given ("stored, not simulated"); --strict refuses it.
+      if (!WELL_FORMED_TYPE.test(type)) {
+        throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(loc)} is not valid: '${type}' is not a resource type ('Namespace/type[/childType…]').`, { ...loc, jsonPath: childPath(path, typeKey) }, { type });
+      }
+      if (options.strict) {
+        const message = `The resource type '${type}' of the template resource '${name}'${atLine(loc)} is not simulated by the twin; strict mode refuses types it would only store. Simulated types are listed in docs/errors/arm.md.`;
+        throw armError('ERR_ARM_RESOURCE_TYPE_UNSUPPORTED', message, { ...loc, jsonPath: childPath(path, typeKey) }, { type });
+      }
     }
     const planned: PlannedResource = {
       index: out.length,

@@ -16,6 +16,11 @@ export interface DeployOptions {
   logger: Logger;
   /** Unsupported function/type → warning + skip instead of error. */
   loose?: boolean;
+  /**
+   * Refuse resource types the twin only stores (no provider simulates them) by name, instead of storing them
+   * as given (`trustline up --strict`).
+   */
+  strict?: boolean;
 }
 
 export interface DeployInput {
@@ -30,6 +35,8 @@ export interface DeployInput {
 export interface DeployResult {
   /** Ids of the resources written (in deployment order). */
   resources: string[];
+  /** Of those, the resources of types the twin stores as given without simulating them. */
+  stored: string[];
   outputs: Record<string, { type: string; value: unknown }>;
   warnings: string[];
 }

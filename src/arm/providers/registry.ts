@@ -1,4 +1,5 @@
 import { apimProviders } from './apim.js';
+import { authorizationProviders } from './authorization.js';
 import { insightsProviders } from './insights.js';
 import { keyVaultProviders } from './keyvault.js';
 import { managedIdentityProviders } from './managedidentity.js';
@@ -15,6 +16,7 @@ const ALL: ResourceProvider[] = [
   ...operationalInsightsProviders,
   ...keyVaultProviders,
   ...managedIdentityProviders,
+  ...authorizationProviders,
 ];
 const BY_TYPE = new Map<string, ResourceProvider>();
 for (const p of ALL) for (const t of p.types) BY_TYPE.set(t.toLowerCase(), p);

@@ -28,6 +28,8 @@ export interface UpOptions {
   loose?: boolean;
   /** The control plane accepts requests without a bearer token (default: ARM's bearer authentication). */
   noAuth?: boolean;
+  /** Refuse resource types the twin would only store, not simulate. */
+  strict?: boolean;
   logLevel?: LogLevel;
   /** Resolve once the twin is up instead of serving until a signal (tests). */
   detach?: boolean;
@@ -77,6 +79,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     backends: parseBackends(opts.backend),
     port: opts.port,
     loose: opts.loose,
+    strict: opts.strict,
     controlPlaneAuth: !opts.noAuth,
     siteThread: 'worker',
     ...(opts.imdsIdentity && opts.imdsIdentity.length > 0 ? { imdsIdentities: opts.imdsIdentity } : {}),
@@ -92,6 +95,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters });
       for (const w of result.warnings) logger.warn(w);
       out(`deployed ${l.files.template} (${result.resources.length} resources)`);
+      for (const id of result.stored) out(`  stored, not simulated: ${storedLabel(id)}`);
     }
     for (const file of opts.directory ?? []) {
       const objects = twin.identity.applyDirectory({ file: resolve(file) });
@@ -169,6 +173,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .option('--imds-identity <name>', 'a managed identity IMDS hands out (resource or identity name, client id); default none (repeatable)', collect, [])
     .option('--tenant <id>', 'tenant id (default: a tenantId parameter, else a fixed local tenant)')
     .option('--loose', 'store or skip unsupported functions, types and policy elements with a warning')
+    .option('--strict', 'refuse resource types the twin would only store, not simulate')
     .option('--no-auth', 'the control plane accepts requests without a bearer token (ARM requires one)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addHelpText(
@@ -177,7 +182,16 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         'once every listener is up and removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed.',
     )
     .action(async (dirs: string[], o) => {
-      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, noAuth: o.auth === false, logLevel: o.logLevel, out: ctx.out });
+      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, noAuth: o.auth === false, strict: o.strict, logLevel: o.logLevel, out: ctx.out });
       ctx.exit(r.code);
     });
 };
+
+/** `Type name` of a resource id (`…/providers/Ns/t/n/c/m` → `Ns/t/c n/m`). */
+function storedLabel(id: string): string {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  const types = [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)];
+  const names = segs.slice(1).filter((_, i) => i % 2 === 1);
+  return `${types.join('/')} ${names.join('/')}`;
+}
