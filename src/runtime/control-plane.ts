@@ -10,13 +10,15 @@ import { metadataEndpoints, namespacesOf, providerView, subscriptionView, tenant
 import { parseRequestPath, providerPath } from './control-plane/paths.js';
 import { resourceRoutes } from './control-plane/resource-routes.js';
 import { genericResourceView } from './control-plane/views.js';
+import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
+import type { ReconcileFailure } from './reconciler.js';
 import { ArmHttpError, armHttpError, sendArmError, sendEmpty, sendJson } from './control-plane/wire.js';
 
 export interface ControlPlaneOptions extends DeploymentServiceOptions {
   /** Evaluate a deployment against another store (validate, what-if). */
   evaluate(input: DeployInput, store: Store): Promise<DeployResult>;
-  /** Resources changed outside a deployment (DELETE): bring listeners in step. */
-  reconcile(): Promise<void>;
+  /** Resources changed outside a deployment (DELETE): bring listeners in step; resolves to what cannot be served. */
+  reconcile(): Promise<ReconcileFailure[]>;
   /** Full resource types the providers support (for `providers` metadata). */
   supportedTypes: string[];
   /** The identity listener's https URL (the authority host for `metadata/endpoints`). */
@@ -44,6 +46,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
   const deleteResource = async (id: string): Promise<boolean> => {
     const existing = store.getResource(id);
     if (!existing) return false;
+    const before = captureState(store);
     store.transaction((tx) => {
       const prefix = existing.id.toLowerCase() + '/';
       const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
@@ -51,7 +54,13 @@ export function createControlPlane(options: ControlPlaneOptions) {
       for (const r of doomed) tx.deleteResource(r.id);
       for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
     });
-    await options.reconcile();
+    // What the runtime could no longer serve without it (e.g. a named value a policy uses) keeps it: the delete is refused.
+    const failures = await options.reconcile();
+    if (failures.length > 0) {
+      restoreState(store, before);
+      await options.reconcile();
+      throw armHttpError(400, 'BadRequest', `The resource '${existing.id}' cannot be deleted: ${reconcileError(failures).message}`);
+    }
     logger.info('resource deleted through the control plane', { id: existing.id });
     return true;
   };

@@ -43,9 +43,18 @@ export interface ReconcilerDeps {
   logger: Logger;
 }
 
+/** What a reconcile pass could not serve: the resource and why (a deployment that caused it fails). */
+export interface ReconcileFailure {
+  resourceId?: string;
+  error: unknown;
+}
+
 export interface Reconciler {
-  /** Bring listeners in step with the store; passes run one at a time, in call order. */
-  reconcile(): Promise<void>;
+  /**
+   * Bring listeners in step with the store; passes run one at a time, in call order. Resolves to what the pass
+   * could not serve (empty when everything runs).
+   */
+  reconcile(): Promise<ReconcileFailure[]>;
   /** Sites by host label (`<label>.azurewebsites.net`). */
   readonly sites: ReadonlyMap<string, SiteRuntime>;
   /** APIM services by host label (`<label>.azure-api.net`). */
@@ -93,7 +102,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
   }
 
-  async function reconcileServices(): Promise<void> {
+  async function reconcileServices(failures: ReconcileFailure[]): Promise<void> {
     const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' });
     const wanted = new Set(apims.map((s) => s.name.toLowerCase()));
     for (const [label, rt] of services) {
@@ -117,6 +126,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       } catch (e) {
         logger.error(`apim ${svc.name}: policies rejected: ${describeError(e)}`);
         rt.gateway.setService(undefined);
+        failures.push({ resourceId: svc.id, error: e });
       }
     }
   }
@@ -125,13 +135,19 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     sites,
     services,
     reconcile() {
-      queue = queue
+      const pass = queue
         .then(async () => {
+          const failures: ReconcileFailure[] = [];
           await reconcileSites();
-          await reconcileServices();
+          await reconcileServices(failures);
+          return failures;
         })
-        .catch((e) => logger.error(`reconcile failed: ${describeError(e)}`));
-      return queue;
+        .catch((e): ReconcileFailure[] => {
+          logger.error(`reconcile failed: ${describeError(e)}`);
+          return [{ error: e }];
+        });
+      queue = pass.then(() => undefined);
+      return pass;
     },
     async close() {
       await queue;

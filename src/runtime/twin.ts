@@ -25,6 +25,7 @@ import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
 import { createBearerAuthenticator } from './control-plane/bearer-auth.js';
 import { ensureCliPrincipal } from './cli-principal.js';
+import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
 import type { ReadyInfo } from './ready-info.js';
 
 export interface TwinOptions {
@@ -150,8 +151,15 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
   const deploy = async (input: DeployInput): Promise<DeployResult> => {
     const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
+    // One compile path: what the runtime cannot serve fails the deployment, and the twin goes back to what it ran before.
+    const before = captureState(store);
     const result = options.deployThread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
-    await reconcile();
+    const failures = await reconcile();
+    if (failures.length > 0) {
+      restoreState(store, before);
+      await reconcile();
+      throw reconcileError(failures);
+    }
     return result;
   };
 

@@ -56,7 +56,7 @@ export function resourceError(e: unknown): ArmErrorBody {
   if (!isTwinError(e)) return base('InternalServerError');
   if (e.code === 'ERR_ARM_RESOURCE_NOT_FOUND') return base(e.details?.['parentId'] ? 'ParentResourceNotFound' : 'ResourceNotFound');
   if (e.code === 'ERR_ARM_LIST_UNSUPPORTED') return base('InvalidTemplate');
-  if (e.code === 'ERR_ARM_RESOURCE_INVALID') return base('BadRequest');
+  if (e.code === 'ERR_ARM_RESOURCE_INVALID' || e.code === 'ERR_RUNTIME_RECONCILE') return base('BadRequest');
   return base('InternalServerError');
 }
 
