@@ -10,6 +10,7 @@ import { headerMapFromRaw } from './pipeline/headers.js';
 import { rebuildUrl, RequestRun, type RunServices } from './pipeline/request-run.js';
 import type { ProductData, SubscriptionData, UserData } from './pipeline/runtime-data.js';
 import { TokenCache } from './pipeline/token-cache.js';
+import { newStores } from './pipeline/stores.js';
 import { explainDecision } from './pipeline/explain.js';
 import { clientIp, requestScheme, underApiPath } from './routing.js';
 import { matchUrlTemplate } from './url-template.js';
@@ -78,6 +79,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const flags = resolveGatewayCompatFlags(options.flags);
   const tokens = new TokenCache(options.tokens, options.clock, options.logger, options.tokenRefreshMarginSeconds);
   const traces = new Map<string, unknown>();
+  const stores = newStores();
   let current: CompiledService | undefined;
 
   const reply = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
@@ -127,7 +129,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     };
     const services: RunServices = {
       httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores,
     };
     const headers = headerMapFromRaw(req.rawHeaders);
 

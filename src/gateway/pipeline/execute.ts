@@ -56,6 +56,7 @@ export async function executePipeline(rc: RequestRun, p: EffectivePipeline, init
 
 /** Write context.Response to the client (text bodies get an exact Content-Length). */
 export async function sendResponse(rc: RequestRun, res: ServerResponse): Promise<void> {
+  for (const [k, v] of rc.pendingResponseHeaders) if (!rc.response.headers.has(k.toLowerCase())) setHeader(rc.response.headers, k, [v]);
   const headers = toOutgoing(rc.response.headers);
   const body = rc.responseBody;
   if (body.kind === 'text') {

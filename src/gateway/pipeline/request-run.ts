@@ -11,6 +11,7 @@ import type { Value } from '../expressions/values.js';
 import type { TokenCache } from './token-cache.js';
 import type { DecisionStep, GatewayDecision } from './decision.js';
 import type { GatewayEvent } from './sink.js';
+import type { GatewayStores } from './stores.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
@@ -26,6 +27,8 @@ export interface RunServices {
   onEvent?: (event: GatewayEvent) => void;
   /** Logger ids of the service (log-to-eventhub refuses others). */
   loggers?: ReadonlySet<string>;
+  /** Cache, rate-limit and quota counters, concurrency slots (kept between requests). */
+  stores: GatewayStores;
 }
 
 export type { Body } from './body.js';
@@ -81,6 +84,8 @@ export class RequestRun implements HostContext {
   readonly traces: TraceMessage[] = [];
   /** Which step set the final answer (for the explanation of a non-2xx). */
   answeredBy: string | undefined;
+  /** Headers a policy adds to whatever response is finally sent (rate-limit remaining calls). */
+  readonly pendingResponseHeaders: Array<[string, string]> = [];
   /** The decision entry of the step now running (policies add a `detail` through `note`). */
   currentStep: DecisionStep | undefined;
 

@@ -1,5 +1,12 @@
 import { authenticationManagedIdentity } from './authentication-managed-identity.js';
 import { basePolicy } from './base.js';
+import { authenticationBasic } from './authentication-basic.js';
+import { ipFilter } from './ip-filter.js';
+import { findAndReplace } from './find-and-replace.js';
+import { setMethod } from './set-method.js';
+import { cacheLookupValue, cacheStoreValue, cacheRemoveValue } from './cache-value.js';
+import { rateLimit, rateLimitByKey } from './rate-limit.js';
+import { quota, quotaByKey } from './quota.js';
 import { checkHeader } from './check-header.js';
 import { choose } from './choose.js';
 import { forwardRequest } from './forward-request.js';
@@ -33,20 +40,27 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
   ['set-status', setStatus],
   ['set-variable', setVariable],
   ['trace', trace],
+  ['authentication-basic', authenticationBasic],
+  ['ip-filter', ipFilter],
+  ['find-and-replace', findAndReplace],
+  ['set-method', setMethod],
+  ['cache-lookup-value', cacheLookupValue],
+  ['cache-store-value', cacheStoreValue],
+  ['cache-remove-value', cacheRemoveValue],
+  ['rate-limit', rateLimit],
+  ['rate-limit-by-key', rateLimitByKey],
+  ['quota', quota],
+  ['quota-by-key', quotaByKey],
 ]);
 
 /** Known APIM policies the twin does not execute yet, with their sections (a clearer error than "unknown"). */
 export const KNOWN_UNSUPPORTED: ReadonlyMap<string, readonly SectionName[]> = new Map(
   ([
     ['validate-jwt', ['inbound']], ['validate-azure-ad-token', ['inbound']], ['send-request', ['inbound', 'backend', 'outbound', 'on-error']],
-    ['send-one-way-request', ['inbound', 'backend', 'outbound', 'on-error']], ['cache-lookup-value', ['inbound', 'backend', 'outbound', 'on-error']],
-    ['cache-store-value', ['inbound', 'backend', 'outbound', 'on-error']], ['cache-remove-value', ['inbound', 'backend', 'outbound', 'on-error']],
-    ['cache-lookup', ['inbound']], ['cache-store', ['outbound']], ['rate-limit', ['inbound']], ['rate-limit-by-key', ['inbound']],
-    ['quota', ['inbound']], ['quota-by-key', ['inbound']], ['ip-filter', ['inbound']], ['cors', ['inbound']], ['jsonp', ['outbound']],
-    ['retry', ['inbound', 'backend', 'outbound', 'on-error']], ['wait', ['inbound', 'backend', 'outbound']], ['set-method', ['inbound', 'on-error']],
-    ['find-and-replace', ['inbound', 'backend', 'outbound', 'on-error']], ['json-to-xml', ['inbound', 'outbound', 'on-error']],
-    ['xml-to-json', ['inbound', 'outbound', 'on-error']], ['log-to-eventhub', ['inbound', 'backend', 'outbound', 'on-error']],
-    ['authentication-basic', ['inbound']], ['authentication-certificate', ['inbound']],
+    ['send-one-way-request', ['inbound', 'backend', 'outbound', 'on-error']],
+    ['cache-lookup', ['inbound']], ['cache-store', ['outbound']], ['cors', ['inbound']], ['jsonp', ['outbound']],
+    ['retry', ['inbound', 'backend', 'outbound', 'on-error']], ['wait', ['inbound', 'backend', 'outbound']], ['json-to-xml', ['inbound', 'outbound', 'on-error']],
+    ['xml-to-json', ['inbound', 'outbound', 'on-error']], ['log-to-eventhub', ['inbound', 'backend', 'outbound', 'on-error']], ['authentication-certificate', ['inbound']],
     ['limit-concurrency', ['inbound', 'backend', 'outbound', 'on-error']], ['emit-metric', ['inbound', 'backend', 'outbound', 'on-error']],
     ['validate-content', ['inbound', 'outbound', 'on-error']], ['validate-parameters', ['inbound']], ['validate-headers', ['outbound', 'on-error']],
     ['validate-status-code', ['outbound', 'on-error']], ['redirect-content-urls', ['inbound', 'outbound']], ['get-authorization-context', ['inbound']],
