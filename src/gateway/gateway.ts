@@ -122,7 +122,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       scheme, host: incoming.hostname, port: incoming.port ? Number(incoming.port) : scheme === 'https' ? 443 : 80, path: incoming.pathname, query,
     };
     const decision = newDecision({ requestId, service: svc.name, time: new Date(startedAt).toISOString(), method, url: urlToString(originalUrl) });
-    const r = route(svc, scheme, method, incoming.pathname, req.headers, query);
+    let r = route(svc, scheme, method, incoming.pathname, req.headers, query);
+    const preflightFor = req.headers['access-control-request-method'];
+    if (!r.op && method === 'OPTIONS' && typeof preflightFor === 'string' && req.headers.origin !== undefined) {
+      // A CORS preflight is matched to the operation it asks about; the cors policy answers it.
+      const alt = route(svc, scheme, preflightFor.toUpperCase(), incoming.pathname, req.headers, query);
+      if (alt.op) r = alt;
+    }
     decision.route = {
       api: r.api?.config.name ?? null, operation: r.op?.config.name ?? null, urlTemplate: r.op?.config.urlTemplate ?? null,
       parameters: Object.fromEntries(r.params),
@@ -130,6 +136,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const services: RunServices = {
       httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores,
+      ...(svc.config.identity ? { identity: svc.config.identity } : {}),
     };
     const headers = headerMapFromRaw(req.rawHeaders);
 
@@ -180,7 +187,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       request: { method, url: copyUrl(originalUrl), originalUrl, headers, ipAddress: clientIp(req), matchedParameters: r.params },
       api: r.api?.info ?? EMPTY_API, operation: r.op?.info ?? EMPTY_OP, subscription, product, user, requestId,
       backend: { base: r.api?.serviceUrl ?? null, relativePath: r.relativePath },
-      decision, startedAt,
+      decision, startedAt, examples: r.op?.config.examples,
     });
     rebuildUrl(rc);
     await executePipeline(rc, pipeline, initialError);

@@ -24,3 +24,4 @@ export type { ProductData, UserData, SubscriptionData, MessageBodyData } from '.
 export { TRACE_PATH } from './gateway.js';
 export { compilePolicy, runPolicy } from './policy-run.js';
 export type { PolicyCompileResult, PolicyRunRequest, PolicyRunResult, PolicyRunOptions } from './policy-run.js';
+export { parseScope as parseSubscriptionScope } from './subscriptions.js';

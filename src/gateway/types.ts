@@ -99,6 +99,11 @@ export interface ServiceConfig {
   fragments?: Array<{ id: string; value: string; format?: string }>;
   /** Loggers (`loggers`) by id: where log-to-eventhub and emit-metric write. */
   loggers?: Array<{ id: string; type: string }>;
+  /**
+   * The service's managed identities: authentication-managed-identity may use only these (a client-id
+   * of an identity not attached to the service fails, as in Azure). Undefined: not checked.
+   */
+  identity?: { systemAssigned: boolean; userAssignedClientIds: string[] };
 }
 
 export interface ManagedIdentityTokenProvider {

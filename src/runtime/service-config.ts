@@ -1,6 +1,8 @@
 import type { Store, ResourceRecord } from '../state/index.js';
-import type { ServiceConfig, PolicyDocument } from '../gateway/index.js';
+import type { ServiceConfig, PolicyDocument, OperationConfig, ApiConfig } from '../gateway/index.js';
 import { lastSegment, parentId, sameId } from './resource-ids.js';
+
+const NS = 'Microsoft.ApiManagement/service';
 
 function policyOf(res: ResourceRecord | undefined): PolicyDocument | undefined {
   if (!res) return undefined;
@@ -9,15 +11,38 @@ function policyOf(res: ResourceRecord | undefined): PolicyDocument | undefined {
   return { format: p.format, value: p.value, source: res.id };
 }
 
+/** Response examples of an operation (`responses[].representations[].examples|sample`), for mock-response. */
+function examplesOf(op: ResourceRecord): OperationConfig['examples'] {
+  const responses = (op.properties as { responses?: unknown }).responses;
+  if (!Array.isArray(responses)) return undefined;
+  const out: NonNullable<OperationConfig['examples']> = [];
+  for (const r of responses as Array<{ statusCode?: number; representations?: Array<{ contentType?: string; examples?: Record<string, { value?: unknown }>; sample?: string }> }>) {
+    for (const rep of r.representations ?? []) {
+      const ex = rep.examples ? Object.values(rep.examples)[0]?.value : rep.sample;
+      if (ex === undefined || typeof r.statusCode !== 'number') continue;
+      out.push({ status: r.statusCode, contentType: rep.contentType ?? 'application/json', body: typeof ex === 'string' ? ex : JSON.stringify(ex) });
+    }
+  }
+  return out.length ? out : undefined;
+}
+
 /** Builds the gateway's view of one `Microsoft.ApiManagement/service` from the store. */
 export function buildServiceConfig(store: Store, service: ResourceRecord): ServiceConfig {
   const children = store.listResources({ idPrefix: service.id + '/' });
-  const ofType = (t: string) => children.filter((r) => r.type.toLowerCase() === t.toLowerCase());
-  const apiPolicies = ofType('Microsoft.ApiManagement/service/apis/policies');
-  const opPolicies = ofType('Microsoft.ApiManagement/service/apis/operations/policies');
-  const operations = ofType('Microsoft.ApiManagement/service/apis/operations');
-  const apis = ofType('Microsoft.ApiManagement/service/apis').map((api) => {
-    const p = api.properties as { path?: string; serviceUrl?: string; protocols?: string[]; subscriptionRequired?: boolean };
+  const ofType = (t: string) => children.filter((r) => r.type.toLowerCase() === `${NS}/${t}`.toLowerCase());
+  const apiPolicies = ofType('apis/policies');
+  const opPolicies = ofType('apis/operations/policies');
+  const operations = ofType('apis/operations');
+  const versionSets = ofType('apiVersionSets');
+  const apis = ofType('apis').map((api): ApiConfig => {
+    const p = api.properties as {
+      path?: string; serviceUrl?: string; protocols?: string[]; subscriptionRequired?: boolean;
+      subscriptionKeyParameterNames?: { header?: string; query?: string }; apiVersion?: string; apiVersionSetId?: string;
+      apiRevision?: string; isCurrent?: boolean;
+    };
+    const set = p.apiVersionSetId ? versionSets.find((v) => sameId(lastSegment(v.id), lastSegment(p.apiVersionSetId!))) : undefined;
+    const sp = set?.properties as { versioningScheme?: string; versionHeaderName?: string; versionQueryName?: string } | undefined;
+    const scheme = sp?.versioningScheme ? (sp.versioningScheme[0]!.toUpperCase() + sp.versioningScheme.slice(1).toLowerCase()) as 'Segment' | 'Header' | 'Query' : undefined;
     return {
       id: api.id,
       name: lastSegment(api.id),
@@ -25,35 +50,73 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
       serviceUrl: p.serviceUrl,
       protocols: p.protocols,
       subscriptionRequired: p.subscriptionRequired,
+      ...(p.subscriptionKeyParameterNames ? { subscriptionKeyParameterNames: p.subscriptionKeyParameterNames } : {}),
+      ...(scheme ? { version: { value: p.apiVersion ?? '', scheme, ...(scheme === 'Header' ? { name: sp!.versionHeaderName } : scheme === 'Query' ? { name: sp!.versionQueryName } : {}), isDefault: !p.apiVersion } } : {}),
+      ...(p.apiRevision ? { revision: p.apiRevision } : {}),
+      ...(p.isCurrent !== undefined ? { isCurrent: p.isCurrent } : {}),
       policy: policyOf(apiPolicies.find((x) => sameId(parentId(x.id), api.id))),
       operations: operations
         .filter((op) => sameId(parentId(op.id), api.id))
         .map((op) => {
           const o = op.properties as { method?: string; urlTemplate?: string };
+          const examples = examplesOf(op);
           return {
             id: op.id,
             name: lastSegment(op.id),
             method: o.method ?? 'GET',
             urlTemplate: o.urlTemplate ?? '/',
             policy: policyOf(opPolicies.find((x) => sameId(parentId(x.id), op.id))),
+            ...(examples ? { examples } : {}),
           };
         }),
     };
   });
-  const global = ofType('Microsoft.ApiManagement/service/policies')[0];
-  const backends = ofType('Microsoft.ApiManagement/service/backends').map((b) => ({
+  const global = ofType('policies')[0];
+  const backends = ofType('backends').map((b) => ({
     id: lastSegment(b.id),
     name: lastSegment(b.id),
     url: String((b.properties as { url?: unknown }).url ?? ''),
   }));
-  const namedValues = ofType('Microsoft.ApiManagement/service/namedValues').map((nv) => {
+  const namedValues = ofType('namedValues').map((nv) => {
     const p = nv.properties as { displayName?: string; value?: unknown };
-    return { name: p.displayName ?? lastSegment(nv.id), value: String(p.value ?? '') };
+    const listed = (nv.listResults?.listvalue as { value?: unknown } | undefined)?.value;
+    return { name: p.displayName ?? lastSegment(nv.id), value: String(listed ?? p.value ?? '') };
   });
-  const subscriptions = ofType('Microsoft.ApiManagement/service/subscriptions').map((s) => {
-    const p = s.properties as { scope?: string; primaryKey?: string; secondaryKey?: string; state?: string };
-    return { name: lastSegment(s.id), scope: p.scope ?? '/apis', primaryKey: p.primaryKey ?? '', secondaryKey: p.secondaryKey ?? '', state: p.state ?? 'active' };
+  const subscriptions = ofType('subscriptions').map((s) => {
+    const p = s.properties as { scope?: string; primaryKey?: string; secondaryKey?: string; state?: string; displayName?: string; ownerId?: string; allowTracing?: boolean; createdDate?: string; startDate?: string; endDate?: string; expirationDate?: string };
+    const keys = s.listResults?.listsecrets as { primaryKey?: string; secondaryKey?: string } | undefined;
+    return {
+      name: lastSegment(s.id), scope: p.scope ?? '/apis', primaryKey: keys?.primaryKey ?? p.primaryKey ?? '', secondaryKey: keys?.secondaryKey ?? p.secondaryKey ?? '',
+      state: p.state ?? 'active',
+      ...(p.displayName ? { displayName: p.displayName } : {}), ...(p.ownerId ? { ownerId: p.ownerId } : {}),
+      ...(p.allowTracing !== undefined ? { allowTracing: p.allowTracing } : {}), ...(p.createdDate ? { createdDate: p.createdDate } : {}),
+      ...(p.startDate ? { startDate: p.startDate } : {}), ...((p.endDate ?? p.expirationDate) ? { endDate: (p.endDate ?? p.expirationDate)! } : {}),
+    };
   });
+  const productApis = ofType('products/apis');
+  const productGroups = ofType('products/groups');
+  const productPolicies = ofType('products/policies');
+  const products = ofType('products').map((pr) => {
+    const p = pr.properties as { displayName?: string; state?: string; subscriptionRequired?: boolean; approvalRequired?: boolean; subscriptionsLimit?: number };
+    return {
+      name: lastSegment(pr.id),
+      ...(p.displayName ? { displayName: p.displayName } : {}),
+      ...(p.state ? { state: p.state } : {}),
+      ...(p.subscriptionRequired !== undefined ? { subscriptionRequired: p.subscriptionRequired } : {}),
+      ...(p.approvalRequired !== undefined ? { approvalRequired: p.approvalRequired } : {}),
+      ...(typeof p.subscriptionsLimit === 'number' ? { subscriptionsLimit: p.subscriptionsLimit } : {}),
+      apis: productApis.filter((a) => sameId(parentId(a.id), pr.id)).map((a) => lastSegment(a.id)),
+      groups: productGroups.filter((g) => sameId(parentId(g.id), pr.id)).map((g) => lastSegment(g.id)),
+      policy: policyOf(productPolicies.find((x) => sameId(parentId(x.id), pr.id))),
+    };
+  });
+  const users = ofType('users').map((u) => {
+    const p = u.properties as { email?: string; firstName?: string; lastName?: string; note?: string; registrationDate?: string };
+    return { name: lastSegment(u.id), ...p };
+  });
+  const fragments = ofType('policyFragments').map((f) => ({ id: lastSegment(f.id), value: String((f.properties as { value?: unknown }).value ?? '') }));
+  const loggers = ofType('loggers').map((l) => ({ id: lastSegment(l.id), type: String((l.properties as { loggerType?: unknown }).loggerType ?? '') }));
+  const identity = service.identity;
   return {
     name: service.name,
     hostName: `${service.name}.azure-api.net`.toLowerCase(),
@@ -63,5 +126,13 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     backends,
     namedValues,
     subscriptions,
+    products,
+    users,
+    fragments,
+    loggers,
+    identity: {
+      systemAssigned: Boolean(identity?.principalId),
+      userAssignedClientIds: Object.values(identity?.userAssignedIdentities ?? {}).map((u) => (u as { clientId?: string }).clientId).filter((c): c is string => typeof c === 'string'),
+    },
   };
 }

@@ -2,6 +2,8 @@ import { loadPolicyDocument, parseUrlTemplate } from '../../gateway/index.js';
 import { describeError, isTwinError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
+import { apimAccessProviders } from './apim-access.js';
+import { apimConfigProviders, namedValuesOf } from './apim-config.js';
 
 const NS = 'Microsoft.ApiManagement/service';
 const POLICY_FORMATS = ['xml', 'rawxml', 'xml-link', 'rawxml-link'];
@@ -44,14 +46,18 @@ const policyProvider = plain([`${NS}/policies`, `${NS}/apis/policies`, `${NS}/ap
  */
 function validatePolicy(input: ResourceInput, ctx: ProviderContext, value: string): void {
   const serviceId = input.id.split('/').slice(0, 9).join('/');
-  const namedValues = ctx.tx
-    .listResources({ type: `${NS}/namedValues`, idPrefix: serviceId + '/' })
-    .map((nv) => ({ name: String(nv.properties.displayName ?? leafName(nv.name)), value: String(nv.properties.value ?? '') }));
-  const scope = input.type.toLowerCase() === `${NS}/policies`.toLowerCase() ? 'global' : input.type.toLowerCase().endsWith('operations/policies') ? 'operation' : 'api';
+  const namedValues = namedValuesOf(ctx, serviceId);
+  const fragments = ctx.tx
+    .listResources({ type: `${NS}/policyFragments`, idPrefix: serviceId + '/' })
+    .map((f) => ({ id: leafName(f.name), value: String(f.properties.value ?? ''), source: f.id }));
+  const t = input.type.toLowerCase();
+  const scope = t === `${NS}/policies`.toLowerCase() ? 'global' : t.endsWith('operations/policies') ? 'operation' : t.endsWith('products/policies') ? 'product' : 'api';
   try {
-    const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope });
+    const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope, fragments });
+    if (loaded.kind !== 'policies') throw invalid(input, ctx, 'a policy must have the root <policies> (a <fragment> goes in policyFragments).');
     for (const w of loaded.warnings) ctx.warn(`policy of '${input.id}': ${w}`);
   } catch (e) {
+    if (isTwinError(e) && e.code === 'ERR_ARM_RESOURCE_INVALID') throw e;
     const where = isTwinError(e) && e.location?.line !== undefined ? ` (policy line ${e.location.line}, column ${e.location.column ?? 0})` : '';
     throw invalid(input, ctx, `the policy is not valid${where}: ${isTwinError(e) ? `${e.code}: ${e.message}` : describeError(e)}`);
   }
@@ -87,17 +93,45 @@ const backendProvider = plain([`${NS}/backends`], (input, ctx) => {
   requireString(input, ctx, 'protocol');
 });
 
-const namedValueProvider = plain([`${NS}/namedValues`], (input, ctx) => {
-  requireString(input, ctx, 'displayName');
-  const value = getPath(input.properties, 'value');
-  const keyVault = getPath(input.properties, 'keyVault');
-  if (typeof value !== 'string' && keyVault === undefined) throw invalid(input, ctx, "either 'properties.value' or 'properties.keyVault' is required.");
-});
-
-const subscriptionProvider = plain([`${NS}/subscriptions`], (input, ctx) => {
-  requireString(input, ctx, 'scope');
-  requireString(input, ctx, 'displayName');
-});
+/**
+ * `namedValues`: plain, secret, or Key Vault–backed (`keyVault.secretIdentifier`), resolved from the
+ * Key Vault secrets deployed in the twin; a secret that is not there fails the deployment (APIM
+ * refuses a named value it cannot fetch). The value is answered by `listValue()`; an ARM GET of a
+ * secret or Key Vault named value does not show it (as in Azure).
+ */
+const namedValueProvider: ResourceProvider = {
+  types: [`${NS}/namedValues`],
+  apply(input, ctx) {
+    const displayName = requireString(input, ctx, 'displayName');
+    if (!/^[A-Za-z0-9._-]+$/.test(displayName)) throw invalid(input, ctx, `the display name '${displayName}' may only contain letters, digits, '.', '-' and '_'.`);
+    const value = getPath(input.properties, 'value');
+    const keyVault = getPath(input.properties, 'keyVault');
+    if (typeof value !== 'string' && keyVault === undefined) throw invalid(input, ctx, "either 'properties.value' or 'properties.keyVault' is required.");
+    let resolved = typeof value === 'string' ? value : '';
+    if (keyVault !== undefined) {
+      const sid = getPath(keyVault, 'secretIdentifier');
+      if (typeof sid !== 'string' || !/^https:\/\/[^/]+\/secrets\/[^/]+(\/[^/]+)?\/?$/i.test(sid)) throw invalid(input, ctx, "the property 'properties.keyVault.secretIdentifier' must be a Key Vault secret URI.");
+      const want = sid.replace(/\/+$/, '').toLowerCase();
+      const secret = ctx.tx.listResources({ type: 'Microsoft.KeyVault/vaults/secrets' }).find((r) => {
+        const uri = String(r.properties.secretUri ?? '').toLowerCase();
+        const withVersion = String(r.properties.secretUriWithVersion ?? '').toLowerCase();
+        return uri === want || withVersion === want;
+      });
+      if (!secret || typeof secret.properties.value !== 'string') {
+        if (!ctx.loose) throw invalid(input, ctx, `the Key Vault secret '${sid}' was not found in the twin (deploy the vault secret first).`);
+        ctx.warn(`named value '${input.id}': the Key Vault secret '${sid}' was not found (loose mode: empty value).`);
+      } else resolved = secret.properties.value;
+    }
+    const record = baseRecord(input);
+    const hidden = keyVault !== undefined || getPath(input.properties, 'secret') === true;
+    if (hidden) {
+      const { value: _v, ...rest } = record.properties as Record<string, unknown>;
+      record.properties = rest;
+    }
+    record.listResults = { listvalue: { value: resolved } };
+    return record;
+  },
+};
 
 export const apimProviders: ResourceProvider[] = [
   apimServiceProvider,
@@ -106,5 +140,6 @@ export const apimProviders: ResourceProvider[] = [
   policyProvider,
   backendProvider,
   namedValueProvider,
-  subscriptionProvider,
+  ...apimAccessProviders,
+  ...apimConfigProviders,
 ];

@@ -29,6 +29,10 @@ export interface RunServices {
   loggers?: ReadonlySet<string>;
   /** Cache, rate-limit and quota counters, concurrency slots (kept between requests). */
   stores: GatewayStores;
+  /** The service's identities (authentication-managed-identity uses only these); undefined: not checked. */
+  identity?: { systemAssigned: boolean; userAssignedClientIds: string[] };
+  /** Waits (retry intervals); default real timers. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export type { Body } from './body.js';
@@ -48,6 +52,8 @@ export interface RequestRunInit {
   decision: GatewayDecision;
   /** Clock reading when the request arrived (ms). */
   startedAt: number;
+  /** The matched operation's response examples (mock-response). */
+  examples?: ReadonlyArray<{ status: number; contentType: string; body: string }> | undefined;
 }
 
 /** A `trace` policy or `context.Trace` message, for the request trace. */
@@ -81,6 +87,7 @@ export class RequestRun implements HostContext {
   readonly requestId: string;
   readonly decision: GatewayDecision;
   readonly startedAt: number;
+  readonly examples: ReadonlyArray<{ status: number; contentType: string; body: string }>;
   readonly traces: TraceMessage[] = [];
   /** Which step set the final answer (for the explanation of a non-2xx). */
   answeredBy: string | undefined;
@@ -101,6 +108,7 @@ export class RequestRun implements HostContext {
     this.requestId = init.requestId;
     this.decision = init.decision;
     this.startedAt = init.startedAt;
+    this.examples = init.examples ?? [];
     this.backendBase = init.backend.base;
     this.relativePath = init.backend.relativePath;
     const req = init.req;

@@ -23,6 +23,13 @@ export async function acquireToken(
   rc.decision.tokens.push(record);
   let token: string;
   try {
+    const attached = rc.services.identity;
+    if (attached && cid === undefined && !attached.systemAssigned) {
+      throw new Error('Managed service identity is not enabled for this service and authentication-managed-identity policy cannot be used.');
+    }
+    if (attached && cid !== undefined && !attached.userAssignedClientIds.some((c) => c.toLowerCase() === cid.toLowerCase())) {
+      throw new Error(`No user-assigned managed identity with client id '${cid}' is assigned to this service.`);
+    }
     token = await rc.services.tokens.get(res, cid);
   } catch (e) {
     record.error = (e as Error).message;

@@ -13,6 +13,10 @@ function hostHeader(rc: RequestRun): string {
   return u.port === def ? u.host : `${u.host}:${u.port}`;
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Redirects followed at most (follow-redirects="true"). */
+const MAX_REDIRECTS = 10;
+
 /** The error code and message of a failed backend call (undici wraps the socket error in `cause`). */
 export function failureCause(e: unknown): string {
   const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -32,13 +36,15 @@ export const forwardRequest: PolicyDefinition = {
     const timeoutMs = tms !== undefined ? Number(tms) : t !== undefined ? Number(t) * 1000 : 300_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `Invalid timeout '${t ?? tms}'`);
     const failOnError = literalBool(cc, node, 'fail-on-error-status-code', false);
-    if (literalBool(cc, node, 'follow-redirects', false)) cc.problem('ERR_APIM_POLICY_UNSUPPORTED', node, 'follow-redirects="true" is not supported');
+    const followRedirects = literalBool(cc, node, 'follow-redirects', false);
+    const bufferBody = literalBool(cc, node, 'buffer-request-body', false);
     return {
       ...base,
       async run(rc) {
         if (!rc.backendBase) {
           throw new PolicyError({ source: 'forward-request', reason: 'BackendConnectionFailure', message: 'The API has no backend service URL.' });
         }
+        if (bufferBody || followRedirects) await rc.bufferBodies(true, false);
         const headers = toOutgoing(rc.request.headers, NOT_FORWARDED);
         headers.host = hostHeader(rc);
         const xff = rc.request.headers.get('x-forwarded-for');
@@ -70,6 +76,23 @@ export const forwardRequest: PolicyDefinition = {
             source: 'forward-request', reason: 'BackendConnectionFailure',
             message: `The backend service could not be reached: ${cause}`,
           });
+        }
+        for (let hop = 0; followRedirects && REDIRECTS.has(res.statusCode) && hop < MAX_REDIRECTS; hop++) {
+          const location = res.headers.location;
+          if (typeof location !== 'string') break;
+          const next = new URL(location, target).toString();
+          res.body.resume();
+          const method = res.statusCode === 303 ? 'GET' : rc.request.method;
+          const nextHeaders: Record<string, string | string[]> = { ...headers, host: new URL(next).host };
+          const nextBody = method === 'GET' && res.statusCode === 303 ? null : body;
+          if (nextBody === null) delete nextHeaders['content-length'];
+          record.status = res.statusCode;
+          rc.decision.backend.push({ method, url: next });
+          try {
+            res = await rc.services.httpClient.request(next, { method, headers: nextHeaders, body: nextBody, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
+          } catch (e) {
+            throw new PolicyError({ source: 'forward-request', reason: 'BackendConnectionFailure', message: `The backend service could not be reached: ${failureCause(e)}` });
+          }
         }
         record.status = res.statusCode;
         record.ms = rc.elapsed() - sentAt;

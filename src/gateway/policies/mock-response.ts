@@ -4,7 +4,7 @@ import type { PolicyDefinition } from './types.js';
 import { optional } from './util.js';
 import { drain } from '../pipeline/body.js';
 
-/** mock-response: answers status-code (default 200) with an empty body (no API examples in the twin) and stops. */
+/** mock-response: answers status-code (default 200) with the operation's example for it (or an empty body) and stops. */
 export const mockResponse: PolicyDefinition = {
   sections: ['inbound', 'outbound', 'on-error'],
   attributes: ['status-code', 'content-type'],
@@ -19,9 +19,13 @@ export const mockResponse: PolicyDefinition = {
         rc.response.statusCode = code;
         rc.response.statusReason = STATUS_REASONS[code] ?? '';
         rc.response.headers.clear();
-        if (contentType) setHeader(rc.response.headers, 'Content-Type', [contentType]);
         drain(rc.responseBody);
-        rc.responseBody = { kind: 'none' };
+        // The operation's example for this status (and content type), else an empty body (spec §1.4 step 6).
+        const ex = rc.examples.find((e) => e.status === code && (!contentType || e.contentType.toLowerCase() === contentType.toLowerCase()));
+        const type = contentType ?? ex?.contentType;
+        if (type) setHeader(rc.response.headers, 'Content-Type', [type]);
+        rc.responseBody = ex ? { kind: 'text', text: ex.body } : { kind: 'none' };
+        rc.note(ex ? `example ${code} ${ex.contentType}` : `${code} with an empty body (no example)`);
         rc.terminated = true;
       },
     };

@@ -1,5 +1,12 @@
 import { authenticationManagedIdentity } from './authentication-managed-identity.js';
 import { basePolicy } from './base.js';
+import { retry } from './retry.js';
+import { wait } from './wait.js';
+import { limitConcurrency } from './limit-concurrency.js';
+import { emitMetric, logToEventhub } from './event-sink.js';
+import { cors } from './cors.js';
+import { sendOneWayRequest, sendRequest } from './send-request.js';
+import { validateJwt } from './validate-jwt.js';
 import { authenticationBasic } from './authentication-basic.js';
 import { ipFilter } from './ip-filter.js';
 import { findAndReplace } from './find-and-replace.js';
@@ -40,6 +47,15 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
   ['set-status', setStatus],
   ['set-variable', setVariable],
   ['trace', trace],
+  ['retry', retry],
+  ['wait', wait],
+  ['limit-concurrency', limitConcurrency],
+  ['emit-metric', emitMetric],
+  ['log-to-eventhub', logToEventhub],
+  ['cors', cors],
+  ['send-request', sendRequest],
+  ['send-one-way-request', sendOneWayRequest],
+  ['validate-jwt', validateJwt],
   ['authentication-basic', authenticationBasic],
   ['ip-filter', ipFilter],
   ['find-and-replace', findAndReplace],
@@ -55,13 +71,9 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
 
 /** Known APIM policies the twin does not execute yet, with their sections (a clearer error than "unknown"). */
 export const KNOWN_UNSUPPORTED: ReadonlyMap<string, readonly SectionName[]> = new Map(
-  ([
-    ['validate-jwt', ['inbound']], ['validate-azure-ad-token', ['inbound']], ['send-request', ['inbound', 'backend', 'outbound', 'on-error']],
-    ['send-one-way-request', ['inbound', 'backend', 'outbound', 'on-error']],
-    ['cache-lookup', ['inbound']], ['cache-store', ['outbound']], ['cors', ['inbound']], ['jsonp', ['outbound']],
-    ['retry', ['inbound', 'backend', 'outbound', 'on-error']], ['wait', ['inbound', 'backend', 'outbound']], ['json-to-xml', ['inbound', 'outbound', 'on-error']],
-    ['xml-to-json', ['inbound', 'outbound', 'on-error']], ['log-to-eventhub', ['inbound', 'backend', 'outbound', 'on-error']], ['authentication-certificate', ['inbound']],
-    ['limit-concurrency', ['inbound', 'backend', 'outbound', 'on-error']], ['emit-metric', ['inbound', 'backend', 'outbound', 'on-error']],
+  ([ ['validate-azure-ad-token', ['inbound']],
+    ['cache-lookup', ['inbound']], ['cache-store', ['outbound']], ['jsonp', ['outbound']], ['json-to-xml', ['inbound', 'outbound', 'on-error']],
+    ['xml-to-json', ['inbound', 'outbound', 'on-error']], ['authentication-certificate', ['inbound']],
     ['validate-content', ['inbound', 'outbound', 'on-error']], ['validate-parameters', ['inbound']], ['validate-headers', ['outbound', 'on-error']],
     ['validate-status-code', ['outbound', 'on-error']], ['redirect-content-urls', ['inbound', 'outbound']], ['get-authorization-context', ['inbound']],
   ] as Array<[string, SectionName[]]>),

@@ -1,0 +1,79 @@
+import { describeError, isTwinError } from '../../core/index.js';
+import { loadPolicyDocument } from '../../gateway/index.js';
+import { baseRecord, getPath, invalid, requireString } from './common.js';
+import type { ProviderContext, ResourceProvider } from './types.js';
+
+/** APIM configuration resources the gateway reads: policy fragments, loggers, diagnostics, version sets. */
+const NS = 'Microsoft.ApiManagement/service';
+
+/** `policyFragments`: a `<fragment>` document, validated as APIM does on save (format xml or rawxml). */
+const fragmentProvider: ResourceProvider = {
+  types: [`${NS}/policyFragments`],
+  apply(input, ctx) {
+    const value = requireString(input, ctx, 'value');
+    const format = getPath(input.properties, 'format') ?? 'xml';
+    if (typeof format !== 'string' || !/^(xml|rawxml)$/i.test(format)) throw invalid(input, ctx, `the fragment format '${String(format)}' is not supported; expected 'xml' or 'rawxml'.`);
+    const serviceId = input.id.split('/').slice(0, 9).join('/');
+    const namedValues = namedValuesOf(ctx, serviceId);
+    try {
+      const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope: 'fragment' });
+      if (loaded.kind !== 'fragment') throw invalid(input, ctx, 'a policy fragment must have the root <fragment>.');
+      for (const w of loaded.warnings) ctx.warn(`fragment '${input.id}': ${w}`);
+    } catch (e) {
+      if (isTwinError(e) && e.code === 'ERR_ARM_RESOURCE_INVALID') throw e;
+      const where = isTwinError(e) && e.location?.line !== undefined ? ` (fragment line ${e.location.line}, column ${e.location.column ?? 0})` : '';
+      throw invalid(input, ctx, `the fragment is not valid${where}: ${isTwinError(e) ? `${e.code}: ${e.message}` : describeError(e)}`);
+    }
+    return baseRecord(input);
+  },
+};
+
+/** Named values of a service as the policy loader takes them (Key Vault ones resolved, see apim.ts). */
+export function namedValuesOf(ctx: ProviderContext, serviceId: string): Array<{ name: string; value: string }> {
+  return ctx.tx
+    .listResources({ type: `${NS}/namedValues`, idPrefix: serviceId + '/' })
+    .map((nv) => ({ name: String(nv.properties.displayName ?? nv.name.split('/').pop()), value: String((nv.listResults?.listvalue as { value?: unknown } | undefined)?.value ?? nv.properties.value ?? '') }));
+}
+
+const LOGGER_TYPES = ['azureEventHub', 'applicationInsights', 'azureMonitor'];
+
+const loggerProvider: ResourceProvider = {
+  types: [`${NS}/loggers`],
+  apply(input, ctx) {
+    const t = getPath(input.properties, 'loggerType');
+    if (typeof t !== 'string' || !LOGGER_TYPES.some((x) => x.toLowerCase() === t.toLowerCase())) {
+      throw invalid(input, ctx, `the property 'properties.loggerType' must be one of '${LOGGER_TYPES.join("', '")}'.`);
+    }
+    return baseRecord(input);
+  },
+};
+
+const diagnosticProvider: ResourceProvider = {
+  types: [`${NS}/diagnostics`, `${NS}/apis/diagnostics`],
+  apply(input, ctx) {
+    const name = input.name.split('/').pop()!.toLowerCase();
+    if (!['applicationinsights', 'azuremonitor', 'azureeventhub', 'local'].includes(name)) ctx.warn(`diagnostic '${input.id}': the name '${name}' is not one APIM uses (applicationinsights, azuremonitor).`);
+    const loggerId = getPath(input.properties, 'loggerId');
+    if (name !== 'azuremonitor' && (typeof loggerId !== 'string' || loggerId === '')) throw invalid(input, ctx, "the property 'properties.loggerId' is required.");
+    return baseRecord(input);
+  },
+};
+
+const SCHEMES = ['Segment', 'Header', 'Query'];
+
+/** `apiVersionSets`: how an API's version is carried (path segment, header or query parameter). */
+const versionSetProvider: ResourceProvider = {
+  types: [`${NS}/apiVersionSets`],
+  apply(input, ctx) {
+    requireString(input, ctx, 'displayName');
+    const scheme = getPath(input.properties, 'versioningScheme');
+    if (typeof scheme !== 'string' || !SCHEMES.some((s) => s.toLowerCase() === scheme.toLowerCase())) {
+      throw invalid(input, ctx, `the property 'properties.versioningScheme' must be one of '${SCHEMES.join("', '")}'.`);
+    }
+    if (/^header$/i.test(scheme)) requireString(input, ctx, 'versionHeaderName');
+    if (/^query$/i.test(scheme)) requireString(input, ctx, 'versionQueryName');
+    return baseRecord(input);
+  },
+};
+
+export const apimConfigProviders: ResourceProvider[] = [fragmentProvider, loggerProvider, diagnosticProvider, versionSetProvider];

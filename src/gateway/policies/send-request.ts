@@ -1,0 +1,158 @@
+import { urlToString, parseUrl, type HeaderMap } from '../expressions/host.js';
+import type { Value } from '../expressions/values.js';
+import { readStream } from '../pipeline/body.js';
+import { PolicyError, STATUS_REASONS } from '../pipeline/errors.js';
+import { addHeader, headerMapFromNode, NOT_FORWARDED, setHeader as put, toOutgoing } from '../pipeline/headers.js';
+import type { RequestRun } from '../pipeline/request-run.js';
+import type { MessageBodyData } from '../pipeline/runtime-data.js';
+import { GATEWAY_LIMITS } from '../request-limits.js';
+import { acquireToken } from './authentication-managed-identity.js';
+import { failureCause } from './forward-request.js';
+import type { PolicyDefinition, ValueSource } from './types.js';
+import { literalBool, optional, required, str, valueChildren } from './util.js';
+
+/** The `IResponse` a send-request stores in its variable (and return-response response-variable-name starts from). */
+export interface ResponseValue {
+  readonly $type: 'IResponse';
+  statusCode: number;
+  statusReason: string;
+  headers: HeaderMap;
+  /** `Body`: read(preserveContent) as IMessageBody. */
+  body: MessageBodyData | null;
+  /** The body text (not consumed by reads; return-response copies it). */
+  readonly text: string;
+}
+
+export function responseValue(statusCode: number, headers: HeaderMap, text: string): ResponseValue {
+  let consumed = false;
+  const body: MessageBodyData = {
+    $type: 'MessageBody',
+    get consumed() { return consumed; },
+    read(preserve: boolean) {
+      if (consumed) throw new Error('The message body has already been read.');
+      if (!preserve) consumed = true;
+      return text;
+    },
+  };
+  return { $type: 'IResponse', statusCode, statusReason: STATUS_REASONS[statusCode] ?? '', headers, body, text };
+}
+
+interface HeaderOp { name: ValueSource; action: string; values: ValueSource[] }
+
+/**
+ * send-request / send-one-way-request (spec §2): a side request built from set-url, set-method,
+ * set-header, set-body (and authentication-managed-identity / -basic inside it), `mode="copy"` starting
+ * from the current request. The answer goes to `response-variable-name` as an IResponse; a failure
+ * goes to on-error unless `ignore-error="true"` (the variable is then null). Timeout default 60 s.
+ */
+function compileSendRequest(oneWay: boolean): PolicyDefinition {
+  return {
+    sections: ['inbound', 'backend', 'outbound', 'on-error'],
+    attributes: oneWay ? ['mode', 'timeout'] : ['mode', 'response-variable-name', 'timeout', 'ignore-error'],
+    compile(node, cc, base) {
+      const mode = optional(cc, node, 'mode');
+      if (mode && !mode.isExpression && !['new', 'copy'].includes(mode.literal)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `mode must be new or copy, not '${mode.literal}'`);
+      const variable = oneWay ? undefined : required(cc, node, 'response-variable-name', false).literal;
+      const timeout = optional(cc, node, 'timeout');
+      const ignoreError = oneWay ? true : literalBool(cc, node, 'ignore-error', false);
+      let url: ValueSource | undefined;
+      let method: ValueSource | undefined;
+      let body: ValueSource | undefined;
+      const headers: HeaderOp[] = [];
+      const auth: Array<{ kind: 'mi'; resource: ValueSource; clientId: ValueSource | undefined; ignore: boolean } | { kind: 'basic'; user: ValueSource; password: ValueSource }> = [];
+      for (const c of node.children) {
+        switch (c.name) {
+          case 'set-url': url = cc.value(c, c.text.trim(), '<set-url>'); break;
+          case 'set-method': method = cc.value(c, c.text.trim(), '<set-method>'); break;
+          case 'set-body': body = cc.value(c, c.text, '<set-body>'); break;
+          case 'set-header': headers.push({ name: required(cc, c, 'name'), action: c.attrs['exists-action'] ?? 'override', values: valueChildren(cc, c) }); break;
+          case 'authentication-managed-identity':
+            auth.push({ kind: 'mi', resource: required(cc, c, 'resource'), clientId: optional(cc, c, 'client-id'), ignore: literalBool(cc, c, 'ignore-error', false) });
+            break;
+          case 'authentication-basic': auth.push({ kind: 'basic', user: required(cc, c, 'username'), password: required(cc, c, 'password') }); break;
+          case 'authentication-certificate': case 'proxy':
+            cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, `<${c.name}> inside <${node.name}> is not supported`);
+            break;
+          default: cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <${node.name}>`);
+        }
+      }
+      const copyLiteral = mode && !mode.isExpression && mode.literal === 'copy';
+      if (!copyLiteral && !mode?.isExpression && !url) throw cc.error('ERR_APIM_POLICY_STRUCTURE', node, `<${node.name}> mode="new" needs <set-url>`);
+      const send = async (rc: RequestRun): Promise<ResponseValue> => {
+        const copy = mode ? str(mode.get(rc)).toLowerCase() === 'copy' : false;
+        const h: HeaderMap = new Map();
+        let m = 'GET';
+        let target = '';
+        let text = '';
+        if (copy) {
+          for (const [k, e] of rc.request.headers) h.set(k, { name: e.name, values: [...e.values] });
+          m = rc.request.method;
+          target = urlToString(rc.request.url);
+          if (rc.section !== 'outbound') {
+            await rc.bufferBodies(true, false);
+            if (rc.requestBody.kind === 'text') text = rc.requestBody.text;
+          }
+        }
+        if (url) target = str(url.get(rc)).trim();
+        if (method) m = str(method.get(rc)).trim().toUpperCase();
+        for (const op of headers) {
+          const n = str(op.name.get(rc));
+          const vals = op.values.map((v) => str(v.get(rc)));
+          const ex = h.get(n.toLowerCase());
+          if (op.action === 'delete') h.delete(n.toLowerCase());
+          else if (op.action === 'skip') { if (!ex) put(h, n, vals); }
+          else if (op.action === 'append' && ex) for (const v of vals) addHeader(h, n, v);
+          else put(h, n, vals);
+        }
+        if (body) text = str(body.get(rc));
+        for (const a of auth) {
+          if (a.kind === 'basic') put(h, 'Authorization', ['Basic ' + Buffer.from(`${str(a.user.get(rc))}:${str(a.password.get(rc))}`).toString('base64')]);
+          else await acquireToken(rc, str(a.resource.get(rc)), a.clientId ? str(a.clientId.get(rc)) : undefined, a.ignore, (t) => put(h, 'Authorization', ['Bearer ' + t]), () => undefined);
+        }
+        try { parseUrl(target); } catch { throw new PolicyError({ source: node.name, reason: 'InvalidUrl', message: `'${target}' is not a valid URL.` }); }
+        const out = toOutgoing(h, NOT_FORWARDED);
+        delete out.host;
+        if (text !== '') out['content-length'] = String(Buffer.byteLength(text));
+        else delete out['content-length'];
+        const seconds = timeout ? Number(str(timeout.get(rc))) : 60;
+        const ms = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+        rc.decision.backend.push({ method: m, url: target });
+        const record = rc.decision.backend.at(-1)!;
+        let res;
+        try {
+          res = await rc.services.httpClient.request(target, { method: m, headers: out, body: text === '' ? null : text, headersTimeoutMs: ms, bodyTimeoutMs: ms });
+        } catch (e) {
+          const cause = failureCause(e);
+          record.error = cause;
+          const timedOut = cause.startsWith('UND_ERR_HEADERS_TIMEOUT') || cause.startsWith('UND_ERR_BODY_TIMEOUT');
+          throw new PolicyError({ source: node.name, reason: timedOut ? 'Timeout' : 'BackendConnectionFailure', message: `${node.name} to ${target} failed: ${cause}` });
+        }
+        record.status = res.statusCode;
+        const responseText = await readStream(res.body, GATEWAY_LIMITS.maxBufferedBodyBytes, `${node.name} response`);
+        return responseValue(res.statusCode, headerMapFromNode(res.headers), responseText);
+      };
+      return {
+        ...base,
+        async run(rc) {
+          if (oneWay) {
+            // Fire and forget: the pipeline goes on; a failure is only logged.
+            send(rc).catch((e: unknown) => rc.services.logger.warn(`send-one-way-request failed: ${(e as Error).message}`, { requestId: rc.requestId }));
+            return;
+          }
+          try {
+            const r = await send(rc);
+            rc.variables.set(variable!, r as unknown as Value);
+            rc.note(`${r.statusCode} → variable '${variable}'`);
+          } catch (e) {
+            if (!ignoreError) throw e;
+            rc.variables.set(variable!, null);
+            rc.note(`failed (ignore-error): ${(e as Error).message}`);
+          }
+        },
+      };
+    },
+  };
+}
+
+export const sendRequest = compileSendRequest(false);
+export const sendOneWayRequest = compileSendRequest(true);

@@ -1,0 +1,57 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { inbound, run } from './run.js';
+
+const secret = Buffer.from('a-very-long-shared-secret-for-hs256-tests!!');
+const NOW = Date.UTC(2026, 0, 1) / 1000;
+const sign = (claims: Record<string, unknown>, key = secret) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(key);
+
+const policy = (attrs = '', inner = '') => inbound(`<validate-jwt header-name="Authorization" require-scheme="Bearer" ${attrs}>
+  <issuer-signing-keys><key>${secret.toString('base64')}</key></issuer-signing-keys>
+  <audiences><audience>api://app</audience></audiences><issuers><issuer>https://issuer.example/</issuer></issuers>${inner}</validate-jwt>`);
+const good = { aud: 'api://app', iss: 'https://issuer.example/', exp: NOW + 600, roles: ['Reader', 'Writer'], scp: 'a b' };
+const call = async (p: string, token?: string) => run(p, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+describe('validate-jwt', () => {
+  it('a valid token passes; no token: 401 "JWT not present."; a malformed one: 401 "Invalid JWT."', async () => {
+    expect((await call(policy(), await sign(good))).status).toBe(200);
+    const none = await call(policy());
+    expect(none.status).toBe(401);
+    expect(none.body).toBe('{ "statusCode": 401, "message": "JWT not present." }');
+    expect(none.backendRequest).toBeNull();
+    const bad = await call(policy(), 'not.a.jwt');
+    expect(bad.body).toBe('{ "statusCode": 401, "message": "Invalid JWT." }');
+  });
+
+  it('bad signature, wrong audience or issuer, expired (clock-skew), missing exp: 401', async () => {
+    expect((await call(policy(), await sign(good, Buffer.from('another-secret-that-is-long-enough-000000')))).status).toBe(401);
+    expect((await call(policy(), await sign({ ...good, aud: 'api://other' }))).status).toBe(401);
+    expect((await call(policy(), await sign({ ...good, iss: 'https://evil/' }))).status).toBe(401);
+    expect((await call(policy(), await sign({ ...good, exp: NOW - 30 }))).status).toBe(401);
+    expect((await call(policy('clock-skew="60"'), await sign({ ...good, exp: NOW - 30 }))).status).toBe(200);
+    const { exp: _e, ...noExp } = good;
+    expect((await call(policy(), await sign(noExp))).status).toBe(401);
+    expect((await call(policy('require-expiration-time="false"'), await sign(noExp))).status).toBe(200);
+  });
+
+  it('required-claims (match all|any, separator) and a custom status and message; LastError reason in on-error', async () => {
+    const claims = (match: string, ...values: string[]) => `<required-claims><claim name="roles" match="${match}">${values.map((v) => `<value>${v}</value>`).join('')}</claim></required-claims>`;
+    expect((await call(policy('', claims('all', 'Reader', 'Writer')), await sign(good))).status).toBe(200);
+    expect((await call(policy('', claims('all', 'Reader', 'Admin')), await sign(good))).status).toBe(401);
+    expect((await call(policy('', claims('any', 'Reader', 'Admin')), await sign(good))).status).toBe(200);
+    const sep = '<required-claims><claim name="scp" separator=" "><value>b</value></claim></required-claims>';
+    expect((await call(policy('', sep), await sign(good))).status).toBe(200);
+    const custom = await call(policy('failed-validation-httpcode="403" failed-validation-error-message="Nope"', claims('all', 'Admin')), await sign(good));
+    expect(custom.status).toBe(403);
+    expect(custom.body).toBe('{ "statusCode": 403, "message": "Nope" }');
+    const missing = await call(`<policies><inbound>${policy('', '<required-claims><claim name="tid"/></required-claims>').slice('<policies><inbound>'.length, -'</inbound><backend><forward-request/></backend><outbound></outbound><on-error/></policies>'.length)}</inbound>
+      <on-error><set-header name="X-Reason" exists-action="override"><value>@(context.LastError.Reason)</value></set-header></on-error></policies>`, await sign(good));
+    expect(missing.status).toBe(401);
+    expect(missing.headers['x-reason']).toBe('TokenClaimNotFound');
+  });
+
+  it('refuses two token sources, or no key source, at compile time', async () => {
+    await expect(run(inbound('<validate-jwt header-name="a" token-value="b"><issuer-signing-keys><key>AAAA</key></issuer-signing-keys></validate-jwt>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
+    await expect(run(inbound('<validate-jwt header-name="Authorization"/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE' });
+  });
+});
