@@ -8,6 +8,11 @@ function policyOf(res: ResourceRecord | undefined): PolicyDocument | undefined {
   if (!res) return undefined;
   const p = res.properties as { format?: string; value?: string };
   if (typeof p.value !== 'string') return undefined;
+  // A linked document was read and validated when it was deployed (the ARM provider keeps it).
+  if (typeof p.format === 'string' && p.format.toLowerCase().endsWith('-link')) {
+    const content = res.listResults?.content;
+    return typeof content === 'string' ? { format: p.format.slice(0, -5), value: content, source: p.value } : undefined;
+  }
   return { format: p.format, value: p.value, source: res.id };
 }
 

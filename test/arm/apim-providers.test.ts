@@ -37,3 +37,97 @@ describe('APIM operations: urlTemplate validated on deploy', () => {
     expect(r.resources).toHaveLength(3);
   });
 });
+
+describe('APIM access resources: products, users, subscriptions and their keys', () => {
+  const product = { type: 'Microsoft.ApiManagement/service/products', name: 's/starter', dependsOn: ['s'], properties: { displayName: 'Starter', subscriptionRequired: true, state: 'published' } };
+  const productApi = { type: 'Microsoft.ApiManagement/service/products/apis', name: 's/starter/api', dependsOn: ['s/starter', 's/api'] };
+  const user = { type: 'Microsoft.ApiManagement/service/users', name: 's/ana', dependsOn: ['s'], properties: { email: 'ana@contoso.com', firstName: 'Ana', lastName: 'L' } };
+  const sub = (props: Record<string, unknown>) => ({ type: 'Microsoft.ApiManagement/service/subscriptions', name: 's/sub1', dependsOn: ['s/starter', 's/ana'], properties: { displayName: 'Sub', scope: '/products/starter', ...props } });
+
+  it('a subscription gets two 32-hex keys, kept on redeploy, hidden from its properties, answered by listSecrets', () => {
+    const { store, options } = setup();
+    const resources = [svc, api, product, productApi, user, sub({ ownerId: '/users/ana' })];
+    deploy({ deploymentName: 'd1', template: { resources } }, options);
+    const rec = store.getResource(`${RG}/providers/Microsoft.ApiManagement/service/s/subscriptions/sub1`)!;
+    const keys = rec.listResults!.listsecrets as { primaryKey: string; secondaryKey: string };
+    expect(keys.primaryKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(keys.secondaryKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(keys.primaryKey).not.toBe(keys.secondaryKey);
+    expect(rec.properties.primaryKey).toBeUndefined();
+    expect(rec.properties.state).toBe('active');
+    deploy({ deploymentName: 'd2', template: { resources } }, options);
+    expect(store.getResource(rec.id)!.listResults!.listsecrets).toEqual(keys);
+  });
+
+  it('given keys are used; a scope naming a missing product, or a product API that does not exist, fails the deployment', () => {
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources: [svc, api, product, user, sub({ primaryKey: 'my-primary', secondaryKey: 'my-secondary' })] } }, options);
+    expect(store.getResource(`${RG}/providers/Microsoft.ApiManagement/service/s/subscriptions/sub1`)!.listResults!.listsecrets).toEqual({ primaryKey: 'my-primary', secondaryKey: 'my-secondary' });
+    const noProduct = deployError([svc, api, user, { ...sub({}), dependsOn: ['s/ana'] }]);
+    expect(noProduct.message).toContain("the product 'starter' does not exist");
+    const noApi = deployError([svc, product, { ...productApi, dependsOn: ['s/starter'] }]);
+    expect(noApi.message).toContain("the API 'api' does not exist");
+  });
+
+  it('named values: a Key Vault reference resolves from a deployed vault secret and hides the value; a missing secret fails', () => {
+    const vault = { type: 'Microsoft.KeyVault/vaults', name: 'kv', properties: { tenantId: '3f9c2b1a-7d4e-4c6b-9a8f-1e2d3c4b5a69', sku: { name: 'standard', family: 'A' } } };
+    const secret = { type: 'Microsoft.KeyVault/vaults/secrets', name: 'kv/backend-key', dependsOn: ['kv'], properties: { value: 's3cret' } };
+    const nv = (sid: string) => ({ type: 'Microsoft.ApiManagement/service/namedValues', name: 's/backend-key', dependsOn: ['s', 'kv/backend-key'], properties: { displayName: 'backend-key', secret: true, keyVault: { secretIdentifier: sid } } });
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources: [svc, vault, secret, nv('https://kv.vault.azure.net/secrets/backend-key')] } }, options);
+    const rec = store.getResource(`${RG}/providers/Microsoft.ApiManagement/service/s/namedValues/backend-key`)!;
+    expect(rec.listResults!.listvalue).toEqual({ value: 's3cret' });
+    expect(rec.properties.value).toBeUndefined();
+    const e = deployError([svc, vault, secret, nv('https://kv.vault.azure.net/secrets/other')]);
+    expect(e.message).toContain("the Key Vault secret 'https://kv.vault.azure.net/secrets/other' was not found");
+  });
+
+  it('policy fragments are validated as fragments; a policy including a missing fragment fails; xml-link over http is refused', () => {
+    const frag = (value: string) => ({ type: 'Microsoft.ApiManagement/service/policyFragments', name: 's/common', dependsOn: ['s'], properties: { format: 'rawxml', value } });
+    const pol = (value: string, format = 'rawxml') => ({ type: 'Microsoft.ApiManagement/service/apis/policies', name: 's/api/policy', dependsOn: ['s/api', 's/common'], properties: { format, value } });
+    const { options } = setup();
+    deploy({ deploymentName: 'd', template: { resources: [svc, api, frag('<fragment><set-header name="x" exists-action="override"><value>1</value></set-header></fragment>'), pol('<policies><inbound><include-fragment fragment-id="common"/></inbound></policies>')] } }, options);
+    expect(deployError([svc, api, frag('<policies/>')]).message).toContain('must have the root <fragment>');
+    expect(deployError([svc, api, frag('<fragment/>'), pol('<policies><inbound><include-fragment fragment-id="nope"/></inbound></policies>')]).message).toContain('ERR_APIM_POLICY_FRAGMENT');
+    expect(deployError([svc, api, frag('<fragment/>'), pol('https://example.com/policy.xml', 'rawxml-link')]).message).toContain('cannot be fetched: the twin is offline');
+  });
+
+  it('version sets need their header or query name; loggers their type', () => {
+    const vs = (props: Record<string, unknown>) => ({ type: 'Microsoft.ApiManagement/service/apiVersionSets', name: 's/vs', dependsOn: ['s'], properties: { displayName: 'V', ...props } });
+    expect(deployError([svc, vs({ versioningScheme: 'Header' })]).message).toContain("'properties.versionHeaderName' is required");
+    expect(deployError([svc, vs({ versioningScheme: 'Path' })]).message).toContain('versioningScheme');
+    const logger = { type: 'Microsoft.ApiManagement/service/loggers', name: 's/hub', dependsOn: ['s'], properties: { loggerType: 'kafka' } };
+    expect(deployError([svc, logger]).message).toContain('loggerType');
+  });
+});
+
+describe('APIs imported from OpenAPI become operations', () => {
+  const spec = {
+    openapi: '3.0.1', info: { title: 'Orders', version: '1' }, servers: [{ url: 'https://orders.contoso.com/api' }],
+    paths: {
+      '/orders/{id}': { get: { operationId: 'get-order', summary: 'Get an order', responses: { 200: { description: 'ok', content: { 'application/json': { example: { id: 1 } } } } } } },
+      '/orders': { post: { operationId: 'create-order', responses: { 201: { description: 'created' } } } },
+    },
+  };
+  const imported = (props: Record<string, unknown>) => ({ type: 'Microsoft.ApiManagement/service/apis', name: 's/orders', dependsOn: ['s'], properties: { path: 'orders', ...props } });
+
+  it('format openapi+json with value: one operation per path and method, with examples; serviceUrl from servers', async () => {
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources: [svc, imported({ format: 'openapi+json', value: JSON.stringify(spec) })] } }, options);
+    const ops = store.listResources({ type: 'Microsoft.ApiManagement/service/apis/operations' });
+    expect(ops.map((o) => [o.name.split('/').pop(), o.properties.method, o.properties.urlTemplate]).sort()).toEqual([
+      ['create-order', 'POST', '/orders'], ['get-order', 'GET', '/orders/{id}'],
+    ]);
+    const { buildServiceConfig } = await import('../../src/runtime/service-config.js');
+    const cfg = buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!);
+    expect(cfg.apis[0]!.serviceUrl).toBe('https://orders.contoso.com/api');
+    expect(cfg.apis[0]!.operations.find((o) => o.name === 'get-order')!.examples).toEqual([{ status: 200, contentType: 'application/json', body: '{"id":1}' }]);
+  });
+
+  it('a YAML document, an http link, or a path APIM cannot route is refused', () => {
+    expect(deployError([svc, imported({ format: 'openapi', value: 'openapi: 3.0.1\npaths: {}' })]).message).toContain('YAML documents are not supported');
+    expect(deployError([svc, imported({ format: 'openapi+json-link', value: 'https://example.com/openapi.json' })]).message).toContain('the twin is offline');
+    const bad = { ...spec, paths: { '/{*a}/{*b}': { get: { responses: {} } } } };
+    expect(deployError([svc, imported({ format: 'openapi+json', value: JSON.stringify(bad) })]).message).toContain('ERR_APIM_URL_TEMPLATE');
+  });
+});

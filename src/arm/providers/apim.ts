@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadPolicyDocument, parseUrlTemplate } from '../../gateway/index.js';
 import { describeError, isTwinError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 import { apimAccessProviders } from './apim-access.js';
 import { apimConfigProviders, namedValuesOf } from './apim-config.js';
+import { importApiDefinition } from './apim-import.js';
 
 const NS = 'Microsoft.ApiManagement/service';
 const POLICY_FORMATS = ['xml', 'rawxml', 'xml-link', 'rawxml-link'];
@@ -28,17 +31,51 @@ export const apimServiceProvider: ResourceProvider = {
   },
 };
 
-const policyProvider = plain([`${NS}/policies`, `${NS}/apis/policies`, `${NS}/apis/operations/policies`, `${NS}/products/policies`], (input, ctx) => {
-  if (leafName(input.name).toLowerCase() !== 'policy') {
-    throw invalid(input, ctx, `the policy name must be 'policy', not '${leafName(input.name)}'.`);
-  }
-  const format = getPath(input.properties, 'format') ?? 'xml';
-  if (typeof format !== 'string' || !POLICY_FORMATS.includes(format.toLowerCase())) {
-    throw invalid(input, ctx, `the policy format '${String(format)}' is not supported; expected one of '${POLICY_FORMATS.join("', '")}'.`);
-  }
-  const value = requireString(input, ctx, 'value');
-  if (!format.toLowerCase().endsWith('-link')) validatePolicy(input, ctx, value);
-});
+/**
+ * Policies (service, API, operation, product). `xml-link`/`rawxml-link` documents are read when the
+ * deployment runs, as APIM fetches them on save: a `file://` URL is read from this machine and kept
+ * (`listResults.content`, what the gateway serves); an http(s) link cannot be fetched offline and is
+ * refused (loose: ignored with a warning, the scope then has no policy).
+ */
+const policyProvider: ResourceProvider = {
+  types: [`${NS}/policies`, `${NS}/apis/policies`, `${NS}/apis/operations/policies`, `${NS}/products/policies`],
+  apply(input, ctx) {
+    if (leafName(input.name).toLowerCase() !== 'policy') {
+      throw invalid(input, ctx, `the policy name must be 'policy', not '${leafName(input.name)}'.`);
+    }
+    const format = getPath(input.properties, 'format') ?? 'xml';
+    if (typeof format !== 'string' || !POLICY_FORMATS.includes(format.toLowerCase())) {
+      throw invalid(input, ctx, `the policy format '${String(format)}' is not supported; expected one of '${POLICY_FORMATS.join("', '")}'.`);
+    }
+    const value = requireString(input, ctx, 'value');
+    const record = baseRecord(input);
+    if (!format.toLowerCase().endsWith('-link')) {
+      validatePolicy(input, ctx, value);
+      return record;
+    }
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw invalid(input, ctx, `the policy link '${value}' is not a URL.`);
+    }
+    if (url.protocol !== 'file:') {
+      const reason = `the policy link '${value}' cannot be fetched: the twin is offline (use a file:// URL or format 'rawxml').`;
+      if (!ctx.loose) throw invalid(input, ctx, reason);
+      ctx.warn(`policy of '${input.id}': ${reason} (loose mode: the scope has no policy)`);
+      return record;
+    }
+    let content: string;
+    try {
+      content = readFileSync(fileURLToPath(url), 'utf8');
+    } catch (e) {
+      throw invalid(input, ctx, `the policy link '${value}' cannot be read: ${describeError(e)}`);
+    }
+    validatePolicy(input, ctx, content);
+    record.listResults = { content };
+    return record;
+  },
+};
 
 /**
  * APIM validates a policy document when it is saved (a PUT with a bad policy answers 400), so a
@@ -63,7 +100,9 @@ function validatePolicy(input: ResourceInput, ctx: ProviderContext, value: strin
   }
 }
 
-const apiProvider = plain([`${NS}/apis`], (input, ctx) => {
+const apiProvider: ResourceProvider = {
+  types: [`${NS}/apis`],
+  apply(input, ctx) {
   const path = getPath(input.properties, 'path');
   if (typeof path !== 'string') throw invalid(input, ctx, "the property 'properties.path' is required.");
   const serviceUrl = getPath(input.properties, 'serviceUrl');
@@ -74,7 +113,11 @@ const apiProvider = plain([`${NS}/apis`], (input, ctx) => {
   if (protocols !== undefined && (!Array.isArray(protocols) || protocols.some((p) => typeof p !== 'string' || !/^(http|https|ws|wss)$/i.test(p)))) {
     throw invalid(input, ctx, `the property 'properties.protocols' must be an array of 'http', 'https', 'ws', 'wss'.`);
   }
-});
+  const record = baseRecord(input);
+  importApiDefinition(input, record, ctx);
+  return record;
+  },
+};
 
 const operationProvider = plain([`${NS}/apis/operations`], (input, ctx) => {
   requireString(input, ctx, 'method');

@@ -11,10 +11,20 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 const JWKS_TTL_MS = 3600_000;
 const REFETCH_MS = 300_000;
 
-interface KeySource { keys: Array<{ kid?: string; key: Uint8Array | JWK }>; fetchedAt: number }
-const jwksCache = new Map<string, { keys: JSONWebKeySet; fetchedAt: number; issuer?: string }>();
+/** RSA keys given inline are imported once per algorithm (no key import on the request path). */
+const imported = new WeakMap<JWK, Map<string, Promise<Awaited<ReturnType<typeof importJWK>>>>>();
+function importedKey(jwk: JWK, alg: string): Promise<Awaited<ReturnType<typeof importJWK>>> {
+  let byAlg = imported.get(jwk);
+  if (!byAlg) { byAlg = new Map(); imported.set(jwk, byAlg); }
+  let k = byAlg.get(alg);
+  if (!k) { k = importJWK(jwk, alg); byAlg.set(alg, k); }
+  return k;
+}
 
-async function openIdKeys(rc: RequestRun, url: string, force: boolean): Promise<{ keys: JSONWebKeySet; issuer?: string }> {
+interface KeySource { keys: Array<{ kid?: string; key: Uint8Array | JWK }>; fetchedAt: number }
+const jwksCache = new Map<string, { keys: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet>; fetchedAt: number; issuer?: string }>();
+
+async function openIdKeys(rc: RequestRun, url: string, force: boolean): Promise<{ keys: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet>; issuer?: string }> {
   const now = rc.clock.now();
   const hit = jwksCache.get(url);
   if (hit && now - hit.fetchedAt < JWKS_TTL_MS && !(force && now - hit.fetchedAt >= REFETCH_MS)) return hit;
@@ -22,7 +32,7 @@ async function openIdKeys(rc: RequestRun, url: string, force: boolean): Promise<
     const meta = (await rc.services.httpClient.getJson(url)) as { jwks_uri?: string; issuer?: string };
     if (typeof meta.jwks_uri !== 'string') throw new Error(`no jwks_uri in ${url}`);
     const keys = (await rc.services.httpClient.getJson(meta.jwks_uri)) as JSONWebKeySet;
-    const entry = { keys, fetchedAt: now, ...(meta.issuer ? { issuer: meta.issuer } : {}) };
+    const entry = { keys, getKey: createLocalJWKSet(keys), fetchedAt: now, ...(meta.issuer ? { issuer: meta.issuer } : {}) };
     jwksCache.set(url, entry);
     return entry;
   } catch (e) {
@@ -127,7 +137,7 @@ export const validateJwt: PolicyDefinition = {
           let candidates: Array<Uint8Array | JWK> = staticKeys.keys.filter((k) => !kid || !k.kid || k.kid === kid).map((k) => k.key);
           let verified = false;
           for (const key of candidates) {
-            try { await compactVerify(token, key instanceof Uint8Array ? key : await importJWK(key, alg)); verified = true; break; } catch { /* next */ }
+            try { await compactVerify(token, key instanceof Uint8Array ? key : await importedKey(key, alg)); verified = true; break; } catch { /* next */ }
           }
           for (const u of openIds) {
             if (verified) break;
@@ -137,7 +147,7 @@ export const validateJwt: PolicyDefinition = {
               try { set = await openIdKeys(rc, url, force); } catch (e) { throw no('TokenSignatureKeyNotFound', `Unable to obtain signing keys from '${url}': ${(e as Error).message}. Access denied.`); }
               const has = !kid || set.keys.keys.some((k) => k.kid === kid);
               if (!has && !force) continue;
-              try { await compactVerify(token, createLocalJWKSet(set.keys)); verified = true; } catch (e) {
+              try { await compactVerify(token, set.getKey); verified = true; } catch (e) {
                 if (e instanceof joseErrors.JWKSNoMatchingKey) throw no('TokenSignatureKeyNotFound', `IDX10501: Signature validation failed. Unable to match key: kid '${kid ?? ''}'. Access denied.`);
                 throw no('TokenSignatureInvalid', 'IDX10511: Signature validation failed. Access denied.');
               }
