@@ -95,7 +95,7 @@ export default {
     for (const [k, c] of Object.entries(configs)) gws[k] = await gatewayFor(c.policy, backendUrl);
     const ms = ctx.opts.duration * 1000;
     const runs = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
-    for (const k of Object.keys(configs)) await measure(gws[k].url, configs[k].headers, 500); // warm-up
+    for (const k of Object.keys(configs)) await measure(gws[k].url, configs[k].headers, 2000); // warm-up (JIT)
     for (let round = 0; round < ctx.opts.rounds; round++) {
       for (const k of rotated(Object.keys(configs), round)) {
         const m = await measure(gws[k].url, configs[k].headers, ms);
