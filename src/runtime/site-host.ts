@@ -39,7 +39,17 @@ export interface SiteHostDeps {
   client: HttpClient;
   clock: Clock;
   logger: Logger;
+  /** How long the function may take to answer (headers, then each body gap); default `SITE_REQUEST_TIMEOUT_MS`. */
+  backendTimeoutMs?: number;
 }
+
+/**
+ * App Service's front end waits 230 s for an answer ("230 seconds is the maximum amount of time that an HTTP
+ * triggered function can take to respond to a request … the default idle timeout of Azure Load Balancer",
+ * Functions docs, function app timeout duration), then answers 500 "The request timed out" (observed:
+ * blog.headforcloud.com, "Azure App Service hard HTTP timeout limit", 2016). docs/limits.md.
+ */
+export const SITE_REQUEST_TIMEOUT_MS = 230_000;
 
 function internalError(): RequestHandler {
   return (_req, res) => {
@@ -55,7 +65,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   const siteLogger = logger.child(`site ${spec.name}`);
   // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
   const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], headers: Record<string, string | string[] | undefined>) => {
-    void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers }, {
+    void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers, timeoutMs: deps.backendTimeoutMs ?? SITE_REQUEST_TIMEOUT_MS }, {
       onError: (err) => backendFailed(siteLogger, backend, req, res, err),
       onResponse: (status) => {
         if (status === 431) siteLogger.warn(`431 ${req.method} ${pathOf(req)}: ${explainHeaderSize(headers)}`);
@@ -105,6 +115,14 @@ function backendFailed(logger: Logger, backend: string, req: IncomingMessage, re
     return;
   }
   const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    logger.warn(`500 ${req.method} ${pathOf(req)}: the function backend ${backend} did not answer in time (${err.message})`);
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'text/html' });
+      res.end('500 - The request timed out.\r\nThe web server failed to respond within the specified time.');
+    } else res.destroy();
+    return;
+  }
   logger.warn(`502 ${req.method} ${pathOf(req)}: the function backend ${backend} failed: ${code ? `${code} ` : ''}${err.message}`);
   if (!res.headersSent) {
     res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });

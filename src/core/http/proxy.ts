@@ -52,6 +52,8 @@ export interface ProxyTarget {
   method?: string;
   /** Headers to send; by default the incoming headers minus hop-by-hop ones and `Host` (the target's host is sent). */
   headers?: OutgoingHeaders;
+  /** Milliseconds until the answer's headers must arrive, and of body inactivity (default: the client's, 300 s). */
+  timeoutMs?: number;
 }
 
 export interface ProxyHooks {
@@ -80,6 +82,7 @@ export async function proxyRequest(
       method,
       headers: target.headers ?? withoutHost(forwardableHeaders(req.headers)),
       body: hasRequestBody(req) ? req : null,
+      ...(target.timeoutMs !== undefined ? { headersTimeoutMs: target.timeoutMs, bodyTimeoutMs: target.timeoutMs } : {}),
     });
   } catch (e) {
     if (hooks.onError) return hooks.onError(e as Error);
