@@ -1,0 +1,39 @@
+// `trustline up` of the seed with a persisted state folder: time until the ready file exists, and the RSS then.
+// The first start (which generates the keys and the CA) is not counted: the goal is for a folder that already holds them.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTwin, ROOT } from '../lib/procs.mjs';
+import { rssMb } from '../lib/cpu.mjs';
+import { median, round } from '../lib/stats.mjs';
+
+export default {
+  name: 'startup',
+  description: '`trustline up examples/seed` with a persisted state folder: ready time (goal ≤ 500 ms) and RSS (goal ≤ 100 MB)',
+  defaultRun: true,
+  async run(ctx) {
+    const stateDir = mkdtempSync(join(tmpdir(), 'trustline-bench-startup-'));
+    const template = join(ROOT, 'examples', 'seed');
+    const first = await startTwin({ stateDir, inMemory: false, template });
+    ctx.record({ name: 'first start (keys and CA generated)', value: round(first.startMs, 0), unit: 'ms' });
+    await first.stop();
+    const runs = ctx.opts.quick ? 2 : 7;
+    const times = [];
+    const rss = [];
+    const rssSettled = [];
+    for (let i = 0; i < runs; i++) {
+      const t = await startTwin({ stateDir, inMemory: false, template });
+      times.push(t.startMs);
+      rss.push(rssMb(t.pid));
+      await sleep(1000);
+      rssSettled.push(rssMb(t.pid));
+      await t.stop();
+    }
+    ctx.raw('startMs', times);
+    ctx.raw('rssMbAtReady', rss);
+    ctx.raw('rssMbAfter1s', rssSettled);
+    ctx.record({ name: 'ready time, persisted state (median)', value: round(median(times), 0), unit: 'ms', goal: '<= 500', notes: `runs ${times.map((x) => Math.round(x)).join(' / ')} (spawn → ready file)` });
+    ctx.record({ name: 'RSS at ready (median)', value: round(median(rss), 1), unit: 'MB', goal: '<= 100', notes: `1 s later: ${round(median(rssSettled), 1)} MB` });
+  },
+};
