@@ -14,14 +14,11 @@ export const TEMPLATE = join(BENCH, 'template');
 const children = new Set();
 const tempDirs = new Set();
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
-let upFlags;
-/** Options of this checkout's `trustline up` (random ports need `--port-base 0` where stable ports exist). */
-function upOptions() {
-  if (upFlags === undefined) {
-    const help = spawnSync(process.execPath, [join(ROOT, 'bin', 'trustline.js'), 'up', '--help'], { encoding: 'utf8' }).stdout ?? '';
-    upFlags = { portBase: help.includes('--port-base'), siteDispatch: help.includes('--site-dispatch') };
-  }
-  return upFlags;
+let upHelp;
+/** Does this checkout's `trustline up` have `flag`? (Random ports need `--port-base 0` where stable ports exist.) */
+export function upHas(flag) {
+  upHelp ??= spawnSync(process.execPath, [join(ROOT, 'bin', 'trustline.js'), 'up', '--help'], { encoding: 'utf8' }).stdout ?? '';
+  return upHelp.includes(flag);
 }
 
 /** `[cmd, args]` wrapped in `taskset -c <cpu>` when a cpu is given (and taskset exists). */
@@ -69,7 +66,7 @@ export async function startTwin({ cpu, backend, stateDir, inMemory = stateDir ==
   tempDirs.add(dirname(readyFile));
   const args = [join(ROOT, 'bin', 'trustline.js'), 'up', template, '--state', dir, '--ready-file', readyFile, '--log-level', 'warn', ...extraArgs];
   if (inMemory) args.push('--in-memory');
-  if (upOptions().portBase) args.push('--port-base', '0');
+  if (upHas('--port-base')) args.push('--port-base', '0');
   if (backend) args.push('--backend', `trustline-func=${backend}`);
   const [cmd, argv] = pinned(cpu, process.execPath, args);
   const t0 = performance.now();

@@ -1,4 +1,4 @@
-import { describeError, type Clock, type HttpClient, type HostTable, type Logger } from '../core/index.js';
+import { describeError, type Clock, type HttpClient, type HostTable, type LocalTarget, type Logger } from '../core/index.js';
 import type { Store, ResourceRecord } from '../state/index.js';
 import { compileService, createGateway } from '../gateway/index.js';
 import { startListenerPair, type ListenerPair } from './listener.js';
@@ -16,6 +16,8 @@ export interface SiteRuntime {
   clientId: string | undefined;
   /** `properties.clientId` of its authsettingsV2 `identityProviders.azureActiveDirectory.registration` (the audience). */
   authClientId: string | undefined;
+  /** In-process dispatchers of its listeners, when the site host runs on this thread (runtime/site-dispatch.ts). */
+  dispatch: LocalTarget['dispatch'];
 }
 
 /** One APIM service as the runtime plays it now. */
@@ -98,6 +100,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         principalId: view.resource.identity?.principalId,
         clientId: view.resource.identity?.clientId,
         authClientId: authClientIdOf(view.authSettings),
+        dispatch: siteHost.dispatchFor?.(label),
       });
     }
   }
@@ -162,7 +165,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 export function mapAzureHosts(hosts: HostTable, reconciler: Reconciler): void {
   hosts.addSuffix('.azurewebsites.net', (label) => {
     const s = reconciler.sites.get(label);
-    return s ? { http: s.urls.httpUrl, https: s.urls.httpsUrl } : undefined;
+    return s ? { http: s.urls.httpUrl, https: s.urls.httpsUrl, ...(s.dispatch ? { dispatch: s.dispatch } : {}) } : undefined;
   });
   hosts.addSuffix('.azure-api.net', (label) => {
     const s = reconciler.services.get(label);

@@ -3,8 +3,10 @@ import {
   describeError,
   type Clock,
   type HttpClient,
+  type LocalTarget,
   type Logger,
 } from '../core/index.js';
+import { createSiteDispatch } from './site-dispatch.js';
 import { createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
@@ -32,6 +34,8 @@ export interface SiteHost {
   upsert(spec: SiteSpec): Promise<SiteUrls>;
   remove(label: string): Promise<void>;
   close(): Promise<void>;
+  /** In-process dispatchers playing the site's listeners (only a host on the caller's thread has them). */
+  dispatchFor?(label: string): LocalTarget['dispatch'];
 }
 
 export interface SiteHostDeps {
@@ -161,25 +165,39 @@ function explainHeaderSize(headers: Record<string, string | string[] | undefined
 /** Site listeners on this thread. */
 export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
   const sites = new Map<string, ListenerPair>();
+  const handlers = new Map<string, RequestHandler>();
+  const dispatchers = new Map<string, NonNullable<LocalTarget['dispatch']>>();
   return {
     async upsert(spec) {
       const handler = createSiteHandler(spec, deps, () => sites.get(spec.label));
+      handlers.set(spec.label, handler);
       let l = sites.get(spec.label);
       if (l) l.setHandler(handler);
       else {
         l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}` });
         sites.set(spec.label, l);
+        const current = () => handlers.get(spec.label);
+        const port = (u: string) => Number(new URL(u).port);
+        dispatchers.set(spec.label, {
+          http: createSiteDispatch(current, { encrypted: false, maxHeaderBytes: MAX_REQUEST_HEADER_BYTES, localPort: port(l.httpUrl) }),
+          https: createSiteDispatch(current, { encrypted: true, maxHeaderBytes: MAX_REQUEST_HEADER_BYTES, localPort: port(l.httpsUrl) }),
+        });
       }
       return { httpUrl: l.httpUrl, httpsUrl: l.httpsUrl };
     },
+    dispatchFor: (label) => dispatchers.get(label),
     async remove(label) {
       const l = sites.get(label);
       sites.delete(label);
+      handlers.delete(label);
+      dispatchers.delete(label);
       await l?.close();
     },
     async close() {
       await Promise.all([...sites.values()].map((l) => l.close()));
       sites.clear();
+      handlers.clear();
+      dispatchers.clear();
     },
   };
 }

@@ -50,6 +50,13 @@ export interface TwinOptions {
    */
   siteThread?: 'main' | 'worker';
   /**
+   * How the gateway reaches a site of this twin: `in-process` (default; the site's handler is called directly,
+   * runtime/site-dispatch.ts, with the same bytes and headers reaching the function) or `sockets` (real http over
+   * 127.0.0.1). A site host on a worker thread is always reached over sockets. Default: `sockets` when the
+   * environment variable TRUSTLINE_SITE_DISPATCH is `sockets` (to run a test suite the other way), else `in-process`.
+   */
+  siteDispatch?: 'in-process' | 'sockets';
+  /**
    * Managed identities the IMDS endpoint hands out (resource or identity names, client ids, object
    * ids, resource ids; `*` for all). Default none: IMDS has no secret (docs/security.md).
    */
@@ -90,7 +97,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const store = options.inMemory ? openStore({ inMemory: true }) : openStore({ dir: stateDir, logger });
   const tls: LocalTls = await loadOrCreateLocalTls(stateDir, logger);
   const hosts = new HostTable();
-  const client: HttpClient = createHttpClient({ resolver: hosts, ca: tls.ca.cert });
+  const siteDispatch = options.siteDispatch ?? (process.env.TRUSTLINE_SITE_DISPATCH === 'sockets' ? 'sockets' : 'in-process');
+  const client: HttpClient = createHttpClient({ resolver: hosts, ca: tls.ca.cert, inProcess: siteDispatch === 'in-process' });
   const scope: DeploymentScope = {
     subscriptionId: options.subscriptionId,
     resourceGroup: options.resourceGroup,

@@ -30,6 +30,8 @@ export interface UpOptions {
   noAuth?: boolean;
   /** Refuse resource types the twin would only store, not simulate. */
   strict?: boolean;
+  /** `in-process` (default) or `sockets`: how the gateway reaches the twin's own sites. */
+  siteDispatch?: 'in-process' | 'sockets';
   logLevel?: LogLevel;
   /** Resolve once the twin is up instead of serving until a signal (tests). */
   detach?: boolean;
@@ -81,7 +83,10 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     loose: opts.loose,
     strict: opts.strict,
     controlPlaneAuth: !opts.noAuth,
-    siteThread: 'worker',
+    // In-process dispatch (default) runs the sites on the main thread, next to the gateway that calls them;
+    // with real sockets they get a worker thread, so that the two hops use two cores.
+    siteThread: opts.siteDispatch === 'sockets' ? 'worker' : 'main',
+    siteDispatch: opts.siteDispatch ?? 'in-process',
     ...(opts.imdsIdentity && opts.imdsIdentity.length > 0 ? { imdsIdentities: opts.imdsIdentity } : {}),
     deployThread: 'worker',
     logLevel: opts.logLevel ?? 'info',
@@ -175,6 +180,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .option('--loose', 'store or skip unsupported functions, types and policy elements with a warning')
     .option('--strict', 'refuse resource types the twin would only store, not simulate')
     .option('--no-auth', 'the control plane accepts requests without a bearer token (ARM requires one)')
+    .addOption(new Option('--site-dispatch <how>', "how the gateway reaches the twin's sites: in-process (no socket hop; the same bytes reach the function) or sockets (real http, sites on a worker thread)").choices(['in-process', 'sockets']).default('in-process'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addHelpText(
       'after',
@@ -182,7 +188,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         'once every listener is up and removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed.',
     )
     .action(async (dirs: string[], o) => {
-      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, noAuth: o.auth === false, strict: o.strict, logLevel: o.logLevel, out: ctx.out });
+      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, noAuth: o.auth === false, strict: o.strict, siteDispatch: o.siteDispatch, logLevel: o.logLevel, out: ctx.out });
       ctx.exit(r.code);
     });
 };

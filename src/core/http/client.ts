@@ -41,6 +41,8 @@ export interface HttpClientOptions {
   /** PEM CA certificates to trust in addition to the system ones (the local CA). */
   ca?: string | string[];
   connections?: number;
+  /** Use the resolver's in-process dispatchers where a target has them (default true); false = real sockets always. */
+  inProcess?: boolean;
 }
 
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
@@ -70,6 +72,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     let origin = url.origin;
     let servername: string | undefined = isIP(hostname) ? undefined : hostname;
     if (local) {
+      const inProcess = options.inProcess !== false ? local.dispatch?.[url.protocol === 'https:' ? 'https' : 'http'] : undefined;
+      if (inProcess) return inProcess(url, opts);
       const target = url.protocol === 'https:' ? local.https : local.http;
       if (!target) {
         throw new TwinError('ERR_HTTP_NO_LISTENER', `No local ${url.protocol.slice(0, -1)} listener plays ${hostname}`);

@@ -1,3 +1,4 @@
+import type { HttpRequestOptions, HttpResponse } from './client.js';
 /**
  * Maps Azure host names (`*.azurewebsites.net`, `*.azure-api.net`, `sts.windows.net`,
  * `login.microsoftonline.com`, …) to the local listeners that play them. Everything that
@@ -9,7 +10,15 @@ export interface LocalTarget {
   http?: string;
   /** Origin of the https listener (certificate from the local CA). */
   https?: string;
+  /**
+   * In-process handlers playing the same listeners (a site that lives in this twin): the HttpClient calls them
+   * instead of opening a socket, unless it was created with `inProcess: false`.
+   */
+  dispatch?: { http?: LocalDispatch; https?: LocalDispatch };
 }
+
+/** Serves one request in-process, answering as the listener at that origin would (see runtime/site-dispatch.ts). */
+export type LocalDispatch = (url: URL, options: HttpRequestOptions) => Promise<HttpResponse>;
 
 export interface HostResolver {
   /** The local target for a host name (case-insensitive, without port), or undefined. */

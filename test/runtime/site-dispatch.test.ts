@@ -1,0 +1,119 @@
+/**
+ * Issue 8 (the moonshot): the gateway reaches a site of the same twin in-process. The function must receive the
+ * same bytes and headers as over real sockets, and the caller the same answer: one twin each way, the same
+ * requests, the recordings compared.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { loadParametersFile, loadTemplateFile } from '../../src/arm/index.js';
+import { memoryLogger, randomIds, systemClock } from '../../src/core/index.js';
+import { startTwin, type Twin } from '../../src/runtime/index.js';
+import { inProcessDispatchCount } from '../../src/runtime/site-dispatch.js';
+import { SEED, TENANT } from '../helpers/seed.js';
+
+interface Seen { method: string; url: string; rawHeaders: string[]; body: string }
+type Mode = 'in-process' | 'sockets';
+
+/** Values that differ between two twins by construction (keys, ids, times): compared by presence only. */
+const PER_TWIN = new Set(['authorization', 'x-ms-client-principal', 'x-ms-client-principal-id', 'x-ms-token-aad-access-token', 'x-ms-token-aad-expires-on']);
+const normalize = (s: Seen) => ({
+  ...s,
+  rawHeaders: s.rawHeaders.map((v, i) => (i % 2 === 1 && PER_TWIN.has(s.rawHeaders[i - 1]!.toLowerCase()) ? '<per-twin>' : v)),
+});
+
+describe('gateway → site: in-process dispatch delivers what sockets deliver', () => {
+  const twins = {} as Record<Mode, { twin: Twin; tls: Agent; seen: Seen[]; backend: Server; dir: string }>;
+
+  beforeAll(async () => {
+    for (const mode of ['in-process', 'sockets'] as Mode[]) {
+      const seen: Seen[] = [];
+      const backend = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          seen.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString('utf8') });
+          res.writeHead(201, { 'content-type': 'application/json', 'x-fn': 'yes', 'set-cookie': ['a=1', 'b=2'] });
+          res.end(JSON.stringify({ got: req.url }));
+        });
+      });
+      await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+      const dir = mkdtempSync(join(tmpdir(), `trustline-dispatch-${mode}-`));
+      const twin = await startTwin({
+        stateDir: dir, inMemory: true, tenantId: TENANT, subscriptionId: '1a2b3c4d-0000-4000-8000-0000000000d1',
+        resourceGroup: 'rg', location: 'westeurope', clock: systemClock, ids: randomIds, logger: memoryLogger(),
+        backends: { 'trustline-func': `http://127.0.0.1:${(backend.address() as AddressInfo).port}` },
+        siteDispatch: mode,
+      });
+      // The seed plus POST and DELETE operations on /hello.
+      const tpl = JSON.parse(readFileSync(join(SEED, 'azuredeploy.json'), 'utf8')) as { resources: Array<{ type: string; name: string; properties: Record<string, unknown> }> };
+      const op = tpl.resources.find((r) => r.type === 'Microsoft.ApiManagement/service/apis/operations')!;
+      for (const m of ['POST', 'DELETE']) tpl.resources.push({ ...op, name: op.name.replace("'/hello'", `'/hello-${m.toLowerCase()}'`), properties: { ...op.properties, displayName: m, method: m } });
+      writeFileSync(join(dir, 'tpl.json'), JSON.stringify(tpl));
+      await twin.deploy({ deploymentName: 'seed', template: loadTemplateFile(join(dir, 'tpl.json')), parameters: loadParametersFile(join(SEED, 'azuredeploy.parameters.json')) });
+      twins[mode] = { twin, tls: new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } }), seen, backend, dir };
+    }
+  });
+  afterAll(async () => {
+    for (const t of Object.values(twins)) {
+      await t.tls.close();
+      await t.twin.close();
+      t.backend.close();
+      rmSync(t.dir, { recursive: true, force: true });
+    }
+  });
+
+  const cases: Array<[string, (gw: string, tls: Agent) => Promise<{ status: number; headers: Record<string, unknown>; body: string }>]> = [
+    ['GET with repeated and aliased headers', async (gw, tls) => call(gw, tls, '/functions/hello?x=1&x=2', {
+      method: 'GET',
+      headers: [['x-dup', 'a'], ['x-dup', 'b'], ['cookie', 'c=1'], ['cookie', 'd=2'], ['user-agent', 'ua-1'], ['X_MS_CLIENT_PRINCIPAL_ID', 'forged'], ['accept', 'application/json']],
+    })],
+    ['POST with a JSON body', async (gw, tls) => call(gw, tls, '/functions/hello', { method: 'POST', headers: [['content-type', 'application/json']], body: '{"a":[1,2,3]}' })],
+    ['POST with a chunked body', async (gw, tls) => call(gw, tls, '/functions/hello', { method: 'POST', headers: [['content-type', 'text/plain']], body: Readable.from([Buffer.from('part one, '), Buffer.from('part two')]) })],
+    ['GET with a body', async (gw, tls) => call(gw, tls, '/functions/hello', { method: 'GET', headers: [['content-type', 'text/plain']], body: 'get-body' })],
+    ['DELETE without a body', async (gw, tls) => call(gw, tls, '/functions/hello', { method: 'DELETE', headers: [] })],
+  ];
+
+  async function call(gw: string, tls: Agent, path: string, o: { method: string; headers: Array<[string, string]>; body?: string | Readable }) {
+    const res = await request(gw + path, { dispatcher: tls, method: o.method as 'GET', headers: o.headers.flat(), ...(o.body !== undefined ? { body: o.body } : {}) });
+    const body = await res.body.text();
+    const headers = { ...res.headers } as Record<string, unknown>;
+    delete headers.date;
+    return { status: res.statusCode, headers, body };
+  }
+
+  it.each(cases)('%s: same function input, same answer', async (_name, run) => {
+    const results = {} as Record<Mode, { answer: Awaited<ReturnType<typeof run>>; seen: Seen }>;
+    for (const mode of ['in-process', 'sockets'] as Mode[]) {
+      const t = twins[mode];
+      const before = inProcessDispatchCount();
+      const answer = await run(t.twin.ready().apim['trustline-apim']!.gatewayUrl, t.tls);
+      expect(inProcessDispatchCount() - before).toBe(mode === 'in-process' ? 1 : 0);
+      results[mode] = { answer, seen: t.seen.at(-1)! };
+    }
+    expect(results['in-process'].answer.status).toBe(201);
+    expect(results['in-process'].answer).toEqual(results.sockets.answer);
+    expect(normalize(results['in-process'].seen)).toEqual(normalize(results.sockets.seen));
+    expect(results['in-process'].seen.rawHeaders.map((h) => h.toLowerCase())).not.toContain('x_ms_client_principal_id');
+  });
+
+  it('a header block the gateway accepts but the site refuses (over 32 KB once the token is added): 431 both ways', async () => {
+    const statuses: number[] = [];
+    for (const mode of ['in-process', 'sockets'] as Mode[]) {
+      const t = twins[mode];
+      const before = inProcessDispatchCount();
+      const r = await request(`${t.twin.ready().apim['trustline-apim']!.gatewayUrl}/functions/hello`, {
+        dispatcher: t.tls, headers: { 'x-a': 'a'.repeat(12_000), 'x-b': 'b'.repeat(12_000), 'x-c': 'c'.repeat(8_000) },
+      });
+      await r.body.dump();
+      statuses.push(r.statusCode);
+      expect(inProcessDispatchCount() - before).toBe(mode === 'in-process' ? 1 : 0);
+    }
+    expect(statuses).toEqual([431, 431]);
+  });
+});
