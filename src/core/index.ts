@@ -19,5 +19,6 @@ export {
   createSigningCertificate,
   certificateThumbprint,
   certificateDerBase64,
+  serverCertificateStillGood,
 } from './tls/certificates.js';
 export type { PemPair } from './tls/certificates.js';

@@ -81,7 +81,12 @@ export interface TwinOptions {
 export interface Twin {
   readonly store: Store;
   readonly identity: IdentityService;
-  deploy(input: DeployInput): Promise<DeployResult>;
+  /**
+   * Deploy a template. `thread` overrides `deployThread` for this call: `trustline up` evaluates its own
+   * start-up templates on the main thread (nothing is served yet, and a worker's start costs more than the
+   * seed's evaluation), the control plane's deployments on the worker.
+   */
+  deploy(input: DeployInput, how?: { thread?: 'main' | 'worker' }): Promise<DeployResult>;
   ready(): ReadyInfo;
   close(): Promise<void>;
 }
@@ -157,11 +162,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   mapAzureHosts(hosts, reconciler);
   const reconcile = () => reconciler.reconcile();
 
-  const deploy = async (input: DeployInput): Promise<DeployResult> => {
+  const deploy = async (input: DeployInput, how: { thread?: 'main' | 'worker' } = {}): Promise<DeployResult> => {
     const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
     // One compile path: what the runtime cannot serve fails the deployment, and the twin goes back to what it ran before.
     const before = captureState(store);
-    const result = options.deployThread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
+    const thread = how.thread ?? options.deployThread ?? 'main';
+    const result = thread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
     const failures = await reconcile();
     if (failures.length > 0) {
       restoreState(store, before);

@@ -97,7 +97,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   try {
     for (const [i, l] of loaded.entries()) {
       const name = `${basename(l.files.template, '.json')}-${i + 1}`;
-      const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters });
+      // Before the twin is ready nothing is served: the start-up templates are evaluated on this thread (a worker's
+      // start costs seconds, the seed's evaluation milliseconds); size limits still apply (docs/limits.md).
+      const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters }, { thread: 'main' });
       for (const w of result.warnings) logger.warn(w);
       out(`deployed ${l.files.template} (${result.resources.length} resources)`);
       for (const id of result.stored) out(`  stored, not simulated: ${storedLabel(id)}`);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JSONWebKeySet } from 'jose';
+import type { createLocalJWKSet, JWTPayload, JSONWebKeySet } from 'jose';
 import { describeError, type Clock, type HttpClient, type Logger } from '../../core/index.js';
 import { armHttpError, type ArmHttpError } from './wire.js';
 
@@ -39,6 +39,10 @@ function dotnetTime(ms: number): string {
  * for the twin's tenant (v1 or v2 issuer), for an ARM audience, within its lifetime (5 min skew). Failures are
  * ARM's 401 bodies with a `WWW-Authenticate: Bearer authorization_uri=…` challenge.
  */
+// jose is loaded with the first bearer token, not with the twin: `trustline up` starts faster (bench/RESULTS.md).
+let joseModule: Promise<typeof import('jose')> | undefined;
+const loadJose = () => (joseModule ??= import('jose'));
+
 export function createBearerAuthenticator(o: BearerAuthOptions): (req: IncomingMessage, controlPlaneUrl: string) => Promise<ArmCaller> {
   const authority = `https://login.windows.net/${o.tenantId}`;
   const v1 = `https://sts.windows.net/${o.tenantId}/`;
@@ -54,7 +58,7 @@ export function createBearerAuthenticator(o: BearerAuthOptions): (req: IncomingM
       const md = (await o.httpClient.getJson(metadataUrl)) as { jwks_uri?: unknown };
       if (typeof md?.jwks_uri !== 'string') throw new Error(`OIDC metadata ${metadataUrl} has no jwks_uri`);
       const jwks = (await o.httpClient.getJson(md.jwks_uri)) as JSONWebKeySet;
-      keys = createLocalJWKSet(jwks);
+      keys = (await loadJose()).createLocalJWKSet(jwks);
       fetchedAt = o.clock.now();
       return keys;
     })().finally(() => {
@@ -84,6 +88,7 @@ export function createBearerAuthenticator(o: BearerAuthOptions): (req: IncomingM
     }
     const token = m[1]!;
     let payload: JWTPayload;
+    const { jwtVerify, errors: joseErrors } = await loadJose();
     try {
       const verify = async (set: ReturnType<typeof createLocalJWKSet>) =>
         (await jwtVerify(token, set, { algorithms: ['RS256'], currentDate: new Date(o.clock.now()), clockTolerance: CLOCK_SKEW_SECONDS })).payload;
