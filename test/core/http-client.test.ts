@@ -89,6 +89,16 @@ describe('http client with host resolver and local CA', async () => {
     expect(res.status).toBe(502);
     front.close();
   });
+
+  it('sends the path a URL parser would (dot segments resolved, unsafe characters encoded), with or without the fast path', async () => {
+    const paths = ['/api/hello', '/api/../admin', '/a/./b', '/a/%2e%2e/b', '/x?a=1&b=%20', "/q?x='y'", '/sp ace', '/?', '/a/.hidden?q=../x', '/a|b^c'];
+    for (const p of paths) {
+      const r = await client.request(`http://app.azurewebsites.net${p}`);
+      const body = (await r.body.json()) as { path: string };
+      const u = new URL(`http://app.azurewebsites.net${p}`);
+      expect(body.path, p).toBe(u.pathname + u.search);
+    }
+  });
 });
 
 describe('certificates and errors', () => {

@@ -45,6 +45,11 @@ export interface HttpClientOptions {
   inProcess?: boolean;
 }
 
+/** Path characters a WHATWG URL parser keeps as they are (RFC 3986 pchar, `/` and `?`). */
+const SAFE_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/;
+/** A dot segment (plain or percent-encoded), which the URL parser would resolve. */
+const DOT_SEGMENT = /\/(?:\.|%2e)(?:\.|%2e)?(?:\/|\?|$)/i;
+
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const pools = new Map<string, Pool>();
   const connections = options.connections ?? 128;
@@ -65,27 +70,64 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return pool;
   };
 
+  /** Parsed origins (`scheme://host[:port]`) of the URLs seen, so that a request parses only its path (bounded). */
+  const origins = new Map<string, { url: URL; hostname: string; isIp: boolean }>();
+  const originOf = (origin: string) => {
+    let o = origins.get(origin);
+    if (!o) {
+      const url = new URL(origin);
+      const hostname = url.hostname.replace(/^\[|\]$/g, '');
+      o = { url, hostname, isIp: isIP(hostname) !== 0 };
+      if (origins.size >= 1000) origins.clear();
+      origins.set(origin, o);
+    }
+    return o;
+  };
+
   const request = async (input: string | URL, opts: HttpRequestOptions = {}): Promise<HttpResponse> => {
-    const url = typeof input === 'string' ? new URL(input) : input;
-    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    // Fast path for the common case, a string URL with a plain path: no URL object per request. Anything a URL
+    // parser would rewrite (dot segments, characters it percent-encodes, a fragment) takes the full parse.
+    let base: { url: URL; hostname: string; isIp: boolean };
+    let path: string;
+    let full: URL | undefined;
+    const split = typeof input === 'string' ? input.indexOf('/', input.indexOf('://') + 3) : -1;
+    const rawPath = typeof input === 'string' && split !== -1 ? input.slice(split) : undefined;
+    if (rawPath !== undefined && SAFE_PATH.test(rawPath) && !DOT_SEGMENT.test(rawPath) && !rawPath.endsWith('?')) {
+      base = originOf((input as string).slice(0, split));
+      path = rawPath;
+    } else {
+      full = typeof input === 'string' ? new URL(input) : input;
+      base = originOf(full.origin);
+      path = full.pathname + full.search;
+    }
+    const { url: originUrl, hostname } = base;
     const local = options.resolver?.lookup(hostname);
-    let origin = url.origin;
-    let servername: string | undefined = isIP(hostname) ? undefined : hostname;
+    let origin = originUrl.origin;
+    let servername: string | undefined = base.isIp ? undefined : hostname;
     if (local) {
-      const inProcess = options.inProcess !== false ? local.dispatch?.[url.protocol === 'https:' ? 'https' : 'http'] : undefined;
-      if (inProcess) return inProcess(url, opts);
-      const target = url.protocol === 'https:' ? local.https : local.http;
+      const inProcess = options.inProcess !== false ? local.dispatch?.[originUrl.protocol === 'https:' ? 'https' : 'http'] : undefined;
+      if (inProcess) return inProcess(full ?? new URL(path, originUrl), opts);
+      const target = originUrl.protocol === 'https:' ? local.https : local.http;
       if (!target) {
-        throw new TwinError('ERR_HTTP_NO_LISTENER', `No local ${url.protocol.slice(0, -1)} listener plays ${hostname}`);
+        throw new TwinError('ERR_HTTP_NO_LISTENER', `No local ${originUrl.protocol.slice(0, -1)} listener plays ${hostname}`);
       }
       origin = target;
     }
     if (!origin.startsWith('https:')) servername = undefined;
     const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = v;
-    if (local && !Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers.host = url.host;
+    let hasHost = false;
+    const given = opts.headers;
+    if (given) {
+      for (const k in given) {
+        const v = given[k];
+        if (v === undefined) continue;
+        headers[k] = v;
+        if (k.length === 4 && k.toLowerCase() === 'host') hasHost = true;
+      }
+    }
+    if (local && !hasHost) headers.host = originUrl.host;
     const res = await poolFor(origin, servername).request({
-      path: url.pathname + url.search,
+      path,
       method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
       headers,
       body: opts.body ?? null,

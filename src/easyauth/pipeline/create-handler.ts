@@ -8,7 +8,7 @@ import type { EasyAuthHandler, EasyAuthOptions } from './options.js';
 import { isAuthRoute, isExcludedPath, requestInfo } from './request-info.js';
 import { sendRedirect, sendStatus } from './responses.js';
 import { strippedHeaders } from './strip-headers.js';
-import { addStep, newDecision, type AuthDecision } from './trace.js';
+import { addStep, newDecision, type AuthDecision, type AuthStep } from './trace.js';
 
 const TRUE = /^(true|1)$/i;
 
@@ -97,18 +97,30 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
 
     // 7. Authenticated: authorization policy (403 / 500), then forward with identity headers.
     if (authn.kind === 'valid') {
+      const v = authn.verified;
       if (aad) {
-        const z = authorize(authn.verified.claims, aad, switches, flags, d.steps);
+        // Authorization depends only on the claims and this handler's settings: decided once per cached token.
+        let z = v.authz;
+        if (!z) {
+          const steps: AuthStep[] = [];
+          const r = authorize(v.claims, aad, switches, flags, steps);
+          z = v.authz = r.ok ? { ok: true, steps } : { ok: false, status: r.status, steps };
+        }
+        for (const s of z.steps) d.steps.push(s);
         if (!z.ok) {
           d.outcome = 'rejected';
-          d.status = z.status;
-          return sendStatus(res, z.status);
+          const status = z.status ?? 403;
+          d.status = status;
+          return sendStatus(res, status);
         }
       }
       d.outcome = 'forwarded-authenticated';
-      d.principal = principalSummary(authn.verified);
+      d.principal = (v.principal ??= principalSummary(v)) as AuthDecision['principal'];
       addStep(d, 'forward', true, 'forwarded with identity headers');
-      options.forward(req, res, { ...headers, ...authn.verified.headers });
+      // `headers` is this request's own copy: the identity headers (derived once per token) go straight in.
+      const id = authn.verified.headers;
+      for (const k in id) headers[k] = id[k];
+      options.forward(req, res, headers);
       return;
     }
 

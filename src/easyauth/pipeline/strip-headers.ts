@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { forwardableHeaders, type OutgoingHeaders } from '../../core/index.js';
+import { HOP_BY_HOP, type OutgoingHeaders } from '../../core/index.js';
 
 /**
  * Platform-owned headers clients may not set (spec §4.1 step 4, §4.6): `X-MS-CLIENT-PRINCIPAL*` and
@@ -23,15 +23,25 @@ export function isPlatformHeader(name: string): boolean {
   return folded.startsWith('x-ms-client-principal') || folded.startsWith('x-ms-token-');
 }
 
-/** Forwardable request headers minus hop-by-hop and platform-owned ones; returns how many were stripped. */
+/**
+ * Forwardable request headers minus hop-by-hop and platform-owned ones, in one pass over node's (lower-case)
+ * header object; returns how many platform headers were stripped. The result is a fresh object the caller
+ * may add to (the identity headers) without another copy.
+ */
 export function strippedHeaders(headers: IncomingHttpHeaders): { headers: OutgoingHeaders; stripped: number } {
-  const out = forwardableHeaders(headers);
+  const out: OutgoingHeaders = {};
+  const connection = headers.connection;
+  const named = connection ? new Set(String(connection).toLowerCase().split(',').map((x) => x.trim())) : undefined;
   let stripped = 0;
-  for (const k in out) {
-    if (isPlatformHeader(k)) {
-      delete out[k];
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined || HOP_BY_HOP.has(k) || k === 'expect' || named?.has(k)) continue;
+    // Only names starting with `x` can be platform headers: the common headers cost one comparison.
+    if (k.charCodeAt(0) === 120 && isPlatformHeader(k)) {
       stripped++;
+      continue;
     }
+    out[k] = v;
   }
   return { headers: out, stripped };
 }

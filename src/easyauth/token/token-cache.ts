@@ -9,6 +9,12 @@ export interface VerifiedToken {
   headers: Record<string, string>;
   /** The steps recorded when the token was verified, replayed into traces on a hit. */
   summary: string;
+  /**
+   * Per-token results the handler derives once (authorization is a function of the claims and the site's
+   * settings, which a handler never changes): the decision and its steps, replayed on later requests.
+   */
+  authz?: { ok: boolean; status?: 403 | 500; steps: Array<{ step: string; ok: boolean; reason: string }> };
+  principal?: Record<string, string>;
 }
 
 /**
