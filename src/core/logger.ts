@@ -49,15 +49,19 @@ export function memoryLogger(): Logger & { lines: string[] } {
 const JWT = /\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 const PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const BEARER = /\b(Bearer\s+)(?!\[redacted)[A-Za-z0-9._~+/=-]{8,}/gi;
+/** Query parameters that carry credentials (APIM subscription keys, Functions keys, SAS signatures, OAuth). */
+const SECRET_PARAMS = /([?&](?:subscription-key|code|sig|access_token|id_token|refresh_token|client_secret|password|client_assertion)=)[^&\s"#]+/gi;
 
 /**
  * The last line of defence behind "never pass secrets to the logger" (docs/security.md): whatever reaches a
- * log line, JWTs (`eyJ….….…`), PEM private keys and `Bearer <credential>` values are replaced by a marker.
+ * log line, JWTs (`eyJ….….…`), PEM private keys, `Bearer <credential>` values and credential query parameters
+ * (`subscription-key=`, `code=`, `sig=`, `access_token=`, `client_secret=`, …) are replaced by a marker.
  * Runs only on emitted lines, never per request.
  */
 export function redactSecrets(line: string): string {
   if (line.includes('eyJ')) line = line.replace(JWT, '[redacted JWT]');
   if (line.includes('PRIVATE KEY-----')) line = line.replace(PRIVATE_KEY, '[redacted $1private key]');
   if (/bearer/i.test(line)) line = line.replace(BEARER, '$1[redacted]');
+  if (line.includes('=')) line = line.replace(SECRET_PARAMS, '$1[redacted]');
   return line;
 }

@@ -108,4 +108,12 @@ describe('secrets never reach a log line', () => {
     expect(all).toContain('[redacted JWT]');
     expect(all).toContain('[redacted private key]');
   });
+
+  it('credential query parameters in a logged URL are redacted (APIM subscription key, Functions key, SAS)', () => {
+    const logger = memoryLogger();
+    logger.info('401 GET https://apim.azure-api.net/api/x?subscription-key=0123456789abcdef&code=fnkey123&sig=abc%2Bdef&keep=yes: explanation');
+    const line = logger.lines[0]!;
+    expect(line).not.toMatch(/0123456789abcdef|fnkey123|abc%2Bdef/);
+    expect(line).toContain('subscription-key=[redacted]&code=[redacted]&sig=[redacted]&keep=yes');
+  });
 });
