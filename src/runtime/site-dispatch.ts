@@ -216,9 +216,9 @@ class LocalResponse extends Writable {
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     // A handler that destroys the response plays a connection closed by the site: the caller sees what undici
     // reports then (before the head: the request fails; after: the body errors).
-    const cause = err ?? new SocketError('other side closed');
-    if (!this.headersSent) this.#reject(cause);
-    else if (!this.body.writableFinished) this.body.destroy(cause);
+    // (An Error is built only when someone will see it: autoDestroy runs this after every normal finish.)
+    if (!this.headersSent) this.#reject(err ?? new SocketError('other side closed'));
+    else if (!this.body.writableFinished) this.body.destroy(err ?? new SocketError('other side closed'));
     if (!this.req.readableEnded) this.req.destroy();
     cb();
   }
