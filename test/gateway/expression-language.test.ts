@@ -127,6 +127,23 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(ev(src)).toEqual(want);
   });
 
+  it('System.Xml.Linq: parse, query, namespaces, build and print like LINQ to XML', () => {
+    expect(ev('@(XElement.Parse("<a x=\\"1\\"><b>t</b><b>u</b></a>").Elements("b").Count())')).toBe(2);
+    expect(ev('@((string)XElement.Parse("<a x=\\"1\\"><b>t</b></a>").Attribute("x"))')).toBe('1');
+    expect(ev('@((int)XElement.Parse("<a><n>41</n></a>").Element("n") + 1)')).toBe(42);
+    expect(ev('@(new XElement("root", new XAttribute("id", 7), new XElement("child", "text")).ToString())')).toBe('<root id="7">\r\n  <child>text</child>\r\n</root>');
+    expect(ev('@(new XElement("e").ToString())')).toBe('<e />');
+    expect(ev('@(new XElement("a", "x < y").ToString())')).toBe('<a>x &lt; y</a>');
+    expect(ev('@{ XNamespace ns = "urn:s"; var d = XDocument.Parse("<s:Envelope xmlns:s=\\"urn:s\\"><s:Body><x>v</x></s:Body></s:Envelope>"); return d.Root.Element(ns + "Body").Element("x").Value; }')).toBe('v');
+    expect(ev('@(XDocument.Parse("<s:E xmlns:s=\\"urn:s\\"><s:B>1</s:B></s:E>").ToString())')).toBe('<s:E xmlns:s="urn:s">\r\n  <s:B>1</s:B>\r\n</s:E>');
+    expect(ev('@(string.Join(",", XElement.Parse("<a><b><c>1</c></b><c>2</c></a>").Descendants("c").Select(x => x.Value)))')).toBe('1,2');
+    expect(failure('@(XElement.Parse("<!DOCTYPE a [<!ENTITY e \\"x\\">]><a>&e;</a>").Value)')).toMatchObject({ exceptionType: 'XmlException' });
+  });
+
+  it('a dictionary built from something that is not key/value pairs is an InvalidCastException (fuzz finding)', () => {
+    expect(failure('@(new Dictionary<string, object>(new[] { 9999999999L as Guid, @"x".Trim(), 1.5 }))')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME', exceptionType: 'InvalidCastException' });
+  });
+
   it('catches .NET exceptions by type and exposes the message', () => {
     expect(ev('@{ try { return int.Parse("x"); } catch (FormatException e) { return e.Message; } }')).toBe('Input string was not in a correct format.');
     expect(ev('@{ try { var a = new int[1]; return a[3]; } catch (ArgumentException) { return "arg"; } catch (Exception e) { return e.GetType().Name + ":" + (e is Exception); } }')).toBe('Exception:True');

@@ -3,6 +3,8 @@ import { isTwinError, ManualClock } from '../../src/core/index.js';
 import { compileExpression } from '../../src/gateway/index.js';
 import { EXPRESSION_LIMITS } from '../../src/gateway/expressions/limits.js';
 import { expressionParseWork } from '../../src/gateway/expressions/parser.js';
+import { loadPolicyDocument } from '../../src/gateway/index.js';
+import { rawxmlScanWork } from '../../src/gateway/policy/rawxml.js';
 import { ExpressionRuntimeError } from '../../src/gateway/expressions/values.js';
 import { fakeContext } from './expression-context.js';
 import { close, FakeTokens, seedConfig, startBackend, startGateway } from './helpers.js';
@@ -40,10 +42,13 @@ describe('policy expression limits (issue 8 findings)', () => {
   });
 
   it('while (true) ends with a coded step-limit error', () => {
-    const c = compileExpression('@{ var i = 0; while (true) { i++; } return i; }');
+    // the default step limit; the time limit is raised so that a loaded machine does not hit it first
+    const c = compileExpression('@{ var i = 0; while (true) { i++; } return i; }', { limits: { maxMilliseconds: 600_000 } });
     const err = thrown(() => c.evaluate(fakeContext()));
     expect(err.code).toBe('ERR_APIM_EXPRESSION_LIMIT');
     expect(err.message).toContain(`${EXPRESSION_LIMITS.maxSteps} evaluation steps`);
+    // with every default limit it ends too (by steps or by time, whichever comes first)
+    expect(thrown(() => compileExpression('@{ while (true) { } }').evaluate(fakeContext())).code).toBe('ERR_APIM_EXPRESSION_LIMIT');
   });
 
   it('evaluation is bounded in time (watchdog)', () => {
@@ -88,6 +93,20 @@ describe('policy expression limits (issue 8 findings)', () => {
     expect(thrown(() => compileExpression(`@($"${'{$"'.repeat(3000)}${'"}'.repeat(3000)}")`)).code).toMatch(/^ERR_APIM_EXPRESSION_/);
     // realistic sizes are fine
     expect(compileExpression(`@(${Array(150).fill('1').join(' + ')})`).evaluate(fakeContext())).toBe(150);
+  });
+});
+
+describe('the policy XML loader stays linear', () => {
+  it('unclosed @( in attribute values are scanned a bounded number of times (was quadratic: 10,000 took seconds)', () => {
+    const work = (n: number) => {
+      const before = rawxmlScanWork();
+      const err = thrown(() => loadPolicyDocument(`<policies><inbound>${'<a b="@('.repeat(n)}</inbound></policies>`));
+      expect(err.code).toBe('ERR_APIM_POLICY_XML');
+      return rawxmlScanWork() - before;
+    };
+    const small = work(1000);
+    const large = work(10000);
+    expect(large / small).toBeLessThan(12);
   });
 });
 

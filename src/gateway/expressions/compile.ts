@@ -14,7 +14,7 @@ import { parseProgram } from './parser.js';
 import { anonymousMember, ANY_MEMBER, DERIVED, DISALLOWED_TYPES, disallowedReason, STATIC_TABLES, TypeV, TYPE_TABLES } from './registry.js';
 import { newArray, newObject, ExceptionV } from './construct.js';
 import {
-  castTo, elementType, exceptionIs, isFloating, isInstance, isIntegral, isNumericType, normalizeType, promote, tableKey, wrapIntegral,
+  castTo, elementType, exceptionIs, isInstance, isIntegral, isNumericType, normalizeType, promote, tableKey, wrapIntegral,
 } from './types.js';
 import {
   defaultOf, dotNetTypeName, EnumValue, ExpressionRuntimeError, invalidOperation, netError, nullRef, requireBool, toDotNetString, typeOf,
@@ -554,6 +554,11 @@ class Compiler {
       fn: (env) => {
         const x = a(env);
         const y = b(env);
+        if (x !== null && typeof x === 'object' && typeof y === 'string') {
+          // user-defined operators first (XNamespace + "name" is an XName)
+          const h = hostArithmetic('+', x, y);
+          if (h !== undefined) return h;
+        }
         if (!numeric && (stringy || typeof x === 'string' || typeof y === 'string') && !(l.type === 'Char' && r.type === 'Char')) {
           const sx = toDotNetString(x);
           const sy = toDotNetString(y);
@@ -859,8 +864,9 @@ class Compiler {
           const f = init?.fn;
           const dflt = defaultOf(type);
           const slot = l.slot;
-          const numericTarget = declared !== undefined && isFloating(declared);
-          return (env: Env) => { env.slots[slot] = f ? (numericTarget ? f(env) : f(env)) : dflt; };
+          // implicit conversions the allowed types define from string (`XNamespace ns = "…"`, `XName n = "{ns}x"`)
+          const convert = declared === 'XNamespace' || declared === 'XName' ? declared : undefined;
+          return (env: Env) => { const v = f ? f(env) : dflt; env.slots[slot] = convert && typeof v === 'string' ? castTo(convert, v) : v; };
         });
         return (env) => { for (const d of decls) d(env); return NO_RETURN; };
       }

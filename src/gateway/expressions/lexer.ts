@@ -127,6 +127,8 @@ function skipBalanced(src: string, i: number, close: string): number {
   throw lexError(src, i, 'Unterminated interpolation hole');
 }
 
+const NAMED_VALUE = /\{\{\s*([A-Za-z0-9._-]+)\s*\}\}/y;
+
 /** Sticky: matches at `lastIndex` without copying the rest of the source (linear lexing). */
 const NUMBER = /(0[xX][0-9a-fA-F_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?(\.[0-9][0-9_]*)?([eE][+-]?[0-9]+)?)([uU][lL]?|[lL][uU]?|[mMdDfF])?/y;
 
@@ -214,6 +216,16 @@ export function tokenize(src: string): Token[] {
       const tok: Token = { kind: 'ident', value: src.slice(c === '@' ? i + 1 : i, j), pos: start };
       if (c === '@') tok.verbatim = true;
       out.push(tok); i = j; continue;
+    }
+    if (c === '{' && src[i + 1] === '{') {
+      // `{{name}}` in code: a named value the service does not define (known ones are substituted before compiling)
+      NAMED_VALUE.lastIndex = i;
+      const m = NAMED_VALUE.exec(src);
+      if (m) {
+        throw new TwinError('ERR_APIM_NAMED_VALUE_NOT_FOUND', `The named value '${m[1]}' is not defined: {{${m[1]}}} is replaced by its value before the expression is compiled`, {
+          details: { offset: i, namedValue: m[1] },
+        });
+      }
     }
     const p = PUNCT.find((q) => src.startsWith(q, i));
     if (!p) throw lexError(src, i, `Unexpected character '${c}'`);

@@ -526,7 +526,12 @@ function collectionCtor(kind: string, elem: string) {
       case 'List': return new ListV(source === undefined ? [] : sized(env, [...enumerate(source, 'collection')]), typeArgs[0] ?? elem);
       case 'Dictionary': {
         const d = new DictV(comparer, typeArgs[0], typeArgs[1]);
-        if (source !== undefined) for (const kv of enumerate(source, 'dictionary')) { const p = kv as KeyValueV; d.set(p.key, p.value); }
+        if (source !== undefined) {
+          for (const kv of enumerate(source, 'dictionary')) {
+            if (!(kv instanceof KeyValueV)) throw invalidCast(dotNetTypeName(kv), 'System.Collections.Generic.KeyValuePair`2');
+            d.set(kv.key, kv.value);
+          }
+        }
         return d;
       }
       case 'HashSet': { const s = new SetV(comparer); if (source !== undefined) for (const x of enumerate(source, 'collection')) s.add(x); return s; }

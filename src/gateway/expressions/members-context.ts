@@ -5,6 +5,7 @@
 import { DateTimeV, TimeSpanV } from './lib-datetime.js';
 import { DictV, ENUMERATORS, KeyValueV, ListV } from './lib-collections.js';
 import { parseJson } from './lib-json.js';
+import { parseXml } from './lib-xml.js';
 import { GuidV } from './lib-number.js';
 import { escapeDataString } from './lib-text.js';
 import { castTo, normalizeType } from './types.js';
@@ -185,8 +186,13 @@ function bodyAs(b: BodyV, type: string | undefined, preserve: Value | undefined,
       if (t !== 'JToken' && token.$type !== t) throw netError('JsonReaderException', `Error reading ${t} from JsonReader. Current JsonReader item is not an ${t === 'JObject' ? 'object' : 'array'}.`);
       return token;
     }
-    case 'XNode': case 'XElement': case 'XDocument':
-      throw netError('NotSupportedException', `Body.As<${t}>() (XML bodies) is not supported by the twin yet.`);
+    case 'XDocument': return parseXml(text, env);
+    case 'XNode': case 'XElement': {
+      const d = parseXml(text, env);
+      const root = d.root!;
+      root.parent = null;
+      return root;
+    }
     default:
       throw netError('NotSupportedException', `Body.As<${t}>() is not supported (string, byte[], JObject, JToken, JArray, XNode, XElement, XDocument).`);
   }

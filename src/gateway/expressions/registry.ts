@@ -11,6 +11,7 @@ import { JSON_STATICS, JSON_TABLES } from './lib-json.js';
 import { NUMBER_LIB_STATICS, NUMBER_LIB_TABLES } from './lib-number.js';
 import { STRING_LIB_STATICS, STRING_LIB_TABLES } from './lib-string.js';
 import { TEXT_STATICS, TEXT_TABLES } from './lib-text.js';
+import { XML_STATICS, XML_TABLES } from './lib-xml.js';
 import { CONTEXT_ENUMERABLE_TYPES, CONTEXT_STATICS, CONTEXT_TABLES, FORM_EXTENSIONS, STRING_EXTENSIONS } from './members-context.js';
 import type { MethodEntry, PropertyEntry, StaticTable, TypeTable } from './member-types.js';
 import { toDotNetString, EnumValue, type Value } from './values.js';
@@ -43,6 +44,7 @@ const RAW_TABLES: Record<string, TypeTable> = {
   ...JSON_TABLES,
   ...TEXT_TABLES,
   ...CRYPTO_TABLES,
+  ...XML_TABLES,
   ...CONTEXT_TABLES,
   Enum: {
     props: {},
@@ -66,7 +68,7 @@ RAW_TABLES.String = { ...RAW_TABLES.String!, methods: { ...RAW_TABLES.String!.me
 RAW_TABLES['Byte[]'] = { ...RAW_TABLES['Byte[]']!, methods: { ...RAW_TABLES['Byte[]']!.methods, ...BYTES_EXTENSIONS } };
 RAW_TABLES.Dictionary = { ...RAW_TABLES.Dictionary!, methods: { ...RAW_TABLES.Dictionary!.methods, ...FORM_EXTENSIONS } };
 
-const LINQ_TYPES = new Set([...ENUMERABLE_TYPES, ...CONTEXT_ENUMERABLE_TYPES, 'JArray', 'JObject', 'JToken', 'JContainer', 'JProperty', 'MatchCollection', 'GroupCollection']);
+const LINQ_TYPES = new Set([...ENUMERABLE_TYPES, 'XElement', 'XDocument', ...CONTEXT_ENUMERABLE_TYPES, 'JArray', 'JObject', 'JToken', 'JContainer', 'JProperty', 'MatchCollection', 'GroupCollection']);
 
 function build(): Record<string, TypeTable> {
   const out: Record<string, TypeTable> = {};
@@ -104,6 +106,7 @@ export const STATIC_TABLES: Record<string, StaticTable> = Object.assign(Object.c
   ...JSON_STATICS,
   ...TEXT_STATICS,
   ...CRYPTO_STATICS,
+  ...XML_STATICS,
   ...CONTEXT_STATICS,
   Object: { props: {}, methods: { Equals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b || (a !== null && a !== undefined && toDotNetString(a) === toDotNetString(b ?? null) && typeof a !== 'object') }, ReferenceEquals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b } } },
 });
@@ -126,12 +129,12 @@ export const DISALLOWED_TYPES = new Set([
   'File', 'Directory', 'Path', 'FileInfo', 'DirectoryInfo', 'Stream', 'FileStream', 'MemoryStream', 'StreamReader', 'StreamWriter', 'Process', 'Environment',
   'AppDomain', 'Assembly', 'Activator', 'Type', 'Thread', 'Task', 'ThreadPool', 'Timer', 'HttpClient', 'WebClient', 'WebRequest', 'HttpWebRequest',
   'Socket', 'TcpClient', 'Dns', 'XmlDocument', 'XmlReader', 'XmlWriter', 'XmlNode', 'XmlElement', 'XPathNavigator', 'Marshal', 'GC', 'Console',
-  'Reflection', 'MethodInfo', 'Expression', 'Delegate', 'dynamic', 'Registry', 'SqlConnection', 'DataTable', 'JsonSerializer', 'XDocument', 'XElement',
-  'XAttribute', 'XName', 'XNamespace', 'IPAddress', 'TimeZoneInfo', 'CultureInfo',
+  'Reflection', 'MethodInfo', 'Expression', 'Delegate', 'dynamic', 'Registry', 'SqlConnection', 'DataTable', 'JsonSerializer', 'IPAddress', 'TimeZoneInfo',
+  'CultureInfo',
 ]);
 
 /** The reason given for a disallowed type. */
 export function disallowedReason(t: string): string {
-  if (['XDocument', 'XElement', 'XAttribute', 'XName', 'XNamespace', 'IPAddress', 'TimeZoneInfo', 'CultureInfo'].includes(t)) return `is allowed by APIM but not implemented by the twin yet`;
+  if (['IPAddress', 'TimeZoneInfo', 'CultureInfo'].includes(t)) return `is allowed by APIM but not implemented by the twin yet`;
   return 'is not allowed in APIM policy expressions';
 }

@@ -214,6 +214,12 @@ export function castTo(type: string, v: Value, fromType = 'Object'): Value {
     const r = TOKEN_CONVERSIONS.convert(base, v);
     if (r !== undefined) return r;
   }
+  if ((isHost(v) && !(v instanceof EnumValue)) || (typeof v === 'string' && (base === 'XName' || base === 'XNamespace'))) {
+    for (const c of HOST_CONVERSIONS) {
+      const r = c(base, v);
+      if (r !== undefined) return r;
+    }
+  }
   if (isIntegral(base)) {
     let n: number;
     if (typeof v === 'number') {
@@ -249,10 +255,6 @@ export function castTo(type: string, v: Value, fromType = 'Object'): Value {
       throw invalidCast(dotNetTypeName(v), 'System.Char');
     default:
       if (isInstance(v, base)) return v;
-      for (const c of HOST_CONVERSIONS) {
-        const r = c(base, v);
-        if (r !== undefined) return r;
-      }
       throw invalidCast(dotNetTypeName(v), base);
   }
 }
