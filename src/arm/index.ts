@@ -6,3 +6,7 @@ export { loadTemplateFile, loadParametersFile } from './template/load.js';
 export { supportedTypes } from './providers/registry.js';
 export { parseJsonDocument } from './template/jsonc.js';
 export type { ParsedDocument } from './template/jsonc.js';
+export { expandTemplate, DEFAULT_EXPAND_NOW } from './deployment/expand.js';
+export type { ExpandOptions, ExpandResult } from './deployment/expand.js';
+export type { ExpandedResource } from './deployment/types.js';
+export { stringifyJson as stringifyArmJson } from './expressions/values.js';

@@ -6,6 +6,7 @@ import { registerToken } from './commands/token.js';
 import { registerTest } from './commands/test.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerDirectory, registerKeys } from './commands/identity-admin.js';
+import { registerExpand } from './commands/expand.js';
 
 /** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest, registerPolicy, registerDirectory, registerKeys];
+export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest, registerPolicy, registerDirectory, registerKeys, registerExpand];

@@ -184,6 +184,7 @@ describe('evaluator: spec §5 traps', () => {
       name: 'rg-1',
       type: 'Microsoft.Resources/resourceGroups',
       location: 'westeurope',
+      tags: {},
       properties: { provisioningState: 'Succeeded' },
     });
     expect(ev('[subscription().tenantId]')).toBe('tenant-1');

@@ -87,12 +87,30 @@ export function templateTextArbitrary(): fc.Arbitrary<string> {
     },
     { requiredKeys: ['type', 'name'] },
   );
+  const nested = fc.record({
+    type: fc.constant('Microsoft.Resources/deployments'),
+    apiVersion: fc.constant('2022-09-01'),
+    name: fc.oneof(strings, expressionArbitrary()),
+    resourceGroup: fc.oneof(fc.constant(undefined), strings),
+    properties: fc.record({
+      mode: fc.constant('Incremental'),
+      expressionEvaluationOptions: fc.record({ scope: fc.constantFrom('inner', 'outer', 'Inner', 'bogus') }),
+      parameters: fc.dictionary(strings, fc.record({ value: fc.oneof(strings, ints, expressionArbitrary()) }), { maxKeys: 2 }),
+      template: fc.oneof(
+        fc.record({ parameters: fc.dictionary(strings, fc.record({ type: fc.constantFrom('string', 'int', 'object') }), { maxKeys: 2 }), resources: fc.array(resource, { maxLength: 2 }), outputs: fc.dictionary(strings, fc.record({ type: fc.constant('string'), value: expressionArbitrary() }), { maxKeys: 1 }) }),
+        expressionArbitrary(),
+      ),
+    }),
+  });
   const template = fc.record(
     {
       $schema: fc.constant('https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#'),
       parameters: fc.dictionary(strings, fc.record({ type: fc.constantFrom('string', 'int', 'bool', 'array', 'object', 'securestring', 'weird'), defaultValue: fc.oneof(strings, ints, expressionArbitrary()) }, { requiredKeys: ['type'] }), { maxKeys: 2 }),
       variables: fc.dictionary(strings, fc.oneof(strings, ints, expressionArbitrary(), fc.constant([{ name: 'v', count: 2, input: '[copyIndex()]' }])), { maxKeys: 3 }),
-      resources: fc.oneof(fc.array(resource, { maxLength: 3 }), fc.dictionary(strings, resource, { maxKeys: 2 })),
+      languageVersion: fc.constantFrom('1.0', '2.0'),
+      functions: fc.constant([{ namespace: 'ns', members: { f: { parameters: [{ name: 'p', type: 'string' }], output: { type: 'string', value: "[concat(parameters('p'), 'x')]" } } } }]),
+      definitions: fc.constant({ t: { type: 'object', properties: { a: { type: 'int', minValue: 1 } }, sealed: true } }),
+      resources: fc.oneof(fc.array(fc.oneof(resource, nested), { maxLength: 3 }), fc.dictionary(strings, fc.oneof(resource, nested), { maxKeys: 2 })),
       outputs: fc.dictionary(strings, fc.record({ type: fc.constantFrom('string', 'int', 'array', 'object', 'bool'), value: fc.oneof(strings, ints, expressionArbitrary()) }), { maxKeys: 2 }),
     },
     { requiredKeys: ['resources'] },

@@ -1,14 +1,13 @@
 import type { SourceLocation } from '../../core/index.js';
 import { armError, atLine, withLocation } from '../errors.js';
 import { evaluateTemplateString } from '../expressions/evaluate.js';
-import type { EvalContext } from '../expressions/context.js';
-import { expectInt, findKey, isObject } from '../expressions/values.js';
+import type { EvalContext, EvalScope, UserFunction } from '../expressions/context.js';
+import { expectInt, findKey, isObject, setProp } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
 import { findCopyIndex } from './copy.js';
 import type { CopyFrame } from './copy.js';
-import type { DeploymentScope } from './types.js';
 import { Budget } from '../expressions/limits.js';
 
 export interface ContextOptions {
@@ -18,28 +17,34 @@ export interface ContextOptions {
 }
 
 export type ReferenceHandler = (target: string, apiVersion: string | undefined, full: boolean) => unknown;
+export type ReferencesHandler = (target: string, full: boolean) => unknown[];
 export type ListHandler = (action: string, target: string, apiVersion: string, body: unknown) => unknown;
 export type Lookup = (name: string) => unknown;
 
 /** Evaluates template JSON values (strings as expressions) with locations for every error. */
 export class ValueEvaluator {
   readonly doc: ParsedDocument;
-  readonly scope: DeploymentScope;
+  readonly scope: EvalScope;
   readonly loose: boolean;
   readonly warn: (m: string) => void;
   parameter: Lookup = () => undefined;
   variable: Lookup = () => undefined;
   deployment: () => unknown = () => ({});
   reference: ReferenceHandler | undefined;
+  references: ReferencesHandler | undefined;
   list: ListHandler | undefined;
-  /** One step budget for the whole deployment. */
-  readonly budget = new Budget();
+  userFunction: (name: string) => UserFunction | undefined = () => undefined;
+  /** The template is languageVersion 2.0 (symbolic names; nested templates default to the inner scope). */
+  languageVersion2 = false;
+  /** One step budget for the whole deployment (nested deployments share it). */
+  readonly budget: Budget;
 
-  constructor(doc: ParsedDocument, scope: DeploymentScope, loose: boolean, warn: (m: string) => void) {
+  constructor(doc: ParsedDocument, scope: EvalScope, loose: boolean, warn: (m: string) => void, budget: Budget = new Budget()) {
     this.doc = doc;
     this.scope = scope;
     this.loose = loose;
     this.warn = warn;
+    this.budget = budget;
   }
 
   locate(jsonPath: string): SourceLocation {
@@ -88,6 +93,16 @@ export class ValueEvaluator {
         }
         return i;
       },
+      references(target, full) {
+        if (!allow || !self.references) {
+          throw armError(
+            'ERR_ARM_REFERENCE_NOT_ALLOWED',
+            "The template function 'references' is not expected at this location. Please see https://aka.ms/arm-template-expressions for usage details.",
+          );
+        }
+        return self.references(target, full);
+      },
+      userFunction: (name) => self.userFunction(name),
       ...(options.parameterDefault ? { parameterDefault: options.parameterDefault } : {}),
       budget: this.budget,
     };
@@ -116,7 +131,7 @@ export class ValueEvaluator {
         Object.assign(out, this.propertyCopy(v as JsonObject[], path, what, frames, options));
         continue;
       }
-      out[this.evaluateKey(k, path, ctx, what)] = this.evaluate(v, path, ctx, what, frames, options);
+      setProp(out, this.evaluateKey(k, path, ctx, what), this.evaluate(v, path, ctx, what, frames, options));
     }
     return out;
   }
@@ -136,24 +151,29 @@ export class ValueEvaluator {
   propertyCopy(loops: JsonObject[], jsonPath: string, what: string, frames: CopyFrame[], options: ContextOptions, kind: CopyFrame['kind'] = 'property'): JsonObject {
     const out: JsonObject = {};
     loops.forEach((loop, li) => {
-      const loopPath = childPath(jsonPath, li);
-      const ctx = this.context({ ...options, frames });
-      const name = this.evaluate(loop[findKey(loop, 'name') ?? 'name'], childPath(loopPath, 'name'), ctx, what);
-      const count = this.evaluate(loop[findKey(loop, 'count') ?? 'count'], childPath(loopPath, 'count'), ctx, what);
-      if (typeof name !== 'string' || typeof count !== 'number') {
-        const loc = this.locate(loopPath);
-        throw armError('ERR_ARM_COPY_INVALID', `The template ${what}${atLine(loc)} is not valid: a copy loop needs a string 'name' and an integer 'count'.`, loc);
-      }
-      checkCount(count, this.locate(childPath(loopPath, 'count')), what);
-      const items: unknown[] = [];
-      for (let i = 0; i < count; i++) {
-        const inner = [...frames, { name, index: i, kind }];
-        const innerOptions = { ...options, frames: inner };
-        items.push(this.evaluate(loop[findKey(loop, 'input') ?? 'input'], childPath(loopPath, 'input'), this.context(innerOptions), what, inner, innerOptions));
-      }
-      out[name] = items;
+      const { name, items } = this.copyLoop(loop, childPath(jsonPath, li), what, frames, options, kind);
+      setProp(out, name, items);
     });
     return out;
+  }
+
+  /** One copy loop `{name, count, input}` at `loopPath`: its name and the items it builds. */
+  copyLoop(loop: JsonObject, loopPath: string, what: string, frames: CopyFrame[], options: ContextOptions, kind: CopyFrame['kind']): { name: string; items: unknown[] } {
+    const ctx = this.context({ ...options, frames });
+    const name = this.evaluate(loop[findKey(loop, 'name') ?? 'name'], childPath(loopPath, 'name'), ctx, what);
+    const count = this.evaluate(loop[findKey(loop, 'count') ?? 'count'], childPath(loopPath, 'count'), ctx, what);
+    if (typeof name !== 'string' || typeof count !== 'number') {
+      const loc = this.locate(loopPath);
+      throw armError('ERR_ARM_COPY_INVALID', `The template ${what}${atLine(loc)} is not valid: a copy loop needs a string 'name' and an integer 'count'.`, loc);
+    }
+    checkCount(count, this.locate(childPath(loopPath, 'count')), what);
+    const items: unknown[] = [];
+    for (let i = 0; i < count; i++) {
+      const inner = [...frames, { name, index: i, kind }];
+      const innerOptions = { ...options, frames: inner };
+      items.push(this.evaluate(loop[findKey(loop, 'input') ?? 'input'], childPath(loopPath, 'input'), this.context(innerOptions), what, inner, innerOptions));
+    }
+    return { name, items };
   }
 }
 
@@ -175,6 +195,6 @@ export function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (!isObject(value)) return value;
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = dropNulls(v);
+  for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) setProp(out, k, dropNulls(v));
   return out;
 }

@@ -5,18 +5,43 @@ import { parseTemplateString } from '../expressions/parser.js';
 import { isObject } from '../expressions/values.js';
 import type { ValueEvaluator } from './evaluator.js';
 import type { PlannedResource } from './plan.js';
+import { isEmptyLoop } from './plan.js';
+import { canonicalId, providerSuffix } from './scope.js';
 
 const BODY_SKIP = new Set(['type', 'name', 'dependson', 'copy', 'condition', 'resources', 'apiversion', 'comments']);
 
-/** Resources a dependsOn / reference target string denotes: id, `type/name`, name or copy loop name. */
+/**
+ * Resources a dependsOn / reference target string denotes: a symbolic name (`sym`, `sym[2]`,
+ * languageVersion 2.0), a resource id, `type/name`, a name or a copy loop name.
+ */
 export function resolveTarget(plan: PlannedResource[], target: string): PlannedResource[] {
   const t = target.toLowerCase();
-  if (t.startsWith('/')) return plan.filter((r) => r.id.toLowerCase() === t);
-  const byTypeName = plan.filter((r) => `${r.type}/${r.name}`.toLowerCase() === t);
+  if (t.startsWith('/')) {
+    const id = canonicalId(t);
+    return plan.filter((r) => canonicalId(r.id) === id);
+  }
+  const bySymbol = plan.filter((r) => r.instanceName?.toLowerCase() === t);
+  if (bySymbol.length > 0) return bySymbol;
+  const byLoop = plan.filter((r) => r.symbolicName?.toLowerCase() === t);
+  if (byLoop.length > 0) return byLoop;
+  const byTypeName = plan.filter((r) => `${r.type}/${r.name}`.toLowerCase() === t || providerSuffix(r.type, r.name).slice('/providers/'.length).toLowerCase() === t);
   if (byTypeName.length > 0) return byTypeName;
   const byName = plan.filter((r) => r.name.toLowerCase() === t);
   if (byName.length > 0) return byName;
+  // An inline child resource is also known by the name it is declared with (its last segment).
+  const byShortName = plan.filter((r) => r.parent !== undefined && r.name.split('/').pop()!.toLowerCase() === t);
+  if (byShortName.length > 0) return byShortName;
   return plan.filter((r) => r.copyName?.toLowerCase() === t);
+}
+
+/** `expressionEvaluationOptions.scope` is `inner` in a deployments resource's properties. */
+export function isInnerScope(properties: Record<string, unknown>, languageVersion2 = false): boolean {
+  const options = Object.entries(properties).find(([k]) => k.toLowerCase() === 'expressionevaluationoptions')?.[1];
+  const scope = isObject(options) ? Object.entries(options).find(([k]) => k.toLowerCase() === 'scope')?.[1] : undefined;
+  // languageVersion 2.0 templates evaluate nested templates in their own scope unless told otherwise
+  // (observed: quickstarts written for 2.0 pass parameters to nested templates without the option).
+  if (typeof scope !== 'string') return languageVersion2;
+  return scope.toLowerCase() === 'inner';
 }
 
 function collectStrings(value: unknown, out: string[]): void {
@@ -29,7 +54,15 @@ function collectStrings(value: unknown, out: string[]): void {
 function referenceTargets(ev: ValueEvaluator, r: PlannedResource | { raw: unknown; frames: PlannedResource['frames'] }, isBody: boolean): string[] {
   const strings: string[] = [];
   if (isBody && isObject(r.raw)) {
-    for (const [k, v] of Object.entries(r.raw)) if (!BODY_SKIP.has(k.toLowerCase())) collectStrings(v, strings);
+    for (const [k, v] of Object.entries(r.raw)) {
+      if (BODY_SKIP.has(k.toLowerCase())) continue;
+      // An inner-scope nested template's expressions belong to that template, not to this one.
+      if (k.toLowerCase() === 'properties' && isObject(v) && isInnerScope(v, ev.languageVersion2)) {
+        for (const [pk, pv] of Object.entries(v)) if (pk.toLowerCase() !== 'template') collectStrings(pv, strings);
+        continue;
+      }
+      collectStrings(v, strings);
+    }
   } else collectStrings(r.raw, strings);
   const targets: string[] = [];
   for (const s of strings) {
@@ -62,6 +95,7 @@ export function buildDependencies(ev: ValueEvaluator, plan: PlannedResource[]): 
     if (r.parent) set.add(r.parent.index);
     for (const d of r.dependsOn) {
       const targets = resolveTarget(plan, d.value);
+      if (targets.length === 0 && isEmptyLoop(plan, d.value)) continue;
       if (targets.length === 0) {
         const loc = ev.locate(d.path);
         throw armError(

@@ -1,12 +1,13 @@
 import { armError, atLine } from '../errors.js';
-import { findKey, isObject, typeName } from '../expressions/values.js';
+import { findKey, isObject } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { childPath } from '../template/jsonc.js';
 import type { ValueEvaluator } from './evaluator.js';
-import { armTypeName } from './parameters.js';
+import { declaredType, typeViolation } from './type-check.js';
+import type { CopyFrame } from './copy.js';
 
 /** Evaluate `outputs` (condition, copy {count,input}, value) after all resources were written. */
-export function evaluateOutputs(ev: ValueEvaluator, declared: unknown): Record<string, { type: string; value: unknown }> {
+export function evaluateOutputs(ev: ValueEvaluator, declared: unknown, definitions?: JsonObject, frames: CopyFrame[] = []): Record<string, { type: string; value: unknown }> {
   const out: Record<string, { type: string; value: unknown }> = {};
   if (declared === undefined) return out;
   if (!isObject(declared)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template 'outputs'${atLine(ev.locate('outputs'))} must be an object.`, ev.locate('outputs'));
@@ -19,10 +20,10 @@ export function evaluateOutputs(ev: ValueEvaluator, declared: unknown): Record<s
       const key = findKey(decl, k);
       return [key, key === undefined ? undefined : decl[key]];
     };
-    const [typeKey, rawType] = get('type');
-    const type = armTypeName(rawType);
-    if (!typeKey || !type) throw armError('ERR_ARM_OUTPUT_INVALID', `The template ${what}${atLine(loc)} is not valid: the output type '${String(rawType)}' is not supported.`, loc);
-    const ctx = ev.context({ allowReference: true });
+    const [, rawType] = get('type');
+    const type = declaredType(decl, definitions);
+    if (!type) throw armError('ERR_ARM_OUTPUT_INVALID', `The template ${what}${atLine(loc)} is not valid: the output type '${String(rawType ?? get('$ref')[1])}' is not supported.`, loc);
+    const ctx = ev.context({ allowReference: true, frames });
     const [condKey, cond] = get('condition');
     if (condKey !== undefined) {
       const c = ev.evaluate(cond, childPath(path, condKey), ctx, what);
@@ -33,21 +34,14 @@ export function evaluateOutputs(ev: ValueEvaluator, declared: unknown): Record<s
     let value: unknown;
     if (copyKey !== undefined && isObject(copy)) {
       const loop: JsonObject = { name: name, count: copy[findKey(copy, 'count') ?? 'count'], input: copy[findKey(copy, 'input') ?? 'input'] };
-      value = ev.propertyCopy([loop], childPath(path, copyKey), what, [], { allowReference: true }, 'output')[name];
+      value = ev.propertyCopy([loop], childPath(path, copyKey), what, frames, { allowReference: true, frames }, 'output')[name];
     } else if (valueKey !== undefined) {
       value = ev.evaluate(raw, childPath(path, valueKey), ctx, what);
     } else {
       throw armError('ERR_ARM_OUTPUT_INVALID', `The template ${what}${atLine(loc)} is not valid: 'value' or 'copy' is required.`, loc);
     }
-    const ok =
-      type === 'String' || type === 'SecureString' ? typeof value === 'string'
-        : type === 'Int' ? typeof value === 'number'
-          : type === 'Bool' ? typeof value === 'boolean'
-            : type === 'Array' ? Array.isArray(value)
-              : isObject(value);
-    if (!ok && value !== null) {
-      throw armError('ERR_ARM_OUTPUT_INVALID', `The template ${what}${atLine(loc)} is not valid: the value is of type '${typeName(value)}' but the output type is '${type}'.`, loc);
-    }
+    const violation = value === null ? undefined : typeViolation(value, decl, definitions);
+    if (violation !== undefined) throw armError('ERR_ARM_OUTPUT_INVALID', `The template ${what}${atLine(loc)} is not valid: ${violation}.`, loc);
     out[name] = { type, value };
   }
   return out;

@@ -3,6 +3,24 @@ import type { DirectoryObject, ResourceRecord, Store, StoreTransaction } from '.
 const clone = <T>(v: T): T => structuredClone(v);
 
 /**
+ * A deep copy the state store can serialize: 64-bit integers beyond 2^53 (bigint in the evaluator)
+ * become the nearest double (docs/differences.md: expressions and `expand` keep them exact).
+ */
+export function storable<T>(v: T): T {
+  if (typeof v === 'bigint') return Number(v) as T;
+  if (Array.isArray(v)) return v.map(storable) as T;
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === '__proto__') Object.defineProperty(out, k, { value: storable(x), enumerable: true, writable: true, configurable: true });
+      else out[k] = storable(x);
+    }
+    return out as T;
+  }
+  return v;
+}
+
+/**
  * Uncommitted writes of one deployment, layered over the store. Reads see the overlay first;
  * `commit` replays the final state in ONE store transaction.
  */
@@ -26,7 +44,7 @@ export class Overlay implements StoreTransaction {
   }
 
   putResource(resource: ResourceRecord): void {
-    this.#resources.set(resource.id.toLowerCase(), clone(resource));
+    this.#resources.set(resource.id.toLowerCase(), storable(resource));
   }
 
   deleteResource(id: string): void {

@@ -1,6 +1,7 @@
 import type { Clock, IdGenerator } from '../../core/index.js';
 import { armError, atLine } from '../errors.js';
-import { deepEquals, findKey, isObject, typeName } from '../expressions/values.js';
+import { findKey, isObject, normInt, stringifyJson } from '../expressions/values.js';
+import { declaredType, resolveRef, typeViolation } from './type-check.js';
 import type { JsonObject } from '../expressions/values.js';
 import { childPath } from '../template/jsonc.js';
 import type { ValueEvaluator } from './evaluator.js';
@@ -36,23 +37,23 @@ export function parameterValues(input: Record<string, unknown> | undefined): Map
   return out;
 }
 
-function checkType(type: string, value: unknown): boolean {
-  switch (type) {
-    case 'String':
-    case 'SecureString':
-      return typeof value === 'string';
-    case 'Int':
-      return typeof value === 'number' && Number.isInteger(value);
-    case 'Bool':
-      return typeof value === 'boolean';
-    case 'Object':
-    case 'SecureObject':
-      return isObject(value);
-    case 'Array':
-      return Array.isArray(value);
-    default:
-      return false;
-  }
+/** `nullable: true` on the declaration or on the definition it refers to. */
+function isNullableDecl(decl: JsonObject, definitions: JsonObject | undefined): boolean {
+  if (decl[findKey(decl, 'nullable') ?? 'nullable'] === true) return true;
+  const ref = decl[findKey(decl, '$ref') ?? '$ref'];
+  const target = typeof ref === 'string' ? resolveRef(ref, definitions) : undefined;
+  return target !== undefined && target[findKey(target, 'nullable') ?? 'nullable'] === true;
+}
+
+/**
+ * Values given for int and bool parameters as strings are converted as ARM converts them
+ * (`"1000"` → 1000, `"true"` → true); anything else is left for type validation.
+ */
+function coerce(type: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (type === 'Int' && /^\s*-?\d+\s*$/.test(value)) return normInt(BigInt(value.trim()));
+  if (type === 'Bool' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+  return value;
 }
 
 export interface ResolvedParameters {
@@ -68,6 +69,7 @@ export function resolveParameters(
   declared: JsonObject,
   provided: Map<string, { name: string; value: unknown }>,
   deps: { clock: Clock; ids: IdGenerator },
+  definitions?: JsonObject,
 ): ResolvedParameters {
   const decls = new Map<string, { name: string; decl: JsonObject; path: string }>();
   for (const [name, decl] of Object.entries(declared)) {
@@ -93,12 +95,16 @@ export function resolveParameters(
     const loc = ev.locate(d.path);
     if (resolving.has(key)) throw armError('ERR_ARM_CIRCULAR_REFERENCE', `The template parameter '${d.name}'${atLine(loc)} is not valid: its default value refers to itself through other parameters.`, loc);
     const typeKey = findKey(d.decl, 'type');
-    const type = armTypeName(typeKey ? d.decl[typeKey] : undefined);
-    if (!type) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template parameter '${d.name}'${atLine(loc)} is not valid: the type '${String(typeKey ? d.decl[typeKey] : '')}' is not one of 'string, securestring, int, bool, object, secureObject, array'.`, loc);
+    const type = declaredType(d.decl, definitions);
+    if (!type) {
+      const what = typeKey ? `the type '${String(d.decl[typeKey])}' is not one of 'string, securestring, int, bool, object, secureObject, array'` : "it has no 'type' (or no '$ref' to a definition of the template)";
+      throw armError('ERR_ARM_TEMPLATE_INVALID', `The template parameter '${d.name}'${atLine(loc)} is not valid: ${what}.`, loc);
+    }
     let value: unknown;
     const given = provided.get(key);
     const defKey = findKey(d.decl, 'defaultValue');
-    if (given) value = given.value;
+    // A null value counts as not given when there is a default (nested deployments pass optional values so).
+    if (given && !(given.value === null && defKey !== undefined)) value = coerce(type, given.value);
     else if (defKey !== undefined) {
       resolving.add(key);
       try {
@@ -107,6 +113,8 @@ export function resolveParameters(
       } finally {
         resolving.delete(key);
       }
+    } else if (isNullableDecl(d.decl, definitions)) {
+      value = null;
     } else {
       throw armError(
         'ERR_ARM_PARAMETER_MISSING',
@@ -115,7 +123,7 @@ export function resolveParameters(
         { parameter: d.name },
       );
     }
-    validateValue(ev, d, type, value);
+    validateValue(ev, d, type, value, definitions);
     const result = { name: d.name, type, value };
     values.set(key, result);
     return result;
@@ -132,28 +140,11 @@ export function resolveParameters(
   };
 }
 
-function validateValue(ev: ValueEvaluator, d: { name: string; decl: JsonObject; path: string }, type: string, value: unknown): void {
+function validateValue(ev: ValueEvaluator, d: { name: string; decl: JsonObject; path: string }, type: string, value: unknown, definitions: JsonObject | undefined): void {
   const loc = ev.locate(d.path);
-  const shown = isSecureType(type) ? '' : ` '${typeof value === 'string' ? value : JSON.stringify(value)}'`;
-  const fail = (reason: string) =>
-    armError('ERR_ARM_PARAMETER_INVALID', `The provided value${shown} for the template parameter '${d.name}'${atLine(loc)} is not valid. ${reason}`, loc, { parameter: d.name });
-  if (!checkType(type, value)) throw fail(`Expected a value of type '${type.replace('Int', 'Integer').replace('Bool', 'Boolean')}', but received a value of type '${typeName(value)}'.`);
-  const get = (k: string): unknown => {
-    const key = findKey(d.decl, k);
-    return key === undefined ? undefined : d.decl[key];
-  };
-  const allowed = get('allowedValues');
-  if (Array.isArray(allowed)) {
-    const ok = type === 'Array' ? (value as unknown[]).every((v) => allowed.some((a) => deepEquals(a, v))) : allowed.some((a) => deepEquals(a, value));
-    if (!ok) throw fail(`The parameter value is not part of the allowed value(s): '${allowed.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(',')}'.`);
-  }
-  const length = typeof value === 'string' || Array.isArray(value) ? value.length : undefined;
-  const minLength = get('minLength');
-  const maxLength = get('maxLength');
-  if (length !== undefined && typeof minLength === 'number' && length < minLength) throw fail(`The length of the value is less than the minimum length '${minLength}'.`);
-  if (length !== undefined && typeof maxLength === 'number' && length > maxLength) throw fail(`The length of the value exceeds the maximum length '${maxLength}'.`);
-  const minValue = get('minValue');
-  const maxValue = get('maxValue');
-  if (typeof value === 'number' && typeof minValue === 'number' && value < minValue) throw fail(`The value is less than the minimum value '${minValue}'.`);
-  if (typeof value === 'number' && typeof maxValue === 'number' && value > maxValue) throw fail(`The value is greater than the maximum value '${maxValue}'.`);
+  const violation = typeViolation(value, d.decl, definitions);
+  if (violation === undefined) return;
+  const shown = isSecureType(type) ? '' : ` '${typeof value === 'string' ? value : stringifyJson(value)}'`;
+  const reason = violation.charAt(0).toUpperCase() + violation.slice(1);
+  throw armError('ERR_ARM_PARAMETER_INVALID', `The provided value${shown.length > 300 ? '' : shown} for the template parameter '${d.name}'${atLine(loc)} is not valid. ${reason}.`, loc, { parameter: d.name });
 }

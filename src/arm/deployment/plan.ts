@@ -8,7 +8,14 @@ import type { ResourceProvider } from '../providers/types.js';
 import type { CopyFrame } from './copy.js';
 import { checkCount } from './evaluator.js';
 import type { ValueEvaluator } from './evaluator.js';
-import type { DeploymentScope } from './types.js';
+import { canonicalId, providerSuffix, resolveScopeId, resourceIdAt, scopeId, targetOfScopeId } from './scope.js';
+import type { DeploymentTarget } from './scope.js';
+
+export const DEPLOYMENTS_TYPE = 'Microsoft.Resources/deployments';
+/** Types the engine itself handles (no provider needed). */
+const ENGINE_TYPES = new Set(['microsoft.resources/deployments', 'microsoft.resources/resourcegroups']);
+/** Azure: at most 800 resources in a template, copies included (template limits). */
+export const MAX_RESOURCES = 800;
 
 /** One expanded resource instance (after copy, before its body is evaluated). */
 export interface PlannedResource {
@@ -25,6 +32,15 @@ export interface PlannedResource {
   parent?: PlannedResource;
   dependsOn: Array<{ value: string; path: string }>;
   provider: ResourceProvider | undefined;
+  /** languageVersion 2.0: the symbolic name, and `sym[i]` for a copy instance. */
+  symbolicName?: string;
+  instanceName?: string;
+  /** `existing: true`: read, never written. */
+  existing: boolean;
+  /** The scope the resource lives at (for a nested deployment: where its deployment resource lives). */
+  target: DeploymentTarget;
+  /** For `Microsoft.Resources/deployments`: where the nested template deploys. */
+  nestedTarget?: DeploymentTarget;
 }
 
 const get = (o: JsonObject, k: string): unknown => {
@@ -32,35 +48,40 @@ const get = (o: JsonObject, k: string): unknown => {
   return key === undefined ? undefined : o[key];
 };
 
-/** `Microsoft.Web/sites`, `Contoso.Widgets/things/parts`: a namespace with a dot, then type segments. */
-const WELL_FORMED_TYPE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+(\/[A-Za-z][A-Za-z0-9_-]*)+$/;
-
-export function resourceIdFor(scope: DeploymentScope, type: string, name: string): string {
-  const [ns, ...types] = type.split('/');
-  const names = name.split('/');
-  return `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/${ns}` + types.map((t, i) => `/${t}/${names[i]}`).join('');
-}
-
 interface PlanOptions {
-  scope: DeploymentScope;
+  target: DeploymentTarget;
   loose: boolean;
-  /** Refuse types without a provider instead of storing them as given. */
+  /** Refuse types without a provider instead of storing them as given (`--strict`). */
   strict?: boolean;
+  /** Every well-formed type is planned (expand); otherwise an unknown type is an error unless loose. */
+  acceptAllTypes?: boolean;
   warn(message: string): void;
 }
 
-/** Expand `resources` (array form): nested children, copy loops, conditions, names, types, ids, dependsOn strings. */
+/** `Microsoft.Web/sites`, `Contoso.Widgets/things/parts`: a namespace with a dot, then type segments. */
+const WELL_FORMED_TYPE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+(\/[A-Za-z][A-Za-z0-9_-]*)+$/;
+
+/** Copy loops of a plan that have no instance (a dependsOn on them waits for nothing). */
+const EMPTY_LOOPS = new WeakMap<PlannedResource[], Set<string>>();
+
+export function isEmptyLoop(plan: PlannedResource[], name: string): boolean {
+  return EMPTY_LOOPS.get(plan)?.has(name.toLowerCase()) ?? false;
+}
+
+/** Expand `resources` (array form, or the symbolic-name object of languageVersion 2.0): children, copy, conditions, names, types, ids. */
 export function planResources(ev: ValueEvaluator, resources: unknown, options: PlanOptions): PlannedResource[] {
   const out: PlannedResource[] = [];
-  if (!Array.isArray(resources)) {
+  const emptyLoops = new Set<string>();
+  EMPTY_LOOPS.set(out, emptyLoops);
+  const entries: Array<{ raw: unknown; path: string; symbol?: string }> = [];
+  if (Array.isArray(resources)) resources.forEach((r, i) => entries.push({ raw: r, path: childPath('resources', i) }));
+  else if (isObject(resources)) for (const [symbol, r] of Object.entries(resources)) entries.push({ raw: r, path: childPath('resources', symbol), symbol });
+  else {
     const loc = ev.locate('resources');
-    throw armError(
-      'ERR_ARM_TEMPLATE_UNSUPPORTED',
-      `The template 'resources' property${atLine(loc)} must be an array; symbolic-name resources (languageVersion 2.0) are not supported by the twin yet.`,
-      loc,
-    );
+    throw armError('ERR_ARM_TEMPLATE_INVALID', `The template 'resources' property${atLine(loc)} must be an array, or an object of symbolic names (languageVersion 2.0).`, loc);
   }
-  const visit = (raw: unknown, path: string, parent: PlannedResource | undefined, frames: CopyFrame[]) => {
+
+  const visit = (raw: unknown, path: string, parent: PlannedResource | undefined, frames: CopyFrame[], symbol: string | undefined) => {
     const loc = ev.locate(path);
     if (!isObject(raw)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource at '${path}'${atLine(loc)} is not valid: a resource must be an object.`, loc);
     const copy = get(raw, 'copy');
@@ -69,16 +90,63 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
       const ctx = ev.context({ frames });
       const copyPath = childPath(path, findKey(raw, 'copy')!);
       if (!isObject(copy)) throw armError('ERR_ARM_COPY_INVALID', `The template resource at '${path}'${atLine(loc)} is not valid: 'copy' must be an object.`, loc);
-      const name = ev.evaluate(get(copy, 'name'), childPath(copyPath, 'name'), ctx, `resource copy at '${path}'`);
+      const name = get(copy, 'name') === undefined && symbol ? symbol : ev.evaluate(get(copy, 'name'), childPath(copyPath, 'name'), ctx, `resource copy at '${path}'`);
       const count = checkCount(ev.evaluate(get(copy, 'count'), childPath(copyPath, 'count'), ctx, `resource copy at '${path}'`), ev.locate(childPath(copyPath, 'count')), `resource copy at '${path}'`);
       if (typeof name !== 'string' || name === '') throw armError('ERR_ARM_COPY_INVALID', `The template resource at '${path}'${atLine(loc)} is not valid: the copy loop needs a name.`, loc);
-      for (let i = 0; i < count; i++) instance(raw, path, parent, [...frames, { name, index: i, kind: 'resource' }], name);
+      if (count === 0) emptyLoops.add(name.toLowerCase());
+      if (count === 0 && symbol) emptyLoops.add(symbol.toLowerCase());
+      for (let i = 0; i < count; i++) instance(raw, path, parent, [...frames, { name, index: i, kind: 'resource' }], name, symbol, symbol ? `${symbol}[${i}]` : undefined);
       return;
     }
-    instance(raw, path, parent, frames, undefined);
+    instance(raw, path, parent, frames, undefined, symbol, symbol);
   };
 
-  const instance = (raw: JsonObject, path: string, parent: PlannedResource | undefined, frames: CopyFrame[], copyName: string | undefined) => {
+  const instance = (raw: JsonObject, path: string, parent: PlannedResource | undefined, frames: CopyFrame[], copyName: string | undefined, symbol: string | undefined, instanceName: string | undefined) => {
+    const loc = ev.locate(path);
+    const ctx = ev.context({ frames });
+    const condKey = findKey(raw, 'condition');
+    const condValue = condKey === undefined ? undefined : ev.evaluate(raw[condKey], childPath(path, condKey), ctx, `resource at '${path}'`);
+    if (condValue !== undefined && typeof condValue !== 'boolean') {
+      throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource at '${path}'${atLine(loc)} is not valid: the condition must evaluate to a boolean.`, loc);
+    }
+    // A parent's condition is not cascaded to its children (conditional-resource-deployment).
+    const condition = condValue !== false;
+    // An existing resource is only read when something references it (languageVersion 2.0 emits them
+    // with names computed from optional parameters).
+    const existingKey = findKey(raw, 'existing');
+    const lazy = !condition || (existingKey !== undefined && raw[existingKey] === true);
+    if (!lazy) {
+      build(raw, path, parent, frames, copyName, symbol, instanceName, true);
+      return;
+    }
+    // A resource that is not deployed: its name and type may use values that only exist when it is
+    // (optional parameters); when they cannot be evaluated it stays in the plan by its symbolic name only.
+    try {
+      build(raw, path, parent, frames, copyName, symbol, instanceName, condition);
+    } catch {
+      out.push({
+        index: out.length,
+        jsonPath: path,
+        location: loc,
+        raw,
+        type: '',
+        name: '',
+        id: `#not-deployed:${path}`,
+        condition,
+        frames,
+        dependsOn: [],
+        provider: undefined,
+        existing: !condition ? false : true,
+        target: parent?.target ?? options.target,
+        ...(copyName ? { copyName } : {}),
+        ...(parent ? { parent } : {}),
+        ...(symbol ? { symbolicName: symbol } : {}),
+        ...(instanceName ? { instanceName } : {}),
+      });
+    }
+  };
+
+  const build = (raw: JsonObject, path: string, parent: PlannedResource | undefined, frames: CopyFrame[], copyName: string | undefined, symbol: string | undefined, instanceName: string | undefined, condition: boolean) => {
     const loc = ev.locate(path);
     const ctx = ev.context({ frames });
     const typeKey = findKey(raw, 'type');
@@ -89,10 +157,19 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
     if (typeof shortType !== 'string' || typeof shortName !== 'string') {
       throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource at '${path}'${atLine(loc)} is not valid: 'type' and 'name' must be strings.`, loc);
     }
+    // An inline child may name its full type (`Microsoft.Relay/namespaces/authorizationRules`) and full name.
+    const qualified = parent !== undefined && /^[^/]+\.[^/]+\//.test(shortType);
+    const childForm = parent !== undefined && !qualified;
     const typeSegments = shortType.split('/').length;
-    const nameSegments = shortName.split('/').length;
-    const ok = parent ? typeSegments === nameSegments : typeSegments === nameSegments + 1;
-    if (!ok || shortName.split('/').some((s) => s === '')) {
+    let nameSegments = shortName.split('/').length;
+    // …with a full name, or with its own name only (the parent's name is then put in front).
+    let qualifiedName = shortName;
+    if (qualified && nameSegments < typeSegments - 1 && nameSegments + parent!.name.split('/').length === typeSegments - 1) {
+      qualifiedName = `${parent!.name}/${shortName}`;
+      nameSegments = qualifiedName.split('/').length;
+    }
+    const ok = childForm ? typeSegments === nameSegments : typeSegments === nameSegments + 1;
+    if (!ok || shortName.split('/').some((s) => s === '') || shortType.split('/').some((s) => s === '')) {
       throw armError(
         'ERR_ARM_RESOURCE_SEGMENTS',
         `Deployment template validation failed: 'The template resource '${shortName}' for type '${shortType}'${atLine(loc)} has incorrect segment lengths. A nested resource type must have identical number of segments as its resource name. A root resource type must have segment length one greater than its resource name. Please see https://aka.ms/arm-template/#resources for usage details.'.`,
@@ -100,15 +177,15 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
         { type: shortType, name: shortName },
       );
     }
-    const type = parent ? `${parent.type}/${shortType}` : shortType;
-    const name = parent ? `${parent.name}/${shortName}` : shortName;
-    const condKey = findKey(raw, 'condition');
-    let condition = true;
-    if (condKey !== undefined) {
-      const c = ev.evaluate(raw[condKey], childPath(path, condKey), ctx, `resource '${name}'`);
-      if (typeof c !== 'boolean') throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(loc)} is not valid: the condition must evaluate to a boolean.`, loc);
-      condition = c;
-    }
+    const type = childForm ? `${parent!.type}/${shortType}` : shortType;
+    const name = childForm ? `${parent!.name}/${shortName}` : qualifiedName;
+    const what = `resource '${name}'`;
+    const evalField = (k: string): unknown => {
+      const key = findKey(raw, k);
+      return key === undefined ? undefined : ev.evaluate(raw[key], childPath(path, key), ctx, what);
+    };
+    const existingValue = evalField('existing');
+    const existing = existingValue === true;
     const depKey = findKey(raw, 'dependsOn');
     const dependsOn: Array<{ value: string; path: string }> = [];
     if (depKey !== undefined) {
@@ -116,18 +193,50 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
       if (!Array.isArray(deps)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(loc)} is not valid: 'dependsOn' must be an array.`, loc);
       deps.forEach((d, i) => {
         const p = childPath(childPath(path, depKey), i);
-        const v = ev.evaluate(d, p, ctx, `resource '${name}'`);
+        const v = ev.evaluate(d, p, ctx, what);
         if (typeof v !== 'string') throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(ev.locate(p))} is not valid: dependsOn entries must be strings.`, ev.locate(p));
         dependsOn.push({ value: v, path: p });
       });
     }
+    // Where the resource lives: the deployment's scope, another resource group or subscription
+    // (languageVersion 2.0 `resourceGroup`/`subscriptionId`), or under a `scope` (extension resources).
+    let target = parent?.target ?? options.target;
+    const sub = evalField('subscriptionId');
+    const rg = evalField('resourceGroup');
+    const isDeployment = type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase();
+    if (typeof sub === 'string' || typeof rg === 'string') {
+      target = {
+        ...target,
+        kind: typeof rg === 'string' ? 'resourceGroup' : 'subscription',
+        subscriptionId: typeof sub === 'string' ? sub : target.subscriptionId,
+        resourceGroup: typeof rg === 'string' ? rg : target.resourceGroup,
+      };
+    }
+    const scope = evalField('scope');
+    let id: string;
+    let nestedTarget: DeploymentTarget | undefined;
+    if (isDeployment) {
+      nestedTarget = target;
+      if (typeof scope === 'string') {
+        const t = targetOfScopeId(target, resolveScopeId(target, scope));
+        if (!t) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(loc)} is not valid: the deployment scope '${scope}' is not a tenant, management group, subscription or resource group.`, loc);
+        nestedTarget = t;
+      }
+      const location = evalField('location');
+      if (typeof location === 'string') nestedTarget = { ...nestedTarget, location };
+      id = resourceIdAt(nestedTarget, DEPLOYMENTS_TYPE, name);
+    } else if (typeof scope === 'string' && !parent) {
+      id = resolveScopeId(target, scope) + providerSuffix(type, name);
+    } else if (childForm) {
+      id = parent!.id + shortType.split('/').map((t, i) => `/${t}/${shortName.split('/')[i]}`).join('');
+    } else id = resourceIdAt(target, type, name);
     const provider = providerFor(type);
-    if (!provider) {
+    if (!provider && !existing && !ENGINE_TYPES.has(type.toLowerCase())) {
       // Every well-formed `Namespace/type` ARM accepts is stored as given ("stored, not simulated"); --strict refuses it.
       if (!WELL_FORMED_TYPE.test(type)) {
         throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(loc)} is not valid: '${type}' is not a resource type ('Namespace/type[/childType…]').`, { ...loc, jsonPath: childPath(path, typeKey) }, { type });
       }
-      if (options.strict) {
+      if (options.strict && !options.acceptAllTypes) {
         const message = `The resource type '${type}' of the template resource '${name}'${atLine(loc)} is not simulated by the twin; strict mode refuses types it would only store. Simulated types are listed in docs/errors/arm.md.`;
         throw armError('ERR_ARM_RESOURCE_TYPE_UNSUPPORTED', message, { ...loc, jsonPath: childPath(path, typeKey) }, { type });
       }
@@ -139,25 +248,33 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
       raw,
       type,
       name,
-      id: resourceIdFor(options.scope, type, name),
+      id,
       condition,
       frames,
       dependsOn,
       provider,
+      existing,
+      target,
+      ...(nestedTarget ? { nestedTarget } : {}),
       ...(copyName ? { copyName } : {}),
       ...(parent ? { parent } : {}),
+      ...(symbol ? { symbolicName: symbol } : {}),
+      ...(instanceName ? { instanceName } : {}),
     };
     out.push(planned);
+    if (out.length > MAX_RESOURCES) {
+      throw armError('ERR_ARM_LIMIT_EXCEEDED', `The template has more than ${MAX_RESOURCES} resources (copies included); Azure's limit is ${MAX_RESOURCES}.`, loc, { limit: 'maxResources', max: MAX_RESOURCES });
+    }
     const childrenKey = findKey(raw, 'resources');
     const children = childrenKey === undefined ? undefined : raw[childrenKey];
-    if (Array.isArray(children)) children.forEach((c, i) => visit(c, childPath(childPath(path, childrenKey!), i), planned, frames));
+    if (Array.isArray(children)) children.forEach((c, i) => visit(c, childPath(childPath(path, childrenKey!), i), planned, frames, undefined));
   };
 
-  resources.forEach((r, i) => visit(r, childPath('resources', i), undefined, []));
+  for (const e of entries) visit(e.raw, e.path, undefined, [], e.symbol);
   const seen = new Map<string, PlannedResource>();
   for (const r of out) {
-    if (!r.condition) continue;
-    const key = r.id.toLowerCase();
+    if (!r.condition || r.existing) continue;
+    const key = canonicalId(r.id);
     if (seen.has(key)) {
       throw armError('ERR_ARM_RESOURCE_DUPLICATE', `The resource '${r.id}'${atLine(r.location)} is defined multiple times in a template. Please see https://aka.ms/arm-template/#resources for usage details.`, r.location);
     }
@@ -165,3 +282,5 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
   }
   return out;
 }
+
+export { scopeId };

@@ -21,6 +21,28 @@ export interface DeployOptions {
    * as given (`trustline up --strict`).
    */
   strict?: boolean;
+  /**
+   * The deployment's scope kind; default: what the template's `$schema` declares (resource group,
+   * subscription, management group or tenant). `scope` gives the ids.
+   */
+  scopeKind?: 'resourceGroup' | 'subscription' | 'managementGroup' | 'tenant';
+  /** Management group name for management-group deployments (default: the tenant id, the root group). */
+  managementGroup?: string;
+}
+
+/** One resource of an expanded deployment, as ARM would PUT it (`trustline expand --json`). */
+export interface ExpandedResource {
+  id: string;
+  type: string;
+  name: string;
+  apiVersion?: string;
+  location?: string;
+  properties?: Record<string, unknown>;
+  /** Ids of the resources it waits for. */
+  dependsOn?: string[];
+  /** Name of the (nested) deployment that deploys it. */
+  deployment?: string;
+  [field: string]: unknown;
 }
 
 export interface DeployInput {
@@ -39,4 +61,6 @@ export interface DeployResult {
   stored: string[];
   outputs: Record<string, { type: string; value: unknown }>;
   warnings: string[];
+  /** Every resource deployed (nested deployments included) with its body as ARM would PUT it, in order. */
+  expanded?: ExpandedResource[];
 }

@@ -10,7 +10,7 @@ export function createVariables(ev: ValueEvaluator, declared: JsonObject): (name
   for (const [name, raw] of Object.entries(declared)) {
     const path = childPath('variables', name);
     if (name.toLowerCase() === 'copy' && Array.isArray(raw)) {
-      const loops = raw.filter((l): l is JsonObject => isObject(l));
+      // Each loop is its own variable: one may use another (computed one at a time, not all at once).
       raw.forEach((loop, i) => {
         if (!isObject(loop)) return;
         const loopName = loop[findKey(loop, 'name') ?? 'name'];
@@ -18,7 +18,7 @@ export function createVariables(ev: ValueEvaluator, declared: JsonObject): (name
         thunks.set(loopName.toLowerCase(), {
           name: loopName,
           path: childPath(path, i),
-          compute: () => ev.propertyCopy(loops, path, `variable '${loopName}'`, [], {}, 'variable')[loopName],
+          compute: () => ev.copyLoop(loop, childPath(path, i), `variable '${loopName}'`, [], {}, 'variable').items,
         });
       });
       continue;

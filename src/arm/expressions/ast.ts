@@ -1,7 +1,7 @@
 /** AST of an ARM template language expression; offsets are 0-based positions in the JSON string value. */
 export type ExprNode =
   | { kind: 'string'; value: string; offset: number }
-  | { kind: 'int'; value: number; offset: number }
+  | { kind: 'int'; value: number | bigint; offset: number }
   | { kind: 'call'; name: string; args: ExprNode[]; offset: number }
   | { kind: 'member'; object: ExprNode; property: string; offset: number }
   | { kind: 'index'; object: ExprNode; index: ExprNode; offset: number };

@@ -1,12 +1,23 @@
 import type { Budget } from './limits.js';
 
+import type { ExprNode } from './ast.js';
+
+export type ScopeKind = 'resourceGroup' | 'subscription' | 'managementGroup' | 'tenant';
+
 /** What the evaluator needs from the deployment around it. */
 export interface EvalScope {
   subscriptionId: string;
   resourceGroup: string;
   location: string;
   tenantId: string;
+  /** The deployment's scope (default: resourceGroup). */
+  kind?: ScopeKind;
+  /** Management group name at management-group scope. */
+  managementGroup?: string;
 }
+
+/** A user-defined function as the evaluator calls it (arguments already evaluated). */
+export type UserFunction = (args: unknown[], caller: EvalContext) => unknown;
 
 export interface EvalContext {
   readonly scope: EvalScope;
@@ -25,6 +36,27 @@ export interface EvalContext {
   readonly parameterDefault?: { now(): number; newGuid(): string };
   /** Step budget shared by the deployment; a fresh one per expression when absent. */
   readonly budget?: Budget;
+  /** `ns.member(...)`: the template's user-defined functions. */
+  userFunction?(name: string): UserFunction | undefined;
+  /** Lambda variables in scope (innermost lambda first in lookup). */
+  readonly lambdaScope?: ReadonlyMap<string, unknown>;
+  /** Depth of user-defined function and lambda calls. */
+  readonly callDepth?: number;
+  /** `references(loopSymbol, 'Full'?)` (languageVersion 2.0). */
+  references?(target: string, full: boolean): unknown[];
+  /** Everything else a function needs from the twin (zones, providers, role definitions, management groups). */
+  readonly host?: EvalHost;
+}
+
+/** Answers that come from the twin's state or documented twin values (docs/differences.md). */
+export interface EvalHost {
+  managementGroup?(name: string | undefined): unknown;
+  environment?(): unknown;
+}
+
+/** The AST nodes of a lazily evaluated call, for functions that need them (lambda). */
+export interface LazyNodes {
+  nodes: readonly ExprNode[];
 }
 
 /** What a function implementation sees besides its arguments. */
@@ -48,7 +80,7 @@ export interface LazyFunction {
   min: number;
   max?: number;
   lazy: true;
-  impl(args: Array<() => unknown>, env: FunctionEnv): unknown;
+  impl(args: Array<() => unknown>, env: FunctionEnv & LazyNodes): unknown;
 }
 
 export type ArmFunction = EagerFunction | LazyFunction;

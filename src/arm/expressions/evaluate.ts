@@ -4,7 +4,7 @@ import type { ExprNode } from './ast.js';
 import type { EvalContext } from './context.js';
 import { lookupFunction } from './functions/registry.js';
 import { parseTemplateString } from './parser.js';
-import { getIndex, getProperty, typeName } from './values.js';
+import { ArmLambda, getIndex, getProperty, typeName } from './values.js';
 import { ARM_LIMITS, Budget, resultCost } from './limits.js';
 
 function arityText(min: number, max: number | undefined): string {
@@ -12,10 +12,30 @@ function arityText(min: number, max: number | undefined): string {
   return min === max ? `${min}` : `between ${min} and ${max}`;
 }
 
+function callUserFunction(node: Extract<ExprNode, { kind: 'call' }>, ctx: EvalContext): unknown {
+  const udf = ctx.userFunction?.(node.name);
+  if (!udf) return undefined;
+  const depth = (ctx.callDepth ?? 0) + 1;
+  if (depth > ARM_LIMITS.maxCallDepth) {
+    throw armError('ERR_ARM_LIMIT_EXCEEDED', `User-defined functions and lambdas call each other more than ${ARM_LIMITS.maxCallDepth} levels deep (docs/limits.md).`, undefined, {
+      limit: 'maxCallDepth',
+      max: ARM_LIMITS.maxCallDepth,
+    });
+  }
+  const args = node.args.map((a) => evaluateNode(a, ctx));
+  return { value: udf(args, { ...ctx, callDepth: depth }) };
+}
+
 function callFunction(node: Extract<ExprNode, { kind: 'call' }>, ctx: EvalContext): unknown {
+  if (node.name.includes('.')) {
+    const called = callUserFunction(node, ctx) as { value: unknown } | undefined;
+    if (called) return called.value;
+  }
   const fn = lookupFunction(node.name);
   if (!fn) {
-    const message = `The template function '${node.name}' is not valid. Please see https://aka.ms/arm-functions for usage details.`;
+    const message = node.name.includes('.')
+      ? `The template function '${node.name}' is not defined: no user-defined function of that namespace and name. Please see https://aka.ms/arm-functions for usage details.`
+      : `The template function '${node.name}' is not valid. Please see https://aka.ms/arm-functions for usage details.`;
     if (ctx.loose) {
       ctx.warn(`${message} (loose mode: evaluated as null)`);
       return null;
@@ -33,7 +53,7 @@ function callFunction(node: Extract<ExprNode, { kind: 'call' }>, ctx: EvalContex
   }
   const env = { ctx, name: node.name, offset: node.offset };
   let result: unknown;
-  if (fn.lazy) result = fn.impl(node.args.map((a) => () => evaluateNode(a, ctx)), env);
+  if (fn.lazy) result = fn.impl(node.args.map((a) => () => evaluateNode(a, ctx)), { ...env, nodes: node.args });
   else {
     const args = node.args.map((a) => evaluateNode(a, ctx));
     // Functions read their arguments: charge their top-level sizes (contains, indexOf, join… are linear).
@@ -76,7 +96,11 @@ export function evaluateTemplateString(s: string, ctx: EvalContext): unknown {
     if (parsed.kind === 'literal') return parsed.value;
     const budget = ctx.budget ?? new Budget();
     const inner = ctx.budget ? ctx : { ...ctx, budget };
-    return budget.run(() => evaluateNode(parsed.ast, inner));
+    const value = budget.run(() => evaluateNode(parsed.ast, inner));
+    if (value instanceof ArmLambda) {
+      throw armError('ERR_ARM_EXPRESSION_EVAL', "A lambda function can only be used as an argument of filter, map, reduce, sort, toObject, groupBy or mapValues; it is not a value.");
+    }
+    return value;
   } catch (e) {
     throw codedError(e);
   }

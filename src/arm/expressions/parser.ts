@@ -4,6 +4,7 @@ import { tokenize } from './tokenizer.js';
 import type { Token, TokenKind } from './tokenizer.js';
 
 import { ARM_LIMITS } from './limits.js';
+import { INT64_MAX, INT64_MIN, normInt } from './values.js';
 
 const MAX_DEPTH = ARM_LIMITS.maxExpressionDepth;
 
@@ -66,9 +67,9 @@ class Parser {
     }
     if (t.kind === 'int') {
       this.next();
-      const value = Number(t.text);
-      if (!Number.isSafeInteger(value)) throw armError('ERR_ARM_EXPRESSION_SYNTAX', `The integer '${t.text}' is out of range.`, undefined, { offset: t.offset });
-      return { kind: 'int', value, offset: t.offset };
+      const big = BigInt(t.text);
+      if (big < INT64_MIN || big > INT64_MAX) throw armError('ERR_ARM_EXPRESSION_SYNTAX', `The integer '${t.text}' is out of the range of a 64-bit integer.`, undefined, { offset: t.offset });
+      return { kind: 'int', value: normInt(big), offset: t.offset };
     }
     if (t.kind === 'ident') {
       this.next();

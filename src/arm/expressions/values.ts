@@ -1,9 +1,47 @@
 import { armError } from '../errors.js';
+import type { ExprNode } from './ast.js';
+import type { EvalContext } from './context.js';
 
 export type JsonObject = Record<string, unknown>;
 
+/**
+ * A `lambda(...)` value: only functions that take lambdas (filter, map, reduce, sort, toObject, groupBy,
+ * mapValues) accept it; it is never a JSON value.
+ */
+export class ArmLambda {
+  readonly params: readonly string[];
+  readonly body: ExprNode;
+  readonly ctx: EvalContext;
+  constructor(params: readonly string[], body: ExprNode, ctx: EvalContext) {
+    this.params = params;
+    this.body = body;
+    this.ctx = ctx;
+  }
+}
+
 export function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof ArmLambda);
+}
+
+/**
+ * Integers are 64-bit: a JS number while it is a safe integer, a bigint beyond (normalised, so that
+ * one value has one representation).
+ */
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+
+export function isInt(v: unknown): v is number | bigint {
+  return (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
+}
+
+export function normInt(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** A 64-bit result, or an overflow error naming the function. */
+export function int64(v: bigint, fn: string): number | bigint {
+  if (v < INT64_MIN || v > INT64_MAX) throw fnError(fn, 'the result is outside the range of a 64-bit integer.');
+  return normInt(v);
 }
 
 export function typeName(v: unknown): string {
@@ -11,8 +49,16 @@ export function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'Array';
   if (typeof v === 'string') return 'String';
   if (typeof v === 'boolean') return 'Boolean';
+  if (typeof v === 'bigint') return 'Integer';
   if (typeof v === 'number') return Number.isInteger(v) ? 'Integer' : 'Float';
+  if (v instanceof ArmLambda) return 'Lambda';
   return 'Object';
+}
+
+/** Set an own property, also for keys such as `__proto__` (no prototype changes from template data). */
+export function setProp(obj: JsonObject, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** The key of `obj` matching `name` case-insensitively (exact match first). */
@@ -38,6 +84,7 @@ export function getProperty(obj: unknown, name: string): unknown {
 
 export function getIndex(value: unknown, index: unknown): unknown {
   if (Array.isArray(value)) {
+    if (typeof index === 'bigint') throw armError('ERR_ARM_EXPRESSION_EVAL', `The language expression property array index '${index}' is out of bounds.`);
     if (typeof index !== 'number' || !Number.isInteger(index)) {
       throw armError('ERR_ARM_EXPRESSION_EVAL', `The language expression array index must be an integer, not '${typeName(index)}'.`);
     }
@@ -108,8 +155,24 @@ export function toArmString(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return String(v);
-  return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return stringifyJson(v);
+}
+
+/** Compact JSON text of a template value (bigints as exact integers). */
+export function stringifyJson(v: unknown, indent?: number): string {
+  const marks: string[] = [];
+  const text = JSON.stringify(
+    v,
+    (_k, x: unknown) => {
+      if (typeof x !== 'bigint') return x;
+      marks.push(x.toString());
+      return `\u0000int${marks.length - 1}\u0000`;
+    },
+    indent,
+  );
+  if (marks.length === 0) return text;
+  return text.replace(/"\\u0000int(\d+)\\u0000"/g, (_m, i: string) => marks[Number(i)]!);
 }
 
 /** .NET-style rendering used by `format()`: single-quoted strings inside objects/arrays. */
@@ -117,7 +180,7 @@ export function toFormatString(v: unknown, nested = false): string {
   if (v === null || v === undefined) return nested ? 'null' : '';
   if (typeof v === 'string') return nested ? `'${v}'` : v;
   if (typeof v === 'boolean') return nested ? String(v) : v ? 'True' : 'False';
-  if (typeof v === 'number') return String(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (Array.isArray(v)) return `[${v.map((x) => toFormatString(x, true)).join(',')}]`;
   return `{${Object.entries(v as JsonObject)
     .map(([k, x]) => `'${k}':${toFormatString(x, true)}`)
@@ -131,11 +194,19 @@ export function expectString(v: unknown, fn: string, position: number): string {
   return v;
 }
 
+/** An integer argument used as a count or index (within ±2^53; larger values are out of range). */
 export function expectInt(v: unknown, fn: string, position: number): number {
+  if (typeof v === 'bigint') throw fnError(fn, `the value '${v}' of parameter ${position} is out of range.`);
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     throw armError('ERR_ARM_FUNCTION_ARGUMENTS', `The template language function '${fn}' expects its parameter ${position} to be of type 'Integer'. The provided value is of type '${typeName(v)}'.`);
   }
   return v;
+}
+
+/** A 64-bit integer argument as a bigint (arithmetic). */
+export function expectInt64(v: unknown, fn: string, position: number): bigint {
+  if (typeof v === 'bigint') return v;
+  return BigInt(expectInt(v, fn, position));
 }
 
 export function expectBool(v: unknown, fn: string, position: number): boolean {

@@ -2,6 +2,7 @@ import { parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
 import { armError } from '../errors.js';
 import { ARM_LIMITS } from '../expressions/limits.js';
+import { normInt, setProp } from '../expressions/values.js';
 import type { SourceLocation } from '../../core/index.js';
 
 /** A parsed JSONC document plus a map JSON path → 1-based line:column of each value. */
@@ -135,9 +136,8 @@ export function parseJsonDocument(rawText: string, file?: string, options: { max
       { ...(file ? { file } : {}), line: pos.line, column: pos.column },
     );
   }
-  const offsets = new Map<string, number>();
-  const build = (node: Node, path: string): unknown => {
-    offsets.set(path, node.offset);
+  const keyOf = (keyNode: Node) => (masked ? unmask(String(keyNode.value)) : String(keyNode.value));
+  const build = (node: Node): unknown => {
     switch (node.type) {
       case 'object': {
         const obj: Record<string, unknown> = {};
@@ -145,31 +145,98 @@ export function parseJsonDocument(rawText: string, file?: string, options: { max
           const keyNode = prop.children?.[0];
           const valueNode = prop.children?.[1];
           if (!keyNode || !valueNode) continue;
-          const key = masked ? unmask(String(keyNode.value)) : String(keyNode.value);
-          obj[key] = build(valueNode, childPath(path, key));
+          setProp(obj, keyOf(keyNode), build(valueNode));
         }
         return obj;
       }
       case 'array':
-        return (node.children ?? []).map((c, i) => build(c, childPath(path, i)));
+        return (node.children ?? []).map((c) => build(c));
       case 'string':
         return masked ? unmask(String(node.value)) : node.value;
+      case 'number': {
+        // Integers are 64-bit in templates: keep what a double cannot hold exactly.
+        if (typeof node.value === 'number' && !Number.isSafeInteger(node.value)) {
+          const raw = scanText.slice(node.offset, node.offset + node.length);
+          if (/^-?\d+$/.test(raw)) return normInt(BigInt(raw));
+        }
+        return node.value;
+      }
       default:
         return node.value;
     }
   };
-  const value = build(root, '');
+  const value = build(root);
+  // Locations are found on demand by walking the parse tree along the JSON path (no index of every path:
+  // a 3 MB template would spend more on it than on its evaluation).
+  const nodeAt = (jsonPath: string): Node | undefined => {
+    let node: Node | undefined = root;
+    for (const seg of pathSegments(jsonPath)) {
+      if (!node) return undefined;
+      if (typeof seg === 'number') node = node.type === 'array' ? node.children?.[seg] : undefined;
+      else if (node.type === 'object') {
+        const props: Node[] = node.children ?? [];
+        let found: Node | undefined;
+        for (let i = props.length - 1; i >= 0; i--) {
+          const prop = props[i]!;
+          if (prop.children?.[0] && keyOf(prop.children[0]) === seg) {
+            found = prop.children[1];
+            break;
+          }
+        }
+        node = found;
+      } else return undefined;
+    }
+    return node;
+  };
   return {
     value,
     ...(file ? { file } : {}),
     locate(jsonPath: string): SourceLocation {
-      const off = offsets.get(jsonPath);
       const loc: SourceLocation = { ...(file ? { file } : {}), jsonPath };
-      if (off === undefined) return loc;
-      const p = position(starts, off);
+      const node = nodeAt(jsonPath);
+      if (!node) return loc;
+      const p = position(starts, node.offset);
       return { ...loc, line: p.line, column: p.column };
     },
   };
+}
+
+/** The segments of a JSON path as `childPath` writes it: `a.b[2]['c d']`. */
+export function pathSegments(jsonPath: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  let i = 0;
+  while (i < jsonPath.length) {
+    const c = jsonPath[i];
+    if (c === '.') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      if (jsonPath[i + 1] === "'") {
+        let j = i + 2;
+        let key = '';
+        while (j < jsonPath.length) {
+          if (jsonPath[j] === "'" && jsonPath[j + 1] === "'") {
+            key += "'";
+            j += 2;
+          } else if (jsonPath[j] === "'") break;
+          else key += jsonPath[j++];
+        }
+        out.push(key);
+        i = j + 2;
+      } else {
+        const j = jsonPath.indexOf(']', i);
+        out.push(Number(jsonPath.slice(i + 1, j < 0 ? undefined : j)));
+        i = j < 0 ? jsonPath.length : j + 1;
+      }
+      continue;
+    }
+    let j = i;
+    while (j < jsonPath.length && jsonPath[j] !== '.' && jsonPath[j] !== '[') j++;
+    out.push(jsonPath.slice(i, j));
+    i = j;
+  }
+  return out;
 }
 
 /** A document for an already-parsed object: JSON paths only, no line numbers. */
@@ -178,5 +245,15 @@ export function objectDocument(value: unknown, file?: string): ParsedDocument {
     value,
     ...(file ? { file } : {}),
     locate: (jsonPath) => ({ ...(file ? { file } : {}), jsonPath }),
+  };
+}
+
+/** The part of `doc` at `prefix` (a nested template inside a template): paths are relative to it. */
+export function subDocument(doc: ParsedDocument, prefix: string, value: unknown): ParsedDocument {
+  const join = (p: string) => (p === '' ? prefix : p.startsWith('[') ? prefix + p : `${prefix}.${p}`);
+  return {
+    value,
+    ...(doc.file ? { file: doc.file } : {}),
+    locate: (jsonPath) => doc.locate(join(jsonPath)),
   };
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { armError } from '../errors.js';
 import { ARM_LIMITS } from '../expressions/limits.js';
 import { checkDocumentSize, parseJsonDocument } from './jsonc.js';
+import type { ParsedDocument } from './jsonc.js';
 
 /** Refuse a file above `max` bytes before reading it (a 50 MB template must not be read, let alone parsed). */
 function checkFileSize(file: string, max: number, what: string, code: 'ERR_ARM_TEMPLATE_PARSE' | 'ERR_ARM_PARAMETERS_FILE_INVALID'): void {
@@ -15,7 +16,14 @@ function checkFileSize(file: string, max: number, what: string, code: 'ERR_ARM_T
   checkDocumentSize(size, max, what, file);
 }
 
-/** Read a template file as text (parsed later, so that errors can name lines). */
+const PARSED = new WeakMap<object, ParsedDocument>();
+
+/** The parsed document of a template `loadTemplateFile` returned (parsed once), or a fresh parse of `{text, file}`. */
+export function documentOf(loaded: { text: string; file?: string }): ParsedDocument {
+  return PARSED.get(loaded) ?? parseJsonDocument(loaded.text, loaded.file);
+}
+
+/** Read a template file as text (parsed now, so that errors name lines early; the parse is kept for the deployment). */
 export function loadTemplateFile(path: string): { text: string; file: string } {
   const file = resolve(path);
   checkFileSize(file, ARM_LIMITS.maxTemplateBytes, 'template', 'ERR_ARM_TEMPLATE_PARSE');
@@ -25,8 +33,9 @@ export function loadTemplateFile(path: string): { text: string; file: string } {
   } catch (e) {
     throw armError('ERR_ARM_TEMPLATE_PARSE', `Unable to read template file '${file}': ${(e as Error).message}`, { file });
   }
-  parseJsonDocument(text, file); // fail early with a location
-  return { text, file };
+  const loaded = { text, file };
+  PARSED.set(loaded, parseJsonDocument(text, file)); // fail early with a location
+  return loaded;
 }
 
 /** Read a parameters file; values are literal (no expression evaluation, no `[[` unescape). */

@@ -1,6 +1,7 @@
 import type { ArmFunction } from '../context.js';
-import { DeepSet, deepEquals, expectInt, expectString, findKey, fnError, isObject, typeName } from '../values.js';
-import { ARM_LIMITS, checkCollectionLength, depthUpTo, limitError } from '../limits.js';
+import { DeepSet, deepEquals, setProp, expectInt, expectString, findKey, fnError, isObject, typeName } from '../values.js';
+import { checkCollectionLength } from '../limits.js';
+import { parseJsonText } from '../json-text.js';
 import type { JsonObject } from '../values.js';
 
 function unionObjects(a: JsonObject, b: JsonObject): JsonObject {
@@ -10,7 +11,7 @@ function unionObjects(a: JsonObject, b: JsonObject): JsonObject {
     if (existing !== undefined && isObject(out[existing]) && isObject(v)) out[existing] = unionObjects(out[existing] as JsonObject, v);
     else {
       if (existing !== undefined && existing !== k) delete out[existing];
-      out[k] = v;
+      setProp(out, k, v);
     }
   }
   return out;
@@ -31,7 +32,7 @@ export const collectionFunctions: ArmFunction[] = [
     impl: (args) => {
       if (args.length % 2 !== 0) throw fnError('createObject', 'the function requires an even number of parameters (key, value pairs).');
       const out: JsonObject = {};
-      for (let i = 0; i < args.length; i += 2) out[expectString(args[i], 'createObject', i + 1)] = args[i + 1];
+      for (let i = 0; i < args.length; i += 2) setProp(out, expectString(args[i], 'createObject', i + 1), args[i + 1]);
       return out;
     },
   },
@@ -124,24 +125,7 @@ export const collectionFunctions: ArmFunction[] = [
       return v.flatMap((x) => (Array.isArray(x) ? x : [x]));
     },
   },
-  {
-    name: 'json',
-    min: 1,
-    max: 1,
-    impl: ([v]) => {
-      const text = expectString(v, 'json', 1);
-      let value: unknown;
-      try {
-        value = JSON.parse(text) as unknown;
-      } catch {
-        throw fnError('json', `the parameter '${text.length > 200 ? text.slice(0, 200) + '…' : text}' is not valid JSON.`);
-      }
-      if (depthUpTo(value, ARM_LIMITS.maxJsonDepth) > ARM_LIMITS.maxJsonDepth) {
-        throw limitError(`The template language function 'json' would build a value nested more than ${ARM_LIMITS.maxJsonDepth} levels deep (docs/limits.md).`, 'maxJsonDepth');
-      }
-      return value;
-    },
-  },
+  { name: 'json', min: 1, max: 1, impl: ([v]) => parseJsonText(expectString(v, 'json', 1), 'json') },
   { name: 'null', min: 0, max: 0, impl: () => null },
   {
     name: 'tryGet',

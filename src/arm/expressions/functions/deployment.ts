@@ -1,5 +1,6 @@
 import { armError } from '../../errors.js';
-import type { ArmFunction } from '../context.js';
+import { uuidV5 } from '../../../core/index.js';
+import type { ArmFunction, FunctionEnv, ScopeKind } from '../context.js';
 import { expectInt, expectString } from '../values.js';
 
 /** Public-cloud `environment()` (AzureCloud). */
@@ -32,23 +33,35 @@ export const AZURE_CLOUD_ENVIRONMENT = {
   },
 };
 
-function notHere(name: string): Error {
+function scopeError(name: string, where: string): Error {
   return armError(
     'ERR_ARM_EXPRESSION_EVAL',
-    `The template function '${name}' is not expected at this location. It can only be used within the default value of a parameter. Please see https://aka.ms/arm-template-expressions for usage details.`,
+    `The template function '${name}' is not expected at this location: it is not available in a deployment at ${where} scope. Please see https://aka.ms/arm-template-expressions for usage details.`,
   );
 }
 
-function dotnetDate(ms: number, format: string): string {
-  const d = new Date(ms);
-  const iso = d.toISOString();
-  if (format === 'u') return iso.slice(0, 19).replace('T', ' ') + 'Z';
-  if (format === 's') return iso.slice(0, 19);
-  if (format === 'o' || format === 'O') return iso.slice(0, 23) + '0000Z';
-  const parts: Record<string, string> = {
-    yyyy: iso.slice(0, 4), MM: iso.slice(5, 7), dd: iso.slice(8, 10), HH: iso.slice(11, 13), mm: iso.slice(14, 16), ss: iso.slice(17, 19),
+const kindOf = (ctx: FunctionEnv['ctx']): ScopeKind => ctx.scope.kind ?? 'resourceGroup';
+const SCOPE_WORDS: Record<ScopeKind, string> = { resourceGroup: 'resource group', subscription: 'subscription', managementGroup: 'management group', tenant: 'tenant' };
+
+/** The twin's deploying principal (docs/differences.md): a stable object id per tenant, no user principal name. */
+export function twinDeployer(tenantId: string): { objectId: string; tenantId: string; userPrincipalName: string } {
+  return { objectId: uuidV5('11fb06fb-712d-4ddd-98c7-e71bbd588830', `trustline-deployer-${tenantId.toLowerCase()}`), tenantId, userPrincipalName: '' };
+}
+
+/** A management group as `managementGroup()` answers it (the twin's tenant root group is its parent). */
+export function managementGroupInfo(name: string, tenantId: string): Record<string, unknown> {
+  return {
+    id: `/providers/Microsoft.Management/managementGroups/${name}`,
+    name,
+    type: 'Microsoft.Management/managementGroups',
+    properties: {
+      tenantId,
+      displayName: name,
+      details: {
+        parent: { id: `/providers/Microsoft.Management/managementGroups/${tenantId}`, name: tenantId, displayName: 'Tenant Root Group' },
+      },
+    },
   };
-  return format.replace(/yyyy|MM|dd|HH|mm|ss/g, (t) => parts[t]!);
 }
 
 /** Scope and deployment functions. */
@@ -61,30 +74,59 @@ export const deploymentFunctions: ArmFunction[] = [
     name: 'subscription',
     min: 0,
     max: 0,
-    impl: (_a, { ctx }) => ({
-      id: `/subscriptions/${ctx.scope.subscriptionId}`,
-      subscriptionId: ctx.scope.subscriptionId,
-      tenantId: ctx.scope.tenantId,
-      displayName: 'Trustline',
-    }),
+    impl: (_a, { ctx }) => {
+      const kind = kindOf(ctx);
+      if (kind === 'managementGroup' || kind === 'tenant') throw scopeError('subscription', SCOPE_WORDS[kind]);
+      return {
+        id: `/subscriptions/${ctx.scope.subscriptionId}`,
+        subscriptionId: ctx.scope.subscriptionId,
+        tenantId: ctx.scope.tenantId,
+        displayName: 'Trustline',
+      };
+    },
   },
   {
     name: 'resourceGroup',
     min: 0,
     max: 0,
-    impl: (_a, { ctx }) => ({
-      id: `/subscriptions/${ctx.scope.subscriptionId}/resourceGroups/${ctx.scope.resourceGroup}`,
-      name: ctx.scope.resourceGroup,
-      type: 'Microsoft.Resources/resourceGroups',
-      location: ctx.scope.location,
-      properties: { provisioningState: 'Succeeded' },
-    }),
+    impl: (_a, { ctx }) => {
+      const kind = kindOf(ctx);
+      if (kind !== 'resourceGroup') throw scopeError('resourceGroup', SCOPE_WORDS[kind]);
+      return {
+        id: `/subscriptions/${ctx.scope.subscriptionId}/resourceGroups/${ctx.scope.resourceGroup}`,
+        name: ctx.scope.resourceGroup,
+        type: 'Microsoft.Resources/resourceGroups',
+        location: ctx.scope.location,
+        tags: {},
+        properties: { provisioningState: 'Succeeded' },
+      };
+    },
+  },
+  {
+    name: 'managementGroup',
+    min: 0,
+    max: 1,
+    impl: ([n], { ctx }) => {
+      if (n !== undefined) return managementGroupInfo(expectString(n, 'managementGroup', 1), ctx.scope.tenantId);
+      const kind = kindOf(ctx);
+      if (kind !== 'managementGroup' || !ctx.scope.managementGroup) throw scopeError('managementGroup', SCOPE_WORDS[kind]);
+      return managementGroupInfo(ctx.scope.managementGroup, ctx.scope.tenantId);
+    },
   },
   {
     name: 'tenant',
     min: 0,
     max: 0,
     impl: (_a, { ctx }) => ({ countryCode: 'US', displayName: 'Trustline', id: `/tenants/${ctx.scope.tenantId}`, tenantId: ctx.scope.tenantId }),
+  },
+  { name: 'deployer', min: 0, max: 0, impl: (_a, { ctx }) => twinDeployer(ctx.scope.tenantId) },
+  {
+    name: 'fail',
+    min: 1,
+    max: 1,
+    impl: ([m]) => {
+      throw armError('ERR_ARM_EXPRESSION_EVAL', `The template function 'fail' was called: ${expectString(m, 'fail', 1)}`, undefined, { fail: true });
+    },
   },
   {
     name: 'copyIndex',
@@ -101,20 +143,16 @@ export const deploymentFunctions: ArmFunction[] = [
     },
   },
   {
-    name: 'utcNow',
-    min: 0,
-    max: 1,
-    impl: ([f], { ctx }) => {
-      if (!ctx.parameterDefault) throw notHere('utcNow');
-      return dotnetDate(ctx.parameterDefault.now(), f === undefined ? 'yyyyMMddTHHmmssZ' : expectString(f, 'utcNow', 1));
-    },
-  },
-  {
     name: 'newGuid',
     min: 0,
     max: 0,
     impl: (_a, { ctx }) => {
-      if (!ctx.parameterDefault) throw notHere('newGuid');
+      if (!ctx.parameterDefault) {
+        throw armError(
+          'ERR_ARM_EXPRESSION_EVAL',
+          "The template function 'newGuid' is not expected at this location. It can only be used within the default value of a parameter. Please see https://aka.ms/arm-template-expressions for usage details.",
+        );
+      }
       return ctx.parameterDefault.newGuid();
     },
   },

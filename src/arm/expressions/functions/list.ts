@@ -6,7 +6,7 @@ import { expectString } from '../values.js';
  * ARM's POST {id}/listX. `listOutputsWithSecureValues` (nested deployments) is not one of them here.
  */
 export function isListFunction(name: string): boolean {
-  return /^list[a-z0-9]+$/i.test(name) && name.toLowerCase() !== 'listoutputswithsecurevalues';
+  return /^list[a-z0-9]*$/i.test(name) && name.toLowerCase() !== 'listoutputswithsecurevalues';
 }
 
 export const listFunction: ArmFunction = {

@@ -1,17 +1,24 @@
 import type { ArmFunction } from '../context.js';
-import { deepEquals, expectBool, expectInt, fnError, typeName } from '../values.js';
+import { deepEquals, expectBool, expectInt64, fnError, int64, isInt, typeName } from '../values.js';
 
 const collator = new Intl.Collator('en-US');
 
 function compare(fn: string, a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return collator.compare(a, b);
   throw fnError(fn, `the parameters must be both integers or both strings, not '${typeName(a)}' and '${typeName(b)}'.`);
 }
 
-function checkedInt(fn: string, v: number): number {
-  if (!Number.isSafeInteger(v)) throw fnError(fn, 'the result is out of the 64-bit integer range supported by the twin.');
-  return v;
+/** `min`/`max` of integers given as arguments or as one array. */
+function extreme(fn: string, args: unknown[], better: (a: number | bigint, b: number | bigint) => boolean): number | bigint {
+  const xs = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
+  if (xs.length === 0) throw fnError(fn, 'the array must not be empty.');
+  let best: number | bigint | undefined;
+  xs.forEach((x, i) => {
+    if (!isInt(x)) throw fnError(fn, `parameter ${i + 1} must be an integer, not '${typeName(x)}'.`);
+    if (best === undefined || better(x, best)) best = x;
+  });
+  return best!;
 }
 
 /** Logical, comparison and numeric functions. */
@@ -55,22 +62,32 @@ export const logicFunctions: ArmFunction[] = [
     min: 1,
     max: 1,
     impl: ([v]) => {
-      if (typeof v === 'number' && Number.isInteger(v)) return v;
-      if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) return checkedInt('int', Number(v));
+      if (isInt(v)) return v;
+      if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) return int64(BigInt(v.trim().replace(/^\+/, '')), 'int');
       throw fnError('int', `the value '${String(v)}' cannot be converted to an integer.`);
     },
   },
-  { name: 'add', min: 2, max: 2, impl: ([a, b]) => checkedInt('add', expectInt(a, 'add', 1) + expectInt(b, 'add', 2)) },
-  { name: 'sub', min: 2, max: 2, impl: ([a, b]) => checkedInt('sub', expectInt(a, 'sub', 1) - expectInt(b, 'sub', 2)) },
-  { name: 'mul', min: 2, max: 2, impl: ([a, b]) => checkedInt('mul', expectInt(a, 'mul', 1) * expectInt(b, 'mul', 2)) },
+  {
+    name: 'float',
+    min: 1,
+    max: 1,
+    impl: ([v]) => {
+      if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
+      if (typeof v === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) return Number(v);
+      throw fnError('float', `the value '${String(v)}' cannot be converted to a floating point number.`);
+    },
+  },
+  { name: 'add', min: 2, max: 2, impl: ([a, b]) => int64(expectInt64(a, 'add', 1) + expectInt64(b, 'add', 2), 'add') },
+  { name: 'sub', min: 2, max: 2, impl: ([a, b]) => int64(expectInt64(a, 'sub', 1) - expectInt64(b, 'sub', 2), 'sub') },
+  { name: 'mul', min: 2, max: 2, impl: ([a, b]) => int64(expectInt64(a, 'mul', 1) * expectInt64(b, 'mul', 2), 'mul') },
   {
     name: 'div',
     min: 2,
     max: 2,
     impl: ([a, b]) => {
-      const d = expectInt(b, 'div', 2);
-      if (d === 0) throw fnError('div', 'the divisor must not be zero.');
-      return Math.trunc(expectInt(a, 'div', 1) / d);
+      const d = expectInt64(b, 'div', 2);
+      if (d === 0n) throw fnError('div', 'the divisor must not be zero.');
+      return int64(expectInt64(a, 'div', 1) / d, 'div');
     },
   },
   {
@@ -78,25 +95,11 @@ export const logicFunctions: ArmFunction[] = [
     min: 2,
     max: 2,
     impl: ([a, b]) => {
-      const d = expectInt(b, 'mod', 2);
-      if (d === 0) throw fnError('mod', 'the divisor must not be zero.');
-      return expectInt(a, 'mod', 1) % d;
+      const d = expectInt64(b, 'mod', 2);
+      if (d === 0n) throw fnError('mod', 'the divisor must not be zero.');
+      return int64(expectInt64(a, 'mod', 1) % d, 'mod');
     },
   },
-  {
-    name: 'min',
-    min: 1,
-    impl: (args) => {
-      const xs = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
-      return Math.min(...xs.map((x, i) => expectInt(x, 'min', i + 1)));
-    },
-  },
-  {
-    name: 'max',
-    min: 1,
-    impl: (args) => {
-      const xs = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
-      return Math.max(...xs.map((x, i) => expectInt(x, 'max', i + 1)));
-    },
-  },
+  { name: 'min', min: 1, impl: (args) => extreme('min', args, (a, b) => a < b) },
+  { name: 'max', min: 1, impl: (args) => extreme('max', args, (a, b) => a > b) },
 ];

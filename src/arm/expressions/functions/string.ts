@@ -1,8 +1,9 @@
 import { armError } from '../../errors.js';
 import type { ArmFunction } from '../context.js';
 import { armGuid, uniqueString } from '../hash.js';
-import { expectInt, expectString, fnError, isObject, toArmString, typeName } from '../values.js';
+import { deepEquals, expectInt, expectString, fnError, isObject, toArmString, typeName } from '../values.js';
 import { dotnetFormat } from './format.js';
+import { parseJsonText } from '../json-text.js';
 import { ARM_LIMITS, checkCollectionLength, checkStringLength, jsonSizeUpTo } from '../limits.js';
 
 /** Join strings after checking the total length (no oversized string is ever built). */
@@ -40,6 +41,14 @@ export function unescapeDataString(s: string): string {
     }
     return out;
   });
+}
+
+/** `data:[<mediatype>][;base64],<data>` → the text it carries (RFC 2397; non-base64 data is percent-decoded). */
+function dataUriToString(uri: string): string {
+  const m = /^data:([^,]*?)(;base64)?,(.*)$/is.exec(uri);
+  if (!m) throw fnError('dataUriToString', `the value '${uri.length > 100 ? uri.slice(0, 100) + '…' : uri}' is not a data URI.`);
+  if (m[2]) return fromBase64(m[3]!, 'dataUriToString').toString('utf8');
+  return unescapeDataString(m[3]!);
 }
 
 /** Strict base64 (Convert.FromBase64String): whitespace allowed, padding required, nothing else. */
@@ -100,6 +109,8 @@ export const stringFunctions: ArmFunction[] = [
     return Buffer.from(s!, 'utf8').toString('base64');
   }),
   str('base64ToString', 1, 1, ([s]) => fromBase64(s!, 'base64ToString').toString('utf8')),
+  str('base64ToJson', 1, 1, ([s]) => parseJsonText(fromBase64(s!, 'base64ToJson').toString('utf8'), 'base64ToJson')),
+  str('dataUriToString', 1, 1, ([s]) => dataUriToString(s!)),
   str('uriComponent', 1, 1, ([s]) => {
     checkStringLength(Buffer.byteLength(s!, 'utf8') * 3, 'uriComponent');
     return escapeDataString(s!);
@@ -168,7 +179,8 @@ export const stringFunctions: ArmFunction[] = [
     name: 'indexOf',
     min: 2,
     max: 2,
-    impl: ([a, b]) => (Array.isArray(a) ? a.findIndex((x) => x === b) : expectString(a, 'indexOf', 1).toLowerCase().indexOf(expectString(b, 'indexOf', 2).toLowerCase())),
+    // Arrays: deep equality, strings case-sensitive (Learn: `indexOf(collection, numbers)` is 1); strings: case-insensitive.
+    impl: ([a, b]) => (Array.isArray(a) ? a.findIndex((x) => deepEquals(x, b)) : expectString(a, 'indexOf', 1).toLowerCase().indexOf(expectString(b, 'indexOf', 2).toLowerCase())),
   },
   {
     name: 'lastIndexOf',
@@ -176,7 +188,7 @@ export const stringFunctions: ArmFunction[] = [
     max: 2,
     impl: ([a, b]) => {
       if (Array.isArray(a)) {
-        for (let i = a.length - 1; i >= 0; i--) if (a[i] === b) return i;
+        for (let i = a.length - 1; i >= 0; i--) if (deepEquals(a[i], b)) return i;
         return -1;
       }
       return expectString(a, 'lastIndexOf', 1).toLowerCase().lastIndexOf(expectString(b, 'lastIndexOf', 2).toLowerCase());

@@ -1,0 +1,413 @@
+import type { SourceLocation } from '../../core/index.js';
+import type { ManagedServiceIdentity, ResourceRecord } from '../../state/index.js';
+import { armError, atLine } from '../errors.js';
+import type { Budget } from '../expressions/limits.js';
+import { findKey, isObject, setProp } from '../expressions/values.js';
+import type { JsonObject } from '../expressions/values.js';
+import { genericProvider } from '../providers/generic.js';
+import { addReadOnlyProperties, readOnlyListResult } from '../providers/read-only-properties.js';
+import { providerFor } from '../providers/registry.js';
+import type { ProviderContext, ResourceInput } from '../providers/types.js';
+import { childPath } from '../template/jsonc.js';
+import type { ParsedDocument } from '../template/jsonc.js';
+import type { CopyFrame } from './copy.js';
+import { dropNulls, ValueEvaluator } from './evaluator.js';
+import { buildDependencies, resolveTarget, topologicalOrder } from './graph.js';
+import { runNestedDeployment } from './nested.js';
+import { evaluateOutputs } from './outputs.js';
+import type { Overlay } from './overlay.js';
+import { isSecureType, parameterValues, resolveParameters } from './parameters.js';
+import { DEPLOYMENTS_TYPE, planResources } from './plan.js';
+import type { PlannedResource } from './plan.js';
+import { canonicalId, evalScope, scopeId } from './scope.js';
+import type { DeploymentTarget } from './scope.js';
+import type { DeployOptions, ExpandedResource } from './types.js';
+import { userFunctions } from './udf.js';
+import { createVariables } from './variables.js';
+
+/** State shared by a deployment and all its nested deployments. */
+export interface RunShared {
+  overlay: Overlay;
+  options: DeployOptions;
+  loose: boolean;
+  warn(message: string): void;
+  budget: Budget;
+  /** Resources in deployment order, with the body as ARM would PUT it (for `trustline expand`). */
+  expanded: ExpandedResource[];
+  /** Expansion (no deployment semantics): every well-formed type is stored, provider rejections are warnings, missing `existing` resources answer an empty body. */
+  expand: boolean;
+  /** Ids of every resource written, nested deployments included. */
+  written: string[];
+  /** Of those, the resources of types the twin stores as given without simulating them. */
+  stored: string[];
+}
+
+/** How a template runs: the root template or a nested/linked one. */
+export interface RunInput {
+  doc: ParsedDocument;
+  template: JsonObject;
+  target: DeploymentTarget;
+  deploymentName: string;
+  deploymentId: string;
+  /** Parameter values given (a parameters-file shape or `{x:{value}}`). */
+  parameters?: Record<string, unknown>;
+  mode: 'Incremental' | 'Complete';
+  /** `deployment().properties.templateLink` (linked templates; files get a file: URI, docs/differences.md). */
+  templateLink?: { uri: string; contentVersion?: string };
+  /** The template's own file (relative `templateLink.relativePath` and file URIs resolve next to it). */
+  file?: string;
+  /** Outer-scope nested template: parameters, variables, functions and deployment() are the parent's. */
+  outer?: { ev: ValueEvaluator; frames: CopyFrame[] };
+  depth: number;
+}
+
+export interface RunResult {
+  outputs: Record<string, { type: string; value: unknown }>;
+  publicParameters: JsonObject;
+  /** Ids this run (not its nested deployments) wrote, in order. */
+  written: string[];
+}
+
+const TOP_LEVEL_SKIP = new Set([
+  'type', 'name', 'condition', 'copy', 'dependson', 'resources', 'comments', 'existing', 'scope',
+  'subscriptionid', 'resourcegroup', 'metadata', 'import', 'extension',
+]);
+
+const field = (o: JsonObject, k: string): unknown => {
+  const key = findKey(o, k);
+  return key === undefined ? undefined : o[key];
+};
+
+export function languageVersion2(template: JsonObject): boolean {
+  const v = field(template, 'languageVersion');
+  return typeof v === 'string' && /^2\./.test(v);
+}
+
+/** Evaluate and apply one template (root, nested or linked) into the shared overlay. */
+export function runTemplate(input: RunInput, shared: RunShared): RunResult {
+  const { template, doc, target } = input;
+  const lv2 = languageVersion2(template);
+  const definitions = isObject(field(template, 'definitions')) ? (field(template, 'definitions') as JsonObject) : undefined;
+  const outer = input.outer;
+  const ev = new ValueEvaluator(doc, outer ? outer.ev.scope : evalScope(target), shared.loose, shared.warn, shared.budget);
+  ev.languageVersion2 = lv2;
+  let publicParameters: JsonObject = {};
+  if (outer) {
+    ev.parameter = (n) => outer.ev.parameter(n);
+    ev.variable = (n) => outer.ev.variable(n);
+    ev.userFunction = (n) => outer.ev.userFunction(n);
+    ev.deployment = () => outer.ev.deployment();
+    for (const k of ['parameters', 'variables']) {
+      const v = field(template, k);
+      if (isObject(v) && Object.keys(v).length > 0) {
+        shared.warn(`The nested deployment '${input.deploymentName}' uses the outer expression scope: its '${k}' section is ignored, as ARM ignores it (set expressionEvaluationOptions.scope to 'inner' to use it).`);
+      }
+    }
+  } else {
+    const udfs = userFunctions(ev, field(template, 'functions'), { languageVersion2: lv2, ...(definitions ? { definitions } : {}) });
+    ev.userFunction = (n) => udfs.get(n.toLowerCase());
+    const declaredParams = field(template, 'parameters') ?? {};
+    const declaredVars = field(template, 'variables') ?? {};
+    if (!isObject(declaredParams) || !isObject(declaredVars)) throw armError('ERR_ARM_TEMPLATE_INVALID', "The template 'parameters' and 'variables' must be objects.", doc.locate(''));
+    // deployment() may be used in parameter default values: its parameters are the ones resolved so far.
+    const deploymentObject = {
+      name: input.deploymentName,
+      properties: {
+        ...(input.templateLink ? { templateLink: { uri: input.templateLink.uri, contentVersion: input.templateLink.contentVersion ?? '1.0.0.0' } } : {}),
+        template: { contentVersion: field(template, 'contentVersion') ?? '1.0.0.0', ...(isObject(field(template, 'metadata')) ? { metadata: field(template, 'metadata') } : {}) },
+        parameters: publicParameters,
+        mode: input.mode,
+        provisioningState: 'Accepted',
+      },
+      ...(target.kind !== 'resourceGroup' ? { location: target.location } : {}),
+    };
+    ev.deployment = () => structuredClone(deploymentObject);
+    const params = resolveParameters(ev, declaredParams, parameterValues(input.parameters), shared.options, definitions);
+    ev.parameter = (n) => params.get(n);
+    ev.variable = createVariables(ev, declaredVars);
+    const paramList = params.all(); // validates every parameter, in declaration order
+    for (const p of paramList) if (!isSecureType(p.type)) setProp(publicParameters, p.name, { type: p.type, value: p.value });
+  }
+
+  const plan = planResources(ev, field(template, 'resources') ?? [], {
+    target,
+    loose: shared.loose,
+    strict: shared.options.strict ?? false,
+    acceptAllTypes: shared.expand,
+    warn: shared.warn,
+  });
+  const deps = buildDependencies(ev, plan);
+  const order = topologicalOrder(plan, deps);
+  const overlay = shared.overlay;
+  const reader = new ReferenceReader(plan, shared, target);
+  ev.reference = (t, _api, full) => reader.reference(t, full);
+  ev.references = (t, full) => reader.references(t, full);
+  ev.list = (action, t) => reader.list(action, t);
+
+  const written: string[] = [];
+  for (const r of order) {
+    if (!r.condition || r.existing) continue;
+    const depIds = [...(deps.get(r.index) ?? [])].map((i) => plan[i]!).filter((d) => d.condition && !d.existing).map((d) => d.id);
+    if (r.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase()) {
+      runNestedDeployment({ run: input, ev, resource: r, dependsOn: depIds, shared, parentFrames: outer?.frames ?? [] });
+      written.push(r.id);
+      continue;
+    }
+    const record = applyResource(ev, r, shared, input.deploymentName, depIds);
+    overlay.putResource(record);
+    written.push(record.id);
+    shared.written.push(record.id);
+    if (!r.provider && r.type.toLowerCase() !== 'microsoft.resources/resourcegroups') shared.stored.push(record.id);
+  }
+
+  if (input.mode === 'Complete' && target.kind === 'resourceGroup') {
+    const keep = new Set(written.map((id) => canonicalId(id)));
+    for (const existing of overlay.listResources({ idPrefix: `${scopeId(target)}/` })) {
+      if (existing.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase() || keep.has(canonicalId(existing.id))) continue;
+      overlay.deleteResource(existing.id);
+      for (const d of overlay.listDirectoryObjects()) {
+        if (d.kind === 'managedIdentity' && d.resourceId?.toLowerCase() === existing.id.toLowerCase()) overlay.deleteDirectoryObject(d.objectId);
+      }
+      shared.options.logger.info('complete mode: deleted resource not in template', { id: existing.id });
+    }
+  }
+
+  const outputs = evaluateOutputs(ev, field(template, 'outputs'), definitions, outer?.frames ?? []);
+  return { outputs, publicParameters, written };
+}
+
+/** The body of a resource as ARM would PUT it: every field but the template-only ones, nulls dropped. */
+function evaluateBody(ev: ValueEvaluator, r: PlannedResource): JsonObject {
+  const ctx = ev.context({ allowReference: true, frames: r.frames });
+  const what = `resource '${r.type}/${r.name}'`;
+  const body: JsonObject = {};
+  for (const [k, v] of Object.entries(r.raw)) {
+    const lower = k.toLowerCase();
+    if (TOP_LEVEL_SKIP.has(lower)) continue;
+    const value = dropNulls(ev.evaluate(v, childPath(r.jsonPath, k), ctx, what, r.frames, { allowReference: true, frames: r.frames }));
+    if (value !== null && value !== undefined) setProp(body, k, value);
+  }
+  return body;
+}
+
+function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared, deploymentName: string, dependsOn: string[]): ResourceRecord {
+  const body = evaluateBody(ev, r);
+  const what = `resource '${r.type}/${r.name}'`;
+  const properties = field(body, 'properties') ?? {};
+  if (!isObject(properties)) throw armError('ERR_ARM_RESOURCE_INVALID', `The template ${what}${atLine(r.location)} is not valid: 'properties' must be an object.`, r.location);
+  const expandedEntry: ExpandedResource = { id: r.id, type: r.type, name: r.name };
+  for (const [k, v] of Object.entries(body)) setProp(expandedEntry as JsonObject, k, v);
+  expandedEntry.properties = properties;
+  expandedEntry.dependsOn = dependsOn;
+  expandedEntry.deployment = deploymentName;
+  shared.expanded.push(expandedEntry);
+
+  const input: ResourceInput = { id: r.id, type: r.type, name: r.name, properties };
+  const apiVersion = field(body, 'apiVersion');
+  const location = field(body, 'location');
+  const kind = field(body, 'kind');
+  const sku = field(body, 'sku');
+  const tags = field(body, 'tags');
+  const identity = field(body, 'identity');
+  if (typeof apiVersion === 'string') input.apiVersion = apiVersion;
+  if (typeof location === 'string') input.location = location;
+  if (typeof kind === 'string') input.kind = kind;
+  if (sku !== undefined) input.sku = sku;
+  if (isObject(tags)) input.tags = tags as Record<string, string>;
+  if (identity !== undefined) {
+    if (!isObject(identity) || typeof field(identity, 'type') !== 'string') {
+      throw armError('ERR_ARM_RESOURCE_INVALID', `The template ${what}${atLine(r.location)} is not valid: 'identity.type' is required.`, r.location);
+    }
+    input.identity = { ...(identity as object), type: field(identity, 'type') as string } as ManagedServiceIdentity;
+  }
+  const overlay = shared.overlay;
+  if (r.parent === undefined && r.name.includes('/') && !shared.expand) {
+    const parentId = r.id.replace(/\/[^/]+\/[^/]+$/, '');
+    if (!overlay.getResource(parentId)) {
+      throw armError(
+        'ERR_ARM_RESOURCE_NOT_FOUND',
+        `The parent resource '${parentId}' of the template ${what}${atLine(r.location)} was not found. Deploy it first or add it to the template.`,
+        r.location,
+        { resourceId: r.id, parentId },
+      );
+    }
+  }
+  const provider = r.provider ?? genericProvider;
+  const ctx = providerContext(shared, r.location, r.target.tenantId);
+  // The provider gets its own copy: the expanded entry keeps the body as the template gave it.
+  const applied = structuredClone(input);
+  let record: ResourceRecord;
+  let generic = provider === genericProvider;
+  if (!shared.expand) record = provider.apply(applied, ctx);
+  else {
+    try {
+      record = provider.apply(applied, ctx);
+    } catch (e) {
+      shared.warn(`expand: the twin's provider for '${r.type}' rejects ${r.id}: ${(e as Error).message} (stored as given)`);
+      record = genericProvider.apply(structuredClone(input), ctx);
+      generic = true;
+    }
+  }
+  // Types the twin stores without simulating them get the read-only properties their RP would compute.
+  if (generic) addReadOnlyProperties(record);
+  return record;
+}
+
+export function providerContext(shared: RunShared, location: SourceLocation, tenantId: string): ProviderContext {
+  const { options } = shared;
+  return {
+    tx: shared.overlay,
+    ids: options.ids,
+    clock: options.clock,
+    logger: options.logger,
+    tenantId,
+    location,
+    loose: shared.loose || shared.expand,
+    warn: shared.warn,
+  };
+}
+
+/** reference(), references() and list*() against the plan of one template and the overlay. */
+class ReferenceReader {
+  readonly #plan: PlannedResource[];
+  readonly #shared: RunShared;
+  readonly #target: DeploymentTarget;
+
+  constructor(plan: PlannedResource[], shared: RunShared, target: DeploymentTarget) {
+    this.#plan = plan;
+    this.#shared = shared;
+    this.#target = target;
+  }
+
+  /** The planned resource a target names, if it is one of this template's. */
+  #planned(target: string): PlannedResource | undefined {
+    const found = resolveTarget(this.#plan, target);
+    return found.find((r) => r.condition) ?? found[0];
+  }
+
+  #notFound(target: string): Error {
+    return armError(
+      'ERR_ARM_RESOURCE_NOT_FOUND',
+      `The Resource '${target.startsWith('/') ? target.replace(/^.*\/providers\//, '') : target}' under resource group '${this.#target.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      undefined,
+      { target },
+    );
+  }
+
+  #record(target: string): ResourceRecord {
+    const planned = this.#planned(target);
+    if (planned && !planned.condition) {
+      throw armError(
+        'ERR_ARM_RESOURCE_NOT_FOUND',
+        `The resource '${planned.id}' is not deployed: its condition is false. Guard the reference with if() or the same condition.`,
+        undefined,
+        { target },
+      );
+    }
+    const id = planned?.id ?? target;
+    const record = id.startsWith('/') ? this.#shared.overlay.getResource(id) : undefined;
+    if (record) return record;
+    if (planned?.existing && this.#shared.expand) {
+      this.#shared.warn(`expand: the existing resource '${planned.id}' is not in the twin; reference() answers it with an empty body`);
+      return { id: planned.id, type: planned.type, name: planned.name, location: planned.target.location, tags: {}, properties: {} };
+    }
+    if (!planned && this.#shared.expand && id.startsWith('/')) {
+      // A resource the template does not deploy (pre-existing infrastructure): expansion runs on an empty twin.
+      this.#shared.warn(`expand: the resource '${id}' is neither in the template nor in the twin; reference() answers it with an empty body`);
+      return { id, type: typeOfId(id), name: id.split('/').pop() ?? '', location: this.#target.location, tags: {}, properties: {} };
+    }
+    throw this.#notFound(target);
+  }
+
+  reference(target: string, full: boolean): unknown {
+    const record = this.#record(target);
+    if (!full) return structuredClone(record.properties);
+    const view = fullView(record);
+    // A child resource without a location of its own is in its parent's location.
+    if (view['location'] === undefined) {
+      const parent = this.#shared.overlay.getResource(record.id.replace(/\/[^/]+\/[^/]+$/, ''));
+      view['location'] = parent?.location ?? this.#target.location;
+    }
+    return view;
+  }
+
+  references(target: string, full: boolean): unknown[] {
+    const loop = this.#plan.filter((r) => r.symbolicName?.toLowerCase() === target.toLowerCase() && r.condition);
+    if (loop.length === 0 && !this.#plan.some((r) => r.symbolicName?.toLowerCase() === target.toLowerCase())) throw this.#notFound(target);
+    return loop.map((r) => this.reference(r.instanceName ?? r.id, full));
+  }
+
+  /**
+   * `listX(target, …)`: the stored `listResults[listx]` of the target. A target the twin does not store
+   * (e.g. `{site}/host/default`) is answered by its nearest stored ancestor's `listResults['<rel path>/listx']`.
+   */
+  list(action: string, target: string): unknown {
+    const planned = this.#planned(target);
+    const id = (planned?.id ?? target).replace(/\/+$/, '');
+    const overlay = this.#shared.overlay;
+    let holder: ResourceRecord | undefined;
+    let key = action.toLowerCase();
+    if (id.startsWith('/')) {
+      holder = overlay.getResource(id);
+      const segs = id.split('/');
+      for (let n = segs.length - 2; !holder && n > 0 && segs.slice(0, n).join('/').toLowerCase().includes('/providers/'); n -= 2) {
+        holder = overlay.getResource(segs.slice(0, n).join('/'));
+        if (holder) key = `${segs.slice(n).join('/')}/${action}`.toLowerCase();
+      }
+    }
+    if (!holder && planned?.existing && this.#shared.expand) {
+      this.#shared.warn(`expand: the existing resource '${planned.id}' is not in the twin; ${action}() answers an empty object`);
+      return {};
+    }
+    if (!holder) throw this.#notFound(target);
+    let result = holder.listResults?.[key];
+    if (result === undefined) {
+      const ctx = providerContext(this.#shared, {}, this.#target.tenantId);
+      const provider = providerFor(holder.type);
+      result = provider ? provider.mintListResult?.(holder, key, ctx) : readOnlyListResult(holder, key);
+      // A sub-resource the RP creates itself (an Event Hubs namespace's RootManageSharedAccessKey rule).
+      if (result === undefined && canonicalId(holder.id) !== canonicalId(id)) {
+        result = readOnlyListResult({ id, type: typeOfId(id), name: nameOfId(id), properties: {} }, action);
+      }
+      // `list()` of a configuration resource (`sites/config/appsettings`) answers the resource as stored.
+      if (result === undefined && key === 'list' && canonicalId(holder.id) === canonicalId(id)) result = fullView(holder);
+      if (result !== undefined) overlay.putResource({ ...holder, listResults: { ...holder.listResults, [key]: result } });
+    }
+    if (result !== undefined) return structuredClone(result);
+    const message = `The template function '${action}' is not supported by the twin for the resource type '${typeOfId(id)}' ('${id}'): the twin has no result for the action '${action}' of this resource.`;
+    if (!this.#shared.loose && !this.#shared.expand) throw armError('ERR_ARM_LIST_UNSUPPORTED', message, undefined, { action, resourceId: id });
+    this.#shared.warn(`${message} (loose mode: evaluated as null)`);
+    return null;
+  }
+}
+
+/** Full type of a resource id (`…/providers/Ns/t1/n1/t2/n2` → `Ns/t1/t2`). */
+function typeOfId(id: string): string {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  if (at < 0) return 'unknown';
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/');
+}
+
+/** Full name of a resource id (`…/providers/Ns/t1/n1/t2/n2` → `n1/n2`). */
+function nameOfId(id: string): string {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  return segs.slice(1).filter((_, i) => i % 2 === 1).join('/');
+}
+
+/** `reference(x, api, 'Full')`: the resource as ARM's GET shows it (no twin-only fields). */
+export function fullView(record: ResourceRecord): JsonObject {
+  const out: JsonObject = { id: record.id, name: record.name, type: record.type };
+  if (record.apiVersion !== undefined) out['apiVersion'] = record.apiVersion;
+  if (record.location !== undefined) out['location'] = record.location;
+  if (record.kind !== undefined) out['kind'] = record.kind;
+  if (record.sku !== undefined) out['sku'] = structuredClone(record.sku);
+  if (record.tags !== undefined) out['tags'] = { ...record.tags };
+  if (record.identity !== undefined) {
+    const { clientId: _twinOnly, ...identity } = record.identity;
+    out['identity'] = structuredClone(identity);
+  }
+  out['properties'] = structuredClone(record.properties);
+  return out;
+}
