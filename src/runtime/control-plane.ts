@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../core/index.js';
 import type { Store } from '../state/index.js';
 import type { DeployInput, DeployResult } from '../arm/index.js';
-import { METADATA_API_VERSIONS, requireResourcesApiVersion } from './control-plane/api-version.js';
-import { AsyncOperations } from './control-plane/async-operations.js';
+import { METADATA_API_VERSIONS, requireProviderApiVersion, requireResourcesApiVersion } from './control-plane/api-version.js';
+import { AsyncOperations, isTerminal } from './control-plane/async-operations.js';
 import { deploymentRoutes, methodNotAllowed } from './control-plane/deployment-routes.js';
 import { DeploymentService, type DeploymentServiceOptions } from './control-plane/deployment-service.js';
 import { metadataEndpoints, namespacesOf, providerView, subscriptionView, tenantView, type TwinEndpoints } from './control-plane/metadata.js';
-import { parseRequestPath, providerPath } from './control-plane/paths.js';
+import { fullType, parseRequestPath, providerPath, resourceIdOf, type ProviderPath } from './control-plane/paths.js';
+import { apimReferencesTo, inUseMessage } from './control-plane/apim-references.js';
+import { resourceWriteError, singleResourceTemplate } from './control-plane/resource-writes.js';
 import { resourceRoutes } from './control-plane/resource-routes.js';
 import { genericResourceView } from './control-plane/views.js';
 import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
@@ -31,6 +33,8 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
 }
 
 const RG_TYPE = 'Microsoft.Resources/resourceGroups';
+/** Types whose provider deletes asynchronously (202 + Azure-AsyncOperation), as Azure answers. */
+const LRO_DELETE_TYPES = new Set(['microsoft.apimanagement/service']);
 const DEPLOYMENTS = 'Microsoft.Resources/deployments';
 
 /**
@@ -43,27 +47,72 @@ export function createControlPlane(options: ControlPlaneOptions) {
   const service = new DeploymentService(options);
   const rgId = `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}`;
 
-  const deleteResource = async (id: string): Promise<boolean> => {
-    const existing = store.getResource(id);
-    if (!existing) return false;
-    const before = captureState(store);
-    store.transaction((tx) => {
-      const prefix = existing.id.toLowerCase() + '/';
-      const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
-      const ids = new Set(doomed.map((r) => r.id.toLowerCase()));
-      for (const r of doomed) tx.deleteResource(r.id);
-      for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
+  /** Remove a resource and its children; what the runtime could then no longer serve refuses the delete (400). Serialised with deployments. */
+  const removeResource = (id: string): Promise<boolean> =>
+    service.exclusive(async () => {
+      const existing = store.getResource(id);
+      if (!existing) return false;
+      const users = apimReferencesTo(store, existing);
+      if (users.length > 0) throw armHttpError(400, 'ValidationError', inUseMessage(existing, users));
+      const before = captureState(store);
+      store.transaction((tx) => {
+        const prefix = existing.id.toLowerCase() + '/';
+        const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
+        const ids = new Set(doomed.map((r) => r.id.toLowerCase()));
+        for (const r of doomed) tx.deleteResource(r.id);
+        for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
+      });
+      // What the runtime could no longer serve without it (e.g. a named value a policy uses) keeps it: the delete is refused.
+      const failures = await options.reconcile();
+      if (failures.length > 0) {
+        restoreState(store, before);
+        await options.reconcile();
+        throw armHttpError(400, 'BadRequest', `The resource '${existing.id}' cannot be deleted: ${reconcileError(failures).message}`);
+      }
+      logger.info('resource deleted through the control plane', { id: existing.id });
+      return true;
     });
-    // What the runtime could no longer serve without it (e.g. a named value a policy uses) keeps it: the delete is refused.
-    const failures = await options.reconcile();
-    if (failures.length > 0) {
-      restoreState(store, before);
-      await options.reconcile();
-      throw armHttpError(400, 'BadRequest', `The resource '${existing.id}' cannot be deleted: ${reconcileError(failures).message}`);
-    }
-    logger.info('resource deleted through the control plane', { id: existing.id });
-    return true;
+
+  /**
+   * `DELETE` of one resource as its provider answers it: synchronous 200 (204 when absent) for most types; an
+   * APIM service is a long-running delete (202 with `Azure-AsyncOperation` and `Location`), as APIM answers.
+   */
+  const deleteResource = async (res: ServerResponse, id: string, p: ProviderPath, base: string, apiVersion: string): Promise<void> => {
+    if (!LRO_DELETE_TYPES.has(fullType(p).toLowerCase())) return sendEmpty(res, (await removeResource(id)) ? 200 : 204);
+    if (!store.getResource(id)) return sendEmpty(res, 204);
+    const opId = ops.track(removeResource(id).then(() => ({ status: 200 })));
+    return sendEmpty(res, 202, lroHeaders(base, opId, apiVersion, true));
   };
+
+  const lroHeaders = (base: string, opId: string, apiVersion: string, asyncOperation = false): Record<string, string> => ({
+    location: `${base}/subscriptions/${scope.subscriptionId}/operationresults/${opId}?api-version=${apiVersion}`,
+    ...(asyncOperation ? { 'azure-asyncoperation': `${base}/subscriptions/${scope.subscriptionId}/operationstatuses/${opId}?api-version=${apiVersion}` } : {}),
+    'retry-after': '1',
+  });
+
+  /**
+   * `PUT`/`PATCH` of one resource: written as a one-resource deployment (the provider a deployment uses, the same
+   * commit, reconcile and rollback: what the runtime cannot serve is refused and changes nothing). The deployment's
+   * record is not kept: ARM records none for a direct PUT.
+   */
+  const writeResource = (p: ProviderPath, body: Record<string, unknown>, apiVersion: string) =>
+    service.exclusive(async () => {
+      const id = resourceIdOf(p);
+      const created = store.getResource(id) === undefined;
+      const deploymentName = `trustline-put-${options.ids.uuid()}`;
+      try {
+        await options.deploy({ deploymentName, template: singleResourceTemplate(p, apiVersion, body) }, { thread: 'main' });
+      } catch (e) {
+        throw resourceWriteError(e, id);
+      } finally {
+        const record = service.idOf(deploymentName);
+        if (store.getResource(record)) store.transaction((tx) => tx.deleteResource(record));
+      }
+      const record = store.getResource(id);
+      if (!record) throw armHttpError(500, 'InternalServerError', 'Encountered an internal server error.');
+      logger.info(`resource ${created ? 'created' : 'updated'} through the control plane`, { id: record.id });
+      return { created, record };
+    });
 
   const rgView = () => ({ id: rgId, name: scope.resourceGroup, type: RG_TYPE, location: scope.location, properties: { provisioningState: 'Succeeded' } });
 
@@ -127,10 +176,14 @@ export function createControlPlane(options: ControlPlaneOptions) {
       if (method !== 'GET') throw methodNotAllowed(method);
       return sendJson(res, 200, { value: topLevelResources() });
     }
-    if (s[2] === 'operationresults' && s.length === 4) {
-      requireResourcesApiVersion(query);
+    if ((s[2] === 'operationresults' || s[2] === 'operationstatuses') && s.length === 4) {
+      // The poll carries the api-version of the request that started the operation (a provider's, for an APIM delete).
+      const v = requireProviderApiVersion(query, 'Microsoft.Resources/operationResults', scope.location, []);
       const op = ops.get(path.segments[3]!);
       if (!op) throw armHttpError(404, 'OperationNotFound', `The operation '${path.segments[3]}' could not be found.`);
+      if (s[2] === 'operationstatuses') return sendJson(res, 200, { status: op.status, ...(op.error ? { error: op.error } : {}) });
+      // The Location poll: 202 (with Location and Retry-After) while running, then the operation's answer.
+      if (!isTerminal(op.status)) return sendEmpty(res, 202, lroHeaders(base, path.segments[3]!, v));
       const result = op.result ?? { status: 204 };
       return result.body === undefined ? sendEmpty(res, result.status) : sendJson(res, result.status, result.body);
     }
@@ -158,9 +211,12 @@ export function createControlPlane(options: ControlPlaneOptions) {
         return sendJson(res, 200, rgView());
       }
       if (method === 'DELETE') {
-        for (const r of store.listResources({ idPrefix: rgId + '/' })) if (r.type.split('/').length === 2) await deleteResource(r.id);
-        const token = ops.add({ status: 'Succeeded', result: { status: 200 } });
-        return sendEmpty(res, 202, { location: `${base}/subscriptions/${scope.subscriptionId}/operationresults/${token}?api-version=${v}`, 'retry-after': '0' });
+        // ARM deletes a resource group as a long-running operation: 202 + Location, polled until 200.
+        const work = (async () => {
+          for (const r of store.listResources({ idPrefix: rgId + '/' })) if (r.type.split('/').length === 2 && r.type.toLowerCase() !== DEPLOYMENTS.toLowerCase()) await removeResource(r.id);
+          return { status: 200 };
+        })();
+        return sendEmpty(res, 202, lroHeaders(base, ops.track(work), v));
       }
       throw methodNotAllowed(method);
     }
@@ -181,7 +237,16 @@ export function createControlPlane(options: ControlPlaneOptions) {
       return deploymentRoutes({ req, res, query, rest: path.segments.slice(7), base, service, store, ops, evaluate: options.evaluate });
     }
     const p = providerPath(scope.subscriptionId, scope.resourceGroup, path.segments.slice(5))!;
-    return resourceRoutes({ req, res, query, path: p, store, location: scope.location, deleteResource });
+    return resourceRoutes({
+      req,
+      res,
+      query,
+      path: p,
+      store,
+      location: scope.location,
+      deleteResource: (id, at) => deleteResource(res, id, at, base, query.get('api-version') ?? ''),
+      writeResource,
+    });
   }
 
   function topLevelResources() {

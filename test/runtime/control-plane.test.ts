@@ -242,7 +242,7 @@ describe('control plane (ARM REST)', () => {
     const again = await cp(`${id}?api-version=2022-09-01`, { method: 'DELETE' });
     expect(again.statusCode).toBe(204);
     await again.body.dump();
-    expect((await json<ArmError>(`${APIM}?api-version=2022-08-01`, { method: 'PATCH', body: '{}' })).body.error.code).toBe('MethodNotAllowed');
+    expect((await json<ArmError>(`${APIM}?api-version=2022-08-01`, { method: 'POST', body: '{}' })).body.error.code).toBe('MethodNotAllowed');
   });
 
   it('answers only requests addressed to it (DNS-rebinding guard): another Host gets 400 Invalid Hostname', async () => {

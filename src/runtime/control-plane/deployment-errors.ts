@@ -57,11 +57,18 @@ export function resourceError(e: unknown): ArmErrorBody {
   if (e.code === 'ERR_ARM_RESOURCE_NOT_FOUND') return base(e.details?.['parentId'] ? 'ParentResourceNotFound' : 'ResourceNotFound');
   if (e.code === 'ERR_ARM_LIST_UNSUPPORTED') return base('InvalidTemplate');
   if (e.code === 'ERR_ARM_RESOURCE_INVALID' || e.code === 'ERR_RUNTIME_RECONCILE') return base('BadRequest');
+  if (e.code.startsWith('ERR_ARM_') && e.code !== 'ERR_ARM_INTERNAL') return base('InvalidTemplate');
   return base('InternalServerError');
 }
 
 /** The deployment's `properties.error` for a failure (ARM's DeploymentFailed envelope, spec §6.3). */
 export function deploymentFailedError(e: unknown, deploymentId: string): ArmErrorBody {
+  // A template expression that fails while the resources are evaluated (after the synchronous validation): ARM
+  // fails the deployment with InvalidTemplate itself, "Unable to process template language expressions …".
+  if (!isDeploymentFailure(e)) {
+    const v = validationError(e).body;
+    return { ...v, message: v.message.replace(/^Deployment template validation failed: '(.*)'\.$/s, 'Unable to process template language expressions: \'$1\'.') };
+  }
   const detail = resourceError(e);
   if (detail.code === 'ResourceNotFound' && !failedResourceId(e)) return detail;
   return {

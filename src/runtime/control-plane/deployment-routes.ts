@@ -7,8 +7,8 @@ import { isDeploymentFailure, validationError } from './deployment-errors.js';
 import { notFound, type DeploymentRequest, type DeploymentService } from './deployment-service.js';
 import { scratchCopy } from './scratch-store.js';
 import { whatIfChanges } from './what-if.js';
-import { armHttpError, readJsonObject, sendEmpty, sendJson } from './wire.js';
-import type { AsyncOperations } from './async-operations.js';
+import { ArmHttpError, armHttpError, readJsonObject, sendEmpty, sendJson } from './wire.js';
+import type { AsyncOperation, AsyncOperations } from './async-operations.js';
 
 export interface DeploymentRouteContext {
   req: IncomingMessage;
@@ -91,8 +91,14 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     }
     if (method === 'PUT') {
       const d = await deploymentRequest(req, name);
-      const { created, record } = await service.run(d);
-      const opId = c.ops.add({ status: String(record.properties['provisioningState']), error: record.properties['error'] });
+      const { created, record, done } = await service.start(d);
+      // Azure-AsyncOperation follows this run: Accepted/Running while it goes on, then its final state and error.
+      let final: AsyncOperation | undefined;
+      done.then(
+        (r) => (final = { status: String(r.properties['provisioningState']), ...(r.properties['error'] ? { error: r.properties['error'] } : {}) }),
+        (e: unknown) => (final = { status: 'Failed', error: e instanceof ArmHttpError ? e.body : { code: 'InternalServerError', message: 'Encountered an internal server error.' } }),
+      );
+      const opId = c.ops.add(() => final ?? { status: String(service.get(name)?.properties['provisioningState'] ?? 'Running') });
       const statusUrl = `${c.base}${service.idOf(name)}/operationStatuses/${opId}?api-version=${apiVersion}`;
       return sendJson(res, created ? 201 : 200, deploymentView(record), { 'azure-asyncoperation': statusUrl });
     }

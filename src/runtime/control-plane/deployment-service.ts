@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator, Logger } from '../../core/index.js';
-import { describeError } from '../../core/index.js';
+import { describeError, isTwinError } from '../../core/index.js';
 import type { ResourceRecord, Store } from '../../state/index.js';
 import type { DeployInput, DeployResult, DeploymentScope } from '../../arm/index.js';
 import { deploymentFailedError, failedResourceId, isDeploymentFailure, resourceError, validationError } from './deployment-errors.js';
@@ -36,15 +36,29 @@ export interface DeploymentServiceOptions {
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
-  /** Deploy into the twin (commit + reconcile listeners). Throws TwinError. */
-  deploy(input: DeployInput): Promise<DeployResult>;
+  /**
+   * Deploy into the twin (commit + reconcile listeners). Throws TwinError. `onAccepted` is called once the template
+   * passed ARM's synchronous validation (parameters, variables, resource names and dependencies) and the resources
+   * are being evaluated; `signal` stops the evaluation (nothing is committed) — `ERR_RUNTIME_DEPLOYMENT_CANCELED`.
+   */
+  deploy(input: DeployInput, how?: DeployHow): Promise<DeployResult>;
+}
+
+/** How one deployment runs (Twin.deploy's second argument). */
+export interface DeployHow {
+  thread?: 'main' | 'worker';
+  signal?: AbortSignal;
+  onAccepted?: () => void;
 }
 
 interface Active {
   state: 'Accepted' | 'Running';
-  cancelled: boolean;
+  controller: AbortController;
   since: number;
 }
+
+/** The twin error a deployment stopped by `cancel` rejects with. */
+export const CANCELED = 'ERR_RUNTIME_DEPLOYMENT_CANCELED';
 
 /** ARM's terminal provisioning states. */
 const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
@@ -102,42 +116,50 @@ export class DeploymentService {
     return this.#o.store.getResource(this.idOf(name))?.listResults?.[INPUT_KEY] as StoredInput | undefined;
   }
 
+  /** Run `work` alone: deployments and the control plane's resource writes change the twin one at a time, in arrival order. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.#queue.then(work);
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
   /**
-   * Run a deployment. Validation errors (template, parameters, expressions) reject with ARM's 400 and leave
-   * no record; a deployment that fails while resources are applied is recorded as `Failed`.
+   * Start a deployment, as ARM's PUT does: it resolves once the template passed the synchronous validation (the
+   * record is then `Running`, or already final when the evaluation was quicker than the answer) and the deployment
+   * goes on; `done` settles with the final record. Validation errors (template, parameters, names) reject with
+   * ARM's 400 and leave no record; what fails later is recorded `Failed` (or `Canceled`).
    */
-  async run(req: DeploymentRequest): Promise<{ created: boolean; record: ResourceRecord }> {
+  async start(req: DeploymentRequest): Promise<{ created: boolean; record: ResourceRecord; done: Promise<ResourceRecord> }> {
     const key = req.name.toLowerCase();
     const current = this.get(req.name);
     if (current && !TERMINAL.has(String(current.properties['provisioningState']).toLowerCase())) {
       throw armHttpError(409, 'DeploymentActive', `Unable to edit or replace deployment '${req.name}': previous deployment from '${String(current.properties['timestamp'])}' is still active (state: ${String(current.properties['provisioningState'])}). Please see https://aka.ms/arm-deploy-resources for usage details.`);
     }
     const created = current === undefined;
-    const active: Active = { state: 'Accepted', cancelled: false, since: this.#o.clock.now() };
+    const active: Active = { state: 'Accepted', controller: new AbortController(), since: this.#o.clock.now() };
     this.#active.set(key, active);
-    const turn = this.#queue.then(async () => {
-      if (active.cancelled) return this.#record(req, { state: 'Canceled', started: active.since, result: undefined, error: undefined });
+    let accept!: () => void;
+    const accepted = new Promise<void>((resolve) => (accept = resolve));
+    const done = this.exclusive(async () => {
+      if (active.controller.signal.aborted) return this.#record(req, { state: 'Canceled', started: active.since, result: undefined, error: undefined });
       active.state = 'Running';
-      return this.#execute(req);
-    });
-    this.#queue = turn.catch(() => undefined);
-    try {
-      return { created, record: await turn };
-    } finally {
-      this.#active.delete(key);
-    }
+      return this.#execute(req, active.controller.signal, () => accept());
+    }).finally(() => this.#active.delete(key));
+    // The PUT answers when the deployment is accepted, or when it ended first (a validation error rejects it).
+    await Promise.race([accepted, done]);
+    return { created, record: this.get(req.name)!, done };
   }
 
-  /** `POST {deployment}/cancel`: only a deployment still waiting for its turn can be cancelled. */
+  /** `POST {deployment}/cancel`: a deployment waiting for its turn or running stops; nothing of it is committed. */
   cancel(name: string): void {
     const active = this.#active.get(name.toLowerCase());
     const record = this.get(name);
     if (!record) throw notFound(name);
-    if (!active || active.state !== 'Accepted') {
+    if (!active) {
       const state = String(record.properties['provisioningState']);
       throw armHttpError(409, 'DeploymentCannotBeCancelled', `The deployment '${name}' cannot be cancelled because it is in state '${state}'.`);
     }
-    active.cancelled = true;
+    active.controller.abort();
   }
 
   /** `DELETE {deployment}`: removes the history entry (never the resources). */
@@ -152,14 +174,27 @@ export class DeploymentService {
     return true;
   }
 
-  async #execute(req: DeploymentRequest): Promise<ResourceRecord> {
+  async #execute(req: DeploymentRequest, signal?: AbortSignal, onAccepted?: () => void): Promise<ResourceRecord> {
     const started = this.#o.clock.now();
     const before = new Set(this.#o.store.listResources({ idPrefix: this.rgId + '/' }).map((r) => r.id.toLowerCase()));
+    let accepted = false;
     let result: DeployResult;
     try {
-      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode });
+      const how: DeployHow = {
+        onAccepted: () => {
+          accepted = true;
+          onAccepted?.();
+        },
+        ...(signal ? { signal } : {}),
+      };
+      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode }, how);
     } catch (e) {
-      if (!isDeploymentFailure(e)) throw validationError(e);
+      if (isTwinError(e) && e.code === CANCELED) {
+        this.#o.logger.info(`deployment ${req.name} canceled`);
+        return this.#record(req, { state: 'Canceled', started, result: undefined, error: undefined, before });
+      }
+      // Before acceptance a template error is ARM's synchronous 400 (no record); after it, the deployment fails.
+      if (!accepted && !isDeploymentFailure(e)) throw validationError(e);
       this.#o.logger.warn(`deployment ${req.name} failed: ${describeError(e)}`);
       const record = this.#record(req, { state: 'Failed', started, result: undefined, error: e, before });
       if (req.onErrorDeployment) return this.#rollback(req, record);

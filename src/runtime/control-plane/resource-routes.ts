@@ -4,9 +4,10 @@ import { requireProviderApiVersion } from './api-version.js';
 import { methodNotAllowed } from './deployment-routes.js';
 import { knownApiVersions } from './metadata.js';
 import { fullType, resourceIdOf, type ProviderPath } from './paths.js';
+import { mergePatch } from './resource-writes.js';
 import { siteConfigFallback } from './site-config-views.js';
 import { resourceView } from './views.js';
-import { armHttpError, sendEmpty, sendJson } from './wire.js';
+import { armHttpError, readJsonObject, sendEmpty, sendJson } from './wire.js';
 
 export interface ResourceRouteContext {
   req: IncomingMessage;
@@ -15,8 +16,10 @@ export interface ResourceRouteContext {
   path: ProviderPath;
   store: Store;
   location: string;
-  /** Delete a resource (and its children) from the twin and reconcile listeners. */
-  deleteResource(id: string): Promise<boolean>;
+  /** Delete a resource (and its children) from the twin and reconcile listeners; answers the response. */
+  deleteResource(id: string, p: ProviderPath): Promise<void>;
+  /** Write one resource as a deployment writes it (provider, commit, reconcile, rollback); throws ARM's answer. */
+  writeResource(p: ProviderPath, body: Record<string, unknown>, apiVersion: string): Promise<{ created: boolean; record: ResourceRecord }>;
 }
 
 function notFound(p: ProviderPath, id: string) {
@@ -45,12 +48,12 @@ function actionResult(store: Store, targetId: string, action: string): unknown {
   return undefined;
 }
 
-/** GET/HEAD/DELETE of one resource, GET of a collection, POST actions, under `…/providers/{Namespace}/…`. */
+/** GET/HEAD/PUT/PATCH/DELETE of one resource, GET of a collection, POST actions, under `…/providers/{Namespace}/…`. */
 export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
   const { req, res, query, path: p, store } = c;
   const method = req.method ?? 'GET';
   const type = fullType(p);
-  requireProviderApiVersion(query, type, c.location, knownApiVersions(store, type));
+  const apiVersion = requireProviderApiVersion(query, type, c.location, knownApiVersions(store, type));
   const single = p.names.length === p.types.length;
   // App Service's `…/config/{name}/list` answers GET too (the current SDKs' getAuthSettingsV2 sends a GET).
   const configList = !single && p.types.length >= 3 && p.types[p.types.length - 1]!.toLowerCase() === 'list' && p.types[p.types.length - 2]!.toLowerCase() === 'config' && /^microsoft\.web$/i.test(p.namespace);
@@ -78,9 +81,19 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
     if (!r) throw notFound(p, id);
     return sendJson(res, 200, resourceView(r));
   }
-  if (method === 'DELETE') {
-    const deleted = await c.deleteResource(id);
-    return sendEmpty(res, deleted ? 200 : 204);
+  if (method === 'DELETE') return c.deleteResource(id, p);
+  if (method === 'PUT' || method === 'PATCH') {
+    const body = await readJsonObject(req);
+    let desired = body;
+    if (method === 'PATCH') {
+      // A PATCH is the stored resource with the body merged in (RFC 7396), then written as a PUT would be.
+      const current = lookup(store, id);
+      if (!current) throw notFound(p, id);
+      const { id: _i, name: _n, type: _t, ...view } = resourceView(current);
+      desired = mergePatch(view, body) as Record<string, unknown>;
+    }
+    const { created, record } = await c.writeResource(p, desired, apiVersion);
+    return sendJson(res, created ? 201 : 200, resourceView(record));
   }
   throw methodNotAllowed(method);
 }
