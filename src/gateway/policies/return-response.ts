@@ -1,12 +1,7 @@
 import { HOP_BY_HOP } from '../../core/index.js';
-import type { Value } from '../expressions/values.js';
 import { PolicyError } from '../pipeline/errors.js';
-import type { ResponseValue } from './send-request.js';
+import { asStoredResponse } from './send-request.js';
 import type { PolicyDefinition } from './types.js';
-
-function isResponse(v: Value | undefined): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { $type?: string }).$type === 'IResponse';
-}
 import { onlyChildren } from './util.js';
 import { runSteps } from './run-steps.js';
 import { drain } from '../pipeline/body.js';
@@ -26,7 +21,7 @@ export const returnResponse: PolicyDefinition = {
         drain(rc.responseBody);
         rc.response.headers.clear();
         const stored = variable !== undefined ? rc.variables.get(variable) : undefined;
-        const from = isResponse(stored) ? (stored as unknown as ResponseValue) : undefined;
+        const from = asStoredResponse(stored);
         if (variable !== undefined && !from) {
           throw new PolicyError({ source: 'return-response', reason: 'ExpressionValueEvaluationFailure', message: `Variable '${variable}' does not hold a response (IResponse).` });
         }

@@ -1,40 +1,41 @@
-import { urlToString, parseUrl, type HeaderMap } from '../expressions/host.js';
-import type { Value } from '../expressions/values.js';
+import { urlToString, parseUrl, responseValue, type HeaderMap, type MessageBodyInfo, type ResponseInfo, type ResponseValue as HostResponseValue } from '../expressions/host.js';
+import { ExpressionRuntimeError, type Value } from '../expressions/values.js';
 import { readStream } from '../pipeline/body.js';
 import { PolicyError, STATUS_REASONS } from '../pipeline/errors.js';
 import { addHeader, headerMapFromNode, NOT_FORWARDED, setHeader as put, toOutgoing } from '../pipeline/headers.js';
 import type { RequestRun } from '../pipeline/request-run.js';
-import type { MessageBodyData } from '../pipeline/runtime-data.js';
 import { GATEWAY_LIMITS } from '../request-limits.js';
 import { acquireToken } from './authentication-managed-identity.js';
 import { failureCause } from './forward-request.js';
 import type { PolicyDefinition, ValueSource } from './types.js';
 import { literalBool, optional, required, str, valueChildren } from './util.js';
 
-/** The `IResponse` a send-request stores in its variable (and return-response response-variable-name starts from). */
-export interface ResponseValue {
-  readonly $type: 'IResponse';
-  statusCode: number;
-  statusReason: string;
-  headers: HeaderMap;
-  /** `Body`: read(preserveContent) as IMessageBody. */
-  body: MessageBodyData | null;
-  /** The body text (not consumed by reads; return-response copies it). */
-  readonly text: string;
-}
+/**
+ * The `IResponse` a send-request stores in its variable: the expression engine's response value
+ * (`(IResponse)context.Variables["r"]` with `.StatusCode`, `.Headers`, `.Body.As<T>()`), plus the body
+ * text, which return-response `response-variable-name` copies whatever expressions read.
+ */
+export interface StoredResponse extends ResponseInfo { readonly text: string }
 
-export function responseValue(statusCode: number, headers: HeaderMap, text: string): ResponseValue {
+export function storedResponse(statusCode: number, headers: HeaderMap, text: string): HostResponseValue {
   let consumed = false;
-  const body: MessageBodyData = {
-    $type: 'MessageBody',
+  const body: MessageBodyInfo = {
     get consumed() { return consumed; },
     read(preserve: boolean) {
-      if (consumed) throw new Error('The message body has already been read.');
+      if (consumed) throw new ExpressionRuntimeError('InvalidOperationException', 'The message body has already been read and cannot be read again. Use preserveContent: true to read it more than once.');
       if (!preserve) consumed = true;
       return text;
     },
   };
-  return { $type: 'IResponse', statusCode, statusReason: STATUS_REASONS[statusCode] ?? '', headers, body, text };
+  const data: StoredResponse = { statusCode, statusReason: STATUS_REASONS[statusCode] ?? '', headers, body: () => (consumed ? null : body), text };
+  return responseValue(data);
+}
+
+/** The stored response of a variable, or undefined when it holds something else. */
+export function asStoredResponse(v: Value | undefined): StoredResponse | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || (v as { $type?: string }).$type !== 'Response') return undefined;
+  const data = (v as HostResponseValue).data as Partial<StoredResponse>;
+  return typeof data.text === 'string' ? (data as StoredResponse) : undefined;
 }
 
 interface HeaderOp { name: ValueSource; action: string; values: ValueSource[] }
@@ -78,7 +79,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
       }
       const copyLiteral = mode && !mode.isExpression && mode.literal === 'copy';
       if (!copyLiteral && !mode?.isExpression && !url) throw cc.error('ERR_APIM_POLICY_STRUCTURE', node, `<${node.name}> mode="new" needs <set-url>`);
-      const send = async (rc: RequestRun): Promise<ResponseValue> => {
+      const send = async (rc: RequestRun): Promise<HostResponseValue> => {
         const copy = mode ? str(mode.get(rc)).toLowerCase() === 'copy' : false;
         const h: HeaderMap = new Map();
         let m = 'GET';
@@ -129,7 +130,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
         }
         record.status = res.statusCode;
         const responseText = await readStream(res.body, GATEWAY_LIMITS.maxBufferedBodyBytes, `${node.name} response`);
-        return responseValue(res.statusCode, headerMapFromNode(res.headers), responseText);
+        return storedResponse(res.statusCode, headerMapFromNode(res.headers), responseText);
       };
       return {
         ...base,
@@ -141,8 +142,8 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
           }
           try {
             const r = await send(rc);
-            rc.variables.set(variable!, r as unknown as Value);
-            rc.note(`${r.statusCode} → variable '${variable}'`);
+            rc.variables.set(variable!, r);
+            rc.note(`${r.data.statusCode} → variable '${variable}'`);
           } catch (e) {
             if (!ignoreError) throw e;
             rc.variables.set(variable!, null);

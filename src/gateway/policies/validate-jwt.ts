@@ -1,5 +1,5 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, importJWK, type JSONWebKeySet, type JWK } from 'jose';
-import type { Value } from '../expressions/values.js';
+import { parseJwt } from '../expressions/members-context.js';
 import { PolicyError } from '../pipeline/errors.js';
 import type { RequestRun } from '../pipeline/request-run.js';
 import type { PolicyNode } from '../policy/xml.js';
@@ -183,7 +183,7 @@ export const validateJwt: PolicyDefinition = {
           if (!ok) throw no('TokenClaimValueNotAllowed', `Claim value of '${c.name}' is not allowed. Access denied.`);
         }
         if (missing.length) throw no('TokenClaimNotFound', `JWT token is missing the following claims: ${missing.join(', ')}. Access denied.`);
-        if (outputVar) rc.variables.set(outputVar, { $type: 'Jwt', claims: payload, token } as unknown as Value);
+        if (outputVar) rc.variables.set(outputVar, parseJwt(token));
         rc.note(`valid token: iss=${String(payload.iss)} aud=${String(payload.aud)} sub=${String(payload.sub ?? '')}`);
       },
     };
