@@ -12,6 +12,9 @@ import { createIdentityHandler } from './routes/handler.js';
 import { DirectoryIndex } from './directory/directory-index.js';
 import { applyDirectoryObjects, planDirectory } from './directory/apply-directory.js';
 import { listDirectory } from './directory/directory-listing.js';
+import { GrantStore } from './signin/grant-store.js';
+import { verifyClientAssertion } from './tokens/client-assertion.js';
+import { authorizationCodeGrant, refreshTokenGrant } from './tokens/user-grants.js';
 import { parseDirectoryText, readDirectoryFile, type DirectoryDocument, type Locator } from './directory/directory-file.js';
 
 export interface IdentityOptions {
@@ -32,6 +35,8 @@ export interface IdentityOptions {
   tokenLifetimeSeconds?: number;
   /** App-only tokens from the token endpoint (client credentials), default 3599 s as Entra answers. */
   appTokenLifetimeSeconds?: number;
+  /** User access tokens; default a random 60–90 minutes, as Entra's default lifetime policy. */
+  userTokenLifetimeSeconds?: number;
   /**
    * Twin extension: how long an issued MI token is handed out again for the same identity and
    * resource (Azure's MI back end caches too). Default min(lifetime/3, 8 h); 0 disables.
@@ -174,6 +179,18 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   });
   // A cached MI token must never outlive its key's place in JWKS: any signer or JWKS change empties the cache.
   keys.onChange(() => issuer.clearCache());
+  const grants = new GrantStore(options.clock);
+  const verifyAssertion = (app: DirectoryObject, assertion: string, tenantId: string) => verifyClientAssertion(app, assertion, tenantId, options.clock);
+  const userDeps = {
+    directory,
+    keys,
+    clock: options.clock,
+    ids: options.ids,
+    logger: logger.child('sts'),
+    grants,
+    verifyAssertion,
+    ...(options.userTokenLifetimeSeconds === undefined ? {} : { userTokenLifetimeSeconds: options.userTokenLifetimeSeconds }),
+  };
   const handler = createIdentityHandler({
     tenantId: options.tenantId,
     identityHeader: options.identityHeader,
@@ -189,7 +206,10 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       ids: options.ids,
       logger: logger.child('sts'),
       lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599,
+      verifyAssertion,
+      grants: { authorization_code: authorizationCodeGrant(userDeps), refresh_token: refreshTokenGrant(userDeps) },
     },
+    authorize: { ...userDeps, logger: logger.child('sign-in') },
     admin: {
       identityHeader: options.identityHeader,
       logger,
