@@ -5,7 +5,7 @@ import {
   type HttpClient,
   type Logger,
 } from '../core/index.js';
-import { createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
+import { SessionStore, createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
@@ -39,6 +39,8 @@ export interface SiteHostDeps {
   client: HttpClient;
   clock: Clock;
   logger: Logger;
+  /** The identity listener's https origin: where a browser on this machine signs in (Easy Auth login redirects). */
+  browserIdentityOrigin?: string;
 }
 
 function internalError(): RequestHandler {
@@ -49,7 +51,7 @@ function internalError(): RequestHandler {
 }
 
 /** The Easy Auth handler of one site, forwarding to its backend. */
-export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners: () => ListenerPair | undefined): RequestHandler {
+export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners: () => ListenerPair | undefined, sessions?: SessionStore): RequestHandler {
   const { client, clock, logger } = deps;
   const backend = spec.backend.replace(/\/$/, '');
   const siteLogger = logger.child(`site ${spec.name}`);
@@ -85,6 +87,8 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
       siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`);
     },
     appSettings: spec.appSettings,
+    ...(sessions ? { sessions } : {}),
+    ...(deps.browserIdentityOrigin ? { browserIdentityOrigin: deps.browserIdentityOrigin } : {}),
     httpClient: client,
     clock,
     logger: siteLogger,
@@ -143,9 +147,13 @@ function explainHeaderSize(headers: Record<string, string | string[] | undefined
 /** Site listeners on this thread. */
 export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
   const sites = new Map<string, ListenerPair>();
+  // Each site's sign-in sessions live as long as its listeners: a redeploy rebuilds the handler, not the sessions.
+  const sessions = new Map<string, SessionStore>();
   return {
     async upsert(spec) {
-      const handler = createSiteHandler(spec, deps, () => sites.get(spec.label));
+      let store = sessions.get(spec.label);
+      if (!store) sessions.set(spec.label, (store = new SessionStore(deps.clock)));
+      const handler = createSiteHandler(spec, deps, () => sites.get(spec.label), store);
       let l = sites.get(spec.label);
       if (l) l.setHandler(handler);
       else {
@@ -157,6 +165,7 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
     async remove(label) {
       const l = sites.get(label);
       sites.delete(label);
+      sessions.delete(label);
       await l?.close();
     },
     async close() {

@@ -126,7 +126,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           identity: { http: identityListeners.httpUrl, https: identityListeners.httpsUrl },
           logLevel: options.logLevel ?? 'info',
         })
-      : createInProcessSiteHost({ tls: tls.server, client, clock, logger });
+      : createInProcessSiteHost({ tls: tls.server, client, clock, logger, browserIdentityOrigin: identityListeners.httpsUrl });
   const tokens = (serviceId: string) => ({
     async getToken(req: { resource: string; clientId?: string }) {
       const t = await identity.issueManagedIdentityToken({ resource: req.resource, clientId: req.clientId, ownerResourceId: req.clientId ? undefined : serviceId });
