@@ -15,6 +15,7 @@ import { handleTokenEndpoint, type TokenEndpointDeps } from './token-endpoint.js
 import { ADMIN_PREFIX, handleAdmin, type AdminDeps } from './admin.js';
 import { handleAuthorize, type AuthorizeDeps } from '../signin/authorize.js';
 import { handleLogout } from '../signin/logout.js';
+import { handleInstanceDiscovery } from './instance-discovery.js';
 
 export interface IdentityHandlerDeps {
   tenantId: string;
@@ -143,6 +144,11 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
     }
     if (same(rest, 'discovery', 'v2.0', 'keys')) {
       metadataRoute(req, res, tenant, () => jwksFor(2, tenant));
+      return;
+    }
+    if (first === 'common' && same(rest, 'discovery', 'instance')) {
+      req.resume();
+      handleInstanceDiscovery(req, res, query);
       return;
     }
     if (same(rest, 'oauth2', 'token') || same(rest, 'oauth2', 'v2.0', 'token')) {
