@@ -54,6 +54,8 @@ export interface TwinOptions {
    * ids, resource ids; `*` for all). Default none: IMDS has no secret (docs/security.md).
    */
   imdsIdentities?: readonly string[];
+  /** Worker threads signing the token endpoint's tokens (identity `signingWorkers`); default 0 (inline). */
+  signingWorkers?: number;
   /**
    * Where templates are evaluated: `worker` (a worker thread, so that listeners keep serving during a
    * heavy deployment; needs the compiled dist/ files) or `main` (default, for tests with injected clocks).
@@ -108,6 +110,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     tenantId: options.tenantId,
     identityHeader,
     ...(options.imdsIdentities ? { imdsIdentities: options.imdsIdentities } : {}),
+    ...(options.signingWorkers ? { signingWorkers: options.signingWorkers } : {}),
   });
   const identityListeners = await startListenerPair(identity.handler, { tls: tls.server, logger, name: 'identity' });
   for (const h of IDENTITY_HOSTS) {
