@@ -211,6 +211,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     ready,
     async close() {
       await reconciler.close();
+      identity.close();
       await Promise.all([
         siteHost.close(),
         identityListeners.close(),
