@@ -5,13 +5,13 @@
  * ARM and for the function app; the second token opens the site.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import { APP_CLIENT_ID, TENANT, useRunningSeed } from '../helpers/seed.js';
 import { startConnectProxy } from '../helpers/connect-proxy.js';
+import { azRunner } from '../helpers/az-cli.js';
 
 const SP = 'd1d1d1d1-0000-4000-8000-0000000000a2';
 const dir = mkdtempSync(join(tmpdir(), 'trustline-azdir-'));
@@ -35,27 +35,7 @@ describe('az CLI with a directory service principal', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const az = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        '/usr/bin/az',
-        args,
-        {
-          timeout: 120_000,
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: configDir,
-            AZURE_CONFIG_DIR: configDir,
-            REQUESTS_CA_BUNDLE: seed.ready.caCertificate,
-            HTTPS_PROXY: proxy.url,
-            NO_PROXY: '127.0.0.1,localhost',
-            AZURE_CORE_COLLECT_TELEMETRY: 'false',
-            AZURE_CORE_NO_COLOR: 'true',
-          },
-        },
-        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const az = (args: string[]) => azRunner({ configDir, caFile: seed.ready.caCertificate, proxyUrl: proxy.url })(args);
 
   it('registers the cloud, logs in with the app secret, gets access tokens that work', async () => {
     expect((await az(['cloud', 'register', '-n', 'Trustline', '--endpoint-resource-manager', 'https://management.azure.com/'])).code).toBe(0);
