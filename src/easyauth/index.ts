@@ -12,3 +12,5 @@ export { defaultCompatFlags, resolveCompatFlags } from './compat-flags.js';
 export type { EasyAuthCompatFlags } from './compat-flags.js';
 export { encodeClientPrincipal, buildClientPrincipal } from './principal/client-principal.js';
 export type { ClientPrincipal } from './principal/client-principal.js';
+export { SessionStore } from './session/session-store.js';
+export type { Session } from './session/session-store.js';

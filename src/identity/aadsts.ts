@@ -92,6 +92,110 @@ export const AADSTS = {
     status: 400,
     text: (a) => `The endpoint only accepts POST, OPTIONS requests. Received a ${a.method} request.`,
   },
+  multipleResources: {
+    code: 28000,
+    error: 'invalid_scope',
+    status: 400,
+    text: (a) => `Provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${a.scope} is not valid.`,
+  },
+  scopeNotExposed: {
+    code: 650053,
+    error: 'invalid_scope',
+    status: 400,
+    text: (a) => `The application asked for scope '${a.scope}' that doesn't exist on the resource '${a.resource}'. Contact the app vendor.`,
+  },
+  invalidCredentials: {
+    code: 50126,
+    error: 'invalid_grant',
+    status: 400,
+    text: () => 'Error validating credentials due to invalid username or password.',
+  },
+  redirectUriMismatch: {
+    code: 50011,
+    error: 'invalid_request',
+    status: 400,
+    text: (a) =>
+      `The redirect URI '${a.redirectUri}' specified in the request does not match the redirect URIs configured for the application '${a.appId}'. ` +
+      'Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.',
+  },
+  codeRedirectMismatch: {
+    code: 50011,
+    error: 'invalid_grant',
+    status: 400,
+    text: (a) => `The reply address '${a.redirectUri}' does not match the reply address '${a.expected}' provided when requesting Authorization code.`,
+  },
+  grantExpired: {
+    code: 70008,
+    error: 'invalid_grant',
+    status: 400,
+    text: () => 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+  },
+  codeRedeemed: {
+    code: 54005,
+    error: 'invalid_grant',
+    status: 400,
+    text: () => 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+  },
+  invalidGrant: {
+    code: 9002313,
+    error: 'invalid_grant',
+    status: 400,
+    text: () => 'Invalid request. Request is malformed or invalid.',
+  },
+  pkceMismatch: {
+    code: 501481,
+    error: 'invalid_grant',
+    status: 400,
+    text: () => 'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+  },
+  invalidCodeChallengeMethod: {
+    code: 50149,
+    error: 'invalid_request',
+    status: 400,
+    text: () => 'Invalid Code_Challenge_method parameter.',
+  },
+  unsupportedResponseType: {
+    code: 900144,
+    error: 'unsupported_response_type',
+    status: 400,
+    text: (a) => `The response_type '${a.responseType}' is not supported.`,
+  },
+  clientMismatch: {
+    code: 70000,
+    error: 'invalid_grant',
+    status: 400,
+    text: () => "The provided value for the 'code' parameter is not valid. The code was issued to another client.",
+  },
+  assertionInvalid: {
+    code: 700027,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) => `Client assertion failed signature validation. Trace: ${a.reason}`,
+  },
+  assertionKeyNotFound: {
+    code: 700027,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) => `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${a.thumbprint}']`,
+  },
+  assertionAudience: {
+    code: 700212,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) => `No matching federated identity record found for presented assertion audience '${a.audience}'.`,
+  },
+  assertionExpired: {
+    code: 700024,
+    error: 'invalid_client',
+    status: 401,
+    text: () => 'Client assertion is not within its valid time range.',
+  },
+  assertionSubject: {
+    code: 700021,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) => `Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials. (iss/sub ${a.subject})`,
+  },
 } satisfies Record<string, AadstsEntry>;
 
 export type AadstsName = keyof typeof AADSTS;

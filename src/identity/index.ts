@@ -14,3 +14,5 @@ export { V1_ISSUER, V2_ISSUER } from './tokens/claims.js';
 export { WELL_KNOWN_RESOURCES } from './tokens/resource-resolver.js';
 export { defaultIdentityCompatFlags } from './compat-flags.js';
 export type { IdentityCompatFlags } from './compat-flags.js';
+export { BUILT_IN_ROLES, rbacRolesAt, roleAssignmentsFor, scopeCovers } from './rbac.js';
+export type { RoleAssignmentView } from './rbac.js';

@@ -5,6 +5,7 @@ import type { DirectoryObject, Store } from '../state/index.js';
 import { identityError } from './errors.js';
 import { buildJwks } from './keys/jwks.js';
 import { createKeyRing, type KeyRingState } from './keys/key-ring.js';
+import { SigningPool } from './keys/signing-pool.js';
 import { loadSigningKey, type Jwk } from './keys/signing-key.js';
 import { createSigningCertificate } from '../core/index.js';
 import { createManagedIdentityIssuer } from './tokens/managed-identity.js';
@@ -12,6 +13,9 @@ import { createIdentityHandler } from './routes/handler.js';
 import { DirectoryIndex } from './directory/directory-index.js';
 import { applyDirectoryObjects, planDirectory } from './directory/apply-directory.js';
 import { listDirectory } from './directory/directory-listing.js';
+import { GrantStore } from './signin/grant-store.js';
+import { verifyClientAssertion } from './tokens/client-assertion.js';
+import { authorizationCodeGrant, refreshTokenGrant } from './tokens/user-grants.js';
 import { parseDirectoryText, readDirectoryFile, type DirectoryDocument, type Locator } from './directory/directory-file.js';
 
 export interface IdentityOptions {
@@ -32,6 +36,8 @@ export interface IdentityOptions {
   tokenLifetimeSeconds?: number;
   /** App-only tokens from the token endpoint (client credentials), default 3599 s as Entra answers. */
   appTokenLifetimeSeconds?: number;
+  /** User access tokens; default a random 60–90 minutes, as Entra's default lifetime policy. */
+  userTokenLifetimeSeconds?: number;
   /**
    * Twin extension: how long an issued MI token is handed out again for the same identity and
    * resource (Azure's MI back end caches too). Default min(lifetime/3, 8 h); 0 disables.
@@ -44,6 +50,11 @@ export interface IdentityOptions {
    * IMDS has no secret, so every local process can call it (docs/security.md).
    */
   imdsIdentities?: readonly string[];
+  /**
+   * Worker threads that sign the token endpoint's tokens (RS256 ≈ 1 ms of CPU each), so a burst of token
+   * requests does not hold the event loop shared with the gateway and the control plane. 0 (default): sign inline.
+   */
+  signingWorkers?: number;
   /** Behaviour Azure does not document (compat-flags.ts). */
   flags?: Partial<IdentityCompatFlags>;
 }
@@ -132,9 +143,9 @@ const KEYS_META = 'identity.keys';
 /** Written by earlier versions (one key); read once and carried into the ring. */
 const LEGACY_KEY_META = 'identity.signingKey';
 
-async function openKeyRing(options: IdentityOptions, miLifetime: number) {
+async function openKeyRing(options: IdentityOptions, miLifetime: number, pool: SigningPool | undefined) {
   const longest = Math.max(miLifetime, options.appTokenLifetimeSeconds ?? 3599, USER_TOKEN_MAX_LIFETIME_SECONDS) + 300;
-  const base = { clock: options.clock, defaultGraceMs: longest * 1000 };
+  const base = { clock: options.clock, defaultGraceMs: longest * 1000, ...(pool ? { pool } : {}) };
   if (options.signingKey) {
     const k = loadSigningKey(options.signingKey);
     return createKeyRing({ ...base, state: { keys: [{ cert: k.pem.cert, key: k.pem.key, publishedAt: 0, activatesAt: 0 }] } });
@@ -157,7 +168,12 @@ async function openKeyRing(options: IdentityOptions, miLifetime: number) {
 export async function createIdentityService(options: IdentityOptions): Promise<IdentityService> {
   const lifetimeSeconds = checkOptions(options);
   const logger = options.logger;
-  const keys = await openKeyRing(options, lifetimeSeconds);
+  const workers = options.signingWorkers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+    throw identityError('ERR_IDENTITY_OPTIONS_INVALID', `signingWorkers must be an integer from 0 to 64 (got ${String(options.signingWorkers)}).`);
+  }
+  const pool = workers > 0 ? new SigningPool(workers) : undefined;
+  const keys = await openKeyRing(options, lifetimeSeconds, pool);
   const directory = new DirectoryIndex(options.store, options.tenantId);
   const issuer = createManagedIdentityIssuer({
     directory,
@@ -174,6 +190,18 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   });
   // A cached MI token must never outlive its key's place in JWKS: any signer or JWKS change empties the cache.
   keys.onChange(() => issuer.clearCache());
+  const grants = new GrantStore(options.clock);
+  const verifyAssertion = (app: DirectoryObject, assertion: string, tenantId: string) => verifyClientAssertion(app, assertion, tenantId, options.clock);
+  const userDeps = {
+    directory,
+    keys,
+    clock: options.clock,
+    ids: options.ids,
+    logger: logger.child('sts'),
+    grants,
+    verifyAssertion,
+    ...(options.userTokenLifetimeSeconds === undefined ? {} : { userTokenLifetimeSeconds: options.userTokenLifetimeSeconds }),
+  };
   const handler = createIdentityHandler({
     tenantId: options.tenantId,
     identityHeader: options.identityHeader,
@@ -189,7 +217,10 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       ids: options.ids,
       logger: logger.child('sts'),
       lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599,
+      verifyAssertion,
+      grants: { authorization_code: authorizationCodeGrant(userDeps), refresh_token: refreshTokenGrant(userDeps) },
     },
+    authorize: { ...userDeps, logger: logger.child('sign-in') },
     admin: {
       identityHeader: options.identityHeader,
       logger,
@@ -266,6 +297,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
     close: () => {
       unsubscribe();
       directory.close();
+      void pool?.close();
     },
   };
 }

@@ -7,7 +7,7 @@ import {
   type Logger,
 } from '../core/index.js';
 import { createSiteDispatch } from './site-dispatch.js';
-import { createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
+import { SessionStore, createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
@@ -45,6 +45,8 @@ export interface SiteHostDeps {
   logger: Logger;
   /** How long the function may take to answer (headers, then each body gap); default `SITE_REQUEST_TIMEOUT_MS`. */
   backendTimeoutMs?: number;
+  /** The identity listener's https origin: where a browser on this machine signs in (Easy Auth login redirects). */
+  browserIdentityOrigin?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ function internalError(): RequestHandler {
 }
 
 /** The Easy Auth handler of one site, forwarding to its backend. */
-export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners: () => ListenerPair | undefined): RequestHandler {
+export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners: () => ListenerPair | undefined, sessions?: SessionStore): RequestHandler {
   const { client, clock, logger } = deps;
   const backend = spec.backend.replace(/\/$/, '');
   const siteLogger = logger.child(`site ${spec.name}`);
@@ -99,6 +101,8 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
       siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`);
     },
     appSettings: spec.appSettings,
+    ...(sessions ? { sessions } : {}),
+    ...(deps.browserIdentityOrigin ? { browserIdentityOrigin: deps.browserIdentityOrigin } : {}),
     httpClient: client,
     clock,
     logger: siteLogger,
@@ -167,9 +171,13 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
   const sites = new Map<string, ListenerPair>();
   const handlers = new Map<string, RequestHandler>();
   const dispatchers = new Map<string, NonNullable<LocalTarget['dispatch']>>();
+  // Each site's sign-in sessions live as long as its listeners: a redeploy rebuilds the handler, not the sessions.
+  const sessions = new Map<string, SessionStore>();
   return {
     async upsert(spec) {
-      const handler = createSiteHandler(spec, deps, () => sites.get(spec.label));
+      let store = sessions.get(spec.label);
+      if (!store) sessions.set(spec.label, (store = new SessionStore(deps.clock)));
+      const handler = createSiteHandler(spec, deps, () => sites.get(spec.label), store);
       handlers.set(spec.label, handler);
       let l = sites.get(spec.label);
       if (l) l.setHandler(handler);
@@ -191,6 +199,7 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
       sites.delete(label);
       handlers.delete(label);
       dispatchers.delete(label);
+      sessions.delete(label);
       await l?.close();
     },
     async close() {

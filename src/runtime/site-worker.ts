@@ -26,7 +26,7 @@ const data = workerData as SiteWorkerData;
 const hosts = new HostTable();
 for (const h of IDENTITY_HOSTS) hosts.set(h, data.identity);
 const client = createHttpClient({ resolver: hosts, ca: data.ca });
-const host = createInProcessSiteHost({ tls: data.tls, client, clock: systemClock, logger: createLogger({ level: data.logLevel }) });
+const host = createInProcessSiteHost({ tls: data.tls, client, clock: systemClock, logger: createLogger({ level: data.logLevel }), browserIdentityOrigin: data.identity.https });
 
 parentPort!.on('message', (m: SiteWorkerRequest) => {
   void (async () => {

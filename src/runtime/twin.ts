@@ -61,6 +61,8 @@ export interface TwinOptions {
    * ids, resource ids; `*` for all). Default none: IMDS has no secret (docs/security.md).
    */
   imdsIdentities?: readonly string[];
+  /** Worker threads signing the token endpoint's tokens (identity `signingWorkers`); default 0 (inline). */
+  signingWorkers?: number;
   /**
    * Where templates are evaluated: `worker` (a worker thread, so that listeners keep serving during a
    * heavy deployment; needs the compiled dist/ files) or `main` (default, for tests with injected clocks).
@@ -121,6 +123,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     tenantId: options.tenantId,
     identityHeader,
     ...(options.imdsIdentities ? { imdsIdentities: options.imdsIdentities } : {}),
+    ...(options.signingWorkers ? { signingWorkers: options.signingWorkers } : {}),
   });
   const identityListeners = await startListenerPair(identity.handler, { tls: tls.server, logger, name: 'identity' });
   for (const h of IDENTITY_HOSTS) {
@@ -139,7 +142,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           identity: { http: identityListeners.httpUrl, https: identityListeners.httpsUrl },
           logLevel: options.logLevel ?? 'info',
         })
-      : createInProcessSiteHost({ tls: tls.server, client, clock, logger });
+      : createInProcessSiteHost({ tls: tls.server, client, clock, logger, browserIdentityOrigin: identityListeners.httpsUrl });
   const tokens = (serviceId: string) => ({
     async getToken(req: { resource: string; clientId?: string }) {
       const t = await identity.issueManagedIdentityToken({ resource: req.resource, clientId: req.clientId, ownerResourceId: req.clientId ? undefined : serviceId });
@@ -222,6 +225,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     ready,
     async close() {
       await reconciler.close();
+      identity.close();
       await Promise.all([
         siteHost.close(),
         identityListeners.close(),

@@ -75,6 +75,13 @@ describe('seed template', () => {
       objectId: '00000000-0000-4000-8000-000000000001',
       identifierUris: [`api://${APP_CLIENT_ID}`],
       accessTokenAcceptedVersion: null,
+      redirectUris: [
+        'https://trustline-func.azurewebsites.net/.auth/login/aad/callback',
+        'https://127.0.0.1/.auth/login/aad/callback',
+        'https://localhost/.auth/login/aad/callback',
+        'http://127.0.0.1/.auth/login/aad/callback',
+        'http://localhost/.auth/login/aad/callback',
+      ],
       displayName: 'trustline-func (auto)',
       tenantId: SCOPE.tenantId,
       origin: `auto-created for authsettingsV2 of ${SITE_ID}`,

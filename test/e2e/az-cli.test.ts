@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SEED, useRunningSeed } from '../helpers/seed.js';
 import { startConnectProxy } from '../helpers/connect-proxy.js';
+import { azRunner } from '../helpers/az-cli.js';
 
 /**
  * The real az CLI (Debian's azure-cli, /usr/bin/az) against a running twin, with its own AZURE_CONFIG_DIR:
@@ -28,27 +28,7 @@ describe('az CLI against the twin', () => {
     if (configDir) rmSync(configDir, { recursive: true, force: true });
   });
 
-  const az = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        '/usr/bin/az',
-        args,
-        {
-          timeout: 120_000,
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: configDir,
-            AZURE_CONFIG_DIR: configDir,
-            REQUESTS_CA_BUNDLE: seed.ready.caCertificate,
-            HTTPS_PROXY: proxy.url,
-            NO_PROXY: '127.0.0.1,localhost',
-            AZURE_CORE_COLLECT_TELEMETRY: 'false',
-            AZURE_CORE_NO_COLOR: 'true',
-          },
-        },
-        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const az = (args: string[]) => azRunner({ configDir, caFile: seed.ready.caCertificate, proxyUrl: proxy.url })(args);
 
   it('registers the twin as a cloud, logs in with a service principal, deploys the seed and runs what-if', async () => {
     const register = await az(['cloud', 'register', '-n', 'Trustline', '--endpoint-resource-manager', 'https://management.azure.com/']);

@@ -57,15 +57,17 @@ describe('/.auth routes (spec §4.7)', () => {
     expect(r2.body).toBe('[]');
   });
 
-  it('/.auth/me with the token store off → 404; other /.auth routes → 404, never the app', async () => {
+  it('/.auth/me with the token store off → 404; unknown /.auth routes → 404, never the app', async () => {
     const f = await front(commonSettings());
     const before = ea.backend.calls.length;
     const me = await f.get('/.auth/me', bearer(await ea.issuer.sign(miV1Claims(now()))));
     expect(me.status).toBe(404);
     expect(me.body).toBe(NOT_FOUND);
-    expect((await f.get('/.auth/login/aad')).status).toBe(404);
-    expect((await f.get('/.auth/logout')).status).toBe(404);
-    expect((await f.get('/.auth/refresh')).status).toBe(404);
+    expect((await f.get('/.auth/nothing')).status).toBe(404);
+    expect((await f.get('/.auth/login/google')).status).toBe(404);
+    // The session routes answer themselves (test/easyauth/sign-in-session.test.ts): never the app.
+    expect((await f.get('/.auth/logout')).status).toBe(302);
+    expect((await f.get('/.auth/refresh')).status).toBe(401);
     expect(ea.backend.calls.length).toBe(before);
   });
 

@@ -86,7 +86,14 @@ describe('normalizeAuthSettings', () => {
           validation: { allowedAudiences: [], jwtClaimChecks: {}, defaultAuthorizationPolicy: { allowedPrincipals: {} } },
         },
       },
-      login: { routes: {}, tokenStore: { enabled: false, tokenRefreshExtensionHours: 72 }, preserveUrlFragmentsForLogins: false, allowedExternalRedirectUrls: [] },
+      login: {
+        routes: {},
+        tokenStore: { enabled: false, tokenRefreshExtensionHours: 72 },
+        preserveUrlFragmentsForLogins: false,
+        allowedExternalRedirectUrls: [],
+        cookieExpiration: { convention: 'FixedTime', timeToExpirationSeconds: 28800 },
+        nonce: { validateNonce: true, nonceExpirationSeconds: 300 },
+      },
       httpSettings: { requireHttps: true, routes: { apiPrefix: '/.auth' }, forwardProxy: { convention: 'NoProxy' } },
     });
     expect(normalizeAuthSettings({}).platform.enabled).toBe(false);

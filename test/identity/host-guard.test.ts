@@ -76,3 +76,19 @@ describe('IMDS: no secret, so only the identities attached to it', () => {
     expect(r).toEqual({ status: 400, body: { error: 'bad_request', error_description: 'Request contains X-Forwarded-For header' } });
   });
 });
+
+describe('instance discovery (/common/discovery/instance, asked by MSAL Python / the az CLI)', () => {
+  it('answers the public cloud aliases for a Microsoft login host, the listener itself for loopback, AADSTS50049 otherwise', async () => {
+    const q = (endpoint: string) => `/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(endpoint)}`;
+    const ms = await getWithHost(twin.origin, q(`https://login.microsoftonline.com/${TENANT_ID}/oauth2/v2.0/authorize`), 'login.microsoftonline.com');
+    expect(ms.status).toBe(200);
+    const body = ms.body as { tenant_discovery_endpoint: string; 'api-version': string; metadata: Array<{ aliases: string[] }> };
+    expect(body.tenant_discovery_endpoint).toBe(`https://login.microsoftonline.com/${TENANT_ID}/v2.0/.well-known/openid-configuration`);
+    expect(body['api-version']).toBe('1.1');
+    expect(body.metadata[0]!.aliases).toEqual(['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net']);
+    const local = await getWithHost(twin.origin, q(`${twin.origin}/${TENANT_ID}/oauth2/authorize`), `127.0.0.1:${port}`);
+    expect((local.body as { tenant_discovery_endpoint: string }).tenant_discovery_endpoint).toBe(`${twin.origin}/${TENANT_ID}/v2.0/.well-known/openid-configuration`);
+    const foreign = await getWithHost(twin.origin, q(`https://idp.example/${TENANT_ID}/oauth2/v2.0/authorize`), `127.0.0.1:${port}`);
+    expect(foreign).toEqual({ status: 400, body: { error: 'invalid_instance', error_description: 'AADSTS50049: Unknown or invalid instance.', error_codes: [50049] } });
+  });
+});

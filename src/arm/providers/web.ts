@@ -62,6 +62,9 @@ export const siteConfigProvider: ResourceProvider = {
           objectId: ctx.ids.uuid(),
           identifierUris: [`api://${clientId}`],
           accessTokenAcceptedVersion: null,
+          // Easy Auth's callback, as the portal's express setup registers it, plus the loopback forms the twin's
+          // local listeners are reached by (Entra ignores the port of a loopback redirect URI).
+          redirectUris: easyAuthRedirectUris(siteName, settings.httpSettings.routes.apiPrefix),
           displayName: `${siteName} (auto)`,
           tenantId: ctx.tenantId,
           origin: `auto-created for authsettingsV2 of ${siteId}`,
@@ -96,4 +99,13 @@ function validateAuthSettings(input: ResourceInput, ctx: ProviderContext): AuthS
   } catch (e) {
     throw invalid(input, ctx, `the authentication settings are not valid: ${describeError(e)}`);
   }
+}
+
+/** The redirect URIs an auto-created registration gets for a site's Easy Auth login callback. */
+export function easyAuthRedirectUris(siteName: string, apiPrefix: string): string[] {
+  const path = `${apiPrefix}/login/aad/callback`;
+  return [
+    `https://${siteName.toLowerCase()}.azurewebsites.net${path}`,
+    ...['https', 'http'].flatMap((scheme) => ['127.0.0.1', 'localhost'].map((host) => `${scheme}://${host}${path}`)),
+  ];
 }

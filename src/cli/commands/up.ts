@@ -1,4 +1,5 @@
 import { join, resolve, basename } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { createLogger, describeError, randomIds, systemClock, type LogLevel } from '../../core/index.js';
 import { loadParametersFile, loadTemplateFile } from '../../arm/index.js';
 import { startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
@@ -88,6 +89,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     siteThread: opts.siteDispatch === 'sockets' ? 'worker' : 'main',
     siteDispatch: opts.siteDispatch ?? 'in-process',
     ...(opts.imdsIdentity && opts.imdsIdentity.length > 0 ? { imdsIdentities: opts.imdsIdentity } : {}),
+    // The token endpoint signs on worker threads, one per core, off the event loop the listeners share.
+    signingWorkers: Math.min(8, availableParallelism()),
     deployThread: 'worker',
     logLevel: opts.logLevel ?? 'info',
     clock: systemClock,

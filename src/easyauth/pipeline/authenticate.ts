@@ -4,14 +4,17 @@ import type { EasyAuthCompatFlags } from '../compat-flags.js';
 import { identityHeaders, stringClaim, userNameOf } from '../principal/client-principal.js';
 import type { AzureActiveDirectorySettings } from '../settings/types.js';
 import { parseIssuer, type IssuerInfo } from '../token/issuer.js';
-import { OidcKeyStore } from '../token/oidc-key-store.js';
+import { OidcKeyStore, type OidcMetadata } from '../token/oidc-key-store.js';
+import { sessionCookieOf } from '../session/cookies.js';
+import { sessionVerified } from '../session/session-auth.js';
+import type { Session, SessionStore } from '../session/session-store.js';
 import { VerifiedTokenCache, type VerifiedToken } from '../token/token-cache.js';
 import { lifetimeOk, validateBearerToken } from '../token/validate-token.js';
 import { addStep, type AuthDecision } from './trace.js';
 
 export type AuthnResult =
   | { kind: 'none' }
-  | { kind: 'valid'; token: string; verified: VerifiedToken }
+  | { kind: 'valid'; token: string; verified: VerifiedToken; /** Set when a session (cookie or X-ZUMO-AUTH) authenticated the request. */ session?: { value: Session; via: 'cookie' | 'zumo' } }
   | { kind: 'invalid'; reason: string; /** X-ZUMO-AUTH: always 401 (spec §4.1 step 6) */ session: boolean }
   | { kind: 'config-error'; error: TwinError };
 
@@ -25,10 +28,16 @@ export interface AuthenticatorOptions {
   logger: Logger;
   flags: EasyAuthCompatFlags;
   onVerify?: () => void;
+  /** The site's sign-in sessions (`AppServiceAuthSession` cookie, `X-ZUMO-AUTH`). */
+  sessions?: SessionStore;
 }
 
 export interface Authenticator {
   authenticate(req: IncomingMessage, d: AuthDecision): Promise<AuthnResult>;
+  /** Validate one token (bearer rules: signature, issuer, audience, lifetime) — also ID tokens of the login flow. */
+  validate(token: string, d: AuthDecision): Promise<AuthnResult>;
+  /** The issuer's OIDC metadata (authorize and token endpoints for the login flow). */
+  metadata(): Promise<OidcMetadata>;
   /** Tenant segment of the configured issuer (for WWW-Authenticate), or `common`. */
   readonly tenant: string;
 }
@@ -73,16 +82,39 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
     tokenHeaders: o.tokenStoreEnabled && flags.tokenHeadersForBearer,
   };
 
+  /** A live session, or why not (expired sessions stay in the store for /.auth/refresh). */
+  const live = (s: Session | undefined): s is Session => s !== undefined && s.expiresAt > nowSeconds(clock);
+  const sessionResult = (s: Session, via: 'cookie' | 'zumo', d: AuthDecision): AuthnResult => {
+    addStep(d, 'credential', true, `${via === 'zumo' ? 'X-ZUMO-AUTH' : 'AppServiceAuthSession cookie'}: session ${s.sid} until ${new Date(s.expiresAt * 1000).toISOString()}`);
+    return { kind: 'valid', token: s.accessToken ?? '', verified: sessionVerified(s, { ...headerOptions, tokenHeaders: o.tokenStoreEnabled }), session: { value: s, via } };
+  };
+
   const authenticate = async (req: IncomingMessage, d: AuthDecision): Promise<AuthnResult> => {
-    if (req.headers['x-zumo-auth'] !== undefined) {
-      addStep(d, 'credential', false, 'X-ZUMO-AUTH session token is not known (the twin keeps no sessions)');
-      return { kind: 'invalid', reason: 'unknown X-ZUMO-AUTH session token', session: true };
+    // X-ZUMO-AUTH wins over the cookie (spec §4.1 step 5); an unknown or expired one is a 401 whatever the action.
+    const zumo = req.headers['x-zumo-auth'];
+    if (zumo !== undefined) {
+      const s = typeof zumo === 'string' ? o.sessions?.byZumo(zumo.trim()) : undefined;
+      if (live(s)) return sessionResult(s, 'zumo', d);
+      addStep(d, 'credential', false, s ? 'X-ZUMO-AUTH session expired' : 'X-ZUMO-AUTH session token is not known');
+      return { kind: 'invalid', reason: s ? 'expired X-ZUMO-AUTH session token' : 'unknown X-ZUMO-AUTH session token', session: true };
     }
     const token = bearerOf(req);
     if (token === undefined) {
+      // A bearer token is preferred over the cookie when both are sent (spec §4.1 step 5, [I]).
+      const cookie = o.sessions ? sessionCookieOf(req) : undefined;
+      if (cookie !== undefined) {
+        const s = o.sessions!.byCookie(cookie);
+        if (live(s)) return sessionResult(s, 'cookie', d);
+        addStep(d, 'credential', false, s ? 'the session cookie has expired' : 'the session cookie names no session');
+        return { kind: 'none' };
+      }
       addStep(d, 'credential', false, 'no bearer token');
       return { kind: 'none' };
     }
+    return validate(token, d);
+  };
+
+  const validate = async (token: string, d: AuthDecision): Promise<AuthnResult> => {
     if (!enabled) {
       addStep(d, 'credential', false, 'bearer token ignored: the azureActiveDirectory provider is not enabled');
       return { kind: 'none' };
@@ -128,7 +160,12 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
     return { kind: 'valid', token, verified };
   };
 
-  return { authenticate, tenant: issuer && !(issuer instanceof TwinError) ? issuer.tenant : 'common' };
+  const metadata = async (): Promise<OidcMetadata> => {
+    if (!keys) throw issuer instanceof TwinError ? issuer : new TwinError('ERR_EASYAUTH_ISSUER_MISSING', 'no issuer');
+    return keys.metadata();
+  };
+
+  return { authenticate, validate, metadata, tenant: issuer && !(issuer instanceof TwinError) ? issuer.tenant : 'common' };
 }
 
 /** Ids for the trace (never token material). */

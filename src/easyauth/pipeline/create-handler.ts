@@ -9,6 +9,10 @@ import { isAuthRoute, isExcludedPath, requestInfo } from './request-info.js';
 import { sendRedirect, sendStatus } from './responses.js';
 import { strippedHeaders } from './strip-headers.js';
 import { addStep, newDecision, type AuthDecision, type AuthStep } from './trace.js';
+import { NonceStore } from '../session/nonce-store.js';
+import { SessionStore } from '../session/session-store.js';
+import { csrfSuspect } from '../session/csrf.js';
+import { policyClaims } from '../session/session-auth.js';
 
 const TRUE = /^(true|1)$/i;
 
@@ -29,7 +33,11 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
   const mapRoles = /^false$/i.test((appSettings.WEBSITE_AUTH_USE_LEGACY_CLAIMS ?? '').trim());
   const aad = settings?.identityProviders.azureActiveDirectory;
   const enabled = settings?.platform.enabled === true;
+  // Sessions outlive the handler when the host keeps them (a redeploy rebuilds the handler, not the sessions).
+  const sessions = options.sessions ?? new SessionStore(clock);
+  const nonces = new NonceStore(clock, settings?.login.nonce.nonceExpirationSeconds ?? 300);
   const authenticator = createAuthenticator({
+    sessions,
     aad,
     tokenStoreEnabled: settings?.login.tokenStore.enabled === true,
     mapRoles,
@@ -76,7 +84,11 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     const prefix = settings.httpSettings.routes.apiPrefix;
     if (isAuthRoute(info.path, prefix)) {
       return handleAuthRoute(req, res, info.path.slice(prefix.length), {
-        settings, authenticator, switches, flags, mapRoles, challenge: challengeFor(info.host),
+        settings, authenticator, switches, flags, mapRoles, challenge: challengeFor(info.host), info,
+        session: {
+          settings, aad, appSettings, authenticator, sessions, nonces, httpClient: options.httpClient, clock, logger, flags, switches, mapRoles,
+          ...(options.browserIdentityOrigin ? { browserIdentityOrigin: options.browserIdentityOrigin } : {}),
+        },
       }, d);
     }
 
@@ -98,13 +110,28 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     // 7. Authenticated: authorization policy (403 / 500), then forward with identity headers.
     if (authn.kind === 'valid') {
       const v = authn.verified;
+      // CSRF guard (spec §4.1 step 10): a browser's cookie-authenticated POST must come from this site or an allowed origin.
+      if (authn.session?.via === 'cookie' && csrfSuspect(req, info.host, settings.login.allowedExternalRedirectUrls)) {
+        d.outcome = 'rejected';
+        d.status = 403;
+        addStep(d, 'csrf', false, `${info.method} with the session cookie from a browser without a same-site Origin/Referer`);
+        return sendStatus(res, 403);
+      }
       if (aad) {
-        // Authorization depends only on the claims and this handler's settings: decided once per cached token.
-        let z = v.authz;
-        if (!z) {
+        let z: { ok: boolean; status?: 403 | 500; steps: AuthStep[] } | undefined;
+        if (authn.session) {
+          // A session's claims depend on the session (policyClaims), not only on the token: decided per request.
           const steps: AuthStep[] = [];
-          const r = authorize(v.claims, aad, switches, flags, steps);
-          z = v.authz = r.ok ? { ok: true, steps } : { ok: false, status: r.status, steps };
+          const r = authorize(policyClaims(v.claims, authn.session.value, aad.registration.clientId), aad, switches, flags, steps);
+          z = r.ok ? { ok: true, steps } : { ok: false, status: r.status, steps };
+        } else {
+          // Authorization depends only on the claims and this handler's settings: decided once per cached token.
+          z = v.authz;
+          if (!z) {
+            const steps: AuthStep[] = [];
+            const r = authorize(v.claims, aad, switches, flags, steps);
+            z = v.authz = r.ok ? { ok: true, steps } : { ok: false, status: r.status, steps };
+          }
         }
         for (const s of z.steps) d.steps.push(s);
         if (!z.ok) {

@@ -3,6 +3,7 @@ import type { Clock, HttpClient, Logger, OutgoingHeaders } from '../../core/inde
 import type { EasyAuthCompatFlags } from '../compat-flags.js';
 import type { AuthSettings } from '../settings/types.js';
 import type { AuthDecision } from './trace.js';
+import type { SessionStore } from '../session/session-store.js';
 
 export interface EasyAuthOptions {
   /** Normalised settings; undefined → platform disabled (pass-through). */
@@ -26,6 +27,14 @@ export interface EasyAuthOptions {
   httpsHost?: (host: string) => string;
   /** Called for every RS256/PS256 signature verification (diagnostics; tests count cache misses). */
   onVerify?: () => void;
+  /** The site's sessions, kept by the host across handler rebuilds (default: a fresh store per handler). */
+  sessions?: SessionStore;
+  /**
+   * The identity listener's origin as a browser on this machine reaches it (e.g. `https://127.0.0.1:7443`):
+   * the login redirect of a request that came to a loopback address goes there instead of
+   * `https://login.microsoftonline.com`, which only the twin resolves.
+   */
+  browserIdentityOrigin?: string;
 }
 
 export type EasyAuthHandler = (req: IncomingMessage, res: ServerResponse) => void;

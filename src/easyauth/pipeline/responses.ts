@@ -2,13 +2,14 @@ import type { ServerResponse } from 'node:http';
 
 /** Short bodies like the ones App Service returns (spec §4.4: not contractual). */
 export const BODIES = {
+  400: 'Bad Request',
   401: 'You do not have permission to view this directory or page.',
   403: 'You do not have permission to view this directory or page.',
   404: 'The resource you are looking for has been removed, had its name changed, or is temporarily unavailable.',
   500: 'An internal server error occurred.',
 } as const;
 
-export function sendStatus(res: ServerResponse, status: 401 | 403 | 404 | 500, extra: Record<string, string> = {}): void {
+export function sendStatus(res: ServerResponse, status: 400 | 401 | 403 | 404 | 500, extra: Record<string, string> = {}): void {
   const body = BODIES[status];
   if (res.headersSent) {
     res.destroy();

@@ -62,6 +62,8 @@ export function normalizeAuthSettings(raw: unknown): AuthSettings {
   const excludedPaths = readStringArray(gv, 'excludedPaths', `${p}.globalValidation`) ?? [];
 
   const tokenStore = readObject(login, 'tokenStore', `${p}.login`);
+  const cookieExpiration = readObject(login, 'cookieExpiration', `${p}.login`);
+  const nonce = readObject(login, 'nonce', `${p}.login`);
   const loginRoutes = readObject(login, 'routes', `${p}.login`);
   const httpRoutes = readObject(http, 'routes', `${p}.httpSettings`);
   const forwardProxy = readObject(http, 'forwardProxy', `${p}.httpSettings`);
@@ -97,6 +99,14 @@ export function normalizeAuthSettings(raw: unknown): AuthSettings {
       },
       preserveUrlFragmentsForLogins: readBool(login, 'preserveUrlFragmentsForLogins', `${p}.login`) ?? false,
       allowedExternalRedirectUrls: readStringArray(login, 'allowedExternalRedirectUrls', `${p}.login`) ?? [],
+      cookieExpiration: {
+        convention: readEnum(cookieExpiration, 'convention', `${p}.login.cookieExpiration`, COOKIE_CONVENTIONS) ?? 'FixedTime',
+        timeToExpirationSeconds: readTimeSpan(cookieExpiration, 'timeToExpiration', `${p}.login.cookieExpiration`) ?? 8 * 3600,
+      },
+      nonce: {
+        validateNonce: readBool(nonce, 'validateNonce', `${p}.login.nonce`) ?? true,
+        nonceExpirationSeconds: readTimeSpan(nonce, 'nonceExpirationInterval', `${p}.login.nonce`) ?? 300,
+      },
     },
     httpSettings: {
       requireHttps: readBool(http, 'requireHttps', `${p}.httpSettings`) ?? true,
@@ -181,4 +191,24 @@ function normalizeAad(aad: Json, path: string): AzureActiveDirectorySettings {
   const pgroups = readStringArray(principals, 'groups', `${dp}.allowedPrincipals`);
   if (pgroups !== undefined) out.validation.defaultAuthorizationPolicy.allowedPrincipals.groups = pgroups;
   return out;
+}
+
+/** `cookieExpiration.convention`; the file-config docs spell the second one `IdentityDerived` (spec §2.4). */
+const COOKIE_CONVENTIONS: Record<string, 'FixedTime' | 'IdentityProviderDerived'> = {
+  fixedtime: 'FixedTime',
+  identityproviderderived: 'IdentityProviderDerived',
+  identityderived: 'IdentityProviderDerived',
+};
+
+/** A .NET TimeSpan string (`hh:mm:ss`, `d.hh:mm:ss`) in seconds; ERR_EASYAUTH_SETTINGS_VALUE when unreadable. */
+function readTimeSpan(parent: Record<string, unknown>, key: string, path: string): number | undefined {
+  const v = readString(parent as never, key, path);
+  if (v === undefined || v.trim() === '') return undefined;
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?$/.exec(v.trim());
+  if (!m) {
+    throw new TwinError('ERR_EASYAUTH_SETTINGS_VALUE', `authsettingsV2 ${path}.${key} must be a timespan like 08:00:00, got '${v}'`, {
+      location: { jsonPath: `${path}.${key}` },
+    });
+  }
+  return Number(m[1] ?? 0) * 86400 + Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]);
 }

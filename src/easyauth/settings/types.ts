@@ -60,6 +60,10 @@ export interface AuthSettings {
     tokenStore: { enabled: boolean; tokenRefreshExtensionHours: number };
     preserveUrlFragmentsForLogins: boolean;
     allowedExternalRedirectUrls: string[];
+    /** `FixedTime` (default): the session lasts `timeToExpiration` (default 08:00:00); `IdentityProviderDerived`: as long as the provider's tokens. */
+    cookieExpiration: { convention: 'FixedTime' | 'IdentityProviderDerived'; timeToExpirationSeconds: number };
+    /** Nonce check of the login flow (default on, 00:05:00). */
+    nonce: { validateNonce: boolean; nonceExpirationSeconds: number };
   };
   httpSettings: {
     requireHttps: boolean;

@@ -6,6 +6,8 @@ export interface OidcMetadata {
   issuer: string;
   jwksUri: string;
   authorizationEndpoint?: string;
+  /** For the login flow: code redemption and refresh (`token_endpoint`). */
+  tokenEndpoint?: string;
 }
 
 interface Snapshot {
@@ -140,6 +142,7 @@ export class OidcKeyStore {
     }
     const metadata: OidcMetadata = { issuer: md.issuer, jwksUri: md.jwks_uri };
     if (typeof md.authorization_endpoint === 'string') metadata.authorizationEndpoint = md.authorization_endpoint;
+    if (typeof md.token_endpoint === 'string') metadata.tokenEndpoint = md.token_endpoint;
     const snap: Snapshot = { metadata, keys, fetchedAt: this.#o.clock.now() };
     this.#snapshot = snap;
     this.lastRefreshError = undefined;

@@ -1,6 +1,7 @@
 import type { Clock, PemPair } from '../../core/index.js';
 import type { JwtHeader } from '../tokens/jwt.js';
-import { signJwt } from '../tokens/jwt.js';
+import { signJwt, signingInput } from '../tokens/jwt.js';
+import type { SigningPool } from './signing-pool.js';
 import { loadSigningKey, type SigningKey } from './signing-key.js';
 
 /** The key that signs new tokens. */
@@ -9,6 +10,8 @@ export interface Signer {
   /** The private key's PEM pair (for signing off the event loop, in a worker). */
   readonly pem: PemPair;
   sign(header: JwtHeader, claims: Record<string, unknown>): string;
+  /** The same signature, computed on a signing worker when the ring has a pool (off this event loop). */
+  signAsync(header: JwtHeader, claims: Record<string, unknown>): Promise<string>;
 }
 
 /** One key of the ring, as persisted (`identity.keys` in the store's meta table). */
@@ -45,7 +48,7 @@ export interface KeyRing {
   onChange(listener: () => void): () => void;
 }
 
-export function createKeyRing(options: { state: KeyRingState; clock: Clock; defaultGraceMs: number; onPersist?: (s: KeyRingState) => void }): KeyRing {
+export function createKeyRing(options: { state: KeyRingState; clock: Clock; defaultGraceMs: number; onPersist?: (s: KeyRingState) => void; pool?: SigningPool }): KeyRing {
   const { clock } = options;
   const loaded = new Map<string, SigningKey>();
   const signers = new Map<string, Signer>();
@@ -76,7 +79,22 @@ export function createKeyRing(options: { state: KeyRingState; clock: Clock; defa
       const { active } = view();
       const k = keyOf(active);
       let s = signers.get(k.kid);
-      if (!s) signers.set(k.kid, (s = { kid: k.kid, pem: k.pem, sign: (h, c) => signJwt(h, c, k.privateKey) }));
+      if (!s) {
+        const pool = options.pool;
+        const sign = (h: JwtHeader, c: Record<string, unknown>) => signJwt(h, c, k.privateKey);
+        s = {
+          kid: k.kid,
+          pem: k.pem,
+          sign,
+          signAsync: pool
+            ? async (h, c) => {
+                const input = signingInput(h, c);
+                return `${input}.${await pool.sign(k.kid, k.pem, input)}`;
+              }
+            : async (h, c) => sign(h, c),
+        };
+        signers.set(k.kid, s);
+      }
       return s;
     },
     published: () => view().published.map(keyOf),

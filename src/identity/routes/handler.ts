@@ -13,6 +13,9 @@ import { parseRequestUrl, sendJson } from './http.js';
 import { handleImds } from './imds.js';
 import { handleTokenEndpoint, type TokenEndpointDeps } from './token-endpoint.js';
 import { ADMIN_PREFIX, handleAdmin, type AdminDeps } from './admin.js';
+import { handleAuthorize, type AuthorizeDeps } from '../signin/authorize.js';
+import { handleLogout } from '../signin/logout.js';
+import { handleInstanceDiscovery } from './instance-discovery.js';
 
 export interface IdentityHandlerDeps {
   tenantId: string;
@@ -25,8 +28,8 @@ export interface IdentityHandlerDeps {
   imdsEligible: (mi: DirectoryObject) => boolean;
   token: TokenEndpointDeps;
   admin: AdminDeps;
-  /** Extra routes tried before the 404 (e.g. the authorize / sign-in pages); return true when handled. */
-  extraRoutes?: (req: IncomingMessage, res: ServerResponse, segments: string[], tenant: TenantSegment, query: URLSearchParams) => boolean;
+  /** The authorize endpoint and its sign-in page. */
+  authorize: AuthorizeDeps;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
@@ -47,6 +50,7 @@ function same(segments: string[], ...expected: string[]): boolean {
  *   (URLs built from the host the document was fetched from; the issuer is Entra's string)
  * - `/{tenant}/discovery/keys`, `/{tenant}/discovery/v2.0/keys` (tenant id, `common`, `organizations`)
  * - `POST /{tenant}/oauth2/token` (v1) and `/{tenant}/oauth2/v2.0/token` (v2)
+ * - `/{tenant}/oauth2[/v2.0]/authorize` (the sign-in page) and `/{tenant}/oauth2[/v2.0]/logout`
  * - `/msi/token` and `/msi/{principalId}/token` (App Service), `/metadata/identity/oauth2/token` (IMDS)
  * Anything else → 404 JSON. Never throws.
  */
@@ -142,6 +146,11 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
       metadataRoute(req, res, tenant, () => jwksFor(2, tenant));
       return;
     }
+    if (first === 'common' && same(rest, 'discovery', 'instance')) {
+      req.resume();
+      handleInstanceDiscovery(req, res, query);
+      return;
+    }
     if (same(rest, 'oauth2', 'token') || same(rest, 'oauth2', 'v2.0', 'token')) {
       handleTokenEndpoint(deps.token, req, res, tenant, rest.length === 2 ? 1 : 2, query).catch((e: unknown) => {
         log.error('token endpoint failed', { error: describeError(e) });
@@ -149,7 +158,19 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
       });
       return;
     }
-    if (deps.extraRoutes?.(req, res, rest, tenant, query)) return;
+    if (same(rest, 'oauth2', 'authorize') || same(rest, 'oauth2', 'v2.0', 'authorize')) {
+      const action = (req.url ?? '/').split('?')[0]!;
+      handleAuthorize(deps.authorize, req, res, tenant, rest.length === 2 ? 1 : 2, query, action).catch((e: unknown) => {
+        log.error('authorize failed', { error: describeError(e) });
+        sendJson(req, res, 500, { error: 'server_error', error_description: 'Internal error in the Trustline sign-in service.' });
+      });
+      return;
+    }
+    if (same(rest, 'oauth2', 'logout') || same(rest, 'oauth2', 'v2.0', 'logout')) {
+      req.resume();
+      handleLogout(req, res, query);
+      return;
+    }
     req.resume();
     sendJson(req, res, 404, { error: 'not_found', error_description: `No identity route for ${req.method ?? 'GET'} /${segments.join('/')}.` });
   }

@@ -51,7 +51,7 @@ export function defaultScopeResource(scope: string): string {
   return defaults[0]!.replace(/\/\.default$/i, '');
 }
 
-function clientCredentialsGrant(deps: TokenEndpointDeps, ctx: GrantContext): Record<string, unknown> {
+async function clientCredentialsGrant(deps: TokenEndpointDeps, ctx: GrantContext): Promise<Record<string, unknown>> {
   const { form, version, tenantId } = ctx;
   let resourceName: string;
   if (version === 1) {
@@ -66,7 +66,7 @@ function clientCredentialsGrant(deps: TokenEndpointDeps, ctx: GrantContext): Rec
   }
   const client = authenticateClient(deps, tenantId, ctx.client);
   const resource = resolveForSts(deps.directory, resourceName, tenantId);
-  const t = issueAppToken(deps, { tenantId, client: client.app, authMethod: client.authMethod === '2' ? '2' : '1', resource });
+  const t = await issueAppToken(deps, { tenantId, client: client.app, authMethod: client.authMethod === '2' ? '2' : '1', resource });
   deps.logger.info('issued app token (client credentials)', { clientId: client.app.appId, resource: resourceName, version: resource.version, exp: t.exp });
   return version === 1
     ? {
@@ -128,7 +128,7 @@ export async function handleTokenEndpoint(deps: TokenEndpointDeps, req: Incoming
     const tenantId = tenantFor(deps, segment, client.clientId);
     const ctx: GrantContext = { tenantId, version, form, client, req };
     let body: Record<string, unknown>;
-    if (grantType === 'client_credentials') body = clientCredentialsGrant(deps, ctx);
+    if (grantType === 'client_credentials') body = await clientCredentialsGrant(deps, ctx);
     else {
       const grant = deps.grants?.[grantType];
       if (!grant) throw stsError('unsupportedGrantType', { grantType });

@@ -48,7 +48,7 @@ export function resolveForSts(directory: DirectoryIndex, resource: string, tenan
 }
 
 /** An app-only token (client credentials) for an authenticated confidential client. */
-export function issueAppToken(deps: AppTokenIssuerDeps, input: { tenantId: string; client: DirectoryObject; authMethod: '1' | '2'; resource: ResolvedResource }): IssuedAppToken {
+export async function issueAppToken(deps: AppTokenIssuerDeps, input: { tenantId: string; client: DirectoryObject; authMethod: '1' | '2'; resource: ResolvedResource }): Promise<IssuedAppToken> {
   const now = nowSeconds(deps.clock);
   const principal = input.client.servicePrincipalId ?? input.client.objectId;
   const signer = deps.keys.current();
@@ -66,7 +66,7 @@ export function issueAppToken(deps: AppTokenIssuerDeps, input: { tenantId: strin
     kid: signer.kid,
   });
   return {
-    accessToken: signer.sign(header, claims),
+    accessToken: await signer.signAsync(header, claims),
     resource: input.resource,
     iat: claims.iat as number,
     nbf: claims.nbf as number,

@@ -70,6 +70,7 @@ export async function startTwin(options: {
   flags?: Partial<IdentityCompatFlags>;
   /** Identities IMDS may hand out (default: the APIM identity and the user-assigned one). */
   imdsIdentities?: string[];
+  signingWorkers?: number;
 }): Promise<Twin> {
   const store = createFakeStore({ directory: options.directory ?? [APIM_MI, UAMI, FN_APP, V2_APP] });
   const service = await createIdentityService({
@@ -84,6 +85,7 @@ export async function startTwin(options: {
     ...(options.tokenCacheSeconds === undefined ? {} : { tokenCacheSeconds: options.tokenCacheSeconds }),
     ...(options.flags ? { flags: options.flags } : {}),
     imdsIdentities: options.imdsIdentities ?? [APIM_MI.displayName, UAMI.appId],
+    ...(options.signingWorkers ? { signingWorkers: options.signingWorkers } : {}),
   });
   cachedKey ??= service.signingKey;
   const server = createServer((req, res) => service.handler(req, res));

@@ -1,0 +1,75 @@
+// Token issuance: tokens/s from the twin's token endpoint (client credentials, RS256 signed per request on the
+// identity service's signing workers) and from the managed identity endpoint, against raw RS256 signing on all
+// cores, in the same run. Unpinned only: the point is the whole machine's signing capacity.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import { BENCH, startTwin } from '../lib/procs.mjs';
+import { load } from '../lib/load.mjs';
+import { median, ratio, round } from '../lib/stats.mjs';
+
+const CLIENT = 'be0c4000-0000-4000-8000-00000000be01';
+const SECRET = 'bench-client-secret';
+const RESOURCE = '6f1d2a4e-3b7c-4d8e-9f01-2a3b4c5d6e7f';
+
+function rawSigning(threads, seconds) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(BENCH, 'servers', 'rs256-signer.mjs'), String(threads), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    child.stdout.on('data', (c) => (buf += c));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(buf.trim())) : reject(new Error(`rs256-signer exited ${code}`))));
+  });
+}
+
+export default {
+  name: 'token-issuance',
+  description: 'token endpoint (client credentials) and MI endpoint tokens/s vs raw RS256 signing on all cores',
+  defaultRun: false,
+  async run(ctx) {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-bench-dir-'));
+    const directory = join(dir, 'directory.json');
+    writeFileSync(directory, JSON.stringify({ applications: [{ displayName: 'bench-client', appId: CLIENT, passwordCredentials: [{ secretText: SECRET }] }] }));
+    const twin = await startTwin({ extraArgs: ['--directory', directory] });
+    const idHttp = twin.ready.identity.imdsEndpoint;
+    const tenant = twin.ready.tenantId;
+    const tokenUrl = `${idHttp}/${tenant}/oauth2/v2.0/token`;
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT, client_secret: SECRET, scope: `${RESOURCE}/.default` }).toString();
+    const probe = await fetch(tokenUrl, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    if (probe.status !== 200) throw new Error(`the token endpoint answered ${probe.status}: ${await probe.text()}`);
+    await probe.arrayBuffer();
+    const threads = cpus().length;
+    const rounds = { raw: [], endpoint: [], mi: [], rawCpu: [], endpointCpu: [] };
+    const bad = { endpoint: 0, mi: 0 };
+    const apim = twin.ready.apim['trustline-apim'];
+    for (let r = 0; r < ctx.opts.rounds; r++) {
+      const raw = await rawSigning(threads, ctx.opts.duration);
+      rounds.raw.push(raw.signatures / raw.seconds);
+      rounds.rawCpu.push(raw.cpuUsPerSignature);
+      const e = await load(tokenUrl, { connections: ctx.opts.connections, duration: ctx.opts.duration, method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, pids: [twin.pid] });
+      rounds.endpoint.push(e.rps);
+      rounds.endpointCpu.push(e.cpuUsPerReq);
+      bad.endpoint += e.non2xx + e.errors;
+      ctx.raw('endpoint', e);
+      const m = await load(`${apim.identityEndpoint}?api-version=2019-08-01&resource=${RESOURCE}`, { connections: ctx.opts.connections, duration: ctx.opts.duration, headers: { 'x-identity-header': twin.ready.identity.identityHeader }, pids: [twin.pid] });
+      rounds.mi.push(m.rps);
+      bad.mi += m.non2xx + m.errors;
+      ctx.raw('mi', m);
+    }
+    ctx.raw('rounds', rounds);
+    const raw = median(rounds.raw);
+    const endpoint = median(rounds.endpoint);
+    ctx.record({ name: `raw RS256 signing, ${threads} threads`, value: round(raw, 0), unit: 'signatures/s', notes: `rounds ${rounds.raw.map((v) => round(v, 0)).join(' / ')}` });
+    ctx.record({ name: 'token endpoint (client credentials, http), c' + ctx.opts.connections, value: round(endpoint, 0), unit: 'tokens/s', notes: `rounds ${rounds.endpoint.map((v) => round(v, 0)).join(' / ')}; the load generator shares the cores` });
+    ctx.record({ name: 'token endpoint / raw RS256 signing', value: round(ratio(endpoint, raw), 3), goal: '>= 0.90' });
+    const rawCpu = median(rounds.rawCpu);
+    const endpointCpu = median(rounds.endpointCpu);
+    ctx.record({ name: 'raw RS256 signing CPU per signature', value: round(rawCpu, 0), unit: 'µs' });
+    ctx.record({ name: 'token endpoint: twin CPU per token (all threads)', value: round(endpointCpu, 0), unit: 'µs', notes: 'HTTP, client authentication, claims, signing on a worker' });
+    ctx.record({ name: 'raw signing CPU / token endpoint CPU (tokens per CPU-second, relative)', value: round(ratio(rawCpu, endpointCpu), 3), goal: '>= 0.90', notes: 'the same goal read as CPU per token (robust to other load)' });
+    ctx.record({ name: 'MI endpoint (cached per identity + resource, as Azure\'s MI back end)', value: round(median(rounds.mi), 0), unit: 'tokens/s' });
+    ctx.record({ name: 'non-2xx + errors', value: bad.endpoint + bad.mi, goal: '<= 0' });
+    await twin.stop();
+  },
+};

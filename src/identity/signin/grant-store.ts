@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../core/index.js';
+
+/** An authorize request waiting for the user on the sign-in page. */
+export interface PendingAuthorization {
+  tenantId: string;
+  version: 1 | 2;
+  clientId: string;
+  redirectUri: string;
+  responseType: string[];
+  responseMode: 'query' | 'fragment' | 'form_post';
+  scope: string | undefined;
+  resource: string | undefined;
+  state: string | undefined;
+  nonce: string | undefined;
+  codeChallenge: string | undefined;
+  codeChallengeMethod: 'S256' | 'plain' | undefined;
+  loginHint: string | undefined;
+}
+
+/** What an authorization code or a refresh token stands for. */
+export interface UserGrant {
+  tenantId: string;
+  version: 1 | 2;
+  clientId: string;
+  userObjectId: string;
+  /** The scope / resource of the original request (a refresh may ask for another resource). */
+  scope: string | undefined;
+  resource: string | undefined;
+  redirectUri?: string;
+  nonce?: string | undefined;
+  codeChallenge?: string | undefined;
+  codeChallengeMethod?: 'S256' | 'plain' | undefined;
+  /** Was the code issued to a confidential client (one that authenticated) — refresh must authenticate the same way. */
+  authTime: number;
+}
+
+interface Entry<T> {
+  value: T;
+  expiresAt: number;
+  used?: boolean;
+}
+
+/** A bounded map with expiry: the oldest entries go first when it is full. */
+class ExpiringMap<T> {
+  readonly #m = new Map<string, Entry<T>>();
+  constructor(
+    readonly max: number,
+    readonly ttlMs: number,
+    readonly clock: Clock,
+  ) {}
+  put(key: string, value: T): void {
+    if (this.#m.size >= this.max) {
+      const now = this.clock.now();
+      for (const [k, e] of this.#m) if (e.expiresAt <= now) this.#m.delete(k);
+      while (this.#m.size >= this.max) this.#m.delete(this.#m.keys().next().value!);
+    }
+    this.#m.set(key, { value, expiresAt: this.clock.now() + this.ttlMs });
+  }
+  get(key: string): Entry<T> | undefined {
+    return this.#m.get(key);
+  }
+  delete(key: string): void {
+    this.#m.delete(key);
+  }
+}
+
+export type Lookup<T> = { kind: 'ok'; value: T } | { kind: 'expired' } | { kind: 'used' } | { kind: 'unknown' };
+
+/**
+ * Sign-in state kept in memory (a restart ends it, as a restart of a real STS front end would not —
+ * docs/differences.md): pending sign-ins (10 min), authorization codes (10 min, one use), refresh tokens
+ * (24 h sliding, reusable until they expire). Values are random, 256 bits.
+ */
+export class GrantStore {
+  readonly #pending: ExpiringMap<PendingAuthorization>;
+  readonly #codes: ExpiringMap<UserGrant>;
+  readonly #refresh: ExpiringMap<UserGrant>;
+  readonly #clock: Clock;
+
+  constructor(clock: Clock, options: { refreshLifetimeSeconds?: number } = {}) {
+    this.#clock = clock;
+    this.#pending = new ExpiringMap(10_000, 10 * 60_000, clock);
+    this.#codes = new ExpiringMap(10_000, 10 * 60_000, clock);
+    this.#refresh = new ExpiringMap(50_000, (options.refreshLifetimeSeconds ?? 86400) * 1000, clock);
+  }
+
+  static newHandle(prefix: string): string {
+    return `${prefix}${randomBytes(32).toString('base64url')}`;
+  }
+
+  putPending(p: PendingAuthorization): string {
+    const id = GrantStore.newHandle('');
+    this.#pending.put(id, p);
+    return id;
+  }
+
+  getPending(id: string): PendingAuthorization | undefined {
+    const e = this.#pending.get(id);
+    return e && e.expiresAt > this.#clock.now() ? e.value : undefined;
+  }
+
+  dropPending(id: string): void {
+    this.#pending.delete(id);
+  }
+
+  putCode(g: UserGrant): string {
+    const code = GrantStore.newHandle('1.A');
+    this.#codes.put(code, g);
+    return code;
+  }
+
+  /** Redeem a code: one use; a second use is `used` (AADSTS54005), a late one `expired` (AADSTS70008). */
+  redeemCode(code: string): Lookup<UserGrant> {
+    const e = this.#codes.get(code);
+    if (!e) return { kind: 'unknown' };
+    if (e.used) return { kind: 'used' };
+    if (e.expiresAt <= this.#clock.now()) return { kind: 'expired' };
+    e.used = true;
+    return { kind: 'ok', value: e.value };
+  }
+
+  putRefresh(g: UserGrant): string {
+    const token = GrantStore.newHandle('1.A');
+    this.#refresh.put(token, g);
+    return token;
+  }
+
+  useRefresh(token: string): Lookup<UserGrant> {
+    const e = this.#refresh.get(token);
+    if (!e) return { kind: 'unknown' };
+    if (e.expiresAt <= this.#clock.now()) return { kind: 'expired' };
+    return { kind: 'ok', value: e.value };
+  }
+}
