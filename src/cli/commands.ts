@@ -6,6 +6,17 @@ import { registerToken } from './commands/token.js';
 import { registerTest } from './commands/test.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerDirectory, registerKeys } from './commands/identity-admin.js';
+import { registerEnv } from './commands/env.js';
 
-/** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest, registerPolicy, registerDirectory, registerKeys];
+/** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here (one per line). */
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerUp,
+  registerDeploy,
+  registerWhatIf,
+  registerToken,
+  registerTest,
+  registerPolicy,
+  registerDirectory,
+  registerKeys,
+  registerEnv,
+];

@@ -21,3 +21,5 @@ export {
   certificateDerBase64,
 } from './tls/certificates.js';
 export type { PemPair } from './tls/certificates.js';
+export { checkSchemaSubset, validateSchema, formatJsonPath } from './json-schema.js';
+export type { Schema, SchemaViolation } from './json-schema.js';

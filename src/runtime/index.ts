@@ -1,5 +1,7 @@
 export { startTwin } from './twin.js';
-export type { Twin, TwinOptions } from './twin.js';
+export type { Twin, TwinOptions, TwinCompatFlags } from './twin.js';
+export { DEFAULT_PORT_BASE, PORT_OFFSETS, SITE_RANGE, SERVICE_RANGE } from './ports.js';
+export type { PortSettings, FixedListener } from './ports.js';
 export type { ReadyInfo } from './ready-info.js';
 export { echoFunction } from './echo-function.js';
 export { startListenerPair } from './listener.js';

@@ -1,10 +1,12 @@
 import { describeError, type Clock, type HttpClient, type HostTable, type Logger } from '../core/index.js';
 import type { Store, ResourceRecord } from '../state/index.js';
-import { compileService, createGateway } from '../gateway/index.js';
+import { compileService, createGateway, type GatewayCompatFlags } from '../gateway/index.js';
+import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import { startListenerPair, type ListenerPair } from './listener.js';
 import type { SiteHost, SiteUrls } from './site-host.js';
 import { siteViews, type SiteView } from './site-config.js';
 import { buildServiceConfig } from './service-config.js';
+import type { PortPlan } from './ports.js';
 
 /** One site as the runtime plays it now. */
 export interface SiteRuntime {
@@ -36,9 +38,13 @@ export interface ReconcilerDeps {
   backends: Record<string, string>;
   /** Where sites without a `backends` entry forward (the built-in echo function). */
   defaultBackend: string;
+  easyAuthFlags?: Partial<EasyAuthCompatFlags> | undefined;
+  gatewayFlags?: Partial<GatewayCompatFlags> | undefined;
   /** A managed identity token source for the APIM service `serviceId`. */
   tokens: (serviceId: string) => Parameters<typeof createGateway>[0]['tokens'];
   loose: boolean | undefined;
+  /** Where each site and APIM service listens (stable ports, or random). */
+  ports: PortPlan;
   clock: Clock;
   logger: Logger;
 }
@@ -80,7 +86,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   let queue: Promise<void> = Promise.resolve();
 
   async function reconcileSites(): Promise<void> {
-    const views = siteViews(store);
+    const views = siteViews(store).sort((a, b) => a.name.localeCompare(b.name));
     const wanted = new Set(views.map(siteLabel));
     for (const label of [...sites.keys()]) {
       if (!wanted.has(label)) {
@@ -91,7 +97,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     for (const view of views) {
       const label = siteLabel(view);
       const backend = deps.backends[view.name] ?? deps.defaultBackend;
-      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, backend });
+      const ports = deps.ports.site(view.name);
+      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}) });
       sites.set(label, {
         name: view.name,
         urls,
@@ -103,7 +110,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   }
 
   async function reconcileServices(failures: ReconcileFailure[]): Promise<void> {
-    const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' });
+    const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' }).sort((a, b) => a.name.localeCompare(b.name));
     const wanted = new Set(apims.map((s) => s.name.toLowerCase()));
     for (const [label, rt] of services) {
       if (!wanted.has(label)) {
@@ -115,14 +122,15 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const label = svc.name.toLowerCase();
       let rt = services.get(label);
       if (!rt) {
-        const gateway = createGateway({ httpClient: deps.client, tokens: deps.tokens(svc.id), clock: deps.clock, logger: logger.child(`apim ${svc.name}`) });
-        const listeners = await startListenerPair(gateway.handler, { tls: deps.tls, logger, name: `apim ${svc.name}` });
+        const gateway = createGateway({ httpClient: deps.client, tokens: deps.tokens(svc.id), clock: deps.clock, logger: logger.child(`apim ${svc.name}`), ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}) });
+        const ports = deps.ports.service(svc.name);
+        const listeners = await startListenerPair(gateway.handler, { tls: deps.tls, logger, name: `apim ${svc.name}`, httpsPort: ports.https, httpPort: ports.http });
         rt = { name: svc.name, gateway, listeners, resource: svc };
         services.set(label, rt);
       }
       rt.resource = svc;
       try {
-        rt.gateway.setService(compileService(buildServiceConfig(store, svc), { loose: deps.loose, logger }));
+        rt.gateway.setService(compileService(buildServiceConfig(store, svc), { loose: deps.loose, logger, ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}) }));
       } catch (e) {
         logger.error(`apim ${svc.name}: policies rejected: ${describeError(e)}`);
         rt.gateway.setService(undefined);

@@ -5,7 +5,7 @@ import {
   type HttpClient,
   type Logger,
 } from '../core/index.js';
-import { createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
+import { createEasyAuthHandler, normalizeAuthSettings, type EasyAuthCompatFlags } from '../easyauth/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
@@ -19,6 +19,10 @@ export interface SiteSpec {
   appSettings: Record<string, string>;
   /** The function backend's base URL (the built-in echo or `--backend`). */
   backend: string;
+  /** Easy Auth compat flags (docs/differences.md). */
+  flags?: Partial<EasyAuthCompatFlags>;
+  /** Ports to listen on (0 or absent = random); used when the listeners start. */
+  ports?: { https: number; http: number };
 }
 
 export interface SiteUrls {
@@ -85,6 +89,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
       siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`);
     },
     appSettings: spec.appSettings,
+    ...(spec.flags ? { flags: spec.flags } : {}),
     httpClient: client,
     clock,
     logger: siteLogger,
@@ -149,7 +154,7 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
       let l = sites.get(spec.label);
       if (l) l.setHandler(handler);
       else {
-        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}` });
+        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}`, httpsPort: spec.ports?.https ?? 0, httpPort: spec.ports?.http ?? 0 });
         sites.set(spec.label, l);
       }
       return { httpUrl: l.httpUrl, httpsUrl: l.httpsUrl };

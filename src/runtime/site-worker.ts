@@ -4,7 +4,7 @@
  * App Service and APIM front ends do in Azure. Messages: {id, op: 'upsert'|'remove'|'close', …}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { HostTable, createHttpClient, createLogger, describeError, systemClock, type LogLevel } from '../core/index.js';
+import { HostTable, createHttpClient, createLogger, describeError, isTwinError, systemClock, type LogLevel } from '../core/index.js';
 import { createInProcessSiteHost, type SiteSpec } from './site-host.js';
 import { IDENTITY_HOSTS } from './hosts.js';
 
@@ -20,7 +20,7 @@ export type SiteWorkerRequest =
   | { id: number; op: 'remove'; label: string }
   | { id: number; op: 'close' };
 
-export type SiteWorkerReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string };
+export type SiteWorkerReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string; code?: string };
 
 const data = workerData as SiteWorkerData;
 const hosts = new HostTable();
@@ -40,7 +40,8 @@ parentPort!.on('message', (m: SiteWorkerRequest) => {
       }
       parentPort!.postMessage({ id: m.id, ok: true, result } satisfies SiteWorkerReply);
     } catch (e) {
-      parentPort!.postMessage({ id: m.id, ok: false, error: describeError(e) } satisfies SiteWorkerReply);
+      const code = isTwinError(e) ? e.code : undefined;
+      parentPort!.postMessage({ id: m.id, ok: false, error: code ? (e as Error).message : describeError(e), code } satisfies SiteWorkerReply);
     }
   })();
 });

@@ -20,7 +20,7 @@ export function createWorkerSiteHost(data: SiteWorkerData): SiteHost {
     if (!p) return;
     pending.delete(r.id);
     if (r.ok) p.resolve(r.result);
-    else p.reject(new TwinError('ERR_RUNTIME_SITE_WORKER', r.error));
+    else p.reject(new TwinError(r.code ?? 'ERR_RUNTIME_SITE_WORKER', r.error));
   });
   const failAll = (why: string) => {
     exited = true;
