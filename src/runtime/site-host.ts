@@ -7,6 +7,8 @@ import {
 } from '../core/index.js';
 import { createEasyAuthHandler, normalizeAuthSettings, type EasyAuthCompatFlags } from '../easyauth/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { arrSslValue, frontEndHeaders, withFrontEndHeaders } from './front-end-headers.js';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
 /** What a site listener needs to play one `Microsoft.Web/sites` (plain data: it crosses to a worker). */
@@ -40,6 +42,8 @@ export interface SiteHost {
 
 export interface SiteHostDeps {
   tls: { cert: string; key: string };
+  /** `X-ARR-SSL` of the https listeners (computed from `tls.cert` when absent). */
+  arrSsl?: string;
   client: HttpClient;
   clock: Clock;
   logger: Logger;
@@ -57,8 +61,13 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   const { client, clock, logger } = deps;
   const backend = spec.backend.replace(/\/$/, '');
   const siteLogger = logger.child(`site ${spec.name}`);
+  // App Service's front end names each request (X-ARR-LOG-ID) and adds its headers (front-end-headers.ts).
+  const requestIds = new WeakMap<IncomingMessage, string>();
+  const frontEndSite = { name: spec.name, defaultHostName: `${spec.label}.azurewebsites.net` };
+  const arrSsl = deps.arrSsl ?? arrSslValue(deps.tls.cert);
   // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
-  const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], headers: Record<string, string | string[] | undefined>) => {
+  const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], authHeaders: Record<string, string | string[] | undefined>) => {
+    const headers = withFrontEndHeaders(authHeaders, frontEndHeaders(req, frontEndSite, arrSsl, requestIds.get(req)));
     void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers }, {
       onError: (err) => backendFailed(siteLogger, backend, req, res, err),
       onResponse: (status) => {
@@ -79,7 +88,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
     if (l && host.toLowerCase() === new URL(l.httpUrl).host) return new URL(l.httpsUrl).host;
     return host;
   };
-  return createEasyAuthHandler({
+  const easyAuth = createEasyAuthHandler({
     settings,
     httpsHost,
     // Explain every refusal in the log: the bare 401/403 Azure gives, with the reason it never tells.
@@ -95,7 +104,14 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
     logger: siteLogger,
     forward,
   });
+  return (req, res) => {
+    requestIds.set(req, randomUUID());
+    easyAuth(req, res);
+  };
 }
+
+/** App Service's 502 page (Windows front end): the same sentence every caller sees, never the cause. */
+export const BAD_GATEWAY_PAGE = '502 - Web server received an invalid response while acting as a gateway or proxy server.';
 
 const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0];
 
@@ -112,8 +128,9 @@ function backendFailed(logger: Logger, backend: string, req: IncomingMessage, re
   const code = (err as { code?: string }).code;
   logger.warn(`502 ${req.method} ${pathOf(req)}: the function backend ${backend} failed: ${code ? `${code} ` : ''}${err.message}`);
   if (!res.headersSent) {
-    res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('Bad Gateway');
+    // The front end's answer when the worker does not respond (docs/behaviour/app-service.md §3).
+    res.writeHead(502, { 'content-type': 'text/html' });
+    res.end(BAD_GATEWAY_PAGE);
   } else res.destroy();
 }
 
