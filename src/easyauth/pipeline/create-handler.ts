@@ -159,7 +159,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     const finish = () => {
       if (!onTrace) return;
       try {
-        onTrace(d);
+        onTrace(d, req);
       } catch (e) {
         logger.warn('onTrace failed', { error: describeError(e) });
       }
