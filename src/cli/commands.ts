@@ -7,6 +7,7 @@ import { registerTest } from './commands/test.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerDirectory, registerKeys } from './commands/identity-admin.js';
 import { registerEnv } from './commands/env.js';
+import { registerExplain } from './commands/explain.js';
 
 /** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here (one per line). */
 export const COMMANDS: readonly RegisterCommand[] = [
@@ -19,4 +20,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDirectory,
   registerKeys,
   registerEnv,
+  registerExplain,
 ];

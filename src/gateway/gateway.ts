@@ -90,6 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const svc = current;
     const requestId = ids.uuid();
+    if (options.requestIdHeader) res.setHeader(options.requestIdHeader, requestId);
     const startedAt = options.clock.now();
     if (!svc) {
       options.logger.info(`503 ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: the service has no compiled configuration (its policies were rejected)`, { requestId });

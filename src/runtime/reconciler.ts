@@ -1,6 +1,7 @@
 import { describeError, type Clock, type HttpClient, type HostTable, type Logger } from '../core/index.js';
 import type { Store, ResourceRecord } from '../state/index.js';
-import { compileService, createGateway, type GatewayCompatFlags } from '../gateway/index.js';
+import { compileService, createGateway, type GatewayCompatFlags, type GatewayDecision } from '../gateway/index.js';
+import { APIM_REQUEST_ID_HEADER } from './decision-log.js';
 import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import { startListenerPair, type ListenerPair } from './listener.js';
 import type { SiteHost, SiteUrls } from './site-host.js';
@@ -45,6 +46,8 @@ export interface ReconcilerDeps {
   loose: boolean | undefined;
   /** Where each site and APIM service listens (stable ports, or random). */
   ports: PortPlan;
+  /** Receives each gateway request's decision record (for `trustline explain`). */
+  onGatewayDecision?: (decision: GatewayDecision) => void;
   clock: Clock;
   logger: Logger;
 }
@@ -122,7 +125,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const label = svc.name.toLowerCase();
       let rt = services.get(label);
       if (!rt) {
-        const gateway = createGateway({ httpClient: deps.client, tokens: deps.tokens(svc.id), clock: deps.clock, logger: logger.child(`apim ${svc.name}`), ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}) });
+        const gateway = createGateway({ httpClient: deps.client, tokens: deps.tokens(svc.id), clock: deps.clock, logger: logger.child(`apim ${svc.name}`), ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}),
+          ...(deps.onGatewayDecision ? { onDecision: deps.onGatewayDecision } : {}),
+          requestIdHeader: APIM_REQUEST_ID_HEADER,
+        });
         const ports = deps.ports.service(svc.name);
         const listeners = await startListenerPair(gateway.handler, { tls: deps.tls, logger, name: `apim ${svc.name}`, httpsPort: ports.https, httpPort: ports.http });
         rt = { name: svc.name, gateway, listeners, resource: svc };

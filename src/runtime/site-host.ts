@@ -5,7 +5,8 @@ import {
   type HttpClient,
   type Logger,
 } from '../core/index.js';
-import { createEasyAuthHandler, normalizeAuthSettings, type EasyAuthCompatFlags } from '../easyauth/index.js';
+import { createEasyAuthHandler, normalizeAuthSettings, type AuthDecision, type EasyAuthCompatFlags } from '../easyauth/index.js';
+import { SITE_REQUEST_ID_HEADER, type SiteDecision } from './decision-log.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { arrSslValue, frontEndHeaders, withFrontEndHeaders } from './front-end-headers.js';
@@ -42,6 +43,8 @@ export interface SiteHost {
 
 export interface SiteHostDeps {
   tls: { cert: string; key: string };
+  /** Receives each request's decision record (kept for `trustline explain`). */
+  onDecision?: (record: SiteDecision) => void;
   /** `X-ARR-SSL` of the https listeners (computed from `tls.cert` when absent). */
   arrSsl?: string;
   client: HttpClient;
@@ -61,17 +64,38 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   const { client, clock, logger } = deps;
   const backend = spec.backend.replace(/\/$/, '');
   const siteLogger = logger.child(`site ${spec.name}`);
-  // App Service's front end names each request (X-ARR-LOG-ID) and adds its headers (front-end-headers.ts).
-  const requestIds = new WeakMap<IncomingMessage, string>();
+  // App Service's front end names each request (X-ARR-LOG-ID) and adds its headers (front-end-headers.ts);
+  // the request's decision record is complete once Easy Auth has decided and, if it forwarded, the backend answered.
+  const requests = new WeakMap<IncomingMessage, PendingRecord>();
+  const emit = (p: PendingRecord) => {
+    if (p.done || !p.trace || (p.forwarded && !p.backend)) return;
+    p.done = true;
+    deps.onDecision?.(siteRecord(spec.name, p, clock.now()));
+  };
   const frontEndSite = { name: spec.name, defaultHostName: `${spec.label}.azurewebsites.net` };
   const arrSsl = deps.arrSsl ?? arrSslValue(deps.tls.cert);
   // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
   const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], authHeaders: Record<string, string | string[] | undefined>) => {
-    const headers = withFrontEndHeaders(authHeaders, frontEndHeaders(req, frontEndSite, arrSsl, requestIds.get(req)));
-    void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers }, {
-      onError: (err) => backendFailed(siteLogger, backend, req, res, err),
+    const p = requests.get(req);
+    const headers = withFrontEndHeaders(authHeaders, frontEndHeaders(req, frontEndSite, arrSsl, p?.id));
+    const url = backend + (req.url ?? '/');
+    const sent = clock.now();
+    if (p) p.forwarded = true;
+    void proxyRequest(client, req, res, { url, headers }, {
+      onError: (err) => {
+        backendFailed(siteLogger, backend, req, res, err);
+        if (p) {
+          const code = (err as { code?: string }).code;
+          p.backend = { url, status: 502, error: `${code ? `${code} ` : ''}${err.message}`, ms: clock.now() - sent };
+          emit(p);
+        }
+      },
       onResponse: (status) => {
         if (status === 431) siteLogger.warn(`431 ${req.method} ${pathOf(req)}: ${explainHeaderSize(headers)}`);
+        if (p) {
+          p.backend = { url, status, ms: clock.now() - sent };
+          emit(p);
+        }
       },
     });
   };
@@ -92,10 +116,15 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
     settings,
     httpsHost,
     // Explain every refusal in the log: the bare 401/403 Azure gives, with the reason it never tells.
-    onTrace: (d) => {
+    onTrace: (d, req) => {
+      const p = requests.get(req);
+      if (p) {
+        p.trace = d;
+        emit(p);
+      }
       if (d.outcome !== 'rejected' && d.outcome !== 'error') return;
       const failed = d.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.reason}`);
-      siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`);
+      siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`, p ? { requestId: p.id } : undefined);
     },
     appSettings: spec.appSettings,
     ...(spec.flags ? { flags: spec.flags } : {}),
@@ -105,8 +134,41 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
     forward,
   });
   return (req, res) => {
-    requestIds.set(req, randomUUID());
+    const id = randomUUID();
+    requests.set(req, { id, started: clock.now(), forwarded: false, done: false });
+    res.setHeader(SITE_REQUEST_ID_HEADER, id);
     easyAuth(req, res);
+  };
+}
+
+interface PendingRecord {
+  id: string;
+  started: number;
+  forwarded: boolean;
+  done: boolean;
+  trace?: AuthDecision;
+  backend?: NonNullable<SiteDecision['backend']>;
+}
+
+function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
+  const d = p.trace!;
+  return {
+    kind: 'site',
+    requestId: p.id,
+    site,
+    time: new Date(p.started).toISOString(),
+    method: d.method,
+    path: d.path,
+    host: d.host,
+    scheme: d.scheme,
+    outcome: d.outcome,
+    status: p.backend?.status ?? d.status,
+    steps: d.steps,
+    ...(d.principal ? { principal: d.principal } : {}),
+    ...(d.tokenCache ? { tokenCache: d.tokenCache } : {}),
+    ...(d.errorCode ? { errorCode: d.errorCode } : {}),
+    ...(p.backend ? { backend: p.backend } : {}),
+    durationMs: now - p.started,
   };
 }
 

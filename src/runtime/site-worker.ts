@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { HostTable, createHttpClient, createLogger, describeError, isTwinError, systemClock, type LogLevel } from '../core/index.js';
 import { createInProcessSiteHost, type SiteSpec } from './site-host.js';
+import type { SiteDecision } from './decision-log.js';
 import { IDENTITY_HOSTS } from './hosts.js';
 
 export interface SiteWorkerData {
@@ -22,11 +23,23 @@ export type SiteWorkerRequest =
 
 export type SiteWorkerReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string; code?: string };
 
+/** Sent by the worker on its own: a request's decision record (plain data, structured-cloned). */
+export interface SiteWorkerDecision {
+  decision: SiteDecision;
+}
+
 const data = workerData as SiteWorkerData;
 const hosts = new HostTable();
 for (const h of IDENTITY_HOSTS) hosts.set(h, data.identity);
 const client = createHttpClient({ resolver: hosts, ca: data.ca });
-const host = createInProcessSiteHost({ tls: data.tls, client, clock: systemClock, logger: createLogger({ level: data.logLevel }) });
+const host = createInProcessSiteHost({
+  tls: data.tls,
+  client,
+  clock: systemClock,
+  logger: createLogger({ level: data.logLevel }),
+  // Decision records cross to the main thread, where the control plane serves them (trustline explain).
+  onDecision: (decision) => parentPort!.postMessage({ decision } satisfies SiteWorkerDecision),
+});
 
 parentPort!.on('message', (m: SiteWorkerRequest) => {
   void (async () => {

@@ -32,6 +32,7 @@ import type { ReadyInfo } from './ready-info.js';
 import { createPortPlan, type PortSettings } from './ports.js';
 import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
 import { scmSite } from './scm-site.js';
+import { createDecisionLog, type DecisionLog } from './decision-log.js';
 
 export interface TwinCompatFlags {
   easyAuth?: Partial<EasyAuthCompatFlags>;
@@ -58,6 +59,8 @@ export interface TwinOptions {
   proxy?: boolean;
   /** Behaviour Azure does not document, per subsystem (docs/differences.md). */
   compat?: TwinCompatFlags;
+  /** How many decision records `trustline explain` can look back on (default 1000). */
+  decisionLogSize?: number;
   loose?: boolean;
   /** Refuse resource types the twin would only store, not simulate (`trustline up --strict`). */
   strict?: boolean;
@@ -91,6 +94,8 @@ export interface TwinOptions {
 export interface Twin {
   readonly store: Store;
   readonly identity: IdentityService;
+  /** Decision records of recent requests (gateway and sites). */
+  readonly decisions: DecisionLog;
   deploy(input: DeployInput): Promise<DeployResult>;
   ready(): ReadyInfo;
   close(): Promise<void>;
@@ -107,6 +112,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const store = options.inMemory ? openStore({ inMemory: true }) : openStore({ dir: stateDir, logger });
   const tls: LocalTls = await loadOrCreateLocalTls(stateDir, logger);
   const hosts = new HostTable();
+  const decisions = createDecisionLog(options.decisionLogSize);
   const client: HttpClient = createHttpClient({ resolver: hosts, ca: tls.ca.cert });
   const ports = createPortPlan({
     ...options.ports,
@@ -163,8 +169,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           ca: tls.ca.cert,
           identity: { http: identityListeners.httpUrl, https: identityListeners.httpsUrl },
           logLevel: options.logLevel ?? 'info',
-        })
-      : createInProcessSiteHost({ tls: tls.server, client, clock, logger });
+        }, decisions.add)
+      : createInProcessSiteHost({ tls: tls.server, client, clock, logger, onDecision: decisions.add });
   own(siteHost);
   const tokens = (serviceId: string) => ({
     async getToken(req: { resource: string; clientId?: string }) {
@@ -185,6 +191,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     tokens,
     loose: options.loose,
     ports,
+    onGatewayDecision: decisions.add,
     clock,
     logger,
   });
@@ -224,6 +231,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     reconcile,
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
+    decisions: (requestId, last) => {
+      const value = requestId ? decisions.related(requestId) : decisions.last(last);
+      return value && { value };
+    },
     logger: logger.child('control-plane'),
     ...(!controlPlaneAuth
       ? {}
@@ -254,6 +265,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   return {
     store,
     identity,
+    decisions,
     deploy,
     ready,
     async close() {
