@@ -8,6 +8,7 @@ import { registerPolicy } from './commands/policy.js';
 import { registerDirectory, registerKeys } from './commands/identity-admin.js';
 import { registerEnv } from './commands/env.js';
 import { registerExplain } from './commands/explain.js';
+import { registerEasyAuth } from './commands/easyauth.js';
 
 /** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here (one per line). */
 export const COMMANDS: readonly RegisterCommand[] = [
@@ -21,4 +22,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerKeys,
   registerEnv,
   registerExplain,
+  registerEasyAuth,
 ];

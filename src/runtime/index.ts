@@ -11,3 +11,6 @@ export { compilePolicy, runPolicy } from '../gateway/index.js';
 export type { PolicyCompileResult, PolicyRunRequest, PolicyRunResult } from '../gateway/index.js';
 export { createDecisionLog, DECISION_LOG_CAPACITY, SITE_REQUEST_ID_HEADER, APIM_REQUEST_ID_HEADER } from './decision-log.js';
 export type { DecisionLog, DecisionRecord, SiteDecision } from './decision-log.js';
+export { startStandaloneEasyAuth } from './standalone-easyauth.js';
+export type { StandaloneEasyAuth, StandaloneEasyAuthOptions } from './standalone-easyauth.js';
+export { loadOrCreateLocalTls } from './local-ca.js';
