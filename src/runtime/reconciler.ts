@@ -101,7 +101,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const label = siteLabel(view);
       const backend = deps.backends[view.name] ?? deps.defaultBackend;
       const ports = deps.ports.site(view.name);
-      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}) });
+      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, functions: view.functions, hostKeys: view.hostKeys, backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}) });
       sites.set(label, {
         name: view.name,
         urls,

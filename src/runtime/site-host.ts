@@ -7,6 +7,7 @@ import {
 } from '../core/index.js';
 import { createEasyAuthHandler, normalizeAuthSettings, type AuthDecision, type EasyAuthCompatFlags } from '../easyauth/index.js';
 import { SITE_REQUEST_ID_HEADER, type SiteDecision } from './decision-log.js';
+import { checkFunctionKey, type FunctionSpec, type HostKeys } from './function-keys.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { arrSslValue, frontEndHeaders, withFrontEndHeaders } from './front-end-headers.js';
@@ -22,6 +23,9 @@ export interface SiteSpec {
   appSettings: Record<string, string>;
   /** The function backend's base URL (the built-in echo or `--backend`). */
   backend: string;
+  /** HTTP-triggered functions and the host keys: the Functions host checks keys after Easy Auth. */
+  functions?: FunctionSpec[];
+  hostKeys?: HostKeys;
   /** Easy Auth compat flags (docs/differences.md). */
   flags?: Partial<EasyAuthCompatFlags>;
   /** Ports to listen on (0 or absent = random); used when the listeners start. */
@@ -68,7 +72,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   // the request's decision record is complete once Easy Auth has decided and, if it forwarded, the backend answered.
   const requests = new WeakMap<IncomingMessage, PendingRecord>();
   const emit = (p: PendingRecord) => {
-    if (p.done || !p.trace || (p.forwarded && !p.backend)) return;
+    if (p.done || !p.trace || (p.forwarded && !p.backend && p.keys?.ok !== false)) return;
     p.done = true;
     deps.onDecision?.(siteRecord(spec.name, p, clock.now()));
   };
@@ -77,6 +81,19 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
   const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], authHeaders: Record<string, string | string[] | undefined>) => {
     const p = requests.get(req);
+    // The Functions host checks function keys after Easy Auth: a missing or wrong key is its 401 (empty body).
+    if (spec.functions && spec.functions.length > 0) {
+      const k = checkFunctionKey(req, spec.functions, spec.hostKeys ?? { functionKeys: [] });
+      if (p) p.keys = k;
+      if (!k.ok) {
+        siteLogger.info(`401 ${req.method} ${pathOf(req)}: function keys: ${k.reason}`, p ? { requestId: p.id } : undefined);
+        req.resume();
+        res.writeHead(401, { 'content-length': '0' });
+        res.end();
+        if (p) emit(p);
+        return;
+      }
+    }
     const headers = withFrontEndHeaders(authHeaders, frontEndHeaders(req, frontEndSite, arrSsl, p?.id));
     const url = backend + (req.url ?? '/');
     const sent = clock.now();
@@ -147,6 +164,8 @@ interface PendingRecord {
   forwarded: boolean;
   done: boolean;
   trace?: AuthDecision;
+  /** The Functions host's key check, when the path is a function's. */
+  keys?: { ok: boolean; reason: string };
   backend?: NonNullable<SiteDecision['backend']>;
 }
 
@@ -162,8 +181,8 @@ function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
     host: d.host,
     scheme: d.scheme,
     outcome: d.outcome,
-    status: p.backend?.status ?? d.status,
-    steps: d.steps,
+    status: p.keys?.ok === false ? 401 : (p.backend?.status ?? d.status),
+    steps: p.keys ? [...d.steps, { step: 'function-keys', ok: p.keys.ok, reason: p.keys.reason }] : d.steps,
     ...(d.principal ? { principal: d.principal } : {}),
     ...(d.tokenCache ? { tokenCache: d.tokenCache } : {}),
     ...(d.errorCode ? { errorCode: d.errorCode } : {}),
