@@ -18,7 +18,7 @@ export interface AuthRouteContext {
 }
 
 /**
- * `{apiPrefix}/*` (spec §4.7). Implemented: `/me` (token store on: 200 array / 401; off: 404).
+ * `{apiPrefix}/*` (docs/behaviour/easyauth.md §4.7). Implemented: `/me` (token store on: 200 array / 401; off: 404).
  * Everything else — login, callback, logout, refresh — answers 404: the twin has no
  * interactive login or session store yet (documented in docs/differences.md (Easy Auth)).
  */

@@ -12,7 +12,7 @@ import { addStep, type AuthDecision } from './trace.js';
 export type AuthnResult =
   | { kind: 'none' }
   | { kind: 'valid'; token: string; verified: VerifiedToken }
-  | { kind: 'invalid'; reason: string; /** X-ZUMO-AUTH: always 401 (spec §4.1 step 6) */ session: boolean }
+  | { kind: 'invalid'; reason: string; /** X-ZUMO-AUTH: always 401 (docs/behaviour/easyauth.md §4.1 step 6) */ session: boolean }
   | { kind: 'config-error'; error: TwinError };
 
 export interface AuthenticatorOptions {
@@ -40,7 +40,7 @@ function bearerOf(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-/** Finds the caller's credential and validates it (spec §4.1 steps 5–6, §4.2), with the verified-token cache. */
+/** Finds the caller's credential and validates it (docs/behaviour/easyauth.md §4.1 steps 5–6, §4.2), with the verified-token cache. */
 export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
   const { aad, flags, clock } = o;
   const enabled = aad !== undefined && aad.enabled;

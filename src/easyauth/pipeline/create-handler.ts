@@ -13,7 +13,7 @@ import { addStep, newDecision, type AuthDecision } from './trace.js';
 const TRUE = /^(true|1)$/i;
 
 /**
- * The Easy Auth module in front of one site (spec §4.1). One function, stages in Azure's order:
+ * The Easy Auth module in front of one site (docs/behaviour/easyauth.md §4.1). One function, stages in Azure's order:
  *  1 platform disabled → pass-through   2 requireHttps → 302   3 {apiPrefix}/* routes
  *  4 strip X-MS-CLIENT-PRINCIPAL* / X-MS-TOKEN-*   5–6 find + validate the credential
  *  7 authenticated → authorization → forward with identity headers
@@ -52,7 +52,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
         };
 
   const run = async (req: IncomingMessage, res: ServerResponse, d: AuthDecision): Promise<void> => {
-    // 1. Feature off: pass through untouched — no /.auth handling, no stripping (spec §4.6 parity).
+    // 1. Feature off: pass through untouched — no /.auth handling, no stripping (docs/behaviour/easyauth.md §4.6 parity).
     if (!settings || !enabled) {
       d.outcome = 'pass-through';
       addStep(d, 'platform', false, settings ? 'platform.enabled is not true' : 'no authsettingsV2');

@@ -18,7 +18,7 @@ import {
   type Json,
 } from './read-helpers.js';
 
-/** ARM names, file-config names (`RejectWith*`), case-insensitive (spec §4.4, §7). */
+/** ARM names, file-config names (`RejectWith*`), case-insensitive (docs/behaviour/easyauth.md §4.4, §7). */
 const ACTIONS: Record<string, UnauthenticatedClientAction> = {
   redirecttologinpage: 'RedirectToLoginPage',
   allowanonymous: 'AllowAnonymous',

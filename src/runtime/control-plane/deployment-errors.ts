@@ -60,7 +60,7 @@ export function resourceError(e: unknown): ArmErrorBody {
   return base('InternalServerError');
 }
 
-/** The deployment's `properties.error` for a failure (ARM's DeploymentFailed envelope, spec §6.3). */
+/** The deployment's `properties.error` for a failure (ARM's DeploymentFailed envelope, docs/behaviour/arm.md §6.3). */
 export function deploymentFailedError(e: unknown, deploymentId: string): ArmErrorBody {
   const detail = resourceError(e);
   if (detail.code === 'ResourceNotFound' && !failedResourceId(e)) return detail;
