@@ -1,5 +1,6 @@
 import type { DecisionRecord, SiteDecision } from '../runtime/index.js';
-import type { GatewayDecision } from '../gateway/index.js';
+
+type GatewayDecision = Exclude<DecisionRecord, SiteDecision>;
 
 /**
  * The decision records of `trustline explain` as a readable tree: one block per request, oldest first; a site
