@@ -87,4 +87,15 @@ describe('the forward proxy and trustline env', () => {
     expect(r.error).toBeUndefined();
     expect(claims(r.token!)).toMatchObject({ aud: APP_CLIENT_ID, appid: CALLER, tid: TENANT });
   });
+
+  it('token and test print JSON with --json', async () => {
+    const t = await runCli(['token', '--resource', APP_CLIENT_ID, '--identity', 'trustline-apim', '--ready-file', join(seed.dir, 'ready.json'), '--json']);
+    expect(t.code, t.output).toBe(0);
+    const tok = JSON.parse(t.output) as { accessToken: string; expiresOn: number; resource: string; tokenType: string };
+    expect(tok).toMatchObject({ resource: APP_CLIENT_ID, tokenType: 'Bearer' });
+    expect(claims(tok.accessToken)).toMatchObject({ aud: APP_CLIENT_ID, exp: tok.expiresOn });
+    const c = await runCli(['test', '--ready-file', join(seed.dir, 'ready.json'), '--json']);
+    expect(c.code, c.output).toBe(0);
+    expect(JSON.parse(c.output)).toMatchObject({ passed: 2, failed: 0, checks: [{ ok: true }, { ok: true }] });
+  });
 });

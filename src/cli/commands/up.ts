@@ -77,7 +77,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters });
       for (const w of result.warnings) logger.warn(w);
       out(`deployed ${l.files.template} (${result.resources.length} resources)`);
-      for (const id of result.stored) out(`  stored, not simulated: ${storedLabel(id)}`);
+      for (const line of deploymentProgress(twin, result.resources, result.stored)) out(line);
     }
     for (const file of opts.directory) {
       const objects = twin.identity.applyDirectory({ file });
@@ -99,6 +99,26 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   });
   await stop();
   return { code: 0 };
+}
+
+/** Each deployed resource as it was deployed (`+` simulated, `·` stored, not simulated), then the stored types. */
+export function deploymentProgress(twin: Twin, ids: string[], stored: string[]): string[] {
+  const storedIds = new Set(stored.map((id) => id.toLowerCase()));
+  const lines: string[] = [];
+  const storedTypes = new Map<string, number>();
+  for (const id of ids) {
+    const r = twin.store.getResource(id);
+    const label = r ? `${r.type} ${r.name}` : storedLabel(id);
+    const isStored = storedIds.has(id.toLowerCase());
+    lines.push(`  ${isStored ? '·' : '+'} ${label}`);
+    if (isStored) {
+      const type = r?.type ?? label.split(' ')[0]!;
+      storedTypes.set(type, (storedTypes.get(type) ?? 0) + 1);
+    }
+  }
+  const list = [...storedTypes].map(([t, n]) => (n > 1 ? `${t} (${n})` : t)).join(', ');
+  lines.push(`  ${ids.length - stored.length} simulated${storedTypes.size > 0 ? `; stored, not simulated: ${list}` : ''}`);
+  return lines;
 }
 
 function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void): void {
