@@ -13,7 +13,7 @@ import { Agent, request } from 'undici';
 import { runCli, startCli, type RunningCli } from '../helpers/cli-process.js';
 import { APP_CLIENT_ID, TENANT, useRunningSeed } from '../helpers/seed.js';
 
-describe('trustline easyauth in front of your own app', () => {
+describe('trustline easyauth in front of your own app', { timeout: 120_000 }, () => {
   const seed = useRunningSeed('trustline-standalone-', ['--in-memory']);
   const dir = mkdtempSync(join(tmpdir(), 'trustline-standalone-app-'));
   const seen: IncomingHttpHeaders[] = [];

@@ -40,7 +40,7 @@ describe('trustline explain', () => {
     const [record, site] = JSON.parse(json.output) as Array<{ kind: string; requestId: string; status: number; backend: unknown }>;
     expect(record).toMatchObject({ kind: 'apim', requestId: r.apimId, status: 401, backend: [{ status: 401 }] });
     expect(site).toMatchObject({ kind: 'site', site: 'trustline-func', status: 401, outcome: 'rejected' });
-  });
+  }, 120_000);
 
   it('a 403 at the site: explained from the site request id the answer carries', async () => {
     expect((await cli('deploy', join(MISTAKES, 'allowed-applications-self'))).code).toBe(0);
@@ -57,5 +57,5 @@ describe('trustline explain', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.output).toContain('ERR_CLI_EXPLAIN');
     expect((await cli('deploy', join(ROOT, 'examples', 'seed'))).code).toBe(0);
-  });
+  }, 120_000);
 });

@@ -21,7 +21,7 @@ writeFileSync(directoryFile, JSON.stringify({ applications: [{ displayName: 'pro
 
 const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
-describe('the forward proxy and trustline env', () => {
+describe('the forward proxy and trustline env', { timeout: 120_000 }, () => {
   const seed = useRunningSeed('trustline-proxy-', ['--in-memory', '--directory', directoryFile]);
   const env = async (...args: string[]) => {
     const r = await runCli(['env', '--ready-file', join(seed.dir, 'ready.json'), '--json', ...args]);

@@ -13,7 +13,7 @@ import { SEED } from '../helpers/seed.js';
 // A base below the ephemeral range (random ports of other tests come from there), different per run.
 const BASE = 20_000 + (process.pid % 120) * 100;
 
-describe('trustline up on stable ports, twice', () => {
+describe('trustline up on stable ports, twice', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'trustline-safety-'));
   const state = join(dir, 'state');
   const readyFile = join(state, 'ready.json');
