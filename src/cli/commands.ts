@@ -7,6 +7,22 @@ import { registerTest } from './commands/test.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerDirectory, registerKeys } from './commands/identity-admin.js';
 import { registerExpand } from './commands/expand.js';
+import { registerEnv } from './commands/env.js';
+import { registerExplain } from './commands/explain.js';
+import { registerEasyAuth } from './commands/easyauth.js';
 
-/** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerDeploy, registerWhatIf, registerToken, registerTest, registerPolicy, registerDirectory, registerKeys, registerExpand];
+/** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here (one per line). */
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerUp,
+  registerDeploy,
+  registerWhatIf,
+  registerToken,
+  registerTest,
+  registerPolicy,
+  registerDirectory,
+  registerKeys,
+  registerEnv,
+  registerExplain,
+  registerEasyAuth,
+  registerExpand,
+];

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { DEFAULT_STATE_DIR } from './defaults.js';
+import { findProjectFile, type LoadedProject } from './config/project-file.js';
 
 /**
  * What every command gets from the CLI framework. A command is one file under `src/cli/commands/` exporting a
@@ -17,6 +18,13 @@ export interface CliContext {
   exit(code: number): void;
   /** Data a command prints: with `--json` one JSON document (indented), otherwise the lines of `text(value)`. */
   print<T>(json: boolean | undefined, value: T, text: (value: T) => string[]): void;
+  /**
+   * The project file: `trustline.json` of the working folder, or the file `--config` names; undefined when there is
+   * none. Read once, on first use; a file that does not match schema/trustline.schema.json throws ERR_CLI_CONFIG.
+   */
+  project(): LoadedProject | undefined;
+  /** The working folder relative paths on the command line are resolved against. */
+  readonly cwd: string;
 }
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -34,8 +42,13 @@ export const jsonOption = (): Option => new Option('--json', 'print the result a
 /** Collects a repeatable option's values. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-export function createContext(stdout: (s: string) => void, stderr: (s: string) => void): CliContext & { code(): number } {
+export function createContext(
+  stdout: (s: string) => void,
+  stderr: (s: string) => void,
+  projectFile: () => { cwd: string; explicit?: string | undefined },
+): CliContext & { code(): number } {
   let code = 0;
+  let project: { value: LoadedProject | undefined } | undefined;
   const out = (l: string) => stdout(l + '\n');
   return {
     out,
@@ -46,6 +59,16 @@ export function createContext(stdout: (s: string) => void, stderr: (s: string) =
     print(json, value, text) {
       if (json) out(JSON.stringify(value, null, 2));
       else for (const l of text(value)) out(l);
+    },
+    get cwd() {
+      return projectFile().cwd;
+    },
+    project() {
+      if (!project) {
+        const where = projectFile();
+        project = { value: findProjectFile(where.cwd, where.explicit) };
+      }
+      return project.value;
     },
     code: () => code,
   };

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, isTwinError } from '../core/index.js';
 import { COMMANDS } from './commands.js';
 import { createContext } from './context.js';
+import { readyFileOf } from './config/up-config.js';
 
 export type { CliContext, RegisterCommand } from './context.js';
 
@@ -14,22 +15,34 @@ export function version(): string {
 export interface MainIo {
   stdout?: (s: string) => void;
   stderr?: (s: string) => void;
+  /** The working folder (where trustline.json is looked for); default process.cwd(). */
+  cwd?: string;
 }
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 check or deployment failed, 2 usage error). */
 export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const stdout = io.stdout ?? ((s: string) => void process.stdout.write(s));
   const stderr = io.stderr ?? ((s: string) => void process.stderr.write(s));
-  const ctx = createContext(stdout, stderr);
-  const program = new Command('trustline')
+  const cwd = io.cwd ?? process.cwd();
+  const program: Command = new Command('trustline');
+  const ctx = createContext(stdout, stderr, () => ({ cwd, explicit: program.opts<{ config?: string }>().config }));
+  program
     .description('A local, offline twin of APIM (managed identity) → Entra ID → Easy Auth → Azure Functions')
     .version(version(), '--version', 'print the version')
+    .option('--config <file>', 'the project file (default: trustline.json in the working folder, when there is one)')
     .configureOutput({ writeOut: stdout, writeErr: stderr })
     .exitOverride()
     .showHelpAfterError()
     .addHelpText('after', '\nExit codes: 0 success, 1 check or deployment failed, 2 usage error. `trustline <command> --help` for each command.');
   // Commands created after this point inherit the output routing and the exit override.
   for (const register of COMMANDS) register(program, ctx);
+  // `--ready-file` not given: the project file's readyFile (or <state>/ready.json) instead of the built-in default.
+  program.hook('preAction', (_root, action) => {
+    if (action.getOptionValueSource('readyFile') === 'default') {
+      const project = ctx.project();
+      if (project) action.setOptionValueWithSource('readyFile', readyFileOf(project, cwd), 'config');
+    }
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -38,7 +51,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2;
     }
     ctx.err(`trustline: ${describeError(e)}`);
-    return isTwinError(e) && e.code.startsWith('ERR_CLI') ? 2 : 1;
+    return isTwinError(e) && (e.code.startsWith('ERR_CLI') || e.code.startsWith('ERR_RUNTIME_PORT')) ? 2 : 1;
   }
   return ctx.code();
 }

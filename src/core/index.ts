@@ -22,3 +22,5 @@ export {
   serverCertificateStillGood,
 } from './tls/certificates.js';
 export type { PemPair } from './tls/certificates.js';
+export { checkSchemaSubset, validateSchema, formatJsonPath } from './json-schema.js';
+export type { Schema, SchemaViolation } from './json-schema.js';

@@ -90,6 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const svc = current;
     const requestId = ids.uuid();
+    if (options.requestIdHeader) res.setHeader(options.requestIdHeader, requestId);
     const startedAt = options.clock.now();
     if (!svc) {
       options.logger.info(`503 ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: the service has no compiled configuration (its policies were rejected)`, { requestId });
@@ -141,7 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const headers = headerMapFromRaw(req.rawHeaders);
 
     if (r.versionMissing && !r.api) {
-      // A header- or query-versioned API called without its version: 404 with an empty body [obs, spec §1.4].
+      // A header- or query-versioned API called without its version: 404 with an empty body [obs, docs/behaviour/apim.md §1.4].
       finish(decision, 404, 'no API version in the request (version set header/query missing)', startedAt);
       res.writeHead(404, { 'content-length': '0' });
       res.end();

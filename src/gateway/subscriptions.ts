@@ -7,7 +7,7 @@ export const INVALID_KEY_MESSAGE = 'Access denied due to invalid subscription ke
 export const DEFAULT_KEY_HEADER = 'Ocp-Apim-Subscription-Key';
 export const DEFAULT_KEY_QUERY = 'subscription-key';
 
-/** The key from the API's key header, else from its query parameter (spec §3: the header wins). */
+/** The key from the API's key header, else from its query parameter (docs/behaviour/apim.md §3: the header wins). */
 export function findKey(
   headers: { get(name: string): { values: string[] } | undefined },
   query: ReadonlyArray<[string, string]>,
@@ -50,7 +50,7 @@ function published(p: ProductConfig): boolean {
 
 /**
  * The active subscription whose key matches and whose scope covers the API (by name), with its
- * product when it is product-scoped (spec §3). Suspended, cancelled, expired or unpublished: no match.
+ * product when it is product-scoped (docs/behaviour/apim.md §3). Suspended, cancelled, expired or unpublished: no match.
  */
 export function resolveSubscription(
   subs: readonly SubscriptionConfig[], products: readonly ProductConfig[], key: string, apiName: string, nowMs: number,

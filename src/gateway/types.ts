@@ -114,6 +114,8 @@ export interface ManagedIdentityTokenProvider {
 export interface GatewayOptions {
   /** Receives one decision record per request (for `trustline explain`; see pipeline/decision.ts). */
   onDecision?: (decision: GatewayDecision) => void;
+  /** A response header that carries the request id of every answer (the twin's `x-trustline-apim-request-id`). */
+  requestIdHeader?: string;
   /** Receives log-to-eventhub / emit-metric / trace events (the local sink). */
   onEvent?: (event: GatewayEvent) => void;
   httpClient: HttpClient;

@@ -30,6 +30,11 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * Absent: no authentication (`trustline up --no-auth`).
    */
   authenticate?(req: IncomingMessage, controlPlaneUrl: string): Promise<unknown>;
+  /**
+   * Twin-only: the decision records of recent requests (`GET /.trustline/decisions?last=N`,
+   * `GET /.trustline/decisions/{requestId}`) for `trustline explain`; authenticated like the ARM routes.
+   */
+  decisions?(requestId: string | undefined, last: number): unknown;
 }
 
 const RG_TYPE = 'Microsoft.Resources/resourceGroups';
@@ -137,6 +142,14 @@ export function createControlPlane(options: ControlPlaneOptions) {
       return sendJson(res, 200, metadataEndpoints(endpoints(), v));
     }
     if (options.authenticate) await options.authenticate(req, base);
+
+    if (s[0] === '.trustline' && s[1] === 'decisions' && s.length <= 3 && options.decisions) {
+      if (method !== 'GET') throw methodNotAllowed(method);
+      const last = Number.parseInt(query.get('last') ?? '20', 10);
+      const found = options.decisions(path.segments[2], Number.isFinite(last) && last > 0 ? last : 20);
+      if (found === undefined) throw armHttpError(404, 'NotFound', `No decision record for request ${path.segments[2] ?? ''} (kept: the most recent requests only).`);
+      return sendJson(res, 200, found);
+    }
 
     if (s[0] === 'tenants' && s.length === 1) {
       requireResourcesApiVersion(query);

@@ -20,7 +20,8 @@ export function echoFunction(req: IncomingMessage, res: ServerResponse): void {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     }
     const received = Buffer.concat(chunks);
-    const body = JSON.stringify({ method: req.method, path: url.pathname, query, headers, ...(received.length > 0 ? { body: received.toString('utf8') } : {}) });
+    // Indented, so that a person reading `curl` output sees one header a line.
+    const body = JSON.stringify({ method: req.method, path: url.pathname, query, headers, ...(received.length > 0 ? { body: received.toString('utf8') } : {}) }, null, 2) + '\n';
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });

@@ -1,5 +1,7 @@
 export { startTwin } from './twin.js';
-export type { Twin, TwinOptions } from './twin.js';
+export type { Twin, TwinOptions, TwinCompatFlags } from './twin.js';
+export { DEFAULT_PORT_BASE, PORT_OFFSETS, SITE_RANGE, SERVICE_RANGE } from './ports.js';
+export type { PortSettings, FixedListener } from './ports.js';
 export type { ReadyInfo } from './ready-info.js';
 export { echoFunction } from './echo-function.js';
 export { startListenerPair } from './listener.js';
@@ -7,3 +9,8 @@ export type { ListenerPair, RequestHandler } from './listener.js';
 // `trustline policy compile | run` (the CLI reaches the gateway through the runtime).
 export { compilePolicy, runPolicy } from '../gateway/index.js';
 export type { PolicyCompileResult, PolicyRunRequest, PolicyRunResult } from '../gateway/index.js';
+export { createDecisionLog, DECISION_LOG_CAPACITY, SITE_REQUEST_ID_HEADER, APIM_REQUEST_ID_HEADER } from './decision-log.js';
+export type { DecisionLog, DecisionRecord, SiteDecision } from './decision-log.js';
+export { startStandaloneEasyAuth } from './standalone-easyauth.js';
+export type { StandaloneEasyAuth, StandaloneEasyAuthOptions } from './standalone-easyauth.js';
+export { loadOrCreateLocalTls } from './local-ca.js';

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/index.js';
+import { portError } from './ports.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -38,11 +39,16 @@ const CLIENT_ERROR_ANSWERS: Record<string, string> = {
   ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
 };
 
-async function listen(server: Server, host: string, port: number): Promise<number> {
+/** Listens on `host:port` (0 = a random free port); a taken port is `ERR_RUNTIME_PORT_IN_USE` naming the listener. */
+export async function listen(server: Server, host: string, port: number, what: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (e: Error & { code?: string }) => {
+      if (e.code === 'EADDRINUSE' || e.code === 'EACCES') reject(portError(e.code, host, port, what));
+      else reject(e);
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
@@ -83,13 +89,21 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
       else socket.destroy();
     });
   }
-  const httpPort = await listen(http, host, options.httpPort ?? 0);
-  const httpsPort = await listen(https as unknown as Server, host, options.httpsPort ?? 0);
   const closeServer = (s: Server) =>
     new Promise<void>((resolve) => {
+      if (!s.listening) return resolve();
       s.close(() => resolve());
       s.closeAllConnections();
     });
+  let httpPort: number;
+  let httpsPort: number;
+  try {
+    httpPort = await listen(http, host, options.httpPort ?? 0, `${options.name} (http)`);
+    httpsPort = await listen(https as unknown as Server, host, options.httpsPort ?? 0, `${options.name} (https)`);
+  } catch (e) {
+    await Promise.all([closeServer(http), closeServer(https as unknown as Server)]);
+    throw e;
+  }
   return {
     httpUrl: `http://${host}:${httpPort}`,
     httpsUrl: `https://${host}:${httpsPort}`,

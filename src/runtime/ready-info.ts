@@ -13,8 +13,29 @@ export interface ReadyInfo {
    * control-plane token with it by client credentials at the identity authority, as `az login --service-principal` does.
    */
   cliCredential?: string;
-  identity: { authority: string; identityEndpoint: string; identityHeader: string; imdsEndpoint: string };
-  sites: Record<string, { url: string; httpUrl: string; hostName: string; principalId?: string; identityEndpoint?: string }>;
+  /** The HTTP forward proxy that routes Azure host names to the twin (`HTTPS_PROXY`); absent when not served. */
+  proxy?: string;
+  identity: {
+    authority: string;
+    /** The v2 token endpoint (`POST`, client credentials) on the identity listener. */
+    tokenEndpoint: string;
+    identityEndpoint: string;
+    identityHeader: string;
+    imdsEndpoint: string;
+  };
+  sites: Record<
+    string,
+    {
+      url: string;
+      httpUrl: string;
+      hostName: string;
+      /** The client id its authsettingsV2 names (the audience a caller's token needs), if Easy Auth has one. */
+      clientId?: string;
+      /** Its system-assigned identity, if it has one, and that identity's own managed identity endpoint. */
+      principalId?: string;
+      identityEndpoint?: string;
+    }
+  >;
   apim: Record<
     string,
     {

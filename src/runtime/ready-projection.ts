@@ -10,6 +10,7 @@ export interface ReadyInputs {
   controlPlane: ListenerPair;
   identity: ListenerPair;
   identityHeader: string;
+  proxy: string | undefined;
   caFile: string;
   tenantId: string;
   subscriptionId: string;
@@ -32,8 +33,10 @@ export function projectReady(inputs: ReadyInputs): ReadyInfo {
     caCertificate: inputs.caFile,
     controlPlaneAuth: inputs.controlPlaneAuth,
     ...(inputs.cliCredential ? { cliCredential: inputs.cliCredential } : {}),
+    ...(inputs.proxy ? { proxy: inputs.proxy } : {}),
     identity: {
       authority: `${identity.httpsUrl}/${inputs.tenantId}`,
+      tokenEndpoint: `${identity.httpsUrl}/${inputs.tenantId}/oauth2/v2.0/token`,
       identityEndpoint: `${identity.httpUrl}/msi/token`,
       identityHeader: inputs.identityHeader,
       imdsEndpoint: identity.httpUrl,
@@ -48,6 +51,7 @@ export function projectReady(inputs: ReadyInputs): ReadyInfo {
       url: rt.urls.httpsUrl,
       httpUrl: rt.urls.httpUrl,
       hostName: `${rt.name.toLowerCase()}.azurewebsites.net`,
+      ...(rt.authClientId ? { clientId: rt.authClientId } : {}),
       ...(principalId ? { principalId, identityEndpoint: ownEndpoint(principalId) } : {}),
     };
   }

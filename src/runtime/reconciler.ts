@@ -1,10 +1,13 @@
 import { describeError, type Clock, type HttpClient, type HostTable, type LocalTarget, type Logger } from '../core/index.js';
 import type { Store, ResourceRecord } from '../state/index.js';
-import { compileService, createGateway } from '../gateway/index.js';
+import { compileService, createGateway, type GatewayCompatFlags, type GatewayDecision } from '../gateway/index.js';
+import { APIM_REQUEST_ID_HEADER } from './decision-log.js';
+import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import { startListenerPair, type ListenerPair } from './listener.js';
 import type { SiteHost, SiteUrls } from './site-host.js';
 import { siteViews, type SiteView } from './site-config.js';
 import { buildServiceConfig } from './service-config.js';
+import type { PortPlan } from './ports.js';
 
 /** One site as the runtime plays it now. */
 export interface SiteRuntime {
@@ -38,9 +41,15 @@ export interface ReconcilerDeps {
   backends: Record<string, string>;
   /** Where sites without a `backends` entry forward (the built-in echo function). */
   defaultBackend: string;
+  easyAuthFlags?: Partial<EasyAuthCompatFlags> | undefined;
+  gatewayFlags?: Partial<GatewayCompatFlags> | undefined;
   /** A managed identity token source for the APIM service `serviceId`. */
   tokens: (serviceId: string) => Parameters<typeof createGateway>[0]['tokens'];
   loose: boolean | undefined;
+  /** Where each site and APIM service listens (stable ports, or random). */
+  ports: PortPlan;
+  /** Receives each gateway request's decision record (for `trustline explain`). */
+  onGatewayDecision?: (decision: GatewayDecision) => void;
   clock: Clock;
   logger: Logger;
 }
@@ -82,7 +91,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   let queue: Promise<void> = Promise.resolve();
 
   async function reconcileSites(): Promise<void> {
-    const views = siteViews(store);
+    const views = siteViews(store).sort((a, b) => a.name.localeCompare(b.name));
     const wanted = new Set(views.map(siteLabel));
     for (const label of [...sites.keys()]) {
       if (!wanted.has(label)) {
@@ -93,7 +102,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     for (const view of views) {
       const label = siteLabel(view);
       const backend = deps.backends[view.name] ?? deps.defaultBackend;
-      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, backend });
+      const ports = deps.ports.site(view.name);
+      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, functions: view.functions, hostKeys: view.hostKeys, backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}) });
       sites.set(label, {
         name: view.name,
         urls,
@@ -106,7 +116,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   }
 
   async function reconcileServices(failures: ReconcileFailure[]): Promise<void> {
-    const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' });
+    const apims = store.listResources({ type: 'Microsoft.ApiManagement/service' }).sort((a, b) => a.name.localeCompare(b.name));
     const wanted = new Set(apims.map((s) => s.name.toLowerCase()));
     for (const [label, rt] of services) {
       if (!wanted.has(label)) {
@@ -118,14 +128,18 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const label = svc.name.toLowerCase();
       let rt = services.get(label);
       if (!rt) {
-        const gateway = createGateway({ httpClient: deps.client, tokens: deps.tokens(svc.id), clock: deps.clock, logger: logger.child(`apim ${svc.name}`) });
-        const listeners = await startListenerPair(gateway.handler, { tls: deps.tls, logger, name: `apim ${svc.name}` });
+        const gateway = createGateway({ httpClient: deps.client, tokens: deps.tokens(svc.id), clock: deps.clock, logger: logger.child(`apim ${svc.name}`), ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}),
+          ...(deps.onGatewayDecision ? { onDecision: deps.onGatewayDecision } : {}),
+          requestIdHeader: APIM_REQUEST_ID_HEADER,
+        });
+        const ports = deps.ports.service(svc.name);
+        const listeners = await startListenerPair(gateway.handler, { tls: deps.tls, logger, name: `apim ${svc.name}`, httpsPort: ports.https, httpPort: ports.http });
         rt = { name: svc.name, gateway, listeners, resource: svc };
         services.set(label, rt);
       }
       rt.resource = svc;
       try {
-        rt.gateway.setService(compileService(buildServiceConfig(store, svc), { loose: deps.loose, logger }));
+        rt.gateway.setService(compileService(buildServiceConfig(store, svc), { loose: deps.loose, logger, ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}) }));
       } catch (e) {
         logger.error(`apim ${svc.name}: policies rejected: ${describeError(e)}`);
         rt.gateway.setService(undefined);

@@ -1,5 +1,6 @@
 import type { Store, ResourceRecord } from '../state/index.js';
 import { lastSegment, parentId, sameId } from './resource-ids.js';
+import { functionsOf, hostKeysOf, type FunctionSpec, type HostKeys } from './function-keys.js';
 
 export interface SiteView {
   resource: ResourceRecord;
@@ -8,6 +9,9 @@ export interface SiteView {
   /** authsettingsV2 `properties`, or undefined when the site has none. */
   authSettings: unknown;
   appSettings: Record<string, string>;
+  /** HTTP-triggered functions and the host keys (checked after Easy Auth). */
+  functions: FunctionSpec[];
+  hostKeys: HostKeys;
 }
 
 function toSettingsMap(value: unknown): Record<string, string> {
@@ -34,7 +38,7 @@ export function siteViews(store: Store): SiteView[] {
     const siteConfig = (site.properties.siteConfig ?? {}) as { appSettings?: unknown };
     const appSettings = { ...toSettingsMap(siteConfig.appSettings), ...toSettingsMap(appSettingsRes?.properties) };
     const hostName = String(site.properties.defaultHostName ?? `${site.name}.azurewebsites.net`).toLowerCase();
-    return { resource: site, name: site.name, hostName, authSettings: auth?.properties, appSettings };
+    return { resource: site, name: site.name, hostName, authSettings: auth?.properties, appSettings, functions: functionsOf(store, site), hostKeys: hostKeysOf(site) };
   });
 }
 

@@ -7,8 +7,12 @@ import {
   type Logger,
 } from '../core/index.js';
 import { createSiteDispatch } from './site-dispatch.js';
-import { SessionStore, createEasyAuthHandler, normalizeAuthSettings } from '../easyauth/index.js';
+import { SessionStore, createEasyAuthHandler, normalizeAuthSettings, type AuthDecision, type EasyAuthCompatFlags } from '../easyauth/index.js';
+import { SITE_REQUEST_ID_HEADER, type SiteDecision } from './decision-log.js';
+import { checkFunctionKey, type FunctionSpec, type HostKeys } from './function-keys.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { arrSslValue, frontEndHeaders, withFrontEndHeaders } from './front-end-headers.js';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
 /** What a site listener needs to play one `Microsoft.Web/sites` (plain data: it crosses to a worker). */
@@ -21,6 +25,13 @@ export interface SiteSpec {
   appSettings: Record<string, string>;
   /** The function backend's base URL (the built-in echo or `--backend`). */
   backend: string;
+  /** HTTP-triggered functions and the host keys: the Functions host checks keys after Easy Auth. */
+  functions?: FunctionSpec[];
+  hostKeys?: HostKeys;
+  /** Easy Auth compat flags (docs/differences.md). */
+  flags?: Partial<EasyAuthCompatFlags>;
+  /** Ports to listen on (0 or absent = random); used when the listeners start. */
+  ports?: { https: number; http: number };
 }
 
 export interface SiteUrls {
@@ -40,6 +51,10 @@ export interface SiteHost {
 
 export interface SiteHostDeps {
   tls: { cert: string; key: string };
+  /** Receives each request's decision record (kept for `trustline explain`). */
+  onDecision?: (record: SiteDecision) => void;
+  /** `X-ARR-SSL` of the https listeners (computed from `tls.cert` when absent). */
+  arrSsl?: string;
   client: HttpClient;
   clock: Clock;
   logger: Logger;
@@ -69,12 +84,51 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   const { client, clock, logger } = deps;
   const backend = spec.backend.replace(/\/$/, '');
   const siteLogger = logger.child(`site ${spec.name}`);
+  // App Service's front end names each request (X-ARR-LOG-ID) and adds its headers (front-end-headers.ts);
+  // the request's decision record is complete once Easy Auth has decided and, if it forwarded, the backend answered.
+  const requests = new WeakMap<IncomingMessage, PendingRecord>();
+  const emit = (p: PendingRecord) => {
+    if (p.done || !p.trace || (p.forwarded && !p.backend && p.keys?.ok !== false)) return;
+    p.done = true;
+    deps.onDecision?.(siteRecord(spec.name, p, clock.now()));
+  };
+  const frontEndSite = { name: spec.name, defaultHostName: `${spec.label}.azurewebsites.net` };
+  const arrSsl = deps.arrSsl ?? arrSslValue(deps.tls.cert);
   // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
-  const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], headers: Record<string, string | string[] | undefined>) => {
-    void proxyRequest(client, req, res, { url: backend + (req.url ?? '/'), headers, timeoutMs: deps.backendTimeoutMs ?? SITE_REQUEST_TIMEOUT_MS }, {
-      onError: (err) => backendFailed(siteLogger, backend, req, res, err),
+  const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], authHeaders: Record<string, string | string[] | undefined>) => {
+    const p = requests.get(req);
+    // The Functions host checks function keys after Easy Auth: a missing or wrong key is its 401 (empty body).
+    if (spec.functions && spec.functions.length > 0) {
+      const k = checkFunctionKey(req, spec.functions, spec.hostKeys ?? { functionKeys: [] });
+      if (p) p.keys = k;
+      if (!k.ok) {
+        siteLogger.info(`401 ${req.method} ${pathOf(req)}: function keys: ${k.reason}`, p ? { requestId: p.id } : undefined);
+        req.resume();
+        res.writeHead(401, { 'content-length': '0' });
+        res.end();
+        if (p) emit(p);
+        return;
+      }
+    }
+    const headers = withFrontEndHeaders(authHeaders, frontEndHeaders(req, frontEndSite, arrSsl, p?.id));
+    const url = backend + (req.url ?? '/');
+    const sent = clock.now();
+    if (p) p.forwarded = true;
+    void proxyRequest(client, req, res, { url, headers, timeoutMs: deps.backendTimeoutMs ?? SITE_REQUEST_TIMEOUT_MS }, {
+      onError: (err) => {
+        backendFailed(siteLogger, backend, req, res, err);
+        if (p) {
+          const code = (err as { code?: string }).code;
+          p.backend = { url, status: 502, error: `${code ? `${code} ` : ''}${err.message}`, ms: clock.now() - sent };
+          emit(p);
+        }
+      },
       onResponse: (status) => {
         if (status === 431) siteLogger.warn(`431 ${req.method} ${pathOf(req)}: ${explainHeaderSize(headers)}`);
+        if (p) {
+          p.backend = { url, status, ms: clock.now() - sent };
+          emit(p);
+        }
       },
     });
   };
@@ -91,24 +145,72 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
     if (l && host.toLowerCase() === new URL(l.httpUrl).host) return new URL(l.httpsUrl).host;
     return host;
   };
-  return createEasyAuthHandler({
+  const easyAuth = createEasyAuthHandler({
     settings,
     httpsHost,
     // Explain every refusal in the log: the bare 401/403 Azure gives, with the reason it never tells.
-    onTrace: (d) => {
+    onTrace: (d, req) => {
+      const p = requests.get(req);
+      if (p) {
+        p.trace = d;
+        emit(p);
+      }
       if (d.outcome !== 'rejected' && d.outcome !== 'error') return;
       const failed = d.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.reason}`);
-      siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`);
+      siteLogger.info(`${d.status ?? 500} ${d.method} ${d.path}: ${failed.join('; ') || d.errorCode || d.outcome}`, p ? { requestId: p.id } : undefined);
     },
     appSettings: spec.appSettings,
     ...(sessions ? { sessions } : {}),
     ...(deps.browserIdentityOrigin ? { browserIdentityOrigin: deps.browserIdentityOrigin } : {}),
+    ...(spec.flags ? { flags: spec.flags } : {}),
     httpClient: client,
     clock,
     logger: siteLogger,
     forward,
   });
+  return (req, res) => {
+    const id = randomUUID();
+    requests.set(req, { id, started: clock.now(), forwarded: false, done: false });
+    res.setHeader(SITE_REQUEST_ID_HEADER, id);
+    easyAuth(req, res);
+  };
 }
+
+interface PendingRecord {
+  id: string;
+  started: number;
+  forwarded: boolean;
+  done: boolean;
+  trace?: AuthDecision;
+  /** The Functions host's key check, when the path is a function's. */
+  keys?: { ok: boolean; reason: string };
+  backend?: NonNullable<SiteDecision['backend']>;
+}
+
+function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
+  const d = p.trace!;
+  return {
+    kind: 'site',
+    requestId: p.id,
+    site,
+    time: new Date(p.started).toISOString(),
+    method: d.method,
+    path: d.path,
+    host: d.host,
+    scheme: d.scheme,
+    outcome: d.outcome,
+    status: p.keys?.ok === false ? 401 : (p.backend?.status ?? d.status),
+    steps: p.keys ? [...d.steps, { step: 'function-keys', ok: p.keys.ok, reason: p.keys.reason }] : d.steps,
+    ...(d.principal ? { principal: d.principal } : {}),
+    ...(d.tokenCache ? { tokenCache: d.tokenCache } : {}),
+    ...(d.errorCode ? { errorCode: d.errorCode } : {}),
+    ...(p.backend ? { backend: p.backend } : {}),
+    durationMs: now - p.started,
+  };
+}
+
+/** App Service's 502 page (Windows front end): the same sentence every caller sees, never the cause. */
+export const BAD_GATEWAY_PAGE = '502 - Web server received an invalid response while acting as a gateway or proxy server.';
 
 const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0];
 
@@ -133,8 +235,9 @@ function backendFailed(logger: Logger, backend: string, req: IncomingMessage, re
   }
   logger.warn(`502 ${req.method} ${pathOf(req)}: the function backend ${backend} failed: ${code ? `${code} ` : ''}${err.message}`);
   if (!res.headersSent) {
-    res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('Bad Gateway');
+    // The front end's answer when the worker does not respond (docs/behaviour/app-service.md §3).
+    res.writeHead(502, { 'content-type': 'text/html' });
+    res.end(BAD_GATEWAY_PAGE);
   } else res.destroy();
 }
 
@@ -182,7 +285,7 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
       let l = sites.get(spec.label);
       if (l) l.setHandler(handler);
       else {
-        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}` });
+        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}`, httpsPort: spec.ports?.https ?? 0, httpPort: spec.ports?.http ?? 0 });
         sites.set(spec.label, l);
         const current = () => handlers.get(spec.label);
         const port = (u: string) => Number(new URL(u).port);

@@ -4,8 +4,9 @@
  * App Service and APIM front ends do in Azure. Messages: {id, op: 'upsert'|'remove'|'close', …}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { HostTable, createHttpClient, createLogger, describeError, systemClock, type LogLevel } from '../core/index.js';
+import { HostTable, createHttpClient, createLogger, describeError, isTwinError, systemClock, type LogLevel } from '../core/index.js';
 import { createInProcessSiteHost, type SiteSpec } from './site-host.js';
+import type { SiteDecision } from './decision-log.js';
 import { IDENTITY_HOSTS } from './hosts.js';
 
 export interface SiteWorkerData {
@@ -20,13 +21,26 @@ export type SiteWorkerRequest =
   | { id: number; op: 'remove'; label: string }
   | { id: number; op: 'close' };
 
-export type SiteWorkerReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string };
+export type SiteWorkerReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string; code?: string };
+
+/** Sent by the worker on its own: a request's decision record (plain data, structured-cloned). */
+export interface SiteWorkerDecision {
+  decision: SiteDecision;
+}
 
 const data = workerData as SiteWorkerData;
 const hosts = new HostTable();
 for (const h of IDENTITY_HOSTS) hosts.set(h, data.identity);
 const client = createHttpClient({ resolver: hosts, ca: data.ca });
-const host = createInProcessSiteHost({ tls: data.tls, client, clock: systemClock, logger: createLogger({ level: data.logLevel }), browserIdentityOrigin: data.identity.https });
+const host = createInProcessSiteHost({
+  tls: data.tls,
+  client,
+  clock: systemClock,
+  logger: createLogger({ level: data.logLevel }),
+  browserIdentityOrigin: data.identity.https,
+  // Decision records cross to the main thread, where the control plane serves them (trustline explain).
+  onDecision: (decision) => parentPort!.postMessage({ decision } satisfies SiteWorkerDecision),
+});
 
 parentPort!.on('message', (m: SiteWorkerRequest) => {
   void (async () => {
@@ -40,7 +54,8 @@ parentPort!.on('message', (m: SiteWorkerRequest) => {
       }
       parentPort!.postMessage({ id: m.id, ok: true, result } satisfies SiteWorkerReply);
     } catch (e) {
-      parentPort!.postMessage({ id: m.id, ok: false, error: describeError(e) } satisfies SiteWorkerReply);
+      const code = isTwinError(e) ? e.code : undefined;
+      parentPort!.postMessage({ id: m.id, ok: false, error: code ? (e as Error).message : describeError(e), code } satisfies SiteWorkerReply);
     }
   })();
 });

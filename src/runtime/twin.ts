@@ -13,7 +13,9 @@ import {
 } from '../core/index.js';
 import { openStore, type Store } from '../state/index.js';
 import { deploy as armDeploy, deployOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
-import { createIdentityService, type IdentityService } from '../identity/index.js';
+import { createIdentityService, type IdentityService, type IdentityCompatFlags } from '../identity/index.js';
+import type { EasyAuthCompatFlags } from '../easyauth/index.js';
+import type { GatewayCompatFlags } from '../gateway/index.js';
 import { startListenerPair } from './listener.js';
 import { createInProcessSiteHost, type SiteHost } from './site-host.js';
 import { createWorkerSiteHost } from './worker-site-host.js';
@@ -27,6 +29,16 @@ import { createBearerAuthenticator } from './control-plane/bearer-auth.js';
 import { ensureCliPrincipal } from './cli-principal.js';
 import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
 import type { ReadyInfo } from './ready-info.js';
+import { createPortPlan, type PortSettings } from './ports.js';
+import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
+import { scmSite } from './scm-site.js';
+import { createDecisionLog, type DecisionLog } from './decision-log.js';
+
+export interface TwinCompatFlags {
+  easyAuth?: Partial<EasyAuthCompatFlags>;
+  identity?: Partial<IdentityCompatFlags>;
+  gateway?: Partial<GatewayCompatFlags>;
+}
 
 export interface TwinOptions {
   /** State folder (SQLite database, local CA). Created when missing. */
@@ -39,8 +51,16 @@ export interface TwinOptions {
   location: string;
   /** Site name → URL of the user's own function host; other sites use the built-in echo function. */
   backends?: Record<string, string>;
-  /** Control-plane https port (0 = random). */
+  /** Control-plane https port (0 = random); overrides `ports`. */
   port?: number;
+  /** Where the listeners listen: a base port with documented offsets, pinned ports (default: random everywhere). */
+  ports?: PortSettings;
+  /** Serve the HTTP forward proxy that routes Azure host names to the twin (default true). */
+  proxy?: boolean;
+  /** Behaviour Azure does not document, per subsystem (docs/differences.md). */
+  compat?: TwinCompatFlags;
+  /** How many decision records `trustline explain` can look back on (default 1000). */
+  decisionLogSize?: number;
   loose?: boolean;
   /** Refuse resource types the twin would only store, not simulate (`trustline up --strict`). */
   strict?: boolean;
@@ -89,6 +109,8 @@ export interface Twin {
    * seed's evaluation), the control plane's deployments on the worker.
    */
   deploy(input: DeployInput, how?: { thread?: 'main' | 'worker' }): Promise<DeployResult>;
+  /** Decision records of recent requests (gateway and sites). */
+  readonly decisions: DecisionLog;
   ready(): ReadyInfo;
   close(): Promise<void>;
 }
@@ -104,8 +126,29 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const store = options.inMemory ? openStore({ inMemory: true }) : openStore({ dir: stateDir, logger });
   const tls: LocalTls = await loadOrCreateLocalTls(stateDir, logger);
   const hosts = new HostTable();
+  const decisions = createDecisionLog(options.decisionLogSize);
   const siteDispatch = options.siteDispatch ?? (process.env.TRUSTLINE_SITE_DISPATCH === 'sockets' ? 'sockets' : 'in-process');
   const client: HttpClient = createHttpClient({ resolver: hosts, ca: tls.ca.cert, inProcess: siteDispatch === 'in-process' });
+  const ports = createPortPlan({
+    ...options.ports,
+    pinned: { ...options.ports?.pinned, ...(options.port !== undefined ? { controlPlane: options.port } : {}) },
+  });
+  // What has started so far is closed again when a later step fails (e.g. a taken port).
+  const started: Array<{ close(): Promise<void> }> = [];
+  const own = <T extends { close(): Promise<void> }>(c: T): T => {
+    started.push(c);
+    return c;
+  };
+  const guard = async <T>(step: Promise<T>): Promise<T> => {
+    try {
+      return await step;
+    } catch (e) {
+      await Promise.all(started.map((c) => c.close().catch(() => undefined)));
+      await client.close();
+      store.close();
+      throw e;
+    }
+  };
   const scope: DeploymentScope = {
     subscriptionId: options.subscriptionId,
     resourceGroup: options.resourceGroup,
@@ -122,16 +165,17 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     logger: logger.child('identity'),
     tenantId: options.tenantId,
     identityHeader,
+    ...(options.compat?.identity ? { flags: options.compat.identity } : {}),
     ...(options.imdsIdentities ? { imdsIdentities: options.imdsIdentities } : {}),
     ...(options.signingWorkers ? { signingWorkers: options.signingWorkers } : {}),
   });
-  const identityListeners = await startListenerPair(identity.handler, { tls: tls.server, logger, name: 'identity' });
+  const identityListeners = own(await guard(startListenerPair(identity.handler, { tls: tls.server, logger, name: 'identity', httpsPort: ports.fixed('identity'), httpPort: ports.fixed('identityHttp') })));
   for (const h of IDENTITY_HOSTS) {
     hosts.set(h, { http: identityListeners.httpUrl, https: identityListeners.httpsUrl });
   }
 
   // The built-in function backend (plain http, like a local `func start`).
-  const echo = await startListenerPair(echoFunction, { tls: tls.server, logger, name: 'echo' });
+  const echo = own(await guard(startListenerPair(echoFunction, { tls: tls.server, logger, name: 'echo', httpsPort: ports.fixed('echo'), httpPort: ports.fixed('echoHttp') })));
 
   // Site listeners (Easy Auth → function backend): on a worker thread, or on this one (tests with an injected clock).
   const siteHost: SiteHost =
@@ -141,8 +185,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           ca: tls.ca.cert,
           identity: { http: identityListeners.httpUrl, https: identityListeners.httpsUrl },
           logLevel: options.logLevel ?? 'info',
-        })
-      : createInProcessSiteHost({ tls: tls.server, client, clock, logger, browserIdentityOrigin: identityListeners.httpsUrl });
+        }, decisions.add)
+      : createInProcessSiteHost({ tls: tls.server, client, clock, logger, browserIdentityOrigin: identityListeners.httpsUrl, onDecision: decisions.add });
+  own(siteHost);
   const tokens = (serviceId: string) => ({
     async getToken(req: { resource: string; clientId?: string }) {
       const t = await identity.issueManagedIdentityToken({ resource: req.resource, clientId: req.clientId, ownerResourceId: req.clientId ? undefined : serviceId });
@@ -157,12 +202,20 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     tls: tls.server,
     backends: options.backends ?? {},
     defaultBackend: echo.httpUrl,
+    easyAuthFlags: options.compat?.easyAuth,
+    gatewayFlags: options.compat?.gateway,
     tokens,
     loose: options.loose,
+    ports,
+    onGatewayDecision: decisions.add,
     clock,
     logger,
   });
+  own(reconciler);
   mapAzureHosts(hosts, reconciler);
+  // Kudu hosts of deployed sites answer that the twin does not play them (rather than being refused by the proxy).
+  const scm = own(await guard(startListenerPair(scmSite, { tls: tls.server, logger, name: 'scm', httpsPort: ports.fixed('scm'), httpPort: ports.fixed('scmHttp') })));
+  hosts.addSuffix('.scm.azurewebsites.net', (label) => (reconciler.sites.has(label) ? { http: scm.httpUrl, https: scm.httpsUrl } : undefined));
   const reconcile = () => reconciler.reconcile();
 
   const deploy = async (input: DeployInput, how: { thread?: 'main' | 'worker' } = {}): Promise<DeployResult> => {
@@ -195,13 +248,20 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     reconcile,
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
+    decisions: (requestId, last) => {
+      const value = requestId ? decisions.related(requestId) : decisions.last(last);
+      return value && { value };
+    },
     logger: logger.child('control-plane'),
     ...(!controlPlaneAuth
       ? {}
       : { authenticate: createBearerAuthenticator({ tenantId: options.tenantId, httpClient: client, clock, logger: logger.child('control-plane') }) }),
   });
-  const cp = await startListenerPair(controlPlane, { tls: tls.server, logger, name: 'control plane', httpsPort: options.port ?? 0 });
-  await reconcile();
+  const cp = own(await guard(startListenerPair(controlPlane, { tls: tls.server, logger, name: 'control plane', httpsPort: ports.fixed('controlPlane'), httpPort: ports.fixed('controlPlaneHttp') })));
+  hosts.set('management.azure.com', { http: cp.httpUrl, https: cp.httpsUrl });
+  const proxy: ForwardProxy | undefined =
+    options.proxy === false ? undefined : own(await guard(startForwardProxy({ hosts, client, port: ports.fixed('proxy'), logger })));
+  await guard(reconciler.reconcile());
 
   const ready = (): ReadyInfo =>
     projectReady({
@@ -210,6 +270,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       controlPlane: cp,
       identity: identityListeners,
       identityHeader,
+      proxy: proxy?.url,
       caFile: tls.caFile,
       tenantId: options.tenantId,
       subscriptionId: options.subscriptionId,
@@ -221,6 +282,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   return {
     store,
     identity,
+    decisions,
     deploy,
     ready,
     async close() {
@@ -230,7 +292,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         siteHost.close(),
         identityListeners.close(),
         echo.close(),
+        scm.close(),
         cp.close(),
+        proxy?.close(),
       ]);
       await client.close();
       store.close();

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { TwinError } from '../core/index.js';
 import type { SiteHost, SiteUrls } from './site-host.js';
-import type { SiteWorkerData, SiteWorkerReply, SiteWorkerRequest } from './site-worker.js';
+import type { SiteWorkerData, SiteWorkerDecision, SiteWorkerReply, SiteWorkerRequest } from './site-worker.js';
+import type { SiteDecision } from './decision-log.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Outgoing = SiteWorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -10,17 +11,21 @@ type Outgoing = SiteWorkerRequest extends infer R ? (R extends { id: number } ? 
  * Site listeners on a worker thread (`site-worker.js`, the compiled file next to this one).
  * Same contract as the in-process host.
  */
-export function createWorkerSiteHost(data: SiteWorkerData): SiteHost {
+export function createWorkerSiteHost(data: SiteWorkerData, onDecision?: (record: SiteDecision) => void): SiteHost {
   const worker = new Worker(new URL('./site-worker.js', import.meta.url), { workerData: data });
   const pending = new Map<number, Pending>();
   let next = 0;
   let exited = false;
-  worker.on('message', (r: SiteWorkerReply) => {
+  worker.on('message', (r: SiteWorkerReply | SiteWorkerDecision) => {
+    if ('decision' in r) {
+      onDecision?.(r.decision);
+      return;
+    }
     const p = pending.get(r.id);
     if (!p) return;
     pending.delete(r.id);
     if (r.ok) p.resolve(r.result);
-    else p.reject(new TwinError('ERR_RUNTIME_SITE_WORKER', r.error));
+    else p.reject(new TwinError(r.code ?? 'ERR_RUNTIME_SITE_WORKER', r.error));
   });
   const failAll = (why: string) => {
     exited = true;

@@ -75,7 +75,7 @@ describe('parser', () => {
   });
 });
 
-describe('evaluator: spec §5 traps', () => {
+describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
   it('concat joins strings (scalars stringified) and arrays; mixing is an error', () => {
     expect(ev("[concat('a', 'b', 'c')]")).toBe('abc');
     expect(ev("[concat('a', 1, true())]")).toBe('a1True');

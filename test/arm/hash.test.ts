@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { uniqueString, armGuid } from '../../src/arm/expressions/hash.js';
 
-describe('uniqueString (ResourceStack MurmurHash64, spec §4 vectors)', () => {
+describe('uniqueString (ResourceStack MurmurHash64, docs/behaviour/arm.md §4 vectors)', () => {
   it.each([
     [['test'], 'rbgf3xv4ufgzg'],
     [['hello', 'world'], 'a7wkljktk6wne'],
@@ -19,7 +19,7 @@ describe('uniqueString (ResourceStack MurmurHash64, spec §4 vectors)', () => {
   });
 });
 
-describe('guid (UUID v5, spec §4)', () => {
+describe('guid (UUID v5, docs/behaviour/arm.md §4)', () => {
   it.each([
     [['abc'], 'a9b46cc2-65a6-5559-9f14-7091827ab32f'],
     [['a', 'b', 'c'], 'a98fa280-e03f-5afa-8d8e-92d0a9c201e8'],

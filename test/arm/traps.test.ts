@@ -1,5 +1,5 @@
 /**
- * The semantic traps of the ARM specification (spec §5, numbered as there) that other test files do not
+ * The semantic traps of the ARM specification (docs/behaviour/arm.md §5, numbered as there) that other test files do not
  * already pin down: each as a deployment, so that the engine around the functions is covered too.
  */
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ function code(fn: () => unknown): string {
   return 'no error';
 }
 
-describe('spec §5 traps', () => {
+describe('ARM traps (docs/behaviour/arm.md §5)', () => {
   it('4: items() orders keys as .NET culture ordering does (lower case before upper case)', () => {
     const { options } = setup();
     const keys = ['GHIKey', 'ghiKey', 'DEFKey', 'defKey', 'ABCKey', 'abcKey', '456Key', '123Key'];

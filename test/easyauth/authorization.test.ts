@@ -16,7 +16,7 @@ function withPolicy(policy: Record<string, unknown>, jwtClaimChecks?: Record<str
   return s;
 }
 
-describe('built-in authorization (spec §4.3)', () => {
+describe('built-in authorization (docs/behaviour/easyauth.md §4.3)', () => {
   it('T16: allowedApplications=[C] (portal default) and an MI token appid=M → 403, app not invoked', async () => {
     const f = await front(withPolicy({ allowedApplications: [C] }));
     const before = ea.backend.calls.length;
@@ -117,7 +117,7 @@ describe('invalid tokens when anonymous access is allowed', () => {
   });
 });
 
-describe('excludedPaths (spec §4.9)', () => {
+describe('excludedPaths (docs/behaviour/easyauth.md §4.9)', () => {
   it('T28: exact path is excluded, a longer one is not; case-insensitive; query ignored', async () => {
     const s = commonSettings();
     s.globalValidation.excludedPaths = ['/api/health'];

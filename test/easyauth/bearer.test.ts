@@ -9,7 +9,7 @@ const BODY_401 = 'You do not have permission to view this directory or page.';
 const ea = useEasyAuthHarness();
 const { clock, front, now, bearer } = ea;
 
-describe('unauthenticated requests (spec §8)', () => {
+describe('unauthenticated requests (docs/behaviour/easyauth.md §8)', () => {
   it('T01: no token → 401 with WWW-Authenticate, app not invoked', async () => {
     const f = await front();
     const before = ea.backend.calls.length;
@@ -105,7 +105,7 @@ describe('unauthenticated requests (spec §8)', () => {
   });
 });
 
-describe('bearer token validation (spec §4.2)', () => {
+describe('bearer token validation (docs/behaviour/easyauth.md §4.2)', () => {
   it('T08: v2 token with aud = clientId (not listed) → 200', async () => {
     const r = await (await front()).get('/api/x', bearer(await ea.issuer.sign(appV2Claims(now()))));
     expect(r.status).toBe(200);
@@ -178,7 +178,7 @@ describe('bearer token validation (spec §4.2)', () => {
   });
 });
 
-describe('identity headers (spec §4.5)', () => {
+describe('identity headers (docs/behaviour/easyauth.md §4.5)', () => {
   it('T25: MI (v1 app-only) token → principal headers, no -NAME, Authorization preserved', async () => {
     const s = commonSettings();
     s.login = { tokenStore: { enabled: true } };

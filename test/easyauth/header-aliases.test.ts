@@ -20,7 +20,7 @@ const FORGED = {
 const leaked = (headers: Record<string, unknown>) =>
   Object.entries(headers).filter(([, v]) => typeof v === 'string' && v.startsWith('forged') || v === 'Zm9yZ2Vk').map(([k]) => k);
 
-describe('platform header aliases are stripped (spec §4.1 step 4, §4.6)', () => {
+describe('platform header aliases are stripped (docs/behaviour/easyauth.md §4.1 step 4, §4.6)', () => {
   it('anonymous request: no alias reaches the function', async () => {
     const s = commonSettings();
     s.globalValidation.unauthenticatedClientAction = 'AllowAnonymous';

@@ -6,7 +6,7 @@ const ea = useEasyAuthHarness();
 const { clock, front, now, bearer } = ea;
 const NOT_FOUND = 'The resource you are looking for has been removed, had its name changed, or is temporarily unavailable.';
 
-describe('platform disabled (spec §4.1 step 1)', () => {
+describe('platform disabled (docs/behaviour/easyauth.md §4.1 step 1)', () => {
   it('T34: enabled=false → everything passes through unchanged, forged headers included; /.auth/me reaches the app', async () => {
     const s = commonSettings();
     s.platform.enabled = false;
@@ -26,7 +26,7 @@ describe('platform disabled (spec §4.1 step 1)', () => {
   });
 });
 
-describe('/.auth routes (spec §4.7)', () => {
+describe('/.auth routes (docs/behaviour/easyauth.md §4.7)', () => {
   it('T35: /.auth/me with the token store on and a valid bearer → 200 JSON array', async () => {
     const s = commonSettings();
     s.login = { tokenStore: { enabled: true } };
@@ -84,7 +84,7 @@ describe('/.auth routes (spec §4.7)', () => {
   });
 });
 
-describe('forward proxy (spec §4.8)', () => {
+describe('forward proxy (docs/behaviour/easyauth.md §4.8)', () => {
   it('T32: Standard honours X-Forwarded-Proto/Host for requireHttps and the realm', async () => {
     const s = commonSettings();
     s.httpSettings = { requireHttps: true, forwardProxy: { convention: 'Standard' } };
@@ -115,7 +115,7 @@ describe('forward proxy (spec §4.8)', () => {
   });
 });
 
-describe('configuration errors → 500 (spec §4.1 step 11)', () => {
+describe('configuration errors → 500 (docs/behaviour/easyauth.md §4.1 step 11)', () => {
   it('metadata unreachable → 500 with ERR_EASYAUTH_METADATA_FETCH in the trace; recovers afterwards', async () => {
     const f = await front(commonSettings());
     const token = await ea.issuer.sign(miV1Claims(now()));

@@ -38,7 +38,7 @@ const strings = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 6 }),
 );
 
-/** Expressions by the grammar of spec §2.1: calls (known and unknown names), literals, `.x` and `[i]`. */
+/** Expressions by the grammar of docs/behaviour/arm.md §2.1: calls (known and unknown names), literals, `.x` and `[i]`. */
 export function expressionArbitrary(): fc.Arbitrary<string> {
   const names = [...functionNames(), 'listKeys', 'unknownFn', 'ns.udf'];
   const { expr } = fc.letrec<{ expr: string; call: string; access: string }>((tie) => ({

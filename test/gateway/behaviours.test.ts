@@ -1,8 +1,8 @@
-/** apim spec §7 behaviours not covered elsewhere, through `policy run`'s pipeline (exact statuses, headers, bodies). */
+/** docs/behaviour/apim.md §7 behaviours not covered elsewhere, through `policy run`'s pipeline (exact statuses, headers, bodies). */
 import { describe, expect, it } from 'vitest';
 import { inbound, run } from './policies/run.js';
 
-describe('spec §7 behaviours', () => {
+describe('docs/behaviour/apim.md §7 behaviours', () => {
   it('10: return-response in inbound: default 200 and empty body, no backend call, no outbound, later inbound policies skipped', async () => {
     const r = await run(inbound('<return-response/><set-variable name="after" value="1"/>', '<set-header name="X-Out" exists-action="override"><value>1</value></set-header>'));
     expect(r.status).toBe(200);

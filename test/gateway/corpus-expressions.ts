@@ -58,7 +58,7 @@ export function extractExpressions(text: string, file: string): CorpusExpression
   return findExpressionSpans(t).map((s) => ({ file, line: t.slice(0, s.start).split('\n').length, source: decodeXmlEntities(s.text) }));
 }
 
-/** The expression as the gateway compiles it: named values substituted first (spec §1.2). */
+/** The expression as the gateway compiles it: named values substituted first (docs/behaviour/apim.md §1.2). */
 export function withNamedValues(source: string, namedValues: Record<string, string>): string {
   return substituteNamedValues(source, new Map(Object.entries(namedValues).map(([k, v]) => [k.toLowerCase(), v]))).text;
 }

@@ -5,7 +5,7 @@ import { textBody, type HostContext } from '../../src/gateway/expressions/host.j
 import { ExpressionRuntimeError, type Value } from '../../src/gateway/expressions/values.js';
 
 /**
- * The C# subset and the allowed .NET surface (issue 6; spec §4 and behaviours 41–46) with exact values: what a real
+ * The C# subset and the allowed .NET surface (issue 6; docs/behaviour/apim.md §4 and behaviours 41–46 of §7) with exact values: what a real
  * APIM gateway returns for the same expression.
  */
 const JWT = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyMSIsInJvbGVzIjpbImEiLCJiIl0sImV4cCI6MTcwMDAwMDAwMCwiYXVkIjoiYXBpOi8veCJ9.c2ln';
@@ -155,7 +155,7 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(failure('@{ while (true) { try { var x = 1; } catch (Exception) { } } }').code).toBe('ERR_APIM_EXPRESSION_LIMIT');
   });
 
-  it('reads the body once unless preserveContent is true (spec §7.38)', () => {
+  it('reads the body once unless preserveContent is true (docs/behaviour/apim.md §7, behaviour 38)', () => {
     expect(ev('@{ var a = context.Request.Body.As<JObject>(preserveContent: true); var b = context.Request.Body.As<string>(); return b.Length; }')).toBe(58);
     expect(failure('@{ var a = context.Request.Body.As<JObject>(); return context.Request.Body.As<string>(); }')).toMatchObject({ exceptionType: 'InvalidOperationException' });
   });

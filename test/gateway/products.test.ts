@@ -32,7 +32,7 @@ function config(extra: Partial<ServiceConfig> = {}): ServiceConfig {
   return cfg;
 }
 
-describe('products and subscriptions at the gateway (spec §3, behaviour 9)', () => {
+describe('products and subscriptions at the gateway (docs/behaviour/apim.md §3, behaviour 9)', () => {
   let backend: Awaited<ReturnType<typeof startBackend>>;
   let g: Awaited<ReturnType<typeof startGateway>>;
   beforeAll(async () => {

@@ -14,6 +14,8 @@ export interface RunningCli {
 
 /** Start `trustline <args>` as a child process (the built CLI, as a user runs it). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  // Tests run side by side: `up` takes random ports unless the test chose its ports.
+  if (args[0] === 'up' && !args.some((a) => a === '--port-base' || a.startsWith('--port-base='))) args = [...args, '--port-base', '0'];
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

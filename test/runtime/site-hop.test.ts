@@ -13,6 +13,7 @@ import { Agent, request } from 'undici';
 import { loadParametersFile, loadTemplateFile } from '../../src/arm/index.js';
 import { memoryLogger, randomIds, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin } from '../../src/runtime/index.js';
+import { BAD_GATEWAY_PAGE } from '../../src/runtime/site-host.js';
 import { APP_CLIENT_ID, SEED, TENANT } from '../helpers/seed.js';
 
 async function seedTwin(dir: string, logger: ReturnType<typeof memoryLogger>, backends?: Record<string, string>): Promise<Twin> {
@@ -131,7 +132,7 @@ describe('the site hop with a function backend that is down', () => {
     const token = await tokenWith(twin, {});
     const res = await request(`${twin.ready().sites['trustline-func']!.url}/api/hello`, { dispatcher: tls, headers: { authorization: `Bearer ${token}` } });
     expect(res.statusCode).toBe(502);
-    expect(await res.body.text()).toBe('Bad Gateway');
+    expect(await res.body.text()).toBe(BAD_GATEWAY_PAGE);
     expect(logger.lines.join('\n')).toMatch(/site trustline-func: 502 GET \/api\/hello: the function backend http:\/\/127\.0\.0\.1:1 failed: ECONNREFUSED/);
   });
 });

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { readReadyFile } from '../ready-file.js';
 import { firstCallable } from './up.js';
-import { readyFileOption, type RegisterCommand } from '../context.js';
+import { jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
 
 export interface TestOptions {
   readyFile: string;
+  /** Print `{checks: [{name, ok, detail}], passed, failed}` instead of lines. */
+  json?: boolean;
 }
 
 interface Check {
@@ -55,9 +57,12 @@ export async function test(opts: TestOptions, out: (l: string) => void): Promise
   } finally {
     await dispatcher.close();
   }
-  for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   const failed = checks.filter((c) => !c.ok).length;
-  out(`${checks.length - failed} passed, ${failed} failed`);
+  if (opts.json) out(JSON.stringify({ checks, passed: checks.length - failed, failed }, null, 2));
+  else {
+    for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    out(`${checks.length - failed} passed, ${failed} failed`);
+  }
   return failed === 0 && checks.length > 0 ? 0 : 1;
 }
 
@@ -66,8 +71,9 @@ export const registerTest: RegisterCommand = (program, ctx) => {
     .command('test')
     .description("run the seed's check against the running twin")
     .addOption(readyFileOption())
-    .addHelpText('after', "\nOutput: one line per check ('ok' or 'FAIL', what was called, what came back), then 'N passed, N failed'.")
+    .addOption(jsonOption())
+    .addHelpText('after', "\nOutput: one line per check ('ok' or 'FAIL', what was called, what came back), then 'N passed, N failed';\n--json: {checks: [{name, ok, detail}], passed, failed}.")
     .action(async (o) => {
-      ctx.exit(await test({ readyFile: o.readyFile }, ctx.out));
+      ctx.exit(await test({ readyFile: o.readyFile, json: o.json }, ctx.out));
     });
 };

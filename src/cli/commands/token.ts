@@ -1,12 +1,14 @@
 import { TwinError } from '../../core/index.js';
 import { readReadyFile } from '../ready-file.js';
 import type { ReadyInfo } from '../../runtime/index.js';
-import { readyFileOption, type RegisterCommand } from '../context.js';
+import { jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
 
 export interface TokenOptions {
   resource: string;
   identity?: string;
   readyFile: string;
+  /** Print the endpoint's whole answer (JSON) instead of the token alone. */
+  json?: boolean;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,12 +36,14 @@ export async function token(opts: TokenOptions, out: (l: string) => void): Promi
   const t = target(ready, opts.identity);
   const url = `${t.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent(opts.resource)}${t.query}`;
   const res = await fetch(url, { headers: { 'X-IDENTITY-HEADER': ready.identity.identityHeader } });
-  const body = (await res.json()) as { access_token?: string; message?: string; error_description?: string };
+  const body = (await res.json()) as { access_token?: string; message?: string; error_description?: string; expires_on?: string; resource?: string; token_type?: string; client_id?: string };
   if (!res.ok || !body.access_token) {
     out(`token request failed (${res.status}): ${body.message ?? body.error_description ?? JSON.stringify(body)}`);
     return 1;
   }
-  out(body.access_token);
+  if (opts.json) {
+    out(JSON.stringify({ accessToken: body.access_token, expiresOn: Number(body.expires_on), resource: body.resource, tokenType: body.token_type, clientId: body.client_id }, null, 2));
+  } else out(body.access_token);
   return 0;
 }
 
@@ -50,8 +54,9 @@ export const registerToken: RegisterCommand = (program, ctx) => {
     .requiredOption('--resource <resource>', 'the resource (audience): an app id GUID, api://… or a resource URL')
     .option('--identity <name|clientId>', 'APIM service or site name (its system-assigned identity) or a client id')
     .addOption(readyFileOption())
-    .addHelpText('after', '\nOutput: the access token (a JWT) on one line; exit 1 when the twin refuses.')
+    .addOption(jsonOption())
+    .addHelpText('after', '\nOutput: the access token (a JWT) on one line; --json: {accessToken, expiresOn, resource, tokenType, clientId}. Exit 1 when the twin refuses.')
     .action(async (o) => {
-      ctx.exit(await token({ resource: o.resource, identity: o.identity, readyFile: o.readyFile }, ctx.out));
+      ctx.exit(await token({ resource: o.resource, identity: o.identity, readyFile: o.readyFile, json: o.json }, ctx.out));
     });
 };

@@ -1,39 +1,17 @@
-import { join, resolve, basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { createLogger, describeError, randomIds, systemClock, type LogLevel } from '../../core/index.js';
+import { createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
 import { loadParametersFile, loadTemplateFile } from '../../arm/index.js';
-import { startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
-import { collectInputs, tenantFromParameters } from '../inputs.js';
+import { startTwin, DEFAULT_PORT_BASE, PORT_OFFSETS, type Twin, type ReadyInfo } from '../../runtime/index.js';
+import { tenantFromParameters } from '../inputs.js';
 import { removeReadyFile, writeReadyFile } from '../ready-file.js';
-import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_STATE_DIR, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
-import { Option } from 'commander';
+import { DEFAULT_STATE_DIR, DEFAULT_TENANT } from '../defaults.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { collect, type RegisterCommand } from '../context.js';
+import { mergeUpConfig, type UpConfig } from '../config/up-config.js';
+import { lockStateFolder } from '../state-lock.js';
 
-export interface UpOptions {
-  dirs: string[];
-  template: string[];
-  parameters: string[];
-  inMemory?: boolean;
-  state?: string;
-  port?: number;
-  readyFile?: string;
-  backend: string[];
-  /** Directory files (schema/directory.schema.json), applied after the deployments. */
-  directory?: string[];
-  /** Managed identities IMDS may hand out (default none). */
-  imdsIdentity?: string[];
-  tenant?: string;
-  subscription?: string;
-  resourceGroup?: string;
-  location?: string;
-  loose?: boolean;
-  /** The control plane accepts requests without a bearer token (default: ARM's bearer authentication). */
-  noAuth?: boolean;
-  /** Refuse resource types the twin would only store, not simulate. */
-  strict?: boolean;
-  /** `in-process` (default) or `sockets`: how the gateway reaches the twin's own sites. */
-  siteDispatch?: 'in-process' | 'sockets';
-  logLevel?: LogLevel;
+export interface UpOptions extends UpConfig {
   /** Resolve once the twin is up instead of serving until a signal (tests). */
   detach?: boolean;
   out?: (line: string) => void;
@@ -43,60 +21,62 @@ export interface UpResult {
   code: number;
   twin?: Twin;
   ready?: ReadyInfo;
-}
-
-function parseBackends(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const i = item.indexOf('=');
-    if (i <= 0) throw new Error(`--backend takes SITE=URL, got '${item}'`);
-    const url = item.slice(i + 1);
-    new URL(url);
-    out[item.slice(0, i)] = url;
-  }
-  return out;
+  /** Stops a detached twin: closes it, removes the ready file, releases the state folder. */
+  stop?: () => Promise<void>;
 }
 
 /** `trustline up`: deploy the inputs into a fresh twin and serve until stopped. */
 export async function up(opts: UpOptions): Promise<UpResult> {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
-  const logger = createLogger({ level: opts.logLevel ?? 'info' });
-  const inputs = collectInputs(opts.dirs, opts.template, opts.parameters);
-  const loaded = inputs.map((f) => ({
+  const logger = createLogger({ level: opts.logLevel });
+  const loaded = opts.deployments.map((f) => ({
     files: f,
     template: loadTemplateFile(f.template),
     parameters: f.parameters ? loadParametersFile(f.parameters) : undefined,
   }));
   const tenantId = opts.tenant ?? loaded.map((l) => tenantFromParameters(l.parameters)).find(Boolean) ?? DEFAULT_TENANT;
-  const stateDir = resolve(opts.state ?? DEFAULT_STATE_DIR);
-  // The ready file means "this twin is up": a stale one from an earlier run must not be read meanwhile.
-  const readyFile = resolve(opts.readyFile ?? join(stateDir, 'ready.json'));
-  removeReadyFile(readyFile);
-  const twin = await startTwin({
-    stateDir,
-    inMemory: opts.inMemory,
-    tenantId,
-    subscriptionId: opts.subscription ?? DEFAULT_SUBSCRIPTION,
-    resourceGroup: opts.resourceGroup ?? DEFAULT_RESOURCE_GROUP,
-    location: opts.location ?? DEFAULT_LOCATION,
-    backends: parseBackends(opts.backend),
-    port: opts.port,
-    loose: opts.loose,
-    strict: opts.strict,
-    controlPlaneAuth: !opts.noAuth,
-    // In-process dispatch (default) runs the sites on the main thread, next to the gateway that calls them;
-    // with real sockets they get a worker thread, so that the two hops use two cores.
-    siteThread: opts.siteDispatch === 'sockets' ? 'worker' : 'main',
-    siteDispatch: opts.siteDispatch ?? 'in-process',
-    ...(opts.imdsIdentity && opts.imdsIdentity.length > 0 ? { imdsIdentities: opts.imdsIdentity } : {}),
-    // The token endpoint signs on worker threads, one per core, off the event loop the listeners share.
-    signingWorkers: Math.min(8, availableParallelism()),
-    deployThread: 'worker',
-    logLevel: opts.logLevel ?? 'info',
-    clock: systemClock,
-    ids: randomIds,
-    logger,
-  });
+  // First the lock: a second `up` on this folder stops here, before it reads or writes anything in it.
+  const lock = lockStateFolder(opts.state, logger);
+  let twin: Twin;
+  try {
+    // The ready file means "this twin is up": a stale one from an earlier run must not be read meanwhile.
+    removeReadyFile(opts.readyFile);
+    twin = await startTwin({
+      stateDir: opts.state,
+      inMemory: opts.inMemory,
+      tenantId,
+      subscriptionId: opts.subscription,
+      resourceGroup: opts.resourceGroup,
+      location: opts.location,
+      backends: opts.backends,
+      ports: opts.ports,
+      proxy: opts.proxy,
+      loose: opts.loose,
+      compat: opts.compat,
+      strict: opts.strict,
+      controlPlaneAuth: opts.auth,
+      // In-process dispatch (default) runs the sites on the main thread, next to the gateway that calls them;
+      // with real sockets they get a worker thread, so that the two hops use two cores.
+      siteThread: opts.siteDispatch === 'sockets' ? 'worker' : 'main',
+      siteDispatch: opts.siteDispatch,
+      // The token endpoint signs on worker threads, one per core, off the event loop the listeners share.
+      signingWorkers: Math.min(8, availableParallelism()),
+      deployThread: 'worker',
+      ...(opts.imdsIdentities.length > 0 ? { imdsIdentities: opts.imdsIdentities } : {}),
+      logLevel: opts.logLevel,
+      clock: systemClock,
+      ids: randomIds,
+      logger,
+    });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  const stop = async () => {
+    removeReadyFile(opts.readyFile);
+    await twin.close();
+    lock.release();
+  };
   try {
     for (const [i, l] of loaded.entries()) {
       const name = `${basename(l.files.template, '.json')}-${i + 1}`;
@@ -105,49 +85,76 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters }, { thread: 'main' });
       for (const w of result.warnings) logger.warn(w);
       out(`deployed ${l.files.template} (${result.resources.length} resources)`);
-      for (const id of result.stored) out(`  stored, not simulated: ${storedLabel(id)}`);
+      for (const line of deploymentProgress(twin, result.resources, result.stored)) out(line);
     }
-    for (const file of opts.directory ?? []) {
-      const objects = twin.identity.applyDirectory({ file: resolve(file) });
+    for (const file of opts.directory) {
+      const objects = twin.identity.applyDirectory({ file });
       out(`directory ${file}: ${objects.length} objects`);
     }
   } catch (e) {
     out(`deployment failed: ${describeError(e)}`);
-    await twin.close();
+    await stop();
     return { code: 1 };
   }
   const ready = twin.ready();
-  writeReadyFile(readyFile, ready);
-  printSummary(ready, readyFile, out);
-  if (opts.detach) return { code: 0, twin, ready };
+  writeReadyFile(opts.readyFile, ready);
+  printSummary(ready, opts.readyFile, out);
+  if (opts.detach) return { code: 0, twin, ready, stop };
   await new Promise<void>((resolveStop) => {
-    const stop = () => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const onSignal = () => resolveStop();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   });
-  removeReadyFile(readyFile);
-  await twin.close();
+  await stop();
   return { code: 0 };
+}
+
+/** Each deployed resource as it was deployed (`+` simulated, `·` stored, not simulated), then the stored types. */
+export function deploymentProgress(twin: Twin, ids: string[], stored: string[]): string[] {
+  const storedIds = new Set(stored.map((id) => id.toLowerCase()));
+  const lines: string[] = [];
+  const storedTypes = new Map<string, number>();
+  for (const id of ids) {
+    const r = twin.store.getResource(id);
+    const label = r ? `${r.type} ${r.name}` : storedLabel(id);
+    const isStored = storedIds.has(id.toLowerCase());
+    lines.push(`  ${isStored ? '·' : '+'} ${label}`);
+    if (isStored) {
+      const type = r?.type ?? label.split(' ')[0]!;
+      storedTypes.set(type, (storedTypes.get(type) ?? 0) + 1);
+    }
+  }
+  const list = [...storedTypes].map(([t, n]) => (n > 1 ? `${t} (${n})` : t)).join(', ');
+  lines.push(`  ${ids.length - stored.length} simulated${storedTypes.size > 0 ? `; stored, not simulated: ${list}` : ''}`);
+  return lines;
 }
 
 function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void): void {
   out('');
   out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
-  out(`  local CA:       ${ready.caCertificate}   (export NODE_EXTRA_CA_CERTS=${ready.caCertificate})`);
-  out(`  control plane:  ${ready.controlPlane}`);
-  out(`  identity:       ${ready.identity.authority}   MI endpoint ${ready.identity.identityEndpoint}`);
-  for (const [name, s] of Object.entries(ready.sites)) out(`  site ${name}: ${s.url}  (${s.hostName}; http ${s.httpUrl})`);
+  out(`  local CA:       ${ready.caCertificate}`);
+  if (ready.proxy) out(`  proxy:          ${ready.proxy}   (Azure host names → the twin; every other host refused)`);
+  out(`  control plane:  ${ready.controlPlane}   (management.azure.com)`);
+  out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
+  for (const [name, s] of Object.entries(ready.sites)) {
+    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''})`);
+  }
   for (const [name, a] of Object.entries(ready.apim)) {
-    out(`  apim ${name}: ${a.gatewayUrl}  (${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);
+    out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);
   }
   const firstApim = Object.values(ready.apim)[0];
   const firstSite = Object.values(ready.sites)[0];
+  const readyArg = readyFile === resolve(DEFAULT_STATE_DIR, 'ready.json') ? '' : ` --ready-file ${readyFile}`;
   out('');
+  if (ready.proxy) {
+    out('Point your tools at it (curl, az, @azure/identity, your function; the real Azure URLs):');
+    out(`  eval "$(npx trustline env${readyArg})"            # pwsh: npx trustline env --shell pwsh | Invoke-Expression`);
+  }
   out('Try it:');
   const call = firstApim ? firstCallable(firstApim.apis) : undefined;
-  if (firstApim && call) out(`  curl --cacert ${ready.caCertificate} ${firstApim.gatewayUrl}${call}`);
-  if (firstSite) out(`  curl -i --cacert ${ready.caCertificate} ${firstSite.url}/api/hello      # straight to the site, no token`);
-  out('  npx trustline test --ready-file ' + readyFile);
+  if (firstApim && call) out(`  curl ${ready.proxy ? `https://${firstApim.hostName}` : `--cacert ${ready.caCertificate} ${firstApim.gatewayUrl}`}${call}`);
+  if (firstSite) out(`  curl -i ${ready.proxy ? `https://${firstSite.hostName}` : `--cacert ${ready.caCertificate} ${firstSite.url}`}/api/hello      # straight to the site, no token`);
+  out(`  npx trustline test${readyArg}`);
   out('Every 401/403 the sites answer is explained in this log. Stop with Ctrl+C.');
 }
 
@@ -168,16 +175,23 @@ export function joinPath(apiPath: string, template: string): string {
 }
 
 export const registerUp: RegisterCommand = (program, ctx) => {
+  const int = (v: string) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number');
+    return Number.parseInt(v, 10);
+  };
   program
     .command('up')
     .description('deploy ARM templates into a fresh twin and serve it until stopped')
-    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json)')
+    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json); replace trustline.json "deployments"')
     .option('--template <file>', 'an ARM template (repeatable)', collect, [])
     .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
     .option('--in-memory', 'keep resources in memory only')
-    .option('--state <dir>', 'state folder (SQLite database, local CA)', DEFAULT_STATE_DIR)
-    .option('--port <n>', 'control-plane https port', (v) => Number.parseInt(v, 10))
-    .option('--ready-file <file>', 'where to write the ready file (default <state>/ready.json)')
+    .option('--state <dir>', `state folder (SQLite database, local CA, lock) (default: ${DEFAULT_STATE_DIR})`)
+    .option('--port <n>', `control-plane https port (default: the base port, ${DEFAULT_PORT_BASE})`, int)
+    .option('--port-base <n>', `base port: each listener at a documented offset (docs/design/ports.md); 0 = random ports (default: ${DEFAULT_PORT_BASE})`, int)
+    .option('--proxy-port <n>', `port of the HTTP forward proxy (default: base + ${PORT_OFFSETS.proxy})`, int)
+    .option('--no-proxy', 'do not serve the HTTP forward proxy')
+    .option('--ready-file <file>', 'where to write the ready file (default: <state>/ready.json)')
     .option('--backend <site=url>', "put a user's own function host behind a site (repeatable)", collect, [])
     .option('--directory <file>', 'a directory file (app registrations, users, groups, app role assignments; schema/directory.schema.json), repeatable', collect, [])
     .option('--imds-identity <name>', 'a managed identity IMDS hands out (resource or identity name, client id); default none (repeatable)', collect, [])
@@ -185,15 +199,49 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .option('--loose', 'store or skip unsupported functions, types and policy elements with a warning')
     .option('--strict', 'refuse resource types the twin would only store, not simulate')
     .option('--no-auth', 'the control plane accepts requests without a bearer token (ARM requires one)')
-    .addOption(new Option('--site-dispatch <how>', "how the gateway reaches the twin's sites: in-process (no socket hop; the same bytes reach the function) or sockets (real http, sites on a worker thread)").choices(['in-process', 'sockets']).default('in-process'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .addOption(new Option('--site-dispatch <how>', "how the gateway reaches the twin's sites: in-process (default; no socket hop, the same bytes reach the function) or sockets (real http, sites on a worker thread)").choices(['in-process', 'sockets']))
+    .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(['debug', 'info', 'warn', 'error', 'silent']))
+    .option('--print-config', 'print the merged configuration (defaults < trustline.json < flags) as JSON and exit')
     .addHelpText(
       'after',
-      '\nOutput: a line per deployment, then the URLs of every listener and curl lines to try; the ready file (JSON) is written\n' +
-        'once every listener is up and removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed.',
+      '\nConfiguration: trustline.json in the working folder (or --config FILE), schema/trustline.schema.json; flags override it.\n' +
+        '\nOutput: a line per deployment, then the URLs of every listener, how to point your tools at the twin\n' +
+        '(eval "$(trustline env)") and curl lines to try; the ready file (JSON) is written once every listener is up and\n' +
+        'removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed, 2 on a usage error\n' +
+        '(a taken port, a state folder in use by another `trustline up`).',
     )
-    .action(async (dirs: string[], o) => {
-      const r = await up({ dirs, template: o.template, parameters: o.parameters, inMemory: o.inMemory, state: o.state, port: o.port, readyFile: o.readyFile, backend: o.backend, directory: o.directory, imdsIdentity: o.imdsIdentity, tenant: o.tenant, loose: o.loose, noAuth: o.auth === false, strict: o.strict, siteDispatch: o.siteDispatch, logLevel: o.logLevel, out: ctx.out });
+    .action(async (dirs: string[], o, cmd: Command) => {
+      const given = <T>(key: string): T | undefined => (cmd.getOptionValueSource(key) === 'cli' ? (o[key] as T) : undefined);
+      const config = mergeUpConfig(
+        {
+          dirs,
+          template: o.template,
+          parameters: o.parameters,
+          inMemory: given('inMemory'),
+          state: given('state'),
+          port: given('port'),
+          portBase: given('portBase'),
+          proxyPort: given('proxyPort'),
+          proxy: given('proxy'),
+          auth: given('auth'),
+          strict: given('strict'),
+          siteDispatch: given('siteDispatch'),
+          readyFile: given('readyFile'),
+          backend: o.backend,
+          directory: o.directory,
+          imdsIdentity: o.imdsIdentity,
+          tenant: given('tenant'),
+          loose: given('loose'),
+          logLevel: given('logLevel'),
+        },
+        ctx.project(),
+        ctx.cwd,
+      );
+      if (o.printConfig) {
+        ctx.out(JSON.stringify(config, null, 2));
+        return;
+      }
+      const r = await up({ ...config, out: ctx.out });
       ctx.exit(r.code);
     });
 };

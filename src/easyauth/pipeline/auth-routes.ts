@@ -25,7 +25,7 @@ export interface AuthRouteContext {
 }
 
 /**
- * `{apiPrefix}/*` (spec §4.7): `/login/aad` (GET: server-directed login, 302 to Entra; POST: client-directed
+ * `{apiPrefix}/*` (docs/behaviour/easyauth.md §4.7): `/login/aad` (GET: server-directed login, 302 to Entra; POST: client-directed
  * login), `/login/aad/callback`, `/login/done`, `/me` (token store on: 200 array / 401; off: 404),
  * `/refresh`, `/logout`, `/logout/complete`. Anything else answers 404.
  */

@@ -15,7 +15,7 @@ import { addStep, type AuthDecision } from './trace.js';
 export type AuthnResult =
   | { kind: 'none' }
   | { kind: 'valid'; token: string; verified: VerifiedToken; /** Set when a session (cookie or X-ZUMO-AUTH) authenticated the request. */ session?: { value: Session; via: 'cookie' | 'zumo' } }
-  | { kind: 'invalid'; reason: string; /** X-ZUMO-AUTH: always 401 (spec §4.1 step 6) */ session: boolean }
+  | { kind: 'invalid'; reason: string; /** X-ZUMO-AUTH: always 401 (docs/behaviour/easyauth.md §4.1 step 6) */ session: boolean }
   | { kind: 'config-error'; error: TwinError };
 
 export interface AuthenticatorOptions {
@@ -49,7 +49,7 @@ function bearerOf(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-/** Finds the caller's credential and validates it (spec §4.1 steps 5–6, §4.2), with the verified-token cache. */
+/** Finds the caller's credential and validates it (docs/behaviour/easyauth.md §4.1 steps 5–6, §4.2), with the verified-token cache. */
 export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
   const { aad, flags, clock } = o;
   const enabled = aad !== undefined && aad.enabled;
@@ -90,7 +90,7 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
   };
 
   const authenticate = async (req: IncomingMessage, d: AuthDecision): Promise<AuthnResult> => {
-    // X-ZUMO-AUTH wins over the cookie (spec §4.1 step 5); an unknown or expired one is a 401 whatever the action.
+    // X-ZUMO-AUTH wins over the cookie (docs/behaviour/easyauth.md §4.1 step 5); an unknown or expired one is a 401 whatever the action.
     const zumo = req.headers['x-zumo-auth'];
     if (zumo !== undefined) {
       const s = typeof zumo === 'string' ? o.sessions?.byZumo(zumo.trim()) : undefined;
@@ -100,7 +100,7 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
     }
     const token = bearerOf(req);
     if (token === undefined) {
-      // A bearer token is preferred over the cookie when both are sent (spec §4.1 step 5, [I]).
+      // A bearer token is preferred over the cookie when both are sent (docs/behaviour/easyauth.md §4.1 step 5, [I]).
       const cookie = o.sessions ? sessionCookieOf(req) : undefined;
       if (cookie !== undefined) {
         const s = o.sessions!.byCookie(cookie);

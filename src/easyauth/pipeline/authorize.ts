@@ -10,7 +10,7 @@ export interface AppSwitches {
   requireClientServicePrincipal: boolean;
 }
 
-/** Reads the WEBSITE_AUTH_AAD_* app settings that change authorization (spec §2.6). */
+/** Reads the WEBSITE_AUTH_AAD_* app settings that change authorization (docs/behaviour/easyauth.md §2.6). */
 export function readAppSwitches(appSettings: Record<string, string> | undefined): AppSwitches {
   const s = appSettings ?? {};
   const tenants = s.WEBSITE_AUTH_AAD_ALLOWED_TENANTS;
@@ -41,7 +41,7 @@ function inForce(list: string[] | undefined, flags: EasyAuthCompatFlags): list i
 }
 
 /**
- * Built-in authorization (spec §4.3), all checks ANDed; failures are 403 except a configured
+ * Built-in authorization (docs/behaviour/easyauth.md §4.3), all checks ANDed; failures are 403 except a configured
  * `jwtClaimChecks.allowedGroups` with no `groups` claim in the token, which is 500 [O].
  */
 export function authorize(

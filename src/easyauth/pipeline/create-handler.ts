@@ -17,7 +17,7 @@ import { policyClaims } from '../session/session-auth.js';
 const TRUE = /^(true|1)$/i;
 
 /**
- * The Easy Auth module in front of one site (spec §4.1). One function, stages in Azure's order:
+ * The Easy Auth module in front of one site (docs/behaviour/easyauth.md §4.1). One function, stages in Azure's order:
  *  1 platform disabled → pass-through   2 requireHttps → 302   3 {apiPrefix}/* routes
  *  4 strip X-MS-CLIENT-PRINCIPAL* / X-MS-TOKEN-*   5–6 find + validate the credential
  *  7 authenticated → authorization → forward with identity headers
@@ -60,7 +60,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
         };
 
   const run = async (req: IncomingMessage, res: ServerResponse, d: AuthDecision): Promise<void> => {
-    // 1. Feature off: pass through untouched — no /.auth handling, no stripping (spec §4.6 parity).
+    // 1. Feature off: pass through untouched — no /.auth handling, no stripping (docs/behaviour/easyauth.md §4.6 parity).
     if (!settings || !enabled) {
       d.outcome = 'pass-through';
       addStep(d, 'platform', false, settings ? 'platform.enabled is not true' : 'no authsettingsV2');
@@ -110,7 +110,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     // 7. Authenticated: authorization policy (403 / 500), then forward with identity headers.
     if (authn.kind === 'valid') {
       const v = authn.verified;
-      // CSRF guard (spec §4.1 step 10): a browser's cookie-authenticated POST must come from this site or an allowed origin.
+      // CSRF guard (docs/behaviour/easyauth.md §4.1 step 10): a browser's cookie-authenticated POST must come from this site or an allowed origin.
       if (authn.session?.via === 'cookie' && csrfSuspect(req, info.host, settings.login.allowedExternalRedirectUrls)) {
         d.outcome = 'rejected';
         d.status = 403;
@@ -198,7 +198,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     const finish = () => {
       if (!onTrace) return;
       try {
-        onTrace(d);
+        onTrace(d, req);
       } catch (e) {
         logger.warn('onTrace failed', { error: describeError(e) });
       }

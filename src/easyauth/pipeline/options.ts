@@ -17,8 +17,8 @@ export interface EasyAuthOptions {
   /** Send the request to the function backend with these request headers. */
   forward: (req: IncomingMessage, res: ServerResponse, headers: OutgoingHeaders) => void;
   flags?: Partial<EasyAuthCompatFlags>;
-  /** Each request's decision (explain / console). */
-  onTrace?: (trace: AuthDecision) => void;
+  /** Each request's decision (explain / console), with the request it is about (to correlate it with a request id). */
+  onTrace?: (trace: AuthDecision, req: IncomingMessage) => void;
   /**
    * Host to name in the https redirect of `requireHttps` for a request that arrived on `host`.
    * Azure redirects to the same host; a twin listening on separate local http and https ports

@@ -19,7 +19,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return s === undefined || s.trim() === '' ? undefined : s.split(',')[0]!.trim();
 }
 
-/** Scheme and host per `httpSettings.forwardProxy` (spec §4.8); TLS socket → https. */
+/** Scheme and host per `httpSettings.forwardProxy` (docs/behaviour/easyauth.md §4.8); TLS socket → https. */
 export function requestInfo(req: IncomingMessage, settings: AuthSettings): RequestInfo {
   const pathAndQuery = req.url ?? '/';
   const q = pathAndQuery.indexOf('?');
@@ -43,7 +43,7 @@ export function requestInfo(req: IncomingMessage, settings: AuthSettings): Reque
   return { method: (req.method ?? 'GET').toUpperCase(), scheme, host, path, pathAndQuery };
 }
 
-/** `excludedPaths` matching (spec §4.9): exact, trailing `*` = prefix, query ignored. */
+/** `excludedPaths` matching (docs/behaviour/easyauth.md §4.9): exact, trailing `*` = prefix, query ignored. */
 export function isExcludedPath(path: string, excluded: string[], caseInsensitive: boolean): string | undefined {
   const p = caseInsensitive ? path.toLowerCase() : path;
   for (const raw of excluded) {

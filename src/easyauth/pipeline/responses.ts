@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 
-/** Short bodies like the ones App Service returns (spec §4.4: not contractual). */
+/** Short bodies like the ones App Service returns (docs/behaviour/easyauth.md §4.4: not contractual). */
 export const BODIES = {
   400: 'Bad Request',
   401: 'You do not have permission to view this directory or page.',

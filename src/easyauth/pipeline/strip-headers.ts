@@ -2,11 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { HOP_BY_HOP, type OutgoingHeaders } from '../../core/index.js';
 
 /**
- * Platform-owned headers clients may not set (spec §4.1 step 4, §4.6): `X-MS-CLIENT-PRINCIPAL*` and
+ * Platform-owned headers clients may not set (docs/behaviour/easyauth.md §4.1 step 4, §4.6): `X-MS-CLIENT-PRINCIPAL*` and
  * `X-MS-TOKEN-*`, in any spelling that a framework behind the site folds onto them.
  *
  * Evidence: the App Service documentation promises the app that "external requests aren't allowed to set
- * these headers, so they're present only if App Service sets them" (App Service docs, "Work with user identities"; spec §4.6);
+ * these headers, so they're present only if App Service sets them" (App Service docs, "Work with user identities"; docs/behaviour/easyauth.md §4.6);
  * it does not publish which aliases the front end removes. The aliases matter because CGI-style header
  * mapping folds `-`, `_` (and in PHP `.`) onto `_`: IIS server variables (`HTTP_X_MS_CLIENT_PRINCIPAL_ID`),
  * WSGI/CGI environ, PHP `$_SERVER` all give `X_MS_CLIENT_PRINCIPAL_ID: forged` and the real

@@ -1,5 +1,5 @@
 /**
- * Legacy short → long claim-type mapping applied to `X-MS-CLIENT-PRINCIPAL` claims (spec §4.5):
+ * Legacy short → long claim-type mapping applied to `X-MS-CLIENT-PRINCIPAL` claims (docs/behaviour/easyauth.md §4.5):
  * the subset of .NET `JwtSecurityTokenHandler.DefaultInboundClaimTypeMap` that Entra tokens use.
  * `roles` stays short unless `WEBSITE_AUTH_USE_LEGACY_CLAIMS=False`.
  */

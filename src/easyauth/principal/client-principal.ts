@@ -1,7 +1,7 @@
 import type { Claims } from '../token/validate-token.js';
 import { mapClaimType, NAME_CLAIM_TYPE, ROLE_CLAIM_TYPE } from './claim-types.js';
 
-/** The App Service principal JSON carried (base64) in `X-MS-CLIENT-PRINCIPAL` (spec §4.5). */
+/** The App Service principal JSON carried (base64) in `X-MS-CLIENT-PRINCIPAL` (docs/behaviour/easyauth.md §4.5). */
 export interface ClientPrincipal {
   auth_typ: string;
   claims: Array<{ typ: string; val: string }>;

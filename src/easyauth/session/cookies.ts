@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** The App Service session cookie (spec §4.7). */
+/** The App Service session cookie (docs/behaviour/easyauth.md §4.7). */
 export const SESSION_COOKIE = 'AppServiceAuthSession';
 
 /** `AppServiceAuthSession=…; path=/; secure; HttpOnly; SameSite=None` (Lax on plain http, where None is refused). */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** User agents App Service treats as browsers (the guard is for browsers only, spec §4.1 step 10). */
+/** User agents App Service treats as browsers (the guard is for browsers only, docs/behaviour/easyauth.md §4.1 step 10). */
 const BROWSER = /Mozilla\/|Chrome\/|Safari\/|Firefox\/|Edg\//;
 
 function originOf(v: string | undefined): string | undefined {

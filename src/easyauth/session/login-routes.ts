@@ -301,7 +301,7 @@ export async function clientDirectedLogin(deps: SessionRoutesDeps, req: Incoming
   return sendJson(res, 200, { authenticationToken: deps.sessions.zumoToken(session), user: { userId: session.sid } });
 }
 
-/** `/.auth/me` for a session: the token store entry (spec §4.7). */
+/** `/.auth/me` for a session: the token store entry (docs/behaviour/easyauth.md §4.7). */
 export function meForSession(deps: SessionRoutesDeps, res: ServerResponse, s: Session, d: AuthDecision): void {
   d.status = 200;
   const entry: Record<string, unknown> = {};

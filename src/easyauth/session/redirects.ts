@@ -1,5 +1,5 @@
 /**
- * Where `/.auth/login/*` and `/.auth/logout` may send the browser (spec §2.4, §4.7): a path on this site,
+ * Where `/.auth/login/*` and `/.auth/logout` may send the browser (docs/behaviour/easyauth.md §2.4, §4.7): a path on this site,
  * an absolute URL on this host, or one of `allowedExternalRedirectUrls` (its query string ignored).
  * Anything else is refused rather than followed (an open redirect).
  */

@@ -8,7 +8,7 @@ import type { Session, SessionStore } from './session-store.js';
 /**
  * What a session-authenticated request carries to the app: the principal headers from the session's
  * claims (the ID token's for a browser sign-in), and — with the token store on — the provider tokens
- * (`X-MS-TOKEN-AAD-ID-TOKEN`, `-ACCESS-TOKEN`, `-EXPIRES-ON`, `-REFRESH-TOKEN`, spec §4.5).
+ * (`X-MS-TOKEN-AAD-ID-TOKEN`, `-ACCESS-TOKEN`, `-EXPIRES-ON`, `-REFRESH-TOKEN`, docs/behaviour/easyauth.md §4.5).
  */
 export function sessionVerified(s: Session, o: IdentityHeaderOptions): VerifiedToken {
   const headers = identityHeaders(s.accessToken ?? '', s.claims, s.tokensExpireAt, { ...o, tokenHeaders: false });

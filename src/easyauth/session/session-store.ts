@@ -28,7 +28,7 @@ const MAX_SESSIONS = 20_000;
  * The sessions of one site, in memory (App Service keeps them in its token store; the twin loses them
  * when it stops — docs/differences.md). The `AppServiceAuthSession` cookie carries a random session
  * handle; the `X-ZUMO-AUTH` token is a different string for the same session (an HS256 JWT with the
- * session id, signed with a per-site key), so the two are not interchangeable (spec §4.2).
+ * session id, signed with a per-site key), so the two are not interchangeable (docs/behaviour/easyauth.md §4.2).
  */
 export class SessionStore {
   readonly #byId = new Map<string, Session>();

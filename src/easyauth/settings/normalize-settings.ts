@@ -18,7 +18,7 @@ import {
   type Json,
 } from './read-helpers.js';
 
-/** ARM names, file-config names (`RejectWith*`), case-insensitive (spec §4.4, §7). */
+/** ARM names, file-config names (`RejectWith*`), case-insensitive (docs/behaviour/easyauth.md §4.4, §7). */
 const ACTIONS: Record<string, UnauthenticatedClientAction> = {
   redirecttologinpage: 'RedirectToLoginPage',
   allowanonymous: 'AllowAnonymous',
@@ -193,7 +193,7 @@ function normalizeAad(aad: Json, path: string): AzureActiveDirectorySettings {
   return out;
 }
 
-/** `cookieExpiration.convention`; the file-config docs spell the second one `IdentityDerived` (spec §2.4). */
+/** `cookieExpiration.convention`; the file-config docs spell the second one `IdentityDerived` (docs/behaviour/easyauth.md §2.4). */
 const COOKIE_CONVENTIONS: Record<string, 'FixedTime' | 'IdentityProviderDerived'> = {
   fixedtime: 'FixedTime',
   identityproviderderived: 'IdentityProviderDerived',

@@ -1,6 +1,6 @@
 /**
  * The normalised `authsettingsV2` shape (the flat 2021-02-01+ layout, defaults filled in).
- * See /work/shared/spec/easyauth.md §2. Allow lists keep the difference between "absent"
+ * See docs/behaviour/easyauth.md §2. Allow lists keep the difference between "absent"
  * (`undefined`) and "empty" (`[]`) because the compat flag `emptyAllowListMeans` decides what
  * an empty list does.
  */
@@ -14,7 +14,7 @@ export type UnauthenticatedClientAction =
 export type ForwardProxyConvention = 'NoProxy' | 'Standard' | 'Custom';
 
 export interface AzureActiveDirectorySettings {
-  /** Missing in the resource means enabled (spec §2.3). */
+  /** Missing in the resource means enabled (docs/behaviour/easyauth.md §2.3). */
   enabled: boolean;
   isAutoProvisioned?: boolean;
   registration: {

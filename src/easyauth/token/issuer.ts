@@ -1,6 +1,6 @@
 import { TwinError } from '../../core/index.js';
 
-/** What the configured `registration.openIdIssuer` tells us (spec §2.3, §4.2). */
+/** What the configured `registration.openIdIssuer` tells us (docs/behaviour/easyauth.md §2.3, §4.2). */
 export interface IssuerInfo {
   /** Where the OIDC metadata lives. */
   metadataUrl: string;

@@ -24,7 +24,7 @@ export interface TokenValidatorOptions {
 }
 
 /**
- * Bearer token validation (spec §4.2): alg + kid, RS256/PS256 signature against the issuer's
+ * Bearer token validation (docs/behaviour/easyauth.md §4.2): alg + kid, RS256/PS256 signature against the issuer's
  * JWKS, issuer, audience, exp/nbf with skew. Steps are appended to `steps`. Config errors
  * (metadata unreachable) are thrown as TwinError; token problems return `{ok:false}`.
  */
@@ -113,7 +113,7 @@ export function lifetimeOk(exp: number, nbf: number | undefined, clock: Clock, s
 function acceptedIssuers(o: TokenValidatorOptions, metadataIssuer: string, claims: Claims): string[] {
   const tid = typeof claims.tid === 'string' ? claims.tid : undefined;
   if (o.issuer.multiTenant) {
-    // Multi-tenant metadata carries a `{tenantid}` template: shape-only validation (spec §4.2).
+    // Multi-tenant metadata carries a `{tenantid}` template: shape-only validation (docs/behaviour/easyauth.md §4.2).
     if (!tid) return [metadataIssuer];
     const own = metadataIssuer.replace('{tenantid}', tid);
     return o.flags.issuerMode === 'exact' ? [own] : [own, ...tenantIssuers(tid)];

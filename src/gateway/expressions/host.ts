@@ -2,7 +2,7 @@ import type { Clock } from '../../core/index.js';
 import type { HostValue, Value } from './values.js';
 
 /**
- * The host-object model of policy expressions (spec §4.3): the shapes of the request-time data the gateway lends to
+ * The host-object model of policy expressions (docs/behaviour/apim.md §4.3): the shapes of the request-time data the gateway lends to
  * `context`. Expressions reach them only through the member tables of members-context.ts. Optional members read as
  * APIM's defaults when the runtime does not supply them.
  */

@@ -1,6 +1,6 @@
 /**
  * System.Xml.Linq (XDocument, XElement, XAttribute, XName, XNamespace, XText, XCData, XComment) as APIM allows it
- * (spec §4.2), parsed with saxes (namespaces resolved, no DTD: "For security reasons DTD is prohibited", as .NET's
+ * (docs/behaviour/apim.md §4.2), parsed with saxes (namespaces resolved, no DTD: "For security reasons DTD is prohibited", as .NET's
  * default reader settings). `ToString()` indents with 2 spaces and Environment.NewLine, like LINQ to XML.
  */
 import { SaxesParser } from 'saxes';

@@ -1,5 +1,5 @@
 /**
- * The `context` object model (spec §4.3) and the APIM extension methods (AsJwt, AsBasic, Body.As<T>,
+ * The `context` object model (docs/behaviour/apim.md §4.3) and the APIM extension methods (AsJwt, AsBasic, Body.As<T>,
  * AsFormUrlEncodedContent). Every reachable member is listed here; the data comes from HostContext.
  */
 import { DateTimeV, TimeSpanV } from './lib-datetime.js';

@@ -1,5 +1,5 @@
 /**
- * The member tables, assembled: everything an expression can reach, and nothing else (spec §4.2). A runtime type's
+ * The member tables, assembled: everything an expression can reach, and nothing else (docs/behaviour/apim.md §4.2). A runtime type's
  * table includes its base types' members and, for enumerables, the LINQ extension methods; static tables are keyed
  * by normalized type name (`string` and `String` both resolve to `String`).
  */
@@ -122,7 +122,7 @@ export const DERIVED: Record<string, string[]> = {};
 for (const [type, bases] of Object.entries(BASES)) for (const b of bases) (DERIVED[b] ??= []).push(type);
 
 /**
- * .NET types APIM's allow-list does not contain (spec §4.2), named so that using them is ERR_APIM_EXPRESSION_UNSUPPORTED
+ * .NET types APIM's allow-list does not contain (docs/behaviour/apim.md §4.2), named so that using them is ERR_APIM_EXPRESSION_UNSUPPORTED
  * with the reason. The allow-list itself is the set of STATIC_TABLES plus the runtime types above.
  */
 export const DISALLOWED_TYPES = new Set([

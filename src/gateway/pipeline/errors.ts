@@ -1,4 +1,4 @@
-/** A policy-raised or built-in error that sends the request to on-error (spec §1.4, §1.5). */
+/** A policy-raised or built-in error that sends the request to on-error (docs/behaviour/apim.md §1.4, §1.5). */
 export class PolicyError extends Error {
   readonly source: string;
   readonly reason: string;

@@ -7,7 +7,7 @@ import { errorBody, PolicyError, STATUS_REASONS } from './errors.js';
 import { setHeader, toOutgoing } from './headers.js';
 import type { RequestRun } from './request-run.js';
 
-/** Fill context.Response with the default error answer for `err` (spec §1.4 step 4). */
+/** Fill context.Response with the default error answer for `err` (docs/behaviour/apim.md §1.4 step 4). */
 export function applyDefaultError(rc: RequestRun, err: PolicyError): void {
   rc.response.statusCode = err.statusCode;
   rc.response.statusReason = STATUS_REASONS[err.statusCode] ?? '';

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { HOP_BY_HOP } from '../../core/index.js';
 import type { HeaderMap } from '../expressions/host.js';
 
-/** Headers sent as repeated lines instead of one comma-joined value (spec §2 set-header). */
+/** Headers sent as repeated lines instead of one comma-joined value (docs/behaviour/apim.md §2 set-header). */
 export const MULTI_LINE_HEADERS = new Set([
   'user-agent', 'www-authenticate', 'proxy-authenticate', 'cookie', 'set-cookie', 'warning', 'date', 'expires',
   'if-modified-since', 'if-unmodified-since', 'last-modified', 'retry-after',

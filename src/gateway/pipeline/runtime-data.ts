@@ -6,7 +6,7 @@ import type { SubscriptionInfo } from '../expressions/host.js';
  * request from the compiled service; nothing here is computed lazily except bodies.
  */
 
-/** `context.Subscription` (spec §3): the key's subscription. */
+/** `context.Subscription` (docs/behaviour/apim.md §3): the key's subscription. */
 export interface SubscriptionData extends SubscriptionInfo {
   /** ISO dates, when known. */
   createdDate?: string;
@@ -18,7 +18,7 @@ export interface SubscriptionData extends SubscriptionInfo {
   scope: string;
 }
 
-/** `context.Product` (spec §4.3): the product the request runs in, or null. */
+/** `context.Product` (docs/behaviour/apim.md §4.3): the product the request runs in, or null. */
 export interface ProductData {
   id: string;
   name: string;
@@ -48,7 +48,7 @@ export interface UserData {
 
 /**
  * `context.Request.Body` / `context.Response.Body` (IMessageBody): the text of a buffered body.
- * `read(false)` consumes it (a second read throws, spec §2 set-body); `read(true)` keeps it.
+ * `read(false)` consumes it (a second read throws, docs/behaviour/apim.md §2 set-body); `read(true)` keeps it.
  * The gateway buffers a body before running a step whose expressions mention `Body`.
  */
 export interface MessageBodyData {

@@ -1,5 +1,5 @@
 /**
- * What policies keep between requests, per gateway (spec §2): the internal cache (cache-*-value,
+ * What policies keep between requests, per gateway (docs/behaviour/apim.md §2): the internal cache (cache-*-value,
  * cache-lookup/store), rate-limit and quota counters, and limit-concurrency slots. In memory, bounded
  * by entry count; times come from the gateway's injected clock.
  */

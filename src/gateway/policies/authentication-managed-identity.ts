@@ -8,7 +8,7 @@ import { literalBool, optional, required, str } from './util.js';
 /**
  * authentication-managed-identity: a token for `resource` from the service's identity, cached per
  * (client-id, resource). With output-token-variable-name the token goes only to the variable.
- * ignore-error=true on failure: nothing is set (compat flag `ignoredTokenFailure`, spec §8 open question).
+ * ignore-error=true on failure: nothing is set (compat flag `ignoredTokenFailure`, docs/behaviour/apim.md §8 open question).
  */
 /**
  * Get a token from the cache or the identity (recorded in the decision with its decoded claims);

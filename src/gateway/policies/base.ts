@@ -1,7 +1,7 @@
 import type { PolicyDefinition } from './types.js';
 
 /**
- * `<base/>`: replaced at composition time by the same section of the parent scope (spec §1.3);
+ * `<base/>`: replaced at composition time by the same section of the parent scope (docs/behaviour/apim.md §1.3);
  * the loader handles it before any step is compiled, so this definition only declares where it may stand.
  */
 export const basePolicy: PolicyDefinition = {

@@ -3,7 +3,7 @@ import type { PolicyDefinition } from './types.js';
 import { optional, required, str } from './util.js';
 
 /**
- * cache-lookup-value / cache-store-value / cache-remove-value (spec §2) over the gateway's internal
+ * cache-lookup-value / cache-store-value / cache-remove-value (docs/behaviour/apim.md §2) over the gateway's internal
  * cache (`caching-type` internal|prefer-external|external all use it: the twin has no external cache).
  */
 const CACHING_TYPES = ['internal', 'external', 'prefer-external'];

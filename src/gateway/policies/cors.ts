@@ -18,7 +18,7 @@ function list(cc: CompileContext, node: PolicyNode, parent: string, child: strin
 const ORIGIN = /^(\*|https?:\/\/[^/\s]+)$/i;
 
 /**
- * cors (spec §2): a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered
+ * cors (docs/behaviour/apim.md §2): a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered
  * 200 by the gateway with the Access-Control-* headers and nothing else runs; an actual request with
  * an allowed Origin gets Access-Control-Allow-Origin (+ credentials, exposed headers) on its answer.
  * An unmatched preflight ends with an empty 200 when terminate-unmatched-request is true (default).

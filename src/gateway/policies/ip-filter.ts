@@ -18,7 +18,7 @@ export function ipValue(ip: string): { v: bigint; family: 4 | 6 } | undefined {
 }
 
 /**
- * ip-filter (spec §2): `allow` lets in only matching callers, `forbid` keeps matching callers out.
+ * ip-filter (docs/behaviour/apim.md §2): `allow` lets in only matching callers, `forbid` keeps matching callers out.
  * A refusal is 403 `{ "statusCode": 403, "message": "Forbidden" }` with LastError CallerIpNotAllowed.
  */
 export const ipFilter: PolicyDefinition = {

@@ -4,7 +4,7 @@ import { required, str } from './util.js';
 import { runSteps } from './run-steps.js';
 
 /**
- * limit-concurrency (spec §2 "rest"): at most `max-count` requests with the same `key` run the child
+ * limit-concurrency (docs/behaviour/apim.md §2 "rest"): at most `max-count` requests with the same `key` run the child
  * policies at once; one more is refused with 429 (APIM queues none: "the policy returns 429").
  */
 export const limitConcurrency: PolicyDefinition = {

@@ -20,7 +20,7 @@ export const mockResponse: PolicyDefinition = {
         rc.response.statusReason = STATUS_REASONS[code] ?? '';
         rc.response.headers.clear();
         drain(rc.responseBody);
-        // The operation's example for this status (and content type), else an empty body (spec §1.4 step 6).
+        // The operation's example for this status (and content type), else an empty body (docs/behaviour/apim.md §1.4 step 6).
         const ex = rc.examples.find((e) => e.status === code && (!contentType || e.contentType.toLowerCase() === contentType.toLowerCase()));
         const type = contentType ?? ex?.contentType;
         if (type) setHeader(rc.response.headers, 'Content-Type', [type]);

@@ -3,7 +3,7 @@ import type { RequestRun } from '../pipeline/request-run.js';
 import type { PolicyDefinition } from './types.js';
 import { boolOf, optional, required, str } from './util.js';
 
-/** "Quota will be replenished in …": `hh:mm:ss` within a day, else days with two decimals (spec §1.4 [obs] "2.12 days"). */
+/** "Quota will be replenished in …": `hh:mm:ss` within a day, else days with two decimals (docs/behaviour/apim.md §1.4 [obs] "2.12 days"). */
 export function replenishedIn(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000));
   if (s >= 86_400) return `${(s / 86_400).toFixed(2)} days`;
@@ -43,7 +43,7 @@ function literalNumber(v: string | undefined): number | undefined {
 }
 
 /**
- * quota (spec §2): calls (and/or bandwidth, counted as calls only: the twin does not meter KB) per
+ * quota (docs/behaviour/apim.md §2): calls (and/or bandwidth, counted as calls only: the twin does not meter KB) per
  * renewal period, fixed window, per subscription; only with a subscription key. Over: 403 + Retry-After.
  */
 export const quota: PolicyDefinition = {

@@ -4,7 +4,7 @@ import type { CompileContext, PolicyDefinition, ValueSource } from './types.js';
 import type { PolicyNode } from '../policy/xml.js';
 import { boolOf, optional, required, str } from './util.js';
 
-/** Longest renewal period APIM accepts for rate limits (spec §2). */
+/** Longest renewal period APIM accepts for rate limits (docs/behaviour/apim.md §2). */
 const MAX_RENEWAL_SECONDS = 300;
 
 function positiveInt(cc: CompileContext, node: PolicyNode, attr: string, v: ValueSource, max?: number): void {
@@ -65,7 +65,7 @@ function passed(rc: RequestRun, h: Headers, remaining: number, total: number): v
 }
 
 /**
- * rate-limit (spec §2): `calls` per `renewal-period` seconds (sliding window), per subscription, and
+ * rate-limit (docs/behaviour/apim.md §2): `calls` per `renewal-period` seconds (sliding window), per subscription, and
  * only for calls made with a subscription key; `api`/`operation` children are counted on their own.
  */
 export const rateLimit: PolicyDefinition = {

@@ -5,7 +5,7 @@ import type { PolicyDefinition } from './types.js';
 import { literalBool } from './util.js';
 import { runSteps } from './run-steps.js';
 
-/** Wait before retry n (1-based), spec §2: fixed, linear (`interval + (n-1)*delta`) or exponential, capped by max-interval. */
+/** Wait before retry n (1-based), docs/behaviour/apim.md §2: fixed, linear (`interval + (n-1)*delta`) or exponential, capped by max-interval. */
 export function retryDelaySeconds(n: number, o: { interval: number; delta?: number; maxInterval?: number; random?: () => number }): number {
   let s = o.interval;
   if (o.delta !== undefined) {
@@ -23,7 +23,7 @@ function sleep(rc: RequestRun, ms: number): Promise<void> {
 }
 
 /**
- * retry (spec §2): runs its policies once, then again while `condition` is true, at most `count`
+ * retry (docs/behaviour/apim.md §2): runs its policies once, then again while `condition` is true, at most `count`
  * more times, waiting between tries (the first at once with first-fast-retry). The request body is
  * buffered first so every try can send it.
  */

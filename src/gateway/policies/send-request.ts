@@ -41,7 +41,7 @@ export function asStoredResponse(v: Value | undefined): StoredResponse | undefin
 interface HeaderOp { name: ValueSource; action: string; values: ValueSource[] }
 
 /**
- * send-request / send-one-way-request (spec §2): a side request built from set-url, set-method,
+ * send-request / send-one-way-request (docs/behaviour/apim.md §2): a side request built from set-url, set-method,
  * set-header, set-body (and authentication-managed-identity / -basic inside it), `mode="copy"` starting
  * from the current request. The answer goes to `response-variable-name` as an IResponse; a failure
  * goes to on-error unless `ignore-error="true"` (the variable is then null). Timeout default 60 s.

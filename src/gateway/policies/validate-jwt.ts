@@ -7,7 +7,7 @@ import type { CompileContext, PolicyDefinition, ValueSource } from './types.js';
 import { literalBool, optional, str } from './util.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512'];
-/** JWKS kept this long; an unknown `kid` refetches at most once per 5 minutes (spec §2). */
+/** JWKS kept this long; an unknown `kid` refetches at most once per 5 minutes (docs/behaviour/apim.md §2). */
 const JWKS_TTL_MS = 3600_000;
 const REFETCH_MS = 300_000;
 
@@ -50,7 +50,7 @@ function texts(cc: CompileContext, node: PolicyNode | undefined, child: string):
 }
 
 /**
- * validate-jwt (spec §2, §1.5): the token from a header (with `require-scheme`), a query parameter or
+ * validate-jwt (docs/behaviour/apim.md §2, §1.5): the token from a header (with `require-scheme`), a query parameter or
  * a value; signature against openid-config keys (Entra twin or any issuer) or issuer-signing-keys;
  * exp (required by default) and nbf with clock-skew; audiences, issuers, required-claims. A failure
  * answers failed-validation-httpcode (401) with failed-validation-error-message, or APIM's defaults.

@@ -4,7 +4,7 @@ import { runSteps } from './run-steps.js';
 const ALLOWED = ['send-request', 'cache-lookup-value', 'choose'];
 
 /**
- * wait (spec §2): its send-request, cache-lookup-value and choose children run in parallel; `for="all"`
+ * wait (docs/behaviour/apim.md §2): its send-request, cache-lookup-value and choose children run in parallel; `for="all"`
  * (default) waits for every one, `for="any"` for the first (the others are not cancelled: they finish
  * in the background and their results are kept).
  */

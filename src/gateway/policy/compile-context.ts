@@ -131,11 +131,11 @@ export function compileSteps(settings: CompileSettings, section: SectionName, no
   return out;
 }
 
-/** Largest fragment APIM accepts (spec §1.3). */
+/** Largest fragment APIM accepts (docs/behaviour/apim.md §1.3). */
 export const MAX_FRAGMENT_BYTES = 512 * 1024;
 
 /**
- * include-fragment (spec §1.3): the fragment's policies are compiled in place, as if written here.
+ * include-fragment (docs/behaviour/apim.md §1.3): the fragment's policies are compiled in place, as if written here.
  * No expressions in `fragment-id`, no `<base/>` and no nested include-fragment inside a fragment.
  */
 function includeFragment(

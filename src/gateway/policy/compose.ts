@@ -6,7 +6,7 @@ import { SECTIONS, type LoadedPolicy } from './document.js';
 export type EffectivePipeline = Readonly<Record<SectionName, readonly Step[]>>;
 
 /**
- * Effective policy by substitution (spec §1.3): start from the narrowest document and replace each
+ * Effective policy by substitution (docs/behaviour/apim.md §1.3): start from the narrowest document and replace each
  * `<base/>` with the same section of the parent, recursively. `chain` is broadest first
  * (global, api, operation); a missing document behaves as `<base/>` in every section.
  */

@@ -1,5 +1,5 @@
 /**
- * Named values (spec §1.2): textual `{{name}}` substitution before parsing. Names are matched
+ * Named values (docs/behaviour/apim.md §1.2): textual `{{name}}` substitution before parsing. Names are matched
  * case-insensitively; unknown references stay as they are (liquid bodies use `{{body.x}}`).
  */
 export function substituteNamedValues(text: string, namedValues: ReadonlyMap<string, string> | undefined): { text: string; unknown: string[] } {

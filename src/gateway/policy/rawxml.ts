@@ -1,7 +1,7 @@
 import { TwinError } from '../../core/index.js';
 
 /**
- * rawxml support (spec §1.1): find `@(…)`/`@{…}` spans, skipping C# strings, chars and comments
+ * rawxml support (docs/behaviour/apim.md §1.1): find `@(…)`/`@{…}` spans, skipping C# strings, chars and comments
  * inside them, and replace each by a placeholder of exactly the same length (line breaks kept), so
  * that line:column positions reported by the XML parser stay those of the original text.
  */

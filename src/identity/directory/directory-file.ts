@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { findNodeAtLocation, parseTree, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import type { SourceLocation } from '../../core/index.js';
 import { identityError } from '../errors.js';
-import { checkSchemaSubset, formatJsonPath, validateSchema, type Schema } from './json-schema.js';
+import { checkSchemaSubset, formatJsonPath, validateSchema, type Schema } from '../../core/index.js';
 
 /** One application of a directory file (see schema/directory.schema.json). */
 export interface DirectoryFileApplication {

@@ -37,7 +37,7 @@ export interface AppToken {
   claims: Record<string, unknown>;
 }
 
-/** Header + claims of an app-only access token, v1 or v2 per the resource (spec §2a–2d). */
+/** Header + claims of an app-only access token, v1 or v2 per the resource (docs/behaviour/identity.md §2a–2d). */
 export function buildAppToken(input: AppTokenInput): AppToken {
   const { tenantId, resource } = input;
   const iat = input.nowSeconds - ISSUED_AT_SKEW_SECONDS;

@@ -61,7 +61,7 @@ export function resourceError(e: unknown): ArmErrorBody {
   return base('InternalServerError');
 }
 
-/** The deployment's `properties.error` for a failure (ARM's DeploymentFailed envelope, spec §6.3). */
+/** The deployment's `properties.error` for a failure (ARM's DeploymentFailed envelope, docs/behaviour/arm.md §6.3). */
 export function deploymentFailedError(e: unknown, deploymentId: string): ArmErrorBody {
   // A template expression that fails while the resources are evaluated (after the synchronous validation): ARM
   // fails the deployment with InvalidTemplate itself, "Unable to process template language expressions …".

@@ -62,7 +62,7 @@ export function send(origin: string, path: string, headers: Record<string, strin
   });
 }
 
-/** The spec §8 common setup: enabled, requireAuthentication, Return401, requireHttps false, v2 issuer, allowedAudiences [api://C]. */
+/** The docs/behaviour/easyauth.md §8 common setup: enabled, requireAuthentication, Return401, requireHttps false, v2 issuer, allowedAudiences [api://C]. */
 export function commonSettings(): Record<string, any> {
   return {
     platform: { enabled: true },

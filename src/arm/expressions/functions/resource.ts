@@ -30,7 +30,7 @@ const strings = (fn: string, args: unknown[]): string[] => args.map((a, i) => ex
 
 const RESOURCE_GROUPS = 'microsoft.resources/resourcegroups';
 
-/** The id `resourceId()` builds at the deployment's scope (spec §3 "resourceId rules"). */
+/** The id `resourceId()` builds at the deployment's scope (docs/behaviour/arm.md §3, "resourceId rules"). */
 function scopedResourceId(ctx: EvalContext, leading: string[], type: string, names: string[]): string {
   const path = providerPath('resourceId', type, names);
   const kind = ctx.scope.kind ?? 'resourceGroup';

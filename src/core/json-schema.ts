@@ -1,21 +1,23 @@
 /**
- * A validator for the subset of JSON Schema (2020-12) that the published directory schema uses:
- * `type` (one or a list), `properties`, `required`, `additionalProperties: false`, `items`, `enum`,
- * `minLength`/`maxLength`, `maxItems`, `pattern`, and local `$ref`s (`#/$defs/x`). The schema file is
- * the single source of truth: what it says is what `trustline up --directory` accepts. Any keyword
- * outside this subset makes the schema itself invalid (checked when it is loaded), so the published
- * schema cannot promise a rule the validator does not enforce.
+ * A validator for the subset of JSON Schema (2020-12) that the published schemas (schema/*.schema.json) use:
+ * `type` (one or a list), `properties`, `required`, `additionalProperties` (false or a schema), `items`, `enum`,
+ * `minLength`/`maxLength`, `maxItems`, `minimum`/`maximum`, `pattern`, and local `$ref`s (`#/$defs/x`); `title`,
+ * `description` and `default` are annotations. A schema file is the single source of truth: what it says is what
+ * the twin accepts. Any keyword outside this subset makes the schema itself invalid (checked when it is loaded),
+ * so a published schema cannot promise a rule the validator does not enforce.
  */
 export type Schema = {
   type?: string | string[];
   properties?: Record<string, Schema>;
   required?: string[];
-  additionalProperties?: boolean;
+  additionalProperties?: boolean | Schema;
   items?: Schema;
   enum?: unknown[];
   minLength?: number;
   maxLength?: number;
   maxItems?: number;
+  minimum?: number;
+  maximum?: number;
   pattern?: string;
   $ref?: string;
   $defs?: Record<string, Schema>;
@@ -29,7 +31,7 @@ export interface SchemaViolation {
 
 const KNOWN = new Set([
   'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'minLength', 'maxLength', 'maxItems',
-  'pattern', '$ref', '$defs', '$schema', '$id', 'title', 'description',
+  'pattern', '$ref', '$defs', '$schema', '$id', 'title', 'description', 'minimum', 'maximum', 'default',
 ]);
 
 /** Throws when the schema uses a keyword the validator does not implement. */
@@ -39,6 +41,7 @@ export function checkSchemaSubset(schema: unknown, where = '#'): void {
     if (!KNOWN.has(k)) throw new Error(`schema keyword '${k}' at ${where} is not supported by the validator`);
     if (k === 'properties' || k === '$defs') for (const [n, s] of Object.entries(v as object)) checkSchemaSubset(s, `${where}/${k}/${n}`);
     if (k === 'items') checkSchemaSubset(v, `${where}/items`);
+    if (k === 'additionalProperties' && typeof v !== 'boolean') checkSchemaSubset(v, `${where}/additionalProperties`);
   }
 }
 
@@ -84,6 +87,10 @@ export function validateSchema(value: unknown, schema: Schema, root: Schema = sc
         if (!re.test(v)) out.push({ path, message: `does not match the pattern ${s.pattern}` });
       }
     }
+    if (typeof v === 'number') {
+      if (s.minimum !== undefined && v < s.minimum) out.push({ path, message: `must be at least ${s.minimum}` });
+      if (s.maximum !== undefined && v > s.maximum) out.push({ path, message: `must be at most ${s.maximum}` });
+    }
     if (Array.isArray(v)) {
       if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ path, message: `must have at most ${s.maxItems} items` });
       else if (s.items) v.forEach((item, i) => walk(item, s.items!, [...path, i]));
@@ -95,6 +102,7 @@ export function validateSchema(value: unknown, schema: Schema, root: Schema = sc
         const ps = s.properties?.[k];
         if (ps) walk(child, ps, [...path, k]);
         else if (s.additionalProperties === false) out.push({ path: [...path, k], message: `the property '${k}' is not allowed here` });
+        else if (typeof s.additionalProperties === 'object') walk(child, s.additionalProperties, [...path, k]);
       }
     }
   };

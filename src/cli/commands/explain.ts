@@ -1,0 +1,49 @@
+import { InvalidArgumentError } from 'commander';
+import { TwinError } from '../../core/index.js';
+import type { DecisionRecord } from '../../runtime/index.js';
+import { ArmClient, armErrorOf } from '../arm-client.js';
+import { controlPlaneToken } from '../control-plane-token.js';
+import { readReadyFile } from '../ready-file.js';
+import { jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
+import { renderDecisions } from '../explain-tree.js';
+
+/** The decision records of the running twin: one request's, or the last `last`. */
+export async function fetchDecisions(readyFile: string, requestId: string | undefined, last: number): Promise<DecisionRecord[]> {
+  const ready = readReadyFile(readyFile);
+  const client = new ArmClient(ready, controlPlaneToken(ready));
+  try {
+    const path = requestId ? `/.trustline/decisions/${encodeURIComponent(requestId)}` : `/.trustline/decisions?last=${last}`;
+    const res = await client.send('GET', path);
+    if (res.status === 404 && requestId) throw new TwinError('ERR_CLI_EXPLAIN', `no decision record for request ${requestId}: the twin keeps the most recent requests only (trustline explain --last N lists them)`);
+    if (res.status !== 200) throw new TwinError('ERR_CLI_EXPLAIN', `the control plane answered ${res.status}: ${armErrorOf(res.body)?.message ?? JSON.stringify(res.body)}`);
+    return (res.body as { value: DecisionRecord[] }).value ?? [];
+  } finally {
+    await client.close();
+  }
+}
+
+export const registerExplain: RegisterCommand = (program, ctx) => {
+  const positive = (v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('a whole number from 1');
+    return Number(v);
+  };
+  program
+    .command('explain')
+    .description('explain what the gateway and the sites decided for recent requests, and why')
+    .option('--request-id <id>', 'one request: the x-trustline-apim-request-id or x-trustline-site-request-id of its answer')
+    .option('--last <n>', 'the last N requests (default 10)', positive)
+    .addOption(readyFileOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      '\nOutput: one tree per request, oldest first: the gateway (route, each policy step, the managed identity token with its\n' +
+        'claims, each backend call) with the site request that call made under it (each Easy Auth check with its reason, the\n' +
+        'caller, the function call), and what was answered. --json: the decision records as the control plane serves them.\n' +
+        'Every answer of the twin carries its request id: x-trustline-apim-request-id (gateway), x-trustline-site-request-id (site).',
+    )
+    .action(async (o: { requestId?: string; last?: number; readyFile: string; json?: boolean }) => {
+      if (o.requestId && o.last) throw new TwinError('ERR_CLI_INPUT', 'give --request-id or --last, not both');
+      const records = await fetchDecisions(o.readyFile, o.requestId, o.last ?? 10);
+      ctx.print(o.json, records, renderDecisions);
+    });
+};

@@ -1,0 +1,87 @@
+import type { GatewayDecision } from '../gateway/index.js';
+import type { AuthDecision } from '../easyauth/index.js';
+
+/** A site's decision record: Easy Auth's trace of one request, the front end's request id, and the backend call. */
+export interface SiteDecision {
+  kind: 'site';
+  /** `X-ARR-LOG-ID` of the request (App Service's own request id; also the response's `x-trustline-site-request-id`). */
+  requestId: string;
+  site: string;
+  /** ISO time the request arrived. */
+  time: string;
+  method: string;
+  path: string;
+  host: string;
+  scheme: 'http' | 'https';
+  outcome: AuthDecision['outcome'];
+  /** What the caller got. */
+  status: number | undefined;
+  steps: AuthDecision['steps'];
+  principal?: AuthDecision['principal'];
+  tokenCache?: AuthDecision['tokenCache'];
+  errorCode?: string;
+  /** The call to the function backend, when the request was forwarded. */
+  backend?: { url: string; status?: number; error?: string; ms: number };
+  durationMs: number;
+}
+
+export type DecisionRecord = GatewayDecision | SiteDecision;
+
+/** Twin-only response headers that name a request's decision record (docs/differences.md). */
+export const SITE_REQUEST_ID_HEADER = 'x-trustline-site-request-id';
+export const APIM_REQUEST_ID_HEADER = 'x-trustline-apim-request-id';
+
+export interface DecisionLog {
+  add(record: DecisionRecord): void;
+  /** The record of one request (gateway `requestId` or site `X-ARR-LOG-ID`). */
+  get(requestId: string): DecisionRecord | undefined;
+  /** The last `n` records, oldest first. */
+  last(n: number): DecisionRecord[];
+  /**
+   * One request's record and the records of the requests it caused: for a gateway request, the site requests that
+   * arrived while it ran (its backend calls). Undefined when the record is no longer kept.
+   */
+  related(requestId: string): DecisionRecord[] | undefined;
+  readonly size: number;
+}
+
+/** Default number of decision records kept (docs/limits.md). */
+export const DECISION_LOG_CAPACITY = 1000;
+
+/** A bounded ring buffer of decision records: the oldest goes when a new one arrives at capacity. */
+export function createDecisionLog(capacity = DECISION_LOG_CAPACITY): DecisionLog {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError('capacity must be a positive integer');
+  const ring: Array<DecisionRecord | undefined> = new Array<DecisionRecord | undefined>(capacity);
+  const byId = new Map<string, DecisionRecord>();
+  let next = 0;
+  let size = 0;
+  return {
+    add(record) {
+      const old = ring[next];
+      if (old && byId.get(old.requestId) === old) byId.delete(old.requestId);
+      ring[next] = record;
+      byId.set(record.requestId, record);
+      next = (next + 1) % capacity;
+      size = Math.min(size + 1, capacity);
+    },
+    get: (id) => byId.get(id),
+    last(n) {
+      const k = Math.max(0, Math.min(n, size));
+      const out: DecisionRecord[] = [];
+      for (let i = k; i >= 1; i--) out.push(ring[(next - i + capacity) % capacity]!);
+      return out;
+    },
+    related(id) {
+      const r = byId.get(id);
+      if (!r) return undefined;
+      if (r.kind !== 'apim') return [r];
+      const start = Date.parse(r.time);
+      const end = start + r.durationMs + 1;
+      const during = this.last(size).filter((x) => x.kind === 'site' && Date.parse(x.time) >= start && Date.parse(x.time) <= end);
+      return [r, ...during];
+    },
+    get size() {
+      return size;
+    },
+  };
+}
