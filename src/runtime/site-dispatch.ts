@@ -71,7 +71,7 @@ class LocalRequest extends PassThrough {
   httpVersionMinor = 1;
   complete = false;
   aborted = false;
-  socket: { encrypted: boolean; remoteAddress: string; remotePort: number; localAddress: string; localPort: number; destroy(): void };
+  socket: { encrypted: boolean; remoteAddress: string; remotePort: number; localAddress: string; localPort: number; getProtocol(): string | null; destroy(): void };
   constructor(method: string, url: string, headers: IncomingHttpHeaders, rawHeaders: string[], socket: LocalRequest['socket']) {
     super();
     this.method = method;
@@ -282,6 +282,9 @@ async function dispatch(
     remotePort: 0,
     localAddress: '127.0.0.1',
     localPort: o.localPort,
+    // What the gateway's TLS client negotiates with a site listener (node's default maximum): the front end's
+    // X-Forwarded-TLSVersion reads it.
+    getProtocol: () => (o.encrypted ? 'TLSv1.3' : null),
     destroy: () => undefined,
   };
   const req = new LocalRequest(method, url.pathname + url.search, headers, raw, socket);

@@ -169,6 +169,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     ...(options.imdsIdentities ? { imdsIdentities: options.imdsIdentities } : {}),
     ...(options.signingWorkers ? { signingWorkers: options.signingWorkers } : {}),
   });
+  // Its signing workers keep the process alive: a later failed start step (a taken port) stops them too.
+  own({ close: async () => identity.close() });
   const identityListeners = own(await guard(startListenerPair(identity.handler, { tls: tls.server, logger, name: 'identity', httpsPort: ports.fixed('identity'), httpPort: ports.fixed('identityHttp') })));
   for (const h of IDENTITY_HOSTS) {
     hosts.set(h, { http: identityListeners.httpUrl, https: identityListeners.httpsUrl });

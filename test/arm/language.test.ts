@@ -250,7 +250,7 @@ describe('scopes', () => {
       ],
     };
     deploy({ deploymentName: 'ext', template }, { ...options, loose: true });
-    expect(store.getResource(`${RG}/providers/${MI}/id-target/providers/Microsoft.Authorization/locks/lock1`)?.properties).toEqual({ level: 'CanNotDelete' });
+    expect(store.getResource(`${RG}/providers/${MI}/id-target/providers/Microsoft.Authorization/locks/lock1`)?.properties).toEqual({ level: 'CanNotDelete', provisioningState: 'Succeeded' });
   });
 });
 
