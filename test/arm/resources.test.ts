@@ -36,7 +36,9 @@ describe('resources', () => {
       keep: 'x',
       nested: { kept: 1 },
       defaultHostName: 'app.azurewebsites.net',
+      hostNames: ['app.azurewebsites.net'],
       enabledHostNames: ['app.azurewebsites.net', 'app.scm.azurewebsites.net'],
+      inboundIpAddress: expect.stringMatching(/^20\.\d+\.\d+\.\d+$/),
       state: 'Running',
     });
   });

@@ -5,7 +5,7 @@ import type { Budget } from '../expressions/limits.js';
 import { findKey, isObject, setProp } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
-import { addReadOnlyProperties, readOnlyListResult } from '../providers/read-only-properties.js';
+import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, readOnlyListResult } from '../providers/read-only-properties.js';
 import { providerFor } from '../providers/registry.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
@@ -142,7 +142,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   const reader = new ReferenceReader(plan, shared, target);
   ev.reference = (t, _api, full) => reader.reference(t, full);
   ev.references = (t, full) => reader.references(t, full);
-  ev.list = (action, t) => reader.list(action, t);
+  ev.list = (action, t, apiVersion) => reader.list(action, t, apiVersion);
 
   const written: string[] = [];
   for (const r of order) {
@@ -249,7 +249,7 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
     }
   }
   // Types the twin stores without simulating them get the read-only properties their RP would compute.
-  if (generic) addReadOnlyProperties(record);
+  if (generic) addReadOnlyProperties(record, r.target.tenantId);
   return record;
 }
 
@@ -304,19 +304,45 @@ class ReferenceReader {
         { target },
       );
     }
-    const id = planned?.id ?? target;
+    const id = planned?.id ?? this.#absolute(target);
     const record = id.startsWith('/') ? this.#shared.overlay.getResource(id) : undefined;
     if (record) return record;
-    if (planned?.existing && this.#shared.expand) {
-      this.#shared.warn(`expand: the existing resource '${planned.id}' is not in the twin; reference() answers it with an empty body`);
-      return { id: planned.id, type: planned.type, name: planned.name, location: planned.target.location, tags: {}, properties: {} };
-    }
-    if (!planned && this.#shared.expand && id.startsWith('/')) {
-      // A resource the template does not deploy (pre-existing infrastructure): expansion runs on an empty twin.
-      this.#shared.warn(`expand: the resource '${id}' is neither in the template nor in the twin; reference() answers it with an empty body`);
-      return { id, type: typeOfId(id), name: id.split('/').pop() ?? '', location: this.#target.location, tags: {}, properties: {} };
-    }
+    const presumed = this.#presumeExisting(planned, id, 'reference()');
+    if (presumed) return presumed;
     throw this.#notFound(target);
+  }
+
+  /** A target given as `Namespace/type/name…` (no leading slash) is a resource of the deployment's resource group, as ARM reads it. */
+  #absolute(target: string): string {
+    if (target.startsWith('/') || !/^[a-z0-9]+(\.[a-z0-9-]+)+\/[^/]+\/[^/]/i.test(target) || this.#target.kind !== 'resourceGroup') return target;
+    return `${scopeId(this.#target)}/providers/${target.replace(/\/+$/, '')}`;
+  }
+
+  /**
+   * Expansion runs on an empty twin: a resource the template declares `existing`, or reads without deploying it
+   * (pre-existing infrastructure), is presumed to exist with an empty body plus the read-only properties its
+   * resource provider computes (docs/differences.md, "Expansion: resources the template does not deploy").
+   * It is kept in the overlay, so that reference() and list*() answer the same values every time.
+   */
+  #presumeExisting(planned: PlannedResource | undefined, id: string, what: string): ResourceRecord | undefined {
+    if (!this.#shared.expand || !(planned?.existing || (!planned && id.startsWith('/')))) return undefined;
+    const rid = planned?.id ?? id;
+    this.#shared.warn(
+      planned
+        ? `expand: the existing resource '${rid}' is not in the twin; ${what} answers it with an empty body and the read-only properties its resource provider computes`
+        : `expand: the resource '${rid}' is neither in the template nor in the twin; ${what} answers it with an empty body and the read-only properties its resource provider computes`,
+    );
+    const record: ResourceRecord = {
+      id: rid,
+      type: planned?.type ?? typeOfId(rid),
+      name: planned?.name ?? nameOfId(rid),
+      location: planned?.target.location ?? this.#target.location,
+      tags: {},
+      properties: {},
+    };
+    addExistingProperties(record, this.#target.tenantId);
+    this.#shared.overlay.putResource(record);
+    return record;
   }
 
   reference(target: string, full: boolean): unknown {
@@ -341,9 +367,9 @@ class ReferenceReader {
    * `listX(target, …)`: the stored `listResults[listx]` of the target. A target the twin does not store
    * (e.g. `{site}/host/default`) is answered by its nearest stored ancestor's `listResults['<rel path>/listx']`.
    */
-  list(action: string, target: string): unknown {
+  list(action: string, target: string, apiVersion?: string): unknown {
     const planned = this.#planned(target);
-    const id = (planned?.id ?? target).replace(/\/+$/, '');
+    const id = (planned?.id ?? this.#absolute(target)).replace(/\/+$/, '');
     const overlay = this.#shared.overlay;
     let holder: ResourceRecord | undefined;
     let key = action.toLowerCase();
@@ -355,16 +381,12 @@ class ReferenceReader {
         if (holder) key = `${segs.slice(n).join('/')}/${action}`.toLowerCase();
       }
     }
-    if (!holder && planned?.existing && this.#shared.expand) {
-      this.#shared.warn(`expand: the existing resource '${planned.id}' is not in the twin; ${action}() answers an empty object`);
-      return {};
-    }
+    holder ??= this.#presumeExisting(planned, id, `${action}()`);
     if (!holder) throw this.#notFound(target);
     let result = holder.listResults?.[key];
     if (result === undefined) {
       const ctx = providerContext(this.#shared, {}, this.#target.tenantId);
-      const provider = providerFor(holder.type);
-      result = provider ? provider.mintListResult?.(holder, key, ctx) : readOnlyListResult(holder, key);
+      result = providerFor(holder.type)?.mintListResult?.(holder, key, ctx) ?? readOnlyListResult(holder, key);
       // A sub-resource the RP creates itself (an Event Hubs namespace's RootManageSharedAccessKey rule).
       if (result === undefined && canonicalId(holder.id) !== canonicalId(id)) {
         result = readOnlyListResult({ id, type: typeOfId(id), name: nameOfId(id), properties: {} }, action);
@@ -373,7 +395,7 @@ class ReferenceReader {
       if (result === undefined && key === 'list' && canonicalId(holder.id) === canonicalId(id)) result = fullView(holder);
       if (result !== undefined) overlay.putResource({ ...holder, listResults: { ...holder.listResults, [key]: result } });
     }
-    if (result !== undefined) return structuredClone(result);
+    if (result !== undefined) return structuredClone(listResultForApiVersion(holder.type, key, result, apiVersion));
     const message = `The template function '${action}' is not supported by the twin for the resource type '${typeOfId(id)}' ('${id}'): the twin has no result for the action '${action}' of this resource.`;
     if (!this.#shared.loose && !this.#shared.expand) throw armError('ERR_ARM_LIST_UNSUPPORTED', message, undefined, { action, resourceId: id });
     this.#shared.warn(`${message} (loose mode: evaluated as null)`);

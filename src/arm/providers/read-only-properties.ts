@@ -11,12 +11,19 @@ import type { ResourceRecord } from '../../state/index.js';
 type Props = Record<string, unknown>;
 
 const hash = (s: string, n: number) => createHash('sha256').update(s.toLowerCase()).digest('hex').slice(0, n);
-/** A stable public address for a resource id, from the documentation range 20.0.0.0/8 the twin uses. */
-const publicIp = (id: string) => {
+/** A stable public address for a resource id, from the range 20.0.0.0/8 the twin uses. */
+export const twinPublicIp = (id: string) => {
   const h = createHash('sha256').update(id.toLowerCase()).digest();
   return `20.${h[0]! % 250}.${h[1]! % 250}.${(h[2]! % 250) + 4}`;
 };
 const leaf = (name: string) => name.split('/').pop() ?? name;
+/** A stable GUID for a resource id and a label (a twin value where Azure mints a GUID). */
+const guidOf = (id: string, label = '') => {
+  const h = hash(`${id}|${label}`, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+const subscriptionOf = (id: string) => id.split('/')[2] ?? '';
+const resourceGroupOf = (id: string) => (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? '');
 const location = (r: ResourceRecord) => (r.location ?? 'westeurope').toLowerCase().replace(/\s+/g, '');
 
 function get(o: unknown, ...keys: string[]): unknown {
@@ -42,7 +49,8 @@ function subResourceIds(r: ResourceRecord, props: Props): void {
     for (const item of value) {
       if (item === null || typeof item !== 'object' || Array.isArray(item)) continue;
       const name = get(item, 'name');
-      if (typeof name !== 'string' || get(item, 'properties') === undefined) continue;
+      // A named element is a sub-resource (backend pools often carry nothing but their name).
+      if (typeof name !== 'string') continue;
       setDefault(item as Props, 'id', `${r.id}/${key}/${name}`);
       const inner = get(item, 'properties');
       if (inner && typeof inner === 'object' && !Array.isArray(inner)) subResourceIds({ ...r, id: `${r.id}/${key}/${name}` }, inner as Props);
@@ -50,9 +58,95 @@ function subResourceIds(r: ResourceRecord, props: Props): void {
   }
 }
 
-const COMPUTED: Record<string, (r: ResourceRecord, p: Props) => void> = {
+/** A system-assigned identity as the RP shows it (`principalId`, `tenantId`: twin values from the id). */
+const systemIdentity = (r: ResourceRecord, label: string, tenantId: string) => ({ type: 'SystemAssigned', principalId: guidOf(r.id, label), tenantId });
+
+const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) => void> = {
+  // The types below are simulated by a provider when the template deploys them; these entries serve the
+  // expansion's fallbacks: a body the provider refuses (stored as given) and a resource presumed to exist.
+  'microsoft.storage/storageaccounts': (r, p) => {
+    setDefault(p, 'primaryEndpoints', storageEndpoints(leaf(r.name)));
+    setDefault(p, 'primaryLocation', location(r));
+    setDefault(p, 'statusOfPrimary', 'available');
+  },
+  'microsoft.keyvault/vaults': (r, p) => setDefault(p, 'vaultUri', `https://${leaf(r.name)}.vault.azure.net/`),
+  'microsoft.managedidentity/userassignedidentities': (r, p, tenantId) => {
+    setDefault(p, 'tenantId', tenantId);
+    setDefault(p, 'principalId', guidOf(r.id, 'principal'));
+    setDefault(p, 'clientId', guidOf(r.id, 'client'));
+  },
+  'microsoft.web/sites': (r, p) => {
+    const host = `${leaf(r.name).toLowerCase()}.azurewebsites.net`;
+    setDefault(p, 'defaultHostName', host);
+    setDefault(p, 'hostNames', [host]);
+    setDefault(p, 'enabledHostNames', [host, `${leaf(r.name).toLowerCase()}.scm.azurewebsites.net`]);
+    setDefault(p, 'inboundIpAddress', twinPublicIp(r.id));
+  },
+  // Slots: `{site}-{slot}.azurewebsites.net` (App Service's documented slot host name).
+  'microsoft.web/sites/slots': (r, p) => {
+    const [site, slot] = r.name.split('/');
+    const host = `${site}-${slot}.azurewebsites.net`.toLowerCase();
+    setDefault(p, 'defaultHostName', host);
+    setDefault(p, 'hostNames', [host]);
+    setDefault(p, 'enabledHostNames', [host, host.replace('.azurewebsites.net', '.scm.azurewebsites.net')]);
+  },
+  // Certificate thumbprints: SHA-1 hex (upper case) — a twin value from the resource id.
+  'microsoft.web/certificates': (r, p) => setDefault(p, 'thumbprint', createHash('sha1').update(r.id.toLowerCase()).digest('hex').toUpperCase()),
+  'microsoft.web/hostingenvironments': (r, p) => setDefault(p, 'dnsSuffix', `${leaf(r.name).toLowerCase()}.appserviceenvironment.net`),
+  'microsoft.certificateregistration/certificateorders': (r, p) => {
+    setDefault(p, 'domainVerificationToken', hash(r.id + '|dv', 32));
+    const thumbprint = createHash('sha1').update(`${r.id.toLowerCase()}|signed`).digest('hex').toUpperCase();
+    setDefault(p, 'signedCertificate', { version: 3, serialNumber: hash(r.id + '|serial', 32).toUpperCase(), thumbprint, subject: `CN=${get(p, 'distinguishedName') ?? leaf(r.name)}`, issuer: 'CN=Go Daddy Secure Certificate Authority - G2' });
+  },
+  // App Service Environment v3 networking: addresses inside the ASE's subnet (twin values).
+  'microsoft.web/hostingenvironments/configurations': (r, p) => {
+    if (leaf(r.name).toLowerCase() !== 'networking') return;
+    setDefault(p, 'internalInboundIpAddresses', ['10.0.0.4']);
+    setDefault(p, 'externalInboundIpAddresses', [twinPublicIp(r.id)]);
+    setDefault(p, 'windowsOutboundIpAddresses', [twinPublicIp(`${r.id}|out`)]);
+    setDefault(p, 'linuxOutboundIpAddresses', [twinPublicIp(`${r.id}|out`)]);
+  },
+  // Databricks: the workspace id of the Databricks control plane (digits) and its URL.
+  'microsoft.databricks/workspaces': (r, p, tenantId) => {
+    const workspaceId = String(BigInt(`0x${hash(r.id, 13)}`) % 10n ** 16n).padStart(16, '1');
+    setDefault(p, 'workspaceId', workspaceId);
+    setDefault(p, 'workspaceUrl', `adb-${workspaceId}.${Number(BigInt(`0x${hash(r.id, 2)}`) % 20n)}.azuredatabricks.net`);
+    if (get(p, 'parameters', 'prepareEncryption', 'value') === true) setDefault(p, 'storageAccountIdentity', systemIdentity(r, 'storage', tenantId));
+    if (get(p, 'encryption', 'entities', 'managedDisk') !== undefined) setDefault(p, 'managedDiskIdentity', systemIdentity(r, 'disk', tenantId));
+  },
+  // Time Series Insights: `{dataAccessId}.env.timeseries.azure.com`.
+  'microsoft.timeseriesinsights/environments': (r, p) => {
+    setDefault(p, 'dataAccessId', guidOf(r.id, 'data'));
+    setDefault(p, 'dataAccessFqdn', `${guidOf(r.id, 'data')}.env.timeseries.azure.com`);
+  },
+  'microsoft.network/bastionhosts': (r, p) => setDefault(p, 'dnsName', `bst-${guidOf(r.id)}.bastion.azure.com`),
+  'microsoft.servicefabric/clusters': (r, p) => {
+    setDefault(p, 'clusterId', guidOf(r.id));
+    setDefault(p, 'clusterEndpoint', `https://${location(r)}.servicefabric.azure.com/runtime/clusters/${guidOf(r.id)}`);
+  },
+  'microsoft.subscription/aliases': (r, p) => setDefault(p, 'subscriptionId', guidOf(r.id, 'subscription')),
+  'microsoft.machinelearningservices/workspaces': (r, p) => setDefault(p, 'workspaceId', guidOf(r.id, 'workspace')),
+  'microsoft.kusto/clusters': (r, p) => {
+    setDefault(p, 'uri', `https://${leaf(r.name).toLowerCase()}.${location(r)}.kusto.windows.net`);
+    setDefault(p, 'dataIngestionUri', `https://ingest-${leaf(r.name).toLowerCase()}.${location(r)}.kusto.windows.net`);
+  },
+  'microsoft.desktopvirtualization/hostpools': (r, p) => {
+    const info = get(p, 'registrationInfo');
+    if (info && typeof info === 'object' && !Array.isArray(info)) setDefault(info as Props, 'token', `twin-registration-token-${hash(r.id, 32)}`);
+  },
+  'microsoft.cdn/profiles/customdomains': (r, p) => setDefault(p, 'validationProperties', { validationToken: hash(r.id + '|validation', 32), expirationDate: '2026-01-08T00:00:00+00:00' }),
+  'microsoft.appplatform/spring/apps': (r, p) => {
+    const [service, app] = r.name.split('/');
+    if (get(p, 'public') === true) setDefault(p, 'url', `https://${service}-${app}.azuremicroservices.io`.toLowerCase());
+    setDefault(p, 'fqdn', `${service}.azuremicroservices.io`.toLowerCase());
+  },
+  'microsoft.network/virtualnetworkgateways': (r, p) => {
+    subResourceIds(r, p);
+    const bgp = get(p, 'bgpSettings');
+    if (bgp && typeof bgp === 'object' && !Array.isArray(bgp)) setDefault(bgp as Props, 'bgpPeeringAddress', '10.0.255.254');
+  },
   'microsoft.network/publicipaddresses': (r, p) => {
-    setDefault(p, 'ipAddress', publicIp(r.id));
+    setDefault(p, 'ipAddress', twinPublicIp(r.id));
     const label = get(p, 'dnsSettings', 'domainNameLabel');
     if (typeof label === 'string') {
       const dns = get(p, 'dnsSettings') as Props;
@@ -60,6 +154,8 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props) => void> = {
     }
   },
   'microsoft.network/networkinterfaces': (r, p) => {
+    // A NIC the template does not deploy (a private endpoint's, a scale set instance's) has one configuration.
+    setDefault(p, 'ipConfigurations', [{ name: 'ipconfig1', properties: { privateIPAllocationMethod: 'Dynamic', primary: true } }]);
     subResourceIds(r, p);
     const configs = get(p, 'ipConfigurations');
     if (Array.isArray(configs)) {
@@ -84,7 +180,6 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props) => void> = {
       });
     }
   },
-  'microsoft.network/virtualnetworkgateways': subResourceIds,
   'microsoft.sql/servers': (r, p) => setDefault(p, 'fullyQualifiedDomainName', `${leaf(r.name)}.database.windows.net`),
   'microsoft.dbformysql/servers': (r, p) => setDefault(p, 'fullyQualifiedDomainName', `${leaf(r.name)}.mysql.database.azure.com`),
   'microsoft.dbformysql/flexibleservers': (r, p) => setDefault(p, 'fullyQualifiedDomainName', `${leaf(r.name)}.mysql.database.azure.com`),
@@ -107,7 +202,8 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props) => void> = {
   },
   'microsoft.network/privateendpoints': (r, p) => {
     setDefault(p, 'networkInterfaces', [{ id: `${r.id.replace(/\/providers\/.*$/i, '')}/providers/Microsoft.Network/networkInterfaces/${leaf(r.name)}.nic.${hash(r.id, 8)}-${hash(r.id + 'n', 4)}` }]);
-    setDefault(p, 'customDnsConfigs', []);
+    const fqdns = privateEndpointFqdns(p);
+    setDefault(p, 'customDnsConfigs', fqdns.map((fqdn, i) => ({ fqdn, ipAddresses: [`10.0.0.${4 + i}`] })));
   },
   'microsoft.web/staticsites': (r, p) => setDefault(p, 'defaultHostname', `${leaf(r.name).toLowerCase()}-${hash(r.id, 8)}.azurestaticapps.net`),
   'microsoft.search/searchservices': (r, p) => setDefault(p, 'endpoint', `https://${leaf(r.name)}.search.windows.net`),
@@ -154,10 +250,10 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props) => void> = {
   'microsoft.cdn/profiles/afdendpoints': (r, p) => setDefault(p, 'hostName', `${leaf(r.name)}-${hash(r.id, 16)}.z01.azurefd.net`),
   'microsoft.network/frontdoors': (r, p) => setDefault(p, 'cname', `${leaf(r.name)}.azurefd.net`),
   'microsoft.containerinstance/containergroups': (r, p) => {
-    if (get(p, 'ipAddress') === undefined && Array.isArray(get(p, 'subnetIds'))) setDefault(p, 'ipAddress', { type: 'Private', ip: '10.0.0.4' });
+    if (get(p, 'ipAddress') === undefined && (Array.isArray(get(p, 'subnetIds')) || get(p, 'networkProfile') !== undefined)) setDefault(p, 'ipAddress', { type: 'Private', ip: '10.0.0.4' });
     const ip = get(p, 'ipAddress');
     if (ip && typeof ip === 'object') {
-      setDefault(ip as Props, 'ip', publicIp(r.id));
+      setDefault(ip as Props, 'ip', twinPublicIp(r.id));
       const label = get(ip, 'dnsNameLabel');
       if (typeof label === 'string') setDefault(ip as Props, 'fqdn', `${label}.${location(r)}.azurecontainer.io`);
     }
@@ -167,6 +263,16 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props) => void> = {
     if (typeof prefix === 'string') setDefault(p, 'fqdn', `${prefix}-${hash(r.id, 8)}.hcp.${location(r)}.azmk8s.io`);
     const h = hash(r.id + 'kubelet', 32);
     const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20)}`;
+    const addons = get(p, 'addonProfiles');
+    for (const [name, addon] of Object.entries(addons && typeof addons === 'object' && !Array.isArray(addons) ? (addons as Props) : {})) {
+      if (!addon || typeof addon !== 'object' || get(addon, 'enabled') !== true) continue;
+      const a = guidOf(r.id, `addon|${name}`);
+      setDefault(addon as Props, 'identity', {
+        resourceId: `/subscriptions/${subscriptionOf(r.id)}/resourceGroups/MC_${resourceGroupOf(r.id)}_${leaf(r.name)}_${location(r)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name.toLowerCase()}-${leaf(r.name)}`,
+        clientId: a,
+        objectId: guidOf(r.id, `addon-object|${name}`),
+      });
+    }
     setDefault(p, 'identityProfile', {
       kubeletidentity: {
         resourceId: `/subscriptions/${r.id.split('/')[2]}/resourceGroups/MC_${leaf(r.name)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${leaf(r.name)}-agentpool`,
@@ -177,7 +283,7 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props) => void> = {
   },
   'microsoft.app/managedenvironments': (r, p) => {
     setDefault(p, 'defaultDomain', `${hash(r.id, 12)}.${location(r)}.azurecontainerapps.io`);
-    setDefault(p, 'staticIp', publicIp(r.id));
+    setDefault(p, 'staticIp', twinPublicIp(r.id));
     setDefault(p, 'customDomainConfiguration', {});
     setDefault(get(p, 'customDomainConfiguration') as Props, 'customDomainVerificationId', hash(r.id, 64).toUpperCase());
   },
@@ -188,8 +294,70 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props) => void> = {
 };
 
 /** Add the computed read-only properties of `record`'s type (in place). */
-export function addReadOnlyProperties(record: ResourceRecord): void {
-  COMPUTED[record.type.toLowerCase()]?.(record, record.properties);
+export function addReadOnlyProperties(record: ResourceRecord, tenantId = ''): void {
+  COMPUTED[record.type.toLowerCase()]?.(record, record.properties, tenantId);
+}
+
+/** Types whose every resource has a system-assigned identity (Arc-enabled servers get one when they connect). */
+const ALWAYS_SYSTEM_IDENTITY = new Set(['microsoft.hybridcompute/machines']);
+
+/**
+ * A resource that expansion presumes to exist (declared `existing`, or read without being deployed): its
+ * computed read-only properties, and the identity of types that always have one. Twin values, listed in
+ * docs/differences.md.
+ */
+export function addExistingProperties(record: ResourceRecord, tenantId: string): void {
+  addReadOnlyProperties(record, tenantId);
+  if (ALWAYS_SYSTEM_IDENTITY.has(record.type.toLowerCase()) && record.identity === undefined) record.identity = systemIdentity(record, 'system', tenantId);
+}
+
+/** Storage endpoints of an account as ARM GET shows them (`https://{account}.{service}.core.windows.net/`). */
+export function storageEndpoints(account: string): Props {
+  return {
+    dfs: `https://${account}.dfs.core.windows.net/`,
+    web: `https://${account}.z6.web.core.windows.net/`,
+    blob: `https://${account}.blob.core.windows.net/`,
+    queue: `https://${account}.queue.core.windows.net/`,
+    table: `https://${account}.table.core.windows.net/`,
+    file: `https://${account}.file.core.windows.net/`,
+  };
+}
+
+/** Public host names behind a private endpoint's group ids (Azure's private DNS zone table), for customDnsConfigs. */
+const GROUP_HOSTS: Record<string, string> = {
+  blob: 'blob.core.windows.net',
+  file: 'file.core.windows.net',
+  queue: 'queue.core.windows.net',
+  table: 'table.core.windows.net',
+  dfs: 'dfs.core.windows.net',
+  web: 'z6.web.core.windows.net',
+  vault: 'vault.azure.net',
+  sqlserver: 'database.windows.net',
+  namespace: 'servicebus.windows.net',
+  registry: 'azurecr.io',
+  sites: 'azurewebsites.net',
+  sql: 'documents.azure.com',
+  searchservice: 'search.windows.net',
+  configurationstores: 'azconfig.io',
+  redis: 'redis.cache.windows.net',
+};
+
+function privateEndpointFqdns(p: Props): string[] {
+  const out: string[] = [];
+  for (const key of ['privateLinkServiceConnections', 'manualPrivateLinkServiceConnections']) {
+    const conns = get(p, key);
+    if (!Array.isArray(conns)) continue;
+    for (const c of conns) {
+      const target = get(c, 'properties', 'privateLinkServiceId');
+      const groups = get(c, 'properties', 'groupIds');
+      if (typeof target !== 'string' || !Array.isArray(groups)) continue;
+      for (const g of groups) {
+        const host = typeof g === 'string' ? GROUP_HOSTS[g.toLowerCase()] : undefined;
+        if (host) out.push(`${leaf(target).toLowerCase()}.${host}`);
+      }
+    }
+  }
+  return out;
 }
 
 /** A key as Azure hands them out (base64 of 32 bytes), derived from the resource id and a label. */
@@ -206,8 +374,56 @@ const sasRule = (r: ResourceRecord) => {
   return { primaryConnectionString: cs(primaryKey), secondaryConnectionString: cs(secondaryKey), primaryKey, secondaryKey, keyName: rule };
 };
 
+/** Storage keys as listKeys answers them: `{keys: [{keyName, value, permissions}]}`. */
+const storageKeys = (r: ResourceRecord) => ({ keys: ['key1', 'key2'].map((keyName) => ({ keyName, value: key(r, keyName), permissions: 'FULL' })) });
+
+/**
+ * A `list*` result in the shape of the api-version asked for: Storage's listKeys before 2016-01-01 answers
+ * `{key1, key2}` (StorageAccountKeys of the 2015-06-15 REST spec), later versions `{keys: [...]}`.
+ */
+export function listResultForApiVersion(type: string, action: string, result: unknown, apiVersion: string | undefined): unknown {
+  if (type.toLowerCase() !== 'microsoft.storage/storageaccounts' || action.toLowerCase() !== 'listkeys' || apiVersion === undefined || apiVersion >= '2016-01-01') return result;
+  const keys = get(result, 'keys');
+  if (!Array.isArray(keys)) return result;
+  return { key1: get(keys[0], 'value') ?? null, key2: get(keys[1], 'value') ?? null };
+}
+
+/** A SAS token (query string without `?`): twin value with a signature derived from the id and the request. */
+const sasToken = (r: ResourceRecord, kind: string) => `sv=2018-03-28&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00%3A00%3A00Z&spr=https&sig=${encodeURIComponent(key(r, kind))}`;
+
 /** `list*` results of types stored without a provider: `{type: {action (lower case): result}}`, twin values. */
 const LIST_RESULTS: Record<string, Record<string, (r: ResourceRecord) => unknown>> = {
+  'microsoft.storage/storageaccounts': {
+    listkeys: storageKeys,
+    listaccountsas: (r) => ({ accountSasToken: sasToken(r, 'account-sas') }),
+    listservicesas: (r) => ({ serviceSasToken: sasToken(r, 'service-sas') }),
+  },
+  // Logic Apps: the trigger's callback URL (`https://prod-00.{region}.logic.azure.com:443/workflows/{id}/triggers/{name}/paths/invoke?…`).
+  'microsoft.logic/workflows/triggers': {
+    listcallbackurl: (r) => {
+      const [workflow, trigger] = r.name.split('/');
+      const base = `https://prod-00.${location(r)}.logic.azure.com:443/workflows/${hash(r.id.split('/triggers/')[0]!, 32)}/triggers/${trigger}/paths/invoke`;
+      const sig = key(r, 'callback').replace(/[^A-Za-z0-9]/g, '').slice(0, 43);
+      return {
+        value: `${base}?api-version=2016-10-01&sp=%2Ftriggers%2F${trigger}%2Frun&sv=1.0&sig=${sig}`,
+        method: 'POST',
+        basePath: base,
+        queries: { 'api-version': '2016-10-01', sp: `/triggers/${trigger}/run`, sv: '1.0', sig },
+        relativePath: `/workflows/${workflow}/triggers/${trigger}/paths/invoke`,
+      };
+    },
+  },
+  // Functions: `{key, trigger_url}` of an HTTP-triggered function (`https://{site}.azurewebsites.net/api/{function}?code=…`).
+  'microsoft.web/sites/functions': {
+    listsecrets: (r) => {
+      const [site, fn] = r.name.split('/');
+      const code = key(r, 'function').replace(/[^A-Za-z0-9]/g, '');
+      return { key: code, trigger_url: `https://${site!.toLowerCase()}.azurewebsites.net/api/${fn}?code=${code}` };
+    },
+  },
+  'microsoft.devices/iothubs/iothubkeys': {
+    listkeys: (r) => ({ keyName: leaf(r.name), primaryKey: key(r, 'p'), secondaryKey: key(r, 's'), rights: 'RegistryWrite, ServiceConnect, DeviceConnect' }),
+  },
   'microsoft.eventhub/namespaces/authorizationrules': { listkeys: sasRule },
   'microsoft.eventhub/namespaces/eventhubs/authorizationrules': { listkeys: sasRule },
   'microsoft.servicebus/namespaces/authorizationrules': { listkeys: sasRule },

@@ -1,4 +1,5 @@
 import { accessKey, applyManagedIdentity, baseRecord, invalid, keptListResult, previousRecord } from './common.js';
+import { storageEndpoints } from './read-only-properties.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 const NS = 'Microsoft.Storage/storageAccounts';
@@ -33,14 +34,7 @@ export const storageAccountProvider: ResourceProvider = {
     record.properties = {
       ...record.properties,
       provisioningState: 'Succeeded',
-      primaryEndpoints: {
-        dfs: `https://${name}.dfs.core.windows.net/`,
-        web: `https://${name}.z6.web.core.windows.net/`,
-        blob: `https://${name}.blob.core.windows.net/`,
-        queue: `https://${name}.queue.core.windows.net/`,
-        table: `https://${name}.table.core.windows.net/`,
-        file: `https://${name}.file.core.windows.net/`,
-      },
+      primaryEndpoints: storageEndpoints(name),
     };
     const created = new Date(ctx.clock.now()).toISOString();
     const key = (keyName: string): StorageKey => ({ keyName, value: accessKey(ctx), permissions: 'FULL', creationTime: created });

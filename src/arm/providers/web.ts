@@ -1,6 +1,7 @@
 import { normalizeAuthSettings, type AuthSettings } from '../../easyauth/index.js';
 import { describeError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, functionKey, invalid, keptListResult, leafName, previousRecord } from './common.js';
+import { twinPublicIp } from './read-only-properties.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 export const serverFarmProvider: ResourceProvider = {
@@ -20,7 +21,10 @@ export const siteProvider: ResourceProvider = {
     record.properties = {
       ...record.properties,
       defaultHostName: host,
+      hostNames: [host],
       enabledHostNames: [host, `${input.name}.scm.azurewebsites.net`],
+      // Read by templates for DNS A records (quickstart app-service-managed-certificate-apex); a twin address.
+      inboundIpAddress: twinPublicIp(record.id),
       state: 'Running',
     };
     // Host keys are minted on first listKeys() (mintListResult) and kept afterwards.

@@ -1,0 +1,124 @@
+/**
+ * Expansion of templates that read what they do not deploy (docs/differences.md, "Expansion: resources the
+ * template does not deploy"), and the computed read-only properties of stored types that templates read back.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deploy, expandTemplate } from '../../src/arm/index.js';
+import { setup } from './helpers/seed.js';
+
+const SCOPE = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg', tenantId: 'tttttttt-0000-0000-0000-000000000000', location: 'westeurope' };
+const RG = `/subscriptions/${SCOPE.subscriptionId}/resourceGroups/rg`;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function expand(resources: unknown[], outputs: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'trustline-presumed-'));
+  const file = join(dir, 'azuredeploy.json');
+  const template = {
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    resources,
+    outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { type: v.startsWith('[contains(') ? 'bool' : 'string', value: v }])),
+  };
+  writeFileSync(file, JSON.stringify(template, null, 2));
+  return expandTemplate({ templateFile: file, scope: SCOPE });
+}
+
+const ext = (type: string, name: string) => `resourceId('${type}', '${name}')`;
+
+describe('expand: resources the template reads without deploying them', () => {
+  it('a storage account of another resource group: endpoints, listKeys in both api-version shapes, account SAS', () => {
+    const sa = "resourceId('other-rg', 'Microsoft.Storage/storageAccounts', 'extsa')";
+    const r = expand([], {
+      blob: `[reference(${sa}, '2021-04-01').primaryEndpoints.blob]`,
+      old: `[listKeys(${sa}, '2015-06-15').key1]`,
+      now: `[listKeys(${sa}, '2021-04-01').keys[0].value]`,
+      sas: `[listAccountSas(${sa}, '2021-04-01', createObject('signedServices', 'b')).accountSasToken]`,
+    });
+    expect(r.outputs['blob']).toBe('https://extsa.blob.core.windows.net/');
+    expect(r.outputs['old']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(r.outputs['now']).toBe(r.outputs['old']);
+    expect(r.outputs['sas']).toMatch(/^sv=.*&sig=/);
+    expect(r.warnings.some((w) => w.includes("'/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/other-rg/providers/Microsoft.Storage/storageAccounts/extsa' is neither in the template nor in the twin"))).toBe(true);
+  });
+
+  it('a target written as Namespace/type/name is a resource of the deployment resource group', () => {
+    const r = expand([], { blob: "[reference('Microsoft.Storage/storageAccounts/relsa', '2015-06-15').primaryEndpoints.blob]" });
+    expect(r.outputs['blob']).toBe('https://relsa.blob.core.windows.net/');
+  });
+
+  it("an Arc-enabled server has a system-assigned identity; a user-assigned identity its principal and client ids; a vault its URI", () => {
+    const r = expand([], {
+      arc: "[reference('/subscriptions/s/resourceGroups/g/providers/Microsoft.HybridCompute/machines/host1', '2023-10-03-preview', 'full').identity.principalId]",
+      mi: `[reference(${ext('Microsoft.ManagedIdentity/userAssignedIdentities', 'id1')}, '2018-11-30').principalId]`,
+      vault: `[reference(${ext('Microsoft.KeyVault/vaults', 'kv1')}, '2019-09-01').vaultUri]`,
+    });
+    expect(r.outputs['arc']).toMatch(GUID);
+    expect(r.outputs['mi']).toMatch(GUID);
+    expect(r.outputs['vault']).toBe('https://kv1.vault.azure.net/');
+  });
+
+  it('a function and a Logic Apps trigger deployed elsewhere answer listSecrets / listCallbackUrl', () => {
+    const r = expand([], {
+      fn: "[listSecrets(resourceId('Microsoft.Web/sites/functions', 'app1', 'Hello'), '2020-06-01').trigger_url]",
+      cb: "[listCallbackUrl(resourceId('Microsoft.Logic/workflows/triggers', 'flow', 'manual'), '2019-05-01').value]",
+    });
+    expect(r.outputs['fn']).toMatch(/^https:\/\/app1\.azurewebsites\.net\/api\/Hello\?code=[A-Za-z0-9]+$/);
+    expect(r.outputs['cb']).toMatch(/^https:\/\/prod-00\.westeurope\.logic\.azure\.com:443\/workflows\/[0-9a-f]{32}\/triggers\/manual\/paths\/invoke\?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\.0&sig=/);
+  });
+
+  it('deploy (not expand) still answers ResourceNotFound for a resource that is not there', () => {
+    const { options } = setup();
+    const template = { resources: [], outputs: { x: { type: 'string', value: `[reference(${ext('Microsoft.Storage/storageAccounts', 'nope')}, '2021-04-01').primaryEndpoints.blob]` } } };
+    expect(() => deploy({ deploymentName: 'd', template }, options)).toThrow(expect.objectContaining({ code: 'ERR_ARM_RESOURCE_NOT_FOUND' }));
+  });
+});
+
+describe('expand: computed read-only properties of stored types', () => {
+  it('a storage account the provider refuses (no kind) is stored as given with its endpoints', () => {
+    const r = expand([{ type: 'Microsoft.Storage/storageAccounts', apiVersion: '2021-02-01', name: 'nokind', location: 'westeurope', sku: { name: 'Standard_LRS' } }], {
+      blob: "[reference('nokind', '2021-02-01').primaryendpoints['blob']]",
+    });
+    expect(r.outputs['blob']).toBe('https://nokind.blob.core.windows.net/');
+  });
+
+  it('AKS add-on identities, Bastion DNS name, subscription alias id, Service Fabric endpoint, backend pool ids', () => {
+    const r = expand(
+      [
+        { type: 'Microsoft.ContainerService/managedClusters', apiVersion: '2024-07-01', name: 'aks', location: 'westeurope', properties: { dnsPrefix: 'aks', addonProfiles: { ingressApplicationGateway: { enabled: true, config: {} }, omsagent: { enabled: false } } } },
+        { type: 'Microsoft.Network/bastionHosts', apiVersion: '2024-01-01', name: 'bas', location: 'westeurope', properties: {} },
+        { type: 'Microsoft.ServiceFabric/clusters', apiVersion: '2023-11-01-preview', name: 'sf', location: 'westeurope', properties: {} },
+        { type: 'Microsoft.Network/loadBalancers', apiVersion: '2023-04-01', name: 'lb', location: 'westeurope', properties: { backendAddressPools: [{ name: 'pool' }] } },
+        { type: 'Microsoft.Web/certificates', apiVersion: '2022-03-01', name: 'cert', location: 'westeurope', properties: { keyVaultSecretName: 's' } },
+      ],
+      {
+        agic: "[reference('aks').addonProfiles.ingressApplicationGateway.identity.objectId]",
+        oms: "[contains(reference('aks').addonProfiles.omsagent, 'identity')]",
+        bastion: "[reference('bas').dnsName]",
+        sf: "[reference('sf').clusterEndpoint]",
+        pool: "[reference('lb').backendAddressPools[0].id]",
+        thumb: "[reference('cert').Thumbprint]",
+      },
+    );
+    expect(r.outputs['agic']).toMatch(GUID);
+    expect(r.outputs['oms']).toBe(false);
+    expect(r.outputs['bastion']).toMatch(/^bst-[0-9a-f-]{36}\.bastion\.azure\.com$/);
+    expect(r.outputs['sf']).toMatch(/^https:\/\/westeurope\.servicefabric\.azure\.com\/runtime\/clusters\/[0-9a-f-]{36}$/);
+    expect(r.outputs['pool']).toBe(`${RG}/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/pool`);
+    expect(r.outputs['thumb']).toMatch(/^[0-9A-F]{40}$/);
+    // The expanded resources show what the template PUTs, never the computed values.
+    const aks = r.resources.find((x) => x.type === 'Microsoft.ContainerService/managedClusters')!;
+    expect(JSON.stringify(aks)).not.toContain('objectId');
+  });
+
+  it('a site answers hostNames and a twin inbound address', () => {
+    const r = expand([{ type: 'Microsoft.Web/sites', apiVersion: '2022-03-01', name: 'web1', location: 'westeurope', properties: {} }], {
+      host: "[reference('web1').hostNames[0]]",
+      ip: "[reference('web1', '2020-12-01', 'Full').properties.inboundIpAddress]",
+    });
+    expect(r.outputs['host']).toBe('web1.azurewebsites.net');
+    expect(r.outputs['ip']).toMatch(/^20\.\d+\.\d+\.\d+$/);
+  });
+});
