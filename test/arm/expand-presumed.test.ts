@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deploy, expandTemplate } from '../../src/arm/index.js';
 import { setup } from './helpers/seed.js';
+import { placeholderValue, SeededValues } from '../../src/arm/template/fill.js';
 
 const SCOPE = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg', tenantId: 'tttttttt-0000-0000-0000-000000000000', location: 'westeurope' };
 const RG = `/subscriptions/${SCOPE.subscriptionId}/resourceGroups/rg`;
@@ -113,6 +114,46 @@ describe('expand: computed read-only properties of stored types', () => {
     expect(JSON.stringify(aks)).not.toContain('objectId');
   });
 
+  it("a scale set instance's NIC has a private address; an Internal-VNet API Management service its private address", () => {
+    const r = expand(
+      [
+        {
+          type: 'Microsoft.ApiManagement/service',
+          apiVersion: '2022-08-01',
+          name: 'apim',
+          location: 'westeurope',
+          sku: { name: 'Developer', capacity: 1 },
+          properties: { publisherEmail: 'a@contoso.com', publisherName: 'C', virtualNetworkType: 'Internal' },
+        },
+      ],
+      {
+        nic: "[reference(concat(resourceId('Microsoft.Compute/virtualMachineScaleSets', 'web'), '/virtualMachines/0/networkInterfaces/nic'), '2020-12-01').ipConfigurations[0].properties.privateIPAddress]",
+        apim: "[reference('apim').privateIPAddresses[0]]",
+      },
+    );
+    expect(r.outputs).toEqual({ nic: '10.0.0.4', apim: '10.0.0.4' });
+  });
+
+  it("a private endpoint's custom DNS configs, and the NIC it made with its private link connection properties", () => {
+    const r = expand(
+      [
+        {
+          type: 'Microsoft.Network/privateEndpoints',
+          apiVersion: '2023-05-01',
+          name: 'pe',
+          location: 'westeurope',
+          properties: { subnet: { id: 'x' }, privateLinkServiceConnections: [{ name: 'c', properties: { privateLinkServiceId: `${RG}/providers/Microsoft.Storage/storageAccounts/stacc`, groupIds: ['blob'] } }] },
+        },
+      ],
+      {
+        dns: "[reference('pe').customDnsConfigs[0].fqdn]",
+        ip: "[first(reference('pe').customDnsConfigs[0].ipAddresses)]",
+        nic: "[reference(reference('pe').networkInterfaces[0].id, '2023-05-01').ipConfigurations[0].properties.privateLinkConnectionProperties.fqdns[0]]",
+      },
+    );
+    expect(r.outputs).toEqual({ dns: 'stacc.blob.core.windows.net', ip: '10.0.0.4', nic: 'stacc.blob.core.windows.net' });
+  });
+
   it('a site answers hostNames and a twin inbound address', () => {
     const r = expand([{ type: 'Microsoft.Web/sites', apiVersion: '2022-03-01', name: 'web1', location: 'westeurope', properties: {} }], {
       host: "[reference('web1').hostNames[0]]",
@@ -120,5 +161,51 @@ describe('expand: computed read-only properties of stored types', () => {
     });
     expect(r.outputs['host']).toBe('web1.azurewebsites.net');
     expect(r.outputs['ip']).toMatch(/^20\.\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('dependsOn by name and nested scope of languageVersion 2.0', () => {
+  it('drops empty segments of a type/name and finds a top-level child by the last segment of its name', () => {
+    const r = expand(
+      [
+        { type: 'Microsoft.Automation/automationAccounts', apiVersion: '2021-04-01', name: 'acct', location: 'westeurope', properties: {} },
+        { type: 'Microsoft.Automation/automationAccounts/modules', apiVersion: '2021-04-01', name: 'acct/AzureRm.Profile', properties: {}, dependsOn: ['acct'] },
+        { type: 'Microsoft.Automation/automationAccounts/modules', apiVersion: '2021-04-01', name: 'acct/AzureRm.Compute', properties: {}, dependsOn: ['AzureRm.Profile'] },
+        { type: 'Microsoft.Automation/automationAccounts/modules', apiVersion: '2021-04-01', name: 'acct/Other', properties: {}, dependsOn: ["[concat('Microsoft.Automation/automationAccounts/', 'acct', '/modules/', '/AzureRm.Compute')]"] },
+      ],
+      {},
+    );
+    const byName = Object.fromEntries(r.resources.map((x) => [x.name, x.dependsOn]));
+    expect(byName['acct/AzureRm.Compute']).toEqual([`${RG}/providers/Microsoft.Automation/automationAccounts/acct/modules/AzureRm.Profile`]);
+    expect(byName['acct/Other']).toEqual([`${RG}/providers/Microsoft.Automation/automationAccounts/acct/modules/AzureRm.Compute`]);
+  });
+
+  it('an inline template without parameters or variables reads the parent scope; one that declares them runs inner', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-scope-'));
+    const file = join(dir, 'main.json');
+    const nested = (name: string, template: object, parameters?: object) => ({ type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name, properties: { mode: 'Incremental', template, ...(parameters ? { parameters } : {}) } });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+        languageVersion: '2.0',
+        contentVersion: '1.0.0.0',
+        parameters: { who: { type: 'string', defaultValue: 'parent' } },
+        resources: {
+          outer: nested('outer', { resources: [], outputs: { v: { type: 'string', value: "[parameters('who')]" } } }),
+          inner: nested('inner', { parameters: { who: { type: 'string' } }, resources: [], outputs: { v: { type: 'string', value: "[parameters('who')]" } } }, { who: { value: 'child' } }),
+        },
+        outputs: { outer: { type: 'string', value: "[reference('outer').outputs.v.value]" }, inner: { type: 'string', value: "[reference('inner').outputs.v.value]" } },
+      }),
+    );
+    const r = expandTemplate({ templateFile: file, scope: SCOPE });
+    expect(r.outputs).toEqual({ outer: 'parent', inner: 'child' });
+  });
+});
+
+describe('quickstart CI placeholders', () => {
+  it('numbered subnet names differ (GEN-VNET-SUBNET1-NAME, GEN-VNET-SUBNET2-NAME)', () => {
+    const ctx = { subscriptionId: 's', resourceGroup: 'rg', tenantId: 't', location: 'westeurope', values: new SeededValues(0) };
+    expect(['GEN-VNET-SUBNET-NAME', 'GEN-VNET-SUBNET1-NAME', 'GEN-VNET-SUBNET2-NAME', 'GEN-VNET-SUBNET3-NAME'].map((t) => placeholderValue(t, ctx))).toEqual(['default', 'default', 'default2', 'default3']);
   });
 });

@@ -39,6 +39,9 @@ describe('resources', () => {
       hostNames: ['app.azurewebsites.net'],
       enabledHostNames: ['app.azurewebsites.net', 'app.scm.azurewebsites.net'],
       inboundIpAddress: expect.stringMatching(/^20\.\d+\.\d+\.\d+$/),
+      customDomainVerificationId: expect.stringMatching(/^[0-9A-F]{64}$/),
+      outboundIpAddresses: expect.stringMatching(/^(20\.\d+\.\d+\.\d+,){3}20\.\d+\.\d+\.\d+$/),
+      possibleOutboundIpAddresses: expect.any(String),
       state: 'Running',
     });
   });

@@ -20,8 +20,10 @@ export interface FuzzReport {
   hangs: number;
   slowestMs: number;
   durationMs: number;
-  /** The first failing inputs with what went wrong. */
+  /** The first failing inputs with what went wrong (uncoded or internal errors). */
   failures: Array<{ input: string; problem: string }>;
+  /** The first inputs above 1 s of wall time (a hang, or a machine too busy: the long run checks them). */
+  slow: Array<{ input: string; ms: number }>;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -166,7 +168,7 @@ function check(run: () => unknown): { problem?: string; ms: number } {
 }
 
 function runTarget(target: string, arb: fc.Arbitrary<string>, inputs: number, seed: number, one: (input: string) => unknown): FuzzReport {
-  const report: FuzzReport = { target, inputs: 0, nonCoded: 0, internal: 0, hangs: 0, slowestMs: 0, durationMs: 0, failures: [] };
+  const report: FuzzReport = { target, inputs: 0, nonCoded: 0, internal: 0, hangs: 0, slowestMs: 0, durationMs: 0, failures: [], slow: [] };
   const start = performance.now();
   const batch = 1000;
   for (let done = 0, round = 0; done < inputs; done += batch, round++) {
@@ -178,7 +180,8 @@ function runTarget(target: string, arb: fc.Arbitrary<string>, inputs: number, se
       if (hang) report.hangs++;
       if (problem?.startsWith('uncoded')) report.nonCoded++;
       if (problem?.startsWith('internal')) report.internal++;
-      if ((problem || hang) && report.failures.length < 20) report.failures.push({ input: input.slice(0, 500), problem: problem ?? `took ${Math.round(ms)} ms` });
+      if (problem && report.failures.length < 20) report.failures.push({ input: input.slice(0, 500), problem });
+      if (hang && report.slow.length < 20) report.slow.push({ input: input.slice(0, 500), ms: Math.round(ms) });
     }
   }
   report.durationMs = Math.round(performance.now() - start);

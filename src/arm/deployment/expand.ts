@@ -7,7 +7,7 @@ import { fillPlaceholders, missingValue, SeededValues } from '../template/fill.j
 import { documentOf, loadParametersFile, loadTemplateFile } from '../template/load.js';
 import { expandDeployment } from './engine.js';
 import { SnapshotStore } from './snapshot-store.js';
-import type { DeploymentScope, ExpandedResource } from './types.js';
+import type { DeploymentScope, ExpandedResource, TemplateLinkRoot } from './types.js';
 
 export interface ExpandOptions {
   templateFile: string;
@@ -25,6 +25,8 @@ export interface ExpandOptions {
   /** Seed of `newGuid()`, minted ids and filled values. */
   seed?: number;
   scope: DeploymentScope;
+  /** Offline mirrors of linked templates' URIs (`DeployOptions.templateLinkRoots`). */
+  linkRoots?: TemplateLinkRoot[];
   deploymentName?: string;
   logger?: Logger;
 }
@@ -114,6 +116,7 @@ export function expandTemplate(o: ExpandOptions): ExpandResult {
       ids: { uuid: () => values.uuid() },
       logger: o.logger ?? silentLogger,
       loose: o.loose ?? false,
+      ...(o.linkRoots ? { templateLinkRoots: o.linkRoots } : {}),
     },
   );
   const outputs: Record<string, unknown> = {};

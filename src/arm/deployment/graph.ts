@@ -15,7 +15,8 @@ const BODY_SKIP = new Set(['type', 'name', 'dependson', 'copy', 'condition', 're
  * languageVersion 2.0), a resource id, `type/name`, a name or a copy loop name.
  */
 export function resolveTarget(plan: PlannedResource[], target: string): PlannedResource[] {
-  const t = target.toLowerCase();
+  // Empty segments are dropped, as ARM splits names and ids (`…/extensions/` + `/OMS` names `extensions/OMS`).
+  const t = target.startsWith('/') ? target.toLowerCase() : target.toLowerCase().replace(/\/{2,}/g, '/');
   if (t.startsWith('/')) {
     const id = canonicalId(t);
     return plan.filter((r) => canonicalId(r.id) === id);
@@ -31,17 +32,27 @@ export function resolveTarget(plan: PlannedResource[], target: string): PlannedR
   // An inline child resource is also known by the name it is declared with (its last segment).
   const byShortName = plan.filter((r) => r.parent !== undefined && r.name.split('/').pop()!.toLowerCase() === t);
   if (byShortName.length > 0) return byShortName;
-  return plan.filter((r) => r.copyName?.toLowerCase() === t);
+  const byCopy = plan.filter((r) => r.copyName?.toLowerCase() === t);
+  if (byCopy.length > 0 || t.includes('/')) return byCopy;
+  // Last: a top-level child resource by the last segment of its name (`{account}/AzureRm.Profile` as `AzureRm.Profile`).
+  return plan.filter((r) => r.name.includes('/') && r.name.split('/').pop()!.toLowerCase() === t);
 }
 
 /** `expressionEvaluationOptions.scope` is `inner` in a deployments resource's properties. */
 export function isInnerScope(properties: Record<string, unknown>, languageVersion2 = false): boolean {
   const options = Object.entries(properties).find(([k]) => k.toLowerCase() === 'expressionevaluationoptions')?.[1];
   const scope = isObject(options) ? Object.entries(options).find(([k]) => k.toLowerCase() === 'scope')?.[1] : undefined;
-  // languageVersion 2.0 templates evaluate nested templates in their own scope unless told otherwise
-  // (observed: quickstarts written for 2.0 pass parameters to nested templates without the option).
-  if (typeof scope !== 'string') return languageVersion2;
+  // languageVersion 2.0 templates without the option: an inline template that declares its own parameters or
+  // variables runs in its own scope (observed: microsoft.azurestackhci quickstarts pass parameters to such
+  // templates), one that declares none reads the parent's (upgrade-cluster-2411.3 uses the parent's parameters).
+  if (typeof scope !== 'string') return languageVersion2 && declaresOwnScope(properties);
   return scope.toLowerCase() === 'inner';
+}
+
+function declaresOwnScope(properties: Record<string, unknown>): boolean {
+  const template = Object.entries(properties).find(([k]) => k.toLowerCase() === 'template')?.[1];
+  if (!isObject(template)) return true;
+  return Object.entries(template).some(([k, v]) => (k.toLowerCase() === 'parameters' || k.toLowerCase() === 'variables') && isObject(v) && Object.keys(v).length > 0);
 }
 
 function collectStrings(value: unknown, out: string[]): void {

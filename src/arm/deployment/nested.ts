@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { armError, atLine } from '../errors.js';
 import { findKey, isObject, setProp } from '../expressions/values.js';
@@ -16,7 +17,7 @@ import type { PlannedResource } from './plan.js';
 import { runTemplate } from './template-run.js';
 import type { RunInput, RunResult, RunShared } from './template-run.js';
 import type { ResourceRecord } from '../../state/index.js';
-import type { ExpandedResource } from './types.js';
+import type { ExpandedResource, TemplateLinkRoot } from './types.js';
 
 /** Twin limit: nested deployments inside nested deployments (docs/limits.md). */
 export const MAX_DEPLOYMENT_DEPTH = 64;
@@ -36,7 +37,7 @@ const field = (o: JsonObject, k: string): unknown => {
 };
 
 /** A linked template's file: `relativePath` next to the parent, or a `file:` URI. */
-function linkedFile(run: RunInput, link: JsonObject, r: PlannedResource): { file: string; uri: string } {
+function linkedFile(run: RunInput, link: JsonObject, r: PlannedResource, roots: TemplateLinkRoot[]): { file: string; uri: string } {
   const relativePath = field(link, 'relativePath');
   const uri = field(link, 'uri');
   const base = run.templateLink?.uri.startsWith('file:') ? fileURLToPath(run.templateLink.uri.replace(/[?#].*$/, '')) : run.file;
@@ -50,10 +51,32 @@ function linkedFile(run: RunInput, link: JsonObject, r: PlannedResource): { file
       const file = fileURLToPath(uri.replace(/[?#].*$/, ''));
       return { file, uri };
     }
-    throw unsupported(r, `the linked template '${uri}' is not reachable: the twin is offline and reads linked templates from files only (templateLink.relativePath, or a file: URI such as one built from deployment().properties.templateLink.uri)`);
+    const mirrored = mirroredFile(uri, roots);
+    if (mirrored !== undefined) return { file: mirrored, uri };
+    throw unsupported(
+      r,
+      `the linked template '${uri}' is not reachable: the twin is offline and reads linked templates from files only (templateLink.relativePath, a file: URI such as one built from deployment().properties.templateLink.uri, or a URI below a --link-root mirror${roots.length > 0 ? ' whose file exists' : ''})`,
+    );
   }
   if (typeof field(link, 'id') === 'string') throw unsupported(r, `template specs (templateLink.id '${String(field(link, 'id'))}') are not supported by the twin`);
   throw armError('ERR_ARM_TEMPLATE_INVALID', `The deployment '${r.name}'${atLine(r.location)} is not valid: 'templateLink' needs 'uri', 'relativePath' or 'id'.`, r.location);
+}
+
+/** The file an offline mirror holds for `uri`, if one does (never outside the mirror's folder). */
+function mirroredFile(uri: string, roots: TemplateLinkRoot[]): string | undefined {
+  for (const { prefix, dir } of roots) {
+    if (!uri.startsWith(prefix)) continue;
+    let rest: string;
+    try {
+      rest = decodeURIComponent(uri.slice(prefix.length).replace(/[?#].*$/, ''));
+    } catch {
+      continue;
+    }
+    const root = resolve(dir);
+    const file = resolve(root, rest);
+    if (file !== root && file.startsWith(root + sep) && existsSync(file)) return file;
+  }
+  return undefined;
 }
 
 function unsupported(r: PlannedResource, reason: string): Error {
@@ -110,7 +133,7 @@ export function runNestedDeployment(a: NestedArgs): void {
   } else {
     const link = field(evaluated, 'templateLink');
     if (!isObject(link)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The deployment '${r.name}'${atLine(r.location)} is not valid: it needs 'template' or 'templateLink'.`, r.location);
-    const linked = linkedFile(run, link, r);
+    const linked = linkedFile(run, link, r, shared.options.templateLinkRoots ?? []);
     const loaded = loadTemplateFile(linked.file);
     doc = parseJsonDocument(loaded.text, loaded.file);
     template = doc.value;

@@ -5,7 +5,7 @@ import type { Budget } from '../expressions/limits.js';
 import { findKey, isObject, setProp } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
-import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, readOnlyListResult } from '../providers/read-only-properties.js';
+import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, privateEndpointNicProperties, readOnlyListResult } from '../providers/read-only-properties.js';
 import { providerFor } from '../providers/registry.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
@@ -312,6 +312,14 @@ class ReferenceReader {
     throw this.#notFound(target);
   }
 
+  #privateEndpointOf(nicId: string): ResourceRecord | undefined {
+    const nic = canonicalId(nicId);
+    return this.#shared.overlay.listResources({ type: 'Microsoft.Network/privateEndpoints' }).find((pe) => {
+      const nics = pe.properties['networkInterfaces'];
+      return Array.isArray(nics) && nics.some((n) => isObject(n) && typeof n['id'] === 'string' && canonicalId(n['id']) === nic);
+    });
+  }
+
   /** A target given as `Namespace/type/name…` (no leading slash) is a resource of the deployment's resource group, as ARM reads it. */
   #absolute(target: string): string {
     if (target.startsWith('/') || !/^[a-z0-9]+(\.[a-z0-9-]+)+\/[^/]+\/[^/]/i.test(target) || this.#target.kind !== 'resourceGroup') return target;
@@ -340,6 +348,9 @@ class ReferenceReader {
       tags: {},
       properties: {},
     };
+    // A private endpoint's NIC (the Network RP creates it): its IP configurations follow the endpoint.
+    const endpoint = record.type.toLowerCase() === 'microsoft.network/networkinterfaces' ? this.#privateEndpointOf(rid) : undefined;
+    if (endpoint) record.properties = privateEndpointNicProperties(endpoint);
     addExistingProperties(record, this.#target.tenantId);
     this.#shared.overlay.putResource(record);
     return record;

@@ -28,6 +28,16 @@ export interface DeployOptions {
   scopeKind?: 'resourceGroup' | 'subscription' | 'managementGroup' | 'tenant';
   /** Management group name for management-group deployments (default: the tenant id, the root group). */
   managementGroup?: string;
+  /**
+   * Offline mirrors of linked templates: a `templateLink.uri` that starts with `prefix` is read from the file at
+   * the rest of the URI below `dir` (query string dropped), e.g. the quickstart repository's raw URL → a checkout.
+   */
+  templateLinkRoots?: TemplateLinkRoot[];
+}
+
+export interface TemplateLinkRoot {
+  prefix: string;
+  dir: string;
 }
 
 /** One resource of an expanded deployment, as ARM would PUT it (`trustline expand --json`). */

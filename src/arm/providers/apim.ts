@@ -26,6 +26,8 @@ export const apimServiceProvider: ResourceProvider = {
     requireString(input, ctx, 'publisherName');
     const record = baseRecord(input);
     record.properties = { ...record.properties, gatewayUrl: `https://${input.name}.azure-api.net` };
+    // An Internal-VNet service has a private address in its subnet (a twin value; templates point DNS records at it).
+    if (String(getPath(input.properties, 'virtualNetworkType') ?? '').toLowerCase() === 'internal') record.properties['privateIPAddresses'] = ['10.0.0.4'];
     applyManagedIdentity(record, ctx);
     return record;
   },

@@ -23,6 +23,10 @@ const guidOf = (id: string, label = '') => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 const subscriptionOf = (id: string) => id.split('/')[2] ?? '';
+/** A site's outbound addresses (comma-separated, as App Service lists them): twin addresses from the id. */
+export const siteOutboundAddresses = (id: string, n: number) => Array.from({ length: n }, (_, i) => twinPublicIp(`${id}|outbound|${i}`)).join(',');
+/** App Service's domain verification id: one per subscription (64 upper-case hex digits), a twin value. */
+export const customDomainVerificationId = (id: string) => hash(`custom-domain-verification|${subscriptionOf(id)}`, 64).toUpperCase();
 const resourceGroupOf = (id: string) => (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? '');
 const location = (r: ResourceRecord) => (r.location ?? 'westeurope').toLowerCase().replace(/\s+/g, '');
 
@@ -58,6 +62,19 @@ function subResourceIds(r: ResourceRecord, props: Props): void {
   }
 }
 
+/** A NIC: each IP configuration has a private address (`10.0.0.{4+i}`); one the template does not deploy has one configuration. */
+function nicProperties(r: ResourceRecord, p: Props): void {
+  setDefault(p, 'ipConfigurations', [{ name: 'ipconfig1', properties: { privateIPAllocationMethod: 'Dynamic', primary: true } }]);
+  subResourceIds(r, p);
+  const configs = get(p, 'ipConfigurations');
+  if (Array.isArray(configs)) {
+    configs.forEach((c, i) => {
+      const inner = get(c, 'properties');
+      if (inner && typeof inner === 'object') setDefault(inner as Props, 'privateIPAddress', `10.0.0.${4 + i}`);
+    });
+  }
+}
+
 /** A system-assigned identity as the RP shows it (`principalId`, `tenantId`: twin values from the id). */
 const systemIdentity = (r: ResourceRecord, label: string, tenantId: string) => ({ type: 'SystemAssigned', principalId: guidOf(r.id, label), tenantId });
 
@@ -81,6 +98,9 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) =
     setDefault(p, 'hostNames', [host]);
     setDefault(p, 'enabledHostNames', [host, `${leaf(r.name).toLowerCase()}.scm.azurewebsites.net`]);
     setDefault(p, 'inboundIpAddress', twinPublicIp(r.id));
+    setDefault(p, 'customDomainVerificationId', customDomainVerificationId(r.id));
+    setDefault(p, 'outboundIpAddresses', siteOutboundAddresses(r.id, 4));
+    setDefault(p, 'possibleOutboundIpAddresses', siteOutboundAddresses(r.id, 8));
   },
   // Slots: `{site}-{slot}.azurewebsites.net` (App Service's documented slot host name).
   'microsoft.web/sites/slots': (r, p) => {
@@ -124,6 +144,15 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) =
     setDefault(p, 'clusterId', guidOf(r.id));
     setDefault(p, 'clusterEndpoint', `https://${location(r)}.servicefabric.azure.com/runtime/clusters/${guidOf(r.id)}`);
   },
+  // De-identification service: `https://{subdomain}.api.{region code}.deid.azure.com` (SDK docs' example `example.api.cac001`).
+  'microsoft.healthdataaiservices/deidservices': (r, p) => setDefault(p, 'serviceUrl', `https://${hash(r.id, 12)}.api.${location(r)}.deid.azure.com`),
+  'microsoft.apimanagement/service': (r, p) => setDefault(p, 'gatewayUrl', `https://${leaf(r.name)}.azure-api.net`),
+  'microsoft.operationalinsights/workspaces': (r, p) => setDefault(p, 'customerId', guidOf(r.id, 'customer')),
+  'microsoft.documentdb/databaseaccounts': (r, p) => {
+    setDefault(p, 'documentEndpoint', `https://${leaf(r.name)}.documents.azure.com:443/`);
+    setDefault(p, 'capabilities', []);
+  },
+  'microsoft.azurestackhci/clusters': (r, p) => setDefault(p, 'cloudId', guidOf(r.id, 'cloud')),
   'microsoft.subscription/aliases': (r, p) => setDefault(p, 'subscriptionId', guidOf(r.id, 'subscription')),
   'microsoft.machinelearningservices/workspaces': (r, p) => setDefault(p, 'workspaceId', guidOf(r.id, 'workspace')),
   'microsoft.kusto/clusters': (r, p) => {
@@ -153,18 +182,9 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) =
       setDefault(dns, 'fqdn', `${label}.${location(r)}.cloudapp.azure.com`);
     }
   },
-  'microsoft.network/networkinterfaces': (r, p) => {
-    // A NIC the template does not deploy (a private endpoint's, a scale set instance's) has one configuration.
-    setDefault(p, 'ipConfigurations', [{ name: 'ipconfig1', properties: { privateIPAllocationMethod: 'Dynamic', primary: true } }]);
-    subResourceIds(r, p);
-    const configs = get(p, 'ipConfigurations');
-    if (Array.isArray(configs)) {
-      configs.forEach((c, i) => {
-        const inner = get(c, 'properties');
-        if (inner && typeof inner === 'object') setDefault(inner as Props, 'privateIPAddress', `10.0.0.${4 + i}`);
-      });
-    }
-  },
+  'microsoft.network/networkinterfaces': nicProperties,
+  // A scale set instance's NIC (`{vmss}/virtualMachines/{i}/networkInterfaces/{nic}`), read through the Compute RP.
+  'microsoft.compute/virtualmachinescalesets/virtualmachines/networkinterfaces': nicProperties,
   'microsoft.network/virtualnetworks': subResourceIds,
   'microsoft.network/networksecuritygroups': subResourceIds,
   'microsoft.network/loadbalancers': subResourceIds,
@@ -237,7 +257,6 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) =
   },
   'microsoft.appconfiguration/configurationstores': (r, p) => setDefault(p, 'endpoint', `https://${leaf(r.name).toLowerCase()}.azconfig.io`),
   'microsoft.relay/namespaces': (r, p) => setDefault(p, 'serviceBusEndpoint', `https://${leaf(r.name)}.servicebus.windows.net:443/`),
-  'microsoft.documentdb/databaseaccounts': (r, p) => setDefault(p, 'documentEndpoint', `https://${leaf(r.name)}.documents.azure.com:443/`),
   'microsoft.cache/redis': (r, p) => {
     setDefault(p, 'hostName', `${leaf(r.name)}.redis.cache.windows.net`);
     setDefault(p, 'port', 6379);
@@ -323,6 +342,42 @@ export function storageEndpoints(account: string): Props {
   };
 }
 
+/**
+ * The NIC a private endpoint made (its `networkInterfaces[0].id`), as the Network RP shows it: one IP configuration
+ * per private DNS name, with `privateLinkConnectionProperties` (group id, member name, fqdns). Twin addresses.
+ */
+export function privateEndpointNicProperties(endpoint: ResourceRecord): Props {
+  const fqdns = privateEndpointFqdns(endpoint.properties);
+  const groups = privateEndpointTargets(endpoint.properties).map((t) => t.group);
+  return {
+    ipConfigurations: (fqdns.length > 0 ? fqdns : ['']).map((fqdn, i) => ({
+      name: `privateEndpointIpConfig.${guidOf(endpoint.id, `ipconfig|${i}`)}`,
+      properties: {
+        privateIPAddress: `10.0.0.${4 + i}`,
+        privateIPAllocationMethod: 'Dynamic',
+        primary: i === 0,
+        privateLinkConnectionProperties: { groupId: groups[0] ?? '', requiredMemberName: groups[0] ?? '', fqdns: fqdn ? [fqdn] : [] },
+      },
+    })),
+  };
+}
+
+/** Every (target resource id, group id) of a private endpoint's connections. */
+function privateEndpointTargets(p: Props): Array<{ target: string | undefined; group: string }> {
+  const out: Array<{ target: string | undefined; group: string }> = [];
+  for (const key of ['privateLinkServiceConnections', 'manualPrivateLinkServiceConnections']) {
+    const conns = get(p, key);
+    if (!Array.isArray(conns)) continue;
+    for (const c of conns) {
+      const target = get(c, 'properties', 'privateLinkServiceId');
+      const groups = get(c, 'properties', 'groupIds');
+      if (!Array.isArray(groups)) continue;
+      for (const g of groups) if (typeof g === 'string') out.push({ target: typeof target === 'string' ? target : undefined, group: g });
+    }
+  }
+  return out;
+}
+
 /** Public host names behind a private endpoint's group ids (Azure's private DNS zone table), for customDnsConfigs. */
 const GROUP_HOSTS: Record<string, string> = {
   blob: 'blob.core.windows.net',
@@ -343,21 +398,10 @@ const GROUP_HOSTS: Record<string, string> = {
 };
 
 function privateEndpointFqdns(p: Props): string[] {
-  const out: string[] = [];
-  for (const key of ['privateLinkServiceConnections', 'manualPrivateLinkServiceConnections']) {
-    const conns = get(p, key);
-    if (!Array.isArray(conns)) continue;
-    for (const c of conns) {
-      const target = get(c, 'properties', 'privateLinkServiceId');
-      const groups = get(c, 'properties', 'groupIds');
-      if (typeof target !== 'string' || !Array.isArray(groups)) continue;
-      for (const g of groups) {
-        const host = typeof g === 'string' ? GROUP_HOSTS[g.toLowerCase()] : undefined;
-        if (host) out.push(`${leaf(target).toLowerCase()}.${host}`);
-      }
-    }
-  }
-  return out;
+  return privateEndpointTargets(p).flatMap(({ target, group }) => {
+    const host = GROUP_HOSTS[group.toLowerCase()];
+    return target !== undefined && host ? [`${leaf(target).toLowerCase()}.${host}`] : [];
+  });
 }
 
 /** A key as Azure hands them out (base64 of 32 bytes), derived from the resource id and a label. */

@@ -1,7 +1,7 @@
 import { normalizeAuthSettings, type AuthSettings } from '../../easyauth/index.js';
 import { describeError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, functionKey, invalid, keptListResult, leafName, previousRecord } from './common.js';
-import { twinPublicIp } from './read-only-properties.js';
+import { customDomainVerificationId, siteOutboundAddresses, twinPublicIp } from './read-only-properties.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 export const serverFarmProvider: ResourceProvider = {
@@ -25,6 +25,9 @@ export const siteProvider: ResourceProvider = {
       enabledHostNames: [host, `${input.name}.scm.azurewebsites.net`],
       // Read by templates for DNS A records (quickstart app-service-managed-certificate-apex); a twin address.
       inboundIpAddress: twinPublicIp(record.id),
+      customDomainVerificationId: customDomainVerificationId(record.id),
+      outboundIpAddresses: siteOutboundAddresses(record.id, 4),
+      possibleOutboundIpAddresses: siteOutboundAddresses(record.id, 8),
       state: 'Running',
     };
     // Host keys are minted on first listKeys() (mintListResult) and kept afterwards.

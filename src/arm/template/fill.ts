@@ -76,7 +76,9 @@ export function placeholderValue(token: string, ctx: FillContext): string {
   if (/(URI|URL)$/.test(t)) return `https://${v.name(10)}.blob.core.windows.net/placeholders/${t.toLowerCase().replace(/^ge[nt]-/, '')}`;
   if (/(HOST-NAME|FQDN-NAME|HOSTNAME|DNSNAME)$/.test(t)) return `${v.name(10)}.contoso.com`;
   if (/VERSION$/.test(t)) return v.chars(32, '0123456789abcdef');
-  if (/SUBNET\d*-NAME$|SUBNET-NAME$/.test(t)) return 'default';
+  // The CI's virtual network has one subnet per number: GEN-VNET-SUBNET1-NAME and GEN-VNET-SUBNET2-NAME differ.
+  m = /SUBNET(\d*)-NAME$/.exec(t);
+  if (m) return Number(m[1] || '1') <= 1 ? 'default' : `default${m[1]}`;
   if (/-ID$/.test(t)) return v.uuid();
   return `tl${v.name(10)}`;
 }

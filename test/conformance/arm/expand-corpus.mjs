@@ -37,6 +37,9 @@ export function parametersFileFor(template) {
   return undefined;
 }
 
+/** The quickstart repository's raw URL, which hard-coded linked templates use: the corpus mirrors it. */
+export const QUICKSTART_RAW = 'https://raw.githubusercontent.com/Azure/azure-quickstart-templates/master/';
+
 export const CORPUS_SCOPE = {
   subscriptionId: '5e7b1c3a-9d2f-4e6a-8b1c-3d5f7a9b1c2e',
   resourceGroup: 'trustline',
@@ -55,6 +58,7 @@ export function expandOne(expandTemplate, corpus, file) {
       fillMissing: true,
       loose: false,
       scope: CORPUS_SCOPE,
+      linkRoots: [{ prefix: QUICKSTART_RAW, dir: corpus }],
     });
     return { result: 'expands', resources: r.resources.length };
   } catch (e) {
