@@ -154,6 +154,21 @@ describe('expand: computed read-only properties of stored types', () => {
     expect(r.outputs).toEqual({ dns: 'stacc.blob.core.windows.net', ip: '10.0.0.4', nic: 'stacc.blob.core.windows.net' });
   });
 
+  it("a scale set instance's public IP: the scale set's domain name label and the instance index", () => {
+    const pipConfig = { name: 'public', properties: { dnsSettings: { domainNameLabel: 'server-x' } } };
+    const vmss = {
+      type: 'Microsoft.Compute/virtualMachineScaleSets',
+      apiVersion: '2017-03-30',
+      name: 'server',
+      location: 'westeurope',
+      properties: { virtualMachineProfile: { networkProfile: { networkInterfaceConfigurations: [{ name: 'nic', properties: { ipConfigurations: [{ name: 'ipconfig', properties: { publicIPAddressConfiguration: pipConfig } }] } }] } } },
+    };
+    const r = expand([vmss], {
+      fqdn: "[reference(concat(resourceId('Microsoft.Compute/virtualMachineScaleSets', 'server'), '/virtualMachines/2/networkInterfaces/nic/ipConfigurations/ipconfig/publicIPAddresses/public'), '2017-03-30').dnsSettings.fqdn]",
+    });
+    expect(r.outputs['fqdn']).toBe('server-x2.westeurope.cloudapp.azure.com');
+  });
+
   it('a site answers hostNames and a twin inbound address', () => {
     const r = expand([{ type: 'Microsoft.Web/sites', apiVersion: '2022-03-01', name: 'web1', location: 'westeurope', properties: {} }], {
       host: "[reference('web1').hostNames[0]]",

@@ -5,7 +5,7 @@ import type { Budget } from '../expressions/limits.js';
 import { findKey, isObject, setProp } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
-import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, privateEndpointNicProperties, readOnlyListResult } from '../providers/read-only-properties.js';
+import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, privateEndpointNicProperties, readOnlyListResult, scaleSetInstancePublicIpProperties } from '../providers/read-only-properties.js';
 import { providerFor } from '../providers/registry.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
@@ -351,6 +351,10 @@ class ReferenceReader {
     // A private endpoint's NIC (the Network RP creates it): its IP configurations follow the endpoint.
     const endpoint = record.type.toLowerCase() === 'microsoft.network/networkinterfaces' ? this.#privateEndpointOf(rid) : undefined;
     if (endpoint) record.properties = privateEndpointNicProperties(endpoint);
+    const scaleSet = /^microsoft\.compute\/virtualmachinescalesets\/virtualmachines\/networkinterfaces\/ipconfigurations\/publicipaddresses$/i.test(record.type)
+      ? this.#shared.overlay.getResource(rid.replace(/\/virtualMachines\/.*$/i, ''))
+      : undefined;
+    if (scaleSet) record.properties = scaleSetInstancePublicIpProperties(rid, scaleSet);
     addExistingProperties(record, this.#target.tenantId);
     this.#shared.overlay.putResource(record);
     return record;

@@ -362,6 +362,25 @@ export function privateEndpointNicProperties(endpoint: ResourceRecord): Props {
   };
 }
 
+/**
+ * A scale set instance's public IP (`{vmss}/virtualMachines/{i}/networkInterfaces/{nic}/ipConfigurations/{ipc}/publicIPAddresses/{pip}`),
+ * from the scale set's `publicIPAddressConfiguration`: the REST spec's rule that "the concatenation of the domain
+ * name label and vm index" is each instance's label, so `fqdn` = `{label}{i}.{location}.cloudapp.azure.com`.
+ */
+export function scaleSetInstancePublicIpProperties(id: string, scaleSet: ResourceRecord): Props {
+  const m = /\/virtualMachines\/([^/]+)\/networkInterfaces\/([^/]+)\/ipConfigurations\/([^/]+)\/publicIPAddresses\/([^/]+)$/i.exec(id);
+  const props: Props = { ipAddress: twinPublicIp(id), publicIPAllocationMethod: 'Dynamic' };
+  if (!m) return props;
+  const [, index, nicName, ipcName, pipName] = m as unknown as [string, string, string, string, string];
+  const named = (list: unknown, name: string) => (Array.isArray(list) ? list.find((x) => String(get(x, 'name') ?? '').toLowerCase() === name.toLowerCase()) : undefined);
+  const nic = named(get(scaleSet.properties, 'virtualMachineProfile', 'networkProfile', 'networkInterfaceConfigurations'), nicName);
+  const ipc = named(get(nic, 'properties', 'ipConfigurations'), ipcName);
+  const pip = get(ipc, 'properties', 'publicIPAddressConfiguration');
+  const label = String(get(pip, 'name') ?? '').toLowerCase() === pipName.toLowerCase() ? get(pip, 'properties', 'dnsSettings', 'domainNameLabel') : undefined;
+  if (typeof label === 'string') props['dnsSettings'] = { domainNameLabel: `${label}${index}`, fqdn: `${label}${index}.${location(scaleSet)}.cloudapp.azure.com` };
+  return props;
+}
+
 /** Every (target resource id, group id) of a private endpoint's connections. */
 function privateEndpointTargets(p: Props): Array<{ target: string | undefined; group: string }> {
   const out: Array<{ target: string | undefined; group: string }> = [];

@@ -125,8 +125,16 @@ describe('ARM expansion conformance', () => {
       }
     }
     const pairs = Object.entries(actual).filter(([k]) => k.includes(' ≡ '));
+    // Templates whose linked templates the corpus does not hold (a URL the offline twin cannot read, a file missing
+    // next to the template): shown apart, never taken out of the goal's figure.
+    const absent = (g: string) =>
+      Object.entries(actual).filter(([k, v]) => !k.includes(' ≡ ') && groupOf(k) === g && /ERR_ARM_TEMPLATE_UNSUPPORTED: .*(linked template|template specs)|ERR_ARM_TEMPLATE_PARSE: Unable to read template file .*ENOENT/.test(v)).length;
     const summary = [
-      ...Object.entries(counts).map(([g, c]) => `${g}: ${c.ok}/${c.n} expand (${((100 * c.ok) / c.n).toFixed(1)} %)${GOALS[g] ? `, goal ${GOALS[g]! * 100} %: ${c.ok / c.n >= GOALS[g]! ? 'met' : 'NOT met'}` : ''}`),
+      ...Object.entries(counts).map(([g, c]) => {
+        const missing = absent(g);
+        const apart = missing > 0 ? `; ${missing} need linked templates the corpus lacks (without them: ${c.ok}/${c.n - missing}, ${((100 * c.ok) / (c.n - missing)).toFixed(1)} %)` : '';
+        return `${g}: ${c.ok}/${c.n} expand (${((100 * c.ok) / c.n).toFixed(1)} %)${GOALS[g] ? `, goal ${GOALS[g]! * 100} %: ${c.ok / c.n >= GOALS[g]! ? 'met' : 'NOT met'}` : ''}${apart}`;
+      }),
       `bicep equivalence: ${pairs.filter(([, v]) => v === 'equivalent').length}/${pairs.length} equivalent`,
     ];
     process.stdout.write(`ARM expansion conformance\n  ${summary.join('\n  ')}\n`);
