@@ -317,6 +317,11 @@ export function addReadOnlyProperties(record: ResourceRecord, tenantId = ''): vo
   COMPUTED[record.type.toLowerCase()]?.(record, record.properties, tenantId);
 }
 
+/** The SKU a presumed resource of a type that always has one is read with: SQL databases, General Purpose Gen5 2 vCores (`az sql db create`'s default). */
+const PRESUMED_SKU: Record<string, Props> = {
+  'microsoft.sql/servers/databases': { name: 'GP_Gen5', tier: 'GeneralPurpose', family: 'Gen5', capacity: 2 },
+};
+
 /** Types whose every resource has a system-assigned identity (Arc-enabled servers get one when they connect). */
 const ALWAYS_SYSTEM_IDENTITY = new Set(['microsoft.hybridcompute/machines']);
 
@@ -327,6 +332,8 @@ const ALWAYS_SYSTEM_IDENTITY = new Set(['microsoft.hybridcompute/machines']);
  */
 export function addExistingProperties(record: ResourceRecord, tenantId: string): void {
   addReadOnlyProperties(record, tenantId);
+  const sku = PRESUMED_SKU[record.type.toLowerCase()];
+  if (sku && record.sku === undefined) record.sku = { ...sku };
   if (ALWAYS_SYSTEM_IDENTITY.has(record.type.toLowerCase()) && record.identity === undefined) record.identity = systemIdentity(record, 'system', tenantId);
 }
 
