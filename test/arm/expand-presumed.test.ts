@@ -226,3 +226,36 @@ describe('quickstart CI placeholders', () => {
     expect(['GEN-VNET-SUBNET-NAME', 'GEN-VNET-SUBNET1-NAME', 'GEN-VNET-SUBNET2-NAME', 'GEN-VNET-SUBNET3-NAME'].map((t) => placeholderValue(t, ctx))).toEqual(['default', 'default', 'default2', 'default3']);
   });
 });
+
+describe("reference(…, 'Full')", () => {
+  it("carries the reference fields Learn's full object shows", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-full-'));
+    const file = join(dir, 'main.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+        contentVersion: '1.0.0.0',
+        resources: [{ type: 'Microsoft.Storage/storageAccounts', apiVersion: '2022-09-01', name: 'stfull', location: 'westeurope', sku: { name: 'Standard_LRS' }, kind: 'StorageV2', properties: {} }],
+        outputs: {
+          full: { type: 'object', value: "[reference('stfull', '2016-12-01', 'Full')]" },
+          other: { type: 'object', value: "[reference(resourceId('other', 'Microsoft.Storage/storageAccounts', 'ext'), '2016-12-01', 'Full')]" },
+        },
+      }),
+    );
+    const r = expandTemplate({ templateFile: file, scope: SCOPE });
+    expect(r.outputs['full']).toMatchObject({
+      subscriptionId: SCOPE.subscriptionId,
+      resourceGroupName: 'rg',
+      resourceId: 'Microsoft.Storage/storageAccounts/stfull',
+      referenceApiVersion: '2016-12-01',
+      condition: true,
+      isConditionTrue: true,
+      isTemplateResource: true,
+      isAction: false,
+      provisioningOperation: 'Read',
+      kind: 'StorageV2',
+    });
+    expect(r.outputs['other']).toMatchObject({ resourceGroupName: 'other', isTemplateResource: false });
+  });
+});

@@ -140,7 +140,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   const order = topologicalOrder(plan, deps);
   const overlay = shared.overlay;
   const reader = new ReferenceReader(plan, shared, target);
-  ev.reference = (t, _api, full) => reader.reference(t, full);
+  ev.reference = (t, api, full) => reader.reference(t, full, api);
   ev.references = (t, full) => reader.references(t, full);
   ev.list = (action, t, apiVersion) => reader.list(action, t, apiVersion);
 
@@ -360,7 +360,7 @@ class ReferenceReader {
     return record;
   }
 
-  reference(target: string, full: boolean): unknown {
+  reference(target: string, full: boolean, apiVersion?: string): unknown {
     const record = this.#record(target);
     if (!full) return structuredClone(record.properties);
     const view = fullView(record);
@@ -369,6 +369,26 @@ class ReferenceReader {
       const parent = this.#shared.overlay.getResource(record.id.replace(/\/[^/]+\/[^/]+$/, ''));
       view['location'] = parent?.location ?? this.#target.location;
     }
+    // The reference fields of the full object (Learn, template-functions-resource "reference": subscriptionId,
+    // resourceGroupName, resourceId as `{type}/{name}`, referenceApiVersion, condition, isConditionTrue,
+    // isTemplateResource, isAction, provisioningOperation), and its scope.
+    const planned = this.#planned(target);
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(record.id)?.[1];
+    const rg = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)/i.exec(record.id)?.[1];
+    const at = record.id.toLowerCase().lastIndexOf('/providers/');
+    if (sub !== undefined) view['subscriptionId'] = sub;
+    if (rg !== undefined) view['resourceGroupName'] = rg;
+    // A resource at a management group: `scope` is `Microsoft.Management/managementGroups/{group}` (Bicep reads
+    // the group's name as its third segment; quickstart mg-policy-different-targets). Other scopes: not set.
+    const group = /^\/providers\/(Microsoft\.Management\/managementGroups\/[^/]+)\/providers\//i.exec(record.id)?.[1];
+    if (group !== undefined && at > 0) view['scope'] = group;
+    view['resourceId'] = `${record.type}/${record.name}`;
+    if (apiVersion !== undefined) view['referenceApiVersion'] = apiVersion;
+    view['condition'] = true;
+    view['isConditionTrue'] = true;
+    view['isTemplateResource'] = planned !== undefined && !planned.existing;
+    view['isAction'] = false;
+    view['provisioningOperation'] = 'Read';
     return view;
   }
 
