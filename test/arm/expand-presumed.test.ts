@@ -55,9 +55,11 @@ describe('expand: resources the template reads without deploying them', () => {
       arc: "[reference('/subscriptions/s/resourceGroups/g/providers/Microsoft.HybridCompute/machines/host1', '2023-10-03-preview', 'full').identity.principalId]",
       mi: `[reference(${ext('Microsoft.ManagedIdentity/userAssignedIdentities', 'id1')}, '2018-11-30').principalId]`,
       vault: `[reference(${ext('Microsoft.KeyVault/vaults', 'kv1')}, '2019-09-01').vaultUri]`,
+      arcName: "[reference('/subscriptions/s/resourceGroups/g/providers/Microsoft.HybridCompute/machines/host1', '2022-12-27', 'Full').properties.displayName]",
       sqlTier: "[reference(resourceId('Microsoft.Sql/servers/databases', 'srv', 'db'), '2025-01-01', 'full').sku.tier]",
     });
     expect(r.outputs['arc']).toMatch(GUID);
+    expect(r.outputs['arcName']).toBe('host1');
     expect(r.outputs['sqlTier']).toBe('GeneralPurpose');
     expect(r.outputs['mi']).toMatch(GUID);
     expect(r.outputs['vault']).toBe('https://kv1.vault.azure.net/');

@@ -152,6 +152,12 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) =
     setDefault(p, 'documentEndpoint', `https://${leaf(r.name)}.documents.azure.com:443/`);
     setDefault(p, 'capabilities', []);
   },
+  // Arc-enabled servers: the machine's display name (its host name, which names the resource) and agent status.
+  'microsoft.hybridcompute/machines': (r, p) => {
+    setDefault(p, 'displayName', leaf(r.name));
+    setDefault(p, 'status', 'Connected');
+    setDefault(p, 'vmId', guidOf(r.id, 'vm'));
+  },
   'microsoft.azurestackhci/clusters': (r, p) => setDefault(p, 'cloudId', guidOf(r.id, 'cloud')),
   'microsoft.subscription/aliases': (r, p) => setDefault(p, 'subscriptionId', guidOf(r.id, 'subscription')),
   'microsoft.machinelearningservices/workspaces': (r, p) => setDefault(p, 'workspaceId', guidOf(r.id, 'workspace')),
