@@ -2,7 +2,7 @@
  * Expansion of templates that read what they do not deploy (docs/differences.md, "Expansion: resources the
  * template does not deploy"), and the computed read-only properties of stored types that templates read back.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -259,5 +259,32 @@ describe("reference(…, 'Full')", () => {
       kind: 'StorageV2',
     });
     expect(r.outputs['other']).toMatchObject({ resourceGroupName: 'other', isTemplateResource: false });
+  });
+});
+
+describe('linked templates from an offline mirror (linkRoots)', () => {
+  it('reads a templateLink.uri below the prefix from the folder, never outside it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-mirror-'));
+    const mirror = join(dir, 'mirror');
+    mkdirSync(mirror);
+    writeFileSync(join(mirror, 'child.json'), JSON.stringify({ parameters: { n: { type: 'string' } }, resources: [], outputs: { name: { type: 'string', value: "[concat(parameters('n'), '-w')]" } } }));
+    writeFileSync(join(dir, 'secret.json'), JSON.stringify({ resources: [], outputs: {} }));
+    const main = (uri: string) => {
+      const file = join(dir, `main-${Math.random().toString(36).slice(2)}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          resources: [{ type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name: 'm', properties: { mode: 'Incremental', templateLink: { uri }, parameters: { n: { value: 'abc' } } } }],
+          outputs: { child: { type: 'string', value: "[reference('m').outputs.name.value]" } },
+        }),
+      );
+      return file;
+    };
+    const roots = [{ prefix: 'https://example.test/repo/', dir: mirror }];
+    const linked = main('https://example.test/repo/child.json?sv=1');
+    expect(() => expandTemplate({ templateFile: linked, scope: SCOPE })).toThrow(/the linked template 'https:\/\/example\.test\/repo\/child\.json\?sv=1' is not reachable/);
+    expect(expandTemplate({ templateFile: linked, scope: SCOPE, linkRoots: roots }).outputs).toEqual({ child: 'abc-w' });
+    const escape = main('https://example.test/repo/..%2Fsecret.json');
+    expect(() => expandTemplate({ templateFile: escape, scope: SCOPE, linkRoots: roots })).toThrow(expect.objectContaining({ code: 'ERR_ARM_TEMPLATE_UNSUPPORTED' }));
   });
 });

@@ -96,26 +96,4 @@ describe('trustline expand', () => {
     expect(JSON.parse(loose.out)).toEqual({ resources: [], outputs: { x: null } });
     expect((await run(['expand', join(dir, 't.json'), '--now', 'yesterday'])).code).toBe(2);
   });
-
-  it('--link-root reads linked templates of an http(s) URI prefix from a local mirror, never outside it', async () => {
-    const dir = fixture();
-    const mirror = join(dir, 'nested');
-    const linked = (uri: string) =>
-      JSON.stringify({
-        resources: [{ type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name: 'm', properties: { mode: 'Incremental', templateLink: { uri }, parameters: { n: { value: 'abc' } } } }],
-        outputs: { child: { type: 'string', value: "[reference('m').outputs.name.value]" }, link: { type: 'string', value: "[reference('m', '2022-09-01', 'Full').properties.templateLink.uri]" } },
-      });
-    writeFileSync(join(dir, 'm.json'), linked('https://example.test/repo/child.json?sv=1'));
-    const offline = await run(['expand', join(dir, 'm.json')]);
-    expect(offline.code).toBe(1);
-    expect(offline.err).toContain("the linked template 'https://example.test/repo/child.json?sv=1' is not reachable");
-    const mirrored = await run(['expand', join(dir, 'm.json'), '--link-root', `https://example.test/repo/=${mirror}`, '--json']);
-    expect(mirrored.code).toBe(0);
-    expect(JSON.parse(mirrored.out).outputs).toMatchObject({ child: 'abc-w' });
-    writeFileSync(join(dir, 'escape.json'), linked('https://example.test/repo/..%2Fazuredeploy.json'));
-    const escape = await run(['expand', join(dir, 'escape.json'), '--link-root', `https://example.test/repo/=${mirror}`]);
-    expect(escape.code).toBe(1);
-    expect(escape.err).toContain('ERR_ARM_TEMPLATE_UNSUPPORTED');
-    expect((await run(['expand', join(dir, 'm.json'), '--link-root', 'no-equals-sign'])).code).toBe(2);
-  });
 });

@@ -55,7 +55,7 @@ function linkedFile(run: RunInput, link: JsonObject, r: PlannedResource, roots: 
     if (mirrored !== undefined) return { file: mirrored, uri };
     throw unsupported(
       r,
-      `the linked template '${uri}' is not reachable: the twin is offline and reads linked templates from files only (templateLink.relativePath, a file: URI such as one built from deployment().properties.templateLink.uri, or a URI below a --link-root mirror${roots.length > 0 ? ' whose file exists' : ''})`,
+      `the linked template '${uri}' is not reachable: the twin is offline and reads linked templates from files only (templateLink.relativePath, a file: URI such as one built from deployment().properties.templateLink.uri, or a URI below an offline mirror (templateLinkRoots)${roots.length > 0 ? ' whose file exists' : ''})`,
     );
   }
   if (typeof field(link, 'id') === 'string') throw unsupported(r, `template specs (templateLink.id '${String(field(link, 'id'))}') are not supported by the twin`);

@@ -24,9 +24,23 @@ const guidOf = (id: string, label = '') => {
 };
 const subscriptionOf = (id: string) => id.split('/')[2] ?? '';
 /** A site's outbound addresses (comma-separated, as App Service lists them): twin addresses from the id. */
-export const siteOutboundAddresses = (id: string, n: number) => Array.from({ length: n }, (_, i) => twinPublicIp(`${id}|outbound|${i}`)).join(',');
-/** App Service's domain verification id: one per subscription (64 upper-case hex digits), a twin value. */
-export const customDomainVerificationId = (id: string) => hash(`custom-domain-verification|${subscriptionOf(id)}`, 64).toUpperCase();
+const siteOutboundAddresses = (id: string, n: number) => Array.from({ length: n }, (_, i) => twinPublicIp(`${id}|outbound|${i}`)).join(',');
+
+/**
+ * Read-only properties of a site that templates read back besides its host names: `hostNames` (the default host
+ * name, no custom domain), `inboundIpAddress` (DNS A records, quickstart app-service-managed-certificate-apex),
+ * `outboundIpAddresses`/`possibleOutboundIpAddresses`, and App Service's `customDomainVerificationId` (one per
+ * subscription, 64 upper-case hex digits). Twin values from the id.
+ */
+export function siteReadOnlyProperties(id: string, host: string): Props {
+  return {
+    hostNames: [host],
+    inboundIpAddress: twinPublicIp(id),
+    outboundIpAddresses: siteOutboundAddresses(id, 4),
+    possibleOutboundIpAddresses: siteOutboundAddresses(id, 8),
+    customDomainVerificationId: hash(`custom-domain-verification|${subscriptionOf(id)}`, 64).toUpperCase(),
+  };
+}
 const resourceGroupOf = (id: string) => (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? '');
 const location = (r: ResourceRecord) => (r.location ?? 'westeurope').toLowerCase().replace(/\s+/g, '');
 
@@ -95,12 +109,8 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) =
   'microsoft.web/sites': (r, p) => {
     const host = `${leaf(r.name).toLowerCase()}.azurewebsites.net`;
     setDefault(p, 'defaultHostName', host);
-    setDefault(p, 'hostNames', [host]);
     setDefault(p, 'enabledHostNames', [host, `${leaf(r.name).toLowerCase()}.scm.azurewebsites.net`]);
-    setDefault(p, 'inboundIpAddress', twinPublicIp(r.id));
-    setDefault(p, 'customDomainVerificationId', customDomainVerificationId(r.id));
-    setDefault(p, 'outboundIpAddresses', siteOutboundAddresses(r.id, 4));
-    setDefault(p, 'possibleOutboundIpAddresses', siteOutboundAddresses(r.id, 8));
+    for (const [k, v] of Object.entries(siteReadOnlyProperties(r.id, host))) setDefault(p, k, v);
   },
   // Slots: `{site}-{slot}.azurewebsites.net` (App Service's documented slot host name).
   'microsoft.web/sites/slots': (r, p) => {

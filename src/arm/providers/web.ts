@@ -1,7 +1,7 @@
+import { siteReadOnlyProperties } from './read-only-properties.js';
 import { normalizeAuthSettings, type AuthSettings } from '../../easyauth/index.js';
 import { describeError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, functionKey, invalid, keptListResult, leafName, previousRecord } from './common.js';
-import { customDomainVerificationId, siteOutboundAddresses, twinPublicIp } from './read-only-properties.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 export const serverFarmProvider: ResourceProvider = {
@@ -21,15 +21,11 @@ export const siteProvider: ResourceProvider = {
     record.properties = {
       ...record.properties,
       defaultHostName: host,
-      hostNames: [host],
       enabledHostNames: [host, `${input.name}.scm.azurewebsites.net`],
-      // Read by templates for DNS A records (quickstart app-service-managed-certificate-apex); a twin address.
-      inboundIpAddress: twinPublicIp(record.id),
-      customDomainVerificationId: customDomainVerificationId(record.id),
-      outboundIpAddresses: siteOutboundAddresses(record.id, 4),
-      possibleOutboundIpAddresses: siteOutboundAddresses(record.id, 8),
       state: 'Running',
     };
+    // What templates read back besides (hostNames, twin addresses, the verification id): read-only-properties.ts.
+    record.properties = { ...siteReadOnlyProperties(record.id, host), ...record.properties };
     // Host keys are minted on first listKeys() (mintListResult) and kept afterwards.
     const hostKeys = previousRecord(record, ctx)?.listResults?.[HOST_KEYS];
     if (hostKeys !== undefined && /functionapp/i.test(input.kind ?? '')) record.listResults = { [HOST_KEYS]: hostKeys };

@@ -12,16 +12,6 @@ export interface ExpandCommandOptions {
   json?: boolean;
   now?: string;
   seed?: string;
-  linkRoot: string[];
-}
-
-/** `--link-root PREFIX=DIR`: linked templates whose URI starts with PREFIX are read below DIR. */
-function parseLinkRoots(values: string[]): Array<{ prefix: string; dir: string }> {
-  return values.map((v) => {
-    const at = v.lastIndexOf('=');
-    if (at <= 0 || at === v.length - 1 || !/^https?:\/\//i.test(v)) throw new TwinError('ERR_CLI_INPUT', `--link-root takes URI-PREFIX=FOLDER (e.g. https://raw.githubusercontent.com/Azure/azure-quickstart-templates/master/=./quickstarts), got '${v}'`);
-    return { prefix: v.slice(0, at), dir: v.slice(at + 1) };
-  });
 }
 
 function parseNow(now: string | undefined): number | undefined {
@@ -56,7 +46,6 @@ function textLines(r: ExpandResult): string[] {
 export function expandCommand(template: string, o: ExpandCommandOptions, ctx: CliContext): number {
   const now = parseNow(o.now);
   const seed = parseSeed(o.seed);
-  const linkRoots = parseLinkRoots(o.linkRoot ?? []);
   let result: ExpandResult;
   try {
     result = expandTemplate({
@@ -67,7 +56,6 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
       loose: o.loose ?? false,
       ...(now !== undefined ? { now } : {}),
       ...(seed !== undefined ? { seed } : {}),
-      ...(linkRoots.length > 0 ? { linkRoots } : {}),
       scope: { subscriptionId: DEFAULT_SUBSCRIPTION, resourceGroup: DEFAULT_RESOURCE_GROUP, tenantId: DEFAULT_TENANT, location: DEFAULT_LOCATION },
     });
   } catch (e) {
@@ -94,7 +82,6 @@ export const registerExpand: RegisterCommand = (program, ctx) => {
     .option('--loose', 'unknown functions and unsupported list*() evaluate to null with a warning (exit 1 all the same)')
     .option('--now <iso>', 'the time utcNow() answers (default 2026-01-01T00:00:00Z)')
     .option('--seed <n>', 'the seed of newGuid(), minted ids and filled values (default 0)')
-    .option('--link-root <prefix=folder>', 'read linked templates whose URI starts with prefix from folder (an offline mirror; repeatable)', collect, [])
     .addOption(jsonOption())
     .addHelpText(
       'after',
