@@ -2,8 +2,9 @@
  * Fuzzing harness for the ARM template language and the template loader (issue 8). The same code runs
  * bounded inside `npm test` (test/fuzz/arm.test.ts) and long (`npm run fuzz:arm`, ≥ 1 M inputs per
  * target, recorded in bench/RESULTS.md). A failure is any error that is not a coded TwinError, the code
- * ERR_ARM_INTERNAL (a twin bug reported with a location), or one input taking longer than a second.
+ * ERR_ARM_INTERNAL (a twin bug reported with a location), or one input computing for more than a second of CPU time (a hang; fails the long run).
  */
+import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { isTwinError, ManualClock, sequentialIds, silentLogger } from '../../src/core/index.js';
 import { deploy } from '../../src/arm/index.js';
@@ -175,7 +176,10 @@ function runTarget(target: string, arb: fc.Arbitrary<string>, inputs: number, se
   const report: FuzzReport = { target, inputs: 0, nonCoded: 0, internal: 0, hangs: 0, slowestMs: 0, slowestCpuMs: 0, durationMs: 0, failures: [], slow: [] };
   const start = performance.now();
   const batch = 1000;
+  // A long run writes its partial report every 50 batches (TRUSTLINE_FUZZ_PROGRESS), so that a run cut short says what ran.
+  const progress = process.env['TRUSTLINE_FUZZ_PROGRESS'];
   for (let done = 0, round = 0; done < inputs; done += batch, round++) {
+    if (progress && round % 50 === 0) writeFileSync(progress, JSON.stringify({ ...report, durationMs: Math.round(performance.now() - start), at: new Date().toISOString() }, null, 2) + '\n');
     for (const input of fc.sample(arb, { numRuns: Math.min(batch, inputs - done), seed: seed + round })) {
       const { problem, ms, cpuMs } = check(() => one(input));
       report.inputs++;
