@@ -48,6 +48,8 @@ describe('Azure SDK management clients against the control plane', () => {
     expect(r.apis).toHaveLength(1);
     expect(r.api.name).toBe(r.apis[0]);
     expect(r.policy).toEqual({ name: 'policy', type: 'Microsoft.ApiManagement/service/apis/policies' });
-    expect(r.policyAnswer).toEqual({ format: 'rawxml', hasManagedIdentity: true });
+    // No `format` asked: APIM answers `xml`; `format: 'rawxml'` gives the expressions as written.
+    expect(r.policyAnswer).toEqual({ format: 'xml', hasManagedIdentity: true });
+    expect(r.rawxmlAnswer).toEqual({ format: 'rawxml', expression: true });
   });
 });

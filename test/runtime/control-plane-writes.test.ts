@@ -130,6 +130,20 @@ describe('control plane: writing resources by id (PUT/PATCH/DELETE) takes the de
     expect(nv.body.properties.displayName).toBe('greeting');
   });
 
+  it('GET of a policy answers the format asked: xml (APIM\'s default) escapes the expressions, rawxml gives them as written', async () => {
+    const url = `${APIM}/apis/echo/policies/policy?api-version=2022-08-01`;
+    const put = await call<{ properties: { format: string; value: string } }>(`${url}&format=rawxml`, { method: 'PUT', body: { properties: { format: 'rawxml', value: policy('@("<" + context.Request.Method + ">")') } } });
+    expect(put.status).toBe(200);
+    expect(put.body.properties).toEqual({ format: 'rawxml', value: policy('@("<" + context.Request.Method + ">")') });
+    expect((await gateway()).echoed?.headers['x-written']).toBe('<GET>');
+    const xml = await call<{ properties: { format: string; value: string } }>(url);
+    expect(xml.body.properties).toEqual({ format: 'xml', value: policy('@("&lt;" + context.Request.Method + "&gt;")') });
+    const raw = await call<{ properties: { format: string; value: string } }>(`${url}&format=rawxml`);
+    expect(raw.body.properties.value).toBe(policy('@("<" + context.Request.Method + ">")'));
+    const list = await call<{ value: Array<{ properties: { format: string } }> }>(`${APIM}/apis/echo/policies?api-version=2022-08-01&format=rawxml`);
+    expect(list.body.value.map((p) => p.properties.format)).toEqual(['rawxml']);
+  });
+
   it('a type the twin only stores: PUT 201, strings are literals (no template expressions), PATCH tags 200, DELETE 200', async () => {
     const id = `${PROVIDERS}/Contoso.Widgets/things/w1`;
     const put = await call<{ name: string; properties: Record<string, unknown> }>(`${id}?api-version=2024-01-01`, { method: 'PUT', body: { location: 'westeurope', properties: { size: 3, label: "[concat('a', 'b')]", '[key]': 'v' } } });
