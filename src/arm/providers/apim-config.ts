@@ -1,7 +1,7 @@
 import { describeError, isTwinError } from '../../core/index.js';
 import { loadPolicyDocument } from '../../gateway/index.js';
 import { baseRecord, getPath, invalid, requireString } from './common.js';
-import type { ProviderContext, ResourceProvider } from './types.js';
+import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 /** APIM configuration resources the gateway reads: policy fragments, loggers, diagnostics, version sets. */
 const NS = 'Microsoft.ApiManagement/service';
@@ -15,6 +15,7 @@ const fragmentProvider: ResourceProvider = {
     if (typeof format !== 'string' || !/^(xml|rawxml)$/i.test(format)) throw invalid(input, ctx, `the fragment format '${String(format)}' is not supported; expected 'xml' or 'rawxml'.`);
     const serviceId = input.id.split('/').slice(0, 9).join('/');
     const namedValues = namedValuesOf(ctx, serviceId);
+    checkNamedValueReferences(input, ctx, value, namedValues, 'fragment');
     try {
       const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope: 'fragment' });
       if (loaded.kind !== 'fragment') throw invalid(input, ctx, 'a policy fragment must have the root <fragment>.');
@@ -27,6 +28,26 @@ const fragmentProvider: ResourceProvider = {
     return baseRecord(input);
   },
 };
+
+/**
+ * The `{{name}}` references of a policy or fragment that name no named value of the service (XML comments
+ * skipped). APIM refuses to save such a document ("property … does not exist"), and the gateway would otherwise
+ * send the literal `{{name}}`: a deployment carrying one fails (loose: a warning).
+ */
+export function unknownNamedValues(text: string, namedValues: Array<{ name: string }>): string[] {
+  const known = new Set(namedValues.map((nv) => nv.name.toLowerCase()));
+  const out = new Set<string>();
+  for (const m of text.replace(/<!--[\s\S]*?-->/g, '').matchAll(/\{\{\s*([A-Za-z0-9._-]+)\s*\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out.add(m[1]!);
+  return [...out];
+}
+
+export function checkNamedValueReferences(input: ResourceInput, ctx: ProviderContext, text: string, namedValues: Array<{ name: string }>, what: string): void {
+  for (const name of unknownNamedValues(text, namedValues)) {
+    const reason = `the ${what} is not valid: ERR_APIM_NAMED_VALUE_NOT_FOUND: the named value '${name}' referenced as {{${name}}} does not exist in the service (deploy it first, or before the ${what} with dependsOn).`;
+    if (!ctx.loose) throw invalid(input, ctx, reason);
+    ctx.warn(`${what} of '${input.id}': ${reason} (loose mode: sent as written)`);
+  }
+}
 
 /** Named values of a service as the policy loader takes them (Key Vault ones resolved, see apim.ts). */
 export function namedValuesOf(ctx: ProviderContext, serviceId: string): Array<{ name: string; value: string }> {

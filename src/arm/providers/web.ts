@@ -12,15 +12,24 @@ export const serverFarmProvider: ResourceProvider = {
   },
 };
 
+/** The host label App Service gives a site (`name`) or a deployment slot (`site/slot` → `site-slot`). */
+export function siteHostLabel(name: string): string {
+  return name.split('/').join('-').toLowerCase();
+}
+
+/**
+ * `Microsoft.Web/sites` and their deployment slots (`sites/slots`): a slot is a site of its own at
+ * `{site}-{slot}.azurewebsites.net`, with its own identity, configuration and authentication settings.
+ */
 export const siteProvider: ResourceProvider = {
-  types: ['Microsoft.Web/sites'],
+  types: ['Microsoft.Web/sites', 'Microsoft.Web/sites/slots'],
   apply(input, ctx) {
     const record = baseRecord(input);
-    const host = `${input.name}.azurewebsites.net`;
+    const host = `${siteHostLabel(input.name)}.azurewebsites.net`;
     record.properties = {
       ...record.properties,
       defaultHostName: host,
-      enabledHostNames: [host, `${input.name}.scm.azurewebsites.net`],
+      enabledHostNames: [host, `${siteHostLabel(input.name)}.scm.azurewebsites.net`],
       state: 'Running',
     };
     // Host keys are minted on first listKeys() (mintListResult) and kept afterwards.
@@ -39,7 +48,7 @@ export const siteProvider: ResourceProvider = {
 const HOST_KEYS = 'host/default/listkeys';
 
 export const siteConfigProvider: ResourceProvider = {
-  types: ['Microsoft.Web/sites/config'],
+  types: ['Microsoft.Web/sites/config', 'Microsoft.Web/sites/slots/config'],
   apply(input, ctx) {
     const record = baseRecord(input);
     const configName = leafName(input.name).toLowerCase();
@@ -54,7 +63,7 @@ export const siteConfigProvider: ResourceProvider = {
       const settings = validateAuthSettings(input, ctx);
       const clientId = settings.identityProviders.azureActiveDirectory?.registration.clientId;
       if (clientId && !ctx.tx.findDirectoryObjectByAppId(clientId)) {
-        const siteName = input.name.split('/')[0]!;
+        const siteName = siteHostLabel(input.name.split('/').slice(0, -1).join('/'));
         const siteId = input.id.replace(/\/config\/[^/]+$/i, '');
         ctx.tx.putDirectoryObject({
           kind: 'application',

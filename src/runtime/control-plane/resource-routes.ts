@@ -110,8 +110,10 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
       const { id: _i, name: _n, type: _t, ...view } = resourceView(current);
       desired = mergePatch(view, body) as Record<string, unknown>;
     }
+    // A site's config (web, appsettings, authsettingsV2) always exists in App Service: its PUT answers 200.
+    const always = siteConfigFallback(store, id) !== undefined;
     const { created, record } = await c.writeResource(p, desired, apiVersion);
-    return sendJson(res, created ? 201 : 200, answerView(record, query));
+    return sendJson(res, created && !always ? 201 : 200, answerView(record, query));
   }
   throw methodNotAllowed(method);
 }
