@@ -79,5 +79,21 @@ describe('trustline up --no-auth', () => {
     await r.body.dump();
     const d = await runCli(['deploy', SEED, '--ready-file', join(seed.dir, 'ready.json')]);
     expect(d.code).toBe(0);
+    expect(d.output).toMatch(/^ {2}\+ Microsoft\.ApiManagement\/service\/apis\/policies \S+\/policy$/m);
+    expect(d.output).toContain('  7 simulated\n');
+  });
+
+  it('deploy lists each resource and names the types the twin only stores ("stored, not simulated")', async () => {
+    const stored = (name: string) => ({ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name, location: 'westeurope', properties: {} });
+    const template = {
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0',
+      resources: [stored('a'), stored('b'), { type: 'Microsoft.Insights/components', apiVersion: '2020-02-02', name: 'ai', location: 'westeurope', kind: 'web', properties: { Application_Type: 'web' } }, { type: 'Microsoft.Cdn/profiles', apiVersion: '2023-05-01', name: 'cdn', location: 'global', sku: { name: 'Standard_Microsoft' } }],
+    };
+    writeFileSync(join(seed.dir, 'stored.json'), JSON.stringify(template));
+    const d = await runCli(['deploy', '--template', join(seed.dir, 'stored.json'), '--name', 'stored', '--ready-file', join(seed.dir, 'ready.json')]);
+    expect(d.code).toBe(0);
+    expect(d.output).toContain('  · Contoso.Widgets/things a\n');
+    expect(d.output).toContain('  + Microsoft.Insights/components ai\n');
+    expect(d.output).toContain('  1 simulated; stored, not simulated: Contoso.Widgets/things (2), Microsoft.Cdn/profiles');
   });
 });

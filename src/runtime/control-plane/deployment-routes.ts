@@ -27,7 +27,7 @@ export interface DeploymentRouteContext {
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** `properties` of a deployment request body (`Deployment`), checked as ARM deserialises it. */
-async function deploymentRequest(req: IncomingMessage, name: string): Promise<DeploymentRequest> {
+async function deploymentRequest(req: IncomingMessage, name: string, at: 'resourceGroup' | 'subscription'): Promise<DeploymentRequest> {
   const body = await readJsonObject(req);
   const props = body['properties'];
   if (!isObj(props)) throw armHttpError(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'Required property 'properties' not found in JSON. Path '', line 1, position 1.'.");
@@ -41,6 +41,10 @@ async function deploymentRequest(req: IncomingMessage, name: string): Promise<De
   const modeRaw = props['mode'] ?? 'Incremental';
   const mode = typeof modeRaw === 'string' ? (modeRaw.toLowerCase() === 'complete' ? 'Complete' : modeRaw.toLowerCase() === 'incremental' ? 'Incremental' : undefined) : undefined;
   if (!mode) throw armHttpError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'Error converting value ${JSON.stringify(modeRaw)} to type 'DeploymentMode'. Path 'properties.mode'.'.`);
+  if (at === 'subscription') {
+    if (typeof body['location'] !== 'string' || body['location'] === '') throw armHttpError(400, 'InvalidDeployment', `The 'location' property must be specified for '${name}'. Please see https://aka.ms/arm-deployment-subscription for usage details.`);
+    if (mode === 'Complete') throw armHttpError(400, 'InvalidDeployment', `The deployment '${name}' has mode 'Complete', which is supported for resource group deployments only. Please see https://aka.ms/arm-deployment-subscription for usage details.`);
+  }
   const out: DeploymentRequest = { name, template: props['template'], parameters: isObj(params) ? params : {}, mode };
   if (typeof body['location'] === 'string') out.location = body['location'];
   if (isObj(body['tags'])) out.tags = body['tags'] as Record<string, string>;
@@ -58,7 +62,7 @@ async function deploymentRequest(req: IncomingMessage, name: string): Promise<De
 async function dryRun(c: DeploymentRouteContext, d: DeploymentRequest): Promise<{ scratch: Store; result: DeployResult }> {
   const scratch = scratchCopy(c.store);
   try {
-    const result = await c.evaluate({ deploymentName: d.name, template: d.template, parameters: d.parameters, mode: d.mode }, scratch);
+    const result = await c.evaluate({ deploymentName: d.name, template: d.template, parameters: d.parameters, mode: d.mode, scopeKind: c.service.at }, scratch);
     return { scratch, result };
   } catch (e) {
     scratch.close();
@@ -90,7 +94,7 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
       return sendJson(res, 200, deploymentView(r));
     }
     if (method === 'PUT') {
-      const d = await deploymentRequest(req, name);
+      const d = await deploymentRequest(req, name, service.at);
       const { created, record, done } = await service.start(d);
       // Azure-AsyncOperation follows this run: Accepted/Running while it goes on, then its final state and error.
       let final: AsyncOperation | undefined;
@@ -134,7 +138,7 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     return sendJson(res, 200, r.listResults?.[EXPORT_KEY] ?? { template: {} });
   }
   if (act === 'validate') {
-    const d = await deploymentRequest(req, name);
+    const d = await deploymentRequest(req, name, service.at);
     let run: { scratch: Store; result: DeployResult };
     try {
       run = await dryRun(c, d);
@@ -160,8 +164,8 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     });
   }
   if (act === 'whatif') {
-    const d = await deploymentRequest(req, name);
-    const current = c.store.listResources({ idPrefix: service.rgId + '/' });
+    const d = await deploymentRequest(req, name, service.at);
+    const current = c.store.listResources({ idPrefix: service.scopeId + '/' });
     let result: unknown;
     try {
       const run = await dryRun(c, d);
