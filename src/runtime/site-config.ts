@@ -34,7 +34,10 @@ export function siteViews(store: Store): SiteView[] {
   const sites = [...store.listResources({ type: 'Microsoft.Web/sites' }), ...store.listResources({ type: 'Microsoft.Web/sites/slots' })];
   return sites.map((site) => {
     const mine = configs.filter((c) => sameId(parentId(c.id), site.id));
-    const auth = mine.find((c) => lastSegment(c.id).toLowerCase() === 'authsettingsv2');
+    // authsettingsV2, else the V2 form App Service derives from classic `authsettings` (kept by the ARM provider).
+    const v2 = mine.find((c) => lastSegment(c.id).toLowerCase() === 'authsettingsv2');
+    const v1 = mine.find((c) => lastSegment(c.id).toLowerCase() === 'authsettings');
+    const auth = v2 ?? (v1?.listResults?.['twin/authsettingsv2'] !== undefined ? { properties: v1.listResults['twin/authsettingsv2'] } : undefined);
     const appSettingsRes = mine.find((c) => lastSegment(c.id).toLowerCase() === 'appsettings');
     const siteConfig = (site.properties.siteConfig ?? {}) as { appSettings?: unknown };
     const appSettings = { ...toSettingsMap(siteConfig.appSettings), ...toSettingsMap(appSettingsRes?.properties) };

@@ -95,5 +95,16 @@ describe('trustline up --no-auth', () => {
     expect(d.output).toContain('  · Contoso.Widgets/things a\n');
     expect(d.output).toContain('  + Microsoft.Insights/components ai\n');
     expect(d.output).toContain('  1 simulated; stored, not simulated: Contoso.Widgets/things (2), Microsoft.Cdn/profiles');
+    // A subscription-scope template goes to the subscription's deployments, as `up` would deploy it.
+    const sub = {
+      $schema: 'https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#', contentVersion: '1.0.0.0',
+      resources: [{ type: 'Microsoft.Resources/deployments', apiVersion: '2021-04-01', name: 'cli-into-rg', resourceGroup: seed.ready.resourceGroup, properties: { mode: 'Incremental', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [stored('c')] } } }],
+    };
+    writeFileSync(join(seed.dir, 'sub.json'), JSON.stringify(sub));
+    const s = await runCli(['deploy', '--template', join(seed.dir, 'sub.json'), '--name', 'at-sub', '--ready-file', join(seed.dir, 'ready.json')]);
+    expect(s.code, s.output).toBe(0);
+    expect(s.output).toContain('  + Microsoft.Resources/deployments cli-into-rg\n');
+    const r = await request(`${seed.ready.controlPlane}/subscriptions/${seed.ready.subscriptionId}/providers/Microsoft.Resources/deployments/at-sub?api-version=2021-04-01`, { dispatcher: seed.tls });
+    expect(((await r.body.json()) as { properties: { provisioningState: string } }).properties.provisioningState).toBe('Succeeded');
   });
 });

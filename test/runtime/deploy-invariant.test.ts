@@ -221,6 +221,30 @@ const variants: Variant[] = [
     },
     error: /authentication settings are not valid/,
   },
+  {
+    name: 'classic authsettings (V1) only: Easy Auth on, as App Service derives V2 from it',
+    change: (t) => {
+      const auth = find(t, 'Microsoft.Web/sites/config');
+      auth.name = "[concat(parameters('sites_function_name'), '/authsettings')]";
+      auth.properties = { enabled: true, unauthenticatedClientAction: 'RedirectToLoginPage', defaultProvider: 'AzureActiveDirectory', clientId: CLIENT, issuer: `https://sts.windows.net/${TENANT}/`, tokenStoreEnabled: true };
+    },
+    site: '/api/hello',
+    status: 302,
+  },
+  {
+    name: 'classic authsettings (V1): the token from APIM opens the site',
+    change: (t) => {
+      const auth = find(t, 'Microsoft.Web/sites/config');
+      auth.name = "[concat(parameters('sites_function_name'), '/authsettings')]";
+      auth.properties = { enabled: true, unauthenticatedClientAction: 'RedirectToLoginPage', defaultProvider: 'AzureActiveDirectory', clientId: CLIENT, issuer: `https://sts.windows.net/${TENANT}/` };
+    },
+    status: 200,
+  },
+  { name: 'classic authsettings (V1) App Service cannot read', change: (t) => {
+    const auth = find(t, 'Microsoft.Web/sites/config');
+    auth.name = "[concat(parameters('sites_function_name'), '/authsettings')]";
+    auth.properties = { enabled: 'sometimes' };
+  }, error: /authentication settings are not valid/ },
   { name: 'authsettingsV2: platform.enabled not a boolean', change: setAuth({ platform: { enabled: 'maybe' } }), error: /authentication settings are not valid/ },
   {
     name: 'authsettingsV2: an unknown unauthenticatedClientAction',

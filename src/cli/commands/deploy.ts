@@ -62,17 +62,31 @@ export function printArmFailure(out: (l: string) => void, heading: string, body:
   for (const line of error ? describeArmError(error, files.locate, '  ') : [`  ${JSON.stringify(body)}`]) out(line);
 }
 
+/**
+ * Where a template deploys, as `trustline up` decides it: a `subscriptionDeploymentTemplate` `$schema` goes to the
+ * subscription's deployments (with the resource group's location, which ARM requires there), anything else to the
+ * resource group's.
+ */
+export async function deploymentTarget(client: ArmClient, template: unknown): Promise<{ path: string; body: Record<string, unknown> }> {
+  const schema = (template as { $schema?: unknown } | null)?.$schema;
+  if (typeof schema !== 'string' || !/subscriptionDeploymentTemplate\.json/i.test(schema)) return { path: client.deploymentsPath, body: {} };
+  const rg = await client.send('GET', `${client.resourceGroupPath}?api-version=${DEPLOY_API_VERSION}`);
+  const location = (rg.body as { location?: unknown } | undefined)?.location;
+  return { path: client.subscriptionDeploymentsPath, body: typeof location === 'string' ? { location } : {} };
+}
+
 /** `trustline deploy`: PUT a deployment to the running twin's control plane (ARM REST) and wait for it. */
 export async function deployCommand(opts: DeployCommandOptions, out: (l: string) => void): Promise<number> {
   return forEachDeployment(opts, async (client, { template, index, files }) => {
     const name = opts.name ?? `${basename(template, '.json')}-${Date.now()}-${index}`;
-    const path = `${client.deploymentsPath}/${encodeURIComponent(name)}?api-version=${DEPLOY_API_VERSION}`;
-    const put = await client.send('PUT', path, { properties: { mode: opts.mode ?? 'Incremental', template: files.template, parameters: files.parameters } });
+    const target = await deploymentTarget(client, files.template);
+    const path = `${target.path}/${encodeURIComponent(name)}?api-version=${DEPLOY_API_VERSION}`;
+    const put = await client.send('PUT', path, { ...target.body, properties: { mode: opts.mode ?? 'Incremental', template: files.template, parameters: files.parameters } });
     const final = put.status === 200 || put.status === 201 ? await untilTerminal(client, path, put) : put;
     const state = stateOf(final);
     if (final.status >= 200 && final.status < 300 && state === 'Succeeded') {
       out(`deployed ${template} as ${name}`);
-      const ops = await client.send('GET', `${client.deploymentsPath}/${encodeURIComponent(name)}/operations?api-version=${DEPLOY_API_VERSION}`);
+      const ops = await client.send('GET', `${target.path}/${encodeURIComponent(name)}/operations?api-version=${DEPLOY_API_VERSION}`);
       for (const line of resourceLines(ops.body)) out(line);
       return true;
     }

@@ -62,7 +62,7 @@ async function deploymentRequest(req: IncomingMessage, name: string, at: 'resour
 async function dryRun(c: DeploymentRouteContext, d: DeploymentRequest): Promise<{ scratch: Store; result: DeployResult }> {
   const scratch = scratchCopy(c.store);
   try {
-    const result = await c.evaluate({ deploymentName: d.name, template: d.template, parameters: d.parameters, mode: d.mode, scopeKind: c.service.at }, scratch);
+    const result = await c.evaluate({ deploymentName: d.name, template: d.template, parameters: d.parameters, mode: d.mode, ...c.service.scopeKindInput }, scratch);
     return { scratch, result };
   } catch (e) {
     scratch.close();

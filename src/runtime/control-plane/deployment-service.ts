@@ -96,6 +96,14 @@ export class DeploymentService {
     return this.#o.at ?? 'resourceGroup';
   }
 
+  /**
+   * What a deployment input says about its scope: the subscription route forces subscription scope; on the resource
+   * group's route the template's `$schema` decides, as for `trustline up` (a management-group template deploys there).
+   */
+  get scopeKindInput(): { scopeKind?: 'subscription' } {
+    return this.at === 'subscription' ? { scopeKind: 'subscription' } : {};
+  }
+
   /** The id of the scope (`/subscriptions/{s}/resourceGroups/{rg}` or `/subscriptions/{s}`). */
   get scopeId(): string {
     const sub = `/subscriptions/${this.#o.scope.subscriptionId}`;
@@ -207,7 +215,7 @@ export class DeploymentService {
         },
         ...(signal ? { signal } : {}),
       };
-      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode, scopeKind: this.at }, how);
+      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode, ...this.scopeKindInput }, how);
     } catch (e) {
       if (isTwinError(e) && e.code === CANCELED) {
         this.#o.logger.info(`deployment ${req.name} canceled`);
