@@ -85,6 +85,24 @@ const variants: Variant[] = [
   { name: 'a policy element the gateway does not know', change: setApiPolicy(apiPolicy('<no-such-policy />')), error: /apis\/policies|policy is not valid/ },
   { name: 'an expression that does not parse', change: setApiPolicy(apiPolicy(header('x-variant', '@(1 +)'))), error: /policy is not valid/ },
 
+  // Entities a policy names by id.
+  { name: 'set-backend-service backend-id of a missing backend', change: setApiPolicy(apiPolicy('<set-backend-service backend-id="nope" />')), error: /Error in element 'set-backend-service' on line 1, column \d+: Backend with id 'nope' could not be found/ },
+  {
+    name: 'set-backend-service backend-id of a deployed backend',
+    change: (t) => {
+      t.resources.push(child('backends', 'fn', { url: `https://${SITE}.azurewebsites.net/api`, protocol: 'http' }));
+      setApiPolicy(apiPolicy(`<set-backend-service backend-id="fn" />${header('x-variant', 'backend')}`))(t);
+      find(t, 'Microsoft.ApiManagement/service/apis/policies').dependsOn!.push("[resourceId('Microsoft.ApiManagement/service/backends', parameters('apimServiceName'), 'fn')]");
+    },
+    headers: { 'x-variant': 'backend' },
+  },
+  { name: 'log-to-eventhub logger-id of a missing logger', change: setApiPolicy(apiPolicy('<log-to-eventhub logger-id="nolog">x</log-to-eventhub>')), error: /Logger with id 'nolog' could not be found/ },
+  {
+    name: 'a fragment naming a missing backend',
+    change: (t) => t.resources.push(child('policyFragments', 'route', { format: 'rawxml', value: '<fragment><set-backend-service backend-id="nope" /></fragment>' })),
+    error: /Backend with id 'nope' could not be found/,
+  },
+
   // Scopes.
   {
     name: 'global policy (service/policies)',

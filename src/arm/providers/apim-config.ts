@@ -19,6 +19,7 @@ const fragmentProvider: ResourceProvider = {
     try {
       const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope: 'fragment' });
       if (loaded.kind !== 'fragment') throw invalid(input, ctx, 'a policy fragment must have the root <fragment>.');
+      checkEntityReferences(input, ctx, loaded.root, serviceId, 'fragment');
       for (const w of loaded.warnings) ctx.warn(`fragment '${input.id}': ${w}`);
     } catch (e) {
       if (isTwinError(e) && e.code === 'ERR_ARM_RESOURCE_INVALID') throw e;
@@ -47,6 +48,43 @@ export function checkNamedValueReferences(input: ResourceInput, ctx: ProviderCon
     if (!ctx.loose) throw invalid(input, ctx, reason);
     ctx.warn(`${what} of '${input.id}': ${reason} (loose mode: sent as written)`);
   }
+}
+
+/** Policy elements that name another entity of the service by id, and that entity's type (APIM checks them on save). */
+const ENTITY_REFERENCES: Array<{ element: string; attr: string; type: string; what: string }> = [
+  { element: 'set-backend-service', attr: 'backend-id', type: 'backends', what: 'Backend' },
+  { element: 'log-to-eventhub', attr: 'logger-id', type: 'loggers', what: 'Logger' },
+];
+
+interface ReferenceNode { name: string; attrs: Record<string, string>; children: ReferenceNode[]; line: number; column: number }
+
+/**
+ * A policy's `set-backend-service backend-id` and `log-to-eventhub logger-id` that name no backend / logger of the
+ * service: APIM refuses to save the policy ("Error in element 'set-backend-service' on line 4, column 4: Backend with
+ * id 'x' could not be found.", apiops issues #56 and #565), so the deployment fails here instead of the gateway failing
+ * every call. An expression (`@(…)`) is checked at run time only.
+ */
+export function checkEntityReferences(input: ResourceInput, ctx: ProviderContext, root: ReferenceNode, serviceId: string, what: string): void {
+  const ids = new Map<string, Set<string>>();
+  const idsOf = (type: string) => {
+    let set = ids.get(type);
+    if (!set) {
+      set = new Set(ctx.tx.listResources({ type: `${NS}/${type}`, idPrefix: serviceId + '/' }).map((r) => r.name.split('/').pop()!.toLowerCase()));
+      ids.set(type, set);
+    }
+    return set;
+  };
+  const visit = (n: ReferenceNode) => {
+    for (const ref of ENTITY_REFERENCES) {
+      const id = n.name === ref.element ? n.attrs[ref.attr] : undefined;
+      if (id === undefined || id.startsWith('@') || idsOf(ref.type).has(id.toLowerCase())) continue;
+      const reason = `the ${what} is not valid: Error in element '${ref.element}' on line ${n.line}, column ${n.column}: ${ref.what} with id '${id}' could not be found.`;
+      if (!ctx.loose) throw invalid(input, ctx, reason);
+      ctx.warn(`${what} of '${input.id}': ${reason} (loose mode: kept)`);
+    }
+    n.children.forEach(visit);
+  };
+  visit(root);
 }
 
 /** Named values of a service as the policy loader takes them (Key Vault ones resolved, see apim.ts). */
