@@ -5,7 +5,7 @@ import type { DeployInput, DeployResult } from '../arm/index.js';
 import { METADATA_API_VERSIONS, requireProviderApiVersion, requireResourcesApiVersion } from './control-plane/api-version.js';
 import { AsyncOperations, isTerminal } from './control-plane/async-operations.js';
 import { deploymentRoutes, methodNotAllowed } from './control-plane/deployment-routes.js';
-import { DeploymentService, Serial, type DeploymentServiceOptions } from './control-plane/deployment-service.js';
+import { DeploymentService, Serial, typeOfId, type DeploymentServiceOptions } from './control-plane/deployment-service.js';
 import { metadataEndpoints, namespacesOf, providerView, subscriptionView, tenantView, type TwinEndpoints } from './control-plane/metadata.js';
 import { fullType, parseRequestPath, providerPath, resourceIdOf, type ProviderPath } from './control-plane/paths.js';
 import { apimReferencesTo, inUseMessage } from './control-plane/apim-references.js';
@@ -195,9 +195,12 @@ export function createControlPlane(options: ControlPlaneOptions) {
       if (method !== 'GET') throw methodNotAllowed(method);
       return sendJson(res, 200, subscriptionView(endpoints()));
     }
-    if (s[2] === 'providers' && s[3] === 'microsoft.resources' && s[4] === 'deployments') {
-      return deploymentRoutes({ req, res, query, rest: path.segments.slice(5), base, service: subService, store, ops, evaluate: options.evaluate });
-    }
+    // With RBAC on, a deployment needs `{type}/write` on every resource it deploys, as ARM's validation checks.
+    const authorizeWrites =
+      caller && options.rbac ? (ids: string[]) => ids.forEach((id) => authorize(store, caller, { action: `${typeOfId(id)}/write`, scope: id }, owners)) : undefined;
+    const deployments = (rest: string[], at: DeploymentService) =>
+      deploymentRoutes({ req, res, query, rest, base, service: at, store, ops, evaluate: options.evaluate, ...(authorizeWrites ? { authorizeWrites } : {}) });
+    if (s[2] === 'providers' && s[3] === 'microsoft.resources' && s[4] === 'deployments') return deployments(path.segments.slice(5), subService);
     if (s[2] === 'providers' && s.length <= 4) {
       requireResourcesApiVersion(query);
       if (method !== 'GET') throw methodNotAllowed(method);
@@ -258,16 +261,12 @@ export function createControlPlane(options: ControlPlaneOptions) {
       return sendJson(res, 200, { value: topLevelResources() });
     }
     // ARM also serves deployments without the provider segment (the REST spec's DeploymentOperations_List path).
-    if (s[4] === 'deployments') {
-      return deploymentRoutes({ req, res, query, rest: path.segments.slice(5), base, service, store, ops, evaluate: options.evaluate });
-    }
+    if (s[4] === 'deployments') return deployments(path.segments.slice(5), service);
     if (s[4] !== 'providers' || s.length < 7) {
       requireResourcesApiVersion(query);
       throw armHttpError(404, 'NotFound', `No route for ${method} ${path.path}.`);
     }
-    if (s[5] === 'microsoft.resources' && s[6] === 'deployments') {
-      return deploymentRoutes({ req, res, query, rest: path.segments.slice(7), base, service, store, ops, evaluate: options.evaluate });
-    }
+    if (s[5] === 'microsoft.resources' && s[6] === 'deployments') return deployments(path.segments.slice(7), service);
     const p = providerPath(scope.subscriptionId, scope.resourceGroup, path.segments.slice(5))!;
     return resourceRoutes({
       req,

@@ -69,12 +69,18 @@ describe('control-plane RBAC (compat.controlPlane.enforceRbac): role assignments
     expect(del.body.error?.message).toContain("action 'Microsoft.ManagedIdentity/userAssignedIdentities/delete' over scope '" + `${RG_ID}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/nobody'`);
   });
 
-  it('Contributor deploys; it may not assign roles (Microsoft.Authorization writes need Owner or User Access Administrator)', async () => {
+  it('Contributor deploys; it may not assign roles (Microsoft.Authorization writes need Owner or User Access Administrator), in a deployment or directly', async () => {
     await twin.deploy({ deploymentName: 'grant', template: template([assignment('22222222-2222-4222-8222-222222222222', 'reader', CONTRIBUTOR)]) });
     const token = await tokenOf('reader');
-    const put = await call(token, ...deployment('by-contributor'));
+    const plain = { properties: { mode: 'Incremental', template: { ...template(), resources: [uami('nobody'), uami('another')] } } };
+    const put = await call(token, `${RG_ID}/providers/Microsoft.Resources/deployments/by-contributor?api-version=2021-04-01`, 'PUT', plain);
     expect(put.status).toBe(201);
     expect(put.body['properties']).toMatchObject({ provisioningState: 'Succeeded' });
+    // A deployment carrying a role assignment is refused up front (ARM checks every resource's write at validation).
+    const withGrant = await call(token, ...deployment('grant-by-contributor'));
+    expect(withGrant.status).toBe(403);
+    expect(withGrant.body.error?.message).toContain("action 'Microsoft.Authorization/roleAssignments/write' over scope '" + `${RG_ID}/providers/Microsoft.Authorization/roleAssignments/11111111-1111-4111-8111-111111111111'`);
+    expect((await call(token, `${RG_ID}/providers/Microsoft.Resources/deployments/grant-by-contributor?api-version=2021-04-01`)).status).toBe(404);
     const grant = await call(token, `${RG_ID}/providers/Microsoft.Authorization/roleAssignments/33333333-3333-4333-8333-333333333333?api-version=2022-04-01`, 'PUT', { properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`, principalId: '00000000-0000-4000-8000-000000000000', principalType: 'ServicePrincipal' } });
     expect(grant.status).toBe(403);
     expect(grant.body.error?.message).toContain("'Microsoft.Authorization/roleAssignments/write'");

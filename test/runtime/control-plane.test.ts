@@ -289,7 +289,10 @@ describe('control plane (ARM REST)', () => {
     const list = await json<{ value: Array<{ name: string }> }>(`${SUB_DEPLOYMENTS}?api-version=2021-04-01`);
     expect(list.body.value.map((d) => d.name)).toEqual(['s1']);
     const ops = await json<{ value: Array<{ properties: { targetResource?: { resourceType: string } } }> }>(`${SUB_DEPLOYMENTS}/s1/operations?api-version=2021-04-01`);
-    expect(ops.body.value.some((o) => o.properties.targetResource?.resourceType === 'Microsoft.Resources/deployments')).toBe(true);
+    expect(ops.body.value.map((o) => o.properties.targetResource?.resourceType).filter(Boolean)).toEqual(['Microsoft.Resources/deployments']);
+    // What the nested deployment deployed are its own operations (it is a deployment of the resource group).
+    const nestedOps = await json<typeof ops.body>(`${DEPLOYMENTS}/into-rg/operations?api-version=2021-04-01`);
+    expect(nestedOps.body.value.map((o) => o.properties.targetResource?.resourceType)).toEqual(['Contoso.Widgets/things']);
     // The resource group's history does not list it.
     const rgList = await json<{ value: Array<{ name: string }> }>(`${DEPLOYMENTS}?api-version=2021-04-01`);
     expect(rgList.body.value.map((d) => d.name)).not.toContain('s1');

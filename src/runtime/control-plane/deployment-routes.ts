@@ -22,6 +22,11 @@ export interface DeploymentRouteContext {
   store: Store;
   ops: AsyncOperations;
   evaluate(input: DeployInput, store: Store): Promise<DeployResult>;
+  /**
+   * RBAC (`compat.controlPlane.enforceRbac`): throws ARM's 403 unless the caller may write each of these resources.
+   * A deployment is checked up front, as ARM's validation does: the caller needs `{type}/write` on every resource it deploys.
+   */
+  authorizeWrites?(resourceIds: string[]): void;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -70,6 +75,18 @@ async function dryRun(c: DeploymentRouteContext, d: DeploymentRequest): Promise<
   }
 }
 
+/** RBAC of a deployment: evaluated into a scratch copy first, every resource it would write checked (template errors are left to the run). */
+async function checkWrites(c: DeploymentRouteContext, d: DeploymentRequest): Promise<void> {
+  let run: { scratch: Store; result: DeployResult };
+  try {
+    run = await dryRun(c, d);
+  } catch {
+    return;
+  }
+  run.scratch.close();
+  c.authorizeWrites!(run.result.resources);
+}
+
 /** Routes under `/subscriptions/{s}/resourcegroups/{rg}/providers/Microsoft.Resources/deployments`. */
 export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void> {
   const { req, res, query, rest, service } = c;
@@ -95,6 +112,7 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     }
     if (method === 'PUT') {
       const d = await deploymentRequest(req, name, service.at);
+      if (c.authorizeWrites) await checkWrites(c, d);
       const { created, record, done } = await service.start(d);
       // Azure-AsyncOperation follows this run: Accepted/Running while it goes on, then its final state and error.
       let final: AsyncOperation | undefined;
@@ -149,6 +167,7 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
       throw validationError(e);
     }
     run.scratch.close();
+    c.authorizeWrites?.(run.result.resources);
     return sendJson(res, 200, {
       id: service.idOf(name),
       name,

@@ -267,10 +267,20 @@ export class DeploymentService {
     const id = this.idOf(req.name);
     const engineRecord = store.getResource(id);
     const now = clock.now();
-    const written = (r.result?.resources ?? []).map((rid) => store.getResource(rid)).filter((x): x is ResourceRecord => x !== undefined);
-    const ops: DeploymentOperation[] = [];
-    const per = written.length ? (now - r.started) / written.length : 0;
-    for (const w of written) ops.push(resourceOperation({ deploymentId: id, ids, clock, record: w, existed: r.before?.has(w.id.toLowerCase()) ?? false, durationMs: per }));
+    const all = (r.result?.resources ?? []).map((rid) => store.getResource(rid)).filter((x): x is ResourceRecord => x !== undefined);
+    // A nested deployment is one operation of its parent; what it deploys are its own operations, as ARM lists them.
+    const nested = all.filter((w) => w.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase());
+    const childrenOf = (d: ResourceRecord) => ((d.properties['outputResources'] ?? []) as Array<{ id?: unknown }>).map((o) => String(o.id ?? '').toLowerCase());
+    const inner = new Set(nested.flatMap(childrenOf));
+    const written = all.filter((w) => !inner.has(w.id.toLowerCase()));
+    const per = all.length ? (now - r.started) / all.length : 0;
+    const opsOf = (deploymentId: string, list: ResourceRecord[]) =>
+      list.map((w) => resourceOperation({ deploymentId, ids, clock, record: w, existed: r.before?.has(w.id.toLowerCase()) ?? false, durationMs: per }));
+    for (const d of nested) {
+      const mine = new Set(childrenOf(d));
+      saveOperations(store, d.id, opsOf(d.id, all.filter((w) => mine.has(w.id.toLowerCase()))));
+    }
+    const ops: DeploymentOperation[] = opsOf(id, written);
     let error: ArmErrorBody | undefined;
     if (r.state === 'Failed') {
       error = deploymentFailedError(r.error, id);
@@ -305,9 +315,9 @@ export class DeploymentService {
         timestamp: new Date(now).toISOString(),
         duration: isoDuration(now - r.started),
         correlationId: ids.uuid(),
-        providers: providersOf(written),
+        providers: providersOf(all),
         dependencies: [],
-        ...(r.state === 'Succeeded' ? { outputs: engineProps['outputs'] ?? {}, outputResources: written.map((w) => ({ id: w.id })) } : {}),
+        ...(r.state === 'Succeeded' ? { outputs: engineProps['outputs'] ?? {}, outputResources: all.map((w) => ({ id: w.id })) } : {}),
         ...(req.onErrorDeployment ? { onErrorDeployment: { ...req.onErrorDeployment } } : {}),
         ...(error ? { error } : {}),
       },
@@ -325,6 +335,7 @@ export function notFound(name: string) {
 
 export function typeOfId(id: string): string {
   const at = id.toLowerCase().lastIndexOf('/providers/');
+  if (at < 0) return /\/resourcegroups\/[^/]+$/i.test(id) ? 'Microsoft.Resources/resourceGroups' : 'Microsoft.Resources/subscriptions';
   const segs = id.slice(at + '/providers/'.length).split('/');
   return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/');
 }
