@@ -24,8 +24,17 @@ export class ArmClient {
     this.#token = token;
   }
 
+  get resourceGroupPath(): string {
+    return `/subscriptions/${this.#ready.subscriptionId}/resourcegroups/${this.#ready.resourceGroup}`;
+  }
+
   get deploymentsPath(): string {
-    return `/subscriptions/${this.#ready.subscriptionId}/resourcegroups/${this.#ready.resourceGroup}/providers/Microsoft.Resources/deployments`;
+    return `${this.resourceGroupPath}/providers/Microsoft.Resources/deployments`;
+  }
+
+  /** Subscription-scope deployments (`az deployment sub …`). */
+  get subscriptionDeploymentsPath(): string {
+    return `/subscriptions/${this.#ready.subscriptionId}/providers/Microsoft.Resources/deployments`;
   }
 
   async send(method: string, pathOrUrl: string, body?: unknown): Promise<ArmResponse> {

@@ -5,7 +5,7 @@ import type { DeployInput, DeployResult } from '../arm/index.js';
 import { METADATA_API_VERSIONS, requireProviderApiVersion, requireResourcesApiVersion } from './control-plane/api-version.js';
 import { AsyncOperations, isTerminal } from './control-plane/async-operations.js';
 import { deploymentRoutes, methodNotAllowed } from './control-plane/deployment-routes.js';
-import { DeploymentService, type DeploymentServiceOptions } from './control-plane/deployment-service.js';
+import { DeploymentService, Serial, typeOfId, type DeploymentServiceOptions } from './control-plane/deployment-service.js';
 import { metadataEndpoints, namespacesOf, providerView, subscriptionView, tenantView, type TwinEndpoints } from './control-plane/metadata.js';
 import { fullType, parseRequestPath, providerPath, resourceIdOf, type ProviderPath } from './control-plane/paths.js';
 import { apimReferencesTo, inUseMessage } from './control-plane/apim-references.js';
@@ -15,6 +15,8 @@ import { genericResourceView } from './control-plane/views.js';
 import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
 import type { ReconcileFailure } from './reconciler.js';
 import { ArmHttpError, armHttpError, sendArmError, sendEmpty, sendJson } from './control-plane/wire.js';
+import type { ArmCaller } from './control-plane/bearer-auth.js';
+import { armActionOf, authorize } from './control-plane/rbac.js';
 
 export interface ControlPlaneOptions extends DeploymentServiceOptions {
   /** Evaluate a deployment against another store (validate, what-if). */
@@ -29,7 +31,13 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * Checks the caller (bearer token) before any ARM route; throws an ArmHttpError (401) to refuse.
    * Absent: no authentication (`trustline up --no-auth`).
    */
-  authenticate?(req: IncomingMessage, controlPlaneUrl: string): Promise<unknown>;
+  authenticate?(req: IncomingMessage, controlPlaneUrl: string): Promise<ArmCaller>;
+  /**
+   * Enforce Azure RBAC on the authenticated caller (`compat.controlPlane.enforceRbac`): built-in role assignments
+   * deployed into the twin must grant each request's action at its scope. `owners`: app ids that own the
+   * subscription (the twin's own CLI). Absent: any accepted token may do everything.
+   */
+  rbac?: { owners: string[] };
   /**
    * Twin-only: the decision records of recent requests (`GET /.trustline/decisions?last=N`,
    * `GET /.trustline/decisions/{requestId}`) for `trustline explain`; authenticated like the ARM routes.
@@ -49,8 +57,12 @@ const DEPLOYMENTS = 'Microsoft.Resources/deployments';
 export function createControlPlane(options: ControlPlaneOptions) {
   const { store, scope, logger } = options;
   const ops = new AsyncOperations(options.ids);
-  const service = new DeploymentService(options);
+  // Resource-group and subscription deployments share one queue: the twin changes one deployment or write at a time.
+  const serial = new Serial();
+  const service = new DeploymentService({ ...options, at: 'resourceGroup', serial });
+  const subService = new DeploymentService({ ...options, at: 'subscription', serial });
   const rgId = `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}`;
+  const owners = new Set((options.rbac?.owners ?? []).map((o) => o.toLowerCase()));
 
   /** Remove a resource and its children; what the runtime could then no longer serve refuses the delete (400). Serialised with deployments. */
   const removeResource = (id: string): Promise<boolean> =>
@@ -141,7 +153,11 @@ export function createControlPlane(options: ControlPlaneOptions) {
       if (method !== 'GET') throw methodNotAllowed(method);
       return sendJson(res, 200, metadataEndpoints(endpoints(), v));
     }
-    if (options.authenticate) await options.authenticate(req, base);
+    const caller = options.authenticate ? await options.authenticate(req, base) : undefined;
+    if (caller && options.rbac) {
+      const what = armActionOf(method, path.segments);
+      if (what) authorize(store, caller, what, owners);
+    }
 
     if (s[0] === '.trustline' && s[1] === 'decisions' && s.length <= 3 && options.decisions) {
       if (method !== 'GET') throw methodNotAllowed(method);
@@ -179,6 +195,12 @@ export function createControlPlane(options: ControlPlaneOptions) {
       if (method !== 'GET') throw methodNotAllowed(method);
       return sendJson(res, 200, subscriptionView(endpoints()));
     }
+    // With RBAC on, a deployment needs `{type}/write` on every resource it deploys, as ARM's validation checks.
+    const authorizeWrites =
+      caller && options.rbac ? (ids: string[]) => ids.forEach((id) => authorize(store, caller, { action: `${typeOfId(id)}/write`, scope: id }, owners)) : undefined;
+    const deployments = (rest: string[], at: DeploymentService) =>
+      deploymentRoutes({ req, res, query, rest, base, service: at, store, ops, evaluate: options.evaluate, ...(authorizeWrites ? { authorizeWrites } : {}) });
+    if (s[2] === 'providers' && s[3] === 'microsoft.resources' && s[4] === 'deployments') return deployments(path.segments.slice(5), subService);
     if (s[2] === 'providers' && s.length <= 4) {
       requireResourcesApiVersion(query);
       if (method !== 'GET') throw methodNotAllowed(method);
@@ -239,16 +261,12 @@ export function createControlPlane(options: ControlPlaneOptions) {
       return sendJson(res, 200, { value: topLevelResources() });
     }
     // ARM also serves deployments without the provider segment (the REST spec's DeploymentOperations_List path).
-    if (s[4] === 'deployments') {
-      return deploymentRoutes({ req, res, query, rest: path.segments.slice(5), base, service, store, ops, evaluate: options.evaluate });
-    }
+    if (s[4] === 'deployments') return deployments(path.segments.slice(5), service);
     if (s[4] !== 'providers' || s.length < 7) {
       requireResourcesApiVersion(query);
       throw armHttpError(404, 'NotFound', `No route for ${method} ${path.path}.`);
     }
-    if (s[5] === 'microsoft.resources' && s[6] === 'deployments') {
-      return deploymentRoutes({ req, res, query, rest: path.segments.slice(7), base, service, store, ops, evaluate: options.evaluate });
-    }
+    if (s[5] === 'microsoft.resources' && s[6] === 'deployments') return deployments(path.segments.slice(7), service);
     const p = providerPath(scope.subscriptionId, scope.resourceGroup, path.segments.slice(5))!;
     return resourceRoutes({
       req,

@@ -14,3 +14,5 @@ export type { DecisionLog, DecisionRecord, SiteDecision } from './decision-log.j
 export { startStandaloneEasyAuth } from './standalone-easyauth.js';
 export type { StandaloneEasyAuth, StandaloneEasyAuthOptions } from './standalone-easyauth.js';
 export { loadOrCreateLocalTls } from './local-ca.js';
+export { defaultControlPlaneCompatFlags } from './control-plane/rbac.js';
+export type { ControlPlaneCompatFlags } from './control-plane/rbac.js';

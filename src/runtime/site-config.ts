@@ -28,17 +28,21 @@ function toSettingsMap(value: unknown): Record<string, string> {
   return out;
 }
 
-/** Everything the runtime needs to play one `Microsoft.Web/sites` resource. */
+/** Everything the runtime needs to play each `Microsoft.Web/sites` resource and each deployment slot (`sites/slots`, named `{site}-{slot}`). */
 export function siteViews(store: Store): SiteView[] {
-  const configs = store.listResources({ type: 'Microsoft.Web/sites/config' });
-  return store.listResources({ type: 'Microsoft.Web/sites' }).map((site) => {
+  const configs = [...store.listResources({ type: 'Microsoft.Web/sites/config' }), ...store.listResources({ type: 'Microsoft.Web/sites/slots/config' })];
+  const sites = [...store.listResources({ type: 'Microsoft.Web/sites' }), ...store.listResources({ type: 'Microsoft.Web/sites/slots' })];
+  return sites.map((site) => {
     const mine = configs.filter((c) => sameId(parentId(c.id), site.id));
-    const auth = mine.find((c) => lastSegment(c.id).toLowerCase() === 'authsettingsv2');
+    // authsettingsV2, else the V2 form App Service derives from classic `authsettings` (kept by the ARM provider).
+    const v2 = mine.find((c) => lastSegment(c.id).toLowerCase() === 'authsettingsv2');
+    const v1 = mine.find((c) => lastSegment(c.id).toLowerCase() === 'authsettings');
+    const auth = v2 ?? (v1?.listResults?.['twin/authsettingsv2'] !== undefined ? { properties: v1.listResults['twin/authsettingsv2'] } : undefined);
     const appSettingsRes = mine.find((c) => lastSegment(c.id).toLowerCase() === 'appsettings');
     const siteConfig = (site.properties.siteConfig ?? {}) as { appSettings?: unknown };
     const appSettings = { ...toSettingsMap(siteConfig.appSettings), ...toSettingsMap(appSettingsRes?.properties) };
-    const hostName = String(site.properties.defaultHostName ?? `${site.name}.azurewebsites.net`).toLowerCase();
-    return { resource: site, name: site.name, hostName, authSettings: auth?.properties, appSettings, functions: functionsOf(store, site), hostKeys: hostKeysOf(site) };
+    const hostName = String(site.properties.defaultHostName ?? `${site.name.split('/').join('-')}.azurewebsites.net`).toLowerCase();
+    return { resource: site, name: site.name.split('/').join('-'), hostName, authSettings: auth?.properties, appSettings, functions: functionsOf(store, site), hostKeys: hostKeysOf(site) };
   });
 }
 

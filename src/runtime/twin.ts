@@ -33,11 +33,13 @@ import { createPortPlan, type PortSettings } from './ports.js';
 import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
 import { scmSite } from './scm-site.js';
 import { createDecisionLog, type DecisionLog } from './decision-log.js';
+import type { ControlPlaneCompatFlags } from './control-plane/rbac.js';
 
 export interface TwinCompatFlags {
   easyAuth?: Partial<EasyAuthCompatFlags>;
   identity?: Partial<IdentityCompatFlags>;
   gateway?: Partial<GatewayCompatFlags>;
+  controlPlane?: Partial<ControlPlaneCompatFlags>;
 }
 
 export interface TwinOptions {
@@ -258,6 +260,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     ...(!controlPlaneAuth
       ? {}
       : { authenticate: createBearerAuthenticator({ tenantId: options.tenantId, httpClient: client, clock, logger: logger.child('control-plane') }) }),
+    // RBAC needs a caller: with --no-auth there is none, and nothing is checked.
+    ...(controlPlaneAuth && options.compat?.controlPlane?.enforceRbac ? { rbac: { owners: cliPrincipal ? [cliPrincipal.credential.clientId] : [] } } : {}),
   });
   const cp = own(await guard(startListenerPair(controlPlane, { tls: tls.server, logger, name: 'control plane', httpsPort: ports.fixed('controlPlane'), httpPort: ports.fixed('controlPlaneHttp') })));
   hosts.set('management.azure.com', { http: cp.httpUrl, https: cp.httpsUrl });

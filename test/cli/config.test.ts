@@ -11,7 +11,7 @@ import { defaultCompatFlags } from '../../src/easyauth/index.js';
 import { defaultGatewayCompatFlags } from '../../src/gateway/index.js';
 import { defaultIdentityCompatFlags } from '../../src/identity/index.js';
 import { memoryLogger } from '../../src/core/index.js';
-import { startListenerPair } from '../../src/runtime/index.js';
+import { defaultControlPlaneCompatFlags, startListenerPair } from '../../src/runtime/index.js';
 import { createPortPlan, PORT_OFFSETS } from '../../src/runtime/ports.js';
 import { ROOT } from '../helpers/cli-process.js';
 
@@ -102,6 +102,7 @@ describe('trustline.json', () => {
     expect(Object.keys(compat.easyAuth!.properties).sort()).toEqual(Object.keys(defaultCompatFlags).sort());
     expect(Object.keys(compat.identity!.properties).sort()).toEqual(Object.keys(defaultIdentityCompatFlags).sort());
     expect(Object.keys(compat.gateway!.properties).sort()).toEqual(Object.keys(defaultGatewayCompatFlags).sort());
+    expect(Object.keys(compat.controlPlane!.properties).sort()).toEqual(Object.keys(defaultControlPlaneCompatFlags).sort());
     expect(Object.keys(schema.$defs.ports.properties).sort()).toEqual([...Object.keys(PORT_OFFSETS), 'base', 'sites', 'apim'].sort());
     // The defaults themselves validate.
     const dir = project({ compat: { easyAuth: defaultCompatFlags, identity: defaultIdentityCompatFlags, gateway: defaultGatewayCompatFlags } });

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ProxyAgent, request } from 'undici';
 import { SEED, useRunningSeed } from '../helpers/seed.js';
 import { runClient } from './clients/run-client.js';
 
@@ -8,7 +10,7 @@ describe('Azure SDK management clients against the control plane', () => {
   const seed = useRunningSeed('trustline-armsdk-', ['--in-memory']);
   const env = () => ({ READY_FILE: join(seed.dir, 'ready.json'), SEED_DIR: SEED });
 
-  it('@azure/arm-resources: beginCreateOrUpdateAndWait deploys the seed, validate, beginWhatIfAndWait, operations, resources, getById, resource groups', async () => {
+  it('@azure/arm-resources: beginCreateOrUpdateAndWait deploys the seed, validate, beginWhatIfAndWait, operations, resources, getById, resource groups, subscription scope, exportTemplate', async () => {
     const r = await runClient<Record<string, any>>('arm-resources.mjs', env(), seed.ready.caCertificate);
     expect(r.error, JSON.stringify(r)).toBeUndefined();
     expect(r.deployment).toEqual({ name: 'sdk-seed', state: 'Succeeded', outputResources: 7 });
@@ -28,16 +30,35 @@ describe('Azure SDK management clients against the control plane', () => {
     expect(r.exists).toBe(true);
     expect(r.missing).toBe(false);
     expect(r.deployments).toContain('sdk-seed');
+    expect(r.atSubscription).toEqual({ state: 'Succeeded', output: seed.ready.subscriptionId, listed: ['sdk-sub'] });
+    expect(r.exported).toBe(7);
     expect(r.failure).toMatchObject({ code: 'InvalidTemplate', statusCode: 400 });
   });
 
-  it('@azure/arm-appservice: the site and getAuthSettingsV2 as App Service answers them', async () => {
+  it('@azure/arm-appservice: the site, getAuthSettingsV2, app settings; a deployment slot created with its own authsettingsV2 and served', async () => {
     const site = Object.keys(seed.ready.sites)[0]!;
     const r = await runClient<Record<string, any>>('arm-appservice.mjs', { ...env(), SITE: site }, seed.ready.caCertificate);
     expect(r.error, JSON.stringify(r)).toBeUndefined();
     expect(r.site).toMatchObject({ name: site, defaultHostName: `${site}.azurewebsites.net` });
     expect(r.auth).toMatchObject({ name: 'authsettingsV2', enabled: true, clientId: '6f1d2a4e-3b7c-4d8e-9f01-2a3b4c5d6e7f' });
     expect(r.config.name).toBe('web');
+    expect(r.appSettings).toMatchObject({ FUNCTIONS_EXTENSION_VERSION: '~4' });
+    expect(r.slot).toEqual({ name: 'staging', defaultHostName: `${site}-staging.azurewebsites.net` });
+    expect(r.slotAuth).toEqual({ name: 'authsettingsV2', action: 'Return403' });
+    expect(r.slotSettings).toEqual({ SLOT: 'staging' });
+    // The slot is served at its own host with its own settings: no token → 403, as its authsettingsV2 says.
+    // (reached by its Azure host name through the twin's forward proxy: the ready file lists what `up` deployed)
+    const proxy = new ProxyAgent({ uri: seed.ready.proxy!, requestTls: { ca: readFileSync(seed.ready.caCertificate, 'utf8') } });
+    try {
+      const res = await request(`https://${site}-staging.azurewebsites.net/api/hello`, { dispatcher: proxy });
+      await res.body.dump();
+      expect(res.statusCode).toBe(403);
+      const main = await request(`https://${site}.azurewebsites.net/api/hello`, { dispatcher: proxy });
+      await main.body.dump();
+      expect(main.statusCode).toBe(401);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('@azure/arm-apimanagement: the service, its API and the API policy', async () => {
@@ -48,6 +69,8 @@ describe('Azure SDK management clients against the control plane', () => {
     expect(r.apis).toHaveLength(1);
     expect(r.api.name).toBe(r.apis[0]);
     expect(r.policy).toEqual({ name: 'policy', type: 'Microsoft.ApiManagement/service/apis/policies' });
-    expect(r.policyAnswer).toEqual({ format: 'rawxml', hasManagedIdentity: true });
+    // No `format` asked: APIM answers `xml`; `format: 'rawxml'` gives the expressions as written.
+    expect(r.policyAnswer).toEqual({ format: 'xml', hasManagedIdentity: true });
+    expect(r.rawxmlAnswer).toEqual({ format: 'rawxml', expression: true });
   });
 });

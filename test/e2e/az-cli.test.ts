@@ -30,7 +30,7 @@ describe('az CLI against the twin', () => {
 
   const az = (args: string[]) => azRunner({ configDir, caFile: seed.ready.caCertificate, proxyUrl: proxy.url })(args);
 
-  it('registers the twin as a cloud, logs in with a service principal, deploys the seed and runs what-if', async () => {
+  it('registers the twin as a cloud, logs in with a service principal, deploys the seed, runs what-if, deploys at subscription scope, lists operations', async () => {
     const register = await az(['cloud', 'register', '-n', 'Trustline', '--endpoint-resource-manager', 'https://management.azure.com/']);
     expect(register.code, register.stderr).toBe(0);
     const cloud = JSON.parse((await az(['cloud', 'show', '-n', 'Trustline', '-o', 'json'])).stdout) as { endpoints: Record<string, string> };
@@ -57,6 +57,24 @@ describe('az CLI against the twin', () => {
     expect(whatIf.stdout).toContain(`Scope: /subscriptions/${seed.ready.subscriptionId}/resourceGroups/${seed.ready.resourceGroup}`);
     expect(whatIf.stdout).toMatch(/~ Microsoft\.ApiManagement\/service\/[^/]+\/apis\/functions \[2022-08-01\]\n\s+~ properties\.displayName: "Functions" => "Functions v2"/);
     expect(whatIf.stdout).toContain('Resource changes: 1 to modify, 6 no change.');
+
+    // Subscription scope: `az deployment sub create` (location required) with a nested deployment into the group.
+    writeFileSync(
+      join(configDir, 'sub.json'),
+      JSON.stringify({
+        $schema: 'https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#', contentVersion: '1.0.0.0',
+        resources: [{ type: 'Microsoft.Resources/deployments', apiVersion: '2021-04-01', name: 'az-into-rg', resourceGroup: seed.ready.resourceGroup, properties: { mode: 'Incremental', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [] } } }],
+        outputs: { sub: { type: 'string', value: '[subscription().subscriptionId]' } },
+      }),
+    );
+    const sub = await az(['deployment', 'sub', 'create', '-l', 'westeurope', '-n', 'az-sub', '--template-file', join(configDir, 'sub.json'), '-o', 'json']);
+    expect(sub.code, sub.stderr).toBe(0);
+    expect(JSON.parse(sub.stdout)).toMatchObject({ name: 'az-sub', properties: { provisioningState: 'Succeeded', outputs: { sub: { value: seed.ready.subscriptionId } } } });
+    const ops = await az(['deployment', 'operation', 'group', 'list', '-g', seed.ready.resourceGroup, '-n', 'az-seed', '-o', 'json']);
+    expect(ops.code, ops.stderr).toBe(0);
+    const listed = JSON.parse(ops.stdout) as Array<{ properties: { provisioningOperation: string } }>;
+    expect(listed.filter((o) => o.properties.provisioningOperation === 'Create')).toHaveLength(7);
+    expect(listed.filter((o) => o.properties.provisioningOperation === 'EvaluateDeploymentOutput')).toHaveLength(1);
 
     writeFileSync(
       join(configDir, 'bad.json'),

@@ -79,5 +79,32 @@ describe('trustline up --no-auth', () => {
     await r.body.dump();
     const d = await runCli(['deploy', SEED, '--ready-file', join(seed.dir, 'ready.json')]);
     expect(d.code).toBe(0);
+    expect(d.output).toMatch(/^ {2}\+ Microsoft\.ApiManagement\/service\/apis\/policies \S+\/policy$/m);
+    expect(d.output).toContain('  7 simulated\n');
+  });
+
+  it('deploy lists each resource and names the types the twin only stores ("stored, not simulated")', async () => {
+    const stored = (name: string) => ({ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name, location: 'westeurope', properties: {} });
+    const template = {
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0',
+      resources: [stored('a'), stored('b'), { type: 'Microsoft.Insights/components', apiVersion: '2020-02-02', name: 'ai', location: 'westeurope', kind: 'web', properties: { Application_Type: 'web' } }, { type: 'Microsoft.Cdn/profiles', apiVersion: '2023-05-01', name: 'cdn', location: 'global', sku: { name: 'Standard_Microsoft' } }],
+    };
+    writeFileSync(join(seed.dir, 'stored.json'), JSON.stringify(template));
+    const d = await runCli(['deploy', '--template', join(seed.dir, 'stored.json'), '--name', 'stored', '--ready-file', join(seed.dir, 'ready.json')]);
+    expect(d.code).toBe(0);
+    expect(d.output).toContain('  · Contoso.Widgets/things a\n');
+    expect(d.output).toContain('  + Microsoft.Insights/components ai\n');
+    expect(d.output).toContain('  1 simulated; stored, not simulated: Contoso.Widgets/things (2), Microsoft.Cdn/profiles');
+    // A subscription-scope template goes to the subscription's deployments, as `up` would deploy it.
+    const sub = {
+      $schema: 'https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#', contentVersion: '1.0.0.0',
+      resources: [{ type: 'Microsoft.Resources/deployments', apiVersion: '2021-04-01', name: 'cli-into-rg', resourceGroup: seed.ready.resourceGroup, properties: { mode: 'Incremental', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [stored('c')] } } }],
+    };
+    writeFileSync(join(seed.dir, 'sub.json'), JSON.stringify(sub));
+    const s = await runCli(['deploy', '--template', join(seed.dir, 'sub.json'), '--name', 'at-sub', '--ready-file', join(seed.dir, 'ready.json')]);
+    expect(s.code, s.output).toBe(0);
+    expect(s.output).toContain('  + Microsoft.Resources/deployments cli-into-rg\n');
+    const r = await request(`${seed.ready.controlPlane}/subscriptions/${seed.ready.subscriptionId}/providers/Microsoft.Resources/deployments/at-sub?api-version=2021-04-01`, { dispatcher: seed.tls });
+    expect(((await r.body.json()) as { properties: { provisioningState: string } }).properties.provisioningState).toBe('Succeeded');
   });
 });

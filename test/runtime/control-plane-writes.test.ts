@@ -90,7 +90,8 @@ describe('control plane: writing resources by id (PUT/PATCH/DELETE) takes the de
       identityProviders: { azureActiveDirectory: { enabled: true, registration: { openIdIssuer: `https://sts.windows.net/${TENANT}/`, clientId: AUDIENCE } } },
     };
     const put = await call<{ id: string; name: string; type: string; properties: Record<string, unknown> }>(`${SITE}/config/authsettingsV2?api-version=2022-09-01`, { method: 'PUT', body: { properties: settings } });
-    expect(put.status).toBe(201);
+    // A site's config always exists in App Service (GET answers it before any PUT): the first PUT is 200, not 201.
+    expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ id: `${SITE}/config/authsettingsV2`, name: 'authsettingsV2', type: 'Microsoft.Web/sites/config', properties: settings });
     expect((await site()).status).toBe(401);
     expect(twin.ready().sites['wsite']!).toMatchObject({ hostName: 'wsite.azurewebsites.net' });
@@ -106,11 +107,11 @@ describe('control plane: writing resources by id (PUT/PATCH/DELETE) takes the de
     const bad = await call<ArmError>(`${SITE}/config/appsettings?api-version=2022-09-01`, { method: 'PUT', body: { properties: { A: 1 } } });
     expect(bad.status).toBe(400);
     const put = await call(`${SITE}/config/appsettings?api-version=2022-09-01`, { method: 'PUT', body: { properties: { A: '2', B: '[not an expression]' } } });
-    expect(put.status).toBe(201);
+    expect(put.status).toBe(200);
     const listed = await call<{ properties: Record<string, string> }>(`${SITE}/config/appsettings/list?api-version=2022-09-01`, { method: 'POST' });
     expect(listed.body.properties).toEqual({ A: '2', B: '[not an expression]' });
     const web = await call<{ name: string; properties: Record<string, unknown> }>(`${SITE}/config/web?api-version=2022-09-01`, { method: 'PUT', body: { properties: { ftpsState: 'Disabled', minTlsVersion: '1.2' } } });
-    expect(web.status).toBe(201);
+    expect(web.status).toBe(200);
     const patched = await call<{ properties: Record<string, unknown> }>(`${SITE}/config/web?api-version=2022-09-01`, { method: 'PATCH', body: { properties: { minTlsVersion: '1.3' } } });
     expect(patched.status).toBe(200);
     expect(patched.body.properties).toEqual({ ftpsState: 'Disabled', minTlsVersion: '1.3' });
@@ -128,6 +129,20 @@ describe('control plane: writing resources by id (PUT/PATCH/DELETE) takes the de
     const nv = await call<{ properties: { displayName: string } }>(`${APIM}/namedValues/greeting?api-version=2022-08-01`, { method: 'PATCH', body: { properties: { value: 'bonjour' } } });
     expect(nv.status).toBe(200);
     expect(nv.body.properties.displayName).toBe('greeting');
+  });
+
+  it('GET of a policy answers the format asked: xml (APIM\'s default) escapes the expressions, rawxml gives them as written', async () => {
+    const url = `${APIM}/apis/echo/policies/policy?api-version=2022-08-01`;
+    const put = await call<{ properties: { format: string; value: string } }>(`${url}&format=rawxml`, { method: 'PUT', body: { properties: { format: 'rawxml', value: policy('@("<" + context.Request.Method + ">")') } } });
+    expect(put.status).toBe(200);
+    expect(put.body.properties).toEqual({ format: 'rawxml', value: policy('@("<" + context.Request.Method + ">")') });
+    expect((await gateway()).echoed?.headers['x-written']).toBe('<GET>');
+    const xml = await call<{ properties: { format: string; value: string } }>(url);
+    expect(xml.body.properties).toEqual({ format: 'xml', value: policy('@("&lt;" + context.Request.Method + "&gt;")') });
+    const raw = await call<{ properties: { format: string; value: string } }>(`${url}&format=rawxml`);
+    expect(raw.body.properties.value).toBe(policy('@("<" + context.Request.Method + ">")'));
+    const list = await call<{ value: Array<{ properties: { format: string } }> }>(`${APIM}/apis/echo/policies?api-version=2022-08-01&format=rawxml`);
+    expect(list.body.value.map((p) => p.properties.format)).toEqual(['rawxml']);
   });
 
   it('a type the twin only stores: PUT 201, strings are literals (no template expressions), PATCH tags 200, DELETE 200', async () => {

@@ -264,4 +264,64 @@ describe('control plane (ARM REST)', () => {
     expect((await call('management.azure.com')).status).toBe(200);
     expect((await call(`localhost:${url.port}`)).status).toBe(200);
   });
+  it('subscription-scope deployments: PUT/GET/list/operations under /subscriptions/{s}/providers/Microsoft.Resources/deployments; location required; a nested deployment reaches the resource group', async () => {
+    const SUB_DEPLOYMENTS = `/subscriptions/${SUB}/providers/Microsoft.Resources/deployments`;
+    const subTemplate = {
+      $schema: 'https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#',
+      contentVersion: '1.0.0.0',
+      resources: [
+        {
+          type: 'Microsoft.Resources/deployments', apiVersion: '2021-04-01', name: 'into-rg', resourceGroup: RG,
+          properties: { mode: 'Incremental', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [{ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name: 'from-sub', location: 'westeurope', properties: { size: 2 } }] } },
+        },
+      ],
+      outputs: { sub: { type: 'string', value: '[subscription().subscriptionId]' } },
+    };
+    const noLocation = await json<ArmError>(`${SUB_DEPLOYMENTS}/s1?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify({ properties: { mode: 'Incremental', template: subTemplate } }) });
+    expect(noLocation.status).toBe(400);
+    expect(noLocation.body.error).toMatchObject({ code: 'InvalidDeployment', message: expect.stringContaining("The 'location' property must be specified for 's1'") });
+    const put = await json<{ id: string; location: string; properties: { provisioningState: string; outputs: Record<string, { value: unknown }> } }>(`${SUB_DEPLOYMENTS}/s1?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify({ location: 'westeurope', properties: { mode: 'Incremental', template: subTemplate } }) });
+    expect(put.status).toBe(201);
+    expect(put.headers['azure-asyncoperation']).toContain(`${SUB_DEPLOYMENTS}/s1/operationStatuses/`);
+    const got = await json<typeof put.body>(`${SUB_DEPLOYMENTS}/s1?api-version=2021-04-01`);
+    expect(got.body).toMatchObject({ id: `${SUB_DEPLOYMENTS}/s1`, location: 'westeurope', properties: { provisioningState: 'Succeeded', outputs: { sub: { value: SUB } } } });
+    expect((await json(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Contoso.Widgets/things/from-sub?api-version=2024-01-01`)).status).toBe(200);
+    const list = await json<{ value: Array<{ name: string }> }>(`${SUB_DEPLOYMENTS}?api-version=2021-04-01`);
+    expect(list.body.value.map((d) => d.name)).toEqual(['s1']);
+    const ops = await json<{ value: Array<{ properties: { targetResource?: { resourceType: string } } }> }>(`${SUB_DEPLOYMENTS}/s1/operations?api-version=2021-04-01`);
+    expect(ops.body.value.map((o) => o.properties.targetResource?.resourceType).filter(Boolean)).toEqual(['Microsoft.Resources/deployments']);
+    // What the nested deployment deployed are its own operations (it is a deployment of the resource group).
+    const nestedOps = await json<typeof ops.body>(`${DEPLOYMENTS}/into-rg/operations?api-version=2021-04-01`);
+    expect(nestedOps.body.value.map((o) => o.properties.targetResource?.resourceType)).toEqual(['Contoso.Widgets/things']);
+    // The resource group's history does not list it.
+    const rgList = await json<{ value: Array<{ name: string }> }>(`${DEPLOYMENTS}?api-version=2021-04-01`);
+    expect(rgList.body.value.map((d) => d.name)).not.toContain('s1');
+    const complete = await json<ArmError>(`${SUB_DEPLOYMENTS}/s2?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify({ location: 'westeurope', properties: { mode: 'Complete', template: subTemplate } }) });
+    expect(complete.body.error.code).toBe('InvalidDeployment');
+  });
+
+  it('Complete mode removes what the template no longer has, one Delete operation each; onErrorDeployment redeploys the last successful deployment', async () => {
+    const stored = (name: string) => ({ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name, location: 'westeurope', properties: { size: 1 } });
+    const base = { ...template, resources: [stored('keep'), stored('drop')], outputs: {} };
+    const put = (name: string, body: unknown) => json<{ properties: { provisioningState: string; onErrorDeployment?: Record<string, unknown> } }>(`${DEPLOYMENTS}/${name}?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify(body) });
+    expect((await put('c1', { properties: { mode: 'Incremental', template: base } })).body.properties.provisioningState).toBe('Succeeded');
+    const complete = await put('c2', { properties: { mode: 'Complete', template: { ...base, resources: [stored('keep')] } } });
+    expect(complete.body.properties.provisioningState).toBe('Succeeded');
+    const ops = await json<{ value: Array<{ properties: { provisioningOperation: string; statusCode: string; targetResource: { resourceType: string; resourceName: string } } }> }>(`${DEPLOYMENTS}/c2/operations?api-version=2021-04-01`);
+    const deleted = ops.body.value.filter((o) => o.properties.provisioningOperation === 'Delete').map((o) => `${o.properties.targetResource.resourceType} ${o.properties.targetResource.resourceName}`);
+    expect(deleted).toEqual(expect.arrayContaining(['Contoso.Widgets/things drop', 'Microsoft.ApiManagement/service cp-apim', 'Microsoft.ApiManagement/service/apis cp-apim/echo']));
+    expect(deleted).not.toContain('Contoso.Widgets/things keep');
+    expect(ops.body.value.filter((o) => o.properties.provisioningOperation === 'Create').map((o) => o.properties.targetResource.resourceName)).toEqual(['keep']);
+    expect((await json(`${APIM}?api-version=2022-08-01`)).status).toBe(404);
+    const things = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Contoso.Widgets/things`;
+    expect((await json(`${things}/drop?api-version=2024-01-01`)).status).toBe(404);
+
+    // A deployment that fails after acceptance, with onErrorDeployment: the last successful one (c2) runs again.
+    const failing = { ...base, resources: [stored('drop'), { type: 'Microsoft.Web/sites/config', apiVersion: '2022-09-01', name: 'nosite/authsettingsV2', properties: { platform: { enabled: 'maybe' } } }] };
+    const failed = await put('c3', { properties: { mode: 'Incremental', template: failing, onErrorDeployment: { type: 'LastSuccessful' } } });
+    expect(failed.body.properties.provisioningState).toBe('Failed');
+    expect(failed.body.properties.onErrorDeployment).toEqual({ type: 'LastSuccessful', deploymentName: 'c2', provisioningState: 'Succeeded' });
+    expect((await json(`${things}/drop?api-version=2024-01-01`)).status).toBe(404);
+    expect((await json(`${things}/keep?api-version=2024-01-01`)).status).toBe(200);
+  });
 });

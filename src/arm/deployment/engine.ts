@@ -73,7 +73,7 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
   if (!isObject(template)) throw armError('ERR_ARM_TEMPLATE_INVALID', 'The template must be a JSON object.', doc.locate(''));
   const mode = input.mode ?? 'Incremental';
   if (mode !== 'Incremental' && mode !== 'Complete') throw armError('ERR_ARM_TEMPLATE_INVALID', `The deployment mode '${String(mode)}' is not valid; expected 'Incremental' or 'Complete'.`);
-  const kind = options.scopeKind ?? kindOfSchema(field(template, '$schema'));
+  const kind = options.scopeKind ?? input.scopeKind ?? kindOfSchema(field(template, '$schema'));
   const target: DeploymentTarget = {
     kind,
     subscriptionId: scope.subscriptionId,

@@ -62,6 +62,8 @@ export interface DeployInput {
   /** A parameters file object (`{parameters:{x:{value}}}`) or a bare `{x:{value}}` map. */
   parameters?: Record<string, unknown>;
   mode?: 'Incremental' | 'Complete';
+  /** The scope the deployment was sent to (the control plane's route); default: what the template's `$schema` declares. */
+  scopeKind?: 'resourceGroup' | 'subscription';
 }
 
 export interface DeployResult {

@@ -1,7 +1,7 @@
 import { describeError, isTwinError } from '../../core/index.js';
 import { loadPolicyDocument } from '../../gateway/index.js';
 import { baseRecord, getPath, invalid, requireString } from './common.js';
-import type { ProviderContext, ResourceProvider } from './types.js';
+import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 /** APIM configuration resources the gateway reads: policy fragments, loggers, diagnostics, version sets. */
 const NS = 'Microsoft.ApiManagement/service';
@@ -15,9 +15,11 @@ const fragmentProvider: ResourceProvider = {
     if (typeof format !== 'string' || !/^(xml|rawxml)$/i.test(format)) throw invalid(input, ctx, `the fragment format '${String(format)}' is not supported; expected 'xml' or 'rawxml'.`);
     const serviceId = input.id.split('/').slice(0, 9).join('/');
     const namedValues = namedValuesOf(ctx, serviceId);
+    checkNamedValueReferences(input, ctx, value, namedValues, 'fragment');
     try {
       const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope: 'fragment' });
       if (loaded.kind !== 'fragment') throw invalid(input, ctx, 'a policy fragment must have the root <fragment>.');
+      checkEntityReferences(input, ctx, loaded.root, serviceId, 'fragment');
       for (const w of loaded.warnings) ctx.warn(`fragment '${input.id}': ${w}`);
     } catch (e) {
       if (isTwinError(e) && e.code === 'ERR_ARM_RESOURCE_INVALID') throw e;
@@ -27,6 +29,63 @@ const fragmentProvider: ResourceProvider = {
     return baseRecord(input);
   },
 };
+
+/**
+ * The `{{name}}` references of a policy or fragment that name no named value of the service (XML comments
+ * skipped). APIM refuses to save such a document ("property … does not exist"), and the gateway would otherwise
+ * send the literal `{{name}}`: a deployment carrying one fails (loose: a warning).
+ */
+export function unknownNamedValues(text: string, namedValues: Array<{ name: string }>): string[] {
+  const known = new Set(namedValues.map((nv) => nv.name.toLowerCase()));
+  const out = new Set<string>();
+  for (const m of text.replace(/<!--[\s\S]*?-->/g, '').matchAll(/\{\{\s*([A-Za-z0-9._-]+)\s*\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out.add(m[1]!);
+  return [...out];
+}
+
+export function checkNamedValueReferences(input: ResourceInput, ctx: ProviderContext, text: string, namedValues: Array<{ name: string }>, what: string): void {
+  for (const name of unknownNamedValues(text, namedValues)) {
+    const reason = `the ${what} is not valid: ERR_APIM_NAMED_VALUE_NOT_FOUND: the named value '${name}' referenced as {{${name}}} does not exist in the service (deploy it first, or before the ${what} with dependsOn).`;
+    if (!ctx.loose) throw invalid(input, ctx, reason);
+    ctx.warn(`${what} of '${input.id}': ${reason} (loose mode: sent as written)`);
+  }
+}
+
+/** Policy elements that name another entity of the service by id, and that entity's type (APIM checks them on save). */
+const ENTITY_REFERENCES: Array<{ element: string; attr: string; type: string; what: string }> = [
+  { element: 'set-backend-service', attr: 'backend-id', type: 'backends', what: 'Backend' },
+  { element: 'log-to-eventhub', attr: 'logger-id', type: 'loggers', what: 'Logger' },
+];
+
+interface ReferenceNode { name: string; attrs: Record<string, string>; children: ReferenceNode[]; line: number; column: number }
+
+/**
+ * A policy's `set-backend-service backend-id` and `log-to-eventhub logger-id` that name no backend / logger of the
+ * service: APIM refuses to save the policy ("Error in element 'set-backend-service' on line 4, column 4: Backend with
+ * id 'x' could not be found.", apiops issues #56 and #565), so the deployment fails here instead of the gateway failing
+ * every call. An expression (`@(…)`) is checked at run time only.
+ */
+export function checkEntityReferences(input: ResourceInput, ctx: ProviderContext, root: ReferenceNode, serviceId: string, what: string): void {
+  const ids = new Map<string, Set<string>>();
+  const idsOf = (type: string) => {
+    let set = ids.get(type);
+    if (!set) {
+      set = new Set(ctx.tx.listResources({ type: `${NS}/${type}`, idPrefix: serviceId + '/' }).map((r) => r.name.split('/').pop()!.toLowerCase()));
+      ids.set(type, set);
+    }
+    return set;
+  };
+  const visit = (n: ReferenceNode) => {
+    for (const ref of ENTITY_REFERENCES) {
+      const id = n.name === ref.element ? n.attrs[ref.attr] : undefined;
+      if (id === undefined || id.startsWith('@') || idsOf(ref.type).has(id.toLowerCase())) continue;
+      const reason = `the ${what} is not valid: Error in element '${ref.element}' on line ${n.line}, column ${n.column}: ${ref.what} with id '${id}' could not be found.`;
+      if (!ctx.loose) throw invalid(input, ctx, reason);
+      ctx.warn(`${what} of '${input.id}': ${reason} (loose mode: kept)`);
+    }
+    n.children.forEach(visit);
+  };
+  visit(root);
+}
 
 /** Named values of a service as the policy loader takes them (Key Vault ones resolved, see apim.ts). */
 export function namedValuesOf(ctx: ProviderContext, serviceId: string): Array<{ name: string; value: string }> {

@@ -5,7 +5,7 @@ import { describeError, isTwinError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 import { apimAccessProviders } from './apim-access.js';
-import { apimConfigProviders, namedValuesOf } from './apim-config.js';
+import { apimConfigProviders, checkEntityReferences, checkNamedValueReferences, namedValuesOf } from './apim-config.js';
 import { importApiDefinition } from './apim-import.js';
 
 const NS = 'Microsoft.ApiManagement/service';
@@ -91,9 +91,11 @@ function validatePolicy(input: ResourceInput, ctx: ProviderContext, value: strin
     .map((f) => ({ id: leafName(f.name), value: String(f.properties.value ?? ''), source: f.id }));
   const t = input.type.toLowerCase();
   const scope = t === `${NS}/policies`.toLowerCase() ? 'global' : t.endsWith('operations/policies') ? 'operation' : t.endsWith('products/policies') ? 'product' : 'api';
+  checkNamedValueReferences(input, ctx, value, namedValues, 'policy');
   try {
     const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope, fragments });
     if (loaded.kind !== 'policies') throw invalid(input, ctx, 'a policy must have the root <policies> (a <fragment> goes in policyFragments).');
+    checkEntityReferences(input, ctx, loaded.root, serviceId, 'policy');
     for (const w of loaded.warnings) ctx.warn(`policy of '${input.id}': ${w}`);
   } catch (e) {
     if (isTwinError(e) && e.code === 'ERR_ARM_RESOURCE_INVALID') throw e;

@@ -3,6 +3,7 @@ import { normalizeAuthSettings, type AuthSettings } from '../../easyauth/index.j
 import { describeError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, functionKey, invalid, keptListResult, leafName, previousRecord } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
+import { authSettingsV1ToV2, V1_AS_V2 } from './web-auth-v1.js';
 
 export const serverFarmProvider: ResourceProvider = {
   types: ['Microsoft.Web/serverfarms'],
@@ -13,15 +14,24 @@ export const serverFarmProvider: ResourceProvider = {
   },
 };
 
+/** The host label App Service gives a site (`name`) or a deployment slot (`site/slot` → `site-slot`). */
+export function siteHostLabel(name: string): string {
+  return name.split('/').join('-').toLowerCase();
+}
+
+/**
+ * `Microsoft.Web/sites` and their deployment slots (`sites/slots`): a slot is a site of its own at
+ * `{site}-{slot}.azurewebsites.net`, with its own identity, configuration and authentication settings.
+ */
 export const siteProvider: ResourceProvider = {
-  types: ['Microsoft.Web/sites'],
+  types: ['Microsoft.Web/sites', 'Microsoft.Web/sites/slots'],
   apply(input, ctx) {
     const record = baseRecord(input);
-    const host = `${input.name}.azurewebsites.net`;
+    const host = `${siteHostLabel(input.name)}.azurewebsites.net`;
     record.properties = {
       ...record.properties,
       defaultHostName: host,
-      enabledHostNames: [host, `${input.name}.scm.azurewebsites.net`],
+      enabledHostNames: [host, `${siteHostLabel(input.name)}.scm.azurewebsites.net`],
       state: 'Running',
     };
     // What templates read back besides (hostNames, twin addresses, the verification id): read-only-properties.ts.
@@ -42,7 +52,7 @@ export const siteProvider: ResourceProvider = {
 const HOST_KEYS = 'host/default/listkeys';
 
 export const siteConfigProvider: ResourceProvider = {
-  types: ['Microsoft.Web/sites/config'],
+  types: ['Microsoft.Web/sites/config', 'Microsoft.Web/sites/slots/config'],
   apply(input, ctx) {
     const record = baseRecord(input);
     const configName = leafName(input.name).toLowerCase();
@@ -53,31 +63,39 @@ export const siteConfigProvider: ResourceProvider = {
         }
       }
     }
-    if (configName === 'authsettingsv2') {
-      const settings = validateAuthSettings(input, ctx);
-      const clientId = settings.identityProviders.azureActiveDirectory?.registration.clientId;
-      if (clientId && !ctx.tx.findDirectoryObjectByAppId(clientId)) {
-        const siteName = input.name.split('/')[0]!;
-        const siteId = input.id.replace(/\/config\/[^/]+$/i, '');
-        ctx.tx.putDirectoryObject({
-          kind: 'application',
-          appId: clientId,
-          objectId: ctx.ids.uuid(),
-          identifierUris: [`api://${clientId}`],
-          accessTokenAcceptedVersion: null,
-          // Easy Auth's callback, as the portal's express setup registers it, plus the loopback forms the twin's
-          // local listeners are reached by (Entra ignores the port of a loopback redirect URI).
-          redirectUris: easyAuthRedirectUris(siteName, settings.httpSettings.routes.apiPrefix),
-          displayName: `${siteName} (auto)`,
-          tenantId: ctx.tenantId,
-          origin: `auto-created for authsettingsV2 of ${siteId}`,
-        });
-        ctx.logger.info('created application registration for authsettingsV2', { appId: clientId, site: siteId });
-      }
+    if (configName === 'authsettings') {
+      // Classic (V1) settings: the site serves the V2 settings App Service derives from them.
+      const v2 = authSettingsV1ToV2(input.properties);
+      registerAuthApp(input, ctx, validateAuthSettings(input, ctx, v2));
+      record.listResults = { [V1_AS_V2]: v2 };
     }
+    if (configName === 'authsettingsv2') registerAuthApp(input, ctx, validateAuthSettings(input, ctx));
     return record;
   },
 };
+
+/** The app registration Easy Auth's client id names, created in the twin's directory when it is not there (as the portal's express setup does). */
+function registerAuthApp(input: ResourceInput, ctx: ProviderContext, settings: AuthSettings): void {
+  const clientId = settings.identityProviders.azureActiveDirectory?.registration.clientId;
+  if (clientId && !ctx.tx.findDirectoryObjectByAppId(clientId)) {
+    const siteName = siteHostLabel(input.name.split('/').slice(0, -1).join('/'));
+    const siteId = input.id.replace(/\/config\/[^/]+$/i, '');
+    ctx.tx.putDirectoryObject({
+      kind: 'application',
+      appId: clientId,
+      objectId: ctx.ids.uuid(),
+      identifierUris: [`api://${clientId}`],
+      accessTokenAcceptedVersion: null,
+      // Easy Auth's callback, as the portal's express setup registers it, plus the loopback forms the twin's
+      // local listeners are reached by (Entra ignores the port of a loopback redirect URI).
+      redirectUris: easyAuthRedirectUris(siteName, settings.httpSettings.routes.apiPrefix),
+      displayName: `${siteName} (auto)`,
+      tenantId: ctx.tenantId,
+      origin: `auto-created for authsettingsV2 of ${siteId}`,
+    });
+    ctx.logger.info('created application registration for authsettingsV2', { appId: clientId, site: siteId });
+  }
+}
 
 /** `Microsoft.Web/sites/functions`: stored as given; listKeys() answers its default function key (kept on redeploy). */
 export const siteFunctionProvider: ResourceProvider = {
@@ -96,9 +114,9 @@ export const webProviders: ResourceProvider[] = [serverFarmProvider, siteProvide
  * App Service rejects an authsettingsV2 body it cannot read (400), so a deployment carrying one fails here,
  * before anything is written. Both the flat and the 2020-xx nested shapes are read, as the site will.
  */
-function validateAuthSettings(input: ResourceInput, ctx: ProviderContext): AuthSettings {
+function validateAuthSettings(input: ResourceInput, ctx: ProviderContext, settings: unknown = input.properties): AuthSettings {
   try {
-    return normalizeAuthSettings(input.properties);
+    return normalizeAuthSettings(settings);
   } catch (e) {
     throw invalid(input, ctx, `the authentication settings are not valid: ${describeError(e)}`);
   }

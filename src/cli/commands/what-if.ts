@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { DEPLOY_API_VERSION, forEachDeployment, printArmFailure, type DeployCommandOptions } from './deploy.js';
+import { DEPLOY_API_VERSION, deploymentTarget, forEachDeployment, printArmFailure, type DeployCommandOptions } from './deploy.js';
 import { formatWhatIf, type WhatIfResourceChange } from '../what-if-format.js';
 import { Option } from 'commander';
 import { collect, jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
@@ -16,7 +16,9 @@ export interface WhatIfCommandOptions extends DeployCommandOptions {
 export async function whatIfCommand(opts: WhatIfCommandOptions, out: (l: string) => void): Promise<number> {
   return forEachDeployment(opts, async (client, { template, index, files }) => {
     const name = opts.name ?? `${basename(template, '.json')}-whatif-${index}`;
-    const first = await client.send('POST', `${client.deploymentsPath}/${encodeURIComponent(name)}/whatIf?api-version=${DEPLOY_API_VERSION}`, {
+    const target = await deploymentTarget(client, files.template);
+    const first = await client.send('POST', `${target.path}/${encodeURIComponent(name)}/whatIf?api-version=${DEPLOY_API_VERSION}`, {
+      ...target.body,
       properties: { mode: opts.mode ?? 'Incremental', template: files.template, parameters: files.parameters },
     });
     const res = await client.poll(first);

@@ -93,19 +93,21 @@ export function resourceOperation(args: {
   existed: boolean;
   failed?: ArmErrorBody;
   durationMs: number;
+  /** `Delete`: a resource Complete mode removed (statusCode OK). */
+  operation?: 'Create' | 'Delete';
 }): DeploymentOperation {
   const opId = operationId(args.ids);
   return {
     id: `${args.deploymentId}/operations/${opId}`,
     operationId: opId,
     properties: {
-      provisioningOperation: 'Create',
+      provisioningOperation: args.operation ?? 'Create',
       provisioningState: args.failed ? 'Failed' : 'Succeeded',
       timestamp: new Date(args.clock.now()).toISOString(),
       duration: isoDuration(args.durationMs),
       trackingId: args.ids.uuid(),
       serviceRequestId: args.ids.uuid(),
-      statusCode: args.failed ? 'BadRequest' : args.existed ? 'OK' : 'Created',
+      statusCode: args.failed ? 'BadRequest' : args.existed || args.operation === 'Delete' ? 'OK' : 'Created',
       ...(args.failed ? { statusMessage: { status: 'Failed' as const, error: args.failed } } : {}),
       targetResource: { id: args.record.id, resourceType: args.record.type, resourceName: args.record.name },
     },

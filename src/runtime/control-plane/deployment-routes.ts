@@ -22,12 +22,17 @@ export interface DeploymentRouteContext {
   store: Store;
   ops: AsyncOperations;
   evaluate(input: DeployInput, store: Store): Promise<DeployResult>;
+  /**
+   * RBAC (`compat.controlPlane.enforceRbac`): throws ARM's 403 unless the caller may write each of these resources.
+   * A deployment is checked up front, as ARM's validation does: the caller needs `{type}/write` on every resource it deploys.
+   */
+  authorizeWrites?(resourceIds: string[]): void;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** `properties` of a deployment request body (`Deployment`), checked as ARM deserialises it. */
-async function deploymentRequest(req: IncomingMessage, name: string): Promise<DeploymentRequest> {
+async function deploymentRequest(req: IncomingMessage, name: string, at: 'resourceGroup' | 'subscription'): Promise<DeploymentRequest> {
   const body = await readJsonObject(req);
   const props = body['properties'];
   if (!isObj(props)) throw armHttpError(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'Required property 'properties' not found in JSON. Path '', line 1, position 1.'.");
@@ -41,6 +46,10 @@ async function deploymentRequest(req: IncomingMessage, name: string): Promise<De
   const modeRaw = props['mode'] ?? 'Incremental';
   const mode = typeof modeRaw === 'string' ? (modeRaw.toLowerCase() === 'complete' ? 'Complete' : modeRaw.toLowerCase() === 'incremental' ? 'Incremental' : undefined) : undefined;
   if (!mode) throw armHttpError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'Error converting value ${JSON.stringify(modeRaw)} to type 'DeploymentMode'. Path 'properties.mode'.'.`);
+  if (at === 'subscription') {
+    if (typeof body['location'] !== 'string' || body['location'] === '') throw armHttpError(400, 'InvalidDeployment', `The 'location' property must be specified for '${name}'. Please see https://aka.ms/arm-deployment-subscription for usage details.`);
+    if (mode === 'Complete') throw armHttpError(400, 'InvalidDeployment', `The deployment '${name}' has mode 'Complete', which is supported for resource group deployments only. Please see https://aka.ms/arm-deployment-subscription for usage details.`);
+  }
   const out: DeploymentRequest = { name, template: props['template'], parameters: isObj(params) ? params : {}, mode };
   if (typeof body['location'] === 'string') out.location = body['location'];
   if (isObj(body['tags'])) out.tags = body['tags'] as Record<string, string>;
@@ -58,12 +67,24 @@ async function deploymentRequest(req: IncomingMessage, name: string): Promise<De
 async function dryRun(c: DeploymentRouteContext, d: DeploymentRequest): Promise<{ scratch: Store; result: DeployResult }> {
   const scratch = scratchCopy(c.store);
   try {
-    const result = await c.evaluate({ deploymentName: d.name, template: d.template, parameters: d.parameters, mode: d.mode }, scratch);
+    const result = await c.evaluate({ deploymentName: d.name, template: d.template, parameters: d.parameters, mode: d.mode, ...c.service.scopeKindInput }, scratch);
     return { scratch, result };
   } catch (e) {
     scratch.close();
     throw e;
   }
+}
+
+/** RBAC of a deployment: evaluated into a scratch copy first, every resource it would write checked (template errors are left to the run). */
+async function checkWrites(c: DeploymentRouteContext, d: DeploymentRequest): Promise<void> {
+  let run: { scratch: Store; result: DeployResult };
+  try {
+    run = await dryRun(c, d);
+  } catch {
+    return;
+  }
+  run.scratch.close();
+  c.authorizeWrites!(run.result.resources);
 }
 
 /** Routes under `/subscriptions/{s}/resourcegroups/{rg}/providers/Microsoft.Resources/deployments`. */
@@ -90,7 +111,8 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
       return sendJson(res, 200, deploymentView(r));
     }
     if (method === 'PUT') {
-      const d = await deploymentRequest(req, name);
+      const d = await deploymentRequest(req, name, service.at);
+      if (c.authorizeWrites) await checkWrites(c, d);
       const { created, record, done } = await service.start(d);
       // Azure-AsyncOperation follows this run: Accepted/Running while it goes on, then its final state and error.
       let final: AsyncOperation | undefined;
@@ -134,7 +156,7 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     return sendJson(res, 200, r.listResults?.[EXPORT_KEY] ?? { template: {} });
   }
   if (act === 'validate') {
-    const d = await deploymentRequest(req, name);
+    const d = await deploymentRequest(req, name, service.at);
     let run: { scratch: Store; result: DeployResult };
     try {
       run = await dryRun(c, d);
@@ -145,6 +167,7 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
       throw validationError(e);
     }
     run.scratch.close();
+    c.authorizeWrites?.(run.result.resources);
     return sendJson(res, 200, {
       id: service.idOf(name),
       name,
@@ -160,8 +183,8 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     });
   }
   if (act === 'whatif') {
-    const d = await deploymentRequest(req, name);
-    const current = c.store.listResources({ idPrefix: service.rgId + '/' });
+    const d = await deploymentRequest(req, name, service.at);
+    const current = c.store.listResources({ idPrefix: service.scopeId + '/' });
     let result: unknown;
     try {
       const run = await dryRun(c, d);

@@ -42,6 +42,20 @@ export interface DeploymentServiceOptions {
    * are being evaluated; `signal` stops the evaluation (nothing is committed) — `ERR_RUNTIME_DEPLOYMENT_CANCELED`.
    */
   deploy(input: DeployInput, how?: DeployHow): Promise<DeployResult>;
+  /** The scope this service's deployments go to: the resource group (default) or the subscription. */
+  at?: 'resourceGroup' | 'subscription';
+  /** Shared with the other scope's service: the twin changes one deployment or write at a time. */
+  serial?: Serial;
+}
+
+/** Runs work one at a time, in arrival order. */
+export class Serial {
+  #queue: Promise<unknown> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.#queue.then(work);
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
 }
 
 /** How one deployment runs (Twin.deploy's second argument). */
@@ -71,18 +85,33 @@ const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
 export class DeploymentService {
   readonly #o: DeploymentServiceOptions;
   readonly #active = new Map<string, Active>();
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #serial: Serial;
 
   constructor(options: DeploymentServiceOptions) {
     this.#o = options;
+    this.#serial = options.serial ?? new Serial();
   }
 
-  get rgId(): string {
-    return `/subscriptions/${this.#o.scope.subscriptionId}/resourceGroups/${this.#o.scope.resourceGroup}`;
+  get at(): 'resourceGroup' | 'subscription' {
+    return this.#o.at ?? 'resourceGroup';
+  }
+
+  /**
+   * What a deployment input says about its scope: the subscription route forces subscription scope; on the resource
+   * group's route the template's `$schema` decides, as for `trustline up` (a management-group template deploys there).
+   */
+  get scopeKindInput(): { scopeKind?: 'subscription' } {
+    return this.at === 'subscription' ? { scopeKind: 'subscription' } : {};
+  }
+
+  /** The id of the scope (`/subscriptions/{s}/resourceGroups/{rg}` or `/subscriptions/{s}`). */
+  get scopeId(): string {
+    const sub = `/subscriptions/${this.#o.scope.subscriptionId}`;
+    return this.at === 'subscription' ? sub : `${sub}/resourceGroups/${this.#o.scope.resourceGroup}`;
   }
 
   idOf(name: string): string {
-    return `${this.rgId}/providers/${DEPLOYMENTS_TYPE}/${name}`;
+    return `${this.scopeId}/providers/${DEPLOYMENTS_TYPE}/${name}`;
   }
 
   get(name: string): ResourceRecord | undefined {
@@ -100,7 +129,8 @@ export class DeploymentService {
   }
 
   list(): ResourceRecord[] {
-    const stored = this.#o.store.listResources({ type: DEPLOYMENTS_TYPE }).filter((r) => r.id.toLowerCase().startsWith(this.rgId.toLowerCase() + '/'));
+    const prefix = `${this.scopeId}/providers/${DEPLOYMENTS_TYPE}/`.toLowerCase();
+    const stored = this.#o.store.listResources({ type: DEPLOYMENTS_TYPE }).filter((r) => r.id.toLowerCase().startsWith(prefix));
     const names = new Set(stored.map((r) => r.name.toLowerCase()));
     const out = stored.map((r) => this.get(r.name) ?? r);
     for (const name of this.#active.keys()) if (!names.has(name)) out.push(this.get(name)!);
@@ -118,9 +148,7 @@ export class DeploymentService {
 
   /** Run `work` alone: deployments and the control plane's resource writes change the twin one at a time, in arrival order. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const turn = this.#queue.then(work);
-    this.#queue = turn.catch(() => undefined);
-    return turn;
+    return this.#serial.run(work);
   }
 
   /**
@@ -176,7 +204,7 @@ export class DeploymentService {
 
   async #execute(req: DeploymentRequest, signal?: AbortSignal, onAccepted?: () => void): Promise<ResourceRecord> {
     const started = this.#o.clock.now();
-    const before = new Set(this.#o.store.listResources({ idPrefix: this.rgId + '/' }).map((r) => r.id.toLowerCase()));
+    const before = new Map(this.#o.store.listResources({ idPrefix: this.scopeId + '/' }).map((r) => [r.id.toLowerCase(), r.id] as const));
     let accepted = false;
     let result: DeployResult;
     try {
@@ -187,7 +215,7 @@ export class DeploymentService {
         },
         ...(signal ? { signal } : {}),
       };
-      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode }, how);
+      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode, ...this.scopeKindInput }, how);
     } catch (e) {
       if (isTwinError(e) && e.code === CANCELED) {
         this.#o.logger.info(`deployment ${req.name} canceled`);
@@ -233,16 +261,26 @@ export class DeploymentService {
 
   #record(
     req: DeploymentRequest,
-    r: { state: 'Succeeded' | 'Failed' | 'Canceled'; started: number; result: DeployResult | undefined; error: unknown; before?: Set<string> },
+    r: { state: 'Succeeded' | 'Failed' | 'Canceled'; started: number; result: DeployResult | undefined; error: unknown; before?: Map<string, string> },
   ): ResourceRecord {
     const { store, clock, ids } = this.#o;
     const id = this.idOf(req.name);
     const engineRecord = store.getResource(id);
     const now = clock.now();
-    const written = (r.result?.resources ?? []).map((rid) => store.getResource(rid)).filter((x): x is ResourceRecord => x !== undefined);
-    const ops: DeploymentOperation[] = [];
-    const per = written.length ? (now - r.started) / written.length : 0;
-    for (const w of written) ops.push(resourceOperation({ deploymentId: id, ids, clock, record: w, existed: r.before?.has(w.id.toLowerCase()) ?? false, durationMs: per }));
+    const all = (r.result?.resources ?? []).map((rid) => store.getResource(rid)).filter((x): x is ResourceRecord => x !== undefined);
+    // A nested deployment is one operation of its parent; what it deploys are its own operations, as ARM lists them.
+    const nested = all.filter((w) => w.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase());
+    const childrenOf = (d: ResourceRecord) => ((d.properties['outputResources'] ?? []) as Array<{ id?: unknown }>).map((o) => String(o.id ?? '').toLowerCase());
+    const inner = new Set(nested.flatMap(childrenOf));
+    const written = all.filter((w) => !inner.has(w.id.toLowerCase()));
+    const per = all.length ? (now - r.started) / all.length : 0;
+    const opsOf = (deploymentId: string, list: ResourceRecord[]) =>
+      list.map((w) => resourceOperation({ deploymentId, ids, clock, record: w, existed: r.before?.has(w.id.toLowerCase()) ?? false, durationMs: per }));
+    for (const d of nested) {
+      const mine = new Set(childrenOf(d));
+      saveOperations(store, d.id, opsOf(d.id, all.filter((w) => mine.has(w.id.toLowerCase()))));
+    }
+    const ops: DeploymentOperation[] = opsOf(id, written);
     let error: ArmErrorBody | undefined;
     if (r.state === 'Failed') {
       error = deploymentFailedError(r.error, id);
@@ -250,6 +288,14 @@ export class DeploymentService {
       if (target) {
         const type = typeOfId(target);
         ops.push(resourceOperation({ deploymentId: id, ids, clock, record: { id: target, type, name: nameOfId(target) }, existed: r.before?.has(target.toLowerCase()) ?? false, failed: resourceError(r.error), durationMs: now - r.started }));
+      }
+    }
+    if (r.state === 'Succeeded' && req.mode === 'Complete') {
+      // Complete mode removed what the template no longer has: one Delete operation each, as ARM records them.
+      for (const gone of r.before?.values() ?? []) {
+        const type = typeOfId(gone);
+        if (type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase() || store.getResource(gone)) continue;
+        ops.push(resourceOperation({ deploymentId: id, ids, clock, record: { id: gone, type, name: nameOfId(gone) }, existed: true, durationMs: 0, operation: 'Delete' }));
       }
     }
     if (r.state === 'Succeeded' && r.result && Object.keys(r.result.outputs).length > 0) ops.push(outputOperation(id, ids, clock));
@@ -269,9 +315,9 @@ export class DeploymentService {
         timestamp: new Date(now).toISOString(),
         duration: isoDuration(now - r.started),
         correlationId: ids.uuid(),
-        providers: providersOf(written),
+        providers: providersOf(all),
         dependencies: [],
-        ...(r.state === 'Succeeded' ? { outputs: engineProps['outputs'] ?? {}, outputResources: written.map((w) => ({ id: w.id })) } : {}),
+        ...(r.state === 'Succeeded' ? { outputs: engineProps['outputs'] ?? {}, outputResources: all.map((w) => ({ id: w.id })) } : {}),
         ...(req.onErrorDeployment ? { onErrorDeployment: { ...req.onErrorDeployment } } : {}),
         ...(error ? { error } : {}),
       },
@@ -289,6 +335,7 @@ export function notFound(name: string) {
 
 export function typeOfId(id: string): string {
   const at = id.toLowerCase().lastIndexOf('/providers/');
+  if (at < 0) return /\/resourcegroups\/[^/]+$/i.test(id) ? 'Microsoft.Resources/resourceGroups' : 'Microsoft.Resources/subscriptions';
   const segs = id.slice(at + '/providers/'.length).split('/');
   return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/');
 }

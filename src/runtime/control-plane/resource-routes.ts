@@ -4,6 +4,7 @@ import { requireProviderApiVersion } from './api-version.js';
 import { methodNotAllowed } from './deployment-routes.js';
 import { knownApiVersions } from './metadata.js';
 import { fullType, resourceIdOf, type ProviderPath } from './paths.js';
+import { policyInFormat } from './policy-format.js';
 import { mergePatch } from './resource-writes.js';
 import { siteConfigFallback } from './site-config-views.js';
 import { resourceView } from './views.js';
@@ -48,6 +49,23 @@ function actionResult(store: Store, targetId: string, action: string): unknown {
   return undefined;
 }
 
+const POLICY_TYPES = /^microsoft\.apimanagement\/service\/(policies|apis\/policies|apis\/operations\/policies|products\/policies|policyfragments)$/i;
+
+/**
+ * A resource as GET answers it. APIM policies and fragments come in the format the GET asks for (`?format=xml`, APIM's
+ * default, or `rawxml`), a linked (`xml-link`/`rawxml-link`) document inline with what was read when it was saved.
+ */
+function answerView(r: ResourceRecord, query: URLSearchParams): Record<string, unknown> {
+  const view = resourceView(r);
+  if (!POLICY_TYPES.test(r.type)) return view;
+  const props = r.properties as { format?: unknown; value?: unknown };
+  const linked = typeof props.format === 'string' && props.format.toLowerCase().endsWith('-link');
+  const content = linked ? r.listResults?.['content'] : props.value;
+  if (typeof content !== 'string') return view;
+  const format = (query.get('format') ?? 'xml').toLowerCase() === 'rawxml' ? 'rawxml' : 'xml';
+  return { ...view, properties: { ...r.properties, format, value: policyInFormat(content, format) } };
+}
+
 /** GET/HEAD/PUT/PATCH/DELETE of one resource, GET of a collection, POST actions, under `…/providers/{Namespace}/…`. */
 export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
   const { req, res, query, path: p, store } = c;
@@ -72,14 +90,14 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
     if (p.types.length > 1 && !lookup(store, parentId)) throw notFound(p, parentId);
     const prefix = p.types.length > 1 ? parentId + '/' : `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/`;
     const list = store.listResources({ type, idPrefix: prefix });
-    return sendJson(res, 200, { value: list.map(resourceView) });
+    return sendJson(res, 200, { value: list.map((r) => answerView(r, query)) });
   }
   const id = resourceIdOf(p);
   if (method === 'GET' || method === 'HEAD') {
     const r = lookup(store, id);
     if (method === 'HEAD') return sendEmpty(res, r ? 204 : 404);
     if (!r) throw notFound(p, id);
-    return sendJson(res, 200, resourceView(r));
+    return sendJson(res, 200, answerView(r, query));
   }
   if (method === 'DELETE') return c.deleteResource(id, p);
   if (method === 'PUT' || method === 'PATCH') {
@@ -92,8 +110,10 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
       const { id: _i, name: _n, type: _t, ...view } = resourceView(current);
       desired = mergePatch(view, body) as Record<string, unknown>;
     }
+    // A site's config (web, appsettings, authsettingsV2) always exists in App Service: its PUT answers 200.
+    const always = siteConfigFallback(store, id) !== undefined;
     const { created, record } = await c.writeResource(p, desired, apiVersion);
-    return sendJson(res, created ? 201 : 200, resourceView(record));
+    return sendJson(res, created && !always ? 201 : 200, answerView(record, query));
   }
   throw methodNotAllowed(method);
 }

@@ -13,11 +13,14 @@ await report(async () => {
   // (Azure/azure-sdk-for-js#31566), so the answer is also read as the SDK received it.
   let raw;
   const policy = await client.apiPolicy.get(ready.resourceGroup, service, apis[0].name, 'policy', { onResponse: (r) => (raw = JSON.parse(r.bodyAsText ?? 'null')) });
+  let rawxml;
+  await client.apiPolicy.get(ready.resourceGroup, service, apis[0].name, 'policy', { format: 'rawxml', onResponse: (r) => (rawxml = JSON.parse(r.bodyAsText ?? 'null')) });
   return {
     service: { name: svc.name, principalId: svc.identity?.principalId, gatewayUrl: svc.gatewayUrl },
     apis: apis.map((a) => a.name),
     api: { name: api.name, path: api.path },
     policy: { name: policy.name, type: policy.type },
     policyAnswer: { format: raw?.properties?.format, hasManagedIdentity: /authentication-managed-identity/.test(raw?.properties?.value ?? '') },
+    rawxmlAnswer: { format: rawxml?.properties?.format, expression: /@\("Bearer " \+ \(string\)context\.Variables\["msi-access-token"\]\)/.test(rawxml?.properties?.value ?? '') },
   };
 });

@@ -25,6 +25,15 @@ await report(async () => {
   const exists = await client.resourceGroups.checkExistence(rg);
   const missing = await client.resourceGroups.checkExistence('no-such-group');
   const deployments = await all(client.deployments.listByResourceGroup(rg));
+  const subTemplate = {
+    $schema: 'https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    resources: [{ type: 'Microsoft.Resources/deployments', apiVersion: '2021-04-01', name: 'sdk-into-rg', resourceGroup: rg, properties: { mode: 'Incremental', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [] } } }],
+    outputs: { sub: { type: 'string', value: '[subscription().subscriptionId]' } },
+  };
+  const atSub = await client.deployments.beginCreateOrUpdateAtSubscriptionScopeAndWait('sdk-sub', { location: 'westeurope', properties: { mode: 'Incremental', template: subTemplate } }, poll);
+  const subList = await all(client.deployments.listAtSubscriptionScope());
+  const exported = await client.deployments.exportTemplate(rg, 'sdk-seed');
   let failure;
   try {
     await client.deployments.beginCreateOrUpdateAndWait(rg, 'sdk-bad', { properties: { mode: 'Incremental', template: { ...template, resources: [{ type: 'Microsoft.Web/sites', apiVersion: '2022-09-01', name: "[nosuchfunction('x')]" }] }, parameters } }, poll);
@@ -42,6 +51,8 @@ await report(async () => {
     exists: exists.body ?? exists,
     missing: missing.body ?? missing,
     deployments: deployments.map((d) => d.name),
+    atSubscription: { state: atSub.properties?.provisioningState, output: atSub.properties?.outputs?.sub?.value, listed: subList.map((d) => d.name) },
+    exported: Object.keys(exported.template?.resources ?? {}).length,
     failure,
   };
 });
