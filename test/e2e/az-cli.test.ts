@@ -38,7 +38,7 @@ describe('az CLI against the twin', () => {
     expect((await az(['cloud', 'set', '-n', 'Trustline'])).code).toBe(0);
 
     const cred = JSON.parse(readFileSync(seed.ready.cliCredential!, 'utf8')) as { clientId: string; clientSecret: string; tenantId: string };
-    const login = await az(['login', '--service-principal', '-u', cred.clientId, '-p', cred.clientSecret, '--tenant', cred.tenantId, '-o', 'json']);
+    const login = await az(['login', '--service-principal', '-u', cred.clientId, `--password=${cred.clientSecret}`, '--tenant', cred.tenantId, '-o', 'json']);
     expect(login.code, login.stderr).toBe(0);
     expect(JSON.parse(login.stdout)).toEqual([expect.objectContaining({ id: seed.ready.subscriptionId, tenantId: cred.tenantId, cloudName: 'Trustline', user: { name: cred.clientId, type: 'servicePrincipal' } })]);
 

@@ -70,8 +70,11 @@ describe('headless Chromium signs a user in through Easy Auth', () => {
       '--remote-debugging-port=0', 'about:blank',
     ], { stdio: 'ignore' });
     const portFile = join(profile, 'DevToolsActivePort');
-    for (let i = 0; i < 200 && !existsSync(portFile); i++) await sleep(100);
-    const [port, path] = readFileSync(portFile, 'utf8').trim().split('\n');
+    // Chromium writes the file in two steps: wait until both lines (port, browser target path) are there.
+    const devTools = () => (existsSync(portFile) ? readFileSync(portFile, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
+    for (let i = 0; i < 300 && devTools().length < 2; i++) await sleep(100);
+    const [port, path] = devTools();
+    if (!port || !path) throw new Error(`Chromium did not write ${portFile} (exit code ${browser.exitCode})`);
     cdp = await Cdp.connect(`ws://127.0.0.1:${port}${path}`);
   }, 60_000);
 
