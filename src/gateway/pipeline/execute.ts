@@ -35,7 +35,8 @@ export async function executePipeline(rc: RequestRun, p: EffectivePipeline, init
     if (initialError) throw initialError;
     rc.section = 'inbound';
     await runSteps(p.inbound, rc);
-    if (!rc.terminated) { rc.section = 'backend'; await runSteps(p.backend, rc); }
+    if (rc.cacheLookup?.hit) rc.terminated = false;
+    else if (!rc.terminated) { rc.section = 'backend'; await runSteps(p.backend, rc); }
     if (!rc.terminated) { rc.section = 'outbound'; await runSteps(p.outbound, rc); }
   } catch (e) {
     const failure = e instanceof StepFailure ? e : undefined;

@@ -12,6 +12,7 @@ import type { TokenCache } from './token-cache.js';
 import type { DecisionStep, GatewayDecision } from './decision.js';
 import type { GatewayEvent } from './sink.js';
 import type { GatewayStores } from './stores.js';
+import type { CacheLookupState } from '../policies/cache-response.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
@@ -95,6 +96,8 @@ export class RequestRun implements HostContext {
   readonly pendingResponseHeaders: Array<[string, string]> = [];
   /** The decision entry of the step now running (policies add a `detail` through `note`). */
   currentStep: DecisionStep | undefined;
+  /** What cache-lookup found (cache-store reads it; a hit resumes outbound after cache-store). */
+  cacheLookup: CacheLookupState | undefined;
 
   constructor(init: RequestRunInit) {
     this.services = init.services;
