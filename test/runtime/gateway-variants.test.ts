@@ -119,4 +119,26 @@ describe('gateway variants of the seed through the running twin', () => {
     const seen = r.json();
     expect(decodeJwt(seen.headers.authorization!.slice(7)).aud).toBe(CLIENT);
   });
+
+  it('validate-azure-ad-token against the twin\'s Entra ID: the tenant\'s keys and issuer, the client application', async () => {
+    const t = seed();
+    byType(t, 'Microsoft.ApiManagement/service/apis/policies').properties.value = `<policies><inbound><base />
+      <validate-azure-ad-token tenant-id="${TENANT}" output-token-variable-name="jwt">
+        <client-application-ids><application-id>@(context.Request.Headers.GetValueOrDefault("X-Expected-App", "none"))</application-id></client-application-ids>
+        <audiences><audience>https://management.azure.com/</audience></audiences>
+      </validate-azure-ad-token>
+      <return-response><set-status code="200" reason="OK" /><set-body>@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("appid", ""))</set-body></return-response>
+    </inbound>${tail}`;
+    await deploy('aad', t, 'aad-apim');
+    const ready = twin.ready();
+    const mi = await request(`${ready.apim['aad-apim']!.identityEndpoint}?api-version=2019-08-01&resource=${encodeURIComponent('https://management.azure.com/')}`, { headers: { 'X-IDENTITY-HEADER': ready.identity.identityHeader } });
+    const token = ((await mi.body.json()) as { access_token: string }).access_token;
+    const appid = String(decodeJwt(token).appid);
+    const ok = await call('aad-apim', '/functions/hello', { authorization: `Bearer ${token}`, 'x-expected-app': appid });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe(appid);
+    const other = await call('aad-apim', '/functions/hello', { authorization: `Bearer ${token}`, 'x-expected-app': '00000000-0000-4000-8000-000000000000' });
+    expect(other.status).toBe(401);
+    expect(other.text).toBe('{ "statusCode": 401, "message": "Invalid JWT." }');
+  });
 });
