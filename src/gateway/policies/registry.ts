@@ -12,6 +12,8 @@ import { ipFilter } from './ip-filter.js';
 import { findAndReplace } from './find-and-replace.js';
 import { setMethod } from './set-method.js';
 import { cacheLookup, cacheStore } from './cache-response.js';
+import { validateAzureAdToken } from './validate-azure-ad-token.js';
+import { jsonToXmlPolicy, xmlToJsonPolicy } from './json-xml.js';
 import { cacheLookupValue, cacheStoreValue, cacheRemoveValue } from './cache-value.js';
 import { rateLimit, rateLimitByKey } from './rate-limit.js';
 import { quota, quotaByKey } from './quota.js';
@@ -61,6 +63,9 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
   ['ip-filter', ipFilter],
   ['find-and-replace', findAndReplace],
   ['set-method', setMethod],
+  ['validate-azure-ad-token', validateAzureAdToken],
+  ['json-to-xml', jsonToXmlPolicy],
+  ['xml-to-json', xmlToJsonPolicy],
   ['cache-lookup', cacheLookup],
   ['cache-store', cacheStore],
   ['cache-lookup-value', cacheLookupValue],
@@ -74,9 +79,7 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
 
 /** Known APIM policies the twin does not execute yet, with their sections (a clearer error than "unknown"). */
 export const KNOWN_UNSUPPORTED: ReadonlyMap<string, readonly SectionName[]> = new Map(
-  ([ ['validate-azure-ad-token', ['inbound']],
-    ['jsonp', ['outbound']], ['json-to-xml', ['inbound', 'outbound', 'on-error']],
-    ['xml-to-json', ['inbound', 'outbound', 'on-error']], ['authentication-certificate', ['inbound']],
+  ([ ['jsonp', ['outbound']], ['authentication-certificate', ['inbound']],
     ['validate-content', ['inbound', 'outbound', 'on-error']], ['validate-parameters', ['inbound']], ['validate-headers', ['outbound', 'on-error']],
     ['validate-status-code', ['outbound', 'on-error']], ['redirect-content-urls', ['inbound', 'outbound']], ['get-authorization-context', ['inbound']],
   ] as Array<[string, SectionName[]]>),
