@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { deploy } from '../../src/arm/index.js';
 import { RG, setup, snapshot } from './helpers/seed.js';
 
@@ -124,8 +128,30 @@ describe('APIs imported from OpenAPI become operations', () => {
     expect(cfg.apis[0]!.operations.find((o) => o.name === 'get-order')!.examples).toEqual([{ status: 200, contentType: 'application/json', body: '{"id":1}' }]);
   });
 
-  it('a YAML document, an http link, or a path APIM cannot route is refused', () => {
-    expect(deployError([svc, imported({ format: 'openapi', value: 'openapi: 3.0.1\npaths: {}' })]).message).toContain('YAML documents are not supported');
+  it('format openapi with a YAML value, or openapi-link to a local YAML file: the same operations', () => {
+    const yaml = ['openapi: 3.0.1', 'info: { title: Orders, version: "1" }', 'servers:', '  - url: https://orders.contoso.com/api', 'paths:',
+      '  /orders/{id}:', '    get:', '      operationId: get-order', '      responses:', "        '200':", '          description: ok',
+      '          content:', '            application/json:', '              example: { id: 1 }', '  /orders:', '    post:', '      operationId: create-order',
+      '      responses:', "        '201': { description: created }", ''].join('\n');
+    const names = (s: ReturnType<typeof setup>['store']) => s.listResources({ type: 'Microsoft.ApiManagement/service/apis/operations' }).map((o) => [o.name.split('/').pop(), o.properties.method, o.properties.urlTemplate]).sort();
+    const a = setup();
+    deploy({ deploymentName: 'd', template: { resources: [svc, imported({ format: 'openapi', value: yaml })] } }, a.options);
+    expect(names(a.store)).toEqual([['create-order', 'POST', '/orders'], ['get-order', 'GET', '/orders/{id}']]);
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-yaml-'));
+    try {
+      writeFileSync(join(dir, 'orders.yaml'), yaml);
+      const b = setup();
+      deploy({ deploymentName: 'd', template: { resources: [svc, imported({ format: 'openapi-link', value: pathToFileURL(join(dir, 'orders.yaml')).href })] } }, b.options);
+      expect(names(b.store)).toEqual(names(a.store));
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('bad YAML (with its line), YAML under a +json format, aliases past the bound, an http link, or a path APIM cannot route is refused', () => {
+    expect(deployError([svc, imported({ format: 'openapi', value: 'openapi: 3.0.1\npaths:\n  a: [1\n' })]).message).toMatch(/not valid YAML or JSON: line \d+, column \d+/);
+    expect(deployError([svc, imported({ format: 'openapi+json', value: 'openapi: 3.0.1\npaths: {}' })]).message).toContain('not valid JSON');
+    const bomb = ['openapi: 3.0.1', 'a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`), 'paths: {}'].join('\n');
+    expect(deployError([svc, imported({ format: 'openapi', value: bomb })]).message).toMatch(/alias/i);
+    expect(deployError([svc, imported({ format: 'openapi', value: 'title: no openapi key' })]).message).toContain('neither "openapi" nor "swagger"');
     expect(deployError([svc, imported({ format: 'openapi+json-link', value: 'https://example.com/openapi.json' })]).message).toContain('the twin is offline');
     const bad = { ...spec, paths: { '/{*a}/{*b}': { get: { responses: {} } } } };
     expect(deployError([svc, imported({ format: 'openapi+json', value: JSON.stringify(bad) })]).message).toContain('ERR_APIM_URL_TEMPLATE');
