@@ -5,7 +5,7 @@ import type { CompiledApi, CompiledOperation, CompiledService } from './compile-
 import type { EffectivePipeline } from './policy/compose.js';
 import { newDecision, traceDocument, type GatewayDecision } from './pipeline/decision.js';
 import { PolicyError } from './pipeline/errors.js';
-import { executePipeline, sendResponse } from './pipeline/execute.js';
+import { executePipeline, runCompletions, sendResponse } from './pipeline/execute.js';
 import { headerMapFromRaw } from './pipeline/headers.js';
 import { rebuildUrl, RequestRun, type RunServices } from './pipeline/request-run.js';
 import type { ProductData, SubscriptionData, UserData } from './pipeline/runtime-data.js';
@@ -197,7 +197,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (wantsTrace) {
       rc.response.headers.set('ocp-apim-trace-location', { name: 'Ocp-Apim-Trace-Location', values: [`${scheme}://${hostHeader}${TRACE_PATH}${requestId}`] });
     }
-    await sendResponse(rc, res);
+    const responseBytes = await sendResponse(rc, res);
+    runCompletions(rc, responseBytes);
     // A backend may answer before it has read the whole request body (a GET body, an early 4xx):
     // whatever is left on the wire is read and dropped, or the next request on this keep-alive
     // connection would wait behind it (issue 8).

@@ -16,6 +16,9 @@ import type { CacheLookupState } from '../policies/cache-response.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
+/** The sizes of the request and response bodies the gateway received and sent. */
+export interface SentBytes { requestBytes: number; responseBytes: number }
+
 /** What the gateway lends to every request. */
 export interface RunServices {
   httpClient: HttpClient;
@@ -94,6 +97,13 @@ export class RequestRun implements HostContext {
   answeredBy: string | undefined;
   /** Headers a policy adds to whatever response is finally sent (rate-limit remaining calls). */
   readonly pendingResponseHeaders: Array<[string, string]> = [];
+  /**
+   * Work done once the response has been sent (rate-limit-by-key / quota-by-key `increment-condition`, which reads
+   * `context.Response`; quota `bandwidth`, which counts the bytes of both messages).
+   */
+  readonly completions: Array<(sent: SentBytes) => void> = [];
+  /** Count the bytes of the response as it is written (a quota with `bandwidth` asked for it). */
+  meterBytes = false;
   /** The decision entry of the step now running (policies add a `detail` through `note`). */
   currentStep: DecisionStep | undefined;
   /** What cache-lookup found (cache-store reads it; a hit resumes outbound after cache-store). */
