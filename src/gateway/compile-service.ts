@@ -33,6 +33,9 @@ export interface CompiledApi {
   readonly operations: readonly CompiledOperation[];
   /** global + API (for errors before an operation matched). */
   readonly apiPipeline: EffectivePipeline;
+  /** Revision number ('1' unless `;rev=N`), and whether requests without `;rev=` reach it. */
+  readonly revision: string;
+  readonly isCurrent: boolean;
 }
 
 /** Everything a request needs, compiled once; swapped atomically by `setService`. */
@@ -107,7 +110,12 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       header: api.subscriptionKeyParameterNames?.header || DEFAULT_KEY_HEADER,
       query: api.subscriptionKeyParameterNames?.query || DEFAULT_KEY_QUERY,
     };
-    const info: ApiInfo = { id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols };
+    const revision = api.revision ?? /;rev=([^/]*)$/i.exec(api.name)?.[1] ?? '1';
+    const isCurrent = api.isCurrent ?? !api.name.includes(';rev=');
+    const info: ApiInfo = {
+      id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols, revision, isCurrentRevision: isCurrent,
+      ...(api.version ? { version: api.version.value } : {}),
+    };
     const inProducts = products.filter((p) => p.apis.some((a) => a.toLowerCase() === api.name.toLowerCase()));
     const operations = api.operations.map((op): CompiledOperation => {
       const opDoc = load(op.policy, 'operation', `${op.id}/policies/policy`);
@@ -125,6 +133,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       protocols: new Set((api.protocols ?? defaultProtocols).map((p) => p.toLowerCase())),
       subscriptionRequired: api.subscriptionRequired ?? true,
       apiPipeline: composePolicies([global, apiDoc]),
+      revision, isCurrent,
     };
   }).sort((a, b) => b.path.length - a.path.length);
   for (const w of warnings) options.logger.warn(w);

@@ -35,6 +35,9 @@ interface Route {
   versionMissing?: boolean;
 }
 
+/** `;rev=N` in a request path (APIM's revision addressing). */
+const REVISION = /;rev=([^/?]*)/i;
+
 /** The version value a request carries for an API of a version set, or undefined. */
 function versionOf(api: CompiledApi, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>, rel: string): { value: string | undefined; rel: string } {
   const v = api.config.version!;
@@ -50,9 +53,16 @@ function versionOf(api: CompiledApi, headers: IncomingMessage['headers'], query:
   return { value: query.find(([k]) => k.toLowerCase() === name)?.[1], rel };
 }
 
-function route(svc: CompiledService, scheme: string, method: string, path: string, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>): Route {
+/**
+ * Route a request to an API and operation. `/{api-path};rev=N/…` addresses revision N of the API (any revision,
+ * current or not); without `;rev=` only current revisions answer (docs/behaviour/apim.md §1.4).
+ */
+function route(svc: CompiledService, scheme: string, method: string, fullPath: string, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>): Route {
   let versionMissing = false;
+  const rev = REVISION.exec(fullPath);
+  const path = rev ? fullPath.slice(0, rev.index) + fullPath.slice(rev.index + rev[0].length) : fullPath;
   for (const api of svc.apis) {
+    if (rev ? rev[1] !== api.revision || rev.index !== api.path.length + 1 : !api.isCurrent) continue;
     let rel = underApiPath(api.path, path);
     if (rel === undefined) continue;
     if (api.config.version) {

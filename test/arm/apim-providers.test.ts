@@ -157,3 +157,25 @@ describe('APIs imported from OpenAPI become operations', () => {
     expect(deployError([svc, imported({ format: 'openapi+json', value: JSON.stringify(bad) })]).message).toContain('ERR_APIM_URL_TEMPLATE');
   });
 });
+
+describe('API revisions (name;rev=N) and releases', () => {
+  const rev2 = (props: Record<string, unknown> = {}) => ({ type: 'Microsoft.ApiManagement/service/apis', name: 's/api;rev=2', dependsOn: ['s/api'], properties: { sourceApiId: "[resourceId('Microsoft.ApiManagement/service/apis', 's', 'api')]", ...props } });
+  const release = { type: 'Microsoft.ApiManagement/service/apis/releases', name: 's/api/r1', dependsOn: ['s/api;rev=2'], properties: { apiId: "[resourceId('Microsoft.ApiManagement/service/apis', 's', 'api;rev=2')]" } };
+
+  it('a revision takes its API\'s path and operations; it is not current until a release names it', async () => {
+    const { buildServiceConfig } = await import('../../src/runtime/service-config.js');
+    const cfg = (resources: unknown[]) => {
+      const { store, options } = setup();
+      deploy({ deploymentName: 'd', template: { resources } }, options);
+      return buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!).apis.map((a) => [a.name, a.path, a.revision, a.isCurrent, a.operations.length]);
+    };
+    expect(cfg([svc, api, op('/x'), rev2()]).sort()).toEqual([['api', 'p', '1', true, 1], ['api;rev=2', 'p', '2', false, 1]]);
+    expect(cfg([svc, api, op('/x'), rev2(), release]).sort()).toEqual([['api', 'p', '1', false, 1], ['api;rev=2', 'p', '2', true, 1]]);
+  });
+
+  it('refuses a revision that is not a number, an apiRevision that disagrees, a release of an unknown revision', () => {
+    expect(deployError([svc, api, { ...rev2(), name: 's/api;rev=two' }]).message).toContain('must be a whole number');
+    expect(deployError([svc, api, rev2({ apiRevision: '3' })]).message).toContain("differs from the revision in the name");
+    expect(deployError([svc, api, { ...release, dependsOn: ['s/api'] }]).message).toContain('is not an API revision');
+  });
+});
