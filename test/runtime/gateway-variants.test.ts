@@ -65,7 +65,7 @@ describe('gateway variants of the seed through the running twin', () => {
   };
   const uamiClientId = () => String(twin.store.listResources({ type: 'Microsoft.ManagedIdentity/userAssignedIdentities' }).find((r) => r.name === 'apim-uami')!.properties.clientId);
 
-  it('client-id of a user-assigned identity attached to the service: its token reaches the function', async () => {
+  it('client-id of a user-assigned identity attached to the service: its token reaches the function (behaviour 20)', async () => {
     const t = withUami(seed(), true);
     byType(t, 'Microsoft.ApiManagement/service/apis/policies').properties.value =
       `[concat('<policies><inbound><base /><authentication-managed-identity resource=\"${CLIENT}\" client-id=\"', reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'apim-uami'), '2023-01-31').clientId, '\" /></inbound>${tail}')]`;
@@ -75,7 +75,7 @@ describe('gateway variants of the seed through the running twin', () => {
     expect(decodeJwt(r.json().headers.authorization!.slice(7))).toMatchObject({ aud: CLIENT, appid: uamiClientId() });
   });
 
-  it('client-id of an identity not attached to the service: 500, explained', async () => {
+  it('client-id of an identity not attached to the service: 500, explained (behaviour 20)', async () => {
     const t = withUami(seed(), false);
     byType(t, 'Microsoft.ApiManagement/service/apis/policies').properties.value =
       `[concat('<policies><inbound><base /><authentication-managed-identity resource=\"${CLIENT}\" client-id=\"', reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'apim-uami'), '2023-01-31').clientId, '\" /></inbound>${tail}')]`;
