@@ -110,7 +110,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (req.method === 'GET' && req.url?.startsWith(TRACE_PATH)) {
       const t = traces.get(req.url.slice(TRACE_PATH.length));
       if (t) reply(res, 200, JSON.stringify(t, null, 2));
-      else reply(res, 404, '{ "statusCode": 404, "message": "Resource not found" }');
+      else {
+        options.logger.info(`404 GET ${req.url.slice(0, 200)}: no request trace with this id (traces are kept for the last ${TRACES_KEPT} traced requests)`, { requestId });
+        reply(res, 404, '{ "statusCode": 404, "message": "Resource not found" }');
+      }
       return;
     }
     const refusal = checkRequestLimits(req);
@@ -224,7 +227,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const finish = (d: GatewayDecision, status: number, explanation: string | undefined, startedAt: number) => {
     d.status = status;
     d.durationMs = options.clock.now() - startedAt;
-    if (status >= 400 && explanation) {
+    if ((status < 200 || status >= 300) && explanation) {
       d.explanation = explanation;
       options.logger.info(`${status} ${d.method} ${d.url}: ${explanation}`, { requestId: d.requestId });
     }
@@ -240,7 +243,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     handler(req, res) {
       handle(req, res).catch((e: unknown) => {
-        options.logger.error('gateway handler failed', { error: (e as Error)?.message ?? String(e) });
+        // Explained like every other non-2xx answer (a twin defect, never an expected path).
+        options.logger.error(`500 ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: the gateway failed: ${(e as Error)?.message ?? String(e)}`);
         try {
           if (!res.headersSent) {
             res.writeHead(500, { 'content-type': 'application/json' });
