@@ -7,6 +7,7 @@ import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy } from './
 import { normalizeApiPath } from './routing.js';
 import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } from './subscriptions.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
+import { readPfx, type ClientCertificate } from './pfx.js';
 import type {
   ApiConfig, CompiledServiceHandle, OperationConfig, PolicyDocument, ProductConfig, ServiceConfig, SubscriptionConfig, UserConfig,
 } from './types.js';
@@ -51,6 +52,8 @@ export interface CompiledService extends CompiledServiceHandle {
   readonly userData: ReadonlyMap<string, UserData>;
   readonly loggers: ReadonlySet<string>;
   readonly globalPipeline: EffectivePipeline;
+  /** Client certificates by certificate id and by thumbprint (lower case), opened once here. */
+  readonly certificates: ReadonlyMap<string, ClientCertificate>;
 }
 
 export interface CompileServiceOptions { loose?: boolean | undefined; logger: Logger; flags?: Partial<GatewayCompatFlags> }
@@ -136,8 +139,20 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       revision, isCurrent,
     };
   }).sort((a, b) => b.path.length - a.path.length);
+  const certificates = new Map<string, ClientCertificate>();
+  for (const c of config.certificates ?? []) {
+    let cert: ClientCertificate;
+    try {
+      cert = readPfx(Buffer.from(c.data, 'base64'), c.password);
+    } catch (e) {
+      throw new TwinError('ERR_APIM_CERTIFICATE', `Certificate '${c.id}': ${(e as Error).message}`, { location: { file: `${config.resourceId}/certificates/${c.id}` } });
+    }
+    certificates.set(c.id.toLowerCase(), cert);
+    certificates.set(cert.thumbprint.toLowerCase(), cert);
+  }
   for (const w of warnings) options.logger.warn(w);
   return {
+    certificates,
     kind: 'compiled-apim-service',
     name: config.name,
     warnings,

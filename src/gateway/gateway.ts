@@ -149,7 +149,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     };
     const services: RunServices = {
       httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores, certificates: svc.certificates,
       ...(svc.config.identity ? { identity: svc.config.identity } : {}),
     };
     const headers = headerMapFromRaw(req.rawHeaders);

@@ -25,3 +25,5 @@ export { TRACE_PATH } from './gateway.js';
 export { compilePolicy, runPolicy } from './policy-run.js';
 export type { PolicyCompileResult, PolicyRunRequest, PolicyRunResult, PolicyRunOptions } from './policy-run.js';
 export { parseScope as parseSubscriptionScope } from './subscriptions.js';
+export { readPfx } from './pfx.js';
+export type { ClientCertificate } from './pfx.js';

@@ -77,6 +77,10 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     };
   });
   markCurrentRevisions(apis, ofType('apis/releases'));
+  const certificates = ofType('certificates').flatMap((c) => {
+    const pfx = c.listResults?.['/pfx'] as { data?: string; password?: string } | undefined;
+    return pfx?.data ? [{ id: lastSegment(c.id), data: pfx.data, ...(pfx.password !== undefined ? { password: pfx.password } : {}) }] : [];
+  });
   const global = ofType('policies')[0];
   const backends = ofType('backends').map((b) => ({
     id: lastSegment(b.id),
@@ -136,6 +140,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     users,
     fragments,
     loggers,
+    ...(certificates.length ? { certificates } : {}),
     identity: {
       systemAssigned: Boolean(identity?.principalId),
       userAssignedClientIds: Object.values(identity?.userAssignedIdentities ?? {}).map((u) => (u as { clientId?: string }).clientId).filter((c): c is string => typeof c === 'string'),

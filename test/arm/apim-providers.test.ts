@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -177,5 +177,27 @@ describe('API revisions (name;rev=N) and releases', () => {
     expect(deployError([svc, api, { ...rev2(), name: 's/api;rev=two' }]).message).toContain('must be a whole number');
     expect(deployError([svc, api, rev2({ apiRevision: '3' })]).message).toContain("differs from the revision in the name");
     expect(deployError([svc, api, { ...release, dependsOn: ['s/api'] }]).message).toContain('is not an API revision');
+  });
+});
+
+describe('certificates (client certificates for authentication-certificate)', () => {
+  const pfx = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'certificates', 'client.pfx')).toString('base64');
+  const cert = (props: Record<string, unknown>) => ({ type: 'Microsoft.ApiManagement/service/certificates', name: 's/client', dependsOn: ['s'], properties: props });
+
+  it('a PKCS#12 bundle that opens is stored with its thumbprint, subject and expiry; data and password stay out of the record', async () => {
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources: [svc, cert({ data: pfx, password: 'trustline' })] } }, options);
+    const rec = store.listResources({ type: 'Microsoft.ApiManagement/service/certificates' })[0]!;
+    expect(rec.properties).toMatchObject({ thumbprint: '313887D34B9D5E4D4D380D77FBF0CA6026757FFB', subject: 'CN=trustline-test-client' });
+    expect(JSON.stringify(rec.properties)).not.toContain(pfx.slice(0, 40));
+    expect(rec.properties.password).toBeUndefined();
+    const { buildServiceConfig } = await import('../../src/runtime/service-config.js');
+    const cfg = buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!);
+    expect(cfg.certificates).toEqual([{ id: 'client', data: pfx, password: 'trustline' }]);
+  });
+
+  it('a wrong password or no data is refused', () => {
+    expect(deployError([svc, cert({ data: pfx, password: 'wrong' })]).message).toContain('does not open');
+    expect(deployError([svc, cert({ password: 'x' })]).message).toContain("'properties.data'");
   });
 });

@@ -13,6 +13,7 @@ import type { DecisionStep, GatewayDecision } from './decision.js';
 import type { GatewayEvent } from './sink.js';
 import type { GatewayStores } from './stores.js';
 import type { CacheLookupState } from '../policies/cache-response.js';
+import type { ClientCertificate } from '../pfx.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
@@ -33,6 +34,8 @@ export interface RunServices {
   loggers?: ReadonlySet<string>;
   /** Cache, rate-limit and quota counters, concurrency slots (kept between requests). */
   stores: GatewayStores;
+  /** The service's client certificates by id and thumbprint (authentication-certificate). */
+  certificates?: ReadonlyMap<string, ClientCertificate>;
   /** The service's identities (authentication-managed-identity uses only these); undefined: not checked. */
   identity?: { systemAssigned: boolean; userAssignedClientIds: string[] };
   /** Waits (retry intervals); default real timers. */
@@ -102,6 +105,8 @@ export class RequestRun implements HostContext {
    * `context.Response`; quota `bandwidth`, which counts the bytes of both messages).
    */
   readonly completions: Array<(sent: SentBytes) => void> = [];
+  /** The TLS client certificate forward-request presents (authentication-certificate). */
+  clientCertificate: ClientCertificate | undefined;
   /** Count the bytes of the response as it is written (a quota with `bandwidth` asked for it). */
   meterBytes = false;
   /** The decision entry of the step now running (policies add a `detail` through `note`). */
