@@ -119,7 +119,7 @@ describe('rawxml loading', () => {
   });
 
   it('a known but unimplemented policy is ERR_APIM_POLICY_UNSUPPORTED', () => {
-    expect(loadError('<policies><inbound><json-to-xml apply="always"/></inbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
+    expect(loadError('<policies><outbound><jsonp callback-parameter-name="cb"/></outbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
   });
 
   it('accepts a BOM and comments before the root, and fragments', () => {
