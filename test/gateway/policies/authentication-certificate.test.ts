@@ -83,6 +83,19 @@ describe('authentication-certificate through a gateway to a backend that asks fo
     }
   });
 
+  it('inside send-request the certificate goes on that call only; the main call presents none', async () => {
+    const g = await gatewayWith(`<policies><inbound><send-request mode="new" response-variable-name="side" timeout="10">
+      <set-url>https://backend.test/side</set-url><set-method>GET</set-method><authentication-certificate certificate-id="client-cert"/></send-request>
+      <set-header name="X-Side" exists-action="override"><value>@(((IResponse)context.Variables["side"]).Body.As&lt;string&gt;())</value></set-header></inbound>
+      <backend><forward-request/></backend><outbound><set-header name="X-Side" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("X-Side", ""))</value></set-header></outbound></policies>`);
+    try {
+      const res = await fetch(`${g.url}/functions/hello`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-side')).toBe(THUMBPRINT);
+      expect(await res.text()).toBe('none');
+    } finally { await g.stop(); }
+  });
+
   it('a certificate that does not open fails the compile (and so the deployment) with ERR_APIM_CERTIFICATE', () => {
     const cfg = seedConfig({ certificates: [{ id: 'bad', data: PFX.toString('base64'), password: 'wrong' }] });
     expect(() => compileService(cfg, { logger: memoryLogger() })).toThrow(expect.objectContaining({ code: 'ERR_APIM_CERTIFICATE' }));
