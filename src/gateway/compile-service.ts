@@ -7,6 +7,7 @@ import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy } from './
 import { normalizeApiPath } from './routing.js';
 import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } from './subscriptions.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
+import { readPfx, type ClientCertificate } from './pfx.js';
 import type {
   ApiConfig, CompiledServiceHandle, OperationConfig, PolicyDocument, ProductConfig, ServiceConfig, SubscriptionConfig, UserConfig,
 } from './types.js';
@@ -33,6 +34,9 @@ export interface CompiledApi {
   readonly operations: readonly CompiledOperation[];
   /** global + API (for errors before an operation matched). */
   readonly apiPipeline: EffectivePipeline;
+  /** Revision number ('1' unless `;rev=N`), and whether requests without `;rev=` reach it. */
+  readonly revision: string;
+  readonly isCurrent: boolean;
 }
 
 /** Everything a request needs, compiled once; swapped atomically by `setService`. */
@@ -48,6 +52,8 @@ export interface CompiledService extends CompiledServiceHandle {
   readonly userData: ReadonlyMap<string, UserData>;
   readonly loggers: ReadonlySet<string>;
   readonly globalPipeline: EffectivePipeline;
+  /** Client certificates by certificate id and by thumbprint (lower case), opened once here. */
+  readonly certificates: ReadonlyMap<string, ClientCertificate>;
 }
 
 export interface CompileServiceOptions { loose?: boolean | undefined; logger: Logger; flags?: Partial<GatewayCompatFlags> }
@@ -107,7 +113,12 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       header: api.subscriptionKeyParameterNames?.header || DEFAULT_KEY_HEADER,
       query: api.subscriptionKeyParameterNames?.query || DEFAULT_KEY_QUERY,
     };
-    const info: ApiInfo = { id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols };
+    const revision = api.revision ?? /;rev=([^/]*)$/i.exec(api.name)?.[1] ?? '1';
+    const isCurrent = api.isCurrent ?? !api.name.includes(';rev=');
+    const info: ApiInfo = {
+      id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols, revision, isCurrentRevision: isCurrent,
+      ...(api.version ? { version: api.version.value } : {}),
+    };
     const inProducts = products.filter((p) => p.apis.some((a) => a.toLowerCase() === api.name.toLowerCase()));
     const operations = api.operations.map((op): CompiledOperation => {
       const opDoc = load(op.policy, 'operation', `${op.id}/policies/policy`);
@@ -125,10 +136,23 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
       protocols: new Set((api.protocols ?? defaultProtocols).map((p) => p.toLowerCase())),
       subscriptionRequired: api.subscriptionRequired ?? true,
       apiPipeline: composePolicies([global, apiDoc]),
+      revision, isCurrent,
     };
   }).sort((a, b) => b.path.length - a.path.length);
+  const certificates = new Map<string, ClientCertificate>();
+  for (const c of config.certificates ?? []) {
+    let cert: ClientCertificate;
+    try {
+      cert = readPfx(Buffer.from(c.data, 'base64'), c.password);
+    } catch (e) {
+      throw new TwinError('ERR_APIM_CERTIFICATE', `Certificate '${c.id}': ${(e as Error).message}`, { location: { file: `${config.resourceId}/certificates/${c.id}` } });
+    }
+    certificates.set(c.id.toLowerCase(), cert);
+    certificates.set(cert.thumbprint.toLowerCase(), cert);
+  }
   for (const w of warnings) options.logger.warn(w);
   return {
+    certificates,
     kind: 'compiled-apim-service',
     name: config.name,
     warnings,

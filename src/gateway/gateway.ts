@@ -5,7 +5,7 @@ import type { CompiledApi, CompiledOperation, CompiledService } from './compile-
 import type { EffectivePipeline } from './policy/compose.js';
 import { newDecision, traceDocument, type GatewayDecision } from './pipeline/decision.js';
 import { PolicyError } from './pipeline/errors.js';
-import { executePipeline, sendResponse } from './pipeline/execute.js';
+import { executePipeline, runCompletions, sendResponse } from './pipeline/execute.js';
 import { headerMapFromRaw } from './pipeline/headers.js';
 import { rebuildUrl, RequestRun, type RunServices } from './pipeline/request-run.js';
 import type { ProductData, SubscriptionData, UserData } from './pipeline/runtime-data.js';
@@ -35,6 +35,9 @@ interface Route {
   versionMissing?: boolean;
 }
 
+/** `;rev=N` in a request path (APIM's revision addressing). */
+const REVISION = /;rev=([^/?]*)/i;
+
 /** The version value a request carries for an API of a version set, or undefined. */
 function versionOf(api: CompiledApi, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>, rel: string): { value: string | undefined; rel: string } {
   const v = api.config.version!;
@@ -50,9 +53,16 @@ function versionOf(api: CompiledApi, headers: IncomingMessage['headers'], query:
   return { value: query.find(([k]) => k.toLowerCase() === name)?.[1], rel };
 }
 
-function route(svc: CompiledService, scheme: string, method: string, path: string, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>): Route {
+/**
+ * Route a request to an API and operation. `/{api-path};rev=N/…` addresses revision N of the API (any revision,
+ * current or not); without `;rev=` only current revisions answer (docs/behaviour/apim.md §1.4).
+ */
+function route(svc: CompiledService, scheme: string, method: string, fullPath: string, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>): Route {
   let versionMissing = false;
+  const rev = REVISION.exec(fullPath);
+  const path = rev ? fullPath.slice(0, rev.index) + fullPath.slice(rev.index + rev[0].length) : fullPath;
   for (const api of svc.apis) {
+    if (rev ? rev[1] !== api.revision || rev.index !== api.path.length + 1 : !api.isCurrent) continue;
     let rel = underApiPath(api.path, path);
     if (rel === undefined) continue;
     if (api.config.version) {
@@ -100,7 +110,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (req.method === 'GET' && req.url?.startsWith(TRACE_PATH)) {
       const t = traces.get(req.url.slice(TRACE_PATH.length));
       if (t) reply(res, 200, JSON.stringify(t, null, 2));
-      else reply(res, 404, '{ "statusCode": 404, "message": "Resource not found" }');
+      else {
+        options.logger.info(`404 GET ${req.url.slice(0, 200)}: no request trace with this id (traces are kept for the last ${TRACES_KEPT} traced requests)`, { requestId });
+        reply(res, 404, '{ "statusCode": 404, "message": "Resource not found" }');
+      }
       return;
     }
     const refusal = checkRequestLimits(req);
@@ -136,7 +149,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     };
     const services: RunServices = {
       httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores, certificates: svc.certificates,
       ...(svc.config.identity ? { identity: svc.config.identity } : {}),
     };
     const headers = headerMapFromRaw(req.rawHeaders);
@@ -197,7 +210,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (wantsTrace) {
       rc.response.headers.set('ocp-apim-trace-location', { name: 'Ocp-Apim-Trace-Location', values: [`${scheme}://${hostHeader}${TRACE_PATH}${requestId}`] });
     }
-    await sendResponse(rc, res);
+    const responseBytes = await sendResponse(rc, res);
+    runCompletions(rc, responseBytes);
     // A backend may answer before it has read the whole request body (a GET body, an early 4xx):
     // whatever is left on the wire is read and dropped, or the next request on this keep-alive
     // connection would wait behind it (issue 8).
@@ -213,7 +227,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const finish = (d: GatewayDecision, status: number, explanation: string | undefined, startedAt: number) => {
     d.status = status;
     d.durationMs = options.clock.now() - startedAt;
-    if (status >= 400 && explanation) {
+    if ((status < 200 || status >= 300) && explanation) {
       d.explanation = explanation;
       options.logger.info(`${status} ${d.method} ${d.url}: ${explanation}`, { requestId: d.requestId });
     }
@@ -229,7 +243,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     handler(req, res) {
       handle(req, res).catch((e: unknown) => {
-        options.logger.error('gateway handler failed', { error: (e as Error)?.message ?? String(e) });
+        // Explained like every other non-2xx answer (a twin defect, never an expected path).
+        options.logger.error(`500 ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: the gateway failed: ${(e as Error)?.message ?? String(e)}`);
         try {
           if (!res.headersSent) {
             res.writeHead(500, { 'content-type': 'application/json' });

@@ -67,6 +67,11 @@ export interface PolicyRunOptions {
   request: PolicyRunRequest;
   loose?: boolean;
   clock?: Clock;
+  /**
+   * JSON documents the run's network serves by URL (OpenID metadata and JWKS for validate-jwt /
+   * validate-azure-ad-token); any other fetch fails, as there is no network.
+   */
+  documents?: Record<string, unknown>;
   /** Managed identity tokens; default: an unsigned placeholder JWT for the resource (no identity is involved). */
   tokens?: ManagedIdentityTokenProvider;
 }
@@ -85,7 +90,7 @@ function placeholderTokens(clock: Clock): ManagedIdentityTokenProvider {
 }
 
 /** A backend that records what it was sent and answers as REQUEST.json's `backend` says (200 `{}` by default). */
-function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyRunResult['backendRequest'] }): HttpClient {
+function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyRunResult['backendRequest'] }, documents: Record<string, unknown>): HttpClient {
   const request = async (url: string | URL, opts: HttpRequestOptions = {}) => {
     let body = '';
     if (typeof opts.body === 'string') body = opts.body;
@@ -102,7 +107,11 @@ function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyR
   };
   return {
     request,
-    async getJson() { throw new TwinError('ERR_HTTP_FETCH', 'policy run has no network: only the stub backend answers'); },
+    async getJson(url: string | URL) {
+      const doc = documents[String(url)];
+      if (doc === undefined) throw new TwinError('ERR_HTTP_FETCH', `policy run has no network: only the stub backend answers (no document for ${String(url)})`);
+      return doc;
+    },
     async close() { /* nothing */ },
   };
 }
@@ -165,7 +174,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   let trace: unknown = null;
   let variables: Record<string, unknown> = {};
   const gateway = createGateway({
-    httpClient: stubBackend(rq.backend, seen), tokens: o.tokens ?? placeholderTokens(clock), clock, logger, ids: sequentialIds(),
+    httpClient: stubBackend(rq.backend, seen, o.documents ?? {}), tokens: o.tokens ?? placeholderTokens(clock), clock, logger, ids: sequentialIds(),
     schemeOf: () => (url.protocol === 'https:' ? 'https' : 'http'),
     onEvent: (e) => events.push(e),
     inspect: (v) => { variables = Object.fromEntries([...v.variables].map(([k, x]) => [k, jsonValue(x)])); trace = v.trace; },

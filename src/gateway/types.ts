@@ -97,6 +97,8 @@ export interface ServiceConfig {
   users?: UserConfig[];
   /** Named policy fragments (`policyFragments`), by id. */
   fragments?: Array<{ id: string; value: string; format?: string }>;
+  /** Client certificates (`certificates`): a PKCS#12 bundle (base64) and its password, by certificate id. */
+  certificates?: Array<{ id: string; data: string; password?: string }>;
   /** Loggers (`loggers`) by id: where log-to-eventhub and emit-metric write. */
   loggers?: Array<{ id: string; type: string }>;
   /**

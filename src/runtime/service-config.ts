@@ -76,6 +76,11 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
         }),
     };
   });
+  markCurrentRevisions(apis, ofType('apis/releases'));
+  const certificates = ofType('certificates').flatMap((c) => {
+    const pfx = c.listResults?.['/pfx'] as { data?: string; password?: string } | undefined;
+    return pfx?.data ? [{ id: lastSegment(c.id), data: pfx.data, ...(pfx.password !== undefined ? { password: pfx.password } : {}) }] : [];
+  });
   const global = ofType('policies')[0];
   const backends = ofType('backends').map((b) => ({
     id: lastSegment(b.id),
@@ -135,9 +140,43 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     users,
     fragments,
     loggers,
+    ...(certificates.length ? { certificates } : {}),
     identity: {
       systemAssigned: Boolean(identity?.principalId),
       userAssignedClientIds: Object.values(identity?.userAssignedIdentities ?? {}).map((u) => (u as { clientId?: string }).clientId).filter((c): c is string => typeof c === 'string'),
     },
   };
+}
+
+/**
+ * Revisions (docs/behaviour/apim.md §1.4): the revisions of one API (`name`, `name;rev=N`) are served without
+ * `;rev=` by the current one: the revision an `apis/releases` names last, else the one stored with `isCurrent: true`,
+ * else the API itself. A revision deployed without operations (or policy) has its API's, as APIM copies them.
+ */
+function markCurrentRevisions(apis: ApiConfig[], releases: ResourceRecord[]): void {
+  const baseOf = (name: string) => name.replace(/;rev=.*$/i, '').toLowerCase();
+  const groups = new Map<string, ApiConfig[]>();
+  for (const a of apis) {
+    const g = groups.get(baseOf(a.name)) ?? [];
+    g.push(a);
+    groups.set(baseOf(a.name), g);
+  }
+  const released = new Map<string, string>();
+  for (const r of releases) {
+    const target = String((r.properties as { apiId?: string }).apiId ?? '').split('/').pop() ?? '';
+    if (target) released.set(baseOf(target), target.toLowerCase());
+  }
+  for (const [base, group] of groups) {
+    if (group.length === 1 && !group[0]!.name.includes(';')) continue;
+    const root = group.find((a) => a.name.toLowerCase() === base);
+    const current = group.find((a) => a.name.toLowerCase() === released.get(base)) ?? group.find((a) => a.isCurrent === true) ?? root ?? group[0]!;
+    for (const a of group) {
+      a.isCurrent = a === current;
+      a.revision ??= '1';
+      if (a !== root && root) {
+        if (a.operations.length === 0) a.operations = root.operations.map((o) => ({ ...o, id: o.id.replace(/\/apis\/[^/]+\//i, `/apis/${a.name}/`) }));
+        a.policy ??= root.policy;
+      }
+    }
+  }
 }

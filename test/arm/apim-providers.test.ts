@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { deploy } from '../../src/arm/index.js';
 import { RG, setup, snapshot } from './helpers/seed.js';
 
@@ -124,10 +128,76 @@ describe('APIs imported from OpenAPI become operations', () => {
     expect(cfg.apis[0]!.operations.find((o) => o.name === 'get-order')!.examples).toEqual([{ status: 200, contentType: 'application/json', body: '{"id":1}' }]);
   });
 
-  it('a YAML document, an http link, or a path APIM cannot route is refused', () => {
-    expect(deployError([svc, imported({ format: 'openapi', value: 'openapi: 3.0.1\npaths: {}' })]).message).toContain('YAML documents are not supported');
+  it('format openapi with a YAML value, or openapi-link to a local YAML file: the same operations', () => {
+    const yaml = ['openapi: 3.0.1', 'info: { title: Orders, version: "1" }', 'servers:', '  - url: https://orders.contoso.com/api', 'paths:',
+      '  /orders/{id}:', '    get:', '      operationId: get-order', '      responses:', "        '200':", '          description: ok',
+      '          content:', '            application/json:', '              example: { id: 1 }', '  /orders:', '    post:', '      operationId: create-order',
+      '      responses:', "        '201': { description: created }", ''].join('\n');
+    const names = (s: ReturnType<typeof setup>['store']) => s.listResources({ type: 'Microsoft.ApiManagement/service/apis/operations' }).map((o) => [o.name.split('/').pop(), o.properties.method, o.properties.urlTemplate]).sort();
+    const a = setup();
+    deploy({ deploymentName: 'd', template: { resources: [svc, imported({ format: 'openapi', value: yaml })] } }, a.options);
+    expect(names(a.store)).toEqual([['create-order', 'POST', '/orders'], ['get-order', 'GET', '/orders/{id}']]);
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-yaml-'));
+    try {
+      writeFileSync(join(dir, 'orders.yaml'), yaml);
+      const b = setup();
+      deploy({ deploymentName: 'd', template: { resources: [svc, imported({ format: 'openapi-link', value: pathToFileURL(join(dir, 'orders.yaml')).href })] } }, b.options);
+      expect(names(b.store)).toEqual(names(a.store));
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('bad YAML (with its line), YAML under a +json format, aliases past the bound, an http link, or a path APIM cannot route is refused', () => {
+    expect(deployError([svc, imported({ format: 'openapi', value: 'openapi: 3.0.1\npaths:\n  a: [1\n' })]).message).toMatch(/not valid YAML or JSON: line \d+, column \d+/);
+    expect(deployError([svc, imported({ format: 'openapi+json', value: 'openapi: 3.0.1\npaths: {}' })]).message).toContain('not valid JSON');
+    const bomb = ['openapi: 3.0.1', 'a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`), 'paths: {}'].join('\n');
+    expect(deployError([svc, imported({ format: 'openapi', value: bomb })]).message).toMatch(/alias/i);
+    expect(deployError([svc, imported({ format: 'openapi', value: 'title: no openapi key' })]).message).toContain('neither "openapi" nor "swagger"');
     expect(deployError([svc, imported({ format: 'openapi+json-link', value: 'https://example.com/openapi.json' })]).message).toContain('the twin is offline');
     const bad = { ...spec, paths: { '/{*a}/{*b}': { get: { responses: {} } } } };
     expect(deployError([svc, imported({ format: 'openapi+json', value: JSON.stringify(bad) })]).message).toContain('ERR_APIM_URL_TEMPLATE');
+  });
+});
+
+describe('API revisions (name;rev=N) and releases', () => {
+  const rev2 = (props: Record<string, unknown> = {}) => ({ type: 'Microsoft.ApiManagement/service/apis', name: 's/api;rev=2', dependsOn: ['s/api'], properties: { sourceApiId: "[resourceId('Microsoft.ApiManagement/service/apis', 's', 'api')]", ...props } });
+  const release = { type: 'Microsoft.ApiManagement/service/apis/releases', name: 's/api/r1', dependsOn: ['s/api;rev=2'], properties: { apiId: "[resourceId('Microsoft.ApiManagement/service/apis', 's', 'api;rev=2')]" } };
+
+  it('a revision takes its API\'s path and operations; it is not current until a release names it', async () => {
+    const { buildServiceConfig } = await import('../../src/runtime/service-config.js');
+    const cfg = (resources: unknown[]) => {
+      const { store, options } = setup();
+      deploy({ deploymentName: 'd', template: { resources } }, options);
+      return buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!).apis.map((a) => [a.name, a.path, a.revision, a.isCurrent, a.operations.length]);
+    };
+    expect(cfg([svc, api, op('/x'), rev2()]).sort()).toEqual([['api', 'p', '1', true, 1], ['api;rev=2', 'p', '2', false, 1]]);
+    expect(cfg([svc, api, op('/x'), rev2(), release]).sort()).toEqual([['api', 'p', '1', false, 1], ['api;rev=2', 'p', '2', true, 1]]);
+  });
+
+  it('refuses a revision that is not a number, an apiRevision that disagrees, a release of an unknown revision', () => {
+    expect(deployError([svc, api, { ...rev2(), name: 's/api;rev=two' }]).message).toContain('must be a whole number');
+    expect(deployError([svc, api, rev2({ apiRevision: '3' })]).message).toContain("differs from the revision in the name");
+    expect(deployError([svc, api, { ...release, dependsOn: ['s/api'] }]).message).toContain('is not an API revision');
+  });
+});
+
+describe('certificates (client certificates for authentication-certificate)', () => {
+  const pfx = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'certificates', 'client.pfx')).toString('base64');
+  const cert = (props: Record<string, unknown>) => ({ type: 'Microsoft.ApiManagement/service/certificates', name: 's/client', dependsOn: ['s'], properties: props });
+
+  it('a PKCS#12 bundle that opens is stored with its thumbprint, subject and expiry; data and password stay out of the record', async () => {
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources: [svc, cert({ data: pfx, password: 'trustline' })] } }, options);
+    const rec = store.listResources({ type: 'Microsoft.ApiManagement/service/certificates' })[0]!;
+    expect(rec.properties).toMatchObject({ thumbprint: '313887D34B9D5E4D4D380D77FBF0CA6026757FFB', subject: 'CN=trustline-test-client' });
+    expect(JSON.stringify(rec.properties)).not.toContain(pfx.slice(0, 40));
+    expect(rec.properties.password).toBeUndefined();
+    const { buildServiceConfig } = await import('../../src/runtime/service-config.js');
+    const cfg = buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!);
+    expect(cfg.certificates).toEqual([{ id: 'client', data: pfx, password: 'trustline' }]);
+  });
+
+  it('a wrong password or no data is refused', () => {
+    expect(deployError([svc, cert({ data: pfx, password: 'wrong' })]).message).toContain('does not open');
+    expect(deployError([svc, cert({ password: 'x' })]).message).toContain("'properties.data'");
   });
 });

@@ -50,6 +50,24 @@ describe('decision records (one per request) and the APIM request trace', () => 
     }
   });
 
+  it('every non-2xx is logged with its reason: a 3xx a policy answers, a 404 route, an unknown trace id', async () => {
+    const records: GatewayDecision[] = [];
+    const cfg = seedConfig({}, '<policies><inbound><return-response><set-status code="302" reason="Found"/><set-header name="Location" exists-action="override"><value>https://elsewhere.example/</value></set-header></return-response></inbound></policies>');
+    const g = await startGateway(cfg, backend.origin, undefined, undefined, {}, { onDecision: (d) => records.push(d) });
+    try {
+      expect((await fetch(`${g.origin}/functions/hello`, { redirect: 'manual' })).status).toBe(302);
+      expect(records.at(-1)!.explanation).toMatch(/^return-response \(inbound .*\) answered 302$/);
+      expect(g.logger.lines.some((l) => l.includes('302 GET http://127.0.0.1') && l.includes('answered 302'))).toBe(true);
+      expect((await fetch(`${g.origin}/nowhere`)).status).toBe(404);
+      expect(g.logger.lines.some((l) => l.includes('404 GET http://127.0.0.1') && l.includes('OperationNotFound'))).toBe(true);
+      expect((await fetch(`${g.origin}/.trustline/apim-trace/unknown`)).status).toBe(404);
+      expect(g.logger.lines.some((l) => l.includes('404 GET /.trustline/apim-trace/unknown: no request trace'))).toBe(true);
+      expect((await fetch(`${g.origin}/functions/hello`, { redirect: 'manual' })).status).toBe(302);
+    } finally {
+      await g.stop();
+    }
+  });
+
   it('Ocp-Apim-Trace: true with a key that allows tracing returns Ocp-Apim-Trace-Location, where the trace is served', async () => {
     const cfg = seedConfig({ subscriptions: [{ name: 's1', scope: '/apis', primaryKey: 'k1', secondaryKey: 'k2', state: 'active', allowTracing: true }] });
     const g = await startGateway(cfg, backend.origin);

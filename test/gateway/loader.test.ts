@@ -33,7 +33,7 @@ describe('rawxml loading', () => {
   </choose>
 </inbound></policies>`;
 
-  it('rawxml and its entity-escaped form give the same tree', () => {
+  it('rawxml and its entity-escaped form give the same tree (behaviour 1)', () => {
     const a = parsePolicyXml(raw);
     const b = parsePolicyXml(escaped);
     expect(strip(a)).toEqual(strip(b));
@@ -44,7 +44,7 @@ describe('rawxml loading', () => {
     expect(when.column).toBe(5);
   });
 
-  it('extracts @{…} blocks with braces and parens inside strings, verbatim/interpolated strings and comments', () => {
+  it('extracts @{…} blocks with braces and parens inside strings, verbatim/interpolated strings and comments (behaviour 2)', () => {
     const block = `@{
       // a comment with "quotes" and } and )
       var a = "x}y)";
@@ -79,7 +79,7 @@ describe('rawxml loading', () => {
     expect(e.where).toMatch(/^line 3:\d+$/);
   });
 
-  it('substitutes named values before parsing (attributes, literals, expression strings), leaves unknown ones', () => {
+  it('substitutes named values before parsing (attributes, literals, expression strings), leaves unknown ones (behaviour 5)', () => {
     const doc = loadPolicyDocument(
       `<policies><inbound><set-header name="X-{{Suffix}}" exists-action="override"><value>@("{{tenant}}" + "{{missing}}")</value></set-header></inbound></policies>`,
       { namedValues: [{ name: 'suffix', value: 'Tenant' }, { name: 'Tenant', value: 't1' }] },
@@ -88,7 +88,7 @@ describe('rawxml loading', () => {
     expect(doc.root.children[0]!.children[0]!.children[0]!.text).toBe('@("t1" + "{{missing}}")');
   });
 
-  it('an element in a forbidden section fails in strict mode and warns in loose mode', () => {
+  it('an element in a forbidden section fails in strict mode and warns in loose mode (behaviour 6)', () => {
     const xml = '<policies><inbound><base/>\n  <forward-request /></inbound></policies>';
     expect(loadError(xml)).toEqual({
       code: 'ERR_APIM_POLICY_SECTION',
@@ -119,7 +119,7 @@ describe('rawxml loading', () => {
   });
 
   it('a known but unimplemented policy is ERR_APIM_POLICY_UNSUPPORTED', () => {
-    expect(loadError('<policies><inbound><json-to-xml apply="always"/></inbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
+    expect(loadError('<policies><outbound><jsonp callback-parameter-name="cb"/></outbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
   });
 
   it('accepts a BOM and comments before the root, and fragments', () => {

@@ -25,7 +25,7 @@ describe('gateway pipeline', () => {
     return g;
   };
 
-  it('answers 404 with the APIM body for an unknown route and for a wrong method', async () => {
+  it('answers 404 with the APIM body for an unknown route and for a wrong method (behaviour 15)', async () => {
     const g = await start(config('<policies><inbound><base/></inbound></policies>'));
     for (const [method, path] of [['GET', '/nope'], ['POST', '/functions/hello'], ['GET', '/functions/hello/extra']] as const) {
       const res = await fetch(g.origin + path, { method });
@@ -44,7 +44,7 @@ describe('gateway pipeline', () => {
     expect(await res.text()).toBe('{ "statusCode": 404, "message": "Resource not found" }');
   });
 
-  it('requires a subscription key by default: 401 body and WWW-Authenticate; a valid key passes', async () => {
+  it('requires a subscription key by default: 401 body and WWW-Authenticate; a valid key passes (behaviours 16, 17, 18)', async () => {
     const cfg = config('<policies><inbound><base/></inbound></policies>', {
       subscriptions: [
         { name: 'sub1', scope: '/apis/functions', primaryKey: 'pk1', secondaryKey: 'sk1', state: 'active' },
@@ -75,7 +75,7 @@ describe('gateway pipeline', () => {
     expect(backend.seen.at(-1)!.url).toBe('/api/hello?subscription-key=pk1');
   });
 
-  it('composes <base/> per section: operation [A, base, B] + API [C, base] + global [G] → A, C, G, B', async () => {
+  it('composes <base/> per section: operation [A, base, B] + API [C, base] + global [G] → A, C, G, B (behaviour 7)', async () => {
     const cfg = config(`<policies><inbound>${mark('C')}<base/></inbound><backend><base/></backend></policies>`, {
       globalPolicy: { value: `<policies><inbound>${mark('G')}</inbound><backend><forward-request/></backend></policies>` },
     });
@@ -86,7 +86,7 @@ describe('gateway pipeline', () => {
     expect(backend.seen.at(-1)!.headers['x-order']).toBe('A,C,G,B');
   });
 
-  it('without <base/> in backend the global forward-request is not inherited: no backend call, outbound runs', async () => {
+  it('without <base/> in backend the global forward-request is not inherited: no backend call, outbound runs (behaviour 8)', async () => {
     const before = backend.seen.length;
     const g = await start(config('<policies><inbound/><backend/><outbound><set-header name="X-Out" exists-action="override"><value>ran</value></set-header></outbound></policies>'));
     const res = await fetch(`${g.origin}/functions/hello`);
@@ -96,7 +96,7 @@ describe('gateway pipeline', () => {
     expect(backend.seen.length).toBe(before);
   });
 
-  it('an expression that throws answers the default 500 body', async () => {
+  it('an expression that throws answers the default 500 body (behaviour 13)', async () => {
     const g = await start(config('<policies><inbound><base/><set-variable name="x" value="@(int.Parse(&quot;x&quot;))" /></inbound><backend><base/></backend></policies>'));
     const res = await fetch(`${g.origin}/functions/hello`);
     expect(res.status).toBe(500);
@@ -104,7 +104,7 @@ describe('gateway pipeline', () => {
     expect(await res.text()).toBe('{ "statusCode": 500, "message": "Internal server error", "activityId": "00000000-0000-4000-8000-000000000001" }');
   });
 
-  it('on-error sees LastError (source, reason, section, path) and can shape the response', async () => {
+  it('on-error sees LastError (source, reason, section, path) and can shape the response (behaviours 13, 14)', async () => {
     const g = await start(config(`<policies><inbound><base/><choose><when condition="@(true)"><set-variable name="x" value="@("a b".Split(' ')[1].Substring(9))" id="boom" /></when></choose></inbound>
 <backend><base/></backend>
 <on-error><set-variable name="sc" value="@(context.Response.StatusCode)" /><return-response><set-status code="418" reason="Teapot" /><set-header name="X-Err" exists-action="override"><value>@(context.LastError.Source + "|" + context.LastError.Reason + "|" + context.LastError.Section + "|" + context.LastError.Scope + "|" + context.LastError.Path + "|" + context.LastError.PolicyId + "|" + context.Variables["sc"])</value></set-header><set-body>oops</set-body></return-response></on-error></policies>`));
@@ -114,7 +114,7 @@ describe('gateway pipeline', () => {
     expect(await res.text()).toBe('oops');
   });
 
-  it('a managed identity failure with ignore-error=false answers 500 via on-error; ignore-error=true continues', async () => {
+  it('a managed identity failure with ignore-error=false answers 500 via on-error; ignore-error=true continues (behaviour 23)', async () => {
     const clock = new ManualClock();
     const tokens = new FakeTokens(clock);
     tokens.fail = true;
@@ -128,14 +128,14 @@ describe('gateway pipeline', () => {
     expect(backend.seen.at(-1)!.headers.authorization).toBe('Bearer client');
   });
 
-  it('without output-token-variable-name the token goes to Authorization; resource may be an expression', async () => {
+  it('without output-token-variable-name the token goes to Authorization; resource may be an expression (behaviours 19, 25)', async () => {
     const g = await start(config('<policies><inbound><base/><authentication-managed-identity resource="@(&quot;api://&quot; + &quot;x&quot;)" client-id="uai-1" /></inbound><backend><base/></backend></policies>'));
     await (await fetch(`${g.origin}/functions/hello`)).text();
     expect(backend.seen.at(-1)!.headers.authorization).toBe('Bearer tok-1-api://x');
     expect(g.tokens.calls).toEqual([{ resource: 'api://x', clientId: 'uai-1' }]);
   });
 
-  it('set-header override/skip/append/delete, set-query-parameter, return-response, check-header', async () => {
+  it('set-header override/skip/append/delete, set-query-parameter, return-response, check-header (behaviours 26, 28, 31)', async () => {
     const cfg = config(`<policies><inbound><base/>
       <check-header name="X-Must" failed-check-httpcode="403" failed-check-error-message="Missing X-Must" ignore-case="true"><value>YES</value></check-header>
       <set-header name="X-Over" exists-action="override"><value>1</value><value>2</value></set-header>
@@ -166,7 +166,7 @@ describe('gateway pipeline', () => {
     expect(seen.headers['x-del']).toBe(undefined);
   });
 
-  it('a backend connection failure answers 500 (BackendConnectionFailure)', async () => {
+  it('a backend connection failure answers 500 (BackendConnectionFailure) (behaviour 37)', async () => {
     const cfg = config('<policies><inbound><base/><set-backend-service base-url="http://127.0.0.1:1/x" /></inbound><backend><base/></backend><on-error><set-header name="X-Reason" exists-action="override"><value>@(context.LastError.Reason)</value></set-header></on-error></policies>');
     const g = await start(cfg);
     const res = await fetch(`${g.origin}/functions/hello`);

@@ -14,7 +14,7 @@ describe('seed path: route → MI token → set-header → forward', () => {
     await close(backend.server);
   });
 
-  it('forwards GET /functions/hello to /api/hello with the managed identity token', async () => {
+  it('forwards GET /functions/hello to /api/hello with the managed identity token (behaviours 19, 21)', async () => {
     const res = await fetch(`${gw.origin}/functions/hello?x=1`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-backend')).toBe('yes');
@@ -27,7 +27,7 @@ describe('seed path: route → MI token → set-header → forward', () => {
     expect(gw.tokens.calls).toEqual([{ resource: 'api://11111111-2222-3333-4444-555555555555' }]);
   });
 
-  it('reuses the cached token and parses nothing per request', async () => {
+  it('reuses the cached token and parses nothing per request (behaviour 22)', async () => {
     const xml = xmlParseCount();
     const expr = expressionParseCount();
     await (await fetch(`${gw.origin}/functions/hello`)).text();
@@ -38,7 +38,7 @@ describe('seed path: route → MI token → set-header → forward', () => {
     expect(expressionParseCount()).toBe(expr);
   });
 
-  it('fetches a new token when the cached one nears expiry (injected clock)', async () => {
+  it('fetches a new token when the cached one nears expiry (injected clock) (behaviour 22)', async () => {
     gw.clock.advance(3600 * 1000 - 299 * 1000);
     await (await fetch(`${gw.origin}/functions/hello`)).text();
     expect(gw.tokens.calls.length).toBe(2);

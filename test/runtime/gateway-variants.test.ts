@@ -65,7 +65,7 @@ describe('gateway variants of the seed through the running twin', () => {
   };
   const uamiClientId = () => String(twin.store.listResources({ type: 'Microsoft.ManagedIdentity/userAssignedIdentities' }).find((r) => r.name === 'apim-uami')!.properties.clientId);
 
-  it('client-id of a user-assigned identity attached to the service: its token reaches the function', async () => {
+  it('client-id of a user-assigned identity attached to the service: its token reaches the function (behaviour 20)', async () => {
     const t = withUami(seed(), true);
     byType(t, 'Microsoft.ApiManagement/service/apis/policies').properties.value =
       `[concat('<policies><inbound><base /><authentication-managed-identity resource=\"${CLIENT}\" client-id=\"', reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'apim-uami'), '2023-01-31').clientId, '\" /></inbound>${tail}')]`;
@@ -75,7 +75,7 @@ describe('gateway variants of the seed through the running twin', () => {
     expect(decodeJwt(r.json().headers.authorization!.slice(7))).toMatchObject({ aud: CLIENT, appid: uamiClientId() });
   });
 
-  it('client-id of an identity not attached to the service: 500, explained', async () => {
+  it('client-id of an identity not attached to the service: 500, explained (behaviour 20)', async () => {
     const t = withUami(seed(), false);
     byType(t, 'Microsoft.ApiManagement/service/apis/policies').properties.value =
       `[concat('<policies><inbound><base /><authentication-managed-identity resource=\"${CLIENT}\" client-id=\"', reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'apim-uami'), '2023-01-31').clientId, '\" /></inbound>${tail}')]`;
@@ -118,5 +118,27 @@ describe('gateway variants of the seed through the running twin', () => {
     expect(r.status).toBe(200);
     const seen = r.json();
     expect(decodeJwt(seen.headers.authorization!.slice(7)).aud).toBe(CLIENT);
+  });
+
+  it('validate-azure-ad-token against the twin\'s Entra ID: the tenant\'s keys and issuer, the client application', async () => {
+    const t = seed();
+    byType(t, 'Microsoft.ApiManagement/service/apis/policies').properties.value = `<policies><inbound><base />
+      <validate-azure-ad-token tenant-id="${TENANT}" output-token-variable-name="jwt">
+        <client-application-ids><application-id>@(context.Request.Headers.GetValueOrDefault("X-Expected-App", "none"))</application-id></client-application-ids>
+        <audiences><audience>https://management.azure.com/</audience></audiences>
+      </validate-azure-ad-token>
+      <return-response><set-status code="200" reason="OK" /><set-body>@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("appid", ""))</set-body></return-response>
+    </inbound>${tail}`;
+    await deploy('aad', t, 'aad-apim');
+    const ready = twin.ready();
+    const mi = await request(`${ready.apim['aad-apim']!.identityEndpoint}?api-version=2019-08-01&resource=${encodeURIComponent('https://management.azure.com/')}`, { headers: { 'X-IDENTITY-HEADER': ready.identity.identityHeader } });
+    const token = ((await mi.body.json()) as { access_token: string }).access_token;
+    const appid = String(decodeJwt(token).appid);
+    const ok = await call('aad-apim', '/functions/hello', { authorization: `Bearer ${token}`, 'x-expected-app': appid });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe(appid);
+    const other = await call('aad-apim', '/functions/hello', { authorization: `Bearer ${token}`, 'x-expected-app': '00000000-0000-4000-8000-000000000000' });
+    expect(other.status).toBe(401);
+    expect(other.text).toBe('{ "statusCode": 401, "message": "Invalid JWT." }');
   });
 });

@@ -1,5 +1,5 @@
 import { describeError, isTwinError } from '../../core/index.js';
-import { loadPolicyDocument } from '../../gateway/index.js';
+import { loadPolicyDocument, readPfx } from '../../gateway/index.js';
 import { baseRecord, getPath, invalid, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
@@ -135,4 +135,41 @@ const versionSetProvider: ResourceProvider = {
   },
 };
 
-export const apimConfigProviders: ResourceProvider[] = [fragmentProvider, loggerProvider, diagnosticProvider, versionSetProvider];
+/** Where a certificate's PKCS#12 bundle is kept on its record: never in a GET body, and no POST action reaches it. */
+export const CERTIFICATE_PFX_KEY = '/pfx';
+
+/**
+ * `certificates`: a client certificate for `authentication-certificate`, a PKCS#12 bundle given as `data` (base64) with
+ * `password`, or from a Key Vault secret deployed in the twin (`keyVault.secretIdentifier`, the secret's value the
+ * base64 bundle). It must open with its password (APIM refuses it on save); the record shows what APIM's GET shows
+ * (`thumbprint`, `subject`, `expirationDate`), the bundle stays out of GET bodies.
+ */
+const certificateProvider: ResourceProvider = {
+  types: [`${NS}/certificates`],
+  apply(input, ctx) {
+    let data = getPath(input.properties, 'data');
+    const password = getPath(input.properties, 'password');
+    const keyVault = getPath(input.properties, 'keyVault');
+    if (keyVault !== undefined) {
+      const sid = String(getPath(keyVault, 'secretIdentifier') ?? '').replace(/\/+$/, '').toLowerCase();
+      const secret = ctx.tx.listResources({ type: 'Microsoft.KeyVault/vaults/secrets' })
+        .find((r) => String(r.properties.secretUri ?? '').toLowerCase() === sid || String(r.properties.secretUriWithVersion ?? '').toLowerCase() === sid);
+      if (!secret || typeof secret.properties.value !== 'string') throw invalid(input, ctx, `the Key Vault secret '${sid}' was not found in the twin (deploy the vault secret first).`);
+      data = secret.properties.value;
+    }
+    if (typeof data !== 'string' || data === '') throw invalid(input, ctx, "either 'properties.data' (a base64 PKCS#12 bundle) or 'properties.keyVault' is required.");
+    if (password !== undefined && typeof password !== 'string') throw invalid(input, ctx, "the property 'properties.password' must be a string.");
+    let cert;
+    try {
+      cert = readPfx(Buffer.from(data, 'base64'), password);
+    } catch (e) {
+      throw invalid(input, ctx, isTwinError(e) ? e.message : describeError(e));
+    }
+    const { data: _d, password: _p, ...shown } = input.properties as Record<string, unknown>;
+    const record = baseRecord({ ...input, properties: { ...shown, thumbprint: cert.thumbprint, subject: cert.subject, expirationDate: cert.notAfter } });
+    record.listResults = { [CERTIFICATE_PFX_KEY]: { data, ...(password !== undefined ? { password } : {}) } };
+    return record;
+  },
+};
+
+export const apimConfigProviders: ResourceProvider[] = [fragmentProvider, loggerProvider, diagnosticProvider, versionSetProvider, certificateProvider];

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
 import { describeError, isTwinError } from '../../core/index.js';
 import { parseUrlTemplate } from '../../gateway/index.js';
 import type { ResourceRecord } from '../../state/index.js';
@@ -9,8 +10,8 @@ import type { ProviderContext, ResourceInput } from './types.js';
 /**
  * APIs imported from an OpenAPI or Swagger document (`properties.format` + `value`, or a `-link` to a
  * local `file://` document): each path and method becomes an `apis/operations` child, as APIM creates
- * them on import, with its URL template and response examples (mock-response answers them). JSON only:
- * a YAML `openapi` document that is not also JSON is refused with a clear error.
+ * them on import, with its URL template and response examples (mock-response answers them). Formats `openapi` and
+ * `openapi-link` take YAML or JSON (as APIM's); the `+json` ones and Swagger take JSON only.
  */
 const NS = 'Microsoft.ApiManagement/service';
 const IMPORT_FORMATS = ['openapi+json', 'openapi+json-link', 'openapi', 'openapi-link', 'swagger-json', 'swagger-link-json'];
@@ -26,14 +27,26 @@ function readDocument(input: ResourceInput, ctx: ProviderContext, format: string
     if (url.protocol !== 'file:') throw invalid(input, ctx, `the import link '${value}' cannot be fetched: the twin is offline (use a file:// URL or put the document in 'value').`);
     try { text = readFileSync(fileURLToPath(url), 'utf8'); } catch (e) { throw invalid(input, ctx, `the import link '${value}' cannot be read: ${describeError(e)}`); }
   }
+  const yamlAllowed = format === 'openapi' || format === 'openapi-link';
+  let doc: Doc;
   try {
-    const doc = JSON.parse(text) as Doc;
-    if (!doc || typeof doc !== 'object' || (!doc.openapi && !doc.swagger)) throw new Error('neither "openapi" nor "swagger" is set');
-    return doc;
+    doc = (yamlAllowed && !/^\s*[{[]/.test(text) ? parseYaml(text) : JSON.parse(text)) as Doc;
   } catch (e) {
-    if (format.startsWith('openapi') && !format.includes('json')) throw invalid(input, ctx, 'the OpenAPI document is not JSON: YAML documents are not supported by the twin (use format openapi+json).');
-    throw invalid(input, ctx, `the imported document is not a valid OpenAPI/Swagger JSON document: ${describeError(e)}`);
+    throw invalid(input, ctx, `the imported document is not valid ${yamlAllowed ? 'YAML or JSON' : 'JSON'}: ${describeError(e)}`);
   }
+  if (!doc || typeof doc !== 'object' || (!doc.openapi && !doc.swagger)) throw invalid(input, ctx, 'the imported document is not an OpenAPI/Swagger document: neither "openapi" nor "swagger" is set.');
+  return doc;
+}
+
+/** YAML 1.2 (core schema), no custom tags, aliases bounded (no "billion laughs"); errors name line:column. */
+function parseYaml(text: string): unknown {
+  const d = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, customTags: [], strict: true });
+  const err = d.errors[0];
+  if (err) {
+    const at = err.linePos?.[0];
+    throw new Error(`${at ? `line ${at.line}, column ${at.col}: ` : ''}${err.message.split('\n')[0]}`);
+  }
+  return d.toJS({ maxAliasCount: 100 });
 }
 
 function examples(op: Record<string, unknown>): Array<{ statusCode: number; representations: Array<{ contentType: string; examples: { default: { value: unknown } } }> }> {

@@ -107,7 +107,14 @@ function validatePolicy(input: ResourceInput, ctx: ProviderContext, value: strin
 const apiProvider: ResourceProvider = {
   types: [`${NS}/apis`],
   apply(input, ctx) {
-  const path = getPath(input.properties, 'path');
+  const revision = revisionOfName(input, ctx);
+  let path = getPath(input.properties, 'path');
+  if (revision && path === undefined) {
+    // A revision shares its API's path (APIM copies it from the API or sourceApiId).
+    const base = ctx.tx.getResource(input.id.replace(/;rev=[^/]*$/i, '')) ?? sourceOf(input, ctx);
+    path = base?.properties.path;
+    if (typeof path === 'string') input = { ...input, properties: { ...input.properties, path } };
+  }
   if (typeof path !== 'string') throw invalid(input, ctx, "the property 'properties.path' is required.");
   const serviceUrl = getPath(input.properties, 'serviceUrl');
   if (serviceUrl !== undefined && (typeof serviceUrl !== 'string' || !/^https?:\/\/[^/]+/i.test(serviceUrl))) {
@@ -118,10 +125,39 @@ const apiProvider: ResourceProvider = {
     throw invalid(input, ctx, `the property 'properties.protocols' must be an array of 'http', 'https', 'ws', 'wss'.`);
   }
   const record = baseRecord(input);
+  if (revision) record.properties = { ...record.properties, apiRevision: revision, isCurrent: getPath(input.properties, 'isCurrent') === true };
   importApiDefinition(input, record, ctx);
   return record;
   },
 };
+
+/**
+ * An API named `name;rev=N` is revision N of API `name` (docs/behaviour/apim.md §1.4): N is a whole number, and
+ * `apiRevision`, when given, says the same. Returns N, or undefined for a plain API name.
+ */
+function revisionOfName(input: ResourceInput, ctx: ProviderContext): string | undefined {
+  const m = /;rev=([^/]*)$/i.exec(input.name);
+  const given = getPath(input.properties, 'apiRevision');
+  if (!m) return undefined;
+  if (!/^[1-9][0-9]{0,8}$/.test(m[1]!)) throw invalid(input, ctx, `the revision '${m[1]}' in the API name must be a whole number from 1.`);
+  if (given !== undefined && String(given) !== m[1]) throw invalid(input, ctx, `the property 'properties.apiRevision' ('${String(given)}') differs from the revision in the name ('${m[1]}').`);
+  return m[1];
+}
+
+function sourceOf(input: ResourceInput, ctx: ProviderContext) {
+  const src = getPath(input.properties, 'sourceApiId');
+  if (typeof src !== 'string') return undefined;
+  const name = src.split('/').pop()!;
+  return ctx.tx.getResource(input.id.replace(/\/apis\/[^/]+$/i, `/apis/${name}`));
+}
+
+/** `apis/releases`: makes the revision named by `apiId` the current one (the latest release wins). */
+const releaseProvider = plain([`${NS}/apis/releases`], (input, ctx) => {
+  const apiId = requireString(input, ctx, 'apiId');
+  const name = apiId.split('/').pop()!;
+  const api = ctx.tx.getResource(input.id.replace(/\/apis\/[^/]+\/releases\/[^/]+$/i, `/apis/${name}`));
+  if (!api) throw invalid(input, ctx, `the property 'properties.apiId' names '${apiId}', which is not an API revision of this service.`);
+});
 
 const operationProvider = plain([`${NS}/apis/operations`], (input, ctx) => {
   requireString(input, ctx, 'method');
@@ -184,6 +220,7 @@ export const apimProviders: ResourceProvider[] = [
   apimServiceProvider,
   apiProvider,
   operationProvider,
+  releaseProvider,
   policyProvider,
   backendProvider,
   namedValueProvider,

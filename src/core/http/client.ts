@@ -15,6 +15,11 @@ export interface HttpRequestOptions {
   headersTimeoutMs?: number;
   /** Milliseconds of body inactivity. Default 300 s. */
   bodyTimeoutMs?: number;
+  /**
+   * A TLS client certificate to present (APIM `authentication-certificate`): a PKCS#12 bundle; `id` (its thumbprint)
+   * keys the connection pool, so connections with and without it are never shared.
+   */
+  clientCertificate?: { id: string; pfx: Buffer; passphrase?: string };
 }
 
 export interface HttpResponse {
@@ -54,15 +59,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const pools = new Map<string, Pool>();
   const connections = options.connections ?? 128;
 
-  const poolFor = (origin: string, servername: string | undefined): Pool => {
-    const key = `${origin}|${servername ?? ''}`;
+  const poolFor = (origin: string, servername: string | undefined, cert?: HttpRequestOptions['clientCertificate']): Pool => {
+    const key = `${origin}|${servername ?? ''}|${cert?.id ?? ''}`;
     let pool = pools.get(key);
     if (!pool) {
       pool = new Pool(origin, {
         connections,
         pipelining: 1,
         connect: origin.startsWith('https:')
-          ? { ca: options.ca, servername, rejectUnauthorized: true }
+          ? { ca: options.ca, servername, rejectUnauthorized: true, ...(cert ? { pfx: cert.pfx, ...(cert.passphrase !== undefined ? { passphrase: cert.passphrase } : {}) } : {}) }
           : undefined,
       });
       pools.set(key, pool);
@@ -126,7 +131,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
     }
     if (local && !hasHost) headers.host = originUrl.host;
-    const res = await poolFor(origin, servername).request({
+    const res = await poolFor(origin, servername, origin.startsWith('https:') ? opts.clientCertificate : undefined).request({
       path,
       method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
       headers,

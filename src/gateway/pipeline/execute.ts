@@ -35,7 +35,8 @@ export async function executePipeline(rc: RequestRun, p: EffectivePipeline, init
     if (initialError) throw initialError;
     rc.section = 'inbound';
     await runSteps(p.inbound, rc);
-    if (!rc.terminated) { rc.section = 'backend'; await runSteps(p.backend, rc); }
+    if (rc.cacheLookup?.hit) rc.terminated = false;
+    else if (!rc.terminated) { rc.section = 'backend'; await runSteps(p.backend, rc); }
     if (!rc.terminated) { rc.section = 'outbound'; await runSteps(p.outbound, rc); }
   } catch (e) {
     const failure = e instanceof StepFailure ? e : undefined;
@@ -54,8 +55,8 @@ export async function executePipeline(rc: RequestRun, p: EffectivePipeline, init
   }
 }
 
-/** Write context.Response to the client (text bodies get an exact Content-Length). */
-export async function sendResponse(rc: RequestRun, res: ServerResponse): Promise<void> {
+/** Write context.Response to the client (text bodies get an exact Content-Length). Returns the body bytes written. */
+export async function sendResponse(rc: RequestRun, res: ServerResponse): Promise<number> {
   for (const [k, v] of rc.pendingResponseHeaders) if (!rc.response.headers.has(k.toLowerCase())) setHeader(rc.response.headers, k, [v]);
   const headers = toOutgoing(rc.response.headers);
   const body = rc.responseBody;
@@ -66,8 +67,27 @@ export async function sendResponse(rc: RequestRun, res: ServerResponse): Promise
   }
   res.writeHead(rc.response.statusCode, rc.response.statusReason || STATUS_REASONS[rc.response.statusCode] || '', headers);
   if (body.kind === 'stream') {
-    await pipeBody(body.stream, res);
-    return;
+    let bytes = 0;
+    const piped = pipeBody(body.stream, res);
+    // Listening after pipe() is attached: both get every chunk, nothing is lost.
+    if (rc.meterBytes) body.stream.on('data', (c: Buffer | string) => { bytes += typeof c === 'string' ? Buffer.byteLength(c) : c.length; });
+    await piped;
+    return bytes;
   }
   res.end(body.kind === 'text' ? body.text : undefined);
+  return body.kind === 'text' ? Buffer.byteLength(body.text) : 0;
+}
+
+/** Run the request's completions (after the response went out); one failing is logged, not thrown. */
+export function runCompletions(rc: RequestRun, responseBytes: number): void {
+  if (rc.completions.length === 0) return;
+  const length = Number(rc.request.headers.get('content-length')?.values[0] ?? '0');
+  const sent = { requestBytes: Number.isFinite(length) ? length : 0, responseBytes };
+  for (const c of rc.completions) {
+    try {
+      c(sent);
+    } catch (e) {
+      rc.services.logger.warn('a policy completion failed after the response', { requestId: rc.requestId, error: (e as Error)?.message ?? String(e) });
+    }
+  }
 }

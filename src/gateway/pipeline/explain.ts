@@ -6,7 +6,7 @@ import type { RequestRun } from './request-run.js';
  */
 export function explainDecision(rc: RequestRun): string | undefined {
   const status = rc.response.statusCode;
-  if (status < 400) return undefined;
+  if (status >= 200 && status < 300) return undefined;
   const e = rc.lastError;
   if (e) {
     const where = e.path ? ` at ${e.section} ${e.path} (${e.scope} scope${e.policyId ? `, id '${e.policyId}'` : ''})` : '';

@@ -12,8 +12,13 @@ import type { TokenCache } from './token-cache.js';
 import type { DecisionStep, GatewayDecision } from './decision.js';
 import type { GatewayEvent } from './sink.js';
 import type { GatewayStores } from './stores.js';
+import type { CacheLookupState } from '../policies/cache-response.js';
+import type { ClientCertificate } from '../pfx.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
+
+/** The sizes of the request and response bodies the gateway received and sent. */
+export interface SentBytes { requestBytes: number; responseBytes: number }
 
 /** What the gateway lends to every request. */
 export interface RunServices {
@@ -29,6 +34,8 @@ export interface RunServices {
   loggers?: ReadonlySet<string>;
   /** Cache, rate-limit and quota counters, concurrency slots (kept between requests). */
   stores: GatewayStores;
+  /** The service's client certificates by id and thumbprint (authentication-certificate). */
+  certificates?: ReadonlyMap<string, ClientCertificate>;
   /** The service's identities (authentication-managed-identity uses only these); undefined: not checked. */
   identity?: { systemAssigned: boolean; userAssignedClientIds: string[] };
   /** Waits (retry intervals); default real timers. */
@@ -93,8 +100,19 @@ export class RequestRun implements HostContext {
   answeredBy: string | undefined;
   /** Headers a policy adds to whatever response is finally sent (rate-limit remaining calls). */
   readonly pendingResponseHeaders: Array<[string, string]> = [];
+  /**
+   * Work done once the response has been sent (rate-limit-by-key / quota-by-key `increment-condition`, which reads
+   * `context.Response`; quota `bandwidth`, which counts the bytes of both messages).
+   */
+  readonly completions: Array<(sent: SentBytes) => void> = [];
+  /** The TLS client certificate forward-request presents (authentication-certificate). */
+  clientCertificate: ClientCertificate | undefined;
+  /** Count the bytes of the response as it is written (a quota with `bandwidth` asked for it). */
+  meterBytes = false;
   /** The decision entry of the step now running (policies add a `detail` through `note`). */
   currentStep: DecisionStep | undefined;
+  /** What cache-lookup found (cache-store reads it; a hit resumes outbound after cache-store). */
+  cacheLookup: CacheLookupState | undefined;
 
   constructor(init: RequestRunInit) {
     this.services = init.services;

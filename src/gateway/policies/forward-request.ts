@@ -63,6 +63,7 @@ export const forwardRequest: PolicyDefinition = {
         try {
           res = await rc.services.httpClient.request(target, {
             method: rc.request.method, headers, body, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs,
+            ...(rc.clientCertificate ? { clientCertificate: rc.clientCertificate } : {}),
           });
         } catch (e) {
           const cause = failureCause(e);
@@ -89,7 +90,10 @@ export const forwardRequest: PolicyDefinition = {
           record.status = res.statusCode;
           rc.decision.backend.push({ method, url: next });
           try {
-            res = await rc.services.httpClient.request(next, { method, headers: nextHeaders, body: nextBody, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
+            res = await rc.services.httpClient.request(next, {
+              method, headers: nextHeaders, body: nextBody, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs,
+              ...(rc.clientCertificate ? { clientCertificate: rc.clientCertificate } : {}),
+            });
           } catch (e) {
             throw new PolicyError({ source: 'forward-request', reason: 'BackendConnectionFailure', message: `The backend service could not be reached: ${failureCause(e)}` });
           }

@@ -44,6 +44,12 @@ function slide(rc: RequestRun, key: string, calls: number, periodMs: number, cou
   return { ok: true, remaining: calls - times.length };
 }
 
+/** Seconds until the oldest call of a full window leaves it. */
+function retryAfterOf(rc: RequestRun, key: string, periodMs: number): number {
+  const oldest = (rc.services.stores.rate.get(key) ?? [])[0] ?? rc.clock.now();
+  return Math.max(1, Math.ceil((oldest + periodMs - rc.clock.now()) / 1000));
+}
+
 function exceeded(rc: RequestRun, h: Headers, retryAfter: number, total: number): PolicyError {
   if (h.retryAfterVar) rc.variables.set(h.retryAfterVar, retryAfter);
   if (h.remainingVar) rc.variables.set(h.remainingVar, 0);
@@ -104,7 +110,12 @@ export const rateLimit: PolicyDefinition = {
   },
 };
 
-/** rate-limit-by-key: one sliding window per `counter-key` value; `increment-condition` and `increment-count`. */
+/**
+ * rate-limit-by-key: one sliding window per `counter-key` value. Without `increment-condition` a call counts
+ * `increment-count` (default 1) as it passes; with one, a call is refused only when the window is already full, and it
+ * is counted once the response has gone out, if the condition (which may read `context.Response`, as the policy
+ * page's `context.Response.StatusCode == 200` example does) is true then.
+ */
 export const rateLimitByKey: PolicyDefinition = {
   sections: ['inbound'],
   attributes: ['calls', 'renewal-period', 'counter-key', 'increment-condition', 'increment-count', ...HEADER_ATTRS],
@@ -125,10 +136,23 @@ export const rateLimitByKey: PolicyDefinition = {
         const periodMs = Number(str(period.get(rc))) * 1000;
         const k = str(key.get(rc));
         const count = countAttr ? Number(str(countAttr.get(rc))) : 1;
-        const counted = boolOf(condition, rc, true) ? count : 0;
-        const r = slide(rc, `ratekey|${k}`, total, periodMs, counted);
-        if (!r.ok) throw exceeded(rc, h, r.retryAfter, total);
-        passed(rc, h, r.remaining, total);
+        const storeKey = `ratekey|${k}`;
+        if (!condition) {
+          const r = slide(rc, storeKey, total, periodMs, count);
+          if (!r.ok) throw exceeded(rc, h, r.retryAfter, total);
+          passed(rc, h, r.remaining, total);
+          return;
+        }
+        const r = slide(rc, storeKey, total, periodMs, 0);
+        if (!r.ok || r.remaining <= 0) throw exceeded(rc, h, retryAfterOf(rc, storeKey, periodMs), total);
+        passed(rc, h, Math.max(0, r.remaining - count), total);
+        rc.completions.push(() => {
+          if (!boolOf(condition, rc, true)) return;
+          const times = rc.services.stores.rate.get(storeKey) ?? [];
+          const at = rc.clock.now();
+          for (let i = 0; i < count; i++) times.push(at);
+          rc.services.stores.rate.set(storeKey, times);
+        });
       },
     };
   },

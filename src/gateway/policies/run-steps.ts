@@ -16,6 +16,11 @@ export class StepFailure extends Error {
 export async function runSteps(steps: readonly Step[], rc: RequestRun): Promise<void> {
   for (const s of steps) {
     if (rc.terminated) return;
+    if (rc.cacheLookup?.resumeAfterStore && rc.section === 'outbound') {
+      // A cache hit: outbound goes on after cache-store (docs/behaviour/apim.md §2, cache-lookup); what stands before it is skipped.
+      if (s.name === 'cache-store') { rc.cacheLookup.resumeAfterStore = false; continue; }
+      if (!s.storesCache) continue;
+    }
     const entry: DecisionStep = { section: rc.section, scope: s.scope, policy: s.name, path: s.path, outcome: 'ok', at: rc.elapsed() };
     if (s.id) entry.id = s.id;
     rc.decision.steps.push(entry);

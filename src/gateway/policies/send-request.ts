@@ -6,6 +6,8 @@ import { addHeader, headerMapFromNode, NOT_FORWARDED, setHeader as put, toOutgoi
 import type { RequestRun } from '../pipeline/request-run.js';
 import { GATEWAY_LIMITS } from '../request-limits.js';
 import { acquireToken } from './authentication-managed-identity.js';
+import { compileCertificateSource } from './authentication-certificate.js';
+import type { ClientCertificate } from '../pfx.js';
 import { failureCause } from './forward-request.js';
 import type { PolicyDefinition, ValueSource } from './types.js';
 import { literalBool, optional, required, str, valueChildren } from './util.js';
@@ -60,6 +62,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
       let method: ValueSource | undefined;
       let body: ValueSource | undefined;
       const headers: HeaderOp[] = [];
+      let certificate: ((rc: RequestRun) => ClientCertificate) | undefined;
       const auth: Array<{ kind: 'mi'; resource: ValueSource; clientId: ValueSource | undefined; ignore: boolean } | { kind: 'basic'; user: ValueSource; password: ValueSource }> = [];
       for (const c of node.children) {
         switch (c.name) {
@@ -71,7 +74,8 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
             auth.push({ kind: 'mi', resource: required(cc, c, 'resource'), clientId: optional(cc, c, 'client-id'), ignore: literalBool(cc, c, 'ignore-error', false) });
             break;
           case 'authentication-basic': auth.push({ kind: 'basic', user: required(cc, c, 'username'), password: required(cc, c, 'password') }); break;
-          case 'authentication-certificate': case 'proxy':
+          case 'authentication-certificate': certificate = compileCertificateSource(c, cc); break;
+          case 'proxy':
             cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, `<${c.name}> inside <${node.name}> is not supported`);
             break;
           default: cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <${node.name}>`);
@@ -111,6 +115,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
           else await acquireToken(rc, str(a.resource.get(rc)), a.clientId ? str(a.clientId.get(rc)) : undefined, a.ignore, (t) => put(h, 'Authorization', ['Bearer ' + t]), () => undefined);
         }
         try { parseUrl(target); } catch { throw new PolicyError({ source: node.name, reason: 'InvalidUrl', message: `'${target}' is not a valid URL.` }); }
+        const cert = certificate?.(rc);
         const out = toOutgoing(h, NOT_FORWARDED);
         delete out.host;
         if (text !== '') out['content-length'] = String(Buffer.byteLength(text));
@@ -121,7 +126,9 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
         const record = rc.decision.backend.at(-1)!;
         let res;
         try {
-          res = await rc.services.httpClient.request(target, { method: m, headers: out, body: text === '' ? null : text, headersTimeoutMs: ms, bodyTimeoutMs: ms });
+          res = await rc.services.httpClient.request(target, {
+            method: m, headers: out, body: text === '' ? null : text, headersTimeoutMs: ms, bodyTimeoutMs: ms, ...(cert ? { clientCertificate: cert } : {}),
+          });
         } catch (e) {
           const cause = failureCause(e);
           record.error = cause;

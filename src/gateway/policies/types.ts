@@ -14,6 +14,8 @@ export interface Step {
   /** Nested position, e.g. `choose[1]/when[2]/set-header[1]`. */
   readonly path: string;
   run(rc: RequestRun): Promise<void> | void;
+  /** The element is, or contains, a cache-store (a cache hit resumes outbound after it). */
+  readonly storesCache?: boolean;
   /** Prepares what `run`'s expressions read synchronously (buffers a body they read). */
   before?(rc: RequestRun): Promise<void>;
 }

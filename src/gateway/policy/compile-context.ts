@@ -126,7 +126,7 @@ export function compileSteps(settings: CompileSettings, section: SectionName, no
       if (a !== 'id' && !def.attributes.includes(a) && !a.startsWith('xmlns')) cc.problem('ERR_APIM_POLICY_ATTRIBUTE', node, `<${node.name}> has no attribute '${a}'`);
     }
     const step = def.compile(node, cc, base);
-    out.push(withBodyBuffering(step, node));
+    out.push(withBodyBuffering(hasCacheStore(node) ? { ...step, run: step.run.bind(step), storesCache: true } : step, node));
   }
   return out;
 }
@@ -167,6 +167,10 @@ function includeFragment(
   }
   const inner: CompileSettings = { ...settings, file: frag.source, fragment: true };
   return compileSteps(inner, section, root.children, path, target);
+}
+
+function hasCacheStore(node: PolicyNode): boolean {
+  return node.name === 'cache-store' || node.children.some(hasCacheStore);
 }
 
 /** Does any attribute or text of the element (its children included) read a message body? */

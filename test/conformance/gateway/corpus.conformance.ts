@@ -23,7 +23,7 @@ function attempt(text: string, file: string, loose: boolean): string {
 }
 
 describe('conformance over the APIM policy corpus', () => {
-  it('loads every corpus file no worse than recorded', () => {
+  it('loads every corpus file no worse than recorded (behaviour 4)', () => {
     const list = listFiles(CORPUS, (n) => n.endsWith('.xml'));
     expect(list.length).toBeGreaterThan(0);
     const actual: Record<string, Result> = {};

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { close, listen, seedConfig, startGateway } from '../helpers.js';
 
 describe('forward-request follow-redirects and mock-response examples', () => {
-  it('follow-redirects="true" follows the backend\'s redirect; without it the 302 reaches the client', async () => {
+  it('follow-redirects="true" follows the backend\'s redirect; without it the 302 reaches the client (behaviour 37)', async () => {
     const backend = createServer((req, res) => {
       if (req.url === '/api/hello') { res.writeHead(302, { location: '/api/moved' }); res.end(); return; }
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -27,7 +27,7 @@ describe('forward-request follow-redirects and mock-response examples', () => {
     }
   });
 
-  it('mock-response answers the operation\'s example for the status, else an empty body; the backend is not called', async () => {
+  it('mock-response answers the operation\'s example for the status, else an empty body; the backend is not called (behaviour 35)', async () => {
     const cfg = seedConfig({}, '<policies><inbound><mock-response status-code="200" content-type="application/json"/></inbound></policies>');
     cfg.apis[0]!.operations[0]!.examples = [{ status: 200, contentType: 'application/json', body: '{"id":1}' }];
     cfg.apis[0]!.operations.push({ id: 'op-2', name: 'two', method: 'GET', urlTemplate: '/two', policy: { value: '<policies><inbound><mock-response status-code="404"/></inbound></policies>' } });

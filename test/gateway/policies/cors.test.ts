@@ -11,7 +11,7 @@ const preflight = (origin: string, method = 'POST', headers = 'content-type') =>
   headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': headers },
 });
 
-describe('cors', () => {
+describe('cors (behaviour 34)', () => {
   it('a matching preflight: 200 with the Access-Control-* headers, no other policy and no backend', async () => {
     const r = await run(policy('allow-credentials="true"'), preflight('https://app.contoso.com'));
     expect(r.status).toBe(200);

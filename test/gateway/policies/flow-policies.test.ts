@@ -5,7 +5,7 @@ import { inbound, run } from './run.js';
 const none = (xml: string) => `<policies><inbound>${xml}</inbound><backend/><outbound/><on-error/></policies>`;
 
 describe('return-response response-variable-name', () => {
-  it('starts from the send-request response, then applies set-status / set-header', async () => {
+  it('starts from the send-request response, then applies set-status / set-header (behaviour 10)', async () => {
     const r = await run(none(`<send-request mode="new" response-variable-name="r"><set-url>https://side.example.net/</set-url><set-method>GET</set-method></send-request>
       <return-response response-variable-name="r"><set-header name="X-Added" exists-action="override"><value>1</value></set-header></return-response>`),
     { backend: { status: 207, headers: { 'x-side': 'yes' }, body: 'side body' } });
@@ -46,7 +46,7 @@ describe('retry', () => {
     expect(retryDelaySeconds(3, { interval: 1, delta: 1, maxInterval: 100, random: () => 0.5 })).toBe(8);
     expect(retryDelaySeconds(10, { interval: 1, delta: 1, maxInterval: 30, random: () => 0.5 })).toBe(30);
   });
-  it('repeats its policies while the condition holds, at most count more times', async () => {
+  it('repeats its policies while the condition holds, at most count more times (behaviour 36)', async () => {
     const r = await run(`<policies><inbound><set-variable name="n" value="@(0)"/></inbound><backend>
       <retry condition="@((int)context.Variables[&quot;n&quot;] &lt; 10)" count="3" interval="0" first-fast-retry="true">
         <set-variable name="n" value="@((int)context.Variables[&quot;n&quot;] + 1)"/></retry></backend></policies>`);
@@ -58,7 +58,7 @@ describe('retry', () => {
 });
 
 describe('wait', () => {
-  it('runs send-request children in parallel; for="any"; other children are refused', async () => {
+  it('runs send-request children in parallel; for="any"; other children are refused (behaviour 36)', async () => {
     const r = await run(none(`<wait for="all"><send-request mode="new" response-variable-name="a"><set-url>https://a.example.net/</set-url><set-method>GET</set-method></send-request>
       <send-request mode="new" response-variable-name="b"><set-url>https://b.example.net/</set-url><set-method>GET</set-method></send-request></wait>`));
     expect(Object.keys(r.variables).sort()).toEqual(['a', 'b']);

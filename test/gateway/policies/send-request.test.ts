@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inbound, run } from './run.js';
 
 describe('send-request / send-one-way-request', () => {
-  it('mode new: set-url, set-method, set-header, set-body; the response goes to the variable (status readable)', async () => {
+  it('mode new: set-url, set-method, set-header, set-body; the response goes to the variable (status readable) (behaviour 36)', async () => {
     const r = await run(inbound(`<send-request mode="new" response-variable-name="r" timeout="5">
         <set-url>https://side.example.net/lookup?id=1</set-url><set-method>POST</set-method>
         <set-header name="X-Side" exists-action="override"><value>yes</value></set-header><set-body>ping</set-body></send-request>`),
@@ -13,7 +13,7 @@ describe('send-request / send-one-way-request', () => {
     expect(r.status).toBe(202);
   });
 
-  it('authentication-managed-identity inside send-request puts the token on the side request only', async () => {
+  it('authentication-managed-identity inside send-request puts the token on the side request only (behaviour 24)', async () => {
     const r = await run(`<policies><inbound><send-request mode="new" response-variable-name="r"><set-url>https://vault.example.net/secrets/x</set-url><set-method>GET</set-method>
       <authentication-managed-identity resource="https://vault.azure.net"/></send-request></inbound><backend/><outbound/><on-error/></policies>`);
     expect(r.backendRequest!.url).toBe('https://vault.example.net/secrets/x');

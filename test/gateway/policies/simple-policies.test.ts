@@ -12,7 +12,7 @@ describe('set-method', () => {
   });
 });
 
-describe('authentication-basic', () => {
+describe('authentication-basic (behaviour 40)', () => {
   it('sets the exact Basic header; both attributes are required', async () => {
     const r = await run(inbound('<authentication-basic username="Aladdin" password="open sesame"/>'));
     expect(r.backendRequest!.headers.authorization).toBe('Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
@@ -20,7 +20,7 @@ describe('authentication-basic', () => {
   });
 });
 
-describe('ip-filter', () => {
+describe('ip-filter (behaviour 33)', () => {
   it('allow: a caller in an address or range passes, others get 403 with CallerIpNotAllowed', async () => {
     const ok = await run(inbound('<ip-filter action="allow"><address-range from="127.0.0.0" to="127.0.0.255"/></ip-filter>'));
     expect(ok.status).toBe(200);
@@ -41,7 +41,7 @@ describe('ip-filter', () => {
   });
 });
 
-describe('find-and-replace', () => {
+describe('find-and-replace (behaviour 38)', () => {
   it('replaces in the request body (inbound) and the response body (outbound)', async () => {
     const r = await run(inbound('<find-and-replace from="cat" to="dog"/>', '<find-and-replace from="ok" to="OK"/>'), {
       method: 'POST', body: 'cat and cat', backend: { body: '{"ok":1}' },
@@ -52,7 +52,7 @@ describe('find-and-replace', () => {
   });
 });
 
-describe('cache-store-value / cache-lookup-value / cache-remove-value', () => {
+describe('cache-store-value / cache-lookup-value / cache-remove-value (behaviour 39)', () => {
   it('a miss leaves the variable unset or sets default-value; a store is found until its duration ends', async () => {
     const doc = (extra: string) => `<policies><inbound>${extra}<cache-lookup-value key="k" variable-name="v"/><cache-lookup-value key="nope" variable-name="d" default-value="dflt"/></inbound><backend/><outbound/><on-error/></policies>`;
     const miss = await run(doc(''));

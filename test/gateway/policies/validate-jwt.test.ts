@@ -12,7 +12,7 @@ const policy = (attrs = '', inner = '') => inbound(`<validate-jwt header-name="A
 const good = { aud: 'api://app', iss: 'https://issuer.example/', exp: NOW + 600, roles: ['Reader', 'Writer'], scp: 'a b' };
 const call = async (p: string, token?: string) => run(p, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
-describe('validate-jwt', () => {
+describe('validate-jwt (behaviour 30)', () => {
   it('a valid token passes; no token: 401 "JWT not present."; a malformed one: 401 "Invalid JWT."', async () => {
     expect((await call(policy(), await sign(good))).status).toBe(200);
     const none = await call(policy());

@@ -1,0 +1,26 @@
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
+import { TwinError } from '../core/index.js';
+
+/** A client certificate the gateway can present (a PKCS#12 bundle and what APIM shows of it). */
+export interface ClientCertificate { id: string; thumbprint: string; subject: string; notAfter: string; pfx: Buffer; passphrase?: string }
+
+/**
+ * Open a PKCS#12 (PFX) bundle with its password through Node's TLS stack (the same code that will present it), and
+ * read its certificate: the thumbprint (SHA-1, upper-case hex without colons, as APIM shows it), subject, expiry.
+ * A bundle that does not open (wrong password, not PKCS#12, no certificate) is ERR_APIM_CERTIFICATE.
+ */
+export function readPfx(pfx: Buffer, passphrase: string | undefined): ClientCertificate {
+  let der: Buffer | null;
+  try {
+    const ctx = createSecureContext({ pfx, ...(passphrase !== undefined ? { passphrase } : {}) });
+    // The certificate the context holds (Node keeps it to present it); read once, at deploy/compile time.
+    der = (ctx.context as { getCertificate(): Buffer | null }).getCertificate();
+  } catch (e) {
+    throw new TwinError('ERR_APIM_CERTIFICATE', `The certificate does not open: ${(e as Error).message} (a PKCS#12/PFX bundle and its password are expected).`);
+  }
+  if (!der) throw new TwinError('ERR_APIM_CERTIFICATE', 'The PKCS#12/PFX bundle holds no certificate.');
+  const x = new X509Certificate(der);
+  const thumbprint = x.fingerprint.replace(/:/g, '').toUpperCase();
+  return { id: thumbprint, thumbprint, subject: x.subject.replace(/\n/g, ', '), notAfter: new Date(x.validTo).toISOString(), pfx, ...(passphrase !== undefined ? { passphrase } : {}) };
+}

@@ -1,0 +1,170 @@
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, type JSONWebKeySet } from 'jose';
+import { PolicyError } from '../pipeline/errors.js';
+import type { RequestRun } from '../pipeline/request-run.js';
+import type { PolicyNode } from '../policy/xml.js';
+import type { CompileContext, ValueSource } from './types.js';
+import { optional, str } from './util.js';
+
+/**
+ * What validate-jwt and validate-azure-ad-token share (docs/behaviour/apim.md §2): where the token comes from, its
+ * decoding, signature checks against an OpenID configuration's keys, lifetime, audiences and required claims,
+ * with the IDX messages of the .NET token handler APIM runs on.
+ */
+
+export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512'];
+/** JWKS kept this long; an unknown `kid` refetches at most once per 5 minutes (docs/behaviour/apim.md §2). */
+const JWKS_TTL_MS = 3600_000;
+const REFETCH_MS = 300_000;
+
+export interface OpenIdKeys { keys: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet>; fetchedAt: number; issuer?: string }
+const jwksCache = new Map<string, OpenIdKeys>();
+
+/** The metadata document at `url` and its JWKS, cached; a failed refresh keeps the previous keys. */
+export async function openIdKeys(rc: RequestRun, url: string, force: boolean): Promise<OpenIdKeys> {
+  const now = rc.clock.now();
+  const hit = jwksCache.get(url);
+  if (hit && now - hit.fetchedAt < JWKS_TTL_MS && !(force && now - hit.fetchedAt >= REFETCH_MS)) return hit;
+  try {
+    const meta = (await rc.services.httpClient.getJson(url)) as { jwks_uri?: string; issuer?: string };
+    if (typeof meta.jwks_uri !== 'string') throw new Error(`no jwks_uri in ${url}`);
+    const keys = (await rc.services.httpClient.getJson(meta.jwks_uri)) as JSONWebKeySet;
+    const entry: OpenIdKeys = { keys, getKey: createLocalJWKSet(keys), fetchedAt: now, ...(typeof meta.issuer === 'string' ? { issuer: meta.issuer } : {}) };
+    jwksCache.set(url, entry);
+    return entry;
+  } catch (e) {
+    if (hit) return hit;
+    throw e;
+  }
+}
+
+export type Fail = (reason: string, message: string) => PolicyError;
+
+/** The failure factory of one policy: `failed-validation-httpcode` and `-error-message`, or APIM's default bodies. */
+export function failWith(source: string, status: number, custom: string | undefined): Fail {
+  return (reason, message) =>
+    new PolicyError({ source, reason, message, statusCode: status, responseMessage: custom ?? (reason === 'TokenNotPresent' ? message : 'Invalid JWT.') });
+}
+
+export interface TokenSource { header?: ValueSource; query?: ValueSource; value?: ValueSource; scheme?: ValueSource }
+
+/** header-name | query-parameter-name | token-value (exactly one; `defaultHeader` when none is given). */
+export function compileTokenSource(cc: CompileContext, node: PolicyNode, defaultHeader?: string): TokenSource {
+  const header = optional(cc, node, 'header-name');
+  const query = optional(cc, node, 'query-parameter-name');
+  const value = optional(cc, node, 'token-value');
+  const given = [header, query, value].filter(Boolean).length;
+  if (given > 1 || (given === 0 && !defaultHeader)) {
+    throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `<${node.name}> needs exactly one of header-name, query-parameter-name, token-value`);
+  }
+  const scheme = optional(cc, node, 'require-scheme');
+  if (given === 0) return { header: { isExpression: false, literal: defaultHeader!, get: () => defaultHeader! }, ...(scheme ? { scheme } : {}) };
+  return { ...(header ? { header } : {}), ...(query ? { query } : {}), ...(value ? { value } : {}), ...(scheme ? { scheme } : {}) };
+}
+
+export function compileStatus(cc: CompileContext, node: PolicyNode): number {
+  const status = Number(node.attrs['failed-validation-httpcode'] ?? '401');
+  if (!Number.isInteger(status) || status < 400 || status > 599) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `failed-validation-httpcode '${node.attrs['failed-validation-httpcode']}' is not an error status`);
+  return status;
+}
+
+/** The token of this request, or a TokenNotPresent failure. */
+export function extractToken(src: TokenSource, rc: RequestRun, no: Fail): string {
+  let token: string | undefined;
+  if (src.header) {
+    const name = str(src.header.get(rc));
+    const h = rc.request.headers.get(name.toLowerCase())?.values[0];
+    if (h !== undefined) {
+      const sch = src.scheme ? str(src.scheme.get(rc)) : undefined;
+      if (sch && name.toLowerCase() === 'authorization') {
+        if (!h.toLowerCase().startsWith(sch.toLowerCase() + ' ')) throw no('TokenNotPresent', 'JWT not present.');
+        token = h.slice(sch.length + 1).trim();
+      } else token = h.replace(/^bearer\s+/i, '').trim();
+    }
+  } else if (src.query) {
+    const q = str(src.query.get(rc));
+    token = rc.request.originalUrl.query.find(([k]) => k === q)?.[1];
+  } else token = str(src.value!.get(rc));
+  if (!token) throw no('TokenNotPresent', 'JWT not present.');
+  return token;
+}
+
+export interface DecodedToken { alg: string; kid: string | undefined; payload: Record<string, unknown> }
+
+export function decodeToken(token: string, no: Fail): DecodedToken {
+  try {
+    const h = decodeProtectedHeader(token);
+    const part = token.split('.')[1] ?? '';
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (token.split('.').length !== 3 || !payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not a JWS');
+    return { alg: String(h.alg ?? ''), kid: h.kid, payload };
+  } catch {
+    throw no('JwtInvalid', 'Invalid JWT.');
+  }
+}
+
+/**
+ * Verifies the signature with the keys of one OpenID configuration: an unknown `kid` refetches once (rate-limited).
+ * Returns the configuration's keys (its `issuer` included) when the signature holds.
+ */
+export async function verifyWithOpenId(rc: RequestRun, url: string, token: string, kid: string | undefined, no: Fail): Promise<OpenIdKeys> {
+  for (const force of [false, true]) {
+    let set: OpenIdKeys;
+    try { set = await openIdKeys(rc, url, force); } catch (e) { throw no('TokenSignatureKeyNotFound', `Unable to obtain signing keys from '${url}': ${(e as Error).message}. Access denied.`); }
+    const has = !kid || set.keys.keys.some((k) => k.kid === kid);
+    if (!has && !force) continue;
+    try { await compactVerify(token, set.getKey); } catch (e) {
+      if (e instanceof joseErrors.JWKSNoMatchingKey) throw no('TokenSignatureKeyNotFound', `IDX10501: Signature validation failed. Unable to match key: kid '${kid ?? ''}'. Access denied.`);
+      throw no('TokenSignatureInvalid', 'IDX10511: Signature validation failed. Access denied.');
+    }
+    return set;
+  }
+  throw no('TokenSignatureKeyNotFound', `IDX10501: Signature validation failed. Unable to match key: kid '${kid ?? ''}'. Access denied.`);
+}
+
+/** exp (required unless `requireExp` is false) and nbf, with a clock skew in seconds. */
+export function checkLifetime(rc: RequestRun, payload: Record<string, unknown>, requireExp: boolean, skew: number, no: Fail): void {
+  const now = rc.clock.now() / 1000;
+  const exp = payload.exp;
+  if (exp === undefined) { if (requireExp) throw no('TokenExpired', 'IDX10225: Lifetime validation failed. The token is missing an Expiration Time. Access denied.'); }
+  else if (typeof exp !== 'number' || now > exp + skew) throw no('TokenExpired', 'IDX10223: Lifetime validation failed. The token is expired. Access denied.');
+  if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || now + skew < payload.nbf)) throw no('TokenExpired', 'IDX10222: Lifetime validation failed. The token is not yet valid. Access denied.');
+}
+
+export function audiencesOf(payload: Record<string, unknown>): string[] {
+  return Array.isArray(payload.aud) ? payload.aud.map(String) : payload.aud === undefined ? [] : [String(payload.aud)];
+}
+
+export function audienceFailure(payload: Record<string, unknown>, no: Fail): PolicyError {
+  return no('TokenAudienceNotAllowed', `IDX10214: Audience validation failed. Audiences: '${audiencesOf(payload).join(', ')}'. Access denied.`);
+}
+
+/** The text values of `<parent><child>…</child></parent>` (expressions allowed). */
+export function childTexts(cc: CompileContext, node: PolicyNode | undefined, child: string): ValueSource[] {
+  return (node?.children ?? []).filter((c) => c.name === child).map((c) => cc.value(c, c.text.trim(), `<${child}>`)!);
+}
+
+export interface RequiredClaim { name: string; match: string; separator: string | undefined; values: ValueSource[] }
+
+export function compileRequiredClaims(cc: CompileContext, node: PolicyNode | undefined): RequiredClaim[] {
+  return (node?.children ?? []).filter((c) => c.name === 'claim').map((c) => {
+    if (!c.attrs.name) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, "<claim> requires the attribute 'name'");
+    const match = c.attrs.match ?? 'all';
+    if (match !== 'all' && match !== 'any') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, `match must be all or any, not '${match}'`);
+    return { name: c.attrs.name, match, separator: c.attrs.separator, values: c.children.filter((v) => v.name === 'value').map((v) => cc.value(v, v.text.trim(), '<value>')!) };
+  });
+}
+
+export function checkRequiredClaims(rc: RequestRun, payload: Record<string, unknown>, claims: readonly RequiredClaim[], no: Fail): void {
+  const missing: string[] = [];
+  for (const c of claims) {
+    const raw = payload[c.name];
+    if (raw === undefined) { missing.push(c.name); continue; }
+    if (c.values.length === 0) continue;
+    let have = Array.isArray(raw) ? raw.map(String) : [String(raw)];
+    if (c.separator) have = have.flatMap((h) => h.split(c.separator!));
+    const want = c.values.map((v) => str(v.get(rc)));
+    const ok = c.match === 'any' ? want.some((w) => have.includes(w)) : want.every((w) => have.includes(w));
+    if (!ok) throw no('TokenClaimValueNotAllowed', `Claim value of '${c.name}' is not allowed. Access denied.`);
+  }
+  if (missing.length) throw no('TokenClaimNotFound', `JWT token is missing the following claims: ${missing.join(', ')}. Access denied.`);
+}

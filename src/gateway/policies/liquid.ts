@@ -1,0 +1,153 @@
+import { Drop, Liquid, type FilterImplOptions, type Template } from 'liquidjs';
+import { TwinError } from '../../core/index.js';
+import { DateTimeV, parseDateText } from '../expressions/lib-datetime.js';
+import { formatNumber } from '../expressions/lib-format.js';
+import type { HeaderMap, MutableUrl } from '../expressions/host.js';
+import { xmlToJsonValue } from './xml-json.js';
+
+/**
+ * `set-body template="liquid"` (docs/behaviour/apim.md §2): APIM renders Liquid with DotLiquid in "C# mode", so
+ * filters are PascalCase (`AtLeast`, not `at_least`) and `Date` takes .NET date formats. The template binds `body`
+ * (the message body parsed as JSON or XML by its Content-Type, else its text) and `context.Request` /
+ * `context.Response`. Parsed once when the policy loads; rendered per request over plain data (no host objects,
+ * no file system: `include`, `render` and `layout` are not tags here).
+ */
+
+/** Bounds of one render (docs/limits.md). */
+export const LIQUID_LIMITS = { templateChars: 1_000_000, renderMs: 1000, memory: 10_000_000 };
+
+const engine = new Liquid({
+  strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: false, dynamicPartials: false, templates: {},
+  parseLimit: LIQUID_LIMITS.templateChars, renderLimit: LIQUID_LIMITS.renderMs, memoryLimit: LIQUID_LIMITS.memory,
+});
+for (const tag of ['include', 'render', 'layout', 'block']) delete (engine.tags as Record<string, unknown>)[tag];
+
+/** The PascalCase filter names of the policy page, each the Liquid filter of the same meaning. */
+const PASCAL: Record<string, string> = {
+  Abs: 'abs', Append: 'append', AtLeast: 'at_least', AtMost: 'at_most', Capitalize: 'capitalize', Compact: 'compact', Default: 'default',
+  DividedBy: 'divided_by', Downcase: 'downcase', Escape: 'escape', First: 'first', H: 'escape', Join: 'join', Last: 'last', Lstrip: 'lstrip',
+  Map: 'map', Minus: 'minus', Modulo: 'modulo', NewlineToBr: 'newline_to_br', Plus: 'plus', Prepend: 'prepend', Remove: 'remove',
+  RemoveFirst: 'remove_first', Replace: 'replace', ReplaceFirst: 'replace_first', Round: 'round', Rstrip: 'rstrip', Size: 'size', Slice: 'slice',
+  Sort: 'sort', Split: 'split', Strip: 'strip', StripHtml: 'strip_html', StripNewlines: 'strip_newlines', Times: 'times', Truncate: 'truncate',
+  TruncateWords: 'truncatewords', Uniq: 'uniq', Upcase: 'upcase', UrlDecode: 'url_decode', UrlEncode: 'url_encode',
+};
+const builtIn: Record<string, FilterImplOptions> = { ...engine.filters };
+for (const name of Object.keys(engine.filters)) engine.unregisterFilter(name);
+for (const [pascal, liquid] of Object.entries(PASCAL)) {
+  const impl = builtIn[liquid];
+  if (!impl) throw new Error(`liquidjs has no '${liquid}' filter`);
+  engine.registerFilter(pascal, impl);
+}
+
+/** A .NET DateTime in the template: prints as DateTime.ToString() (en-US `G`), `Date` formats it. */
+class LiquidDate extends Drop {
+  constructor(readonly value: DateTimeV) { super(); }
+  override valueOf(): string { return this.value.netString(); }
+  override toString(): string { return this.value.netString(); }
+}
+
+function toDate(v: unknown): DateTimeV | undefined {
+  if (v instanceof LiquidDate) return v.value;
+  const text = String(v ?? '').trim();
+  if (text.toLowerCase() === 'now' || text.toLowerCase() === 'today') return undefined;
+  const p = parseDateText(text);
+  return p ? new DateTimeV(p.ms - (p.offset ?? 0) * 60000, p.offset === null ? 'Unspecified' : 'Utc') : undefined;
+}
+
+engine.registerFilter('Date', function (this: { context: { environments: unknown } }, v: unknown, format?: unknown) {
+  const lower = String(v ?? '').trim().toLowerCase();
+  const d = lower === 'now' || lower === 'today' ? new DateTimeV(nowMs(this), 'Local') : toDate(v);
+  if (!d) return v;
+  return format === undefined || format === null || format === '' ? d.netString() : d.netString(String(format));
+});
+engine.registerFilter('Currency', (v: unknown) => {
+  const n = Number(v);
+  return Number.isFinite(n) ? formatNumber(n, 'C', false) : v;
+});
+
+/** The clock of the request (the scope's `__now`, set per render). */
+function nowMs(filter: { context: { environments: unknown } }): number {
+  const env = filter.context.environments as { __now?: number };
+  return env.__now ?? 0;
+}
+
+/** Parse a template at policy load; a Liquid syntax error is a load error with its position. */
+export function compileLiquid(text: string): Template[] {
+  try {
+    return engine.parse(text);
+  } catch (e) {
+    throw new TwinError('ERR_APIM_LIQUID_SYNTAX', `The Liquid template does not parse: ${(e as Error).message.replace(/, file:.*$/, '')}`);
+  }
+}
+
+/** Case-insensitive header access (`context.Request.Headers.Accept`): values joined with commas. */
+class HeadersDrop extends Drop {
+  constructor(private readonly headers: HeaderMap) { super(); }
+  override liquidMethodMissing(key: string | number): string | undefined {
+    return this.headers.get(String(key).toLowerCase())?.values.join(',');
+  }
+}
+
+function urlData(u: MutableUrl): Record<string, unknown> {
+  const query: Record<string, string> = {};
+  for (const [k, v] of u.query) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+  const qs = u.query.length ? `?${u.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : '';
+  const defaultPort = (u.scheme === 'https' && u.port === 443) || (u.scheme === 'http' && u.port === 80);
+  const full = `${u.scheme}://${u.host}${defaultPort ? '' : `:${u.port}`}${u.path}${qs}`;
+  return { Scheme: u.scheme, Host: u.host, Port: u.port, Path: u.path, Query: query, QueryString: qs, ToUri: full, ToString: full };
+}
+
+export interface LiquidInput {
+  body: string;
+  contentType: string;
+  parseDate: boolean;
+  xsiNil: 'blank' | 'null';
+  nowMs: number;
+  request: { method: string; url: MutableUrl; originalUrl: MutableUrl; headers: HeaderMap; ipAddress: string; matchedParameters: Map<string, string> };
+  response: { statusCode: number; statusReason: string; headers: HeaderMap } | null;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** JSON with Newtonsoft's date handling: ISO date strings become DateTime unless parse-date="false". */
+function withDates(v: unknown, parseDate: boolean): unknown {
+  if (typeof v === 'string') {
+    if (!parseDate || !ISO_DATE.test(v)) return v;
+    return toDate(v) ? new LiquidDate(toDate(v)!) : v;
+  }
+  if (Array.isArray(v)) return v.map((x) => withDates(x, parseDate));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withDates(x, parseDate)]));
+  return v;
+}
+
+/** `body` as the template sees it: JSON or XML by Content-Type (`*json` / `*xml`), else the text. */
+export function liquidBody(text: string, contentType: string, parseDate: boolean, xsiNil: 'blank' | 'null'): unknown {
+  const ct = contentType.split(';')[0]!.trim().toLowerCase();
+  if (text === '') return '';
+  if (ct === 'application/json' || ct === 'text/json' || ct.endsWith('+json')) {
+    try { return withDates(JSON.parse(text), parseDate); } catch { return text; }
+  }
+  if (ct === 'application/xml' || ct === 'text/xml' || ct.endsWith('+xml')) {
+    try { return xmlToJsonValue(text, { xsiNil }); } catch { return text; }
+  }
+  return text;
+}
+
+export function renderLiquid(tpl: Template[], input: LiquidInput): string {
+  const r = input.request;
+  const matched: Record<string, string> = Object.fromEntries(r.matchedParameters);
+  const scope = {
+    __now: input.nowMs,
+    body: liquidBody(input.body, input.contentType, input.parseDate, input.xsiNil),
+    context: {
+      Request: {
+        Method: r.method, Url: urlData(r.url), OriginalUrl: urlData(r.originalUrl), Headers: new HeadersDrop(r.headers),
+        IpAddress: r.ipAddress, MatchedParameters: matched, HasBody: input.body !== '',
+      },
+      Response: input.response
+        ? { StatusCode: input.response.statusCode, StatusReason: input.response.statusReason, Headers: new HeadersDrop(input.response.headers) }
+        : null,
+    },
+  };
+  return String(engine.renderSync(tpl, scope));
+}

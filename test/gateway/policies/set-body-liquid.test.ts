@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { inbound, run } from './run.js';
+
+/** set-body template="liquid" through `trustline policy run` (docs/behaviour/apim.md §7, behaviour 38: Liquid `{{body.a}}`). */
+const liquid = (tpl: string, attrs = '') => `<set-body template="liquid"${attrs}>${tpl}</set-body>`;
+const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('set-body template="liquid"', () => {
+  it('behaviour 38: {{body.a}} reshapes a JSON request body; the backend gets the rendered text', async () => {
+    const r = await run(inbound(liquid('{"order": {"id": "{{body.customer.purchase.identifier}}", "n": {{body.items | Size}}}}')),
+      json({ customer: { purchase: { identifier: 'P-1' } }, items: [1, 2, 3] }));
+    expect(r.status).toBe(200);
+    expect(r.backendRequest!.body).toBe('{"order": {"id": "P-1", "n": 3}}');
+  });
+
+  it('markup content (a SOAP envelope) is the template; context.Request is bound (headers case-insensitive, URL parts)', async () => {
+    const tpl = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Get><cust>{{body.cust}}</cust><m>{{context.Request.Method}}</m><h>{{context.Request.Headers.x-tenant}}</h><q>{{context.Request.Url.Query.page}}</q></Get></soap:Body></soap:Envelope>`;
+    const r = await run(inbound(liquid(tpl)), { ...json({ cust: 42 }), url: 'https://trustline-apim.azure-api.net/orders?page=3', headers: { 'content-type': 'application/json', 'X-Tenant': 'contoso' } });
+    expect(r.backendRequest!.body).toBe('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Get><cust>42</cust><m>POST</m><h>contoso</h><q>3</q></Get></soap:Body></soap:Envelope>');
+  });
+
+  it('PascalCase filters (Upcase, Default, Join, AtLeast, Date with a .NET format); parse-date renders JSON dates as DateTime.ToString()', async () => {
+    const r = await run(inbound(liquid('{{body.name | Upcase}}|{{body.missing | Default: "none"}}|{{body.tags | Join: "+"}}|{{body.n | AtLeast: 5}}|{{body.when | Date: "yyyyMMddTHH:mm:ss"}}|{{body.when}}')),
+      json({ name: 'ada', tags: ['a', 'b'], n: 2, when: '2026-03-04T05:06:07Z' }));
+    expect(r.backendRequest!.body).toBe('ADA|none|a+b|5|20260304T05:06:07|3/4/2026 5:06:07 AM');
+    const raw = await run(inbound(liquid('{{body.when}}', ' parse-date="false"')), json({ when: '2026-03-04T05:06:07Z' }));
+    expect(raw.backendRequest!.body).toBe('2026-03-04T05:06:07Z');
+  });
+
+  it('an XML body (Content-Type application/xml) binds as elements; in outbound the response body is the input', async () => {
+    const r = await run(`<policies><inbound/><backend><forward-request/></backend><outbound>${liquid('{"id": "{{body.order.id}}", "first": "{{body.order.line[0]}}"}')}</outbound><on-error/></policies>`,
+      { backend: { status: 200, headers: { 'content-type': 'application/xml' }, body: '<order><id>7</id><line>a</line><line>b</line></order>' } });
+    expect(r.body).toBe('{"id": "7", "first": "a"}');
+  });
+
+  it('a body that is not JSON binds as text; an unknown variable renders empty', async () => {
+    const r = await run(inbound(liquid('[{{body}}][{{nothing.here}}]')), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect(r.backendRequest!.body).toBe('[hello][]');
+  });
+
+  it('load errors: snake_case filters (C# mode), include (no file system), bad syntax, another template kind', async () => {
+    await expect(run(inbound(liquid('{{ body.a | upcase }}')))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });
+    await expect(run(inbound(liquid("{% include 'x' %}")))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });
+    await expect(run(inbound(liquid('{% if %}')))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });
+    await expect(run(inbound('<set-body template="mustache">x</set-body>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
+    await expect(run(inbound(liquid('x', ' xsi-nil="maybe"')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
+    await expect(run(inbound('<set-body><a>markup</a></set-body>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+  });
+});
