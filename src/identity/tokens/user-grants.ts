@@ -51,6 +51,8 @@ export function issueUserTokens(
     nonce?: string | undefined;
     code?: string;
     want: { accessToken: boolean; idToken: boolean; refreshToken: boolean };
+    /** Redeemed cross-origin (an `Origin` header): a single-page app, whose refresh tokens live 24 h. */
+    singlePageApp?: boolean;
     grant: Omit<UserGrant, 'authTime'>;
   },
 ): UserTokens {
@@ -99,7 +101,7 @@ export function issueUserTokens(
     });
     idToken = signer.sign(t.header, t.claims);
   }
-  const refreshToken = input.want.refreshToken ? deps.grants.putRefresh({ ...input.grant, authTime: now }) : undefined;
+  const refreshToken = input.want.refreshToken ? deps.grants.putRefresh({ ...input.grant, authTime: now }, input.singlePageApp === true) : undefined;
   deps.logger.info('issued user tokens', { clientId: input.client.appId, user: input.user.userPrincipalName, resource: input.delegated.resourceName, scp: input.delegated.scp.join(' '), idToken: idToken !== undefined, refreshToken: refreshToken !== undefined });
   return { ...(accessToken ? { accessToken } : {}), ...(idToken ? { idToken } : {}), ...(refreshToken ? { refreshToken } : {}), expiresIn: exp - now, exp, nbf, delegated: input.delegated };
 }
@@ -190,6 +192,8 @@ function finishUserGrant(deps: UserTokenDeps, ctx: GrantContext, client: { app: 
     ipAddress: ctx.req.socket.remoteAddress ?? '127.0.0.1',
     nonce: refresh ? undefined : g.nonce,
     want: { accessToken: true, idToken: ctx.version === 1 || delegated.openid, refreshToken: refresh || ctx.version === 1 || delegated.offlineAccess },
+    // Entra redeems a single-page app's codes only cross-origin (AADSTS9002327): a browser's Origin header.
+    singlePageApp: ctx.req.headers.origin !== undefined,
     grant: { tenantId: ctx.tenantId, version: ctx.version, clientId: client.app.appId, userObjectId: user.objectId, scope, resource },
   });
   return userTokenResponse(ctx.version, t, queryValue(ctx.form, 'client_info') === '1' ? clientInfo(user, ctx.tenantId) : undefined);
