@@ -68,7 +68,8 @@ describe('managed identity credentials against the twin', () => {
     expect(system.source).toBe('DefaultToImds');
     expect(system.claims).toMatchObject({ aud: APP_CLIENT_ID, appid: apim.clientId, oid: apim.principalId });
     expect(await opensSite(system.token!)).toBe(200);
-    for (const params of [{ userAssignedClientId: uami.clientId }, { userAssignedObjectId: uami.principalId }, { userAssignedResourceId: uami.resourceId }]) {
+    const selectors: Record<string, string>[] = [{ userAssignedClientId: uami.clientId }, { userAssignedObjectId: uami.principalId }, { userAssignedResourceId: uami.resourceId }];
+    for (const params of selectors) {
       const r = await msal(params);
       expect(r.error, JSON.stringify(params)).toBeUndefined();
       expect(r.claims).toMatchObject({ appid: uami.clientId, oid: uami.principalId, xms_mirid: uami.resourceId });
