@@ -5,7 +5,7 @@ import type { DirectoryIndex } from '../directory/directory-index.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { GrantStore, UserGrant } from '../signin/grant-store.js';
 import type { GrantContext, TokenGrant } from '../routes/token-endpoint.js';
-import { groupsClaim } from './app-token-issuer.js';
+import { roleAndGroupClaims } from './app-token-issuer.js';
 import { authenticateClient, type ClientAuthDeps } from './client-auth.js';
 import { readDelegatedScopes, type DelegatedGrant } from './delegated-scopes.js';
 import { opaqueClaims } from './opaque.js';
@@ -78,8 +78,7 @@ export function issueUserTokens(
       resource: input.delegated.resource,
       scp: input.delegated.scp,
       lifetimeSeconds: lifetime,
-      roles: deps.directory.roles(input.user.objectId, app),
-      groups: groupsClaim(deps.directory, input.user.objectId, app),
+      ...roleAndGroupClaims(deps.directory, input.user.objectId, app, 'accessToken'),
       opaque: opaqueClaims(deps.ids, input.tenantId, app?.appId ?? input.client.appId),
     });
     accessToken = signer.sign(t.header, t.claims);
@@ -95,8 +94,7 @@ export function issueUserTokens(
       nonce: input.nonce,
       ...(input.code !== undefined ? { code: input.code } : {}),
       ...(accessToken !== undefined ? { accessToken } : {}),
-      roles: deps.directory.roles(input.user.objectId, input.client),
-      groups: groupsClaim(deps.directory, input.user.objectId, input.client),
+      ...roleAndGroupClaims(deps.directory, input.user.objectId, input.client, 'idToken'),
       opaque: opaqueClaims(deps.ids, input.tenantId, input.client.appId),
     });
     idToken = signer.sign(t.header, t.claims);
