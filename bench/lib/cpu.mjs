@@ -14,6 +14,16 @@ export function cpuSeconds(pid) {
   }
 }
 
+/** CPU seconds (user + system) of `pid`'s main thread only (its event loop), or NaN. */
+export function mainThreadCpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
 /** {user, system} CPU seconds of `pid`. */
 export function cpuSplit(pid) {
   try {

@@ -86,6 +86,8 @@ export interface DirectoryObject {
   groupMembershipClaims?: string | null;
   /** Application only: optional claims by token type (only `groups` and `roles` are acted on). */
   optionalClaims?: { accessToken?: string[]; idToken?: string[] };
+  /** Application only: each optional claim's `additionalProperties` by token type and claim name (e.g. groups → emit_as_roles). */
+  optionalClaimProperties?: { accessToken?: Record<string, string[]>; idToken?: Record<string, string[]> };
   /** Application only: reply URLs (web + SPA + public client redirect URIs). */
   redirectUris?: string[];
   /** Application only: the service principal's object id. */

@@ -59,5 +59,5 @@ describe('az CLI with a directory service principal', () => {
     const fnToken = (JSON.parse(fn.stdout) as { accessToken: string }).accessToken;
     const res = await undiciFetch(`${seed.ready.sites['trustline-func']!.url}/api/hello`, { headers: { authorization: `Bearer ${fnToken}` }, dispatcher: seed.tls });
     expect(res.status).toBe(200);
-  });
+  }, 240_000);
 });

@@ -47,7 +47,7 @@ describe('directory and keys commands, jose from outside', () => {
 
     const t = await token();
     expect(JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString())).toMatchObject({ aud: 'api://orders', appid: appId, roles: ['Orders.Read'] });
-  });
+  }, 180_000);
 
   it('jose verifies through discovery from the authority, across a rotation; the retired key fails after its grace', async () => {
     const authority = seed.ready.identity.authority;
@@ -77,5 +77,5 @@ describe('directory and keys commands, jose from outside', () => {
     const fresh = createRemoteJWKSet(new URL(discovery.jwks_uri), { [customFetch]: tlsFetch });
     await verify(after, fresh);
     await expect(verify(before, fresh)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
-  });
+  }, 180_000);
 });

@@ -2,7 +2,7 @@
  * @azure/identity's managed identity credentials against `trustline up`, each in its own process: DefaultAzureCredential
  * picking the managed identity (App Service protocol, and IMDS with AZURE_CLIENT_ID), ManagedIdentityCredential
  * system- and user-assigned (client id, object id, resource id) over IMDS. IMDS serves only the identities attached
- * with --imds-identity. Every token opens the site.
+ * with --imds-identity. msal-node's ManagedIdentityApplication over IMDS too. Every token opens the site.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,7 +57,25 @@ describe('managed identity credentials against the twin', () => {
       expect(r.claims).toMatchObject({ aud: APP_CLIENT_ID, appid: uami.clientId, oid: uami.principalId, xms_mirid: uami.resourceId });
       expect(await opensSite(r.token!)).toBe(200);
     }
-  });
+  }, 120_000);
+
+  it('msal-node ManagedIdentityApplication over IMDS: system-assigned, user-assigned by client id, object id, resource id', async () => {
+    const apim = seed.ready.apim['trustline-apim']!;
+    const msal = (params?: Record<string, string>) =>
+      runClient<Out & { source?: string }>('msal-node.mjs', { MODE: 'managed-identity', RESOURCE: APP_CLIENT_ID, ...imds(), ...(params ? { MI_ID_PARAMS: JSON.stringify(params) } : {}) }, seed.ready.caCertificate);
+    const system = await msal();
+    expect(system.error).toBeUndefined();
+    expect(system.source).toBe('DefaultToImds');
+    expect(system.claims).toMatchObject({ aud: APP_CLIENT_ID, appid: apim.clientId, oid: apim.principalId });
+    expect(await opensSite(system.token!)).toBe(200);
+    const selectors: Record<string, string>[] = [{ userAssignedClientId: uami.clientId }, { userAssignedObjectId: uami.principalId }, { userAssignedResourceId: uami.resourceId }];
+    for (const params of selectors) {
+      const r = await msal(params);
+      expect(r.error, JSON.stringify(params)).toBeUndefined();
+      expect(r.claims).toMatchObject({ appid: uami.clientId, oid: uami.principalId, xms_mirid: uami.resourceId });
+      expect(await opensSite(r.token!)).toBe(200);
+    }
+  }, 120_000);
 
   it('DefaultAzureCredential over IMDS with AZURE_CLIENT_ID picks the user-assigned identity', async () => {
     const r = await run({ CRED: 'dac', AZURE_CLIENT_ID: uami.clientId, ...imds() });

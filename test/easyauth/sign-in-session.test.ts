@@ -14,43 +14,14 @@ import { decodeJwt } from 'jose';
 import { memoryLogger, randomIds, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin } from '../../src/runtime/index.js';
 import { SEED } from '../helpers/seed.js';
+import { Browser } from './helpers/browser.js';
 
 const TENANT = '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
 const CLIENT = '7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918';
 const SECRET = 'easy-auth-client-secret';
 const CALLER = '7e6d5c4b-3a29-4180-9f7e-000000000ca1';
-const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 
 type Json = Record<string, any>;
-
-/** A tiny browser: one cookie jar (cookies ignore ports, as browsers do), requests with redirects left to the test. */
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(readonly tls: Agent) {}
-  async go(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}) {
-    const headers: Record<string, string> = { 'user-agent': BROWSER_UA, ...(init.headers ?? {}) };
-    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: string | undefined;
-    if (init.form) {
-      body = new URLSearchParams(init.form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    } else if (init.json !== undefined) {
-      body = JSON.stringify(init.json);
-      headers['content-type'] = 'application/json';
-    }
-    const res = await request(url, { method: (init.method ?? (body ? 'POST' : 'GET')) as 'GET', headers, ...(body !== undefined ? { body } : {}), dispatcher: this.tls });
-    const text = await res.body.text();
-    const set = res.headers['set-cookie'];
-    for (const c of (Array.isArray(set) ? set : set ? [set] : []) as string[]) {
-      const [pair, ...attrs] = c.split(';');
-      const [k, v] = [pair!.slice(0, pair!.indexOf('=')).trim(), pair!.slice(pair!.indexOf('=') + 1).trim()];
-      if (v === '' || attrs.some((a) => /expires=Thu, 01 Jan 1970/i.test(a))) this.cookies.delete(k);
-      else this.cookies.set(k, v);
-    }
-    const location = res.headers.location as string | undefined;
-    return { status: res.statusCode, text, headers: res.headers, location: location ? new URL(location, url).toString() : undefined, set };
-  }
-}
 
 describe('Easy Auth sign-in sessions', () => {
   let twin: Twin;

@@ -181,6 +181,25 @@ describe('authorization code + PKCE (public client)', () => {
     expect(late.body.error_codes).toEqual([70008]);
   });
 
+  it('refresh tokens live 90 days; redeemed cross-origin (a single-page app) 24 h', async () => {
+    const redeem = async (origin?: string) => {
+      const code = await codeFor('openid offline_access');
+      const form = { grant_type: 'authorization_code', client_id: SPA, code, redirect_uri: 'http://localhost:5173/spa', code_verifier: pkce.verifier, scope: 'openid offline_access' };
+      const res = await fetch(`${twin.origin}/${TENANT_ID}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams(form), headers: origin ? { origin } : {} });
+      return String(((await res.json()) as Record<string, unknown>).refresh_token);
+    };
+    const refresh = async (rt: string) => (await token({ grant_type: 'refresh_token', client_id: SPA, refresh_token: rt, scope: 'openid offline_access' })).body;
+    const spa = await redeem('http://localhost:5173');
+    const native = await redeem();
+    clock.advance(24 * 3600_000 + 60_000);
+    expect((await refresh(spa)).error_codes).toEqual([70008]);
+    const later = await refresh(native);
+    expect(later.refresh_token).toEqual(expect.any(String));
+    clock.advance(89 * 24 * 3600_000);
+    expect((await refresh(native)).error_codes).toEqual([70008]);
+    expect((await refresh(String(later.refresh_token))).refresh_token).toEqual(expect.any(String));
+  });
+
   it('the redirect URI must be the one of the authorize request; without PKCE a client must authenticate', async () => {
     const code = await codeFor('openid');
     const r = await token({ grant_type: 'authorization_code', client_id: SPA, code, redirect_uri: 'http://localhost/other', code_verifier: pkce.verifier });

@@ -66,6 +66,10 @@ export function planDirectory(
         accessToken: (a.optionalClaims?.accessToken ?? []).map((c) => c.name),
         idToken: (a.optionalClaims?.idToken ?? []).map((c) => c.name),
       },
+      optionalClaimProperties: {
+        accessToken: Object.fromEntries((a.optionalClaims?.accessToken ?? []).map((c) => [c.name, [...(c.additionalProperties ?? [])]])),
+        idToken: Object.fromEntries((a.optionalClaims?.idToken ?? []).map((c) => [c.name, [...(c.additionalProperties ?? [])]])),
+      },
       redirectUris: [...(a.redirectUris ?? [])],
       servicePrincipalId: before?.servicePrincipalId ?? stableId(tenantId, 'service-principal', appId),
       passwordCredentials: (a.passwordCredentials ?? []).map((p, j) => hashSecret(p.secretText, stableId(tenantId, 'password', appId, String(j)), { hint: true })),

@@ -14,10 +14,15 @@ export interface DirectoryFileApplication {
   appRoles?: Array<{ value: string; id?: string; displayName?: string; description?: string; allowedMemberTypes?: Array<'User' | 'Application'> }>;
   oauth2PermissionScopes?: DirectoryFileScope[];
   groupMembershipClaims?: string | null;
-  optionalClaims?: { accessToken?: Array<{ name: string }>; idToken?: Array<{ name: string }> };
+  optionalClaims?: { accessToken?: DirectoryFileOptionalClaim[]; idToken?: DirectoryFileOptionalClaim[] };
   redirectUris?: string[];
   passwordCredentials?: Array<{ secretText: string; displayName?: string }>;
   keyCredentials?: Array<{ certificate: string; displayName?: string }>;
+}
+
+export interface DirectoryFileOptionalClaim {
+  name: string;
+  additionalProperties?: string[];
 }
 
 export interface DirectoryFileScope {

@@ -16,11 +16,23 @@ export function hashSecret(secret: string, keyId: string, options: { hint?: bool
   };
 }
 
+/**
+ * The last secret that matched each stored hash (process memory only, never persisted): a client that
+ * presents the same secret again is checked by a constant-time comparison instead of a new HMAC, whose
+ * set-up is a tenth of the token endpoint's main-thread time per token (bench/RESULTS.md, token issuance).
+ */
+const lastMatch = new WeakMap<HashedSecret, Buffer>();
+
 /** Constant-time check of a presented secret against a stored hash. */
 export function secretMatches(presented: string, stored: HashedSecret): boolean {
+  const bytes = Buffer.from(presented, 'utf8');
+  const known = lastMatch.get(stored);
+  if (known !== undefined && known.length === bytes.length && timingSafeEqual(known, bytes)) return true;
   const want = Buffer.from(stored.hash, 'base64url');
-  const got = createHmac('sha256', Buffer.from(stored.salt, 'base64url')).update(presented, 'utf8').digest();
-  return want.length === got.length && timingSafeEqual(want, got);
+  const got = createHmac('sha256', Buffer.from(stored.salt, 'base64url')).update(bytes).digest();
+  const ok = want.length === got.length && timingSafeEqual(want, got);
+  if (ok) lastMatch.set(stored, bytes);
+  return ok;
 }
 
 /** A certificate credential from a PEM certificate; throws on anything that is not one X.509 certificate. */

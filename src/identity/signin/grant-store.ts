@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/index.js';
 
+/** Entra's default refresh-token lifetimes: 90 days, 24 h for single-page apps. */
+export const REFRESH_LIFETIME_SECONDS = 90 * 86400;
+export const SPA_REFRESH_LIFETIME_SECONDS = 86400;
+
 /** An authorize request waiting for the user on the sign-in page. */
 export interface PendingAuthorization {
   tenantId: string;
@@ -49,13 +53,13 @@ class ExpiringMap<T> {
     readonly ttlMs: number,
     readonly clock: Clock,
   ) {}
-  put(key: string, value: T): void {
+  put(key: string, value: T, ttlMs = this.ttlMs): void {
     if (this.#m.size >= this.max) {
       const now = this.clock.now();
       for (const [k, e] of this.#m) if (e.expiresAt <= now) this.#m.delete(k);
       while (this.#m.size >= this.max) this.#m.delete(this.#m.keys().next().value!);
     }
-    this.#m.set(key, { value, expiresAt: this.clock.now() + this.ttlMs });
+    this.#m.set(key, { value, expiresAt: this.clock.now() + ttlMs });
   }
   get(key: string): Entry<T> | undefined {
     return this.#m.get(key);
@@ -70,7 +74,9 @@ export type Lookup<T> = { kind: 'ok'; value: T } | { kind: 'expired' } | { kind:
 /**
  * Sign-in state kept in memory (a restart ends it, as a restart of a real STS front end would not —
  * docs/differences.md): pending sign-ins (10 min), authorization codes (10 min, one use), refresh tokens
- * (24 h sliding, reusable until they expire). Values are random, 256 bits.
+ * (reusable until they expire; each use returns a new one). Values are random, 256 bits. Refresh-token lifetime
+ * as Entra's default: 24 h for a single-page app (a cross-origin redemption), 90 days otherwise
+ * (docs/identity.md, Lifetimes).
  */
 export class GrantStore {
   readonly #pending: ExpiringMap<PendingAuthorization>;
@@ -78,11 +84,11 @@ export class GrantStore {
   readonly #refresh: ExpiringMap<UserGrant>;
   readonly #clock: Clock;
 
-  constructor(clock: Clock, options: { refreshLifetimeSeconds?: number } = {}) {
+  constructor(clock: Clock) {
     this.#clock = clock;
     this.#pending = new ExpiringMap(10_000, 10 * 60_000, clock);
     this.#codes = new ExpiringMap(10_000, 10 * 60_000, clock);
-    this.#refresh = new ExpiringMap(50_000, (options.refreshLifetimeSeconds ?? 86400) * 1000, clock);
+    this.#refresh = new ExpiringMap(50_000, REFRESH_LIFETIME_SECONDS * 1000, clock);
   }
 
   static newHandle(prefix: string): string {
@@ -120,9 +126,10 @@ export class GrantStore {
     return { kind: 'ok', value: e.value };
   }
 
-  putRefresh(g: UserGrant): string {
+  /** A refresh token for `g`: 24 h for a single-page app, 90 days for any other client. */
+  putRefresh(g: UserGrant, singlePageApp: boolean): string {
     const token = GrantStore.newHandle('1.A');
-    this.#refresh.put(token, g);
+    this.#refresh.put(token, g, (singlePageApp ? SPA_REFRESH_LIFETIME_SECONDS : REFRESH_LIFETIME_SECONDS) * 1000);
     return token;
   }
 

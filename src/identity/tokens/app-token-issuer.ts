@@ -37,6 +37,22 @@ export function groupsClaim(directory: DirectoryIndex, principalObjectId: string
   return all.filter((g) => directory.roles(g, resourceApp).length > 0);
 }
 
+/**
+ * The `roles` and `groups` claims of a token of `kind` about `principalObjectId`, under `app`'s settings (the resource
+ * app for access tokens, the client app for ID tokens): app roles assigned to the principal or its groups; groups per
+ * `groupMembershipClaims`. The `groups` optional claim's `additionalProperties` as Entra applies them to cloud-only
+ * groups: `cloud_displayname` (with ApplicationGroup) → display names; `emit_as_roles` → the groups go into `roles`,
+ * which then holds no app roles; the sAMAccountName forms leave object ids.
+ */
+export function roleAndGroupClaims(directory: DirectoryIndex, principalObjectId: string, app: DirectoryObject | undefined, kind: 'accessToken' | 'idToken'): { roles: string[]; groups: string[] | undefined } {
+  const roles = directory.roles(principalObjectId, app);
+  let groups = groupsClaim(directory, principalObjectId, app);
+  const props = app?.optionalClaimProperties?.[kind]?.groups ?? [];
+  if (groups && props.includes('cloud_displayname') && app?.groupMembershipClaims === 'ApplicationGroup') groups = groups.map((id) => directory.object(id)?.displayName ?? id);
+  if (groups && props.includes('emit_as_roles')) return { roles: groups, groups: undefined };
+  return { roles, groups };
+}
+
 /** Resolve a resource in the tenant; an unknown one is AADSTS500011 (invalid_resource). */
 export function resolveForSts(directory: DirectoryIndex, resource: string, tenantId: string): ResolvedResource {
   try {
@@ -60,8 +76,7 @@ export async function issueAppToken(deps: AppTokenIssuerDeps, input: { tenantId:
     authMethod: input.authMethod,
     nowSeconds: now,
     lifetimeSeconds: deps.lifetimeSeconds,
-    roles: deps.directory.roles(principal, input.resource.application),
-    groups: groupsClaim(deps.directory, principal, input.resource.application),
+    ...roleAndGroupClaims(deps.directory, principal, input.resource.application, 'accessToken'),
     opaque: opaqueClaims(deps.ids, input.tenantId, input.resource.application?.appId ?? input.client.appId),
     kid: signer.kid,
   });

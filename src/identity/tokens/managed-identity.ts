@@ -4,6 +4,7 @@ import type { DirectoryObject } from '../../state/index.js';
 import type { DirectoryIndex } from '../directory/directory-index.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { buildAppToken } from './claims.js';
+import { roleAndGroupClaims } from './app-token-issuer.js';
 import { opaqueClaims } from './opaque.js';
 import { resolveResource } from './resource-resolver.js';
 import { selectManagedIdentity, type ManagedIdentitySelector } from './select-identity.js';
@@ -72,8 +73,7 @@ export function createManagedIdentityIssuer(o: ManagedIdentityIssuerOptions): Ma
       nowSeconds: now,
       lifetimeSeconds: o.lifetimeSeconds,
       ...(mi.resourceId ? { managedIdentityResourceId: mi.resourceId } : {}),
-      roles: o.directory.roles(mi.objectId, resource.application),
-      groups: undefined,
+      ...roleAndGroupClaims(o.directory, mi.objectId, resource.application, 'accessToken'),
       opaque: opaqueClaims(o.ids, o.tenantId, resource.application?.appId ?? mi.appId),
       kid: signer.kid,
     });

@@ -1,8 +1,13 @@
 import type { IdGenerator } from '../../core/index.js';
 
+/** The 16 bytes of a GUID (anything else: its UTF-8 bytes). */
 function uuidBytes(uuid: string): Buffer {
-  const hex = uuid.replace(/-/g, '');
-  return /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, 'hex') : Buffer.from(uuid, 'utf8');
+  if (uuid.length === 36) {
+    const b = Buffer.from(uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24), 'hex');
+    // Buffer.from(…, 'hex') stops at the first non-hex character: 16 bytes means all 32 were hex digits.
+    if (b.length === 16 && uuid[8] === '-' && uuid[13] === '-' && uuid[18] === '-' && uuid[23] === '-') return b;
+  }
+  return Buffer.from(uuid, 'utf8');
 }
 
 /**

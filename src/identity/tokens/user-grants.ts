@@ -5,7 +5,7 @@ import type { DirectoryIndex } from '../directory/directory-index.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { GrantStore, UserGrant } from '../signin/grant-store.js';
 import type { GrantContext, TokenGrant } from '../routes/token-endpoint.js';
-import { groupsClaim } from './app-token-issuer.js';
+import { roleAndGroupClaims } from './app-token-issuer.js';
 import { authenticateClient, type ClientAuthDeps } from './client-auth.js';
 import { readDelegatedScopes, type DelegatedGrant } from './delegated-scopes.js';
 import { opaqueClaims } from './opaque.js';
@@ -51,6 +51,8 @@ export function issueUserTokens(
     nonce?: string | undefined;
     code?: string;
     want: { accessToken: boolean; idToken: boolean; refreshToken: boolean };
+    /** Redeemed cross-origin (an `Origin` header): a single-page app, whose refresh tokens live 24 h. */
+    singlePageApp?: boolean;
     grant: Omit<UserGrant, 'authTime'>;
   },
 ): UserTokens {
@@ -76,8 +78,7 @@ export function issueUserTokens(
       resource: input.delegated.resource,
       scp: input.delegated.scp,
       lifetimeSeconds: lifetime,
-      roles: deps.directory.roles(input.user.objectId, app),
-      groups: groupsClaim(deps.directory, input.user.objectId, app),
+      ...roleAndGroupClaims(deps.directory, input.user.objectId, app, 'accessToken'),
       opaque: opaqueClaims(deps.ids, input.tenantId, app?.appId ?? input.client.appId),
     });
     accessToken = signer.sign(t.header, t.claims);
@@ -93,13 +94,12 @@ export function issueUserTokens(
       nonce: input.nonce,
       ...(input.code !== undefined ? { code: input.code } : {}),
       ...(accessToken !== undefined ? { accessToken } : {}),
-      roles: deps.directory.roles(input.user.objectId, input.client),
-      groups: groupsClaim(deps.directory, input.user.objectId, input.client),
+      ...roleAndGroupClaims(deps.directory, input.user.objectId, input.client, 'idToken'),
       opaque: opaqueClaims(deps.ids, input.tenantId, input.client.appId),
     });
     idToken = signer.sign(t.header, t.claims);
   }
-  const refreshToken = input.want.refreshToken ? deps.grants.putRefresh({ ...input.grant, authTime: now }) : undefined;
+  const refreshToken = input.want.refreshToken ? deps.grants.putRefresh({ ...input.grant, authTime: now }, input.singlePageApp === true) : undefined;
   deps.logger.info('issued user tokens', { clientId: input.client.appId, user: input.user.userPrincipalName, resource: input.delegated.resourceName, scp: input.delegated.scp.join(' '), idToken: idToken !== undefined, refreshToken: refreshToken !== undefined });
   return { ...(accessToken ? { accessToken } : {}), ...(idToken ? { idToken } : {}), ...(refreshToken ? { refreshToken } : {}), expiresIn: exp - now, exp, nbf, delegated: input.delegated };
 }
@@ -190,6 +190,8 @@ function finishUserGrant(deps: UserTokenDeps, ctx: GrantContext, client: { app: 
     ipAddress: ctx.req.socket.remoteAddress ?? '127.0.0.1',
     nonce: refresh ? undefined : g.nonce,
     want: { accessToken: true, idToken: ctx.version === 1 || delegated.openid, refreshToken: refresh || ctx.version === 1 || delegated.offlineAccess },
+    // Entra redeems a single-page app's codes only cross-origin (AADSTS9002327): a browser's Origin header.
+    singlePageApp: ctx.req.headers.origin !== undefined,
     grant: { tenantId: ctx.tenantId, version: ctx.version, clientId: client.app.appId, userObjectId: user.objectId, scope, resource },
   });
   return userTokenResponse(ctx.version, t, queryValue(ctx.form, 'client_info') === '1' ? clientInfo(user, ctx.tenantId) : undefined);

@@ -1,12 +1,14 @@
 // @azure/msal-node against the twin (own process; NODE_EXTRA_CA_CERTS set by the test). MODE picks the flow:
-// client-credential | auth-code (PKCE, driven through the twin's sign-in form) | managed-identity.
+// client-credential | auth-code (PKCE, driven through the twin's sign-in form) | managed-identity (App Service or
+// IMDS, as the environment says).
 import { ConfidentialClientApplication, ManagedIdentityApplication, CryptoProvider } from '@azure/msal-node';
 
-const { MODE, AUTHORITY, CLIENT_ID, CLIENT_SECRET, SCOPE, USERNAME, PASSWORD, RESOURCE } = process.env;
+const { MODE, AUTHORITY, CLIENT_ID, CLIENT_SECRET, SCOPE, USERNAME, PASSWORD, RESOURCE, MI_ID_PARAMS } = process.env;
 const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 try {
   if (MODE === 'managed-identity') {
-    const app = new ManagedIdentityApplication({});
+    // MI_ID_PARAMS: msal-node's managedIdentityIdParams (userAssignedClientId | userAssignedObjectId | userAssignedResourceId).
+    const app = new ManagedIdentityApplication(MI_ID_PARAMS ? { managedIdentityIdParams: JSON.parse(MI_ID_PARAMS) } : {});
     const r = await app.acquireToken({ resource: RESOURCE });
     console.log(JSON.stringify({ source: app.getManagedIdentitySource(), token: r.accessToken, claims: claims(r.accessToken) }));
   } else {
