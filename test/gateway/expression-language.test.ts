@@ -144,6 +144,13 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(failure('@(new Dictionary<string, object>(new[] { 9999999999L as Guid, @"x".Trim(), 1.5 }))')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME', exceptionType: 'InvalidCastException' });
   });
 
+  it('a fractional index or int argument is an InvalidCastException, not a silent truncation (fuzz finding)', () => {
+    // C# refuses "a,b,c"[1.5] on save (no implicit double → int); the twin checks argument types when the expression runs
+    expect(failure('@("a,b,c"[1.5])')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME', exceptionType: 'InvalidCastException' });
+    expect(failure('@(new[] { 1, 2 }[0.5])')).toMatchObject({ exceptionType: 'InvalidCastException' });
+    expect(ev('@("a,b,c"[(int)1.5])')).toBe(',');
+  });
+
   it('catches .NET exceptions by type and exposes the message', () => {
     expect(ev('@{ try { return int.Parse("x"); } catch (FormatException e) { return e.Message; } }')).toBe('Input string was not in a correct format.');
     expect(ev('@{ try { var a = new int[1]; return a[3]; } catch (ArgumentException) { return "arg"; } catch (Exception e) { return e.GetType().Name + ":" + (e is Exception); } }')).toBe('Exception:True');
