@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isTwinError } from '../../../src/core/index.js';
 import { loadPolicyDocument } from '../../../src/gateway/index.js';
+import { findExpressionSpans } from '../../../src/gateway/policy/rawxml.js';
 import { loadFixture } from '../../gateway/corpus-expressions.js';
 import { compareWithExpectations, corpusDir, listFiles } from '../corpus.js';
 
@@ -15,16 +16,30 @@ const EXPECTATIONS = fileURLToPath(new URL('./corpus-expectations.json', import.
  * only with an UNSUPPORTED code whose message names the construct. Any other failure (SYNTAX, INVALID, XML…) must be
  * a text the service itself refuses, with the evidence in the recorded `reason` (and in docs/differences.md).
  *
- * The files load with the named values the snippets document as prerequisites (the repository fixture's list, as a
- * service that defines them would substitute them on save; docs/behaviour/apim.md §1.2).
+ * The files load as a service set up for them would load them: with the named values the snippets document as
+ * prerequisites (the repository fixture's list, substituted on save; docs/behaviour/apim.md §1.2), a named value used
+ * in code that the list lacks defined as `1`, and the corpus's own `<fragment>` files as the policy fragments
+ * (id = file name) that `include-fragment` names.
  */
 type Result = { loose: string; strict: string; reason?: string };
 
-const namedValues = loadFixture().namedValues;
+const documented = loadFixture().namedValues;
+const known = new Set(Object.keys(documented).map((k) => k.toLowerCase()));
+
+/** The documented named values, plus `1` for any other one an expression of the file uses. */
+function namedValuesFor(text: string): Record<string, string> {
+  const out = { ...documented };
+  for (const span of findExpressionSpans(text)) {
+    for (const m of span.text.matchAll(/\{\{([A-Za-z0-9._-]+)\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out[m[1]!] = '1';
+  }
+  return out;
+}
+
+let fragments: Array<{ id: string; value: string }> = [];
 
 function attempt(text: string, file: string, loose: boolean): { code: string; message?: string } {
   try {
-    loadPolicyDocument(text, { loose, file, namedValues });
+    loadPolicyDocument(text, { loose, file, namedValues: namedValuesFor(text), fragments });
     return { code: 'ok' };
   } catch (e) {
     if (isTwinError(e)) return { code: e.code, message: e.message.split(' (offset')[0] };
@@ -37,6 +52,9 @@ const isUnsupported = (code: string) => /^ERR_APIM_[A-Z_]*UNSUPPORTED$/.test(cod
 describe('conformance over the APIM policy corpus', () => {
   const recorded = JSON.parse(readFileSync(EXPECTATIONS, 'utf8')) as Record<string, Result>;
   const list = listFiles(CORPUS, (n) => n.endsWith('.xml'));
+  fragments = list
+    .map((f) => ({ id: basename(f, '.xml'), value: readFileSync(f, 'utf8') }))
+    .filter((f) => /^(\uFEFF)?(\s|<!--[\s\S]*?-->)*<fragment[\s>]/.test(f.value));
   const actual: Record<string, Result> = {};
   const messages: Record<string, string> = {};
   for (const f of list) {
