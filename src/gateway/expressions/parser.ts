@@ -5,7 +5,7 @@ import { compileLimitError, EXPRESSION_LIMITS } from './limits.js';
 
 /**
  * A recursive-descent parser for the C# 7 subset of policy expressions. Invalid C# is ERR_APIM_EXPRESSION_SYNTAX;
- * valid C# that the twin does not run (goto, lock, local functions, query syntax…) is ERR_APIM_EXPRESSION_UNSUPPORTED,
+ * valid C# that the twin does not run (goto, lock, checked, generic local functions, query syntax…) is ERR_APIM_EXPRESSION_UNSUPPORTED,
  * both with `details.offset`. Lookahead is bounded or memoized, so parsing is linear in the input.
  */
 
