@@ -216,6 +216,11 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(ev('@{ int Sum(int n) => n == 0 ? 0 : n + Sum(n - 1); return Sum(90); }')).toBe(4095);
   });
 
+  it('Array.Copy with indexes copies between arrays (Microsoft\'s correlation-id snippet)', () => {
+    expect(ev('@{ var g = new byte[16]; Array.Copy(new byte[] { 1, 2, 3, 4 }, 1, g, 10, 3); var h = new int[3]; Array.Copy(new[] { 7, 8, 9 }, h, 2); return g[10] + g[11] + g[12] + "," + h[1] + h[2]; }')).toBe('9,80');
+    expect(failure('@{ var g = new byte[2]; Array.Copy(new byte[] { 1, 2, 3 }, 1, g, 0, 3); return 1; }')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME' });
+  });
+
   it('runs unchecked blocks and expressions (integer arithmetic wraps, as in C#\'s default context)', () => {
     expect(ev('@{ long time = 1234567890123L; byte[] bytes = new byte[2]; unchecked { bytes[1] = (byte)(time >> 8); bytes[0] = (byte)(time); } return bytes[0] + "," + bytes[1]; }')).toBe('203,4');
     expect(ev('@(unchecked((int)4294967297L))')).toBe(1);

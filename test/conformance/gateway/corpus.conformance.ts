@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isTwinError } from '../../../src/core/index.js';
 import { loadPolicyDocument } from '../../../src/gateway/index.js';
-import { findExpressionSpans } from '../../../src/gateway/policy/rawxml.js';
-import { loadFixture } from '../../gateway/corpus-expressions.js';
+import { loadFixture, undocumentedNamedValues } from '../../gateway/corpus-expressions.js';
 import { compareWithExpectations, corpusDir, listFiles } from '../corpus.js';
 
 const CORPUS = corpusDir('apim-policies');
@@ -24,16 +23,9 @@ const EXPECTATIONS = fileURLToPath(new URL('./corpus-expectations.json', import.
 type Result = { loose: string; strict: string; reason?: string };
 
 const documented = loadFixture().namedValues;
-const known = new Set(Object.keys(documented).map((k) => k.toLowerCase()));
 
 /** The documented named values, plus `1` for any other one an expression of the file uses. */
-function namedValuesFor(text: string): Record<string, string> {
-  const out = { ...documented };
-  for (const span of findExpressionSpans(text)) {
-    for (const m of span.text.matchAll(/\{\{([A-Za-z0-9._-]+)\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out[m[1]!] = '1';
-  }
-  return out;
-}
+const namedValuesFor = (text: string): Record<string, string> => ({ ...documented, ...undocumentedNamedValues(text, documented) });
 
 let fragments: Array<{ id: string; value: string }> = [];
 
