@@ -79,6 +79,11 @@ export const csStatements: fc.Arbitrary<string> = fc.letrec<{ s: string }>((tie)
     fc.tuple(csExpression, tie('s')).map(([c, a]) => `switch (${c}) { case 1: ${a} break; default: return 0; }`),
     fc.tuple(csExpression, tie('s')).map(([c, a]) => `using (var x = ${c}) { ${a} }`),
     fc.array(tie('s'), { maxLength: 4 }).map((xs) => `{ ${xs.join(' ')} }`),
+    tie('s').map((a) => `unchecked { ${a} }`),
+    // local functions: typed, void, expression-bodied, recursive (the name F may be called from anywhere)
+    fc.tuple(pick(['int', 'string', 'void', 'object', 'bool']), pick(['', 'int x', 'string x, int y']), tie('s')).map(([t, ps, b]) => `${t} F(${ps}) { ${b} }`),
+    fc.tuple(pick(['int', 'string', 'object']), pick(['', 'int x']), csExpression).map(([t, ps, e]) => `${t} F(${ps}) => ${e};`),
+    fc.tuple(pick(['', 'x', '1', 'x - 1', 'y, x']), pick(['return F(', 'F(', 'x = F('])).map(([a, c]) => `${c}${a});`),
   ),
 })).s;
 

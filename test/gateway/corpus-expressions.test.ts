@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isTwinError } from '../../src/core/index.js';
 import { compileExpression } from '../../src/gateway/index.js';
-import { buildContext, loadFixture, withNamedValues, type FixtureContext } from './corpus-expressions.js';
+import { buildContext, deriveContext, loadFixture, undocumentedNamedValues, withNamedValues, type FixtureContext } from './corpus-expressions.js';
 
 /**
  * Issue 6 acceptance over the expressions of Microsoft's policy snippets (a repository fixture; `npm run conformance`
@@ -46,5 +46,40 @@ describe('the corpus expressions (fixture)', () => {
     expect(evaluated / valid).toBeGreaterThanOrEqual(0.95);
     // the honest figure over every expression, invalid snippets included (recorded in the report)
     expect(evaluated / results.length).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('contexts derived for a new corpus file (UPDATE_EXPECTATIONS=1 npm run conformance)', () => {
+  const policy = `<policies><inbound>
+    <set-variable name="base" value="https://{{host}}" />
+    <set-variable name="url" value="@((string)context.Variables["base"] + "/x")" />
+    <cache-lookup-value key="k" default-value="@(string.Empty)" variable-name="cached" />
+    <send-request mode="new" response-variable-name="tokenResponse"><set-url>@((string)context.Variables["url"])</set-url></send-request>
+    <set-variable name="token" value="@((string)((IResponse)context.Variables["tokenResponse"]).Body.As<JObject>()["access_token"])" />
+    <authentication-managed-identity resource="api://x" output-token-variable-name="msi" />
+    <validate-jwt header-name="Authorization" output-token-variable-name="jwt" />
+    <set-variable name="n" value="@(context.Request.Body.As<JObject>(preserveContent: true)["data"]["value"])" />
+    <set-variable name="w" value="@({{weight}} + 1)" />
+  </inbound></policies>`;
+
+  it('runs the policies in order: variables, response variables, cache misses, tokens, a body the file reads', () => {
+    const nv = { host: 'contoso.com', ...undocumentedNamedValues(policy, { host: 'contoso.com' }) };
+    expect(nv).toEqual({ host: 'contoso.com', weight: '1' });
+    const ctx = deriveContext(policy, nv);
+    expect(ctx.variables).toMatchObject({ base: 'https://contoso.com', url: 'https://contoso.com/x', cached: '', w: 2 });
+    expect(ctx.variables!.tokenResponse).toHaveProperty('$response');
+    expect(typeof ctx.variables!.token).toBe('string');
+    expect(ctx.variables!.msi).toBe(ctx.variables!.token);
+    expect(ctx.variables!.jwt).toHaveProperty('$jwt');
+    expect(ctx.variables!.n).toEqual({ $jobject: 1 });
+    expect(ctx).toMatchObject({ method: 'POST', headers: { 'Content-Type': 'application/json' } });
+    // the derived context lets the file's expressions evaluate
+    const run = (src: string) => compileExpression(withNamedValues(src, nv)).evaluate(buildContext(ctx));
+    expect(run('@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("aud"))')).toBe('api://backend');
+    expect(run('@(((IResponse)context.Variables["tokenResponse"]).StatusCode)')).toBe(200);
+  });
+
+  it('gives nothing for text that is not a policy document', () => {
+    expect(deriveContext('<policies><inbound>', {})).toEqual({});
   });
 });

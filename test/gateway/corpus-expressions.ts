@@ -4,8 +4,10 @@ import { ManualClock } from '../../src/core/index.js';
 import { decodeXmlEntities, findExpressionSpans } from '../../src/gateway/policy/rawxml.js';
 import { substituteNamedValues } from '../../src/gateway/policy/named-values.js';
 import { responseValue, textBody, type HeaderMap, type HostContext, type MutableUrl } from '../../src/gateway/expressions/host.js';
-import { parseJson } from '../../src/gateway/expressions/lib-json.js';
-import { parseJwt } from '../../src/gateway/expressions/members-context.js';
+import { compileExpression, isExpressionText } from '../../src/gateway/expressions/compile.js';
+import { JArrayV, JTokenV, parseJson, writeJson } from '../../src/gateway/expressions/lib-json.js';
+import { JwtV, parseJwt } from '../../src/gateway/expressions/members-context.js';
+import { parsePolicyXml, type PolicyNode } from '../../src/gateway/policy/xml.js';
 import type { Value } from '../../src/gateway/expressions/values.js';
 
 /**
@@ -89,11 +91,12 @@ function toUrl(s: string): MutableUrl {
 }
 
 /** A realistic HostContext for one corpus file; bodies are fresh per call (a read without preserveContent consumes them). */
-export function buildContext(spec: FixtureContext = {}): HostContext {
+export function buildContext(spec: FixtureContext = {}, values?: ReadonlyMap<string, Value>): HostContext {
   const url = toUrl(spec.url ?? 'https://contoso.azure-api.net/echo/resource?param1=value1');
   const backend = { ...url, host: 'backend.contoso.com', path: url.path.replace(/^\/echo/, '') };
   const clock = new ManualClock(Date.parse('2026-02-25T10:00:00Z'));
   const variables = new Map<string, Value>(Object.entries(spec.variables ?? {}).map(([k, v]) => [k, fixtureValue(v)]));
+  for (const [k, v] of values ?? []) variables.set(k, v);
   const reqBody = spec.body;
   const resp = spec.response;
   return {
@@ -118,4 +121,93 @@ export function buildContext(spec: FixtureContext = {}): HostContext {
     requestBodyData: () => (reqBody === undefined ? null : textBody(reqBody)),
     responseBodyData: () => (resp?.body === undefined ? null : textBody(resp.body)),
   };
+}
+
+/** A token endpoint's answer: what most `send-request` calls of the snippets ask for. */
+const SAMPLE_JWT = ['{"alg":"RS256","typ":"JWT","kid":"k1"}', '{"aud":"api://backend","iss":"https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/","sub":"user1","oid":"00000000-0000-0000-0000-0000000000a1","name":"Admin User","preferred_username":"admin@contoso.com","roles":["Reader"],"scp":"user_impersonation","iat":1772013600,"nbf":1772013600,"exp":1772017200}']
+  .map((p) => Buffer.from(p).toString('base64url')).join('.') + '.c2ln';
+const TOKEN_RESPONSE = JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: SAMPLE_JWT, id_token: SAMPLE_JWT, refresh_token: 'r1', scope: 'openid' });
+
+function fixtureOf(v: Value): FixtureValue | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v instanceof JTokenV) return v instanceof JArrayV ? { $jarray: JSON.parse(writeJson(v, false)) } : { $jobject: JSON.parse(writeJson(v, false)) };
+  if (v instanceof JwtV) {
+    const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    return { $jwt: `${enc(v.header)}.${enc(v.payload)}.c2ln` };
+  }
+  if ((v as { $type?: string }).$type === 'Response') return { $response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: TOKEN_RESPONSE } };
+  return undefined;
+}
+
+/**
+ * The variables the policies of a file set before its expressions run, for a file without a recorded context (a new
+ * corpus file, recorded by `UPDATE_EXPECTATIONS=1 npm run conformance`): its `set-variable` values evaluated in
+ * document order, a token endpoint's JSON answer for each `send-request` response variable, the token for each
+ * `output-token-variable-name`, a cache miss (`default-value`) for `cache-lookup-value`; a JSON or form body, a
+ * response and a LastError when the file reads them. Two passes, so that a value set in one branch is there when another branch reads it
+ * (a cache hit). Values that fail to evaluate stay unset.
+ */
+export function deriveContext(text: string, namedValues: Record<string, string>): FixtureContext {
+  let root: PolicyNode;
+  try {
+    root = parsePolicyXml(withNamedValues(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, namedValues));
+  } catch {
+    return {};
+  }
+  const out: FixtureContext = {};
+  // what the file reads from the request decides the request it is written for
+  if (/AsFormUrlEncodedContent/.test(text)) {
+    out.method = 'POST';
+    out.headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    out.body = 'code=abc&state=xyz&grant_type=authorization_code';
+  } else if (/Request\.Body/.test(text)) {
+    out.method = 'POST';
+    out.headers = { 'Content-Type': 'application/json' };
+    out.body = JSON.stringify({ id: '42', name: 'item', data: { value: 1 } });
+  }
+  if (/Response\.Body/.test(text)) out.response = { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: '42', name: 'item', data: { value: 1 } }) };
+  // expressions of on-error sections read the error that led there
+  if (/LastError/.test(text)) out.lastError = { source: 'forward-request', reason: 'BackendConnectionFailure', message: 'Error occured while calling backend service.' };
+  if (/context\.Subscription/.test(text)) out.subscription = true;
+  if (/context\.Product/.test(text)) out.product = true;
+  if (/context\.User/.test(text)) out.user = true;
+  const vars = new Map<string, Value>();
+  const evaluate = (src: string): Value | undefined => {
+    if (!isExpressionText(src)) return src;
+    try { return compileExpression(src.trim()).evaluate(buildContext(out, vars)); } catch { return undefined; }
+  };
+  const visit = (n: PolicyNode) => {
+    const a = n.attrs;
+    if (n.name === 'set-variable' && a.name && a.value !== undefined) {
+      const v = evaluate(a.value);
+      if (v !== undefined) vars.set(a.name, v);
+    }
+    if ((n.name === 'send-request' || n.name === 'send-one-way-request') && a['response-variable-name']) {
+      vars.set(a['response-variable-name'], responseValue({ statusCode: 200, statusReason: 'OK', headers: headerMap({ 'Content-Type': 'application/json' }), body: () => textBody(TOKEN_RESPONSE) }));
+    }
+    // a cache miss: the default value when there is one (the variable stays unset otherwise)
+    if (n.name === 'cache-lookup-value' && a['variable-name'] && a['default-value'] !== undefined && !vars.has(a['variable-name'])) {
+      const v = evaluate(a['default-value']);
+      if (v !== undefined) vars.set(a['variable-name'], v);
+    }
+    // validate-jwt stores the parsed token; authentication-managed-identity stores the token text
+    if (a['output-token-variable-name']) vars.set(a['output-token-variable-name'], n.name.startsWith('validate-') ? parseJwt(SAMPLE_JWT) : SAMPLE_JWT);
+    for (const c of n.children) visit(c);
+  };
+  visit(root);
+  visit(root);
+  const variables: Record<string, FixtureValue> = {};
+  for (const [k, v] of vars) { const f = fixtureOf(v); if (f !== undefined) variables[k] = f; }
+  if (Object.keys(variables).length) out.variables = variables;
+  return out;
+}
+
+/** Named values an expression of the text uses in code that the list lacks (a new corpus file): defined as `1`. */
+export function undocumentedNamedValues(text: string, namedValues: Record<string, string>): Record<string, string> {
+  const known = new Set(Object.keys(namedValues).map((k) => k.toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const span of findExpressionSpans(text)) {
+    for (const m of span.text.matchAll(/\{\{([A-Za-z0-9._-]+)\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out[m[1]!] = '1';
+  }
+  return out;
 }

@@ -144,6 +144,13 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(failure('@(new Dictionary<string, object>(new[] { 9999999999L as Guid, @"x".Trim(), 1.5 }))')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME', exceptionType: 'InvalidCastException' });
   });
 
+  it('a fractional index or int argument is an InvalidCastException, not a silent truncation (fuzz finding)', () => {
+    // C# refuses "a,b,c"[1.5] on save (no implicit double → int); the twin checks argument types when the expression runs
+    expect(failure('@("a,b,c"[1.5])')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME', exceptionType: 'InvalidCastException' });
+    expect(failure('@(new[] { 1, 2 }[0.5])')).toMatchObject({ exceptionType: 'InvalidCastException' });
+    expect(ev('@("a,b,c"[(int)1.5])')).toBe(',');
+  });
+
   it('catches .NET exceptions by type and exposes the message', () => {
     expect(ev('@{ try { return int.Parse("x"); } catch (FormatException e) { return e.Message; } }')).toBe('Input string was not in a correct format.');
     expect(ev('@{ try { var a = new int[1]; return a[3]; } catch (ArgumentException) { return "arg"; } catch (Exception e) { return e.GetType().Name + ":" + (e is Exception); } }')).toBe('Exception:True');
@@ -167,7 +174,9 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(code('@{ return 1 }')).toBe('ERR_APIM_EXPRESSION_SYNTAX');
     expect(code('@(from x in new[] { 1 } select x)')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@{ lock (context) { } return 1; }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
-    expect(code('@{ int F(int x) { return x; } return F(1); }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@{ T F<T>(T x) { return x; } return F(1); }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@{ int F(ref int x) { return x; } return 1; }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@{ checked { return 1; } }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@((1, 2))')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@(System.IO.File.ReadAllText("x"))')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@(new XmlDocument())')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
@@ -178,6 +187,44 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(code('@(undefinedName)')).toBe('ERR_APIM_EXPRESSION_INVALID');
     expect(code('@{ while (true) { } }')).toBe('ok');
     expect(code('@{ switch (1) { case 1: return "a"; default: return "b"; } }')).toBe('ok');
+  });
+
+  it('runs local functions (C# 7): hoisted, recursive, capturing, void and expression-bodied', () => {
+    expect(ev('@{ int Fact(int n) { return n <= 1 ? 1 : n * Fact(n - 1); } return Fact(10); }')).toBe(3628800);
+    // declared after its use, and mutual recursion between two local functions
+    expect(ev('@{ return IsEven(10) + "/" + IsEven(7); bool IsEven(int n) => n == 0 ? true : IsOdd(n - 1); bool IsOdd(int n) => n == 0 ? false : IsEven(n - 1); }')).toBe('True/False');
+    // a void function changes the enclosing locals (captured), `return;` leaves it
+    expect(ev('@{ var total = 1; void Add(int by) { if (by < 0) { return; } total += by; } Add(2); Add(-5); Add(3); return total; }')).toBe(6);
+    // each recursive activation has its own parameters and locals
+    expect(ev('@{ string Path(int n) { var me = "n" + n; if (n == 0) return me; var inner = Path(n - 1); return me + ">" + inner; } return Path(3); }')).toBe('n3>n2>n1>n0');
+    // static types of parameters decide integer arithmetic; named arguments
+    expect(ev('@{ int Half(int x) => x / 2; double HalfD(double x) => x / 2; return Half(x: 7) + HalfD(7); }')).toBe(6.5);
+    // Microsoft's "Filter on IP Address when using Application Gateway" snippet shape
+    expect(ev('@{ int HostToNetworkOrder(int host) { return (((int)HostToNetworkOrderShort((short)host) & 0xFFFF) << 16) | ((int)HostToNetworkOrderShort((short)(host >> 16)) & 0xFFFF); } '
+      + 'short HostToNetworkOrderShort(short host) { return (short)((((int)host & 0xFF) << 8) | (int)((host >> 8) & 0xFF)); } return HostToNetworkOrder(0x0A000001); }')).toBe(0x0100000a);
+  });
+
+  it('checks local functions as C# does, and bounds their recursion with a coded limit', () => {
+    const code = (src: string) => { try { compileExpression(src); return 'ok'; } catch (e) { return isTwinError(e) ? e.code : String(e); } };
+    expect(code('@{ int F(int a) { if (a > 0) return 1; } return F(1); }')).toBe('ERR_APIM_EXPRESSION_INVALID'); // CS0161
+    expect(code('@{ void F() { return 1; } F(); return 0; }')).toBe('ERR_APIM_EXPRESSION_INVALID'); // CS0127
+    expect(code('@{ int F(int a) => a; return F(1, 2); }')).toBe('ERR_APIM_EXPRESSION_INVALID'); // CS1501
+    expect(code('@{ int F() => 1; int F() => 2; return F(); }')).toBe('ERR_APIM_EXPRESSION_INVALID'); // CS0128
+    expect(code('@{ int F() => 1; return F; }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED'); // method group as a delegate
+    expect(failure('@{ int Down(int n) => Down(n + 1); return Down(0); }')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_LIMIT', exceptionType: 'InsufficientExecutionStackException' });
+    // a deep but bounded recursion works
+    expect(ev('@{ int Sum(int n) => n == 0 ? 0 : n + Sum(n - 1); return Sum(90); }')).toBe(4095);
+  });
+
+  it('Array.Copy with indexes copies between arrays (Microsoft\'s correlation-id snippet)', () => {
+    expect(ev('@{ var g = new byte[16]; Array.Copy(new byte[] { 1, 2, 3, 4 }, 1, g, 10, 3); var h = new int[3]; Array.Copy(new[] { 7, 8, 9 }, h, 2); return g[10] + g[11] + g[12] + "," + h[1] + h[2]; }')).toBe('9,80');
+    expect(failure('@{ var g = new byte[2]; Array.Copy(new byte[] { 1, 2, 3 }, 1, g, 0, 3); return 1; }')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME' });
+  });
+
+  it('runs unchecked blocks and expressions (integer arithmetic wraps, as in C#\'s default context)', () => {
+    expect(ev('@{ long time = 1234567890123L; byte[] bytes = new byte[2]; unchecked { bytes[1] = (byte)(time >> 8); bytes[0] = (byte)(time); } return bytes[0] + "," + bytes[1]; }')).toBe('203,4');
+    expect(ev('@(unchecked((int)4294967297L))')).toBe(1);
+    expect(ev('@(unchecked(int.MaxValue + 1))')).toBe(-2147483648);
   });
 
   it('gives a location (offset in the expression) with every compile error', () => {

@@ -60,6 +60,19 @@ describe('rawxml loading', () => {
     expect(compiled.evaluate(fakeContext())).toBe('x}y)C:\\dir "q" }x}y)}-{lit}}');
   });
 
+  it('keeps line breaks of a multi-line expression attribute in well-formed XML (a // comment ends at its line)', () => {
+    // XML would normalize the line breaks of an attribute value to spaces, and the comment would swallow the code
+    const xml = `<policies><inbound><set-variable name="v" value="@{
+        int status = 200; // the default status
+        string reason = &quot;OK&quot;;
+        return status + reason;
+      }" /></inbound></policies>`;
+    const node = parsePolicyXml(xml).children[0]!.children[0]!;
+    expect(node.attrs.value).toContain('// the default status\n');
+    expect(compileExpression(node.attrs.value!).evaluate(fakeContext())).toBe('200OK');
+    expect(loadPolicyDocument(xml).kind).toBe('policies');
+  });
+
   it('keeps line:column of elements after multi-line expressions', () => {
     const xml = `<policies>\n<inbound>\n<set-variable name="a" value="@(1 <\n 2)" /><bogus-policy />\n</inbound></policies>`;
     expect(loadError(xml)).toEqual({

@@ -58,6 +58,8 @@ export type Stmt =
   | { k: 'try'; body: Stmt; catches: CatchClause[]; fin?: Stmt; pos: number }
   | { k: 'switch'; value: Expr; sections: SwitchSection[]; pos: number }
   | { k: 'using'; decl?: Stmt; expr?: Expr; body: Stmt; pos: number }
+  /** A local function (C# 7): `int F(int x) { … }` or `=> expr;`; `type` is `void` for one without a value. */
+  | { k: 'localfn'; name: string; type: TypeName; params: Array<{ name: string; type: TypeName; pos: number }>; body: Stmt | Expr; pos: number }
   | { k: 'empty'; pos: number };
 
 /** The whole `@(…)` (expression) or `@{…}` (block) body. */

@@ -1,6 +1,6 @@
 import { TwinError } from '../../core/index.js';
 import type { Arg, Expr, Initializer, Program, Stmt } from './ast.js';
-import { checkProgram } from './check.js';
+import { checkProgram, endReachable } from './check.js';
 import type { HostContext } from './host.js';
 import { AnonV, enumerate } from './lib-collections.js';
 import { align, formatValue } from './lib-format.js';
@@ -46,6 +46,8 @@ const SHORT = Symbol('short') as unknown as Value;
 const NO_RETURN = Symbol('no-return') as unknown as Value;
 const BREAK = Symbol('break') as unknown as Value;
 const CONTINUE = Symbol('continue') as unknown as Value;
+/** `return;` in a void local function. */
+const VOID_RETURN = Symbol('void-return') as unknown as Value;
 type SFn = (env: Env) => Value;
 
 /** Types that exist only as interfaces or bases of the twin's runtime types (valid in casts, `is`, declarations). */
@@ -108,12 +110,19 @@ function dispatcher<T>(pick: (t: TypeTable) => T | undefined): (v: Value) => T |
   };
 }
 
-interface Local { slot: number; type: string; isConst: boolean }
+/**
+ * A local function (C# 7). Its parameters and locals own the slots [start, end); a recursive call saves and restores
+ * them, so each activation has its own values while the enclosing locals stay shared (captured).
+ */
+interface LocalFn { name: string; type: string; params: string[]; run?: (env: Env, args: Value[]) => Value }
+interface Local { slot: number; type: string; isConst: boolean; func?: LocalFn }
 
 class Compiler {
   readonly scopes: Array<Map<string, Local>> = [new Map()];
   slots = 0;
   loopDepth = 0;
+  /** The return type of the local function being compiled (`void` included); undefined at the top level and in lambdas. */
+  fnReturn: string | undefined;
   catchSlots: number[] = [];
   #depth = 0;
   constructor(readonly maxDepth: number) {}
@@ -268,6 +277,7 @@ class Compiler {
 
   name(e: Extract<Expr, { k: 'name' }>): C {
     const l = this.local(e.name);
+    if (l?.func) throw unsupported(`The local function '${e.name}' used as a value (a delegate)`, e.pos);
     if (l) { const slot = l.slot; return { type: l.type, fn: (env) => env.slots[slot] ?? null }; }
     if (e.name === 'context') return { type: 'Context', fn: (env) => env.ctx };
     if (this.typeRef(e)) throw invalid(`'${e.name}' is a type, which is not valid in the given context`, e.pos);
@@ -367,6 +377,7 @@ class Compiler {
     const typeArgs = e.typeArgs.map((t) => checkType(t, e.pos));
     if (e.target === null) {
       const l = this.local(e.name);
+      if (l?.func) return this.localCall(l.func, e);
       if (l) return this.expr0({ k: 'invoke', target: { k: 'name', name: e.name, pos: e.pos }, args: e.args, pos: e.pos });
       throw invalid(`The name '${e.name}' does not exist in the current context`, e.pos);
     }
@@ -736,7 +747,9 @@ class Compiler {
     return this.scoped(() => {
       const params = e.params.map((p, i) => this.declare(p.name, p.type ? checkType(p.type, e.pos) : hints[i] ?? 'Object', e.pos));
       const savedLoops = this.loopDepth;
+      const savedFn = this.fnReturn;
       this.loopDepth = 0;
+      this.fnReturn = undefined;
       let body: Fn;
       try {
         if (e.body.k === 'block' || (e.body as Stmt).k === 'block') {
@@ -747,6 +760,7 @@ class Compiler {
         }
       } finally {
         this.loopDepth = savedLoops;
+        this.fnReturn = savedFn;
       }
       const slots = params.map((p) => p.slot);
       const arity = slots.length;
@@ -825,6 +839,12 @@ class Compiler {
   // ---- statements ------------------------------------------------------------------------------------------------------
 
   stmts(body: Stmt[]): SFn {
+    // local functions are in scope in their whole block (calls may come before the declaration, and recurse)
+    for (const s of body) {
+      if (s.k !== 'localfn') continue;
+      const l = this.declare(s.name, s.type === 'void' ? 'Void' : checkType(s.type, s.pos), s.pos, true);
+      l.func = { name: s.name, type: l.type, params: s.params.map((p) => p.name) };
+    }
     const fns = body.map((s) => this.stmt(s));
     return (env) => {
       for (const f of fns) { env.meter.step(); const r = f(env); if (r !== NO_RETURN) return r; }
@@ -879,11 +899,17 @@ class Compiler {
         return (env) => { f(env); return NO_RETURN; };
       }
       case 'return': {
+        if (this.fnReturn === 'Void') {
+          if (s.value) throw invalid('Since the local function returns void, a return keyword must not be followed by an object expression', s.pos);
+          return () => VOID_RETURN;
+        }
+        if (!s.value && this.fnReturn) throw invalid('An object of a type convertible to the local function\'s return type is required', s.pos);
         if (!s.value) throw invalid('An object of a type convertible to object is required (a policy expression returns a value)', s.pos);
         const f = this.expr(s.value).fn;
         return (env) => f(env);
       }
       case 'block': return this.scoped(() => this.stmts(s.body));
+      case 'localfn': return this.localFunction(s);
       case 'empty': return () => NO_RETURN;
       case 'if': {
         const test = this.expr(s.test).fn;
@@ -963,6 +989,66 @@ class Compiler {
       if (!chosen) return NO_RETURN;
       const r = chosen.body(env);
       return r === BREAK ? NO_RETURN : r;
+    };
+  }
+
+  /** Compiles a local function's body where it is declared (its name was declared when its block was entered). */
+  localFunction(s: Extract<Stmt, { k: 'localfn' }>): SFn {
+    const f = this.scopes.at(-1)!.get(s.name)?.func;
+    if (!f) throw invalid(`A local function '${s.name}' cannot be declared here`, s.pos);
+    const start = this.slots;
+    const savedLoops = this.loopDepth;
+    const savedFn = this.fnReturn;
+    this.loopDepth = 0;
+    this.fnReturn = f.type;
+    let body: SFn;
+    let paramSlots: number[];
+    try {
+      [body, paramSlots] = this.scoped(() => {
+        const ps = s.params.map((p) => this.declare(p.name, checkType(p.type, p.pos), p.pos).slot);
+        if ((s.body as Stmt).k === 'block') {
+          if (f.type !== 'Void' && endReachable(s.body as Stmt)) throw invalid(`'${s.name}': not all code paths return a value`, s.pos);
+          return [this.stmt(s.body as Stmt), ps] as const;
+        }
+        const e = this.expr(s.body as Expr).fn;
+        return [e as SFn, ps] as const;
+      });
+    } finally {
+      this.loopDepth = savedLoops;
+      this.fnReturn = savedFn;
+    }
+    const end = this.slots;
+    const arity = paramSlots.length;
+    let active = 0;
+    f.run = (env, args) => {
+      env.meter.enter();
+      // a recursive activation keeps the caller's parameters and locals
+      const saved = active > 0 ? env.slots.slice(start, end) : undefined;
+      active++;
+      try {
+        for (let i = 0; i < arity; i++) env.slots[paramSlots[i]!] = args[i] ?? null;
+        const r = body(env);
+        return r === NO_RETURN || r === VOID_RETURN || f.type === 'Void' ? null : r;
+      } finally {
+        active--;
+        env.meter.leave();
+        if (saved) for (let i = 0; i < saved.length; i++) env.slots[start + i] = saved[i]!;
+      }
+    };
+    return () => NO_RETURN;
+  }
+
+  localCall(f: LocalFn, e: Extract<Expr, { k: 'call' }>): C {
+    if (e.typeArgs.length) throw invalid(`The local function '${f.name}' is not generic`, e.pos);
+    if (e.nullCond) throw invalid(`Operator '?.' cannot be applied to the local function '${f.name}'`, e.pos);
+    const args = this.args(e.args, f.params, 'Object');
+    if (args.types.length !== f.params.length) throw invalid(`No overload for method '${f.name}' takes ${args.types.length} arguments`, e.pos);
+    return {
+      type: f.type,
+      fn: (env) => {
+        env.meter.step();
+        return f.run!(env, args.values(env));
+      },
     };
   }
 

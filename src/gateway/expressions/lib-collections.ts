@@ -594,15 +594,14 @@ export const COLLECTION_STATICS: Record<string, StaticTable> = {
       Copy: {
         type: 'Void',
         call: (_t, args) => {
-          const [src, dst] = args;
+          // Copy(source, destination, length) or Copy(source, sourceIndex, destination, destinationIndex, length)
+          const five = args.length === 5;
+          const src = args[0] ?? null;
+          const dst = (five ? args[2] : args[1]) ?? null;
           const n = requireInt(args.at(-1) ?? null, 'length');
-          const s = src instanceof Uint8Array || Array.isArray(src) ? src : (() => { throw argumentNull('sourceArray'); })();
-          const d = dst instanceof Uint8Array || Array.isArray(dst) ? dst : (() => { throw argumentNull('destinationArray'); })();
-          const [si, di] = args.length === 5 ? [requireInt(args[1] ?? null, 'sourceIndex'), requireInt(args[3] ?? null, 'destinationIndex')] : [0, 0];
-          const from = args.length === 5 ? args[0] : s;
-          const to = args.length === 5 ? args[2] : d;
-          const a = from as Value[] | Uint8Array;
-          const b = to as Value[] | Uint8Array;
+          const a = src instanceof Uint8Array || Array.isArray(src) ? src : (() => { throw argumentNull('sourceArray'); })();
+          const b = dst instanceof Uint8Array || Array.isArray(dst) ? dst : (() => { throw argumentNull('destinationArray'); })();
+          const [si, di] = five ? [requireInt(args[1] ?? null, 'sourceIndex'), requireInt(args[3] ?? null, 'destinationIndex')] : [0, 0];
           if (n < 0 || si + n > a.length || di + n > b.length) throw argOutOfRange('length');
           for (let i = 0; i < n; i++) (b as Value[])[di + i] = (a as Value[])[si + i]!;
           return null;

@@ -18,6 +18,8 @@ export const EXPRESSION_LIMITS = {
   maxAllocation: 32 * 1024 * 1024,
   /** Evaluation steps (calls, operators, loop iterations, lambda invocations) of one evaluation. */
   maxSteps: 1_000_000,
+  /** Nested calls of local functions (recursion) in one evaluation. */
+  maxCallDepth: 100,
   /** Wall-clock time of one evaluation, in milliseconds (realistic expressions take microseconds). */
   maxMilliseconds: 500,
 } as const;

@@ -15,6 +15,7 @@ export type Stopwatch = () => number;
 export class Meter {
   #steps = 0;
   #allocated = 0;
+  #depth = 0;
   readonly #deadline: number;
   constructor(readonly limits: ExpressionLimits = EXPRESSION_LIMITS, readonly now: Stopwatch = () => performance.now()) {
     this.#deadline = now() + limits.maxMilliseconds;
@@ -25,6 +26,19 @@ export class Meter {
     const n = ++this.#steps;
     if (n > this.limits.maxSteps) throw limitExceeded(`The expression exceeded ${this.limits.maxSteps} evaluation steps`);
     if ((n & 1023) === 0 && this.now() > this.#deadline) throw limitExceeded(`The expression ran longer than ${this.limits.maxMilliseconds} ms`);
+  }
+
+  /** A local function call begins (recursion is bounded: .NET would end the process with a stack overflow). */
+  enter(): void {
+    this.step();
+    if (++this.#depth > this.limits.maxCallDepth) {
+      this.#depth = 0;
+      throw limitExceeded(`The expression nested local function calls more than ${this.limits.maxCallDepth} deep`);
+    }
+  }
+
+  leave(): void {
+    if (this.#depth > 0) this.#depth--;
   }
 
   /** Before producing a string of `length` characters. */

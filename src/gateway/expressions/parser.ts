@@ -5,7 +5,7 @@ import { compileLimitError, EXPRESSION_LIMITS } from './limits.js';
 
 /**
  * A recursive-descent parser for the C# 7 subset of policy expressions. Invalid C# is ERR_APIM_EXPRESSION_SYNTAX;
- * valid C# that the twin does not run (goto, lock, local functions, query syntax…) is ERR_APIM_EXPRESSION_UNSUPPORTED,
+ * valid C# that the twin does not run (goto, lock, checked, generic local functions, query syntax…) is ERR_APIM_EXPRESSION_UNSUPPORTED,
  * both with `details.offset`. Lookahead is bounded or memoized, so parsing is linear in the input.
  */
 
@@ -22,8 +22,8 @@ const KEYWORDS = new Set(['abstract', 'as', 'base', 'bool', 'break', 'byte', 'ca
   'ushort', 'using', 'virtual', 'void', 'volatile', 'while']);
 
 /** Valid C# that the twin refuses (UNSUPPORTED, never SYNTAX). */
-const UNSUPPORTED_EXPR_KEYWORDS = new Set(['sizeof', 'checked', 'unchecked', 'stackalloc', 'delegate', 'await', '__arglist', '__makeref', '__reftype', '__refvalue']);
-const UNSUPPORTED_STMT_KEYWORDS = new Set(['goto', 'lock', 'yield', 'unsafe', 'fixed', 'checked', 'unchecked']);
+const UNSUPPORTED_EXPR_KEYWORDS = new Set(['sizeof', 'checked', 'stackalloc', 'delegate', 'await', '__arglist', '__makeref', '__reftype', '__refvalue']);
+const UNSUPPORTED_STMT_KEYWORDS = new Set(['goto', 'lock', 'yield', 'unsafe', 'fixed', 'checked']);
 
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '??=']);
 
@@ -391,6 +391,11 @@ class Parser {
         const name = e.k === 'name' ? e.name : e.k === 'member' ? e.name : e.k === 'call' ? e.name : this.fail('Expected a name in nameof', e.pos);
         return { k: 'nameof', name, pos: t.pos };
       }
+      if (v === 'unchecked' && this.isP('(', 1)) {
+        // integer arithmetic of the twin wraps as C#'s default unchecked context does: `unchecked(x)` is `(x)`
+        this.next();
+        return this.paren();
+      }
       if (UNSUPPORTED_EXPR_KEYWORDS.has(v) && (v !== 'await' || this.peek(1).kind === 'ident')) this.unsupported(`'${v}'`, t.pos);
       if (PREDEFINED_TYPES.has(v)) {
         // `string.Empty`, `int.Parse(…)`: a static member of a predefined type
@@ -668,6 +673,13 @@ class Parser {
           this.expectP(';');
           return d;
         }
+        case 'unchecked':
+          // unchecked is already the context of integer arithmetic (it wraps): the block runs as it is
+          if (this.isP('{', 1)) { this.next(); return this.block(); }
+          break;
+        case 'void':
+          if (this.isName(1) && this.isP('(', 2)) return this.localFunction(t.pos);
+          break;
         case 'else': case 'case': case 'catch': case 'finally': return this.fail(`Unexpected '${t.value}'`, t.pos);
         default:
           if (UNSUPPORTED_STMT_KEYWORDS.has(t.value) && (t.value !== 'yield' || this.isId('return', 1) || this.isId('break', 1))) {
@@ -678,7 +690,8 @@ class Parser {
       let declEnd = this.scanType(0);
       if (declEnd > 0 && this.isP('?', declEnd) && this.isName(declEnd + 1)) declEnd++;
       if (declEnd > 0 && this.isName(declEnd)) {
-        if (this.isP('(', declEnd + 1) || (this.isP('<', declEnd + 1) && this.scanTypeArgs(declEnd + 1) > 0)) this.unsupported('A local function', t.pos);
+        if (this.isP('<', declEnd + 1) && this.scanTypeArgs(declEnd + 1) > 0) this.unsupported('A generic local function', t.pos);
+        if (this.isP('(', declEnd + 1)) return this.localFunction(t.pos);
         if (this.isP('=', declEnd + 1) || this.isP(';', declEnd + 1) || this.isP(',', declEnd + 1)) {
           const d = this.declaration(false);
           this.expectP(';');
@@ -689,6 +702,32 @@ class Parser {
     const expr = this.expression();
     this.expectP(';');
     return { k: 'expr', expr, pos: t.pos };
+  }
+  /** `Type Name(Type a, Type b) { … }` or `… => expr;` (the return type may be `void`). */
+  localFunction(pos: number): Stmt {
+    let type: string;
+    if (this.isId('void')) { this.next(); type = 'void'; } else type = this.typeName(true, true);
+    const name = this.ident();
+    this.expectP('(');
+    const params: Array<{ name: string; type: string; pos: number }> = [];
+    while (!this.isP(')')) {
+      const p = this.peek();
+      if (p.kind === 'ident' && ['ref', 'out', 'in', 'params', 'this'].includes(p.value)) this.unsupported(`A '${p.value}' parameter of a local function`, p.pos);
+      const ptype = this.typeName(true, true);
+      const pname = this.ident();
+      if (this.isP('=')) this.unsupported('An optional parameter of a local function', this.peek().pos);
+      params.push({ name: pname, type: ptype, pos: p.pos });
+      if (!this.isP(')')) this.expectP(',');
+    }
+    this.expectP(')');
+    if (this.isP('=>')) {
+      this.next();
+      const body = this.expression();
+      this.expectP(';');
+      return { k: 'localfn', name, type, params, body, pos };
+    }
+    if (!this.isP('{')) this.fail("Expected '{' or '=>' after the parameters of a local function", this.peek().pos);
+    return { k: 'localfn', name, type, params, body: this.block(), pos };
   }
   /** `Type a = 1, b` (without the `;`). */
   declaration(isConst: boolean): Stmt {

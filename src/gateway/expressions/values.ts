@@ -136,7 +136,8 @@ export function requireBool(v: Value | undefined, what: string): boolean {
 
 export function requireInt(v: Value | undefined, what: string): number {
   if (typeof v === 'number') {
-    if (!Number.isInteger(v)) return Math.trunc(v);
+    // a fractional value is a double or decimal: C# has no implicit conversion to int (CS1503 on save in APIM)
+    if (!Number.isInteger(v)) throw invalidCast('System.Double', 'System.Int32');
     return v;
   }
   if (typeof v === 'string' && v.length === 1) return v.charCodeAt(0);

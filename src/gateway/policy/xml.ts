@@ -66,7 +66,7 @@ function strip(n: PolicyNode & { openEnd?: number }): PolicyNode {
 
 /**
  * Parse policy XML, accepting both entity-escaped XML and "rawxml" (unescaped `"`, `<`, `&&` inside
- * `@(…)`/`@{…}`): well-formed text is parsed as it is; otherwise expression spans are masked first.
+ * `@(…)`/`@{…}`): expression spans are masked first, so that their text is kept exactly.
  */
 export function parsePolicyXml(source: string, file?: string): PolicyNode {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
@@ -78,12 +78,19 @@ export function parsePolicyXml(source: string, file?: string): PolicyNode {
       location: { file, line, column: idx - before.lastIndexOf('\n') },
     });
   }
+  // Expression spans are masked even in well-formed text: XML normalizes line breaks in attribute values to spaces,
+  // and a multi-line `value="@{ … // comment … }"` must keep them (the service keeps the expression as written, e.g.
+  // Microsoft's "Backend for Frontend" snippet). Text that only parses unmasked is still accepted as it is.
+  const { masked, spans } = maskExpressions(text);
+  if (spans.length === 0) return parseStrict(text, [], file);
   try {
-    return parseStrict(text, [], file);
-  } catch (e) {
-    const { masked, spans } = maskExpressions(text);
-    if (spans.length === 0) throw e;
     return parseStrict(masked, spans, file);
+  } catch (e) {
+    try {
+      return parseStrict(text, [], file);
+    } catch {
+      throw e;
+    }
   }
 }
 
