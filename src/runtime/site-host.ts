@@ -12,7 +12,7 @@ import { SITE_REQUEST_ID_HEADER, type SiteDecision } from './decision-log.js';
 import { checkFunctionKey, type FunctionSpec, type HostKeys } from './function-keys.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { arrSslValue, frontEndHeaders, withFrontEndHeaders } from './front-end-headers.js';
+import { arrSslValue, forwardedWithFrontEndHeaders } from './front-end-headers.js';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
 /** What a site listener needs to play one `Microsoft.Web/sites` (plain data: it crosses to a worker). */
@@ -110,7 +110,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
         return;
       }
     }
-    const headers = withFrontEndHeaders(authHeaders, frontEndHeaders(req, frontEndSite, arrSsl, p?.id));
+    const headers = forwardedWithFrontEndHeaders(authHeaders, req, frontEndSite, arrSsl, p?.id);
     const url = backend + (req.url ?? '/');
     const sent = clock.now();
     if (p) p.forwarded = true;
@@ -189,6 +189,7 @@ interface PendingRecord {
 
 function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
   const d = p.trace!;
+  // One object shape for every record (absent parts undefined, which JSON leaves out): built on every request.
   return {
     kind: 'site',
     requestId: p.id,
@@ -201,10 +202,10 @@ function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
     outcome: d.outcome,
     status: p.keys?.ok === false ? 401 : (p.backend?.status ?? d.status),
     steps: p.keys ? [...d.steps, { step: 'function-keys', ok: p.keys.ok, reason: p.keys.reason }] : d.steps,
-    ...(d.principal ? { principal: d.principal } : {}),
-    ...(d.tokenCache ? { tokenCache: d.tokenCache } : {}),
-    ...(d.errorCode ? { errorCode: d.errorCode } : {}),
-    ...(p.backend ? { backend: p.backend } : {}),
+    principal: d.principal,
+    tokenCache: d.tokenCache,
+    errorCode: d.errorCode,
+    backend: p.backend,
     durationMs: now - p.started,
   };
 }
