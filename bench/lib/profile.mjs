@@ -21,7 +21,7 @@ export function areaOf(url, functionName) {
 }
 
 /** {busyMs, idleMs, samples, top: [{fn, where, selfMs, share}], areas: [{area, selfMs, share}]} */
-export function summarize(profile, { top = 25, skipMs = 0 } = {}) {
+export function summarize(profile, { top = 25, skipMs = 0, untilMs = Infinity } = {}) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -31,7 +31,7 @@ export function summarize(profile, { top = 25, skipMs = 0 } = {}) {
   let t = 0;
   for (let i = 0; i < samples.length; i++) {
     t += timeDeltas[i] ?? 0;
-    if (t < skipMs * 1000) continue;
+    if (t < skipMs * 1000 || t > untilMs * 1000) continue;
     dt.set(samples[i], (dt.get(samples[i]) ?? 0) + (timeDeltas[i + 1] ?? 0));
   }
   // Inclusive time of the project's own functions (a function counted once per sample however deep it recurs).
@@ -99,5 +99,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const i = process.argv.indexOf(name);
     return i > 0 ? Number(process.argv[i + 1]) : dflt;
   };
-  console.log(formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')), { top: arg('--top', 30), skipMs: arg('--skip-ms', 0) })));
+  console.log(formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')), { top: arg('--top', 30), skipMs: arg('--skip-ms', 0), untilMs: arg('--until-ms', Infinity) })));
 }

@@ -1,6 +1,7 @@
 import {
   proxyRequest,
   describeError,
+  isoTime,
   type Clock,
   type HttpClient,
   type LocalTarget,
@@ -86,7 +87,11 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   const siteLogger = logger.child(`site ${spec.name}`);
   // App Service's front end names each request (X-ARR-LOG-ID) and adds its headers (front-end-headers.ts);
   // the request's decision record is complete once Easy Auth has decided and, if it forwarded, the backend answered.
-  const requests = new WeakMap<IncomingMessage, PendingRecord>();
+  // (On the request object itself, under a symbol: a WeakMap entry per request cost more than the rest of this.)
+  const requests = {
+    get: (req: IncomingMessage): PendingRecord | undefined => (req as PendingCarrier)[PENDING],
+    set: (req: IncomingMessage, p: PendingRecord) => void ((req as PendingCarrier)[PENDING] = p),
+  };
   const emit = (p: PendingRecord) => {
     if (p.done || !p.trace || (p.forwarded && !p.backend && p.keys?.ok !== false)) return;
     p.done = true;
@@ -176,6 +181,9 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   };
 }
 
+const PENDING = Symbol('trustline site request');
+type PendingCarrier = IncomingMessage & { [PENDING]?: PendingRecord };
+
 interface PendingRecord {
   id: string;
   started: number;
@@ -194,7 +202,7 @@ function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
     kind: 'site',
     requestId: p.id,
     site,
-    time: new Date(p.started).toISOString(),
+    time: isoTime(p.started),
     method: d.method,
     path: d.path,
     host: d.host,
