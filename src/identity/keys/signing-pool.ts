@@ -36,12 +36,18 @@ export class SigningPool {
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
   readonly #keys = new Set<string>();
+  readonly #size: number;
   #next = 0;
   #seq = 0;
   #closed = false;
 
+  /** The workers start on the first signature: a twin that signs nothing (or not yet) starts faster and smaller. */
   constructor(size: number) {
-    for (let i = 0; i < size; i++) {
+    this.#size = size;
+  }
+
+  #start(): void {
+    for (let i = 0; i < this.#size; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true });
       w.unref();
       w.on('message', (m: { id: number; signature?: string; error?: string }) => {
@@ -62,12 +68,13 @@ export class SigningPool {
   }
 
   get size(): number {
-    return this.#workers.length;
+    return this.#size;
   }
 
   /** Signature (base64url) of `input` with the key `kid` (its PEM sent to the workers on first use). */
   sign(kid: string, pem: PemPair, input: string): Promise<string> {
     if (this.#closed) return Promise.reject(new Error('the signing pool is closed'));
+    if (this.#workers.length === 0) this.#start();
     if (!this.#keys.has(kid)) {
       for (const w of this.#workers) w.postMessage({ type: 'key', kid, pem: pem.key });
       this.#keys.add(kid);
