@@ -4,14 +4,14 @@
 //
 //   suites      bench/suites/<name>.mjs, each `export default { name, description, defaultRun, run(ctx) }`
 //   options     --quick (2 s runs, 1 round: checks the code, not the figures)  --rounds N  --duration S
-//               --connections N  --mode pinned|unpinned|both  --list
+//               --connections N  --mode pinned|unpinned|both  --list  --profile (twins under --cpu-prof)
 //   output      a table of figures (value, goal, met) on stdout; bench/out/<suite>.json with every raw run,
 //               the machine load before/after, node version and the exact command line.
 import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { BENCH, stopAll } from './lib/procs.mjs';
+import { BENCH, profileInto, stopAll } from './lib/procs.mjs';
 import { machineLoad } from './lib/cpu.mjs';
 import { checkGoal, formatTable } from './lib/report.mjs';
 
@@ -25,6 +25,8 @@ const valueFlags = new Set(['--rounds', '--duration', '--connections', '--mode']
 const wanted = argv.filter((a, i) => !a.startsWith('--') && !valueFlags.has(argv[i - 1]));
 
 const quick = flag('quick');
+// --profile: the twins run under `node --cpu-prof`; bench/out/profiles/<suite>-<mode>-<label>/summary.txt each.
+if (flag('profile')) profileInto(join(BENCH, 'out', 'profiles'));
 const opts = {
   quick,
   rounds: Number(value('rounds', quick ? 1 : 3)),

@@ -1,11 +1,12 @@
 // Starting and stopping the processes of a benchmark: servers (optionally pinned to a CPU with taskset) and the
 // twin (`trustline up`). Every process started here is stopped by its PID by `stopAll()` (run.mjs calls it).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatSummary, summarize } from './profile.mjs';
 
 export const BENCH = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = join(BENCH, '..');
@@ -15,6 +16,11 @@ const children = new Set();
 const tempDirs = new Set();
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 let upHelp;
+/** `--profile`: every twin started with a label runs under `node --cpu-prof` into this folder (bench/out/profiles). */
+let profileRoot;
+export function profileInto(dir) {
+  profileRoot = dir;
+}
 /** Does this checkout's `trustline up` have `flag`? (Random ports need `--port-base 0` where stable ports exist.) */
 export function upHas(flag) {
   upHelp ??= spawnSync(process.execPath, [join(ROOT, 'bin', 'trustline.js'), 'up', '--help'], { encoding: 'utf8' }).stdout ?? '';
@@ -59,12 +65,17 @@ export async function startServer(script, args = [], { cpu, env } = {}) {
  * Options: cpu, backend (URL for the site `trustline-func`), stateDir (persisted; default a fresh temp folder,
  * in memory), extraArgs. Returns {ready, pid, dir, stop(), startMs}.
  */
-export async function startTwin({ cpu, backend, stateDir, inMemory = stateDir === undefined, extraArgs = [], template = TEMPLATE, env } = {}) {
+export async function startTwin({ cpu, backend, stateDir, inMemory = stateDir === undefined, extraArgs = [], template = TEMPLATE, env, label } = {}) {
   const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'trustline-bench-'));
   if (!stateDir) tempDirs.add(dir);
   const readyFile = join(mkdtempSync(join(tmpdir(), 'trustline-bench-ready-')), 'ready.json');
   tempDirs.add(dirname(readyFile));
-  const args = [join(ROOT, 'bin', 'trustline.js'), 'up', template, '--state', dir, '--ready-file', readyFile, '--log-level', 'warn', ...extraArgs];
+  const profDir = profileRoot && label ? join(profileRoot, label) : undefined;
+  if (profDir) {
+    rmSync(profDir, { recursive: true, force: true });
+    mkdirSync(profDir, { recursive: true });
+  }
+  const args = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), join(ROOT, 'bin', 'trustline.js'), 'up', template, '--state', dir, '--ready-file', readyFile, '--log-level', 'warn', ...extraArgs];
   if (inMemory) args.push('--in-memory');
   if (upHas('--port-base')) args.push('--port-base', '0');
   if (backend) args.push('--backend', `trustline-func=${backend}`);
@@ -89,7 +100,28 @@ export async function startTwin({ cpu, backend, stateDir, inMemory = stateDir ==
       await sleep(5);
     }
   }
-  return { ready, pid: child.pid, dir, startMs, stop: () => stop(child) };
+  const stopTwin = async () => {
+    await stop(child);
+    if (profDir) summarizeProfiles(profDir, startMs);
+  };
+  return { ready, pid: child.pid, dir, startMs, stop: stopTwin };
+}
+
+/**
+ * Summaries of the profiles a twin wrote at exit (one per thread), start-up left out: `<dir>/summary.txt`, the
+ * busy time by area and by function (bench/lib/profile.mjs).
+ */
+function summarizeProfiles(dir, skipMs) {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const parts = [];
+  for (const f of files) {
+    const thread = /\.\d+\.(\d+)\.\d+\.cpuprofile$/.exec(f)?.[1];
+    const s = summarize(JSON.parse(readFileSync(join(dir, f), 'utf8')), { top: 40, skipMs: thread === '0' ? skipMs : 0 });
+    if (s.busyMs < 50) continue;
+    parts.push(`## ${thread === '0' ? 'main thread' : `worker thread ${thread}`} (${f})\n\n${formatSummary(s)}\n`);
+  }
+  writeFileSync(join(dir, 'summary.txt'), parts.join('\n'));
+  console.error(`[profile] ${join(dir, 'summary.txt')}`);
 }
 
 function stop(child) {

@@ -12,9 +12,9 @@ export default {
     for (const mode of ctx.opts.modes) {
       const { load: loadCpu, servers } = ctx.cpusFor(mode);
       const backend = await startServer('backend.mjs', [], { cpu: servers });
-      const twin = await startTwin({ cpu: servers, backend: backend.url });
+      const twin = await startTwin({ cpu: servers, backend: backend.url, label: `chain-${mode}-in-process` });
       // The same twin with real sockets between gateway and site (sites on a worker thread), when this checkout has the flag.
-      const twinSockets = upHas('--site-dispatch') ? await startTwin({ cpu: servers, backend: backend.url, extraArgs: ['--site-dispatch', 'sockets'] }) : undefined;
+      const twinSockets = upHas('--site-dispatch') ? await startTwin({ cpu: servers, backend: backend.url, extraArgs: ['--site-dispatch', 'sockets'], label: `chain-${mode}-sockets` }) : undefined;
       const token = await mintTwinToken(twin.ready);
       const hopB = await startServer('bare-hop.mjs', [backend.url], { cpu: servers });
       const hopA = await startServer('bare-hop.mjs', [hopB.url, `Bearer ${'x'.repeat(token.length)}`], { cpu: servers });

@@ -17,7 +17,7 @@ export default {
       const { load: loadCpu, servers } = ctx.cpusFor(mode);
       const stateDir = mkdtempSync(join(tmpdir(), 'trustline-bench-state-'));
       const backend = await startServer('backend.mjs', [], { cpu: servers });
-      const twin = await startTwin({ cpu: servers, backend: backend.url, stateDir, inMemory: false });
+      const twin = await startTwin({ cpu: servers, backend: backend.url, stateDir, inMemory: false, label: `site-hop-${mode}` });
       const token = await mintTwinToken(twin.ready);
       const hop = await startServer('bare-hop.mjs', [backend.url], { cpu: servers });
       const site = twin.ready.sites['trustline-func'].httpUrl;

@@ -15,7 +15,7 @@ export default {
     const slice = ctx.opts.quick ? 10 : 30;
     const connections = Number(process.env.BENCH_SOAK_CONNECTIONS ?? 20);
     const backend = await startServer('backend.mjs');
-    const twin = await startTwin({ backend: backend.url });
+    const twin = await startTwin({ backend: backend.url, label: 'soak' });
     const url = `${twin.ready.apim['trustline-apim'].httpGatewayUrl}/functions/hello`;
     const samples = [];
     let requests = 0;

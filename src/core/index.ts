@@ -1,6 +1,6 @@
 export { TwinError, isTwinError, describeError, formatLocation } from './errors.js';
 export type { SourceLocation, TwinErrorOptions } from './errors.js';
-export { systemClock, ManualClock, nowSeconds } from './clock.js';
+export { systemClock, ManualClock, nowSeconds, isoTime } from './clock.js';
 export type { Clock } from './clock.js';
 export { createLogger, silentLogger, memoryLogger, redactSecrets } from './logger.js';
 export type { Logger, LogLevel, LoggerOptions } from './logger.js';

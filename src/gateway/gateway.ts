@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomIds } from '../core/index.js';
+import { isoTime, randomIds } from '../core/index.js';
 import { copyUrl, urlToString, type MutableUrl } from './expressions/host.js';
 import type { CompiledApi, CompiledOperation, CompiledService } from './compile-service.js';
 import type { EffectivePipeline } from './policy/compose.js';
@@ -131,11 +131,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       incoming = new URL(`${scheme}://${svc.config.hostName}/`);
     }
     const method = (req.method ?? 'GET').toUpperCase();
-    const query: Array<[string, string]> = [...incoming.searchParams];
+    const query: Array<[string, string]> = incoming.search === '' ? [] : [...incoming.searchParams];
     const originalUrl: MutableUrl = {
       scheme, host: incoming.hostname, port: incoming.port ? Number(incoming.port) : scheme === 'https' ? 443 : 80, path: incoming.pathname, query,
     };
-    const decision = newDecision({ requestId, service: svc.name, time: new Date(startedAt).toISOString(), method, url: urlToString(originalUrl) });
+    const decision = newDecision({ requestId, service: svc.name, time: isoTime(startedAt), method, url: urlToString(originalUrl) });
     let r = route(svc, scheme, method, incoming.pathname, req.headers, query);
     const preflightFor = req.headers['access-control-request-method'];
     if (!r.op && method === 'OPTIONS' && typeof preflightFor === 'string' && req.headers.origin !== undefined) {

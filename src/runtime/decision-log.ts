@@ -48,23 +48,30 @@ export interface DecisionLog {
 /** Default number of decision records kept (docs/limits.md). */
 export const DECISION_LOG_CAPACITY = 1000;
 
-/** A bounded ring buffer of decision records: the oldest goes when a new one arrives at capacity. */
+/**
+ * A bounded ring buffer of decision records: the oldest goes when a new one arrives at capacity. Adding is one
+ * array store (it runs on every request); looking a record up scans the ring (it runs when someone asks, for
+ * `trustline explain`), newest first.
+ */
 export function createDecisionLog(capacity = DECISION_LOG_CAPACITY): DecisionLog {
   if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError('capacity must be a positive integer');
   const ring: Array<DecisionRecord | undefined> = new Array<DecisionRecord | undefined>(capacity);
-  const byId = new Map<string, DecisionRecord>();
   let next = 0;
   let size = 0;
+  const get = (id: string): DecisionRecord | undefined => {
+    for (let i = 1; i <= size; i++) {
+      const r = ring[(next - i + capacity) % capacity]!;
+      if (r.requestId === id) return r;
+    }
+    return undefined;
+  };
   return {
     add(record) {
-      const old = ring[next];
-      if (old && byId.get(old.requestId) === old) byId.delete(old.requestId);
       ring[next] = record;
-      byId.set(record.requestId, record);
-      next = (next + 1) % capacity;
-      size = Math.min(size + 1, capacity);
+      next = next + 1 === capacity ? 0 : next + 1;
+      if (size < capacity) size++;
     },
-    get: (id) => byId.get(id),
+    get,
     last(n) {
       const k = Math.max(0, Math.min(n, size));
       const out: DecisionRecord[] = [];
@@ -72,7 +79,7 @@ export function createDecisionLog(capacity = DECISION_LOG_CAPACITY): DecisionLog
       return out;
     },
     related(id) {
-      const r = byId.get(id);
+      const r = get(id);
       if (!r) return undefined;
       if (r.kind !== 'apim') return [r];
       const start = Date.parse(r.time);

@@ -51,31 +51,47 @@ export function arrSslValue(certificatePem: string): string {
 }
 
 const unmapped = (ip: string | undefined) => (ip ?? '').replace(/^::ffff:/, '');
+const FRONT_END = new Set<string>(FRONT_END_HEADERS);
 
-/** The front-end headers of one request; `requestId` is its `X-ARR-LOG-ID` (a fresh GUID by default). */
-export function frontEndHeaders(req: IncomingMessage, site: FrontEndSite, arrSsl: string | undefined, requestId: string = randomUUID()): Record<string, string> {
+/**
+ * The headers forwarded to the app: `headers` (what Easy Auth forwards, lower-case names as node:http gives them)
+ * minus any the client sent under the front end's names, then the front end's own for this request, in one new
+ * object (one copy per request: this runs on every request that reaches a function). `requestId` is the
+ * request's `X-ARR-LOG-ID`.
+ */
+export function forwardedWithFrontEndHeaders(
+  headers: OutgoingHeaders,
+  req: IncomingMessage,
+  site: FrontEndSite,
+  arrSsl: string | undefined,
+  requestId: string = randomUUID(),
+): OutgoingHeaders {
+  const out: OutgoingHeaders = {};
+  for (const k in headers) {
+    const v = headers[k];
+    if (v !== undefined && !FRONT_END.has(k) && !FRONT_END.has(k.toLowerCase())) out[k] = v;
+  }
   const socket = req.socket as TLSSocket;
   const tls = socket.encrypted === true;
   const ip = unmapped(socket.remoteAddress);
   const port = String(socket.remotePort ?? 0);
   const peer = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
   const previous = req.headers['x-forwarded-for'];
-  const forwardedFor = [Array.isArray(previous) ? previous.join(', ') : previous, peer].filter((v) => v !== undefined && v !== '').join(', ');
+  const before = Array.isArray(previous) ? previous.join(', ') : previous;
   const url = req.url ?? '/';
-  const out: Record<string, string> = {
-    'x-arr-log-id': requestId,
-    'client-ip': peer,
-    'x-client-ip': ip,
-    'x-client-port': port,
-    'x-forwarded-for': forwardedFor,
-    'x-forwarded-proto': tls ? 'https' : 'http',
-    'x-appservice-proto': tls ? 'https' : 'http',
-    'disguised-host': String(req.headers.host ?? site.defaultHostName),
-    'was-default-hostname': site.defaultHostName,
-    'x-site-deployment-id': site.name,
-    'x-original-url': url,
-    'x-waws-unencoded-url': url,
-  };
+  const proto = tls ? 'https' : 'http';
+  out['x-arr-log-id'] = requestId;
+  out['client-ip'] = peer;
+  out['x-client-ip'] = ip;
+  out['x-client-port'] = port;
+  out['x-forwarded-for'] = before !== undefined && before !== '' ? `${before}, ${peer}` : peer;
+  out['x-forwarded-proto'] = proto;
+  out['x-appservice-proto'] = proto;
+  out['disguised-host'] = String(req.headers.host ?? site.defaultHostName);
+  out['was-default-hostname'] = site.defaultHostName;
+  out['x-site-deployment-id'] = site.name;
+  out['x-original-url'] = url;
+  out['x-waws-unencoded-url'] = url;
   if (tls) {
     const version = socket.getProtocol?.() ?? undefined;
     if (version) out['x-forwarded-tlsversion'] = version.replace(/^TLSv/, '');
@@ -84,9 +100,3 @@ export function frontEndHeaders(req: IncomingMessage, site: FrontEndSite, arrSsl
   return out;
 }
 
-/** Forwarded headers with the front end's own replacing whatever the client sent under those names. */
-export function withFrontEndHeaders(headers: OutgoingHeaders, frontEnd: Record<string, string>): OutgoingHeaders {
-  const out: OutgoingHeaders = {};
-  for (const k in headers) if (!(FRONT_END_HEADERS as readonly string[]).includes(k.toLowerCase())) out[k] = headers[k];
-  return { ...out, ...frontEnd };
-}

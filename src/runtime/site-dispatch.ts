@@ -1,4 +1,4 @@
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Duplex, PassThrough, Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { HttpRequestOptions, HttpResponse, LocalDispatch } from '../core/index.js';
 import type { RequestHandler } from './listener.js';
@@ -20,7 +20,29 @@ export function inProcessDispatchCount(): number {
 }
 
 export function createSiteDispatch(handler: () => RequestHandler | undefined, o: { encrypted: boolean; maxHeaderBytes: number; localPort: number }): LocalDispatch {
-  return (url, opts) => dispatch(handler, url, opts, o);
+  // The peer every request of this dispatcher sees (read-only for the handlers): one object, not one per request.
+  const socket: LocalSocket = {
+    encrypted: o.encrypted,
+    remoteAddress: '127.0.0.1',
+    remotePort: 0,
+    localAddress: '127.0.0.1',
+    localPort: o.localPort,
+    // What the gateway's TLS client negotiates with a site listener (node's default maximum): the front end's
+    // X-Forwarded-TLSVersion reads it.
+    getProtocol: () => (o.encrypted ? 'TLSv1.3' : null),
+    destroy: () => undefined,
+  };
+  return (url, opts) => dispatch(handler, url, opts, o, socket);
+}
+
+interface LocalSocket {
+  encrypted: boolean;
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+  getProtocol(): string | null;
+  destroy(): void;
 }
 
 // RFC 9110 token / field-value checks as undici applies them to what it sends (same errors, same codes).
@@ -71,8 +93,8 @@ class LocalRequest extends PassThrough {
   httpVersionMinor = 1;
   complete = false;
   aborted = false;
-  socket: { encrypted: boolean; remoteAddress: string; remotePort: number; localAddress: string; localPort: number; getProtocol(): string | null; destroy(): void };
-  constructor(method: string, url: string, headers: IncomingHttpHeaders, rawHeaders: string[], socket: LocalRequest['socket']) {
+  socket: LocalSocket;
+  constructor(method: string, url: string, headers: IncomingHttpHeaders, rawHeaders: string[], socket: LocalSocket) {
     super();
     this.method = method;
     this.url = url;
@@ -83,26 +105,6 @@ class LocalRequest extends PassThrough {
   }
   get connection() {
     return this.socket;
-  }
-}
-
-/** What the gateway's client gets back: a readable body with undici's helpers. */
-class LocalBody extends PassThrough {
-  async text(): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const c of this) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text()) as unknown;
-  }
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const b = Buffer.from(await this.text(), 'utf8');
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  }
-  async dump(): Promise<void> {
-    this.resume();
-    await new Promise<void>((r) => (this.readableEnded ? r() : (this.once('end', () => r()), this.once('close', () => r()))));
   }
 }
 
@@ -117,18 +119,22 @@ function httpDate(): string {
   return dateCache;
 }
 
-/** A ServerResponse stand-in: collects the head, streams the body into a LocalBody. */
-class LocalResponse extends Writable {
+/**
+ * A ServerResponse stand-in whose readable side is the body the gateway's client gets back (with undici's
+ * helpers): what the site writes is read from the same object, with no stream in between.
+ */
+class LocalResponse extends Duplex {
   statusCode = 200;
   statusMessage = '';
   headersSent = false;
   sendDate = true;
   readonly #headers = new Map<string, string | string[] | number>();
   readonly #names = new Map<string, string>();
-  readonly body = new LocalBody();
   readonly head: Promise<HttpResponse>;
   #resolve!: (r: HttpResponse) => void;
   #reject!: (e: Error) => void;
+  /** A write waiting for the reader (back-pressure). */
+  #pending: (() => void) | undefined;
   readonly req: LocalRequest;
 
   constructor(req: LocalRequest) {
@@ -201,26 +207,50 @@ class LocalResponse extends Writable {
       } else headers[k] = String(v);
     }
     if (this.sendDate && headers.date === undefined) headers.date = httpDate();
-    this.#resolve({ statusCode: this.statusCode, headers, body: this.body as unknown as HttpResponse['body'] });
+    this.#resolve({ statusCode: this.statusCode, headers, body: this as unknown as HttpResponse['body'] });
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.#sendHead();
-    if (this.body.write(chunk)) cb();
-    else this.body.once('drain', () => cb());
+    if (this.push(chunk)) cb();
+    else this.#pending = () => cb();
+  }
+  override _read(): void {
+    const go = this.#pending;
+    this.#pending = undefined;
+    go?.();
   }
   override _final(cb: (e?: Error | null) => void): void {
     this.#sendHead();
-    this.body.end();
+    this.push(null);
     cb();
   }
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     // A handler that destroys the response plays a connection closed by the site: the caller sees what undici
-    // reports then (before the head: the request fails; after: the body errors).
-    // (An Error is built only when someone will see it: autoDestroy runs this after every normal finish.)
-    if (!this.headersSent) this.#reject(err ?? new SocketError('other side closed'));
-    else if (!this.body.writableFinished) this.body.destroy(err ?? new SocketError('other side closed'));
+    // reports then (before the head: the request fails; after: the body errors). After a normal end (autoDestroy,
+    // once the body was read to its end) nothing is reported, and no Error is built.
     if (!this.req.readableEnded) this.req.destroy();
-    cb();
+    if (!this.headersSent) {
+      this.#reject(err ?? new SocketError('other side closed'));
+      return cb();
+    }
+    cb(err ?? (this.readableEnded ? null : new SocketError('other side closed')));
+  }
+  // The body helpers undici's response body has (what the gateway's policies call).
+  async text(): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const c of this) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = Buffer.from(await this.text(), 'utf8');
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+  async dump(): Promise<void> {
+    this.resume();
+    await new Promise<void>((r) => (this.readableEnded ? r() : (this.once('end', () => r()), this.once('close', () => r()))));
   }
   // node:http's res.end(chunk) / res.write accept strings; Writable handles both.
 }
@@ -230,6 +260,7 @@ async function dispatch(
   url: URL,
   opts: HttpRequestOptions,
   o: { encrypted: boolean; maxHeaderBytes: number; localPort: number },
+  socket: LocalSocket,
 ): Promise<HttpResponse> {
   const handler = handlerOf();
   if (!handler) throw new SocketError('the site is not running');
@@ -276,17 +307,6 @@ async function dispatch(
     raw.push('content-length', '0');
     addIncoming(headers, 'content-length', '0');
   }
-  const socket = {
-    encrypted: o.encrypted,
-    remoteAddress: '127.0.0.1',
-    remotePort: 0,
-    localAddress: '127.0.0.1',
-    localPort: o.localPort,
-    // What the gateway's TLS client negotiates with a site listener (node's default maximum): the front end's
-    // X-Forwarded-TLSVersion reads it.
-    getProtocol: () => (o.encrypted ? 'TLSv1.3' : null),
-    destroy: () => undefined,
-  };
   const req = new LocalRequest(method, url.pathname + url.search, headers, raw, socket);
   const res = new LocalResponse(req);
   if (size > o.maxHeaderBytes) {

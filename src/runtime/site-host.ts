@@ -1,6 +1,7 @@
 import {
   proxyRequest,
   describeError,
+  isoTime,
   type Clock,
   type HttpClient,
   type LocalTarget,
@@ -12,7 +13,7 @@ import { SITE_REQUEST_ID_HEADER, type SiteDecision } from './decision-log.js';
 import { checkFunctionKey, type FunctionSpec, type HostKeys } from './function-keys.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { arrSslValue, frontEndHeaders, withFrontEndHeaders } from './front-end-headers.js';
+import { arrSslValue, forwardedWithFrontEndHeaders } from './front-end-headers.js';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
 /** What a site listener needs to play one `Microsoft.Web/sites` (plain data: it crosses to a worker). */
@@ -86,7 +87,11 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   const siteLogger = logger.child(`site ${spec.name}`);
   // App Service's front end names each request (X-ARR-LOG-ID) and adds its headers (front-end-headers.ts);
   // the request's decision record is complete once Easy Auth has decided and, if it forwarded, the backend answered.
-  const requests = new WeakMap<IncomingMessage, PendingRecord>();
+  // (On the request object itself, under a symbol: a WeakMap entry per request cost more than the rest of this.)
+  const requests = {
+    get: (req: IncomingMessage): PendingRecord | undefined => (req as PendingCarrier)[PENDING],
+    set: (req: IncomingMessage, p: PendingRecord) => void ((req as PendingCarrier)[PENDING] = p),
+  };
   const emit = (p: PendingRecord) => {
     if (p.done || !p.trace || (p.forwarded && !p.backend && p.keys?.ok !== false)) return;
     p.done = true;
@@ -110,7 +115,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
         return;
       }
     }
-    const headers = withFrontEndHeaders(authHeaders, frontEndHeaders(req, frontEndSite, arrSsl, p?.id));
+    const headers = forwardedWithFrontEndHeaders(authHeaders, req, frontEndSite, arrSsl, p?.id);
     const url = backend + (req.url ?? '/');
     const sent = clock.now();
     if (p) p.forwarded = true;
@@ -176,6 +181,9 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   };
 }
 
+const PENDING = Symbol('trustline site request');
+type PendingCarrier = IncomingMessage & { [PENDING]?: PendingRecord };
+
 interface PendingRecord {
   id: string;
   started: number;
@@ -189,11 +197,12 @@ interface PendingRecord {
 
 function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
   const d = p.trace!;
+  // One object shape for every record (absent parts undefined, which JSON leaves out): built on every request.
   return {
     kind: 'site',
     requestId: p.id,
     site,
-    time: new Date(p.started).toISOString(),
+    time: isoTime(p.started),
     method: d.method,
     path: d.path,
     host: d.host,
@@ -201,10 +210,10 @@ function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
     outcome: d.outcome,
     status: p.keys?.ok === false ? 401 : (p.backend?.status ?? d.status),
     steps: p.keys ? [...d.steps, { step: 'function-keys', ok: p.keys.ok, reason: p.keys.reason }] : d.steps,
-    ...(d.principal ? { principal: d.principal } : {}),
-    ...(d.tokenCache ? { tokenCache: d.tokenCache } : {}),
-    ...(d.errorCode ? { errorCode: d.errorCode } : {}),
-    ...(p.backend ? { backend: p.backend } : {}),
+    principal: d.principal,
+    tokenCache: d.tokenCache,
+    errorCode: d.errorCode,
+    backend: p.backend,
     durationMs: now - p.started,
   };
 }

@@ -23,23 +23,38 @@ export type SiteWorkerRequest =
 
 export type SiteWorkerReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string; code?: string };
 
-/** Sent by the worker on its own: a request's decision record (plain data, structured-cloned). */
+/** Sent by the worker on its own: the decision records of the requests served since the last batch (plain data, structured-cloned). */
 export interface SiteWorkerDecision {
-  decision: SiteDecision;
+  decisions: SiteDecision[];
 }
 
 const data = workerData as SiteWorkerData;
 const hosts = new HostTable();
 for (const h of IDENTITY_HOSTS) hosts.set(h, data.identity);
 const client = createHttpClient({ resolver: hosts, ca: data.ca });
+
+const DECISION_BATCH = 256;
+let batch: SiteDecision[] = [];
+function flushDecisions(): void {
+  if (batch.length === 0) return;
+  const decisions = batch;
+  batch = [];
+  parentPort!.postMessage({ decisions } satisfies SiteWorkerDecision);
+}
+
 const host = createInProcessSiteHost({
   tls: data.tls,
   client,
   clock: systemClock,
   logger: createLogger({ level: data.logLevel }),
   browserIdentityOrigin: data.identity.https,
-  // Decision records cross to the main thread, where the control plane serves them (trustline explain).
-  onDecision: (decision) => parentPort!.postMessage({ decision } satisfies SiteWorkerDecision),
+  // Decision records cross to the main thread, where the control plane serves them (trustline explain): in
+  // batches, one message per turn of the event loop rather than one per request (a message costs more than a record).
+  onDecision: (decision) => {
+    batch.push(decision);
+    if (batch.length === 1) setImmediate(flushDecisions);
+    else if (batch.length >= DECISION_BATCH) flushDecisions();
+  },
 });
 
 parentPort!.on('message', (m: SiteWorkerRequest) => {
@@ -49,6 +64,7 @@ parentPort!.on('message', (m: SiteWorkerRequest) => {
       if (m.op === 'upsert') result = await host.upsert(m.spec);
       else if (m.op === 'remove') await host.remove(m.label);
       else {
+        flushDecisions();
         await host.close();
         await client.close();
       }

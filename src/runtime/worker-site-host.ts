@@ -17,8 +17,8 @@ export function createWorkerSiteHost(data: SiteWorkerData, onDecision?: (record:
   let next = 0;
   let exited = false;
   worker.on('message', (r: SiteWorkerReply | SiteWorkerDecision) => {
-    if ('decision' in r) {
-      onDecision?.(r.decision);
+    if ('decisions' in r) {
+      if (onDecision) for (const d of r.decisions) onDecision(d);
       return;
     }
     const p = pending.get(r.id);

@@ -1,6 +1,8 @@
 /**
  * Every decision explained: the answers carry their request ids, and `trustline explain` prints the gateway's and
  * the site's decision records (kept by the running twin, the site's crossing from its worker thread) as a tree.
+ * The twin runs with `--site-dispatch sockets` (sites on a worker thread, their records sent over in batches); the
+ * in-process site records are read in test/runtime (function-keys, variants).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ import { useRunningSeed } from '../helpers/seed.js';
 const MISTAKES = join(ROOT, 'examples', 'mistakes');
 
 describe('trustline explain', () => {
-  const seed = useRunningSeed('trustline-explain-', ['--in-memory']);
+  const seed = useRunningSeed('trustline-explain-', ['--in-memory', '--site-dispatch', 'sockets']);
   const readyFile = () => join(seed.dir, 'ready.json');
   const cli = (...args: string[]) => runCli([...args, '--ready-file', readyFile()]);
   const callGateway = async () => {

@@ -50,6 +50,18 @@ describe('gateway → site: in-process dispatch delivers what sockets deliver', 
         req.on('end', () => {
           seen.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString('utf8') });
           res.writeHead(201, { 'content-type': 'application/json', 'x-fn': 'yes', 'set-cookie': ['a=1', 'b=2'] });
+          if (req.url?.includes('big=1')) {
+            // 3 MB in 64 KB writes, each waiting for the reader: back-pressure through every hop.
+            let left = 48;
+            const more = () => {
+              while (left > 0) {
+                left--;
+                if (!res.write(`${String(left).padStart(2, '0')}${'x'.repeat(65_534)}`)) return void res.once('drain', more);
+              }
+              res.end();
+            };
+            return more();
+          }
           res.end(JSON.stringify({ got: req.url }));
         });
       });
@@ -88,6 +100,7 @@ describe('gateway → site: in-process dispatch delivers what sockets deliver', 
     ['POST with a chunked body', async (gw, tls) => call(gw, tls, '/functions/hello', { method: 'POST', headers: [['content-type', 'text/plain']], body: Readable.from([Buffer.from('part one, '), Buffer.from('part two')]) })],
     ['GET with a body', async (gw, tls) => call(gw, tls, '/functions/hello', { method: 'GET', headers: [['content-type', 'text/plain']], body: 'get-body' })],
     ['DELETE without a body', async (gw, tls) => call(gw, tls, '/functions/hello', { method: 'DELETE', headers: [] })],
+    ['GET with a 3 MB streamed answer', async (gw, tls) => call(gw, tls, '/functions/hello?big=1', { method: 'GET', headers: [] })],
   ];
 
   async function call(gw: string, tls: Agent, path: string, o: { method: string; headers: Array<[string, string]>; body?: string | Readable }) {

@@ -49,7 +49,7 @@ export interface UpConfig {
   auth: boolean;
   /** Refuse resource types the twin would only store (`--strict`). */
   strict: boolean;
-  /** How the gateway reaches the twin's own sites (`--site-dispatch`, default in-process). */
+  /** How the gateway reaches the twin's own sites (`--site-dispatch`; default in-process, sockets when TRUSTLINE_SITE_DISPATCH=sockets). */
   siteDispatch: 'in-process' | 'sockets';
   ports: PortSettings;
   logLevel: LogLevel;
@@ -102,7 +102,7 @@ export function mergeUpConfig(flags: UpFlags, project: LoadedProject | undefined
     proxy: flags.proxy ?? file.proxy ?? true,
     auth: flags.auth ?? file.auth ?? true,
     strict: flags.strict ?? file.strict ?? false,
-    siteDispatch: flags.siteDispatch ?? file.siteDispatch ?? 'in-process',
+    siteDispatch: flags.siteDispatch ?? file.siteDispatch ?? (process.env.TRUSTLINE_SITE_DISPATCH === 'sockets' ? 'sockets' : 'in-process'),
     ports: { base: flags.portBase ?? base ?? DEFAULT_PORT_BASE, pinned, sites: sites ?? {}, apim: apim ?? {} },
     logLevel: flags.logLevel ?? file.logLevel ?? 'info',
     loose: flags.loose ?? file.loose ?? false,

@@ -119,18 +119,21 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       origin = target;
     }
     if (!origin.startsWith('https:')) servername = undefined;
-    const headers: Record<string, string | string[]> = {};
-    let hasHost = false;
-    const given = opts.headers;
-    if (given) {
+    // undici skips undefined values: the caller's headers go as they are, unless a local listener plays the
+    // host and the Host header must be added (then one copy, never the caller's object changed).
+    let headers = (opts.headers ?? {}) as Record<string, string | string[]>;
+    if (local) {
+      const given = headers;
+      headers = {};
+      let hasHost = false;
       for (const k in given) {
         const v = given[k];
         if (v === undefined) continue;
         headers[k] = v;
         if (k.length === 4 && k.toLowerCase() === 'host') hasHost = true;
       }
+      if (!hasHost) headers.host = originUrl.host;
     }
-    if (local && !hasHost) headers.host = originUrl.host;
     const res = await poolFor(origin, servername, origin.startsWith('https:') ? opts.clientCertificate : undefined).request({
       path,
       method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,

@@ -94,7 +94,9 @@ export async function proxyRequest(
   }
   hooks.onResponse?.(upstream.statusCode);
   const outHeaders: OutgoingHeaders = {};
-  for (const [k, v] of Object.entries(upstream.headers)) {
+  const given = upstream.headers;
+  for (const k in given) {
+    const v = given[k];
     if (v === undefined || HOP_BY_HOP.has(k)) continue;
     outHeaders[k] = v;
   }

@@ -58,12 +58,18 @@ export class SigningPool {
   readonly #lanes: Lane[] = [];
   readonly #pending = new Map<number, Pending>();
   readonly #keys = new Set<string>();
+  readonly #size: number;
   #seq = 0;
   #flushScheduled = false;
   #closed = false;
 
+  /** The workers start on the first signature: a twin that signs nothing (or not yet) starts faster and smaller. */
   constructor(size: number) {
-    for (let i = 0; i < size; i++) {
+    this.#size = size;
+  }
+
+  #start(): void {
+    for (let i = 0; i < this.#size; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       worker.unref();
       const lane: Lane = { worker, queued: [], outstanding: 0 };
@@ -88,12 +94,13 @@ export class SigningPool {
   }
 
   get size(): number {
-    return this.#lanes.length;
+    return this.#size;
   }
 
   /** Signature (base64url) of `input` with the key `kid` (its PEM sent to the workers on first use). */
   sign(kid: string, pem: PemPair, input: string): Promise<string> {
     if (this.#closed) return Promise.reject(new Error('the signing pool is closed'));
+    if (this.#lanes.length === 0) this.#start();
     if (!this.#keys.has(kid)) {
       for (const l of this.#lanes) l.worker.postMessage({ kid, pem: pem.key });
       this.#keys.add(kid);
