@@ -6,7 +6,7 @@ import { collectInputs } from '../inputs.js';
 import { ArmClient, armErrorOf, describeArmError } from '../arm-client.js';
 import { controlPlaneToken } from '../control-plane-token.js';
 import { Option } from 'commander';
-import { collect, readyFileOption, type RegisterCommand } from '../context.js';
+import { collect, jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
 
 export interface DeployCommandOptions {
   dirs: string[];
@@ -15,6 +15,8 @@ export interface DeployCommandOptions {
   readyFile: string;
   mode?: string;
   name?: string;
+  /** Print each deployment as ARM answers it (as `az deployment group create -o json`) instead of a line. */
+  json?: boolean;
 }
 
 export const DEPLOY_API_VERSION = '2021-04-01';
@@ -74,7 +76,12 @@ export async function deployCommand(opts: DeployCommandOptions, out: (l: string)
       if (state !== 'Succeeded' && state !== 'Failed' && state !== 'Canceled') final = await client.send('GET', path);
     }
     const state = (final.body as { properties?: { provisioningState?: string } } | undefined)?.properties?.provisioningState;
-    if (final.status >= 200 && final.status < 300 && state === 'Succeeded') {
+    const ok = final.status >= 200 && final.status < 300 && state === 'Succeeded';
+    if (opts.json) {
+      out(JSON.stringify(final.body ?? null, null, 2));
+      return ok;
+    }
+    if (ok) {
       out(`deployed ${template} as ${name}`);
       return true;
     }
@@ -92,9 +99,15 @@ export const registerDeploy: RegisterCommand = (program, ctx) => {
     .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'deployment mode').choices(['Incremental', 'Complete']).default('Incremental'))
     .option('--name <name>', 'deployment name')
+    .addOption(jsonOption())
     .addOption(readyFileOption())
-    .addHelpText('after', '\nOutput: one line per deployment (deployed, or the ARM error body); exit 1 when one failed.')
+    .addHelpText(
+      'after',
+      '\nOutput: one line per deployment (deployed, or the ARM error with file:line:column); --json: each deployment as ARM\n' +
+        'answers it (as `az deployment group create -o json`: {id, name, properties: {provisioningState, outputs, error?}}),\n' +
+        'one document per deployment. Exit 1 when one failed.',
+    )
     .action(async (dirs: string[], o) => {
-      ctx.exit(await deployCommand({ dirs, template: o.template, parameters: o.parameters, readyFile: o.readyFile, mode: o.mode, name: o.name }, ctx.out));
+      ctx.exit(await deployCommand({ dirs, template: o.template, parameters: o.parameters, readyFile: o.readyFile, mode: o.mode, name: o.name, json: o.json }, ctx.out));
     });
 };

@@ -6,7 +6,7 @@ import { TwinError, createLogger, describeError, isTwinError, type LogLevel } fr
 import { loadOrCreateLocalTls, startStandaloneEasyAuth } from '../../runtime/index.js';
 import { readReadyFile } from '../ready-file.js';
 import { DEFAULT_STATE_DIR } from '../defaults.js';
-import type { RegisterCommand } from '../context.js';
+import { jsonOption, type RegisterCommand } from '../context.js';
 
 /** Default http port of `trustline easyauth` (https: the next one). */
 export const EASYAUTH_DEFAULT_PORT = 7780;
@@ -19,6 +19,8 @@ export interface EasyAuthCommandOptions {
   readyFile?: string;
   site?: string;
   logLevel: LogLevel;
+  /** Print one JSON line {httpsUrl, httpUrl, caCertificate, backend, identityAuthority?} instead of the text. */
+  json?: boolean;
   /** Resolve once listening (tests) instead of serving until a signal. */
   detach?: boolean;
   out: (line: string) => void;
@@ -57,9 +59,13 @@ export async function easyauthCommand(o: EasyAuthCommandOptions) {
     if (isTwinError(e) && e.code.startsWith('ERR_EASYAUTH_SETTINGS')) throw new TwinError('ERR_CLI_INPUT', `${o.settings}: ${describeError(e)}`);
     throw e;
   });
-  o.out(`Easy Auth in front of ${o.backend}: ${server.httpsUrl} (https, CA ${tls.caFile}) and ${server.httpUrl}`);
-  o.out(ready ? `Tokens are checked against the issuer the settings name; Azure's Entra hosts resolve to the twin at ${ready.identity.authority}.` : 'Tokens are checked against the issuer the settings name, at its real metadata URL.');
-  o.out('Every 401/403 is explained in the log. Stop with Ctrl+C.');
+  if (o.json) {
+    o.out(JSON.stringify({ httpsUrl: server.httpsUrl, httpUrl: server.httpUrl, caCertificate: tls.caFile, backend: o.backend, ...(ready ? { identityAuthority: ready.identity.authority } : {}) }));
+  } else {
+    o.out(`Easy Auth in front of ${o.backend}: ${server.httpsUrl} (https, CA ${tls.caFile}) and ${server.httpUrl}`);
+    o.out(ready ? `Tokens are checked against the issuer the settings name; Azure's Entra hosts resolve to the twin at ${ready.identity.authority}.` : 'Tokens are checked against the issuer the settings name, at its real metadata URL.');
+    o.out('Every 401/403 is explained in the log. Stop with Ctrl+C.');
+  }
   if (o.detach) return server;
   await new Promise<void>((r) => {
     process.once('SIGINT', () => r());
@@ -84,13 +90,15 @@ export const registerEasyAuth: RegisterCommand = (program, ctx) => {
     .option('--ready-file <file>', 'a running twin: Azure host names (login.microsoftonline.com, sts.windows.net) resolve to it')
     .option('--site <name>', 'the site name the app is told (X-SITE-DEPLOYMENT-ID, WAS-DEFAULT-HOSTNAME)')
     .option('--log-level <level>', 'debug | info | warn | error | silent (default info)')
+    .addOption(jsonOption())
     .addHelpText(
       'after',
       '\nOutput: the https and http URLs to call instead of the app\'s own, then a log line for every refusal with its reason.\n' +
         'The app receives what a function behind App Service receives: X-MS-CLIENT-PRINCIPAL*, X-MS-TOKEN-* (token store on),\n' +
-        'and the front end\'s headers. Exit 2 when the settings are not valid authsettingsV2 (the error names the JSON path).',
+        'and the front end\'s headers. --json: one line {httpsUrl, httpUrl, caCertificate, backend, identityAuthority?} once listening.\n' +
+        'Exit 2 when the settings are not valid authsettingsV2 (the error names the JSON path).',
     )
-    .action(async (o: { settings: string; backend: string; port?: number; httpsPort?: number; readyFile?: string; site?: string; logLevel?: LogLevel }) => {
+    .action(async (o: { settings: string; backend: string; port?: number; httpsPort?: number; readyFile?: string; site?: string; logLevel?: LogLevel; json?: boolean }) => {
       const httpPort = o.port ?? EASYAUTH_DEFAULT_PORT;
       await easyauthCommand({
         settings: resolve(ctx.cwd, o.settings),
@@ -100,6 +108,7 @@ export const registerEasyAuth: RegisterCommand = (program, ctx) => {
         ...(o.readyFile ? { readyFile: resolve(ctx.cwd, o.readyFile) } : {}),
         ...(o.site ? { site: o.site } : {}),
         logLevel: o.logLevel ?? 'info',
+        json: o.json === true,
         out: ctx.out,
       });
     });

@@ -14,7 +14,24 @@ import { lockStateFolder } from '../state-lock.js';
 export interface UpOptions extends UpConfig {
   /** Resolve once the twin is up instead of serving until a signal (tests). */
   detach?: boolean;
+  /** Print one JSON document per line (deployed, directory, failed, ready) instead of text. */
+  json?: boolean;
   out?: (line: string) => void;
+}
+
+/** What `up --json` prints, one per line, in this order: each deployment, each directory file, then ready (or failed). */
+export type UpEvent =
+  | { event: 'deployed'; template: string; deployment: string; resources: DeployedResource[]; storedTypes: string[] }
+  | { event: 'directory'; file: string; objects: number }
+  | { event: 'failed'; error: string }
+  | { event: 'ready'; readyFile: string; ready: ReadyInfo };
+
+/** One resource of a deployment; `simulated` false = stored as given, not played by the twin. */
+export interface DeployedResource {
+  id: string;
+  type: string;
+  name: string;
+  simulated: boolean;
 }
 
 export interface UpResult {
@@ -28,6 +45,7 @@ export interface UpResult {
 /** `trustline up`: deploy the inputs into a fresh twin and serve until stopped. */
 export async function up(opts: UpOptions): Promise<UpResult> {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
+  const event = (e: UpEvent) => out(JSON.stringify(e));
   const logger = createLogger({ level: opts.logLevel });
   const loaded = opts.deployments.map((f) => ({
     files: f,
@@ -84,21 +102,28 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       // start costs seconds, the seed's evaluation milliseconds); size limits still apply (docs/limits.md).
       const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters }, { thread: 'main' });
       for (const w of result.warnings) logger.warn(w);
-      out(`deployed ${l.files.template} (${result.resources.length} resources)`);
-      for (const line of deploymentProgress(twin, result.resources, result.stored)) out(line);
+      const resources = deployedResources(twin, result.resources, result.stored);
+      if (opts.json) event({ event: 'deployed', template: l.files.template, deployment: name, resources, storedTypes: storedTypes(resources).map(([t]) => t) });
+      else {
+        out(`deployed ${l.files.template} (${result.resources.length} resources)`);
+        for (const line of deploymentProgress(resources)) out(line);
+      }
     }
     for (const file of opts.directory) {
       const objects = twin.identity.applyDirectory({ file });
-      out(`directory ${file}: ${objects.length} objects`);
+      if (opts.json) event({ event: 'directory', file, objects: objects.length });
+      else out(`directory ${file}: ${objects.length} objects`);
     }
   } catch (e) {
-    out(`deployment failed: ${describeError(e)}`);
+    if (opts.json) event({ event: 'failed', error: describeError(e) });
+    else out(`deployment failed: ${describeError(e)}`);
     await stop();
     return { code: 1 };
   }
   const ready = twin.ready();
   writeReadyFile(opts.readyFile, ready);
-  printSummary(ready, opts.readyFile, out);
+  if (opts.json) event({ event: 'ready', readyFile: opts.readyFile, ready });
+  else printSummary(ready, opts.readyFile, out);
   if (opts.detach) return { code: 0, twin, ready, stop };
   await new Promise<void>((resolveStop) => {
     const onSignal = () => resolveStop();
@@ -109,23 +134,29 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   return { code: 0 };
 }
 
-/** Each deployed resource as it was deployed (`+` simulated, `·` stored, not simulated), then the stored types. */
-export function deploymentProgress(twin: Twin, ids: string[], stored: string[]): string[] {
+/** The resources of a deployment in the order deployed, each simulated or stored as given (`DeployResult.stored`). */
+export function deployedResources(twin: Twin, ids: string[], stored: string[]): DeployedResource[] {
   const storedIds = new Set(stored.map((id) => id.toLowerCase()));
-  const lines: string[] = [];
-  const storedTypes = new Map<string, number>();
-  for (const id of ids) {
+  return ids.map((id) => {
     const r = twin.store.getResource(id);
-    const label = r ? `${r.type} ${r.name}` : storedLabel(id);
-    const isStored = storedIds.has(id.toLowerCase());
-    lines.push(`  ${isStored ? '·' : '+'} ${label}`);
-    if (isStored) {
-      const type = r?.type ?? label.split(' ')[0]!;
-      storedTypes.set(type, (storedTypes.get(type) ?? 0) + 1);
-    }
-  }
-  const list = [...storedTypes].map(([t, n]) => (n > 1 ? `${t} (${n})` : t)).join(', ');
-  lines.push(`  ${ids.length - stored.length} simulated${storedTypes.size > 0 ? `; stored, not simulated: ${list}` : ''}`);
+    const [type, name] = r ? [r.type, r.name] : storedLabel(id);
+    return { id, type, name, simulated: !storedIds.has(id.toLowerCase()) };
+  });
+}
+
+/** The types stored, not simulated, with how many resources of each. */
+function storedTypes(resources: DeployedResource[]): Array<[string, number]> {
+  const types = new Map<string, number>();
+  for (const r of resources) if (!r.simulated) types.set(r.type, (types.get(r.type) ?? 0) + 1);
+  return [...types];
+}
+
+/** Each deployed resource as it was deployed (`+` simulated, `·` stored, not simulated), then the stored types. */
+export function deploymentProgress(resources: DeployedResource[]): string[] {
+  const lines = resources.map((r) => `  ${r.simulated ? '+' : '·'} ${r.type} ${r.name}`);
+  const stored = storedTypes(resources);
+  const list = stored.map(([t, n]) => (n > 1 ? `${t} (${n})` : t)).join(', ');
+  lines.push(`  ${resources.filter((r) => r.simulated).length} simulated${stored.length > 0 ? `; stored, not simulated: ${list}` : ''}`);
   return lines;
 }
 
@@ -202,13 +233,17 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--site-dispatch <how>', "how the gateway reaches the twin's sites: in-process (default; no socket hop, the same bytes reach the function) or sockets (real http, sites on a worker thread)").choices(['in-process', 'sockets']))
     .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(['debug', 'info', 'warn', 'error', 'silent']))
     .option('--print-config', 'print the merged configuration (defaults < trustline.json < flags) as JSON and exit')
+    .addOption(new Option('--json', 'print one JSON document per line instead of text (for scripts)'))
     .addHelpText(
       'after',
       '\nConfiguration: trustline.json in the working folder (or --config FILE), schema/trustline.schema.json; flags override it.\n' +
         '\nOutput: a line per deployment, then the URLs of every listener, how to point your tools at the twin\n' +
         '(eval "$(trustline env)") and curl lines to try; the ready file (JSON) is written once every listener is up and\n' +
         'removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed, 2 on a usage error\n' +
-        '(a taken port, a state folder in use by another `trustline up`).',
+        '(a taken port, a state folder in use by another `trustline up`).\n' +
+        '--json: one JSON document per line: {"event":"deployed", template, deployment, resources: [{id, type, name, simulated}],\n' +
+        'storedTypes} per deployment, {"event":"directory", file, objects} per directory file, then {"event":"ready", readyFile,\n' +
+        'ready} (the ready file\'s content) or {"event":"failed", error}.',
     )
     .action(async (dirs: string[], o, cmd: Command) => {
       const given = <T>(key: string): T | undefined => (cmd.getOptionValueSource(key) === 'cli' ? (o[key] as T) : undefined);
@@ -241,16 +276,16 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         ctx.out(JSON.stringify(config, null, 2));
         return;
       }
-      const r = await up({ ...config, out: ctx.out });
+      const r = await up({ ...config, json: o.json === true, out: ctx.out });
       ctx.exit(r.code);
     });
 };
 
-/** `Type name` of a resource id (`…/providers/Ns/t/n/c/m` → `Ns/t/c n/m`). */
-function storedLabel(id: string): string {
+/** Type and name of a resource id (`…/providers/Ns/t/n/c/m` → `Ns/t/c`, `n/m`). */
+function storedLabel(id: string): [string, string] {
   const at = id.toLowerCase().lastIndexOf('/providers/');
   const segs = id.slice(at + '/providers/'.length).split('/');
   const types = [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)];
   const names = segs.slice(1).filter((_, i) => i % 2 === 1);
-  return `${types.join('/')} ${names.join('/')}`;
+  return [types.join('/'), names.join('/')];
 }
