@@ -16,10 +16,11 @@ export interface RunningCli {
 }
 
 /** Start `trustline <args>` as a child process (the built CLI, as a user runs it). */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  // Tests run side by side: `up` takes random ports unless the test chose its ports.
-  if (args[0] === 'up' && !args.some((a) => a === '--port-base' || a.startsWith('--port-base='))) args = [...args, '--port-base', '0'];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): RunningCli {
+  // Tests run side by side: `up` takes random ports unless the test chose its ports (on the command line, or in the
+  // trustline.json of the working folder it names).
+  if (args[0] === 'up' && options.cwd === undefined && !args.some((a) => a === '--port-base' || a.startsWith('--port-base='))) args = [...args, '--port-base', '0'];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -41,8 +42,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
 }
 
 /** Run `trustline <args>` to completion. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string; stdout: string }> {
-  const r = startCli(args, env);
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): Promise<{ code: number; output: string; stdout: string }> {
+  const r = startCli(args, env, options);
   const code = await new Promise<number>((res) => r.child.once('exit', (c) => res(c ?? 1)));
   return { code, output: r.output(), stdout: r.stdout() };
 }
