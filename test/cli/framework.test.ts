@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.js';
+import { DEFAULT_PORT_BASE, PROXY_PORT_OFFSET } from '../../src/cli/defaults.js';
+import { DEFAULT_PORT_BASE as RUNTIME_PORT_BASE, PORT_OFFSETS } from '../../src/runtime/index.js';
+import { ROOT } from '../helpers/cli-process.js';
 
 async function run(argv: string[]) {
   let out = '';
@@ -47,5 +51,28 @@ describe('the CLI framework', () => {
     expect(leaves.map((l) => l.join(' '))).toEqual(
       expect.arrayContaining(['up', 'deploy', 'what-if', 'token', 'test', 'env', 'explain', 'easyauth', 'expand', 'policy compile', 'policy run', 'directory list', 'directory apply', 'directory add-app', 'directory add-user', 'directory assign', 'keys rotate', 'keys list']),
     );
+  });
+
+  it("parsing a command line loads none of the twin's subsystems: each command imports its work when it runs", () => {
+    // Static (non-type) imports reachable from src/cli/index.ts; the actions (src/cli/actions/) are imported on use.
+    const src = join(ROOT, 'src');
+    const seen = new Set<string>();
+    const reached: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'(\.[^']+)'/gm)) {
+        const target = resolve(dirname(file), m[1]!).replace(/\.js$/, '.ts');
+        const subsystem = relative(src, target).split('/')[0]!;
+        if (subsystem !== 'cli' && subsystem !== 'core') reached.push(`${relative(ROOT, file)} → ${relative(ROOT, target)}`);
+        else visit(target);
+      }
+    };
+    visit(join(src, 'cli', 'index.ts'));
+    expect(reached).toEqual([]);
+    expect([...seen].filter((f) => f.includes('/cli/actions/'))).toEqual([]);
+    // The help's port figures are the runtime's.
+    expect([DEFAULT_PORT_BASE, PROXY_PORT_OFFSET]).toEqual([RUNTIME_PORT_BASE, PORT_OFFSETS.proxy]);
   });
 });

@@ -37,7 +37,7 @@ describe('--json, as a script reads it', { timeout: 120_000 }, () => {
   it('up --json: one document per line — the deployment with each resource, the directory file, then ready', () => {
     const events = twin.stdout().trim().split('\n').map((l) => JSON.parse(l) as { event: string } & Record<string, unknown>);
     expect(events.map((e) => e.event)).toEqual(['deployed', 'directory', 'ready']);
-    const [deployed, directory, up] = events as [
+    const [deployed, directory, up] = events as unknown as [
       { template: string; resources: Array<{ id: string; type: string; name: string; simulated: boolean }>; storedTypes: string[] },
       { file: string; objects: number },
       { readyFile: string; ready: ReadyInfo },
