@@ -49,6 +49,15 @@ describe('--json, as a script reads it', { timeout: 120_000 }, () => {
     expect(up).toEqual({ event: 'ready', readyFile, ready });
   });
 
+  it('up --json of a template that fails: {"event":"failed"} with the error, exit 1, no ready file', async () => {
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [{ type: 'Microsoft.Web/sites', apiVersion: '2022-09-01', name: "[nosuchfunction('x')]", location: 'westeurope' }] }));
+    const r = await runCli(['up', '--template', broken, '--in-memory', '--json', '--state', join(dir, 'broken-state'), '--log-level', 'silent']);
+    expect(r.code).toBe(1);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { event: string; error: string };
+    expect(last).toMatchObject({ event: 'failed', error: expect.stringContaining('nosuchfunction') });
+  });
+
   it('deploy --json: the deployment as ARM answers it (az deployment group create -o json)', async () => {
     const r = await cli('deploy', SEED, '--name', 'json-deploy');
     expect(r.code, r.output).toBe(0);
