@@ -50,7 +50,7 @@ export function ensureCliPrincipal(o: { stateDir: string; tenantId: string; iden
  * with '-' for an option (`az login -p -abc…` fails "expected one argument"), so one start in 64 broke every tool
  * given the secret as a separate argument.
  */
-export function newClientSecret(): string {
+function newClientSecret(): string {
   for (;;) {
     const secret = randomBytes(30).toString('base64url');
     if (!secret.startsWith('-')) return secret;
