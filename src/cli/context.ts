@@ -7,7 +7,10 @@ import { findProjectFile, type LoadedProject } from './config/project-file.js';
  * What every command gets from the CLI framework. A command is one file under `src/cli/commands/` exporting a
  * `RegisterCommand` (see `src/cli/commands.ts` for the list): it declares its options on `program` and, in its
  * action, writes through `ctx` and sets the exit code with `ctx.exit` (0 ok, 1 check or deployment failed,
- * 2 usage error — a thrown `TwinError` whose code starts with `ERR_CLI` is a usage error).
+ * 2 usage error — a thrown `TwinError` whose code starts with `ERR_CLI` is a usage error). Work that needs the
+ * twin's subsystems (runtime, arm, state) lives in `src/cli/actions/<command>.ts` and is imported by the action
+ * when it runs (`await import(...)`), so that parsing a command line loads only commander and core: `trustline env`
+ * or `token` starts in a third of the CPU time (test/cli/framework.test.ts keeps it so).
  */
 export interface CliContext {
   /** One line to stdout. */

@@ -1,14 +1,8 @@
-import { readFileSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { TwinError } from '../core/index.js';
-import { writePrivateFile } from '../state/index.js';
 import type { ReadyInfo } from '../runtime/index.js';
 
-export function writeReadyFile(file: string, info: ReadyInfo): void {
-  mkdirSync(dirname(file), { recursive: true });
-  // 0600: the ready file carries the identity header (the MSI endpoint's shared secret).
-  writePrivateFile(file, JSON.stringify(info, null, 2) + '\n');
-}
+// Written by `trustline up` (actions/up.ts), 0600.
 
 export function readReadyFile(file: string): ReadyInfo {
   try {

@@ -34,7 +34,7 @@ export function ensureCliPrincipal(o: { stateDir: string; tenantId: string; iden
     }
   }
   if (!credential) {
-    credential = { tenantId: o.tenantId, clientId: o.ids.uuid(), clientSecret: randomBytes(30).toString('base64url'), scope: 'https://management.azure.com/.default' };
+    credential = { tenantId: o.tenantId, clientId: o.ids.uuid(), clientSecret: newClientSecret(), scope: 'https://management.azure.com/.default' };
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(credential, null, 2) + '\n', { mode: 0o600 });
     renameSync(tmp, file);
@@ -44,3 +44,16 @@ export function ensureCliPrincipal(o: { stateDir: string; tenantId: string; iden
   });
   return { file, credential };
 }
+
+/**
+ * A random client secret (240 bits, base64url) that does not begin with '-': command lines take a value beginning
+ * with '-' for an option (`az login -p -abc…` fails "expected one argument"), so one start in 64 broke every tool
+ * given the secret as a separate argument.
+ */
+function newClientSecret(): string {
+  for (;;) {
+    const secret = randomBytes(30).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
+}
+

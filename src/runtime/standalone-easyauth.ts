@@ -41,7 +41,15 @@ export async function startStandaloneEasyAuth(o: StandaloneEasyAuthOptions): Pro
   let listeners: ListenerPair | undefined;
   const handler = createSiteHandler(
     { label: o.siteName ?? 'easyauth', name: o.siteName ?? 'easyauth', authSettings: o.settings, appSettings: o.appSettings ?? {}, backend },
-    { tls: o.tls, client, clock: systemClock, logger: o.logger, ...(o.onDecision ? { onDecision: o.onDecision } : {}) },
+    {
+      tls: o.tls,
+      client,
+      clock: systemClock,
+      logger: o.logger,
+      ...(o.onDecision ? { onDecision: o.onDecision } : {}),
+      // A browser on this machine signs in at the twin's identity listener (/.auth/login/aad redirects there).
+      ...(o.twin ? { browserIdentityOrigin: o.twin.identityOrigin } : {}),
+    },
     () => listeners,
   );
   try {

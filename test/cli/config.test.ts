@@ -94,6 +94,44 @@ describe('trustline.json', () => {
     expect(r.err).toContain(join(dir, 'elsewhere', 'ready.json'));
   });
 
+  it('every key of the published schema is read: each one changes the merged configuration', async () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'trustline.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
+    const samples: Record<string, unknown> = {
+      deployments: [SEED],
+      tenant: '11111111-2222-4333-8444-555555555555',
+      subscription: '66666666-7777-4888-9999-aaaaaaaaaaaa',
+      resourceGroup: 'other-rg',
+      location: 'northeurope',
+      directory: ['directory.json'],
+      imdsIdentities: ['trustline-apim'],
+      backends: { 'trustline-func': 'http://127.0.0.1:7071' },
+      state: 'elsewhere',
+      inMemory: true,
+      readyFile: 'ready-here.json',
+      proxy: false,
+      auth: false,
+      strict: true,
+      siteDispatch: 'sockets',
+      ports: { base: 9000 },
+      logLevel: 'error',
+      loose: true,
+      compat: { easyAuth: { implicitApiUriAudience: true } },
+    };
+    expect(Object.keys(samples).sort()).toEqual(Object.keys(schema.properties).filter((k) => k !== '$schema').sort());
+    // The merged configuration with the project folder (fresh each time) written as <dir>.
+    const merged = async (content: Record<string, unknown>) => {
+      const dir = project({ $schema: join(ROOT, 'schema', 'trustline.schema.json'), ...content });
+      const r = await run(['up', '--print-config'], dir);
+      expect(r.code, r.err).toBe(0);
+      const { configFile: _file, ...config } = JSON.parse(r.out) as Record<string, unknown>;
+      return JSON.stringify(config).split(dir).join('<dir>');
+    };
+    const defaults = await merged({});
+    for (const [key, value] of Object.entries(samples)) {
+      expect(await merged({ [key]: value }), `trustline.json "${key}" is not read`).not.toBe(defaults);
+    }
+  });
+
   it('the published schema lists exactly the compat flags of each subsystem', () => {
     const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'trustline.schema.json'), 'utf8')) as {
       $defs: { compat: { properties: Record<string, { properties: Record<string, unknown> }> }; ports: { properties: Record<string, unknown> } };

@@ -82,6 +82,16 @@ describe('trustline easyauth in front of your own app', { timeout: 120_000 }, ()
     });
   });
 
+  it("a browser's sign-in (/.auth/login/aad) goes to the twin's identity listener, not to the internet", async () => {
+    const res = await request(`${httpsUrl}/.auth/login/aad?post_login_redirect_uri=/api/hello`, { dispatcher: tls });
+    await res.body.dump();
+    expect(res.statusCode).toBe(302);
+    const location = new URL(String(res.headers.location));
+    expect(location.origin).toBe(new URL(seed.ready.identity.authority).origin);
+    expect(location.pathname).toBe(`/${TENANT}/oauth2/authorize`); // a v1 issuer (sts.windows.net): the v1 endpoint
+    expect(location.searchParams.get('client_id')).toBe(APP_CLIENT_ID);
+  });
+
   it('settings that are not authsettingsV2: exit 2 naming the problem', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ platform: { enabled: 'yes' } }));

@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReadyInfo } from '../../src/runtime/index.js';
 import { runCli, startCli, waitForReadyFile, type RunningCli } from '../helpers/cli-process.js';
@@ -32,6 +33,14 @@ describe('trustline up on stable ports, twice', { timeout: 120_000 }, () => {
     expect(ready.identity.identityEndpoint).toBe(`http://127.0.0.1:${BASE + 4}/msi/token`);
     expect(ready.sites['trustline-func']).toMatchObject({ url: `https://127.0.0.1:${BASE + 20}`, httpUrl: `http://127.0.0.1:${BASE + 21}` });
     expect(ready.apim['trustline-apim']).toMatchObject({ gatewayUrl: `https://127.0.0.1:${BASE + 60}`, httpGatewayUrl: `http://127.0.0.1:${BASE + 61}` });
+    // The banner: each resource as deployed, the proxy, and how to point tools at the twin.
+    for (let i = 0; i < 50 && !first.stdout().includes('Stop with Ctrl+C'); i++) await sleep(100);
+    const banner = first.stdout();
+    expect(banner).toContain('  + Microsoft.Web/sites trustline-func\n');
+    expect(banner).toMatch(/^ {2}\d+ simulated$/m);
+    expect(banner).toContain(`proxy:          http://127.0.0.1:${BASE + 2}`);
+    expect(banner).toContain(`eval "$(npx trustline env --ready-file ${readyFile})"`);
+    expect(banner).toContain('curl https://trustline-apim.azure-api.net/functions/hello');
   });
 
   it('a second up on the same state folder refuses and touches nothing', async () => {

@@ -8,21 +8,30 @@ export const BIN = join(ROOT, 'bin', 'trustline.js');
 
 export interface RunningCli {
   child: ChildProcess;
+  /** stdout and stderr, interleaved as they came. */
   output: () => string;
+  /** stdout alone (what `--json` prints). */
+  stdout: () => string;
   stop: () => Promise<void>;
 }
 
 /** Start `trustline <args>` as a child process (the built CLI, as a user runs it). */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  // Tests run side by side: `up` takes random ports unless the test chose its ports.
-  if (args[0] === 'up' && !args.some((a) => a === '--port-base' || a.startsWith('--port-base='))) args = [...args, '--port-base', '0'];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): RunningCli {
+  // Tests run side by side: `up` takes random ports unless the test chose its ports (on the command line, or in the
+  // trustline.json of the working folder it names).
+  if (args[0] === 'up' && options.cwd === undefined && !args.some((a) => a === '--port-base' || a.startsWith('--port-base='))) args = [...args, '--port-base', '0'];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    stdout += d.toString();
+  });
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return {
     child,
     output: () => out,
+    stdout: () => stdout,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -33,10 +42,10 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
 }
 
 /** Run `trustline <args>` to completion. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
-  const r = startCli(args, env);
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): Promise<{ code: number; output: string; stdout: string }> {
+  const r = startCli(args, env, options);
   const code = await new Promise<number>((res) => r.child.once('exit', (c) => res(c ?? 1)));
-  return { code, output: r.output() };
+  return { code, output: r.output(), stdout: r.stdout() };
 }
 
 /** Wait until `file` exists and parses as JSON, or the process dies, or the time is up. */

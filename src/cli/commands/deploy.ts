@@ -1,140 +1,5 @@
-import { basename } from 'node:path';
-import { formatLocation } from '../../core/index.js';
-import { loadParametersFile, loadTemplateFile, parseJsonDocument, supportedTypes } from '../../arm/index.js';
-import { readReadyFile } from '../ready-file.js';
-import { collectInputs } from '../inputs.js';
-import { ArmClient, armErrorOf, describeArmError, type ArmResponse } from '../arm-client.js';
-import { controlPlaneToken } from '../control-plane-token.js';
 import { Option } from 'commander';
-import { collect, readyFileOption, type RegisterCommand } from '../context.js';
-
-export interface DeployCommandOptions {
-  dirs: string[];
-  template: string[];
-  parameters: string[];
-  readyFile: string;
-  mode?: string;
-  name?: string;
-}
-
-export const DEPLOY_API_VERSION = '2021-04-01';
-
-/** One deployment input read exactly as `trustline up` reads it (JSONC, raw control characters kept), with its locator. */
-export function loadDeploymentFiles(template: string, parameters: string | undefined) {
-  const loaded = loadTemplateFile(template);
-  const doc = parseJsonDocument(loaded.text, loaded.file);
-  const params = parameters ? loadParametersFile(parameters) : {};
-  const locate = (jsonPath: string) => {
-    const where = formatLocation(doc.locate(jsonPath));
-    return where || undefined;
-  };
-  return { template: doc.value, parameters: ((params as { parameters?: unknown }).parameters ?? params) as Record<string, unknown>, locate };
-}
-
-type DeploymentFiles = ReturnType<typeof loadDeploymentFiles>;
-
-/**
- * Each input of a deployment command (folders and --template/--parameters pairs), loaded as `up` loads it and
- * handed with the control-plane client to `run`, which returns whether it succeeded. Exit code 0 or 1.
- */
-export async function forEachDeployment(
-  opts: { dirs: string[]; template: string[]; parameters: string[]; readyFile: string },
-  run: (client: ArmClient, input: { template: string; index: number; files: DeploymentFiles }) => Promise<boolean>,
-): Promise<number> {
-  const ready = readReadyFile(opts.readyFile);
-  const inputs = collectInputs(opts.dirs, opts.template, opts.parameters);
-  const client = new ArmClient(ready, controlPlaneToken(ready));
-  let failures = 0;
-  try {
-    for (const [index, f] of inputs.entries()) {
-      if (!(await run(client, { template: f.template, index, files: loadDeploymentFiles(f.template, f.parameters) }))) failures += 1;
-    }
-  } finally {
-    await client.close();
-  }
-  return failures === 0 ? 0 : 1;
-}
-
-/** Print an ARM error answer with file:line:column locations. */
-export function printArmFailure(out: (l: string) => void, heading: string, body: unknown, files: DeploymentFiles): void {
-  const error = armErrorOf(body);
-  out(heading);
-  for (const line of error ? describeArmError(error, files.locate, '  ') : [`  ${JSON.stringify(body)}`]) out(line);
-}
-
-/**
- * Where a template deploys, as `trustline up` decides it: a `subscriptionDeploymentTemplate` `$schema` goes to the
- * subscription's deployments (with the resource group's location, which ARM requires there), anything else to the
- * resource group's.
- */
-export async function deploymentTarget(client: ArmClient, template: unknown): Promise<{ path: string; body: Record<string, unknown> }> {
-  const schema = (template as { $schema?: unknown } | null)?.$schema;
-  if (typeof schema !== 'string' || !/subscriptionDeploymentTemplate\.json/i.test(schema)) return { path: client.deploymentsPath, body: {} };
-  const rg = await client.send('GET', `${client.resourceGroupPath}?api-version=${DEPLOY_API_VERSION}`);
-  const location = (rg.body as { location?: unknown } | undefined)?.location;
-  return { path: client.subscriptionDeploymentsPath, body: typeof location === 'string' ? { location } : {} };
-}
-
-/** `trustline deploy`: PUT a deployment to the running twin's control plane (ARM REST) and wait for it. */
-export async function deployCommand(opts: DeployCommandOptions, out: (l: string) => void): Promise<number> {
-  return forEachDeployment(opts, async (client, { template, index, files }) => {
-    const name = opts.name ?? `${basename(template, '.json')}-${Date.now()}-${index}`;
-    const target = await deploymentTarget(client, files.template);
-    const path = `${target.path}/${encodeURIComponent(name)}?api-version=${DEPLOY_API_VERSION}`;
-    const put = await client.send('PUT', path, { ...target.body, properties: { mode: opts.mode ?? 'Incremental', template: files.template, parameters: files.parameters } });
-    const final = put.status === 200 || put.status === 201 ? await untilTerminal(client, path, put) : put;
-    const state = stateOf(final);
-    if (final.status >= 200 && final.status < 300 && state === 'Succeeded') {
-      out(`deployed ${template} as ${name}`);
-      const ops = await client.send('GET', `${target.path}/${encodeURIComponent(name)}/operations?api-version=${DEPLOY_API_VERSION}`);
-      for (const line of resourceLines(ops.body)) out(line);
-      return true;
-    }
-    printArmFailure(out, `deployment ${name} of ${template} failed (${final.status}${state ? `, ${state}` : ''}):`, final.body, files);
-    return false;
-  });
-}
-
-const TERMINAL = new Set(['Succeeded', 'Failed', 'Canceled']);
-const stateOf = (r: ArmResponse | undefined) => (r?.body as { properties?: { provisioningState?: string } } | undefined)?.properties?.provisioningState;
-
-/** The deployment once it ended: ARM's PUT answers while it runs (`Accepted`/`Running`); GET it until a terminal state (bounded). */
-async function untilTerminal(client: ArmClient, path: string, first: ArmResponse): Promise<ArmResponse> {
-  let res = first;
-  for (let i = 0; i < 1200 && res.status < 300 && !TERMINAL.has(stateOf(res) ?? ''); i++) {
-    await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** i, 1000)));
-    res = await client.send('GET', path);
-  }
-  return res;
-}
-
-/** Kinds of resource types that are neither simulated nor stored: the deployment machinery itself. */
-const MACHINERY = new Set(['microsoft.resources/deployments', 'microsoft.resources/resourcegroups']);
-
-/**
- * One line per resource the deployment wrote (`+` simulated, `·` stored, not simulated), from its operations, and the
- * summary `N simulated; stored, not simulated: Type (n), …` as `trustline up` prints it.
- */
-export function resourceLines(operations: unknown): string[] {
-  const simulated = new Set(supportedTypes().map((t) => t.toLowerCase()));
-  const value = (operations as { value?: Array<{ properties?: { provisioningOperation?: string; targetResource?: { id?: string; resourceType?: string; resourceName?: string } } }> } | undefined)?.value ?? [];
-  const lines: string[] = [];
-  const storedTypes = new Map<string, number>();
-  let simulatedCount = 0;
-  for (const op of value) {
-    const t = op.properties?.targetResource;
-    if (!t?.resourceType || op.properties?.provisioningOperation === 'EvaluateDeploymentOutput') continue;
-    const deleted = op.properties?.provisioningOperation === 'Delete';
-    const isStored = !simulated.has(t.resourceType.toLowerCase()) && !MACHINERY.has(t.resourceType.toLowerCase());
-    lines.push(`  ${deleted ? '-' : isStored ? '·' : '+'} ${t.resourceType} ${t.resourceName ?? t.id ?? ''}`);
-    if (deleted) continue;
-    if (isStored) storedTypes.set(t.resourceType, (storedTypes.get(t.resourceType) ?? 0) + 1);
-    else simulatedCount += 1;
-  }
-  const list = [...storedTypes].map(([t, n]) => (n > 1 ? `${t} (${n})` : t)).join(', ');
-  lines.push(`  ${simulatedCount} simulated${storedTypes.size > 0 ? `; stored, not simulated: ${list}` : ''}`);
-  return lines;
-}
+import { collect, jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
 
 export const registerDeploy: RegisterCommand = (program, ctx) => {
   program
@@ -145,9 +10,16 @@ export const registerDeploy: RegisterCommand = (program, ctx) => {
     .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'deployment mode').choices(['Incremental', 'Complete']).default('Incremental'))
     .option('--name <name>', 'deployment name')
+    .addOption(jsonOption())
     .addOption(readyFileOption())
-    .addHelpText('after', '\nOutput: per deployment, "deployed" and one line per resource (+ simulated, · stored, not simulated, - deleted in Complete mode), or the ARM error body; exit 1 when one failed.')
+    .addHelpText(
+      'after',
+      '\nOutput: one line per deployment (deployed, or the ARM error with file:line:column); --json: each deployment as ARM\n' +
+        'answers it (as `az deployment group create -o json`: {id, name, properties: {provisioningState, outputs, error?}}),\n' +
+        'one document per deployment. Exit 1 when one failed.',
+    )
     .action(async (dirs: string[], o) => {
-      ctx.exit(await deployCommand({ dirs, template: o.template, parameters: o.parameters, readyFile: o.readyFile, mode: o.mode, name: o.name }, ctx.out));
+      const { deployCommand } = await import('../actions/deployments.js');
+      ctx.exit(await deployCommand({ dirs, template: o.template, parameters: o.parameters, readyFile: o.readyFile, mode: o.mode, name: o.name, json: o.json }, ctx.out));
     });
 };

@@ -1,73 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { parse, type ParseError } from 'jsonc-parser';
-import { TwinError, createLogger, describeError, isTwinError, type LogLevel } from '../../core/index.js';
-import { loadOrCreateLocalTls, startStandaloneEasyAuth } from '../../runtime/index.js';
-import { readReadyFile } from '../ready-file.js';
-import { DEFAULT_STATE_DIR } from '../defaults.js';
-import type { RegisterCommand } from '../context.js';
+import type { LogLevel } from '../../core/index.js';
+import { jsonOption, type RegisterCommand } from '../context.js';
 
 /** Default http port of `trustline easyauth` (https: the next one). */
 export const EASYAUTH_DEFAULT_PORT = 7780;
-
-export interface EasyAuthCommandOptions {
-  settings: string;
-  backend: string;
-  port: number;
-  httpsPort: number;
-  readyFile?: string;
-  site?: string;
-  logLevel: LogLevel;
-  /** Resolve once listening (tests) instead of serving until a signal. */
-  detach?: boolean;
-  out: (line: string) => void;
-}
-
-function readSettings(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TwinError('ERR_CLI_INPUT', `cannot read the settings file ${file}: ${(e as Error).message}`);
-  }
-  const errors: ParseError[] = [];
-  const value = parse(text, errors, { allowTrailingComma: true }) as unknown;
-  if (errors.length > 0) throw new TwinError('ERR_CLI_INPUT', `${file} is not JSON (offset ${errors[0]!.offset})`);
-  return value;
-}
-
-/** `trustline easyauth`: Easy Auth (the twin's site pipeline) in front of any HTTP app. */
-export async function easyauthCommand(o: EasyAuthCommandOptions) {
-  const logger = createLogger({ level: o.logLevel });
-  const settings = readSettings(resolve(o.settings));
-  const ready = o.readyFile ? readReadyFile(o.readyFile) : undefined;
-  // The listener certificate comes from the twin's local CA (its state folder), else from the default state folder's.
-  const tls = await loadOrCreateLocalTls(ready ? dirname(ready.caCertificate) : resolve(DEFAULT_STATE_DIR), logger);
-  const server = await startStandaloneEasyAuth({
-    settings,
-    backend: o.backend,
-    httpPort: o.port,
-    httpsPort: o.httpsPort,
-    tls: tls.server,
-    ...(ready ? { twin: { identityOrigin: new URL(ready.identity.authority).origin, ca: tls.ca.cert } } : {}),
-    ...(o.site ? { siteName: o.site } : {}),
-    logger,
-  }).catch((e: unknown) => {
-    if (isTwinError(e) && e.code.startsWith('ERR_EASYAUTH_SETTINGS')) throw new TwinError('ERR_CLI_INPUT', `${o.settings}: ${describeError(e)}`);
-    throw e;
-  });
-  o.out(`Easy Auth in front of ${o.backend}: ${server.httpsUrl} (https, CA ${tls.caFile}) and ${server.httpUrl}`);
-  o.out(ready ? `Tokens are checked against the issuer the settings name; Azure's Entra hosts resolve to the twin at ${ready.identity.authority}.` : 'Tokens are checked against the issuer the settings name, at its real metadata URL.');
-  o.out('Every 401/403 is explained in the log. Stop with Ctrl+C.');
-  if (o.detach) return server;
-  await new Promise<void>((r) => {
-    process.once('SIGINT', () => r());
-    process.once('SIGTERM', () => r());
-  });
-  await server.close();
-  return undefined;
-}
 
 export const registerEasyAuth: RegisterCommand = (program, ctx) => {
   const port = (v: string) => {
@@ -84,14 +21,17 @@ export const registerEasyAuth: RegisterCommand = (program, ctx) => {
     .option('--ready-file <file>', 'a running twin: Azure host names (login.microsoftonline.com, sts.windows.net) resolve to it')
     .option('--site <name>', 'the site name the app is told (X-SITE-DEPLOYMENT-ID, WAS-DEFAULT-HOSTNAME)')
     .option('--log-level <level>', 'debug | info | warn | error | silent (default info)')
+    .addOption(jsonOption())
     .addHelpText(
       'after',
       '\nOutput: the https and http URLs to call instead of the app\'s own, then a log line for every refusal with its reason.\n' +
         'The app receives what a function behind App Service receives: X-MS-CLIENT-PRINCIPAL*, X-MS-TOKEN-* (token store on),\n' +
-        'and the front end\'s headers. Exit 2 when the settings are not valid authsettingsV2 (the error names the JSON path).',
+        'and the front end\'s headers. --json: one line {httpsUrl, httpUrl, caCertificate, backend, identityAuthority?} once listening.\n' +
+        'Exit 2 when the settings are not valid authsettingsV2 (the error names the JSON path).',
     )
-    .action(async (o: { settings: string; backend: string; port?: number; httpsPort?: number; readyFile?: string; site?: string; logLevel?: LogLevel }) => {
+    .action(async (o: { settings: string; backend: string; port?: number; httpsPort?: number; readyFile?: string; site?: string; logLevel?: LogLevel; json?: boolean }) => {
       const httpPort = o.port ?? EASYAUTH_DEFAULT_PORT;
+      const { easyauthCommand } = await import('../actions/easyauth.js');
       await easyauthCommand({
         settings: resolve(ctx.cwd, o.settings),
         backend: o.backend,
@@ -100,6 +40,7 @@ export const registerEasyAuth: RegisterCommand = (program, ctx) => {
         ...(o.readyFile ? { readyFile: resolve(ctx.cwd, o.readyFile) } : {}),
         ...(o.site ? { site: o.site } : {}),
         logLevel: o.logLevel ?? 'info',
+        json: o.json === true,
         out: ctx.out,
       });
     });

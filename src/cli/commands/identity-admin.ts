@@ -18,15 +18,21 @@ async function call(readyFile: string, method: 'GET' | 'POST', path: string, bod
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-function failed(r: { status: number; json: Record<string, unknown> }, out: (l: string) => void): number {
-  out(`refused (${r.status}): ${String(r.json.message ?? JSON.stringify(r.json))}`);
+/** The twin refused: its message (--json: `{status, error: <the twin's answer>}`); exit 1. */
+function failed(r: { status: number; json: Record<string, unknown> }, out: (l: string) => void, json?: boolean): number {
+  if (json) out(JSON.stringify({ status: r.status, error: r.json }, null, 2));
+  else out(`refused (${r.status}): ${String(r.json.message ?? JSON.stringify(r.json))}`);
   return 1;
 }
 
-async function apply(readyFile: string, doc: unknown, out: (l: string) => void): Promise<number> {
-  const r = await call(readyFile, 'POST', 'directory', JSON.stringify(doc));
-  if (r.status !== 200) return failed(r, out);
-  return 0;
+/** POST a directory document; resolves to how many objects were applied, or undefined after printing the refusal. */
+async function apply(readyFile: string, doc: string, out: (l: string) => void, json?: boolean): Promise<number | undefined> {
+  const r = await call(readyFile, 'POST', 'directory', doc);
+  if (r.status !== 200) {
+    failed(r, out, json);
+    return undefined;
+  }
+  return Number(r.json.applied);
 }
 
 export interface AddAppOptions {
@@ -59,8 +65,7 @@ export async function directoryAddApp(o: AddAppOptions, out: (l: string) => void
       },
     ],
   };
-  const code = await apply(o.readyFile, doc, out);
-  if (code !== 0) return code;
+  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json)) === undefined) return 1;
   const listed = await call(o.readyFile, 'GET', 'directory');
   const apps = (listed.json.applications ?? []) as Array<{ displayName: string; appId: string; servicePrincipalId?: string; tenantId: string }>;
   const app = apps.find((a) => a.displayName === o.name && (!o.tenant || a.tenantId === o.tenant.toLowerCase() || a.tenantId === o.tenant));
@@ -72,31 +77,30 @@ export async function directoryAddApp(o: AddAppOptions, out: (l: string) => void
   return 0;
 }
 
-export async function directoryAddUser(o: { readyFile: string; upn: string; name?: string; password?: string; tenant?: string }, out: (l: string) => void): Promise<number> {
+export async function directoryAddUser(o: { readyFile: string; upn: string; name?: string; password?: string; tenant?: string; json?: boolean }, out: (l: string) => void): Promise<number> {
   const doc = { ...(o.tenant ? { tenantId: o.tenant } : {}), users: [{ userPrincipalName: o.upn, ...(o.name ? { displayName: o.name } : {}), ...(o.password ? { password: o.password } : {}) }] };
-  const code = await apply(o.readyFile, doc, out);
-  if (code === 0) out(`user ${o.upn} added`);
-  return code;
+  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json)) === undefined) return 1;
+  out(o.json ? JSON.stringify({ userPrincipalName: o.upn, ...(o.tenant ? { tenantId: o.tenant } : {}) }) : `user ${o.upn} added`);
+  return 0;
 }
 
-export async function directoryAssign(o: { readyFile: string; principal: string; resource: string; role: string; tenant?: string }, out: (l: string) => void): Promise<number> {
+export async function directoryAssign(o: { readyFile: string; principal: string; resource: string; role: string; tenant?: string; json?: boolean }, out: (l: string) => void): Promise<number> {
   const doc = { ...(o.tenant ? { tenantId: o.tenant } : {}), appRoleAssignments: [{ principal: o.principal, resource: o.resource, role: o.role }] };
-  const code = await apply(o.readyFile, doc, out);
-  if (code === 0) out(`assigned ${o.role} on ${o.resource} to ${o.principal}`);
-  return code;
+  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json)) === undefined) return 1;
+  out(o.json ? JSON.stringify({ principal: o.principal, resource: o.resource, role: o.role }) : `assigned ${o.role} on ${o.resource} to ${o.principal}`);
+  return 0;
 }
 
-export async function directoryApplyFile(o: { readyFile: string; file: string }, out: (l: string) => void): Promise<number> {
-  const text = readFileSync(o.file, 'utf8');
-  const r = await call(o.readyFile, 'POST', 'directory', text);
-  if (r.status !== 200) return failed(r, out);
-  out(`directory ${o.file}: ${String(r.json.applied)} objects`);
+export async function directoryApplyFile(o: { readyFile: string; file: string; json?: boolean }, out: (l: string) => void): Promise<number> {
+  const applied = await apply(o.readyFile, readFileSync(o.file, 'utf8'), out, o.json);
+  if (applied === undefined) return 1;
+  out(o.json ? JSON.stringify({ file: o.file, applied }) : `directory ${o.file}: ${applied} objects`);
   return 0;
 }
 
 export async function directoryList(o: { readyFile: string; json?: boolean }, out: (l: string) => void): Promise<number> {
   const r = await call(o.readyFile, 'GET', 'directory');
-  if (r.status !== 200) return failed(r, out);
+  if (r.status !== 200) return failed(r, out, o.json);
   if (o.json) {
     out(JSON.stringify(r.json, null, 2));
     return 0;
@@ -122,7 +126,7 @@ export async function directoryList(o: { readyFile: string; json?: boolean }, ou
 export async function keysRotate(o: { readyFile: string; activateAfter?: number; grace?: number; json?: boolean }, out: (l: string) => void): Promise<number> {
   const body = JSON.stringify({ ...(o.activateAfter === undefined ? {} : { activateAfterSeconds: o.activateAfter }), ...(o.grace === undefined ? {} : { graceSeconds: o.grace }) });
   const r = await call(o.readyFile, 'POST', 'keys/rotate', body);
-  if (r.status !== 200) return failed(r, out);
+  if (r.status !== 200) return failed(r, out, o.json);
   if (o.json) out(JSON.stringify(r.json));
   else {
     const j = r.json as { kid: string; activatesAt: number; previousKid: string; previousRemovedAt: number };
@@ -132,10 +136,18 @@ export async function keysRotate(o: { readyFile: string; activateAfter?: number;
   return 0;
 }
 
-export async function keysList(o: { readyFile: string }, out: (l: string) => void): Promise<number> {
+export async function keysList(o: { readyFile: string; json?: boolean }, out: (l: string) => void): Promise<number> {
   const r = await call(o.readyFile, 'GET', 'keys');
-  if (r.status !== 200) return failed(r, out);
-  out(JSON.stringify(r.json, null, 2));
+  if (r.status !== 200) return failed(r, out, o.json);
+  if (o.json) {
+    out(JSON.stringify(r.json, null, 2));
+    return 0;
+  }
+  const ring = r.json as { signingKid: string; keys: Array<{ kid: string; publishedAt: string; activatesAt: string; removeAt?: string }> };
+  for (const k of ring.keys) {
+    out(`${k.kid === ring.signingKid ? '*' : ' '} ${k.kid}  published ${k.publishedAt}  signs from ${k.activatesAt}${k.removeAt !== undefined ? `  leaves JWKS ${k.removeAt}` : ''}`);
+  }
+  out(`signing now: ${ring.signingKid}`);
   return 0;
 }
 
@@ -150,7 +162,7 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
   const directory = program
     .command('directory')
     .description("the running twin's Entra directory (app registrations, users, role assignments)")
-    .addHelpText('after', '\nOutput: each subcommand prints what it did (list: the directory as text, or JSON with --json); exit 1 when the twin refuses.');
+    .addHelpText('after', '\nOutput: each subcommand prints what it did as text, or JSON with --json; exit 1 when the twin refuses.');
   directory
     .command('list')
     .description('list tenants, applications, managed identities, users, groups and app role assignments')
@@ -162,9 +174,10 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .command('apply')
     .description('apply a directory file (schema/directory.schema.json) to the running twin')
     .argument('<file>', 'the directory file')
+    .addOption(jsonOption())
     .addOption(readyFileOption())
-    .addHelpText('after', '\nOutput: how many objects were applied, or the refusal with its JSON path and line:column.')
-    .action(async (file: string, o) => ctx.exit(await directoryApplyFile({ readyFile: o.readyFile, file }, ctx.out)));
+    .addHelpText('after', '\nOutput: how many objects were applied, or the refusal with its JSON path and line:column; --json: {file, applied} or {status, error}.')
+    .action(async (file: string, o) => ctx.exit(await directoryApplyFile({ readyFile: o.readyFile, file, json: o.json }, ctx.out)));
   directory
     .command('add-app')
     .description('add (or replace) an app registration, optionally with a client secret')
@@ -194,9 +207,10 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .option('--name <displayName>', 'display name')
     .option('--password <text>', 'password for the sign-in page')
     .option('--tenant <id>', "the tenant (default: the twin's)")
+    .addOption(jsonOption())
     .addOption(readyFileOption())
-    .addHelpText('after', '\nOutput: one line saying the user was added.')
-    .action(async (o) => ctx.exit(await directoryAddUser({ readyFile: o.readyFile, upn: o.upn, name: o.name, password: o.password, tenant: o.tenant }, ctx.out)));
+    .addHelpText('after', '\nOutput: one line saying the user was added; --json: {userPrincipalName, tenantId?} or {status, error}.')
+    .action(async (o) => ctx.exit(await directoryAddUser({ readyFile: o.readyFile, upn: o.upn, name: o.name, password: o.password, tenant: o.tenant, json: o.json }, ctx.out)));
   directory
     .command('assign')
     .description('assign an app role of a resource application to a user, group, application or managed identity')
@@ -204,9 +218,10 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .requiredOption('--resource <app>', 'the resource application (display name or appId)')
     .requiredOption('--role <value>', 'the app role value')
     .option('--tenant <id>', "the tenant (default: the twin's)")
+    .addOption(jsonOption())
     .addOption(readyFileOption())
-    .addHelpText('after', '\nOutput: one line saying what was assigned, or why not (no such principal, resource or role).')
-    .action(async (o) => ctx.exit(await directoryAssign({ readyFile: o.readyFile, principal: o.principal, resource: o.resource, role: o.role, tenant: o.tenant }, ctx.out)));
+    .addHelpText('after', '\nOutput: one line saying what was assigned, or why not (no such principal, resource or role); --json: {principal, resource, role} or {status, error}.')
+    .action(async (o) => ctx.exit(await directoryAssign({ readyFile: o.readyFile, principal: o.principal, resource: o.resource, role: o.role, tenant: o.tenant, json: o.json }, ctx.out)));
 };
 
 /** `trustline keys rotate|list`. */
@@ -214,7 +229,7 @@ export const registerKeys: RegisterCommand = (program, ctx) => {
   const keys = program
     .command('keys')
     .description("the running twin's token-signing keys")
-    .addHelpText('after', '\nOutput: rotate: the new and the replaced key ids with their times (JSON with --json); list: the key ring as JSON.');
+    .addHelpText('after', '\nOutput: rotate: the new and the replaced key ids with their times; list: the key ring; JSON with --json.');
   keys
     .command('rotate')
     .description('publish a new signing key now; it signs after --activate-after; the old key stays in JWKS for --grace')
@@ -227,7 +242,8 @@ export const registerKeys: RegisterCommand = (program, ctx) => {
   keys
     .command('list')
     .description('the signing key ring: published, activation and removal times')
+    .addOption(jsonOption())
     .addOption(readyFileOption())
-    .addHelpText('after', '\nOutput: JSON {signingKid, keys: [{kid, publishedAt, activatesAt, removeAt?}]}.')
-    .action(async (o) => ctx.exit(await keysList({ readyFile: o.readyFile }, ctx.out)));
+    .addHelpText('after', '\nOutput: one line per key (* = signing now) with its times, then the signing key id; --json: {signingKid, keys: [{kid, publishedAt, activatesAt, removeAt?}]} (ISO times).')
+    .action(async (o) => ctx.exit(await keysList({ readyFile: o.readyFile, json: o.json }, ctx.out)));
 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { readReadyFile } from '../ready-file.js';
-import { firstCallable } from './up.js';
+import { firstCallable } from '../first-callable.js';
 import { jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
 
 export interface TestOptions {

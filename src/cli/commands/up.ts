@@ -1,178 +1,7 @@
-import { basename, resolve } from 'node:path';
-import { availableParallelism } from 'node:os';
-import { createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
-import { loadParametersFile, loadTemplateFile } from '../../arm/index.js';
-import { startTwin, DEFAULT_PORT_BASE, PORT_OFFSETS, type Twin, type ReadyInfo } from '../../runtime/index.js';
-import { tenantFromParameters } from '../inputs.js';
-import { removeReadyFile, writeReadyFile } from '../ready-file.js';
-import { DEFAULT_STATE_DIR, DEFAULT_TENANT } from '../defaults.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { collect, type RegisterCommand } from '../context.js';
-import { mergeUpConfig, type UpConfig } from '../config/up-config.js';
-import { lockStateFolder } from '../state-lock.js';
-
-export interface UpOptions extends UpConfig {
-  /** Resolve once the twin is up instead of serving until a signal (tests). */
-  detach?: boolean;
-  out?: (line: string) => void;
-}
-
-export interface UpResult {
-  code: number;
-  twin?: Twin;
-  ready?: ReadyInfo;
-  /** Stops a detached twin: closes it, removes the ready file, releases the state folder. */
-  stop?: () => Promise<void>;
-}
-
-/** `trustline up`: deploy the inputs into a fresh twin and serve until stopped. */
-export async function up(opts: UpOptions): Promise<UpResult> {
-  const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
-  const logger = createLogger({ level: opts.logLevel });
-  const loaded = opts.deployments.map((f) => ({
-    files: f,
-    template: loadTemplateFile(f.template),
-    parameters: f.parameters ? loadParametersFile(f.parameters) : undefined,
-  }));
-  const tenantId = opts.tenant ?? loaded.map((l) => tenantFromParameters(l.parameters)).find(Boolean) ?? DEFAULT_TENANT;
-  // First the lock: a second `up` on this folder stops here, before it reads or writes anything in it.
-  const lock = lockStateFolder(opts.state, logger);
-  let twin: Twin;
-  try {
-    // The ready file means "this twin is up": a stale one from an earlier run must not be read meanwhile.
-    removeReadyFile(opts.readyFile);
-    twin = await startTwin({
-      stateDir: opts.state,
-      inMemory: opts.inMemory,
-      tenantId,
-      subscriptionId: opts.subscription,
-      resourceGroup: opts.resourceGroup,
-      location: opts.location,
-      backends: opts.backends,
-      ports: opts.ports,
-      proxy: opts.proxy,
-      loose: opts.loose,
-      compat: opts.compat,
-      strict: opts.strict,
-      controlPlaneAuth: opts.auth,
-      // In-process dispatch (default) runs the sites on the main thread, next to the gateway that calls them;
-      // with real sockets they get a worker thread, so that the two hops use two cores.
-      siteThread: opts.siteDispatch === 'sockets' ? 'worker' : 'main',
-      siteDispatch: opts.siteDispatch,
-      // The token endpoint signs on worker threads, one per core, off the event loop the listeners share.
-      signingWorkers: Math.min(8, availableParallelism()),
-      deployThread: 'worker',
-      ...(opts.imdsIdentities.length > 0 ? { imdsIdentities: opts.imdsIdentities } : {}),
-      logLevel: opts.logLevel,
-      clock: systemClock,
-      ids: randomIds,
-      logger,
-    });
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
-  const stop = async () => {
-    removeReadyFile(opts.readyFile);
-    await twin.close();
-    lock.release();
-  };
-  try {
-    for (const [i, l] of loaded.entries()) {
-      const name = `${basename(l.files.template, '.json')}-${i + 1}`;
-      // Before the twin is ready nothing is served: the start-up templates are evaluated on this thread (a worker's
-      // start costs seconds, the seed's evaluation milliseconds); size limits still apply (docs/limits.md).
-      const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters }, { thread: 'main' });
-      for (const w of result.warnings) logger.warn(w);
-      out(`deployed ${l.files.template} (${result.resources.length} resources)`);
-      for (const line of deploymentProgress(twin, result.resources, result.stored)) out(line);
-    }
-    for (const file of opts.directory) {
-      const objects = twin.identity.applyDirectory({ file });
-      out(`directory ${file}: ${objects.length} objects`);
-    }
-  } catch (e) {
-    out(`deployment failed: ${describeError(e)}`);
-    await stop();
-    return { code: 1 };
-  }
-  const ready = twin.ready();
-  writeReadyFile(opts.readyFile, ready);
-  printSummary(ready, opts.readyFile, out);
-  if (opts.detach) return { code: 0, twin, ready, stop };
-  await new Promise<void>((resolveStop) => {
-    const onSignal = () => resolveStop();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
-  await stop();
-  return { code: 0 };
-}
-
-/** Each deployed resource as it was deployed (`+` simulated, `·` stored, not simulated), then the stored types. */
-export function deploymentProgress(twin: Twin, ids: string[], stored: string[]): string[] {
-  const storedIds = new Set(stored.map((id) => id.toLowerCase()));
-  const lines: string[] = [];
-  const storedTypes = new Map<string, number>();
-  for (const id of ids) {
-    const r = twin.store.getResource(id);
-    const label = r ? `${r.type} ${r.name}` : storedLabel(id);
-    const isStored = storedIds.has(id.toLowerCase());
-    lines.push(`  ${isStored ? '·' : '+'} ${label}`);
-    if (isStored) {
-      const type = r?.type ?? label.split(' ')[0]!;
-      storedTypes.set(type, (storedTypes.get(type) ?? 0) + 1);
-    }
-  }
-  const list = [...storedTypes].map(([t, n]) => (n > 1 ? `${t} (${n})` : t)).join(', ');
-  lines.push(`  ${ids.length - stored.length} simulated${storedTypes.size > 0 ? `; stored, not simulated: ${list}` : ''}`);
-  return lines;
-}
-
-function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void): void {
-  out('');
-  out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
-  out(`  local CA:       ${ready.caCertificate}`);
-  if (ready.proxy) out(`  proxy:          ${ready.proxy}   (Azure host names → the twin; every other host refused)`);
-  out(`  control plane:  ${ready.controlPlane}   (management.azure.com)`);
-  out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
-  for (const [name, s] of Object.entries(ready.sites)) {
-    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''})`);
-  }
-  for (const [name, a] of Object.entries(ready.apim)) {
-    out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);
-  }
-  const firstApim = Object.values(ready.apim)[0];
-  const firstSite = Object.values(ready.sites)[0];
-  const readyArg = readyFile === resolve(DEFAULT_STATE_DIR, 'ready.json') ? '' : ` --ready-file ${readyFile}`;
-  out('');
-  if (ready.proxy) {
-    out('Point your tools at it (curl, az, @azure/identity, your function; the real Azure URLs):');
-    out(`  eval "$(npx trustline env${readyArg})"            # pwsh: npx trustline env --shell pwsh | Invoke-Expression`);
-  }
-  out('Try it:');
-  const call = firstApim ? firstCallable(firstApim.apis) : undefined;
-  if (firstApim && call) out(`  curl ${ready.proxy ? `https://${firstApim.hostName}` : `--cacert ${ready.caCertificate} ${firstApim.gatewayUrl}`}${call}`);
-  if (firstSite) out(`  curl -i ${ready.proxy ? `https://${firstSite.hostName}` : `--cacert ${ready.caCertificate} ${firstSite.url}`}/api/hello      # straight to the site, no token`);
-  out(`  npx trustline test${readyArg}`);
-  out('Every 401/403 the sites answer is explained in this log. Stop with Ctrl+C.');
-}
-
-/** `/apiPath/urlTemplate` of the first GET operation without template parameters. */
-export function firstCallable(apis: ReadyInfo['apim'][string]['apis']): string | undefined {
-  for (const api of apis) {
-    for (const op of api.operations) {
-      if (op.method.toUpperCase() === 'GET' && !op.urlTemplate.includes('{')) return joinPath(api.path, op.urlTemplate);
-    }
-  }
-  return undefined;
-}
-
-export function joinPath(apiPath: string, template: string): string {
-  const a = apiPath.replace(/^\/+|\/+$/g, '');
-  const t = template.replace(/^\/+/, '');
-  return '/' + [a, t].filter(Boolean).join('/');
-}
+import { mergeUpConfig } from '../config/up-config.js';
+import { DEFAULT_PORT_BASE, DEFAULT_STATE_DIR, PROXY_PORT_OFFSET } from '../defaults.js';
 
 export const registerUp: RegisterCommand = (program, ctx) => {
   const int = (v: string) => {
@@ -189,7 +18,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .option('--state <dir>', `state folder (SQLite database, local CA, lock) (default: ${DEFAULT_STATE_DIR})`)
     .option('--port <n>', `control-plane https port (default: the base port, ${DEFAULT_PORT_BASE})`, int)
     .option('--port-base <n>', `base port: each listener at a documented offset (docs/design/ports.md); 0 = random ports (default: ${DEFAULT_PORT_BASE})`, int)
-    .option('--proxy-port <n>', `port of the HTTP forward proxy (default: base + ${PORT_OFFSETS.proxy})`, int)
+    .option('--proxy-port <n>', `port of the HTTP forward proxy (default: base + ${PROXY_PORT_OFFSET})`, int)
     .option('--no-proxy', 'do not serve the HTTP forward proxy')
     .option('--ready-file <file>', 'where to write the ready file (default: <state>/ready.json)')
     .option('--backend <site=url>', "put a user's own function host behind a site (repeatable)", collect, [])
@@ -202,13 +31,17 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--site-dispatch <how>', "how the gateway reaches the twin's sites: in-process (default; no socket hop, the same bytes reach the function) or sockets (real http, sites on a worker thread)").choices(['in-process', 'sockets']))
     .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(['debug', 'info', 'warn', 'error', 'silent']))
     .option('--print-config', 'print the merged configuration (defaults < trustline.json < flags) as JSON and exit')
+    .addOption(new Option('--json', 'print one JSON document per line instead of text (for scripts)'))
     .addHelpText(
       'after',
       '\nConfiguration: trustline.json in the working folder (or --config FILE), schema/trustline.schema.json; flags override it.\n' +
         '\nOutput: a line per deployment, then the URLs of every listener, how to point your tools at the twin\n' +
         '(eval "$(trustline env)") and curl lines to try; the ready file (JSON) is written once every listener is up and\n' +
         'removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed, 2 on a usage error\n' +
-        '(a taken port, a state folder in use by another `trustline up`).',
+        '(a taken port, a state folder in use by another `trustline up`).\n' +
+        '--json: one JSON document per line: {"event":"deployed", template, deployment, resources: [{id, type, name, simulated}],\n' +
+        'storedTypes} per deployment, {"event":"directory", file, objects} per directory file, then {"event":"ready", readyFile,\n' +
+        'ready} (the ready file\'s content) or {"event":"failed", error}.',
     )
     .action(async (dirs: string[], o, cmd: Command) => {
       const given = <T>(key: string): T | undefined => (cmd.getOptionValueSource(key) === 'cli' ? (o[key] as T) : undefined);
@@ -241,16 +74,10 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         ctx.out(JSON.stringify(config, null, 2));
         return;
       }
-      const r = await up({ ...config, out: ctx.out });
+      // The twin's code is loaded only when it runs: `trustline env` and friends start in a fraction of the time.
+      const { up } = await import('../actions/up.js');
+      const r = await up({ ...config, json: o.json === true, out: ctx.out });
       ctx.exit(r.code);
     });
 };
 
-/** `Type name` of a resource id (`…/providers/Ns/t/n/c/m` → `Ns/t/c n/m`). */
-function storedLabel(id: string): string {
-  const at = id.toLowerCase().lastIndexOf('/providers/');
-  const segs = id.slice(at + '/providers/'.length).split('/');
-  const types = [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)];
-  const names = segs.slice(1).filter((_, i) => i % 2 === 1);
-  return `${types.join('/')} ${names.join('/')}`;
-}

@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import { TwinError, type LogLevel } from '../../core/index.js';
-import { DEFAULT_PORT_BASE, type PortSettings, type TwinCompatFlags, type FixedListener } from '../../runtime/index.js';
+import type { PortSettings, TwinCompatFlags, FixedListener } from '../../runtime/index.js';
 import { collectInputs, filesFromDirectory, type DeploymentFiles } from '../inputs.js';
-import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_STATE_DIR, DEFAULT_SUBSCRIPTION } from '../defaults.js';
+import { DEFAULT_LOCATION, DEFAULT_PORT_BASE, DEFAULT_RESOURCE_GROUP, DEFAULT_STATE_DIR, DEFAULT_SUBSCRIPTION } from '../defaults.js';
 import type { LoadedProject } from './project-file.js';
 
 /** What was given on the command line of `trustline up` (undefined = not given). */

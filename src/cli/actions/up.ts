@@ -1,0 +1,206 @@
+import { basename, dirname, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
+import { loadParametersFile, loadTemplateFile } from '../../arm/index.js';
+import { writePrivateFile } from '../../state/index.js';
+import { startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
+import { tenantFromParameters } from '../inputs.js';
+import { removeReadyFile } from '../ready-file.js';
+import { DEFAULT_STATE_DIR, DEFAULT_TENANT } from '../defaults.js';
+import type { UpConfig } from '../config/up-config.js';
+import { lockStateFolder } from '../state-lock.js';
+import { firstCallable } from '../first-callable.js';
+
+export interface UpOptions extends UpConfig {
+  /** Resolve once the twin is up instead of serving until a signal (tests). */
+  detach?: boolean;
+  /** Print one JSON document per line (deployed, directory, failed, ready) instead of text. */
+  json?: boolean;
+  out?: (line: string) => void;
+}
+
+/** What `up --json` prints, one per line, in this order: each deployment, each directory file, then ready (or failed). */
+export type UpEvent =
+  | { event: 'deployed'; template: string; deployment: string; resources: DeployedResource[]; storedTypes: string[] }
+  | { event: 'directory'; file: string; objects: number }
+  | { event: 'failed'; error: string }
+  | { event: 'ready'; readyFile: string; ready: ReadyInfo };
+
+/** One resource of a deployment; `simulated` false = stored as given, not played by the twin. */
+export interface DeployedResource {
+  id: string;
+  type: string;
+  name: string;
+  simulated: boolean;
+}
+
+export interface UpResult {
+  code: number;
+  twin?: Twin;
+  ready?: ReadyInfo;
+  /** Stops a detached twin: closes it, removes the ready file, releases the state folder. */
+  stop?: () => Promise<void>;
+}
+
+/** `trustline up`: deploy the inputs into a fresh twin and serve until stopped. */
+export async function up(opts: UpOptions): Promise<UpResult> {
+  const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
+  const event = (e: UpEvent) => out(JSON.stringify(e));
+  const logger = createLogger({ level: opts.logLevel });
+  const loaded = opts.deployments.map((f) => ({
+    files: f,
+    template: loadTemplateFile(f.template),
+    parameters: f.parameters ? loadParametersFile(f.parameters) : undefined,
+  }));
+  const tenantId = opts.tenant ?? loaded.map((l) => tenantFromParameters(l.parameters)).find(Boolean) ?? DEFAULT_TENANT;
+  // First the lock: a second `up` on this folder stops here, before it reads or writes anything in it.
+  const lock = lockStateFolder(opts.state, logger);
+  let twin: Twin;
+  try {
+    // The ready file means "this twin is up": a stale one from an earlier run must not be read meanwhile.
+    removeReadyFile(opts.readyFile);
+    twin = await startTwin({
+      stateDir: opts.state,
+      inMemory: opts.inMemory,
+      tenantId,
+      subscriptionId: opts.subscription,
+      resourceGroup: opts.resourceGroup,
+      location: opts.location,
+      backends: opts.backends,
+      ports: opts.ports,
+      proxy: opts.proxy,
+      loose: opts.loose,
+      compat: opts.compat,
+      strict: opts.strict,
+      controlPlaneAuth: opts.auth,
+      // In-process dispatch (default) runs the sites on the main thread, next to the gateway that calls them;
+      // with real sockets they get a worker thread, so that the two hops use two cores.
+      siteThread: opts.siteDispatch === 'sockets' ? 'worker' : 'main',
+      siteDispatch: opts.siteDispatch,
+      // The token endpoint signs on worker threads, one per core, off the event loop the listeners share.
+      signingWorkers: Math.min(8, availableParallelism()),
+      deployThread: 'worker',
+      ...(opts.imdsIdentities.length > 0 ? { imdsIdentities: opts.imdsIdentities } : {}),
+      logLevel: opts.logLevel,
+      clock: systemClock,
+      ids: randomIds,
+      logger,
+    });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  const stop = async () => {
+    removeReadyFile(opts.readyFile);
+    await twin.close();
+    lock.release();
+  };
+  try {
+    for (const [i, l] of loaded.entries()) {
+      const name = `${basename(l.files.template, '.json')}-${i + 1}`;
+      // Before the twin is ready nothing is served: the start-up templates are evaluated on this thread (a worker's
+      // start costs seconds, the seed's evaluation milliseconds); size limits still apply (docs/limits.md).
+      const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters }, { thread: 'main' });
+      for (const w of result.warnings) logger.warn(w);
+      const resources = deployedResources(twin, result.resources, result.stored);
+      if (opts.json) event({ event: 'deployed', template: l.files.template, deployment: name, resources, storedTypes: storedTypes(resources).map(([t]) => t) });
+      else {
+        out(`deployed ${l.files.template} (${result.resources.length} resources)`);
+        for (const line of deploymentProgress(resources)) out(line);
+      }
+    }
+    for (const file of opts.directory) {
+      const objects = twin.identity.applyDirectory({ file });
+      if (opts.json) event({ event: 'directory', file, objects: objects.length });
+      else out(`directory ${file}: ${objects.length} objects`);
+    }
+  } catch (e) {
+    if (opts.json) event({ event: 'failed', error: describeError(e) });
+    else out(`deployment failed: ${describeError(e)}`);
+    await stop();
+    return { code: 1 };
+  }
+  const ready = twin.ready();
+  writeReadyFile(opts.readyFile, ready);
+  if (opts.json) event({ event: 'ready', readyFile: opts.readyFile, ready });
+  else printSummary(ready, opts.readyFile, out);
+  if (opts.detach) return { code: 0, twin, ready, stop };
+  await new Promise<void>((resolveStop) => {
+    const onSignal = () => resolveStop();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await stop();
+  return { code: 0 };
+}
+
+/** The resources of a deployment in the order deployed, each simulated or stored as given (`DeployResult.stored`). */
+export function deployedResources(twin: Twin, ids: string[], stored: string[]): DeployedResource[] {
+  const storedIds = new Set(stored.map((id) => id.toLowerCase()));
+  return ids.map((id) => {
+    const r = twin.store.getResource(id);
+    const [type, name] = r ? [r.type, r.name] : storedLabel(id);
+    return { id, type, name, simulated: !storedIds.has(id.toLowerCase()) };
+  });
+}
+
+/** The types stored, not simulated, with how many resources of each. */
+function storedTypes(resources: DeployedResource[]): Array<[string, number]> {
+  const types = new Map<string, number>();
+  for (const r of resources) if (!r.simulated) types.set(r.type, (types.get(r.type) ?? 0) + 1);
+  return [...types];
+}
+
+/** Each deployed resource as it was deployed (`+` simulated, `·` stored, not simulated), then the stored types. */
+export function deploymentProgress(resources: DeployedResource[]): string[] {
+  const lines = resources.map((r) => `  ${r.simulated ? '+' : '·'} ${r.type} ${r.name}`);
+  const stored = storedTypes(resources);
+  const list = stored.map(([t, n]) => (n > 1 ? `${t} (${n})` : t)).join(', ');
+  lines.push(`  ${resources.filter((r) => r.simulated).length} simulated${stored.length > 0 ? `; stored, not simulated: ${list}` : ''}`);
+  return lines;
+}
+
+function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void): void {
+  out('');
+  out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
+  out(`  local CA:       ${ready.caCertificate}`);
+  if (ready.proxy) out(`  proxy:          ${ready.proxy}   (Azure host names → the twin; every other host refused)`);
+  out(`  control plane:  ${ready.controlPlane}   (management.azure.com)`);
+  out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
+  for (const [name, s] of Object.entries(ready.sites)) {
+    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''})`);
+  }
+  for (const [name, a] of Object.entries(ready.apim)) {
+    out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);
+  }
+  const firstApim = Object.values(ready.apim)[0];
+  const firstSite = Object.values(ready.sites)[0];
+  const readyArg = readyFile === resolve(DEFAULT_STATE_DIR, 'ready.json') ? '' : ` --ready-file ${readyFile}`;
+  out('');
+  if (ready.proxy) {
+    out('Point your tools at it (curl, az, @azure/identity, your function; the real Azure URLs):');
+    out(`  eval "$(npx trustline env${readyArg})"            # pwsh: npx trustline env --shell pwsh | Invoke-Expression`);
+  }
+  out('Try it:');
+  const call = firstApim ? firstCallable(firstApim.apis) : undefined;
+  if (firstApim && call) out(`  curl ${ready.proxy ? `https://${firstApim.hostName}` : `--cacert ${ready.caCertificate} ${firstApim.gatewayUrl}`}${call}`);
+  if (firstSite) out(`  curl -i ${ready.proxy ? `https://${firstSite.hostName}` : `--cacert ${ready.caCertificate} ${firstSite.url}`}/api/hello      # straight to the site, no token`);
+  out(`  npx trustline test${readyArg}`);
+  out('Every 401/403 the sites answer is explained in this log. Stop with Ctrl+C.');
+}
+
+/** Type and name of a resource id (`…/providers/Ns/t/n/c/m` → `Ns/t/c`, `n/m`). */
+function storedLabel(id: string): [string, string] {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  const types = [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)];
+  const names = segs.slice(1).filter((_, i) => i % 2 === 1);
+  return [types.join('/'), names.join('/')];
+}
+
+function writeReadyFile(file: string, info: ReadyInfo): void {
+  mkdirSync(dirname(file), { recursive: true });
+  // 0600: the ready file carries the identity header (the MSI endpoint's shared secret).
+  writePrivateFile(file, JSON.stringify(info, null, 2) + '\n');
+}
