@@ -87,7 +87,8 @@ describe('headless Chromium signs a user in through Easy Auth', () => {
     }
     await twin?.close();
     rmSync(dir, { recursive: true, force: true });
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    // Chromium may still be flushing its profile as it exits: retry the removal.
+    if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it('reaches the function with the user\'s principal', async () => {
