@@ -27,7 +27,7 @@ const CASES: Record<string, Array<Case | [string, unknown, EvalContext]>> = {
   base64ToString: [["[base64ToString('w6k=')]", 'é'], ["[base64ToString('%%')]", { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }]],
   base64ToJson: [["[base64ToJson(base64('{\"a\": [1, 9223372036854775807]}'))]", { a: [1, 9223372036854775807n] }]],
   dataUriToString: [["[dataUriToString('data:text/plain;charset=utf8;base64,SGVsbG8=')]", 'Hello'], ["[dataUriToString('data:,a%20b')]", 'a b'], ["[dataUriToString('nope')]", { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }]],
-  uriComponent: [["[uriComponent('a b/!*()''')]", 'a%20b%2F%21%2A%28%29%27']],
+  uriComponent: [["[uriComponent('a b/!*()''')]", 'a%20b%2F%21%2A%28%29%27'], ["[uriComponent(concat('x', last('\u{1F600}')))]", 'x%EF%BF%BD'], ["[uriComponent('\u{1F600}')]", '%F0%9F%98%80']],
   uriComponentToString: [["[uriComponentToString('a%20b%2Fc%zz')]", 'a b/c%zz']],
   dataUri: [["[dataUri('Hello')]", 'data:text/plain;charset=utf8;base64,SGVsbG8=']],
   uniqueString: [["[uniqueString('test')]", 'rbgf3xv4ufgzg'], ["[uniqueString('hello', 'world')]", 'a7wkljktk6wne'], ['[uniqueString(1)]', { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }]],

@@ -67,9 +67,15 @@ const str = (name: string, min: number, max: number, impl: (s: string[]) => unkn
   impl: (args) => impl(args.map((a, i) => expectString(a, name, i + 1))),
 });
 
-/** RFC 3986 percent-encoding of everything but unreserved characters, uppercase hex (.NET EscapeDataString). */
+/** Unpaired UTF-16 surrogates (`last()` of an astral character yields one). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * RFC 3986 percent-encoding of everything but unreserved characters, uppercase hex (.NET EscapeDataString).
+ * An unpaired surrogate is encoded as U+FFFD (`%EF%BF%BD`), as .NET's UTF-8 encoding replaces it (docs/differences.md).
+ */
 export function escapeDataString(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  return encodeURIComponent(s.replace(LONE_SURROGATE, '\uFFFD')).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 export const stringFunctions: ArmFunction[] = [
