@@ -63,9 +63,9 @@ export async function startServer(script, args = [], { cpu, env } = {}) {
 /**
  * `trustline up <template>` as a child process (the built dist/ must be current: `npm run build`).
  * Options: cpu, backend (URL for the site `trustline-func`), stateDir (persisted; default a fresh temp folder,
- * in memory), extraArgs. Returns {ready, pid, dir, stop(), startMs}.
+ * in memory), extraArgs, root (another built checkout, e.g. a baseline). Returns {ready, pid, dir, stop(), startMs}.
  */
-export async function startTwin({ cpu, backend, stateDir, inMemory = stateDir === undefined, extraArgs = [], template = TEMPLATE, env, label } = {}) {
+export async function startTwin({ cpu, backend, stateDir, inMemory = stateDir === undefined, extraArgs = [], template = TEMPLATE, env, label, root = ROOT } = {}) {
   const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'trustline-bench-'));
   if (!stateDir) tempDirs.add(dir);
   const readyFile = join(mkdtempSync(join(tmpdir(), 'trustline-bench-ready-')), 'ready.json');
@@ -75,7 +75,7 @@ export async function startTwin({ cpu, backend, stateDir, inMemory = stateDir ==
     rmSync(profDir, { recursive: true, force: true });
     mkdirSync(profDir, { recursive: true });
   }
-  const args = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), join(ROOT, 'bin', 'trustline.js'), 'up', template, '--state', dir, '--ready-file', readyFile, '--log-level', 'warn', ...extraArgs];
+  const args = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), join(root, 'bin', 'trustline.js'), 'up', template, '--state', dir, '--ready-file', readyFile, '--log-level', 'warn', ...extraArgs];
   if (inMemory) args.push('--in-memory');
   if (upHas('--port-base')) args.push('--port-base', '0');
   if (backend) args.push('--backend', `trustline-func=${backend}`);

@@ -15,6 +15,8 @@ export default {
       const twin = await startTwin({ cpu: servers, backend: backend.url, label: `chain-${mode}-in-process` });
       // The same twin with real sockets between gateway and site (sites on a worker thread), when this checkout has the flag.
       const twinSockets = upHas('--site-dispatch') ? await startTwin({ cpu: servers, backend: backend.url, extraArgs: ['--site-dispatch', 'sockets'], label: `chain-${mode}-sockets` }) : undefined;
+      // BENCH_BASELINE=<another built checkout>: the same chain served by that code, side by side (before / after).
+      const baseline = process.env.BENCH_BASELINE ? await startTwin({ cpu: servers, backend: backend.url, root: process.env.BENCH_BASELINE }) : undefined;
       const token = await mintTwinToken(twin.ready);
       const hopB = await startServer('bare-hop.mjs', [backend.url], { cpu: servers });
       const hopA = await startServer('bare-hop.mjs', [hopB.url, `Bearer ${'x'.repeat(token.length)}`], { cpu: servers });
@@ -24,6 +26,7 @@ export default {
         'bare-chain': { url: `${hopA.url}/api/hello`, pids: [hopA.pid, hopB.pid, backend.pid] },
         'trustline-chain': { url: `${gw}/functions/hello`, pids: [twin.pid, backend.pid] },
       };
+      if (baseline) configs['baseline-chain'] = { url: `${baseline.ready.apim['trustline-apim'].httpGatewayUrl}/functions/hello`, pids: [baseline.pid, backend.pid] };
       if (twinSockets) configs['trustline-chain-sockets'] = { url: `${twinSockets.ready.apim['trustline-apim'].httpGatewayUrl}/functions/hello`, pids: [twinSockets.pid, backend.pid] };
       const probe = await fetch(configs['trustline-chain'].url);
       if (probe.status !== 200) throw new Error(`the twin chain answered ${probe.status}: ${await probe.text()}`);
@@ -40,10 +43,14 @@ export default {
         ctx.record({ name: 'bare-chain / trustline-chain-sockets (CPU µs/req)', mode, value: round(ratio(s['bare-chain'].cpuUsPerReq, s['trustline-chain-sockets'].cpuUsPerReq), 3), goal: '>= 0.90' });
       }
       ctx.record({ name: 'bare-chain / trustline-chain (CPU µs/req)', mode, value: round(ratio(s['bare-chain'].cpuUsPerReq, s['trustline-chain'].cpuUsPerReq), 3), goal: '>= 1.3', notes: 'the same goal read as CPU per request (robust to other load)' });
+      if (s['baseline-chain']) {
+        ctx.record({ name: 'baseline-chain / trustline-chain (CPU µs/req)', mode, value: round(ratio(s['baseline-chain'].cpuUsPerReq, s['trustline-chain'].cpuUsPerReq), 3), notes: `BENCH_BASELINE=${process.env.BENCH_BASELINE}: > 1 = this checkout is cheaper` });
+        ctx.record({ name: 'trustline-chain / baseline-chain (req/s c50)', mode, value: round(ratio(s['trustline-chain'].rps, s['baseline-chain'].rps), 3) });
+      }
       ctx.record({ name: 'trustline-chain c1 mean latency', mode, value: round(s['trustline-chain'].c1MeanMs, 3), unit: 'ms', goal: '<= 1.0' });
       const bad = Object.values(s).reduce((a, v) => a + v.non2xx + v.errors, 0);
       ctx.record({ name: 'non-2xx + errors', mode, value: bad, goal: '<= 0' });
-      await Promise.all([twin.stop(), twinSockets?.stop(), hopA.stop(), hopB.stop(), backend.stop()]);
+      await Promise.all([twin.stop(), twinSockets?.stop(), baseline?.stop(), hopA.stop(), hopB.stop(), backend.stop()]);
     }
   },
 };

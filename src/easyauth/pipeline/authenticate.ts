@@ -10,7 +10,7 @@ import { sessionVerified } from '../session/session-auth.js';
 import type { Session, SessionStore } from '../session/session-store.js';
 import { VerifiedTokenCache, type VerifiedToken } from '../token/token-cache.js';
 import { lifetimeOk, validateBearerToken } from '../token/validate-token.js';
-import { addStep, type AuthDecision } from './trace.js';
+import { addStep, sharedStep, type AuthDecision } from './trace.js';
 
 export type AuthnResult =
   | { kind: 'none' }
@@ -41,6 +41,8 @@ export interface Authenticator {
   /** Tenant segment of the configured issuer (for WWW-Authenticate), or `common`. */
   readonly tenant: string;
 }
+
+const BEARER_PRESENT = sharedStep('credential', true, 'bearer token present');
 
 function bearerOf(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
@@ -119,7 +121,7 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
       addStep(d, 'credential', false, 'bearer token ignored: the azureActiveDirectory provider is not enabled');
       return { kind: 'none' };
     }
-    addStep(d, 'credential', true, 'bearer token present');
+    d.steps.push(BEARER_PRESENT);
     const clientId = aad.registration.clientId;
     if (clientId === undefined) {
       return { kind: 'config-error', error: new TwinError('ERR_EASYAUTH_CLIENT_ID_MISSING', 'identityProviders.azureActiveDirectory.registration.clientId is not set') };
@@ -131,7 +133,7 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
     const cached = cache.get(token, nowSeconds(clock), flags.clockSkewSeconds);
     if (cached && lifetimeOk(cached.exp, cached.nbf, clock, flags.clockSkewSeconds)) {
       d.tokenCache = 'hit';
-      addStep(d, 'token', true, `verified earlier (cache): ${cached.summary}`);
+      d.steps.push((cached.hitStep ??= sharedStep('token', true, `verified earlier (cache): ${cached.summary}`)));
       return { kind: 'valid', token, verified: cached };
     }
     d.tokenCache = 'miss';

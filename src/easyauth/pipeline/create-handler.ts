@@ -8,13 +8,15 @@ import type { EasyAuthHandler, EasyAuthOptions } from './options.js';
 import { isAuthRoute, isExcludedPath, requestInfo } from './request-info.js';
 import { sendRedirect, sendStatus } from './responses.js';
 import { strippedHeaders } from './strip-headers.js';
-import { addStep, newDecision, type AuthDecision, type AuthStep } from './trace.js';
+import { addStep, newDecision, sharedStep, type AuthDecision, type AuthStep } from './trace.js';
 import { NonceStore } from '../session/nonce-store.js';
 import { SessionStore } from '../session/session-store.js';
 import { csrfSuspect } from '../session/csrf.js';
 import { policyClaims } from '../session/session-auth.js';
 
 const TRUE = /^(true|1)$/i;
+const PLATFORM_ON = sharedStep('platform', true, 'Easy Auth enabled');
+const FORWARDED = sharedStep('forward', true, 'forwarded with identity headers');
 
 /**
  * The Easy Auth module in front of one site (docs/behaviour/easyauth.md §4.1). One function, stages in Azure's order:
@@ -67,7 +69,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
       options.forward(req, res, forwardableHeaders(req.headers));
       return;
     }
-    addStep(d, 'platform', true, 'Easy Auth enabled');
+    d.steps.push(PLATFORM_ON);
     const info = requestInfo(req, settings);
     d.scheme = info.scheme;
     d.host = info.host;
@@ -143,7 +145,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
       }
       d.outcome = 'forwarded-authenticated';
       d.principal = (v.principal ??= principalSummary(v)) as AuthDecision['principal'];
-      addStep(d, 'forward', true, 'forwarded with identity headers');
+      d.steps.push(FORWARDED);
       // `headers` is this request's own copy: the identity headers (derived once per token) go straight in.
       const id = authn.verified.headers;
       for (const k in id) headers[k] = id[k];

@@ -39,3 +39,12 @@ export function newDecision(method: string, path: string, host: string, scheme: 
 export function addStep(d: AuthDecision, step: string, ok: boolean, reason: string): void {
   d.steps.push({ step, ok, reason });
 }
+
+/**
+ * A step that is the same on every request (e.g. "Easy Auth enabled"): one frozen object pushed into each trace
+ * instead of a new one per request. Traces are kept for `trustline explain`, so what they hold is what every
+ * request leaves for the garbage collector to promote.
+ */
+export function sharedStep(step: string, ok: boolean, reason: string): AuthStep {
+  return Object.freeze({ step, ok, reason });
+}

@@ -15,6 +15,8 @@ export interface VerifiedToken {
    */
   authz?: { ok: boolean; status?: 403 | 500; steps: Array<{ step: string; ok: boolean; reason: string }> };
   principal?: Record<string, string>;
+  /** The trace step of a cache hit (the same for every request with this token: one object, shared). */
+  hitStep?: { step: string; ok: boolean; reason: string };
 }
 
 /**
