@@ -27,8 +27,11 @@ export function renderDecisions(records: DecisionRecord[]): string[] {
 
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 
-/** The site request a gateway backend call made: same path, started within the gateway request. */
-function childOf(g: GatewayDecision, url: string, sites: SiteDecision[], claimed: Set<SiteDecision>): SiteDecision | undefined {
+/**
+ * The site request a gateway backend call made: same host and path, the status the call got, started within the
+ * gateway request (a direct call to the site just after it is not its child).
+ */
+function childOf(g: GatewayDecision, url: string, status: number | undefined, sites: SiteDecision[], claimed: Set<SiteDecision>): SiteDecision | undefined {
   let target: URL;
   try {
     target = new URL(url);
@@ -36,9 +39,9 @@ function childOf(g: GatewayDecision, url: string, sites: SiteDecision[], claimed
     return undefined;
   }
   const start = Date.parse(g.time);
-  const end = start + g.durationMs + 1000;
+  const end = start + g.durationMs + 50;
   return sites.find((s) => {
-    if (claimed.has(s)) return false;
+    if (claimed.has(s) || (status !== undefined && s.status !== undefined && s.status !== status)) return false;
     const t = Date.parse(s.time);
     return t >= start - 5 && t <= end && s.path === target.pathname && s.host.split(':')[0]!.toLowerCase() === target.hostname.toLowerCase();
   });
@@ -58,7 +61,7 @@ function renderGateway(g: GatewayDecision, sites: SiteDecision[], claimed: Set<S
   }
   for (const b of g.backend) {
     out.push(`├─ ${b.error || (b.status ?? 0) >= 400 ? '✗' : '✓'} backend ${b.method} ${b.url} → ${b.status ?? '-'}${b.error ? ` (${b.error})` : ''}${b.ms !== undefined ? ` ${b.ms} ms` : ''}`);
-    const child = childOf(g, b.url, sites, claimed);
+    const child = childOf(g, b.url, b.status, sites, claimed);
     if (child) {
       claimed.add(child);
       out.push(...renderSite(child, '│  '));
