@@ -38,12 +38,18 @@ describe('the corpus expressions (fixture)', () => {
   });
 
   it('all valid C# parses, ≥ 95% of it evaluates; the invalid snippets are listed with their reason', () => {
+    // invalid C# (SYNTAX, INVALID) and types outside APIM's allowed list (UNSUPPORTED) are what APIM refuses on save:
+    // each one is listed in the fixture with the exact code and the evidence
+    const refused = (code: string) => results.filter(({ e }) => e.expect?.code === code).length;
     const syntax = results.filter(({ r }) => !r.ok && r.code === 'ERR_APIM_EXPRESSION_SYNTAX');
     expect(syntax.every(({ e }) => e.expect?.code === 'ERR_APIM_EXPRESSION_SYNTAX')).toBe(true);
-    const valid = results.length - syntax.length;
+    const invalidCs = refused('ERR_APIM_EXPRESSION_SYNTAX') + refused('ERR_APIM_EXPRESSION_INVALID');
+    const disallowed = refused('ERR_APIM_EXPRESSION_UNSUPPORTED');
     const evaluated = results.filter(({ r }) => r.ok).length;
     expect(results.length).toBeGreaterThan(150);
-    expect(evaluated / valid).toBeGreaterThanOrEqual(0.95);
+    // of the expressions APIM accepts (valid C# over allowed types), ≥ 95 % evaluate
+    expect(evaluated / (results.length - invalidCs - disallowed)).toBeGreaterThanOrEqual(0.95);
+    expect(evaluated / (results.length - invalidCs)).toBeGreaterThanOrEqual(0.95);
     // the honest figure over every expression, invalid snippets included (recorded in the report)
     expect(evaluated / results.length).toBeGreaterThanOrEqual(0.9);
   });
