@@ -1,13 +1,17 @@
 /**
  * System.Security.Cryptography through node:crypto: HMAC, SHA and MD5, the APIM `Encrypt`/`Decrypt` extensions on byte[]
- * (CBC + PKCS7 by default), RNGCryptoServiceProvider, X509Certificate2 and RSA signature verification.
+ * (CBC + PKCS7 by default), RNGCryptoServiceProvider, X509Certificate2 (DER, PEM, or PKCS#12 with its private key) and
+ * RSA signatures (sign and verify).
  */
 import {
-  createCipheriv, createDecipheriv, createHash, createHmac, randomFillSync, verify as cryptoVerify, X509Certificate, type KeyObject,
+  constants, createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, privateEncrypt, publicDecrypt, randomFillSync, sign as cryptoSign,
+  verify as cryptoVerify, X509Certificate,
+  type KeyObject,
 } from 'node:crypto';
 import { DateTimeV } from './lib-datetime.js';
 import type { Env, StaticTable, TypeTable } from './member-types.js';
-import { argumentNull, EnumValue, isHost, netError, requireBytes, requireString, type HostValue, type Value } from './values.js';
+import { Pkcs12Error, readPkcs12 } from './pkcs12.js';
+import { argumentNull, EnumValue, ExpressionRuntimeError, isHost, netError, requireBytes, requireString, type HostValue, type Value } from './values.js';
 
 const cryptoError = (m: string) => netError('CryptographicException', m);
 
@@ -131,7 +135,8 @@ const PADDING_MODES = { None: 1, PKCS7: 2, Zeros: 3, ANSIX923: 4, ISO10126: 5 };
 
 export class CertificateV implements HostValue {
   readonly $type = 'X509Certificate2';
-  constructor(readonly cert: X509Certificate) {}
+  /** `privateKey`: the certificate's key when it came from a PFX that holds it. */
+  constructor(readonly cert: X509Certificate, readonly privateKey: KeyObject | null = null) {}
   netString(): string { return `[Subject]\r\n  ${this.subject}\r\n`; }
   get subject(): string { return dn(this.cert.subject); }
 }
@@ -139,9 +144,14 @@ export class CertificateV implements HostValue {
 /** Node prints distinguished names one RDN per line, most significant first; .NET prints them reversed, comma-joined. */
 const dn = (s: string) => s.split('\n').filter(Boolean).reverse().join(', ');
 
+/**
+ * An RSA key. Its runtime type is RSACng, what `GetRSAPublicKey()`/`GetRSAPrivateKey()` return on APIM's Windows
+ * gateways: `as RSACng` succeeds, and the members reachable through it are RSA's (RSACng only overrides them).
+ */
 export class RsaV implements HostValue {
-  readonly $type = 'RSA';
+  readonly $type = 'RSACng';
   constructor(readonly key: KeyObject) {}
+  netString(): string { return 'System.Security.Cryptography.RSACng'; }
 }
 
 const HASH_NAMES = { MD5: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512' };
@@ -151,10 +161,30 @@ function rsaVerify(rsa: RsaV, data: Uint8Array, sig: Uint8Array, hash: Value | u
   const pss = padding instanceof EnumValue && padding.name === 'Pss';
   const opts = { key: rsa.key, padding: pss ? 6 : 1, saltLength: pss ? -1 : undefined } as Parameters<typeof cryptoVerify>[2];
   if (prehashed) {
-    // verify a digest: wrap it into the DigestInfo Node expects by verifying with a null algorithm
-    return cryptoVerify(null, Buffer.concat([digestInfoPrefix(alg), data]), opts, sig);
+    if (pss) throw netError('NotSupportedException', 'VerifyHash with PSS padding is not supported by the twin (VerifyData is)');
+    // a PKCS#1 v1.5 signature of a digest is the DigestInfo of that digest, block type 1: recover it and compare
+    try {
+      const em = publicDecrypt({ key: rsa.key, padding: constants.RSA_PKCS1_PADDING }, sig);
+      return em.equals(Buffer.concat([digestInfoPrefix(alg), data]));
+    } catch {
+      return false;
+    }
   }
   return cryptoVerify(alg, data, opts, sig);
+}
+
+function rsaSign(rsa: RsaV, data: Uint8Array, hash: Value | undefined, padding: Value | undefined, prehashed: boolean): Uint8Array {
+  if (rsa.key.type !== 'private') throw cryptoError('Keyset does not exist');
+  const alg = hash instanceof HashNameV ? hash.name : 'sha256';
+  const pss = padding instanceof EnumValue && padding.name === 'Pss';
+  // .NET's PSS salt is the hash length
+  const opts = { key: rsa.key, padding: pss ? 6 : 1, saltLength: pss ? createHash(alg).digest().length : undefined } as Parameters<typeof cryptoSign>[2];
+  if (prehashed) {
+    if (pss) throw netError('NotSupportedException', 'SignHash with PSS padding is not supported by the twin (SignData is)');
+    // PKCS#1 v1.5 over a given digest: the DigestInfo, padded with block type 1 (Node's sign() would hash it again)
+    return new Uint8Array(privateEncrypt({ key: rsa.key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([digestInfoPrefix(alg), data])));
+  }
+  return new Uint8Array(cryptoSign(alg, data, opts));
 }
 
 function digestInfoPrefix(alg: string): Buffer {
@@ -180,10 +210,12 @@ const CERT_TABLE: TypeTable = {
     NotBefore: { type: 'DateTime', get: (c) => new DateTimeV(Date.parse((c as CertificateV).cert.validFrom), 'Local') },
     NotAfter: { type: 'DateTime', get: (c) => new DateTimeV(Date.parse((c as CertificateV).cert.validTo), 'Local') },
     RawData: { type: 'Byte[]', get: (c) => new Uint8Array((c as CertificateV).cert.raw) },
-    HasPrivateKey: { type: 'Boolean', get: () => false },
+    HasPrivateKey: { type: 'Boolean', get: (c) => (c as CertificateV).privateKey !== null },
   },
   methods: {
     GetRSAPublicKey: { type: 'RSA', call: (c) => { const k = (c as CertificateV).cert.publicKey; return k.asymmetricKeyType === 'rsa' ? new RsaV(k) : null; } },
+    GetRSAPrivateKey: { type: 'RSA', call: (c) => { const k = (c as CertificateV).privateKey; return k && k.asymmetricKeyType === 'rsa' ? new RsaV(k) : null; } },
+    GetCertHash: { type: 'Byte[]', call: (c) => new Uint8Array(createHash('sha1').update((c as CertificateV).cert.raw).digest()) },
     Verify: { type: 'Boolean', call: (c) => { const x = (c as CertificateV).cert; const now = Date.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo) && x.checkIssued(x); } },
     VerifyNoRevocation: { type: 'Boolean', call: (c) => { const x = (c as CertificateV).cert; const now = Date.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo); } },
     GetCertHashString: { type: 'String', call: (c) => (c as CertificateV).cert.fingerprint.replace(/:/g, '') },
@@ -197,18 +229,38 @@ const RSA_TABLE: TypeTable = {
   methods: {
     VerifyData: { type: 'Boolean', call: (r, [d, s, h, p]) => rsaVerify(r as RsaV, requireBytes(d, 'data'), requireBytes(s, 'signature'), h, p, false) },
     VerifyHash: { type: 'Boolean', call: (r, [d, s, h, p]) => rsaVerify(r as RsaV, requireBytes(d, 'hash'), requireBytes(s, 'signature'), h, p, true) },
+    SignData: { type: 'Byte[]', call: (r, [d, h, p]) => rsaSign(r as RsaV, requireBytes(d, 'data'), h, p, false) },
+    SignHash: { type: 'Byte[]', call: (r, [d, h, p]) => rsaSign(r as RsaV, requireBytes(d, 'hash'), h, p, true) },
     Dispose: { type: 'Void', call: () => null },
   },
 };
 
-function loadCertificate(v: Value | undefined): CertificateV {
+/**
+ * `new X509Certificate2(rawData[, password])`: a DER or PEM certificate, or a PKCS#12 (PFX) bundle opened with the
+ * password (null and "" both mean none); from a PFX the certificate that matches a private key in it, with that key.
+ */
+function loadCertificate(v: Value | undefined, password: Value | undefined): CertificateV {
   if (v === null || v === undefined) throw argumentNull('rawData');
   const data = typeof v === 'string' ? Buffer.from(v.replace(/-----[^-]+-----|\s/g, ''), 'base64') : Buffer.from(requireBytes(v, 'rawData'));
   try {
     return new CertificateV(new X509Certificate(data));
   } catch {
-    throw cryptoError('Cannot find the requested object.');
+    // not a certificate: a PFX?
   }
+  try {
+    const pfx = readPkcs12(data, password === undefined || password === null ? null : requireString(password, 'password'));
+    const certs = pfx.certificates.map((der) => new X509Certificate(der));
+    const spki = (k: KeyObject) => createPublicKey(k).export({ type: 'spki', format: 'der' });
+    for (const key of pfx.keys) {
+      const own = certs.find((c) => c.publicKey.export({ type: 'spki', format: 'der' }).equals(spki(key)));
+      if (own) return new CertificateV(own, key);
+    }
+    if (certs[0]) return new CertificateV(certs[0]);
+  } catch (e) {
+    if (e instanceof ExpressionRuntimeError) throw e;
+    if (e instanceof Pkcs12Error && /password|not supported|iterations/.test(e.message)) throw cryptoError(e.message);
+  }
+  throw cryptoError('Cannot find the requested object.');
 }
 
 export const CRYPTO_STATICS: Record<string, StaticTable> = {
@@ -217,7 +269,7 @@ export const CRYPTO_STATICS: Record<string, StaticTable> = {
   SHA256Managed: hashStatics('sha256'), SHA1Managed: hashStatics('sha1'), SHA384Managed: hashStatics('sha384'), SHA512Managed: hashStatics('sha512'),
   Aes: { props: {}, methods: { Create: { type: 'SymmetricAlgorithm', call: () => new SymmetricV('Aes') } } },
   RNGCryptoServiceProvider: { props: {}, methods: {}, ctor: () => ({ $type: 'RNG' }) as HostValue },
-  X509Certificate2: { props: {}, methods: {}, ctor: (args) => loadCertificate(args[0]) },
+  X509Certificate2: { props: {}, methods: {}, ctor: (args) => loadCertificate(args[0], args[1]) },
   HashAlgorithmName: { props: Object.fromEntries(Object.entries(HASH_NAMES).map(([k, v]) => [k, { type: 'HashAlgorithmName', get: () => new HashNameV(v) }])), methods: {} },
   RSASignaturePadding: { props: { Pkcs1: { type: 'RSASignaturePadding', get: () => new EnumValue('RSASignaturePadding', 0, { Pkcs1: 0, Pss: 1 }) }, Pss: { type: 'RSASignaturePadding', get: () => new EnumValue('RSASignaturePadding', 1, { Pkcs1: 0, Pss: 1 }) } }, methods: {} },
   CipherMode: { props: Object.fromEntries(Object.entries(CIPHER_MODES).map(([k, v]) => [k, { type: 'CipherMode', get: () => new EnumValue('CipherMode', v, CIPHER_MODES) }])), methods: {} },
@@ -230,6 +282,7 @@ export const CRYPTO_TABLES: Record<string, TypeTable> = {
   SymmetricAlgorithm: SYMMETRIC_TABLE,
   X509Certificate2: CERT_TABLE,
   RSA: RSA_TABLE,
+  RSACng: RSA_TABLE,
   RNG: { props: {}, methods: { GetBytes: { type: 'Void', call: (_r, [b]) => { randomFillSync(requireBytes(b, 'data')); return null; } }, Dispose: { type: 'Void', call: () => null } } },
 };
 
