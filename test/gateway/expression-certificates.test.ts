@@ -14,7 +14,7 @@ import { ExpressionRuntimeError, type Value } from '../../src/gateway/expression
  */
 const PFX = JSON.parse(readFileSync(new URL('./fixtures/pfx-bundles.json', import.meta.url), 'utf8')) as Record<string, string>;
 
-function ctx(vars: Record<string, Value>): HostContext {
+function ctx(vars: Record<string, Value>, now = Date.parse('2026-01-15T15:04:05Z')): HostContext {
   const url = { scheme: 'https', host: 'h.example', port: 443, path: '/', query: [] as Array<[string, string]> };
   return {
     $type: 'Context', variables: new Map(Object.entries(vars)),
@@ -23,7 +23,7 @@ function ctx(vars: Record<string, Value>): HostContext {
     api: { id: 'a', name: 'a', path: 'a', serviceUrl: null, protocols: ['https'] },
     operation: { id: 'o', name: 'o', method: 'GET', urlTemplate: '/' },
     subscription: null, lastError: null, requestId: '11111111-2222-3333-4444-555555555555',
-    clock: new ManualClock(Date.parse('2026-01-15T15:04:05Z')), trace() {},
+    clock: new ManualClock(now), trace() {},
   };
 }
 
@@ -100,6 +100,34 @@ describe('X509Certificate2 from a PFX, RSA signing', () => {
       outcomes.add(r.split(':')[0]!);
     }
     expect(outcomes.has('CryptographicException')).toBe(true);
+  });
+
+  it('the rest of the allowed X509 and RSA surface: names, OIDs, public key, export, RSA encryption', () => {
+    const vars = { modern: PFX.modern! };
+    const c = open('modern');
+    expect(run(`@{ var c = ${c}; return c.SubjectName.Name + "|" + c.IssuerName.Name + "|" + c.GetNameInfo(X509NameType.SimpleName, false) + "|" + c.GetNameInfo(X509NameType.DnsName, true) + "|" + c.GetNameInfo(X509NameType.EmailName, false) + "|"; }`, vars))
+      .toBe('O=Trustline, CN=twin-test|O=Trustline, CN=twin-test|twin-test|twin-test||');
+    expect(run(`@{ var c = ${c}; return c.SignatureAlgorithm.FriendlyName + "|" + c.SignatureAlgorithm.Value + "|" + c.PublicKey.Oid.FriendlyName + "|" + new Oid("sha256").Value + "|" + Oid.FromOidValue("1.2.840.113549.1.1.1").FriendlyName; }`, vars))
+      .toBe('sha256RSA|1.2.840.113549.1.1.11|RSA|2.16.840.1.101.3.4.2.1|RSA');
+    // GetPublicKey is the PKCS#1 RSAPublicKey; Export(Cert) is the DER certificate; the static extension class reads keys too
+    const pem = createPublicKey(PFX.certificatePem!);
+    expect(run(`@(Convert.ToBase64String(${c}.GetPublicKey()))`, vars)).toBe(pem.export({ type: 'pkcs1', format: 'der' }).toString('base64'));
+    expect(run(`@(Convert.ToBase64String(${c}.Export(X509ContentType.Cert)) == Convert.ToBase64String(${c}.RawData))`, vars)).toBe(true);
+    expect(failure(`@(${c}.Export(X509ContentType.Pfx))`, vars)).toBe('CryptographicException: Key not valid for use in specified state.');
+    expect(run(`@(RSACertificateExtensions.GetRSAPrivateKey(${c}).KeySize)`, vars)).toBe(1024);
+    expect(run(`@(${c} is X509Certificate)`, vars)).toBe(true);
+    // RSA encryption with the public key, decryption with the private one (OAEP and PKCS#1)
+    for (const p of ['OaepSHA256', 'OaepSHA1']) {
+      expect(run(`@{ var c = ${c}; var enc = c.GetRSAPublicKey().Encrypt(Encoding.UTF8.GetBytes("secret"), RSAEncryptionPadding.${p}); return Encoding.UTF8.GetString(c.GetRSAPrivateKey().Decrypt(enc, RSAEncryptionPadding.${p})); }`, vars), p).toBe('secret');
+    }
+    // PKCS#1 v1.5 encryption works (checked by Node), its decryption is refused by Node (CVE-2023-46809): a coded NotSupported
+    expect(run(`@(${c}.GetRSAPublicKey().Encrypt(new byte[] { 1, 2 }, RSAEncryptionPadding.Pkcs1).Length)`, vars)).toBe(128);
+    expect(failure(`@(${c}.GetRSAPrivateKey().Decrypt(new byte[128], RSAEncryptionPadding.Pkcs1))`, vars))
+      .toBe('NotSupportedException: RSA decryption with PKCS#1 v1.5 padding is not supported by the twin (use OAEP)');
+    expect(failure(`@(${c}.GetRSAPublicKey().Decrypt(new byte[128], RSAEncryptionPadding.OaepSHA256))`, vars)).toBe('CryptographicException: Keyset does not exist');
+    // VerifyNoRevocation() checks the validity period against the gateway's clock (the certificate is valid from 2026-11-30)
+    const verifyAt = (iso: string) => compileExpression(`@(${c}.VerifyNoRevocation())`).evaluate(ctx(vars, Date.parse(iso)));
+    expect([verifyAt('2026-01-15T00:00:00Z'), verifyAt('2027-01-15T00:00:00Z')]).toEqual([false, true]);
   });
 
   it('RSACng: a variable or `as` target (members are RSA\'s, as APIM resolves them), never created or used for its own members', () => {

@@ -240,3 +240,19 @@ function readBags(der: Buffer, password: string | null, out: Pkcs12Contents, bud
     }
   }
 }
+
+/** The signature algorithm OID of a DER X.509 certificate (Certificate.signatureAlgorithm), or '' when unreadable. */
+export function certificateSignatureOid(der: Buffer): string {
+  try {
+    const [, alg] = children(der, expect(read(der, 0), 0x30));
+    return oid(der, children(der, expect(alg, 0x30))[0]!);
+  } catch {
+    return '';
+  }
+}
+
+/** The contents of the subjectPublicKey BIT STRING of a DER SubjectPublicKeyInfo (after its unused-bits byte). */
+export function spkiKeyBits(spki: Buffer): Buffer {
+  const [, bits] = children(spki, expect(read(spki, 0), 0x30));
+  return Buffer.from(bytes(spki, expect(bits, 0x03)).subarray(1));
+}

@@ -141,7 +141,7 @@ export const BASES: Record<string, readonly string[]> = {
   Response: ['IResponse'], Request: ['IRequest'], Url: ['IUrl'], MessageBody: ['IMessageBody'], Headers: ['IReadOnlyDictionary', 'IEnumerable'],
   Variables: ['IReadOnlyDictionary', 'IEnumerable'], StringDictionary: ['IReadOnlyDictionary', 'IEnumerable'], Query: ['IReadOnlyDictionary', 'IEnumerable'],
   Claims: ['IReadOnlyDictionary', 'IEnumerable'], Jwt: [], BasicAuthCredentials: [], Lambda: ['Func', 'Delegate'],
-  HMAC: ['KeyedHashAlgorithm', 'HashAlgorithm'], HashAlgorithm: [], Aes: ['SymmetricAlgorithm'], RSA: ['AsymmetricAlgorithm'], RSACng: ['RSA', 'AsymmetricAlgorithm'],
+  HMAC: ['KeyedHashAlgorithm', 'HashAlgorithm'], HashAlgorithm: [], Aes: ['SymmetricAlgorithm'], RSA: ['AsymmetricAlgorithm'], RSACng: ['RSA', 'AsymmetricAlgorithm'], X509Certificate2: ['X509Certificate'],
   MatchCollection: ['IEnumerable'], GroupCollection: ['IEnumerable'], CaptureCollection: ['IEnumerable'], Group: ['Capture'], Match: ['Group', 'Capture'],
 };
 
