@@ -130,6 +130,21 @@ describe('X509Certificate2 from a PFX, RSA signing', () => {
     expect([verifyAt('2026-01-15T00:00:00Z'), verifyAt('2027-01-15T00:00:00Z')]).toEqual([false, true]);
   });
 
+  it('context.Deployment.Certificates: the service certificates by thumbprint, with their private keys (signing a JWT as users do)', () => {
+    const bundle = { thumbprint: PFX.sha1!, pfx: Buffer.from(PFX['3des']!, 'base64'), passphrase: 's3cret' };
+    const c = { ...ctx({}), deployment: { region: 'West Europe', serviceName: 'contoso', serviceId: '/s', gatewayId: 'managed', certificates: [bundle, { thumbprint: 'BAD', pfx: Buffer.from('nope') }] } };
+    const sig = compileExpression(`@{
+      using (RSA rsa = context.Deployment.Certificates["${PFX.sha1}"].GetRSAPrivateKey())
+      {
+        return Convert.ToBase64String(rsa.SignData(Encoding.UTF8.GetBytes("h.p"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+      }
+    }`).evaluate(c) as string;
+    expect(verify('sha256', Buffer.from('h.p'), createPublicKey(PFX.certificatePem!), Buffer.from(sig, 'base64'))).toBe(true);
+    // a bundle that does not open is not in the dictionary; the dictionary is keyed by thumbprint
+    expect(compileExpression('@(context.Deployment.Certificates.Count + "|" + context.Deployment.Certificates.ContainsKey("BAD"))').evaluate(c)).toBe('1|False');
+    expect(compileExpression('@(context.Deployment.Certificates.Count)').evaluate(ctx({}))).toBe(0);
+  });
+
   it('RSACng: a variable or `as` target (members are RSA\'s, as APIM resolves them), never created or used for its own members', () => {
     const code = (src: string) => { try { compileExpression(src); return 'ok'; } catch (e) { return isTwinError(e) ? `${e.code}: ${e.message}` : String(e); } };
     expect(code('@{ RSACng rsa = null; return rsa == null; }')).toBe('ok');

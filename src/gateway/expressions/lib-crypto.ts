@@ -367,6 +367,11 @@ function requireCertificate(v: Value | undefined): CertificateV {
   return v;
 }
 
+/** A service certificate for `context.Deployment.Certificates` (a PKCS#12 bundle and its password). */
+export function openBundle(pfx: Buffer, passphrase: string | undefined): CertificateV {
+  return loadCertificate(new Uint8Array(pfx), passphrase ?? null);
+}
+
 function loadCertificate(v: Value | undefined, password: Value | undefined): CertificateV {
   if (v === null || v === undefined) throw argumentNull('rawData');
   const data = typeof v === 'string' ? Buffer.from(v.replace(/-----[^-]+-----|\s/g, ''), 'base64') : Buffer.from(requireBytes(v, 'rawData'));
