@@ -105,8 +105,14 @@ export interface ServiceConfig {
    * The service's managed identities: authentication-managed-identity may use only these (a client-id
    * of an identity not attached to the service fails, as in Azure). Undefined: not checked.
    */
-  identity?: { systemAssigned: boolean; userAssignedClientIds: string[] };
+  identity?: ServiceIdentity;
 }
+
+/**
+ * A service's managed identities. `systemPrincipalId` (the system-assigned identity's object id) keys the
+ * token cache, so tokens of a re-created identity are never served for the new one.
+ */
+export interface ServiceIdentity { systemAssigned: boolean; systemPrincipalId?: string; userAssignedClientIds: string[] }
 
 export interface ManagedIdentityTokenProvider {
   /** Token for the service's system-assigned identity (clientId undefined) or a user-assigned one. */

@@ -143,6 +143,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     ...(certificates.length ? { certificates } : {}),
     identity: {
       systemAssigned: Boolean(identity?.principalId),
+      ...(typeof identity?.principalId === 'string' ? { systemPrincipalId: identity.principalId } : {}),
       userAssignedClientIds: Object.values(identity?.userAssignedIdentities ?? {}).map((u) => (u as { clientId?: string }).clientId).filter((c): c is string => typeof c === 'string'),
     },
   };

@@ -14,6 +14,7 @@ import type { GatewayEvent } from './sink.js';
 import type { GatewayStores } from './stores.js';
 import type { CacheLookupState } from '../policies/cache-response.js';
 import type { ClientCertificate } from '../pfx.js';
+import type { ServiceIdentity } from '../types.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
@@ -37,7 +38,7 @@ export interface RunServices {
   /** The service's client certificates by id and thumbprint (authentication-certificate). */
   certificates?: ReadonlyMap<string, ClientCertificate>;
   /** The service's identities (authentication-managed-identity uses only these); undefined: not checked. */
-  identity?: { systemAssigned: boolean; userAssignedClientIds: string[] };
+  identity?: ServiceIdentity;
   /** Waits (retry intervals); default real timers. */
   sleep?: (ms: number) => Promise<void>;
 }
