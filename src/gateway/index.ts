@@ -12,7 +12,7 @@ export type { CompiledExpression } from './expressions/compile.js';
 export { expressionParseCount } from './expressions/parser.js';
 export type {
   PolicyDocument, ServiceConfig, ApiConfig, OperationConfig, SubscriptionConfig, ProductConfig, UserConfig, ManagedIdentityTokenProvider,
-  GatewayOptions, Gateway, CompiledServiceHandle,
+  GatewayOptions, Gateway, CompiledServiceHandle, ApiSchema, OperationContract, ParameterContract, RepresentationContract, ServiceIdentity,
 } from './types.js';
 export { defaultGatewayCompatFlags, resolveGatewayCompatFlags } from './compat-flags.js';
 export type { GatewayCompatFlags } from './compat-flags.js';

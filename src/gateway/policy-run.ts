@@ -8,7 +8,7 @@ import { createGateway } from './gateway.js';
 import type { GatewayEvent } from './pipeline/sink.js';
 import { loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
 import { parsePolicyXml, type PolicyNode } from './policy/xml.js';
-import type { ManagedIdentityTokenProvider, ServiceConfig } from './types.js';
+import type { ApiSchema, ManagedIdentityTokenProvider, OperationContract, ServiceConfig } from './types.js';
 
 /**
  * `trustline policy compile | run` (ARCHITECTURE.md contracts): a policy document or fragment outside
@@ -41,8 +41,10 @@ export interface PolicyRunRequest {
   url?: string;
   headers?: Record<string, string | string[]>;
   body?: string;
-  api?: { path?: string; serviceUrl?: string };
-  operation?: { method?: string; urlTemplate?: string };
+  /** `schemas`: the API's schemas (`apis/schemas`: `{id, document}`), which the operation's contract names. */
+  api?: { path?: string; serviceUrl?: string; schemas?: ApiSchema[] };
+  /** `templateParameters`, `request`, `responses`: the operation's contract as ARM writes it (validate-* policies). */
+  operation?: { method?: string; urlTemplate?: string } & OperationContract;
   backend?: { status?: number; headers?: Record<string, string | string[]>; body?: string };
 }
 
@@ -159,10 +161,14 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
     apis: [{
       id: 'api', name: 'api', path: apiPath, serviceUrl: rq.api?.serviceUrl ?? 'https://backend.example.net', protocols: ['http', 'https'],
       subscriptionRequired: false,
+      ...(rq.api?.schemas ? { schemas: rq.api.schemas } : {}),
       ...(o.parent !== undefined ? { policy: { value: o.parent, source: o.parentFile ?? '(parent)' } } : {}),
       operations: [{
         id: o.file ?? 'operation', name: 'operation', method: (rq.operation?.method ?? method).toUpperCase(), urlTemplate: rq.operation?.urlTemplate ?? '/{*path}',
         policy: { value: policy, source: o.file ?? '(policy)' },
+        ...(rq.operation && (rq.operation.templateParameters || rq.operation.request || rq.operation.responses)
+          ? { contract: { templateParameters: rq.operation.templateParameters, request: rq.operation.request, responses: rq.operation.responses } as OperationContract }
+          : {}),
       }],
     }],
     backends: [], namedValues, fragments,

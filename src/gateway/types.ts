@@ -56,6 +56,39 @@ export interface UserConfig {
   groups?: string[];
 }
 
+/** A request/response parameter or header of an operation (ARM `ParameterContract`). */
+export interface ParameterContract {
+  name: string;
+  /** string (default) | integer | number | boolean | array | object. */
+  type?: string;
+  required?: boolean;
+  /** Allowed values (an enum). */
+  values?: string[];
+  defaultValue?: string;
+  /** A schema of the API (`apis/schemas`) and the definition in it describing the value. */
+  schemaId?: string;
+  typeName?: string;
+}
+
+/** A body representation (ARM `RepresentationContract`): its content type and the schema definition of its body. */
+export interface RepresentationContract { contentType: string; schemaId?: string; typeName?: string }
+
+/**
+ * What an operation declares about its requests and responses (ARM `apis/operations` properties), the API schema the
+ * validation policies check against (docs/behaviour/apim.md §2, validation policies).
+ */
+export interface OperationContract {
+  templateParameters?: ParameterContract[];
+  request?: { queryParameters?: ParameterContract[]; headers?: ParameterContract[]; representations?: RepresentationContract[] };
+  responses?: Array<{ statusCode: number; headers?: ParameterContract[]; representations?: RepresentationContract[] }>;
+}
+
+/**
+ * A schema of an API (`apis/schemas`): `document` holds the definitions (`{components: {schemas}}` for OpenAPI 3,
+ * `{definitions}` for Swagger 2, or a JSON schema whose `definitions`/`$defs` name the types).
+ */
+export interface ApiSchema { id: string; contentType?: string; document: unknown }
+
 export interface OperationConfig {
   id: string;
   name: string;
@@ -64,6 +97,8 @@ export interface OperationConfig {
   policy?: PolicyDocument;
   /** Response examples by status code (from OpenAPI or `responses[].representations[].examples`), for mock-response. */
   examples?: Array<{ status: number; contentType: string; body: string }>;
+  /** Parameters, headers, representations and responses the operation declares (validate-* policies). */
+  contract?: OperationContract;
 }
 
 export interface ApiConfig {
@@ -82,6 +117,8 @@ export interface ApiConfig {
   /** Revision number (`;rev=N` in the API name) and whether it is the current one. */
   revision?: string;
   isCurrent?: boolean;
+  /** The API's schemas (`apis/schemas`), which operation contracts name by `schemaId`. */
+  schemas?: ApiSchema[];
 }
 
 export interface ServiceConfig {
@@ -105,8 +142,14 @@ export interface ServiceConfig {
    * The service's managed identities: authentication-managed-identity may use only these (a client-id
    * of an identity not attached to the service fails, as in Azure). Undefined: not checked.
    */
-  identity?: { systemAssigned: boolean; userAssignedClientIds: string[] };
+  identity?: ServiceIdentity;
 }
+
+/**
+ * A service's managed identities. `systemPrincipalId` (the system-assigned identity's object id) keys the
+ * token cache, so tokens of a re-created identity are never served for the new one.
+ */
+export interface ServiceIdentity { systemAssigned: boolean; systemPrincipalId?: string; userAssignedClientIds: string[] }
 
 export interface ManagedIdentityTokenProvider {
   /** Token for the service's system-assigned identity (clientId undefined) or a user-assigned one. */

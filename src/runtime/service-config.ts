@@ -1,5 +1,5 @@
 import type { Store, ResourceRecord } from '../state/index.js';
-import type { ServiceConfig, PolicyDocument, OperationConfig, ApiConfig } from '../gateway/index.js';
+import type { ServiceConfig, PolicyDocument, OperationConfig, ApiConfig, ApiSchema, OperationContract, ParameterContract, RepresentationContract } from '../gateway/index.js';
 import { lastSegment, parentId, sameId } from './resource-ids.js';
 
 const NS = 'Microsoft.ApiManagement/service';
@@ -31,6 +31,55 @@ function examplesOf(op: ResourceRecord): OperationConfig['examples'] {
   return out.length ? out : undefined;
 }
 
+const PARAM_KEYS = ['name', 'type', 'required', 'values', 'defaultValue', 'schemaId', 'typeName'] as const;
+
+/** ARM `ParameterContract`s as the gateway reads them (unknown fields dropped). */
+function params(list: unknown): ParameterContract[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.filter((p): p is Record<string, unknown> => !!p && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string')
+    .map((p) => Object.fromEntries(PARAM_KEYS.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]])) as unknown as ParameterContract);
+}
+
+function representations(list: unknown): RepresentationContract[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object' && typeof (r as { contentType?: unknown }).contentType === 'string')
+    .map((r) => ({ contentType: r.contentType as string, ...(typeof r.schemaId === 'string' ? { schemaId: r.schemaId } : {}), ...(typeof r.typeName === 'string' ? { typeName: r.typeName } : {}) }));
+}
+
+/** The operation's contract (`templateParameters`, `request`, `responses`) for the validation policies. */
+function contractOf(op: ResourceRecord): OperationContract | undefined {
+  const p = op.properties as { templateParameters?: unknown; request?: { queryParameters?: unknown; headers?: unknown; representations?: unknown }; responses?: unknown };
+  const out: OperationContract = {};
+  const tp = params(p.templateParameters);
+  if (tp) out.templateParameters = tp;
+  if (p.request && typeof p.request === 'object') {
+    const q = params(p.request.queryParameters);
+    const h = params(p.request.headers);
+    const r = representations(p.request.representations);
+    out.request = { ...(q ? { queryParameters: q } : {}), ...(h ? { headers: h } : {}), ...(r ? { representations: r } : {}) };
+  }
+  if (Array.isArray(p.responses)) {
+    out.responses = (p.responses as Array<Record<string, unknown>>).filter((r) => r && typeof r.statusCode === 'number').map((r) => {
+      const h = params(r.headers);
+      const rep = representations(r.representations);
+      return { statusCode: r.statusCode as number, ...(h ? { headers: h } : {}), ...(rep ? { representations: rep } : {}) };
+    });
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** `apis/schemas` of an API: the definitions document (`properties.document`, or its JSON `value`). */
+function schemasOf(records: ResourceRecord[]): ApiSchema[] {
+  return records.flatMap((r) => {
+    const p = r.properties as { contentType?: string; document?: { value?: unknown } & Record<string, unknown> };
+    let doc: unknown = p.document;
+    if (doc && typeof doc === 'object' && typeof (doc as { value?: unknown }).value === 'string' && !('components' in doc) && !('definitions' in doc)) {
+      try { doc = JSON.parse((doc as { value: string }).value); } catch { return []; }
+    }
+    return doc && typeof doc === 'object' ? [{ id: lastSegment(r.id), ...(p.contentType ? { contentType: p.contentType } : {}), document: doc }] : [];
+  });
+}
+
 /** Builds the gateway's view of one `Microsoft.ApiManagement/service` from the store. */
 export function buildServiceConfig(store: Store, service: ResourceRecord): ServiceConfig {
   const children = store.listResources({ idPrefix: service.id + '/' });
@@ -39,6 +88,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
   const opPolicies = ofType('apis/operations/policies');
   const operations = ofType('apis/operations');
   const versionSets = ofType('apiVersionSets');
+  const apiSchemas = ofType('apis/schemas');
   const apis = ofType('apis').map((api): ApiConfig => {
     const p = api.properties as {
       path?: string; serviceUrl?: string; protocols?: string[]; subscriptionRequired?: boolean;
@@ -60,11 +110,13 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
       ...(p.apiRevision ? { revision: p.apiRevision } : {}),
       ...(p.isCurrent !== undefined ? { isCurrent: p.isCurrent } : {}),
       policy: policyOf(apiPolicies.find((x) => sameId(parentId(x.id), api.id))),
+      ...((): { schemas?: ApiSchema[] } => { const sc = schemasOf(apiSchemas.filter((x) => sameId(parentId(x.id), api.id))); return sc.length ? { schemas: sc } : {}; })(),
       operations: operations
         .filter((op) => sameId(parentId(op.id), api.id))
         .map((op) => {
           const o = op.properties as { method?: string; urlTemplate?: string };
           const examples = examplesOf(op);
+          const contract = contractOf(op);
           return {
             id: op.id,
             name: lastSegment(op.id),
@@ -72,6 +124,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
             urlTemplate: o.urlTemplate ?? '/',
             policy: policyOf(opPolicies.find((x) => sameId(parentId(x.id), op.id))),
             ...(examples ? { examples } : {}),
+            ...(contract ? { contract } : {}),
           };
         }),
     };
@@ -143,6 +196,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     ...(certificates.length ? { certificates } : {}),
     identity: {
       systemAssigned: Boolean(identity?.principalId),
+      ...(typeof identity?.principalId === 'string' ? { systemPrincipalId: identity.principalId } : {}),
       userAssignedClientIds: Object.values(identity?.userAssignedIdentities ?? {}).map((u) => (u as { clientId?: string }).clientId).filter((c): c is string => typeof c === 'string'),
     },
   };

@@ -33,9 +33,17 @@ export async function startBackend(): Promise<{ server: Server; origin: string; 
 export class FakeTokens implements ManagedIdentityTokenProvider {
   calls: Array<{ resource: string; clientId?: string }> = [];
   fail = false;
+  #gate: Promise<void> | undefined;
   constructor(readonly clock: ManualClock, readonly lifetimeSeconds = 3600) {}
+  /** Hold every token request until the returned function is called. */
+  hold(): () => void {
+    let open!: () => void;
+    this.#gate = new Promise<void>((r) => (open = r));
+    return () => { this.#gate = undefined; open(); };
+  }
   async getToken(req: { resource: string; clientId?: string }) {
     this.calls.push(req);
+    if (this.#gate) await this.#gate;
     if (this.fail) throw new Error('identity endpoint answered 500');
     const n = this.calls.length;
     return { accessToken: `tok-${n}-${req.resource}`, expiresOnSeconds: Math.floor(this.clock.now() / 1000) + this.lifetimeSeconds };

@@ -132,7 +132,16 @@ describe('rawxml loading', () => {
   });
 
   it('a known but unimplemented policy is ERR_APIM_POLICY_UNSUPPORTED', () => {
-    expect(loadError('<policies><outbound><jsonp callback-parameter-name="cb"/></outbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
+    expect(loadError('<policies><outbound><redirect-content-urls/></outbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
+  });
+
+  it('get-authorization-context is refused at load even in loose mode, naming the missing credential manager', () => {
+    const xml = '<policies><inbound><get-authorization-context provider-id="github" authorization-id="auth" context-variable-name="ctx" /></inbound></policies>';
+    for (const loose of [false, true]) {
+      const e = loadError(xml, { loose });
+      expect(e.code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
+      expect(e.message).toContain('<get-authorization-context> is not supported: the twin has no credential manager');
+    }
   });
 
   it('accepts a BOM and comments before the root, and fragments', () => {

@@ -94,4 +94,27 @@ describe('trustline policy run', () => {
     expect((await cli(['policy', 'run', bad, '--request', rq])).code).toBe(1);
     expect((await cli(['policy', 'run', p])).code).toBe(2);
   });
+
+  it('validate-content, validate-parameters, validate-status-code and jsonp run from REQUEST.json\'s operation contract and API schemas', async () => {
+    const p = file('validate.xml', `<policies><inbound>
+        <validate-parameters specified-parameter-action="prevent" unspecified-parameter-action="ignore" />
+        <validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent" errors-variable-name="errs">
+          <content type="application/json" validate-as="json" action="prevent" /></validate-content></inbound>
+      <backend><forward-request/></backend>
+      <outbound><validate-status-code unspecified-status-code-action="prevent" /><jsonp callback-parameter-name="cb" /></outbound></policies>`);
+    const request = (body: string, url = 'https://contoso.azure-api.net/pets?cb=show') => file(`req-${body.length}-${url.length}.json`, JSON.stringify({
+      method: 'POST', url, headers: { 'content-type': 'application/json' }, body,
+      api: { path: '', schemas: [{ id: 'pets', document: { definitions: { Pet: { type: 'object', required: ['name'] } } } }] },
+      operation: { method: 'POST', urlTemplate: '/pets', request: { queryParameters: [{ name: 'cb' }], representations: [{ contentType: 'application/json', schemaId: 'pets', typeName: 'Pet' }] }, responses: [{ statusCode: 200 }] },
+      backend: { status: 200, body: '{"id":1}' },
+    }));
+    const ok = JSON.parse((await cli(['policy', 'run', p, '--request', request('{"name":"Rex"}'), '--json'])).out) as Record<string, any>;
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe('show({"id":1});');
+    expect(ok.variables).toEqual({ errs: '[]' });
+    const bad = JSON.parse((await cli(['policy', 'run', p, '--request', request('{}'), '--json'])).out) as Record<string, any>;
+    expect(bad.status).toBe(400);
+    expect(bad.body).toBe('{ "statusCode": 400, "message": "Body of the request does not conform to the definition Pet, which is associated with the content type application/json. Required properties are missing from object: name. Line: 1, Position: 2" }');
+    expect(bad.backendRequest).toBeNull();
+  });
 });

@@ -17,7 +17,82 @@ const NS = 'Microsoft.ApiManagement/service';
 const IMPORT_FORMATS = ['openapi+json', 'openapi+json-link', 'openapi', 'openapi-link', 'swagger-json', 'swagger-link-json'];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-type Doc = { openapi?: string; swagger?: string; servers?: Array<{ url?: string }>; host?: string; basePath?: string; schemes?: string[]; paths?: Record<string, Record<string, unknown>> };
+type Doc = {
+  openapi?: string; swagger?: string; servers?: Array<{ url?: string }>; host?: string; basePath?: string; schemes?: string[]; paths?: Record<string, Record<string, unknown>>;
+  components?: { schemas?: Record<string, unknown>; parameters?: Record<string, unknown> }; definitions?: Record<string, unknown>; parameters?: Record<string, unknown>; consumes?: string[]; produces?: string[];
+};
+
+/** The id of the schema an import writes (`apis/schemas`), named as the twin's, not Azure's generated hex id [?]. */
+const IMPORT_SCHEMA_ID = 'openapi-definitions';
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
+
+/** A local `$ref` of the document (`#/components/parameters/X`), or the object itself. */
+function deref(doc: Doc, x: unknown): Obj | undefined {
+  if (!isObj(x)) return undefined;
+  if (typeof x.$ref !== 'string' || !x.$ref.startsWith('#/')) return x;
+  let cur: unknown = doc;
+  for (const seg of x.$ref.slice(2).split('/')) cur = isObj(cur) ? cur[seg.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  return isObj(cur) ? cur : undefined;
+}
+
+/**
+ * The operation's contract as APIM's import writes it (docs/behaviour/apim.md §2, validation policies): path, query
+ * and header parameters with their type, enum and required flag; request and response representations naming a
+ * definition of the import's schema — a `$ref`'d component by its name, an inline schema under a name the twin
+ * makes up (`{operation}Request`, `{operation}Response{status}`) and adds to the definitions.
+ */
+function contract(doc: Doc, pathItem: Obj, op: Obj, opName: string, defs: Obj): Obj {
+  const v3 = Boolean(doc.openapi);
+  const typeOf = (schema: unknown): string | undefined => (isObj(schema) && typeof schema.type === 'string' ? schema.type : undefined);
+  const all = [...(Array.isArray(pathItem.parameters) ? pathItem.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])]
+    .map((p) => deref(doc, p)).filter((p): p is Obj => !!p && typeof p.name === 'string' && typeof p.in === 'string');
+  const typeName = (schema: unknown, fallback: string): string | undefined => {
+    if (!isObj(schema)) return undefined;
+    const ref = typeof schema.$ref === 'string' ? /^#\/(?:components\/schemas|definitions)\/(.+)$/.exec(schema.$ref)?.[1] : undefined;
+    if (ref) return decodeURIComponent(ref);
+    defs[fallback] = schema;
+    return fallback;
+  };
+  const param = (p: Obj): Obj => {
+    const schema = v3 ? p.schema : p;
+    const values = isObj(schema) && Array.isArray(schema.enum) ? schema.enum.map(String) : undefined;
+    const complex = isObj(schema) && (typeof schema.$ref === 'string' || typeOf(schema) === 'object' || typeOf(schema) === 'array');
+    return {
+      name: p.name, type: typeOf(schema) ?? (isObj(schema) && typeof schema.$ref === 'string' ? 'object' : 'string'), required: p.required === true || p.in === 'path',
+      ...(values ? { values } : {}),
+      ...(complex ? { schemaId: IMPORT_SCHEMA_ID, typeName: typeName(schema, `${opName}-${String(p.in)}-${String(p.name)}`) } : {}),
+    };
+  };
+  const reps = (content: unknown, fallback: string): Obj[] =>
+    Object.entries(isObj(content) ? content : {}).map(([ct, media]) => {
+      const tn = isObj(media) ? typeName(media.schema, fallback) : undefined;
+      return { contentType: ct, ...(tn ? { schemaId: IMPORT_SCHEMA_ID, typeName: tn } : {}) };
+    });
+  let requestReps: Obj[] = [];
+  if (v3) requestReps = reps(deref(doc, op.requestBody)?.content, `${opName}Request`);
+  else {
+    const body = all.find((p) => p.in === 'body');
+    const consumes = (Array.isArray(op.consumes) ? op.consumes : doc.consumes) ?? ['application/json'];
+    if (body) requestReps = (consumes as string[]).map((ct) => ({ contentType: ct, ...(body.schema ? { schemaId: IMPORT_SCHEMA_ID, typeName: typeName(body.schema, `${opName}Request`) } : {}) }));
+  }
+  const responses = Object.entries(isObj(op.responses) ? op.responses : {}).flatMap(([code, r]) => {
+    const status = Number(code);
+    const res = deref(doc, r);
+    if (!Number.isInteger(status) || !res) return [];
+    const headers = Object.entries(isObj(res.headers) ? res.headers : {}).map(([name, h]) => param({ ...(deref(doc, h) ?? {}), name, in: 'header' }));
+    const produces = (Array.isArray(op.produces) ? op.produces : doc.produces) ?? ['application/json'];
+    const representations = v3 ? reps(res.content, `${opName}Response${status}`)
+      : res.schema ? (produces as string[]).map((ct) => ({ contentType: ct, schemaId: IMPORT_SCHEMA_ID, typeName: typeName(res.schema, `${opName}Response${status}`) })) : [];
+    return [{ statusCode: status, headers, representations }];
+  });
+  return {
+    templateParameters: all.filter((p) => p.in === 'path').map(param),
+    request: { queryParameters: all.filter((p) => p.in === 'query').map(param), headers: all.filter((p) => p.in === 'header').map(param), representations: requestReps },
+    responses,
+  };
+}
 
 function readDocument(input: ResourceInput, ctx: ProviderContext, format: string, value: string): Doc {
   let text = value;
@@ -66,6 +141,18 @@ function examples(op: Record<string, unknown>): Array<{ statusCode: number; repr
   return out;
 }
 
+/** The contract's properties, each response representation keeping its example (mock-response). */
+function withContract(c: Obj, ex: ReturnType<typeof examples>): Obj {
+  const responses: Obj[] = (c.responses as Obj[]).map((r) => {
+    const e = ex.find((x) => x.statusCode === r.statusCode);
+    const reps = (r.representations as Obj[]).map((rep) => ({ ...(e?.representations.find((x) => x.contentType === rep.contentType) ?? {}), ...rep }));
+    for (const x of e?.representations ?? []) if (!reps.some((rep) => rep.contentType === x.contentType)) reps.push(x);
+    return { ...r, representations: reps };
+  });
+  for (const e of ex) if (!responses.some((r) => r.statusCode === e.statusCode)) responses.push({ statusCode: e.statusCode, representations: e.representations });
+  return { templateParameters: c.templateParameters, request: c.request, responses };
+}
+
 /** The serviceUrl a document names (OpenAPI `servers[0]`, Swagger `schemes`/`host`/`basePath`). */
 function documentServiceUrl(doc: Doc): string | undefined {
   const s = doc.servers?.[0]?.url;
@@ -85,6 +172,7 @@ export function importApiDefinition(input: ResourceInput, record: ResourceRecord
   if (typeof value !== 'string' || value === '') throw invalid(input, ctx, "the property 'properties.value' is required with 'format'.");
   const doc = readDocument(input, ctx, format.toLowerCase(), value);
   const seen = new Set<string>();
+  const defs: Obj = { ...(doc.openapi ? doc.components?.schemas ?? {} : doc.definitions ?? {}) };
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [m, op] of Object.entries(item ?? {})) {
       if (!METHODS.includes(m.toLowerCase()) || !op || typeof op !== 'object') continue;
@@ -100,9 +188,17 @@ export function importApiDefinition(input: ResourceInput, record: ResourceRecord
       }
       ctx.tx.putResource({
         id: `${input.id}/operations/${name}`, type: `${NS}/apis/operations`, name: `${input.name}/${name}`,
-        properties: { displayName: typeof o.summary === 'string' ? o.summary : name, method: m.toUpperCase(), urlTemplate: path, responses: examples(o) },
+        properties: { displayName: typeof o.summary === 'string' ? o.summary : name, method: m.toUpperCase(), urlTemplate: path, ...withContract(contract(doc, item as Obj, o, name, defs), examples(o)) },
       });
     }
+  }
+  if (Object.keys(defs).length) {
+    ctx.tx.putResource({
+      id: `${input.id}/schemas/${IMPORT_SCHEMA_ID}`, type: `${NS}/apis/schemas`, name: `${input.name}/${IMPORT_SCHEMA_ID}`,
+      properties: doc.openapi
+        ? { contentType: 'application/vnd.oai.openapi.components+json', document: { components: { schemas: defs } } }
+        : { contentType: 'application/vnd.ms-azure-apim.swagger.definitions+json', document: { definitions: defs } },
+    });
   }
   if (seen.size === 0) ctx.warn(`API '${input.id}': the imported document has no operations.`);
   const url = documentServiceUrl(doc);

@@ -14,6 +14,7 @@ import type { GatewayEvent } from './sink.js';
 import type { GatewayStores } from './stores.js';
 import type { CacheLookupState } from '../policies/cache-response.js';
 import type { ClientCertificate } from '../pfx.js';
+import type { ApiSchema, OperationContract, ServiceIdentity } from '../types.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
@@ -37,7 +38,7 @@ export interface RunServices {
   /** The service's client certificates by id and thumbprint (authentication-certificate). */
   certificates?: ReadonlyMap<string, ClientCertificate>;
   /** The service's identities (authentication-managed-identity uses only these); undefined: not checked. */
-  identity?: { systemAssigned: boolean; userAssignedClientIds: string[] };
+  identity?: ServiceIdentity;
   /** Waits (retry intervals); default real timers. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -61,7 +62,12 @@ export interface RequestRunInit {
   startedAt: number;
   /** The matched operation's response examples (mock-response). */
   examples?: ReadonlyArray<{ status: number; contentType: string; body: string }> | undefined;
+  /** The matched operation's contract and its API's schemas (validate-* policies); undefined: no operation. */
+  contract?: RunContract | undefined;
 }
+
+/** What validate-content / -parameters / -headers / -status-code check against. */
+export interface RunContract { operation: OperationContract; schemas: readonly ApiSchema[] }
 
 /** A `trace` policy or `context.Trace` message, for the request trace. */
 export interface TraceMessage { section: string; source: string; severity: string; message: string; at: number }
@@ -95,6 +101,7 @@ export class RequestRun implements HostContext {
   readonly decision: GatewayDecision;
   readonly startedAt: number;
   readonly examples: ReadonlyArray<{ status: number; contentType: string; body: string }>;
+  readonly contract: RunContract | undefined;
   readonly traces: TraceMessage[] = [];
   /** Which step set the final answer (for the explanation of a non-2xx). */
   answeredBy: string | undefined;
@@ -127,6 +134,7 @@ export class RequestRun implements HostContext {
     this.decision = init.decision;
     this.startedAt = init.startedAt;
     this.examples = init.examples ?? [];
+    this.contract = init.contract;
     this.backendBase = init.backend.base;
     this.relativePath = init.backend.relativePath;
     const req = init.req;

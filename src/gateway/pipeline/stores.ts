@@ -1,8 +1,10 @@
 /**
  * What policies keep between requests, per gateway (docs/behaviour/apim.md §2): the internal cache (cache-*-value,
- * cache-lookup/store), rate-limit and quota counters, and limit-concurrency slots. In memory, bounded
+ * cache-lookup/store), rate-limit and quota counters, limit-concurrency slots and openid-config signing keys. In memory, bounded
  * by entry count; times come from the gateway's injected clock.
  */
+import { OpenIdKeyCache } from './openid-keys.js';
+
 export interface CacheEntry { value: unknown; expiresAtMs: number }
 
 /** Most entries one store keeps (oldest dropped first). docs/limits.md. */
@@ -28,8 +30,10 @@ export interface GatewayStores {
   quota: BoundedMap<{ start: number; calls: number; kb: number }>;
   /** limit-concurrency: requests in flight per key. */
   concurrency: Map<string, number>;
+  /** validate-jwt / validate-azure-ad-token: openid-config metadata and signing keys by URL. */
+  openId: OpenIdKeyCache;
 }
 
 export function newStores(): GatewayStores {
-  return { cache: new BoundedMap(), rate: new BoundedMap(), quota: new BoundedMap(), concurrency: new Map() };
+  return { cache: new BoundedMap(), rate: new BoundedMap(), quota: new BoundedMap(), concurrency: new Map(), openId: new OpenIdKeyCache() };
 }

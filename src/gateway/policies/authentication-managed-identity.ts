@@ -18,7 +18,8 @@ import { literalBool, optional, required, str } from './util.js';
 export async function acquireToken(
   rc: RequestRun, res: string, cid: string | undefined, ignoreError: boolean, use: (token: string) => void, ignored: () => void,
 ): Promise<void> {
-  const hit = rc.services.tokens.isFresh(res, cid);
+  const who = { clientId: cid, systemPrincipalId: rc.services.identity?.systemPrincipalId };
+  const hit = rc.services.tokens.isFresh(res, who);
   const record: DecisionToken = { resource: res, identity: cid ?? 'system-assigned', cache: hit ? 'hit' : 'miss' };
   rc.decision.tokens.push(record);
   let token: string;
@@ -30,7 +31,7 @@ export async function acquireToken(
     if (attached && cid !== undefined && !attached.userAssignedClientIds.some((c) => c.toLowerCase() === cid.toLowerCase())) {
       throw new Error(`No user-assigned managed identity with client id '${cid}' is assigned to this service.`);
     }
-    token = await rc.services.tokens.get(res, cid);
+    token = await rc.services.tokens.get(res, who);
   } catch (e) {
     record.error = (e as Error).message;
     if (ignoreError) {
@@ -45,7 +46,7 @@ export async function acquireToken(
       message: `Managed identity token for resource '${res}' could not be acquired: ${(e as Error).message}`,
     });
   }
-  const claims = rc.services.tokens.claims(res, cid);
+  const claims = rc.services.tokens.claims(res, who);
   if (claims) record.claims = claims;
   rc.note(`token for '${res}' (${record.identity}, cache ${record.cache}) aud=${String(claims?.aud ?? '?')} appid=${String(claims?.appid ?? claims?.azp ?? '?')}`);
   use(token);

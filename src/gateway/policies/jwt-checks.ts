@@ -1,4 +1,5 @@
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, type JSONWebKeySet } from 'jose';
+import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import type { OpenIdKeys } from '../pipeline/openid-keys.js';
 import { PolicyError } from '../pipeline/errors.js';
 import type { RequestRun } from '../pipeline/request-run.js';
 import type { PolicyNode } from '../policy/xml.js';
@@ -12,31 +13,6 @@ import { optional, str } from './util.js';
  */
 
 export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512'];
-/** JWKS kept this long; an unknown `kid` refetches at most once per 5 minutes (docs/behaviour/apim.md §2). */
-const JWKS_TTL_MS = 3600_000;
-const REFETCH_MS = 300_000;
-
-export interface OpenIdKeys { keys: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet>; fetchedAt: number; issuer?: string }
-const jwksCache = new Map<string, OpenIdKeys>();
-
-/** The metadata document at `url` and its JWKS, cached; a failed refresh keeps the previous keys. */
-export async function openIdKeys(rc: RequestRun, url: string, force: boolean): Promise<OpenIdKeys> {
-  const now = rc.clock.now();
-  const hit = jwksCache.get(url);
-  if (hit && now - hit.fetchedAt < JWKS_TTL_MS && !(force && now - hit.fetchedAt >= REFETCH_MS)) return hit;
-  try {
-    const meta = (await rc.services.httpClient.getJson(url)) as { jwks_uri?: string; issuer?: string };
-    if (typeof meta.jwks_uri !== 'string') throw new Error(`no jwks_uri in ${url}`);
-    const keys = (await rc.services.httpClient.getJson(meta.jwks_uri)) as JSONWebKeySet;
-    const entry: OpenIdKeys = { keys, getKey: createLocalJWKSet(keys), fetchedAt: now, ...(typeof meta.issuer === 'string' ? { issuer: meta.issuer } : {}) };
-    jwksCache.set(url, entry);
-    return entry;
-  } catch (e) {
-    if (hit) return hit;
-    throw e;
-  }
-}
-
 export type Fail = (reason: string, message: string) => PolicyError;
 
 /** The failure factory of one policy: `failed-validation-httpcode` and `-error-message`, or APIM's default bodies. */
@@ -103,22 +79,32 @@ export function decodeToken(token: string, no: Fail): DecodedToken {
 }
 
 /**
- * Verifies the signature with the keys of one OpenID configuration: an unknown `kid` refetches once (rate-limited).
- * Returns the configuration's keys (its `issuer` included) when the signature holds.
+ * Verifies the signature with the keys of one OpenID configuration (the gateway's cache, pipeline/openid-keys.ts):
+ * a `kid` the cached set lacks asks for a refresh first (docs/behaviour/apim.md §7, behaviour 30). Returns the
+ * configuration's keys (its `issuer` included) when the signature holds.
  */
 export async function verifyWithOpenId(rc: RequestRun, url: string, token: string, kid: string | undefined, no: Fail): Promise<OpenIdKeys> {
-  for (const force of [false, true]) {
-    let set: OpenIdKeys;
-    try { set = await openIdKeys(rc, url, force); } catch (e) { throw no('TokenSignatureKeyNotFound', `Unable to obtain signing keys from '${url}': ${(e as Error).message}. Access denied.`); }
-    const has = !kid || set.keys.keys.some((k) => k.kid === kid);
-    if (!has && !force) continue;
-    try { await compactVerify(token, set.getKey); } catch (e) {
-      if (e instanceof joseErrors.JWKSNoMatchingKey) throw no('TokenSignatureKeyNotFound', `IDX10501: Signature validation failed. Unable to match key: kid '${kid ?? ''}'. Access denied.`);
-      throw no('TokenSignatureInvalid', 'IDX10511: Signature validation failed. Access denied.');
+  const cache = rc.services.stores.openId;
+  const load = async (kidMiss: boolean) => {
+    try {
+      return await cache.get(rc.services.httpClient, rc.clock, url, kidMiss);
+    } catch (e) {
+      throw no('TokenSignatureKeyNotFound', `Unable to obtain signing keys from '${url}': ${(e as Error).message}. Access denied.`);
     }
-    return set;
+  };
+  const has = (set: OpenIdKeys) => !kid || set.keys.keys.some((k) => k.kid === kid);
+  let { keys: set, refreshed } = await load(false);
+  if (!has(set) && !refreshed) {
+    ({ keys: set, refreshed } = await load(true));
+    rc.note(refreshed ? `signing key '${kid}' not in the cached keys of ${url}: refetched (${has(set) ? 'found' : 'still missing'})`
+      : `signing key '${kid}' not in the cached keys of ${url}; not refetched (at most once per 5 minutes)`);
   }
-  throw no('TokenSignatureKeyNotFound', `IDX10501: Signature validation failed. Unable to match key: kid '${kid ?? ''}'. Access denied.`);
+  if (!has(set)) throw no('TokenSignatureKeyNotFound', `IDX10501: Signature validation failed. Unable to match key: kid '${kid ?? ''}'. Access denied.`);
+  try { await compactVerify(token, set.getKey); } catch (e) {
+    if (e instanceof joseErrors.JWKSNoMatchingKey) throw no('TokenSignatureKeyNotFound', `IDX10501: Signature validation failed. Unable to match key: kid '${kid ?? ''}'. Access denied.`);
+    throw no('TokenSignatureInvalid', 'IDX10511: Signature validation failed. Access denied.');
+  }
+  return set;
 }
 
 /** exp (required unless `requireExp` is false) and nbf, with a clock skew in seconds. */

@@ -31,6 +31,11 @@ import { setQueryParameter } from './set-query-parameter.js';
 import { setStatus } from './set-status.js';
 import { setVariable } from './set-variable.js';
 import { trace } from './trace.js';
+import { jsonp } from './jsonp.js';
+import { validateContent } from './validate-content.js';
+import { validateHeaders } from './validate-headers.js';
+import { validateParameters } from './validate-parameters.js';
+import { validateStatusCode } from './validate-status-code.js';
 import type { PolicyDefinition } from './types.js';
 import type { SectionName } from '../pipeline/request-run.js';
 
@@ -77,12 +82,23 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
   ['rate-limit-by-key', rateLimitByKey],
   ['quota', quota],
   ['quota-by-key', quotaByKey],
+  ['jsonp', jsonp],
+  ['validate-content', validateContent],
+  ['validate-parameters', validateParameters],
+  ['validate-headers', validateHeaders],
+  ['validate-status-code', validateStatusCode],
 ]);
 
 /** Known APIM policies the twin does not execute yet, with their sections (a clearer error than "unknown"). */
 export const KNOWN_UNSUPPORTED: ReadonlyMap<string, readonly SectionName[]> = new Map(
-  ([ ['jsonp', ['outbound']],
-    ['validate-content', ['inbound', 'outbound', 'on-error']], ['validate-parameters', ['inbound']], ['validate-headers', ['outbound', 'on-error']],
-    ['validate-status-code', ['outbound', 'on-error']], ['redirect-content-urls', ['inbound', 'outbound']], ['get-authorization-context', ['inbound']],
+  ([ ['redirect-content-urls', ['inbound', 'outbound']], ['get-authorization-context', ['inbound']],
   ] as Array<[string, SectionName[]]>),
 );
+
+/**
+ * Policies the twin refuses even in loose mode, because accepting them would deploy a document that then fails at
+ * request time: the reason names what is missing.
+ */
+export const NEVER_SUPPORTED: ReadonlyMap<string, string> = new Map([
+  ['get-authorization-context', 'the twin has no credential manager (authorization providers and connections cannot be created or consented offline), so <get-authorization-context> could never return a token'],
+]);

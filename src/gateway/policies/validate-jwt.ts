@@ -70,11 +70,16 @@ export const validateJwt: PolicyDefinition = {
             if (kid && k.kid && k.kid !== kid) continue;
             try { await compactVerify(token, k.key instanceof Uint8Array ? k.key : await importedKey(k.key, alg)); verified = true; break; } catch { /* next */ }
           }
+          // Each openid-config in turn; the last one's failure is the answer when none holds the key.
+          let failure: unknown;
           for (const u of openIds) {
             if (verified) break;
-            await verifyWithOpenId(rc, str(u.get(rc)), token, kid, no);
-            verified = true;
+            try {
+              await verifyWithOpenId(rc, str(u.get(rc)), token, kid, no);
+              verified = true;
+            } catch (e) { failure = e; }
           }
+          if (!verified && failure) throw failure;
           if (!verified) throw no(kid ? 'TokenSignatureKeyNotFound' : 'TokenSignatureInvalid', `IDX10501: Signature validation failed. Unable to match key: kid '${kid ?? ''}'. Access denied.`);
         }
         checkLifetime(rc, payload, requireExp, skew, no);

@@ -3,7 +3,7 @@ import { compileExpression, isExpressionText, type CompiledExpression } from '..
 import { ExpressionRuntimeError } from '../expressions/values.js';
 import { PolicyError } from '../pipeline/errors.js';
 import type { SectionName } from '../pipeline/request-run.js';
-import { KNOWN_UNSUPPORTED, POLICIES } from '../policies/registry.js';
+import { KNOWN_UNSUPPORTED, NEVER_SUPPORTED, POLICIES } from '../policies/registry.js';
 import type { CompileContext, Step, StepBase, ValueSource } from '../policies/types.js';
 import { parsePolicyXml, type PolicyNode } from './xml.js';
 
@@ -108,6 +108,8 @@ export function compileSteps(settings: CompileSettings, section: SectionName, no
       continue;
     }
     const def = POLICIES.get(node.name);
+    const never = NEVER_SUPPORTED.get(node.name);
+    if (never) throw cc.error('ERR_APIM_POLICY_UNSUPPORTED', node, `The policy <${node.name}> is not supported: ${never}`);
     if (!def) {
       const known = KNOWN_UNSUPPORTED.has(node.name);
       const code = known ? 'ERR_APIM_POLICY_UNSUPPORTED' : 'ERR_APIM_POLICY_UNKNOWN_ELEMENT';

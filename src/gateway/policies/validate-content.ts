@@ -1,0 +1,156 @@
+import { bufferBody } from '../pipeline/body.js';
+import type { RequestRun } from '../pipeline/request-run.js';
+import type { RepresentationContract } from '../types.js';
+import { JsonPositionError, parseJsonWithPositions } from '../validation/json-positions.js';
+import { validateJson, type Schema } from '../validation/json-schema.js';
+import type { PolicyDefinition, ValueSource } from './types.js';
+import { literalBool, str } from './util.js';
+import { compileAction, errorsVariable, findDefinition, INTERNAL_PUBLIC, ValidationRun, actionOf, type Action } from './validation.js';
+
+/** The largest `max-size` APIM accepts (4 MiB; docs/limits.md). */
+export const MAX_VALIDATE_CONTENT_SIZE = 4 * 1024 * 1024;
+
+interface ContentRule { type: string | undefined; schemaId: string | undefined; schemaRef: string | undefined; action: Action; additional: boolean | undefined }
+
+const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
+
+/**
+ * validate-content (inbound, outbound, on-error; docs/behaviour/apim.md §2, validation policies): the size of the
+ * request (inbound) or response body — `Content-Length`, else the bytes read — against `max-size`; its content
+ * type (after `<content-type-map>`) against the representations the operation declares for the request or for
+ * the response's status; each matching `<content validate-as="json">` validates the body against its schema
+ * definition (the representation's `schemaId`/`typeName`, or `schema-id` + `schema-ref`), with
+ * `allow-additional-properties` overriding the schemas. Errors follow Learn's table. An empty body has no content
+ * to check. XML and SOAP validation are refused at load (ERR_APIM_POLICY_UNSUPPORTED): the twin has no XSD engine.
+ */
+export const validateContent: PolicyDefinition = {
+  sections: ['inbound', 'outbound', 'on-error'],
+  attributes: ['unspecified-content-type-action', 'max-size', 'size-exceeded-action', 'errors-variable-name'],
+  compile(node, cc, base) {
+    const unspecified = compileAction(cc, node, 'unspecified-content-type-action', true)!;
+    const sizeAction = compileAction(cc, node, 'size-exceeded-action', true)!;
+    const rawMax = node.attrs['max-size'];
+    const maxSize = Number(rawMax);
+    if (rawMax === undefined) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, "<validate-content> requires the attribute 'max-size'");
+    if (!/^\d+$/.test(rawMax.trim()) || maxSize > MAX_VALIDATE_CONTENT_SIZE) {
+      throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `max-size '${rawMax}' must be a number of bytes from 0 to ${MAX_VALIDATE_CONTENT_SIZE}`);
+    }
+    const errorsVar = errorsVariable(cc, node);
+    let map: { any?: string; missing?: string; types: Array<{ from?: string; when?: ValueSource; to: string }> } | undefined;
+    const rules: ContentRule[] = [];
+    for (const c of node.children) {
+      if (c.name === 'content-type-map') {
+        if (map) throw cc.error('ERR_APIM_POLICY_STRUCTURE', c, '<content-type-map> appears twice');
+        map = { types: [] };
+        if (c.attrs['any-content-type-value']) map.any = mediaType(c.attrs['any-content-type-value']);
+        if (c.attrs['missing-content-type-value']) map.missing = mediaType(c.attrs['missing-content-type-value']);
+        for (const t of c.children) {
+          if (t.name !== 'type') throw cc.error('ERR_APIM_POLICY_UNKNOWN_ELEMENT', t, `<${t.name}> is not allowed inside <content-type-map>`);
+          if (!t.attrs.to) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', t, "<type> requires the attribute 'to'");
+          if ((t.attrs.from === undefined) === (t.attrs.when === undefined)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', t, "<type> needs exactly one of 'from' and 'when'");
+          map.types.push({ to: mediaType(t.attrs.to), ...(t.attrs.from !== undefined ? { from: mediaType(t.attrs.from) } : { when: cc.value(t, t.attrs.when, "attribute 'when'")! }) });
+        }
+      } else if (c.name === 'content') {
+        const as = (c.attrs['validate-as'] ?? '').toLowerCase();
+        if (!as) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, "<content> requires the attribute 'validate-as'");
+        if (as === 'xml' || as === 'soap') cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, `<content validate-as="${as}"> is not supported: the twin validates JSON bodies only (no XML schema engine)`);
+        else if (as !== 'json') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, `validate-as must be json, xml or soap, not '${as}'`);
+        const action = compileAction(cc, c, 'action', true)!;
+        rules.push({
+          type: c.attrs.type ? mediaType(c.attrs.type) : undefined, schemaId: c.attrs['schema-id'], schemaRef: c.attrs['schema-ref'],
+          action: action.literal.trim().toLowerCase() as Action,
+          additional: c.attrs['allow-additional-properties'] === undefined ? undefined : literalBool(cc, c, 'allow-additional-properties', true),
+        });
+      } else cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <validate-content>`);
+    }
+    const onRequest = cc.section === 'inbound';
+    const bodyType = onRequest ? 'RequestBody' : 'ResponseBody';
+    const who = onRequest ? 'request' : 'response';
+    return {
+      ...base,
+      async run(rc) {
+        const v = new ValidationRun(rc, 'validate-content', errorsVar, onRequest);
+        const headers = onRequest ? rc.request.headers : rc.response.headers;
+        const b = await bufferBody(onRequest ? rc.requestBody : rc.responseBody, who);
+        if (onRequest) rc.requestBody = b; else rc.responseBody = b;
+        const text = b.kind === 'text' ? b.text : '';
+        const declaredLength = Number(headers.get('content-length')?.values[0]);
+        const size = Number.isFinite(declaredLength) ? declaredLength : Buffer.byteLength(text);
+        if (size > maxSize) {
+          v.add({
+            name: '', type: bodyType, rule: 'SizeLimit',
+            details: `${onRequest ? "Request's" : "Response's"} body is ${size} bytes long and it exceeds the configured limit of ${maxSize} bytes.`,
+            publicMessage: `Request's body is ${size} bytes long and it exceeds the limit of ${maxSize} bytes.`,
+          }, actionOf(sizeAction, rc, 'ignore'));
+          v.finish();
+          return;
+        }
+        if (text === '') { v.finish(); return; }
+        const original = mediaType(headers.get('content-type')?.values[0]);
+        const ct = mapContentType(rc, original, map);
+        const reps: readonly RepresentationContract[] = onRequest
+          ? rc.contract?.operation.request?.representations ?? []
+          : rc.contract?.operation.responses?.find((r) => r.statusCode === rc.response.statusCode)?.representations ?? [];
+        const declared = reps.find((r) => mediaType(r.contentType) === ct);
+        const named = rules.some((r) => r.type === ct && r.schemaId !== undefined);
+        if (!declared && !named) {
+          const details = `Unspecified content type ${ct} is not allowed.`;
+          v.add({ name: ct, type: bodyType, rule: 'Unspecified', details, publicMessage: details }, actionOf(unspecified, rc, 'ignore'));
+          v.finish();
+          return;
+        }
+        for (const rule of rules) {
+          if (rule.action === 'ignore' || (rule.type !== undefined && rule.type !== ct)) continue;
+          checkBody(v, rule, declared, ct, text, bodyType, who);
+        }
+        v.finish();
+      },
+    };
+  },
+};
+
+function mapContentType(rc: RequestRun, original: string, map: { any?: string; missing?: string; types: Array<{ from?: string; when?: ValueSource; to: string }> } | undefined): string {
+  if (!map) return original;
+  for (const t of map.types) {
+    if (t.from !== undefined ? t.from === original : t.when !== undefined && str(t.when.get(rc)).toLowerCase() === 'true') return t.to;
+  }
+  if (original === '' && map.missing) return map.missing;
+  return map.any ?? original;
+}
+
+function checkBody(v: ValidationRun, rule: ContentRule, declared: RepresentationContract | undefined, ct: string, text: string, bodyType: string, who: string): void {
+  const schemas = v.rc.contract?.schemas ?? [];
+  const internal = (rule2: string, details: string) => v.add({ name: rule2 === '' ? '' : ct, type: rule2 === '' ? 'ApiSchema' : bodyType, rule: rule2, details, publicMessage: INTERNAL_PUBLIC }, rule.action);
+  let found: ReturnType<typeof findDefinition>;
+  let definition: string;
+  if (rule.schemaId !== undefined) {
+    const ref = rule.schemaRef;
+    const doc = findDefinition(schemas, rule.schemaId, undefined);
+    definition = ref ? ref.split('/').pop()! : rule.schemaId;
+    if (doc === 'no-schema' || doc === 'no-definition') found = doc;
+    else if (ref) {
+      let cur: unknown = doc.root;
+      for (const seg of ref.replace(/^#/, '').split('/').filter(Boolean)) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[decodeURIComponent(seg)] : undefined;
+      found = cur === undefined ? 'no-definition' : { schema: cur, root: doc.root };
+    } else found = doc;
+  } else {
+    definition = declared?.typeName ?? '';
+    found = declared?.schemaId === undefined && declared?.typeName === undefined ? 'no-schema' : findDefinition(schemas, declared.schemaId, declared.typeName);
+  }
+  if (found === 'no-schema') { internal('', "API's schema does not exist or it could not be resolved."); return; }
+  if (found === 'no-definition') { internal('MissingDefinition', `API's schema does not contain definition ${definition}, which is associated with the content type ${ct}.`); return; }
+  const conform = `Body of the ${who} does not conform to the definition ${definition}, which is associated with the content type ${ct}.`;
+  let node;
+  try {
+    node = parseJsonWithPositions(text);
+  } catch (e) {
+    if (!(e instanceof JsonPositionError)) throw e;
+    const details = `${conform} ${e.message} Line: ${e.pos.line}, Position: ${e.pos.position}`;
+    v.add({ name: ct, type: bodyType, rule: 'IncorrectMessage', details, publicMessage: details }, rule.action);
+    return;
+  }
+  for (const err of validateJson(node, found.schema as Schema, { root: found.root, ...(rule.additional !== undefined ? { additionalProperties: rule.additional } : {}) })) {
+    const details = `${conform} ${err.message} Line: ${err.pos.line}, Position: ${err.pos.position}`;
+    v.add({ name: ct, type: bodyType, rule: 'IncorrectMessage', details, publicMessage: details }, rule.action);
+  }
+}
