@@ -12,7 +12,7 @@ import {
   type LogLevel,
 } from '../core/index.js';
 import { openStore, type Store } from '../state/index.js';
-import { deploy as armDeploy, deployOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
+import { deploy as armDeploy, deployOffThread, evaluateDeployment, evaluateOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
 import { createIdentityService, type IdentityService, type IdentityCompatFlags } from '../identity/index.js';
 import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import type { GatewayCompatFlags } from '../gateway/index.js';
@@ -28,6 +28,7 @@ import { createControlPlane } from './control-plane.js';
 import { createBearerAuthenticator } from './control-plane/bearer-auth.js';
 import { ensureCliPrincipal } from './cli-principal.js';
 import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
+import { canceledError, commitInSteps, type DeployHow } from './deployment-steps.js';
 import type { ReadyInfo } from './ready-info.js';
 import { createPortPlan, type PortSettings } from './ports.js';
 import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
@@ -90,6 +91,11 @@ export interface TwinOptions {
    * heavy deployment; needs the compiled dist/ files) or `main` (default, for tests with injected clocks).
    */
   deployThread?: 'main' | 'worker';
+  /**
+   * Simulated provisioning time of each resource a control-plane deployment writes (ms, default 0): clients see
+   * the deployment `Running` and can cancel it between resources, as in Azure.
+   */
+  deploymentStepDelayMs?: number;
   /** Log level for the site worker. */
   logLevel?: LogLevel;
   /**
@@ -110,7 +116,7 @@ export interface Twin {
    * start-up templates on the main thread (nothing is served yet, and a worker's start costs more than the
    * seed's evaluation), the control plane's deployments on the worker.
    */
-  deploy(input: DeployInput, how?: { thread?: 'main' | 'worker' }): Promise<DeployResult>;
+  deploy(input: DeployInput, how?: DeployHow): Promise<DeployResult>;
   /** Decision records of recent requests (gateway and sites). */
   readonly decisions: DecisionLog;
   ready(): ReadyInfo;
@@ -222,18 +228,39 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   hosts.addSuffix('.scm.azurewebsites.net', (label) => (reconciler.sites.has(label) ? { http: scm.httpUrl, https: scm.httpsUrl } : undefined));
   const reconcile = () => reconciler.reconcile();
 
-  const deploy = async (input: DeployInput, how: { thread?: 'main' | 'worker' } = {}): Promise<DeployResult> => {
+  const deploy = async (input: DeployInput, how: DeployHow = {}): Promise<DeployResult> => {
     const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
     // One compile path: what the runtime cannot serve fails the deployment, and the twin goes back to what it ran before.
     const before = captureState(store);
     const thread = how.thread ?? options.deployThread ?? 'main';
-    const result = thread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
+    let result: DeployResult;
+    let canceled: string[] | undefined;
+    if (!how.signal && !how.onAccepted) {
+      result = thread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
+    } else {
+      // The control plane's deployments: evaluated whole first (ARM's validation), then written resource by
+      // resource, so that the PUT answers while it runs and a cancel stops it between two resources.
+      const evaluated = thread === 'worker' ? await evaluateOffThread(input, deployOptions) : evaluateDeployment(input, deployOptions);
+      if (how.signal?.aborted) throw canceledError(input.deploymentName, []);
+      result = evaluated.result;
+      how.onAccepted?.();
+      const run = await commitInSteps(store, result, evaluated.changes, {
+        ...(how.signal ? { signal: how.signal } : {}),
+        ...(options.deploymentStepDelayMs ? { stepDelayMs: options.deploymentStepDelayMs } : {}),
+        ...(how.onStep ? { onStep: how.onStep } : {}),
+      });
+      if (run.canceled) canceled = run.written;
+      else deployOptions.logger.info('deployment succeeded', { deployment: input.deploymentName, resources: result.resources.length, mode: input.mode ?? 'Incremental' });
+    }
     const failures = await reconcile();
     if (failures.length > 0) {
       restoreState(store, before);
       await reconcile();
+      // A canceled deployment keeps what it wrote, unless the runtime could not serve that part alone.
+      if (canceled) throw canceledError(input.deploymentName, []);
       throw reconcileError(failures);
     }
+    if (canceled) throw canceledError(input.deploymentName, canceled);
     return result;
   };
 
