@@ -23,6 +23,8 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
   evaluate(input: DeployInput, store: Store): Promise<DeployResult>;
   /** Resources changed outside a deployment (DELETE): bring listeners in step; resolves to what cannot be served. */
   reconcile(): Promise<ReconcileFailure[]>;
+  /** What the twin serves may have changed (a resource deleted): the ready file is rewritten. */
+  changed?(): void;
   /** Full resource types the providers support (for `providers` metadata). */
   supportedTypes: string[];
   /** The identity listener's https URL (the authority host for `metadata/endpoints`). */
@@ -66,29 +68,30 @@ export function createControlPlane(options: ControlPlaneOptions) {
 
   /** Remove a resource and its children; what the runtime could then no longer serve refuses the delete (400). Serialised with deployments. */
   const removeResource = (id: string): Promise<boolean> =>
-    service.exclusive(async () => {
-      const existing = store.getResource(id);
-      if (!existing) return false;
-      const users = apimReferencesTo(store, existing);
-      if (users.length > 0) throw armHttpError(400, 'ValidationError', inUseMessage(existing, users));
-      const before = captureState(store);
-      store.transaction((tx) => {
-        const prefix = existing.id.toLowerCase() + '/';
-        const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
-        const ids = new Set(doomed.map((r) => r.id.toLowerCase()));
-        for (const r of doomed) tx.deleteResource(r.id);
-        for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
-      });
-      // What the runtime could no longer serve without it (e.g. a named value a policy uses) keeps it: the delete is refused.
-      const failures = await options.reconcile();
-      if (failures.length > 0) {
-        restoreState(store, before);
-        await options.reconcile();
-        throw armHttpError(400, 'BadRequest', `The resource '${existing.id}' cannot be deleted: ${reconcileError(failures).message}`);
-      }
-      logger.info('resource deleted through the control plane', { id: existing.id });
-      return true;
+    service.exclusive(() => removeNow(id).finally(() => options.changed?.()));
+  const removeNow = async (id: string): Promise<boolean> => {
+    const existing = store.getResource(id);
+    if (!existing) return false;
+    const users = apimReferencesTo(store, existing);
+    if (users.length > 0) throw armHttpError(400, 'ValidationError', inUseMessage(existing, users));
+    const before = captureState(store);
+    store.transaction((tx) => {
+      const prefix = existing.id.toLowerCase() + '/';
+      const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
+      const ids = new Set(doomed.map((r) => r.id.toLowerCase()));
+      for (const r of doomed) tx.deleteResource(r.id);
+      for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
     });
+    // What the runtime could no longer serve without it (e.g. a named value a policy uses) keeps it: the delete is refused.
+    const failures = await options.reconcile();
+    if (failures.length > 0) {
+      restoreState(store, before);
+      await options.reconcile();
+      throw armHttpError(400, 'BadRequest', `The resource '${existing.id}' cannot be deleted: ${reconcileError(failures).message}`);
+    }
+    logger.info('resource deleted through the control plane', { id: existing.id });
+    return true;
+  };
 
   /**
    * `DELETE` of one resource as its provider answers it: synchronous 200 (204 when absent) for most types; an

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import {
   HostTable,
   createHttpClient,
+  describeError,
   type Clock,
   type IdGenerator,
   type Logger,
@@ -120,6 +121,12 @@ export interface Twin {
   /** Decision records of recent requests (gateway and sites). */
   readonly decisions: DecisionLog;
   ready(): ReadyInfo;
+  /**
+   * Called with `ready()` each time what the twin serves may have changed after start: a deployment (through the
+   * control plane, `trustline deploy`, or `deploy()`), a resource written or deleted through the control plane.
+   * `trustline up` rewrites its ready file from it. Returns the unsubscribe function.
+   */
+  onReadyChange(listener: (ready: ReadyInfo) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -227,8 +234,28 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const scm = own(await guard(startListenerPair(scmSite, { tls: tls.server, logger, name: 'scm', httpsPort: ports.fixed('scm'), httpPort: ports.fixed('scmHttp') })));
   hosts.addSuffix('.scm.azurewebsites.net', (label) => (reconciler.sites.has(label) ? { http: scm.httpUrl, https: scm.httpsUrl } : undefined));
   const reconcile = () => reconciler.reconcile();
+  // What the twin serves changed (the listeners are in step with the store again): tell the ready file's writer.
+  const readyListeners = new Set<(ready: ReadyInfo) => void>();
+  const changed = (): void => {
+    if (readyListeners.size === 0) return;
+    const info = ready();
+    for (const l of readyListeners) {
+      try {
+        l(info);
+      } catch (e) {
+        logger.warn(`ready-file listener failed: ${describeError(e)}`);
+      }
+    }
+  };
 
   const deploy = async (input: DeployInput, how: DeployHow = {}): Promise<DeployResult> => {
+    try {
+      return await deployAndServe(input, how);
+    } finally {
+      changed();
+    }
+  };
+  const deployAndServe = async (input: DeployInput, how: DeployHow): Promise<DeployResult> => {
     const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
     // One compile path: what the runtime cannot serve fails the deployment, and the twin goes back to what it ran before.
     const before = captureState(store);
@@ -277,6 +304,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       return options.deployThread === 'worker' ? deployOffThread(input, evalOptions) : armDeploy(input, evalOptions);
     },
     reconcile,
+    changed,
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
     decisions: (requestId, last) => {
@@ -296,8 +324,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     options.proxy === false ? undefined : own(await guard(startForwardProxy({ hosts, client, port: ports.fixed('proxy'), logger })));
   await guard(reconciler.reconcile());
 
-  const ready = (): ReadyInfo =>
-    projectReady({
+  function ready(): ReadyInfo {
+    return projectReady({
       store,
       reconciler,
       controlPlane: cp,
@@ -311,6 +339,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       controlPlaneAuth,
       ...(cliPrincipal ? { cliCredential: cliPrincipal.file } : {}),
     });
+  }
 
   return {
     store,
@@ -318,7 +347,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     decisions,
     deploy,
     ready,
+    onReadyChange(listener) {
+      readyListeners.add(listener);
+      return () => readyListeners.delete(listener);
+    },
     async close() {
+      readyListeners.clear();
       await reconciler.close();
       identity.close();
       await Promise.all([
