@@ -15,6 +15,8 @@ export interface DeployHow {
   onAccepted?: () => void;
   /** A resource is about to be written. */
   onStep?: (id: string) => void;
+  /** false: no deployment history (a control-plane resource write runs as a one-resource deployment). */
+  history?: boolean;
 }
 
 /** A deployment stopped by `cancel`; `details.written`: the resources it wrote before it stopped (they stay). */

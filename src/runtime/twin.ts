@@ -259,6 +259,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
     // One compile path: what the runtime cannot serve fails the deployment, and the twin goes back to what it ran before.
     const before = captureState(store);
+    const started = clock.now();
     const thread = how.thread ?? options.deployThread ?? 'main';
     let result: DeployResult;
     let canceled: string[] | undefined;
@@ -288,6 +289,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       throw reconcileError(failures);
     }
     if (canceled) throw canceledError(input.deploymentName, canceled);
+    // Outside the control plane (`trustline up`, a library caller), the deployment gets the same history record.
+    if (!how.signal && !how.onAccepted && how.history !== false) {
+      controlPlane.recordDeployment(input, result, started, new Map(before.resources.map((r) => [r.id.toLowerCase(), r.id] as const)));
+    }
     return result;
   };
 

@@ -136,6 +136,18 @@ describe('control plane (ARM REST)', () => {
     const rgResources = await json<{ value: Array<{ id: string; name: string; type: string }> }>(`${RG_PATH}/resources?api-version=2021-04-01`);
     expect(rgResources.body.value.map((r) => r.name).sort()).toEqual(['cp-apim', 'cpstore1']);
     expect((await json<{ value: unknown[] }>(`/subscriptions/${SUB}/resources?api-version=2021-04-01`)).body.value).toHaveLength(2);
+    // ARM's $filter and $top; a filter the twin cannot read is ARM's 400, never a wider listing.
+    const byType = await json<{ value: Array<{ name: string }> }>(`${RG_PATH}/resources?api-version=2021-04-01&$filter=${encodeURIComponent("resourceType eq 'microsoft.storage/storageaccounts'")}`);
+    expect(byType.body.value.map((r) => r.name)).toEqual(['cpstore1']);
+    const byName = await json<{ value: Array<{ name: string }> }>(`/subscriptions/${SUB}/resources?api-version=2021-04-01&$filter=${encodeURIComponent("substringof('apim', name) and location eq 'westeurope'")}`);
+    expect(byName.body.value.map((r) => r.name)).toEqual(['cp-apim']);
+    expect((await json<{ value: unknown[] }>(`${RG_PATH}/resources?api-version=2021-04-01&$top=1`)).body.value).toHaveLength(1);
+    const badFilter = await json<ArmError>(`${RG_PATH}/resources?api-version=2021-04-01&$filter=${encodeURIComponent("identity/principalId eq 'x'")}`);
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.error).toEqual({ code: 'InvalidFilterInQueryString', message: "Invalid $filter 'identity/principalId eq 'x'' specified in the query string." });
+    // A type across the subscription (`az webapp list`, the SDKs' list() without a resource group).
+    const subApims = await json<{ value: Array<{ id: string; name: string }> }>(`/subscriptions/${SUB}/providers/Microsoft.ApiManagement/service?api-version=2022-08-01`);
+    expect(subApims.body.value.map((a) => a.name)).toEqual(['cp-apim']);
     const deployments = await json<{ value: Array<{ name: string; properties: { provisioningState: string } }> }>(`${DEPLOYMENTS}?api-version=2021-04-01`);
     expect(deployments.body.value.find((d) => d.name === 'd1')?.properties.provisioningState).toBe('Succeeded');
     const apis = await json<{ value: Array<{ name: string }> }>(`${APIM}/apis?api-version=2022-08-01`);
@@ -166,6 +178,17 @@ describe('control plane (ARM REST)', () => {
     await head.body.dump();
     const cancel = await json<ArmError>(`${DEPLOYMENTS}/d1/cancel?api-version=2021-04-01`, { method: 'POST' });
     expect(cancel.status).toBe(409);
+  });
+
+  it('a deployment made outside the control plane (trustline up, Twin.deploy) has the same history: operations, exportTemplate, ARM\'s properties', async () => {
+    const lib = { ...template, resources: [{ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name: 'from-lib', location: 'westeurope', properties: {} }], outputs: {} };
+    await twin.deploy({ deploymentName: 'lib', template: { text: JSON.stringify(lib), file: 'lib.json' } });
+    const d = await json<{ properties: Record<string, unknown> }>(`${DEPLOYMENTS}/lib?api-version=2021-04-01`);
+    expect(d.body.properties).toMatchObject({ provisioningState: 'Succeeded', templateHash: expect.stringMatching(/^\d+$/), correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const ops = await json<{ value: Array<{ properties: { provisioningOperation: string; statusCode: string; targetResource: { resourceName: string } } }> }>(`${DEPLOYMENTS}/lib/operations?api-version=2021-04-01`);
+    expect(ops.body.value.map((o) => [o.properties.provisioningOperation, o.properties.statusCode, o.properties.targetResource.resourceName])).toEqual([['Create', 'Created', 'from-lib']]);
+    const exported = await json<{ template: unknown }>(`${DEPLOYMENTS}/lib/exportTemplate?api-version=2021-04-01`, { method: 'POST' });
+    expect(exported.body.template).toEqual(lib);
   });
 
   it('resource groups: GET, HEAD 204/404, unknown group 404; subscriptions, tenants, providers, metadata/endpoints', async () => {

@@ -198,6 +198,14 @@ export class DeploymentService {
   }
 
   /**
+   * Record a deployment that ran outside the control plane (`trustline up`, `Twin.deploy`), as one of its own:
+   * ARM's properties, one operation per resource, the template for `exportTemplate`. `before`: ids that existed.
+   */
+  recordFinished(req: DeploymentRequest, result: DeployResult, started: number, before: Map<string, string>): void {
+    this.#record(req, { state: 'Succeeded', started, result, error: undefined, before });
+  }
+
+  /**
    * `POST {deployment}/cancel` (Learn, Deployments - Cancel: only while `Accepted` or `Running`; the state becomes
    * `Canceled` and the resources already deployed stay): a deployment waiting for its turn never starts; a running
    * one stops before its next resource.
@@ -345,7 +353,8 @@ export class DeploymentService {
         ...(req.onErrorDeployment ? { onErrorDeployment: { ...req.onErrorDeployment } } : {}),
         ...(error ? { error } : {}),
       },
-      listResults: { [EXPORT_KEY]: { template: req.template }, [INPUT_KEY]: input },
+      // The engine's own results (listOutputsWithSecureValues) stay next to the twin's.
+      listResults: { ...(r.state === 'Succeeded' ? (engineRecord?.listResults ?? {}) : {}), [EXPORT_KEY]: { template: req.template }, [INPUT_KEY]: input },
     };
     store.transaction((tx) => tx.putResource(record));
     saveOperations(store, id, ops);
