@@ -153,7 +153,7 @@ describe('expand: what the twin answers for resources a template reads', () => {
     expect(r.outputs['shared']).not.toBe(r.outputs['key']);
   });
 
-  it("an SMB volume's mount target has the SMB server FQDN (account AD prefix, 4 hex characters, domain); an NFS volume's has none", () => {
+  it("an SMB volume's mount target has the SMB server FQDN (account AD prefix, 4 hex characters, domain); an NFS volume's is ''", () => {
     const account = { type: 'Microsoft.NetApp/netAppAccounts', apiVersion: '2020-06-01', name: 'acc', location: 'westeurope', properties: { activeDirectories: [{ domain: 'contoso.com', smbServerName: 'smb', username: 'u', password: 'p', dns: '10.0.0.4' }] } };
     const volume = (name: string, protocols?: string[]) => ({
       type: 'Microsoft.NetApp/netAppAccounts/capacityPools/volumes',
@@ -169,7 +169,7 @@ describe('expand: what the twin answers for resources a template reads', () => {
       nfs: out(`[string(reference(${id('nfsvol')}).mountTargets[0])]`),
     });
     expect(r.outputs['fqdn']).toMatch(/^smb-[0-9a-f]{4}\.contoso\.com$/);
-    expect(JSON.parse(String(r.outputs['nfs']))).toEqual({ mountTargetId: expect.any(String), fileSystemId: expect.any(String), ipAddress: '10.0.0.4' });
+    expect(JSON.parse(String(r.outputs['nfs']))).toEqual({ mountTargetId: expect.any(String), fileSystemId: expect.any(String), ipAddress: '10.0.0.4', smbServerFqdn: '' });
   });
 
   it('--fill-missing also fills a nullable parameter that AVM marks "Conditional."; "Optional." ones stay null', () => {

@@ -141,4 +141,36 @@ describe('trustline expand', () => {
       expect(e.err).toContain('--link-root');
     }
   });
+
+  it('--prereq TEMPLATE [--prereq-parameters F]: the prerequisite expands first; its outputs fill GET-PREREQ-<output>, its resources exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-expand-'));
+    mkdirSync(join(dir, 'prereqs'));
+    writeFileSync(
+      join(dir, 'prereqs', 'prereq.azuredeploy.json'),
+      JSON.stringify({
+        parameters: { prefix: { type: 'string' } },
+        resources: [{ type: 'Microsoft.Network/virtualNetworks', apiVersion: '2023-04-01', name: "[concat(parameters('prefix'), '-vnet')]", location: 'westeurope', properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } } }],
+        outputs: { vnetName: { type: 'string', value: "[concat(parameters('prefix'), '-vnet')]" } },
+      }),
+    );
+    writeFileSync(join(dir, 'prereqs', 'prereq.azuredeploy.parameters.json'), JSON.stringify({ parameters: { prefix: { value: 'pre' } } }));
+    writeFileSync(
+      join(dir, 'azuredeploy.json'),
+      JSON.stringify({
+        parameters: { vnetName: { type: 'string' } },
+        resources: [],
+        outputs: { space: { type: 'array', value: "[reference(resourceId('Microsoft.Network/virtualNetworks', parameters('vnetName')), '2023-04-01').addressSpace.addressPrefixes]" } },
+      }),
+    );
+    writeFileSync(join(dir, 'azuredeploy.parameters.json'), JSON.stringify({ parameters: { vnetName: { value: 'GET-PREREQ-vnetName' } } }));
+    const base = ['expand', join(dir, 'azuredeploy.json'), '--parameters', join(dir, 'azuredeploy.parameters.json'), '--fill-placeholders', '--json'];
+    const r = await run([...base, '--prereq', join(dir, 'prereqs', 'prereq.azuredeploy.json'), '--prereq-parameters', join(dir, 'prereqs', 'prereq.azuredeploy.parameters.json')]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ resources: [], outputs: { space: ['10.0.0.0/16'] } });
+    // Without the prerequisite the network is presumed (no address space): the output cannot be read.
+    expect((await run(base)).code).toBe(1);
+    expect((await run([...base, '--prereq', join(dir, 'nope.json')])).code).toBe(2);
+    expect((await run([...base, '--prereq-parameters', join(dir, 'azuredeploy.parameters.json')])).code).toBe(2);
+  });
 });

@@ -325,9 +325,10 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, l
     setDefault(p, 'customDomainConfiguration', {});
     setDefault(get(p, 'customDomainConfiguration') as Props, 'customDomainVerificationId', hash(r.id, 64).toUpperCase());
   },
-  // Azure NetApp Files: a volume's mount target (file system id, an address in its delegated subnet) and, for an SMB
-  // volume, the SMB server's FQDN: the account's Active Directory `smbServerName` prefix, a hyphen and four hex
-  // characters ANF appends, then the AD domain.
+  // Azure NetApp Files: a volume's mount target (file system id, an address in its delegated subnet) and the SMB
+  // server's FQDN: for an SMB volume the account's Active Directory `smbServerName` prefix, a hyphen and four hex
+  // characters ANF appends, then the AD domain; '' for an NFS volume (a published api-version 2020-06-01 GET of an
+  // NFSv4.1 volume shows `"smbServerFQDN": ""`).
   'microsoft.netapp/netappaccounts/capacitypools/volumes': (r, p, _t, lookup) => {
     const account = lookup(r.id.replace(/\/capacityPools\/.*$/i, ''));
     const ad = get(account?.properties, 'activeDirectories');
@@ -342,7 +343,7 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, l
         mountTargetId: guidOf(r.id, 'mount-target'),
         fileSystemId: guidOf(r.id, 'filesystem'),
         ipAddress: '10.0.0.4',
-        ...(smb && typeof prefix === 'string' && typeof domain === 'string' ? { smbServerFqdn: `${prefix}-${hash(r.id, 4)}.${domain}`.toLowerCase() } : {}),
+        smbServerFqdn: smb && typeof prefix === 'string' && typeof domain === 'string' ? `${prefix}-${hash(r.id, 4)}.${domain}`.toLowerCase() : '',
       },
     ]);
   },

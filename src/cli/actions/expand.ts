@@ -15,6 +15,8 @@ export interface ExpandCommandOptions {
   now?: string;
   seed?: string;
   linkRoot?: string[];
+  prereq?: string;
+  prereqParameters?: string[];
 }
 
 function parseNow(now: string | undefined): number | undefined {
@@ -62,6 +64,10 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
   const now = parseNow(o.now);
   const seed = parseSeed(o.seed);
   const linkRoots = parseLinkRoots(o.linkRoot);
+  if ((o.prereqParameters ?? []).length > 0 && o.prereq === undefined) throw new TwinError('ERR_CLI_INPUT', '--prereq-parameters needs --prereq TEMPLATE');
+  for (const f of [...(o.prereq !== undefined ? [o.prereq] : []), ...(o.prereqParameters ?? [])]) {
+    if (!existsSync(f) || !statSync(f).isFile()) throw new TwinError('ERR_CLI_INPUT', `--prereq: '${f}' is not a file`);
+  }
   let result: ExpandResult;
   try {
     result = expandTemplate({
@@ -73,6 +79,7 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
       ...(now !== undefined ? { now } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(linkRoots.length > 0 ? { linkRoots } : {}),
+      ...(o.prereq !== undefined ? { prerequisite: { templateFile: o.prereq, parameterFiles: o.prereqParameters ?? [] } } : {}),
       scope: { subscriptionId: DEFAULT_SUBSCRIPTION, resourceGroup: DEFAULT_RESOURCE_GROUP, tenantId: DEFAULT_TENANT, location: DEFAULT_LOCATION },
     });
   } catch (e) {

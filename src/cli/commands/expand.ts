@@ -12,6 +12,8 @@ export const registerExpand: RegisterCommand = (program, ctx) => {
     .option('--loose', 'unknown functions and unsupported list*() evaluate to null with a warning (exit 1 all the same)')
     .option('--now <iso>', 'the time utcNow() answers (default 2026-01-01T00:00:00Z)')
     .option('--seed <n>', 'the seed of newGuid(), minted ids and filled values (default 0)')
+    .option('--prereq <template>', 'expand this template first into the same empty twin (the quickstart CI\'s prereqs/prereq.azuredeploy.json): its resources exist, and with --fill-placeholders its outputs fill GET-PREREQ-<output>')
+    .option('--prereq-parameters <file>', 'a parameters file of the --prereq template (repeatable)', collect, [])
     .option('--link-root <prefix=dir>', 'read linked templates whose templateLink.uri starts with PREFIX from the folder DIR (an offline mirror; repeatable)', collect, [])
     .addOption(jsonOption())
     .addHelpText(
