@@ -189,6 +189,21 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(code('@{ switch (1) { case 1: return "a"; default: return "b"; } }')).toBe('ok');
   });
 
+  it('IPAddress (the members APIM allows): Parse/TryParse as .NET reads addresses, bytes, family, loopback, RFC 5952 text', () => {
+    expect(ev('@(IPAddress.Parse(context.Request.IpAddress).GetAddressBytes()[0])')).toBe(10);
+    expect(ev('@(IPAddress.Parse("10.0.0.1").AddressFamily.ToString() + "|" + IPAddress.Parse("2001:db8::1").AddressFamily)')).toBe('InterNetwork|InterNetworkV6');
+    // .NET's inet_addr forms: fewer parts fill the last bytes, octal and hex parts
+    expect(ev('@(IPAddress.Parse("10.1").ToString() + "|" + IPAddress.Parse("0x7f.1").ToString() + "|" + IPAddress.Parse("010.0.0.1").ToString())')).toBe('10.0.0.1|127.0.0.1|8.0.0.1');
+    expect(ev('@(IPAddress.Parse("2001:0DB8:0000:0000:0000:0000:0000:0001").ToString() + "|" + IPAddress.Parse("::ffff:10.0.0.1").ToString() + "|" + IPAddress.Parse("fe80::1%4").ToString())'))
+      .toBe('2001:db8::1|::ffff:10.0.0.1|fe80::1%4');
+    expect(ev('@(IPAddress.IsLoopback(IPAddress.Parse("127.8.0.1")) + "|" + IPAddress.IsLoopback(IPAddress.Parse("::1")) + "|" + IPAddress.IsLoopback(IPAddress.Parse("10.0.0.1")))')).toBe('True|True|False');
+    expect(ev('@(IPAddress.Parse("10.0.0.1").Equals(IPAddress.Parse("10.0.0.01")))')).toBe(true);
+    expect(ev('@{ IPAddress a; var ok = IPAddress.TryParse("300.1.1.1", out a); return ok + "|" + (a == null) + "|" + IPAddress.TryParse("::1", out a) + "|" + a; }')).toBe('False|True|True|::1');
+    expect(failure('@(IPAddress.Parse("10.0.0.1.5"))')).toMatchObject({ exceptionType: 'FormatException', message: 'An invalid IP address was specified.' });
+    // members APIM does not list stay out of reach
+    expect(failure('@(IPAddress.Loopback)').code).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+  });
+
   it('refuses at load an argument C# cannot convert to the parameter type (CS1503), as APIM does on save', () => {
     const err = (src: string) => { try { compileExpression(src); return 'ok'; } catch (e) { return isTwinError(e) ? `${e.code}: ${e.message}` : String(e); } };
     // the user-delegation SAS snippet passes a string to DateTime.AddSeconds(double)

@@ -8,6 +8,7 @@ import { EXCEPTION_TABLE } from './construct.js';
 import { BYTES_EXTENSIONS, CRYPTO_STATICS, CRYPTO_TABLES } from './lib-crypto.js';
 import { DATE_STATICS, DATE_TABLES } from './lib-datetime.js';
 import { JSON_STATICS, JSON_TABLES } from './lib-json.js';
+import { NET_STATICS, NET_TABLES } from './lib-net.js';
 import { NUMBER_LIB_STATICS, NUMBER_LIB_TABLES } from './lib-number.js';
 import { STRING_LIB_STATICS, STRING_LIB_TABLES } from './lib-string.js';
 import { TEXT_STATICS, TEXT_TABLES } from './lib-text.js';
@@ -44,6 +45,7 @@ const RAW_TABLES: Record<string, TypeTable> = {
   ...JSON_TABLES,
   ...TEXT_TABLES,
   ...CRYPTO_TABLES,
+  ...NET_TABLES,
   ...XML_TABLES,
   ...CONTEXT_TABLES,
   Enum: {
@@ -106,6 +108,7 @@ export const STATIC_TABLES: Record<string, StaticTable> = Object.assign(Object.c
   ...JSON_STATICS,
   ...TEXT_STATICS,
   ...CRYPTO_STATICS,
+  ...NET_STATICS,
   ...XML_STATICS,
   ...CONTEXT_STATICS,
   Object: { props: {}, methods: { Equals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b || (a !== null && a !== undefined && toDotNetString(a) === toDotNetString(b ?? null) && typeof a !== 'object') }, ReferenceEquals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b } } },
@@ -129,12 +132,12 @@ export const DISALLOWED_TYPES = new Set([
   'File', 'Directory', 'Path', 'FileInfo', 'DirectoryInfo', 'Stream', 'FileStream', 'MemoryStream', 'StreamReader', 'StreamWriter', 'Process', 'Environment',
   'AppDomain', 'Assembly', 'Activator', 'Type', 'Thread', 'Task', 'ThreadPool', 'Timer', 'HttpClient', 'WebClient', 'WebRequest', 'HttpWebRequest',
   'Socket', 'TcpClient', 'Dns', 'XmlDocument', 'XmlReader', 'XmlWriter', 'XmlNode', 'XmlElement', 'XPathNavigator', 'Marshal', 'GC', 'Console',
-  'Reflection', 'MethodInfo', 'Expression', 'Delegate', 'dynamic', 'Registry', 'SqlConnection', 'DataTable', 'JsonSerializer', 'IPAddress', 'TimeZoneInfo',
+  'Reflection', 'MethodInfo', 'Expression', 'Delegate', 'dynamic', 'Registry', 'SqlConnection', 'DataTable', 'JsonSerializer', 'TimeZoneInfo',
   'CultureInfo',
 ]);
 
 /** The reason given for a disallowed type. */
 export function disallowedReason(t: string): string {
-  if (['IPAddress', 'TimeZoneInfo', 'CultureInfo'].includes(t)) return `is allowed by APIM but not implemented by the twin yet`;
+  if (['TimeZoneInfo', 'CultureInfo'].includes(t)) return `is allowed by APIM but not implemented by the twin yet`;
   return 'is not allowed in APIM policy expressions';
 }
