@@ -189,6 +189,23 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(code('@{ switch (1) { case 1: return "a"; default: return "b"; } }')).toBe('ok');
   });
 
+  it('TimeZoneInfo: Windows zone ids (and IANA ones), conversions with daylight saving, offsets (the context clock is 2026-01-15 15:04:05 UTC)', () => {
+    // winter in Berlin (UTC+1), Pacific (UTC-8); Kind Unspecified after a conversion, Utc for the UTC zone
+    expect(ev('@(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "W. Europe Standard Time").ToString("yyyy-MM-dd HH:mm") + "|" + TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Pacific Standard Time").Hour)'))
+      .toBe('2026-01-15 16:04|7');
+    expect(ev('@(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "W. Europe Standard Time").Kind + "|" + TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "UTC").Kind)')).toBe('Unspecified|Utc');
+    // summer time: 2026-07-01 12:00 UTC is 14:00 in Berlin, 05:00 in Los Angeles; India has no DST (+05:30)
+    expect(ev('@{ var z = TimeZoneInfo.FindSystemTimeZoneById("W. Europe Standard Time"); var t = new DateTime(2026, 7, 1, 12, 0, 0, DateTimeKind.Utc); return TimeZoneInfo.ConvertTimeFromUtc(t, z).Hour + "|" + z.IsDaylightSavingTime(t) + "|" + z.GetUtcOffset(t) + "|" + z.BaseUtcOffset + "|" + z.SupportsDaylightSavingTime; }'))
+      .toBe('14|True|02:00:00|01:00:00|True');
+    expect(ev('@(TimeZoneInfo.ConvertTime(new DateTimeOffset(2026, 7, 1, 12, 0, 0, TimeSpan.Zero), TimeZoneInfo.FindSystemTimeZoneById("India Standard Time")).ToString("HH:mm zzz"))')).toBe('17:30 +05:30');
+    // a local wall-clock time back to UTC; the southern hemisphere (Sydney: DST in January, +11)
+    expect(ev('@(TimeZoneInfo.ConvertTimeToUtc(new DateTime(2026, 1, 15, 9, 0, 0), TimeZoneInfo.FindSystemTimeZoneById("AUS Eastern Standard Time")).ToString("HH:mm") + "|" + TimeZoneInfo.FindSystemTimeZoneById("AUS Eastern Standard Time").BaseUtcOffset)'))
+      .toBe('22:00|10:00:00');
+    expect(ev('@(TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin").GetUtcOffset(DateTime.UtcNow).TotalHours + "|" + TimeZoneInfo.Utc.Id + "|" + TimeZoneInfo.FindSystemTimeZoneById("w. europe standard time").Id)'))
+      .toBe('1|UTC|W. Europe Standard Time');
+    expect(failure('@(TimeZoneInfo.FindSystemTimeZoneById("Mars Standard Time"))')).toMatchObject({ exceptionType: 'TimeZoneNotFoundException', message: "The time zone ID 'Mars Standard Time' was not found on the local computer." });
+  });
+
   it('IPAddress (the members APIM allows): Parse/TryParse as .NET reads addresses, bytes, family, loopback, RFC 5952 text', () => {
     expect(ev('@(IPAddress.Parse(context.Request.IpAddress).GetAddressBytes()[0])')).toBe(10);
     expect(ev('@(IPAddress.Parse("10.0.0.1").AddressFamily.ToString() + "|" + IPAddress.Parse("2001:db8::1").AddressFamily)')).toBe('InterNetwork|InterNetworkV6');

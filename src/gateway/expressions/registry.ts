@@ -9,6 +9,7 @@ import { BYTES_EXTENSIONS, CRYPTO_STATICS, CRYPTO_TABLES } from './lib-crypto.js
 import { DATE_STATICS, DATE_TABLES } from './lib-datetime.js';
 import { JSON_STATICS, JSON_TABLES } from './lib-json.js';
 import { NET_STATICS, NET_TABLES } from './lib-net.js';
+import { TIMEZONE_STATICS, TIMEZONE_TABLES } from './lib-timezone.js';
 import { NUMBER_LIB_STATICS, NUMBER_LIB_TABLES } from './lib-number.js';
 import { STRING_LIB_STATICS, STRING_LIB_TABLES } from './lib-string.js';
 import { TEXT_STATICS, TEXT_TABLES } from './lib-text.js';
@@ -46,6 +47,7 @@ const RAW_TABLES: Record<string, TypeTable> = {
   ...TEXT_TABLES,
   ...CRYPTO_TABLES,
   ...NET_TABLES,
+  ...TIMEZONE_TABLES,
   ...XML_TABLES,
   ...CONTEXT_TABLES,
   Enum: {
@@ -109,6 +111,7 @@ export const STATIC_TABLES: Record<string, StaticTable> = Object.assign(Object.c
   ...TEXT_STATICS,
   ...CRYPTO_STATICS,
   ...NET_STATICS,
+  ...TIMEZONE_STATICS,
   ...XML_STATICS,
   ...CONTEXT_STATICS,
   Object: { props: {}, methods: { Equals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b || (a !== null && a !== undefined && toDotNetString(a) === toDotNetString(b ?? null) && typeof a !== 'object') }, ReferenceEquals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b } } },
@@ -132,12 +135,11 @@ export const DISALLOWED_TYPES = new Set([
   'File', 'Directory', 'Path', 'FileInfo', 'DirectoryInfo', 'Stream', 'FileStream', 'MemoryStream', 'StreamReader', 'StreamWriter', 'Process', 'Environment',
   'AppDomain', 'Assembly', 'Activator', 'Type', 'Thread', 'Task', 'ThreadPool', 'Timer', 'HttpClient', 'WebClient', 'WebRequest', 'HttpWebRequest',
   'Socket', 'TcpClient', 'Dns', 'XmlDocument', 'XmlReader', 'XmlWriter', 'XmlNode', 'XmlElement', 'XPathNavigator', 'Marshal', 'GC', 'Console',
-  'Reflection', 'MethodInfo', 'Expression', 'Delegate', 'dynamic', 'Registry', 'SqlConnection', 'DataTable', 'JsonSerializer', 'TimeZoneInfo',
+  'Reflection', 'MethodInfo', 'Expression', 'Delegate', 'dynamic', 'Registry', 'SqlConnection', 'DataTable', 'JsonSerializer',
   'CultureInfo',
 ]);
 
 /** The reason given for a disallowed type. */
-export function disallowedReason(t: string): string {
-  if (['TimeZoneInfo', 'CultureInfo'].includes(t)) return `is allowed by APIM but not implemented by the twin yet`;
+export function disallowedReason(_t: string): string {
   return 'is not allowed in APIM policy expressions';
 }
