@@ -206,6 +206,21 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(failure('@(TimeZoneInfo.FindSystemTimeZoneById("Mars Standard Time"))')).toMatchObject({ exceptionType: 'TimeZoneNotFoundException', message: "The time zone ID 'Mars Standard Time' was not found on the local computer." });
   });
 
+  it('string.Join/Concat bind one collection argument to the IEnumerable<T> overload (a string stays one value)', () => {
+    expect(ev('@(string.Join(",", new List<int> { 1, 2 }) + "|" + string.Join(",", new byte[] { 3, 4 }) + "|" + string.Join(",", "ab") + "|" + string.Concat(new List<string> { "a", "b" }) + "|" + string.Join("-", new[] { "x", "y" }.Select(x => x.ToUpper())))'))
+      .toBe('1,2|3,4|ab|ab|X-Y');
+  });
+
+  it('StringReader/StringWriter and Enum.Parse/TryParse (allowed by APIM)', () => {
+    expect(ev('@{ var r = new StringReader("a\\r\\nb\\nc"); var lines = new List<string>(); string l; while ((l = r.ReadLine()) != null) { lines.Add(l); } return string.Join("|", lines) + "|" + (r.ReadLine() == null); }')).toBe('a|b|c|True');
+    expect(ev('@{ using (var r = new StringReader("xy")) { return (char)r.Read() + "" + (char)r.Peek() + r.ReadToEnd() + r.Read(); } }')).toBe('xyy-1');
+    expect(ev('@{ var w = new StringWriter(); w.Write(1); w.WriteLine("a"); w.Write(true); return w.ToString(); }')).toBe('1a\r\nTrue');
+    expect(failure('@{ var r = new StringReader("x"); r.Dispose(); return r.ReadLine(); }')).toMatchObject({ exceptionType: 'ObjectDisposedException' });
+    expect(ev('@(Enum.Parse(typeof(StringComparison), "ordinalignorecase", true).ToString() + "|" + (StringComparison)Enum.Parse(typeof(StringComparison), "4"))')).toBe('OrdinalIgnoreCase|Ordinal');
+    expect(ev('@{ DayOfWeek d; var ok = Enum.TryParse<DayOfWeek>("Friday", out d); var bad = Enum.TryParse<DayOfWeek>("Fryday", out d); return ok + "|" + bad + "|" + d; }')).toBe('True|False|Sunday');
+    expect(failure('@(Enum.Parse(typeof(StringComparison), "Nope"))')).toMatchObject({ exceptionType: 'ArgumentException', message: "Requested value 'Nope' was not found." });
+  });
+
   it('IPAddress (the members APIM allows): Parse/TryParse as .NET reads addresses, bytes, family, loopback, RFC 5952 text', () => {
     expect(ev('@(IPAddress.Parse(context.Request.IpAddress).GetAddressBytes()[0])')).toBe(10);
     expect(ev('@(IPAddress.Parse("10.0.0.1").AddressFamily.ToString() + "|" + IPAddress.Parse("2001:db8::1").AddressFamily)')).toBe('InterNetwork|InterNetworkV6');
