@@ -211,6 +211,12 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
       .toBe('1,2|3,4|ab|ab|X-Y');
   });
 
+  it('*OrDefault of a value type is default(T), not null; Convert.ToDateTime reads text as DateTime.Parse does', () => {
+    expect(ev('@(new int[0].LastOrDefault() + "|" + new List<bool>().FirstOrDefault() + "|" + new Dictionary<string, int>().GetValueOrDefault("x") + "|" + (new string[0].FirstOrDefault() == null))'))
+      .toBe('0|False|0|True');
+    expect(ev('@(Convert.ToDateTime("2024-03-02T10:00:00Z").ToUniversalTime().Month + "|" + Convert.ToDateTime(null).Year)')).toBe('3|1');
+  });
+
   it('StringReader/StringWriter and Enum.Parse/TryParse (allowed by APIM)', () => {
     expect(ev('@{ var r = new StringReader("a\\r\\nb\\nc"); var lines = new List<string>(); string l; while ((l = r.ReadLine()) != null) { lines.Add(l); } return string.Join("|", lines) + "|" + (r.ReadLine() == null); }')).toBe('a|b|c|True');
     expect(ev('@{ using (var r = new StringReader("xy")) { return (char)r.Read() + "" + (char)r.Peek() + r.ReadToEnd() + r.Read(); } }')).toBe('xyy-1');

@@ -120,6 +120,22 @@ export const STATIC_TABLES: Record<string, StaticTable> = Object.assign(Object.c
   Object: { props: {}, methods: { Equals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b || (a !== null && a !== undefined && toDotNetString(a) === toDotNetString(b ?? null) && typeof a !== 'object') }, ReferenceEquals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b } } },
 });
 
+// Convert.ToDateTime: null is DateTime.MinValue, a DateTime is itself, text is read as DateTime.Parse reads it
+STATIC_TABLES.Convert = {
+  ...STATIC_TABLES.Convert!,
+  methods: {
+    ...STATIC_TABLES.Convert!.methods,
+    ToDateTime: {
+      type: 'DateTime',
+      call: (t, [v], ta, env) => {
+        if (v === null || v === undefined) return STATIC_TABLES.DateTime!.props.MinValue!.get(null, env);
+        if ((v as { $type?: string }).$type === 'DateTime') return v;
+        return STATIC_TABLES.DateTime!.methods.Parse!.call(t, [typeof v === 'string' ? v : toDotNetString(v)], ta, env);
+      },
+    },
+  },
+};
+
 /** The names and values of an enum type the tables know (`StringComparison`, `DayOfWeek`…), from its static members. */
 function enumNames(type: string, env: Env): Readonly<Record<string, number>> | undefined {
   const table = STATIC_TABLES[type];
