@@ -10,15 +10,18 @@ const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
 
 const NAMES = ['context', 'x', 'i', 'value', 'string', 'String', 'int', 'Math', 'Convert', 'Encoding', 'Guid', 'DateTime', 'DateTimeOffset',
   'TimeSpan', 'JObject', 'JArray', 'JToken', 'JsonConvert', 'Regex', 'Uri', 'WebUtility', 'Enumerable', 'StringComparison', 'System', 'Object', 'var',
+  'X509Certificate2', 'RSA', 'RSACng', 'Oid', 'HashAlgorithmName', 'RSASignaturePadding', 'RSAEncryptionPadding', 'X509ContentType', 'X509NameType',
   'Environment', 'Process', 'constructor', '__proto__', 'prototype', 'globalThis', 'eval', 'Function', 'this', 'base', 'typeof', 'default', 'new', 'null', 'true', 'false'];
 const MEMBERS = ['Request', 'Response', 'Variables', 'Headers', 'Body', 'Url', 'Query', 'Method', 'Path', 'Host', 'Length', 'Count', 'Value', 'ToString',
   'Replace', 'Split', 'Substring', 'GetValueOrDefault', 'ContainsKey', 'As', 'AsJwt', 'AsBasic', 'Parse', 'Select', 'Where', 'First', 'FirstOrDefault',
   'Any', 'ToArray', 'ToList', 'Join', 'Concat', 'PadLeft', 'ToLower', 'ToUpper', 'Trim', 'Equals', 'IndexOf', 'NewGuid', 'UtcNow', 'AddSeconds',
   'FromBase64String', 'ToBase64String', 'UTF8', 'GetBytes', 'GetString', 'LastError', 'Reason', 'Message', 'Api', 'Operation', 'Subscription', 'User',
   'Product', 'Deployment', 'RequestId', 'Elapsed', 'MatchedParameters', 'OriginalUrl', 'StatusCode', 'constructor', '__proto__', 'prototype', 'call',
-  'apply', 'bind', 'valueOf', 'toString', 'hasOwnProperty', 'Item', 'Keys', 'Values', 'Properties', 'SelectToken', 'Add', 'Remove', 'Max', 'Min'];
+  'apply', 'bind', 'valueOf', 'toString', 'hasOwnProperty', 'Item', 'Keys', 'Values', 'Properties', 'SelectToken', 'Add', 'Remove', 'Max', 'Min',
+  'GetRSAPrivateKey', 'GetRSAPublicKey', 'SignData', 'SignHash', 'VerifyData', 'Encrypt', 'Decrypt', 'Export', 'GetNameInfo', 'Certificates', 'Thumbprint',
+  'SignatureAlgorithm', 'PublicKey', 'Pkcs1', 'OaepSHA256', 'SHA256'];
 const TYPES = ['string', 'int', 'long', 'bool', 'double', 'object', 'JObject', 'JArray', 'JToken', 'IResponse', 'Jwt', 'string[]', 'byte[]', 'int?',
-  'List<string>', 'Dictionary<string, object>', 'DateTime', 'Guid', 'var', 'T', 'System.IO.File'];
+  'List<string>', 'Dictionary<string, object>', 'DateTime', 'Guid', 'var', 'T', 'System.IO.File', 'RSACng', 'X509Certificate2', 'RSA'];
 const BINOPS = ['+', '-', '*', '/', '%', '<', '>', '<=', '>=', '==', '!=', '&&', '||', '??', '&', '|', '^', '<<', '>>'];
 const UNOPS = ['!', '-', '+', '~', '++', '--'];
 
@@ -132,6 +135,8 @@ export const EXPRESSION_SEEDS = [
   '@{ int total = 0; for (var i = 0; i < 10; i++) { total += i; } if (total > 40) { return "big"; } else { return "small"; } }',
   '@{ try { return int.Parse("x"); } catch (Exception) { return -1; } }',
   '@(context.LastError != null ? context.LastError.Reason : "none")',
+  '@{ var c = new X509Certificate2(Convert.FromBase64String("MIIBAzADAgEDMAA="), (string)null); RSACng rsa = c.GetRSAPrivateKey() as RSACng; return Convert.ToBase64String(rsa.SignData(new byte[] { 1 }, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)); }',
+  '@(DateTime.UtcNow.AddSeconds((string)context.Variables["ttl"]).ToString("u"))',
 ];
 
 export const expressionInputs: fc.Arbitrary<string> = fc.oneof(

@@ -189,6 +189,59 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(code('@{ switch (1) { case 1: return "a"; default: return "b"; } }')).toBe('ok');
   });
 
+  it('TimeZoneInfo: Windows zone ids (and IANA ones), conversions with daylight saving, offsets (the context clock is 2026-01-15 15:04:05 UTC)', () => {
+    // winter in Berlin (UTC+1), Pacific (UTC-8); Kind Unspecified after a conversion, Utc for the UTC zone
+    expect(ev('@(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "W. Europe Standard Time").ToString("yyyy-MM-dd HH:mm") + "|" + TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Pacific Standard Time").Hour)'))
+      .toBe('2026-01-15 16:04|7');
+    expect(ev('@(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "W. Europe Standard Time").Kind + "|" + TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "UTC").Kind)')).toBe('Unspecified|Utc');
+    // summer time: 2026-07-01 12:00 UTC is 14:00 in Berlin, 05:00 in Los Angeles; India has no DST (+05:30)
+    expect(ev('@{ var z = TimeZoneInfo.FindSystemTimeZoneById("W. Europe Standard Time"); var t = new DateTime(2026, 7, 1, 12, 0, 0, DateTimeKind.Utc); return TimeZoneInfo.ConvertTimeFromUtc(t, z).Hour + "|" + z.IsDaylightSavingTime(t) + "|" + z.GetUtcOffset(t) + "|" + z.BaseUtcOffset + "|" + z.SupportsDaylightSavingTime; }'))
+      .toBe('14|True|02:00:00|01:00:00|True');
+    expect(ev('@(TimeZoneInfo.ConvertTime(new DateTimeOffset(2026, 7, 1, 12, 0, 0, TimeSpan.Zero), TimeZoneInfo.FindSystemTimeZoneById("India Standard Time")).ToString("HH:mm zzz"))')).toBe('17:30 +05:30');
+    // a local wall-clock time back to UTC; the southern hemisphere (Sydney: DST in January, +11)
+    expect(ev('@(TimeZoneInfo.ConvertTimeToUtc(new DateTime(2026, 1, 15, 9, 0, 0), TimeZoneInfo.FindSystemTimeZoneById("AUS Eastern Standard Time")).ToString("HH:mm") + "|" + TimeZoneInfo.FindSystemTimeZoneById("AUS Eastern Standard Time").BaseUtcOffset)'))
+      .toBe('22:00|10:00:00');
+    expect(ev('@(TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin").GetUtcOffset(DateTime.UtcNow).TotalHours + "|" + TimeZoneInfo.Utc.Id + "|" + TimeZoneInfo.FindSystemTimeZoneById("w. europe standard time").Id)'))
+      .toBe('1|UTC|W. Europe Standard Time');
+    expect(failure('@(TimeZoneInfo.FindSystemTimeZoneById("Mars Standard Time"))')).toMatchObject({ exceptionType: 'TimeZoneNotFoundException', message: "The time zone ID 'Mars Standard Time' was not found on the local computer." });
+  });
+
+  it('string.Join/Concat bind one collection argument to the IEnumerable<T> overload (a string stays one value)', () => {
+    expect(ev('@(string.Join(",", new List<int> { 1, 2 }) + "|" + string.Join(",", new byte[] { 3, 4 }) + "|" + string.Join(",", "ab") + "|" + string.Concat(new List<string> { "a", "b" }) + "|" + string.Join("-", new[] { "x", "y" }.Select(x => x.ToUpper())))'))
+      .toBe('1,2|3,4|ab|ab|X-Y');
+  });
+
+  it('*OrDefault of a value type is default(T), not null; Convert.ToDateTime reads text as DateTime.Parse does', () => {
+    expect(ev('@(new int[0].LastOrDefault() + "|" + new List<bool>().FirstOrDefault() + "|" + new Dictionary<string, int>().GetValueOrDefault("x") + "|" + (new string[0].FirstOrDefault() == null))'))
+      .toBe('0|False|0|True');
+    expect(ev('@(Convert.ToDateTime("2024-03-02T10:00:00Z").ToUniversalTime().Month + "|" + Convert.ToDateTime(null).Year)')).toBe('3|1');
+  });
+
+  it('StringReader/StringWriter and Enum.Parse/TryParse (allowed by APIM)', () => {
+    expect(ev('@{ var r = new StringReader("a\\r\\nb\\nc"); var lines = new List<string>(); string l; while ((l = r.ReadLine()) != null) { lines.Add(l); } return string.Join("|", lines) + "|" + (r.ReadLine() == null); }')).toBe('a|b|c|True');
+    expect(ev('@{ using (var r = new StringReader("xy")) { return (char)r.Read() + "" + (char)r.Peek() + r.ReadToEnd() + r.Read(); } }')).toBe('xyy-1');
+    expect(ev('@{ var w = new StringWriter(); w.Write(1); w.WriteLine("a"); w.Write(true); return w.ToString(); }')).toBe('1a\r\nTrue');
+    expect(failure('@{ var r = new StringReader("x"); r.Dispose(); return r.ReadLine(); }')).toMatchObject({ exceptionType: 'ObjectDisposedException' });
+    expect(ev('@(Enum.Parse(typeof(StringComparison), "ordinalignorecase", true).ToString() + "|" + (StringComparison)Enum.Parse(typeof(StringComparison), "4"))')).toBe('OrdinalIgnoreCase|Ordinal');
+    expect(ev('@{ DayOfWeek d; var ok = Enum.TryParse<DayOfWeek>("Friday", out d); var bad = Enum.TryParse<DayOfWeek>("Fryday", out d); return ok + "|" + bad + "|" + d; }')).toBe('True|False|Sunday');
+    expect(failure('@(Enum.Parse(typeof(StringComparison), "Nope"))')).toMatchObject({ exceptionType: 'ArgumentException', message: "Requested value 'Nope' was not found." });
+  });
+
+  it('IPAddress (the members APIM allows): Parse/TryParse as .NET reads addresses, bytes, family, loopback, RFC 5952 text', () => {
+    expect(ev('@(IPAddress.Parse(context.Request.IpAddress).GetAddressBytes()[0])')).toBe(10);
+    expect(ev('@(IPAddress.Parse("10.0.0.1").AddressFamily.ToString() + "|" + IPAddress.Parse("2001:db8::1").AddressFamily)')).toBe('InterNetwork|InterNetworkV6');
+    // .NET's inet_addr forms: fewer parts fill the last bytes, octal and hex parts
+    expect(ev('@(IPAddress.Parse("10.1").ToString() + "|" + IPAddress.Parse("0x7f.1").ToString() + "|" + IPAddress.Parse("010.0.0.1").ToString())')).toBe('10.0.0.1|127.0.0.1|8.0.0.1');
+    expect(ev('@(IPAddress.Parse("2001:0DB8:0000:0000:0000:0000:0000:0001").ToString() + "|" + IPAddress.Parse("::ffff:10.0.0.1").ToString() + "|" + IPAddress.Parse("fe80::1%4").ToString())'))
+      .toBe('2001:db8::1|::ffff:10.0.0.1|fe80::1%4');
+    expect(ev('@(IPAddress.IsLoopback(IPAddress.Parse("127.8.0.1")) + "|" + IPAddress.IsLoopback(IPAddress.Parse("::1")) + "|" + IPAddress.IsLoopback(IPAddress.Parse("10.0.0.1")))')).toBe('True|True|False');
+    expect(ev('@(IPAddress.Parse("10.0.0.1").Equals(IPAddress.Parse("10.0.0.01")))')).toBe(true);
+    expect(ev('@{ IPAddress a; var ok = IPAddress.TryParse("300.1.1.1", out a); return ok + "|" + (a == null) + "|" + IPAddress.TryParse("::1", out a) + "|" + a; }')).toBe('False|True|True|::1');
+    expect(failure('@(IPAddress.Parse("10.0.0.1.5"))')).toMatchObject({ exceptionType: 'FormatException', message: 'An invalid IP address was specified.' });
+    // members APIM does not list stay out of reach
+    expect(failure('@(IPAddress.Loopback)').code).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+  });
+
   it('refuses at load an argument C# cannot convert to the parameter type (CS1503), as APIM does on save', () => {
     const err = (src: string) => { try { compileExpression(src); return 'ok'; } catch (e) { return isTwinError(e) ? `${e.code}: ${e.message}` : String(e); } };
     // the user-delegation SAS snippet passes a string to DateTime.AddSeconds(double)

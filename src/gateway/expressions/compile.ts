@@ -419,8 +419,11 @@ class Compiler {
     const target = t.fn;
     const find = dispatcher((tb) => own(tb.methods, name));
     const named = args.named;
+    const type = known ? resultType(known.type, typeArgs, args.types, t.type) : 'Object';
+    // FirstOrDefault/LastOrDefault/GetValueOrDefault… of a value type give default(T) (0, false), never null
+    const empty = name.endsWith('OrDefault') ? defaultOf(type) : null;
     return {
-      type: known ? resultType(known.type, typeArgs, args.types, t.type) : 'Object',
+      type,
       fn: (env) => {
         const v = target(env);
         if (v === SHORT) return SHORT;
@@ -429,7 +432,8 @@ class Compiler {
         const m = find(v);
         if (!m) throw netError('MissingMethodException', `'${dotNetTypeName(v)}' does not contain a definition for '${name}'`);
         if (named && !m.names && !known) throw netError('NotSupportedException', `Named arguments of '${name}' are not supported by the twin`);
-        return sized(env, m.call(v, args.values(env), typeArgs, env));
+        const r = sized(env, m.call(v, args.values(env), typeArgs, env));
+        return r === null && empty !== null ? empty : r;
       },
     };
   }

@@ -1,4 +1,5 @@
 /** System.String (ordinal semantics), System.Char statics and System.Text.StringBuilder. */
+import { enumerate, isEnumerable } from './lib-collections.js';
 import { compositeFormat } from './lib-format.js';
 import { OutRef, type Env, type StaticTable, type TypeTable } from './member-types.js';
 import {
@@ -238,6 +239,13 @@ function spread(rest: Value[]): Value[] {
   return rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest;
 }
 
+/** `string.Join(sep, values)` / `string.Concat(values)`: one argument that is a collection (List, byte[], LINQ…) binds to the IEnumerable<T> overload; a string stays one value. */
+function joinItems(rest: Value[]): Value[] {
+  const [only] = rest;
+  if (rest.length === 1 && only !== null && typeof only === 'object' && !Array.isArray(only) && isEnumerable(only)) return enumerate(only);
+  return spread(rest);
+}
+
 export const STRING_STATICS: StaticTable = {
   props: { Empty: { type: 'String', get: () => '' } },
   methods: {
@@ -245,9 +253,9 @@ export const STRING_STATICS: StaticTable = {
     IsNullOrWhiteSpace: { type: 'Boolean', call: (_t, [v]) => isNullOrWhiteSpace(v) },
     Join: {
       type: 'String',
-      call: (_t, [sep, ...rest], _ta, env) => joinSized(env, spread(rest).map((x) => toDotNetString(x)), toDotNetString(sep ?? null)),
+      call: (_t, [sep, ...rest], _ta, env) => joinSized(env, joinItems(rest).map((x) => toDotNetString(x)), toDotNetString(sep ?? null)),
     },
-    Concat: { type: 'String', call: (_t, args, _ta, env) => joinSized(env, spread(args).map((x) => toDotNetString(x)), '') },
+    Concat: { type: 'String', call: (_t, args, _ta, env) => joinSized(env, joinItems(args).map((x) => toDotNetString(x)), '') },
     Format: {
       type: 'String',
       call: (_t, [f, ...rest], _ta, env) => {

@@ -8,13 +8,16 @@ import { EXCEPTION_TABLE } from './construct.js';
 import { BYTES_EXTENSIONS, CRYPTO_STATICS, CRYPTO_TABLES } from './lib-crypto.js';
 import { DATE_STATICS, DATE_TABLES } from './lib-datetime.js';
 import { JSON_STATICS, JSON_TABLES } from './lib-json.js';
+import { IO_STATICS, IO_TABLES } from './lib-io.js';
+import { NET_STATICS, NET_TABLES } from './lib-net.js';
+import { TIMEZONE_STATICS, TIMEZONE_TABLES } from './lib-timezone.js';
 import { NUMBER_LIB_STATICS, NUMBER_LIB_TABLES } from './lib-number.js';
 import { STRING_LIB_STATICS, STRING_LIB_TABLES } from './lib-string.js';
 import { TEXT_STATICS, TEXT_TABLES } from './lib-text.js';
 import { XML_STATICS, XML_TABLES } from './lib-xml.js';
 import { CONTEXT_ENUMERABLE_TYPES, CONTEXT_STATICS, CONTEXT_TABLES, FORM_EXTENSIONS, STRING_EXTENSIONS } from './members-context.js';
-import type { MethodEntry, PropertyEntry, StaticTable, TypeTable } from './member-types.js';
-import { toDotNetString, EnumValue, type Value } from './values.js';
+import { OutRef, tryParse, type Env, type MethodEntry, type PropertyEntry, type StaticTable, type TypeTable } from './member-types.js';
+import { argumentNull, netError, requireString, toDotNetString, EnumValue, type Value } from './values.js';
 import { BASES } from './types.js';
 
 const OBJECT_METHODS: Record<string, MethodEntry> = {
@@ -44,6 +47,9 @@ const RAW_TABLES: Record<string, TypeTable> = {
   ...JSON_TABLES,
   ...TEXT_TABLES,
   ...CRYPTO_TABLES,
+  ...NET_TABLES,
+  ...IO_TABLES,
+  ...TIMEZONE_TABLES,
   ...XML_TABLES,
   ...CONTEXT_TABLES,
   Enum: {
@@ -106,10 +112,83 @@ export const STATIC_TABLES: Record<string, StaticTable> = Object.assign(Object.c
   ...JSON_STATICS,
   ...TEXT_STATICS,
   ...CRYPTO_STATICS,
+  ...NET_STATICS,
+  ...IO_STATICS,
+  ...TIMEZONE_STATICS,
   ...XML_STATICS,
   ...CONTEXT_STATICS,
   Object: { props: {}, methods: { Equals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b || (a !== null && a !== undefined && toDotNetString(a) === toDotNetString(b ?? null) && typeof a !== 'object') }, ReferenceEquals: { type: 'Boolean', call: (_t: Value, [a, b]: Value[]) => a === b } } },
 });
+
+// Convert.ToDateTime: null is DateTime.MinValue, a DateTime is itself, text is read as DateTime.Parse reads it
+STATIC_TABLES.Convert = {
+  ...STATIC_TABLES.Convert!,
+  methods: {
+    ...STATIC_TABLES.Convert!.methods,
+    ToDateTime: {
+      type: 'DateTime',
+      call: (t, [v], ta, env) => {
+        if (v === null || v === undefined) return STATIC_TABLES.DateTime!.props.MinValue!.get(null, env);
+        if ((v as { $type?: string }).$type === 'DateTime') return v;
+        return STATIC_TABLES.DateTime!.methods.Parse!.call(t, [typeof v === 'string' ? v : toDotNetString(v)], ta, env);
+      },
+    },
+  },
+};
+
+/** The names and values of an enum type the tables know (`StringComparison`, `DayOfWeek`…), from its static members. */
+function enumNames(type: string, env: Env): Readonly<Record<string, number>> | undefined {
+  const table = STATIC_TABLES[type];
+  for (const p of Object.values(table?.props ?? {})) {
+    const v = p.get(null, env);
+    if (v instanceof EnumValue) return v.names;
+  }
+  return undefined;
+}
+
+/** `Enum.Parse(typeof(T), text[, ignoreCase])`: a name, a comma-separated list of flags, or a number. */
+function parseEnum(type: string, text: Value, ignoreCase: boolean, env: Env): EnumValue {
+  const names = enumNames(type, env);
+  if (!names) throw netError('ArgumentException', 'Type provided must be an Enum.');
+  if (text === null) throw argumentNull('value');
+  const s = requireString(text, 'value').trim();
+  if (/^[+-]?\d+$/.test(s)) return new EnumValue(type, Number(s), names);
+  let value = 0;
+  for (const part of s.split(',').map((x) => x.trim())) {
+    const hit = Object.entries(names).find(([k]) => (ignoreCase ? k.toLowerCase() === part.toLowerCase() : k === part));
+    if (!hit) throw netError('ArgumentException', `Requested value '${part}' was not found.`);
+    value |= hit[1];
+  }
+  return new EnumValue(type, value, names);
+}
+
+const typeName = (t: Value | undefined): string => {
+  if (!(t instanceof TypeV)) throw argumentNull('enumType');
+  return t.name;
+};
+
+STATIC_TABLES.Enum = {
+  props: {},
+  methods: {
+    Parse: {
+      type: (typeArgs) => typeArgs[0] ?? 'Object',
+      call: (_t, args, typeArgs, env) => (typeArgs[0]
+        ? parseEnum(typeArgs[0], args[0] ?? null, args[1] === true, env)
+        : parseEnum(typeName(args[0]), args[1] ?? null, args[2] === true, env)),
+    },
+    TryParse: {
+      type: 'Boolean',
+      call: (_t, args, typeArgs, env) => {
+        const type = typeArgs[0] ?? typeName(args[0]);
+        const rest = typeArgs[0] ? args : args.slice(1);
+        const out = rest.find((x) => x instanceof OutRef);
+        return tryParse(() => parseEnum(type, rest[0] ?? null, rest[1] === true, env), out, new EnumValue(type, 0, enumNames(type, env) ?? {}));
+      },
+    },
+    GetNames: { type: 'String[]', call: (_t, [t], _ta, env) => Object.keys(enumNames(typeName(t), env) ?? {}) },
+    IsDefined: { type: 'Boolean', call: (_t, [t, v], _ta, env) => Object.entries(enumNames(typeName(t), env) ?? {}).some(([k, n]) => k === v || n === v || (v instanceof EnumValue && v.value === n)) },
+  },
+};
 
 /** Member names found in any table (the load-time check for values of unknown static type). */
 export const ANY_MEMBER = {
@@ -129,12 +208,11 @@ export const DISALLOWED_TYPES = new Set([
   'File', 'Directory', 'Path', 'FileInfo', 'DirectoryInfo', 'Stream', 'FileStream', 'MemoryStream', 'StreamReader', 'StreamWriter', 'Process', 'Environment',
   'AppDomain', 'Assembly', 'Activator', 'Type', 'Thread', 'Task', 'ThreadPool', 'Timer', 'HttpClient', 'WebClient', 'WebRequest', 'HttpWebRequest',
   'Socket', 'TcpClient', 'Dns', 'XmlDocument', 'XmlReader', 'XmlWriter', 'XmlNode', 'XmlElement', 'XPathNavigator', 'Marshal', 'GC', 'Console',
-  'Reflection', 'MethodInfo', 'Expression', 'Delegate', 'dynamic', 'Registry', 'SqlConnection', 'DataTable', 'JsonSerializer', 'IPAddress', 'TimeZoneInfo',
+  'Reflection', 'MethodInfo', 'Expression', 'Delegate', 'dynamic', 'Registry', 'SqlConnection', 'DataTable', 'JsonSerializer',
   'CultureInfo',
 ]);
 
 /** The reason given for a disallowed type. */
-export function disallowedReason(t: string): string {
-  if (['IPAddress', 'TimeZoneInfo', 'CultureInfo'].includes(t)) return `is allowed by APIM but not implemented by the twin yet`;
+export function disallowedReason(_t: string): string {
   return 'is not allowed in APIM policy expressions';
 }

@@ -167,6 +167,7 @@ export const EXCEPTION_BASES: Record<string, readonly string[]> = {
   MissingMethodException: ['MissingMemberException', 'SystemException'],
   CryptographicException: ['SystemException'],
   RegexMatchTimeoutException: ['TimeoutException', 'SystemException'],
+  TimeZoneNotFoundException: ['SystemException'],
 };
 
 export function exceptionIs(actual: string, wanted: string): boolean {
