@@ -15,7 +15,8 @@ import { genericResourceView, resourceView } from './control-plane/views.js';
 import { resourceFilter, topOf } from './control-plane/resource-filter.js';
 import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
 import type { ReconcileFailure } from './reconciler.js';
-import { ArmHttpError, armHttpError, sendArmError, sendEmpty, sendJson } from './control-plane/wire.js';
+import { ArmHttpError, armHttpError, readJsonObject, sendArmError, sendEmpty, sendJson } from './control-plane/wire.js';
+import { exportRequest, exportResourceGroup } from './control-plane/export-template.js';
 import type { ArmCaller } from './control-plane/bearer-auth.js';
 import { armActionOf, authorize } from './control-plane/rbac.js';
 
@@ -266,6 +267,15 @@ export function createControlPlane(options: ControlPlaneOptions) {
         return sendEmpty(res, 202, lroHeaders(base, ops.track(work), v));
       }
       throw methodNotAllowed(method);
+    }
+    if (s[4] === 'exporttemplate' && s.length === 5) {
+      // `az group export`: a long-running operation since 2019-08-01 (202 + Location, the poll answers the result).
+      const v = requireResourcesApiVersion(query);
+      if (method !== 'POST') throw methodNotAllowed(method);
+      const request = exportRequest(await readJsonObject(req));
+      const result = exportResourceGroup(store, rgId, request);
+      if (v < '2019-08-01') return sendJson(res, 200, result);
+      return sendEmpty(res, 202, lroHeaders(base, ops.add({ status: 'Succeeded', result: { status: 200, body: result } }), v));
     }
     if (s[4] === 'resources' && s.length === 5) {
       requireResourcesApiVersion(query);

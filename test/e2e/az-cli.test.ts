@@ -76,6 +76,13 @@ describe('az CLI against the twin', () => {
     const listed = JSON.parse(ops.stdout) as Array<{ properties: { provisioningOperation: string } }>;
     expect(listed.filter((o) => o.properties.provisioningOperation === 'Create')).toHaveLength(7);
     expect(listed.filter((o) => o.properties.provisioningOperation === 'EvaluateDeploymentOutput')).toHaveLength(1);
+    // The seed deployed by `trustline up` has its operations too; `az group export` polls the export and prints the template.
+    const upOps = await az(['deployment', 'operation', 'group', 'list', '-g', seed.ready.resourceGroup, '-n', 'azuredeploy-1', '-o', 'json']);
+    expect((JSON.parse(upOps.stdout) as unknown[]).length, upOps.stderr).toBeGreaterThan(0);
+    const exported = await az(['group', 'export', '-n', seed.ready.resourceGroup, '-o', 'json']);
+    expect(exported.code, exported.stderr).toBe(0);
+    const exportedTemplate = JSON.parse(exported.stdout) as { resources: Array<{ type: string; name: string }> };
+    expect(exportedTemplate.resources.find((r) => r.type === 'Microsoft.Web/sites')?.name).toMatch(/^\[parameters\('sites_.*_name'\)\]$/);
 
     writeFileSync(
       join(configDir, 'bad.json'),

@@ -93,6 +93,45 @@ describe('control-plane RBAC (compat.controlPlane.enforceRbac): role assignments
     expect(grant.body.error?.message).toContain("'Microsoft.Authorization/roleAssignments/write'");
   });
 
+  it('custom roles deployed by template: actions less notActions decide, dataActions grant no control-plane action, an assignment at a resource covers only it', async () => {
+    const R1 = '44444444-4444-4444-8444-444444444444';
+    const R2 = '55555555-5555-4555-8555-555555555555';
+    const role = (guid: string, permissions: unknown[]) => ({
+      type: 'Microsoft.Authorization/roleDefinitions', apiVersion: '2022-04-01', name: guid,
+      properties: { roleName: `role ${guid.slice(0, 4)}`, type: 'CustomRole', permissions, assignableScopes: [`/subscriptions/${SUB}`] },
+    });
+    const custom = {
+      ...template(),
+      resources: [
+        uami('nobody'), uami('custom1'), uami('custom2'),
+        role(R1, [{ actions: ['Microsoft.ManagedIdentity/userAssignedIdentities/*'], notActions: ['Microsoft.ManagedIdentity/userAssignedIdentities/delete'], dataActions: ['Microsoft.Storage/*'] }]),
+        role(R2, [{ actions: ['*/read'] }]),
+        { ...assignment('66666666-6666-4666-8666-666666666666', 'custom1', R1), dependsOn: [...assignment('6', 'custom1', R1).dependsOn, `[resourceId('Microsoft.Authorization/roleDefinitions', '${R1}')]`] },
+        {
+          ...assignment('77777777-7777-4777-8777-777777777777', 'custom2', R2),
+          scope: "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'nobody')]",
+          dependsOn: [...assignment('7', 'custom2', R2).dependsOn, `[resourceId('Microsoft.Authorization/roleDefinitions', '${R2}')]`],
+        },
+      ],
+    };
+    await twin.deploy({ deploymentName: 'custom-roles', template: custom });
+    const stored = twin.store.listResources({ type: 'Microsoft.Authorization/roleDefinitions' }).find((r) => r.id.endsWith(R1));
+    expect(stored?.properties).toMatchObject({ type: 'CustomRole', permissions: [{ actions: ['Microsoft.ManagedIdentity/userAssignedIdentities/*'], notActions: ['Microsoft.ManagedIdentity/userAssignedIdentities/delete'], dataActions: ['Microsoft.Storage/*'], notDataActions: [] }] });
+    const uamiPath = (name: string) => `${RG_ID}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}?api-version=2023-01-31`;
+    const one = await tokenOf('custom1');
+    expect((await call(one, uamiPath('nobody'))).status).toBe(200);
+    expect((await call(one, uamiPath('made-by-custom1'), 'PUT', { location: 'westeurope', properties: {} })).status).toBe(201);
+    const del = await call(one, uamiPath('made-by-custom1'), 'DELETE');
+    expect(del.status).toBe(403);
+    expect(del.body.error?.message).toContain("'Microsoft.ManagedIdentity/userAssignedIdentities/delete'");
+    expect((await call(one, `${RG_ID}/resources?api-version=2021-04-01`)).status).toBe(403);
+    const two = await tokenOf('custom2');
+    expect((await call(two, uamiPath('nobody'))).status).toBe(200);
+    expect((await call(two, uamiPath('reader'))).status).toBe(403);
+    // A role definition the Authorization RP would refuse fails the deployment.
+    await expect(twin.deploy({ deploymentName: 'bad-role', template: { ...template(), resources: [role('88888888-8888-4888-8888-888888888888', [{ actions: 'x' }])] } })).rejects.toThrow(/permissions/);
+  });
+
   it("the twin's own CLI principal owns the subscription", async () => {
     const cred = JSON.parse(readFileSync(twin.ready().cliCredential!, 'utf8')) as { clientId: string; clientSecret: string; scope: string };
     const res = await request(`${twin.ready().identity.authority}/oauth2/v2.0/token`, {

@@ -191,6 +191,39 @@ describe('control plane (ARM REST)', () => {
     expect(exported.body.template).toEqual(lib);
   });
 
+  it('resource group exportTemplate (az group export): 202 + Location, then the template with names parameterized as ARM\'s export writes them', async () => {
+    const started = await json(`${RG_PATH}/exportTemplate?api-version=2021-04-01`, { method: 'POST', body: JSON.stringify({ resources: ['*'], options: 'IncludeParameterDefaultValue' }) });
+    expect(started.status).toBe(202);
+    const done = await request(started.headers['location'] as string, { dispatcher: tls });
+    expect(done.statusCode).toBe(200);
+    const { template, error } = (await done.body.json()) as { template: { parameters: Record<string, { type: string; defaultValue?: string }>; resources: Array<{ type: string; name: string; dependsOn?: string[]; properties: Record<string, unknown> }> }; error?: unknown };
+    expect(error).toBeUndefined();
+    expect(template.parameters['service_cp_apim_name']).toEqual({ type: 'String', defaultValue: 'cp-apim' });
+    const api = template.resources.find((r) => r.type === 'Microsoft.ApiManagement/service/apis')!;
+    expect(api.name).toBe("[concat(parameters('service_cp_apim_name'), '/echo')]");
+    expect(api.dependsOn).toEqual(["[resourceId('Microsoft.ApiManagement/service', parameters('service_cp_apim_name'))]"]);
+    expect(api.properties).toMatchObject({ path: 'echo' });
+    expect(template.resources.some((r) => r.type === 'Microsoft.Resources/deployments')).toBe(false);
+    // A chosen set, literal names; an id the group does not hold is named in `error`, the rest exported.
+    const some = await json(`${RG_PATH}/exportTemplate?api-version=2018-05-01`, { method: 'POST', body: JSON.stringify({ resources: [`${APIM}`, `${APIM}/apis/nope`], options: 'SkipAllParameterization' }) });
+    const body = some.body as { template: { resources: Array<{ name: string }> }; error: { code: string; details: Array<{ target: string }> } };
+    expect(some.status).toBe(200);
+    expect(body.template.resources.map((r) => r.name)).toEqual(['cp-apim']);
+    expect(body.error).toMatchObject({ code: 'ExportTemplateCompletedWithErrors', details: [{ target: `${APIM}/apis/nope` }] });
+    expect((await json<ArmError>(`${RG_PATH}/exportTemplate?api-version=2021-04-01`, { method: 'POST', body: '{}' })).body.error.code).toBe('InvalidRequestContent');
+  });
+
+  it('deployment names: more than 64 characters or other characters than letters, digits and -._() are ARM\'s 400 InvalidDeployment', async () => {
+    const body = JSON.stringify({ properties: { template: { ...template, resources: [], outputs: {} } } });
+    const long = await json<ArmError>(`${DEPLOYMENTS}/${'x'.repeat(65)}?api-version=2021-04-01`, { method: 'PUT', body });
+    expect(long.status).toBe(400);
+    expect(long.body.error).toEqual({ code: 'InvalidDeployment', message: `The provided deployment name '${'x'.repeat(65)}' has a length of '65' which exceeds the maximum length of '64'. Please see https://aka.ms/arm-deploy for usage details.` });
+    const odd = await json<ArmError>(`${DEPLOYMENTS}/bad%20name!?api-version=2021-04-01`, { method: 'PUT', body });
+    expect(odd.status).toBe(400);
+    expect(odd.body.error.code).toBe('InvalidDeployment');
+    expect((await json(`${DEPLOYMENTS}/ok_(1).b-c?api-version=2021-04-01`, { method: 'PUT', body })).status).toBe(201);
+  });
+
   it('resource groups: GET, HEAD 204/404, unknown group 404; subscriptions, tenants, providers, metadata/endpoints', async () => {
     const rg = await json(`${RG_PATH}?api-version=2021-04-01`);
     expect(rg.body).toEqual({ id: `/subscriptions/${SUB}/resourceGroups/${RG}`, name: RG, type: 'Microsoft.Resources/resourceGroups', location: 'westeurope', properties: { provisioningState: 'Succeeded' } });

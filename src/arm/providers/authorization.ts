@@ -60,4 +60,43 @@ export const roleAssignmentProvider: ResourceProvider = {
   },
 };
 
-export const authorizationProviders: ResourceProvider[] = [roleAssignmentProvider];
+const PERMISSION_KEYS = ['actions', 'notActions', 'dataActions', 'notDataActions'];
+
+/**
+ * `Microsoft.Authorization/roleDefinitions`: a custom role (Learn, "Azure custom roles"), validated as the
+ * Authorization RP reads it — the name is a GUID, `roleName` is set, `permissions` is a list of `actions`,
+ * `notActions`, `dataActions`, `notDataActions` string lists, `assignableScopes` names at least one scope — and stored
+ * with `type: CustomRole`, `createdOn`, `updatedOn`. The control plane's RBAC (compat.controlPlane.enforceRbac)
+ * grants what an assignment of it allows.
+ */
+export const roleDefinitionProvider: ResourceProvider = {
+  types: ['Microsoft.Authorization/roleDefinitions'],
+  apply(input, ctx) {
+    const name = leafName(input.name);
+    if (!GUID.test(name)) throw invalid(input, ctx, `RoleDefinitionIdNotValidGuid: The role definition ID '${name}' is not a valid GUID.`);
+    const roleName = getPath(input.properties, 'roleName');
+    if (typeof roleName !== 'string' || roleName.trim() === '') throw invalid(input, ctx, 'RoleDefinitionNameNullOrEmpty: The role definition name cannot be null or empty.');
+    const permissions = getPath(input.properties, 'permissions') ?? [];
+    const lists = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+    if (!Array.isArray(permissions) || !permissions.every((p) => p !== null && typeof p === 'object' && PERMISSION_KEYS.every((k) => lists((p as Record<string, unknown>)[k])))) {
+      throw invalid(input, ctx, `InvalidRoleDefinition: 'permissions' must be a list of objects whose ${PERMISSION_KEYS.join(', ')} are lists of strings.`);
+    }
+    const scopes = getPath(input.properties, 'assignableScopes');
+    if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((x) => typeof x === 'string')) {
+      throw invalid(input, ctx, 'RoleDefinitionWithoutAssignableScopes: The role definition must have at least one assignable scope.');
+    }
+    const record = baseRecord(input);
+    const now = new Date(ctx.clock.now()).toISOString();
+    const createdOn = previousRecord(record, ctx)?.properties['createdOn'];
+    record.properties = {
+      ...record.properties,
+      type: 'CustomRole',
+      permissions: (permissions as Array<Record<string, unknown>>).map((p) => Object.fromEntries(PERMISSION_KEYS.map((k) => [k, p[k] ?? []]))),
+      createdOn: typeof createdOn === 'string' ? createdOn : now,
+      updatedOn: now,
+    };
+    return record;
+  },
+};
+
+export const authorizationProviders: ResourceProvider[] = [roleAssignmentProvider, roleDefinitionProvider];

@@ -77,10 +77,16 @@ export async function deploymentTarget(client: ArmClient, template: unknown): Pr
   return { path: client.subscriptionDeploymentsPath, body: typeof location === 'string' ? { location } : {} };
 }
 
+/** A default deployment name ARM accepts (1–64 of letters, digits, `-._()`): the template's file name and a suffix. */
+function deploymentName(template: string, suffix: string): string {
+  const stem = basename(template, '.json').replace(/[^-\p{L}\p{N}_.()]/gu, '-');
+  return `${stem.slice(0, 63 - suffix.length)}-${suffix}`;
+}
+
 /** `trustline deploy`: PUT a deployment to the running twin's control plane (ARM REST) and wait for it. */
 export async function deployCommand(opts: DeployCommandOptions, out: (l: string) => void): Promise<number> {
   return forEachDeployment(opts, async (client, { template, index, files }) => {
-    const name = opts.name ?? `${basename(template, '.json')}-${Date.now()}-${index}`;
+    const name = opts.name ?? deploymentName(template, `${Date.now()}-${index}`);
     const target = await deploymentTarget(client, files.template);
     const path = `${target.path}/${encodeURIComponent(name)}?api-version=${DEPLOY_API_VERSION}`;
     const put = await client.send('PUT', path, { ...target.body, properties: { mode: opts.mode ?? 'Incremental', template: files.template, parameters: files.parameters } });
@@ -154,7 +160,7 @@ export interface WhatIfCommandOptions extends DeployCommandOptions {
  */
 export async function whatIfCommand(opts: WhatIfCommandOptions, out: (l: string) => void): Promise<number> {
   return forEachDeployment(opts, async (client, { template, index, files }) => {
-    const name = opts.name ?? `${basename(template, '.json')}-whatif-${index}`;
+    const name = opts.name ?? deploymentName(template, `whatif-${index}`);
     const target = await deploymentTarget(client, files.template);
     const first = await client.send('POST', `${target.path}/${encodeURIComponent(name)}/whatIf?api-version=${DEPLOY_API_VERSION}`, {
       ...target.body,

@@ -33,6 +33,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 
 /** `properties` of a deployment request body (`Deployment`), checked as ARM deserialises it. */
 async function deploymentRequest(req: IncomingMessage, name: string, at: 'resourceGroup' | 'subscription'): Promise<DeploymentRequest> {
+  checkDeploymentName(name);
   const body = await readJsonObject(req);
   const props = body['properties'];
   if (!isObj(props)) throw armHttpError(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'Required property 'properties' not found in JSON. Path '', line 1, position 1.'.");
@@ -61,6 +62,19 @@ async function deploymentRequest(req: IncomingMessage, name: string, at: 'resour
     out.onErrorDeployment = { type, ...(typeof onError['deploymentName'] === 'string' ? { deploymentName: onError['deploymentName'] } : {}) };
   }
   return out;
+}
+
+/**
+ * A deployment name as ARM accepts it (REST spec: 1–64 characters of `^[-\w\._\(\)]+$`). The length message is ARM's
+ * observed one; the one for other characters is inferred (docs/differences.md).
+ */
+function checkDeploymentName(name: string): void {
+  if (name.length > 64) {
+    throw armHttpError(400, 'InvalidDeployment', `The provided deployment name '${name}' has a length of '${name.length}' which exceeds the maximum length of '64'. Please see https://aka.ms/arm-deploy for usage details.`);
+  }
+  if (!/^[-\p{L}\p{N}_.()]+$/u.test(name)) {
+    throw armHttpError(400, 'InvalidDeployment', `The provided deployment name '${name}' is not valid: it can contain only letters, digits, '-', '.', '_', '(' and ')'. Please see https://aka.ms/arm-deploy for usage details.`);
+  }
 }
 
 /** Evaluate a deployment into a scratch copy of the store (validate, what-if). */

@@ -255,6 +255,8 @@ export class DeploymentService {
       }
       // Before acceptance a template error is ARM's synchronous 400 (no record); after it, the deployment fails.
       if (!accepted && !isDeploymentFailure(e)) throw validationError(e);
+      // A resource its provider refused: the PUT answers now (Accepted), the failure is seen by polling, as in ARM.
+      if (!accepted) how.onAccepted?.();
       this.#o.logger.warn(`deployment ${req.name} failed: ${describeError(e)}`);
       const record = this.#record(req, { state: 'Failed', started, result: undefined, error: e, before });
       if (req.onErrorDeployment) return this.#rollback(req, record);

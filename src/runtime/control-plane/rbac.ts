@@ -1,4 +1,4 @@
-import { rbacRolesAt } from '../../identity/index.js';
+import { roleAssignmentsFor, scopeCovers } from '../../identity/index.js';
 import type { Store } from '../../state/index.js';
 import type { ArmCaller } from './bearer-auth.js';
 import { armHttpError } from './wire.js';
@@ -23,25 +23,71 @@ export interface ArmAction {
   scope: string;
 }
 
-const AUTHORIZATION = 'microsoft.authorization/';
+/** One `permissions` entry of a role definition (Learn, "Azure role definitions"). */
+export interface RolePermission {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
 
-/** Does a built-in role allow an action? (Owner: all; Contributor: all but writing/deleting Microsoft.Authorization; Reader: reads; UAA: reads and Microsoft.Authorization.) */
-function roleAllows(role: string, action: string): boolean {
-  const a = action.toLowerCase();
-  const read = a.endsWith('/read');
-  const authz = a.startsWith(AUTHORIZATION);
-  switch (role) {
-    case 'Owner':
-      return true;
-    case 'Contributor':
-      return read || !authz;
-    case 'Reader':
-      return read;
-    case 'User Access Administrator':
-      return read || authz;
-    default:
-      return false;
-  }
+const permission = (actions: string[], notActions: string[] = []): RolePermission => ({ actions, notActions, dataActions: [], notDataActions: [] });
+
+/** The permissions of the built-in roles the twin plays, as Learn's "Azure built-in roles" lists them. */
+const BUILT_IN_PERMISSIONS: Readonly<Record<string, RolePermission[]>> = {
+  // Owner
+  '8e3af657-a8ff-443c-a75c-2fe8c4bcb635': [permission(['*'])],
+  // Contributor
+  'b24988ac-6180-42a0-ab88-20f7382dd24c': [
+    permission(['*'], [
+      'Microsoft.Authorization/*/Delete',
+      'Microsoft.Authorization/*/Write',
+      'Microsoft.Authorization/elevateAccess/Action',
+      'Microsoft.Blueprint/blueprintAssignments/write',
+      'Microsoft.Blueprint/blueprintAssignments/delete',
+      'Microsoft.Compute/galleries/share/action',
+      'Microsoft.Purview/consents/write',
+      'Microsoft.Purview/consents/delete',
+      'Microsoft.Resources/deploymentStacks/manageDenySetting/action',
+      'Microsoft.Subscription/cancel/action',
+      'Microsoft.Subscription/enable/action',
+    ]),
+  ],
+  // Reader
+  'acdd72a7-3385-48ef-bd42-f606fba81ae7': [permission(['*/read'])],
+  // User Access Administrator
+  '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9': [permission(['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*'])],
+};
+
+const ROLE_DEFINITIONS = 'Microsoft.Authorization/roleDefinitions';
+
+/**
+ * The permissions a role definition id grants: a built-in role's, or those of a custom role deployed into the twin
+ * (`Microsoft.Authorization/roleDefinitions`, found by its GUID at any scope). Unknown: none.
+ */
+export function rolePermissions(store: Store, roleDefinitionId: string): RolePermission[] {
+  const guid = roleDefinitionId.split('/').pop()!.toLowerCase();
+  const builtIn = BUILT_IN_PERMISSIONS[guid];
+  if (builtIn) return builtIn;
+  const custom = store.listResources({ type: ROLE_DEFINITIONS }).find((r) => r.id.split('/').pop()!.toLowerCase() === guid);
+  const perms = custom?.properties['permissions'];
+  if (!Array.isArray(perms)) return [];
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return perms.map((p: Record<string, unknown>) => ({ actions: list(p['actions']), notActions: list(p['notActions']), dataActions: list(p['dataActions']), notDataActions: list(p['notDataActions']) }));
+}
+
+/** Does an RBAC pattern (`*` matches any run of characters, `/` included; case-insensitive) match an action? */
+export function actionMatches(pattern: string, action: string): boolean {
+  const re = new RegExp('^' + pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
+  return re.test(action);
+}
+
+/**
+ * Does a role's permissions allow a control-plane action? Each permission grants its `actions` less its `notActions`;
+ * the role grants the union. `dataActions` are data-plane operations: they grant no control-plane action.
+ */
+export function permissionsAllow(perms: RolePermission[], action: string): boolean {
+  return perms.some((p) => p.actions.some((a) => actionMatches(a, action)) && !p.notActions.some((a) => actionMatches(a, action)));
 }
 
 /**
@@ -84,14 +130,15 @@ export function armActionOf(method: string, segments: string[]): ArmAction | und
 }
 
 /**
- * ARM's RBAC check (behind `compat.controlPlane.enforceRbac`): the caller's built-in role assignments at the scope
- * or above it must allow the action. `owner` principals (the twin's own CLI) are Owner of the subscription, as the
+ * ARM's RBAC check (behind `compat.controlPlane.enforceRbac`): a role assignment of the caller at the scope or above
+ * it (scope inheritance) must allow the action through its role definition's actions less notActions. `owner` principals (the twin's own CLI) are Owner of the subscription, as the
  * account that created a subscription is.
  */
 export function authorize(store: Store, caller: ArmCaller, what: ArmAction, owners: ReadonlySet<string>): void {
   if (caller.appId && owners.has(caller.appId.toLowerCase())) return;
-  const roles = caller.objectId ? rbacRolesAt(store, caller.objectId, what.scope) : [];
-  if (roles.some((r) => roleAllows(r, what.action))) return;
+  // Every assignment of the caller at the scope or above it; the role definitions' permissions decide (built-in or custom).
+  const assignments = caller.objectId ? roleAssignmentsFor(store, caller.objectId).filter((a) => scopeCovers(a.scope, what.scope)) : [];
+  if (assignments.some((a) => permissionsAllow(rolePermissions(store, a.roleDefinitionId), what.action))) return;
   const who = caller.appId ?? caller.objectId ?? 'unknown';
   throw armHttpError(
     403,

@@ -22,12 +22,21 @@ export interface WhatIfChange {
   delta?: WhatIfPropertyChange[];
 }
 
-/** The payload what-if shows for a resource: what GET answers (twin-only fields hidden), with its apiVersion. */
-export function whatIfPayload(r: ResourceRecord): Record<string, unknown> {
-  return { ...(r.apiVersion !== undefined ? { apiVersion: r.apiVersion } : {}), ...resourceView(r) };
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Object keys in ordinal order at every level, as ARM's what-if answers its payloads (Learn's what-if samples). */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (!isObj(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = sortedKeys(v[k]);
+  return out;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** The payload what-if shows for a resource: what GET answers (twin-only fields hidden), with its apiVersion, keys sorted. */
+export function whatIfPayload(r: ResourceRecord): Record<string, unknown> {
+  return sortedKeys({ ...(r.apiVersion !== undefined ? { apiVersion: r.apiVersion } : {}), ...resourceView(r) }) as Record<string, unknown>;
+}
 
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -43,7 +52,8 @@ const join = (prefix: string, key: string) => (prefix ? `${prefix}.${key}` : key
 
 /**
  * Property deltas as ARM's what-if reports them: object changes flattened to the dotted path of the
- * changed leaf; arrays as one `Array` change whose children are indexed (`0`, `1`, …).
+ * changed leaf; arrays as one `Array` change whose children are indexed (`0`, `1`, …): an object element changed
+ * in place is `Modify` with its own deltas, any other element changed is `Delete` + `Create` at its index.
  */
 export function diffProperties(before: unknown, after: unknown, prefix = ''): WhatIfPropertyChange[] {
   const out: WhatIfPropertyChange[] = [];
@@ -68,7 +78,11 @@ export function diffProperties(before: unknown, after: unknown, prefix = ''): Wh
       else if (isObj(before[i]) && isObj(after[i])) {
         const inner = diffProperties(before[i], after[i]);
         if (inner.length) children.push({ path: key, propertyChangeType: 'Modify', children: inner });
-      } else if (!equal(before[i], after[i])) children.push({ path: key, propertyChangeType: 'Modify', before: before[i], after: after[i] });
+      } else if (!equal(before[i], after[i])) {
+        // A value replaced in an array is one element removed and one added at that index, as ARM's what-if shows
+        // it (Learn's sample: `- 0: "10.0.0.0/16"` then `+ 0: "10.0.0.0/15"`).
+        children.push({ path: key, propertyChangeType: 'Delete', before: before[i] }, { path: key, propertyChangeType: 'Create', after: after[i] });
+      }
     }
     out.push({ path: prefix, propertyChangeType: 'Array', children });
     return out;
