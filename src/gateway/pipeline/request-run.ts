@@ -112,6 +112,8 @@ export class RequestRun implements HostContext {
    * `context.Response`; quota `bandwidth`, which counts the bytes of both messages).
    */
   readonly completions: Array<(sent: SentBytes) => void> = [];
+  /** The HTTP proxy forward-request goes through (the `proxy` policy). */
+  proxy: { url: string; username?: string; password?: string } | undefined;
   /** The TLS client certificate forward-request presents (authentication-certificate). */
   clientCertificate: ClientCertificate | undefined;
   /** Count the bytes of the response as it is written (a quota with `bandwidth` asked for it). */

@@ -32,6 +32,7 @@ import { setStatus } from './set-status.js';
 import { setVariable } from './set-variable.js';
 import { trace } from './trace.js';
 import { jsonp } from './jsonp.js';
+import { proxy } from './proxy.js';
 import { validateContent } from './validate-content.js';
 import { validateHeaders } from './validate-headers.js';
 import { validateParameters } from './validate-parameters.js';
@@ -83,6 +84,7 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
   ['quota', quota],
   ['quota-by-key', quotaByKey],
   ['jsonp', jsonp],
+  ['proxy', proxy],
   ['validate-content', validateContent],
   ['validate-parameters', validateParameters],
   ['validate-headers', validateHeaders],
