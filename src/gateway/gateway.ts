@@ -215,6 +215,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       backend: { base: r.api?.serviceUrl ?? null, relativePath: r.relativePath },
       decision, startedAt, examples: r.op?.config.examples,
       contract: r.op ? { operation: r.op.config.contract ?? {}, schemas: r.api?.config.schemas ?? [] } : undefined,
+      deployment: svc.deployment,
     });
     rebuildUrl(rc);
     await executePipeline(rc, pipeline, initialError);

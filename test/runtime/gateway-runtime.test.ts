@@ -23,6 +23,7 @@ const openapi = {
 const POLICY = `<policies><inbound><base />
   <validate-content unspecified-content-type-action="prevent" max-size="4096" size-exceeded-action="prevent"><content type="application/json" validate-as="json" action="prevent" /></validate-content>
   <set-header name="x-partner-key" exists-action="override"><value>{{partner-key}}</value></set-header>
+  <set-header name="x-deployment" exists-action="override"><value>@(context.Deployment.ServiceName + "|" + context.Deployment.Region + "|" + context.Deployment.ServiceId)</value></set-header>
 </inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
 const r = (type: string, name: string, properties: Record<string, unknown>, dependsOn: string[] = [], extra: Record<string, unknown> = {}) => ({ type, apiVersion: '2022-08-01', name, properties, dependsOn, ...extra });
 const template = {
@@ -82,6 +83,7 @@ describe('gateway runtime through the running twin (issue 6)', () => {
       const echoed = JSON.parse(ok.text) as { path: string; headers: Record<string, string> };
       expect(echoed.path).toBe('/api/orders');
       expect(echoed.headers['x-partner-key']).toBe('from-key-vault');
+      expect(echoed.headers['x-deployment']).toBe(`rtapim|westeurope|${APIM}`);
     }
   });
 
