@@ -1,10 +1,10 @@
-import { compactDecrypt, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { compactVerify, importJWK, type JWK } from 'jose';
 import { parseJwt } from '../expressions/members-context.js';
 import type { PolicyDefinition } from './types.js';
 import { literalBool, optional, str } from './util.js';
 import {
   ALGORITHMS, audienceFailure, audiencesOf, checkLifetime, checkRequiredClaims, childTexts, compileRequiredClaims, compileStatus,
-  compileTokenSource, decodeToken, extractToken, failWith, verifyWithOpenId, type Fail,
+  compileDecryptionKeys, compileTokenSource, decodeToken, decrypt, extractToken, failWith, verifyWithOpenId,
 } from './jwt-checks.js';
 
 /** RSA keys given inline are imported once per algorithm (no key import on the request path). */
@@ -15,32 +15,6 @@ function importedKey(jwk: JWK, alg: string): Promise<Awaited<ReturnType<typeof i
   let k = byAlg.get(alg);
   if (!k) { k = importJWK(jwk, alg); byAlg.set(alg, k); }
   return k;
-}
-
-/**
- * An encrypted token (JWE, five parts) is decrypted with the `<decryption-keys>` — each tried in turn, a key with an
- * `id` only for a token of that `kid` — and its content (a nested signed JWT, or the claims themselves) is what is
- * validated. No key that opens it: 401 "Invalid JWT." with reason TokenDecryptionFailed (the reason is the twin's
- * name [?]; IDX10603 in the message, as .NET's handler says).
- */
-async function decrypt(token: string, keys: ReadonlyArray<{ kid?: string; key: Uint8Array }>, no: Fail, rc: { note(s: string): void }): Promise<string> {
-  if (token.split('.').length !== 5) return token;
-  let kid: string | undefined;
-  try { kid = decodeProtectedHeader(token).kid; } catch { throw no('JwtInvalid', 'Invalid JWT.'); }
-  const tried: string[] = [];
-  for (const k of keys) {
-    if (kid && k.kid && k.kid !== kid) continue;
-    tried.push(k.kid ?? '(no id)');
-    try {
-      const { plaintext, protectedHeader } = await compactDecrypt(token, k.key);
-      const inner = Buffer.from(plaintext).toString('utf8');
-      rc.note(`decrypted (${protectedHeader.alg}/${protectedHeader.enc})`);
-      if (inner.split('.').length === 3) return inner;
-      // The claims were encrypted directly: an unsigned token of them (require-signed-tokens decides).
-      return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(inner).toString('base64url')}.`;
-    } catch { /* next key */ }
-  }
-  throw no('TokenDecryptionFailed', `IDX10603: Decryption failed. Keys tried: '${tried.join(', ') || 'none'}'. Access denied.`);
 }
 
 /**
@@ -66,15 +40,7 @@ export const validateJwt: PolicyDefinition = {
     for (const c of node.children) {
       if (!['openid-config', 'issuer-signing-keys', 'decryption-keys', 'audiences', 'issuers', 'required-claims'].includes(c.name)) cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <validate-jwt>`);
     }
-    const decryptionKeys: Array<{ kid?: string; key: Uint8Array }> = [];
-    for (const k of child('decryption-keys')?.children ?? []) {
-      if (k.name !== 'key') { cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', k, `<${k.name}> is not allowed inside <decryption-keys>`); continue; }
-      const text = k.text.trim();
-      if (k.attrs['certificate-id'] !== undefined) { cc.problem('ERR_APIM_POLICY_UNSUPPORTED', k, '<decryption-keys><key certificate-id> is not supported: give the base64 symmetric key (the twin cannot read the private key of an uploaded certificate here yet)'); continue; }
-      if (k.attrs.n !== undefined || k.attrs.e !== undefined) { cc.problem('ERR_APIM_POLICY_UNSUPPORTED', k, '<decryption-keys><key n e> names a public key, which cannot decrypt a token: give the base64 symmetric key'); continue; }
-      if (!/^[A-Za-z0-9+/=\s]+$/.test(text)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', k, '<decryption-keys><key> must hold a base64-encoded key');
-      decryptionKeys.push({ ...(k.attrs.id ? { kid: k.attrs.id } : {}), key: Buffer.from(text, 'base64') });
-    }
+    const decryptionKeys = compileDecryptionKeys(cc, child('decryption-keys'));
     const openIds = node.children.filter((c) => c.name === 'openid-config').map((c) => {
       const u = cc.value(c, c.attrs.url, "attribute 'url'");
       if (!u) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, "<openid-config> requires the attribute 'url'");
