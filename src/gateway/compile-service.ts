@@ -1,3 +1,4 @@
+import type { DeploymentInfo } from './expressions/host.js';
 import { TwinError, type Logger } from '../core/index.js';
 import { resolveGatewayCompatFlags, type GatewayCompatFlags } from './compat-flags.js';
 import { parseUrl, type ApiInfo, type MutableUrl, type OperationInfo } from './expressions/host.js';
@@ -42,6 +43,8 @@ export interface CompiledApi {
 /** Everything a request needs, compiled once; swapped atomically by `setService`. */
 export interface CompiledService extends CompiledServiceHandle {
   readonly config: ServiceConfig;
+  /** `context.Deployment` of every request. */
+  readonly deployment: DeploymentInfo;
   readonly apis: readonly CompiledApi[];
   readonly backends: ReadonlyMap<string, string>;
   readonly subscriptions: readonly SubscriptionConfig[];
@@ -165,5 +168,6 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     userData: new Map((config.users ?? []).map((u) => [u.name.toLowerCase(), userData(u)])),
     loggers: new Set((config.loggers ?? []).map((l) => l.id.toLowerCase())),
     globalPipeline: composePolicies([global]),
+    deployment: { region: config.location ?? 'West US', serviceName: config.name, serviceId: config.resourceId, gatewayId: 'managed' },
   };
 }

@@ -63,6 +63,18 @@ function versionOf(api: CompiledApi, headers: IncomingMessage['headers'], query:
 }
 
 /**
+ * Where `;rev=N` may stand: right after the API path (`/orders;rev=2/…`), or, for a path-segment versioned API, right
+ * after its version segment too (`/orders/v2;rev=3/…`; docs/behaviour/apim.md §1.4).
+ */
+function revisionAt(api: CompiledApi, fullPath: string, at: number): boolean {
+  if (at === api.path.length + 1) return true;
+  const v = api.config.version;
+  if (v?.scheme !== 'Segment' || !v.value) return false;
+  const segStart = api.path.length + (api.path === '' ? 1 : 2);
+  return at === segStart + v.value.length && fullPath.slice(segStart, at).toLowerCase() === v.value.toLowerCase();
+}
+
+/**
  * Route a request to an API and operation. `/{api-path};rev=N/…` addresses revision N of the API (any revision,
  * current or not); without `;rev=` only current revisions answer (docs/behaviour/apim.md §1.4).
  */
@@ -71,7 +83,7 @@ function route(svc: CompiledService, scheme: string, method: string, fullPath: s
   const rev = REVISION.exec(fullPath);
   const path = rev ? fullPath.slice(0, rev.index) + fullPath.slice(rev.index + rev[0].length) : fullPath;
   for (const api of svc.apis) {
-    if (rev ? rev[1] !== api.revision || rev.index !== api.path.length + 1 : !api.isCurrent) continue;
+    if (rev ? rev[1] !== api.revision || !revisionAt(api, fullPath, rev.index) : !api.isCurrent) continue;
     let rel = underApiPath(api.path, path);
     if (rel === undefined) continue;
     if (api.config.version) {
@@ -243,6 +255,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       backend: { base: r.api?.serviceUrl ?? null, relativePath: r.relativePath },
       decision, startedAt, examples: r.op?.config.examples,
       contract: r.op ? { operation: r.op.config.contract ?? {}, schemas: r.api?.config.schemas ?? [] } : undefined,
+      deployment: svc.deployment,
     });
     rebuildUrl(rc);
     await executePipeline(rc, pipeline, initialError);

@@ -125,6 +125,8 @@ export interface ServiceConfig {
   name: string;
   hostName: string;
   resourceId: string;
+  /** The service's Azure location (`context.Deployment.Region`); default 'West US' as the expression engine's. */
+  location?: string;
   globalPolicy?: PolicyDocument;
   apis: ApiConfig[];
   backends: Array<{ id: string; name: string; url: string }>;

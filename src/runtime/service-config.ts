@@ -184,6 +184,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     name: service.name,
     hostName: `${service.name}.azure-api.net`.toLowerCase(),
     resourceId: service.id,
+    ...(typeof service.location === 'string' && service.location ? { location: service.location } : {}),
     globalPolicy: policyOf(global),
     apis,
     backends,

@@ -132,7 +132,7 @@ describe('rawxml loading', () => {
   });
 
   it('a known but unimplemented policy is ERR_APIM_POLICY_UNSUPPORTED', () => {
-    expect(loadError('<policies><outbound><redirect-content-urls/></outbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
+    expect(loadError('<policies><outbound><xsl-transform/></outbound></policies>').code).toBe('ERR_APIM_POLICY_UNSUPPORTED');
   });
 
   it('get-authorization-context is refused at load even in loose mode, naming the missing credential manager', () => {

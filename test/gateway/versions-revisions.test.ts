@@ -23,7 +23,9 @@ describe('API revisions and versions', () => {
         api('orders', 'orders', { revision: '1', isCurrent: true }),
         api('orders;rev=2', 'orders', { revision: '2', isCurrent: false }),
         api('catalog-v1', 'catalog', { version: { value: 'v1', scheme: 'Segment' } }),
-        api('catalog-v2', 'catalog', { version: { value: 'v2', scheme: 'Segment' } }),
+        api('catalog-v2', 'catalog', { version: { value: 'v2', scheme: 'Segment' }, revision: '1', isCurrent: true }),
+        api('catalog-v2;rev=3', 'catalog', { version: { value: 'v2', scheme: 'Segment' }, revision: '3', isCurrent: false }),
+        api('stock;rev=2', 'stock', { version: { value: '2024-01-01', scheme: 'Header', name: 'Api-Version' }, revision: '2', isCurrent: false }),
         api('stock', 'stock', { version: { value: '2024-01-01', scheme: 'Header', name: 'Api-Version' } }),
         api('prices', 'prices', { version: { value: '1.0', scheme: 'Query', name: 'api-version' } }),
         api('prices-original', 'prices', { version: { value: '', scheme: 'Query', name: 'api-version', isDefault: true } }),
@@ -52,6 +54,18 @@ describe('API revisions and versions', () => {
     expect(await get('/stock/items', { 'api-version': '2024-01-01' })).toEqual({ status: 200, body: 'stock|1|True|2024-01-01|/api/items' });
     expect(await get('/prices/items?api-version=1.0')).toEqual({ status: 200, body: 'prices|1|True|1.0|/api/items' });
     expect(await get('/prices/items')).toEqual({ status: 200, body: 'prices-original|1|True||/api/items' });
+  });
+
+  it(';rev= with a path-segment version: after the version segment (or after the API path); with a header version: after the API path', async () => {
+    expect(await get('/catalog/v2;rev=3/items')).toEqual({ status: 200, body: 'catalog-v2;rev=3|3|False|v2|/api/items' });
+    expect(await get('/catalog;rev=3/v2/items')).toEqual({ status: 200, body: 'catalog-v2;rev=3|3|False|v2|/api/items' });
+    expect(await get('/catalog/V2;rev=1/items')).toEqual({ status: 200, body: 'catalog-v2|1|True|v2|/api/items' });
+    expect(await get('/catalog/v2/items')).toEqual({ status: 200, body: 'catalog-v2|1|True|v2|/api/items' });
+    // Revision 3 exists for v2 only; on v1 it is no revision at all.
+    expect((await get('/catalog/v1;rev=3/items')).status).toBe(404);
+    expect((await get('/catalog/v2;rev=9/items')).status).toBe(404);
+    expect((await get('/catalog/v2/items;rev=3')).status).toBe(404);
+    expect(await get('/stock;rev=2/items', { 'api-version': '2024-01-01' })).toEqual({ status: 200, body: 'stock;rev=2|2|False|2024-01-01|/api/items' });
   });
 
   it('a header-versioned API called without its version answers 404 with an empty body, explained in the log', async () => {

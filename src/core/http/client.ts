@@ -1,4 +1,4 @@
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isIP } from 'node:net';
@@ -20,6 +20,12 @@ export interface HttpRequestOptions {
    * keys the connection pool, so connections with and without it are never shared.
    */
   clientCertificate?: { id: string; pfx: Buffer; passphrase?: string };
+  /**
+   * Send through this HTTP proxy (APIM `proxy`): an `http://` target goes to the proxy in absolute form, an `https://`
+   * one through a CONNECT tunnel; `username`/`password` become `Proxy-Authorization: Basic`. The target URL is sent
+   * as it is (the twin's host table is not applied behind a proxy: the proxy resolves the name).
+   */
+  proxy?: { url: string; username?: string; password?: string };
 }
 
 export interface HttpResponse {
@@ -75,6 +81,22 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return pool;
   };
 
+  const proxies = new Map<string, ProxyAgent>();
+  const proxyFor = (p: NonNullable<HttpRequestOptions['proxy']>, tunnel: boolean, cert?: HttpRequestOptions['clientCertificate']): ProxyAgent => {
+    const token = p.username !== undefined ? `Basic ${Buffer.from(`${p.username}:${p.password ?? ''}`).toString('base64')}` : undefined;
+    const key = `${p.url}|${token ?? ''}|${tunnel}|${cert?.id ?? ''}`;
+    let agent = proxies.get(key);
+    if (!agent) {
+      agent = new ProxyAgent({
+        uri: p.url, proxyTunnel: tunnel, ...(token ? { token } : {}),
+        requestTls: { ...(options.ca ? { ca: options.ca } : {}), rejectUnauthorized: true, ...(cert ? { pfx: cert.pfx, ...(cert.passphrase !== undefined ? { passphrase: cert.passphrase } : {}) } : {}) },
+      });
+      if (proxies.size >= 100) { const [k, old] = proxies.entries().next().value!; proxies.delete(k); void old.close().catch(() => undefined); }
+      proxies.set(key, agent);
+    }
+    return agent;
+  };
+
   /** Parsed origins (`scheme://host[:port]`) of the URLs seen, so that a request parses only its path (bounded). */
   const origins = new Map<string, { url: URL; hostname: string; isIp: boolean }>();
   const originOf = (origin: string) => {
@@ -90,6 +112,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
 
   const request = async (input: string | URL, opts: HttpRequestOptions = {}): Promise<HttpResponse> => {
+    if (opts.proxy) {
+      const u = typeof input === 'string' ? new URL(input) : input;
+      const https = u.protocol === 'https:';
+      const res = await proxyFor(opts.proxy, https, https ? opts.clientCertificate : undefined).request({
+        origin: u.origin, path: u.pathname + u.search, method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: (opts.headers ?? {}) as Record<string, string | string[]>, body: opts.body ?? null,
+        headersTimeout: opts.headersTimeoutMs ?? 300_000, bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
+      });
+      return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body };
+    }
     // Fast path for the common case, a string URL with a plain path: no URL object per request. Anything a URL
     // parser would rewrite (dot segments, characters it percent-encodes, a fragment) takes the full parse.
     let base: { url: URL; hostname: string; isIp: boolean };
@@ -165,8 +197,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
     },
     async close() {
-      await Promise.all([...pools.values()].map((p) => p.close().catch(() => undefined)));
+      await Promise.all([...pools.values(), ...proxies.values()].map((p) => p.close().catch(() => undefined)));
       pools.clear();
+      proxies.clear();
     },
   };
 }

@@ -5,7 +5,7 @@ import type { MessageBodyData, ProductData, SubscriptionData, UserData } from '.
 import type { Clock, HttpClient, Logger } from '../../core/index.js';
 import type { GatewayCompatFlags } from '../compat-flags.js';
 import type {
-  ApiInfo, HeaderMap, HostContext, LastErrorInfo, MutableUrl, OperationInfo,
+  ApiInfo, DeploymentInfo, HeaderMap, HostContext, LastErrorInfo, MutableUrl, OperationInfo,
 } from '../expressions/host.js';
 import type { Value } from '../expressions/values.js';
 import type { TokenCache } from './token-cache.js';
@@ -64,6 +64,8 @@ export interface RequestRunInit {
   examples?: ReadonlyArray<{ status: number; contentType: string; body: string }> | undefined;
   /** The matched operation's contract and its API's schemas (validate-* policies); undefined: no operation. */
   contract?: RunContract | undefined;
+  /** `context.Deployment` (the service's region, name, id). */
+  deployment?: DeploymentInfo | undefined;
 }
 
 /** What validate-content / -parameters / -headers / -status-code check against. */
@@ -102,6 +104,7 @@ export class RequestRun implements HostContext {
   readonly startedAt: number;
   readonly examples: ReadonlyArray<{ status: number; contentType: string; body: string }>;
   readonly contract: RunContract | undefined;
+  readonly deployment: DeploymentInfo | undefined;
   readonly traces: TraceMessage[] = [];
   /** Which step set the final answer (for the explanation of a non-2xx). */
   answeredBy: string | undefined;
@@ -112,6 +115,8 @@ export class RequestRun implements HostContext {
    * `context.Response`; quota `bandwidth`, which counts the bytes of both messages).
    */
   readonly completions: Array<(sent: SentBytes) => void> = [];
+  /** The HTTP proxy forward-request goes through (the `proxy` policy). */
+  proxy: { url: string; username?: string; password?: string } | undefined;
   /** The TLS client certificate forward-request presents (authentication-certificate). */
   clientCertificate: ClientCertificate | undefined;
   /** Count the bytes of the response as it is written (a quota with `bandwidth` asked for it). */
@@ -135,6 +140,7 @@ export class RequestRun implements HostContext {
     this.startedAt = init.startedAt;
     this.examples = init.examples ?? [];
     this.contract = init.contract;
+    this.deployment = init.deployment;
     this.backendBase = init.backend.base;
     this.relativePath = init.backend.relativePath;
     const req = init.req;

@@ -63,7 +63,7 @@ export const forwardRequest: PolicyDefinition = {
         try {
           res = await rc.services.httpClient.request(target, {
             method: rc.request.method, headers, body, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs,
-            ...(rc.clientCertificate ? { clientCertificate: rc.clientCertificate } : {}),
+            ...(rc.clientCertificate ? { clientCertificate: rc.clientCertificate } : {}), ...(rc.proxy ? { proxy: rc.proxy } : {}),
           });
         } catch (e) {
           const cause = failureCause(e);
@@ -92,7 +92,7 @@ export const forwardRequest: PolicyDefinition = {
           try {
             res = await rc.services.httpClient.request(next, {
               method, headers: nextHeaders, body: nextBody, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs,
-              ...(rc.clientCertificate ? { clientCertificate: rc.clientCertificate } : {}),
+              ...(rc.clientCertificate ? { clientCertificate: rc.clientCertificate } : {}), ...(rc.proxy ? { proxy: rc.proxy } : {}),
             });
           } catch (e) {
             throw new PolicyError({ source: 'forward-request', reason: 'BackendConnectionFailure', message: `The backend service could not be reached: ${failureCause(e)}` });

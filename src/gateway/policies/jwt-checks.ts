@@ -1,4 +1,4 @@
-import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { compactDecrypt, compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import type { OpenIdKeys } from '../pipeline/openid-keys.js';
 import { PolicyError } from '../pipeline/errors.js';
 import type { RequestRun } from '../pipeline/request-run.js';
@@ -154,3 +154,46 @@ export function checkRequiredClaims(rc: RequestRun, payload: Record<string, unkn
   }
   if (missing.length) throw no('TokenClaimNotFound', `JWT token is missing the following claims: ${missing.join(', ')}. Access denied.`);
 }
+
+export interface DecryptionKey { kid?: string; key: Uint8Array }
+
+/** `<decryption-keys><key>`: base64 symmetric keys (a certificate-id or an n/e public key is refused at load). */
+export function compileDecryptionKeys(cc: CompileContext, node: PolicyNode | undefined): DecryptionKey[] {
+  const decryptionKeys: DecryptionKey[] = [];
+  for (const k of node?.children ?? []) {
+    if (k.name !== 'key') { cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', k, `<${k.name}> is not allowed inside <decryption-keys>`); continue; }
+    const text = k.text.trim();
+    if (k.attrs['certificate-id'] !== undefined) { cc.problem('ERR_APIM_POLICY_UNSUPPORTED', k, '<decryption-keys><key certificate-id> is not supported: give the base64 symmetric key (the twin cannot read the private key of an uploaded certificate here yet)'); continue; }
+    if (k.attrs.n !== undefined || k.attrs.e !== undefined) { cc.problem('ERR_APIM_POLICY_UNSUPPORTED', k, '<decryption-keys><key n e> names a public key, which cannot decrypt a token: give the base64 symmetric key'); continue; }
+    if (!/^[A-Za-z0-9+/=\s]+$/.test(text)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', k, '<decryption-keys><key> must hold a base64-encoded key');
+    decryptionKeys.push({ ...(k.attrs.id ? { kid: k.attrs.id } : {}), key: Buffer.from(text, 'base64') });
+  }
+  return decryptionKeys;
+}
+
+/**
+ * An encrypted token (JWE, five parts) is decrypted with the `<decryption-keys>` — each tried in turn, a key with an
+ * `id` only for a token of that `kid` — and its content (a nested signed JWT, or the claims themselves) is what is
+ * validated. No key that opens it: 401 "Invalid JWT." with reason TokenDecryptionFailed (the reason is the twin's
+ * name [?]; IDX10603 in the message, as .NET's handler says).
+ */
+export async function decrypt(token: string, keys: readonly DecryptionKey[], no: Fail, rc: { note(s: string): void }): Promise<string> {
+  if (token.split('.').length !== 5) return token;
+  let kid: string | undefined;
+  try { kid = decodeProtectedHeader(token).kid; } catch { throw no('JwtInvalid', 'Invalid JWT.'); }
+  const tried: string[] = [];
+  for (const k of keys) {
+    if (kid && k.kid && k.kid !== kid) continue;
+    tried.push(k.kid ?? '(no id)');
+    try {
+      const { plaintext, protectedHeader } = await compactDecrypt(token, k.key);
+      const inner = Buffer.from(plaintext).toString('utf8');
+      rc.note(`decrypted (${protectedHeader.alg}/${protectedHeader.enc})`);
+      if (inner.split('.').length === 3) return inner;
+      // The claims were encrypted directly: an unsigned token of them (require-signed-tokens decides).
+      return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(inner).toString('base64url')}.`;
+    } catch { /* next key */ }
+  }
+  throw no('TokenDecryptionFailed', `IDX10603: Decryption failed. Keys tried: '${tried.join(', ') || 'none'}'. Access denied.`);
+}
+

@@ -32,6 +32,8 @@ import { setStatus } from './set-status.js';
 import { setVariable } from './set-variable.js';
 import { trace } from './trace.js';
 import { jsonp } from './jsonp.js';
+import { proxy } from './proxy.js';
+import { redirectContentUrls } from './redirect-content-urls.js';
 import { validateContent } from './validate-content.js';
 import { validateHeaders } from './validate-headers.js';
 import { validateParameters } from './validate-parameters.js';
@@ -83,6 +85,8 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
   ['quota', quota],
   ['quota-by-key', quotaByKey],
   ['jsonp', jsonp],
+  ['proxy', proxy],
+  ['redirect-content-urls', redirectContentUrls],
   ['validate-content', validateContent],
   ['validate-parameters', validateParameters],
   ['validate-headers', validateHeaders],
@@ -91,7 +95,10 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
 
 /** Known APIM policies the twin does not execute yet, with their sections (a clearer error than "unknown"). */
 export const KNOWN_UNSUPPORTED: ReadonlyMap<string, readonly SectionName[]> = new Map(
-  ([ ['redirect-content-urls', ['inbound', 'outbound']], ['get-authorization-context', ['inbound']],
+  ([ ['get-authorization-context', ['inbound']], ['xsl-transform', ['inbound', 'outbound']], ['validate-client-certificate', ['inbound']],
+    ['validate-odata-request', ['inbound']], ['validate-graphql-request', ['inbound']], ['set-graphql-resolver', ['backend']],
+    ['invoke-dapr-binding', ['inbound', 'outbound', 'on-error']], ['publish-to-dapr', ['inbound', 'outbound', 'on-error']],
+    ['llm-token-limit', ['inbound']], ['azure-openai-token-limit', ['inbound']], ['cross-domain', ['inbound']],
   ] as Array<[string, SectionName[]]>),
 );
 

@@ -9,6 +9,7 @@ import { acquireToken } from './authentication-managed-identity.js';
 import { compileCertificateSource } from './authentication-certificate.js';
 import type { ClientCertificate } from '../pfx.js';
 import { failureCause } from './forward-request.js';
+import { compileProxy, type ProxySettings } from './proxy.js';
 import type { PolicyDefinition, ValueSource } from './types.js';
 import { literalBool, optional, required, str, valueChildren } from './util.js';
 
@@ -44,7 +45,7 @@ interface HeaderOp { name: ValueSource; action: string; values: ValueSource[] }
 
 /**
  * send-request / send-one-way-request (docs/behaviour/apim.md §2): a side request built from set-url, set-method,
- * set-header, set-body (and authentication-managed-identity / -basic inside it), `mode="copy"` starting
+ * set-header, set-body (and authentication-managed-identity / -basic / -certificate and `proxy` inside it), `mode="copy"` starting
  * from the current request. The answer goes to `response-variable-name` as an IResponse; a failure
  * goes to on-error unless `ignore-error="true"` (the variable is then null). Timeout default 60 s.
  */
@@ -63,6 +64,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
       let body: ValueSource | undefined;
       const headers: HeaderOp[] = [];
       let certificate: ((rc: RequestRun) => ClientCertificate) | undefined;
+      let proxy: ((rc: RequestRun) => ProxySettings) | undefined;
       const auth: Array<{ kind: 'mi'; resource: ValueSource; clientId: ValueSource | undefined; ignore: boolean } | { kind: 'basic'; user: ValueSource; password: ValueSource }> = [];
       for (const c of node.children) {
         switch (c.name) {
@@ -75,9 +77,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
             break;
           case 'authentication-basic': auth.push({ kind: 'basic', user: required(cc, c, 'username'), password: required(cc, c, 'password') }); break;
           case 'authentication-certificate': certificate = compileCertificateSource(c, cc); break;
-          case 'proxy':
-            cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, `<${c.name}> inside <${node.name}> is not supported`);
-            break;
+          case 'proxy': proxy = compileProxy(cc, c); break;
           default: cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <${node.name}>`);
         }
       }
@@ -116,6 +116,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
         }
         try { parseUrl(target); } catch { throw new PolicyError({ source: node.name, reason: 'InvalidUrl', message: `'${target}' is not a valid URL.` }); }
         const cert = certificate?.(rc);
+        const via = proxy?.(rc);
         const out = toOutgoing(h, NOT_FORWARDED);
         delete out.host;
         if (text !== '') out['content-length'] = String(Buffer.byteLength(text));
@@ -127,7 +128,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
         let res;
         try {
           res = await rc.services.httpClient.request(target, {
-            method: m, headers: out, body: text === '' ? null : text, headersTimeoutMs: ms, bodyTimeoutMs: ms, ...(cert ? { clientCertificate: cert } : {}),
+            method: m, headers: out, body: text === '' ? null : text, headersTimeoutMs: ms, bodyTimeoutMs: ms, ...(cert ? { clientCertificate: cert } : {}), ...(via ? { proxy: via } : {}),
           });
         } catch (e) {
           const cause = failureCause(e);

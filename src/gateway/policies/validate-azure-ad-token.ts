@@ -3,7 +3,7 @@ import type { PolicyDefinition, ValueSource } from './types.js';
 import { optional, required, str } from './util.js';
 import {
   ALGORITHMS, audienceFailure, audiencesOf, checkLifetime, checkRequiredClaims, childTexts, compileRequiredClaims, compileStatus,
-  compileTokenSource, decodeToken, extractToken, failWith, verifyWithOpenId,
+  compileDecryptionKeys, compileTokenSource, decodeToken, decrypt, extractToken, failWith, verifyWithOpenId,
 } from './jwt-checks.js';
 
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/';
@@ -48,8 +48,8 @@ export const validateAzureAdToken: PolicyDefinition = {
     const child = (n: string) => node.children.find((c) => c.name === n);
     for (const c of node.children) {
       if (!['client-application-ids', 'backend-application-ids', 'audiences', 'required-claims', 'decryption-keys'].includes(c.name)) cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <validate-azure-ad-token>`);
-      if (c.name === 'decryption-keys') cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, 'encrypted tokens (<decryption-keys>) are not supported');
     }
+    const decryptionKeys = compileDecryptionKeys(cc, child('decryption-keys'));
     const clients = childTexts(cc, child('client-application-ids'), 'application-id');
     if (clients.length === 0) throw cc.error('ERR_APIM_POLICY_STRUCTURE', node, '<validate-azure-ad-token> requires <client-application-ids> with at least one <application-id>');
     const backends = childTexts(cc, child('backend-application-ids'), 'application-id');
@@ -60,7 +60,7 @@ export const validateAzureAdToken: PolicyDefinition = {
       ...base,
       async run(rc) {
         const no = failWith('validate-azure-ad-token', status, custom ? str(custom.get(rc)) : undefined);
-        const token = extractToken(source, rc, no);
+        const token = await decrypt(extractToken(source, rc, no), decryptionKeys, no, rc);
         const { alg, kid, payload } = decodeToken(token, no);
         if (!ALGORITHMS.includes(alg) || alg.startsWith('HS')) throw no('TokenSignatureInvalid', `IDX10511: Signature validation failed: the algorithm '${alg}' is not allowed. Access denied.`);
         const authority = (endpoint ? str(endpoint.get(rc)).trim() : DEFAULT_AUTHORITY).replace(/\/?$/, '/');

@@ -4,7 +4,7 @@ import type { PolicyDefinition } from './types.js';
 import { literalBool, optional, str } from './util.js';
 import {
   ALGORITHMS, audienceFailure, audiencesOf, checkLifetime, checkRequiredClaims, childTexts, compileRequiredClaims, compileStatus,
-  compileTokenSource, decodeToken, extractToken, failWith, verifyWithOpenId,
+  compileDecryptionKeys, compileTokenSource, decodeToken, decrypt, extractToken, failWith, verifyWithOpenId,
 } from './jwt-checks.js';
 
 /** RSA keys given inline are imported once per algorithm (no key import on the request path). */
@@ -39,8 +39,8 @@ export const validateJwt: PolicyDefinition = {
     const child = (n: string) => node.children.find((c) => c.name === n);
     for (const c of node.children) {
       if (!['openid-config', 'issuer-signing-keys', 'decryption-keys', 'audiences', 'issuers', 'required-claims'].includes(c.name)) cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <validate-jwt>`);
-      if (c.name === 'decryption-keys') cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, 'encrypted tokens (<decryption-keys>) are not supported');
     }
+    const decryptionKeys = compileDecryptionKeys(cc, child('decryption-keys'));
     const openIds = node.children.filter((c) => c.name === 'openid-config').map((c) => {
       const u = cc.value(c, c.attrs.url, "attribute 'url'");
       if (!u) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, "<openid-config> requires the attribute 'url'");
@@ -61,7 +61,7 @@ export const validateJwt: PolicyDefinition = {
       ...base,
       async run(rc) {
         const no = failWith('validate-jwt', status, custom ? str(custom.get(rc)) : undefined);
-        const token = extractToken(source, rc, no);
+        const token = await decrypt(extractToken(source, rc, no), decryptionKeys, no, rc);
         const { alg, kid, payload } = decodeToken(token, no);
         if (requireSigned) {
           if (!ALGORITHMS.includes(alg)) throw no('TokenSignatureInvalid', `IDX10511: Signature validation failed: the algorithm '${alg}' is not allowed. Access denied.`);

@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { CompactEncrypt, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/index.js';
 import { runPolicy, type PolicyRunResult } from '../../../src/gateway/index.js';
@@ -81,14 +81,24 @@ describe('validate-azure-ad-token (trustline policy run)', () => {
     expect(custom.body).toBe('{ "statusCode": 403, "message": "Not for you" }');
   });
 
-  it('compile errors: no tenant-id, no client-application-ids, two token sources, an unknown child, decryption-keys, outside inbound', async () => {
+  it('compile errors: no tenant-id, no client-application-ids, two token sources, an unknown child, a certificate-id decryption key, outside inbound', async () => {
     const run = (xml: string) => call(inbound(xml));
     const apps = `<client-application-ids><application-id>${CLIENT}</application-id></client-application-ids>`;
     await expect(run(`<validate-azure-ad-token>${apps}</validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(`<validate-azure-ad-token tenant-id="${TID}"/>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE' });
     await expect(run(`<validate-azure-ad-token tenant-id="${TID}" header-name="a" token-value="b">${apps}</validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(`<validate-azure-ad-token tenant-id="${TID}">${apps}<issuers/></validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNKNOWN_ELEMENT' });
-    await expect(run(`<validate-azure-ad-token tenant-id="${TID}">${apps}<decryption-keys/></validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+    await expect(run(`<validate-azure-ad-token tenant-id="${TID}">${apps}<decryption-keys><key certificate-id="c" /></decryption-keys></validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
     await expect(call(`<policies><inbound/><outbound><validate-azure-ad-token tenant-id="${TID}">${apps}</validate-azure-ad-token></outbound></policies>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_SECTION' });
+  });
+
+  it('<decryption-keys>: an encrypted token is decrypted first, then validated; no key opens it: 401', async () => {
+    const key = Buffer.alloc(32, 3);
+    const jwe = async (k: Buffer) => new CompactEncrypt(Buffer.from(await sign(v1()))).setProtectedHeader({ alg: 'A256KW', enc: 'A256GCM', cty: 'JWT' }).encrypt(k);
+    const p = policy('', `<decryption-keys><key>${key.toString('base64')}</key></decryption-keys>`);
+    expect((await call(p, await jwe(key))).status).toBe(200);
+    const bad = await call(p, await jwe(Buffer.alloc(32, 4)));
+    expect(bad.status).toBe(401);
+    expect(bad.body).toBe('{ "statusCode": 401, "message": "Invalid JWT." }');
   });
 });

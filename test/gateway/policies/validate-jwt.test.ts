@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { CompactEncrypt, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { inbound, run } from './run.js';
 
@@ -53,5 +53,49 @@ describe('validate-jwt (behaviour 30)', () => {
   it('refuses two token sources, or no key source, at compile time', async () => {
     await expect(run(inbound('<validate-jwt header-name="a" token-value="b"><issuer-signing-keys><key>AAAA</key></issuer-signing-keys></validate-jwt>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(inbound('<validate-jwt header-name="Authorization"/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE' });
+  });
+
+  describe('<decryption-keys>: encrypted tokens (JWE)', () => {
+    const kek = Buffer.alloc(32, 7);
+    const other = Buffer.alloc(32, 9);
+    const encrypt = async (plaintext: string, key: Buffer, header: Record<string, string> = {}) =>
+      new CompactEncrypt(Buffer.from(plaintext)).setProtectedHeader({ alg: 'A256KW', enc: 'A256GCM', cty: 'JWT', ...header }).encrypt(key);
+    const jwe = (attrs = '', keys = `<key>${kek.toString('base64')}</key>`) => inbound(`<validate-jwt header-name="Authorization" output-token-variable-name="jwt" ${attrs}>
+      <issuer-signing-keys><key>${secret.toString('base64')}</key></issuer-signing-keys>
+      <decryption-keys>${keys}</decryption-keys>
+      <audiences><audience>api://app</audience></audiences></validate-jwt>`, '');
+
+    it('a signed token inside a JWE is decrypted with a key that opens it, then validated as usual', async () => {
+      const token = await encrypt(await sign(good), kek);
+      expect(token.split('.')).toHaveLength(5);
+      const r = await call(jwe('', `<key id="old">${other.toString('base64')}</key><key>${kek.toString('base64')}</key>`), token);
+      expect(r.status).toBe(200);
+      expect(r.backendRequest!.headers.authorization).toBe(`Bearer ${token}`);
+      const bad = await call(jwe(), await encrypt(await sign({ ...good, aud: 'api://other' }), kek));
+      expect(bad.status).toBe(401);
+      expect(bad.body).toBe('{ "statusCode": 401, "message": "Invalid JWT." }');
+    });
+
+    it('no key opens it (or the key id does not match the kid): 401 "Invalid JWT.", LastError TokenDecryptionFailed', async () => {
+      const onError = (p: string) => p.replace('<on-error/>', '<on-error><set-header name="x-reason" exists-action="override"><value>@(context.LastError.Reason + "|" + context.LastError.Message)</value></set-header></on-error>');
+      const r = await call(onError(jwe()), await encrypt(await sign(good), other));
+      expect(r.status).toBe(401);
+      expect(r.body).toBe('{ "statusCode": 401, "message": "Invalid JWT." }');
+      expect(r.headers['x-reason']).toBe("TokenDecryptionFailed|IDX10603: Decryption failed. Keys tried: '(no id)'. Access denied.");
+      const byKid = await call(onError(jwe('', `<key id="k2">${kek.toString('base64')}</key>`)), await encrypt(await sign(good), kek, { kid: 'k1' }));
+      expect(byKid.headers['x-reason']).toBe("TokenDecryptionFailed|IDX10603: Decryption failed. Keys tried: 'none'. Access denied.");
+    });
+
+    it('claims encrypted directly are unsigned: refused unless require-signed-tokens="false"', async () => {
+      const token = await encrypt(JSON.stringify(good), kek);
+      expect((await call(jwe(), token)).status).toBe(401);
+      const ok = await call(jwe('require-signed-tokens="false"'), token);
+      expect(ok.status).toBe(200);
+    });
+
+    it('a certificate-id or an n/e public key cannot decrypt: refused at load', async () => {
+      await expect(run(jwe('', '<key certificate-id="enc-cert" />'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+      await expect(run(jwe('', '<key n="abc" e="AQAB" />'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+    });
   });
 });
