@@ -1,5 +1,7 @@
-export { deploy } from './deployment/engine.js';
-export { deployOffThread } from './deployment/off-thread.js';
+export { deploy, evaluateDeployment } from './deployment/engine.js';
+export { deployOffThread, evaluateOffThread } from './deployment/off-thread.js';
+export { applyChanges } from './deployment/overlay.js';
+export type { ChangeSet } from './deployment/overlay.js';
 export type { OffThreadOptions } from './deployment/off-thread.js';
 export type { DeploymentScope, DeployOptions, DeployInput, DeployResult, TemplateLinkRoot } from './deployment/types.js';
 export { loadTemplateFile, loadParametersFile } from './template/load.js';

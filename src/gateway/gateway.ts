@@ -35,6 +35,15 @@ interface Route {
   versionMissing?: boolean;
 }
 
+/** The parts of the request URL the gateway reads (a `URL` when it has a query). */
+type IncomingUrl = Pick<URL, 'hostname' | 'port' | 'pathname' | 'search'>;
+/**
+ * A request path the WHATWG URL parser keeps as it is: `/` then RFC 3986 pchar and `/` only (no `?`, `#`, `\`,
+ * spaces or other characters it percent-encodes), not `//` (a scheme-relative URL) and no dot segment.
+ */
+const SAFE_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+const DOT_SEGMENT = /\/(?:\.|%2e)(?:\.|%2e)?(?:\/|$)/i;
+
 /** `;rev=N` in a request path (APIM's revision addressing). */
 const REVISION = /;rev=([^/?]*)/i;
 
@@ -103,6 +112,35 @@ export function createGateway(options: GatewayOptions): Gateway {
   const traces = new Map<string, unknown>();
   const stores = newStores();
   let current: CompiledService | undefined;
+  let servicesOf: { svc: CompiledService; services: RunServices } | undefined;
+  /** The host part of the request URL per (scheme, Host header) seen: parsed once (bounded). */
+  const hosts = new Map<string, { hostname: string; port: string } | null>();
+  /**
+   * The request URL as `new URL(path, scheme://host)` reads it (an unparsable Host falls back to the service's host
+   * name and path `/`). A plain path (nothing the URL parser would rewrite) with no query reuses the parsed host.
+   */
+  const incomingUrl = (scheme: string, hostHeader: string, path: string, fallbackHost: string): IncomingUrl => {
+    if (SAFE_PATH.test(path) && !DOT_SEGMENT.test(path)) {
+      const key = `${scheme}://${hostHeader}`;
+      let h = hosts.get(key);
+      if (h === undefined) {
+        try {
+          const u = new URL('/', key);
+          h = { hostname: u.hostname, port: u.port };
+        } catch {
+          h = null;
+        }
+        if (hosts.size >= 256) hosts.clear();
+        hosts.set(key, h);
+      }
+      if (h) return { hostname: h.hostname, port: h.port, pathname: path, search: '' };
+    }
+    try {
+      return new URL(path, `${scheme}://${hostHeader}`);
+    } catch {
+      return new URL(`${scheme}://${fallbackHost}/`);
+    }
+  };
 
   const reply = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...extra });
@@ -136,14 +174,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const scheme = options.schemeOf?.(req) ?? requestScheme(req);
     const hostHeader = req.headers.host ?? svc.config.hostName;
-    let incoming: URL;
-    try {
-      incoming = new URL(req.url ?? '/', `${scheme}://${hostHeader}`);
-    } catch {
-      incoming = new URL(`${scheme}://${svc.config.hostName}/`);
-    }
+    const incoming = incomingUrl(scheme, hostHeader, req.url ?? '/', svc.config.hostName);
     const method = (req.method ?? 'GET').toUpperCase();
-    const query: Array<[string, string]> = incoming.search === '' ? [] : [...incoming.searchParams];
+    const query: Array<[string, string]> = incoming.search === '' ? [] : [...(incoming as URL).searchParams];
     const originalUrl: MutableUrl = {
       scheme, host: incoming.hostname, port: incoming.port ? Number(incoming.port) : scheme === 'https' ? 443 : 80, path: incoming.pathname, query,
     };
@@ -157,13 +190,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     decision.route = {
       api: r.api?.config.name ?? null, operation: r.op?.config.name ?? null, urlTemplate: r.op?.config.urlTemplate ?? null,
-      parameters: Object.fromEntries(r.params),
+      parameters: r.params.size === 0 ? {} : Object.fromEntries(r.params),
     };
-    const services: RunServices = {
-      httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores, certificates: svc.certificates,
-      ...(svc.config.identity ? { identity: svc.config.identity } : {}),
-    };
+    // What the gateway lends to every request depends only on the service: one object per compiled service.
+    if (servicesOf?.svc !== svc) {
+      servicesOf = {
+        svc,
+        services: {
+          httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
+          ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores, certificates: svc.certificates,
+          ...(svc.config.identity ? { identity: svc.config.identity } : {}),
+        },
+      };
+    }
+    const services = servicesOf.services;
     const headers = headerMapFromRaw(req.rawHeaders);
 
     if (r.versionMissing && !r.api) {

@@ -1,17 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../core/index.js';
 import type { Store } from '../state/index.js';
-import type { DeployInput, DeployResult } from '../arm/index.js';
+import { parseJsonDocument, type DeployInput, type DeployResult } from '../arm/index.js';
 import { METADATA_API_VERSIONS, requireProviderApiVersion, requireResourcesApiVersion } from './control-plane/api-version.js';
 import { AsyncOperations, isTerminal } from './control-plane/async-operations.js';
 import { deploymentRoutes, methodNotAllowed } from './control-plane/deployment-routes.js';
 import { DeploymentService, Serial, typeOfId, type DeploymentServiceOptions } from './control-plane/deployment-service.js';
-import { metadataEndpoints, namespacesOf, providerView, subscriptionView, tenantView, type TwinEndpoints } from './control-plane/metadata.js';
+import { knownApiVersions, metadataEndpoints, namespacesOf, providerView, subscriptionView, tenantView, type TwinEndpoints } from './control-plane/metadata.js';
 import { fullType, parseRequestPath, providerPath, resourceIdOf, type ProviderPath } from './control-plane/paths.js';
 import { apimReferencesTo, inUseMessage } from './control-plane/apim-references.js';
 import { resourceWriteError, singleResourceTemplate } from './control-plane/resource-writes.js';
 import { resourceRoutes } from './control-plane/resource-routes.js';
-import { genericResourceView } from './control-plane/views.js';
+import { genericResourceView, resourceView } from './control-plane/views.js';
+import { resourceFilter, topOf } from './control-plane/resource-filter.js';
 import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
 import type { ReconcileFailure } from './reconciler.js';
 import { ArmHttpError, armHttpError, sendArmError, sendEmpty, sendJson } from './control-plane/wire.js';
@@ -23,6 +24,8 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
   evaluate(input: DeployInput, store: Store): Promise<DeployResult>;
   /** Resources changed outside a deployment (DELETE): bring listeners in step; resolves to what cannot be served. */
   reconcile(): Promise<ReconcileFailure[]>;
+  /** What the twin serves may have changed (a resource deleted): the ready file is rewritten. */
+  changed?(): void;
   /** Full resource types the providers support (for `providers` metadata). */
   supportedTypes: string[];
   /** The identity listener's https URL (the authority host for `metadata/endpoints`). */
@@ -66,29 +69,30 @@ export function createControlPlane(options: ControlPlaneOptions) {
 
   /** Remove a resource and its children; what the runtime could then no longer serve refuses the delete (400). Serialised with deployments. */
   const removeResource = (id: string): Promise<boolean> =>
-    service.exclusive(async () => {
-      const existing = store.getResource(id);
-      if (!existing) return false;
-      const users = apimReferencesTo(store, existing);
-      if (users.length > 0) throw armHttpError(400, 'ValidationError', inUseMessage(existing, users));
-      const before = captureState(store);
-      store.transaction((tx) => {
-        const prefix = existing.id.toLowerCase() + '/';
-        const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
-        const ids = new Set(doomed.map((r) => r.id.toLowerCase()));
-        for (const r of doomed) tx.deleteResource(r.id);
-        for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
-      });
-      // What the runtime could no longer serve without it (e.g. a named value a policy uses) keeps it: the delete is refused.
-      const failures = await options.reconcile();
-      if (failures.length > 0) {
-        restoreState(store, before);
-        await options.reconcile();
-        throw armHttpError(400, 'BadRequest', `The resource '${existing.id}' cannot be deleted: ${reconcileError(failures).message}`);
-      }
-      logger.info('resource deleted through the control plane', { id: existing.id });
-      return true;
+    service.exclusive(() => removeNow(id).finally(() => options.changed?.()));
+  const removeNow = async (id: string): Promise<boolean> => {
+    const existing = store.getResource(id);
+    if (!existing) return false;
+    const users = apimReferencesTo(store, existing);
+    if (users.length > 0) throw armHttpError(400, 'ValidationError', inUseMessage(existing, users));
+    const before = captureState(store);
+    store.transaction((tx) => {
+      const prefix = existing.id.toLowerCase() + '/';
+      const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
+      const ids = new Set(doomed.map((r) => r.id.toLowerCase()));
+      for (const r of doomed) tx.deleteResource(r.id);
+      for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
     });
+    // What the runtime could no longer serve without it (e.g. a named value a policy uses) keeps it: the delete is refused.
+    const failures = await options.reconcile();
+    if (failures.length > 0) {
+      restoreState(store, before);
+      await options.reconcile();
+      throw armHttpError(400, 'BadRequest', `The resource '${existing.id}' cannot be deleted: ${reconcileError(failures).message}`);
+    }
+    logger.info('resource deleted through the control plane', { id: existing.id });
+    return true;
+  };
 
   /**
    * `DELETE` of one resource as its provider answers it: synchronous 200 (204 when absent) for most types; an
@@ -118,7 +122,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
       const created = store.getResource(id) === undefined;
       const deploymentName = `trustline-put-${options.ids.uuid()}`;
       try {
-        await options.deploy({ deploymentName, template: singleResourceTemplate(p, apiVersion, body) }, { thread: 'main' });
+        await options.deploy({ deploymentName, template: singleResourceTemplate(p, apiVersion, body) }, { thread: 'main', history: false });
       } catch (e) {
         throw resourceWriteError(e, id);
       } finally {
@@ -209,7 +213,15 @@ export function createControlPlane(options: ControlPlaneOptions) {
     if (s[2] === 'resources' && s.length === 3) {
       requireResourcesApiVersion(query);
       if (method !== 'GET') throw methodNotAllowed(method);
-      return sendJson(res, 200, { value: topLevelResources() });
+      return sendJson(res, 200, { value: topLevelResources(query) });
+    }
+    if (s[2] === 'providers' && s.length === 5) {
+      // `…/subscriptions/{s}/providers/{Ns}/{type}`: every resource of a type in the subscription (`az webapp list`,
+      // the SDKs' `list()` without a resource group).
+      const type = `${path.segments[3]}/${path.segments[4]}`;
+      requireProviderApiVersion(query, type, scope.location, knownApiVersions(store, type));
+      if (method !== 'GET') throw methodNotAllowed(method);
+      return sendJson(res, 200, { value: store.listResources({ type, idPrefix: `/subscriptions/${scope.subscriptionId}/` }).map(resourceView) });
     }
     if ((s[2] === 'operationresults' || s[2] === 'operationstatuses') && s.length === 4) {
       // The poll carries the api-version of the request that started the operation (a provider's, for an APIM delete).
@@ -258,7 +270,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
     if (s[4] === 'resources' && s.length === 5) {
       requireResourcesApiVersion(query);
       if (method !== 'GET') throw methodNotAllowed(method);
-      return sendJson(res, 200, { value: topLevelResources() });
+      return sendJson(res, 200, { value: topLevelResources(query) });
     }
     // ARM also serves deployments without the provider segment (the REST spec's DeploymentOperations_List path).
     if (s[4] === 'deployments') return deployments(path.segments.slice(5), service);
@@ -280,11 +292,15 @@ export function createControlPlane(options: ControlPlaneOptions) {
     });
   }
 
-  function topLevelResources() {
-    return store
+  /** `GET …/resources`: the top-level resources, with ARM's `$filter` and `$top`. */
+  function topLevelResources(query: URLSearchParams) {
+    const keep = resourceFilter(query.get('$filter'));
+    const list = store
       .listResources({ idPrefix: rgId + '/' })
-      .filter((r) => r.type.split('/').length === 2 && r.type.toLowerCase() !== DEPLOYMENTS.toLowerCase())
+      .filter((r) => r.type.split('/').length === 2 && r.type.toLowerCase() !== DEPLOYMENTS.toLowerCase() && keep(r))
       .map(genericResourceView);
+    const top = topOf(query);
+    return top === undefined ? list : list.slice(0, top);
   }
 
   function providers(res: ServerResponse, e: TwinEndpoints, namespace: string | undefined): void {
@@ -305,7 +321,19 @@ export function createControlPlane(options: ControlPlaneOptions) {
     res.end(`<!doctype html><title>Trustline</title><h1>Trustline</h1><table><tr><th>type</th><th>name</th></tr>${rows}</table>`);
   }
 
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  /**
+   * A deployment that ran outside the control plane (`trustline up`, `Twin.deploy`) gets the history a control-plane
+   * one has (operations, exportTemplate, ARM's properties), in the history of the scope the engine deployed it to.
+   */
+  const recordDeployment = (input: DeployInput, result: DeployResult, started: number, before: Map<string, string>): void => {
+    const at = [service, subService].find((s) => store.getResource(s.idOf(input.deploymentName)));
+    if (!at) return;
+    const raw = input.template as { text?: unknown; file?: unknown } | null;
+    const template = raw && typeof raw.text === 'string' && !('resources' in raw) ? parseJsonDocument(raw.text, typeof raw.file === 'string' ? raw.file : undefined).value : input.template;
+    at.recordFinished({ name: input.deploymentName, template, parameters: (input.parameters ?? {}) as Record<string, unknown>, mode: input.mode ?? 'Incremental' }, result, started, before);
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (!hostIsOurs(req)) {
       // DNS-rebinding guard: a page whose name was rebound to 127.0.0.1 still sends its own Host.
       req.resume();
@@ -332,6 +360,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
       sendArmError(req, res, armHttpError(500, 'InternalServerError', 'Encountered an internal server error.'));
     });
   };
+  return Object.assign(handler, { recordDeployment });
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);

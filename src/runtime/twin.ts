@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import {
   HostTable,
   createHttpClient,
+  describeError,
   type Clock,
   type IdGenerator,
   type Logger,
@@ -12,7 +13,7 @@ import {
   type LogLevel,
 } from '../core/index.js';
 import { openStore, type Store } from '../state/index.js';
-import { deploy as armDeploy, deployOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
+import { deploy as armDeploy, deployOffThread, evaluateDeployment, evaluateOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
 import { createIdentityService, type IdentityService, type IdentityCompatFlags } from '../identity/index.js';
 import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import type { GatewayCompatFlags } from '../gateway/index.js';
@@ -28,6 +29,7 @@ import { createControlPlane } from './control-plane.js';
 import { createBearerAuthenticator } from './control-plane/bearer-auth.js';
 import { ensureCliPrincipal } from './cli-principal.js';
 import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
+import { canceledError, commitInSteps, type DeployHow } from './deployment-steps.js';
 import type { ReadyInfo } from './ready-info.js';
 import { createPortPlan, type PortSettings } from './ports.js';
 import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
@@ -90,6 +92,11 @@ export interface TwinOptions {
    * heavy deployment; needs the compiled dist/ files) or `main` (default, for tests with injected clocks).
    */
   deployThread?: 'main' | 'worker';
+  /**
+   * Simulated provisioning time of each resource a control-plane deployment writes (ms, default 0): clients see
+   * the deployment `Running` and can cancel it between resources, as in Azure.
+   */
+  deploymentStepDelayMs?: number;
   /** Log level for the site worker. */
   logLevel?: LogLevel;
   /**
@@ -110,10 +117,16 @@ export interface Twin {
    * start-up templates on the main thread (nothing is served yet, and a worker's start costs more than the
    * seed's evaluation), the control plane's deployments on the worker.
    */
-  deploy(input: DeployInput, how?: { thread?: 'main' | 'worker' }): Promise<DeployResult>;
+  deploy(input: DeployInput, how?: DeployHow): Promise<DeployResult>;
   /** Decision records of recent requests (gateway and sites). */
   readonly decisions: DecisionLog;
   ready(): ReadyInfo;
+  /**
+   * Called with `ready()` each time what the twin serves may have changed after start: a deployment (through the
+   * control plane, `trustline deploy`, or `deploy()`), a resource written or deleted through the control plane.
+   * `trustline up` rewrites its ready file from it. Returns the unsubscribe function.
+   */
+  onReadyChange(listener: (ready: ReadyInfo) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -221,18 +234,64 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const scm = own(await guard(startListenerPair(scmSite, { tls: tls.server, logger, name: 'scm', httpsPort: ports.fixed('scm'), httpPort: ports.fixed('scmHttp') })));
   hosts.addSuffix('.scm.azurewebsites.net', (label) => (reconciler.sites.has(label) ? { http: scm.httpUrl, https: scm.httpsUrl } : undefined));
   const reconcile = () => reconciler.reconcile();
+  // What the twin serves changed (the listeners are in step with the store again): tell the ready file's writer.
+  const readyListeners = new Set<(ready: ReadyInfo) => void>();
+  const changed = (): void => {
+    if (readyListeners.size === 0) return;
+    const info = ready();
+    for (const l of readyListeners) {
+      try {
+        l(info);
+      } catch (e) {
+        logger.warn(`ready-file listener failed: ${describeError(e)}`);
+      }
+    }
+  };
 
-  const deploy = async (input: DeployInput, how: { thread?: 'main' | 'worker' } = {}): Promise<DeployResult> => {
+  const deploy = async (input: DeployInput, how: DeployHow = {}): Promise<DeployResult> => {
+    try {
+      return await deployAndServe(input, how);
+    } finally {
+      changed();
+    }
+  };
+  const deployAndServe = async (input: DeployInput, how: DeployHow): Promise<DeployResult> => {
     const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
     // One compile path: what the runtime cannot serve fails the deployment, and the twin goes back to what it ran before.
     const before = captureState(store);
+    const started = clock.now();
     const thread = how.thread ?? options.deployThread ?? 'main';
-    const result = thread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
+    let result: DeployResult;
+    let canceled: string[] | undefined;
+    if (!how.signal && !how.onAccepted) {
+      result = thread === 'worker' ? await deployOffThread(input, deployOptions) : armDeploy(input, deployOptions);
+    } else {
+      // The control plane's deployments: evaluated whole first (ARM's validation), then written resource by
+      // resource, so that the PUT answers while it runs and a cancel stops it between two resources.
+      const evaluated = thread === 'worker' ? await evaluateOffThread(input, deployOptions) : evaluateDeployment(input, deployOptions);
+      if (how.signal?.aborted) throw canceledError(input.deploymentName, []);
+      result = evaluated.result;
+      how.onAccepted?.();
+      const run = await commitInSteps(store, result, evaluated.changes, {
+        ...(how.signal ? { signal: how.signal } : {}),
+        ...(options.deploymentStepDelayMs ? { stepDelayMs: options.deploymentStepDelayMs } : {}),
+        ...(how.onStep ? { onStep: how.onStep } : {}),
+      });
+      if (run.canceled) canceled = run.written;
+      else deployOptions.logger.info('deployment succeeded', { deployment: input.deploymentName, resources: result.resources.length, mode: input.mode ?? 'Incremental' });
+    }
     const failures = await reconcile();
     if (failures.length > 0) {
       restoreState(store, before);
       await reconcile();
+      // A canceled deployment keeps what it wrote, unless the runtime could not serve that part alone.
+      if (canceled) throw canceledError(input.deploymentName, []);
       throw reconcileError(failures);
+    }
+    if (canceled) throw canceledError(input.deploymentName, canceled);
+    // Outside the control plane (`trustline up`, a library caller), the deployment gets the same history record.
+    if (!how.signal && !how.onAccepted && how.history !== false) {
+      controlPlane.recordDeployment(input, result, started, new Map(before.resources.map((r) => [r.id.toLowerCase(), r.id] as const)));
     }
     return result;
   };
@@ -250,6 +309,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       return options.deployThread === 'worker' ? deployOffThread(input, evalOptions) : armDeploy(input, evalOptions);
     },
     reconcile,
+    changed,
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
     decisions: (requestId, last) => {
@@ -269,8 +329,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     options.proxy === false ? undefined : own(await guard(startForwardProxy({ hosts, client, port: ports.fixed('proxy'), logger })));
   await guard(reconciler.reconcile());
 
-  const ready = (): ReadyInfo =>
-    projectReady({
+  function ready(): ReadyInfo {
+    return projectReady({
       store,
       reconciler,
       controlPlane: cp,
@@ -284,6 +344,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       controlPlaneAuth,
       ...(cliPrincipal ? { cliCredential: cliPrincipal.file } : {}),
     });
+  }
 
   return {
     store,
@@ -291,7 +352,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     decisions,
     deploy,
     ready,
+    onReadyChange(listener) {
+      readyListeners.add(listener);
+      return () => readyListeners.delete(listener);
+    },
     async close() {
+      readyListeners.clear();
       await reconciler.close();
       identity.close();
       await Promise.all([

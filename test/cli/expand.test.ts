@@ -96,4 +96,49 @@ describe('trustline expand', () => {
     expect(JSON.parse(loose.out)).toEqual({ resources: [], outputs: { x: null } });
     expect((await run(['expand', join(dir, 't.json'), '--now', 'yesterday'])).code).toBe(2);
   });
+
+  it('--link-root PREFIX=DIR reads http(s) linked templates from an offline mirror (repeatable); without one the link is an error naming the URI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-expand-'));
+    const mirror = join(dir, 'mirror');
+    const other = join(dir, 'other');
+    mkdirSync(join(mirror, 'modules'), { recursive: true });
+    mkdirSync(other);
+    const link = (name: string, uri: string) => ({ type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name, properties: { mode: 'Incremental', templateLink: { uri } } });
+    writeFileSync(
+      join(dir, 'main.json'),
+      JSON.stringify({
+        resources: [link('a', 'https://example.invalid/templates/modules/a.json?sv=1'), link('b', 'https://cdn.example.invalid/b.json')],
+        outputs: { a: { type: 'string', value: "[reference('a').outputs.uri.value]" }, b: { type: 'string', value: "[reference('b').outputs.uri.value]" } },
+      }),
+    );
+    const child = (kind: string) =>
+      JSON.stringify({ resources: [{ type: 'My.Rp/widgets', apiVersion: '2024-01-01', name: kind, properties: {} }], outputs: { uri: { type: 'string', value: '[deployment().properties.templateLink.uri]' } } });
+    writeFileSync(join(mirror, 'modules', 'a.json'), child('a'));
+    writeFileSync(join(other, 'b.json'), child('b'));
+    const main = join(dir, 'main.json');
+    const r = await run(['expand', main, '--json', '--link-root', `https://example.invalid/templates/=${mirror}`, '--link-root', `https://cdn.example.invalid/=${other}`]);
+    expect(r.err).toBe('');
+    expect(r.out).not.toContain('"error"');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { resources: Array<Record<string, unknown>>; outputs: Record<string, unknown> };
+    expect(doc.resources.filter((x) => x['type'] === 'My.Rp/widgets').map((x) => [x['name'], x['deployment']])).toEqual([['a', 'a'], ['b', 'b']]);
+    // deployment().properties.templateLink.uri stays the URI the template named, as ARM answers it.
+    expect(doc.outputs).toEqual({ a: 'https://example.invalid/templates/modules/a.json?sv=1', b: 'https://cdn.example.invalid/b.json' });
+
+    const missing = await run(['expand', main, '--link-root', `https://example.invalid/templates/=${mirror}`]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("ERR_ARM_TEMPLATE_UNSUPPORTED: The nested deployment 'b'");
+    expect(missing.err).toContain("the linked template 'https://cdn.example.invalid/b.json' is not reachable");
+    // A mirror never serves a file outside its folder.
+    writeFileSync(join(dir, 'escape.json'), JSON.stringify({ resources: [link('up', 'https://example.invalid/templates/../other/b.json')] }));
+    const escape = await run(['expand', join(dir, 'escape.json'), '--link-root', `https://example.invalid/templates/=${mirror}`]);
+    expect(escape.code).toBe(1);
+    expect(escape.err).toContain('is not reachable');
+
+    for (const bad of ['no-equals-sign', `=${mirror}`, 'https://example.invalid/=', `https://example.invalid/=${join(dir, 'main.json')}`]) {
+      const e = await run(['expand', main, '--link-root', bad]);
+      expect(e.code).toBe(2);
+      expect(e.err).toContain('--link-root');
+    }
+  });
 });

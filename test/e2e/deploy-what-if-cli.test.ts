@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { runCli } from '../helpers/cli-process.js';
 import { SEED, useRunningSeed } from '../helpers/seed.js';
+import type { ReadyInfo } from '../../src/runtime/index.js';
 
 describe('trustline deploy / what-if against a running twin (bearer auth on, as ARM)', () => {
   const seed = useRunningSeed('trustline-cpcli-', ['--in-memory']);
@@ -81,6 +82,36 @@ describe('trustline up --no-auth', () => {
     expect(d.code).toBe(0);
     expect(d.output).toMatch(/^ {2}\+ Microsoft\.ApiManagement\/service\/apis\/policies \S+\/policy$/m);
     expect(d.output).toContain('  7 simulated\n');
+  });
+
+  it('a site and an APIM service deployed later (trustline deploy, the control plane) appear in the ready file as at `up`; a deleted site leaves it', async () => {
+    const file = join(seed.dir, 'ready.json');
+    const template = {
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0',
+      resources: [
+        { type: 'Microsoft.Web/sites', apiVersion: '2022-09-01', name: 'late-site', location: 'westeurope', kind: 'functionapp,linux', properties: { httpsOnly: false } },
+        { type: 'Microsoft.ApiManagement/service', apiVersion: '2022-08-01', name: 'late-apim', location: 'westeurope', sku: { name: 'Consumption', capacity: 0 }, identity: { type: 'SystemAssigned' }, properties: { publisherEmail: 'a@b.c', publisherName: 'n' } },
+      ],
+    };
+    writeFileSync(join(seed.dir, 'late.json'), JSON.stringify(template));
+    const d = await runCli(['deploy', '--template', join(seed.dir, 'late.json'), '--name', 'late', '--ready-file', file]);
+    expect(d.code, d.output).toBe(0);
+    const ready = JSON.parse(readFileSync(file, 'utf8')) as ReadyInfo;
+    // The entries deployed at `up` stay; the new ones have the same shape (contract: url/httpUrl/hostName, gatewayUrl/…).
+    expect(Object.keys(ready.sites)).toEqual(expect.arrayContaining([...Object.keys(seed.ready.sites), 'late-site']));
+    expect(ready.sites['late-site']).toMatchObject({ url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), httpUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), hostName: 'late-site.azurewebsites.net' });
+    expect(ready.apim['late-apim']).toMatchObject({ gatewayUrl: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), httpGatewayUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), principalId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(Object.keys(ready)).toEqual(Object.keys(seed.ready));
+    // What it names answers: the new site's listener serves (no Easy Auth configured: the function answers).
+    const hello = await request(`${ready.sites['late-site']!.url}/api/hello`, { dispatcher: seed.tls });
+    expect(hello.statusCode).toBe(200);
+    await hello.body.dump();
+    const del = await request(`${seed.ready.controlPlane}/subscriptions/${seed.ready.subscriptionId}/resourceGroups/${seed.ready.resourceGroup}/providers/Microsoft.Web/sites/late-site?api-version=2022-09-01`, { dispatcher: seed.tls, method: 'DELETE' });
+    expect(del.statusCode).toBe(200);
+    await del.body.dump();
+    const after = JSON.parse(readFileSync(file, 'utf8')) as ReadyInfo;
+    expect(after.sites['late-site']).toBeUndefined();
+    expect(after.apim['late-apim']).toBeDefined();
   });
 
   it('deploy lists each resource and names the types the twin only stores ("stored, not simulated")', async () => {

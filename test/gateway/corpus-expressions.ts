@@ -43,7 +43,10 @@ export interface FixtureContext {
 }
 
 export interface CorpusFixture {
+  /** The named values a service set up for the snippets defines (documented prerequisites; realistic values). */
   namedValues: Record<string, string>;
+  /** Why a named value has the value it has, where the snippet's documentation does not say it plainly. */
+  namedValueNotes?: Record<string, string>;
   contexts: Record<string, FixtureContext>;
   expressions: CorpusExpression[];
 }

@@ -189,6 +189,22 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(code('@{ switch (1) { case 1: return "a"; default: return "b"; } }')).toBe('ok');
   });
 
+  it('refuses at load an argument C# cannot convert to the parameter type (CS1503), as APIM does on save', () => {
+    const err = (src: string) => { try { compileExpression(src); return 'ok'; } catch (e) { return isTwinError(e) ? `${e.code}: ${e.message}` : String(e); } };
+    // the user-delegation SAS snippet passes a string to DateTime.AddSeconds(double)
+    expect(err('@(DateTime.UtcNow.AddSeconds((string)context.Request.MatchedParameters["ttl"]))'))
+      .toBe("ERR_APIM_EXPRESSION_INVALID: Argument 1 of 'DateTime.AddSeconds': cannot convert from 'string' to 'double'");
+    expect(err('@(TimeSpan.FromMinutes("5"))')).toBe("ERR_APIM_EXPRESSION_INVALID: Argument 1 of 'TimeSpan.FromMinutes': cannot convert from 'string' to 'double'");
+    expect(err('@(DateTime.UtcNow.AddMonths(1.5))')).toBe("ERR_APIM_EXPRESSION_INVALID: Argument 1 of 'DateTime.AddMonths': cannot convert from 'double' to 'int'");
+    expect(err('@(DateTime.UtcNow.AddDays(1m))')).toBe("ERR_APIM_EXPRESSION_INVALID: Argument 1 of 'DateTime.AddDays': cannot convert from 'decimal' to 'double'");
+    // implicit conversions pass; so do values the twin types as Object (C# would refuse an object argument too: the
+    // twin does not track it statically, the conversion is checked when the call runs)
+    expect(err('@(DateTime.UtcNow.AddSeconds(30))')).toBe('ok');
+    expect(err('@(DateTime.UtcNow.AddSeconds((int)context.Variables["n"] / 2))')).toBe('ok');
+    expect(err('@(DateTime.UtcNow.AddSeconds(context.Variables["n"]))')).toBe('ok');
+    expect(err('@(DateTimeOffset.UtcNow.AddTicks(10))')).toBe('ok');
+  });
+
   it('runs local functions (C# 7): hoisted, recursive, capturing, void and expression-bodied', () => {
     expect(ev('@{ int Fact(int n) { return n <= 1 ? 1 : n * Fact(n - 1); } return Fact(10); }')).toBe(3628800);
     // declared after its use, and mutual recursion between two local functions

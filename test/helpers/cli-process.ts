@@ -15,12 +15,21 @@ export interface RunningCli {
   stop: () => Promise<void>;
 }
 
+// Every child still running when the test process ends is killed: a test that times out (or throws before its
+// `stop()`) must not leave a `trustline up` listening behind it.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 /** Start `trustline <args>` as a child process (the built CLI, as a user runs it). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): RunningCli {
   // Tests run side by side: `up` takes random ports unless the test chose its ports (on the command line, or in the
   // trustline.json of the working folder it names).
   if (args[0] === 'up' && options.cwd === undefined && !args.some((a) => a === '--port-base' || a.startsWith('--port-base='))) args = [...args, '--port-base', '0'];
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -41,10 +50,21 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, options: {
   };
 }
 
-/** Run `trustline <args>` to completion. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): Promise<{ code: number; output: string; stdout: string }> {
+/**
+ * Run `trustline <args>` to completion. A command still running after `timeoutMs` (default 110 s, under the suite's
+ * 120 s test timeout) is killed and the call rejects with its output so far, so the failure says what it was doing.
+ */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number; output: string; stdout: string }> {
   const r = startCli(args, env, options);
+  const limit = options.timeoutMs ?? 110_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void r.stop();
+  }, limit);
   const code = await new Promise<number>((res) => r.child.once('exit', (c) => res(c ?? 1)));
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`trustline ${args.join(' ')} still running after ${limit} ms (killed):\n${r.output()}`);
   return { code, output: r.output(), stdout: r.stdout() };
 }
 

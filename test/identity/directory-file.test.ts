@@ -73,6 +73,23 @@ describe('directory file', () => {
     expect(store.listDirectoryObjects()).toHaveLength(first.length);
   });
 
+  it('applying the same file again writes nothing (the stored secret hashes are kept); a changed secret is written', async () => {
+    const store = openStore({ inMemory: true });
+    const s = await service(store);
+    s.applyDirectory({ text: GOOD });
+    const before = JSON.stringify(store.listDirectoryObjects());
+    const changes: unknown[] = [];
+    store.onChange((c) => changes.push(...c));
+    s.applyDirectory({ text: GOOD });
+    expect(changes).toEqual([]);
+    expect(JSON.stringify(store.listDirectoryObjects())).toBe(before);
+    s.applyDirectory({ text: GOOD.replace('s3cret', 'n3w-secret') });
+    expect(changes).toHaveLength(1);
+    const caller = store.listDirectoryObjects().find((o) => o.displayName === 'caller')!;
+    expect(secretMatches('n3w-secret', caller.passwordCredentials![0]!)).toBe(true);
+    expect(secretMatches('s3cret', caller.passwordCredentials![0]!)).toBe(false);
+  });
+
   it('a declared application replaces the registration authsettingsV2 auto-created, keeping its object id', async () => {
     const store = openStore({ inMemory: true });
     store.transaction((tx) =>

@@ -75,7 +75,14 @@ describe('control-plane RBAC (compat.controlPlane.enforceRbac): role assignments
     const plain = { properties: { mode: 'Incremental', template: { ...template(), resources: [uami('nobody'), uami('another')] } } };
     const put = await call(token, `${RG_ID}/providers/Microsoft.Resources/deployments/by-contributor?api-version=2021-04-01`, 'PUT', plain);
     expect(put.status).toBe(201);
-    expect(put.body['properties']).toMatchObject({ provisioningState: 'Succeeded' });
+    expect(put.body['properties']).toMatchObject({ provisioningState: 'Accepted' });
+    let state = 'Accepted';
+    for (let i = 0; i < 400 && (state === 'Accepted' || state === 'Running'); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const got = await call(token, `${RG_ID}/providers/Microsoft.Resources/deployments/by-contributor?api-version=2021-04-01`);
+      state = (got.body['properties'] as { provisioningState: string }).provisioningState;
+    }
+    expect(state).toBe('Succeeded');
     // A deployment carrying a role assignment is refused up front (ARM checks every resource's write at validation).
     const withGrant = await call(token, ...deployment('grant-by-contributor'));
     expect(withGrant.status).toBe(403);

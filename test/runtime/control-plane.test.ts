@@ -41,9 +41,9 @@ describe('control plane (ARM REST)', () => {
     dir = mkdtempSync(join(tmpdir(), 'trustline-cp-'));
     twin = await startTwin({ stateDir: dir, inMemory: true, tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1b', subscriptionId: SUB, resourceGroup: RG, location: 'westeurope', controlPlaneAuth: false, clock: systemClock, ids: randomIds, logger: silentLogger });
     tls = new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } });
-    const put = await cp(`${DEPLOYMENTS}/d1?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify({ properties: { mode: 'Incremental', template } }) });
-    expect(put.statusCode).toBe(201);
-    await put.body.dump();
+    const put = await deployed(`${DEPLOYMENTS}/d1?api-version=2021-04-01`, { properties: { mode: 'Incremental', template } });
+    expect(put.status).toBe(201);
+    expect(put.final.properties).toMatchObject({ provisioningState: 'Succeeded' });
   });
   afterAll(async () => {
     await tls?.close();
@@ -56,6 +56,24 @@ describe('control plane (ARM REST)', () => {
     const r = await cp(path, init);
     const text = await r.body.text();
     return { status: r.statusCode, headers: r.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+  /**
+   * PUT a deployment as the SDKs do: ARM answers at once (201/200, `Accepted`, Azure-AsyncOperation); poll the
+   * operation until it ends, then GET the deployment (`final`).
+   */
+  const deployed = async <T = { properties: Record<string, unknown> }>(path: string, body: unknown) => {
+    const put = await json<T & { properties: { provisioningState: string } }>(path, { method: 'PUT', body: typeof body === 'string' ? body : JSON.stringify(body) });
+    if (put.status !== 200 && put.status !== 201) return { ...put, final: put.body };
+    expect(put.body.properties.provisioningState).toBe('Accepted');
+    const statusUrl = put.headers['azure-asyncoperation'] as string;
+    for (let i = 0; i < 400; i++) {
+      const st = await request(statusUrl, { dispatcher: tls });
+      const op = (await st.body.json()) as { status: string };
+      if (['Succeeded', 'Failed', 'Canceled'].includes(op.status)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const final = await json<T>(path);
+    return { ...put, final: final.body };
   };
 
   it('GET resources as ARM shows them: no list* results, no twin-only client id, child names are the last segment', async () => {
@@ -94,9 +112,9 @@ describe('control plane (ARM REST)', () => {
 
   it('reads bodies as ARM (Newtonsoft) does: comments, trailing commas and the bare `template:` key the az CLI splices in', async () => {
     const text = `{"properties": {"mode": "Incremental", template:{\n  // a comment\n  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",\n  "contentVersion": "1.0.0.0",\n  "resources": [],\n  "outputs": { "x": { "type": "string", "value": "a: b, c" }, },\n}}}`;
-    const r = await json<{ properties: { provisioningState: string; outputs: { x: { value: string } } } }>(`${DEPLOYMENTS}/jsonc?api-version=2021-04-01`, { method: 'PUT', body: text });
-    expect(r.status).toBe(201);
-    expect(r.body.properties).toMatchObject({ provisioningState: 'Succeeded', outputs: { x: { value: 'a: b, c' } } });
+    const done = await deployed<{ properties: { outputs: { x: { value: string } } } }>(`${DEPLOYMENTS}/jsonc?api-version=2021-04-01`, text);
+    expect(done.status).toBe(201);
+    expect(done.final.properties).toMatchObject({ provisioningState: 'Succeeded', outputs: { x: { value: 'a: b, c' } } });
   });
 
   it('requires api-version: missing → MissingApiVersionParameter; unknown ARM version → InvalidApiVersionParameter; malformed provider version → NoRegisteredProviderFound', async () => {
@@ -118,6 +136,18 @@ describe('control plane (ARM REST)', () => {
     const rgResources = await json<{ value: Array<{ id: string; name: string; type: string }> }>(`${RG_PATH}/resources?api-version=2021-04-01`);
     expect(rgResources.body.value.map((r) => r.name).sort()).toEqual(['cp-apim', 'cpstore1']);
     expect((await json<{ value: unknown[] }>(`/subscriptions/${SUB}/resources?api-version=2021-04-01`)).body.value).toHaveLength(2);
+    // ARM's $filter and $top; a filter the twin cannot read is ARM's 400, never a wider listing.
+    const byType = await json<{ value: Array<{ name: string }> }>(`${RG_PATH}/resources?api-version=2021-04-01&$filter=${encodeURIComponent("resourceType eq 'microsoft.storage/storageaccounts'")}`);
+    expect(byType.body.value.map((r) => r.name)).toEqual(['cpstore1']);
+    const byName = await json<{ value: Array<{ name: string }> }>(`/subscriptions/${SUB}/resources?api-version=2021-04-01&$filter=${encodeURIComponent("substringof('apim', name) and location eq 'westeurope'")}`);
+    expect(byName.body.value.map((r) => r.name)).toEqual(['cp-apim']);
+    expect((await json<{ value: unknown[] }>(`${RG_PATH}/resources?api-version=2021-04-01&$top=1`)).body.value).toHaveLength(1);
+    const badFilter = await json<ArmError>(`${RG_PATH}/resources?api-version=2021-04-01&$filter=${encodeURIComponent("identity/principalId eq 'x'")}`);
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.error).toEqual({ code: 'InvalidFilterInQueryString', message: "Invalid $filter 'identity/principalId eq 'x'' specified in the query string." });
+    // A type across the subscription (`az webapp list`, the SDKs' list() without a resource group).
+    const subApims = await json<{ value: Array<{ id: string; name: string }> }>(`/subscriptions/${SUB}/providers/Microsoft.ApiManagement/service?api-version=2022-08-01`);
+    expect(subApims.body.value.map((a) => a.name)).toEqual(['cp-apim']);
     const deployments = await json<{ value: Array<{ name: string; properties: { provisioningState: string } }> }>(`${DEPLOYMENTS}?api-version=2021-04-01`);
     expect(deployments.body.value.find((d) => d.name === 'd1')?.properties.provisioningState).toBe('Succeeded');
     const apis = await json<{ value: Array<{ name: string }> }>(`${APIM}/apis?api-version=2022-08-01`);
@@ -148,6 +178,17 @@ describe('control plane (ARM REST)', () => {
     await head.body.dump();
     const cancel = await json<ArmError>(`${DEPLOYMENTS}/d1/cancel?api-version=2021-04-01`, { method: 'POST' });
     expect(cancel.status).toBe(409);
+  });
+
+  it('a deployment made outside the control plane (trustline up, Twin.deploy) has the same history: operations, exportTemplate, ARM\'s properties', async () => {
+    const lib = { ...template, resources: [{ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name: 'from-lib', location: 'westeurope', properties: {} }], outputs: {} };
+    await twin.deploy({ deploymentName: 'lib', template: { text: JSON.stringify(lib), file: 'lib.json' } });
+    const d = await json<{ properties: Record<string, unknown> }>(`${DEPLOYMENTS}/lib?api-version=2021-04-01`);
+    expect(d.body.properties).toMatchObject({ provisioningState: 'Succeeded', templateHash: expect.stringMatching(/^\d+$/), correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const ops = await json<{ value: Array<{ properties: { provisioningOperation: string; statusCode: string; targetResource: { resourceName: string } } }> }>(`${DEPLOYMENTS}/lib/operations?api-version=2021-04-01`);
+    expect(ops.body.value.map((o) => [o.properties.provisioningOperation, o.properties.statusCode, o.properties.targetResource.resourceName])).toEqual([['Create', 'Created', 'from-lib']]);
+    const exported = await json<{ template: unknown }>(`${DEPLOYMENTS}/lib/exportTemplate?api-version=2021-04-01`, { method: 'POST' });
+    expect(exported.body.template).toEqual(lib);
   });
 
   it('resource groups: GET, HEAD 204/404, unknown group 404; subscriptions, tenants, providers, metadata/endpoints', async () => {
@@ -191,9 +232,9 @@ describe('control plane (ARM REST)', () => {
     expect((await json(`${DEPLOYMENTS}/d2?api-version=2021-04-01`)).status).toBe(404);
 
     const failing = { ...template, outputs: {}, resources: [...template.resources, { type: 'Microsoft.ApiManagement/service/apis', apiVersion: '2022-08-01', name: 'cp-apim/nopath', dependsOn: ['cp-apim'], properties: { displayName: 'x' } }] };
-    const put = await json<{ properties: { provisioningState: string } }>(`${DEPLOYMENTS}/d3?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify({ properties: { template: failing } }) });
+    const put = await deployed(`${DEPLOYMENTS}/d3?api-version=2021-04-01`, { properties: { template: failing } });
     expect(put.status).toBe(201);
-    expect(put.body.properties.provisioningState).toBe('Failed');
+    expect(put.final.properties['provisioningState']).toBe('Failed');
     const status = await request(put.headers['azure-asyncoperation'] as string, { dispatcher: tls });
     expect(await status.body.json()).toMatchObject({ status: 'Failed', error: { code: 'DeploymentFailed' } });
     const d3 = await json<{ properties: { error: ArmError['error'] } }>(`${DEPLOYMENTS}/d3?api-version=2021-04-01`);
@@ -280,10 +321,10 @@ describe('control plane (ARM REST)', () => {
     const noLocation = await json<ArmError>(`${SUB_DEPLOYMENTS}/s1?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify({ properties: { mode: 'Incremental', template: subTemplate } }) });
     expect(noLocation.status).toBe(400);
     expect(noLocation.body.error).toMatchObject({ code: 'InvalidDeployment', message: expect.stringContaining("The 'location' property must be specified for 's1'") });
-    const put = await json<{ id: string; location: string; properties: { provisioningState: string; outputs: Record<string, { value: unknown }> } }>(`${SUB_DEPLOYMENTS}/s1?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify({ location: 'westeurope', properties: { mode: 'Incremental', template: subTemplate } }) });
+    const put = await deployed<{ id: string; location: string; properties: { outputs: Record<string, { value: unknown }> } }>(`${SUB_DEPLOYMENTS}/s1?api-version=2021-04-01`, { location: 'westeurope', properties: { mode: 'Incremental', template: subTemplate } });
     expect(put.status).toBe(201);
     expect(put.headers['azure-asyncoperation']).toContain(`${SUB_DEPLOYMENTS}/s1/operationStatuses/`);
-    const got = await json<typeof put.body>(`${SUB_DEPLOYMENTS}/s1?api-version=2021-04-01`);
+    const got = await json<typeof put.final>(`${SUB_DEPLOYMENTS}/s1?api-version=2021-04-01`);
     expect(got.body).toMatchObject({ id: `${SUB_DEPLOYMENTS}/s1`, location: 'westeurope', properties: { provisioningState: 'Succeeded', outputs: { sub: { value: SUB } } } });
     expect((await json(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Contoso.Widgets/things/from-sub?api-version=2024-01-01`)).status).toBe(200);
     const list = await json<{ value: Array<{ name: string }> }>(`${SUB_DEPLOYMENTS}?api-version=2021-04-01`);
@@ -303,10 +344,10 @@ describe('control plane (ARM REST)', () => {
   it('Complete mode removes what the template no longer has, one Delete operation each; onErrorDeployment redeploys the last successful deployment', async () => {
     const stored = (name: string) => ({ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name, location: 'westeurope', properties: { size: 1 } });
     const base = { ...template, resources: [stored('keep'), stored('drop')], outputs: {} };
-    const put = (name: string, body: unknown) => json<{ properties: { provisioningState: string; onErrorDeployment?: Record<string, unknown> } }>(`${DEPLOYMENTS}/${name}?api-version=2021-04-01`, { method: 'PUT', body: JSON.stringify(body) });
-    expect((await put('c1', { properties: { mode: 'Incremental', template: base } })).body.properties.provisioningState).toBe('Succeeded');
+    const put = async (name: string, body: unknown) => (await deployed<{ properties: { provisioningState: string; onErrorDeployment?: Record<string, unknown> } }>(`${DEPLOYMENTS}/${name}?api-version=2021-04-01`, body)).final;
+    expect((await put('c1', { properties: { mode: 'Incremental', template: base } })).properties.provisioningState).toBe('Succeeded');
     const complete = await put('c2', { properties: { mode: 'Complete', template: { ...base, resources: [stored('keep')] } } });
-    expect(complete.body.properties.provisioningState).toBe('Succeeded');
+    expect(complete.properties.provisioningState).toBe('Succeeded');
     const ops = await json<{ value: Array<{ properties: { provisioningOperation: string; statusCode: string; targetResource: { resourceType: string; resourceName: string } } }> }>(`${DEPLOYMENTS}/c2/operations?api-version=2021-04-01`);
     const deleted = ops.body.value.filter((o) => o.properties.provisioningOperation === 'Delete').map((o) => `${o.properties.targetResource.resourceType} ${o.properties.targetResource.resourceName}`);
     expect(deleted).toEqual(expect.arrayContaining(['Contoso.Widgets/things drop', 'Microsoft.ApiManagement/service cp-apim', 'Microsoft.ApiManagement/service/apis cp-apim/echo']));
@@ -319,8 +360,8 @@ describe('control plane (ARM REST)', () => {
     // A deployment that fails after acceptance, with onErrorDeployment: the last successful one (c2) runs again.
     const failing = { ...base, resources: [stored('drop'), { type: 'Microsoft.Web/sites/config', apiVersion: '2022-09-01', name: 'nosite/authsettingsV2', properties: { platform: { enabled: 'maybe' } } }] };
     const failed = await put('c3', { properties: { mode: 'Incremental', template: failing, onErrorDeployment: { type: 'LastSuccessful' } } });
-    expect(failed.body.properties.provisioningState).toBe('Failed');
-    expect(failed.body.properties.onErrorDeployment).toEqual({ type: 'LastSuccessful', deploymentName: 'c2', provisioningState: 'Succeeded' });
+    expect(failed.properties.provisioningState).toBe('Failed');
+    expect(failed.properties.onErrorDeployment).toEqual({ type: 'LastSuccessful', deploymentName: 'c2', provisioningState: 'Succeeded' });
     expect((await json(`${things}/drop?api-version=2024-01-01`)).status).toBe(404);
     expect((await json(`${things}/keep?api-version=2024-01-01`)).status).toBe(200);
   });

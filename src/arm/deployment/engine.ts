@@ -117,8 +117,13 @@ function templateFile(template: unknown): string | undefined {
  * with its body as ARM would PUT it, in deployment order, nested deployments included.
  */
 export function expandDeployment(input: DeployInput, options: DeployOptions): DeployResult {
+  return expandWithChanges(input, options).result;
+}
+
+/** `expandDeployment` with the change set the expansion would write (a prerequisite's resources, for the template after it). */
+export function expandWithChanges(input: DeployInput, options: DeployOptions): { result: DeployResult; changes: ChangeSet } {
   try {
-    return deployTemplate(input, options, true).result;
+    return deployTemplate(input, options, true);
   } catch (e) {
     throw codedError(e);
   }

@@ -1,11 +1,13 @@
-import { basename } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
 import { findKey, isObject, setProp } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { fillPlaceholders, missingValue, SeededValues } from '../template/fill.js';
 import { documentOf, loadParametersFile, loadTemplateFile } from '../template/load.js';
-import { expandDeployment } from './engine.js';
+import { expandWithChanges } from './engine.js';
+import type { ChangeSet } from './overlay.js';
 import { SnapshotStore } from './snapshot-store.js';
 import type { DeploymentScope, ExpandedResource, TemplateLinkRoot } from './types.js';
 
@@ -29,6 +31,12 @@ export interface ExpandOptions {
   linkRoots?: TemplateLinkRoot[];
   deploymentName?: string;
   logger?: Logger;
+  /**
+   * A template deployed first into the same (empty) twin, as the quickstart CI deploys `prereqs/prereq.azuredeploy.json`
+   * before the sample: its resources exist for this template, and with `fillPlaceholders` its outputs fill the
+   * parameters whose value is `GET-PREREQ-<output>`. Placeholders, `fillMissing`, seed and clock apply to it too.
+   */
+  prerequisite?: { templateFile: string; parameterFiles?: string[] };
 }
 
 export interface ExpandResult {
@@ -40,6 +48,8 @@ export interface ExpandResult {
   filled: string[];
   /** Warnings about expressions that were not evaluated (loose mode evaluated them as null). */
   unexpanded: string[];
+  /** The prerequisite's expansion (its resources exist for the template), when one was given. */
+  prerequisite?: { resources: ExpandedResource[]; outputs: Record<string, unknown> };
 }
 
 export const DEFAULT_EXPAND_NOW = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -49,10 +59,57 @@ export const DEFAULT_EXPAND_NOW = Date.UTC(2026, 0, 1, 0, 0, 0);
  * (a fixed clock and a seeded generator). Errors are TwinErrors with their location.
  */
 export function expandTemplate(o: ExpandOptions): ExpandResult {
+  const values = new SeededValues(o.seed ?? 0);
+  let store = new SnapshotStore({ resources: [], directory: [] });
+  let prerequisite: ExpandResult['prerequisite'];
+  let prerequisiteOutputs: Record<string, unknown> | undefined;
+  let prerequisiteFailure: string | undefined;
+  if (o.prerequisite) {
+    const { prerequisite: _p, ...rest } = o;
+    try {
+      const pre = expandInto({ ...rest, templateFile: o.prerequisite.templateFile, parameterFiles: o.prerequisite.parameterFiles ?? [], deploymentName: 'prereq' }, store, values);
+      const changed = new Map(pre.changes.resources.map((c) => [c.key, c.record]));
+      store = new SnapshotStore({ resources: [...changed.values()].filter((r) => r !== null), directory: [] });
+      prerequisite = { resources: pre.expanded.resources, outputs: pre.expanded.outputs };
+      prerequisiteOutputs = pre.expanded.outputs;
+    } catch (e) {
+      // The template is still expanded on its own (GET-PREREQ-* filled with generated values), so that its own
+      // gaps show; the prerequisite's failure is a warning here and an error when it is expanded itself.
+      prerequisiteFailure = `The prerequisite ${basename(o.prerequisite.templateFile)} could not be expanded (${(e as { code?: string }).code ?? 'error'}: ${(e as Error).message}); GET-PREREQ-* values are generated.`;
+      (o.logger ?? silentLogger).warn(prerequisiteFailure);
+    }
+  }
+  const main = expandInto(o, store, values, prerequisiteOutputs);
+  if (prerequisiteFailure) main.expanded.warnings.unshift(prerequisiteFailure);
+  return { ...main.expanded, ...(prerequisite ? { prerequisite } : {}) };
+}
+
+/**
+ * Where the quickstart CI stages a sample (Deploy-AzTemplate.ps1 uploads the sample's folder and passes the folder's
+ * URL, ending in '/', as `_artifactsLocation`): the folder's URL below an offline mirror that holds it, else its
+ * `file:` URL.
+ */
+function stagingLocation(templateFile: string, linkRoots: TemplateLinkRoot[] | undefined): string {
+  const folder = dirname(resolve(templateFile));
+  for (const { prefix, dir } of linkRoots ?? []) {
+    const root = resolve(dir);
+    if (folder !== root && !folder.startsWith(root + sep)) continue;
+    const rel = relative(root, folder).split(sep).filter(Boolean).map(encodeURIComponent).join('/');
+    return `${prefix}${rel ? `${rel}/` : ''}`;
+  }
+  return `${pathToFileURL(folder).toString()}/`;
+}
+
+/** An AVM parameter documented as "Conditional. … Required if …" (the AVM specification's description prefixes). */
+function conditionallyRequired(decl: JsonObject): boolean {
+  const metadata = decl[findKey(decl, 'metadata') ?? 'metadata'];
+  const description = isObject(metadata) ? metadata[findKey(metadata, 'description') ?? 'description'] : undefined;
+  return typeof description === 'string' && /^Conditional\./.test(description.trim());
+}
+
+function expandInto(o: ExpandOptions, store: SnapshotStore, values: SeededValues, prerequisiteOutputs?: Record<string, unknown>): { expanded: ExpandResult; changes: ChangeSet } {
   const template = loadTemplateFile(o.templateFile);
-  const seed = o.seed ?? 0;
-  const values = new SeededValues(seed);
-  const fill = { subscriptionId: o.scope.subscriptionId, resourceGroup: o.scope.resourceGroup, tenantId: o.scope.tenantId, location: o.scope.location, values };
+  const fill = { subscriptionId: o.scope.subscriptionId, resourceGroup: o.scope.resourceGroup, tenantId: o.scope.tenantId, location: o.scope.location, values, ...(prerequisiteOutputs ? { prerequisiteOutputs } : {}) };
   const filled: string[] = [];
   let parameters: JsonObject = {};
   const doc = documentOf(template).value as JsonObject;
@@ -89,6 +146,19 @@ export function expandTemplate(o: ExpandOptions): ExpandResult {
     if (existing !== undefined) delete parameters[existing];
     setProp(parameters, k, { value: v });
   }
+  // The quickstart CI's staging (see stagingLocation): a template declaring `_artifactsLocation` that no parameter
+  // gives gets the folder it was read from, unless its default is `deployment().properties.templateLink.uri`
+  // (the CI keeps that default: the template is deployed from its staged URL).
+  const artifactsKey = findKey(declared, '_artifactsLocation');
+  const artifactsDecl = artifactsKey === undefined ? undefined : declared[artifactsKey];
+  if (o.fillPlaceholders && isObject(artifactsDecl) && findKey(parameters, '_artifactsLocation') === undefined) {
+    const dv = artifactsDecl[findKey(artifactsDecl, 'defaultValue') ?? 'defaultValue'];
+    if (!(typeof dv === 'string' && /deployment\(\s*\)\.properties\.templateLink\.uri/i.test(dv))) {
+      const staged = stagingLocation(o.templateFile, o.linkRoots);
+      setProp(parameters, artifactsKey!, { value: staged });
+      filled.push(`parameter ${artifactsKey} (the template's folder, as the quickstart CI stages it: ${staged})`);
+    }
+  }
   if (o.fillMissing) {
     const next: JsonObject = { ...parameters };
     for (const [name, decl] of Object.entries(declared)) {
@@ -101,16 +171,19 @@ export function expandTemplate(o: ExpandOptions): ExpandResult {
       const blank = isObject(givenValue) && (givenValue['value'] === null || (givenValue['value'] === '' && typeof minLength === 'number' && minLength > 0));
       if (given !== undefined && !blank) continue;
       if (given !== undefined) delete next[given];
-      if (findKey(decl, 'defaultValue') !== undefined || decl[findKey(decl, 'nullable') ?? 'nullable'] === true) continue;
+      if (findKey(decl, 'defaultValue') !== undefined) continue;
+      // A nullable parameter is optional, except one that Azure Verified Modules mark "Conditional." (required when
+      // another parameter, often at its default, asks for it): it gets a value too.
+      if (decl[findKey(decl, 'nullable') ?? 'nullable'] === true && !conditionallyRequired(decl)) continue;
       setProp(next, name, { value: missingValue(name, decl, definitions, fill) });
       filled.push(`parameter ${name}`);
     }
     parameters = next;
   }
-  const result = expandDeployment(
+  const { result, changes } = expandWithChanges(
     { deploymentName: o.deploymentName ?? basename(o.templateFile).replace(/\.json$/i, ''), template, parameters },
     {
-      store: new SnapshotStore({ resources: [], directory: [] }),
+      store,
       scope: o.scope,
       clock: { now: () => o.now ?? DEFAULT_EXPAND_NOW },
       ids: { uuid: () => values.uuid() },
@@ -122,10 +195,13 @@ export function expandTemplate(o: ExpandOptions): ExpandResult {
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(result.outputs)) setProp(outputs, k, v.value);
   return {
-    resources: result.expanded ?? [],
-    outputs,
-    warnings: result.warnings,
-    filled,
-    unexpanded: result.warnings.filter((w) => /evaluated as null/.test(w)),
+    expanded: {
+      resources: result.expanded ?? [],
+      outputs,
+      warnings: result.warnings,
+      filled,
+      unexpanded: result.warnings.filter((w) => /evaluated as null/.test(w)),
+    },
+    changes,
   };
 }

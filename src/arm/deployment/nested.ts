@@ -58,8 +58,24 @@ function linkedFile(run: RunInput, link: JsonObject, r: PlannedResource, roots: 
       `the linked template '${uri}' is not reachable: the twin is offline and reads linked templates from files only (templateLink.relativePath, a file: URI such as one built from deployment().properties.templateLink.uri, or a URI below an offline mirror (templateLinkRoots)${roots.length > 0 ? ' whose file exists' : ''})`,
     );
   }
-  if (typeof field(link, 'id') === 'string') throw unsupported(r, `template specs (templateLink.id '${String(field(link, 'id'))}') are not supported by the twin`);
   throw armError('ERR_ARM_TEMPLATE_INVALID', `The deployment '${r.name}'${atLine(r.location)} is not valid: 'templateLink' needs 'uri', 'relativePath' or 'id'.`, r.location);
+}
+
+/**
+ * `templateLink.id`: the template of a template spec version the twin holds (`Microsoft.Resources/templateSpecs/versions`,
+ * deployed earlier or by this deployment): its `mainTemplate` (`template` before api-version 2021-03-01-preview).
+ * A version the twin does not hold is not found, as ARM answers for a missing one; its linked artifacts are not supported.
+ */
+function templateSpecDocument(id: string, shared: RunShared, r: PlannedResource): ParsedDocument {
+  const record = /\/providers\/Microsoft\.Resources\/templateSpecs\/[^/]+\/versions\/[^/]+$/i.test(id) ? shared.overlay.getResource(id) : undefined;
+  if (!record) {
+    throw armError('ERR_ARM_RESOURCE_NOT_FOUND', `The nested deployment '${r.name}'${atLine(r.location)} cannot run: the template spec version '${id}' (templateLink.id) was not found.`, r.location, { deployment: r.name, target: id });
+  }
+  const main = field(record.properties, 'mainTemplate') ?? field(record.properties, 'template');
+  if (!isObject(main)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template spec version '${id}' has no 'mainTemplate' object.`, r.location);
+  const linked = field(record.properties, 'linkedTemplates');
+  if (Array.isArray(linked) && linked.length > 0) shared.warn(`The template spec version '${id}' carries linked templates (artifacts): the twin does not resolve relativePath links inside a template spec.`);
+  return parseJsonDocument(JSON.stringify(main, null, 2), `templateSpec:${id}`);
 }
 
 /** The file an offline mirror holds for `uri`, if one does (never outside the mirror's folder). */
@@ -133,13 +149,20 @@ export function runNestedDeployment(a: NestedArgs): void {
   } else {
     const link = field(evaluated, 'templateLink');
     if (!isObject(link)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The deployment '${r.name}'${atLine(r.location)} is not valid: it needs 'template' or 'templateLink'.`, r.location);
-    const linked = linkedFile(run, link, r, shared.options.templateLinkRoots ?? []);
-    const loaded = loadTemplateFile(linked.file);
-    doc = parseJsonDocument(loaded.text, loaded.file);
-    template = doc.value;
-    file = linked.file;
-    const contentVersion = field(link, 'contentVersion');
-    templateLink = { uri: linked.uri, ...(typeof contentVersion === 'string' ? { contentVersion } : {}) };
+    const specId = field(link, 'id');
+    if (typeof specId === 'string' && field(link, 'uri') === undefined && field(link, 'relativePath') === undefined) {
+      doc = templateSpecDocument(specId, shared, r);
+      template = doc.value;
+      file = undefined;
+    } else {
+      const linked = linkedFile(run, link, r, shared.options.templateLinkRoots ?? []);
+      const loaded = loadTemplateFile(linked.file);
+      doc = parseJsonDocument(loaded.text, loaded.file);
+      template = doc.value;
+      file = linked.file;
+      const contentVersion = field(link, 'contentVersion');
+      templateLink = { uri: linked.uri, ...(typeof contentVersion === 'string' ? { contentVersion } : {}) };
+    }
   }
   if (!isObject(template)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template of the deployment '${r.name}'${atLine(r.location)} must be a JSON object.`, r.location);
 

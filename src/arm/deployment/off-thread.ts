@@ -39,12 +39,24 @@ const queues = new WeakMap<Store, Promise<unknown>>();
  */
 export function deployOffThread(input: DeployInput, options: DeployOptions, threadOptions: OffThreadOptions = {}): Promise<DeployResult> {
   const previous = queues.get(options.store) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(() => runWorker(input, options, threadOptions));
+  const run = previous
+    .catch(() => undefined)
+    .then(() => evaluateOffThread(input, options, threadOptions))
+    .then(({ result, changes }) => {
+      applyChanges(options.store, changes);
+      options.logger.info('deployment succeeded', { deployment: input.deploymentName, resources: result.resources.length, mode: input.mode ?? 'Incremental' });
+      return result;
+    });
   queues.set(options.store, run);
   return run;
 }
 
-function runWorker(input: DeployInput, options: DeployOptions, threadOptions: OffThreadOptions): Promise<DeployResult> {
+/**
+ * Evaluate a deployment on a worker thread against a snapshot of the store, without writing to it: the result
+ * and the change set (`applyChanges` writes it; the control plane writes it resource by resource, so that a
+ * running deployment can be canceled between resources).
+ */
+export function evaluateOffThread(input: DeployInput, options: DeployOptions, threadOptions: OffThreadOptions = {}): Promise<{ result: DeployResult; changes: ChangeSet }> {
   const { port1, port2 } = new MessageChannel();
   const idFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(idFlag);
@@ -68,7 +80,7 @@ function runWorker(input: DeployInput, options: DeployOptions, threadOptions: Of
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
   });
-  return new Promise<DeployResult>((resolve, reject) => {
+  return new Promise<{ result: DeployResult; changes: ChangeSet }>((resolve, reject) => {
     let settled = false;
     const finish = (f: () => void) => {
       if (settled) return;
@@ -86,17 +98,7 @@ function runWorker(input: DeployInput, options: DeployOptions, threadOptions: Of
     worker.on('message', (m: DeployWorkerMessage) => {
       if (m.op === 'log') options.logger[m.level](m.msg, m.fields);
       else if (m.op === 'done') {
-        finish(() => {
-          try {
-            applyChanges(options.store, m.changes as ChangeSet);
-          } catch (e) {
-            reject(e);
-            return;
-          }
-          const result = m.result as DeployResult;
-          options.logger.info('deployment succeeded', { deployment: input.deploymentName, resources: result.resources.length, mode: input.mode ?? 'Incremental' });
-          resolve(result);
-        });
+        finish(() => resolve({ result: m.result as DeployResult, changes: m.changes as ChangeSet }));
       } else if (m.op === 'failed') {
         const { code, message, location, details } = m.error;
         finish(() =>

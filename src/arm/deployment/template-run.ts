@@ -249,7 +249,7 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
     }
   }
   // Types the twin stores without simulating them get the read-only properties their RP would compute.
-  if (generic) addReadOnlyProperties(record, r.target.tenantId);
+  if (generic) addReadOnlyProperties(record, r.target.tenantId, (id) => shared.overlay.getResource(id));
   return record;
 }
 
@@ -355,7 +355,7 @@ class ReferenceReader {
       ? this.#shared.overlay.getResource(rid.replace(/\/virtualMachines\/.*$/i, ''))
       : undefined;
     if (scaleSet) record.properties = scaleSetInstancePublicIpProperties(rid, scaleSet);
-    addExistingProperties(record, this.#target.tenantId);
+    addExistingProperties(record, this.#target.tenantId, (id) => this.#shared.overlay.getResource(id));
     this.#shared.overlay.putResource(record);
     return record;
   }

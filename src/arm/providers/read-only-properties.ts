@@ -92,7 +92,10 @@ function nicProperties(r: ResourceRecord, p: Props): void {
 /** A system-assigned identity as the RP shows it (`principalId`, `tenantId`: twin values from the id). */
 const systemIdentity = (r: ResourceRecord, label: string, tenantId: string) => ({ type: 'SystemAssigned', principalId: guidOf(r.id, label), tenantId });
 
-const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) => void> = {
+/** The stored resource with an id (a parent's configuration, e.g. a NetApp account's Active Directory connection). */
+export type ResourceLookup = (id: string) => ResourceRecord | undefined;
+
+const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, lookup: ResourceLookup) => void> = {
   // The types below are simulated by a provider when the template deploys them; these entries serve the
   // expansion's fallbacks: a body the provider refuses (stored as given) and a resource presumed to exist.
   'microsoft.storage/storageaccounts': (r, p) => {
@@ -322,6 +325,27 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) =
     setDefault(p, 'customDomainConfiguration', {});
     setDefault(get(p, 'customDomainConfiguration') as Props, 'customDomainVerificationId', hash(r.id, 64).toUpperCase());
   },
+  // Azure NetApp Files: a volume's mount target (file system id, an address in its delegated subnet) and, for an SMB
+  // volume, the SMB server's FQDN: the account's Active Directory `smbServerName` prefix, a hyphen and four hex
+  // characters ANF appends, then the AD domain.
+  'microsoft.netapp/netappaccounts/capacitypools/volumes': (r, p, _t, lookup) => {
+    const account = lookup(r.id.replace(/\/capacityPools\/.*$/i, ''));
+    const ad = get(account?.properties, 'activeDirectories');
+    const first = Array.isArray(ad) ? ad[0] : undefined;
+    const protocols = get(p, 'protocolTypes');
+    const smb = Array.isArray(protocols) && protocols.some((x) => typeof x === 'string' && /^cifs$|^smb$/i.test(x));
+    const prefix = get(first, 'smbServerName');
+    const domain = get(first, 'domain');
+    setDefault(p, 'fileSystemId', guidOf(r.id, 'filesystem'));
+    setDefault(p, 'mountTargets', [
+      {
+        mountTargetId: guidOf(r.id, 'mount-target'),
+        fileSystemId: guidOf(r.id, 'filesystem'),
+        ipAddress: '10.0.0.4',
+        ...(smb && typeof prefix === 'string' && typeof domain === 'string' ? { smbServerFqdn: `${prefix}-${hash(r.id, 4)}.${domain}`.toLowerCase() } : {}),
+      },
+    ]);
+  },
   'microsoft.app/containerapps': (r, p) => {
     const ingress = get(p, 'configuration', 'ingress');
     if (ingress && typeof ingress === 'object') setDefault(ingress as Props, 'fqdn', `${leaf(r.name)}.${hash(r.id, 12)}.${location(r)}.azurecontainerapps.io`);
@@ -329,8 +353,8 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string) =
 };
 
 /** Add the computed read-only properties of `record`'s type (in place). */
-export function addReadOnlyProperties(record: ResourceRecord, tenantId = ''): void {
-  COMPUTED[record.type.toLowerCase()]?.(record, record.properties, tenantId);
+export function addReadOnlyProperties(record: ResourceRecord, tenantId = '', lookup: ResourceLookup = () => undefined): void {
+  COMPUTED[record.type.toLowerCase()]?.(record, record.properties, tenantId, lookup);
 }
 
 /** The SKU a presumed resource of a type that always has one is read with: SQL databases, General Purpose Gen5 2 vCores (`az sql db create`'s default). */
@@ -346,8 +370,8 @@ const ALWAYS_SYSTEM_IDENTITY = new Set(['microsoft.hybridcompute/machines']);
  * computed read-only properties, and the identity of types that always have one. Twin values, listed in
  * docs/differences.md.
  */
-export function addExistingProperties(record: ResourceRecord, tenantId: string): void {
-  addReadOnlyProperties(record, tenantId);
+export function addExistingProperties(record: ResourceRecord, tenantId: string, lookup: ResourceLookup = () => undefined): void {
+  addReadOnlyProperties(record, tenantId, lookup);
   const sku = PRESUMED_SKU[record.type.toLowerCase()];
   if (sku && record.sku === undefined) record.sku = { ...sku };
   if (ALWAYS_SYSTEM_IDENTITY.has(record.type.toLowerCase()) && record.identity === undefined) record.identity = systemIdentity(record, 'system', tenantId);
@@ -529,6 +553,11 @@ const LIST_RESULTS: Record<string, Record<string, (r: ResourceRecord) => unknown
     }),
   },
   'microsoft.cache/redis': { listkeys: (r) => ({ primaryKey: key(r, 'p'), secondaryKey: key(r, 's') }) },
+  // Log Analytics: POST …/sharedKeys, which templates also read through listKeys() (a workspace the template does not deploy).
+  'microsoft.operationalinsights/workspaces': {
+    sharedkeys: (r) => ({ primarySharedKey: key(r, 'p'), secondarySharedKey: key(r, 's') }),
+    listkeys: (r) => ({ primarySharedKey: key(r, 'p'), secondarySharedKey: key(r, 's') }),
+  },
   'microsoft.search/searchservices': {
     listadminkeys: (r) => ({ primaryKey: key(r, 'p'), secondaryKey: key(r, 's') }),
     listquerykeys: (r) => ({ value: [{ name: null, key: key(r, 'q') }] }),

@@ -3,6 +3,9 @@ import { normalizeAuthSettings, type AuthSettings } from '../../easyauth/index.j
 import { describeError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, functionKey, invalid, keptListResult, leafName, previousRecord } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
+import { findKey, isObject } from '../expressions/values.js';
+import type { JsonObject } from '../expressions/values.js';
+import type { ResourceRecord } from '../../state/index.js';
 import { authSettingsV1ToV2, V1_AS_V2 } from './web-auth-v1.js';
 
 export const serverFarmProvider: ResourceProvider = {
@@ -43,6 +46,7 @@ export const siteProvider: ResourceProvider = {
     return record;
   },
   mintListResult(record, key, ctx) {
+    if (key === APP_SETTINGS_LIST || key === CONNECTION_STRINGS_LIST) return siteConfigList(record, key);
     if (key !== HOST_KEYS || !/functionapp/i.test(record.kind ?? '')) return undefined;
     // POST {site}/host/default/listKeys: the host's master key and default function key.
     return { masterKey: functionKey(ctx), functionKeys: { default: functionKey(ctx) }, systemKeys: {} };
@@ -50,6 +54,32 @@ export const siteProvider: ResourceProvider = {
 };
 
 const HOST_KEYS = 'host/default/listkeys';
+const APP_SETTINGS_LIST = 'config/appsettings/list';
+const CONNECTION_STRINGS_LIST = 'config/connectionstrings/list';
+
+/**
+ * `list('{site}/config/appsettings')` of a site whose settings no `sites/config/appsettings` resource set: App Service
+ * answers the settings the site was created with (`siteConfig.appSettings` as a name → value dictionary;
+ * `siteConfig.connectionStrings` as name → {value, type}), in the config resource's shape.
+ */
+function siteConfigList(record: ResourceRecord, key: string): JsonObject {
+  const settings = key === APP_SETTINGS_LIST;
+  const siteConfig = valueOf(record.properties, 'siteConfig');
+  const list = isObject(siteConfig) ? valueOf(siteConfig, settings ? 'appSettings' : 'connectionStrings') : undefined;
+  const properties: JsonObject = {};
+  for (const item of Array.isArray(list) ? list : []) {
+    if (!isObject(item) || typeof valueOf(item, 'name') !== 'string') continue;
+    const name = valueOf(item, 'name') as string;
+    properties[name] = settings ? (valueOf(item, 'value') ?? '') : { value: valueOf(item, 'connectionString') ?? '', type: valueOf(item, 'type') ?? 'Custom' };
+  }
+  const configName = settings ? 'appsettings' : 'connectionstrings';
+  return { id: `${record.id}/config/${configName}`, name: configName, type: `${record.type}/config`, ...(record.location !== undefined ? { location: record.location } : {}), properties };
+}
+
+const valueOf = (o: JsonObject, k: string): unknown => {
+  const key = findKey(o, k);
+  return key === undefined ? undefined : o[key];
+};
 
 export const siteConfigProvider: ResourceProvider = {
   types: ['Microsoft.Web/sites/config', 'Microsoft.Web/sites/slots/config'],

@@ -52,6 +52,11 @@ export interface FillContext {
   tenantId: string;
   location: string;
   values: SeededValues;
+  /**
+   * The outputs of the prerequisite template deployed before this one (quickstart CI: `prereqs/prereq.azuredeploy.json`):
+   * a parameter whose whole value is `GET-PREREQ-<output>` takes that output's value (any type), as the CI does.
+   */
+  prerequisiteOutputs?: Record<string, unknown>;
 }
 
 /** The value a quickstart CI placeholder token stands for (token as written, e.g. `GEN-UNIQUE-8`). */
@@ -114,7 +119,14 @@ export function fillPlaceholders(parameters: JsonObject, ctx: FillContext): { pa
       setProp(out, name, { value: ctx.values.password() });
       continue;
     }
-    if (isObject(entry) && typeof entry['value'] === 'string' && new RegExp(`^${TOKEN.source}$`).test(entry['value'])) wholeTokens.push(name);
+    const whole = isObject(entry) && typeof entry['value'] === 'string' && new RegExp(`^${TOKEN.source}$`).test(entry['value']) ? entry['value'] : undefined;
+    const output = whole !== undefined && ctx.prerequisiteOutputs && /^GET-PREREQ-/i.test(whole) ? findKey(ctx.prerequisiteOutputs, whole.slice('GET-PREREQ-'.length)) : undefined;
+    if (output !== undefined) {
+      filled.push(`${whole} (prerequisite output)`);
+      setProp(out, name, { ...(entry as JsonObject), value: structuredClone(ctx.prerequisiteOutputs![output]) });
+      continue;
+    }
+    if (whole !== undefined) wholeTokens.push(name);
     setProp(out, name, fix(entry));
   }
   return { parameters: isFile ? { ...parameters, parameters: out } : out, filled, wholeTokens };

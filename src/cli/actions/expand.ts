@@ -1,6 +1,8 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatLocation, isTwinError, TwinError } from '../../core/index.js';
 import { expandTemplate, stringifyArmJson } from '../../arm/index.js';
-import type { ExpandResult } from '../../arm/index.js';
+import type { ExpandResult, TemplateLinkRoot } from '../../arm/index.js';
 import type { CliContext } from '../context.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
 
@@ -12,6 +14,7 @@ export interface ExpandCommandOptions {
   json?: boolean;
   now?: string;
   seed?: string;
+  linkRoot?: string[];
 }
 
 function parseNow(now: string | undefined): number | undefined {
@@ -25,6 +28,18 @@ function parseSeed(seed: string | undefined): number | undefined {
   if (seed === undefined) return undefined;
   if (!/^\d+$/.test(seed)) throw new TwinError('ERR_CLI_INPUT', `--seed takes a non-negative integer, got '${seed}'`);
   return Number(seed) >>> 0;
+}
+
+/** `--link-root PREFIX=DIR`: an offline mirror of linked templates' URIs (the first `=` splits; DIR must be a folder). */
+function parseLinkRoots(values: string[] | undefined): TemplateLinkRoot[] {
+  return (values ?? []).map((v) => {
+    const at = v.indexOf('=');
+    const prefix = at > 0 ? v.slice(0, at) : '';
+    const dir = at > 0 ? v.slice(at + 1) : '';
+    if (!prefix || !dir) throw new TwinError('ERR_CLI_INPUT', `--link-root takes PREFIX=DIR (e.g. https://example.com/templates/=./mirror), got '${v}'`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TwinError('ERR_CLI_INPUT', `--link-root ${prefix}=${dir}: '${dir}' is not a folder`);
+    return { prefix, dir: resolve(dir) };
+  });
 }
 
 function textLines(r: ExpandResult): string[] {
@@ -46,6 +61,7 @@ function textLines(r: ExpandResult): string[] {
 export function expandCommand(template: string, o: ExpandCommandOptions, ctx: CliContext): number {
   const now = parseNow(o.now);
   const seed = parseSeed(o.seed);
+  const linkRoots = parseLinkRoots(o.linkRoot);
   let result: ExpandResult;
   try {
     result = expandTemplate({
@@ -56,6 +72,7 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
       loose: o.loose ?? false,
       ...(now !== undefined ? { now } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(linkRoots.length > 0 ? { linkRoots } : {}),
       scope: { subscriptionId: DEFAULT_SUBSCRIPTION, resourceGroup: DEFAULT_RESOURCE_GROUP, tenantId: DEFAULT_TENANT, location: DEFAULT_LOCATION },
     });
   } catch (e) {

@@ -91,7 +91,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     lock.release();
     throw e;
   }
+  let unsubscribe: (() => void) | undefined;
   const stop = async () => {
+    unsubscribe?.();
     removeReadyFile(opts.readyFile);
     await twin.close();
     lock.release();
@@ -123,6 +125,20 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   }
   const ready = twin.ready();
   writeReadyFile(opts.readyFile, ready);
+  // A site or APIM service deployed later (control plane, `trustline deploy`) appears in the ready file as one
+  // deployed here; the file is replaced atomically, so a reader sees the old or the new one, never half of it.
+  let written = JSON.stringify(ready);
+  unsubscribe = twin.onReadyChange((next) => {
+    const text = JSON.stringify(next);
+    if (text === written) return;
+    written = text;
+    try {
+      writeReadyFile(opts.readyFile, next);
+      logger.info(`ready file ${opts.readyFile} rewritten`);
+    } catch (e) {
+      logger.warn(`cannot rewrite the ready file ${opts.readyFile}: ${describeError(e)}`);
+    }
+  });
   if (opts.json) event({ event: 'ready', readyFile: opts.readyFile, ready });
   else printSummary(ready, opts.readyFile, out);
   if (opts.detach) return { code: 0, twin, ready, stop };

@@ -12,10 +12,11 @@ export const registerExpand: RegisterCommand = (program, ctx) => {
     .option('--loose', 'unknown functions and unsupported list*() evaluate to null with a warning (exit 1 all the same)')
     .option('--now <iso>', 'the time utcNow() answers (default 2026-01-01T00:00:00Z)')
     .option('--seed <n>', 'the seed of newGuid(), minted ids and filled values (default 0)')
+    .option('--link-root <prefix=dir>', 'read linked templates whose templateLink.uri starts with PREFIX from the folder DIR (an offline mirror; repeatable)', collect, [])
     .addOption(jsonOption())
     .addHelpText(
       'after',
-      '\nOutput: one line per resource in deployment order (id, type @ apiVersion, its deployment; dependsOn ids), then the outputs; warnings on stderr.\n--json prints {"resources": [{"id", "type", "name", "apiVersion", "location", "properties", …, "dependsOn": [ids], "deployment"}], "outputs": {name: value}}; an error prints {"error": {code, message, location}}.\nExit 0 when every expression expanded, 1 when not.',
+      '\nOutput: one line per resource in deployment order (id, type @ apiVersion, its deployment; dependsOn ids), then the outputs; warnings on stderr.\n--json prints {"resources": [{"id", "type", "name", "apiVersion", "location", "properties", …, "dependsOn": [ids], "deployment"}], "outputs": {name: value}}; an error prints {"error": {code, message, location}}.\nWith --link-root PREFIX=DIR, a linked template at PREFIX + PATH is read from DIR/PATH (the twin never goes online); a link below no root is an error that names the URI.\nExit 0 when every expression expanded, 1 when not.',
     )
     .action(async (template: string, o: ExpandCommandOptions) => {
       const { expandCommand } = await import('../actions/expand.js');

@@ -14,7 +14,7 @@ import { parseProgram } from './parser.js';
 import { anonymousMember, ANY_MEMBER, DERIVED, DISALLOWED_TYPES, disallowedReason, STATIC_TABLES, TypeV, TYPE_TABLES } from './registry.js';
 import { newArray, newObject, ExceptionV } from './construct.js';
 import {
-  castTo, elementType, exceptionIs, isInstance, isIntegral, isNumericType, normalizeType, promote, tableKey, wrapIntegral,
+  castTo, elementType, exceptionIs, isInstance, isIntegral, isNumericType, noImplicitConversion, normalizeType, promote, tableKey, wrapIntegral,
 } from './types.js';
 import {
   defaultOf, dotNetTypeName, EnumValue, ExpressionRuntimeError, invalidOperation, netError, nullRef, requireBool, toDotNetString, typeOf,
@@ -40,6 +40,15 @@ export interface CompiledExpression {
 
 const unsupported = (msg: string, pos: number): TwinError => new TwinError('ERR_APIM_EXPRESSION_UNSUPPORTED', msg, { details: { offset: pos } });
 const invalid = (msg: string, pos: number): TwinError => new TwinError('ERR_APIM_EXPRESSION_INVALID', msg, { details: { offset: pos } });
+
+/** CS1503: an argument C# cannot convert to the parameter type every overload of the method declares. */
+function checkArgs(m: MethodEntry | undefined, types: string[], name: string, pos: number): void {
+  if (!m?.params) return;
+  for (let i = 0; i < Math.min(types.length, m.params.length); i++) {
+    const why = noImplicitConversion(types[i]!, m.params[i]!);
+    if (why) throw invalid(`Argument ${i + 1} of '${name}': ${why}`, pos);
+  }
+}
 
 /** Null-conditional short-circuit marker: `a?.b.c` is null when `a` is, without evaluating `.b.c`. */
 const SHORT = Symbol('short') as unknown as Value;
@@ -388,6 +397,7 @@ class Compiler {
       if (!m) throw unsupported(`'${staticType}' has no supported static method '${e.name}'`, e.pos);
       const args = this.args(e.args, m.names, e.name === 'Range' ? 'Object' : e.args[0] ? 'Object' : 'Object');
       if (args.named && !m.names) throw unsupported(`Named arguments of '${staticType}.${e.name}' are not supported`, e.pos);
+      if (!args.named) checkArgs(m, args.types, `${staticType}.${e.name}`, e.pos);
       const type = resultType(m.type, typeArgs, args.types, staticType);
       return { type, fn: (env) => { env.meter.step(); return sized(env, m.call(null, args.values(env), typeArgs, env)); } };
     }
@@ -403,6 +413,7 @@ class Compiler {
     checkMember(t.type, e.name, 'methods', e.pos);
     const known = knownEntry(t.type, e.name, 'methods');
     const args = this.args(e.args, known?.names, t.type);
+    if (!args.named) checkArgs(known, args.types, `${t.type}.${e.name}`, e.pos);
     const name = e.name;
     const nullCond = e.nullCond;
     const target = t.fn;

@@ -41,7 +41,17 @@ export interface UserInfo {
 }
 
 /** `context.Deployment`. */
-export interface DeploymentInfo { region: string; serviceName: string; serviceId: string; gatewayId: string }
+export interface DeploymentInfo {
+  region: string;
+  serviceName: string;
+  serviceId: string;
+  gatewayId: string;
+  /**
+   * `context.Deployment.Certificates`: the service's certificates (PKCS#12 bundles and their passwords), keyed by
+   * thumbprint in the dictionary; opened once per array, with their private keys.
+   */
+  certificates?: ReadonlyArray<{ thumbprint: string; pfx: Buffer; passphrase?: string }>;
+}
 
 /**
  * A buffered message body (IMessageBody): `read(false)` consumes it (a second read throws InvalidOperationException),

@@ -25,6 +25,11 @@ export interface MethodEntry {
   call(target: Value, args: Value[], typeArgs: string[], env: Env): Value;
   /** Parameter names, for named arguments (`As<JObject>(preserveContent: true)`). */
   names?: readonly string[];
+  /**
+   * Parameter types of every overload, by position (`Double` for `AddSeconds`), where the compiler checks arguments
+   * at load time: an argument whose static type C# cannot convert implicitly is CS1503 (ERR_APIM_EXPRESSION_INVALID).
+   */
+  params?: readonly string[];
 }
 export interface IndexEntry {
   type: TypeFn;

@@ -4,6 +4,7 @@
  */
 import { DateTimeV, TimeSpanV } from './lib-datetime.js';
 import { DictV, ENUMERATORS, KeyValueV, ListV } from './lib-collections.js';
+import { openBundle, type CertificateV } from './lib-crypto.js';
 import { parseJson } from './lib-json.js';
 import { parseXml } from './lib-xml.js';
 import { GuidV } from './lib-number.js';
@@ -238,6 +239,24 @@ const resp = (t: Value) => (t as ResponseValue).data;
 
 const PRODUCT_STATE = { NotPublished: 0, Published: 1 };
 
+/** Opened bundles, per certificates array of a service (the gateway hands the same array to every request). */
+const OPENED = new WeakMap<object, Array<[string, CertificateV | Error]>>();
+
+/** `context.Deployment.Certificates`: thumbprint → X509Certificate2 (a bundle that does not open is left out). */
+function deploymentCertificates(list: ReadonlyArray<{ thumbprint: string; pfx: Buffer; passphrase?: string }> | undefined): DictV {
+  const d = new DictV(undefined, 'String', 'X509Certificate2');
+  if (!list) return d;
+  let opened = OPENED.get(list);
+  if (!opened) {
+    opened = list.map((c) => {
+      try { return [c.thumbprint.toUpperCase(), openBundle(c.pfx, c.passphrase)]; } catch (e) { return [c.thumbprint, e as Error]; }
+    });
+    OPENED.set(list, opened);
+  }
+  for (const [k, v] of opened) if (!(v instanceof Error)) d.set(k, v);
+  return d;
+}
+
 export const CONTEXT_TABLES: Record<string, TypeTable> = {
   Context: {
     props: {
@@ -411,7 +430,7 @@ export const CONTEXT_TABLES: Record<string, TypeTable> = {
       ServiceName: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.serviceName ?? '' },
       ServiceId: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.serviceId ?? '' },
       GatewayId: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.gatewayId ?? 'managed' },
-      Certificates: { type: 'Dictionary<String, X509Certificate2>', get: () => new DictV() },
+      Certificates: { type: 'Dictionary<String, X509Certificate2>', get: (t) => deploymentCertificates(inner<HostContext>(t).deployment?.certificates) },
     },
     methods: {},
   },

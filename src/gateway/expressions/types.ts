@@ -82,6 +82,26 @@ export const isIntegral = (t: string): boolean => INTEGRAL.has(t.replace(/\?$/, 
 export const isFloating = (t: string): boolean => FLOATING.has(t.replace(/\?$/, ''));
 export const isNumericType = (t: string): boolean => isIntegral(t) || isFloating(t) || t === 'Char';
 
+const CS_KEYWORDS: Record<string, string> = { String: 'string', Double: 'double', Single: 'float', Decimal: 'decimal', Int32: 'int', Int64: 'long', Boolean: 'bool', Char: 'char' };
+const csName = (t: string): string => CS_KEYWORDS[t] ?? t;
+
+/**
+ * Whether C# has no implicit conversion from a value of static type `from` to a parameter of type `to`, for the
+ * pairs the twin knows statically (string vs numbers and bool, floating point to integers, decimal to double);
+ * unknown types (Object) always pass. Returns the CS1503 wording, or undefined.
+ */
+export function noImplicitConversion(from: string, to: string): string | undefined {
+  if (from === 'Object' || from === 'Null' || to === 'Object' || from === to || from.endsWith('?')) return undefined;
+  const bad =
+    (from === 'String' && (isNumericType(to) || to === 'Boolean')) ||
+    ((isNumericType(from) || from === 'Boolean') && to === 'String') ||
+    (from === 'Boolean' && isNumericType(to)) ||
+    (isNumericType(from) && to === 'Boolean') ||
+    (isFloating(from) && isIntegral(to)) ||
+    (from === 'Decimal' && (to === 'Double' || to === 'Single'));
+  return bad ? `cannot convert from '${csName(from)}' to '${csName(to)}'` : undefined;
+}
+
 /** Result type of arithmetic on two static types (C# binary numeric promotion; Object when unknown). */
 export function promote(a: string, b: string): string {
   const x = a.replace(/\?$/, '');
@@ -121,7 +141,7 @@ export const BASES: Record<string, readonly string[]> = {
   Response: ['IResponse'], Request: ['IRequest'], Url: ['IUrl'], MessageBody: ['IMessageBody'], Headers: ['IReadOnlyDictionary', 'IEnumerable'],
   Variables: ['IReadOnlyDictionary', 'IEnumerable'], StringDictionary: ['IReadOnlyDictionary', 'IEnumerable'], Query: ['IReadOnlyDictionary', 'IEnumerable'],
   Claims: ['IReadOnlyDictionary', 'IEnumerable'], Jwt: [], BasicAuthCredentials: [], Lambda: ['Func', 'Delegate'],
-  HMAC: ['KeyedHashAlgorithm', 'HashAlgorithm'], HashAlgorithm: [], Aes: ['SymmetricAlgorithm'], RSA: ['AsymmetricAlgorithm'],
+  HMAC: ['KeyedHashAlgorithm', 'HashAlgorithm'], HashAlgorithm: [], Aes: ['SymmetricAlgorithm'], RSA: ['AsymmetricAlgorithm'], RSACng: ['RSA', 'AsymmetricAlgorithm'], X509Certificate2: ['X509Certificate'],
   MatchCollection: ['IEnumerable'], GroupCollection: ['IEnumerable'], CaptureCollection: ['IEnumerable'], Group: ['Capture'], Match: ['Group', 'Capture'],
 };
 

@@ -1,7 +1,7 @@
 import { HOP_BY_HOP } from '../../core/index.js';
 import { urlToString } from '../expressions/host.js';
 import { PolicyError, STATUS_REASONS } from '../pipeline/errors.js';
-import { headerMapFromNode, NOT_FORWARDED, toOutgoing } from '../pipeline/headers.js';
+import { addHeader, NOT_FORWARDED, toOutgoing } from '../pipeline/headers.js';
 import { detachedBody, type RequestRun } from '../pipeline/request-run.js';
 import type { DecisionBackend } from '../pipeline/decision.js';
 import type { PolicyDefinition } from './types.js';
@@ -104,12 +104,18 @@ export const forwardRequest: PolicyDefinition = {
         if (res.statusCode >= 500) {
           rc.services.logger.warn(`backend ${rc.request.method} ${target} answered ${res.statusCode}`, { requestId: rc.requestId });
         }
-        const h = headerMapFromNode(res.headers);
-        for (const k of HOP_BY_HOP) h.delete(k);
         rc.response.statusCode = res.statusCode;
         rc.response.statusReason = STATUS_REASONS[res.statusCode] ?? '';
-        rc.response.headers.clear();
-        for (const [k, v] of h) rc.response.headers.set(k, v);
+        // The answer's headers (node's lower-case names) straight into context.Response, hop-by-hop ones left out.
+        const out = rc.response.headers;
+        out.clear();
+        const given = res.headers;
+        for (const k in given) {
+          const v = given[k];
+          if (v === undefined || HOP_BY_HOP.has(k)) continue;
+          if (typeof v === 'string') addHeader(out, k, v);
+          else for (const x of v) addHeader(out, k, x);
+        }
         rc.responseBody = { kind: 'stream', stream: res.body };
         rc.forwarded = true;
         if (failOnError && res.statusCode >= 400) {

@@ -2,7 +2,7 @@ import { uuidV5, type Logger } from '../../core/index.js';
 import type { DirectoryObject, Store } from '../../state/index.js';
 import { identityError } from '../errors.js';
 import type { DirectoryDocument, Locator } from './directory-file.js';
-import { certificateCredential, hashSecret } from './secrets.js';
+import { certificateCredential, keepOrHashSecret } from './secrets.js';
 
 /** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
 export const DIRECTORY_ID_NAMESPACE = '6b1f3a52-3c0e-4d8e-9a51-7f0c2f7b9d10';
@@ -72,7 +72,7 @@ export function planDirectory(
       },
       redirectUris: [...(a.redirectUris ?? [])],
       servicePrincipalId: before?.servicePrincipalId ?? stableId(tenantId, 'service-principal', appId),
-      passwordCredentials: (a.passwordCredentials ?? []).map((p, j) => hashSecret(p.secretText, stableId(tenantId, 'password', appId, String(j)), { hint: true })),
+      passwordCredentials: (a.passwordCredentials ?? []).map((p, j) => keepOrHashSecret(p.secretText, stableId(tenantId, 'password', appId, String(j)), before?.passwordCredentials, { hint: true })),
       keyCredentials: (a.keyCredentials ?? []).map((k, j) => {
         try {
           return certificateCredential(k.certificate, stableId(tenantId, 'key', appId, String(j)));
@@ -100,7 +100,7 @@ export function planDirectory(
       displayName: u.displayName ?? u.userPrincipalName.split('@')[0]!,
       tenantId,
       userPrincipalName: u.userPrincipalName,
-      ...(u.password !== undefined ? { password: hashSecret(u.password, stableId(tenantId, 'user-password', objectId)) } : {}),
+      ...(u.password !== undefined ? { password: keepOrHashSecret(u.password, stableId(tenantId, 'user-password', objectId), before?.password) } : {}),
       origin,
     };
     usersByUpn.set(lower(u.userPrincipalName), user);
@@ -193,9 +193,17 @@ function formatWhere(loc: { file?: string; line?: number; column?: number; jsonP
 
 /** Write planned objects in one transaction (all or nothing) and log what was declared. */
 export function applyDirectoryObjects(store: Store, objects: readonly DirectoryObject[], logger: Logger): void {
-  store.transaction((tx) => {
-    for (const o of objects) tx.putDirectoryObject(o);
+  // Objects that are already stored as planned are not written again (no transaction at all when nothing changed:
+  // every start applies the CLI principal, and a commit is a disk sync).
+  const changed = objects.filter((o) => {
+    const stored = store.getDirectoryObject(o.objectId);
+    return stored === undefined || JSON.stringify(stored) !== JSON.stringify(o);
   });
+  if (changed.length > 0) {
+    store.transaction((tx) => {
+      for (const o of changed) tx.putDirectoryObject(o);
+    });
+  }
   const count = (k: DirectoryObject['kind']) => objects.filter((o) => o.kind === k).length;
   logger.info('directory applied', {
     applications: count('application'),

@@ -17,6 +17,16 @@ export function hashSecret(secret: string, keyId: string, options: { hint?: bool
 }
 
 /**
+ * The stored hash of the same secret under the same key id when there is one (so that applying the same directory
+ * again, as every start does for the CLI principal, changes nothing and writes nothing), else a new salted hash.
+ */
+export function keepOrHashSecret(secret: string, keyId: string, stored: readonly HashedSecret[] | HashedSecret | undefined, options: { hint?: boolean } = {}): HashedSecret {
+  const candidates = stored === undefined ? [] : Array.isArray(stored) ? stored : [stored as HashedSecret];
+  const kept = candidates.find((c) => c.keyId === keyId && secretMatches(secret, c));
+  return kept ?? hashSecret(secret, keyId, options);
+}
+
+/**
  * The last secret that matched each stored hash (process memory only, never persisted): a client that
  * presents the same secret again is checked by a constant-time comparison instead of a new HMAC, whose
  * set-up is a tenth of the token endpoint's main-thread time per token (bench/RESULTS.md, token issuance).

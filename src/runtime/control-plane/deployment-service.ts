@@ -19,6 +19,7 @@ import {
   type StoredInput,
 } from './deployment-history.js';
 import { armHttpError, type ArmErrorBody } from './wire.js';
+import { CANCELED, writtenBeforeCancel, type DeployHow } from '../deployment-steps.js';
 
 export interface DeploymentRequest {
   name: string;
@@ -38,8 +39,8 @@ export interface DeploymentServiceOptions {
   logger: Logger;
   /**
    * Deploy into the twin (commit + reconcile listeners). Throws TwinError. `onAccepted` is called once the template
-   * passed ARM's synchronous validation (parameters, variables, resource names and dependencies) and the resources
-   * are being evaluated; `signal` stops the evaluation (nothing is committed) — `ERR_RUNTIME_DEPLOYMENT_CANCELED`.
+   * was evaluated (ARM's validation passed) and before its resources are written; `signal` stops it before the next
+   * resource (`ERR_RUNTIME_DEPLOYMENT_CANCELED`, details.written: what was written and stays).
    */
   deploy(input: DeployInput, how?: DeployHow): Promise<DeployResult>;
   /** The scope this service's deployments go to: the resource group (default) or the subscription. */
@@ -58,21 +59,14 @@ export class Serial {
   }
 }
 
-/** How one deployment runs (Twin.deploy's second argument). */
-export interface DeployHow {
-  thread?: 'main' | 'worker';
-  signal?: AbortSignal;
-  onAccepted?: () => void;
-}
-
 interface Active {
+  /** `Accepted` while it waits for its turn or is evaluated; `Running` once its first resource is written. */
   state: 'Accepted' | 'Running';
   controller: AbortController;
   since: number;
+  req: DeploymentRequest;
+  correlationId: string;
 }
-
-/** The twin error a deployment stopped by `cancel` rejects with. */
-export const CANCELED = 'ERR_RUNTIME_DEPLOYMENT_CANCELED';
 
 /** ARM's terminal provisioning states. */
 const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
@@ -117,14 +111,7 @@ export class DeploymentService {
   get(name: string): ResourceRecord | undefined {
     const record = this.#o.store.getResource(this.idOf(name));
     const active = this.#active.get(name.toLowerCase());
-    if (active) {
-      return {
-        id: this.idOf(name),
-        type: DEPLOYMENTS_TYPE,
-        name: record?.name ?? name,
-        properties: { ...(record?.properties ?? {}), provisioningState: active.state, timestamp: new Date(active.since).toISOString() },
-      };
-    }
+    if (active) return this.#inProgress(active);
     return record && record.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase() ? record : undefined;
   }
 
@@ -151,6 +138,37 @@ export class DeploymentService {
     return this.#serial.run(work);
   }
 
+  /** A deployment that has not ended, as ARM answers it: what was asked, its state, no outputs yet. */
+  #inProgress(a: Active): ResourceRecord {
+    const { req } = a;
+    const onError = req.onErrorDeployment ? this.#onErrorTarget(req) : undefined;
+    return {
+      ...this.#head(req),
+      properties: {
+        templateHash: templateHash(req.template),
+        parameters: req.parameters,
+        mode: req.mode,
+        provisioningState: a.state,
+        timestamp: new Date(a.since).toISOString(),
+        duration: isoDuration(this.#o.clock.now() - a.since),
+        correlationId: a.correlationId,
+        ...(onError ? { onErrorDeployment: onError } : {}),
+      },
+    };
+  }
+
+  /** id, type, name, location and tags of a deployment's record. */
+  #head(req: DeploymentRequest): Pick<ResourceRecord, 'id' | 'type' | 'name' | 'location' | 'tags'> {
+    return { id: this.idOf(req.name), type: DEPLOYMENTS_TYPE, name: req.name, ...(req.location ? { location: req.location } : {}), ...(req.tags ? { tags: req.tags } : {}) };
+  }
+
+  /** `onErrorDeployment` as ARM answers it: `LastSuccessful` names the deployment it would redeploy. */
+  #onErrorTarget(req: DeploymentRequest): { type: string; deploymentName?: string } {
+    const on = req.onErrorDeployment!;
+    const target = on.type === 'SpecificDeployment' ? on.deploymentName : this.#lastSuccessful(req.name)?.name;
+    return { type: on.type, ...(target ? { deploymentName: target } : {}) };
+  }
+
   /**
    * Start a deployment, as ARM's PUT does: it resolves once the template passed the synchronous validation (the
    * record is then `Running`, or already final when the evaluation was quicker than the answer) and the deployment
@@ -164,21 +182,34 @@ export class DeploymentService {
       throw armHttpError(409, 'DeploymentActive', `Unable to edit or replace deployment '${req.name}': previous deployment from '${String(current.properties['timestamp'])}' is still active (state: ${String(current.properties['provisioningState'])}). Please see https://aka.ms/arm-deploy-resources for usage details.`);
     }
     const created = current === undefined;
-    const active: Active = { state: 'Accepted', controller: new AbortController(), since: this.#o.clock.now() };
+    const active: Active = { state: 'Accepted', controller: new AbortController(), since: this.#o.clock.now(), req, correlationId: this.#o.ids.uuid() };
     this.#active.set(key, active);
     let accept!: () => void;
     const accepted = new Promise<void>((resolve) => (accept = resolve));
     const done = this.exclusive(async () => {
       if (active.controller.signal.aborted) return this.#record(req, { state: 'Canceled', started: active.since, result: undefined, error: undefined });
-      active.state = 'Running';
-      return this.#execute(req, active.controller.signal, () => accept());
+      return this.#execute(req, { signal: active.controller.signal, onAccepted: () => accept(), onStep: () => (active.state = 'Running') });
     }).finally(() => this.#active.delete(key));
-    // The PUT answers when the deployment is accepted, or when it ended first (a validation error rejects it).
+    // The PUT answers once the template passed validation (201/200, `Accepted`, as ARM's PUT answers; the client
+    // polls Azure-AsyncOperation for the end), or a validation error rejects it with ARM's 400. The resources are
+    // written after the answer; a resource its provider refuses fails the deployment, seen by polling.
     await Promise.race([accepted, done]);
-    return { created, record: this.get(req.name)!, done };
+    return { created, record: this.#inProgress({ ...active, state: 'Accepted' }), done };
   }
 
-  /** `POST {deployment}/cancel`: a deployment waiting for its turn or running stops; nothing of it is committed. */
+  /**
+   * Record a deployment that ran outside the control plane (`trustline up`, `Twin.deploy`), as one of its own:
+   * ARM's properties, one operation per resource, the template for `exportTemplate`. `before`: ids that existed.
+   */
+  recordFinished(req: DeploymentRequest, result: DeployResult, started: number, before: Map<string, string>): void {
+    this.#record(req, { state: 'Succeeded', started, result, error: undefined, before });
+  }
+
+  /**
+   * `POST {deployment}/cancel` (Learn, Deployments - Cancel: only while `Accepted` or `Running`; the state becomes
+   * `Canceled` and the resources already deployed stay): a deployment waiting for its turn never starts; a running
+   * one stops before its next resource.
+   */
   cancel(name: string): void {
     const active = this.#active.get(name.toLowerCase());
     const record = this.get(name);
@@ -202,24 +233,25 @@ export class DeploymentService {
     return true;
   }
 
-  async #execute(req: DeploymentRequest, signal?: AbortSignal, onAccepted?: () => void): Promise<ResourceRecord> {
+  async #execute(req: DeploymentRequest, how: DeployHow = {}): Promise<ResourceRecord> {
     const started = this.#o.clock.now();
     const before = new Map(this.#o.store.listResources({ idPrefix: this.scopeId + '/' }).map((r) => [r.id.toLowerCase(), r.id] as const));
     let accepted = false;
     let result: DeployResult;
     try {
-      const how: DeployHow = {
+      const run: DeployHow = {
+        ...how,
         onAccepted: () => {
           accepted = true;
-          onAccepted?.();
+          how.onAccepted?.();
         },
-        ...(signal ? { signal } : {}),
       };
-      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode, ...this.scopeKindInput }, how);
+      result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode, ...this.scopeKindInput }, run);
     } catch (e) {
       if (isTwinError(e) && e.code === CANCELED) {
-        this.#o.logger.info(`deployment ${req.name} canceled`);
-        return this.#record(req, { state: 'Canceled', started, result: undefined, error: undefined, before });
+        const written = writtenBeforeCancel(e);
+        this.#o.logger.info(`deployment ${req.name} canceled after ${written.length} resource(s)`);
+        return this.#record(req, { state: 'Canceled', started, result: { resources: written, stored: [], outputs: {}, warnings: [] }, error: undefined, before });
       }
       // Before acceptance a template error is ARM's synchronous 400 (no record); after it, the deployment fails.
       if (!accepted && !isDeploymentFailure(e)) throw validationError(e);
@@ -234,7 +266,7 @@ export class DeploymentService {
   /** `onErrorDeployment`: redeploy the last successful (or the named) deployment's template and parameters. */
   async #rollback(req: DeploymentRequest, failed: ResourceRecord): Promise<ResourceRecord> {
     const on = req.onErrorDeployment!;
-    const target = on.type === 'SpecificDeployment' ? on.deploymentName : this.#lastSuccessful(req.name)?.name;
+    const target = this.#onErrorTarget(req).deploymentName;
     const input = target ? this.input(target) : undefined;
     let state = 'Failed';
     if (target && input) {
@@ -254,7 +286,10 @@ export class DeploymentService {
   }
 
   #lastSuccessful(exclude: string): ResourceRecord | undefined {
-    return this.list()
+    const prefix = `${this.scopeId}/providers/${DEPLOYMENTS_TYPE}/`.toLowerCase();
+    return this.#o.store
+      .listResources({ type: DEPLOYMENTS_TYPE })
+      .filter((r) => r.id.toLowerCase().startsWith(prefix) && !this.#active.has(r.name.toLowerCase()))
       .filter((r) => r.name.toLowerCase() !== exclude.toLowerCase() && r.properties['provisioningState'] === 'Succeeded' && r.listResults?.[INPUT_KEY])
       .sort((a, b) => String(b.properties['timestamp']).localeCompare(String(a.properties['timestamp'])))[0];
   }
@@ -302,11 +337,7 @@ export class DeploymentService {
     const engineProps = r.state === 'Succeeded' ? (engineRecord?.properties ?? {}) : {};
     const input: StoredInput = { template: req.template, parameters: req.parameters, mode: req.mode };
     const record: ResourceRecord = {
-      id,
-      type: DEPLOYMENTS_TYPE,
-      name: req.name,
-      ...(req.location ? { location: req.location } : {}),
-      ...(req.tags ? { tags: req.tags } : {}),
+      ...this.#head(req),
       properties: {
         templateHash: templateHash(req.template),
         parameters: engineProps['parameters'] ?? {},
@@ -314,14 +345,16 @@ export class DeploymentService {
         provisioningState: r.state,
         timestamp: new Date(now).toISOString(),
         duration: isoDuration(now - r.started),
-        correlationId: ids.uuid(),
+        // The correlation id the PUT answered, kept to the end (ARM's is one per deployment request).
+        correlationId: this.#active.get(req.name.toLowerCase())?.correlationId ?? ids.uuid(),
         providers: providersOf(all),
         dependencies: [],
         ...(r.state === 'Succeeded' ? { outputs: engineProps['outputs'] ?? {}, outputResources: all.map((w) => ({ id: w.id })) } : {}),
         ...(req.onErrorDeployment ? { onErrorDeployment: { ...req.onErrorDeployment } } : {}),
         ...(error ? { error } : {}),
       },
-      listResults: { [EXPORT_KEY]: { template: req.template }, [INPUT_KEY]: input },
+      // The engine's own results (listOutputsWithSecureValues) stay next to the twin's.
+      listResults: { ...(r.state === 'Succeeded' ? (engineRecord?.listResults ?? {}) : {}), [EXPORT_KEY]: { template: req.template }, [INPUT_KEY]: input },
     };
     store.transaction((tx) => tx.putResource(record));
     saveOperations(store, id, ops);

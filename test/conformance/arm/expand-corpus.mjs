@@ -47,11 +47,25 @@ export const CORPUS_SCOPE = {
   location: 'westeurope',
 };
 
+/**
+ * The prerequisite template the quickstart CI deploys before a sample (`prereqs/prereq.azuredeploy.json` beside it, with
+ * its parameters file), if the sample has one.
+ */
+export function prerequisiteFor(file) {
+  if (/^prereq\./i.test(basename(file))) return undefined;
+  const prereq = join(dirname(file), 'prereqs', 'prereq.azuredeploy.json');
+  if (!existsSync(prereq)) return undefined;
+  const parameters = parametersFileFor(prereq);
+  return { templateFile: prereq, parameterFiles: parameters ? [parameters] : [] };
+}
+
 /** `expands`, or `known gap: CODE: message` (first line, shortened; ids and paths of this machine removed). */
 export function expandOne(expandTemplate, corpus, file) {
   const parameters = parametersFileFor(file);
+  const prerequisite = prerequisiteFor(file);
   try {
     const r = expandTemplate({
+      ...(prerequisite ? { prerequisite } : {}),
       templateFile: file,
       parameterFiles: parameters ? [parameters] : [],
       fillPlaceholders: true,

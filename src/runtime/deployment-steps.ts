@@ -1,0 +1,92 @@
+import type { ChangeSet, DeployResult } from '../arm/index.js';
+import { applyChanges } from '../arm/index.js';
+import type { Store } from '../state/index.js';
+import { TwinError } from '../core/index.js';
+
+/** The twin error a deployment stopped by `cancel` rejects with. */
+export const CANCELED = 'ERR_RUNTIME_DEPLOYMENT_CANCELED';
+
+/** How one deployment runs (Twin.deploy's second argument). */
+export interface DeployHow {
+  thread?: 'main' | 'worker';
+  /** `cancel`: stops the deployment before its next resource (what is written stays). */
+  signal?: AbortSignal;
+  /** The template passed evaluation (ARM's validation); its resources are about to be written. */
+  onAccepted?: () => void;
+  /** A resource is about to be written. */
+  onStep?: (id: string) => void;
+  /** false: no deployment history (a control-plane resource write runs as a one-resource deployment). */
+  history?: boolean;
+}
+
+/** A deployment stopped by `cancel`; `details.written`: the resources it wrote before it stopped (they stay). */
+export function canceledError(deploymentName: string, written: string[]): TwinError {
+  return new TwinError(CANCELED, `The deployment '${deploymentName}' was canceled after ${written.length} resource(s).`, { details: { written } });
+}
+
+/** The resources a canceled deployment wrote before it stopped. */
+export function writtenBeforeCancel(e: TwinError): string[] {
+  const w = (e.details as { written?: unknown } | undefined)?.written;
+  return Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * A deployment's change set cut into one step per resource, in deployment order: the resource's record, the
+ * records under it that no other step names (children a provider writes with it) and the directory objects it
+ * owns (a managed identity's service principal). What is left (Complete mode's deletions, the deployment
+ * records) is the last step, as ARM deletes after it deployed.
+ */
+export function stepsOf(result: DeployResult, changes: ChangeSet): Array<{ id: string | undefined; changes: ChangeSet }> {
+  const ordered = result.resources.map((id) => id.toLowerCase());
+  const named = new Set(ordered);
+  const taken = new Set<string>();
+  const takenDirectory = new Set<string>();
+  const steps: Array<{ id: string | undefined; changes: ChangeSet }> = [];
+  for (const [i, key] of ordered.entries()) {
+    const mine = changes.resources.filter(
+      (c) => !taken.has(c.key) && c.record !== null && (c.key === key || (c.key.startsWith(key + '/') && !named.has(c.key))),
+    );
+    for (const c of mine) taken.add(c.key);
+    const directory = changes.directory.filter((d) => d.object !== null && !takenDirectory.has(d.objectId) && d.object.resourceId?.toLowerCase() === key);
+    for (const d of directory) takenDirectory.add(d.objectId);
+    if (mine.length > 0 || directory.length > 0) steps.push({ id: result.resources[i], changes: { resources: mine, directory, meta: [] } });
+  }
+  steps.push({
+    id: undefined,
+    changes: {
+      resources: changes.resources.filter((c) => !taken.has(c.key)),
+      directory: changes.directory.filter((d) => !takenDirectory.has(d.objectId)),
+      meta: changes.meta,
+    },
+  });
+  return steps;
+}
+
+export interface StepOptions {
+  signal?: AbortSignal;
+  /** Simulated provisioning time of each resource (ms; default 0: the next resource after a turn of the event loop). */
+  stepDelayMs?: number;
+  /** Called before a resource is written (the deployment is then `Running`). */
+  onStep?: (id: string) => void;
+}
+
+/**
+ * Write a deployment resource by resource, each in its own store transaction, giving the event loop a turn
+ * between them: a `cancel` (the signal) stops it between two resources. Resolves to the ids written and whether
+ * it was stopped; what is written stays written, as ARM leaves a canceled deployment's resources in place.
+ */
+export async function commitInSteps(store: Store, result: DeployResult, changes: ChangeSet, options: StepOptions = {}): Promise<{ written: string[]; canceled: boolean }> {
+  const written: string[] = [];
+  for (const step of stepsOf(result, changes)) {
+    await pause(options.stepDelayMs ?? 0);
+    if (options.signal?.aborted) return { written, canceled: true };
+    if (step.id !== undefined) options.onStep?.(step.id);
+    applyChanges(store, step.changes);
+    if (step.id !== undefined) written.push(step.id);
+  }
+  return { written, canceled: false };
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+}
