@@ -168,6 +168,10 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     userData: new Map((config.users ?? []).map((u) => [u.name.toLowerCase(), userData(u)])),
     loggers: new Set((config.loggers ?? []).map((l) => l.id.toLowerCase())),
     globalPipeline: composePolicies([global]),
-    deployment: { region: config.location ?? 'West US', serviceName: config.name, serviceId: config.resourceId, gatewayId: 'managed' },
+    deployment: {
+      region: config.location ?? 'West US', serviceName: config.name, serviceId: config.resourceId, gatewayId: 'managed',
+      certificates: [...new Map([...certificates.values()].map((c) => [c.thumbprint, c])).values()]
+        .map((c) => ({ thumbprint: c.thumbprint, pfx: c.pfx, ...(c.passphrase !== undefined ? { passphrase: c.passphrase } : {}) })),
+    },
   };
 }
