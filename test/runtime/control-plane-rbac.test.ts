@@ -128,6 +128,15 @@ describe('control-plane RBAC (compat.controlPlane.enforceRbac): role assignments
     const two = await tokenOf('custom2');
     expect((await call(two, uamiPath('nobody'))).status).toBe(200);
     expect((await call(two, uamiPath('reader'))).status).toBe(403);
+    // An assignment to a group applies to its members (here through a nested group).
+    const objectIdOf = (name: string) => String(twin.store.listResources({ type: 'Microsoft.ManagedIdentity/userAssignedIdentities' }).find((r) => r.name === name)!.properties['principalId']);
+    twin.identity.applyDirectory({ doc: { groups: [{ displayName: 'inner', members: ['custom2'] }, { displayName: 'outer', members: ['inner'] }] } });
+    const outer = twin.store.listDirectoryObjects().find((d) => d.kind === 'group' && d.displayName === 'outer')!;
+    expect(outer.members).toHaveLength(1);
+    await twin.deploy({ deploymentName: 'group-grant', template: { ...template(), resources: [{ type: 'Microsoft.Authorization/roleAssignments', apiVersion: '2022-04-01', name: '99999999-9999-4999-8999-999999999999', properties: { roleDefinitionId: ROLE(READER), principalId: outer.objectId, principalType: 'Group' } }] } });
+    expect(objectIdOf('custom2')).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await call(two, uamiPath('reader'))).status).toBe(200);
+    expect((await call(two, uamiPath('reader'), 'DELETE')).status).toBe(403);
     // A role definition the Authorization RP would refuse fails the deployment.
     await expect(twin.deploy({ deploymentName: 'bad-role', template: { ...template(), resources: [role('88888888-8888-4888-8888-888888888888', [{ actions: 'x' }])] } })).rejects.toThrow(/permissions/);
   });

@@ -86,6 +86,13 @@ describe('deployment PUT answers at once; cancel stops a running deployment betw
     expect(statusUrl.toLowerCase()).toContain(`${DEPLOYMENTS}/full/operationStatuses/`.toLowerCase());
     const running = await until(path, (d) => d.properties.provisioningState === 'Running');
     expect(running.properties).not.toHaveProperty('outputs');
+    // While it runs, its operations show the resources written so far and the one being written (Running), as ARM lists them.
+    type Ops = { value: Array<{ operationId: string; properties: { provisioningState: string; targetResource: { resourceName: string } } }> };
+    const during = (await json<Ops>(`${DEPLOYMENTS}/full/operations?api-version=2021-04-01`)).body.value;
+    expect(during.length).toBeGreaterThanOrEqual(1);
+    expect(during.at(-1)!.properties.provisioningState).toBe('Running');
+    expect(during.slice(0, -1).every((o) => o.properties.provisioningState === 'Succeeded')).toBe(true);
+    expect(during.map((o) => o.properties.targetResource.resourceName)).toEqual(['t0', 't1', 't2', 't3', 't4'].slice(0, during.length));
     expect(['Running', 'Accepted']).toContain((await json<{ status: string }>(statusUrl)).body.status);
     // A second PUT of a running deployment is ARM's 409 DeploymentActive.
     const again = await json<{ error: { code: string } }>(path, { method: 'PUT', body: { properties: { mode: 'Incremental', template: chain } } });
@@ -94,6 +101,10 @@ describe('deployment PUT answers at once; cancel stops a running deployment betw
     const done = await until(path, (d) => d.properties.provisioningState !== 'Running' && d.properties.provisioningState !== 'Accepted');
     expect(done.properties).toMatchObject({ provisioningState: 'Succeeded', outputs: { n: { value: 5 } } });
     expect((await json<{ status: string }>(statusUrl)).body).toEqual({ status: 'Succeeded' });
+    const after = (await json<Ops>(`${DEPLOYMENTS}/full/operations?api-version=2021-04-01`)).body.value;
+    expect(after.filter((o) => o.properties.targetResource).every((o) => o.properties.provisioningState === 'Succeeded')).toBe(true);
+    // The operations a client saw while it ran keep their ids.
+    expect(after.map((o) => o.operationId)).toEqual(expect.arrayContaining(during.map((o) => o.operationId)));
     for (let i = 0; i < 5; i++) expect((await json(`${THINGS}/t${i}?api-version=2024-01-01`)).status).toBe(200);
   });
 

@@ -21,7 +21,7 @@ export interface DeploymentOperation {
   operationId: string;
   properties: {
     provisioningOperation: 'Create' | 'Delete' | 'EvaluateDeploymentOutput';
-    provisioningState: 'Succeeded' | 'Failed';
+    provisioningState: 'Running' | 'Succeeded' | 'Failed';
     timestamp: string;
     duration: string;
     trackingId: string;

@@ -66,6 +66,8 @@ interface Active {
   since: number;
   req: DeploymentRequest;
   correlationId: string;
+  /** Operations so far, while it runs: the resources written (`Succeeded`) and the one being written (`Running`). */
+  progress: DeploymentOperation[];
 }
 
 /** ARM's terminal provisioning states. */
@@ -125,7 +127,20 @@ export class DeploymentService {
   }
 
   operations(name: string): DeploymentOperation[] {
+    const active = this.#active.get(name.toLowerCase());
+    if (active) return active.progress.map((o) => structuredClone(o));
     return loadOperations(this.#o.store, this.idOf(name));
+  }
+
+  /** A resource of a running deployment is being written: the previous one is done; this one is `Running`. */
+  #step(active: Active, id: string): void {
+    active.state = 'Running';
+    const { clock, ids } = this.#o;
+    const last = active.progress[active.progress.length - 1];
+    if (last) last.properties.provisioningState = 'Succeeded';
+    const op = resourceOperation({ deploymentId: this.idOf(active.req.name), ids, clock, record: { id, type: typeOfId(id), name: nameOfId(id) }, existed: this.#o.store.getResource(id) !== undefined, durationMs: 0 });
+    op.properties.provisioningState = 'Running';
+    active.progress.push(op);
   }
 
   /** The stored input of a deployment (`exportTemplate`, `onErrorDeployment`). */
@@ -182,13 +197,13 @@ export class DeploymentService {
       throw armHttpError(409, 'DeploymentActive', `Unable to edit or replace deployment '${req.name}': previous deployment from '${String(current.properties['timestamp'])}' is still active (state: ${String(current.properties['provisioningState'])}). Please see https://aka.ms/arm-deploy-resources for usage details.`);
     }
     const created = current === undefined;
-    const active: Active = { state: 'Accepted', controller: new AbortController(), since: this.#o.clock.now(), req, correlationId: this.#o.ids.uuid() };
+    const active: Active = { state: 'Accepted', controller: new AbortController(), since: this.#o.clock.now(), req, correlationId: this.#o.ids.uuid(), progress: [] };
     this.#active.set(key, active);
     let accept!: () => void;
     const accepted = new Promise<void>((resolve) => (accept = resolve));
     const done = this.exclusive(async () => {
       if (active.controller.signal.aborted) return this.#record(req, { state: 'Canceled', started: active.since, result: undefined, error: undefined });
-      return this.#execute(req, { signal: active.controller.signal, onAccepted: () => accept(), onStep: () => (active.state = 'Running') });
+      return this.#execute(req, { signal: active.controller.signal, onAccepted: () => accept(), onStep: (id) => this.#step(active, id) });
     }).finally(() => this.#active.delete(key));
     // The PUT answers once the template passed validation (201/200, `Accepted`, as ARM's PUT answers; the client
     // polls Azure-AsyncOperation for the end), or a validation error rejects it with ARM's 400. The resources are
@@ -318,6 +333,14 @@ export class DeploymentService {
       saveOperations(store, d.id, opsOf(d.id, all.filter((w) => mine.has(w.id.toLowerCase()))));
     }
     const ops: DeploymentOperation[] = opsOf(id, written);
+    // The operations a client saw while it ran keep their ids.
+    const seen = new Map((this.#active.get(req.name.toLowerCase())?.progress ?? []).map((o) => [o.properties.targetResource?.id.toLowerCase(), o] as const));
+    for (const op of ops) {
+      const before = seen.get(op.properties.targetResource?.id.toLowerCase());
+      if (!before) continue;
+      Object.assign(op, { id: before.id, operationId: before.operationId });
+      op.properties.trackingId = before.properties.trackingId;
+    }
     let error: ArmErrorBody | undefined;
     if (r.state === 'Failed') {
       error = deploymentFailedError(r.error, id);

@@ -130,6 +130,24 @@ export function armActionOf(method: string, segments: string[]): ArmAction | und
 }
 
 /**
+ * The caller and every group of the twin's directory it is a member of, directly or through other groups: an
+ * assignment to a group applies to its members, as in Azure RBAC.
+ */
+function principalsOf(store: Store, objectId: string): string[] {
+  const groups = store.listDirectoryObjects().filter((d) => d.kind === 'group');
+  const found = new Set([objectId.toLowerCase()]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const g of groups) {
+      if (found.has(g.objectId.toLowerCase()) || !(g.members ?? []).some((m) => found.has(m.toLowerCase()))) continue;
+      found.add(g.objectId.toLowerCase());
+      grew = true;
+    }
+  }
+  return [...found];
+}
+
+/**
  * ARM's RBAC check (behind `compat.controlPlane.enforceRbac`): a role assignment of the caller at the scope or above
  * it (scope inheritance) must allow the action through its role definition's actions less notActions. `owner` principals (the twin's own CLI) are Owner of the subscription, as the
  * account that created a subscription is.
@@ -137,7 +155,8 @@ export function armActionOf(method: string, segments: string[]): ArmAction | und
 export function authorize(store: Store, caller: ArmCaller, what: ArmAction, owners: ReadonlySet<string>): void {
   if (caller.appId && owners.has(caller.appId.toLowerCase())) return;
   // Every assignment of the caller at the scope or above it; the role definitions' permissions decide (built-in or custom).
-  const assignments = caller.objectId ? roleAssignmentsFor(store, caller.objectId).filter((a) => scopeCovers(a.scope, what.scope)) : [];
+  const principals = caller.objectId ? principalsOf(store, caller.objectId) : [];
+  const assignments = principals.flatMap((p) => roleAssignmentsFor(store, p)).filter((a) => scopeCovers(a.scope, what.scope));
   if (assignments.some((a) => permissionsAllow(rolePermissions(store, a.roleDefinitionId), what.action))) return;
   const who = caller.appId ?? caller.objectId ?? 'unknown';
   throw armHttpError(
