@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeError, forwardableHeaders } from '../../core/index.js';
+import { describeError, forwardableHeaders, type OutgoingHeaders } from '../../core/index.js';
 import { resolveCompatFlags } from '../compat-flags.js';
-import { createAuthenticator, principalSummary } from './authenticate.js';
+import { createAuthenticator, principalSummary, type AuthnResult } from './authenticate.js';
 import { handleAuthRoute } from './auth-routes.js';
 import { authorize, readAppSwitches } from './authorize.js';
 import type { EasyAuthHandler, EasyAuthOptions } from './options.js';
-import { isAuthRoute, isExcludedPath, requestInfo } from './request-info.js';
+import { isAuthRoute, isExcludedPath, requestInfo, type RequestInfo } from './request-info.js';
 import { sendRedirect, sendStatus } from './responses.js';
 import { strippedHeaders } from './strip-headers.js';
 import { addStep, newDecision, sharedStep, type AuthDecision, type AuthStep } from './trace.js';
@@ -61,7 +61,8 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
             .replaceAll('{clientId}', aad?.registration.clientId ?? ''),
         };
 
-  const run = async (req: IncomingMessage, res: ServerResponse, d: AuthDecision): Promise<void> => {
+  /** Stages 1–4, then the credential: synchronous when it is a bearer token verified earlier (no promise per request). */
+  const run = (req: IncomingMessage, res: ServerResponse, d: AuthDecision): void | Promise<void> => {
     // 1. Feature off: pass through untouched — no /.auth handling, no stripping (docs/behaviour/easyauth.md §4.6 parity).
     if (!settings || !enabled) {
       d.outcome = 'pass-through';
@@ -99,7 +100,14 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     if (stripped > 0) addStep(d, 'strip-headers', true, `removed ${stripped} client-sent X-MS-CLIENT-PRINCIPAL*/X-MS-TOKEN-* header(s)`);
 
     // 5–6. Find and validate the credential.
-    const authn = await authenticator.authenticate(req, d);
+    const hit = authenticator.cached(req, d);
+    if (hit) return decide(req, res, d, info, headers, hit);
+    return authenticator.authenticate(req, d).then((authn) => decide(req, res, d, info, headers, authn));
+  };
+
+  /** Stages 7–8, once the credential is known. */
+  const decide = (req: IncomingMessage, res: ServerResponse, d: AuthDecision, info: RequestInfo, headers: OutgoingHeaders, authn: AuthnResult): void => {
+    if (!settings) return;
     if (authn.kind === 'config-error') {
       d.outcome = 'error';
       d.status = 500;
@@ -185,7 +193,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
       case 'RedirectToLoginPage': {
         d.status = 302;
         const provider = providerKey(gv.redirectToProvider);
-        return sendRedirect(res, `${prefix}/login/${provider}?post_login_redirect_uri=${encodeURIComponent(info.pathAndQuery)}`);
+        return sendRedirect(res, `${settings.httpSettings.routes.apiPrefix}/login/${provider}?post_login_redirect_uri=${encodeURIComponent(info.pathAndQuery)}`);
       }
       default:
         d.status = 401;
@@ -205,19 +213,27 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
         logger.warn('onTrace failed', { error: describeError(e) });
       }
     };
-    let p: Promise<void>;
-    try {
-      p = run(req, res, d);
-    } catch (e) {
-      p = Promise.reject(e);
-    }
-    p.catch((e: unknown) => {
+    const fail = (e: unknown) => {
       d.outcome = 'error';
       d.status = 500;
       addStep(d, 'internal', false, describeError(e));
       logger.error('Easy Auth handler failed', { error: describeError(e) });
       sendStatus(res, 500);
-    }).finally(finish);
+    };
+    let p: void | Promise<void>;
+    try {
+      p = run(req, res, d);
+    } catch (e) {
+      fail(e);
+      finish();
+      return;
+    }
+    if (p) {
+      p.then(finish, (e: unknown) => {
+        fail(e);
+        finish();
+      });
+    } else finish();
   };
 }
 
