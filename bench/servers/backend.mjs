@@ -1,10 +1,17 @@
-// The benchmark's function backend: a 52-byte JSON answer, like PERFORMANCE.md's. Prints {"port":N}.
+// The benchmark's function backend: a 52-byte JSON answer, like PERFORMANCE.md's (GET /api/capture-headers answers
+// the request's raw headers instead). Prints {"port":N}.
 import { createServer } from 'node:http';
 
 const body = JSON.stringify({ ok: true, message: 'hello from the function!!' });
 const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
   req.resume();
   req.on('end', () => {
+    if (req.url === '/api/capture-headers') {
+      // The header block this request carried (the site-hop suite replays it through the bare hop).
+      const raw = JSON.stringify(req.rawHeaders);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) });
+      return res.end(raw);
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
