@@ -1,4 +1,20 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+
+/**
+ * undici is loaded on the first outbound request, not with the twin: it is a megabyte of code that `trustline up`
+ * does not need until something calls out (bench/RESULTS.md, start-up).
+ */
+let undici: typeof import('undici') | undefined;
+const loadUndici = async (): Promise<typeof import('undici')> => (undici ??= await importUndici());
+
+/**
+ * undici by dynamic import. It is CommonJS: its exports are the module's default export, both when Node loads it and
+ * in the CLI bundle (scripts/bundle.mjs), where a dynamic import of CommonJS has nothing but the default.
+ */
+export async function importUndici(): Promise<typeof import('undici')> {
+  const m = (await import('undici')) as typeof import('undici') & { default?: typeof import('undici') };
+  return m.default ?? m;
+}
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isIP } from 'node:net';
@@ -59,11 +75,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const pools = new Map<string, Pool>();
   const connections = options.connections ?? 128;
 
-  const poolFor = (origin: string, servername: string | undefined, cert?: HttpRequestOptions['clientCertificate']): Pool => {
+  const poolFor = (PoolClass: typeof Pool, origin: string, servername: string | undefined, cert?: HttpRequestOptions['clientCertificate']): Pool => {
     const key = `${origin}|${servername ?? ''}|${cert?.id ?? ''}`;
     let pool = pools.get(key);
     if (!pool) {
-      pool = new Pool(origin, {
+      pool = new PoolClass(origin, {
         connections,
         pipelining: 1,
         connect: origin.startsWith('https:')
@@ -134,7 +150,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
       if (!hasHost) headers.host = originUrl.host;
     }
-    const res = await poolFor(origin, servername, origin.startsWith('https:') ? opts.clientCertificate : undefined).request({
+    const PoolClass = (undici ?? (await loadUndici())).Pool;
+    const res = await poolFor(PoolClass, origin, servername, origin.startsWith('https:') ? opts.clientCertificate : undefined).request({
       path,
       method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
       headers,
