@@ -8,7 +8,7 @@ export { randomIds, sequentialIds, uuidV5 } from './ids.js';
 export type { IdGenerator } from './ids.js';
 export { HostTable, emptyResolver } from './http/host-resolver.js';
 export type { HostResolver, LocalTarget, LocalDispatch } from './http/host-resolver.js';
-export { createHttpClient } from './http/client.js';
+export { createHttpClient, importUndici } from './http/client.js';
 export type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse, OutgoingHeaders } from './http/client.js';
 export { proxyRequest, forwardableHeaders, hasRequestBody, HOP_BY_HOP } from './http/proxy.js';
 export type { ProxyHooks, ProxyTarget } from './http/proxy.js';
