@@ -23,4 +23,5 @@ export {
 } from './tls/certificates.js';
 export type { PemPair } from './tls/certificates.js';
 export { checkSchemaSubset, validateSchema, formatJsonPath } from './json-schema.js';
+export { requireOnFirstUse } from './lazy-require.js';
 export type { Schema, SchemaViolation } from './json-schema.js';
