@@ -5,7 +5,7 @@
 // The bundle is an optional fast path of bin/trustline.js: dist/ stays complete (the library entry points, the
 // worker threads' scripts), and bin falls back to dist/cli/index.js when the bundle is missing or older.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +28,7 @@ const ownUrl = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: { trustline: join(dist, 'cli', 'index.js') },
   outdir,
   bundle: true,
@@ -48,4 +48,8 @@ await build({
   plugins: [ownUrl],
   logLevel: 'warning',
   legalComments: 'none',
+  metafile: process.env.BUNDLE_META === '1',
 });
+// BUNDLE_META=1: what each output file holds (bytes by package or dist/ folder), to see what a command loads.
+if (result.metafile) mkdirSync(join(root, 'bench', 'out'), { recursive: true });
+if (result.metafile) writeFileSync(join(root, 'bench', 'out', 'bundle-meta.json'), JSON.stringify(result.metafile));

@@ -18,12 +18,24 @@ export default {
     const first = await startTwin({ stateDir, inMemory: false, template });
     ctx.record({ name: 'first start (keys and CA generated)', value: round(first.startMs, 0), unit: 'ms' });
     await first.stop();
+    // BENCH_BASELINE=<another built checkout>: its starts alternate with this checkout's (own state folder), side by side.
+    const baselineRoot = process.env.BENCH_BASELINE;
+    const baselineDir = baselineRoot ? mkdtempSync(join(tmpdir(), 'trustline-bench-startup-base-')) : undefined;
+    if (baselineRoot) await (await startTwin({ stateDir: baselineDir, inMemory: false, template, root: baselineRoot })).stop();
     const runs = ctx.opts.quick ? 2 : 7;
     const times = [];
     const rss = [];
     const rssSettled = [];
     const cpuMs = [];
+    const base = { times: [], cpuMs: [], rss: [] };
     for (let i = 0; i < runs; i++) {
+      if (baselineRoot) {
+        const b = await startTwin({ stateDir: baselineDir, inMemory: false, template, root: baselineRoot });
+        base.times.push(b.startMs);
+        base.cpuMs.push(cpuSeconds(b.pid) * 1000);
+        base.rss.push(rssMb(b.pid));
+        await b.stop();
+      }
       const t = await startTwin({ stateDir, inMemory: false, template });
       times.push(t.startMs);
       cpuMs.push(cpuSeconds(t.pid) * 1000);
@@ -31,6 +43,12 @@ export default {
       await sleep(1000);
       rssSettled.push(rssMb(t.pid));
       await t.stop();
+    }
+    if (baselineRoot) {
+      ctx.raw('baseline', base);
+      ctx.record({ name: 'baseline: ready time (median)', value: round(median(base.times), 0), unit: 'ms', notes: `BENCH_BASELINE=${baselineRoot}; runs ${base.times.map((x) => Math.round(x)).join(' / ')}` });
+      ctx.record({ name: 'baseline: CPU until ready (median)', value: round(median(base.cpuMs), 0), unit: 'ms', notes: `runs ${base.cpuMs.map((x) => Math.round(x)).join(' / ')}` });
+      ctx.record({ name: 'baseline: RSS at ready (median)', value: round(median(base.rss), 1), unit: 'MB' });
     }
     ctx.raw('startMs', times);
     ctx.raw('rssMbAtReady', rss);

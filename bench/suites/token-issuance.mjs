@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
-import { BENCH, startTwin } from '../lib/procs.mjs';
+import { BENCH, startServer, startTwin } from '../lib/procs.mjs';
 import { load } from '../lib/load.mjs';
 import { median, ratio, round } from '../lib/stats.mjs';
 import { mainThreadCpuSeconds } from '../lib/cpu.mjs';
@@ -43,8 +43,12 @@ export default {
     // Warm-up (discarded): JIT, the signing workers' key import, the HTTP server's first connections.
     await load(tokenUrl, { connections: ctx.opts.connections, duration: 2, method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     const threads = cpus().length;
-    const rounds = { raw: [], endpoint: [], mi: [], rawCpu: [], endpointCpu: [], endpointMainCpu: [] };
-    const bad = { endpoint: 0, mi: 0 };
+    // The floor: a bare node:http token server (bench/servers/bare-token-server.mjs), same signing arrangement.
+    const bare = await startServer('bare-token-server.mjs', [String(threads)]);
+    const bareUrl = `${bare.url}/${tenant}/oauth2/v2.0/token`;
+    await load(bareUrl, { connections: ctx.opts.connections, duration: 2, method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const rounds = { raw: [], endpoint: [], mi: [], rawCpu: [], endpointCpu: [], endpointMainCpu: [], bare: [], bareCpu: [] };
+    const bad = { endpoint: 0, mi: 0, bare: 0 };
     const apim = twin.ready.apim['trustline-apim'];
     for (let r = 0; r < ctx.opts.rounds; r++) {
       const raw = await rawSigning(threads, ctx.opts.duration);
@@ -57,6 +61,10 @@ export default {
       rounds.endpointMainCpu.push(((mainThreadCpuSeconds(twin.pid) - main0) * 1e6) / Math.max(1, e.total));
       bad.endpoint += e.non2xx + e.errors;
       ctx.raw('endpoint', e);
+      const b = await load(bareUrl, { connections: ctx.opts.connections, duration: ctx.opts.duration, method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, pids: [bare.pid] });
+      rounds.bare.push(b.rps);
+      rounds.bareCpu.push(b.cpuUsPerReq);
+      bad.bare += b.non2xx + b.errors;
       const m = await load(`${apim.identityEndpoint}?api-version=2019-08-01&resource=${RESOURCE}`, { connections: ctx.opts.connections, duration: ctx.opts.duration, headers: { 'x-identity-header': twin.ready.identity.identityHeader }, pids: [twin.pid] });
       rounds.mi.push(m.rps);
       bad.mi += m.non2xx + m.errors;
@@ -74,8 +82,14 @@ export default {
     ctx.record({ name: 'token endpoint: twin CPU per token (all threads)', value: round(endpointCpu, 0), unit: 'µs', notes: 'HTTP, client authentication, claims, signing on a worker' });
     ctx.record({ name: 'token endpoint: main-thread CPU per token', value: round(median(rounds.endpointMainCpu), 0), unit: 'µs', notes: 'HTTP, client authentication, claims, hand-off to the signing workers; the rest of the twin CPU is the workers (signing) and V8 helper threads' });
     ctx.record({ name: 'raw signing CPU / token endpoint CPU (tokens per CPU-second, relative)', value: round(ratio(rawCpu, endpointCpu), 3), goal: '>= 0.90', notes: 'the same goal read as CPU per token (robust to other load)' });
+    const bareCpu = median(rounds.bareCpu);
+    ctx.record({ name: 'bare node:http token server (floor), c' + ctx.opts.connections, value: round(median(rounds.bare), 0), unit: 'tokens/s', notes: `rounds ${rounds.bare.map((v) => round(v, 0)).join(' / ')}; node:http + form + JWT + the same worker hand-off, no Trustline logic` });
+    ctx.record({ name: 'bare token server: CPU per token (all threads)', value: round(bareCpu, 0), unit: 'µs' });
+    ctx.record({ name: 'raw signing CPU / bare token server CPU (the ceiling of any Node token endpoint)', value: round(ratio(rawCpu, bareCpu), 3), notes: 'what HTTP and the hand-off alone cost' });
+    ctx.record({ name: 'bare token server CPU / token endpoint CPU (Trustline vs the floor)', value: round(ratio(bareCpu, endpointCpu), 3) });
     ctx.record({ name: 'MI endpoint (cached per identity + resource, as Azure\'s MI back end)', value: round(median(rounds.mi), 0), unit: 'tokens/s' });
-    ctx.record({ name: 'non-2xx + errors', value: bad.endpoint + bad.mi, goal: '<= 0' });
+    ctx.record({ name: 'non-2xx + errors', value: bad.endpoint + bad.mi + bad.bare, goal: '<= 0' });
+    await bare.stop();
     await twin.stop();
   },
 };

@@ -8,7 +8,7 @@ export { randomIds, sequentialIds, uuidV5 } from './ids.js';
 export type { IdGenerator } from './ids.js';
 export { HostTable, emptyResolver } from './http/host-resolver.js';
 export type { HostResolver, LocalTarget, LocalDispatch } from './http/host-resolver.js';
-export { createHttpClient } from './http/client.js';
+export { createHttpClient, importUndici } from './http/client.js';
 export type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse, OutgoingHeaders } from './http/client.js';
 export { proxyRequest, forwardableHeaders, hasRequestBody, HOP_BY_HOP } from './http/proxy.js';
 export type { ProxyHooks, ProxyTarget } from './http/proxy.js';
@@ -23,4 +23,5 @@ export {
 } from './tls/certificates.js';
 export type { PemPair } from './tls/certificates.js';
 export { checkSchemaSubset, validateSchema, formatJsonPath } from './json-schema.js';
+export { requireOnFirstUse } from './lazy-require.js';
 export type { Schema, SchemaViolation } from './json-schema.js';

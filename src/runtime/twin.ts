@@ -36,6 +36,7 @@ import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
 import { scmSite } from './scm-site.js';
 import { createDecisionLog, type DecisionLog } from './decision-log.js';
 import type { ControlPlaneCompatFlags } from './control-plane/rbac.js';
+import { recordDeployments, reusableDeployments } from './deployment-reuse.js';
 
 export interface TwinCompatFlags {
   easyAuth?: Partial<EasyAuthCompatFlags>;
@@ -118,6 +119,14 @@ export interface Twin {
    * seed's evaluation), the control plane's deployments on the worker.
    */
   deploy(input: DeployInput, how?: DeployHow): Promise<DeployResult>;
+  /**
+   * The results of `trustline up`'s start-up deployments as the last successful start recorded them, when none of
+   * their inputs and nothing in the state changed since (runtime/deployment-reuse.ts): the state already holds what
+   * they wrote, so they need not be evaluated again. Undefined: deploy them.
+   */
+  reusableDeployments(inputs: readonly DeployInput[]): DeployResult[] | undefined;
+  /** Record a successful start's deployments (after its directory files too) for `reusableDeployments`. */
+  recordDeployments(inputs: readonly DeployInput[], results: readonly DeployResult[]): void;
   /** Decision records of recent requests (gateway and sites). */
   readonly decisions: DecisionLog;
   ready(): ReadyInfo;
@@ -351,6 +360,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     identity,
     decisions,
     deploy,
+    reusableDeployments: (inputs) => reusableDeployments(store, inputs, { scope, loose: options.loose, strict: options.strict }),
+    recordDeployments: (inputs, results) => recordDeployments(store, inputs, results, { scope, loose: options.loose, strict: options.strict }),
     ready,
     onReadyChange(listener) {
       readyListeners.add(listener);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
-import { describeError, isTwinError } from '../../core/index.js';
+import { describeError, isTwinError, requireOnFirstUse } from '../../core/index.js';
 import { parseUrlTemplate } from '../../gateway/index.js';
 import type { ResourceRecord } from '../../state/index.js';
 import { getPath, invalid } from './common.js';
@@ -113,9 +112,11 @@ function readDocument(input: ResourceInput, ctx: ProviderContext, format: string
   return doc;
 }
 
+const yaml = requireOnFirstUse<typeof import('yaml')>('yaml');
+
 /** YAML 1.2 (core schema), no custom tags, aliases bounded (no "billion laughs"); errors name line:column. */
 function parseYaml(text: string): unknown {
-  const d = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, customTags: [], strict: true });
+  const d = yaml().parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, customTags: [], strict: true });
   const err = d.errors[0];
   if (err) {
     const at = err.linePos?.[0];

@@ -2,7 +2,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
-import { loadParametersFile, loadTemplateFile } from '../../arm/index.js';
+import { loadParametersFile, loadTemplateFile, type DeployInput, type DeployResult } from '../../arm/index.js';
 import { writePrivateFile } from '../../state/index.js';
 import { startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
 import { tenantFromParameters } from '../inputs.js';
@@ -99,11 +99,17 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     lock.release();
   };
   try {
+    const inputs: DeployInput[] = loaded.map((l, i) => ({ deploymentName: `${basename(l.files.template, '.json')}-${i + 1}`, template: l.template, parameters: l.parameters }));
+    // A persisted state folder already holds what an unchanged start deployed: it is served as it is (bench/RESULTS.md, start-up).
+    const reused = twin.reusableDeployments(inputs);
+    const results: DeployResult[] = [];
     for (const [i, l] of loaded.entries()) {
-      const name = `${basename(l.files.template, '.json')}-${i + 1}`;
+      const input = inputs[i]!;
+      const name = input.deploymentName;
       // Before the twin is ready nothing is served: the start-up templates are evaluated on this thread (a worker's
       // start costs seconds, the seed's evaluation milliseconds); size limits still apply (docs/limits.md).
-      const result = await twin.deploy({ deploymentName: name, template: l.template, parameters: l.parameters }, { thread: 'main' });
+      const result = reused?.[i] ?? (await twin.deploy(input, { thread: 'main' }));
+      results.push(result);
       for (const w of result.warnings) logger.warn(w);
       const resources = deployedResources(twin, result.resources, result.stored);
       if (opts.json) event({ event: 'deployed', template: l.files.template, deployment: name, resources, storedTypes: storedTypes(resources).map(([t]) => t) });
@@ -117,6 +123,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       if (opts.json) event({ event: 'directory', file, objects: objects.length });
       else out(`directory ${file}: ${objects.length} objects`);
     }
+    if (reused) logger.info('the start-up deployments are unchanged since the last start: the state is served as it is');
+    twin.recordDeployments(inputs, results);
   } catch (e) {
     if (opts.json) event({ event: 'failed', error: describeError(e) });
     else out(`deployment failed: ${describeError(e)}`);

@@ -1,8 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { TwinError } from '../../core/index.js';
 import type { DecisionRecord } from '../../runtime/index.js';
-import { ArmClient, armErrorOf } from '../arm-client.js';
-import { controlPlaneToken } from '../control-plane-token.js';
 import { readReadyFile } from '../ready-file.js';
 import { jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
 import { renderDecisions } from '../explain-tree.js';
@@ -10,6 +8,8 @@ import { renderDecisions } from '../explain-tree.js';
 /** The decision records of the running twin: one request's, or the last `last`. */
 export async function fetchDecisions(readyFile: string, requestId: string | undefined, last: number): Promise<DecisionRecord[]> {
   const ready = readReadyFile(readyFile);
+  // The HTTP client (undici) is loaded when the command runs, not with every command line.
+  const [{ ArmClient, armErrorOf }, { controlPlaneToken }] = await Promise.all([import('../arm-client.js'), import('../control-plane-token.js')]);
   const client = new ArmClient(ready, controlPlaneToken(ready));
   try {
     const path = requestId ? `/.trustline/decisions/${encodeURIComponent(requestId)}` : `/.trustline/decisions?last=${last}`;

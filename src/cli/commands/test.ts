@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import { importUndici } from '../../core/index.js';
 import { readReadyFile } from '../ready-file.js';
 import { firstCallable } from '../first-callable.js';
 import { jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
@@ -23,6 +23,8 @@ interface Check {
  */
 export async function test(opts: TestOptions, out: (l: string) => void): Promise<number> {
   const ready = readReadyFile(opts.readyFile);
+  // Loaded here, not with the command line: every other command (`up` first) starts without it.
+  const { Agent, request } = await importUndici();
   const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caCertificate, 'utf8') } });
   const checks: Check[] = [];
   try {

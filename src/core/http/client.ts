@@ -1,4 +1,20 @@
-import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool, ProxyAgent } from 'undici';
+
+/**
+ * undici is loaded on the first outbound request, not with the twin: it is a megabyte of code that `trustline up`
+ * does not need until something calls out (bench/RESULTS.md, start-up).
+ */
+let undici: typeof import('undici') | undefined;
+const loadUndici = async (): Promise<typeof import('undici')> => (undici ??= await importUndici());
+
+/**
+ * undici by dynamic import. It is CommonJS: its exports are the module's default export, both when Node loads it and
+ * in the CLI bundle (scripts/bundle.mjs), where a dynamic import of CommonJS has nothing but the default.
+ */
+export async function importUndici(): Promise<typeof import('undici')> {
+  const m = (await import('undici')) as typeof import('undici') & { default?: typeof import('undici') };
+  return m.default ?? m;
+}
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isIP } from 'node:net';
@@ -65,11 +81,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const pools = new Map<string, Pool>();
   const connections = options.connections ?? 128;
 
-  const poolFor = (origin: string, servername: string | undefined, cert?: HttpRequestOptions['clientCertificate']): Pool => {
+  const poolFor = (PoolClass: typeof Pool, origin: string, servername: string | undefined, cert?: HttpRequestOptions['clientCertificate']): Pool => {
     const key = `${origin}|${servername ?? ''}|${cert?.id ?? ''}`;
     let pool = pools.get(key);
     if (!pool) {
-      pool = new Pool(origin, {
+      pool = new PoolClass(origin, {
         connections,
         pipelining: 1,
         connect: origin.startsWith('https:')
@@ -82,12 +98,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
 
   const proxies = new Map<string, ProxyAgent>();
-  const proxyFor = (p: NonNullable<HttpRequestOptions['proxy']>, tunnel: boolean, cert?: HttpRequestOptions['clientCertificate']): ProxyAgent => {
+  const proxyFor = (ProxyAgentClass: typeof ProxyAgent, p: NonNullable<HttpRequestOptions['proxy']>, tunnel: boolean, cert?: HttpRequestOptions['clientCertificate']): ProxyAgent => {
     const token = p.username !== undefined ? `Basic ${Buffer.from(`${p.username}:${p.password ?? ''}`).toString('base64')}` : undefined;
     const key = `${p.url}|${token ?? ''}|${tunnel}|${cert?.id ?? ''}`;
     let agent = proxies.get(key);
     if (!agent) {
-      agent = new ProxyAgent({
+      agent = new ProxyAgentClass({
         uri: p.url, proxyTunnel: tunnel, ...(token ? { token } : {}),
         requestTls: { ...(options.ca ? { ca: options.ca } : {}), rejectUnauthorized: true, ...(cert ? { pfx: cert.pfx, ...(cert.passphrase !== undefined ? { passphrase: cert.passphrase } : {}) } : {}) },
       });
@@ -115,7 +131,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (opts.proxy) {
       const u = typeof input === 'string' ? new URL(input) : input;
       const https = u.protocol === 'https:';
-      const res = await proxyFor(opts.proxy, https, https ? opts.clientCertificate : undefined).request({
+      const res = await proxyFor((undici ?? (await loadUndici())).ProxyAgent, opts.proxy, https, https ? opts.clientCertificate : undefined).request({
         origin: u.origin, path: u.pathname + u.search, method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: (opts.headers ?? {}) as Record<string, string | string[]>, body: opts.body ?? null,
         headersTimeout: opts.headersTimeoutMs ?? 300_000, bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
@@ -166,7 +182,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
       if (!hasHost) headers.host = originUrl.host;
     }
-    const res = await poolFor(origin, servername, origin.startsWith('https:') ? opts.clientCertificate : undefined).request({
+    const PoolClass = (undici ?? (await loadUndici())).Pool;
+    const res = await poolFor(PoolClass, origin, servername, origin.startsWith('https:') ? opts.clientCertificate : undefined).request({
       path,
       method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
       headers,

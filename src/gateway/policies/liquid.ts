@@ -1,5 +1,5 @@
-import { Drop, Liquid, type FilterImplOptions, type Template } from 'liquidjs';
-import { TwinError } from '../../core/index.js';
+import type { Drop, FilterImplOptions, Liquid, Template } from 'liquidjs';
+import { requireOnFirstUse, TwinError } from '../../core/index.js';
 import { DateTimeV, parseDateText } from '../expressions/lib-datetime.js';
 import { formatNumber } from '../expressions/lib-format.js';
 import type { HeaderMap, MutableUrl } from '../expressions/host.js';
@@ -16,11 +16,7 @@ import { xmlToJsonValue } from './xml-json.js';
 /** Bounds of one render (docs/limits.md). */
 export const LIQUID_LIMITS = { templateChars: 1_000_000, renderMs: 1000, memory: 10_000_000 };
 
-const engine = new Liquid({
-  strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: false, dynamicPartials: false, templates: {},
-  parseLimit: LIQUID_LIMITS.templateChars, renderLimit: LIQUID_LIMITS.renderMs, memoryLimit: LIQUID_LIMITS.memory,
-});
-for (const tag of ['include', 'render', 'layout', 'block']) delete (engine.tags as Record<string, unknown>)[tag];
+const liquidjs = requireOnFirstUse<typeof import('liquidjs')>('liquidjs');
 
 /** The PascalCase filter names of the policy page, each the Liquid filter of the same meaning. */
 const PASCAL: Record<string, string> = {
@@ -31,39 +27,80 @@ const PASCAL: Record<string, string> = {
   Sort: 'sort', Split: 'split', Strip: 'strip', StripHtml: 'strip_html', StripNewlines: 'strip_newlines', Times: 'times', Truncate: 'truncate',
   TruncateWords: 'truncatewords', Uniq: 'uniq', Upcase: 'upcase', UrlDecode: 'url_decode', UrlEncode: 'url_encode',
 };
-const builtIn: Record<string, FilterImplOptions> = { ...engine.filters };
-for (const name of Object.keys(engine.filters)) engine.unregisterFilter(name);
-for (const [pascal, liquid] of Object.entries(PASCAL)) {
-  const impl = builtIn[liquid];
-  if (!impl) throw new Error(`liquidjs has no '${liquid}' filter`);
-  engine.registerFilter(pascal, impl);
-}
 
 /** A .NET DateTime in the template: prints as DateTime.ToString() (en-US `G`), `Date` formats it. */
-class LiquidDate extends Drop {
-  constructor(readonly value: DateTimeV) { super(); }
-  override valueOf(): string { return this.value.netString(); }
-  override toString(): string { return this.value.netString(); }
+interface LiquidDate extends Drop {
+  readonly value: DateTimeV;
+}
+
+/**
+ * The engine and the template's object types, made when the first Liquid template is compiled (liquidjs is loaded
+ * then, not with the gateway: most services have no Liquid template).
+ */
+interface LiquidKit {
+  engine: Liquid;
+  newDate(value: DateTimeV): LiquidDate;
+  isDate(v: unknown): v is LiquidDate;
+  newHeaders(headers: HeaderMap): Drop;
+}
+let kit: LiquidKit | undefined;
+
+function liquid(): LiquidKit {
+  if (kit) return kit;
+  const { Drop: DropBase, Liquid: Engine } = liquidjs();
+  const engine = new Engine({
+    strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: false, dynamicPartials: false, templates: {},
+    parseLimit: LIQUID_LIMITS.templateChars, renderLimit: LIQUID_LIMITS.renderMs, memoryLimit: LIQUID_LIMITS.memory,
+  });
+  for (const tag of ['include', 'render', 'layout', 'block']) delete (engine.tags as Record<string, unknown>)[tag];
+  const builtIn: Record<string, FilterImplOptions> = { ...engine.filters };
+  for (const name of Object.keys(engine.filters)) engine.unregisterFilter(name);
+  for (const [pascal, name] of Object.entries(PASCAL)) {
+    const impl = builtIn[name];
+    if (!impl) throw new Error(`liquidjs has no '${name}' filter`);
+    engine.registerFilter(pascal, impl);
+  }
+
+  class DateDrop extends DropBase implements LiquidDate {
+    constructor(readonly value: DateTimeV) { super(); }
+    override valueOf(): string { return this.value.netString(); }
+    override toString(): string { return this.value.netString(); }
+  }
+
+  /** Case-insensitive header access (`context.Request.Headers.Accept`): values joined with commas. */
+  class HeadersDrop extends DropBase {
+    constructor(private readonly headers: HeaderMap) { super(); }
+    override liquidMethodMissing(key: string | number): string | undefined {
+      return this.headers.get(String(key).toLowerCase())?.values.join(',');
+    }
+  }
+
+  engine.registerFilter('Date', function (this: { context: { environments: unknown } }, v: unknown, format?: unknown) {
+    const lower = String(v ?? '').trim().toLowerCase();
+    const d = lower === 'now' || lower === 'today' ? new DateTimeV(nowMs(this), 'Local') : toDate(v);
+    if (!d) return v;
+    return format === undefined || format === null || format === '' ? d.netString() : d.netString(String(format));
+  });
+  engine.registerFilter('Currency', (v: unknown) => {
+    const n = Number(v);
+    return Number.isFinite(n) ? formatNumber(n, 'C', false) : v;
+  });
+  kit = {
+    engine,
+    newDate: (value) => new DateDrop(value),
+    isDate: (v): v is LiquidDate => v instanceof DateDrop,
+    newHeaders: (headers) => new HeadersDrop(headers),
+  };
+  return kit;
 }
 
 function toDate(v: unknown): DateTimeV | undefined {
-  if (v instanceof LiquidDate) return v.value;
+  if (kit?.isDate(v)) return v.value;
   const text = String(v ?? '').trim();
   if (text.toLowerCase() === 'now' || text.toLowerCase() === 'today') return undefined;
   const p = parseDateText(text);
   return p ? new DateTimeV(p.ms - (p.offset ?? 0) * 60000, p.offset === null ? 'Unspecified' : 'Utc') : undefined;
 }
-
-engine.registerFilter('Date', function (this: { context: { environments: unknown } }, v: unknown, format?: unknown) {
-  const lower = String(v ?? '').trim().toLowerCase();
-  const d = lower === 'now' || lower === 'today' ? new DateTimeV(nowMs(this), 'Local') : toDate(v);
-  if (!d) return v;
-  return format === undefined || format === null || format === '' ? d.netString() : d.netString(String(format));
-});
-engine.registerFilter('Currency', (v: unknown) => {
-  const n = Number(v);
-  return Number.isFinite(n) ? formatNumber(n, 'C', false) : v;
-});
 
 /** The clock of the request (the scope's `__now`, set per render). */
 function nowMs(filter: { context: { environments: unknown } }): number {
@@ -74,17 +111,9 @@ function nowMs(filter: { context: { environments: unknown } }): number {
 /** Parse a template at policy load; a Liquid syntax error is a load error with its position. */
 export function compileLiquid(text: string): Template[] {
   try {
-    return engine.parse(text);
+    return liquid().engine.parse(text);
   } catch (e) {
     throw new TwinError('ERR_APIM_LIQUID_SYNTAX', `The Liquid template does not parse: ${(e as Error).message.replace(/, file:.*$/, '')}`);
-  }
-}
-
-/** Case-insensitive header access (`context.Request.Headers.Accept`): values joined with commas. */
-class HeadersDrop extends Drop {
-  constructor(private readonly headers: HeaderMap) { super(); }
-  override liquidMethodMissing(key: string | number): string | undefined {
-    return this.headers.get(String(key).toLowerCase())?.values.join(',');
   }
 }
 
@@ -113,7 +142,8 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\
 function withDates(v: unknown, parseDate: boolean): unknown {
   if (typeof v === 'string') {
     if (!parseDate || !ISO_DATE.test(v)) return v;
-    return toDate(v) ? new LiquidDate(toDate(v)!) : v;
+    const d = toDate(v);
+    return d ? liquid().newDate(d) : v;
   }
   if (Array.isArray(v)) return v.map((x) => withDates(x, parseDate));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withDates(x, parseDate)]));
@@ -141,13 +171,13 @@ export function renderLiquid(tpl: Template[], input: LiquidInput): string {
     body: liquidBody(input.body, input.contentType, input.parseDate, input.xsiNil),
     context: {
       Request: {
-        Method: r.method, Url: urlData(r.url), OriginalUrl: urlData(r.originalUrl), Headers: new HeadersDrop(r.headers),
+        Method: r.method, Url: urlData(r.url), OriginalUrl: urlData(r.originalUrl), Headers: liquid().newHeaders(r.headers),
         IpAddress: r.ipAddress, MatchedParameters: matched, HasBody: input.body !== '',
       },
       Response: input.response
-        ? { StatusCode: input.response.statusCode, StatusReason: input.response.statusReason, Headers: new HeadersDrop(input.response.headers) }
+        ? { StatusCode: input.response.statusCode, StatusReason: input.response.statusReason, Headers: liquid().newHeaders(input.response.headers) }
         : null,
     },
   };
-  return String(engine.renderSync(tpl, scope));
+  return String(liquid().engine.renderSync(tpl, scope));
 }
