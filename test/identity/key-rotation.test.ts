@@ -36,6 +36,21 @@ describe('key rollover', () => {
     }
   });
 
+  it('two rotations within one clock tick sign with the later key and publish it first', async () => {
+    const clock = new ManualClock();
+    const twin = await startTwin({ clock, tokenCacheSeconds: 0 });
+    try {
+      const first = await twin.service.rotateSigningKey({ activateAfterSeconds: 0 });
+      const second = await twin.service.rotateSigningKey({ activateAfterSeconds: 0 });
+      expect(second.previousKid).toBe(first.kid);
+      const token = (await twin.service.issueManagedIdentityToken({ resource: FN_APP.appId, clientId: APIM_MI.appId })).access_token;
+      expect(kidOf(token)).toBe(second.kid);
+      expect((await jwksKids(twin.origin))[0]).toBe(second.kid);
+    } finally {
+      await twin.close();
+    }
+  });
+
   it('the default grace covers the longest token lifetime (MI: 24 h) plus 5 minutes', async () => {
     const clock = new ManualClock();
     const twin = await startTwin({ clock });

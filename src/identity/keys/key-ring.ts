@@ -65,8 +65,15 @@ export function createKeyRing(options: { state: KeyRingState; clock: Clock; defa
   /** The view at `now`: the signer and the published set; fires onChange when it moved. */
   const view = () => {
     const now = clock.now();
-    const active = entries.filter((e) => e.activatesAt <= now).sort((a, b) => b.activatesAt - a.activatesAt)[0] ?? entries[0]!;
-    const published = entries.filter((e) => e.publishedAt <= now && (e.removeAt === undefined || now < e.removeAt)).sort((a, b) => b.publishedAt - a.publishedAt);
+    // The newest key wins a tie: two rotations within one clock tick sign with the later one (entries are in
+    // rotation order, so the later index breaks ties on activatesAt / publishedAt).
+    let active: RingEntry | undefined;
+    for (const e of entries) if (e.activatesAt <= now && (active === undefined || e.activatesAt >= active.activatesAt)) active = e;
+    active ??= entries[0]!;
+    const order = new Map(entries.map((e, i) => [e, i]));
+    const published = entries
+      .filter((e) => e.publishedAt <= now && (e.removeAt === undefined || now < e.removeAt))
+      .sort((a, b) => b.publishedAt - a.publishedAt || order.get(b)! - order.get(a)!);
     const signature = `${active.cert.length}:${keyOf(active).kid}|${published.map((e) => keyOf(e).kid).join(',')}`;
     if (lastView !== '' && signature !== lastView) for (const l of listeners) l();
     lastView = signature;
