@@ -1,6 +1,6 @@
-import { Duplex, PassThrough, Readable } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { HttpRequestOptions, HttpResponse, LocalDispatch } from '../core/index.js';
+import { RELAY_RESPONSE, type HttpRequestOptions, type HttpResponse, type LocalDispatch, type OutgoingHeaders } from '../core/index.js';
 import type { RequestHandler } from './listener.js';
 
 /**
@@ -82,8 +82,12 @@ function addIncoming(out: IncomingHttpHeaders, name: string, value: string): voi
   else out[name] = `${prev as string}${name === 'cookie' ? '; ' : ', '}${value}`;
 }
 
-/** An IncomingMessage stand-in: a readable body with the parsed head. */
-class LocalRequest extends PassThrough {
+/**
+ * An IncomingMessage stand-in: the parsed head and a readable body. The body is there in full from the start (a
+ * string or Buffer, or none), or relayed from the caller's stream with back-pressure; `complete` says that all of it
+ * arrived, as node's parser says it.
+ */
+class LocalRequest extends Readable {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
@@ -94,6 +98,8 @@ class LocalRequest extends PassThrough {
   complete = false;
   aborted = false;
   socket: LocalSocket;
+  /** The caller's body stream while it is being relayed. */
+  source: Readable | undefined;
   constructor(method: string, url: string, headers: IncomingHttpHeaders, rawHeaders: string[], socket: LocalSocket) {
     super();
     this.method = method;
@@ -101,10 +107,30 @@ class LocalRequest extends PassThrough {
     this.headers = headers;
     this.rawHeaders = rawHeaders;
     this.socket = socket;
-    this.once('end', () => (this.complete = true));
   }
   get connection() {
     return this.socket;
+  }
+  /** The whole body at once (none: `null`). */
+  whole(body: string | Buffer | null): void {
+    if (body !== null && body.length > 0) this.push(typeof body === 'string' ? Buffer.from(body) : body);
+    this.push(null);
+    this.complete = true;
+  }
+  /** Relay `source` (a caller's request body) with back-pressure. */
+  relay(source: Readable): void {
+    this.source = source;
+    source.on('data', (c: Buffer | string) => {
+      if (!this.push(typeof c === 'string' ? Buffer.from(c) : c)) source.pause();
+    });
+    source.once('end', () => {
+      this.complete = true;
+      this.push(null);
+    });
+    source.once('error', (e) => this.destroy(e));
+  }
+  override _read(): void {
+    this.source?.resume();
   }
 }
 
@@ -199,6 +225,10 @@ class LocalResponse extends Duplex {
   #sendHead(): void {
     if (this.headersSent) return;
     this.headersSent = true;
+    this.#resolve({ statusCode: this.statusCode, headers: this.#head(), body: this as unknown as HttpResponse['body'] });
+  }
+  /** The answer's headers as the caller's client parses them from what node:http would have sent. */
+  #head(): IncomingHttpHeaders {
     const headers: IncomingHttpHeaders = {};
     for (const [k, v] of this.#headers) {
       if (Array.isArray(v)) {
@@ -207,7 +237,25 @@ class LocalResponse extends Duplex {
       } else headers[k] = String(v);
     }
     if (this.sendDate && headers.date === undefined) headers.date = httpDate();
-    this.#resolve({ statusCode: this.statusCode, headers, body: this as unknown as HttpResponse['body'] });
+    return headers;
+  }
+  /**
+   * proxyRequest's answer (core/http/proxy.ts): the same head `writeHead(status, headers)` gives, and the function's
+   * body itself as the body the gateway reads — no stream of this object in between.
+   */
+  [RELAY_RESPONSE](statusCode: number, headers: OutgoingHeaders, body: Readable): void {
+    if (this.headersSent) throw Object.assign(new Error('Cannot write headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
+    this.statusCode = statusCode;
+    for (const k in headers) {
+      const v = headers[k];
+      if (v !== undefined) this.setHeader(k, v);
+    }
+    this.headersSent = true;
+    const req = this.req;
+    // A request body still being relayed when the answer ends is read and dropped (node:http dumps an unread body);
+    // an answer broken off breaks it off too (as destroying this response would).
+    if (req.source && !req.complete) body.once('close', () => (body.readableEnded ? req.resume() : req.destroy()));
+    this.#resolve({ statusCode, headers: this.#head(), body: body as HttpResponse['body'] });
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.#sendHead();
@@ -303,7 +351,7 @@ async function dispatch(
       raw.push('transfer-encoding', 'chunked');
       addIncoming(headers, 'transfer-encoding', 'chunked');
     }
-  } else if (!hasLength && body === null && ['POST', 'PUT', 'PATCH'].includes(method)) {
+  } else if (!hasLength && body === null && (method === 'POST' || method === 'PUT' || method === 'PATCH')) {
     raw.push('content-length', '0');
     addIncoming(headers, 'content-length', '0');
   }
@@ -316,12 +364,8 @@ async function dispatch(
     if (body instanceof Readable) body.resume();
     return res.head;
   }
-  if (body === null) req.end();
-  else if (typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
-  else {
-    body.on('error', (e) => req.destroy(e));
-    body.pipe(req);
-  }
+  if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) req.whole(body);
+  else req.relay(body);
   const timeoutMs = opts.headersTimeoutMs ?? 300_000;
   const timer = setTimeout(() => res.destroy(Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeoutMs);
   timer.unref();

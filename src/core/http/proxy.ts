@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse, IncomingHttpHeaders } from 'node:http';
 import type { HttpClient, OutgoingHeaders } from './client.js';
+import type { Readable } from 'node:stream';
 import { pipeBody } from './pipe-body.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never forwarded by a proxy. */
@@ -56,6 +57,16 @@ export interface ProxyTarget {
   timeoutMs?: number;
 }
 
+/**
+ * A response object that can take the upstream answer as it is (status, node-style headers, the body stream) instead
+ * of `writeHead` + a pipe: the in-process gateway → site dispatch (runtime/site-dispatch.ts) hands the function's
+ * body straight to the gateway, with the same head `writeHead` would have produced.
+ */
+export const RELAY_RESPONSE: unique symbol = Symbol('trustline relay response');
+export interface RelayingResponse {
+  [RELAY_RESPONSE](statusCode: number, headers: OutgoingHeaders, body: Readable): void;
+}
+
 export interface ProxyHooks {
   /** The upstream call failed before an answer (connection refused, reset, timeout); default: 502. */
   onError?: (err: Error) => void;
@@ -100,6 +111,8 @@ export async function proxyRequest(
     if (v === undefined || HOP_BY_HOP.has(k)) continue;
     outHeaders[k] = v;
   }
+  const relay = (res as Partial<RelayingResponse>)[RELAY_RESPONSE];
+  if (relay) return relay.call(res, upstream.statusCode, outHeaders, upstream.body);
   res.writeHead(upstream.statusCode, outHeaders as Record<string, string | string[]>);
   await pipeBody(upstream.body, res);
 }
