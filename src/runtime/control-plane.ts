@@ -355,6 +355,14 @@ export function createControlPlane(options: ControlPlaneOptions) {
     res.setHeader('x-ms-request-id', requestId);
     res.setHeader('x-ms-correlation-request-id', typeof req.headers['x-ms-correlation-request-id'] === 'string' ? req.headers['x-ms-correlation-request-id'] : requestId);
     const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    // The headers ARM puts on every answer (azure-cli's recorded sessions): nothing of it may be cached.
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('pragma', 'no-cache');
+    res.setHeader('expires', '-1');
+    res.setHeader('x-content-type-options', 'nosniff');
+    // HSTS only under ARM's own host name: a browser would keep it for `localhost` and refuse the user's other
+    // plain-http local servers for a year.
+    if (scheme === 'https' && ARM_HOSTS.has(hostName(req))) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
     const base = `${scheme}://${req.headers.host ?? '127.0.0.1'}`;
     route(req, res, base).catch((e: unknown) => {
       if (res.headersSent) {
@@ -376,9 +384,16 @@ export function createControlPlane(options: ControlPlaneOptions) {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const ARM_HOSTS = new Set(['management.azure.com', 'management.core.windows.net']);
 
+const HOST = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/;
+
+/** The host name of a request (lower case, no port). */
+function hostName(req: IncomingMessage): string {
+  return (HOST.exec((req.headers.host ?? '').trim())?.[1] ?? '').toLowerCase();
+}
+
 /** The control plane answers only requests addressed to it: a loopback name with its own port, or ARM's host names. */
 function hostIsOurs(req: IncomingMessage): boolean {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec((req.headers.host ?? '').trim());
+  const m = HOST.exec((req.headers.host ?? '').trim());
   if (!m) return false;
   const name = m[1]!.toLowerCase();
   const port = m[2] === undefined ? undefined : Number(m[2]);

@@ -169,7 +169,7 @@ describe('control plane (ARM REST)', () => {
     expect(d.body.properties).toMatchObject({ provisioningState: 'Succeeded', mode: 'Incremental', outputs: { apiPath: { value: 'echo' } } });
     expect(d.body.properties.templateHash).toMatch(/^\d+$/);
     expect(d.body.properties.correlationId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(d.body.properties.duration).toMatch(/^PT[\d.]+S$/);
+    expect(d.body.properties.duration).toMatch(/^PT(\d+M)?[\d.]+S$/);
     expect(d.body).not.toHaveProperty('listResults');
     const exported = await json<{ template: unknown }>(`${DEPLOYMENTS}/d1/exportTemplate?api-version=2021-04-01`, { method: 'POST' });
     expect(exported.body.template).toEqual(template);

@@ -29,8 +29,8 @@ export class AsyncOperations {
     this.#max = max;
   }
 
-  add(op: AsyncOperation | (() => AsyncOperation)): string {
-    const id = this.#ids.uuid();
+  /** Keep an operation; `id`: its id when the caller has ARM's own form of it (a deployment's job id), else a GUID. */
+  add(op: AsyncOperation | (() => AsyncOperation), id = this.#ids.uuid()): string {
     this.#ops.set(id.toLowerCase(), op);
     while (this.#ops.size > this.#max) this.#ops.delete(this.#ops.keys().next().value!);
     return id;

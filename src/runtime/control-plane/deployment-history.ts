@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Clock, IdGenerator } from '../../core/index.js';
+import { roundTripTimestamp, xmlDuration, type Clock, type IdGenerator } from '../../core/index.js';
 import type { ResourceRecord, Store } from '../../state/index.js';
 import type { ArmErrorBody } from './wire.js';
 
@@ -32,10 +32,13 @@ export interface DeploymentOperation {
   };
 }
 
-/** ISO 8601 duration as ARM writes it (`PT1.2345S`). */
-export function isoDuration(ms: number): string {
-  return `PT${(Math.max(0, ms) / 1000).toFixed(4).replace(/\.?0+$/, '') || '0'}S`;
-}
+/**
+ * ARM's JSON times: `timestamp` in .NET's round-trip format with 7 fractional digits (`2020-07-23T00:24:33.3047061Z`)
+ * and `duration` as `XmlConvert` writes a TimeSpan (`PT0.2709749S`, `PT2M14.09S`), as the REST spec's examples and
+ * azure-cli's recorded sessions show them. The twin's clock counts milliseconds.
+ */
+export const isoDuration = xmlDuration;
+export const armTimestamp = roundTripTimestamp;
 
 /** ARM's operation ids are 16 upper-case hex digits. */
 export function operationId(ids: IdGenerator): string {
@@ -103,7 +106,7 @@ export function resourceOperation(args: {
     properties: {
       provisioningOperation: args.operation ?? 'Create',
       provisioningState: args.failed ? 'Failed' : 'Succeeded',
-      timestamp: new Date(args.clock.now()).toISOString(),
+      timestamp: armTimestamp(args.clock.now()),
       duration: isoDuration(args.durationMs),
       trackingId: args.ids.uuid(),
       serviceRequestId: args.ids.uuid(),
@@ -122,7 +125,7 @@ export function outputOperation(deploymentId: string, ids: IdGenerator, clock: C
     properties: {
       provisioningOperation: 'EvaluateDeploymentOutput',
       provisioningState: 'Succeeded',
-      timestamp: new Date(clock.now()).toISOString(),
+      timestamp: armTimestamp(clock.now()),
       duration: 'PT0S',
       trackingId: ids.uuid(),
       statusCode: 'OK',

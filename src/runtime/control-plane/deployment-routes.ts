@@ -127,15 +127,18 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     if (method === 'PUT') {
       const d = await deploymentRequest(req, name, service.at);
       if (c.authorizeWrites) await checkWrites(c, d);
-      const { created, record, done } = await service.start(d);
+      const { created, record, done, jobId } = await service.start(d);
       // Azure-AsyncOperation follows this run: Accepted/Running while it goes on, then its final state and error.
       let final: AsyncOperation | undefined;
       done.then(
         (r) => (final = { status: String(r.properties['provisioningState']), ...(r.properties['error'] ? { error: r.properties['error'] } : {}) }),
         (e: unknown) => (final = { status: 'Failed', error: e instanceof ArmHttpError ? e.body : { code: 'InternalServerError', message: 'Encountered an internal server error.' } }),
       );
-      const opId = c.ops.add(() => final ?? { status: String(service.get(name)?.properties['provisioningState'] ?? 'Running') });
-      const statusUrl = `${c.base}${service.idOf(name)}/operationStatuses/${opId}?api-version=${apiVersion}`;
+      const opId = c.ops.add(() => final ?? { status: String(service.get(name)?.properties['provisioningState'] ?? 'Running') }, jobId);
+      // ARM answers a deployment PUT with `Azure-AsyncOperation` alone: no `Location`, no `Retry-After` (azure-cli's
+      // recorded sessions, e.g. test_group_deployment_lite: 201 + azure-asyncoperation `…/operationStatuses/08586061430124438587`).
+      // (ARM writes `resourcegroups` in lower case there, as in the request path.)
+      const statusUrl = `${c.base}${service.idOf(name).replace('/resourceGroups/', '/resourcegroups/')}/operationStatuses/${opId}?api-version=${apiVersion}`;
       return sendJson(res, created ? 201 : 200, deploymentView(record), { 'azure-asyncoperation': statusUrl });
     }
     if (method === 'DELETE') {
@@ -190,7 +193,7 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
         templateHash: templateHash(d.template),
         mode: d.mode,
         provisioningState: 'Succeeded',
-        timestamp: new Date().toISOString(),
+        timestamp: service.timestamp(),
         duration: 'PT0S',
         validatedResources: run.result.resources.map((id) => ({ id })),
       },

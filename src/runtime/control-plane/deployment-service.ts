@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator, Logger } from '../../core/index.js';
-import { describeError, isTwinError } from '../../core/index.js';
+import { describeError, isTwinError, reverseTicksId } from '../../core/index.js';
 import type { ResourceRecord, Store } from '../../state/index.js';
 import type { DeployInput, DeployResult, DeploymentScope } from '../../arm/index.js';
 import { deploymentFailedError, failedResourceId, isDeploymentFailure, resourceError, validationError } from './deployment-errors.js';
@@ -8,6 +8,7 @@ import {
   EXPORT_KEY,
   INPUT_KEY,
   clearOperations,
+  armTimestamp,
   isoDuration,
   loadOperations,
   outputOperation,
@@ -68,6 +69,8 @@ interface Active {
   correlationId: string;
   /** Operations so far, while it runs: the resources written (`Succeeded`) and the one being written (`Running`). */
   progress: DeploymentOperation[];
+  /** ARM's job id of this run (`…/operationStatuses/{jobId}`): `long.MaxValue` minus the start's .NET ticks. */
+  jobId: string;
 }
 
 /** ARM's terminal provisioning states. */
@@ -82,6 +85,7 @@ export class DeploymentService {
   readonly #o: DeploymentServiceOptions;
   readonly #active = new Map<string, Active>();
   readonly #serial: Serial;
+  #lastJobId = '';
 
   constructor(options: DeploymentServiceOptions) {
     this.#o = options;
@@ -164,7 +168,7 @@ export class DeploymentService {
         parameters: req.parameters,
         mode: req.mode,
         provisioningState: a.state,
-        timestamp: new Date(a.since).toISOString(),
+        timestamp: armTimestamp(a.since),
         duration: isoDuration(this.#o.clock.now() - a.since),
         correlationId: a.correlationId,
         ...(onError ? { onErrorDeployment: onError } : {}),
@@ -190,14 +194,15 @@ export class DeploymentService {
    * goes on; `done` settles with the final record. Validation errors (template, parameters, names) reject with
    * ARM's 400 and leave no record; what fails later is recorded `Failed` (or `Canceled`).
    */
-  async start(req: DeploymentRequest): Promise<{ created: boolean; record: ResourceRecord; done: Promise<ResourceRecord> }> {
+  async start(req: DeploymentRequest): Promise<{ created: boolean; record: ResourceRecord; done: Promise<ResourceRecord>; jobId: string }> {
     const key = req.name.toLowerCase();
     const current = this.get(req.name);
     if (current && !TERMINAL.has(String(current.properties['provisioningState']).toLowerCase())) {
       throw armHttpError(409, 'DeploymentActive', `Unable to edit or replace deployment '${req.name}': previous deployment from '${String(current.properties['timestamp'])}' is still active (state: ${String(current.properties['provisioningState'])}). Please see https://aka.ms/arm-deploy-resources for usage details.`);
     }
     const created = current === undefined;
-    const active: Active = { state: 'Accepted', controller: new AbortController(), since: this.#o.clock.now(), req, correlationId: this.#o.ids.uuid(), progress: [] };
+    const since = this.#o.clock.now();
+    const active: Active = { state: 'Accepted', controller: new AbortController(), since, req, correlationId: this.#o.ids.uuid(), progress: [], jobId: this.#jobId(since) };
     this.#active.set(key, active);
     let accept!: () => void;
     const accepted = new Promise<void>((resolve) => (accept = resolve));
@@ -209,7 +214,21 @@ export class DeploymentService {
     // polls Azure-AsyncOperation for the end), or a validation error rejects it with ARM's 400. The resources are
     // written after the answer; a resource its provider refuses fails the deployment, seen by polling.
     await Promise.race([accepted, done]);
-    return { created, record: this.#inProgress({ ...active, state: 'Accepted' }), done };
+    return { created, record: this.#inProgress({ ...active, state: 'Accepted' }), done, jobId: active.jobId };
+  }
+
+  /** A job id as ARM derives it from the start time; unique even for starts within the same clock tick. */
+  #jobId(ms: number): string {
+    let id = reverseTicksId(ms);
+    // Later starts have smaller ids (equal width, so string order is numeric order).
+    if (this.#lastJobId && id >= this.#lastJobId) id = (BigInt(this.#lastJobId) - 1n).toString().padStart(20, '0');
+    this.#lastJobId = id;
+    return id;
+  }
+
+  /** Now, as ARM writes a deployment's `timestamp`. */
+  timestamp(): string {
+    return armTimestamp(this.#o.clock.now());
   }
 
   /**
@@ -368,7 +387,7 @@ export class DeploymentService {
         parameters: engineProps['parameters'] ?? {},
         mode: req.mode,
         provisioningState: r.state,
-        timestamp: new Date(now).toISOString(),
+        timestamp: armTimestamp(now),
         duration: isoDuration(now - r.started),
         // The correlation id the PUT answered, kept to the end (ARM's is one per deployment request).
         correlationId: this.#active.get(req.name.toLowerCase())?.correlationId ?? ids.uuid(),

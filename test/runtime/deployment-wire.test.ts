@@ -1,0 +1,110 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { ManualClock, randomIds, reverseTicksId, silentLogger } from '../../src/core/index.js';
+import { startTwin, type Twin } from '../../src/runtime/index.js';
+
+const SUB = '1a2b3c4d-0000-4000-8000-00000000001d';
+const RG = 'rg-wire';
+const DEPLOYMENTS = `/subscriptions/${SUB}/resourcegroups/${RG}/providers/Microsoft.Resources/deployments`;
+const STEP_MS = 150;
+const START = Date.UTC(2026, 10, 30, 5, 1, 2, 123);
+/** ARM's `timestamp`: .NET round-trip format, 7 fractional digits. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$/;
+
+const template = {
+  $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+  contentVersion: '1.0.0.0',
+  resources: [0, 1, 2].map((i) => ({ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name: `w${i}`, location: 'westeurope', properties: { n: i } })),
+  outputs: { n: { type: 'int', value: 3 } },
+};
+
+/**
+ * The wire format of ARM's deployment answers (azure-cli's recorded sessions, the REST spec's examples): the headers of
+ * the PUT (Azure-AsyncOperation with ARM's job id, no Location/Retry-After), ARM's no-cache headers, and timestamps and
+ * durations as .NET writes them, from the twin's injected clock.
+ */
+describe('deployment answers on the wire, as ARM sends them', () => {
+  let twin: Twin;
+  let dir: string;
+  let tls: Agent;
+  const clock = new ManualClock(START);
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'trustline-wire-'));
+    twin = await startTwin({ stateDir: dir, inMemory: true, tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1d', subscriptionId: SUB, resourceGroup: RG, location: 'westeurope', controlPlaneAuth: false, deploymentStepDelayMs: STEP_MS, clock, ids: randomIds, logger: silentLogger });
+    tls = new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } });
+  });
+  afterAll(async () => {
+    await tls?.close();
+    await twin?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const json = async <T = Record<string, unknown>>(path: string, init: { method?: string; body?: unknown } = {}) => {
+    const url = path.startsWith('https://') ? path : `${twin.ready().controlPlane}${path}`;
+    const r = await request(url, { dispatcher: tls, method: (init.method ?? 'GET') as 'GET', ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}), headers: { 'content-type': 'application/json' } });
+    const text = await r.body.text();
+    return { status: r.statusCode, headers: r.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+  type Deployment = { properties: { provisioningState: string; timestamp: string; duration: string } };
+
+  it('PUT: 201, Azure-AsyncOperation at …/operationStatuses/{ARM job id} and no Location or Retry-After; ARM\'s no-cache headers; timestamps with 7 digits and XmlConvert durations from the clock', async () => {
+    const path = `${DEPLOYMENTS}/wire?api-version=2022-09-01`;
+    const put = await json<Deployment>(path, { method: 'PUT', body: { properties: { mode: 'Incremental', template } } });
+    expect(put.status).toBe(201);
+    expect(put.headers['azure-asyncoperation']).toBe(`${twin.ready().controlPlane}${DEPLOYMENTS}/wire/operationStatuses/${reverseTicksId(START)}?api-version=2022-09-01`);
+    expect(put.headers).not.toHaveProperty('location');
+    expect(put.headers).not.toHaveProperty('retry-after');
+    expect(put.headers).toMatchObject({ 'cache-control': 'no-cache', pragma: 'no-cache', expires: '-1', 'x-content-type-options': 'nosniff' });
+    // HSTS only under ARM's own host name (a browser would keep it for localhost).
+    expect(put.headers).not.toHaveProperty('strict-transport-security');
+    expect(put.body.properties).toMatchObject({ provisioningState: 'Accepted', timestamp: '2026-11-30T05:01:02.1230000Z', duration: 'PT0S' });
+
+    // The run takes 62.5 s of the twin's clock.
+    clock.advance(62_500);
+    const statusUrl = put.headers['azure-asyncoperation'] as string;
+    let status = '';
+    for (let i = 0; i < 400 && !['Succeeded', 'Failed', 'Canceled'].includes(status); i++) {
+      const st = await json<{ status: string }>(statusUrl);
+      expect(st.status).toBe(200);
+      expect(st.headers).not.toHaveProperty('retry-after');
+      status = st.body.status;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe('Succeeded');
+    const done = await json<Deployment>(path);
+    expect(done.body.properties).toMatchObject({ provisioningState: 'Succeeded', timestamp: '2026-11-30T05:02:04.6230000Z', duration: 'PT1M2.5S' });
+    type Ops = { value: Array<{ properties: { timestamp: string; duration: string } }> };
+    const ops = (await json<Ops>(`${DEPLOYMENTS}/wire/operations?api-version=2022-09-01`)).body.value;
+    expect(ops.length).toBe(4);
+    for (const op of ops) {
+      expect(op.properties.timestamp).toMatch(TIMESTAMP);
+      expect(op.properties.duration).toMatch(/^PT(\d+M)?\d+(\.\d{1,7})?S$/);
+    }
+    const list = (await json<{ value: Deployment[] }>(`${DEPLOYMENTS}?api-version=2022-09-01`)).body.value;
+    for (const d of list) expect(d.properties.timestamp).toMatch(TIMESTAMP);
+  });
+
+  it('validate answers 200 at once (ARM: synchronous unless the template is large), timestamp from the clock, duration PT0S', async () => {
+    const v = await json<Deployment>(`${DEPLOYMENTS}/wire-v/validate?api-version=2022-09-01`, { method: 'POST', body: { properties: { mode: 'Incremental', template } } });
+    expect(v.status).toBe(200);
+    expect(v.headers).not.toHaveProperty('location');
+    expect(v.body.properties).toMatchObject({ provisioningState: 'Succeeded', timestamp: new Date(clock.now()).toISOString().replace('Z', '0000Z'), duration: 'PT0S' });
+  });
+
+  it('job ids of deployments started within one clock tick stay unique (later ones sort first, as ARM\'s reverse ticks do)', async () => {
+    const a = await json(`${DEPLOYMENTS}/tick-a?api-version=2022-09-01`, { method: 'PUT', body: { properties: { mode: 'Incremental', template: { ...template, resources: [] } } } });
+    const b = await json(`${DEPLOYMENTS}/tick-b?api-version=2022-09-01`, { method: 'PUT', body: { properties: { mode: 'Incremental', template: { ...template, resources: [] } } } });
+    const idOf = (h: unknown) => /operationStatuses\/(\d{20})\?/.exec(String(h))![1]!;
+    expect(idOf(a.headers['azure-asyncoperation'])).toBe(reverseTicksId(clock.now()));
+    expect(idOf(b.headers['azure-asyncoperation']) < idOf(a.headers['azure-asyncoperation'])).toBe(true);
+    for (const n of ['tick-a', 'tick-b']) {
+      for (let i = 0; i < 200; i++) {
+        const d = await json<Deployment>(`${DEPLOYMENTS}/${n}?api-version=2022-09-01`);
+        if (d.body.properties.provisioningState === 'Succeeded') break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  });
+});
