@@ -4,7 +4,7 @@ export { DEFAULT_PORT_BASE, PORT_OFFSETS, SITE_RANGE, SERVICE_RANGE } from './po
 export type { PortSettings, FixedListener } from './ports.js';
 export type { ReadyInfo } from './ready-info.js';
 export { echoFunction } from './echo-function.js';
-export { startListenerPair } from './listener.js';
+export { armDeferredTls, startListenerPair } from './listener.js';
 export type { ListenerPair, RequestHandler } from './listener.js';
 // `trustline policy compile | run` (the CLI reaches the gateway through the runtime).
 export { compilePolicy, runPolicy } from '../gateway/index.js';

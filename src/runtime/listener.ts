@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/index.js';
 import { portError } from './ports.js';
@@ -39,6 +39,37 @@ const CLIENT_ERROR_ANSWERS: Record<string, string> = {
   ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
 };
 
+/**
+ * https servers whose key and certificate are not loaded yet. Each https listener parses the key and certificate
+ * into a TLS context of its own (node's https server takes no shared context): ≈ 1–4 ms each, seven or more per
+ * `trustline up`. So a listener listens with an empty context and loads its own when `armDeferredTls()` is called
+ * (`trustline up`, right after the ready file is written) or, at the latest, when its first connection arrives:
+ * the `connection` listener below runs before tls.Server's own, which reads the context for the new socket.
+ */
+const deferredTls = new Set<() => void>();
+
+/** Loads the key and certificate of every https listener still waiting for them (see `deferredTls`). */
+export function armDeferredTls(): void {
+  for (const arm of [...deferredTls]) arm();
+}
+
+function deferTls(https: HttpsServer, tls: { cert: string; key: string }): () => void {
+  let armed = false;
+  const arm = () => {
+    if (armed) return;
+    armed = true;
+    deferredTls.delete(arm);
+    https.off('connection', arm);
+    https.setSecureContext({ cert: tls.cert, key: tls.key });
+  };
+  deferredTls.add(arm);
+  https.prependListener('connection', arm);
+  return () => {
+    armed = true;
+    deferredTls.delete(arm);
+  };
+}
+
 /** Listens on `host:port` (0 = a random free port); a taken port is `ERR_RUNTIME_PORT_IN_USE` naming the listener. */
 export async function listen(server: Server, host: string, port: number, what: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -75,7 +106,8 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
   };
   const maxHeaderSize = options.maxHeaderBytes ?? MAX_REQUEST_HEADER_BYTES;
   const http = createServer({ keepAliveTimeout: 65_000, maxHeaderSize }, dispatch);
-  const https = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, keepAliveTimeout: 65_000, maxHeaderSize }, dispatch);
+  const https = createHttpsServer({ keepAliveTimeout: 65_000, maxHeaderSize }, dispatch);
+  const forgetTls = deferTls(https, options.tls);
   for (const s of [http, https] as Server[]) {
     s.on('clientError', (err: Error & { code?: string }, socket) => {
       const code = err.code ?? '';
@@ -101,6 +133,7 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
     httpPort = await listen(http, host, options.httpPort ?? 0, `${options.name} (http)`);
     httpsPort = await listen(https as unknown as Server, host, options.httpsPort ?? 0, `${options.name} (https)`);
   } catch (e) {
+    forgetTls();
     await Promise.all([closeServer(http), closeServer(https as unknown as Server)]);
     throw e;
   }
@@ -111,6 +144,7 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
       current = h;
     },
     async close() {
+      forgetTls();
       await Promise.all([closeServer(http), closeServer(https as unknown as Server)]);
     },
   };

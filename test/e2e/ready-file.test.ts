@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,4 +30,49 @@ describe('the ready file means "this twin is up"', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('every https listener in the ready file completes a verified handshake the moment the file appears', async () => {
+    // The listeners load their key and certificate after the ready file is written, or on their first connection
+    // if it comes earlier (src/runtime/listener.ts): here the connections start as soon as the file exists.
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-ready-tls-'));
+    const file = join(dir, 'ready.json');
+    const appeared = new Promise<string>((resolve) => {
+      const w = watch(dir, () => {
+        try {
+          const text = readFileSync(file, 'utf8');
+          w.close();
+          resolve(text);
+        } catch {
+          // not there yet
+        }
+      });
+    });
+    const cli = startCli(['up', SEED, '--in-memory', '--state', join(dir, 'state'), '--ready-file', file, '--log-level', 'warn']);
+    try {
+      const exited = new Promise<string>((_, reject) => cli.child.once('exit', () => reject(new Error(cli.output()))));
+      const text = await Promise.race([appeared, exited]);
+      const ready = JSON.parse(text) as { caCertificate: string };
+      const urls = [...new Set(text.match(/https:\/\/127\.0\.0\.1:\d+/g) ?? [])];
+      const ca = readFileSync(ready.caCertificate, 'utf8');
+      const results = await Promise.all(urls.map((u) => handshake(u, ca)));
+      expect(urls.length).toBeGreaterThanOrEqual(4); // control plane, identity, site, gateway
+      for (const r of results) expect(r).toContain('DNS:*.azurewebsites.net');
+    } finally {
+      await cli.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+/** A TLS handshake trusting only the twin's CA: the peer certificate's subject alt names, or why it is not trusted. */
+function handshake(url: string, ca: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: hostname, port: Number(port), ca }, () => {
+      const san = s.getPeerCertificate().subjectaltname ?? '';
+      s.end();
+      resolve(s.authorized ? san : `unauthorized: ${String(s.authorizationError)}`);
+    });
+    s.once('error', reject);
+  });
+}

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
 import { loadParametersFile, loadTemplateFile, type DeployInput, type DeployResult } from '../../arm/index.js';
 import { writePrivateFile } from '../../state/index.js';
-import { startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
+import { armDeferredTls, startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
 import { tenantFromParameters } from '../inputs.js';
 import { removeReadyFile } from '../ready-file.js';
 import { DEFAULT_STATE_DIR, DEFAULT_TENANT } from '../defaults.js';
@@ -133,6 +133,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   }
   const ready = twin.ready();
   writeReadyFile(opts.readyFile, ready);
+  // The https listeners load their key and certificate now that the twin is ready (a connection that comes first
+  // loads its listener's at once: src/runtime/listener.ts).
+  setImmediate(armDeferredTls);
   // A site or APIM service deployed later (control plane, `trustline deploy`) appears in the ready file as one
   // deployed here; the file is replaced atomically, so a reader sees the old or the new one, never half of it.
   let written = JSON.stringify(ready);

@@ -59,12 +59,13 @@ const notFound = (id: string) => netError('TimeZoneNotFoundException', `The time
 
 export class TimeZoneV implements HostValue {
   readonly $type = 'TimeZoneInfo';
-  readonly #format: Intl.DateTimeFormat;
-  constructor(readonly id: string, readonly iana: string) {
-    this.#format = new Intl.DateTimeFormat('en-US', { timeZone: iana, timeZoneName: 'longOffset' });
-  }
+  // Built on first use: the first time-zone formatter of a process loads ICU's zone data (≈ 30 ms), and UTC_ZONE
+  // below is created when the expression library loads, on every `trustline up` (bench/RESULTS.md, start-up).
+  #format: Intl.DateTimeFormat | undefined;
+  constructor(readonly id: string, readonly iana: string) {}
   /** Minutes east of UTC at the UTC instant `ms`. */
   offsetAt(ms: number): number {
+    this.#format ??= new Intl.DateTimeFormat('en-US', { timeZone: this.iana, timeZoneName: 'longOffset' });
     const text = this.#format.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
     const m = /GMT([+-])(\d\d):(\d\d)/.exec(text);
     return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
