@@ -170,10 +170,6 @@ class LocalResponse extends Duplex {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    // A body the site never reads is dropped after the answer, as node:http dumps an unread request body.
-    this.once('finish', () => {
-      if (!req.readableEnded) req.resume();
-    });
   }
 
   setHeader(name: string, value: string | number | readonly string[]): this {
@@ -270,6 +266,8 @@ class LocalResponse extends Duplex {
   override _final(cb: (e?: Error | null) => void): void {
     this.#sendHead();
     this.push(null);
+    // A body the site never reads is dropped after the answer, as node:http dumps an unread request body.
+    if (!this.req.readableEnded) this.req.resume();
     cb();
   }
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
