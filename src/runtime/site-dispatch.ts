@@ -162,13 +162,21 @@ class LocalResponse extends Duplex {
   /** A write waiting for the reader (back-pressure). */
   #pending: (() => void) | undefined;
   readonly req: LocalRequest;
+  /** The caller's headers timeout, until the head is known. */
+  timer: NodeJS.Timeout | undefined;
 
   constructor(req: LocalRequest) {
     super();
     this.req = req;
     this.head = new Promise<HttpResponse>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
+      this.#resolve = (r) => {
+        if (this.timer) clearTimeout(this.timer);
+        resolve(r);
+      };
+      this.#reject = (e) => {
+        if (this.timer) clearTimeout(this.timer);
+        reject(e);
+      };
     });
   }
 
@@ -301,7 +309,22 @@ class LocalResponse extends Duplex {
   // node:http's res.end(chunk) / res.write accept strings; Writable handles both.
 }
 
-async function dispatch(
+/** One request: a promise of the answer's head (not an async function: the caller awaits the head itself). */
+function dispatch(
+  handlerOf: () => RequestHandler | undefined,
+  url: URL,
+  opts: HttpRequestOptions,
+  o: { encrypted: boolean; maxHeaderBytes: number; localPort: number },
+  socket: LocalSocket,
+): Promise<HttpResponse> {
+  try {
+    return start(handlerOf, url, opts, o, socket);
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
+function start(
   handlerOf: () => RequestHandler | undefined,
   url: URL,
   opts: HttpRequestOptions,
@@ -365,20 +388,17 @@ async function dispatch(
   if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) req.whole(body);
   else req.relay(body);
   const timeoutMs = opts.headersTimeoutMs ?? 300_000;
-  const timer = setTimeout(() => res.destroy(Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeoutMs);
-  timer.unref();
+  // Cleared when the head settles (LocalResponse).
+  res.timer = setTimeout(() => res.destroy(Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeoutMs);
+  res.timer.unref();
   try {
-    try {
-      handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-    } catch {
-      // As the listener does for a handler that throws (listener.ts).
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Internal Server Error');
-      } else res.destroy();
-    }
-    return await res.head;
-  } finally {
-    clearTimeout(timer);
+    handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  } catch {
+    // As the listener does for a handler that throws (listener.ts).
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Internal Server Error');
+    } else res.destroy();
   }
+  return res.head;
 }
