@@ -32,7 +32,14 @@ export function createSiteDispatch(handler: () => RequestHandler | undefined, o:
     getProtocol: () => (o.encrypted ? 'TLSv1.3' : null),
     destroy: () => undefined,
   };
-  return (url, opts) => dispatch(handler, url, opts, o, socket);
+  return (url, opts) => {
+    try {
+      return start(handler, url, opts, o, socket);
+    } catch (e) {
+      // Refusals before the site runs (invalid header, no site) come back as rejections, as undici reports them.
+      return Promise.reject(e as Error);
+    }
+  };
 }
 
 interface LocalSocket {
@@ -310,20 +317,6 @@ class LocalResponse extends Duplex {
 }
 
 /** One request: a promise of the answer's head (not an async function: the caller awaits the head itself). */
-function dispatch(
-  handlerOf: () => RequestHandler | undefined,
-  url: URL,
-  opts: HttpRequestOptions,
-  o: { encrypted: boolean; maxHeaderBytes: number; localPort: number },
-  socket: LocalSocket,
-): Promise<HttpResponse> {
-  try {
-    return start(handlerOf, url, opts, o, socket);
-  } catch (e) {
-    return Promise.reject(e as Error);
-  }
-}
-
 function start(
   handlerOf: () => RequestHandler | undefined,
   url: URL,
