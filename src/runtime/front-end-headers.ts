@@ -53,24 +53,22 @@ export function arrSslValue(certificatePem: string): string {
 const unmapped = (ip: string | undefined) => (ip ?? '').replace(/^::ffff:/, '');
 const FRONT_END = new Set<string>(FRONT_END_HEADERS);
 
+/** The front end's header names as a set (lower-case), e.g. for Easy Auth's `omitHeaders`. */
+export const FRONT_END_NAMES: ReadonlySet<string> = FRONT_END;
+
 /**
- * The headers forwarded to the app: `headers` (what Easy Auth forwards, lower-case names as node:http gives them)
- * minus any the client sent under the front end's names, then the front end's own for this request, in one new
- * object (one copy per request: this runs on every request that reaches a function). `requestId` is the
- * request's `X-ARR-LOG-ID`.
+ * The headers forwarded to the app: `out` (what Easy Auth forwards, lower-case names as node:http gives them, this
+ * request's own object) with the front end's own headers for this request added in place. The front end owns them:
+ * `out` must already be without any the client sent under the front end's names (Easy Auth's `omitHeaders: FRONT_END_NAMES` leaves them out, so a request
+ * that reaches a function costs no second copy of its header block).
  */
-export function forwardedWithFrontEndHeaders(
-  headers: OutgoingHeaders,
+export function addFrontEndHeaders(
+  out: OutgoingHeaders,
   req: IncomingMessage,
   site: FrontEndSite,
   arrSsl: string | undefined,
   requestId: string = randomUUID(),
 ): OutgoingHeaders {
-  const out: OutgoingHeaders = {};
-  for (const k in headers) {
-    const v = headers[k];
-    if (v !== undefined && !FRONT_END.has(k) && !FRONT_END.has(k.toLowerCase())) out[k] = v;
-  }
   const socket = req.socket as TLSSocket;
   const tls = socket.encrypted === true;
   const ip = unmapped(socket.remoteAddress);
@@ -99,4 +97,3 @@ export function forwardedWithFrontEndHeaders(
   }
   return out;
 }
-

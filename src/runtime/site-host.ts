@@ -13,7 +13,7 @@ import { SITE_REQUEST_ID_HEADER, type SiteDecision } from './decision-log.js';
 import { checkFunctionKey, type FunctionSpec, type HostKeys } from './function-keys.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { arrSslValue, forwardedWithFrontEndHeaders } from './front-end-headers.js';
+import { addFrontEndHeaders, arrSslValue, FRONT_END_NAMES } from './front-end-headers.js';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
 
 /** What a site listener needs to play one `Microsoft.Web/sites` (plain data: it crosses to a worker). */
@@ -115,7 +115,8 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
         return;
       }
     }
-    const headers = forwardedWithFrontEndHeaders(authHeaders, req, frontEndSite, arrSsl, p?.id);
+    // Easy Auth left the front end's names out (omitHeaders): its headers go into the request's own object.
+    const headers = addFrontEndHeaders(authHeaders, req, frontEndSite, arrSsl, p?.id);
     const url = backend + (req.url ?? '/');
     const sent = clock.now();
     if (p) p.forwarded = true;
@@ -152,6 +153,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   };
   const easyAuth = createEasyAuthHandler({
     settings,
+    omitHeaders: FRONT_END_NAMES,
     httpsHost,
     // Explain every refusal in the log: the bare 401/403 Azure gives, with the reason it never tells.
     onTrace: (d, req) => {

@@ -7,9 +7,10 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { loadParametersFile, loadTemplateFile } from '../../src/arm/index.js';
 import { memoryLogger, randomIds, systemClock } from '../../src/core/index.js';
@@ -124,6 +125,37 @@ describe('gateway → site: in-process dispatch delivers what sockets deliver', 
     expect(normalizeAnswer(results['in-process'].answer)).toEqual(normalizeAnswer(results.sockets.answer));
     expect(normalize(results['in-process'].seen)).toEqual(normalize(results.sockets.seen));
     expect(results['in-process'].seen.rawHeaders.map((h) => h.toLowerCase())).not.toContain('x_ms_client_principal_id');
+  });
+
+  /**
+   * The header block the function receives, line by line (names as sent, values; per-twin and per-request values
+   * masked), compared with what main 51ce473 (before the request path was reworked around fewer header copies)
+   * delivered for the same requests: test/runtime/fixtures/function-header-blocks.json, recorded from that commit
+   * with TRUSTLINE_RECORD_HEADER_BLOCKS=1. Both dispatch modes must deliver it.
+   */
+  it('the function receives the header block it received before the rework, byte for byte, both ways', async () => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'function-header-blocks.json');
+    const got: Record<string, Record<Mode, string[]>> = {};
+    for (const [name, run] of cases) {
+      if (name.includes('3 MB')) continue;
+      got[name] = {} as Record<Mode, string[]>;
+      for (const mode of ['in-process', 'sockets'] as Mode[]) {
+        const t = twins[mode];
+        await run(t.twin.ready().apim['trustline-apim']!.gatewayUrl, t.tls);
+        const seen = normalize(t.seen.at(-1)!);
+        // The backend's address (random port) is the only other value that differs from run to run.
+        got[name]![mode] = seen.rawHeaders.map((v, i) => (i % 2 === 1 && /^127\.0\.0\.1:\d+$/.test(v) ? '<backend>' : v));
+      }
+      expect(got[name]!['in-process']).toEqual(got[name]!.sockets);
+    }
+    if (process.env.TRUSTLINE_RECORD_HEADER_BLOCKS === '1') writeFileSync(fixture, JSON.stringify(got, null, 1) + '\n');
+    expect(existsSync(fixture)).toBe(true);
+    const before = JSON.parse(readFileSync(fixture, 'utf8')) as typeof got;
+    for (const name of Object.keys(got)) {
+      expect(got[name]!['in-process'], name).toEqual(before[name]!['in-process']);
+      expect(got[name]!.sockets, name).toEqual(before[name]!.sockets);
+    }
+    expect(Object.keys(got).sort()).toEqual(Object.keys(before).sort());
   });
 
   it('a header block the gateway accepts but the site refuses (over 32 KB once the token is added): 431 both ways', async () => {

@@ -20,15 +20,15 @@ export const HOP_BY_HOP = new Set([
  * Copy request headers minus hop-by-hop ones (and those named in `Connection`) and `Expect`: the
  * twin's listener has already answered `Expect: 100-continue` (node:http sends `100 Continue` before the
  * handler runs), as App Service's and APIM's front ends answer it themselves; the next hop gets the
- * body without the expectation (undici refuses to send `Expect` at all).
+ * body without the expectation (undici refuses to send `Expect` at all). `omit`: lower-case names also left out.
  */
-export function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHeaders {
+export function forwardableHeaders(headers: IncomingHttpHeaders, omit?: ReadonlySet<string>): OutgoingHeaders {
   const out: OutgoingHeaders = {};
   const connection = headers.connection;
   const extra = connection ? new Set(String(connection).toLowerCase().split(',').map((s) => s.trim())) : undefined;
   for (const k in headers) {
     const v = headers[k];
-    if (v === undefined || HOP_BY_HOP.has(k) || k === 'expect' || extra?.has(k)) continue;
+    if (v === undefined || HOP_BY_HOP.has(k) || k === 'expect' || extra?.has(k) || omit?.has(k)) continue;
     out[k] = v;
   }
   return out;

@@ -67,7 +67,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     if (!settings || !enabled) {
       d.outcome = 'pass-through';
       addStep(d, 'platform', false, settings ? 'platform.enabled is not true' : 'no authsettingsV2');
-      options.forward(req, res, forwardableHeaders(req.headers));
+      options.forward(req, res, forwardableHeaders(req.headers, options.omitHeaders));
       return;
     }
     d.steps.push(PLATFORM_ON);
@@ -96,7 +96,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     }
 
     // 4. Strip platform-owned headers sent by the client.
-    const { headers, stripped } = strippedHeaders(req.headers);
+    const { headers, stripped } = strippedHeaders(req.headers, options.omitHeaders);
     if (stripped > 0) addStep(d, 'strip-headers', true, `removed ${stripped} client-sent X-MS-CLIENT-PRINCIPAL*/X-MS-TOKEN-* header(s)`);
 
     // 5–6. Find and validate the credential.

@@ -14,7 +14,12 @@ export interface EasyAuthOptions {
   httpClient: HttpClient;
   clock: Clock;
   logger: Logger;
-  /** Send the request to the function backend with these request headers. */
+  /**
+   * Request headers a front end before Easy Auth owns (lower-case names): never forwarded as the client sent them,
+   * so that `forward` can add its own to the headers it is given (a fresh object per request) without a copy.
+   */
+  omitHeaders?: ReadonlySet<string>;
+  /** Send the request to the function backend with these request headers (this request's own object). */
   forward: (req: IncomingMessage, res: ServerResponse, headers: OutgoingHeaders) => void;
   flags?: Partial<EasyAuthCompatFlags>;
   /** Each request's decision (explain / console), with the request it is about (to correlate it with a request id). */

@@ -24,18 +24,18 @@ export function isPlatformHeader(name: string): boolean {
 }
 
 /**
- * Forwardable request headers minus hop-by-hop and platform-owned ones, in one pass over node's (lower-case)
- * header object; returns how many platform headers were stripped. The result is a fresh object the caller
- * may add to (the identity headers) without another copy.
+ * Forwardable request headers minus hop-by-hop and platform-owned ones (and `omit`: names a front end owns), in one
+ * pass over node's (lower-case) header object; returns how many platform headers were stripped. The result is a
+ * fresh object the caller may add to (the identity headers, the front end's) without another copy.
  */
-export function strippedHeaders(headers: IncomingHttpHeaders): { headers: OutgoingHeaders; stripped: number } {
+export function strippedHeaders(headers: IncomingHttpHeaders, omit?: ReadonlySet<string>): { headers: OutgoingHeaders; stripped: number } {
   const out: OutgoingHeaders = {};
   const connection = headers.connection;
   const named = connection ? new Set(String(connection).toLowerCase().split(',').map((x) => x.trim())) : undefined;
   let stripped = 0;
   for (const k in headers) {
     const v = headers[k];
-    if (v === undefined || HOP_BY_HOP.has(k) || k === 'expect' || named?.has(k)) continue;
+    if (v === undefined || HOP_BY_HOP.has(k) || k === 'expect' || named?.has(k) || omit?.has(k)) continue;
     // Only names starting with `x` can be platform headers: the common headers cost one comparison.
     if (k.charCodeAt(0) === 120 && isPlatformHeader(k)) {
       stripped++;

@@ -26,6 +26,12 @@ export interface VerifiedToken {
 export class VerifiedTokenCache {
   readonly #max: number;
   readonly #map = new Map<string, VerifiedToken>();
+  /**
+   * The entry found last, by its token: a caller that sends the same token on every request (APIM's managed identity,
+   * a client's cached token) is answered by comparing the strings, without hashing a 1–2 KB key per request.
+   */
+  #lastToken: string | undefined;
+  #lastEntry: VerifiedToken | undefined;
 
   constructor(maxEntries: number) {
     this.#max = Math.max(0, Math.floor(maxEntries));
@@ -36,10 +42,17 @@ export class VerifiedTokenCache {
   }
 
   get(token: string, nowSeconds: number, skewSeconds: number): VerifiedToken | undefined {
-    const hit = this.#map.get(token);
-    if (!hit) return undefined;
-    if (nowSeconds > hit.exp + skewSeconds) {
+    let hit: VerifiedToken | undefined;
+    if (this.#lastToken !== undefined && token.length === this.#lastToken.length && token === this.#lastToken) hit = this.#lastEntry;
+    else {
+      hit = this.#map.get(token);
+      if (!hit) return undefined;
+      this.#lastToken = token;
+      this.#lastEntry = hit;
+    }
+    if (nowSeconds > hit!.exp + skewSeconds) {
       this.#map.delete(token);
+      this.#forgetLast();
       return undefined;
     }
     return hit;
@@ -54,9 +67,16 @@ export class VerifiedTokenCache {
       this.#map.delete(oldest.value);
     }
     this.#map.set(token, entry);
+    this.#forgetLast();
   }
 
   clear(): void {
     this.#map.clear();
+    this.#forgetLast();
+  }
+
+  #forgetLast(): void {
+    this.#lastToken = undefined;
+    this.#lastEntry = undefined;
   }
 }
