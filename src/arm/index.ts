@@ -12,3 +12,4 @@ export { expandTemplate, DEFAULT_EXPAND_NOW } from './deployment/expand.js';
 export type { ExpandOptions, ExpandResult } from './deployment/expand.js';
 export type { ExpandedResource } from './deployment/types.js';
 export { stringifyJson as stringifyArmJson } from './expressions/values.js';
+export { RESOURCES_API_VERSIONS, isWellFormedApiVersion, noRegisteredProviderMessage } from './providers/api-versions.js';

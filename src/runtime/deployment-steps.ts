@@ -78,7 +78,7 @@ export interface StepOptions {
 export async function commitInSteps(store: Store, result: DeployResult, changes: ChangeSet, options: StepOptions = {}): Promise<{ written: string[]; canceled: boolean }> {
   const written: string[] = [];
   for (const step of stepsOf(result, changes)) {
-    await pause(options.stepDelayMs ?? 0);
+    await pause(options.stepDelayMs ?? 0, options.signal);
     if (options.signal?.aborted) return { written, canceled: true };
     if (step.id !== undefined) options.onStep?.(step.id);
     applyChanges(store, step.changes);
@@ -87,6 +87,17 @@ export async function commitInSteps(store: Store, result: DeployResult, changes:
   return { written, canceled: false };
 }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+/** Wait `ms` (one turn of the event loop for 0); a cancel ends the wait at once. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || !signal) return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

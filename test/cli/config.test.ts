@@ -112,6 +112,7 @@ describe('trustline.json', () => {
       auth: false,
       strict: true,
       siteDispatch: 'sockets',
+      deploymentStepDelayMs: 250,
       ports: { base: 9000 },
       logLevel: 'error',
       loose: true,

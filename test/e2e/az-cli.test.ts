@@ -1,10 +1,8 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEED, useRunningSeed } from '../helpers/seed.js';
-import { startConnectProxy } from '../helpers/connect-proxy.js';
-import { azRunner } from '../helpers/az-cli.js';
+import { useAzCli } from '../helpers/az-cli.js';
 
 /**
  * The real az CLI (Debian's azure-cli, /usr/bin/az) against a running twin, with its own AZURE_CONFIG_DIR:
@@ -14,32 +12,16 @@ import { azRunner } from '../helpers/az-cli.js';
  */
 describe('az CLI against the twin', () => {
   const seed = useRunningSeed('trustline-az-', ['--in-memory']);
-  let proxy: Awaited<ReturnType<typeof startConnectProxy>>;
-  let configDir: string;
-  beforeAll(async () => {
-    configDir = mkdtempSync(join(tmpdir(), 'trustline-azcfg-'));
-    proxy = await startConnectProxy({
-      'management.azure.com:443': seed.ready.controlPlane,
-      'login.microsoftonline.com:443': new URL(seed.ready.identity.authority).origin,
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await proxy?.close();
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
-  });
-
-  const az = (args: string[]) => azRunner({ configDir, caFile: seed.ready.caCertificate, proxyUrl: proxy.url })(args);
+  const cli = useAzCli(seed);
+  const az = cli.az;
 
   it('registers the twin as a cloud, logs in with a service principal, deploys the seed, runs what-if, deploys at subscription scope, lists operations', async () => {
-    const register = await az(['cloud', 'register', '-n', 'Trustline', '--endpoint-resource-manager', 'https://management.azure.com/']);
+    const { register, login } = await cli.login();
     // (a retried run finds the cloud it registered the first time)
     if (!register.stderr.includes("The cloud 'Trustline' is already registered")) expect(register.code, register.stderr).toBe(0);
     const cloud = JSON.parse((await az(['cloud', 'show', '-n', 'Trustline', '-o', 'json'])).stdout) as { endpoints: Record<string, string> };
     expect(cloud.endpoints).toMatchObject({ activeDirectory: 'https://login.microsoftonline.com/', activeDirectoryResourceId: 'https://management.core.windows.net/', resourceManager: 'https://management.azure.com/' });
-    expect((await az(['cloud', 'set', '-n', 'Trustline'])).code).toBe(0);
-
     const cred = JSON.parse(readFileSync(seed.ready.cliCredential!, 'utf8')) as { clientId: string; clientSecret: string; tenantId: string };
-    const login = await az(['login', '--service-principal', '-u', cred.clientId, `--password=${cred.clientSecret}`, '--tenant', cred.tenantId, '-o', 'json']);
     expect(login.code, login.stderr).toBe(0);
     expect(JSON.parse(login.stdout)).toEqual([expect.objectContaining({ id: seed.ready.subscriptionId, tenantId: cred.tenantId, cloudName: 'Trustline', user: { name: cred.clientId, type: 'servicePrincipal' } })]);
 
@@ -52,8 +34,8 @@ describe('az CLI against the twin', () => {
     expect(deployment.properties.outputResources).toHaveLength(7);
 
     const template = readFileSync(join(SEED, 'azuredeploy.json'), 'utf8').replace('"displayName": "Functions"', '"displayName": "Functions v2"');
-    writeFileSync(join(configDir, 'changed.json'), template);
-    const whatIf = await az(['deployment', 'group', 'what-if', '-g', seed.ready.resourceGroup, '--template-file', join(configDir, 'changed.json'), '--parameters', params]);
+    writeFileSync(join(cli.configDir, 'changed.json'), template);
+    const whatIf = await az(['deployment', 'group', 'what-if', '-g', seed.ready.resourceGroup, '--template-file', join(cli.configDir, 'changed.json'), '--parameters', params]);
     expect(whatIf.code, whatIf.stderr).toBe(0);
     expect(whatIf.stdout).toContain(`Scope: /subscriptions/${seed.ready.subscriptionId}/resourceGroups/${seed.ready.resourceGroup}`);
     expect(whatIf.stdout).toMatch(/~ Microsoft\.ApiManagement\/service\/[^/]+\/apis\/functions \[2022-08-01\]\n\s+~ properties\.displayName: "Functions" => "Functions v2"/);
@@ -61,14 +43,14 @@ describe('az CLI against the twin', () => {
 
     // Subscription scope: `az deployment sub create` (location required) with a nested deployment into the group.
     writeFileSync(
-      join(configDir, 'sub.json'),
+      join(cli.configDir, 'sub.json'),
       JSON.stringify({
         $schema: 'https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#', contentVersion: '1.0.0.0',
         resources: [{ type: 'Microsoft.Resources/deployments', apiVersion: '2021-04-01', name: 'az-into-rg', resourceGroup: seed.ready.resourceGroup, properties: { mode: 'Incremental', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [] } } }],
         outputs: { sub: { type: 'string', value: '[subscription().subscriptionId]' } },
       }),
     );
-    const sub = await az(['deployment', 'sub', 'create', '-l', 'westeurope', '-n', 'az-sub', '--template-file', join(configDir, 'sub.json'), '-o', 'json']);
+    const sub = await az(['deployment', 'sub', 'create', '-l', 'westeurope', '-n', 'az-sub', '--template-file', join(cli.configDir, 'sub.json'), '-o', 'json']);
     expect(sub.code, sub.stderr).toBe(0);
     expect(JSON.parse(sub.stdout)).toMatchObject({ name: 'az-sub', properties: { provisioningState: 'Succeeded', outputs: { sub: { value: seed.ready.subscriptionId } } } });
     const ops = await az(['deployment', 'operation', 'group', 'list', '-g', seed.ready.resourceGroup, '-n', 'az-seed', '-o', 'json']);
@@ -85,10 +67,10 @@ describe('az CLI against the twin', () => {
     expect(exportedTemplate.resources.find((r) => r.type === 'Microsoft.Web/sites')?.name).toMatch(/^\[parameters\('sites_.*_name'\)\]$/);
 
     writeFileSync(
-      join(configDir, 'bad.json'),
+      join(cli.configDir, 'bad.json'),
       JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [{ type: 'Microsoft.Web/sites', apiVersion: '2022-09-01', name: "[nosuchfunction('x')]", location: 'westeurope' }] }),
     );
-    const bad = await az(['deployment', 'group', 'create', '-g', seed.ready.resourceGroup, '-n', 'az-bad', '--template-file', join(configDir, 'bad.json')]);
+    const bad = await az(['deployment', 'group', 'create', '-g', seed.ready.resourceGroup, '-n', 'az-bad', '--template-file', join(cli.configDir, 'bad.json')]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('InvalidTemplate');
     expect(bad.stderr).toContain('nosuchfunction');

@@ -107,4 +107,33 @@ describe('deployment answers on the wire, as ARM sends them', () => {
       }
     }
   });
+  it('api-versions: a provider type at a version no provider registered fails the deployment with NoRegisteredProviderFound; a nested deployment outside ARM\'s versions is 400 InvalidTemplate', async () => {
+    const bad = { ...template, resources: [{ type: 'Contoso.Widgets/things', apiVersion: '2024-02-30', name: 'bad-w', location: 'westeurope', properties: {} }] };
+    const put = await json<Deployment>(`${DEPLOYMENTS}/bad-version?api-version=2022-09-01`, { method: 'PUT', body: { properties: { mode: 'Incremental', template: bad } } });
+    expect(put.status).toBe(201);
+    type Failed = { properties: { provisioningState: string; error: { code: string; details: Array<{ code: string; message: string; target: string }> } } };
+    let d: Failed | undefined;
+    for (let i = 0; i < 200; i++) {
+      d = (await json<Failed>(`${DEPLOYMENTS}/bad-version?api-version=2022-09-01`)).body;
+      if (d.properties.provisioningState === 'Failed') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(d!.properties.error.code).toBe('DeploymentFailed');
+    // (the supported versions named are those the twin has seen for the type: the earlier deployments')
+    expect(d!.properties.error.details[0]).toMatchObject({
+      code: 'NoRegisteredProviderFound',
+      target: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Contoso.Widgets/things/bad-w`,
+      message: "No registered resource provider found for location 'westeurope' and API version '2024-02-30' for type 'things'. The supported api-versions are '2024-01-01'. The supported locations are 'westeurope'.",
+    });
+    type Ops = { value: Array<{ properties: { provisioningState: string; statusMessage?: { error: { code: string } } } }> };
+    const ops = (await json<Ops>(`${DEPLOYMENTS}/bad-version/operations?api-version=2022-09-01`)).body.value;
+    expect(ops.map((o) => [o.properties.provisioningState, o.properties.statusMessage?.error.code])).toEqual([['Failed', 'NoRegisteredProviderFound']]);
+
+    const nested = { ...template, resources: [{ type: 'Microsoft.Resources/deployments', apiVersion: '2021-08-01', name: 'inner', properties: { mode: 'Incremental', template: { ...template, resources: [], outputs: {} } } }], outputs: {} };
+    const sync = await json<{ error: { code: string; message: string } }>(`${DEPLOYMENTS}/bad-nested?api-version=2022-09-01`, { method: 'PUT', body: { properties: { mode: 'Incremental', template: nested } } });
+    expect(sync.status).toBe(400);
+    expect(sync.body.error.code).toBe('InvalidTemplate');
+    expect(sync.body.error.message).toMatch(/^Deployment template validation failed: 'The template resource 'inner' is invalid\. 'ApiVersion' property is invalid\. The supported versions are '2025-04-01,.*'\. Please see https:\/\/aka\.ms\/arm-syntax-resources for usage details\.'\.$/);
+    expect((await json(`${DEPLOYMENTS}/bad-nested?api-version=2022-09-01`)).status).toBe(404);
+  });
 });

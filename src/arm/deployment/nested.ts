@@ -15,7 +15,7 @@ import { isInnerScope } from './graph.js';
 import { isSecureType } from './parameters.js';
 import { DEPLOYMENTS_TYPE } from './plan.js';
 import type { PlannedResource } from './plan.js';
-import { runTemplate } from './template-run.js';
+import { checkApiVersion, runTemplate } from './template-run.js';
 import type { RunInput, RunResult, RunShared } from './template-run.js';
 import type { ResourceRecord } from '../../state/index.js';
 import type { ExpandedResource, TemplateLinkRoot } from './types.js';
@@ -181,6 +181,7 @@ export function runNestedDeployment(a: NestedArgs): void {
     const key = findKey(r.raw, k);
     if (key !== undefined) setProp(entry as JsonObject, k, ev.evaluate(r.raw[key], childPath(r.jsonPath, key), ctx, what, r.frames));
   }
+  checkApiVersion(shared, { type: DEPLOYMENTS_TYPE, name: r.name, id: r.id, apiVersion: entry.apiVersion, location: r.location, resourceLocation: (r.nestedTarget ?? r.target).location });
   entry.properties = evaluated;
   entry.dependsOn = a.dependsOn;
   entry.deployment = run.deploymentName;

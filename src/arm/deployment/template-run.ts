@@ -7,6 +7,7 @@ import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
 import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, privateEndpointNicProperties, readOnlyListResult, scaleSetInstancePublicIpProperties } from '../providers/read-only-properties.js';
 import { providerFor } from '../providers/registry.js';
+import { checkResourceApiVersion } from '../providers/api-versions.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
@@ -211,6 +212,7 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   const identity = field(body, 'identity');
   if (typeof apiVersion === 'string') input.apiVersion = apiVersion;
   if (typeof location === 'string') input.location = location;
+  checkApiVersion(shared, { type: r.type, name: r.name, id: r.id, apiVersion, location: r.location, resourceLocation: typeof location === 'string' ? location : r.target.location });
   if (typeof kind === 'string') input.kind = kind;
   if (sku !== undefined) input.sku = sku;
   if (isObject(tags)) input.tags = tags as Record<string, string>;
@@ -251,6 +253,17 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   // Types the twin stores without simulating them get the read-only properties their RP would compute.
   if (generic) addReadOnlyProperties(record, r.target.tenantId, (id) => shared.overlay.getResource(id));
   return record;
+}
+
+/** A resource's api-version as ARM checks it (providers/api-versions.ts); `trustline expand` and `--loose` warn instead. */
+export function checkApiVersion(shared: RunShared, r: { type: string; name: string; id: string; apiVersion: unknown; location: SourceLocation; resourceLocation: string }): void {
+  const known = () => [...new Set(shared.overlay.listResources({ type: r.type }).map((x) => x.apiVersion).filter((v): v is string => typeof v === 'string'))].sort().reverse();
+  try {
+    checkResourceApiVersion({ ...r, known });
+  } catch (e) {
+    if (!shared.expand && !shared.loose) throw e;
+    shared.warn(`${shared.expand ? 'expand' : 'loose'}: ${(e as Error).message}`);
+  }
 }
 
 export function providerContext(shared: RunShared, location: SourceLocation, tenantId: string): ProviderContext {

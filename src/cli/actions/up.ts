@@ -81,6 +81,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       // The token endpoint signs on worker threads, one per core, off the event loop the listeners share.
       signingWorkers: Math.min(8, availableParallelism()),
       deployThread: 'worker',
+      ...(opts.deploymentStepDelayMs > 0 ? { deploymentStepDelayMs: opts.deploymentStepDelayMs } : {}),
       ...(opts.imdsIdentities.length > 0 ? { imdsIdentities: opts.imdsIdentities } : {}),
       logLevel: opts.logLevel,
       clock: systemClock,

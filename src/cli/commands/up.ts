@@ -29,6 +29,11 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .option('--strict', 'refuse resource types the twin would only store, not simulate')
     .option('--no-auth', 'the control plane accepts requests without a bearer token (ARM requires one)')
     .addOption(new Option('--site-dispatch <how>', "how the gateway reaches the twin's sites: in-process (default; no socket hop, the same bytes reach the function) or sockets (real http, sites on a worker thread)").choices(['in-process', 'sockets']))
+    .option('--deployment-step-delay <ms>', 'simulated provisioning time of each resource a control-plane deployment writes (default 0): clients see it Running and can cancel it, as in Azure', (v: string) => {
+      const n = int(v);
+      if (n > 600_000) throw new InvalidArgumentError('at most 600000 (10 minutes)');
+      return n;
+    })
     .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(['debug', 'info', 'warn', 'error', 'silent']))
     .option('--print-config', 'print the merged configuration (defaults < trustline.json < flags) as JSON and exit')
     .addOption(new Option('--json', 'print one JSON document per line instead of text (for scripts)'))
@@ -59,6 +64,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           auth: given('auth'),
           strict: given('strict'),
           siteDispatch: given('siteDispatch'),
+          deploymentStepDelay: given('deploymentStepDelay'),
           readyFile: given('readyFile'),
           backend: o.backend,
           directory: o.directory,

@@ -23,6 +23,7 @@ export interface ProjectFile {
   auth?: boolean;
   strict?: boolean;
   siteDispatch?: 'in-process' | 'sockets';
+  deploymentStepDelayMs?: number;
   ports?: PortSettings['pinned'] & { base?: number; sites?: PortSettings['sites']; apim?: PortSettings['apim'] };
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   loose?: boolean;

@@ -19,6 +19,7 @@ export interface UpFlags {
   auth?: boolean;
   strict?: boolean;
   siteDispatch?: 'in-process' | 'sockets';
+  deploymentStepDelay?: number;
   readyFile?: string;
   backend: string[];
   directory: string[];
@@ -51,6 +52,8 @@ export interface UpConfig {
   strict: boolean;
   /** How the gateway reaches the twin's own sites (`--site-dispatch`; default in-process, sockets when TRUSTLINE_SITE_DISPATCH=sockets). */
   siteDispatch: 'in-process' | 'sockets';
+  /** Simulated provisioning time per resource of a control-plane deployment, ms (`--deployment-step-delay`; default 0). */
+  deploymentStepDelayMs: number;
   ports: PortSettings;
   logLevel: LogLevel;
   loose: boolean;
@@ -103,6 +106,7 @@ export function mergeUpConfig(flags: UpFlags, project: LoadedProject | undefined
     auth: flags.auth ?? file.auth ?? true,
     strict: flags.strict ?? file.strict ?? false,
     siteDispatch: flags.siteDispatch ?? file.siteDispatch ?? (process.env.TRUSTLINE_SITE_DISPATCH === 'sockets' ? 'sockets' : 'in-process'),
+    deploymentStepDelayMs: flags.deploymentStepDelay ?? file.deploymentStepDelayMs ?? 0,
     ports: { base: flags.portBase ?? base ?? DEFAULT_PORT_BASE, pinned, sites: sites ?? {}, apim: apim ?? {} },
     logLevel: flags.logLevel ?? file.logLevel ?? 'info',
     loose: flags.loose ?? file.loose ?? false,

@@ -9,7 +9,7 @@ import { armHttpError, type ArmAdditionalInfo, type ArmErrorBody, type ArmHttpEr
  *   detail per failed resource, or (a `reference()`d resource that does not exist) `ResourceNotFound`.
  * Twin codes travel only in `additionalInfo` (`type: 'TrustlineError'`), never in `code`/`details[].code`.
  */
-const FAILURE_CODES = new Set(['ERR_ARM_RESOURCE_INVALID', 'ERR_ARM_RESOURCE_NOT_FOUND', 'ERR_ARM_LIST_UNSUPPORTED']);
+const FAILURE_CODES = new Set(['ERR_ARM_RESOURCE_INVALID', 'ERR_ARM_RESOURCE_NOT_FOUND', 'ERR_ARM_LIST_UNSUPPORTED', 'ERR_ARM_API_VERSION_UNSUPPORTED']);
 
 export function isDeploymentFailure(e: unknown): boolean {
   if (!isTwinError(e)) return true;
@@ -56,6 +56,8 @@ export function resourceError(e: unknown): ArmErrorBody {
   if (!isTwinError(e)) return base('InternalServerError');
   if (e.code === 'ERR_ARM_RESOURCE_NOT_FOUND') return base(e.details?.['parentId'] ? 'ParentResourceNotFound' : 'ResourceNotFound');
   if (e.code === 'ERR_ARM_LIST_UNSUPPORTED') return base('InvalidTemplate');
+  // ARM's resource-provider routing refuses a version no provider registered (the operation fails with this code).
+  if (e.code === 'ERR_ARM_API_VERSION_UNSUPPORTED') return base('NoRegisteredProviderFound');
   if (e.code === 'ERR_ARM_RESOURCE_INVALID' || e.code === 'ERR_RUNTIME_RECONCILE') return base('BadRequest');
   if (e.code.startsWith('ERR_ARM_') && e.code !== 'ERR_ARM_INTERNAL') return base('InvalidTemplate');
   return base('InternalServerError');
