@@ -18,7 +18,7 @@ export { defaultGatewayCompatFlags, resolveGatewayCompatFlags } from './compat-f
 export type { GatewayCompatFlags } from './compat-flags.js';
 export { parseUrlTemplate, matchUrlTemplate, MAX_URL_TEMPLATE_LENGTH } from './url-template.js';
 export type { UrlTemplate } from './url-template.js';
-export { readPfx } from './pfx.js';
+export { readPfx, readCertificateEntity } from './pfx.js';
 export type { ClientCertificate } from './pfx.js';
 export type { GatewayDecision, DecisionStep, DecisionToken, DecisionBackend } from './pipeline/decision.js';
 export type { GatewayEvent } from './pipeline/sink.js';

@@ -80,6 +80,21 @@ function schemasOf(records: ResourceRecord[]): ApiSchema[] {
   });
 }
 
+/**
+ * Client certificate settings of the service resource: whether the gateway negotiates a client certificate (a
+ * `Proxy` entry of `hostnameConfigurations` with `negotiateClientCertificate`, or `enableClientCertificate`; the
+ * twin serves every host name of a service on one listener, so any such entry asks) and its CA certificates.
+ */
+function clientCertificateSettings(props: Record<string, unknown>): Pick<ServiceConfig, 'negotiateClientCertificate' | 'caCertificates'> {
+  const hosts = Array.isArray(props.hostnameConfigurations) ? props.hostnameConfigurations as Array<Record<string, unknown>> : [];
+  const negotiate = props.enableClientCertificate === true
+    || hosts.some((h) => String(h?.type ?? '').toLowerCase() === 'proxy' && h?.negotiateClientCertificate === true);
+  const cas = (Array.isArray(props.certificates) ? props.certificates as Array<Record<string, unknown>> : [])
+    .filter((c) => typeof c?.encodedCertificate === 'string')
+    .map((c) => ({ data: c.encodedCertificate as string, storeName: typeof c.storeName === 'string' ? c.storeName : 'Root' }));
+  return { ...(negotiate ? { negotiateClientCertificate: true } : {}), ...(cas.length ? { caCertificates: cas } : {}) };
+}
+
 /** Builds the gateway's view of one `Microsoft.ApiManagement/service` from the store. */
 export function buildServiceConfig(store: Store, service: ResourceRecord): ServiceConfig {
   const children = store.listResources({ idPrefix: service.id + '/' });
@@ -180,6 +195,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
   const fragments = ofType('policyFragments').map((f) => ({ id: lastSegment(f.id), value: String((f.properties as { value?: unknown }).value ?? '') }));
   const loggers = ofType('loggers').map((l) => ({ id: lastSegment(l.id), type: String((l.properties as { loggerType?: unknown }).loggerType ?? '') }));
   const identity = service.identity;
+  const tlsSettings = clientCertificateSettings(service.properties);
   return {
     name: service.name,
     hostName: `${service.name}.azure-api.net`.toLowerCase(),
@@ -195,6 +211,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     fragments,
     loggers,
     ...(certificates.length ? { certificates } : {}),
+    ...tlsSettings,
     identity: {
       systemAssigned: Boolean(identity?.principalId),
       ...(typeof identity?.principalId === 'string' ? { systemPrincipalId: identity.principalId } : {}),
