@@ -1,4 +1,5 @@
-import { X509Certificate } from 'node:crypto';
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readPkcs12 } from './expressions/pkcs12.js';
 import { createSecureContext } from 'node:tls';
 import { TwinError } from '../core/index.js';
 
@@ -49,4 +50,28 @@ export function readPfx(pfx: Buffer, passphrase: string | undefined): ClientCert
   const x = new X509Certificate(der);
   const thumbprint = x.fingerprint.replace(/:/g, '').toUpperCase();
   return { id: thumbprint, thumbprint, subject: x.subject.replace(/\n/g, ', '), notAfter: new Date(x.validTo).toISOString(), pfx, der, ...(passphrase !== undefined ? { passphrase } : {}) };
+}
+
+
+const KEYS = new WeakMap<ClientCertificate, { publicKey: KeyObject; privateKey: KeyObject | null }>();
+
+/**
+ * The keys of a certificate entity, read once per entity: its certificate's public key, and the private key of the
+ * PKCS#12 bundle that belongs to it (null for a bare certificate). validate-jwt / validate-azure-ad-token
+ * `<key certificate-id>` use them: the public key checks signatures, the private key decrypts tokens.
+ */
+export function certificateKeys(cert: ClientCertificate): { publicKey: KeyObject; privateKey: KeyObject | null } {
+  let keys = KEYS.get(cert);
+  if (keys) return keys;
+  const der = cert.der ?? cert.pfx;
+  const x = new X509Certificate(der);
+  let privateKey: KeyObject | null = null;
+  if (!cert.publicOnly) {
+    const spki = x.publicKey.export({ type: 'spki', format: 'der' });
+    const bundle = readPkcs12(cert.pfx, cert.passphrase ?? null);
+    privateKey = bundle.keys.find((k) => createPublicKey(k).export({ type: 'spki', format: 'der' }).equals(spki)) ?? null;
+  }
+  keys = { publicKey: x.publicKey, privateKey };
+  KEYS.set(cert, keys);
+  return keys;
 }
