@@ -10,6 +10,7 @@ import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } from './subscriptions.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
 import { readCertificateEntity, type ClientCertificate } from './pfx.js';
 import { buildTrust, type CertificateTrust } from './client-certificates.js';
+import { compileXsd, isXsdSchema, prepareXmlSchemas } from './validation/xml-schema.js';
 import type {
   ApiConfig, CompiledServiceHandle, OperationConfig, PolicyDocument, ProductConfig, ServiceConfig, SubscriptionConfig, UserConfig,
 } from './types.js';
@@ -162,6 +163,9 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     certificates.set(c.id.toLowerCase(), cert);
     certificates.set(cert.thumbprint.toLowerCase(), cert);
   }
+  for (const api of config.apis) {
+    for (const schema of api.schemas ?? []) if (isXsdSchema(schema)) compileXsd(schema, `${api.id}/schemas/${schema.id}`);
+  }
   const trust = buildTrust(config.caCertificates ?? [], options.trustedRoots ?? [], config.resourceId);
   for (const w of warnings) options.logger.warn(w);
   return {
@@ -185,4 +189,12 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
         .map((c) => ({ thumbprint: c.thumbprint, pfx: c.pfx, ...(c.passphrase !== undefined ? { passphrase: c.passphrase } : {}) })),
     },
   };
+}
+
+/**
+ * What compileService needs loaded first (it is synchronous): the XML schema engine, when an API of the service has an
+ * XSD schema. Call before compileService.
+ */
+export async function prepareService(config: ServiceConfig): Promise<void> {
+  await prepareXmlSchemas(config.apis.flatMap((a) => a.schemas ?? []));
 }

@@ -1,4 +1,4 @@
-export { compileService } from './compile-service.js';
+export { compileService, prepareService } from './compile-service.js';
 export type { CompiledService, CompiledApi, CompiledOperation, CompileServiceOptions } from './compile-service.js';
 export { createGateway } from './gateway.js';
 export { loadPolicyDocument, DEFAULT_GLOBAL_POLICY } from './policy/document.js';

@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ManualClock, memoryLogger, sequentialIds, TwinError, type Clock, type HttpClient, type HttpRequestOptions } from '../core/index.js';
-import { compileService } from './compile-service.js';
+import { compileService, prepareService } from './compile-service.js';
 import { toDotNetString, type Value } from './expressions/values.js';
 import { createGateway } from './gateway.js';
 import type { GatewayEvent } from './pipeline/sink.js';
@@ -187,6 +187,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   };
   const presented = rq.certificate !== undefined ? readCertificate(rq.certificate, 'REQUEST.json certificate') : null;
   const logger = memoryLogger();
+  await prepareService(config);
   const compiled = compileService(config, { loose: o.loose, logger, ...(o.flags ? { flags: o.flags } : {}) });
   const seen: { request: PolicyRunResult['backendRequest'] } = { request: null };
   const events: GatewayEvent[] = [];

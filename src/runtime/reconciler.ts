@@ -1,6 +1,6 @@
 import { describeError, type Clock, type HttpClient, type HostTable, type LocalTarget, type Logger } from '../core/index.js';
 import type { Store, ResourceRecord } from '../state/index.js';
-import { compileService, createGateway, type GatewayCompatFlags, type GatewayDecision } from '../gateway/index.js';
+import { compileService, createGateway, prepareService, type GatewayCompatFlags, type GatewayDecision } from '../gateway/index.js';
 import { APIM_REQUEST_ID_HEADER } from './decision-log.js';
 import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import { startListenerPair, type ListenerPair } from './listener.js';
@@ -142,6 +142,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       rt.resource = svc;
       try {
         const config = buildServiceConfig(store, svc);
+        await prepareService(config);
         rt.gateway.setService(compileService(config, { loose: deps.loose, logger, ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}), ...(deps.trustedRoots ? { trustedRoots: deps.trustedRoots } : {}) }));
         rt.listeners.requestClientCertificates(config.negotiateClientCertificate === true);
       } catch (e) {

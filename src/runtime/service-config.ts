@@ -70,10 +70,15 @@ function contractOf(op: ResourceRecord): OperationContract | undefined {
 
 /** `apis/schemas` of an API: the definitions document (`properties.document`, or its JSON `value`). */
 function schemasOf(records: ResourceRecord[]): ApiSchema[] {
-  return records.flatMap((r) => {
+  return records.flatMap((r): ApiSchema[] => {
     const p = r.properties as { contentType?: string; document?: { value?: unknown } & Record<string, unknown> };
     let doc: unknown = p.document;
-    if (doc && typeof doc === 'object' && typeof (doc as { value?: unknown }).value === 'string' && !('components' in doc) && !('definitions' in doc)) {
+    const value = doc && typeof doc === 'object' ? (doc as { value?: unknown }).value : undefined;
+    // An XML schema (XSD, `application/vnd.ms-azure-apim.xsd+xml`): its text, compiled by the gateway.
+    if (typeof value === 'string' && (p.contentType?.toLowerCase().includes('xsd') || value.trimStart().startsWith('<'))) {
+      return [{ id: lastSegment(r.id), ...(p.contentType ? { contentType: p.contentType } : {}), document: value }];
+    }
+    if (doc && typeof doc === 'object' && typeof value === 'string' && !('components' in doc) && !('definitions' in doc)) {
       try { doc = JSON.parse((doc as { value: string }).value); } catch { return []; }
     }
     return doc && typeof doc === 'object' ? [{ id: lastSegment(r.id), ...(p.contentType ? { contentType: p.contentType } : {}), document: doc }] : [];
