@@ -39,8 +39,9 @@ const result = await build({
   outExtension: { '.js': '.mjs' },
   // Every output file lies in dist/bundle/ itself (no chunk folder): the rewritten import.meta.url above relies on it.
   chunkNames: '[name]-[hash]',
-  // Native addon; the certificate library (first start only) needs its reflect polyfill loaded as its own module.
-  external: ['better-sqlite3', '@peculiar/x509', 'reflect-metadata'],
+  // Native addon; the certificate library (first start only) needs its reflect polyfill loaded as its own module;
+  // libxml2-wasm (XML validate-content only) is 1 MB of WebAssembly loaded from node_modules when first needed.
+  external: ['better-sqlite3', '@peculiar/x509', 'reflect-metadata', 'libxml2-wasm'],
   // CommonJS dependencies (undici, yaml, liquidjs) call require() for Node's own modules.
   banner: { js: "import { createRequire as __trustlineCreateRequire } from 'node:module';\nconst require = __trustlineCreateRequire(import.meta.url);" },
   // jsonc-parser's main build is UMD with a require() esbuild cannot follow; its ES module build is the same code.

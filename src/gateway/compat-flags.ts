@@ -15,12 +15,21 @@ export interface GatewayCompatFlags {
    * no header, no variable) or `empty-bearer` (the policy toolkit's emulator: `Authorization: Bearer ` or `""`).
    */
   ignoredTokenFailure: 'leave-unset' | 'empty-bearer';
+  /**
+   * validate-client-certificate with `validate-revocation="true"` for a chain whose certificates all say where their
+   * revocation status is published (CRL distribution points / OCSP): the twin is offline and cannot fetch it.
+   * `assume-good` (default: treated as not revoked, as Azure finds for a certificate that is not revoked) or
+   * `offline-fails` (as Windows' chain engine answers when the CRL cannot be fetched). A chain certificate with no such
+   * source fails either way, as Windows reports its revocation status unknown.
+   */
+  clientCertificateRevocation: 'assume-good' | 'offline-fails';
 }
 
 export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.freeze({
   defaultApiProtocols: ['https'],
   invalidKeyWhenNotRequired: 'ignore',
   ignoredTokenFailure: 'leave-unset',
+  clientCertificateRevocation: 'assume-good',
 });
 
 export function resolveGatewayCompatFlags(partial: Partial<GatewayCompatFlags> = {}): GatewayCompatFlags {

@@ -8,7 +8,9 @@ import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy } from './
 import { normalizeApiPath } from './routing.js';
 import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } from './subscriptions.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
-import { readPfx, type ClientCertificate } from './pfx.js';
+import { readCertificateEntity, type ClientCertificate } from './pfx.js';
+import { buildTrust, type CertificateTrust } from './client-certificates.js';
+import { compileXsd, isXsdSchema, prepareXmlSchemas } from './validation/xml-schema.js';
 import type {
   ApiConfig, CompiledServiceHandle, OperationConfig, PolicyDocument, ProductConfig, ServiceConfig, SubscriptionConfig, UserConfig,
 } from './types.js';
@@ -57,9 +59,17 @@ export interface CompiledService extends CompiledServiceHandle {
   readonly globalPipeline: EffectivePipeline;
   /** Client certificates by certificate id and by thumbprint (lower case), opened once here. */
   readonly certificates: ReadonlyMap<string, ClientCertificate>;
+  /** What validate-client-certificate trusts: the service's CA certificates and the runtime's extra roots. */
+  readonly trust: CertificateTrust;
 }
 
-export interface CompileServiceOptions { loose?: boolean | undefined; logger: Logger; flags?: Partial<GatewayCompatFlags> }
+export interface CompileServiceOptions {
+  loose?: boolean | undefined;
+  logger: Logger;
+  flags?: Partial<GatewayCompatFlags>;
+  /** Roots trusted besides the service's CA certificates (PEM): the twin's local CA, which issues client certificates. */
+  trustedRoots?: readonly string[];
+}
 
 function productData(p: ProductConfig): ProductData {
   return {
@@ -146,16 +156,21 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   for (const c of config.certificates ?? []) {
     let cert: ClientCertificate;
     try {
-      cert = readPfx(Buffer.from(c.data, 'base64'), c.password);
+      cert = readCertificateEntity(Buffer.from(c.data, 'base64'), c.password);
     } catch (e) {
       throw new TwinError('ERR_APIM_CERTIFICATE', `Certificate '${c.id}': ${(e as Error).message}`, { location: { file: `${config.resourceId}/certificates/${c.id}` } });
     }
     certificates.set(c.id.toLowerCase(), cert);
     certificates.set(cert.thumbprint.toLowerCase(), cert);
   }
+  for (const api of config.apis) {
+    for (const schema of api.schemas ?? []) if (isXsdSchema(schema)) compileXsd(schema, `${api.id}/schemas/${schema.id}`);
+  }
+  const trust = buildTrust(config.caCertificates ?? [], options.trustedRoots ?? [], config.resourceId);
   for (const w of warnings) options.logger.warn(w);
   return {
     certificates,
+    trust,
     kind: 'compiled-apim-service',
     name: config.name,
     warnings,
@@ -174,4 +189,12 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
         .map((c) => ({ thumbprint: c.thumbprint, pfx: c.pfx, ...(c.passphrase !== undefined ? { passphrase: c.passphrase } : {}) })),
     },
   };
+}
+
+/**
+ * What compileService needs loaded first (it is synchronous): the XML schema engine, when an API of the service has an
+ * XSD schema. Call before compileService.
+ */
+export async function prepareService(config: ServiceConfig): Promise<void> {
+  await prepareXmlSchemas(config.apis.flatMap((a) => a.schemas ?? []));
 }

@@ -198,7 +198,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         svc,
         services: {
           httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
-          ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores, certificates: svc.certificates,
+          ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores, certificates: svc.certificates, trust: svc.trust,
+          ...(options.peerCertificate ? { peerCertificate: options.peerCertificate } : {}),
           ...(svc.config.identity ? { identity: svc.config.identity } : {}),
         },
       };

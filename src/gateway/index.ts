@@ -1,4 +1,4 @@
-export { compileService } from './compile-service.js';
+export { compileService, prepareService } from './compile-service.js';
 export type { CompiledService, CompiledApi, CompiledOperation, CompileServiceOptions } from './compile-service.js';
 export { createGateway } from './gateway.js';
 export { loadPolicyDocument, DEFAULT_GLOBAL_POLICY } from './policy/document.js';
@@ -18,7 +18,7 @@ export { defaultGatewayCompatFlags, resolveGatewayCompatFlags } from './compat-f
 export type { GatewayCompatFlags } from './compat-flags.js';
 export { parseUrlTemplate, matchUrlTemplate, MAX_URL_TEMPLATE_LENGTH } from './url-template.js';
 export type { UrlTemplate } from './url-template.js';
-export { readPfx } from './pfx.js';
+export { readPfx, readCertificateEntity } from './pfx.js';
 export type { ClientCertificate } from './pfx.js';
 export type { GatewayDecision, DecisionStep, DecisionToken, DecisionBackend } from './pipeline/decision.js';
 export type { GatewayEvent } from './pipeline/sink.js';

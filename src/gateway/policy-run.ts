@@ -1,8 +1,10 @@
+import { readCertificate } from './client-certificates.js';
+import type { GatewayCompatFlags } from './compat-flags.js';
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ManualClock, memoryLogger, sequentialIds, TwinError, type Clock, type HttpClient, type HttpRequestOptions } from '../core/index.js';
-import { compileService } from './compile-service.js';
+import { compileService, prepareService } from './compile-service.js';
 import { toDotNetString, type Value } from './expressions/values.js';
 import { createGateway } from './gateway.js';
 import type { GatewayEvent } from './pipeline/sink.js';
@@ -46,6 +48,12 @@ export interface PolicyRunRequest {
   /** `templateParameters`, `request`, `responses`: the operation's contract as ARM writes it (validate-* policies). */
   operation?: { method?: string; urlTemplate?: string } & OperationContract;
   backend?: { status?: number; headers?: Record<string, string | string[]>; body?: string };
+  /** The certificate the client presents (PEM or base64 DER): `context.Request.Certificate`, validate-client-certificate. */
+  certificate?: string;
+  /** The service's certificate entities (`certificates` resources): `{id, data (base64 PKCS#12 or DER), password?}`. */
+  certificates?: Array<{ id: string; data: string; password?: string }>;
+  /** The service's CA certificates, as ARM's `certificates` property: `{encodedCertificate, storeName: Root | CertificateAuthority}`. */
+  caCertificates?: Array<{ encodedCertificate: string; storeName?: string }>;
 }
 
 export interface PolicyRunResult {
@@ -74,6 +82,8 @@ export interface PolicyRunOptions {
    * validate-azure-ad-token); any other fetch fails, as there is no network.
    */
   documents?: Record<string, unknown>;
+  /** Compat flags (docs/differences.md); default the gateway's. */
+  flags?: Partial<GatewayCompatFlags>;
   /** Managed identity tokens; default: an unsigned placeholder JWT for the resource (no identity is involved). */
   tokens?: ManagedIdentityTokenProvider;
 }
@@ -172,9 +182,13 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
       }],
     }],
     backends: [], namedValues, fragments,
+    ...(rq.certificates?.length ? { certificates: rq.certificates } : {}),
+    ...(rq.caCertificates?.length ? { caCertificates: rq.caCertificates.map((c) => ({ data: c.encodedCertificate, storeName: c.storeName ?? 'Root' })) } : {}),
   };
+  const presented = rq.certificate !== undefined ? readCertificate(rq.certificate, 'REQUEST.json certificate') : null;
   const logger = memoryLogger();
-  const compiled = compileService(config, { loose: o.loose, logger });
+  await prepareService(config);
+  const compiled = compileService(config, { loose: o.loose, logger, ...(o.flags ? { flags: o.flags } : {}) });
   const seen: { request: PolicyRunResult['backendRequest'] } = { request: null };
   const events: GatewayEvent[] = [];
   let trace: unknown = null;
@@ -182,6 +196,8 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   const gateway = createGateway({
     httpClient: stubBackend(rq.backend, seen, o.documents ?? {}), tokens: o.tokens ?? placeholderTokens(clock), clock, logger, ids: sequentialIds(),
     schemeOf: () => (url.protocol === 'https:' ? 'https' : 'http'),
+    peerCertificate: () => presented,
+    ...(o.flags ? { flags: o.flags } : {}),
     onEvent: (e) => events.push(e),
     inspect: (v) => { variables = Object.fromEntries([...v.variables].map(([k, x]) => [k, jsonValue(x)])); trace = v.trace; },
   });

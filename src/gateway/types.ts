@@ -3,6 +3,7 @@ import type { GatewayDecision } from './pipeline/decision.js';
 import type { GatewayEvent } from './pipeline/sink.js';
 import type { Value } from './expressions/values.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { X509Certificate } from 'node:crypto';
 import type { Clock, HttpClient, IdGenerator, Logger } from '../core/index.js';
 
 /** A policy document as stored by ARM (`format` is `xml` or `rawxml`; both are accepted). */
@@ -141,6 +142,13 @@ export interface ServiceConfig {
   /** Loggers (`loggers`) by id: where log-to-eventhub and emit-metric write. */
   loggers?: Array<{ id: string; type: string }>;
   /**
+   * The gateway asks clients for a TLS certificate (`context.Request.Certificate`): a `Proxy` entry of
+   * `hostnameConfigurations` with `negotiateClientCertificate: true`, or `enableClientCertificate: true` (consumption).
+   */
+  negotiateClientCertificate?: boolean;
+  /** CA certificates (the service's `certificates` property): base64 DER `encodedCertificate`, store `Root` | `CertificateAuthority`. */
+  caCertificates?: Array<{ data: string; storeName: string }>;
+  /**
    * The service's managed identities: authentication-managed-identity may use only these (a client-id
    * of an identity not attached to the service fails, as in Azure). Undefined: not checked.
    */
@@ -179,6 +187,8 @@ export interface GatewayOptions {
   inspect?: (view: { variables: ReadonlyMap<string, Value>; trace: unknown }) => void;
   /** The scheme the client used; default: TLS socket or not (`trustline policy run` describes it). */
   schemeOf?: (req: IncomingMessage) => 'http' | 'https';
+  /** The client's TLS certificate; default: the one presented on the request's TLS socket (`trustline policy run` describes it). */
+  peerCertificate?: (req: IncomingMessage) => X509Certificate | null;
 }
 
 export interface Gateway {

@@ -11,6 +11,11 @@ export interface ListenerPair {
   httpsUrl: string;
   /** Replace the handler (e.g. after a redeploy) without closing sockets. */
   setHandler(handler: RequestHandler): void;
+  /**
+   * Ask clients for a TLS certificate on new https connections (accepting any, or none: the gateway's policies judge
+   * it, as APIM's negotiateClientCertificate does); connections already open keep what they negotiated.
+   */
+  requestClientCertificates(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -142,6 +147,13 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
     httpsUrl: `https://${host}:${httpsPort}`,
     setHandler(h) {
       current = h;
+    },
+    requestClientCertificates(on) {
+      // tls.Server reads `requestCert` / `rejectUnauthorized` for each connection it accepts (setSecureContext does
+      // not take them); test/gateway/client-certificate-tls.test.ts proves a toggle reaches new connections.
+      const tlsServer = https as unknown as { requestCert: boolean; rejectUnauthorized: boolean };
+      tlsServer.requestCert = on;
+      tlsServer.rejectUnauthorized = false;
     },
     async close() {
       forgetTls();

@@ -1,6 +1,6 @@
 import { describeError, type Clock, type HttpClient, type HostTable, type LocalTarget, type Logger } from '../core/index.js';
 import type { Store, ResourceRecord } from '../state/index.js';
-import { compileService, createGateway, type GatewayCompatFlags, type GatewayDecision } from '../gateway/index.js';
+import { compileService, createGateway, prepareService, type GatewayCompatFlags, type GatewayDecision } from '../gateway/index.js';
 import { APIM_REQUEST_ID_HEADER } from './decision-log.js';
 import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import { startListenerPair, type ListenerPair } from './listener.js';
@@ -37,6 +37,8 @@ export interface ReconcilerDeps {
   /** The twin's own client (Azure host names resolve to the listeners). */
   client: HttpClient;
   tls: { cert: string; key: string };
+  /** Roots validate-client-certificate trusts besides a service's CA certificates (the twin's local CA, PEM). */
+  trustedRoots?: readonly string[];
   /** Site name → URL of the user's own function host. */
   backends: Record<string, string>;
   /** Where sites without a `backends` entry forward (the built-in echo function). */
@@ -139,7 +141,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       }
       rt.resource = svc;
       try {
-        rt.gateway.setService(compileService(buildServiceConfig(store, svc), { loose: deps.loose, logger, ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}) }));
+        const config = buildServiceConfig(store, svc);
+        await prepareService(config);
+        rt.gateway.setService(compileService(config, { loose: deps.loose, logger, ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}), ...(deps.trustedRoots ? { trustedRoots: deps.trustedRoots } : {}) }));
+        rt.listeners.requestClientCertificates(config.negotiateClientCertificate === true);
       } catch (e) {
         logger.error(`apim ${svc.name}: policies rejected: ${describeError(e)}`);
         rt.gateway.setService(undefined);

@@ -70,14 +70,34 @@ function contractOf(op: ResourceRecord): OperationContract | undefined {
 
 /** `apis/schemas` of an API: the definitions document (`properties.document`, or its JSON `value`). */
 function schemasOf(records: ResourceRecord[]): ApiSchema[] {
-  return records.flatMap((r) => {
+  return records.flatMap((r): ApiSchema[] => {
     const p = r.properties as { contentType?: string; document?: { value?: unknown } & Record<string, unknown> };
     let doc: unknown = p.document;
-    if (doc && typeof doc === 'object' && typeof (doc as { value?: unknown }).value === 'string' && !('components' in doc) && !('definitions' in doc)) {
+    const value = doc && typeof doc === 'object' ? (doc as { value?: unknown }).value : undefined;
+    // An XML schema (XSD, `application/vnd.ms-azure-apim.xsd+xml`): its text, compiled by the gateway.
+    if (typeof value === 'string' && (p.contentType?.toLowerCase().includes('xsd') || value.trimStart().startsWith('<'))) {
+      return [{ id: lastSegment(r.id), ...(p.contentType ? { contentType: p.contentType } : {}), document: value }];
+    }
+    if (doc && typeof doc === 'object' && typeof value === 'string' && !('components' in doc) && !('definitions' in doc)) {
       try { doc = JSON.parse((doc as { value: string }).value); } catch { return []; }
     }
     return doc && typeof doc === 'object' ? [{ id: lastSegment(r.id), ...(p.contentType ? { contentType: p.contentType } : {}), document: doc }] : [];
   });
+}
+
+/**
+ * Client certificate settings of the service resource: whether the gateway negotiates a client certificate (a
+ * `Proxy` entry of `hostnameConfigurations` with `negotiateClientCertificate`, or `enableClientCertificate`; the
+ * twin serves every host name of a service on one listener, so any such entry asks) and its CA certificates.
+ */
+function clientCertificateSettings(props: Record<string, unknown>): Pick<ServiceConfig, 'negotiateClientCertificate' | 'caCertificates'> {
+  const hosts = Array.isArray(props.hostnameConfigurations) ? props.hostnameConfigurations as Array<Record<string, unknown>> : [];
+  const negotiate = props.enableClientCertificate === true
+    || hosts.some((h) => String(h?.type ?? '').toLowerCase() === 'proxy' && h?.negotiateClientCertificate === true);
+  const cas = (Array.isArray(props.certificates) ? props.certificates as Array<Record<string, unknown>> : [])
+    .filter((c) => typeof c?.encodedCertificate === 'string')
+    .map((c) => ({ data: c.encodedCertificate as string, storeName: typeof c.storeName === 'string' ? c.storeName : 'Root' }));
+  return { ...(negotiate ? { negotiateClientCertificate: true } : {}), ...(cas.length ? { caCertificates: cas } : {}) };
 }
 
 /** Builds the gateway's view of one `Microsoft.ApiManagement/service` from the store. */
@@ -180,6 +200,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
   const fragments = ofType('policyFragments').map((f) => ({ id: lastSegment(f.id), value: String((f.properties as { value?: unknown }).value ?? '') }));
   const loggers = ofType('loggers').map((l) => ({ id: lastSegment(l.id), type: String((l.properties as { loggerType?: unknown }).loggerType ?? '') }));
   const identity = service.identity;
+  const tlsSettings = clientCertificateSettings(service.properties);
   return {
     name: service.name,
     hostName: `${service.name}.azure-api.net`.toLowerCase(),
@@ -195,6 +216,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     fragments,
     loggers,
     ...(certificates.length ? { certificates } : {}),
+    ...tlsSettings,
     identity: {
       systemAssigned: Boolean(identity?.principalId),
       ...(typeof identity?.principalId === 'string' ? { systemPrincipalId: identity.principalId } : {}),

@@ -226,6 +226,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     siteHost,
     client,
     tls: tls.server,
+    // Client certificates the local CA issues chain to a trusted root, as a public CA's do in Azure (docs/differences.md).
+    trustedRoots: [tls.ca.cert],
     backends: options.backends ?? {},
     defaultBackend: echo.httpUrl,
     easyAuthFlags: options.compat?.easyAuth,

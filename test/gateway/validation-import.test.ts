@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { deploy } from '../../src/arm/index.js';
 import { buildServiceConfig } from '../../src/runtime/service-config.js';
+import { prepareService } from '../../src/gateway/index.js';
 import { setup } from '../arm/helpers/seed.js';
 import { close, startBackend, startGateway } from './helpers.js';
 
@@ -74,6 +75,38 @@ describe('validation policies against an imported OpenAPI document', () => {
       // The backend answers 200 to the POST, which declares only 201: the response is refused.
       expect(await call('POST', '/pets', '{"name":"Rex"}')).toEqual({ status: 502, body: '{ "statusCode": 502, "message": "The request could not be processed due to an internal error. Contact the API owner." }' });
       expect(backend.seen.length).toBe(2);
+    } finally {
+      await gw.stop();
+      await close(backend.server);
+    }
+  });
+});
+
+describe('validate-content validate-as="xml" against an XSD schema deployed through ARM', () => {
+  it('apis/schemas with an XSD reaches the gateway, compiled with the service; requests are validated against it', async () => {
+    const { store, options } = setup();
+    const xsd = '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="order"><xs:complexType><xs:attribute name="qty" type="xs:positiveInteger" use="required"/></xs:complexType></xs:element></xs:schema>';
+    const policy = '<policies><inbound><base /><validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent"><content type="application/xml" validate-as="xml" action="prevent" /></validate-content></inbound><backend><forward-request /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>';
+    deploy({ deploymentName: 'd', template: { resources: [
+      { type: 'Microsoft.ApiManagement/service', name: 's', properties: { publisherEmail: 'a@b.c', publisherName: 'n' } },
+      { type: 'Microsoft.ApiManagement/service/apis', name: 's/orders', dependsOn: ['s'], properties: { path: 'orders', protocols: ['http'], subscriptionRequired: false, serviceUrl: 'http://trustline-func.azurewebsites.net/api' } },
+      { type: 'Microsoft.ApiManagement/service/apis/schemas', name: 's/orders/order-xsd', dependsOn: ['s/orders'], properties: { contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: { value: xsd } } },
+      { type: 'Microsoft.ApiManagement/service/apis/operations', name: 's/orders/add', dependsOn: ['s/orders'], properties: { method: 'POST', urlTemplate: '/', request: { representations: [{ contentType: 'application/xml', schemaId: 'order-xsd', typeName: 'order' }] } } },
+      { type: 'Microsoft.ApiManagement/service/apis/policies', name: 's/orders/policy', dependsOn: ['s/orders'], properties: { format: 'rawxml', value: policy } },
+    ] } }, options);
+    const config = buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!);
+    expect(config.apis[0]!.schemas).toEqual([{ id: 'order-xsd', contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: xsd }]);
+    await prepareService(config);
+    const backend = await startBackend();
+    const gw = await startGateway(config, backend.origin);
+    try {
+      const post = async (body: string) => {
+        const res = await fetch(`${gw.origin}/orders/`, { method: 'POST', body, headers: { 'content-type': 'application/xml' } });
+        return { status: res.status, body: await res.text() };
+      };
+      expect((await post('<order qty="2"/>')).status).toBe(200);
+      expect(await post('<order qty="0"/>')).toEqual({ status: 400, body: `{ "statusCode": 400, "message": "Body of the request does not conform to the definition order, which is associated with the content type application/xml. Element 'order', attribute 'qty': '0' is not a valid value of the atomic type 'xs:positiveInteger'. Line: 1, Position: 1" }` });
+      expect(backend.seen.length).toBe(1);
     } finally {
       await gw.stop();
       await close(backend.server);

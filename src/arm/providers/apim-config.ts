@@ -1,5 +1,5 @@
 import { describeError, isTwinError } from '../../core/index.js';
-import { loadPolicyDocument, readPfx } from '../../gateway/index.js';
+import { loadPolicyDocument, readCertificateEntity } from '../../gateway/index.js';
 import { baseRecord, getPath, invalid, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
@@ -140,7 +140,8 @@ export const CERTIFICATE_PFX_KEY = '/pfx';
 
 /**
  * `certificates`: a client certificate for `authentication-certificate`, a PKCS#12 bundle given as `data` (base64) with
- * `password`, or from a Key Vault secret deployed in the twin (`keyVault.secretIdentifier`, the secret's value the
+ * `password` (or a bare certificate without a password, base64 DER as a `.cer` export: validate-client-certificate's
+ * `issuer-certificate-id` and `context.Deployment.Certificates` use it; it cannot be presented), or from a Key Vault secret deployed in the twin (`keyVault.secretIdentifier`, the secret's value the
  * base64 bundle). It must open with its password (APIM refuses it on save); the record shows what APIM's GET shows
  * (`thumbprint`, `subject`, `expirationDate`), the bundle stays out of GET bodies.
  */
@@ -161,7 +162,7 @@ const certificateProvider: ResourceProvider = {
     if (password !== undefined && typeof password !== 'string') throw invalid(input, ctx, "the property 'properties.password' must be a string.");
     let cert;
     try {
-      cert = readPfx(Buffer.from(data, 'base64'), password);
+      cert = readCertificateEntity(Buffer.from(data, 'base64'), password);
     } catch (e) {
       throw invalid(input, ctx, isTwinError(e) ? e.message : describeError(e));
     }

@@ -24,6 +24,7 @@ export const apimServiceProvider: ResourceProvider = {
   apply(input, ctx) {
     requireString(input, ctx, 'publisherEmail');
     requireString(input, ctx, 'publisherName');
+    checkCaCertificates(input, ctx);
     const record = baseRecord(input);
     record.properties = { ...record.properties, gatewayUrl: `https://${input.name}.azure-api.net` };
     // An Internal-VNet service has a private address in its subnet (a twin value; templates point DNS records at it).
@@ -32,6 +33,29 @@ export const apimServiceProvider: ResourceProvider = {
     return record;
   },
 };
+
+/**
+ * The service's CA certificates (`properties.certificates`, what validate-client-certificate trusts): each an
+ * `encodedCertificate` (base64 DER, no PEM markers: Azure refuses a PEM with the message below [obs, a published
+ * deployment log]) in the store `Root` or `CertificateAuthority`.
+ */
+function checkCaCertificates(input: ResourceInput, ctx: ProviderContext): void {
+  const list = getPath(input.properties, 'certificates');
+  if (list === undefined || list === null) return;
+  if (!Array.isArray(list)) throw invalid(input, ctx, "the property 'properties.certificates' must be an array.");
+  list.forEach((c: unknown, i) => {
+    const cert = (c ?? {}) as { encodedCertificate?: unknown; storeName?: unknown };
+    const store = String(cert.storeName ?? '');
+    if (!['root', 'certificateauthority'].includes(store.toLowerCase())) {
+      throw invalid(input, ctx, `'properties.certificates[${i}].storeName' must be 'Root' or 'CertificateAuthority', not '${store}'.`);
+    }
+    const data = cert.encodedCertificate;
+    if (typeof data !== 'string' || data.includes('-----') || !/^[A-Za-z0-9+/=\s]+$/.test(data) || Buffer.from(data.replace(/\s+/g, ''), 'base64').length < 64) {
+      const storeWord = store.toLowerCase() === 'root' ? 'Root' : 'Intermediates';
+      throw invalid(input, ctx, `Invalid parameter: The certificate's data file format associated with ${storeWord} must be a Base64-encoded .pfx file ('properties.certificates[${i}].encodedCertificate': base64 DER without PEM markers).`);
+    }
+  });
+}
 
 /**
  * Policies (service, API, operation, product). `xml-link`/`rawxml-link` documents are read when the

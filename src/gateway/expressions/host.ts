@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Clock } from '../../core/index.js';
 import type { HostValue, Value } from './values.js';
 
@@ -97,6 +98,8 @@ export interface HostContext extends HostValue {
   /** `context.Tracing`. */
   readonly tracing?: boolean;
   requestBodyData?(): MessageBodyInfo | null;
+  /** `context.Request.Certificate`: the client's TLS certificate, or null. */
+  requestCertificate?(): X509Certificate | null;
   responseBodyData?(): MessageBodyInfo | null;
 }
 

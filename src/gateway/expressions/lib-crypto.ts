@@ -142,8 +142,17 @@ export class CertificateV implements HostValue {
   get subject(): string { return dn(this.cert.subject); }
 }
 
-/** Node prints distinguished names one RDN per line, most significant first; .NET prints them reversed, comma-joined. */
-const dn = (s: string) => s.split('\n').filter(Boolean).reverse().join(', ');
+/**
+ * Node prints distinguished names one RDN per line, most significant first, escaping specials with `\`; .NET prints
+ * them reversed, comma-joined, and double-quotes a value holding a special (`O="Contoso, Inc."`, `""` for a quote).
+ */
+const dn = (s: string) => s.split('\n').filter(Boolean).reverse().map(netRdn).join(', ');
+function netRdn(line: string): string {
+  const eq = line.indexOf('=');
+  if (eq < 0) return line;
+  const value = line.slice(eq + 1).replace(/\\(.)/g, '$1');
+  return `${line.slice(0, eq)}=${/[,+=";<>#\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value}`;
+}
 
 /**
  * An RSA key. Its runtime type is RSACng, what `GetRSAPublicKey()`/`GetRSAPrivateKey()` return on APIM's Windows

@@ -4,7 +4,7 @@
  */
 import { DateTimeV, TimeSpanV } from './lib-datetime.js';
 import { DictV, ENUMERATORS, KeyValueV, ListV } from './lib-collections.js';
-import { openBundle, type CertificateV } from './lib-crypto.js';
+import { CertificateV as CertificateValue, openBundle, type CertificateV } from './lib-crypto.js';
 import { parseJson } from './lib-json.js';
 import { parseXml } from './lib-xml.js';
 import { GuidV } from './lib-number.js';
@@ -239,6 +239,19 @@ const resp = (t: Value) => (t as ResponseValue).data;
 
 const PRODUCT_STATE = { NotPublished: 0, Published: 1 };
 
+/** `context.Request.Certificate`: one X509Certificate2 value per presented certificate (no private key). */
+const PEER_VALUES = new WeakMap<object, CertificateV>();
+function requestCertificate(ctx: HostContext): CertificateV | null {
+  const x = ctx.requestCertificate?.() ?? null;
+  if (!x) return null;
+  let v = PEER_VALUES.get(x);
+  if (!v) {
+    v = new CertificateValue(x);
+    PEER_VALUES.set(x, v);
+  }
+  return v;
+}
+
 /** Opened bundles, per certificates array of a service (the gateway hands the same array to every request). */
 const OPENED = new WeakMap<object, Array<[string, CertificateV | Error]>>();
 
@@ -307,7 +320,7 @@ export const CONTEXT_TABLES: Record<string, TypeTable> = {
       IpAddress: { type: 'String', get: (t) => inner<HostContext>(t).request.ipAddress },
       MatchedParameters: { type: 'StringDictionary', get: (t) => wrap('StringDictionary', inner<HostContext>(t).request.matchedParameters) },
       Body: { type: 'MessageBody', get: (t) => { const b = inner<HostContext>(t).requestBodyData?.(); return b ? new BodyV(b) : null; } },
-      Certificate: { type: 'X509Certificate2', get: () => null },
+      Certificate: { type: 'X509Certificate2', get: (t) => requestCertificate(inner<HostContext>(t)) },
     },
     methods: {},
   },

@@ -14,6 +14,8 @@ import type { GatewayEvent } from './sink.js';
 import type { GatewayStores } from './stores.js';
 import type { CacheLookupState } from '../policies/cache-response.js';
 import type { ClientCertificate } from '../pfx.js';
+import type { X509Certificate } from 'node:crypto';
+import { peerCertificate, type CertificateTrust } from '../client-certificates.js';
 import type { ApiSchema, OperationContract, ServiceIdentity } from '../types.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
@@ -41,6 +43,10 @@ export interface RunServices {
   identity?: ServiceIdentity;
   /** Waits (retry intervals); default real timers. */
   sleep?: (ms: number) => Promise<void>;
+  /** What validate-client-certificate trusts (the service's CA certificates); default nothing. */
+  trust?: CertificateTrust;
+  /** The client's TLS certificate; default: the one on the request's TLS socket. */
+  peerCertificate?: (req: IncomingMessage) => X509Certificate | null;
 }
 
 export type { Body } from './body.js';
@@ -85,6 +91,8 @@ export class RequestRun implements HostContext {
   responseBody: Body = { kind: 'none' };
   /** return-response / mock-response ended the pipeline. */
   terminated = false;
+  /** `context.Request.Certificate`, read from the connection on first use. */
+  private peer: X509Certificate | null | undefined;
   /** A backend answer has been received (outbound sees it). */
   forwarded = false;
   section: SectionName = 'inbound';
@@ -150,6 +158,12 @@ export class RequestRun implements HostContext {
 
   get clock(): Clock {
     return this.services.clock;
+  }
+
+  /** The certificate the client presented (null without one, or when the service does not negotiate one). */
+  requestCertificate(): X509Certificate | null {
+    if (this.peer === undefined) this.peer = (this.services.peerCertificate ?? peerCertificate)(this.req);
+    return this.peer;
   }
 
   /** Milliseconds since the request arrived. */

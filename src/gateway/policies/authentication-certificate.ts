@@ -39,6 +39,7 @@ export function compileCertificateSource(node: PolicyNode, cc: CompileContext): 
     const want = str((thumbprint ?? certificateId)!.get(rc)).trim().toLowerCase();
     const cert = rc.services.certificates?.get(want);
     if (!cert) throw fail(`The service has no certificate with ${thumbprint ? 'thumbprint' : 'id'} '${want}'.`);
+    if (cert.publicOnly) throw fail(`The certificate '${want}' was uploaded without its private key: it cannot be presented.`);
     return cert;
   };
 }

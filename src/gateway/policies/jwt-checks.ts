@@ -1,4 +1,6 @@
 import { compactDecrypt, compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { certificateKeys } from '../pfx.js';
 import type { OpenIdKeys } from '../pipeline/openid-keys.js';
 import { PolicyError } from '../pipeline/errors.js';
 import type { RequestRun } from '../pipeline/request-run.js';
@@ -155,15 +157,42 @@ export function checkRequiredClaims(rc: RequestRun, payload: Record<string, unkn
   if (missing.length) throw no('TokenClaimNotFound', `JWT token is missing the following claims: ${missing.join(', ')}. Access denied.`);
 }
 
-export interface DecryptionKey { kid?: string; key: Uint8Array }
+/** A base64 key, or the private key of a certificate entity of the service (`certificate-id`, found per request). */
+export type DecryptionKey = { kid?: string; key: Uint8Array } | { kid?: string; certificateId: string };
 
-/** `<decryption-keys><key>`: base64 symmetric keys (a certificate-id or an n/e public key is refused at load). */
+/**
+ * The key of a service certificate entity (`certificate-id`): its private key to decrypt, its public key to verify
+ * signatures. Undefined when the service has no such certificate, or no private key was uploaded with it.
+ */
+export function certificateKey(rc: RequestRun, id: string, use: 'decrypt' | 'verify'): KeyObject | undefined {
+  const cert = rc.services.certificates?.get(id.toLowerCase());
+  if (!cert) {
+    rc.note(`certificate-id '${id}' names no certificate of the service`);
+    return undefined;
+  }
+  try {
+    const keys = certificateKeys(cert);
+    return (use === 'decrypt' ? keys.privateKey : keys.publicKey) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `<decryption-keys><key>`: base64 symmetric keys, or `certificate-id` (the private key of an uploaded PKCS#12
+ * certificate: RSA key management); an n/e public key is refused at load (it cannot decrypt).
+ */
 export function compileDecryptionKeys(cc: CompileContext, node: PolicyNode | undefined): DecryptionKey[] {
   const decryptionKeys: DecryptionKey[] = [];
   for (const k of node?.children ?? []) {
     if (k.name !== 'key') { cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', k, `<${k.name}> is not allowed inside <decryption-keys>`); continue; }
     const text = k.text.trim();
-    if (k.attrs['certificate-id'] !== undefined) { cc.problem('ERR_APIM_POLICY_UNSUPPORTED', k, '<decryption-keys><key certificate-id> is not supported: give the base64 symmetric key (the twin cannot read the private key of an uploaded certificate here yet)'); continue; }
+    const certificateId = k.attrs['certificate-id'];
+    if (certificateId !== undefined) {
+      if (certificateId.trim() === '' || text !== '') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', k, '<decryption-keys><key certificate-id> names a certificate of the service and holds no text');
+      decryptionKeys.push({ ...(k.attrs.id ? { kid: k.attrs.id } : {}), certificateId: certificateId.trim() });
+      continue;
+    }
     if (k.attrs.n !== undefined || k.attrs.e !== undefined) { cc.problem('ERR_APIM_POLICY_UNSUPPORTED', k, '<decryption-keys><key n e> names a public key, which cannot decrypt a token: give the base64 symmetric key'); continue; }
     if (!/^[A-Za-z0-9+/=\s]+$/.test(text)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', k, '<decryption-keys><key> must hold a base64-encoded key');
     decryptionKeys.push({ ...(k.attrs.id ? { kid: k.attrs.id } : {}), key: Buffer.from(text, 'base64') });
@@ -177,16 +206,18 @@ export function compileDecryptionKeys(cc: CompileContext, node: PolicyNode | und
  * validated. No key that opens it: 401 "Invalid JWT." with reason TokenDecryptionFailed (the reason is the twin's
  * name [?]; IDX10603 in the message, as .NET's handler says).
  */
-export async function decrypt(token: string, keys: readonly DecryptionKey[], no: Fail, rc: { note(s: string): void }): Promise<string> {
+export async function decrypt(token: string, keys: readonly DecryptionKey[], no: Fail, rc: RequestRun): Promise<string> {
   if (token.split('.').length !== 5) return token;
   let kid: string | undefined;
   try { kid = decodeProtectedHeader(token).kid; } catch { throw no('JwtInvalid', 'Invalid JWT.'); }
   const tried: string[] = [];
   for (const k of keys) {
     if (kid && k.kid && k.kid !== kid) continue;
-    tried.push(k.kid ?? '(no id)');
+    tried.push(k.kid ?? ('certificateId' in k ? k.certificateId : '(no id)'));
+    const key = 'certificateId' in k ? certificateKey(rc, k.certificateId, 'decrypt') : k.key;
+    if (!key) continue;
     try {
-      const { plaintext, protectedHeader } = await compactDecrypt(token, k.key);
+      const { plaintext, protectedHeader } = await compactDecrypt(token, key);
       const inner = Buffer.from(plaintext).toString('utf8');
       rc.note(`decrypted (${protectedHeader.alg}/${protectedHeader.enc})`);
       if (inner.split('.').length === 3) return inner;

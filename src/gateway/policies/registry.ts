@@ -15,6 +15,7 @@ import { cacheLookup, cacheStore } from './cache-response.js';
 import { validateAzureAdToken } from './validate-azure-ad-token.js';
 import { jsonToXmlPolicy, xmlToJsonPolicy } from './json-xml.js';
 import { authenticationCertificate } from './authentication-certificate.js';
+import { validateClientCertificate } from './validate-client-certificate.js';
 import { cacheLookupValue, cacheStoreValue, cacheRemoveValue } from './cache-value.js';
 import { rateLimit, rateLimitByKey } from './rate-limit.js';
 import { quota, quotaByKey } from './quota.js';
@@ -91,11 +92,12 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
   ['validate-parameters', validateParameters],
   ['validate-headers', validateHeaders],
   ['validate-status-code', validateStatusCode],
+  ['validate-client-certificate', validateClientCertificate],
 ]);
 
 /** Known APIM policies the twin does not execute yet, with their sections (a clearer error than "unknown"). */
 export const KNOWN_UNSUPPORTED: ReadonlyMap<string, readonly SectionName[]> = new Map(
-  ([ ['get-authorization-context', ['inbound']], ['xsl-transform', ['inbound', 'outbound']], ['validate-client-certificate', ['inbound']],
+  ([ ['get-authorization-context', ['inbound']], ['xsl-transform', ['inbound', 'outbound']],
     ['validate-odata-request', ['inbound']], ['validate-graphql-request', ['inbound']], ['set-graphql-resolver', ['backend']],
     ['invoke-dapr-binding', ['inbound', 'outbound', 'on-error']], ['publish-to-dapr', ['inbound', 'outbound', 'on-error']],
     ['llm-token-limit', ['inbound']], ['azure-openai-token-limit', ['inbound']], ['cross-domain', ['inbound']],

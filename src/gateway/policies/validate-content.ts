@@ -3,6 +3,7 @@ import type { RequestRun } from '../pipeline/request-run.js';
 import type { RepresentationContract } from '../types.js';
 import { JsonPositionError, parseJsonWithPositions } from '../validation/json-positions.js';
 import { validateJson, type Schema } from '../validation/json-schema.js';
+import { compiledXsdOf, validateXml } from '../validation/xml-schema.js';
 import type { PolicyDefinition, ValueSource } from './types.js';
 import { literalBool, str } from './util.js';
 import { compileAction, errorsVariable, findDefinition, INTERNAL_PUBLIC, ValidationRun, actionOf, type Action } from './validation.js';
@@ -10,7 +11,7 @@ import { compileAction, errorsVariable, findDefinition, INTERNAL_PUBLIC, Validat
 /** The largest `max-size` APIM accepts (4 MiB; docs/limits.md). */
 export const MAX_VALIDATE_CONTENT_SIZE = 4 * 1024 * 1024;
 
-interface ContentRule { type: string | undefined; schemaId: string | undefined; schemaRef: string | undefined; action: Action; additional: boolean | undefined }
+interface ContentRule { as: 'json' | 'xml'; type: string | undefined; schemaId: string | undefined; schemaRef: string | undefined; action: Action; additional: boolean | undefined }
 
 const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
 
@@ -20,8 +21,9 @@ const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().t
  * type (after `<content-type-map>`) against the representations the operation declares for the request or for
  * the response's status; each matching `<content validate-as="json">` validates the body against its schema
  * definition (the representation's `schemaId`/`typeName`, or `schema-id` + `schema-ref`), with
- * `allow-additional-properties` overriding the schemas. Errors follow Learn's table. An empty body has no content
- * to check. XML and SOAP validation are refused at load (ERR_APIM_POLICY_UNSUPPORTED): the twin has no XSD engine.
+ * `allow-additional-properties` overriding the schemas; `validate-as="xml"` validates it against the API's XSD schema
+ * (validation/xml-schema.ts). Errors follow Learn's table. An empty body has no content to check. SOAP validation is
+ * refused at load (ERR_APIM_POLICY_UNSUPPORTED): the twin imports no WSDL.
  */
 export const validateContent: PolicyDefinition = {
   sections: ['inbound', 'outbound', 'on-error'],
@@ -53,10 +55,11 @@ export const validateContent: PolicyDefinition = {
       } else if (c.name === 'content') {
         const as = (c.attrs['validate-as'] ?? '').toLowerCase();
         if (!as) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, "<content> requires the attribute 'validate-as'");
-        if (as === 'xml' || as === 'soap') cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, `<content validate-as="${as}"> is not supported: the twin validates JSON bodies only (no XML schema engine)`);
-        else if (as !== 'json') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, `validate-as must be json, xml or soap, not '${as}'`);
+        if (as === 'soap') cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, '<content validate-as="soap"> is not supported: the twin does not import WSDL, so it has no SOAP operation contracts to validate envelopes against (docs/differences.md)');
+        else if (as !== 'json' && as !== 'xml') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, `validate-as must be json, xml or soap, not '${as}'`);
         const action = compileAction(cc, c, 'action', true)!;
         rules.push({
+          as: as === 'xml' ? 'xml' : 'json',
           type: c.attrs.type ? mediaType(c.attrs.type) : undefined, schemaId: c.attrs['schema-id'], schemaRef: c.attrs['schema-ref'],
           action: action.literal.trim().toLowerCase() as Action,
           additional: c.attrs['allow-additional-properties'] === undefined ? undefined : literalBool(cc, c, 'allow-additional-properties', true),
@@ -119,6 +122,7 @@ function mapContentType(rc: RequestRun, original: string, map: { any?: string; m
 }
 
 function checkBody(v: ValidationRun, rule: ContentRule, declared: RepresentationContract | undefined, ct: string, text: string, bodyType: string, who: string): void {
+  if (rule.as === 'xml') { checkXmlBody(v, rule, declared, ct, text, bodyType, who); return; }
   const schemas = v.rc.contract?.schemas ?? [];
   const internal = (rule2: string, details: string) => v.add({ name: rule2 === '' ? '' : ct, type: rule2 === '' ? 'ApiSchema' : bodyType, rule: rule2, details, publicMessage: INTERNAL_PUBLIC }, rule.action);
   let found: ReturnType<typeof findDefinition>;
@@ -151,6 +155,32 @@ function checkBody(v: ValidationRun, rule: ContentRule, declared: Representation
   }
   for (const err of validateJson(node, found.schema as Schema, { root: found.root, ...(rule.additional !== undefined ? { additionalProperties: rule.additional } : {}) })) {
     const details = `${conform} ${err.message} Line: ${err.pos.line}, Position: ${err.pos.position}`;
+    v.add({ name: ct, type: bodyType, rule: 'IncorrectMessage', details, publicMessage: details }, rule.action);
+  }
+}
+
+/**
+ * `validate-as="xml"`: the body against the API's XSD schema (compiled when the service compiled): the schema named by
+ * `schema-id`, else the representation's `schemaId` (or the API's only schema); the representation's `typeName` must
+ * be a global element of it. Errors read as Learn's table, with libxml2's message and the line and position it gives.
+ */
+function checkXmlBody(v: ValidationRun, rule: ContentRule, declared: RepresentationContract | undefined, ct: string, text: string, bodyType: string, who: string): void {
+  const schemas = v.rc.contract?.schemas ?? [];
+  const internal = (rule2: string, details: string) => v.add({ name: rule2 === '' ? '' : ct, type: rule2 === '' ? 'ApiSchema' : bodyType, rule: rule2, details, publicMessage: INTERNAL_PUBLIC }, rule.action);
+  const id = rule.schemaId ?? declared?.schemaId;
+  const schema = id !== undefined ? schemas.find((x) => x.id.toLowerCase() === id.toLowerCase()) : schemas.length === 1 ? schemas[0] : undefined;
+  const xsd = schema ? compiledXsdOf(schema) : undefined;
+  if (!xsd) { internal('', "API's schema does not exist or it could not be resolved."); return; }
+  const definition = rule.schemaId !== undefined ? rule.schemaId : declared?.typeName ?? schema!.id;
+  if (rule.schemaId === undefined && declared?.typeName !== undefined && !xsd.elements.has(declared.typeName)) {
+    internal('MissingDefinition', `API's schema does not contain definition ${declared.typeName}, which is associated with the content type ${ct}.`);
+    return;
+  }
+  const result = validateXml(xsd, text);
+  if (result.kind === 'valid') return;
+  const conform = `Body of the ${who} does not conform to the definition ${definition}, which is associated with the content type ${ct}.`;
+  for (const err of result.errors) {
+    const details = `${conform} ${err.message} Line: ${err.line}, Position: ${err.position}`;
     v.add({ name: ct, type: bodyType, rule: 'IncorrectMessage', details, publicMessage: details }, rule.action);
   }
 }

@@ -2,7 +2,7 @@ import { compactVerify, importJWK, type JWK } from 'jose';
 import { parseJwt } from '../expressions/members-context.js';
 import type { PolicyDefinition } from './types.js';
 import { literalBool, optional, str } from './util.js';
-import {
+import { certificateKey,
   ALGORITHMS, audienceFailure, audiencesOf, checkLifetime, checkRequiredClaims, childTexts, compileRequiredClaims, compileStatus,
   compileDecryptionKeys, compileTokenSource, decodeToken, decrypt, extractToken, failWith, verifyWithOpenId,
 } from './jwt-checks.js';
@@ -46,12 +46,13 @@ export const validateJwt: PolicyDefinition = {
       if (!u) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, "<openid-config> requires the attribute 'url'");
       return u;
     });
-    const staticKeys: Array<{ kid?: string; key: Uint8Array | JWK }> = [];
+    const staticKeys: Array<{ kid?: string; key: Uint8Array | JWK } | { kid?: string; certificateId: string }> = [];
     for (const k of child('issuer-signing-keys')?.children ?? []) {
       if (k.name !== 'key') { cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', k, `<${k.name}> is not allowed inside <issuer-signing-keys>`); continue; }
       if (k.attrs.n && k.attrs.e) staticKeys.push({ ...(k.attrs.id ? { kid: k.attrs.id } : {}), key: { kty: 'RSA', n: k.attrs.n, e: k.attrs.e } });
       else if (k.text.trim()) staticKeys.push({ ...(k.attrs.id ? { kid: k.attrs.id } : {}), key: Buffer.from(k.text.trim(), 'base64') });
-      else cc.problem('ERR_APIM_POLICY_UNSUPPORTED', k, '<key> with certificate-id is not supported (give a base64 symmetric key or n/e)');
+      else if (k.attrs['certificate-id']?.trim()) staticKeys.push({ ...(k.attrs.id ? { kid: k.attrs.id } : {}), certificateId: k.attrs['certificate-id'].trim() });
+      else throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', k, '<issuer-signing-keys><key> needs a base64 key, n and e, or certificate-id');
     }
     const audiences = childTexts(cc, child('audiences'), 'audience');
     const issuers = childTexts(cc, child('issuers'), 'issuer');
@@ -68,7 +69,9 @@ export const validateJwt: PolicyDefinition = {
           let verified = false;
           for (const k of staticKeys) {
             if (kid && k.kid && k.kid !== kid) continue;
-            try { await compactVerify(token, k.key instanceof Uint8Array ? k.key : await importedKey(k.key, alg)); verified = true; break; } catch { /* next */ }
+            const key = 'certificateId' in k ? certificateKey(rc, k.certificateId, 'verify') : k.key instanceof Uint8Array ? k.key : await importedKey(k.key, alg);
+            if (!key) continue;
+            try { await compactVerify(token, key); verified = true; break; } catch { /* next */ }
           }
           // Each openid-config in turn; the last one's failure is the answer when none holds the key.
           let failure: unknown;

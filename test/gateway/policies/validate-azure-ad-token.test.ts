@@ -81,14 +81,15 @@ describe('validate-azure-ad-token (trustline policy run)', () => {
     expect(custom.body).toBe('{ "statusCode": 403, "message": "Not for you" }');
   });
 
-  it('compile errors: no tenant-id, no client-application-ids, two token sources, an unknown child, a certificate-id decryption key, outside inbound', async () => {
+  it('compile errors: no tenant-id, no client-application-ids, two token sources, an unknown child, a certificate-id decryption key with text, outside inbound', async () => {
     const run = (xml: string) => call(inbound(xml));
     const apps = `<client-application-ids><application-id>${CLIENT}</application-id></client-application-ids>`;
     await expect(run(`<validate-azure-ad-token>${apps}</validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(`<validate-azure-ad-token tenant-id="${TID}"/>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE' });
     await expect(run(`<validate-azure-ad-token tenant-id="${TID}" header-name="a" token-value="b">${apps}</validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(`<validate-azure-ad-token tenant-id="${TID}">${apps}<issuers/></validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNKNOWN_ELEMENT' });
-    await expect(run(`<validate-azure-ad-token tenant-id="${TID}">${apps}<decryption-keys><key certificate-id="c" /></decryption-keys></validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+    await expect(run(`<validate-azure-ad-token tenant-id="${TID}">${apps}<decryption-keys><key certificate-id="c">AAAA</key></decryption-keys></validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
+    await expect(run(`<validate-azure-ad-token tenant-id="${TID}">${apps}<decryption-keys><key n="a" e="AQAB" /></decryption-keys></validate-azure-ad-token>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
     await expect(call(`<policies><inbound/><outbound><validate-azure-ad-token tenant-id="${TID}">${apps}</validate-azure-ad-token></outbound></policies>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_SECTION' });
   });
 

@@ -1,4 +1,7 @@
 import { CompactEncrypt, SignJWT } from 'jose';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inbound, run } from './run.js';
 
@@ -93,9 +96,39 @@ describe('validate-jwt (behaviour 30)', () => {
       expect(ok.status).toBe(200);
     });
 
-    it('a certificate-id or an n/e public key cannot decrypt: refused at load', async () => {
-      await expect(run(jwe('', '<key certificate-id="enc-cert" />'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+    it('an n/e public key cannot decrypt: refused at load; a certificate-id key holds no text', async () => {
       await expect(run(jwe('', '<key n="abc" e="AQAB" />'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+      await expect(run(jwe('', '<key certificate-id="enc-cert">AAAA</key>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     });
+
+    it('certificate-id: the private key of the service\'s PKCS#12 certificate decrypts an RSA-OAEP token; a certificate it lacks, or one without its key, opens nothing', async () => {
+      const dir = join(import.meta.dirname, '..', '..', 'fixtures');
+      const pfx = readFileSync(join(dir, 'certificates', 'client.pfx')).toString('base64');
+      const cer = new X509Certificate(readFileSync(join(dir, 'client-certificates', 'client.pem'))).raw.toString('base64');
+      const publicKey = new X509Certificate(readFileSync(join(dir, 'certificates', 'client.pem'))).publicKey;
+      const token = await new CompactEncrypt(Buffer.from(await sign(good))).setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', cty: 'JWT' }).encrypt(publicKey);
+      const certificates = [{ id: 'enc-cert', data: pfx, password: 'trustline' }, { id: 'public-only', data: cer }];
+      const withCerts = (p: string) => run(p, { headers: { authorization: `Bearer ${token}` }, certificates });
+      expect((await withCerts(jwe('', '<key certificate-id="enc-cert" />'))).status).toBe(200);
+      for (const id of ['missing', 'public-only']) {
+        const r = await withCerts(jwe('', `<key certificate-id="${id}" />`).replace('<on-error/>', '<on-error><set-header name="x-reason" exists-action="override"><value>@(context.LastError.Message)</value></set-header></on-error>'));
+        expect(r.status).toBe(401);
+        expect(r.headers['x-reason']).toBe(`IDX10603: Decryption failed. Keys tried: '${id}'. Access denied.`);
+      }
+    });
+  });
+
+  it('<issuer-signing-keys><key certificate-id>: the public key of a service certificate (PKCS#12 or a bare .cer) verifies RS256 signatures', async () => {
+    const dir = join(import.meta.dirname, '..', '..', 'fixtures', 'client-certificates');
+    const key = createPrivateKey(readFileSync(join(dir, 'client-key.pem')));
+    const cer = new X509Certificate(readFileSync(join(dir, 'client.pem'))).raw.toString('base64');
+    const rs = new SignJWT(good).setProtectedHeader({ alg: 'RS256' });
+    const p = inbound(`<validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="signer" /></issuer-signing-keys><audiences><audience>api://app</audience></audiences></validate-jwt>`);
+    const ok = await run(p, { headers: { authorization: `Bearer ${await rs.sign(key)}` }, certificates: [{ id: 'signer', data: cer }] });
+    expect(ok.status).toBe(200);
+    const other = await run(p, { headers: { authorization: `Bearer ${await rs.sign(createPrivateKey(readFileSync(join(dir, 'untrusted-client-key.pem'))))}` }, certificates: [{ id: 'signer', data: cer }] });
+    expect(other.status).toBe(401);
+    expect((await run(p, { headers: { authorization: `Bearer ${await rs.sign(key)}` } })).status).toBe(401);
+    await expect(run(inbound('<validate-jwt header-name="Authorization"><issuer-signing-keys><key /></issuer-signing-keys></validate-jwt>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
   });
 });

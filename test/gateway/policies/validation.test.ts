@@ -89,8 +89,8 @@ describe('validate-content (docs/behaviour/apim.md §2, validation policies)', (
     expect(r.headers['x-reason']).toBe('Response not allowed|validate-content');
   });
 
-  it('attributes: validate-as="xml" is unsupported; max-size above 4 MiB and a bad action are refused at load', async () => {
-    await expect(run(inbound(content('', '<content type="application/xml" validate-as="xml" action="prevent" />')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+  it('attributes: validate-as="soap" is unsupported; max-size above 4 MiB and a bad action are refused at load', async () => {
+    await expect(run(inbound(content('', '<content type="text/xml" validate-as="soap" action="prevent" />')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
     await expect(run(inbound(content('').replace('max-size="1024"', 'max-size="4194305"')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(inbound(content('').replace('size-exceeded-action="prevent"', 'size-exceeded-action="deny"')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(inbound('<validate-content max-size="10" size-exceeded-action="prevent" />'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
@@ -194,5 +194,67 @@ describe('jsonp (docs/behaviour/apim.md §2)', () => {
     expect(r.body).toBe(body(400, "The 'cb' callback parameter value is invalid."));
     await expect(run(inbound('<jsonp callback-parameter-name="cb" />'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_SECTION' });
     await expect(run('<policies><outbound><jsonp /></outbound></policies>')).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
+  });
+});
+
+const XSD = `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:pets" xmlns="urn:pets" elementFormDefault="qualified">
+  <xs:element name="pet"><xs:complexType><xs:sequence>
+    <xs:element name="name" type="xs:string"/><xs:element name="age" type="xs:int" minOccurs="0"/>
+  </xs:sequence></xs:complexType></xs:element>
+</xs:schema>`;
+const xmlApi: PolicyRunRequest['api'] = { schemas: [{ id: 'pets-xsd', contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: XSD }] };
+const postXml = (xml: string, typeName = 'pet'): PolicyRunRequest => ({
+  method: 'POST', url: 'https://apim.example.net/pets', headers: { 'content-type': 'application/xml' }, body: xml, api: xmlApi,
+  operation: { method: 'POST', urlTemplate: '/pets', request: { representations: [{ contentType: 'application/xml', schemaId: 'pets-xsd', typeName }] } },
+});
+const xmlContent = (action = 'prevent') => content('', `<content type="application/xml" validate-as="xml" action="${action}" />`);
+
+describe('validate-content validate-as="xml" (XSD schemas of the API, libxml2)', () => {
+  it('a body valid against the XSD passes; an invalid one is IncorrectMessage with Learn\'s details, line and position', async () => {
+    const ok = await run(inbound(xmlContent()), postXml('<pet xmlns="urn:pets"><name>Rex</name><age>3</age></pet>'));
+    expect(ok.status).toBe(200);
+    expect(errs(ok)).toEqual([]);
+    const bad = await run(inbound(xmlContent()), postXml('<pet xmlns="urn:pets">\n  <name>Rex</name>\n  <age>old</age>\n</pet>'));
+    expect(bad.status).toBe(400);
+    const msg = "Body of the request does not conform to the definition pet, which is associated with the content type application/xml. Element '{urn:pets}age': 'old' is not a valid value of the atomic type 'xs:int'. Line: 3, Position: 1";
+    expect(bad.body).toBe(body(400, msg));
+    expect(errs(bad)).toEqual([{ Name: 'application/xml', Type: 'RequestBody', ValidationRule: 'IncorrectMessage', Details: msg, Action: 'prevent' }]);
+    expect(bad.backendRequest).toBeNull();
+  });
+
+  it('detect records every error and goes on; a body that is not well-formed XML is IncorrectMessage too', async () => {
+    const r = await run(inbound(xmlContent('detect')), postXml('<pet xmlns="urn:pets"><age>x</age><color/></pet>'));
+    expect(r.status).toBe(200);
+    expect(errs(r).length).toBeGreaterThanOrEqual(1);
+    expect(errs(r)[0]!.Details).toContain("Element '{urn:pets}age'");
+    const broken = await run(inbound(xmlContent()), postXml('<pet xmlns="urn:pets"><name>Rex</pet>'));
+    expect(broken.status).toBe(400);
+    expect(errs(broken)[0]!.ValidationRule).toBe('IncorrectMessage');
+  });
+
+  it('a DTD in the body is refused before parsing (no entity expansion), as .NET prohibits DTDs', async () => {
+    const bomb = '<?xml version="1.0"?>\n<!DOCTYPE pet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<pet xmlns="urn:pets"><name>&b;</name></pet>';
+    const r = await run(inbound(xmlContent()), postXml(bomb));
+    expect(r.status).toBe(400);
+    expect(errs(r)[0]!.Details).toContain('For security reasons DTD is prohibited in this XML document.');
+    expect(errs(r)[0]!.Details).toMatch(/Line: 2, Position: 1$/);
+  });
+
+  it('a typeName the schema does not declare is MissingDefinition; no schema is an ApiSchema error (internal public message)', async () => {
+    const missing = await run(inbound(xmlContent()), postXml('<pet xmlns="urn:pets"><name>Rex</name></pet>', 'dog'));
+    expect(missing.status).toBe(400);
+    expect(errs(missing)[0]).toMatchObject({ ValidationRule: 'MissingDefinition', Details: "API's schema does not contain definition dog, which is associated with the content type application/xml." });
+    expect(missing.body).toBe(body(400, INTERNAL));
+    const none = await run(inbound(xmlContent()), { ...postXml('<pet/>'), api: {} });
+    expect(errs(none)[0]).toMatchObject({ Type: 'ApiSchema', Details: "API's schema does not exist or it could not be resolved." });
+  });
+
+  it('schemas are compiled with the service: a broken XSD, one with a DTD or a schemaLocation include fails it (ERR_APIM_SCHEMA)', async () => {
+    for (const document of ['<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="a" type="xs:nope"/></xs:schema>',
+      '<!DOCTYPE x []><xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>',
+      '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:include schemaLocation="file:///etc/passwd"/></xs:schema>',
+      '<notASchema/>']) {
+      await expect(run(inbound(xmlContent()), { ...postXml('<pet/>'), api: { schemas: [{ id: 'x', contentType: 'application/vnd.ms-azure-apim.xsd+xml', document }] } })).rejects.toMatchObject({ code: 'ERR_APIM_SCHEMA' });
+    }
   });
 });
