@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCli } from '../helpers/cli-process.js';
 import { SEED } from '../helpers/seed.js';
@@ -36,17 +36,7 @@ describe('the ready file means "this twin is up"', () => {
     // if it comes earlier (src/runtime/listener.ts): here the connections start as soon as the file exists.
     const dir = mkdtempSync(join(tmpdir(), 'trustline-ready-tls-'));
     const file = join(dir, 'ready.json');
-    const appeared = new Promise<string>((resolve) => {
-      const w = watch(dir, () => {
-        try {
-          const text = readFileSync(file, 'utf8');
-          w.close();
-          resolve(text);
-        } catch {
-          // not there yet
-        }
-      });
-    });
+    const appeared = whenWritten(file);
     const cli = startCli(['up', SEED, '--in-memory', '--state', join(dir, 'state'), '--ready-file', file, '--log-level', 'warn']);
     try {
       const exited = new Promise<string>((_, reject) => cli.child.once('exit', () => reject(new Error(cli.output()))));
@@ -62,7 +52,40 @@ describe('the ready file means "this twin is up"', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('SIGTERM sent the moment the ready file appears stops the twin cleanly (file and lock removed, exit 0)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-ready-signal-'));
+    const file = join(dir, 'ready.json');
+    const appeared = whenWritten(file);
+    const cli = startCli(['up', SEED, '--in-memory', '--state', join(dir, 'state'), '--ready-file', file, '--log-level', 'warn']);
+    try {
+      const exit = new Promise<[number | null, string | null]>((r) => cli.child.once('exit', (code, signal) => r([code, signal])));
+      await Promise.race([appeared, exit.then(() => Promise.reject(new Error(cli.output())))]);
+      cli.child.kill('SIGTERM');
+      expect(await exit).toEqual([0, null]);
+      expect(existsSync(file)).toBe(false);
+      expect(existsSync(join(dir, 'state', 'up.lock'))).toBe(false);
+    } finally {
+      await cli.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+/** The text of `file` as soon as it exists (watching its folder, not polling). */
+function whenWritten(file: string): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const w = watch(dirname(file), () => {
+      try {
+        const text = readFileSync(file, 'utf8');
+        w.close();
+        resolve(text);
+      } catch {
+        // not there yet
+      }
+    });
+  });
+}
 
 /** A TLS handshake trusting only the twin's CA: the peer certificate's subject alt names, or why it is not trusted. */
 function handshake(url: string, ca: string): Promise<string> {

@@ -133,6 +133,17 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     return { code: 1 };
   }
   const ready = twin.ready();
+  // Ctrl+C / SIGTERM stop the twin cleanly from the moment the ready file exists: a signal sent as soon as a client
+  // sees the file (scripts, CI) used to arrive before these handlers and end the process with the file and the lock
+  // left behind.
+  let stopRequested: Promise<void> | undefined;
+  if (!opts.detach) {
+    stopRequested = new Promise<void>((resolveStop) => {
+      const onSignal = () => resolveStop();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    });
+  }
   writeReadyFile(opts.readyFile, ready);
   // The https listeners load their key and certificate now that the twin is ready (a connection that comes first
   // loads its listener's at once: src/runtime/listener.ts).
@@ -153,12 +164,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   });
   if (opts.json) event({ event: 'ready', readyFile: opts.readyFile, ready });
   else printSummary(ready, opts.readyFile, out);
-  if (opts.detach) return { code: 0, twin, ready, stop };
-  await new Promise<void>((resolveStop) => {
-    const onSignal = () => resolveStop();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  if (!stopRequested) return { code: 0, twin, ready, stop };
+  await stopRequested;
   await stop();
   return { code: 0 };
 }

@@ -1,11 +1,14 @@
 import type { ArmFunction } from '../context.js';
 import { deepEquals, expectBool, expectInt64, fnError, int64, isInt, typeName } from '../values.js';
 
-const collator = new Intl.Collator('en-US');
+// Built on first use: a collator loads ICU's collation data (≈ 5 ms), and this module loads at every `trustline up`.
+let collator: Intl.Collator | undefined;
+/** en-US string order, as ARM compares strings (also `object.ts`). */
+export const compareStrings = (a: string, b: string): number => (collator ??= new Intl.Collator('en-US')).compare(a, b);
 
 function compare(fn: string, a: unknown, b: unknown): number {
   if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'string' && typeof b === 'string') return collator.compare(a, b);
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   throw fnError(fn, `the parameters must be both integers or both strings, not '${typeName(a)}' and '${typeName(b)}'.`);
 }
 

@@ -2,8 +2,7 @@ import type { ArmFunction } from '../context.js';
 import { checkCollectionLength } from '../limits.js';
 import { DeepSet, expectInt, findKey, fnError, isObject, setProp, typeName } from '../values.js';
 import type { JsonObject } from '../values.js';
-
-const collator = new Intl.Collator('en-US');
+import { compareStrings } from './logic.js';
 
 function expectArray(v: unknown, fn: string): unknown[] {
   if (!Array.isArray(v)) throw fnError(fn, `the parameter must be an array, not '${typeName(v)}'.`);
@@ -29,7 +28,7 @@ export const objectFunctions: ArmFunction[] = [
     impl: ([v]) => {
       if (!isObject(v)) throw fnError('items', `the parameter must be an object, not '${typeName(v)}'.`);
       return Object.keys(v)
-        .sort((a, b) => collator.compare(a, b))
+        .sort(compareStrings)
         .map((key) => ({ key, value: v[key] }));
     },
   },
