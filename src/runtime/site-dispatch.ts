@@ -32,14 +32,7 @@ export function createSiteDispatch(handler: () => RequestHandler | undefined, o:
     getProtocol: () => (o.encrypted ? 'TLSv1.3' : null),
     destroy: () => undefined,
   };
-  return (url, opts) => {
-    try {
-      return start(handler, url, opts, o, socket);
-    } catch (e) {
-      // Refusals before the site runs (invalid header, no site) come back as rejections, as undici reports them.
-      return Promise.reject(e as Error);
-    }
-  };
+  return (url, opts) => dispatch(handler, url, opts, o, socket);
 }
 
 interface LocalSocket {
@@ -169,21 +162,13 @@ class LocalResponse extends Duplex {
   /** A write waiting for the reader (back-pressure). */
   #pending: (() => void) | undefined;
   readonly req: LocalRequest;
-  /** The caller's headers timeout, until the head is known. */
-  timer: NodeJS.Timeout | undefined;
 
   constructor(req: LocalRequest) {
     super();
     this.req = req;
     this.head = new Promise<HttpResponse>((resolve, reject) => {
-      this.#resolve = (r) => {
-        if (this.timer) clearTimeout(this.timer);
-        resolve(r);
-      };
-      this.#reject = (e) => {
-        if (this.timer) clearTimeout(this.timer);
-        reject(e);
-      };
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
   }
 
@@ -316,8 +301,7 @@ class LocalResponse extends Duplex {
   // node:http's res.end(chunk) / res.write accept strings; Writable handles both.
 }
 
-/** One request: a promise of the answer's head (not an async function: the caller awaits the head itself). */
-function start(
+async function dispatch(
   handlerOf: () => RequestHandler | undefined,
   url: URL,
   opts: HttpRequestOptions,
@@ -381,17 +365,20 @@ function start(
   if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) req.whole(body);
   else req.relay(body);
   const timeoutMs = opts.headersTimeoutMs ?? 300_000;
-  // Cleared when the head settles (LocalResponse).
-  res.timer = setTimeout(() => res.destroy(Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeoutMs);
-  res.timer.unref();
+  const timer = setTimeout(() => res.destroy(Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeoutMs);
+  timer.unref();
   try {
-    handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-  } catch {
-    // As the listener does for a handler that throws (listener.ts).
-    if (!res.headersSent) {
-      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Internal Server Error');
-    } else res.destroy();
+    try {
+      handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    } catch {
+      // As the listener does for a handler that throws (listener.ts).
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Internal Server Error');
+      } else res.destroy();
+    }
+    return await res.head;
+  } finally {
+    clearTimeout(timer);
   }
-  return res.head;
 }

@@ -127,23 +127,17 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return o;
   };
 
-  const viaProxy = async (input: string | URL, opts: HttpRequestOptions & { proxy: NonNullable<HttpRequestOptions['proxy']> }): Promise<HttpResponse> => {
-    const u = typeof input === 'string' ? new URL(input) : input;
-    const https = u.protocol === 'https:';
-    const res = await proxyFor((undici ?? (await loadUndici())).ProxyAgent, opts.proxy, https, https ? opts.clientCertificate : undefined).request({
-      origin: u.origin, path: u.pathname + u.search, method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: (opts.headers ?? {}) as Record<string, string | string[]>, body: opts.body ?? null,
-      headersTimeout: opts.headersTimeoutMs ?? 300_000, bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
-    });
-    return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body };
-  };
-
-  /**
-   * One request. Not an async function: an in-process dispatch's promise is handed back as it is, and a pooled
-   * request settles one promise from undici's callback (no async wrapper, no promise adopted by another, per request).
-   */
-  const send = (input: string | URL, opts: HttpRequestOptions): Promise<HttpResponse> => {
-    if (opts.proxy) return viaProxy(input, opts as Parameters<typeof viaProxy>[1]);
+  const request = async (input: string | URL, opts: HttpRequestOptions = {}): Promise<HttpResponse> => {
+    if (opts.proxy) {
+      const u = typeof input === 'string' ? new URL(input) : input;
+      const https = u.protocol === 'https:';
+      const res = await proxyFor((undici ?? (await loadUndici())).ProxyAgent, opts.proxy, https, https ? opts.clientCertificate : undefined).request({
+        origin: u.origin, path: u.pathname + u.search, method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: (opts.headers ?? {}) as Record<string, string | string[]>, body: opts.body ?? null,
+        headersTimeout: opts.headersTimeoutMs ?? 300_000, bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
+      });
+      return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body };
+    }
     // Fast path for the common case, a string URL with a plain path: no URL object per request. Anything a URL
     // parser would rewrite (dot segments, characters it percent-encodes, a fragment) takes the full parse.
     let base: { url: URL; hostname: string; isIp: boolean };
@@ -188,29 +182,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
       if (!hasHost) headers.host = originUrl.host;
     }
-    if (!undici) return loadUndici().then(() => send(input, opts));
-    const pool = poolFor(undici.Pool, origin, servername, origin.startsWith('https:') ? opts.clientCertificate : undefined);
-    return new Promise<HttpResponse>((resolve, reject) => {
-      pool.request({
-        path,
-        method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers,
-        body: opts.body ?? null,
-        headersTimeout: opts.headersTimeoutMs ?? 300_000,
-        bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
-      }, (err, res) => {
-        if (err) reject(err);
-        else resolve({ statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body });
-      });
+    const PoolClass = (undici ?? (await loadUndici())).Pool;
+    const res = await poolFor(PoolClass, origin, servername, origin.startsWith('https:') ? opts.clientCertificate : undefined).request({
+      path,
+      method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers,
+      body: opts.body ?? null,
+      headersTimeout: opts.headersTimeoutMs ?? 300_000,
+      bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
     });
-  };
-
-  const request = (input: string | URL, opts: HttpRequestOptions = {}): Promise<HttpResponse> => {
-    try {
-      return send(input, opts);
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+    return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body };
   };
 
   return {
