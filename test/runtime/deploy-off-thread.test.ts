@@ -80,7 +80,7 @@ describe('deployments are evaluated off the main thread', () => {
     const id = `/subscriptions/${SUB}/resourceGroups/rg-heavy/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-heavy`;
     const stored = twin.store.getResource(id);
     expect(stored?.properties['principalId']).toMatch(/^0000aaaa-/);
-    expect(twin.store.getResource(`/subscriptions/${SUB}/resourceGroups/rg-heavy/providers/Microsoft.Resources/deployments/heavy`)?.properties['timestamp']).toBe('2026-11-29T12:00:00.0000000Z');
+    expect(twin.store.getResource(`/subscriptions/${SUB}/resourceGroups/rg-heavy/providers/Microsoft.Resources/deployments/heavy`)?.properties['timestamp']).toBe('2026-11-29T12:00:00Z');
   }, 60_000);
 
   it('a failing deployment on the worker rejects with the coded error and its location, and writes nothing', async () => {

@@ -226,6 +226,12 @@ export class DeploymentService {
     return id;
   }
 
+  /** The `operationresults` token of a what-if, shaped as ARM's: base64url JSON `{jobId, jobLocation}`. */
+  whatIfJobToken(): string {
+    const job = { jobId: `DeploymentWhatIfJob-${this.#o.ids.uuid().toUpperCase()}`, jobLocation: this.#o.scope.location };
+    return Buffer.from(JSON.stringify(job)).toString('base64url');
+  }
+
   /** Now, as ARM writes a deployment's `timestamp`. */
   timestamp(): string {
     return armTimestamp(this.#o.clock.now());
