@@ -149,4 +149,26 @@ describe('deployment answers on the wire, as ARM sends them', () => {
     expect(sync.body.error.message).toMatch(/^Deployment template validation failed: 'The template resource 'inner' is invalid\. 'ApiVersion' property is invalid\. The supported versions are '2025-04-01,.*'\. Please see https:\/\/aka\.ms\/arm-syntax-resources for usage details\.'\.$/);
     expect((await json(`${DEPLOYMENTS}/bad-nested?api-version=2022-09-01`)).status).toBe(404);
   });
+  it('onErrorDeployment LastSuccessful picks the latest by time, not by text (…:00Z is earlier than …:00.5Z)', async () => {
+    const empty = { ...template, resources: [], outputs: {} };
+    const done = async (n: string) => {
+      for (let i = 0; i < 200; i++) {
+        const d = await json<Deployment>(`${DEPLOYMENTS}/${n}?api-version=2022-09-01`);
+        if (d.body.properties.provisioningState === 'Succeeded') return d.body;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`${n} did not succeed`);
+    };
+    clock.set(Date.UTC(2026, 10, 30, 7, 0, 0, 0));
+    await json(`${DEPLOYMENTS}/order-early?api-version=2022-09-01`, { method: 'PUT', body: { properties: { mode: 'Incremental', template: empty } } });
+    expect((await done('order-early')).properties.timestamp).toBe('2026-11-30T07:00:00Z');
+    clock.set(Date.UTC(2026, 10, 30, 7, 0, 0, 500));
+    await json(`${DEPLOYMENTS}/order-late?api-version=2022-09-01`, { method: 'PUT', body: { properties: { mode: 'Incremental', template: empty } } });
+    expect((await done('order-late')).properties.timestamp).toBe('2026-11-30T07:00:00.5Z');
+    const failing = await json<{ properties: { onErrorDeployment: { type: string; deploymentName: string } } }>(`${DEPLOYMENTS}/order-fail?api-version=2022-09-01`, {
+      method: 'PUT',
+      body: { properties: { mode: 'Incremental', template: { ...empty, resources: [{ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name: 'nope', properties: 'x' }] }, onErrorDeployment: { type: 'LastSuccessful' } } },
+    });
+    expect(failing.body.properties.onErrorDeployment).toEqual({ type: 'LastSuccessful', deploymentName: 'order-late' });
+  });
 });

@@ -335,7 +335,8 @@ export class DeploymentService {
       .listResources({ type: DEPLOYMENTS_TYPE })
       .filter((r) => r.id.toLowerCase().startsWith(prefix) && !this.#active.has(r.name.toLowerCase()))
       .filter((r) => r.name.toLowerCase() !== exclude.toLowerCase() && r.properties['provisioningState'] === 'Succeeded' && r.listResults?.[INPUT_KEY])
-      .sort((a, b) => String(b.properties['timestamp']).localeCompare(String(a.properties['timestamp'])))[0];
+      // (by time, not by text: ARM's timestamps drop trailing zeros, so `…:02Z` is earlier than `…:02.5Z`)
+      .sort((a, b) => Date.parse(String(b.properties['timestamp'])) - Date.parse(String(a.properties['timestamp'])))[0];
   }
 
   #record(
