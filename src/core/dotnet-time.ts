@@ -1,14 +1,18 @@
 /**
- * Times as .NET services write them in JSON (Azure Resource Manager among them): a `DateTime` in the round-trip
- * ("o") format with seven fractional digits, a `TimeSpan` as `XmlConvert.ToString` writes it (ISO 8601 duration).
- * The twin's clocks count milliseconds, so the last four digits of a timestamp are always zero.
+ * Times as .NET services write them in JSON (Azure Resource Manager among them): a `DateTime` as Newtonsoft.Json
+ * writes it by default (`yyyy-MM-ddTHH:mm:ss.FFFFFFFK`: up to seven fractional digits, trailing zeros dropped, no
+ * fraction at all when it is zero), a `TimeSpan` as `XmlConvert.ToString` writes it (ISO 8601 duration).
  */
 
-/** `2026-11-30T05:01:02.1230000Z` (.NET round-trip format, UTC). */
-export function roundTripTimestamp(ms: number): string {
+/**
+ * `2026-11-30T05:01:02.123Z`, `…:02.12Z`, `…:02Z` (UTC). Observed in ARM's answers: `2020-07-23T00:24:33.3047061Z`
+ * (7 digits), `2020-07-06T22:17:51.237703Z` (6: the seventh was a zero), `0001-01-01T00:00:00Z` (none). The twin's
+ * clocks count milliseconds, so at most three digits remain.
+ */
+export function jsonTimestamp(ms: number): string {
   const iso = new Date(ms).toISOString();
-  // toISOString always gives 3 fractional digits (`…SS.mmmZ`); years outside 0000–9999 keep their own prefix.
-  return `${iso.slice(0, -1)}0000Z`;
+  // toISOString always ends `…SS.mmmZ` (years outside 0000–9999 keep their own prefix).
+  return iso.replace(/\.(\d*?)0*Z$/, (_, digits: string) => (digits ? `.${digits}Z` : 'Z'));
 }
 
 /**

@@ -1,7 +1,7 @@
 export { TwinError, isTwinError, describeError, formatLocation } from './errors.js';
 export type { SourceLocation, TwinErrorOptions } from './errors.js';
 export { systemClock, ManualClock, nowSeconds, isoTime } from './clock.js';
-export { roundTripTimestamp, xmlDuration, reverseTicksId } from './dotnet-time.js';
+export { jsonTimestamp, xmlDuration, reverseTicksId } from './dotnet-time.js';
 export type { Clock } from './clock.js';
 export { createLogger, silentLogger, memoryLogger, redactSecrets } from './logger.js';
 export type { Logger, LogLevel, LoggerOptions } from './logger.js';

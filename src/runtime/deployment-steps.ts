@@ -1,7 +1,7 @@
 import type { ChangeSet, DeployResult } from '../arm/index.js';
 import { applyChanges } from '../arm/index.js';
 import type { Store } from '../state/index.js';
-import { TwinError } from '../core/index.js';
+import { TwinError, isTwinError } from '../core/index.js';
 
 /** The twin error a deployment stopped by `cancel` rejects with. */
 export const CANCELED = 'ERR_RUNTIME_DEPLOYMENT_CANCELED';
@@ -24,8 +24,24 @@ export function canceledError(deploymentName: string, written: string[]): TwinEr
   return new TwinError(CANCELED, `The deployment '${deploymentName}' was canceled after ${written.length} resource(s).`, { details: { written } });
 }
 
-/** The resources a canceled deployment wrote before it stopped. */
-export function writtenBeforeCancel(e: TwinError): string[] {
+/**
+ * What a failed evaluation deployed before a resource provider refused a resource (the engine's `details.partial`,
+ * arm/deployment/engine.ts): the ids in deployment order and their change set. Undefined: nothing to keep.
+ */
+export function partialOf(e: unknown): { resources: string[]; changes: ChangeSet } | undefined {
+  const p = isTwinError(e) ? (e.details as { partial?: { resources?: unknown; changes?: unknown } } | undefined)?.partial : undefined;
+  if (!p || !Array.isArray(p.resources) || !p.changes) return undefined;
+  return { resources: p.resources.filter((x): x is string => typeof x === 'string'), changes: p.changes as ChangeSet };
+}
+
+/** The same failure, naming what was written before it (`details.written`, which stays) instead of the change set. */
+export function failedAfter(e: TwinError, written: string[]): TwinError {
+  const { partial: _partial, ...details } = e.details ?? {};
+  return new TwinError(e.code, e.message, { ...(e.location ? { location: e.location } : {}), details: { ...details, written }, cause: e });
+}
+
+/** The resources a canceled or failed deployment wrote before it stopped (they stay). */
+export function writtenBefore(e: TwinError): string[] {
   const w = (e.details as { written?: unknown } | undefined)?.written;
   return Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : [];
 }
@@ -36,7 +52,7 @@ export function writtenBeforeCancel(e: TwinError): string[] {
  * owns (a managed identity's service principal). What is left (Complete mode's deletions, the deployment
  * records) is the last step, as ARM deletes after it deployed.
  */
-export function stepsOf(result: DeployResult, changes: ChangeSet): Array<{ id: string | undefined; changes: ChangeSet }> {
+export function stepsOf(result: Pick<DeployResult, 'resources'>, changes: ChangeSet): Array<{ id: string | undefined; changes: ChangeSet }> {
   const ordered = result.resources.map((id) => id.toLowerCase());
   const named = new Set(ordered);
   const taken = new Set<string>();
@@ -68,6 +84,8 @@ export interface StepOptions {
   stepDelayMs?: number;
   /** Called before a resource is written (the deployment is then `Running`). */
   onStep?: (id: string) => void;
+  /** false: only the resources' own steps (a failed deployment's part), not what is left (deployment records, deletions). */
+  leftover?: boolean;
 }
 
 /**
@@ -75,9 +93,11 @@ export interface StepOptions {
  * between them: a `cancel` (the signal) stops it between two resources. Resolves to the ids written and whether
  * it was stopped; what is written stays written, as ARM leaves a canceled deployment's resources in place.
  */
-export async function commitInSteps(store: Store, result: DeployResult, changes: ChangeSet, options: StepOptions = {}): Promise<{ written: string[]; canceled: boolean }> {
+export async function commitInSteps(store: Store, result: Pick<DeployResult, 'resources'>, changes: ChangeSet, options: StepOptions = {}): Promise<{ written: string[]; canceled: boolean }> {
   const written: string[] = [];
-  for (const step of stepsOf(result, changes)) {
+  const steps = stepsOf(result, changes);
+  if (options.leftover === false) steps.pop();
+  for (const step of steps) {
     await pause(options.stepDelayMs ?? 0, options.signal);
     if (options.signal?.aborted) return { written, canceled: true };
     if (step.id !== undefined) options.onStep?.(step.id);

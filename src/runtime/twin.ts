@@ -6,6 +6,7 @@ import {
   HostTable,
   createHttpClient,
   describeError,
+  isTwinError,
   type Clock,
   type IdGenerator,
   type Logger,
@@ -29,7 +30,7 @@ import { createControlPlane } from './control-plane.js';
 import { createBearerAuthenticator } from './control-plane/bearer-auth.js';
 import { ensureCliPrincipal } from './cli-principal.js';
 import { captureState, reconcileError, restoreState } from './deployment-rollback.js';
-import { canceledError, commitInSteps, type DeployHow } from './deployment-steps.js';
+import { canceledError, commitInSteps, failedAfter, partialOf, type DeployHow } from './deployment-steps.js';
 import type { ReadyInfo } from './ready-info.js';
 import { createPortPlan, type PortSettings } from './ports.js';
 import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
@@ -279,7 +280,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     } else {
       // The control plane's deployments: evaluated whole first (ARM's validation), then written resource by
       // resource, so that the PUT answers while it runs and a cancel stops it between two resources.
-      const evaluated = thread === 'worker' ? await evaluateOffThread(input, deployOptions) : evaluateDeployment(input, deployOptions);
+      let evaluated: Awaited<ReturnType<typeof evaluateOffThread>>;
+      try {
+        evaluated = thread === 'worker' ? await evaluateOffThread(input, deployOptions) : evaluateDeployment(input, deployOptions);
+      } catch (e) {
+        throw await keepDeployedPart(e, how);
+      }
       if (how.signal?.aborted) throw canceledError(input.deploymentName, []);
       result = evaluated.result;
       how.onAccepted?.();
@@ -305,6 +311,30 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       controlPlane.recordDeployment(input, result, started, new Map(before.resources.map((r) => [r.id.toLowerCase(), r.id] as const)));
     }
     return result;
+  };
+
+  /**
+   * A resource provider refused a resource of a control-plane deployment: as in ARM, the resources deployed before it
+   * stay (written one by one, as a running deployment writes them) and the deployment fails. What the runtime cannot
+   * serve of that part goes back to what ran before. Resolves to the failure naming what stays (`details.written`).
+   */
+  const keepDeployedPart = async (e: unknown, how: DeployHow): Promise<unknown> => {
+    const partial = partialOf(e);
+    if (!partial || !isTwinError(e)) return e;
+    const before = captureState(store);
+    how.onAccepted?.();
+    const run = await commitInSteps(store, partial, partial.changes, {
+      leftover: false,
+      ...(how.signal ? { signal: how.signal } : {}),
+      ...(options.deploymentStepDelayMs ? { stepDelayMs: options.deploymentStepDelayMs } : {}),
+      ...(how.onStep ? { onStep: how.onStep } : {}),
+    });
+    if ((await reconcile()).length > 0) {
+      restoreState(store, before);
+      await reconcile();
+      return failedAfter(e, []);
+    }
+    return failedAfter(e, run.written);
   };
 
   const controlPlaneAuth = options.controlPlaneAuth !== false;

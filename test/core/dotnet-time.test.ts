@@ -1,10 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { reverseTicksId, roundTripTimestamp, xmlDuration } from '../../src/core/index.js';
+import { reverseTicksId, jsonTimestamp, xmlDuration } from '../../src/core/index.js';
 
 describe('.NET times as Azure writes them', () => {
-  it('roundTripTimestamp: 7 fractional digits, UTC', () => {
-    expect(roundTripTimestamp(Date.UTC(2026, 10, 30, 5, 1, 2, 123))).toBe('2026-11-30T05:01:02.1230000Z');
-    expect(roundTripTimestamp(Date.UTC(2019, 2, 1))).toBe('2019-03-01T00:00:00.0000000Z');
+  it('jsonTimestamp: Newtonsoft\'s FFFFFFF — trailing zeros of the fraction dropped, none when it is zero, UTC', () => {
+    expect(jsonTimestamp(Date.UTC(2026, 10, 30, 5, 1, 2, 123))).toBe('2026-11-30T05:01:02.123Z');
+    expect(jsonTimestamp(Date.UTC(2026, 10, 30, 5, 1, 2, 120))).toBe('2026-11-30T05:01:02.12Z');
+    expect(jsonTimestamp(Date.UTC(2026, 10, 30, 5, 1, 2, 5))).toBe('2026-11-30T05:01:02.005Z');
+    expect(jsonTimestamp(Date.UTC(2019, 2, 1))).toBe('2019-03-01T00:00:00Z');
   });
 
   it('xmlDuration: XmlConvert.ToString(TimeSpan) — zero parts left out, trailing fraction zeros dropped', () => {

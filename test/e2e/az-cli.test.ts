@@ -74,5 +74,5 @@ describe('az CLI against the twin', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('InvalidTemplate');
     expect(bad.stderr).toContain('nosuchfunction');
-  }, 240_000);
+  }, 360_000);
 });

@@ -80,7 +80,7 @@ describe('deployments are evaluated off the main thread', () => {
     const id = `/subscriptions/${SUB}/resourceGroups/rg-heavy/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-heavy`;
     const stored = twin.store.getResource(id);
     expect(stored?.properties['principalId']).toMatch(/^0000aaaa-/);
-    expect(twin.store.getResource(`/subscriptions/${SUB}/resourceGroups/rg-heavy/providers/Microsoft.Resources/deployments/heavy`)?.properties['timestamp']).toBe('2026-11-29T12:00:00.0000000Z');
+    expect(twin.store.getResource(`/subscriptions/${SUB}/resourceGroups/rg-heavy/providers/Microsoft.Resources/deployments/heavy`)?.properties['timestamp']).toBe('2026-11-29T12:00:00Z');
   }, 60_000);
 
   it('a failing deployment on the worker rejects with the coded error and its location, and writes nothing', async () => {
@@ -91,5 +91,26 @@ describe('deployments are evaluated off the main thread', () => {
       location: { jsonPath: 'outputs.x.value' },
     });
     expect(twin.store.listResources()).toHaveLength(before);
+  });
+  it('a resource refused on the worker: the resources before it cross back (details.partial) and a stepped deployment keeps them', async () => {
+    const things = `/subscriptions/${SUB}/resourceGroups/rg-heavy/providers/Contoso.Widgets/things`;
+    const template = {
+      resources: [0, 1, 2, 3].map((i) => ({ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name: `p${i}`, properties: i === 2 ? 'refused' : { i }, ...(i > 0 ? { dependsOn: [`p${i - 1}`] } : {}) })),
+    };
+    let accepted = false;
+    const failure = await twin.deploy({ deploymentName: 'partial', template }, { onAccepted: () => (accepted = true) }).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; details: Record<string, unknown> },
+    );
+    expect(failure?.code).toBe('ERR_ARM_RESOURCE_INVALID');
+    expect(accepted).toBe(true);
+    expect(failure?.details['written']).toEqual([`${things}/p0`, `${things}/p1`]);
+    expect(failure?.details).not.toHaveProperty('partial');
+    expect(twin.store.getResource(`${things}/p1`)?.properties).toMatchObject({ i: 1 });
+    expect(twin.store.getResource(`${things}/p2`)).toBeUndefined();
+    expect(twin.store.getResource(`${things}/p3`)).toBeUndefined();
+    // Without a stepped run (Twin.deploy, trustline up), a failure still writes nothing.
+    await expect(twin.deploy({ deploymentName: 'whole', template: { resources: template.resources.map((r) => ({ ...r, name: `q${r.name}`, ...(r.dependsOn ? { dependsOn: [`q${r.dependsOn[0]}`] } : {}) })) } })).rejects.toMatchObject({ code: 'ERR_ARM_RESOURCE_INVALID' });
+    expect(twin.store.getResource(`${things}/qp0`)).toBeUndefined();
   });
 });

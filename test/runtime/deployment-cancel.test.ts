@@ -138,4 +138,31 @@ describe('deployment PUT answers at once; cancel stops a running deployment betw
     const canceled = await json<{ value: Array<{ name: string }> }>(`${DEPLOYMENTS}?api-version=2021-04-01&$filter=provisioningState%20eq%20'Canceled'`);
     expect(canceled.body.value.map((d) => d.name)).toEqual(['stopped']);
   });
+  it('a resource provider refusal fails the deployment after it was accepted; the resources deployed before it stay, with their operations (ARM keeps them)', async () => {
+    const path = `${DEPLOYMENTS}/partial?api-version=2021-04-01`;
+    // ft2's provider refuses it ('properties' must be an object); ft0 and ft1 come before it, ft3 after.
+    const template = {
+      ...chain,
+      resources: chain.resources.slice(0, 4).map((r) => ({ ...r, name: `f${r.name}`, ...(r.dependsOn ? { dependsOn: [`f${r.dependsOn[0]}`] } : {}), ...(r.name === 't2' ? { properties: 'not an object' } : {}) })),
+    };
+    const put = await json<Deployment>(path, { method: 'PUT', body: { properties: { mode: 'Incremental', template } } });
+    expect(put.status).toBe(201);
+    expect(put.body.properties.provisioningState).toBe('Accepted');
+    type Failed = Deployment & { properties: { error: { code: string; details: Array<{ code: string; target: string }> } } };
+    const final = (await until(path, (d) => d.properties.provisioningState !== 'Running' && d.properties.provisioningState !== 'Accepted')) as Failed;
+    expect(final.properties.provisioningState).toBe('Failed');
+    expect(final.properties.error).toMatchObject({ code: 'DeploymentFailed', details: [{ code: 'BadRequest', target: `${THINGS}/ft2` }] });
+    expect(final.properties).not.toHaveProperty('outputs');
+    expect((await json<{ status: string }>(put.headers['azure-asyncoperation'] as string)).body.status).toBe('Failed');
+    const ops = await json<{ value: Array<{ properties: { provisioningState: string; targetResource: { resourceName: string } } }> }>(`${DEPLOYMENTS}/partial/operations?api-version=2021-04-01`);
+    expect(ops.body.value.map((o) => [o.properties.targetResource.resourceName, o.properties.provisioningState])).toEqual([
+      ['ft0', 'Succeeded'],
+      ['ft1', 'Succeeded'],
+      ['ft2', 'Failed'],
+    ]);
+    expect((await json(`${THINGS}/ft0?api-version=2024-01-01`)).status).toBe(200);
+    expect((await json(`${THINGS}/ft1?api-version=2024-01-01`)).status).toBe(200);
+    expect((await json(`${THINGS}/ft2?api-version=2024-01-01`)).status).toBe(404);
+    expect((await json(`${THINGS}/ft3?api-version=2024-01-01`)).status).toBe(404);
+  });
 });

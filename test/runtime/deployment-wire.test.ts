@@ -11,8 +11,8 @@ const RG = 'rg-wire';
 const DEPLOYMENTS = `/subscriptions/${SUB}/resourcegroups/${RG}/providers/Microsoft.Resources/deployments`;
 const STEP_MS = 150;
 const START = Date.UTC(2026, 10, 30, 5, 1, 2, 123);
-/** ARM's `timestamp`: .NET round-trip format, 7 fractional digits. */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$/;
+/** ARM's `timestamp` (Newtonsoft's default): up to 7 fractional digits, trailing zeros dropped, none when zero. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{0,6}[1-9])?Z$/;
 
 const template = {
   $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
@@ -49,7 +49,7 @@ describe('deployment answers on the wire, as ARM sends them', () => {
   };
   type Deployment = { properties: { provisioningState: string; timestamp: string; duration: string } };
 
-  it('PUT: 201, Azure-AsyncOperation at …/operationStatuses/{ARM job id} and no Location or Retry-After; ARM\'s no-cache headers; timestamps with 7 digits and XmlConvert durations from the clock', async () => {
+  it('PUT: 201, Azure-AsyncOperation at …/operationStatuses/{ARM job id} and no Location or Retry-After; ARM\'s no-cache headers; timestamps and XmlConvert durations as ARM writes them, from the clock', async () => {
     const path = `${DEPLOYMENTS}/wire?api-version=2022-09-01`;
     const put = await json<Deployment>(path, { method: 'PUT', body: { properties: { mode: 'Incremental', template } } });
     expect(put.status).toBe(201);
@@ -59,7 +59,7 @@ describe('deployment answers on the wire, as ARM sends them', () => {
     expect(put.headers).toMatchObject({ 'cache-control': 'no-cache', pragma: 'no-cache', expires: '-1', 'x-content-type-options': 'nosniff' });
     // HSTS only under ARM's own host name (a browser would keep it for localhost).
     expect(put.headers).not.toHaveProperty('strict-transport-security');
-    expect(put.body.properties).toMatchObject({ provisioningState: 'Accepted', timestamp: '2026-11-30T05:01:02.1230000Z', duration: 'PT0S' });
+    expect(put.body.properties).toMatchObject({ provisioningState: 'Accepted', timestamp: '2026-11-30T05:01:02.123Z', duration: 'PT0S' });
 
     // The run takes 62.5 s of the twin's clock.
     clock.advance(62_500);
@@ -74,7 +74,7 @@ describe('deployment answers on the wire, as ARM sends them', () => {
     }
     expect(status).toBe('Succeeded');
     const done = await json<Deployment>(path);
-    expect(done.body.properties).toMatchObject({ provisioningState: 'Succeeded', timestamp: '2026-11-30T05:02:04.6230000Z', duration: 'PT1M2.5S' });
+    expect(done.body.properties).toMatchObject({ provisioningState: 'Succeeded', timestamp: '2026-11-30T05:02:04.623Z', duration: 'PT1M2.5S' });
     type Ops = { value: Array<{ properties: { timestamp: string; duration: string } }> };
     const ops = (await json<Ops>(`${DEPLOYMENTS}/wire/operations?api-version=2022-09-01`)).body.value;
     expect(ops.length).toBe(4);
@@ -90,7 +90,20 @@ describe('deployment answers on the wire, as ARM sends them', () => {
     const v = await json<Deployment>(`${DEPLOYMENTS}/wire-v/validate?api-version=2022-09-01`, { method: 'POST', body: { properties: { mode: 'Incremental', template } } });
     expect(v.status).toBe(200);
     expect(v.headers).not.toHaveProperty('location');
-    expect(v.body.properties).toMatchObject({ provisioningState: 'Succeeded', timestamp: new Date(clock.now()).toISOString().replace('Z', '0000Z'), duration: 'PT0S' });
+    expect(v.body.properties).toMatchObject({ provisioningState: 'Succeeded', timestamp: new Date(clock.now()).toISOString().replace(/\.?0+Z$/, 'Z'), duration: 'PT0S' });
+  });
+
+  it('whatIf: 202 with Location alone (no Retry-After), an ARM-shaped job token; the poll answers the result', async () => {
+    const w = await json(`${DEPLOYMENTS}/wire-w/whatIf?api-version=2022-09-01`, { method: 'POST', body: { properties: { mode: 'Incremental', template } } });
+    expect(w.status).toBe(202);
+    expect(w.headers).not.toHaveProperty('retry-after');
+    expect(w.headers).not.toHaveProperty('azure-asyncoperation');
+    const m = /\/subscriptions\/[^/]+\/operationresults\/([A-Za-z0-9_-]+)\?api-version=2022-09-01$/.exec(String(w.headers['location']));
+    expect(m, String(w.headers['location'])).not.toBeNull();
+    expect(JSON.parse(Buffer.from(m![1]!, 'base64url').toString('utf8'))).toEqual({ jobId: expect.stringMatching(/^DeploymentWhatIfJob-[0-9A-F-]{36}$/), jobLocation: 'westeurope' });
+    const result = await json<{ status: string }>(String(w.headers['location']));
+    expect(result.status).toBe(200);
+    expect(result.body.status).toBe('Succeeded');
   });
 
   it('job ids of deployments started within one clock tick stay unique (later ones sort first, as ARM\'s reverse ticks do)', async () => {
@@ -135,5 +148,27 @@ describe('deployment answers on the wire, as ARM sends them', () => {
     expect(sync.body.error.code).toBe('InvalidTemplate');
     expect(sync.body.error.message).toMatch(/^Deployment template validation failed: 'The template resource 'inner' is invalid\. 'ApiVersion' property is invalid\. The supported versions are '2025-04-01,.*'\. Please see https:\/\/aka\.ms\/arm-syntax-resources for usage details\.'\.$/);
     expect((await json(`${DEPLOYMENTS}/bad-nested?api-version=2022-09-01`)).status).toBe(404);
+  });
+  it('onErrorDeployment LastSuccessful picks the latest by time, not by text (…:00Z is earlier than …:00.5Z)', async () => {
+    const empty = { ...template, resources: [], outputs: {} };
+    const done = async (n: string) => {
+      for (let i = 0; i < 200; i++) {
+        const d = await json<Deployment>(`${DEPLOYMENTS}/${n}?api-version=2022-09-01`);
+        if (d.body.properties.provisioningState === 'Succeeded') return d.body;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`${n} did not succeed`);
+    };
+    clock.set(Date.UTC(2026, 10, 30, 7, 0, 0, 0));
+    await json(`${DEPLOYMENTS}/order-early?api-version=2022-09-01`, { method: 'PUT', body: { properties: { mode: 'Incremental', template: empty } } });
+    expect((await done('order-early')).properties.timestamp).toBe('2026-11-30T07:00:00Z');
+    clock.set(Date.UTC(2026, 10, 30, 7, 0, 0, 500));
+    await json(`${DEPLOYMENTS}/order-late?api-version=2022-09-01`, { method: 'PUT', body: { properties: { mode: 'Incremental', template: empty } } });
+    expect((await done('order-late')).properties.timestamp).toBe('2026-11-30T07:00:00.5Z');
+    const failing = await json<{ properties: { onErrorDeployment: { type: string; deploymentName: string } } }>(`${DEPLOYMENTS}/order-fail?api-version=2022-09-01`, {
+      method: 'PUT',
+      body: { properties: { mode: 'Incremental', template: { ...empty, resources: [{ type: 'Contoso.Widgets/things', apiVersion: '2024-01-01', name: 'nope', properties: 'x' }] }, onErrorDeployment: { type: 'LastSuccessful' } } },
+    });
+    expect(failing.body.properties.onErrorDeployment).toEqual({ type: 'LastSuccessful', deploymentName: 'order-late' });
   });
 });

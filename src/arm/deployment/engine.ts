@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { TwinError, isTwinError } from '../../core/index.js';
 import { armError } from '../errors.js';
 import { findKey, isObject } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
@@ -86,24 +87,44 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
   const overlay = new Overlay(options.store);
   const file = templateFile(input.template);
   const shared: RunShared = { overlay, options, loose, warn, budget: new Budget(), expanded: [], expand, written: [], stored: [] };
-  const run = runTemplate(
-    {
-      doc,
-      template,
-      target,
-      deploymentName: input.deploymentName,
-      deploymentId,
-      ...(input.parameters ? { parameters: input.parameters } : {}),
-      mode,
-      // A template deployed from a file gets a file: templateLink (docs/differences.md), so that
-      // `deployment().properties.templateLink.uri` finds linked templates next to it.
-      ...(file ? { templateLink: { uri: pathToFileURL(file).toString() }, file } : {}),
-      depth: 0,
-    },
-    shared,
-  );
+  let run: ReturnType<typeof runTemplate>;
+  try {
+    run = runTemplate(
+      {
+        doc,
+        template,
+        target,
+        deploymentName: input.deploymentName,
+        deploymentId,
+        ...(input.parameters ? { parameters: input.parameters } : {}),
+        mode,
+        // A template deployed from a file gets a file: templateLink (docs/differences.md), so that
+        // `deployment().properties.templateLink.uri` finds linked templates next to it.
+        ...(file ? { templateLink: { uri: pathToFileURL(file).toString() }, file } : {}),
+        depth: 0,
+      },
+      shared,
+    );
+  } catch (e) {
+    throw expand ? e : withPartial(e, shared, overlay);
+  }
   overlay.putResource(deploymentRecord({ id: deploymentId, name: input.deploymentName, mode, run, outputResources: shared.written, now: options.clock.now() }));
   return { result: { resources: shared.written, stored: shared.stored, outputs: run.outputs, warnings, expanded: shared.expanded }, changes: overlay.changes() };
+}
+
+/**
+ * A resource provider's refusal (or a resource the deployment needs that is missing) happens in ARM while the resources
+ * deploy: what was deployed before it stays. The error then carries that part (`details.partial`: the ids written, in
+ * deployment order, and their change set) so that a caller writing resource by resource can commit it, as the control
+ * plane does; `deploy()` and `Twin.deploy` without it write nothing. Template errors (ARM's validation) carry nothing.
+ */
+const PROVISIONING_FAILURES = new Set(['ERR_ARM_RESOURCE_INVALID', 'ERR_ARM_RESOURCE_NOT_FOUND', 'ERR_ARM_LIST_UNSUPPORTED', 'ERR_ARM_API_VERSION_UNSUPPORTED']);
+
+function withPartial(e: unknown, shared: RunShared, overlay: Overlay): unknown {
+  if (!isTwinError(e) || shared.written.length === 0) return e;
+  if (!PROVISIONING_FAILURES.has(e.code) && e.code.startsWith('ERR_ARM_')) return e;
+  const partial = { resources: [...shared.written], changes: overlay.changes() };
+  return new TwinError(e.code, e.message, { ...(e.location ? { location: e.location } : {}), details: { ...(e.details ?? {}), partial }, cause: e });
 }
 
 /** The file a template was read from (a `{text, file}` input), if any. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { roundTripTimestamp } from '../../core/index.js';
+import { jsonTimestamp } from '../../core/index.js';
 import { armError, atLine } from '../errors.js';
 import { findKey, isObject, setProp } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
@@ -246,7 +246,7 @@ export function deploymentRecord(a: {
       provisioningState: 'Succeeded',
       mode: a.mode,
       ...(a.templateLink ? { templateLink: a.templateLink } : {}),
-      timestamp: roundTripTimestamp(a.now),
+      timestamp: jsonTimestamp(a.now),
       parameters: a.run.publicParameters,
       outputs: publicOutputs,
       outputResources: a.outputResources.map((id) => ({ id })),

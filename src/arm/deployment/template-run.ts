@@ -195,7 +195,7 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   const body = evaluateBody(ev, r);
   const what = `resource '${r.type}/${r.name}'`;
   const properties = field(body, 'properties') ?? {};
-  if (!isObject(properties)) throw armError('ERR_ARM_RESOURCE_INVALID', `The template ${what}${atLine(r.location)} is not valid: 'properties' must be an object.`, r.location);
+  if (!isObject(properties)) throw armError('ERR_ARM_RESOURCE_INVALID', `The template ${what}${atLine(r.location)} is not valid: 'properties' must be an object.`, r.location, { resourceId: r.id });
   const expandedEntry: ExpandedResource = { id: r.id, type: r.type, name: r.name };
   for (const [k, v] of Object.entries(body)) setProp(expandedEntry as JsonObject, k, v);
   expandedEntry.properties = properties;
@@ -218,7 +218,7 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   if (isObject(tags)) input.tags = tags as Record<string, string>;
   if (identity !== undefined) {
     if (!isObject(identity) || typeof field(identity, 'type') !== 'string') {
-      throw armError('ERR_ARM_RESOURCE_INVALID', `The template ${what}${atLine(r.location)} is not valid: 'identity.type' is required.`, r.location);
+      throw armError('ERR_ARM_RESOURCE_INVALID', `The template ${what}${atLine(r.location)} is not valid: 'identity.type' is required.`, r.location, { resourceId: r.id });
     }
     input.identity = { ...(identity as object), type: field(identity, 'type') as string } as ManagedServiceIdentity;
   }

@@ -19,6 +19,9 @@ export const RESOURCES_API_VERSIONS = [
 
 const RESOURCES_SET = new Set<string>(RESOURCES_API_VERSIONS.map((v) => v.toLowerCase()));
 
+/** The newest of ARM's versions the twin knows. */
+const NEWEST_RESOURCES_API_VERSION = [...RESOURCES_API_VERSIONS].map((v) => v.slice(0, 10)).sort().at(-1)!;
+
 /** Is this one of ARM's own versions (case-insensitive)? */
 export function isResourcesApiVersion(v: string): boolean {
   return RESOURCES_SET.has(v.toLowerCase());
@@ -57,12 +60,15 @@ export function noRegisteredProviderMessage(type: string, apiVersion: string, lo
  * (`Microsoft.Resources/deployments`, ARM's own type) must use one of ARM's versions (its synchronous template
  * validation, `ERR_ARM_TEMPLATE_INVALID` → `InvalidTemplate` with ARM's message); a provider's type must use a
  * version some provider could have registered (`ERR_ARM_API_VERSION_UNSUPPORTED` → the resource's operation fails with
- * `NoRegisteredProviderFound`). Any well-formed version of a provider's type is accepted (docs/differences.md).
+ * `NoRegisteredProviderFound`). Any well-formed version of a provider's type is accepted, and a nested deployment's
+ * version dated after the newest of ARM's list (ARM may have registered it since the list was taken; docs/differences.md).
  */
 export function checkResourceApiVersion(r: { type: string; name: string; id: string; apiVersion: unknown; location: SourceLocation; resourceLocation: string; known: () => string[] }): void {
   if (typeof r.apiVersion !== 'string') return;
   if (r.type.toLowerCase() === 'microsoft.resources/deployments') {
     if (isResourcesApiVersion(r.apiVersion)) return;
+    // A well-formed version newer than the twin's list may be one ARM registered since: accepted (the list ages).
+    if (isWellFormedApiVersion(r.apiVersion) && r.apiVersion.slice(0, 10) > NEWEST_RESOURCES_API_VERSION) return;
     throw armError(
       'ERR_ARM_TEMPLATE_INVALID',
       `The template resource '${r.name}'${atLine(r.location)} is invalid. 'ApiVersion' property is invalid. The supported versions are '${RESOURCES_API_VERSIONS.join(',')}'. Please see https://aka.ms/arm-syntax-resources for usage details.`,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { roundTripTimestamp, xmlDuration, type Clock, type IdGenerator } from '../../core/index.js';
+import { jsonTimestamp, xmlDuration, type Clock, type IdGenerator } from '../../core/index.js';
 import type { ResourceRecord, Store } from '../../state/index.js';
 import type { ArmErrorBody } from './wire.js';
 
@@ -33,12 +33,12 @@ export interface DeploymentOperation {
 }
 
 /**
- * ARM's JSON times: `timestamp` in .NET's round-trip format with 7 fractional digits (`2020-07-23T00:24:33.3047061Z`)
- * and `duration` as `XmlConvert` writes a TimeSpan (`PT0.2709749S`, `PT2M14.09S`), as the REST spec's examples and
- * azure-cli's recorded sessions show them. The twin's clock counts milliseconds.
+ * ARM's JSON times: `timestamp` as Newtonsoft writes a DateTime (up to 7 fractional digits, trailing zeros dropped:
+ * `2020-07-23T00:24:33.3047061Z`, `2020-07-06T22:17:51.237703Z`) and `duration` as `XmlConvert` writes a TimeSpan
+ * (`PT0.2709749S`, `PT27.0709147S`), as azure-cli's recorded sessions show them. The twin's clock counts milliseconds.
  */
 export const isoDuration = xmlDuration;
-export const armTimestamp = roundTripTimestamp;
+export const armTimestamp = jsonTimestamp;
 
 /** ARM's operation ids are 16 upper-case hex digits. */
 export function operationId(ids: IdGenerator): string {

@@ -212,8 +212,10 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     } catch (e) {
       result = { status: 'Failed', error: validationError(e).body };
     }
-    const token = c.ops.add({ status: 'Succeeded', result: { status: 200, body: result } });
-    return sendEmpty(res, 202, { location: `${c.base}/subscriptions/${service.idOf(name).split('/')[2]}/operationresults/${token}?api-version=${apiVersion}`, 'retry-after': '0' });
+    // ARM: 202 with `Location` alone (no Retry-After, no Azure-AsyncOperation); its token is base64url JSON
+    // `{"jobId":"DeploymentWhatIfJob-…","jobLocation":"westus"}` (azure-cli's recorded test_resource_group_level_what_if).
+    const token = c.ops.add({ status: 'Succeeded', result: { status: 200, body: result } }, service.whatIfJobToken());
+    return sendEmpty(res, 202, { location: `${c.base}/subscriptions/${service.idOf(name).split('/')[2]}/operationresults/${token}?api-version=${apiVersion}` });
   }
   throw armHttpError(404, 'NotFound', `The action '${action}' of deployments is not supported.`);
 }

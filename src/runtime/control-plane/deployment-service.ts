@@ -20,7 +20,7 @@ import {
   type StoredInput,
 } from './deployment-history.js';
 import { armHttpError, type ArmErrorBody } from './wire.js';
-import { CANCELED, writtenBeforeCancel, type DeployHow } from '../deployment-steps.js';
+import { CANCELED, writtenBefore, type DeployHow } from '../deployment-steps.js';
 
 export interface DeploymentRequest {
   name: string;
@@ -226,6 +226,12 @@ export class DeploymentService {
     return id;
   }
 
+  /** The `operationresults` token of a what-if, shaped as ARM's: base64url JSON `{jobId, jobLocation}`. */
+  whatIfJobToken(): string {
+    const job = { jobId: `DeploymentWhatIfJob-${this.#o.ids.uuid().toUpperCase()}`, jobLocation: this.#o.scope.location };
+    return Buffer.from(JSON.stringify(job)).toString('base64url');
+  }
+
   /** Now, as ARM writes a deployment's `timestamp`. */
   timestamp(): string {
     return armTimestamp(this.#o.clock.now());
@@ -283,7 +289,7 @@ export class DeploymentService {
       result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode, ...this.scopeKindInput }, run);
     } catch (e) {
       if (isTwinError(e) && e.code === CANCELED) {
-        const written = writtenBeforeCancel(e);
+        const written = writtenBefore(e);
         this.#o.logger.info(`deployment ${req.name} canceled after ${written.length} resource(s)`);
         return this.#record(req, { state: 'Canceled', started, result: { resources: written, stored: [], outputs: {}, warnings: [] }, error: undefined, before });
       }
@@ -292,7 +298,9 @@ export class DeploymentService {
       // A resource its provider refused: the PUT answers now (Accepted), the failure is seen by polling, as in ARM.
       if (!accepted) how.onAccepted?.();
       this.#o.logger.warn(`deployment ${req.name} failed: ${describeError(e)}`);
-      const record = this.#record(req, { state: 'Failed', started, result: undefined, error: e, before });
+      // What a resource provider's refusal left deployed (written before it, as ARM keeps it) has its operations.
+      const kept = isTwinError(e) ? writtenBefore(e) : [];
+      const record = this.#record(req, { state: 'Failed', started, result: kept.length ? { resources: kept, stored: [], outputs: {}, warnings: [] } : undefined, error: e, before });
       if (req.onErrorDeployment) return this.#rollback(req, record);
       return record;
     }
@@ -327,7 +335,8 @@ export class DeploymentService {
       .listResources({ type: DEPLOYMENTS_TYPE })
       .filter((r) => r.id.toLowerCase().startsWith(prefix) && !this.#active.has(r.name.toLowerCase()))
       .filter((r) => r.name.toLowerCase() !== exclude.toLowerCase() && r.properties['provisioningState'] === 'Succeeded' && r.listResults?.[INPUT_KEY])
-      .sort((a, b) => String(b.properties['timestamp']).localeCompare(String(a.properties['timestamp'])))[0];
+      // (by time, not by text: ARM's timestamps drop trailing zeros, so `…:02Z` is earlier than `…:02.5Z`)
+      .sort((a, b) => Date.parse(String(b.properties['timestamp'])) - Date.parse(String(a.properties['timestamp'])))[0];
   }
 
   #record(
