@@ -104,5 +104,16 @@ export function hasRevocationSource(cert: X509Certificate): boolean {
   return cert.raw.includes(CRL_DP_OID) || /(^|\n)OCSP - URI:/.test(cert.infoAccess ?? '');
 }
 
+/**
+ * The revocation status the twin can give a chain (docs/differences.md, compat flag `clientCertificateRevocation`):
+ * `unknown` when a certificate other than the trusted root names no CRL/OCSP source (Windows reports its status
+ * unknown), else `offline` (the twin cannot fetch it) under `offline-fails`, else `good`.
+ */
+export function revocationStatus(result: ChainResult, mode: 'assume-good' | 'offline-fails'): 'good' | 'unknown' | 'offline' {
+  const checked = result.trusted ? result.chain.slice(0, -1) : result.chain;
+  if (checked.some((c) => !hasRevocationSource(c))) return 'unknown';
+  return mode === 'offline-fails' ? 'offline' : 'good';
+}
+
 /** The SHA-1 thumbprint as APIM shows it (upper-case hex). */
 export const thumbprintOf = (cert: X509Certificate): string => cert.fingerprint.replace(/:/g, '').toUpperCase();

@@ -309,8 +309,9 @@ const CERT_TABLE: TypeTable = {
     GetRSAPublicKey: { type: 'RSA', call: (c) => { const k = (c as CertificateV).cert.publicKey; return k.asymmetricKeyType === 'rsa' ? new RsaV(k) : null; } },
     GetRSAPrivateKey: { type: 'RSA', call: (c) => { const k = (c as CertificateV).privateKey; return k && k.asymmetricKeyType === 'rsa' ? new RsaV(k) : null; } },
     GetCertHash: { type: 'Byte[]', call: (c) => new Uint8Array(createHash('sha1').update((c as CertificateV).cert.raw).digest()) },
-    Verify: { type: 'Boolean', call: (c, _a, _t, env) => { const x = (c as CertificateV).cert; const now = env.ctx.clock.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo) && x.checkIssued(x); } },
-    VerifyNoRevocation: { type: 'Boolean', call: (c, _a, _t, env) => { const x = (c as CertificateV).cert; const now = env.ctx.clock.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo); } },
+    // On the gateway: a chain to the service's trusted roots (its CA certificates), as APIM's Windows store answers.
+    Verify: { type: 'Boolean', call: (c, _a, _t, env) => { const x = (c as CertificateV).cert; if (env.ctx.verifyCertificate) return env.ctx.verifyCertificate(x, true); const now = env.ctx.clock.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo) && x.checkIssued(x); } },
+    VerifyNoRevocation: { type: 'Boolean', call: (c, _a, _t, env) => { const x = (c as CertificateV).cert; if (env.ctx.verifyCertificate) return env.ctx.verifyCertificate(x, false); const now = env.ctx.clock.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo); } },
     GetCertHashString: { type: 'String', call: (c) => (c as CertificateV).cert.fingerprint.replace(/:/g, '') },
     GetNameInfo: { type: 'String', call: (c, [t, issuer]) => nameInfo((c as CertificateV).cert, t, issuer === true) },
     GetPublicKey: { type: 'Byte[]', call: (c) => new Uint8Array(spkiKeyBits((c as CertificateV).cert.publicKey.export({ type: 'spki', format: 'der' }))) },

@@ -15,7 +15,7 @@ import type { GatewayStores } from './stores.js';
 import type { CacheLookupState } from '../policies/cache-response.js';
 import type { ClientCertificate } from '../pfx.js';
 import type { X509Certificate } from 'node:crypto';
-import { peerCertificate, type CertificateTrust } from '../client-certificates.js';
+import { buildChain, NO_TRUST, peerCertificate, revocationStatus, type CertificateTrust } from '../client-certificates.js';
 import type { ApiSchema, OperationContract, ServiceIdentity } from '../types.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
@@ -158,6 +158,19 @@ export class RequestRun implements HostContext {
 
   get clock(): Clock {
     return this.services.clock;
+  }
+
+  /**
+   * `X509Certificate2.Verify()` / `VerifyNoRevocation()` on the gateway: within its validity period, a chain to the
+   * service's trusted roots (its CA certificates, the twin's local CA), and with `revocation` a revocation status the
+   * twin can give (compat flag `clientCertificateRevocation`).
+   */
+  verifyCertificate(cert: X509Certificate, revocation: boolean): boolean {
+    const now = this.services.clock.now();
+    if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return false;
+    const built = buildChain(cert, this.services.trust ?? NO_TRUST);
+    if (!built.trusted) return false;
+    return !revocation || revocationStatus(built, this.services.flags.clientCertificateRevocation) === 'good';
   }
 
   /** The certificate the client presented (null without one, or when the service does not negotiate one). */

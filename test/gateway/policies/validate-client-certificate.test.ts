@@ -113,6 +113,14 @@ describe('validate-client-certificate (trustline policy run)', () => {
     expect((await run(expr, {})).backendRequest?.headers['x-cert']).toBe('none');
   });
 
+  it('X509Certificate2.VerifyNoRevocation() / Verify() on the gateway build the chain to the service\'s CA certificates', async () => {
+    const expr = '<set-header name="X-Verify" exists-action="override"><value>@(context.Request.Certificate.VerifyNoRevocation() + "|" + context.Request.Certificate.Verify())</value></set-header>';
+    // trusted; Verify() also needs a revocation status, which a chain without CRL/OCSP sources lacks
+    expect((await run(expr, presented())).backendRequest?.headers['x-verify']).toBe('True|False');
+    expect((await run(expr, { certificate: CLIENT })).backendRequest?.headers['x-verify']).toBe('False|False');
+    expect((await run(expr, presented(), { at: Date.UTC(2127, 0, 1) })).backendRequest?.headers['x-verify']).toBe('False|False');
+  });
+
   it('load errors: expressions in attributes, unknown or conflicting identity claims, outside inbound', async () => {
     const load = (p: string) => runPolicy({ policy: p, file: 'policy.xml', request: {}, clock: new ManualClock(IN_VALIDITY) });
     await expect(load(doc('<validate-client-certificate validate-trust="@(true)"/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
