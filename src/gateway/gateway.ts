@@ -255,7 +255,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       api: r.api?.info ?? EMPTY_API, operation: r.op?.info ?? EMPTY_OP, subscription, product, user, requestId,
       backend: { base: r.api?.serviceUrl ?? null, relativePath: r.relativePath },
       decision, startedAt, examples: r.op?.config.examples,
-      contract: r.op ? { operation: r.op.config.contract ?? {}, schemas: r.api?.config.schemas ?? [] } : undefined,
+      contract: r.op ? { operation: r.op.config.contract ?? {}, schemas: r.api?.config.schemas ?? [], serviceSchemas: svc.config.schemas ?? [] } : undefined,
       deployment: svc.deployment,
     });
     rebuildUrl(rc);

@@ -146,6 +146,8 @@ export interface ServiceConfig {
    * `hostnameConfigurations` with `negotiateClientCertificate: true`, or `enableClientCertificate: true` (consumption).
    */
   negotiateClientCertificate?: boolean;
+  /** The service's own schemas (`schemas`: XSD or JSON schema), named by validate-content `schema-id`. */
+  schemas?: ApiSchema[];
   /** CA certificates (the service's `certificates` property): base64 DER `encodedCertificate`, store `Root` | `CertificateAuthority`. */
   caCertificates?: Array<{ data: string; storeName: string }>;
   /**

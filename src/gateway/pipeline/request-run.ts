@@ -75,7 +75,13 @@ export interface RequestRunInit {
 }
 
 /** What validate-content / -parameters / -headers / -status-code check against. */
-export interface RunContract { operation: OperationContract; schemas: readonly ApiSchema[] }
+export interface RunContract {
+  operation: OperationContract;
+  /** The API's schemas (`apis/schemas`), which representations name. */
+  schemas: readonly ApiSchema[];
+  /** The service's schemas (`schemas`), which validate-content `schema-id` names. */
+  serviceSchemas?: readonly ApiSchema[];
+}
 
 /** A `trace` policy or `context.Trace` message, for the request trace. */
 export interface TraceMessage { section: string; source: string; severity: string; message: string; at: number }
