@@ -72,6 +72,8 @@ export interface RequestRunInit {
   contract?: RunContract | undefined;
   /** `context.Deployment` (the service's region, name, id). */
   deployment?: DeploymentInfo | undefined;
+  /** The request is traced (`context.Tracing`). */
+  tracing?: boolean;
 }
 
 /** What validate-content / -parameters / -headers / -status-code check against. */
@@ -119,6 +121,7 @@ export class RequestRun implements HostContext {
   readonly examples: ReadonlyArray<{ status: number; contentType: string; body: string }>;
   readonly contract: RunContract | undefined;
   readonly deployment: DeploymentInfo | undefined;
+  readonly tracing: boolean;
   readonly traces: TraceMessage[] = [];
   /** Which step set the final answer (for the explanation of a non-2xx). */
   answeredBy: string | undefined;
@@ -155,6 +158,7 @@ export class RequestRun implements HostContext {
     this.examples = init.examples ?? [];
     this.contract = init.contract;
     this.deployment = init.deployment;
+    this.tracing = init.tracing ?? false;
     this.backendBase = init.backend.base;
     this.relativePath = init.backend.relativePath;
     const req = init.req;
