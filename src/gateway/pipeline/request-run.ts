@@ -15,7 +15,7 @@ import type { GatewayStores } from './stores.js';
 import type { CacheLookupState } from '../policies/cache-response.js';
 import type { ClientCertificate } from '../pfx.js';
 import type { X509Certificate } from 'node:crypto';
-import { buildChain, NO_TRUST, peerCertificate, revocationStatus, type CertificateTrust } from '../client-certificates.js';
+import { buildChain, NO_TRUST, peerCertificates, revocationStatus, type CertificateTrust } from '../client-certificates.js';
 import type { ApiSchema, OperationContract, ServiceIdentity } from '../types.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
@@ -101,6 +101,7 @@ export class RequestRun implements HostContext {
   terminated = false;
   /** `context.Request.Certificate`, read from the connection on first use. */
   private peer: X509Certificate | null | undefined;
+  private peerChain: X509Certificate[] | undefined;
   /** A backend answer has been received (outbound sees it). */
   forwarded = false;
   section: SectionName = 'inbound';
@@ -178,14 +179,23 @@ export class RequestRun implements HostContext {
   verifyCertificate(cert: X509Certificate, revocation: boolean): boolean {
     const now = this.services.clock.now();
     if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return false;
-    const built = buildChain(cert, this.services.trust ?? NO_TRUST);
+    const built = buildChain(cert, this.services.trust ?? NO_TRUST, cert === this.peer ? this.requestIntermediates() : []);
     if (!built.trusted) return false;
     return !revocation || revocationStatus(built, this.services.flags.clientCertificateRevocation) === 'good';
   }
 
+  /** The intermediates the client sent with its certificate (chain building uses them besides the service's). */
+  requestIntermediates(): X509Certificate[] {
+    this.requestCertificate();
+    return this.peerChain ?? [];
+  }
+
   /** The certificate the client presented (null without one, or when the service does not negotiate one). */
   requestCertificate(): X509Certificate | null {
-    if (this.peer === undefined) this.peer = (this.services.peerCertificate ?? peerCertificate)(this.req);
+    if (this.peer === undefined) {
+      if (this.services.peerCertificate) this.peer = this.services.peerCertificate(this.req);
+      else ({ leaf: this.peer, intermediates: this.peerChain } = peerCertificates(this.req));
+    }
     return this.peer;
   }
 

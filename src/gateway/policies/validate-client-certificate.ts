@@ -135,7 +135,7 @@ function check(rc: RequestRun, o: { revocation: boolean; trust: boolean; notBefo
   const now = rc.clock.now();
   if (o.notBefore && now < Date.parse(cert.validFrom)) return F.notYetValid;
   if (o.notAfter && now > Date.parse(cert.validTo)) return F.expired;
-  const built = buildChain(cert, rc.services.trust ?? NO_TRUST);
+  const built = buildChain(cert, rc.services.trust ?? NO_TRUST, rc.requestIntermediates());
   const { trusted, chain } = built;
   if (o.trust && !trusted) return F.notTrusted;
   if (o.revocation) {
