@@ -138,7 +138,17 @@ export class CertificateV implements HostValue {
   readonly $type = 'X509Certificate2';
   /** `privateKey`: the certificate's key when it came from a PFX that holds it. */
   constructor(readonly cert: X509Certificate, readonly privateKey: KeyObject | null = null) {}
-  netString(): string { return `[Subject]\r\n  ${this.subject}\r\n`; }
+  /**
+   * `X509Certificate.ToString()`: subject, issuer, serial number, validity (local time — UTC on APIM — in the en-US
+   * general format) and thumbprint, each under its bracketed title, as .NET writes them.
+   */
+  netString(): string {
+    const c = this.cert;
+    const part = (title: string, value: string) => `[${title}]\r\n  ${value}\r\n\r\n`;
+    return part('Subject', this.subject) + part('Issuer', dn(c.issuer)) + part('Serial Number', c.serialNumber.toUpperCase())
+      + part('Not Before', new DateTimeV(Date.parse(c.validFrom), 'Local').netString()) + part('Not After', new DateTimeV(Date.parse(c.validTo), 'Local').netString())
+      + `[Thumbprint]\r\n  ${c.fingerprint.replace(/:/g, '')}\r\n`;
+  }
   get subject(): string { return dn(this.cert.subject); }
 }
 
