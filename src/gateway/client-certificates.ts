@@ -18,11 +18,26 @@ export interface CertificateTrust {
 
 export const NO_TRUST: CertificateTrust = Object.freeze({ roots: [], intermediates: [] });
 
-/** The certificate the client presented on this request's TLS connection (null on plain http or without one). */
-export function peerCertificate(req: IncomingMessage): X509Certificate | null {
+/**
+ * What the client presented on this request's TLS connection: its certificate (null on plain http or without one) and
+ * the intermediates it sent after it (Windows' chain engine uses them, so does the twin; at most MAX_CHAIN). Read
+ * through the detailed peer certificate only: once `getPeerX509Certificate()` has run, Node's detailed form no longer
+ * links the sent intermediates.
+ */
+export function peerCertificates(req: IncomingMessage): { leaf: X509Certificate | null; intermediates: X509Certificate[] } {
   const socket = req.socket as Partial<TLSSocket> | undefined;
-  if (!socket || typeof socket.getPeerX509Certificate !== 'function') return null;
-  return socket.getPeerX509Certificate() ?? null;
+  if (!socket || typeof socket.getPeerCertificate !== 'function') return { leaf: null, intermediates: [] };
+  type Detailed = { raw?: Buffer; issuerCertificate?: Detailed };
+  const first = socket.getPeerCertificate(true) as Detailed | undefined;
+  if (!first?.raw) return { leaf: null, intermediates: [] };
+  const leaf = new X509Certificate(first.raw);
+  const intermediates: X509Certificate[] = [];
+  const seen = new Set<Detailed>([first]);
+  for (let c = first.issuerCertificate; c && !seen.has(c) && c.raw && intermediates.length < MAX_CHAIN; c = c.issuerCertificate) {
+    seen.add(c);
+    try { intermediates.push(new X509Certificate(c.raw)); } catch { break; }
+  }
+  return { leaf, intermediates };
 }
 
 /** A certificate given as base64 DER (what ARM's `encodedCertificate` holds) or PEM. */
@@ -102,6 +117,17 @@ const CRL_DP_OID = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x1f]);
 /** The certificate says where its revocation status is published (CRL distribution points or an OCSP responder). */
 export function hasRevocationSource(cert: X509Certificate): boolean {
   return cert.raw.includes(CRL_DP_OID) || /(^|\n)OCSP - URI:/.test(cert.infoAccess ?? '');
+}
+
+/**
+ * The revocation status the twin can give a chain (docs/differences.md, compat flag `clientCertificateRevocation`):
+ * `unknown` when a certificate other than the trusted root names no CRL/OCSP source (Windows reports its status
+ * unknown), else `offline` (the twin cannot fetch it) under `offline-fails`, else `good`.
+ */
+export function revocationStatus(result: ChainResult, mode: 'assume-good' | 'offline-fails'): 'good' | 'unknown' | 'offline' {
+  const checked = result.trusted ? result.chain.slice(0, -1) : result.chain;
+  if (checked.some((c) => !hasRevocationSource(c))) return 'unknown';
+  return mode === 'offline-fails' ? 'offline' : 'good';
 }
 
 /** The SHA-1 thumbprint as APIM shows it (upper-case hex). */

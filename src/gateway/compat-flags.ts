@@ -23,6 +23,12 @@ export interface GatewayCompatFlags {
    * source fails either way, as Windows reports its revocation status unknown.
    */
   clientCertificateRevocation: 'assume-good' | 'offline-fails';
+  /**
+   * `Ocp-Apim-Trace: true` (with a key that allows tracing, or on an API without subscription): `ignore` (default: as
+   * Azure now, which enables tracing only through `Apim-Debug-Authorization` debug credentials) or `honour` (the
+   * retired behaviour: `Ocp-Apim-Trace-Location` pointing at the trace, for tooling written against it).
+   */
+  legacyTraceHeader: 'ignore' | 'honour';
 }
 
 export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.freeze({
@@ -30,6 +36,7 @@ export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.fr
   invalidKeyWhenNotRequired: 'ignore',
   ignoredTokenFailure: 'leave-unset',
   clientCertificateRevocation: 'assume-good',
+  legacyTraceHeader: 'ignore',
 });
 
 export function resolveGatewayCompatFlags(partial: Partial<GatewayCompatFlags> = {}): GatewayCompatFlags {

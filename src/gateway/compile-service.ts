@@ -166,6 +166,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   for (const api of config.apis) {
     for (const schema of api.schemas ?? []) if (isXsdSchema(schema)) compileXsd(schema, `${api.id}/schemas/${schema.id}`);
   }
+  for (const schema of config.schemas ?? []) if (isXsdSchema(schema)) compileXsd(schema, `${config.resourceId}/schemas/${schema.id}`);
   const trust = buildTrust(config.caCertificates ?? [], options.trustedRoots ?? [], config.resourceId);
   for (const w of warnings) options.logger.warn(w);
   return {
@@ -196,5 +197,5 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
  * XSD schema. Call before compileService.
  */
 export async function prepareService(config: ServiceConfig): Promise<void> {
-  await prepareXmlSchemas(config.apis.flatMap((a) => a.schemas ?? []));
+  await prepareXmlSchemas([...config.apis.flatMap((a) => a.schemas ?? []), ...(config.schemas ?? [])]);
 }

@@ -16,6 +16,7 @@ import { clientIp, requestScheme, underApiPath } from './routing.js';
 import { matchUrlTemplate } from './url-template.js';
 import { checkRequestLimits } from './request-limits.js';
 import { resolveGatewayCompatFlags } from './compat-flags.js';
+import { DebugCredentials } from './debug-trace.js';
 import { findKey, INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, openProduct, resolveSubscription, wwwAuthenticate } from './subscriptions.js';
 import type { CompiledServiceHandle, Gateway, GatewayOptions } from './types.js';
 
@@ -110,6 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const flags = resolveGatewayCompatFlags(options.flags);
   const tokens = new TokenCache(options.tokens, options.clock, options.logger, options.tokenRefreshMarginSeconds);
   const traces = new Map<string, unknown>();
+  const debug = new DebugCredentials();
   const stores = newStores();
   let current: CompiledService | undefined;
   let servicesOf: { svc: CompiledService; services: RunServices } | undefined;
@@ -249,22 +251,26 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (subscription) decision.subscription = { name: subscription.id, scope: subscription.scope, product: product?.id ?? null };
     }
     if (!r.api) pipeline = svc.globalPipeline;
+    const tracing = traceMode(headers, r.api?.config.name, subscription?.allowTracing === true || !r.api?.subscriptionRequired);
     const rc = new RequestRun({
       services, req,
       request: { method, url: copyUrl(originalUrl), originalUrl, headers, ipAddress: clientIp(req), matchedParameters: r.params },
       api: r.api?.info ?? EMPTY_API, operation: r.op?.info ?? EMPTY_OP, subscription, product, user, requestId,
       backend: { base: r.api?.serviceUrl ?? null, relativePath: r.relativePath },
       decision, startedAt, examples: r.op?.config.examples,
-      contract: r.op ? { operation: r.op.config.contract ?? {}, schemas: r.api?.config.schemas ?? [] } : undefined,
-      deployment: svc.deployment,
+      contract: r.op ? { operation: r.op.config.contract ?? {}, schemas: r.api?.config.schemas ?? [], serviceSchemas: svc.config.schemas ?? [] } : undefined,
+      deployment: svc.deployment, tracing: tracing.traced !== false,
     });
     rebuildUrl(rc);
     await executePipeline(rc, pipeline, initialError);
     if (rc.requestBody.kind === 'stream' && !req.readableEnded && !rc.forwarded) req.resume();
-    const wantsTrace = headers.get('ocp-apim-trace')?.values[0]?.toLowerCase() === 'true' && (subscription?.allowTracing === true || !r.api?.subscriptionRequired);
-    if (wantsTrace) {
-      rc.response.headers.set('ocp-apim-trace-location', { name: 'Ocp-Apim-Trace-Location', values: [`${scheme}://${hostHeader}${TRACE_PATH}${requestId}`] });
+    const traceId = requestId.replace(/-/g, '');
+    if (tracing.header) rc.response.headers.set(tracing.header[0].toLowerCase(), { name: tracing.header[0], values: [tracing.header[1]] });
+    if (tracing.traced === 'debug') rc.response.headers.set('apim-trace-id', { name: 'Apim-Trace-Id', values: [traceId] });
+    if (tracing.traced === 'legacy') {
+      rc.response.headers.set('ocp-apim-trace-location', { name: 'Ocp-Apim-Trace-Location', values: [`${scheme}://${hostHeader}${TRACE_PATH}${traceId}`] });
     }
+    const wantsTrace = tracing.traced !== false;
     const responseBytes = await sendResponse(rc, res);
     runCompletions(rc, responseBytes);
     // A backend may answer before it has read the whole request body (a GET body, an early 4xx):
@@ -274,9 +280,27 @@ export function createGateway(options: GatewayOptions): Gateway {
     finish(decision, rc.response.statusCode, explainDecision(rc), startedAt);
     if (options.inspect) options.inspect({ variables: rc.variables, trace: traceDocument(decision, rc.traces) });
     if (wantsTrace) {
-      traces.set(requestId, traceDocument(decision, rc.traces));
+      traces.set(traceId, traceDocument(decision, rc.traces));
       if (traces.size > TRACES_KEPT) traces.delete(traces.keys().next().value!);
     }
+  };
+
+  /**
+   * Whether this request is traced (debug-trace.ts): `Apim-Debug-Authorization` with valid debug credentials for its
+   * API (`debug`), or `Ocp-Apim-Trace: true` under compat flag `legacyTraceHeader: honour` where the key allows it
+   * (`legacy`); `header`: what the response says about refused credentials.
+   */
+  const traceMode = (headers: ReturnType<typeof headerMapFromRaw>, apiName: string | undefined, legacyAllowed: boolean):
+    { traced: 'debug' | 'legacy' | false; header?: [string, string] } => {
+    const token = headers.get('apim-debug-authorization')?.values[0];
+    if (token !== undefined) {
+      const check = debug.check(token, apiName, options.clock.now());
+      if (check.kind === 'valid') return { traced: 'debug' };
+      if (check.kind === 'expired') return { traced: false, header: ['Apim-Debug-Authorization-Expired', check.header] };
+      if (check.kind === 'wrong-api') return { traced: false, header: ['Apim-Debug-Authorization-WrongAPI', check.header] };
+    }
+    if (flags.legacyTraceHeader === 'honour' && legacyAllowed && headers.get('ocp-apim-trace')?.values[0]?.toLowerCase() === 'true') return { traced: 'legacy' };
+    return { traced: false };
   };
 
   const finish = (d: GatewayDecision, status: number, explanation: string | undefined, startedAt: number) => {
@@ -312,6 +336,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     setService(svc: CompiledServiceHandle | undefined) {
       current = svc as CompiledService | undefined;
+    },
+    debugCredentials(body) {
+      return debug.issue(body, options.clock.now(), (name) => (current?.apis ?? []).some((a) => a.config.name.replace(/;rev=.*$/i, '').toLowerCase() === name.toLowerCase()));
+    },
+    trace(traceId) {
+      return traces.get(traceId.replace(/-/g, '').toLowerCase());
     },
   };
 }

@@ -24,6 +24,7 @@ export type { GatewayDecision, DecisionStep, DecisionToken, DecisionBackend } fr
 export type { GatewayEvent } from './pipeline/sink.js';
 export type { ProductData, UserData, SubscriptionData, MessageBodyData } from './pipeline/runtime-data.js';
 export { TRACE_PATH } from './gateway.js';
+export { DebugCredentialsError, type DebugCredentialsRequest } from './debug-trace.js';
 export { compilePolicy, runPolicy } from './policy-run.js';
 export type { PolicyCompileResult, PolicyRunRequest, PolicyRunResult, PolicyRunOptions } from './policy-run.js';
 export { parseScope as parseSubscriptionScope } from './subscriptions.js';

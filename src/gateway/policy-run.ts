@@ -50,6 +50,8 @@ export interface PolicyRunRequest {
   backend?: { status?: number; headers?: Record<string, string | string[]>; body?: string };
   /** The certificate the client presents (PEM or base64 DER): `context.Request.Certificate`, validate-client-certificate. */
   certificate?: string;
+  /** The service's own schemas (`schemas` resources, what validate-content `schema-id` names): `{id, contentType?, document}` (an XSD as text). */
+  schemas?: ApiSchema[];
   /** The service's certificate entities (`certificates` resources): `{id, data (base64 PKCS#12 or DER), password?}`. */
   certificates?: Array<{ id: string; data: string; password?: string }>;
   /** The service's CA certificates, as ARM's `certificates` property: `{encodedCertificate, storeName: Root | CertificateAuthority}`. */
@@ -183,6 +185,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
     }],
     backends: [], namedValues, fragments,
     ...(rq.certificates?.length ? { certificates: rq.certificates } : {}),
+    ...(rq.schemas?.length ? { schemas: rq.schemas } : {}),
     ...(rq.caCertificates?.length ? { caCertificates: rq.caCertificates.map((c) => ({ data: c.encodedCertificate, storeName: c.storeName ?? 'Root' })) } : {}),
   };
   const presented = rq.certificate !== undefined ? readCertificate(rq.certificate, 'REQUEST.json certificate') : null;

@@ -1,4 +1,5 @@
 import type { GatewayCompatFlags } from './compat-flags.js';
+import type { DebugCredentialsRequest } from './debug-trace.js';
 import type { GatewayDecision } from './pipeline/decision.js';
 import type { GatewayEvent } from './pipeline/sink.js';
 import type { Value } from './expressions/values.js';
@@ -146,6 +147,8 @@ export interface ServiceConfig {
    * `hostnameConfigurations` with `negotiateClientCertificate: true`, or `enableClientCertificate: true` (consumption).
    */
   negotiateClientCertificate?: boolean;
+  /** The service's own schemas (`schemas`: XSD or JSON schema), named by validate-content `schema-id`. */
+  schemas?: ApiSchema[];
   /** CA certificates (the service's `certificates` property): base64 DER `encodedCertificate`, store `Root` | `CertificateAuthority`. */
   caCertificates?: Array<{ data: string; storeName: string }>;
   /**
@@ -194,6 +197,13 @@ export interface GatewayOptions {
 export interface Gateway {
   handler(req: IncomingMessage, res: ServerResponse): void;
   setService(svc: CompiledServiceHandle | undefined): void;
+  /**
+   * `POST …/gateways/managed/listDebugCredentials`: `{ token }` for `Apim-Debug-Authorization` (debug-trace.ts); a bad
+   * body throws DebugCredentialsError (ARM code + message).
+   */
+  debugCredentials(body: DebugCredentialsRequest): { token: string };
+  /** `POST …/gateways/managed/listTrace` `{traceId}`: the trace of a traced request (kept for the last 100), or undefined. */
+  trace(traceId: string): unknown;
 }
 
 /** Opaque marker so that `setService` only takes what `compileService` produced. */

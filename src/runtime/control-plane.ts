@@ -47,6 +47,11 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * `GET /.trustline/decisions/{requestId}`) for `trustline explain`; authenticated like the ARM routes.
    */
   decisions?(requestId: string | undefined, last: number): unknown;
+  /**
+   * POST actions a running listener answers rather than the store (APIM `gateways/managed/listDebugCredentials`,
+   * `listTrace`): the answer, or undefined for any other action; refusals throw ArmHttpError.
+   */
+  liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
 }
 
 const RG_TYPE = 'Microsoft.Resources/resourceGroups';
@@ -299,6 +304,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
       location: scope.location,
       deleteResource: (id, at) => deleteResource(res, id, at, base, query.get('api-version') ?? ''),
       writeResource,
+      ...(options.liveAction ? { liveAction: options.liveAction } : {}),
     });
   }
 

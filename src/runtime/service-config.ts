@@ -86,6 +86,25 @@ function schemasOf(records: ResourceRecord[]): ApiSchema[] {
 }
 
 /**
+ * The service's own schemas (`schemas`, what validate-content `schema-id` names): `schemaType` `xml` with the XSD in
+ * `value`, or `json` with the JSON schema in `document` (or as JSON text in `value`).
+ */
+function globalSchemasOf(records: ResourceRecord[]): ApiSchema[] {
+  return records.flatMap((r): ApiSchema[] => {
+    const p = r.properties as { schemaType?: string; value?: unknown; document?: unknown };
+    const id = lastSegment(r.id);
+    if (String(p.schemaType ?? '').toLowerCase() === 'xml') {
+      return typeof p.value === 'string' ? [{ id, contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: p.value }] : [];
+    }
+    let doc = p.document;
+    if ((doc === undefined || doc === null) && typeof p.value === 'string') {
+      try { doc = JSON.parse(p.value); } catch { return []; }
+    }
+    return doc && typeof doc === 'object' ? [{ id, contentType: 'application/schema+json', document: doc }] : [];
+  });
+}
+
+/**
  * Client certificate settings of the service resource: whether the gateway negotiates a client certificate (a
  * `Proxy` entry of `hostnameConfigurations` with `negotiateClientCertificate`, or `enableClientCertificate`; the
  * twin serves every host name of a service on one listener, so any such entry asks) and its CA certificates.
@@ -199,6 +218,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
   });
   const fragments = ofType('policyFragments').map((f) => ({ id: lastSegment(f.id), value: String((f.properties as { value?: unknown }).value ?? '') }));
   const loggers = ofType('loggers').map((l) => ({ id: lastSegment(l.id), type: String((l.properties as { loggerType?: unknown }).loggerType ?? '') }));
+  const serviceSchemas = globalSchemasOf(ofType('schemas'));
   const identity = service.identity;
   const tlsSettings = clientCertificateSettings(service.properties);
   return {
@@ -217,6 +237,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     loggers,
     ...(certificates.length ? { certificates } : {}),
     ...tlsSettings,
+    ...(serviceSchemas.length ? { schemas: serviceSchemas } : {}),
     identity: {
       systemAssigned: Boolean(identity?.principalId),
       ...(typeof identity?.principalId === 'string' ? { systemPrincipalId: identity.principalId } : {}),

@@ -25,6 +25,7 @@ import { IDENTITY_HOSTS } from './hosts.js';
 import { echoFunction } from './echo-function.js';
 import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
 import { createReconciler, mapAzureHosts } from './reconciler.js';
+import { apimGatewayAction } from './apim-gateway-actions.js';
 import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
 import { createBearerAuthenticator } from './control-plane/bearer-auth.js';
@@ -353,6 +354,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     changed,
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
+    liveAction: (targetId, action, readBody) => apimGatewayAction(reconciler.services, targetId, action, readBody),
     decisions: (requestId, last) => {
       const value = requestId ? decisions.related(requestId) : decisions.last(last);
       return value && { value };

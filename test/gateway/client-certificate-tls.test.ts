@@ -27,7 +27,7 @@ const POLICY = `<policies><inbound><base/>
   <return-response><set-status code="200"/><set-body>@(context.Request.Certificate.Thumbprint)</set-body></return-response>
 </inbound><backend><base/></backend><outbound><base/></outbound><on-error><base/><set-header name="X-Reason" exists-action="override"><value>@(context.LastError.Reason)</value></set-header></on-error></policies>`;
 
-function deployed(negotiate: boolean) {
+function deployed(negotiate: boolean, withIntermediate = true) {
   const { store, options } = setup();
   const resources = [
     {
@@ -35,7 +35,7 @@ function deployed(negotiate: boolean) {
       properties: {
         publisherEmail: 'a@b.c', publisherName: 'n',
         hostnameConfigurations: [{ type: 'Proxy', hostName: 's.azure-api.net', negotiateClientCertificate: negotiate, defaultSslBinding: true, certificateSource: 'BuiltIn' }],
-        certificates: [{ encodedCertificate: der64('root-ca.pem'), storeName: 'Root' }, { encodedCertificate: der64('intermediate-ca.pem'), storeName: 'CertificateAuthority' }],
+        certificates: [{ encodedCertificate: der64('root-ca.pem'), storeName: 'Root' }, ...(withIntermediate ? [{ encodedCertificate: der64('intermediate-ca.pem'), storeName: 'CertificateAuthority' }] : [])],
       },
     },
     // a certificate entity uploaded as a .cer (base64 DER, no key): what issuer-certificate-id names
@@ -48,11 +48,11 @@ function deployed(negotiate: boolean) {
   return buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!);
 }
 
-function call(url: string, cert?: string): Promise<{ status: number; body: string; reason: string | undefined }> {
+function call(url: string, cert?: string, chain = false): Promise<{ status: number; body: string; reason: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/echo/`, {
       ca: file(SERVER, 'server.pem'), agent: false,
-      ...(cert ? { cert: file(CERTS, `${cert}.pem`), key: file(CERTS, `${cert}-key.pem`) } : {}),
+      ...(cert ? { cert: file(CERTS, `${cert}.pem`) + (chain ? file(CERTS, 'intermediate-ca.pem') : ''), key: file(CERTS, `${cert}-key.pem`) } : {}),
     }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
@@ -95,6 +95,14 @@ describe('client certificates through the deployed service and its https listene
     expect((await call(listeners.httpsUrl, 'untrusted-client')).reason).toBe('ClientCertificateNotTrusted');
     // trusted (its chain ends at the root) but not issued by the certificate entity 'issuing-ca'
     expect((await call(listeners.httpsUrl, 'crl-client')).reason).toBe('ClientCertificateIdentityNotMatched');
+  });
+
+  it('intermediates the client sends with its certificate complete the chain to a trusted root', async () => {
+    const config = deployed(true, false);
+    gateway.setService(compileService(config, { logger }));
+    listeners.requestClientCertificates(true);
+    expect((await call(listeners.httpsUrl, 'client')).reason).toBe('ClientCertificateNotTrusted');
+    expect(await call(listeners.httpsUrl, 'client', true)).toMatchObject({ status: 200, body: THUMBPRINT });
   });
 
   it('not negotiating: the listener does not ask, so context.Request.Certificate is null even when the client has one', async () => {

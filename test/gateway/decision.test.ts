@@ -68,20 +68,70 @@ describe('decision records (one per request) and the APIM request trace', () => 
     }
   });
 
-  it('Ocp-Apim-Trace: true with a key that allows tracing returns Ocp-Apim-Trace-Location, where the trace is served', async () => {
+  it('compat flag legacyTraceHeader: honour — Ocp-Apim-Trace: true with a key that allows tracing returns Ocp-Apim-Trace-Location, where the trace is served', async () => {
     const cfg = seedConfig({ subscriptions: [{ name: 's1', scope: '/apis', primaryKey: 'k1', secondaryKey: 'k2', state: 'active', allowTracing: true }] });
-    const g = await startGateway(cfg, backend.origin);
+    const ignored = await startGateway(cfg, backend.origin);
+    try {
+      const res = await fetch(`${ignored.origin}/functions/hello`, { headers: { 'ocp-apim-trace': 'true', 'ocp-apim-subscription-key': 'k1' } });
+      expect(res.headers.get('ocp-apim-trace-location')).toBeNull();
+    } finally {
+      await ignored.stop();
+    }
+    const g = await startGateway(cfg, backend.origin, undefined, undefined, { legacyTraceHeader: 'honour' });
     try {
       const res = await fetch(`${g.origin}/functions/hello`, { headers: { 'ocp-apim-trace': 'true', 'ocp-apim-subscription-key': 'k1' } });
       expect(res.status).toBe(200);
       const loc = res.headers.get('ocp-apim-trace-location')!;
-      expect(loc).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\.trustline\/apim-trace\/[0-9a-f-]+$/);
+      expect(loc).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\.trustline\/apim-trace\/[0-9a-f]{32}$/);
       const trace = await (await fetch(loc)).json() as { traceEntries: Record<string, Array<{ source: string }>>; status: number };
       expect(trace.status).toBe(200);
       expect(trace.traceEntries.inbound!.map((e) => e.source)).toEqual(['authentication-managed-identity', 'set-header']);
       expect(trace.traceEntries.backend!.map((e) => e.source)).toEqual(['forward-request']);
       const plain = await fetch(`${g.origin}/functions/hello`, { headers: { 'ocp-apim-subscription-key': 'k1' } });
       expect(plain.headers.get('ocp-apim-trace-location')).toBeNull();
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('debug credentials: a valid token traces (Apim-Trace-Id, context.Tracing); expired or for another API it says so and traces nothing', async () => {
+    const policy = '<policies><inbound><base/><set-header name="x-tracing" exists-action="override"><value>@(context.Tracing.ToString())</value></set-header></inbound><backend><forward-request/></backend><outbound/><on-error/></policies>';
+    const g = await startGateway(seedConfig({}, policy), backend.origin);
+    try {
+      const apiId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/trustline-apim/apis/functions';
+      const { token } = g.gateway.debugCredentials({ apiId, purposes: ['tracing'], credentialsExpireAfter: 'PT10M' });
+      const res = await fetch(`${g.origin}/functions/hello`, { headers: { 'apim-debug-authorization': token } });
+      expect(res.status).toBe(200);
+      const id = res.headers.get('apim-trace-id')!;
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(backend.seen.at(-1)!.headers['x-tracing']).toBe('True');
+      expect((g.gateway.trace(id) as { status: number }).status).toBe(200);
+      const plain = await fetch(`${g.origin}/functions/hello`);
+      expect(plain.headers.get('apim-trace-id')).toBeNull();
+      expect(backend.seen.at(-1)!.headers['x-tracing']).toBe('False');
+      // a forged token traces nothing and says nothing
+      const forged = await fetch(`${g.origin}/functions/hello`, { headers: { 'apim-debug-authorization': token.replace(/s=.*/, 's=AAAA') } });
+      expect(forged.headers.get('apim-trace-id')).toBeNull();
+      g.clock.advance(11 * 60_000);
+      const expired = await fetch(`${g.origin}/functions/hello`, { headers: { 'apim-debug-authorization': token } });
+      expect(expired.headers.get('apim-trace-id')).toBeNull();
+      expect(expired.headers.get('apim-debug-authorization-expired')).toMatch(/^Debug credentials expired at \d{4}-/);
+      expect(() => g.gateway.debugCredentials({ apiId, purposes: ['tracing'], credentialsExpireAfter: 'PT61M' })).toThrow(/at most PT1H/);
+      expect(() => g.gateway.debugCredentials({ apiId: `${apiId}x`, purposes: ['tracing'] })).toThrow(/Api not found/);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('debug credentials issued for another API: Apim-Debug-Authorization-WrongAPI', async () => {
+    const cfg = seedConfig();
+    cfg.apis.push({ ...cfg.apis[0]!, id: `${cfg.apis[0]!.id}2`, name: 'other', path: 'other' });
+    const g = await startGateway(cfg, backend.origin);
+    try {
+      const { token } = g.gateway.debugCredentials({ apiId: '/x/apis/other', purposes: ['tracing'] });
+      const res = await fetch(`${g.origin}/functions/hello`, { headers: { 'apim-debug-authorization': token } });
+      expect(res.headers.get('apim-trace-id')).toBeNull();
+      expect(res.headers.get('apim-debug-authorization-wrongapi')).toBe("Debug credentials were issued for API 'other', not for the API of this request.");
     } finally {
       await g.stop();
     }

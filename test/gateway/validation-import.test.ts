@@ -89,6 +89,8 @@ describe('validate-content validate-as="xml" against an XSD schema deployed thro
     const policy = '<policies><inbound><base /><validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent"><content type="application/xml" validate-as="xml" action="prevent" /></validate-content></inbound><backend><forward-request /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>';
     deploy({ deploymentName: 'd', template: { resources: [
       { type: 'Microsoft.ApiManagement/service', name: 's', properties: { publisherEmail: 'a@b.c', publisherName: 'n' } },
+      { type: 'Microsoft.ApiManagement/service/schemas', name: 's/global-xsd', dependsOn: ['s'], properties: { schemaType: 'xml', value: xsd } },
+      { type: 'Microsoft.ApiManagement/service/schemas', name: 's/global-json', dependsOn: ['s'], properties: { schemaType: 'json', document: { type: 'object' } } },
       { type: 'Microsoft.ApiManagement/service/apis', name: 's/orders', dependsOn: ['s'], properties: { path: 'orders', protocols: ['http'], subscriptionRequired: false, serviceUrl: 'http://trustline-func.azurewebsites.net/api' } },
       { type: 'Microsoft.ApiManagement/service/apis/schemas', name: 's/orders/order-xsd', dependsOn: ['s/orders'], properties: { contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: { value: xsd } } },
       { type: 'Microsoft.ApiManagement/service/apis/operations', name: 's/orders/add', dependsOn: ['s/orders'], properties: { method: 'POST', urlTemplate: '/', request: { representations: [{ contentType: 'application/xml', schemaId: 'order-xsd', typeName: 'order' }] } } },
@@ -96,6 +98,10 @@ describe('validate-content validate-as="xml" against an XSD schema deployed thro
     ] } }, options);
     const config = buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!);
     expect(config.apis[0]!.schemas).toEqual([{ id: 'order-xsd', contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: xsd }]);
+    expect([...config.schemas!].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { id: 'global-json', contentType: 'application/schema+json', document: { type: 'object' } },
+      { id: 'global-xsd', contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: xsd },
+    ]);
     await prepareService(config);
     const backend = await startBackend();
     const gw = await startGateway(config, backend.origin);

@@ -1,7 +1,7 @@
 /**
  * Issue 6 "Gateway runtime", as a user meets it through the running twin: an API imported from OpenAPI with its
  * contract checked by validate-content, a product and a subscription whose generated keys come from listSecrets on
- * the control plane, a Key Vault–backed named value, the exact 401 bodies, Ocp-Apim-Trace and the decision record.
+ * the control plane, a Key Vault–backed named value, the exact 401 bodies, request tracing (debug credentials) and the decision record.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -99,16 +99,32 @@ describe('gateway runtime through the running twin (issue 6)', () => {
     expect(record.explanation).toContain('validate-content');
   });
 
-  it('Ocp-Apim-Trace: true with a key that allows tracing: the trace location answers the trace', async () => {
+  it('tracing as Azure does it now: listDebugCredentials → Apim-Debug-Authorization → Apim-Trace-Id → listTrace; Ocp-Apim-Trace alone traces nothing', async () => {
     const { primaryKey } = await keys();
-    const res = await gateway('/orders-api/orders', { method: 'POST', body: '{"sku":"B"}', headers: { 'content-type': 'application/json', 'ocp-apim-subscription-key': primaryKey, 'ocp-apim-trace': 'true' } });
-    expect(res.status).toBe(200);
-    const location = String(res.headers['ocp-apim-trace-location']);
-    // Served by the gateway the client called (Azure puts it in blob storage): a URL the caller can open as it is.
-    expect(location.startsWith(`${twin.ready().apim.rtapim!.gatewayUrl}/`)).toBe(true);
-    const trace = await http(location);
+    const call = (headers: Record<string, string>) => gateway('/orders-api/orders', { method: 'POST', body: '{"sku":"B"}', headers: { 'content-type': 'application/json', 'ocp-apim-subscription-key': primaryKey, ...headers } });
+    const legacy = await call({ 'ocp-apim-trace': 'true' });
+    expect(legacy.status).toBe(200);
+    expect(legacy.headers['ocp-apim-trace-location']).toBeUndefined();
+    expect(legacy.headers['apim-trace-id']).toBeUndefined();
+    const gw = `${twin.ready().controlPlane}${APIM}/gateways/managed`;
+    const post = (action: string, body: unknown) => http(`${gw}/${action}?api-version=2023-05-01-preview`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const creds = await post('listDebugCredentials', { credentialsExpireAfter: 'PT1H', apiId: `${APIM}/apis/orders`, purposes: ['tracing'] });
+    expect(creds.status).toBe(200);
+    const { token } = JSON.parse(creds.text) as { token: string };
+    expect(token).toMatch(/^aid=orders&/);
+    const traced = await call({ 'apim-debug-authorization': token });
+    expect(traced.status).toBe(200);
+    const traceId = String(traced.headers['apim-trace-id']);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const trace = await post('listTrace', { traceId });
     expect(trace.status).toBe(200);
     const doc = JSON.parse(trace.text) as { traceEntries: { inbound: Array<{ source: string }> } };
     expect(doc.traceEntries.inbound.map((e) => e.source)).toEqual(expect.arrayContaining(['validate-content', 'set-header']));
+    // refusals: no tracing purpose, more than an hour, an API the service lacks, an unknown trace
+    expect((await post('listDebugCredentials', { apiId: `${APIM}/apis/orders`, purposes: [] })).status).toBe(400);
+    expect((await post('listDebugCredentials', { apiId: `${APIM}/apis/orders`, purposes: ['tracing'], credentialsExpireAfter: 'PT2H' })).status).toBe(400);
+    expect((await post('listDebugCredentials', { apiId: `${APIM}/apis/nope`, purposes: ['tracing'] })).status).toBe(404);
+    expect((await post('listTrace', { traceId: '0'.repeat(32) })).status).toBe(404);
   });
+
 });

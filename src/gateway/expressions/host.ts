@@ -98,6 +98,11 @@ export interface HostContext extends HostValue {
   /** `context.Tracing`. */
   readonly tracing?: boolean;
   requestBodyData?(): MessageBodyInfo | null;
+  /**
+   * `X509Certificate2.Verify()` (`revocation` true) / `VerifyNoRevocation()` against the gateway's trust store; absent:
+   * a self-contained check (validity period, and for Verify a self-signed certificate).
+   */
+  verifyCertificate?(cert: X509Certificate, revocation: boolean): boolean;
   /** `context.Request.Certificate`: the client's TLS certificate, or null. */
   requestCertificate?(): X509Certificate | null;
   responseBodyData?(): MessageBodyInfo | null;

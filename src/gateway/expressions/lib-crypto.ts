@@ -138,7 +138,17 @@ export class CertificateV implements HostValue {
   readonly $type = 'X509Certificate2';
   /** `privateKey`: the certificate's key when it came from a PFX that holds it. */
   constructor(readonly cert: X509Certificate, readonly privateKey: KeyObject | null = null) {}
-  netString(): string { return `[Subject]\r\n  ${this.subject}\r\n`; }
+  /**
+   * `X509Certificate.ToString()`: subject, issuer, serial number, validity (local time — UTC on APIM — in the en-US
+   * general format) and thumbprint, each under its bracketed title, as .NET writes them.
+   */
+  netString(): string {
+    const c = this.cert;
+    const part = (title: string, value: string) => `[${title}]\r\n  ${value}\r\n\r\n`;
+    return part('Subject', this.subject) + part('Issuer', dn(c.issuer)) + part('Serial Number', c.serialNumber.toUpperCase())
+      + part('Not Before', new DateTimeV(Date.parse(c.validFrom), 'Local').netString()) + part('Not After', new DateTimeV(Date.parse(c.validTo), 'Local').netString())
+      + `[Thumbprint]\r\n  ${c.fingerprint.replace(/:/g, '')}\r\n`;
+  }
   get subject(): string { return dn(this.cert.subject); }
 }
 
@@ -309,8 +319,9 @@ const CERT_TABLE: TypeTable = {
     GetRSAPublicKey: { type: 'RSA', call: (c) => { const k = (c as CertificateV).cert.publicKey; return k.asymmetricKeyType === 'rsa' ? new RsaV(k) : null; } },
     GetRSAPrivateKey: { type: 'RSA', call: (c) => { const k = (c as CertificateV).privateKey; return k && k.asymmetricKeyType === 'rsa' ? new RsaV(k) : null; } },
     GetCertHash: { type: 'Byte[]', call: (c) => new Uint8Array(createHash('sha1').update((c as CertificateV).cert.raw).digest()) },
-    Verify: { type: 'Boolean', call: (c, _a, _t, env) => { const x = (c as CertificateV).cert; const now = env.ctx.clock.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo) && x.checkIssued(x); } },
-    VerifyNoRevocation: { type: 'Boolean', call: (c, _a, _t, env) => { const x = (c as CertificateV).cert; const now = env.ctx.clock.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo); } },
+    // On the gateway: a chain to the service's trusted roots (its CA certificates), as APIM's Windows store answers.
+    Verify: { type: 'Boolean', call: (c, _a, _t, env) => { const x = (c as CertificateV).cert; if (env.ctx.verifyCertificate) return env.ctx.verifyCertificate(x, true); const now = env.ctx.clock.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo) && x.checkIssued(x); } },
+    VerifyNoRevocation: { type: 'Boolean', call: (c, _a, _t, env) => { const x = (c as CertificateV).cert; if (env.ctx.verifyCertificate) return env.ctx.verifyCertificate(x, false); const now = env.ctx.clock.now(); return Date.parse(x.validFrom) <= now && now <= Date.parse(x.validTo); } },
     GetCertHashString: { type: 'String', call: (c) => (c as CertificateV).cert.fingerprint.replace(/:/g, '') },
     GetNameInfo: { type: 'String', call: (c, [t, issuer]) => nameInfo((c as CertificateV).cert, t, issuer === true) },
     GetPublicKey: { type: 'Byte[]', call: (c) => new Uint8Array(spkiKeyBits((c as CertificateV).cert.publicKey.export({ type: 'spki', format: 'der' }))) },

@@ -3,7 +3,7 @@
  * It says which route matched, what each policy step did, which managed-identity token was requested
  * (decoded claims, never the token), what the backend was asked and answered, and, for every non-2xx
  * answer, why. Handed to `GatewayOptions.onDecision` (the runtime keeps them for `trustline explain`)
- * and served as the APIM request trace (`Ocp-Apim-Trace: true`). Never holds tokens, keys or bodies.
+ * and served as the APIM request trace (`Apim-Debug-Authorization` debug credentials, or `Ocp-Apim-Trace` under compat flag `legacyTraceHeader`). Never holds tokens, keys or bodies.
  */
 export type StepOutcome = 'ok' | 'error' | 'ended' | 'skipped';
 
@@ -85,7 +85,7 @@ export function decodeClaims(token: string): Record<string, unknown> | undefined
 }
 
 /**
- * APIM's request trace document for `Ocp-Apim-Trace` (the shape the portal's test console reads):
+ * APIM's request trace document for a traced request (`listTrace`) (the shape the portal's test console reads):
  * trace entries per section, each with source, elapsed time and data.
  */
 export function traceDocument(d: GatewayDecision, messages: ReadonlyArray<{ section: string; source: string; severity: string; message: string; at: number }>): unknown {

@@ -15,7 +15,7 @@ import type { GatewayStores } from './stores.js';
 import type { CacheLookupState } from '../policies/cache-response.js';
 import type { ClientCertificate } from '../pfx.js';
 import type { X509Certificate } from 'node:crypto';
-import { peerCertificate, type CertificateTrust } from '../client-certificates.js';
+import { buildChain, NO_TRUST, peerCertificates, revocationStatus, type CertificateTrust } from '../client-certificates.js';
 import type { ApiSchema, OperationContract, ServiceIdentity } from '../types.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
@@ -72,10 +72,18 @@ export interface RequestRunInit {
   contract?: RunContract | undefined;
   /** `context.Deployment` (the service's region, name, id). */
   deployment?: DeploymentInfo | undefined;
+  /** The request is traced (`context.Tracing`). */
+  tracing?: boolean;
 }
 
 /** What validate-content / -parameters / -headers / -status-code check against. */
-export interface RunContract { operation: OperationContract; schemas: readonly ApiSchema[] }
+export interface RunContract {
+  operation: OperationContract;
+  /** The API's schemas (`apis/schemas`), which representations name. */
+  schemas: readonly ApiSchema[];
+  /** The service's schemas (`schemas`), which validate-content `schema-id` names. */
+  serviceSchemas?: readonly ApiSchema[];
+}
 
 /** A `trace` policy or `context.Trace` message, for the request trace. */
 export interface TraceMessage { section: string; source: string; severity: string; message: string; at: number }
@@ -93,6 +101,7 @@ export class RequestRun implements HostContext {
   terminated = false;
   /** `context.Request.Certificate`, read from the connection on first use. */
   private peer: X509Certificate | null | undefined;
+  private peerChain: X509Certificate[] | undefined;
   /** A backend answer has been received (outbound sees it). */
   forwarded = false;
   section: SectionName = 'inbound';
@@ -113,6 +122,7 @@ export class RequestRun implements HostContext {
   readonly examples: ReadonlyArray<{ status: number; contentType: string; body: string }>;
   readonly contract: RunContract | undefined;
   readonly deployment: DeploymentInfo | undefined;
+  readonly tracing: boolean;
   readonly traces: TraceMessage[] = [];
   /** Which step set the final answer (for the explanation of a non-2xx). */
   answeredBy: string | undefined;
@@ -149,6 +159,7 @@ export class RequestRun implements HostContext {
     this.examples = init.examples ?? [];
     this.contract = init.contract;
     this.deployment = init.deployment;
+    this.tracing = init.tracing ?? false;
     this.backendBase = init.backend.base;
     this.relativePath = init.backend.relativePath;
     const req = init.req;
@@ -160,9 +171,31 @@ export class RequestRun implements HostContext {
     return this.services.clock;
   }
 
+  /**
+   * `X509Certificate2.Verify()` / `VerifyNoRevocation()` on the gateway: within its validity period, a chain to the
+   * service's trusted roots (its CA certificates, the twin's local CA), and with `revocation` a revocation status the
+   * twin can give (compat flag `clientCertificateRevocation`).
+   */
+  verifyCertificate(cert: X509Certificate, revocation: boolean): boolean {
+    const now = this.services.clock.now();
+    if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return false;
+    const built = buildChain(cert, this.services.trust ?? NO_TRUST, cert === this.peer ? this.requestIntermediates() : []);
+    if (!built.trusted) return false;
+    return !revocation || revocationStatus(built, this.services.flags.clientCertificateRevocation) === 'good';
+  }
+
+  /** The intermediates the client sent with its certificate (chain building uses them besides the service's). */
+  requestIntermediates(): X509Certificate[] {
+    this.requestCertificate();
+    return this.peerChain ?? [];
+  }
+
   /** The certificate the client presented (null without one, or when the service does not negotiate one). */
   requestCertificate(): X509Certificate | null {
-    if (this.peer === undefined) this.peer = (this.services.peerCertificate ?? peerCertificate)(this.req);
+    if (this.peer === undefined) {
+      if (this.services.peerCertificate) this.peer = this.services.peerCertificate(this.req);
+      else ({ leaf: this.peer, intermediates: this.peerChain } = peerCertificates(this.req));
+    }
     return this.peer;
   }
 

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { buildChain, hasRevocationSource, issuedBy, NO_TRUST, thumbprintOf } from '../client-certificates.js';
+import { buildChain, issuedBy, NO_TRUST, revocationStatus, thumbprintOf } from '../client-certificates.js';
 import { readCertificate } from '../client-certificates.js';
 import { PolicyError } from '../pipeline/errors.js';
 import type { RequestRun } from '../pipeline/request-run.js';
@@ -135,13 +135,14 @@ function check(rc: RequestRun, o: { revocation: boolean; trust: boolean; notBefo
   const now = rc.clock.now();
   if (o.notBefore && now < Date.parse(cert.validFrom)) return F.notYetValid;
   if (o.notAfter && now > Date.parse(cert.validTo)) return F.expired;
-  const { trusted, chain } = buildChain(cert, rc.services.trust ?? NO_TRUST);
+  const built = buildChain(cert, rc.services.trust ?? NO_TRUST, rc.requestIntermediates());
+  const { trusted, chain } = built;
   if (o.trust && !trusted) return F.notTrusted;
   if (o.revocation) {
     // Windows checks every certificate but the root; one without a CRL/OCSP source has an unknown status.
-    const checked = trusted ? chain.slice(0, -1) : chain;
-    if (checked.some((c) => !hasRevocationSource(c))) return F.revocationUnknown;
-    if (rc.services.flags.clientCertificateRevocation === 'offline-fails') return F.revocationOffline;
+    const status = revocationStatus(built, rc.services.flags.clientCertificateRevocation);
+    if (status === 'unknown') return F.revocationUnknown;
+    if (status === 'offline') return F.revocationOffline;
   }
   if (o.identities.length > 0 && !o.identities.some((id) => matches(rc, id, cert, chain))) return F.identityNotMatched;
   return undefined;

@@ -1,6 +1,6 @@
 import { bufferBody } from '../pipeline/body.js';
 import type { RequestRun } from '../pipeline/request-run.js';
-import type { RepresentationContract } from '../types.js';
+import type { ApiSchema, RepresentationContract } from '../types.js';
 import { JsonPositionError, parseJsonWithPositions } from '../validation/json-positions.js';
 import { validateJson, type Schema } from '../validation/json-schema.js';
 import { compiledXsdOf, validateXml } from '../validation/xml-schema.js';
@@ -129,7 +129,7 @@ function checkBody(v: ValidationRun, rule: ContentRule, declared: Representation
   let definition: string;
   if (rule.schemaId !== undefined) {
     const ref = rule.schemaRef;
-    const doc = findDefinition(schemas, rule.schemaId, undefined);
+    const doc = findDefinition(schemaIdPool(v), rule.schemaId, undefined);
     definition = ref ? ref.split('/').pop()! : rule.schemaId;
     if (doc === 'no-schema' || doc === 'no-definition') found = doc;
     else if (ref) {
@@ -168,7 +168,8 @@ function checkXmlBody(v: ValidationRun, rule: ContentRule, declared: Representat
   const schemas = v.rc.contract?.schemas ?? [];
   const internal = (rule2: string, details: string) => v.add({ name: rule2 === '' ? '' : ct, type: rule2 === '' ? 'ApiSchema' : bodyType, rule: rule2, details, publicMessage: INTERNAL_PUBLIC }, rule.action);
   const id = rule.schemaId ?? declared?.schemaId;
-  const schema = id !== undefined ? schemas.find((x) => x.id.toLowerCase() === id.toLowerCase()) : schemas.length === 1 ? schemas[0] : undefined;
+  const pool = rule.schemaId !== undefined ? schemaIdPool(v) : schemas;
+  const schema = id !== undefined ? pool.find((x) => x.id.toLowerCase() === id.toLowerCase()) : schemas.length === 1 ? schemas[0] : undefined;
   const xsd = schema ? compiledXsdOf(schema) : undefined;
   if (!xsd) { internal('', "API's schema does not exist or it could not be resolved."); return; }
   const definition = rule.schemaId !== undefined ? rule.schemaId : declared?.typeName ?? schema!.id;
@@ -183,4 +184,12 @@ function checkXmlBody(v: ValidationRun, rule: ContentRule, declared: Representat
     const details = `${conform} ${err.message} Line: ${err.line}, Position: ${err.position}`;
     v.add({ name: ct, type: bodyType, rule: 'IncorrectMessage', details, publicMessage: details }, rule.action);
   }
+}
+
+/**
+ * What `schema-id` names: a schema of the service (`schemas`, Learn: "an existing schema that was added to the API
+ * Management instance"), else — a twin extension for documents written against an API's own schema — the API's.
+ */
+function schemaIdPool(v: ValidationRun): ApiSchema[] {
+  return [...(v.rc.contract?.serviceSchemas ?? []), ...(v.rc.contract?.schemas ?? [])];
 }

@@ -21,6 +21,8 @@ export interface ResourceRouteContext {
   deleteResource(id: string, p: ProviderPath): Promise<void>;
   /** Write one resource as a deployment writes it (provider, commit, reconcile, rollback); throws ARM's answer. */
   writeResource(p: ProviderPath, body: Record<string, unknown>, apiVersion: string): Promise<{ created: boolean; record: ResourceRecord }>;
+  /** POST actions a running listener answers (APIM `gateways/managed/listDebugCredentials`); undefined: not one of them. */
+  liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
 }
 
 function notFound(p: ProviderPath, id: string) {
@@ -79,6 +81,8 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
     const action = p.types[p.types.length - 1]!;
     const target: ProviderPath = { ...p, types: p.types.slice(0, -1) };
     const targetId = resourceIdOf(target);
+    const live = await c.liveAction?.(targetId, action, () => readJsonObject(req, { optional: true }));
+    if (live !== undefined) return sendJson(res, 200, live);
     const result = actionResult(store, targetId, action);
     if (result !== undefined) return sendJson(res, 200, result);
     if (!lookup(store, targetId)) throw notFound(target, targetId);

@@ -113,6 +113,21 @@ describe('validate-client-certificate (trustline policy run)', () => {
     expect((await run(expr, {})).backendRequest?.headers['x-cert']).toBe('none');
   });
 
+  it('context.Request.Certificate.ToString() is .NET\'s: subject, issuer, serial, validity (en-US, UTC) and thumbprint', async () => {
+    const r = await run('<return-response><set-status code="200"/><set-body>@(context.Request.Certificate.ToString())</set-body></return-response>', presented());
+    const date = (iso: string) => { const d = new Date(iso); const h = d.getUTCHours() % 12 || 12; return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${h}:${String(d.getUTCMinutes()).padStart(2, '0')}:${String(d.getUTCSeconds()).padStart(2, '0')} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`; };
+    expect(r.body).toBe(`[Subject]\r\n  CN=Client 01, O="Contoso, Inc.", C=US\r\n\r\n[Issuer]\r\n  CN=Trustline Test Intermediate CA\r\n\r\n[Serial Number]\r\n  ${x509.serialNumber}\r\n\r\n`
+      + `[Not Before]\r\n  ${date(x509.validFrom)}\r\n\r\n[Not After]\r\n  ${date(x509.validTo)}\r\n\r\n[Thumbprint]\r\n  ${THUMBPRINT}\r\n`);
+  });
+
+  it('X509Certificate2.VerifyNoRevocation() / Verify() on the gateway build the chain to the service\'s CA certificates', async () => {
+    const expr = '<set-header name="X-Verify" exists-action="override"><value>@(context.Request.Certificate.VerifyNoRevocation() + "|" + context.Request.Certificate.Verify())</value></set-header>';
+    // trusted; Verify() also needs a revocation status, which a chain without CRL/OCSP sources lacks
+    expect((await run(expr, presented())).backendRequest?.headers['x-verify']).toBe('True|False');
+    expect((await run(expr, { certificate: CLIENT })).backendRequest?.headers['x-verify']).toBe('False|False');
+    expect((await run(expr, presented(), { at: Date.UTC(2127, 0, 1) })).backendRequest?.headers['x-verify']).toBe('False|False');
+  });
+
   it('load errors: expressions in attributes, unknown or conflicting identity claims, outside inbound', async () => {
     const load = (p: string) => runPolicy({ policy: p, file: 'policy.xml', request: {}, clock: new ManualClock(IN_VALIDITY) });
     await expect(load(doc('<validate-client-certificate validate-trust="@(true)"/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });

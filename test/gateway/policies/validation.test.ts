@@ -249,6 +249,20 @@ describe('validate-content validate-as="xml" (XSD schemas of the API, libxml2)',
     expect(errs(none)[0]).toMatchObject({ Type: 'ApiSchema', Details: "API's schema does not exist or it could not be resolved." });
   });
 
+  it('schema-id names a schema of the service (XSD or JSON schema), before the API\'s', async () => {
+    const serviceXsd = { id: 'orders', contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="order" type="xs:string"/></xs:schema>' };
+    const byId = content('', '<content type="application/xml" validate-as="xml" schema-id="orders" action="prevent" />');
+    const req = { ...postXml('<order>one</order>'), schemas: [serviceXsd] };
+    expect((await run(inbound(byId), req)).status).toBe(200);
+    const bad = await run(inbound(byId), { ...req, body: '<pet xmlns="urn:pets"/>' });
+    expect(bad.status).toBe(400);
+    expect(errs(bad)[0]!.Details).toMatch(/^Body of the request does not conform to the definition orders, which is associated with the content type application\/xml\. /);
+    const jsonById = content('', '<content type="application/json" validate-as="json" schema-id="pet-json" action="prevent" />');
+    const jsonReq = { ...post('{"name": 1}'), schemas: [{ id: 'pet-json', contentType: 'application/schema+json', document: { type: 'object', properties: { name: { type: 'string' } } } }] };
+    expect((await run(inbound(jsonById), jsonReq)).status).toBe(400);
+    expect((await run(inbound(jsonById), { ...jsonReq, body: '{"name": "Rex"}' })).status).toBe(200);
+  });
+
   it('schemas are compiled with the service: a broken XSD, one with a DTD or a schemaLocation include fails it (ERR_APIM_SCHEMA)', async () => {
     for (const document of ['<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="a" type="xs:nope"/></xs:schema>',
       '<!DOCTYPE x []><xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>',
