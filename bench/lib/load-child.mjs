@@ -26,6 +26,8 @@ if (o.tokensFile) {
     },
   ];
 }
+// The load generator's own CPU per request: it shares the cores with the server in unpinned runs.
+const cpuAtStart = process.cpuUsage();
 autocannon(opts, (err, r) => {
   if (err) {
     console.error(err);
@@ -42,6 +44,7 @@ autocannon(opts, (err, r) => {
       non2xx: r.non2xx,
       errors: r.errors + r.timeouts,
       statusCodes: Object.fromEntries(Object.entries(statusCodes).map(([k, v]) => [k, v.count])),
+      loadCpuUsPerReq: ((u) => (u.user + u.system) / Math.max(1, r.requests.total))(process.cpuUsage(cpuAtStart)),
     }) + '\n',
   );
 });
