@@ -4,14 +4,13 @@
  * through the proxy), `az login --service-principal` with the app's secret, `az account get-access-token` for
  * ARM and for the function app; the second token opens the site.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import { APP_CLIENT_ID, TENANT, useRunningSeed } from '../helpers/seed.js';
-import { startConnectProxy } from '../helpers/connect-proxy.js';
-import { azRunner } from '../helpers/az-cli.js';
+import { useAzCli } from '../helpers/az-cli.js';
 
 const SP = 'd1d1d1d1-0000-4000-8000-0000000000a2';
 const dir = mkdtempSync(join(tmpdir(), 'trustline-azdir-'));
@@ -20,22 +19,8 @@ writeFileSync(directoryFile, JSON.stringify({ applications: [{ displayName: 'az-
 
 describe('az CLI with a directory service principal', () => {
   const seed = useRunningSeed('trustline-azdir-', ['--in-memory', '--directory', directoryFile]);
-  let proxy: Awaited<ReturnType<typeof startConnectProxy>>;
-  let configDir: string;
-  beforeAll(async () => {
-    configDir = mkdtempSync(join(tmpdir(), 'trustline-azdircfg-'));
-    proxy = await startConnectProxy({
-      'management.azure.com:443': seed.ready.controlPlane,
-      'login.microsoftonline.com:443': new URL(seed.ready.identity.authority).origin,
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await proxy?.close();
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const az = (args: string[]) => azRunner({ configDir, caFile: seed.ready.caCertificate, proxyUrl: proxy.url })(args);
+  const { az } = useAzCli(seed, 'trustline-azdircfg-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('registers the cloud, logs in with the app secret, gets access tokens that work', async () => {
     expect((await az(['cloud', 'register', '-n', 'Trustline', '--endpoint-resource-manager', 'https://management.azure.com/'])).code).toBe(0);

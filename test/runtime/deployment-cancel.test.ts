@@ -1,10 +1,6 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { describe, it, expect } from 'vitest';
 import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
-import { startTwin, type Twin } from '../../src/runtime/index.js';
+import { useControlPlaneTwin } from '../helpers/control-plane-twin.js';
 
 const SUB = '1a2b3c4d-0000-4000-8000-00000000000c';
 const RG = 'rg-cancel';
@@ -28,42 +24,16 @@ const chain = {
 };
 
 describe('deployment PUT answers at once; cancel stops a running deployment between resources (ARM)', () => {
-  let twin: Twin;
-  let dir: string;
-  let tls: Agent;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'trustline-cancel-'));
-    twin = await startTwin({
-      stateDir: dir,
-      inMemory: true,
-      tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1c',
-      subscriptionId: SUB,
-      resourceGroup: RG,
-      location: 'westeurope',
-      controlPlaneAuth: false,
-      deploymentStepDelayMs: STEP_MS,
-      clock: systemClock,
-      ids: randomIds,
-      logger: silentLogger,
-    });
-    tls = new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } });
+  const { json } = useControlPlaneTwin('trustline-cancel-', {
+    tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1c',
+    subscriptionId: SUB,
+    resourceGroup: RG,
+    location: 'westeurope',
+    deploymentStepDelayMs: STEP_MS,
+    clock: systemClock,
+    ids: randomIds,
+    logger: silentLogger,
   });
-  afterAll(async () => {
-    await tls?.close();
-    await twin?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const json = async <T = Record<string, unknown>>(path: string, init: { method?: string; body?: unknown } = {}) => {
-    const url = path.startsWith('https://') ? path : `${twin.ready().controlPlane}${path}`;
-    const r = await request(url, {
-      dispatcher: tls,
-      method: (init.method ?? 'GET') as 'GET',
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      headers: { 'content-type': 'application/json' },
-    });
-    const text = await r.body.text();
-    return { status: r.statusCode, headers: r.headers, body: (text ? JSON.parse(text) : undefined) as T };
-  };
   type Deployment = { properties: { provisioningState: string; outputs?: unknown; error?: unknown } };
   const until = async (path: string, pred: (d: Deployment) => boolean): Promise<Deployment> => {
     for (let i = 0; i < 400; i++) {

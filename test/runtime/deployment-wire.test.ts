@@ -1,10 +1,6 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { describe, it, expect } from 'vitest';
 import { ManualClock, randomIds, reverseTicksId, silentLogger } from '../../src/core/index.js';
-import { startTwin, type Twin } from '../../src/runtime/index.js';
+import { useControlPlaneTwin } from '../helpers/control-plane-twin.js';
 
 const SUB = '1a2b3c4d-0000-4000-8000-00000000001d';
 const RG = 'rg-wire';
@@ -27,33 +23,16 @@ const template = {
  * durations as .NET writes them, from the twin's injected clock.
  */
 describe('deployment answers on the wire, as ARM sends them', () => {
-  let twin: Twin;
-  let dir: string;
-  let tls: Agent;
   const clock = new ManualClock(START);
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'trustline-wire-'));
-    twin = await startTwin({ stateDir: dir, inMemory: true, tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1d', subscriptionId: SUB, resourceGroup: RG, location: 'westeurope', controlPlaneAuth: false, deploymentStepDelayMs: STEP_MS, clock, ids: randomIds, logger: silentLogger });
-    tls = new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } });
-  });
-  afterAll(async () => {
-    await tls?.close();
-    await twin?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const json = async <T = Record<string, unknown>>(path: string, init: { method?: string; body?: unknown } = {}) => {
-    const url = path.startsWith('https://') ? path : `${twin.ready().controlPlane}${path}`;
-    const r = await request(url, { dispatcher: tls, method: (init.method ?? 'GET') as 'GET', ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}), headers: { 'content-type': 'application/json' } });
-    const text = await r.body.text();
-    return { status: r.statusCode, headers: r.headers, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const cp = useControlPlaneTwin('trustline-wire-', { tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1d', subscriptionId: SUB, resourceGroup: RG, location: 'westeurope', deploymentStepDelayMs: STEP_MS, clock, ids: randomIds, logger: silentLogger });
+  const { json } = cp;
   type Deployment = { properties: { provisioningState: string; timestamp: string; duration: string } };
 
   it('PUT: 201, Azure-AsyncOperation at …/operationStatuses/{ARM job id} and no Location or Retry-After; ARM\'s no-cache headers; timestamps and XmlConvert durations as ARM writes them, from the clock', async () => {
     const path = `${DEPLOYMENTS}/wire?api-version=2022-09-01`;
     const put = await json<Deployment>(path, { method: 'PUT', body: { properties: { mode: 'Incremental', template } } });
     expect(put.status).toBe(201);
-    expect(put.headers['azure-asyncoperation']).toBe(`${twin.ready().controlPlane}${DEPLOYMENTS}/wire/operationStatuses/${reverseTicksId(START)}?api-version=2022-09-01`);
+    expect(put.headers['azure-asyncoperation']).toBe(`${cp.twin.ready().controlPlane}${DEPLOYMENTS}/wire/operationStatuses/${reverseTicksId(START)}?api-version=2022-09-01`);
     expect(put.headers).not.toHaveProperty('location');
     expect(put.headers).not.toHaveProperty('retry-after');
     expect(put.headers).toMatchObject({ 'cache-control': 'no-cache', pragma: 'no-cache', expires: '-1', 'x-content-type-options': 'nosniff' });
