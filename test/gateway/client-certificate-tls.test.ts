@@ -3,7 +3,6 @@
 // runtime's https listener asks for a certificate → context.Request.Certificate and validate-client-certificate.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploy } from '../../src/arm/index.js';
@@ -13,6 +12,7 @@ import { startListenerPair, type ListenerPair } from '../../src/runtime/index.js
 import { buildServiceConfig } from '../../src/runtime/service-config.js';
 import { setup } from '../arm/helpers/seed.js';
 import { FakeTokens } from './helpers.js';
+import { getWithClientCertificate } from '../helpers/client-certificate-call.js';
 
 const CERTS = join(import.meta.dirname, '..', 'fixtures', 'client-certificates');
 const SERVER = join(import.meta.dirname, '..', 'fixtures', 'certificates');
@@ -48,18 +48,10 @@ function deployed(negotiate: boolean, withIntermediate = true) {
   return buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!);
 }
 
-function call(url: string, cert?: string, chain = false): Promise<{ status: number; body: string; reason: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/echo/`, {
-      ca: file(SERVER, 'server.pem'), agent: false,
-      ...(cert ? { cert: file(CERTS, `${cert}.pem`) + (chain ? file(CERTS, 'intermediate-ca.pem') : ''), key: file(CERTS, `${cert}-key.pem`) } : {}),
-    }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reason: res.headers['x-reason'] as string | undefined }));
-    });
-    req.on('error', reject);
-    req.end();
+function call(url: string, cert?: string, chain = false) {
+  return getWithClientCertificate(`${url}/echo/`, {
+    ca: file(SERVER, 'server.pem'),
+    ...(cert ? { cert: file(CERTS, `${cert}.pem`) + (chain ? file(CERTS, 'intermediate-ca.pem') : ''), key: file(CERTS, `${cert}-key.pem`) } : {}),
   });
 }
 

@@ -5,12 +5,12 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin } from '../../src/runtime/index.js';
+import { getWithClientCertificate } from '../helpers/client-certificate-call.js';
 
 const CERTS = join(import.meta.dirname, '..', 'fixtures', 'client-certificates');
 const file = (name: string) => readFileSync(join(CERTS, name), 'utf8');
@@ -44,18 +44,11 @@ describe('client certificates through the running twin', () => {
     await twin?.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const call = (cert?: string) => new Promise<{ status: number; body: string; reason: string | undefined }>((resolve, reject) => {
-    const req = request(`${twin.ready().apim.certapim!.gatewayUrl}/who/`, {
-      ca: readFileSync(twin.ready().caCertificate, 'utf8'), agent: false,
+  const call = (cert?: string) =>
+    getWithClientCertificate(`${twin.ready().apim.certapim!.gatewayUrl}/who/`, {
+      ca: readFileSync(twin.ready().caCertificate, 'utf8'),
       ...(cert ? { cert: file(`${cert}.pem`), key: file(`${cert}-key.pem`) } : {}),
-    }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reason: res.headers['x-reason'] as string | undefined }));
     });
-    req.on('error', reject);
-    req.end();
-  });
 
   it('negotiateClientCertificate: the presented certificate is validated against the service\'s CA certificates', async () => {
     expect(await call('client')).toMatchObject({ status: 200, body: 'CN=Client 01, O="Contoso, Inc.", C=US' });
