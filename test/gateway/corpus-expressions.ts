@@ -153,7 +153,8 @@ function fixtureOf(v: Value): FixtureValue | undefined {
 export function deriveContext(text: string, namedValues: Record<string, string>): FixtureContext {
   let root: PolicyNode;
   try {
-    root = parsePolicyXml(withNamedValues(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, namedValues));
+    // loose: a file whose comment breaks XML's rules (loose mode reads on) still gets its context
+    root = parsePolicyXml(withNamedValues(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, namedValues), undefined, { loose: true });
   } catch {
     return {};
   }

@@ -92,6 +92,35 @@ describe('rawxml loading', () => {
     expect(e.where).toMatch(/^line 3:\d+$/);
   });
 
+  it("refuses a comment holding '--' as .NET's XmlReader does (XML 1.0 §2.5), reporting the first '-' of the pair", () => {
+    // an unterminated comment runs into the next one: its '<!--' holds the '--'
+    const unterminated = '<!-- what this policy does\n<!-- copy it into inbound -->\n<policies><inbound><base /></inbound></policies>';
+    expect(loadError(unterminated)).toEqual({
+      code: 'ERR_APIM_POLICY_XML',
+      where: 'line 2:3',
+      message: "An XML comment cannot contain '--', and '-' cannot be the last character. Line 2, position 3.",
+    });
+    // '-' as the last character of a comment, and '--' in the middle of one inside a section
+    expect(loadError('<policies><inbound><!-- a ---></inbound></policies>').where).toBe('line 1:27');
+    expect(loadError('<policies>\n  <inbound>\n    <!-- x -- y -->\n  </inbound>\n</policies>').where).toBe('line 3:12');
+    // the rest of the document is unaffected: '-->' alone and '-' inside a comment are fine
+    expect(loadPolicyDocument('<policies><inbound><!-- a - b --><!----><base /></inbound></policies>').sections.inbound).toHaveLength(1);
+  });
+
+  it("loose mode reads a comment holding '--' on to the next '-->', with a warning per comment", () => {
+    const xml = '<!-- about this policy\n<!-- and more -->\n<policies><inbound><!-- x -- y --><set-header name="A" exists-action="override"><value>1</value></set-header></inbound></policies>';
+    const doc = loadPolicyDocument(xml, { loose: true });
+    expect(doc.sections.inbound).toHaveLength(1);
+    expect(doc.warnings).toEqual([
+      "ERR_APIM_POLICY_XML: An XML comment cannot contain '--', and '-' cannot be the last character. Line 2, position 3. at line 2:3 (loose: the comment goes on to the next '-->')",
+      "ERR_APIM_POLICY_XML: An XML comment cannot contain '--', and '-' cannot be the last character. Line 3, position 27. at line 3:27 (loose: the comment goes on to the next '-->')",
+    ]);
+    // other XML errors still fail in loose mode
+    expect(loadError('<policies><inbound></policies>', { loose: true }).code).toBe('ERR_APIM_POLICY_XML');
+    // a comment that never ends is not repaired either
+    expect(loadError('<policies><inbound/></policies><!-- a -- b', { loose: true }).code).toBe('ERR_APIM_POLICY_XML');
+  });
+
   it('substitutes named values before parsing (attributes, literals, expression strings), leaves unknown ones (behaviour 5)', () => {
     const doc = loadPolicyDocument(
       `<policies><inbound><set-header name="X-{{Suffix}}" exists-action="override"><value>@("{{tenant}}" + "{{missing}}")</value></set-header></inbound></policies>`,

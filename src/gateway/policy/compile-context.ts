@@ -161,7 +161,7 @@ function includeFragment(
   settings.fragmentCache ??= new Map();
   let root = settings.fragmentCache.get(id.toLowerCase());
   if (!root) {
-    root = parsePolicyXml(frag.value, frag.source);
+    root = parsePolicyXml(frag.value, frag.source, { loose: settings.loose, warnings: settings.warnings });
     if (root.name !== 'fragment') {
       throw new TwinError('ERR_APIM_POLICY_FRAGMENT', `The policy fragment '${id}' must have the root <fragment>, not <${root.name}>`, { location: { file: frag.source, line: root.line, column: root.column } });
     }

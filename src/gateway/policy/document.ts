@@ -37,7 +37,7 @@ export function loadPolicyDocument(xml: string, options: LoadPolicyOptions = {})
   const scope = options.scope ?? 'operation';
   const warnings: string[] = [];
   const { text } = substituteNamedValues(xml, namedValueMap(toList(options.namedValues)));
-  const root = parsePolicyXml(text, file);
+  const root = parsePolicyXml(text, file, { loose: options.loose ?? false, warnings });
   const loc = (n: PolicyNode) => ({ file, line: n.line, column: n.column });
   if (root.name !== 'policies' && root.name !== 'fragment') {
     throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `The root element must be <policies> or <fragment>, not <${root.name}>`, { location: loc(root) });

@@ -1,5 +1,5 @@
 import { SaxesParser } from 'saxes';
-import { TwinError, type SourceLocation } from '../../core/index.js';
+import { formatLocation, TwinError, type SourceLocation } from '../../core/index.js';
 import { maskExpressions, restoreExpressions, type ExpressionSpan } from './rawxml.js';
 
 /** One element of a policy document, with the 1-based position of its `<`. */
@@ -30,7 +30,10 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
   const fail = (msg: string, line = parser.line, column = parser.column): never => {
     throw new TwinError('ERR_APIM_POLICY_XML', msg, { location: { file, line, column } });
   };
-  parser.on('error', (e) => fail(e.message.replace(/^[^:]*:\d+:\d+: /, '')));
+  parser.on('error', (e) => {
+    if (/malformed comment/.test(e.message)) throw commentError(text, parser.position, file);
+    fail(e.message.replace(/^[^:]*:\d+:\d+: /, ''));
+  });
   parser.on('doctype', () => fail('DOCTYPE declarations are not allowed in policy documents'));
   parser.on('opentagstart', (t) => { pendingStart = { line: parser.line, column: parser.column - t.name.length - 1 }; });
   parser.on('opentag', (t) => {
@@ -59,6 +62,25 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
   return strip(root);
 }
 
+/**
+ * A comment holding `--` that does not end it (XML 1.0 §2.5: "the string '--' MUST NOT occur within comments", so an
+ * unterminated `<!--` running into the next comment is one). .NET's XmlReader refuses the document, reporting the
+ * first `-` of the pair (XmlTextReaderImpl.ParseCDataOrComment: "An XML comment cannot contain '--', and '-' cannot
+ * be the last character. Line L, position C."); APIM reads policies with it. saxes reports the error one character
+ * after the pair.
+ */
+function commentError(text: string, position: number, file: string | undefined): TwinError {
+  let at = position - 3;
+  if (text.slice(at, at + 2) !== '--') at = text.lastIndexOf('--', Math.max(0, position - 1));
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return new TwinError('ERR_APIM_POLICY_XML', `An XML comment cannot contain '--', and '-' cannot be the last character. Line ${line}, position ${column}.`, {
+    location: { file, line, column },
+    details: { offset: at, reason: 'comment' },
+  });
+}
+
 function strip(n: PolicyNode & { openEnd?: number }): PolicyNode {
   const { openEnd: _ignored, ...rest } = n;
   return { ...rest, children: n.children.map(strip) };
@@ -68,8 +90,27 @@ function strip(n: PolicyNode & { openEnd?: number }): PolicyNode {
  * Parse policy XML, accepting both entity-escaped XML and "rawxml" (unescaped `"`, `<`, `&&` inside
  * `@(…)`/`@{…}`): expression spans are masked first, so that their text is kept exactly.
  */
-export function parsePolicyXml(source: string, file?: string): PolicyNode {
-  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+export function parsePolicyXml(source: string, file?: string, options: { loose?: boolean; warnings?: string[] } = {}): PolicyNode {
+  let text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  if (!options.loose) return parseText(text, file);
+  // loose mode reads a comment holding '--' on to the next '-->' (what a reader that ignores the rule sees), with a
+  // warning; every other XML error still fails
+  for (let i = 0; ; i++) {
+    try {
+      return parseText(text, file);
+    } catch (e) {
+      if (!(e instanceof TwinError) || e.details?.reason !== 'comment' || i >= MAX_COMMENT_REPAIRS) throw e;
+      const at = e.details.offset as number;
+      options.warnings?.push(`${e.code}: ${e.message} at ${formatLocation(e.location)} (loose: the comment goes on to the next '-->')`);
+      text = text.slice(0, at) + '- ' + text.slice(at + 2);
+    }
+  }
+}
+
+/** Comments holding '--' that loose mode reads on past (each one a warning) before it gives up. */
+const MAX_COMMENT_REPAIRS = 100;
+
+function parseText(text: string, file: string | undefined): PolicyNode {
   if (/<!DOCTYPE/i.test(text.replace(/"[^"]*"/g, ''))) {
     const idx = text.search(/<!DOCTYPE/i);
     const before = text.slice(0, idx);
