@@ -282,8 +282,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       // The control plane's deployments: evaluated whole first (ARM's validation), then written resource by
       // resource, so that the PUT answers while it runs and a cancel stops it between two resources.
       let evaluated: Awaited<ReturnType<typeof evaluateOffThread>>;
+      // A refused resource fails alone (its dependents are not attempted), as ARM runs the dependency graph.
+      const controlPlaneOptions = { ...deployOptions, continueAfterFailure: (options.compat?.controlPlane?.afterResourceFailure ?? 'continue') === 'continue' };
       try {
-        evaluated = thread === 'worker' ? await evaluateOffThread(input, deployOptions) : evaluateDeployment(input, deployOptions);
+        evaluated = thread === 'worker' ? await evaluateOffThread(input, controlPlaneOptions) : evaluateDeployment(input, controlPlaneOptions);
       } catch (e) {
         throw await keepDeployedPart(e, how);
       }

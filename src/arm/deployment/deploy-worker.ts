@@ -18,6 +18,7 @@ export interface DeployWorkerData {
   scope: DeploymentScope;
   loose: boolean;
   strict: boolean;
+  continueAfterFailure: boolean;
   now: number;
   snapshot: StoreSnapshot;
   /** Synchronous id requests: the worker posts on `idPort` and waits on `idFlag`. */
@@ -60,6 +61,7 @@ try {
     logger: logger(''),
     loose: data.loose,
     strict: data.strict,
+    continueAfterFailure: data.continueAfterFailure,
   });
   post({ op: 'done', result, changes });
 } catch (e) {

@@ -15,7 +15,8 @@ import { kindOfSchema, resourceIdAt } from './scope.js';
 import type { DeploymentTarget } from './scope.js';
 import { runTemplate } from './template-run.js';
 import { deploymentRecord } from './nested.js';
-import type { RunShared } from './template-run.js';
+import { isProvisioningFailure } from './template-run.js';
+import type { ResourceFailure, RunShared } from './template-run.js';
 import type { DeployInput, DeployOptions, DeployResult } from './types.js';
 
 function templateDocument(template: unknown): ParsedDocument {
@@ -86,7 +87,18 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
   const deploymentId = resourceIdAt(target, DEPLOYMENTS_TYPE, input.deploymentName);
   const overlay = new Overlay(options.store);
   const file = templateFile(input.template);
-  const shared: RunShared = { overlay, options, loose, warn, budget: new Budget(), expanded: [], expand, written: [], stored: [] };
+  const shared: RunShared = {
+    overlay,
+    options,
+    loose,
+    warn,
+    budget: new Budget(),
+    expanded: [],
+    expand,
+    written: [],
+    stored: [],
+    ...(options.continueAfterFailure && !expand ? { failures: [] } : {}),
+  };
   let run: ReturnType<typeof runTemplate>;
   try {
     run = runTemplate(
@@ -108,6 +120,7 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
   } catch (e) {
     throw expand ? e : withPartial(e, shared, overlay);
   }
+  if (run.failed) throw withPartial(deploymentFailure(shared.failures ?? []), shared, overlay);
   overlay.putResource(deploymentRecord({ id: deploymentId, name: input.deploymentName, mode, run, outputResources: shared.written, now: options.clock.now() }));
   return { result: { resources: shared.written, stored: shared.stored, outputs: run.outputs, warnings, expanded: shared.expanded }, changes: overlay.changes() };
 }
@@ -118,13 +131,23 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
  * deployment order, and their change set) so that a caller writing resource by resource can commit it, as the control
  * plane does; `deploy()` and `Twin.deploy` without it write nothing. Template errors (ARM's validation) carry nothing.
  */
-const PROVISIONING_FAILURES = new Set(['ERR_ARM_RESOURCE_INVALID', 'ERR_ARM_RESOURCE_NOT_FOUND', 'ERR_ARM_LIST_UNSUPPORTED', 'ERR_ARM_API_VERSION_UNSUPPORTED']);
-
 function withPartial(e: unknown, shared: RunShared, overlay: Overlay): unknown {
   if (!isTwinError(e) || shared.written.length === 0) return e;
-  if (!PROVISIONING_FAILURES.has(e.code) && e.code.startsWith('ERR_ARM_')) return e;
+  if (!isProvisioningFailure(e)) return e;
   const partial = { resources: [...shared.written], changes: overlay.changes() };
   return new TwinError(e.code, e.message, { ...(e.location ? { location: e.location } : {}), details: { ...(e.details ?? {}), partial }, cause: e });
+}
+
+/**
+ * Resources failed and the rest deployed (`continueAfterFailure`): the first failure of the root deployment (a nested
+ * deployment's first own failure when that is what failed) stands for the deployment, and `details.failures` lists them all.
+ */
+function deploymentFailure(failures: ResourceFailure[]): TwinError {
+  const first = failures.find((f) => !f.nested) ?? failures[0]!;
+  return new TwinError(first.code, first.message, {
+    ...(first.location ? { location: first.location } : {}),
+    details: { ...(first.details ?? {}), resourceId: first.resourceId, failures },
+  });
 }
 
 /** The file a template was read from (a `{text, file}` input), if any. */

@@ -105,7 +105,7 @@ function unsupported(r: PlannedResource, reason: string): Error {
  * scope) or linked template, at its target scope, into the shared overlay; then store the deployment
  * with its outputs, so that `reference('name').outputs` and `listOutputsWithSecureValues` read them.
  */
-export function runNestedDeployment(a: NestedArgs): void {
+export function runNestedDeployment(a: NestedArgs): { failed: boolean } {
   const { run, ev, resource: r, shared } = a;
   if (run.depth + 1 > MAX_DEPLOYMENT_DEPTH) {
     throw armError('ERR_ARM_LIMIT_EXCEEDED', `The nested deployment '${r.name}'${atLine(r.location)} is more than ${MAX_DEPLOYMENT_DEPTH} deployments deep (docs/limits.md).`, r.location, {
@@ -204,6 +204,13 @@ export function runNestedDeployment(a: NestedArgs): void {
     },
     shared,
   );
+  if (result.failed) {
+    // A resource inside failed (the control plane's deployments go on after a failure): the nested deployment is
+    // recorded `Failed` with what it deployed; the runtime adds ARM's error and its operations.
+    shared.overlay.putResource(failedDeploymentRecord({ id: r.id, name: r.name, mode: typeof mode === 'string' ? mode : 'Incremental', ...(templateLink ? { templateLink } : {}), run: result, now: shared.options.clock.now() }));
+    shared.written.push(r.id);
+    return { failed: true };
+  }
   shared.overlay.putResource(
     deploymentRecord({
       id: r.id,
@@ -216,6 +223,27 @@ export function runNestedDeployment(a: NestedArgs): void {
     }),
   );
   shared.written.push(r.id);
+  return { failed: false };
+}
+
+/** Twin-only `listResults` key of a failed nested deployment's record: the ids it wrote (ARM answers no `outputResources` then). */
+export const FAILED_WRITTEN_KEY = 'twin/written';
+
+/** The record of a nested deployment in which a resource failed: `Failed`, no outputs. */
+export function failedDeploymentRecord(a: { id: string; name: string; mode: string; templateLink?: { uri: string; contentVersion?: string }; run: RunResult; now: number }): ResourceRecord {
+  return {
+    id: a.id,
+    type: DEPLOYMENTS_TYPE,
+    name: a.name,
+    properties: {
+      provisioningState: 'Failed',
+      mode: a.mode,
+      ...(a.templateLink ? { templateLink: a.templateLink } : {}),
+      timestamp: jsonTimestamp(a.now),
+      parameters: a.run.publicParameters,
+    },
+    listResults: { [FAILED_WRITTEN_KEY]: a.run.written },
+  };
 }
 
 /**

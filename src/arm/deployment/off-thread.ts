@@ -65,6 +65,7 @@ export function evaluateOffThread(input: DeployInput, options: DeployOptions, th
     scope: options.scope,
     loose: options.loose ?? false,
     strict: options.strict ?? false,
+    continueAfterFailure: options.continueAfterFailure ?? false,
     now: options.clock.now(),
     snapshot: takeSnapshot(options.store),
     idPort: port2,

@@ -98,6 +98,23 @@ export class Overlay implements StoreTransaction {
     this.#meta.set(key, value);
   }
 
+  /** The overlay as it is now, for `restore` (what a refused resource's provider wrote is taken back). */
+  mark(): OverlayMark {
+    return { resources: new Map(this.#resources), directory: new Map(this.#directory), meta: new Map(this.#meta) };
+  }
+
+  /** Back to a `mark`: every write since is forgotten (the values kept are never changed in place). */
+  restore(mark: OverlayMark): void {
+    for (const [from, to] of [
+      [mark.resources, this.#resources],
+      [mark.directory, this.#directory],
+      [mark.meta, this.#meta],
+    ] as Array<[Map<string, unknown>, Map<string, unknown>]>) {
+      to.clear();
+      for (const [k, v] of from) to.set(k, v);
+    }
+  }
+
   /** What this overlay would write (structured-clonable, for a deployment run on a worker thread). */
   changes(): ChangeSet {
     return {
@@ -111,6 +128,12 @@ export class Overlay implements StoreTransaction {
   commit(): void {
     applyChanges(this.#store, this.changes());
   }
+}
+
+export interface OverlayMark {
+  readonly resources: ReadonlyMap<string, ResourceRecord | null>;
+  readonly directory: ReadonlyMap<string, DirectoryObject | null>;
+  readonly meta: ReadonlyMap<string, string>;
 }
 
 export interface ChangeSet {

@@ -1,4 +1,5 @@
-import type { SourceLocation } from '../../core/index.js';
+import { isTwinError } from '../../core/index.js';
+import type { SourceLocation, TwinError } from '../../core/index.js';
 import type { ManagedServiceIdentity, ResourceRecord } from '../../state/index.js';
 import { armError, atLine } from '../errors.js';
 import type { Budget } from '../expressions/limits.js';
@@ -41,6 +42,39 @@ export interface RunShared {
   written: string[];
   /** Of those, the resources of types the twin stores as given without simulating them. */
   stored: string[];
+  /**
+   * Set when a resource provider's refusal fails only that resource (`DeployOptions.continueAfterFailure`, the control
+   * plane's deployments): the failures of every (nested) deployment, in the order they happened. Unset: the first one throws.
+   */
+  failures?: ResourceFailure[];
+}
+
+/**
+ * One resource a deployment could not deploy (its operation `Failed`): a resource provider's refusal, a resource it
+ * needs that is missing, or a nested deployment in which a resource failed (`nested`). Plain data (it crosses the
+ * deployment worker's thread boundary).
+ */
+export interface ResourceFailure {
+  resourceId: string;
+  /** The (nested) deployment the resource belongs to. */
+  deploymentId: string;
+  /** A nested deployment that failed: its own failures follow under its id. */
+  nested?: true;
+  code: string;
+  message: string;
+  location?: SourceLocation;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * What a resource provider refuses while the resources deploy (after ARM's validation): the resource's operation fails;
+ * the rest of the deployment (resources that do not depend on it) goes on. Template and expression errors are not this.
+ */
+export const PROVISIONING_FAILURES: ReadonlySet<string> = new Set(['ERR_ARM_RESOURCE_INVALID', 'ERR_ARM_RESOURCE_NOT_FOUND', 'ERR_ARM_LIST_UNSUPPORTED', 'ERR_ARM_API_VERSION_UNSUPPORTED']);
+
+/** Whether an error is a resource's own failure (provider refusal; errors of other subsystems' compilers too). */
+export function isProvisioningFailure(e: unknown): e is TwinError {
+  return isTwinError(e) && (PROVISIONING_FAILURES.has(e.code) || !e.code.startsWith('ERR_ARM_'));
 }
 
 /** How a template runs: the root template or a nested/linked one. */
@@ -67,6 +101,8 @@ export interface RunResult {
   publicParameters: JsonObject;
   /** Ids this run (not its nested deployments) wrote, in order. */
   written: string[];
+  /** A resource of this run failed (`RunShared.failures`): the rest was deployed, outputs were not evaluated. */
+  failed?: true;
 }
 
 const TOP_LEVEL_SKIP = new Set([
@@ -146,20 +182,54 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   ev.list = (action, t, apiVersion) => reader.list(action, t, apiVersion);
 
   const written: string[] = [];
+  // With `shared.failures`: indexes of resources that failed or were not attempted because they wait for one that did.
+  const failed = new Set<number>();
   for (const r of order) {
     if (!r.condition || r.existing) continue;
-    const depIds = [...(deps.get(r.index) ?? [])].map((i) => plan[i]!).filter((d) => d.condition && !d.existing).map((d) => d.id);
-    if (r.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase()) {
-      runNestedDeployment({ run: input, ev, resource: r, dependsOn: depIds, shared, parentFrames: outer?.frames ?? [] });
-      written.push(r.id);
+    const depIndexes = [...(deps.get(r.index) ?? [])];
+    // ARM never starts a resource whose dependency failed (it has no operation); the others still deploy.
+    if (depIndexes.some((i) => failed.has(i))) {
+      failed.add(r.index);
       continue;
     }
-    const record = applyResource(ev, r, shared, input.deploymentName, depIds);
-    overlay.putResource(record);
-    written.push(record.id);
-    shared.written.push(record.id);
-    if (!r.provider && r.type.toLowerCase() !== 'microsoft.resources/resourcegroups') shared.stored.push(record.id);
+    const depIds = depIndexes.map((i) => plan[i]!).filter((d) => d.condition && !d.existing).map((d) => d.id);
+    const mark = shared.failures ? { overlay: overlay.mark(), written: shared.written.length, stored: shared.stored.length } : undefined;
+    try {
+      if (r.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase()) {
+        const nested = runNestedDeployment({ run: input, ev, resource: r, dependsOn: depIds, shared, parentFrames: outer?.frames ?? [] });
+        if (nested.failed) {
+          failed.add(r.index);
+          shared.failures!.push({ resourceId: r.id, deploymentId: input.deploymentId, nested: true, code: 'DeploymentFailed', message: `The nested deployment '${r.name}' failed.`, location: r.location });
+          continue;
+        }
+        written.push(r.id);
+        continue;
+      }
+      const record = applyResource(ev, r, shared, input.deploymentName, depIds);
+      overlay.putResource(record);
+      written.push(record.id);
+      shared.written.push(record.id);
+      if (!r.provider && r.type.toLowerCase() !== 'microsoft.resources/resourcegroups') shared.stored.push(record.id);
+    } catch (e) {
+      if (!shared.failures || !mark || !isProvisioningFailure(e)) throw e;
+      // What the refused resource's provider wrote before it refused is taken back; the deployment goes on.
+      overlay.restore(mark.overlay);
+      shared.written.length = mark.written;
+      shared.stored.length = mark.stored;
+      failed.add(r.index);
+      shared.failures.push({
+        resourceId: r.id,
+        deploymentId: input.deploymentId,
+        code: e.code,
+        message: e.message,
+        ...(e.location ? { location: e.location } : {}),
+        ...(e.details ? { details: e.details } : {}),
+      });
+      shared.options.logger.warn('resource failed; resources that do not depend on it go on', { id: r.id, code: e.code });
+    }
   }
+  // A failed deployment deletes nothing (Complete mode) and has no outputs, as ARM's.
+  if (failed.size > 0) return { outputs: {}, publicParameters, written, failed: true };
 
   if (input.mode === 'Complete' && target.kind === 'resourceGroup') {
     const keep = new Set(written.map((id) => canonicalId(id)));

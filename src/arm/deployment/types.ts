@@ -33,6 +33,12 @@ export interface DeployOptions {
    * the rest of the URI below `dir` (query string dropped), e.g. the quickstart repository's raw URL → a checkout.
    */
   templateLinkRoots?: TemplateLinkRoot[];
+  /**
+   * A resource its provider refuses fails alone, as in ARM: the resources that do not depend on it still deploy, those
+   * that do are not attempted, and the error (the first failure) lists every failure in `details.failures` and what was
+   * deployed in `details.partial` (the control plane's deployments). Default: the first failure stops the deployment.
+   */
+  continueAfterFailure?: boolean;
 }
 
 export interface TemplateLinkRoot {

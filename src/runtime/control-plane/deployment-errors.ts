@@ -1,4 +1,5 @@
-import { describeError, isTwinError, type TwinError } from '../../core/index.js';
+import { TwinError, describeError, isTwinError } from '../../core/index.js';
+import { isProvisioningFailure, type ResourceFailure } from '../../arm/index.js';
 import { armHttpError, type ArmAdditionalInfo, type ArmErrorBody, type ArmHttpError } from './wire.js';
 
 /**
@@ -9,11 +10,39 @@ import { armHttpError, type ArmAdditionalInfo, type ArmErrorBody, type ArmHttpEr
  *   detail per failed resource, or (a `reference()`d resource that does not exist) `ResourceNotFound`.
  * Twin codes travel only in `additionalInfo` (`type: 'TrustlineError'`), never in `code`/`details[].code`.
  */
-const FAILURE_CODES = new Set(['ERR_ARM_RESOURCE_INVALID', 'ERR_ARM_RESOURCE_NOT_FOUND', 'ERR_ARM_LIST_UNSUPPORTED', 'ERR_ARM_API_VERSION_UNSUPPORTED']);
-
 export function isDeploymentFailure(e: unknown): boolean {
-  if (!isTwinError(e)) return true;
-  return FAILURE_CODES.has(e.code) || !e.code.startsWith('ERR_ARM_');
+  return !isTwinError(e) || isProvisioningFailure(e);
+}
+
+/** Every resource that failed (the engine's `details.failures` when the deployment went on after a failure). */
+export function failuresOf(e: unknown): ResourceFailure[] | undefined {
+  const f = isTwinError(e) ? e.details?.['failures'] : undefined;
+  return Array.isArray(f) && f.length > 0 ? (f as ResourceFailure[]) : undefined;
+}
+
+/** One failure as the twin error its resource failed with (for `resourceError`). */
+export function failureError(f: ResourceFailure): TwinError {
+  return new TwinError(f.code, f.message, { ...(f.location ? { location: f.location } : {}), details: { ...(f.details ?? {}), resourceId: f.resourceId } });
+}
+
+/** A `reference()` of a resource that does not exist: ARM fails the deployment with `ResourceNotFound` itself (no operation). */
+export function isMissingReference(f: ResourceFailure): boolean {
+  return f.code === 'ERR_ARM_RESOURCE_NOT_FOUND' && !f.nested && f.details?.['resourceId'] === undefined && f.details?.['parentId'] === undefined && f.details?.['target'] !== undefined;
+}
+
+const DEPLOYMENT_FAILED_MESSAGE =
+  'At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.';
+
+/** The error of one failed operation of `deploymentId`: the resource provider's, or a nested deployment's own DeploymentFailed. */
+export function operationError(f: ResourceFailure, all: ResourceFailure[]): ArmErrorBody {
+  if (f.nested) return { code: 'DeploymentFailed', target: f.resourceId, message: DEPLOYMENT_FAILED_MESSAGE, details: failedOperationsOf(f.resourceId, all).map((x) => operationError(x, all)) };
+  return resourceError(failureError(f));
+}
+
+/** The failures that are operations of `deploymentId` (in the order they happened). */
+export function failedOperationsOf(deploymentId: string, all: ResourceFailure[]): ResourceFailure[] {
+  const id = deploymentId.toLowerCase();
+  return all.filter((f) => f.deploymentId.toLowerCase() === id && !isMissingReference(f));
 }
 
 function twinInfo(e: unknown): ArmAdditionalInfo[] {
@@ -71,12 +100,14 @@ export function deploymentFailedError(e: unknown, deploymentId: string): ArmErro
     const v = validationError(e).body;
     return { ...v, message: v.message.replace(/^Deployment template validation failed: '(.*)'\.$/s, 'Unable to process template language expressions: \'$1\'.') };
   }
+  const failures = failuresOf(e);
+  if (failures) {
+    const ops = failedOperationsOf(deploymentId, failures);
+    // Only a reference() of a missing resource failed: ARM's own ResourceNotFound.
+    if (ops.length === 0) return resourceError(new TwinError(failures[0]!.code, failures[0]!.message, { details: failures[0]!.details ?? {} }));
+    return { code: 'DeploymentFailed', target: deploymentId, message: DEPLOYMENT_FAILED_MESSAGE, details: ops.map((f) => operationError(f, failures)) };
+  }
   const detail = resourceError(e);
   if (detail.code === 'ResourceNotFound' && !failedResourceId(e)) return detail;
-  return {
-    code: 'DeploymentFailed',
-    target: deploymentId,
-    message: 'At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.',
-    details: [detail],
-  };
+  return { code: 'DeploymentFailed', target: deploymentId, message: DEPLOYMENT_FAILED_MESSAGE, details: [detail] };
 }

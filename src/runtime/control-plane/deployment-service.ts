@@ -2,7 +2,8 @@ import type { Clock, IdGenerator, Logger } from '../../core/index.js';
 import { describeError, isTwinError, reverseTicksId } from '../../core/index.js';
 import type { ResourceRecord, Store } from '../../state/index.js';
 import type { DeployInput, DeployResult, DeploymentScope } from '../../arm/index.js';
-import { deploymentFailedError, failedResourceId, isDeploymentFailure, resourceError, validationError } from './deployment-errors.js';
+import { FAILED_WRITTEN_KEY } from '../../arm/index.js';
+import { deploymentFailedError, failedOperationsOf, failedResourceId, failuresOf, isDeploymentFailure, operationError, resourceError, validationError } from './deployment-errors.js';
 import {
   DEPLOYMENTS_TYPE,
   EXPORT_KEY,
@@ -350,15 +351,26 @@ export class DeploymentService {
     const all = (r.result?.resources ?? []).map((rid) => store.getResource(rid)).filter((x): x is ResourceRecord => x !== undefined);
     // A nested deployment is one operation of its parent; what it deploys are its own operations, as ARM lists them.
     const nested = all.filter((w) => w.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase());
-    const childrenOf = (d: ResourceRecord) => ((d.properties['outputResources'] ?? []) as Array<{ id?: unknown }>).map((o) => String(o.id ?? '').toLowerCase());
+    // (a nested deployment in which a resource failed has no outputResources; the engine keeps what it wrote)
+    const childrenOf = (d: ResourceRecord) =>
+      [...((d.properties['outputResources'] ?? []) as Array<{ id?: unknown }>).map((o) => String(o.id ?? '')), ...((d.listResults?.[FAILED_WRITTEN_KEY] ?? []) as string[])].map((x) => x.toLowerCase());
     const inner = new Set(nested.flatMap(childrenOf));
-    const written = all.filter((w) => !inner.has(w.id.toLowerCase()));
+    // Resources that failed (a deployment that went on after a failure): each one failed operation, never a succeeded one.
+    const failures = r.state === 'Failed' ? failuresOf(r.error) : undefined;
+    const failedIds = new Set((failures ?? []).map((f) => f.resourceId.toLowerCase()));
+    const written = all.filter((w) => !inner.has(w.id.toLowerCase()) && !failedIds.has(w.id.toLowerCase()));
     const per = all.length ? (now - r.started) / all.length : 0;
     const opsOf = (deploymentId: string, list: ResourceRecord[]) =>
       list.map((w) => resourceOperation({ deploymentId, ids, clock, record: w, existed: r.before?.has(w.id.toLowerCase()) ?? false, durationMs: per }));
+    const failedOpsOf = (deploymentId: string) =>
+      failedOperationsOf(deploymentId, failures ?? []).map((f) =>
+        resourceOperation({ deploymentId, ids, clock, record: { id: f.resourceId, type: typeOfId(f.resourceId), name: nameOfId(f.resourceId) }, existed: r.before?.has(f.resourceId.toLowerCase()) ?? false, failed: operationError(f, failures!), durationMs: per }),
+      );
     for (const d of nested) {
       const mine = new Set(childrenOf(d));
-      saveOperations(store, d.id, opsOf(d.id, all.filter((w) => mine.has(w.id.toLowerCase()))));
+      saveOperations(store, d.id, [...opsOf(d.id, all.filter((w) => mine.has(w.id.toLowerCase()) && !failedIds.has(w.id.toLowerCase()))), ...failedOpsOf(d.id)]);
+      // A nested deployment that failed carries its own DeploymentFailed error, as ARM records it.
+      if (failedIds.has(d.id.toLowerCase())) store.transaction((tx) => tx.putResource({ ...d, properties: { ...d.properties, error: deploymentFailedError(r.error, d.id) } }));
     }
     const ops: DeploymentOperation[] = opsOf(id, written);
     // The operations a client saw while it ran keep their ids.
@@ -373,7 +385,8 @@ export class DeploymentService {
     if (r.state === 'Failed') {
       error = deploymentFailedError(r.error, id);
       const target = failedResourceId(r.error);
-      if (target) {
+      if (failures) ops.push(...failedOpsOf(id));
+      else if (target) {
         const type = typeOfId(target);
         ops.push(resourceOperation({ deploymentId: id, ids, clock, record: { id: target, type, name: nameOfId(target) }, existed: r.before?.has(target.toLowerCase()) ?? false, failed: resourceError(r.error), durationMs: now - r.started }));
       }

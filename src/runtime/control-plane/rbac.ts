@@ -13,9 +13,17 @@ export interface ControlPlaneCompatFlags {
    * principal they have, and most templates do not assign themselves roles).
    */
   enforceRbac: boolean;
+  /**
+   * What a control-plane deployment does after a resource provider refuses one of its resources. `continue` (default,
+   * as ARM runs a deployment's dependency graph): the resources that do not depend on the refused one still deploy,
+   * those that do are never attempted, the deployment ends `Failed` with one `DeploymentFailed` detail per failed
+   * resource. `stop`: nothing after the first failure is attempted (what was deployed before it stays), the twin's
+   * behaviour before session 6. `trustline up` / `Twin.deploy` stay all-or-nothing either way (docs/differences.md).
+   */
+  afterResourceFailure: 'continue' | 'stop';
 }
 
-export const defaultControlPlaneCompatFlags: Readonly<ControlPlaneCompatFlags> = Object.freeze({ enforceRbac: false });
+export const defaultControlPlaneCompatFlags: Readonly<ControlPlaneCompatFlags> = Object.freeze({ enforceRbac: false, afterResourceFailure: 'continue' });
 
 /** What a request does, in ARM's action vocabulary (`Microsoft.Web/sites/read`, `…/write`, `…/delete`, `…/action`). */
 export interface ArmAction {
