@@ -288,3 +288,86 @@ describe('linked templates from an offline mirror (linkRoots)', () => {
     expect(() => expandTemplate({ templateFile: escape, scope: SCOPE, linkRoots: roots })).toThrow(expect.objectContaining({ code: 'ERR_ARM_TEMPLATE_UNSUPPORTED' }));
   });
 });
+
+describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', () => {
+  const res = (type: string, name: string, extra: Record<string, unknown> = {}) => ({ type, apiVersion: '2024-01-01', name, location: 'westeurope', properties: {}, ...extra });
+
+  it('host names from the documented patterns, placeholders filled from the resource', () => {
+    const r = expand(
+      [
+        res('Microsoft.Cache/redisEnterprise', 'amr', { sku: { name: 'Balanced_B5' } }),
+        res('Microsoft.Cache/redisEnterprise', 'ent', { sku: { name: 'Enterprise_E10' } }),
+        res('Microsoft.Batch/batchAccounts', 'Batch1'),
+        res('Microsoft.Communication/communicationServices', 'acs', { location: 'global', properties: { dataLocation: 'United States' } }),
+        res('Microsoft.DevCenter/devcenters', 'dc'),
+        res('Microsoft.DigitalTwins/digitalTwinsInstances', 'dt', { location: 'westcentralus' }),
+        res('Microsoft.Synapse/workspaces', 'syn'),
+        res('Microsoft.App/sessionPools', 'pool'),
+        res('Microsoft.Cache/redis/linkedServers', 'primary/secondary'),
+        res('Microsoft.Network/vpnGateways', 'vpngw', { properties: { bgpSettings: { asn: 65515 } } }),
+      ],
+      {
+        amr: "[reference('amr').hostName]",
+        ent: "[reference('ent').hostName]",
+        batch: "[reference('Batch1').accountEndpoint]",
+        acs: "[reference('acs').hostName]",
+        dc: "[reference('dc').devCenterUri]",
+        dt: "[reference('dt').hostName]",
+        sql: "[reference('syn').connectivityEndpoints.sqlOnDemand]",
+        web: "[reference('syn').connectivityEndpoints.web]",
+        pool: "[reference('pool').poolManagementEndpoint]",
+        geo: "[reference('primary/secondary').geoReplicatedPrimaryHostName]",
+        bgp: "[reference('vpngw').bgpSettings.bgpPeeringAddress]",
+        asn: "[string(reference('vpngw').bgpSettings.asn)]",
+        vpnIp: "[reference('vpngw').ipConfigurations[0].publicIpAddress]",
+      },
+    );
+    expect(r.outputs['amr']).toBe('amr.westeurope.redis.azure.net');
+    expect(r.outputs['ent']).toBe('ent.westeurope.redisenterprise.cache.azure.net');
+    expect(r.outputs['batch']).toBe('batch1.westeurope.batch.azure.com');
+    expect(r.outputs['acs']).toBe('acs.unitedstates.communication.azure.com');
+    expect(r.outputs['dc']).toBe(`https://${SCOPE.tenantId}-dc.westeurope.devcenter.azure.com/`);
+    expect(r.outputs['dt']).toBe('dt.api.wcus.digitaltwins.azure.net');
+    expect(r.outputs['sql']).toBe('syn-ondemand.sql.azuresynapse.net');
+    expect(r.outputs['web']).toBe(`https://web.azuresynapse.net?workspace=%2fsubscriptions%2f${SCOPE.subscriptionId}%2fresourceGroups%2frg%2fproviders%2fMicrosoft.Synapse%2fworkspaces%2fsyn`);
+    expect(r.outputs['pool']).toBe(`https://westeurope.dynamicsessions.io/subscriptions/${SCOPE.subscriptionId}/resourceGroups/rg/sessionPools/pool`);
+    expect(r.outputs['geo']).toBe('primary.geo.redis.cache.windows.net');
+    expect(r.outputs['bgp']).toBe('10.0.0.12,10.0.0.13');
+    // A value the template sets is kept; the table fills the rest of the object.
+    expect(r.outputs['asn']).toBe('65515');
+    expect(r.outputs['vpnIp']).toMatch(/^20\.\d+\.\d+\.\d+$/);
+  });
+
+  it('an existing parent is presumed with the SKU, kind and identity Azure always gives it', () => {
+    const r = expand([], {
+      kind: "[reference(resourceId('Microsoft.Storage/storageAccounts', 'sa'), '2025-01-01', 'full').kind]",
+      sb: "[reference(resourceId('Microsoft.ServiceBus/namespaces', 'sb'), '2024-01-01', 'full').sku.name]",
+      vault: "[reference(resourceId('Microsoft.DataProtection/backupVaults', 'bv'), '2024-04-01', 'full').identity.principalId]",
+      ep: "[listKeys(resourceId('Microsoft.EventGrid/topics', 'egt'), '2025-02-15').key1]",
+    });
+    expect(r.outputs['kind']).toBe('StorageV2');
+    expect(r.outputs['sb']).toBe('Standard');
+    expect(r.outputs['vault']).toMatch(GUID);
+    expect(r.outputs['ep']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  });
+
+  it("an API Management service shows its portal, management and Git host names (the Consumption tier its gateway only)", () => {
+    const apim = (name: string, sku: string) => ({ type: 'Microsoft.ApiManagement/service', apiVersion: '2022-08-01', name, location: 'West Europe', sku: { name: sku, capacity: sku === 'Consumption' ? 0 : 1 }, properties: { publisherEmail: 'a@contoso.com', publisherName: 'C' } });
+    const r = expand([apim('apim1', 'Developer'), apim('apim2', 'Consumption')], {
+      portal: "[reference('apim1').portalUrl]",
+      dev: "[reference('apim1').developerPortalUrl]",
+      mgmt: "[reference('apim1').managementApiUrl]",
+      scm: "[reference('apim1').scmUrl]",
+      regional: "[reference('apim1').gatewayRegionalUrl]",
+      consumption: "[string(contains(reference('apim2'), 'portalUrl'))]",
+    });
+    expect(r.outputs).toEqual({
+      portal: 'https://apim1.portal.azure-api.net',
+      dev: 'https://apim1.developer.azure-api.net',
+      mgmt: 'https://apim1.management.azure-api.net',
+      scm: 'https://apim1.scm.azure-api.net',
+      regional: 'https://apim1-westeurope-01.regional.azure-api.net',
+      consumption: 'False',
+    });
+  });
+});

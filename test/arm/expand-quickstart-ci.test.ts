@@ -180,4 +180,12 @@ describe('expand: what the twin answers for resources a template reads', () => {
     expect(r.outputs['c']).toMatch(/^[a-z]/);
     expect(r.outputs['o']).toBe('');
   });
+
+  it('--fill-missing takes a non-null allowed value when there is one (Bicep `({key: \'value\'} | null)[]`)', () => {
+    const r = expand([], { k: out("[parameters('mightIncludeNull')[0].key]"), s: out("[parameters('tier')]") }, {
+      mightIncludeNull: { type: 'array', allowedValues: [null, { key: 'value' }] },
+      tier: { type: 'string', allowedValues: ['Basic', 'Premium'] },
+    });
+    expect(r.outputs).toEqual({ k: 'value', s: 'Basic' });
+  });
 });

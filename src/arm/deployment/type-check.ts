@@ -25,16 +25,21 @@ export function get(o: JsonObject, k: string): unknown {
   return key === undefined ? undefined : o[key];
 }
 
-/** Normalised type name of a declaration (`securestring` → `SecureString`), following `$ref`s; undefined when unknown. */
+/**
+ * Normalised type name of a declaration (`securestring` → `SecureString`), following `$ref`s; undefined when unknown.
+ * A declaration with neither `type` nor `$ref` is of type any ('Any'): that is how the Bicep emitter writes its `any`
+ * type (TemplateWriter: `param p any` → `"p": {}`), and what it emits for resource-derived types of a property the
+ * REST spec declares without a schema (`metadata.__bicep_resource_derived_type!` only); ARM deploys both.
+ */
 export function declaredType(decl: TypeDecl, definitions: JsonObject | undefined, seen = 0): string | undefined {
   const t = get(decl, 'type');
   if (typeof t === 'string') return BASE_TYPES[t.toLowerCase()];
   const ref = get(decl, '$ref');
-  if (typeof ref === 'string' && seen < 32) {
-    const target = resolveRef(ref, definitions);
+  if (typeof ref === 'string') {
+    const target = seen < 32 ? resolveRef(ref, definitions) : undefined;
     return target ? declaredType(target, definitions, seen + 1) : undefined;
   }
-  return undefined;
+  return t === undefined ? 'Any' : undefined;
 }
 
 export function resolveRef(ref: string, definitions: JsonObject | undefined): TypeDecl | undefined {

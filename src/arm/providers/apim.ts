@@ -7,6 +7,8 @@ import type { ProviderContext, ResourceInput, ResourceProvider } from './types.j
 import { apimAccessProviders } from './apim-access.js';
 import { apimConfigProviders, checkEntityReferences, checkNamedValueReferences, namedValuesOf } from './apim-config.js';
 import { importApiDefinition } from './apim-import.js';
+import { apimServiceUrls } from './read-only-table.js';
+import { regionOf, twinPublicIp } from './twin-values.js';
 
 const NS = 'Microsoft.ApiManagement/service';
 const POLICY_FORMATS = ['xml', 'rawxml', 'xml-link', 'rawxml-link'];
@@ -26,7 +28,11 @@ export const apimServiceProvider: ResourceProvider = {
     requireString(input, ctx, 'publisherName');
     checkCaCertificates(input, ctx);
     const record = baseRecord(input);
-    record.properties = { ...record.properties, gatewayUrl: `https://${input.name}.azure-api.net` };
+    // The service's host names (gateway, regional gateway, portals, management API, Git) and public address: read-only,
+    // as APIM's GET shows them. The Consumption tier has the gateway only (no portals, no dedicated address).
+    const consumption = String(getPath(input.sku, 'name') ?? '').toLowerCase() === 'consumption';
+    const urls = apimServiceUrls(input.name, regionOf(input));
+    record.properties = { ...record.properties, ...(consumption ? { gatewayUrl: urls['gatewayUrl'] } : { ...urls, publicIPAddresses: [twinPublicIp(input.id)] }) };
     // An Internal-VNet service has a private address in its subnet (a twin value; templates point DNS records at it).
     if (String(getPath(input.properties, 'virtualNetworkType') ?? '').toLowerCase() === 'internal') record.properties['privateIPAddresses'] = ['10.0.0.4'];
     applyManagedIdentity(record, ctx);

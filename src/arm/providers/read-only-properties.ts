@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ResourceRecord } from '../../state/index.js';
+import { addTableProperties, apimServiceUrls, PRESUMED } from './read-only-table.js';
+import { guidOf, hash, leaf, regionOf, resourceGroupOf, subscriptionOf, twinPublicIp } from './twin-values.js';
 
 /**
  * Read-only properties that Azure's resource providers compute and templates read back with reference()
@@ -10,19 +12,6 @@ import type { ResourceRecord } from '../../state/index.js';
  */
 type Props = Record<string, unknown>;
 
-const hash = (s: string, n: number) => createHash('sha256').update(s.toLowerCase()).digest('hex').slice(0, n);
-/** A stable public address for a resource id, from the range 20.0.0.0/8 the twin uses. */
-export const twinPublicIp = (id: string) => {
-  const h = createHash('sha256').update(id.toLowerCase()).digest();
-  return `20.${h[0]! % 250}.${h[1]! % 250}.${(h[2]! % 250) + 4}`;
-};
-const leaf = (name: string) => name.split('/').pop() ?? name;
-/** A stable GUID for a resource id and a label (a twin value where Azure mints a GUID). */
-const guidOf = (id: string, label = '') => {
-  const h = hash(`${id}|${label}`, 32);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-};
-const subscriptionOf = (id: string) => id.split('/')[2] ?? '';
 /** A site's outbound addresses (comma-separated, as App Service lists them): twin addresses from the id. */
 const siteOutboundAddresses = (id: string, n: number) => Array.from({ length: n }, (_, i) => twinPublicIp(`${id}|outbound|${i}`)).join(',');
 
@@ -41,8 +30,7 @@ export function siteReadOnlyProperties(id: string, host: string): Props {
     customDomainVerificationId: hash(`custom-domain-verification|${subscriptionOf(id)}`, 64).toUpperCase(),
   };
 }
-const resourceGroupOf = (id: string) => (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? '');
-const location = (r: ResourceRecord) => (r.location ?? 'westeurope').toLowerCase().replace(/\s+/g, '');
+const location = regionOf;
 
 function get(o: unknown, ...keys: string[]): unknown {
   let cur = o;
@@ -159,7 +147,9 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, l
   },
   // De-identification service: `https://{subdomain}.api.{region code}.deid.azure.com` (SDK docs' example `example.api.cac001`).
   'microsoft.healthdataaiservices/deidservices': (r, p) => setDefault(p, 'serviceUrl', `https://${hash(r.id, 12)}.api.${location(r)}.deid.azure.com`),
-  'microsoft.apimanagement/service': (r, p) => setDefault(p, 'gatewayUrl', `https://${leaf(r.name)}.azure-api.net`),
+  'microsoft.apimanagement/service': (r, p) => {
+    for (const [k, v] of Object.entries(apimServiceUrls(leaf(r.name), location(r)))) setDefault(p, k, v);
+  },
   'microsoft.operationalinsights/workspaces': (r, p) => setDefault(p, 'customerId', guidOf(r.id, 'customer')),
   'microsoft.documentdb/databaseaccounts': (r, p) => {
     setDefault(p, 'documentEndpoint', `https://${leaf(r.name)}.documents.azure.com:443/`);
@@ -233,7 +223,15 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, l
     const sub = get(p, 'customSubDomainName');
     const endpoint = typeof sub === 'string' ? `https://${sub}.cognitiveservices.azure.com/` : `https://${location(r)}.api.cognitive.microsoft.com/`;
     setDefault(p, 'endpoint', endpoint);
-    setDefault(p, 'endpoints', { 'Cognitive Services': endpoint, ...(typeof sub === 'string' ? { 'OpenAI Language Model Instance API': `https://${sub}.openai.azure.com/`, 'AI Foundry API': `https://${sub}.services.ai.azure.com/` } : {}) });
+    // A multi-service (AIServices) account also answers the single-service endpoints, the Foundry ones on `services.ai.azure.com` [I].
+    const aiServices = String(r.kind ?? '').toLowerCase() === 'aiservices' && typeof sub === 'string';
+    const foundry = `https://${sub}.services.ai.azure.com/`;
+    setDefault(p, 'endpoints', {
+      'Cognitive Services': endpoint,
+      ...(typeof sub === 'string' ? { 'OpenAI Language Model Instance API': `https://${sub}.openai.azure.com/`, 'AI Foundry API': foundry } : {}),
+      ...(aiServices ? { 'Azure AI Model Inference API': foundry, 'Content Understanding': foundry, 'Content Safety': endpoint, 'Computer Vision': endpoint, 'Speech Services Speech to Text': endpoint, 'Speech Services Text to Speech': endpoint, 'Token Service API': endpoint } : {}),
+      ...(String(r.kind ?? '').toLowerCase() === 'contentsafety' ? { 'Content Safety': endpoint } : {}),
+    });
   },
   'microsoft.cognitiveservices/accounts/projects': (r, p) => {
     const [account, project] = r.name.split('/');
@@ -356,26 +354,20 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, l
 /** Add the computed read-only properties of `record`'s type (in place). */
 export function addReadOnlyProperties(record: ResourceRecord, tenantId = '', lookup: ResourceLookup = () => undefined): void {
   COMPUTED[record.type.toLowerCase()]?.(record, record.properties, tenantId, lookup);
+  addTableProperties(record, tenantId);
 }
-
-/** The SKU a presumed resource of a type that always has one is read with: SQL databases, General Purpose Gen5 2 vCores (`az sql db create`'s default). */
-const PRESUMED_SKU: Record<string, Props> = {
-  'microsoft.sql/servers/databases': { name: 'GP_Gen5', tier: 'GeneralPurpose', family: 'Gen5', capacity: 2 },
-};
-
-/** Types whose every resource has a system-assigned identity (Arc-enabled servers get one when they connect). */
-const ALWAYS_SYSTEM_IDENTITY = new Set(['microsoft.hybridcompute/machines']);
 
 /**
  * A resource that expansion presumes to exist (declared `existing`, or read without being deployed): its
- * computed read-only properties, and the identity of types that always have one. Twin values, listed in
- * docs/differences.md.
+ * computed read-only properties, and the SKU, kind and identity of types that always have them (PRESUMED in
+ * read-only-table.ts). Twin values, listed in docs/differences.md.
  */
 export function addExistingProperties(record: ResourceRecord, tenantId: string, lookup: ResourceLookup = () => undefined): void {
+  const presumed = PRESUMED[record.type.toLowerCase()];
+  if (presumed?.sku && record.sku === undefined) record.sku = structuredClone(presumed.sku);
+  if (presumed?.kind && record.kind === undefined) record.kind = presumed.kind;
+  if (presumed?.identity && record.identity === undefined) record.identity = systemIdentity(record, 'system', tenantId);
   addReadOnlyProperties(record, tenantId, lookup);
-  const sku = PRESUMED_SKU[record.type.toLowerCase()];
-  if (sku && record.sku === undefined) record.sku = { ...sku };
-  if (ALWAYS_SYSTEM_IDENTITY.has(record.type.toLowerCase()) && record.identity === undefined) record.identity = systemIdentity(record, 'system', tenantId);
 }
 
 /** Storage endpoints of an account as ARM GET shows them (`https://{account}.{service}.core.windows.net/`). */
@@ -554,6 +546,10 @@ const LIST_RESULTS: Record<string, Record<string, (r: ResourceRecord) => unknown
     }),
   },
   'microsoft.cache/redis': { listkeys: (r) => ({ primaryKey: key(r, 'p'), secondaryKey: key(r, 's') }) },
+  'microsoft.cache/redisenterprise/databases': { listkeys: (r) => ({ primaryKey: key(r, 'p'), secondaryKey: key(r, 's') }) },
+  // Event Grid: POST …/listKeys answers TopicSharedAccessKeys / DomainSharedAccessKeys `{key1, key2}`.
+  'microsoft.eventgrid/topics': { listkeys: (r) => ({ key1: key(r, '1'), key2: key(r, '2') }) },
+  'microsoft.eventgrid/domains': { listkeys: (r) => ({ key1: key(r, '1'), key2: key(r, '2') }) },
   // Log Analytics: POST …/sharedKeys, which templates also read through listKeys() (a workspace the template does not deploy).
   'microsoft.operationalinsights/workspaces': {
     sharedkeys: (r) => ({ primarySharedKey: key(r, 'p'), secondarySharedKey: key(r, 's') }),

@@ -144,7 +144,11 @@ export function missingValue(name: string, decl: JsonObject, definitions: JsonOb
   }
   const allowed = get(decl, 'allowedValues');
   const type = String(get(decl, 'type') ?? 'object').toLowerCase();
-  if (Array.isArray(allowed) && allowed.length > 0) return type === 'array' ? [allowed[0]] : structuredClone(allowed[0]);
+  if (Array.isArray(allowed) && allowed.length > 0) {
+    // A non-null allowed value when there is one (`({key: 'value'} | null)[]` gets `[{key: 'value'}]`).
+    const pick = allowed.find((a) => a !== null) ?? allowed[0];
+    return type === 'array' ? [structuredClone(pick)] : structuredClone(pick);
+  }
   const discriminator = get(decl, 'discriminator');
   if (isObject(discriminator)) {
     const mapping = get(discriminator, 'mapping');

@@ -1,0 +1,244 @@
+import type { ResourceRecord } from '../../state/index.js';
+import { guidOf, hash, leaf, regionOf, resourceGroupOf, subscriptionOf, twinPublicIp } from './twin-values.js';
+
+/**
+ * Computed read-only properties as data: for each type (lower case), the properties its resource provider adds to a
+ * GET (the `readOnly` properties of the type's REST spec in azure-rest-api-specs that templates read back), each as a
+ * value shape. A key with dots is a path (`bgpSettings.bgpPeeringAddress`); a property the template sets itself is
+ * never replaced. Strings take placeholders:
+ *   {name} the last name segment, {lname} the same in lower case, {parent} the first name segment,
+ *   {location} the region (`westeurope`), {sub}, {rg}, {id}, {eid} (the id URL-encoded as `%2f`), {tenant},
+ *   {guid} / {guid:label} a GUID, {ip} / {ip:label} a public address, {hex:n} / {hex:n:label} n hex digits
+ *   (twin values derived from the resource id, docs/differences.md).
+ * A function entry computes what depends on the body (the SKU, the data location).
+ */
+type Shape = string | number | boolean | null | Shape[] | { [key: string]: Shape };
+type Props = Record<string, unknown>;
+interface Ctx {
+  r: ResourceRecord;
+  p: Props;
+  tenantId: string;
+}
+type Entry = Record<string, Shape | ((c: Ctx) => Shape | undefined)>;
+
+/** An APIM service's host names ([D] the REST spec's ApiManagementServiceProperties examples: `{name}.portal.azure-api.net`…). */
+export function apimServiceUrls(name: string, location: string): Record<string, string> {
+  return {
+    gatewayUrl: `https://${name}.azure-api.net`,
+    gatewayRegionalUrl: `https://${name}-${location}-01.regional.azure-api.net`,
+    portalUrl: `https://${name}.portal.azure-api.net`,
+    developerPortalUrl: `https://${name}.developer.azure-api.net`,
+    managementApiUrl: `https://${name}.management.azure-api.net`,
+    scmUrl: `https://${name}.scm.azure-api.net`,
+  };
+}
+
+/** Digital Twins host names carry a region code (`{name}.api.wcus.digitaltwins.azure.net`); other regions: the region's name [I]. */
+const REGION_CODES: Record<string, string> = {
+  westcentralus: 'wcus', westus2: 'wus2', westus3: 'wus3', eastus: 'eus', eastus2: 'eus2', centralus: 'cus', southcentralus: 'scus',
+  northeurope: 'neu', westeurope: 'weu', uksouth: 'uks', australiaeast: 'aue', southeastasia: 'sea', japaneast: 'jpe',
+};
+
+const get = (o: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((cur, k) => {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    const key = Object.keys(cur as Props).find((x) => x.toLowerCase() === k.toLowerCase());
+    return key === undefined ? undefined : (cur as Props)[key];
+  }, o);
+
+const skuName = (c: Ctx) => String(get(c.r.sku, 'name') ?? '');
+
+export const READ_ONLY_TABLE: Record<string, Entry> = {
+  // Azure Cache for Redis geo-replication: the link's host names (REST spec RedisLinkedServerProperties examples:
+  // `cache1.geo.redis.cache.windows.net` for the primary's geo name, the linked cache's own host name).
+  'microsoft.cache/redis/linkedservers': {
+    primaryHostName: '{lname}.redis.cache.windows.net',
+    geoReplicatedPrimaryHostName: '{parent}.geo.redis.cache.windows.net',
+  },
+  // Azure Managed Redis (Balanced/MemoryOptimized/ComputeOptimized/FlashOptimized SKUs): `{name}.{region}.redis.azure.net`;
+  // Redis Enterprise (Enterprise_/EnterpriseFlash_ SKUs): `{name}.{region}.redisenterprise.cache.azure.net`.
+  'microsoft.cache/redisenterprise': {
+    hostName: (c) => (/^enterprise/i.test(skuName(c)) ? '{lname}.{location}.redisenterprise.cache.azure.net' : '{lname}.{location}.redis.azure.net'),
+    redisVersion: '7.4',
+  },
+  'microsoft.cache/redisenterprise/databases': { port: 10000 },
+  // Batch: `{account}.{region}.batch.azure.com` (REST spec BatchAccount example `sampleacct.japaneast.batch.azure.com`).
+  'microsoft.batch/batchaccounts': { accountEndpoint: '{lname}.{location}.batch.azure.com', nodeManagementEndpoint: '{hex:10}.{location}.service.batch.azure.com' },
+  // Communication Services: `{name}.{data location}.communication.azure.com` (Learn: `https://<resource>.unitedstates.communication.azure.com`).
+  'microsoft.communication/communicationservices': {
+    hostName: (c) => `{lname}.${String(get(c.p, 'dataLocation') ?? 'United States').toLowerCase().replace(/\s+/g, '')}.communication.azure.com`,
+    immutableResourceId: '{guid:immutable}',
+  },
+  // Email domains: the DNS records to create (Learn "add custom verified domains": SPF include, two azurecomm DKIM selectors).
+  'microsoft.communication/emailservices/domains': {
+    fromSenderDomain: '{name}',
+    mailFromSenderDomain: '{name}',
+    verificationRecords: {
+      Domain: { type: 'TXT', name: '{name}', value: 'ms-domain-verification={guid:domain}', ttl: 3600 },
+      SPF: { type: 'TXT', name: '{name}', value: 'v=spf1 include:spf.protection.outlook.com -all', ttl: 3600 },
+      DKIM: { type: 'CNAME', name: 'selector1-azurecomm-prod-net._domainkey', value: 'selector1-azurecomm-prod-net._domainkey.azurecomm.net', ttl: 3600 },
+      DKIM2: { type: 'CNAME', name: 'selector2-azurecomm-prod-net._domainkey', value: 'selector2-azurecomm-prod-net._domainkey.azurecomm.net', ttl: 3600 },
+      DMARC: { type: 'TXT', name: '_dmarc.{name}', value: 'v=DMARC1; p=none;', ttl: 3600 },
+    },
+  },
+  // Dev Center: `https://{tenant id}-{name}.{region}.devcenter.azure.com/` (REST spec DevCenter example).
+  'microsoft.devcenter/devcenters': { devCenterUri: 'https://{tenant}-{lname}.{location}.devcenter.azure.com/' },
+  'microsoft.devtestlab/labs': {
+    uniqueIdentifier: '{guid:lab}',
+    vaultName: '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{lname}{hex:4}',
+    defaultStorageAccount: '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/a{hex:10}',
+    artifactsStorageAccount: '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/a{hex:10}',
+  },
+  // Digital Twins: `{name}.api.{region code}.digitaltwins.azure.net` (REST spec example `….api.wcus.digitaltwins.azure.net`).
+  'microsoft.digitaltwins/digitaltwinsinstances': {
+    hostName: (c) => `{lname}.api.${REGION_CODES[regionOf(c.r)] ?? regionOf(c.r)}.digitaltwins.azure.net`,
+  },
+  // Elastic SAN: each volume is an iSCSI target on the SAN's portal (port 3260).
+  'microsoft.elasticsan/elasticsans/volumegroups/volumes': {
+    volumeId: '{guid:volume}',
+    storageTarget: {
+      targetIqn: 'iqn.2023-05.net.windows.core.blob.ElasticSan.es-{hex:12}:{lname}',
+      targetPortalHostname: 'es-{hex:12}.z1.blob.storage.azure.net',
+      targetPortalPort: 3260,
+      provisioningState: 'Succeeded',
+      status: 'Running',
+    },
+  },
+  // Purview: the managed resource group (`managedResourceGroupName`, default `managed-rg-{name}`) with its storage account and Event Hubs namespace.
+  'microsoft.purview/accounts': {
+    managedResourceGroupName: 'managed-rg-{name}',
+    managedResources: (c) => {
+      const group = `/subscriptions/{sub}/resourceGroups/${String(get(c.p, 'managedResourceGroupName') ?? 'managed-rg-{name}')}`;
+      return { resourceGroup: group, storageAccount: `${group}/providers/Microsoft.Storage/storageAccounts/scan{location}{hex:4}`, eventHubNamespace: `${group}/providers/Microsoft.EventHub/namespaces/Atlas-{guid:atlas}` };
+    },
+    endpoints: { catalog: 'https://{lname}.purview.azure.com/catalog', guardian: 'https://{lname}.purview.azure.com/guardian', scan: 'https://{lname}.purview.azure.com/scan' },
+  },
+  // Container Apps dynamic sessions: `https://{region}.dynamicsessions.io/subscriptions/{sub}/resourceGroups/{rg}/sessionPools/{name}`.
+  'microsoft.app/sessionpools': { poolManagementEndpoint: 'https://{location}.dynamicsessions.io/subscriptions/{sub}/resourceGroups/{rg}/sessionPools/{name}' },
+  // Application Gateway for Containers: the configuration endpoint and each frontend's generated FQDN (`{hex}.fz{n}.alb.azure.com`).
+  'microsoft.servicenetworking/trafficcontrollers': { configurationEndpoints: ['{hex:16}.trafficcontroller.azure.net'] },
+  'microsoft.servicenetworking/trafficcontrollers/frontends': { fqdn: '{hex:16}.fz{hex:2:zone}.alb.azure.com' },
+  // SignalR / Web PubSub: host name, the service's public address and ports.
+  'microsoft.signalrservice/signalr': { externalIP: '{ip}', hostNamePrefix: '{lname}', publicPort: 443, serverPort: 443 },
+  'microsoft.signalrservice/webpubsub': { hostName: '{lname}.webpubsub.azure.com', externalIP: '{ip}', hostNamePrefix: '{lname}', publicPort: 443, serverPort: 443 },
+  // Object replication: the destination account mints the policy id (and each rule id) when the policy is named `default`.
+  'microsoft.storage/storageaccounts/objectreplicationpolicies': {
+    policyId: (c) => (leaf(c.r.name).toLowerCase() === 'default' ? '{guid:policy}' : '{name}'),
+    enabledTime: '2024-01-01T00:00:00.0000000Z',
+  },
+  // Synapse: the workspace's endpoints (Learn: `{name}.sql.azuresynapse.net`, `{name}-ondemand.sql.azuresynapse.net`, `{name}.dev.azuresynapse.net`).
+  'microsoft.synapse/workspaces': {
+    workspaceUID: '{guid:workspace}',
+    connectivityEndpoints: {
+      web: 'https://web.azuresynapse.net?workspace={eid}',
+      dev: 'https://{lname}.dev.azuresynapse.net',
+      sqlOnDemand: '{lname}-ondemand.sql.azuresynapse.net',
+      sql: '{lname}.sql.azuresynapse.net',
+    },
+  },
+  // Databricks: the managed storage account the RP names when the template gives none (`dbstorage` + 13 characters).
+  'microsoft.databricks/workspaces': { 'parameters.storageAccountName': { type: 'String', value: 'dbstorage{hex:13}' } },
+  // Virtual WAN VPN gateways: two instances, each with a public and a private address; BGP on the hub's range.
+  'microsoft.network/vpngateways': {
+    ipConfigurations: [
+      { id: 'Instance0', publicIpAddress: '{ip:0}', privateIpAddress: '10.0.0.12' },
+      { id: 'Instance1', publicIpAddress: '{ip:1}', privateIpAddress: '10.0.0.13' },
+    ],
+    'bgpSettings.asn': 65515,
+    'bgpSettings.bgpPeeringAddress': '10.0.0.12,10.0.0.13',
+    'bgpSettings.peerWeight': 0,
+    'bgpSettings.bgpPeeringAddresses': [
+      { ipconfigurationId: 'Instance0', defaultBgpIpAddresses: ['10.0.0.12'], customBgpIpAddresses: [], tunnelIpAddresses: ['{ip:0}'] },
+      { ipconfigurationId: 'Instance1', defaultBgpIpAddresses: ['10.0.0.13'], customBgpIpAddresses: [], tunnelIpAddresses: ['{ip:1}'] },
+    ],
+  },
+};
+
+function fill(shape: Shape, c: Ctx): Shape {
+  if (typeof shape === 'string') {
+    return shape.replace(/\{(name|lname|parent|location|sub|rg|id|eid|tenant|guid|ip|hex)(?::([^:}]+))?(?::([^}]+))?\}/g, (_m, k: string, a?: string, b?: string) => {
+      const { r } = c;
+      switch (k) {
+        case 'name':
+          return leaf(r.name);
+        case 'lname':
+          return leaf(r.name).toLowerCase();
+        case 'parent':
+          return r.name.split('/')[0] ?? '';
+        case 'location':
+          return regionOf(r);
+        case 'sub':
+          return subscriptionOf(r.id);
+        case 'rg':
+          return resourceGroupOf(r.id);
+        case 'id':
+          return r.id;
+        case 'eid':
+          return encodeURIComponent(r.id).replace(/%2F/g, '%2f');
+        case 'tenant':
+          return c.tenantId;
+        case 'guid':
+          return guidOf(r.id, a ?? '');
+        case 'ip':
+          return a === undefined ? twinPublicIp(r.id) : twinPublicIp(`${r.id}|${a}`);
+        default:
+          return hash(b === undefined ? r.id : `${r.id}|${b}`, Number(a ?? 8));
+      }
+    });
+  }
+  if (Array.isArray(shape)) return shape.map((x) => fill(x, c));
+  if (shape !== null && typeof shape === 'object') return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, fill(v, c)]));
+  return shape;
+}
+
+/** Set `value` at the dotted `path` of `o` unless the template set it (intermediate objects are created). */
+function setDefaultPath(o: Props, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let cur = o;
+  for (const [i, k] of keys.entries()) {
+    const existing = Object.keys(cur).find((x) => x.toLowerCase() === k.toLowerCase());
+    if (i === keys.length - 1) {
+      if (existing === undefined) cur[k] = value;
+      return;
+    }
+    const next = existing === undefined ? undefined : cur[existing];
+    if (next === null || next === undefined) cur = cur[existing ?? k] = {};
+    else if (typeof next === 'object' && !Array.isArray(next)) cur = next as Props;
+    else return;
+  }
+}
+
+/** Add the table's read-only properties of `record`'s type (in place). */
+export function addTableProperties(record: ResourceRecord, tenantId: string): void {
+  const entry = READ_ONLY_TABLE[record.type.toLowerCase()];
+  if (!entry) return;
+  const c: Ctx = { r: record, p: record.properties, tenantId };
+  for (const [path, shape] of Object.entries(entry)) {
+    const value = typeof shape === 'function' ? shape(c) : shape;
+    if (value !== undefined) setDefaultPath(record.properties, path, fill(value, c));
+  }
+}
+
+/**
+ * What a resource that expansion presumes to exist has besides its properties, for types where Azure always has it:
+ * the SKU and kind the REST spec requires (values: the az CLI's defaults for the create command, where it has one),
+ * and a system-assigned identity where the feature that templates configure on the resource needs one.
+ */
+export const PRESUMED: Record<string, { sku?: Props; kind?: string; identity?: true }> = {
+  // `az sql db create`: General Purpose, Gen5, 2 vCores.
+  'microsoft.sql/servers/databases': { sku: { name: 'GP_Gen5', tier: 'GeneralPurpose', family: 'Gen5', capacity: 2 } },
+  // `az storage account create`: `--sku Standard_RAGRS`, `--kind StorageV2`.
+  'microsoft.storage/storageaccounts': { sku: { name: 'Standard_RAGRS', tier: 'Standard' }, kind: 'StorageV2' },
+  // `az servicebus namespace create` / `az eventhubs namespace create`: `--sku Standard`.
+  'microsoft.servicebus/namespaces': { sku: { name: 'Standard', tier: 'Standard' } },
+  'microsoft.eventhub/namespaces': { sku: { name: 'Standard', tier: 'Standard', capacity: 1 } },
+  // Azure Managed Redis: `sku` is required and has no CLI default; Balanced_B5 is the portal's default [I].
+  'microsoft.cache/redisenterprise': { sku: { name: 'Balanced_B5' } },
+  // Arc-enabled servers get a system-assigned identity when they connect.
+  'microsoft.hybridcompute/machines': { identity: true },
+  // Backup instances are protected with the vault's managed identity; API Center imports from APIM with the service's;
+  // a managed instance's vulnerability assessment writes to storage with the instance's.
+  'microsoft.dataprotection/backupvaults': { identity: true },
+  'microsoft.apicenter/services': { identity: true },
+  'microsoft.sql/managedinstances': { identity: true },
+};
