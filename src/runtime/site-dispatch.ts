@@ -318,19 +318,27 @@ async function dispatch(
   const body = opts.body ?? null;
   let hasHost = false;
   let hasLength = false;
-  for (const k in opts.headers ?? {}) {
-    const v = opts.headers![k];
-    if (v === undefined) continue;
+  const add = (k: string, s: string) => {
     if (!TOKEN.test(k)) throw new InvalidArgumentError('invalid header key');
     const name = k.toLowerCase();
     if (name === 'host') hasHost = true;
-    if (name === 'content-length' || name === 'transfer-encoding') hasLength = true;
-    for (const one of Array.isArray(v) ? v : [v]) {
-      const s = String(one);
-      if (BAD_VALUE.test(s)) throw new InvalidArgumentError(`invalid ${k} header`);
-      raw.push(k, s);
-      size += k.length + s.length + 4;
-      addIncoming(headers, name, s);
+    else if (name === 'content-length' || name === 'transfer-encoding') hasLength = true;
+    if (BAD_VALUE.test(s)) throw new InvalidArgumentError(`invalid ${k} header`);
+    raw.push(k, s);
+    size += k.length + s.length + 4;
+    addIncoming(headers, name, s);
+  };
+  const given = opts.headers;
+  if (Array.isArray(given)) {
+    // A flat list (forward-request's): its pairs in order, as undici sends them.
+    if (given.length % 2 !== 0) throw new InvalidArgumentError('headers array must be even');
+    for (let i = 0; i < given.length; i += 2) add(given[i]!, String(given[i + 1]));
+  } else if (given) {
+    for (const k in given) {
+      const v = given[k];
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const one of v) add(k, String(one));
+      else add(k, String(v));
     }
   }
   if (!hasHost) {
