@@ -14,6 +14,7 @@ export type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse, O
 export { proxyRequest, forwardableHeaders, hasRequestBody, headerRecord, HOP_BY_HOP, RELAY_RESPONSE } from './http/proxy.js';
 export type { ProxyHooks, ProxyTarget, RelayingResponse } from './http/proxy.js';
 export { pipeBody } from './http/pipe-body.js';
+export { LeadHeaderResponse, setLeadHeader } from './http/lead-header.js';
 export {
   createCertificateAuthority,
   issueServerCertificate,

@@ -1,5 +1,6 @@
 import {
   proxyRequest,
+  setLeadHeader,
   describeError,
   isoTime,
   type Clock,
@@ -178,7 +179,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   return (req, res) => {
     const id = randomUUID();
     requests.set(req, { id, started: clock.now(), forwarded: false, done: false });
-    res.setHeader(SITE_REQUEST_ID_HEADER, id);
+    setLeadHeader(res, SITE_REQUEST_ID_HEADER, id);
     easyAuth(req, res);
   };
 }
@@ -296,7 +297,7 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
       let l = sites.get(spec.label);
       if (l) l.setHandler(handler);
       else {
-        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}`, httpsPort: spec.ports?.https ?? 0, httpPort: spec.ports?.http ?? 0 });
+        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}`, httpsPort: spec.ports?.https ?? 0, httpPort: spec.ports?.http ?? 0, leadHeader: true });
         sites.set(spec.label, l);
         const current = () => handlers.get(spec.label);
         const port = (u: string) => Number(new URL(u).port);
