@@ -159,6 +159,13 @@ function httpDate(): string {
   return dateCache;
 }
 
+/** A header value as the caller's client parses it back (a repeated header as an array, set-cookie always one). */
+function parsedValue(k: string, v: string | string[] | number): string | string[] {
+  if (!Array.isArray(v)) return String(v);
+  if (k === 'set-cookie') return v.map(String);
+  return v.length === 1 ? String(v[0]) : v.map(String);
+}
+
 /**
  * A ServerResponse stand-in whose readable side is the body the gateway's client gets back (with undici's
  * helpers): what the site writes is read from the same object, with no stream in between.
@@ -237,14 +244,18 @@ class LocalResponse extends Duplex {
     this.headersSent = true;
     this.#resolve({ statusCode: this.statusCode, headers: this.#head(), body: this as unknown as HttpResponse['body'] });
   }
-  /** The answer's headers as the caller's client parses them from what node:http would have sent. */
-  #head(): IncomingHttpHeaders {
+  /**
+   * The answer's headers as the caller's client parses them from what node:http would have sent; `more`: headers
+   * given with the head (as `setHeader` would have added them, read straight into the result: no copy in between).
+   */
+  #head(more?: OutgoingHeaders): IncomingHttpHeaders {
     const headers: IncomingHttpHeaders = {};
-    for (const [k, v] of this.#headers) {
-      if (Array.isArray(v)) {
-        if (k === 'set-cookie') headers[k] = v.map(String);
-        else headers[k] = v.length === 1 ? String(v[0]) : v.map(String) as unknown as string;
-      } else headers[k] = String(v);
+    for (const [k, v] of this.#headers) headers[k] = parsedValue(k, v);
+    for (const k in more) {
+      const v = more[k];
+      if (v === undefined) continue;
+      const key = k.toLowerCase();
+      headers[key] = parsedValue(key, Array.isArray(v) ? [...(v as string[])] : v);
     }
     if (this.sendDate && headers.date === undefined) headers.date = httpDate();
     return headers;
@@ -256,16 +267,12 @@ class LocalResponse extends Duplex {
   [RELAY_RESPONSE](statusCode: number, headers: OutgoingHeaders, body: Readable): void {
     if (this.headersSent) throw Object.assign(new Error('Cannot write headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
     this.statusCode = statusCode;
-    for (const k in headers) {
-      const v = headers[k];
-      if (v !== undefined) this.setHeader(k, v);
-    }
     this.headersSent = true;
     const req = this.req;
     // A request body still being relayed when the answer ends is read and dropped (node:http dumps an unread body);
     // an answer broken off breaks it off too (as destroying this response would).
     if (req.source && !req.complete) body.once('close', () => (body.readableEnded ? req.resume() : req.destroy()));
-    this.#resolve({ statusCode, headers: this.#head(), body: body as HttpResponse['body'] });
+    this.#resolve({ statusCode, headers: this.#head(headers), body: body as HttpResponse['body'] });
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.#sendHead();
