@@ -11,9 +11,10 @@ export { HostTable, emptyResolver } from './http/host-resolver.js';
 export type { HostResolver, LocalTarget, LocalDispatch } from './http/host-resolver.js';
 export { createHttpClient, importUndici } from './http/client.js';
 export type { HttpClient, HttpClientOptions, HttpRequestOptions, HttpResponse, OutgoingHeaders } from './http/client.js';
-export { proxyRequest, forwardableHeaders, hasRequestBody, HOP_BY_HOP, RELAY_RESPONSE } from './http/proxy.js';
+export { proxyRequest, forwardableHeaders, hasRequestBody, headerRecord, HOP_BY_HOP, RELAY_RESPONSE } from './http/proxy.js';
 export type { ProxyHooks, ProxyTarget, RelayingResponse } from './http/proxy.js';
 export { pipeBody } from './http/pipe-body.js';
+export { LeadHeaderResponse, setLeadHeader } from './http/lead-header.js';
 export {
   createCertificateAuthority,
   issueServerCertificate,

@@ -144,34 +144,37 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   };
 
-  const reply = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...extra });
+  // The request id header goes first in every answer's writeHead (never `setHeader`: that sends node down
+  // writeHead's slow path, where every header is set and validated one by one).
+  const idHeader = options.requestIdHeader;
+  const withId = (requestId: string, headers: Record<string, string>): Record<string, string> =>
+    idHeader ? { [idHeader]: requestId, ...headers } : headers;
+  const reply = (res: ServerResponse, requestId: string, status: number, body: string, extra: Record<string, string> = {}) => {
+    res.writeHead(status, withId(requestId, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...extra }));
     res.end(body);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
     const svc = current;
-    const requestId = ids.uuid();
-    if (options.requestIdHeader) res.setHeader(options.requestIdHeader, requestId);
     const startedAt = options.clock.now();
     if (!svc) {
       options.logger.info(`503 ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: the service has no compiled configuration (its policies were rejected)`, { requestId });
-      reply(res, 503, `{ "statusCode": 503, "message": "Service unavailable" }`);
+      reply(res, requestId, 503, `{ "statusCode": 503, "message": "Service unavailable" }`);
       return;
     }
     if (req.method === 'GET' && req.url?.startsWith(TRACE_PATH)) {
       const t = traces.get(req.url.slice(TRACE_PATH.length));
-      if (t) reply(res, 200, JSON.stringify(t, null, 2));
+      if (t) reply(res, requestId, 200, JSON.stringify(t, null, 2));
       else {
         options.logger.info(`404 GET ${req.url.slice(0, 200)}: no request trace with this id (traces are kept for the last ${TRACES_KEPT} traced requests)`, { requestId });
-        reply(res, 404, '{ "statusCode": 404, "message": "Resource not found" }');
+        reply(res, requestId, 404, '{ "statusCode": 404, "message": "Resource not found" }');
       }
       return;
     }
     const refusal = checkRequestLimits(req);
     if (refusal) {
       options.logger.info(`${refusal.status} ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: ${refusal.reason}`, { requestId });
-      reply(res, refusal.status, `{ "statusCode": ${refusal.status}, "message": ${JSON.stringify(refusal.message)} }`, { connection: 'close' });
+      reply(res, requestId, refusal.status, `{ "statusCode": ${refusal.status}, "message": ${JSON.stringify(refusal.message)} }`, { connection: 'close' });
       return;
     }
     const scheme = options.schemeOf?.(req) ?? requestScheme(req);
@@ -212,7 +215,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (r.versionMissing && !r.api) {
       // A header- or query-versioned API called without its version: 404 with an empty body [obs, docs/behaviour/apim.md §1.4].
       finish(decision, 404, 'no API version in the request (version set header/query missing)', startedAt);
-      res.writeHead(404, { 'content-length': '0' });
+      res.writeHead(404, withId(requestId, { 'content-length': '0' }));
       res.end();
       return;
     }
@@ -271,7 +274,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       rc.response.headers.set('ocp-apim-trace-location', { name: 'Ocp-Apim-Trace-Location', values: [`${scheme}://${hostHeader}${TRACE_PATH}${traceId}`] });
     }
     const wantsTrace = tracing.traced !== false;
-    const responseBytes = await sendResponse(rc, res);
+    const responseBytes = await sendResponse(rc, res, idHeader ? [idHeader, requestId] : undefined);
     runCompletions(rc, responseBytes);
     // A backend may answer before it has read the whole request body (a GET body, an early 4xx):
     // whatever is left on the wire is read and dropped, or the next request on this keep-alive
@@ -321,12 +324,13 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     handler(req, res) {
-      handle(req, res).catch((e: unknown) => {
+      const requestId = ids.uuid();
+      handle(req, res, requestId).catch((e: unknown) => {
         // Explained like every other non-2xx answer (a twin defect, never an expected path).
         options.logger.error(`500 ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: the gateway failed: ${(e as Error)?.message ?? String(e)}`);
         try {
           if (!res.headersSent) {
-            res.writeHead(500, { 'content-type': 'application/json' });
+            res.writeHead(500, withId(requestId, { 'content-type': 'application/json' }));
             res.end(`{ "statusCode": 500, "message": "Internal server error", "activityId": ${JSON.stringify(ids.uuid())} }`);
           } else res.destroy();
         } catch {

@@ -3,7 +3,7 @@ import type { GatewayCompatFlags } from './compat-flags.js';
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { ManualClock, memoryLogger, sequentialIds, TwinError, type Clock, type HttpClient, type HttpRequestOptions } from '../core/index.js';
+import { ManualClock, memoryLogger, sequentialIds, headerRecord, TwinError, type Clock, type HttpClient, type HttpRequestOptions } from '../core/index.js';
 import { compileService, prepareService } from './compile-service.js';
 import { toDotNetString, type Value } from './expressions/values.js';
 import { createGateway } from './gateway.js';
@@ -110,8 +110,7 @@ function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyR
     if (typeof opts.body === 'string') body = opts.body;
     else if (Buffer.isBuffer(opts.body)) body = opts.body.toString('utf8');
     else if (opts.body) for await (const c of opts.body) body += typeof c === 'string' ? c : (c as Buffer).toString('utf8');
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+    const headers = headerRecord(opts.headers);
     if (!seen.request) seen.request = { method: opts.method ?? 'GET', url: String(url), headers, body };
     const status = spec?.status ?? 200;
     const responseBody = spec?.body ?? (spec?.status === undefined && spec?.body === undefined ? '{}' : '');

@@ -1,7 +1,6 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { OutgoingHeaders } from '../core/index.js';
 
 /**
  * The request headers App Service's front end adds before a request reaches the app (docs/behaviour/app-service.md
@@ -57,18 +56,19 @@ const FRONT_END = new Set<string>(FRONT_END_HEADERS);
 export const FRONT_END_NAMES: ReadonlySet<string> = FRONT_END;
 
 /**
- * The headers forwarded to the app: `out` (what Easy Auth forwards, lower-case names as node:http gives them, this
- * request's own object) with the front end's own headers for this request added in place. The front end owns them:
- * `out` must already be without any the client sent under the front end's names (Easy Auth's `omitHeaders: FRONT_END_NAMES` leaves them out, so a request
- * that reaches a function costs no second copy of its header block).
+ * The headers forwarded to the app: `out` (what Easy Auth forwards as a flat `[name, value, …]` list, lower-case names
+ * as node:http gives them, this request's own array) with the front end's own headers for this request appended in
+ * place. The front end owns them: `out` must already be without any the client sent under the front end's names
+ * (Easy Auth's `omitHeaders: FRONT_END_NAMES` leaves them out, so a request that reaches a function costs no second
+ * copy of its header block).
  */
 export function addFrontEndHeaders(
-  out: OutgoingHeaders,
+  out: string[],
   req: IncomingMessage,
   site: FrontEndSite,
   arrSsl: string | undefined,
   requestId: string = randomUUID(),
-): OutgoingHeaders {
+): string[] {
   const socket = req.socket as TLSSocket;
   const tls = socket.encrypted === true;
   const ip = unmapped(socket.remoteAddress);
@@ -78,22 +78,24 @@ export function addFrontEndHeaders(
   const before = Array.isArray(previous) ? previous.join(', ') : previous;
   const url = req.url ?? '/';
   const proto = tls ? 'https' : 'http';
-  out['x-arr-log-id'] = requestId;
-  out['client-ip'] = peer;
-  out['x-client-ip'] = ip;
-  out['x-client-port'] = port;
-  out['x-forwarded-for'] = before !== undefined && before !== '' ? `${before}, ${peer}` : peer;
-  out['x-forwarded-proto'] = proto;
-  out['x-appservice-proto'] = proto;
-  out['disguised-host'] = String(req.headers.host ?? site.defaultHostName);
-  out['was-default-hostname'] = site.defaultHostName;
-  out['x-site-deployment-id'] = site.name;
-  out['x-original-url'] = url;
-  out['x-waws-unencoded-url'] = url;
+  out.push(
+    'x-arr-log-id', requestId,
+    'client-ip', peer,
+    'x-client-ip', ip,
+    'x-client-port', port,
+    'x-forwarded-for', before !== undefined && before !== '' ? `${before}, ${peer}` : peer,
+    'x-forwarded-proto', proto,
+    'x-appservice-proto', proto,
+    'disguised-host', String(req.headers.host ?? site.defaultHostName),
+    'was-default-hostname', site.defaultHostName,
+    'x-site-deployment-id', site.name,
+    'x-original-url', url,
+    'x-waws-unencoded-url', url,
+  );
   if (tls) {
     const version = socket.getProtocol?.() ?? undefined;
-    if (version) out['x-forwarded-tlsversion'] = version.replace(/^TLSv/, '');
-    if (arrSsl) out['x-arr-ssl'] = arrSsl;
+    if (version) out.push('x-forwarded-tlsversion', version.replace(/^TLSv/, ''));
+    if (arrSsl) out.push('x-arr-ssl', arrSsl);
   }
   return out;
 }

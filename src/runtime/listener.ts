@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../core/index.js';
+import { LeadHeaderResponse, type Logger } from '../core/index.js';
 import { portError } from './ports.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -28,6 +28,8 @@ export interface ListenOptions {
   name: string;
   /** Largest request header block accepted (bytes); larger ones get 431. Default `MAX_REQUEST_HEADER_BYTES`. */
   maxHeaderBytes?: number;
+  /** Answers are `LeadHeaderResponse`s (core): the handler may start each with a header by `setLeadHeader`. */
+  leadHeader?: boolean;
 }
 
 /**
@@ -110,8 +112,9 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
     }
   };
   const maxHeaderSize = options.maxHeaderBytes ?? MAX_REQUEST_HEADER_BYTES;
-  const http = createServer({ keepAliveTimeout: 65_000, maxHeaderSize }, dispatch);
-  const https = createHttpsServer({ keepAliveTimeout: 65_000, maxHeaderSize }, dispatch);
+  const responses = options.leadHeader ? { ServerResponse: LeadHeaderResponse as typeof ServerResponse } : {};
+  const http = createServer({ keepAliveTimeout: 65_000, maxHeaderSize, ...responses }, dispatch);
+  const https = createHttpsServer({ keepAliveTimeout: 65_000, maxHeaderSize, ...responses }, dispatch);
   const forgetTls = deferTls(https, options.tls);
   for (const s of [http, https] as Server[]) {
     s.on('clientError', (err: Error & { code?: string }, socket) => {

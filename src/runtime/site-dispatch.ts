@@ -48,6 +48,20 @@ interface LocalSocket {
 // RFC 9110 token / field-value checks as undici applies them to what it sends (same errors, same codes).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/**
+ * Long values found valid lately (a token the gateway sends on every request is one string object: found by
+ * identity, not scanned again per request).
+ */
+const checked: string[] = ['', '', '', ''];
+let checkedAt = 0;
+function validValue(s: string): boolean {
+  if (s.length < 128) return !BAD_VALUE.test(s);
+  if (s === checked[0] || s === checked[1] || s === checked[2] || s === checked[3]) return true;
+  if (BAD_VALUE.test(s)) return false;
+  checked[checkedAt] = s;
+  checkedAt = (checkedAt + 1) & 3;
+  return true;
+}
 
 class InvalidArgumentError extends Error {
   readonly code = 'UND_ERR_INVALID_ARG';
@@ -145,6 +159,13 @@ function httpDate(): string {
   return dateCache;
 }
 
+/** A header value as the caller's client parses it back (a repeated header as an array, set-cookie always one). */
+function parsedValue(k: string, v: string | string[] | number): string | string[] {
+  if (!Array.isArray(v)) return String(v);
+  if (k === 'set-cookie') return v.map(String);
+  return v.length === 1 ? String(v[0]) : v.map(String);
+}
+
 /**
  * A ServerResponse stand-in whose readable side is the body the gateway's client gets back (with undici's
  * helpers): what the site writes is read from the same object, with no stream in between.
@@ -223,14 +244,18 @@ class LocalResponse extends Duplex {
     this.headersSent = true;
     this.#resolve({ statusCode: this.statusCode, headers: this.#head(), body: this as unknown as HttpResponse['body'] });
   }
-  /** The answer's headers as the caller's client parses them from what node:http would have sent. */
-  #head(): IncomingHttpHeaders {
+  /**
+   * The answer's headers as the caller's client parses them from what node:http would have sent; `more`: headers
+   * given with the head (as `setHeader` would have added them, read straight into the result: no copy in between).
+   */
+  #head(more?: OutgoingHeaders): IncomingHttpHeaders {
     const headers: IncomingHttpHeaders = {};
-    for (const [k, v] of this.#headers) {
-      if (Array.isArray(v)) {
-        if (k === 'set-cookie') headers[k] = v.map(String);
-        else headers[k] = v.length === 1 ? String(v[0]) : v.map(String) as unknown as string;
-      } else headers[k] = String(v);
+    for (const [k, v] of this.#headers) headers[k] = parsedValue(k, v);
+    for (const k in more) {
+      const v = more[k];
+      if (v === undefined) continue;
+      const key = k.toLowerCase();
+      headers[key] = parsedValue(key, Array.isArray(v) ? [...(v as string[])] : v);
     }
     if (this.sendDate && headers.date === undefined) headers.date = httpDate();
     return headers;
@@ -242,16 +267,12 @@ class LocalResponse extends Duplex {
   [RELAY_RESPONSE](statusCode: number, headers: OutgoingHeaders, body: Readable): void {
     if (this.headersSent) throw Object.assign(new Error('Cannot write headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
     this.statusCode = statusCode;
-    for (const k in headers) {
-      const v = headers[k];
-      if (v !== undefined) this.setHeader(k, v);
-    }
     this.headersSent = true;
     const req = this.req;
     // A request body still being relayed when the answer ends is read and dropped (node:http dumps an unread body);
     // an answer broken off breaks it off too (as destroying this response would).
     if (req.source && !req.complete) body.once('close', () => (body.readableEnded ? req.resume() : req.destroy()));
-    this.#resolve({ statusCode, headers: this.#head(), body: body as HttpResponse['body'] });
+    this.#resolve({ statusCode, headers: this.#head(headers), body: body as HttpResponse['body'] });
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.#sendHead();
@@ -318,19 +339,27 @@ async function dispatch(
   const body = opts.body ?? null;
   let hasHost = false;
   let hasLength = false;
-  for (const k in opts.headers ?? {}) {
-    const v = opts.headers![k];
-    if (v === undefined) continue;
+  const add = (k: string, s: string) => {
     if (!TOKEN.test(k)) throw new InvalidArgumentError('invalid header key');
     const name = k.toLowerCase();
     if (name === 'host') hasHost = true;
-    if (name === 'content-length' || name === 'transfer-encoding') hasLength = true;
-    for (const one of Array.isArray(v) ? v : [v]) {
-      const s = String(one);
-      if (BAD_VALUE.test(s)) throw new InvalidArgumentError(`invalid ${k} header`);
-      raw.push(k, s);
-      size += k.length + s.length + 4;
-      addIncoming(headers, name, s);
+    else if (name === 'content-length' || name === 'transfer-encoding') hasLength = true;
+    if (!validValue(s)) throw new InvalidArgumentError(`invalid ${k} header`);
+    raw.push(k, s);
+    size += k.length + s.length + 4;
+    addIncoming(headers, name, s);
+  };
+  const given = opts.headers;
+  if (Array.isArray(given)) {
+    // A flat list (forward-request's): its pairs in order, as undici sends them.
+    if (given.length % 2 !== 0) throw new InvalidArgumentError('headers array must be even');
+    for (let i = 0; i < given.length; i += 2) add(given[i]!, String(given[i + 1]));
+  } else if (given) {
+    for (const k in given) {
+      const v = given[k];
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const one of v) add(k, String(one));
+      else add(k, String(v));
     }
   }
   if (!hasHost) {

@@ -1,5 +1,6 @@
 import {
   proxyRequest,
+  setLeadHeader,
   describeError,
   isoTime,
   type Clock,
@@ -100,7 +101,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   const frontEndSite = { name: spec.name, defaultHostName: `${spec.label}.azurewebsites.net` };
   const arrSsl = deps.arrSsl ?? arrSslValue(deps.tls.cert);
   // As on App Service, the function sees the Host the site was called with (e.g. <name>.azurewebsites.net).
-  const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], authHeaders: Record<string, string | string[] | undefined>) => {
+  const forward = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], authHeaders: string[]) => {
     const p = requests.get(req);
     // The Functions host checks function keys after Easy Auth: a missing or wrong key is its 401 (empty body).
     if (spec.functions && spec.functions.length > 0) {
@@ -173,12 +174,12 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
     httpClient: client,
     clock,
     logger: siteLogger,
-    forward,
+    forwardRaw: forward,
   });
   return (req, res) => {
     const id = randomUUID();
     requests.set(req, { id, started: clock.now(), forwarded: false, done: false });
-    res.setHeader(SITE_REQUEST_ID_HEADER, id);
+    setLeadHeader(res, SITE_REQUEST_ID_HEADER, id);
     easyAuth(req, res);
   };
 }
@@ -253,25 +254,25 @@ function backendFailed(logger: Logger, backend: string, req: IncomingMessage, re
 }
 
 /** Why a function host answered 431: the header block Easy Auth forwarded, and how much of it is the token. */
-function explainHeaderSize(headers: Record<string, string | string[] | undefined>): string {
+function explainHeaderSize(headers: string[]): string {
   let total = 0;
   let tokenCopies = 0;
   let tokenBytes = 0;
-  const auth = headers.authorization;
-  const token = typeof auth === 'string' ? auth.replace(/^Bearer\s+/i, '') : '';
-  for (const k in headers) {
-    const v = headers[k];
-    if (v === undefined) continue;
-    for (const one of Array.isArray(v) ? v : [v]) {
-      total += k.length + one.length + 4;
-      if (token.length > 0 && one.includes(token)) {
-        tokenCopies++;
-        tokenBytes += token.length;
-      }
+  const valueOf = (name: string) => {
+    for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+    return undefined;
+  };
+  const token = (valueOf('authorization') ?? '').replace(/^Bearer\s+/i, '');
+  for (let i = 0; i < headers.length; i += 2) {
+    const k = headers[i]!;
+    const one = headers[i + 1]!;
+    total += k.length + one.length + 4;
+    if (token.length > 0 && one.includes(token)) {
+      tokenCopies++;
+      tokenBytes += token.length;
     }
   }
-  const principal = headers['x-ms-client-principal'];
-  const principalBytes = typeof principal === 'string' ? principal.length : 0;
+  const principalBytes = valueOf('x-ms-client-principal')?.length ?? 0;
   return (
     `the function host refused the request headers (${total} bytes forwarded, limit ${MAX_REQUEST_HEADER_BYTES} bytes on the twin's function listeners` +
     ` and Kestrel's default). The ${token.length}-byte bearer token travels ${tokenCopies} time(s) (${tokenBytes} bytes: Authorization` +
@@ -296,7 +297,7 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
       let l = sites.get(spec.label);
       if (l) l.setHandler(handler);
       else {
-        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}`, httpsPort: spec.ports?.https ?? 0, httpPort: spec.ports?.http ?? 0 });
+        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}`, httpsPort: spec.ports?.https ?? 0, httpPort: spec.ports?.http ?? 0, leadHeader: true });
         sites.set(spec.label, l);
         const current = () => handlers.get(spec.label);
         const port = (u: string) => Number(new URL(u).port);

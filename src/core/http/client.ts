@@ -25,7 +25,8 @@ export type OutgoingHeaders = Record<string, string | string[] | undefined>;
 
 export interface HttpRequestOptions {
   method?: string;
-  headers?: OutgoingHeaders;
+  /** An object, or a flat `[name, value, …]` list (sent in its order, a name repeated as repeated lines). */
+  headers?: OutgoingHeaders | string[];
   body?: string | Buffer | Readable | null;
   /** Milliseconds until the response headers must arrive. Default 300 s (APIM forward-request). */
   headersTimeoutMs?: number;
@@ -133,7 +134,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const https = u.protocol === 'https:';
       const res = await proxyFor((undici ?? (await loadUndici())).ProxyAgent, opts.proxy, https, https ? opts.clientCertificate : undefined).request({
         origin: u.origin, path: u.pathname + u.search, method: (opts.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: (opts.headers ?? {}) as Record<string, string | string[]>, body: opts.body ?? null,
+        headers: (opts.headers ?? {}) as Record<string, string | string[]> | string[], body: opts.body ?? null,
         headersTimeout: opts.headersTimeoutMs ?? 300_000, bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
       });
       return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body };
@@ -169,9 +170,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (!origin.startsWith('https:')) servername = undefined;
     // undici skips undefined values: the caller's headers go as they are, unless a local listener plays the
     // host and the Host header must be added (then one copy, never the caller's object changed).
-    let headers = (opts.headers ?? {}) as Record<string, string | string[]>;
-    if (local) {
-      const given = headers;
+    let headers = (opts.headers ?? {}) as Record<string, string | string[]> | string[];
+    if (local && Array.isArray(headers)) {
+      let hasHost = false;
+      for (let i = 0; i < headers.length; i += 2) if (headers[i]!.length === 4 && headers[i]!.toLowerCase() === 'host') hasHost = true;
+      if (!hasHost) headers = [...headers, 'host', originUrl.host];
+    } else if (local) {
+      const given = headers as Record<string, string | string[]>;
       headers = {};
       let hasHost = false;
       for (const k in given) {

@@ -42,6 +42,23 @@ export function hasRequestBody(req: IncomingMessage): boolean {
   return cl !== undefined && cl !== '0';
 }
 
+/**
+ * Outgoing headers (an object or a flat `[name, value, …]` list) as one object with lower-case names, a repeated
+ * name as an array of its values in order (what a recording stub or a log reads).
+ */
+export function headerRecord(h: OutgoingHeaders | readonly string[] | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const add = (k: string, v: string | string[]) => {
+    const key = k.toLowerCase();
+    const prev = out[key];
+    if (prev === undefined) out[key] = v;
+    else out[key] = [...(Array.isArray(prev) ? prev : [prev]), ...(Array.isArray(v) ? v : [v])];
+  };
+  if (Array.isArray(h)) for (let i = 0; i + 1 < h.length; i += 2) add(h[i]!, h[i + 1]!);
+  else if (h) for (const k in h as OutgoingHeaders) { const v = (h as OutgoingHeaders)[k]; if (v !== undefined) add(k, v); }
+  return out;
+}
+
 function withoutHost(h: OutgoingHeaders): OutgoingHeaders {
   delete h.host;
   return h;
@@ -51,8 +68,11 @@ export interface ProxyTarget {
   /** Absolute URL to send the request to (path and query included). */
   url: string;
   method?: string;
-  /** Headers to send; by default the incoming headers minus hop-by-hop ones and `Host` (the target's host is sent). */
-  headers?: OutgoingHeaders;
+  /**
+   * Headers to send (an object or a flat `[name, value, …]` list); by default the incoming headers minus hop-by-hop
+   * ones and `Host` (the target's host is sent).
+   */
+  headers?: OutgoingHeaders | string[];
   /** Milliseconds until the answer's headers must arrive, and of body inactivity (default: the client's, 300 s). */
   timeoutMs?: number;
 }

@@ -49,11 +49,17 @@ export interface Authenticator {
 
 const BEARER_PRESENT = sharedStep('credential', true, 'bearer token present');
 
+/** The Authorization value read last and its token: a caller repeating its header costs a comparison, and the same token string. */
+let lastAuthorization = '';
+let lastBearer: string | undefined;
 function bearerOf(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
+  if (h === lastAuthorization) return lastBearer;
   const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(h);
-  return m?.[1];
+  lastAuthorization = h;
+  lastBearer = m?.[1];
+  return lastBearer;
 }
 
 /** Finds the caller's credential and validates it (docs/behaviour/easyauth.md §4.1 steps 5–6, §4.2), with the verified-token cache. */

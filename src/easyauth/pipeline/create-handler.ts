@@ -7,7 +7,7 @@ import { authorize, readAppSwitches } from './authorize.js';
 import type { EasyAuthHandler, EasyAuthOptions } from './options.js';
 import { isAuthRoute, isExcludedPath, requestInfo, type RequestInfo } from './request-info.js';
 import { sendRedirect, sendStatus } from './responses.js';
-import { strippedHeaders } from './strip-headers.js';
+import { flatHeaders, strippedHeaders, strippedRawHeaders } from './strip-headers.js';
 import { addStep, newDecision, sharedStep, type AuthDecision, type AuthStep } from './trace.js';
 import { NonceStore } from '../session/nonce-store.js';
 import { SessionStore } from '../session/session-store.js';
@@ -27,7 +27,8 @@ const FORWARDED = sharedStep('forward', true, 'forwarded with identity headers')
  * Never throws: config errors answer 500, a failing `forward` answers 500 when it still can.
  */
 export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler {
-  const { settings, clock, onTrace } = options;
+  const { settings, clock, onTrace, forwardRaw } = options;
+  const forward = options.forward ?? ((req: IncomingMessage, res: ServerResponse, h: OutgoingHeaders) => forwardRaw?.(req, res, flatHeaders(h)));
   const logger = options.logger.child('easyauth');
   const flags = resolveCompatFlags(options.flags);
   const appSettings = options.appSettings ?? {};
@@ -67,7 +68,9 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     if (!settings || !enabled) {
       d.outcome = 'pass-through';
       addStep(d, 'platform', false, settings ? 'platform.enabled is not true' : 'no authsettingsV2');
-      options.forward(req, res, forwardableHeaders(req.headers, options.omitHeaders));
+      const all = forwardableHeaders(req.headers, options.omitHeaders);
+      if (forwardRaw) forwardRaw(req, res, flatHeaders(all));
+      else forward(req, res, all);
       return;
     }
     d.steps.push(PLATFORM_ON);
@@ -96,7 +99,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
     }
 
     // 4. Strip platform-owned headers sent by the client.
-    const { headers, stripped } = strippedHeaders(req.headers, options.omitHeaders);
+    const { headers, stripped } = (forwardRaw && strippedRawHeaders(req, options.omitHeaders)) || strippedHeaders(req.headers, options.omitHeaders);
     if (stripped > 0) addStep(d, 'strip-headers', true, `removed ${stripped} client-sent X-MS-CLIENT-PRINCIPAL*/X-MS-TOKEN-* header(s)`);
 
     // 5–6. Find and validate the credential.
@@ -106,7 +109,7 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
   };
 
   /** Stages 7–8, once the credential is known. */
-  const decide = (req: IncomingMessage, res: ServerResponse, d: AuthDecision, info: RequestInfo, headers: OutgoingHeaders, authn: AuthnResult): void => {
+  const decide = (req: IncomingMessage, res: ServerResponse, d: AuthDecision, info: RequestInfo, headers: OutgoingHeaders | string[], authn: AuthnResult): void => {
     if (!settings) return;
     if (authn.kind === 'config-error') {
       d.outcome = 'error';
@@ -156,8 +159,16 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
       d.steps.push(FORWARDED);
       // `headers` is this request's own copy: the identity headers (derived once per token) go straight in.
       const id = authn.verified.headers;
-      for (const k in id) headers[k] = id[k];
-      options.forward(req, res, headers);
+      if (forwardRaw) {
+        const list = Array.isArray(headers) ? headers : flatHeaders(headers);
+        const pairs = (v.headerList ??= flatHeaders(id));
+        for (let i = 0; i < pairs.length; i++) list.push(pairs[i]!);
+        forwardRaw(req, res, list);
+        return;
+      }
+      const obj = headers as OutgoingHeaders;
+      for (const k in id) obj[k] = id[k];
+      forward(req, res, obj);
       return;
     }
 
@@ -175,7 +186,8 @@ export function createEasyAuthHandler(options: EasyAuthOptions): EasyAuthHandler
       addStep(d, 'anonymous', true,
         excluded !== undefined ? `path matches excludedPaths '${excluded}'`
           : !gv.requireAuthentication ? 'requireAuthentication is false' : 'unauthenticatedClientAction is AllowAnonymous');
-      options.forward(req, res, headers);
+      if (forwardRaw) forwardRaw(req, res, Array.isArray(headers) ? headers : flatHeaders(headers));
+      else forward(req, res, headers as OutgoingHeaders);
       return;
     }
     d.outcome = 'rejected';

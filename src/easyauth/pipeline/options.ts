@@ -19,8 +19,14 @@ export interface EasyAuthOptions {
    * so that `forward` can add its own to the headers it is given (a fresh object per request) without a copy.
    */
   omitHeaders?: ReadonlySet<string>;
-  /** Send the request to the function backend with these request headers (this request's own object). */
-  forward: (req: IncomingMessage, res: ServerResponse, headers: OutgoingHeaders) => void;
+  /** Send the request to the function backend with these request headers (this request's own object). One of `forward` / `forwardRaw` is given. */
+  forward?: (req: IncomingMessage, res: ServerResponse, headers: OutgoingHeaders) => void;
+  /**
+   * When set, called instead of `forward` with the headers as a flat `[name, value, …]` list (this request's own
+   * array, taken from its raw header lines; the identity headers appended as encoded once per cached token): no
+   * header object is built for a forwarded request.
+   */
+  forwardRaw?: (req: IncomingMessage, res: ServerResponse, headers: string[]) => void;
   flags?: Partial<EasyAuthCompatFlags>;
   /** Each request's decision (explain / console), with the request it is about (to correlate it with a request id). */
   onTrace?: (trace: AuthDecision, req: IncomingMessage) => void;

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { HOP_BY_HOP, type OutgoingHeaders } from '../../core/index.js';
 
 /**
@@ -44,4 +44,46 @@ export function strippedHeaders(headers: IncomingHttpHeaders, omit?: ReadonlySet
     out[k] = v;
   }
   return { headers: out, stripped };
+}
+
+/**
+ * The same headers as `strippedHeaders`, as a flat `[name, value, …]` list taken from the request's raw lines by
+ * skipping indices (no object per request; undici sends a flat list as it is). The names are node's lower-case ones
+ * and the order is node's header object's, so the function receives the same bytes. Returns undefined when the raw
+ * lines would not give that (a name repeated, which node joins into one value; a name starting with a digit, which
+ * an object orders first): the caller then takes `strippedHeaders`.
+ */
+export function strippedRawHeaders(req: IncomingMessage, omit?: ReadonlySet<string>): { headers: string[]; stripped: number } | undefined {
+  const raw = req.rawHeaders;
+  const h = req.headers;
+  let names = 0;
+  for (const _ in h) names++;
+  if (names * 2 !== raw.length) return undefined;
+  const connection = h.connection;
+  const named = connection ? new Set(String(connection).toLowerCase().split(',').map((x) => x.trim())) : undefined;
+  const out: string[] = [];
+  let stripped = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57) return undefined;
+    if (HOP_BY_HOP.has(k) || k === 'expect' || named?.has(k) || omit?.has(k)) continue;
+    if (c === 120 && isPlatformHeader(k)) {
+      stripped++;
+      continue;
+    }
+    out.push(k, raw[i + 1]!);
+  }
+  return { headers: out, stripped };
+}
+
+/** An outgoing header object as a flat `[name, value, …]` list (an array value: one pair per value, as undici sends it). */
+export function flatHeaders(o: OutgoingHeaders, out: string[] = []): string[] {
+  for (const k in o) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) out.push(k, x);
+    else out.push(k, String(v));
+  }
+  return out;
 }

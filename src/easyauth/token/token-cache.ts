@@ -7,6 +7,8 @@ export interface VerifiedToken {
   nbf: number | undefined;
   /** Identity headers derived once (PERFORMANCE.md G3). */
   headers: Record<string, string>;
+  /** The same as a flat `[name, value, …]` list, made on first use (appended to a forwarded request's raw list). */
+  headerList?: string[];
   /** The steps recorded when the token was verified, replayed into traces on a hit. */
   summary: string;
   /**

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { pipeBody } from '../../core/index.js';
+import { HOP_BY_HOP, pipeBody } from '../../core/index.js';
 import type { EffectivePipeline } from '../policy/compose.js';
 import { runSteps, StepFailure } from '../policies/run-steps.js';
 import { drain } from './body.js';
 import { errorBody, PolicyError, STATUS_REASONS } from './errors.js';
-import { setHeader, toOutgoing } from './headers.js';
+import { setHeader, setListed, toOutgoing, toOutgoingList } from './headers.js';
 import type { RequestRun } from './request-run.js';
 
 /** Fill context.Response with the default error answer for `err` (docs/behaviour/apim.md §1.4 step 4). */
@@ -55,17 +55,27 @@ export async function executePipeline(rc: RequestRun, p: EffectivePipeline, init
   }
 }
 
-/** Write context.Response to the client (text bodies get an exact Content-Length). Returns the body bytes written. */
-export async function sendResponse(rc: RequestRun, res: ServerResponse): Promise<number> {
+/**
+ * Write context.Response to the client (text bodies get an exact Content-Length). Returns the body bytes written.
+ * `lead`: a header the gateway puts first (its request id): given to `writeHead` with the rest, never by `setHeader`
+ * (which sends node down writeHead's slow path, every header set and validated one by one). A response header of
+ * the same name replaces its value in that first place, as `setHeader` + `writeHead` did.
+ */
+export async function sendResponse(rc: RequestRun, res: ServerResponse, lead?: readonly [string, string]): Promise<number> {
   for (const [k, v] of rc.pendingResponseHeaders) if (!rc.response.headers.has(k.toLowerCase())) setHeader(rc.response.headers, k, [v]);
-  const headers = toOutgoing(rc.response.headers);
   const body = rc.responseBody;
-  if (body.kind === 'text') {
-    headers['content-length'] = String(Buffer.byteLength(body.text));
-  } else if (body.kind === 'none') {
-    headers['content-length'] = '0';
+  const length = body.kind === 'text' ? String(Buffer.byteLength(body.text)) : body.kind === 'none' ? '0' : undefined;
+  const reason = rc.response.statusReason || STATUS_REASONS[rc.response.statusCode] || '';
+  if (lead && rc.response.headers.has(lead[0].toLowerCase())) {
+    const headers = toOutgoing(rc.response.headers, HOP_BY_HOP, { [lead[0]]: lead[1] });
+    if (length !== undefined) headers['content-length'] = length;
+    res.writeHead(rc.response.statusCode, reason, headers);
+  } else {
+    // A flat list: node's writeHead takes it as it is (no object with a key per header).
+    const headers = toOutgoingList(rc.response.headers, HOP_BY_HOP, lead ? [lead[0], lead[1]] : []);
+    if (length !== undefined) setListed(headers, 'content-length', length);
+    res.writeHead(rc.response.statusCode, reason, headers);
   }
-  res.writeHead(rc.response.statusCode, rc.response.statusReason || STATUS_REASONS[rc.response.statusCode] || '', headers);
   if (body.kind === 'stream') {
     let bytes = 0;
     const piped = pipeBody(body.stream, res);

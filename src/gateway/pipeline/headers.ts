@@ -45,12 +45,40 @@ export function setHeader(m: HeaderMap, name: string, values: string[]): void {
   m.set(name.toLowerCase(), { name, values });
 }
 
-/** Outgoing headers for node:http / undici, hop-by-hop headers dropped. */
-export function toOutgoing(m: HeaderMap, drop: ReadonlySet<string> = HOP_BY_HOP): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+/** Outgoing headers for node:http / undici, hop-by-hop headers dropped (added to `out`). */
+export function toOutgoing(m: HeaderMap, drop: ReadonlySet<string> = HOP_BY_HOP, out: Record<string, string | string[]> = {}): Record<string, string | string[]> {
   for (const [key, e] of m) {
     if (drop.has(key)) continue;
     out[key] = MULTI_LINE_HEADERS.has(key) ? (e.values.length === 1 ? e.values[0]! : [...e.values]) : e.values.join(',');
   }
   return out;
+}
+
+/**
+ * The same headers as `toOutgoing`, as a flat `[name, value, …]` list (what undici and the in-process dispatch send
+ * as it is: no object with a key per header). A multi-line header gives one pair per value.
+ */
+export function toOutgoingList(m: HeaderMap, drop: ReadonlySet<string> = HOP_BY_HOP, out: string[] = []): string[] {
+  for (const [key, e] of m) {
+    if (drop.has(key)) continue;
+    const v = e.values;
+    if (v.length === 1) out.push(key, v[0]!);
+    else if (MULTI_LINE_HEADERS.has(key)) for (const x of v) out.push(key, x);
+    else out.push(key, v.join(','));
+  }
+  return out;
+}
+
+/**
+ * `list[name] = value` on a flat list whose names are lower-case and, but for multi-line headers, unique: the value
+ * replaced where the name stands, or appended (as an object key assignment orders it).
+ */
+export function setListed(list: string[], name: string, value: string): void {
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] === name) {
+      list[i + 1] = value;
+      return;
+    }
+  }
+  list.push(name, value);
 }

@@ -1,7 +1,7 @@
 import { HOP_BY_HOP } from '../../core/index.js';
 import { urlToString } from '../expressions/host.js';
 import { PolicyError, STATUS_REASONS } from '../pipeline/errors.js';
-import { addHeader, NOT_FORWARDED, toOutgoing } from '../pipeline/headers.js';
+import { addHeader, NOT_FORWARDED, setListed, toOutgoingList } from '../pipeline/headers.js';
 import { detachedBody, type RequestRun } from '../pipeline/request-run.js';
 import type { DecisionBackend } from '../pipeline/decision.js';
 import type { PolicyDefinition } from './types.js';
@@ -45,15 +45,16 @@ export const forwardRequest: PolicyDefinition = {
           throw new PolicyError({ source: 'forward-request', reason: 'BackendConnectionFailure', message: 'The API has no backend service URL.' });
         }
         if (bufferBody || followRedirects) await rc.bufferBodies(true, false);
-        const headers = toOutgoing(rc.request.headers, NOT_FORWARDED);
-        headers.host = hostHeader(rc);
+        // A flat list (undici and the in-process dispatch take it as it is), in the order of context.Request.Headers.
+        const headers = toOutgoingList(rc.request.headers, NOT_FORWARDED);
+        setListed(headers, 'host', hostHeader(rc));
         const xff = rc.request.headers.get('x-forwarded-for');
-        headers['x-forwarded-for'] = xff ? `${xff.values.join(',')}, ${rc.request.ipAddress}` : rc.request.ipAddress;
+        setListed(headers, 'x-forwarded-for', xff ? `${xff.values.join(',')}, ${rc.request.ipAddress}` : rc.request.ipAddress);
         const b = rc.requestBody;
         let body: string | NonNullable<Parameters<RequestRun['services']['httpClient']['request']>[1]>['body'] = null;
         if (b.kind === 'text') {
           body = b.text;
-          headers['content-length'] = String(Buffer.byteLength(b.text));
+          setListed(headers, 'content-length', String(Buffer.byteLength(b.text)));
         } else if (b.kind === 'stream') body = b.stream === rc.req ? detachedBody(rc.req) : b.stream;
         const target = urlToString(rc.request.url);
         const record: DecisionBackend = { method: rc.request.method, url: target };
@@ -84,9 +85,10 @@ export const forwardRequest: PolicyDefinition = {
           const next = new URL(location, target).toString();
           res.body.resume();
           const method = res.statusCode === 303 ? 'GET' : rc.request.method;
-          const nextHeaders: Record<string, string | string[]> = { ...headers, host: new URL(next).host };
           const nextBody = method === 'GET' && res.statusCode === 303 ? null : body;
-          if (nextBody === null) delete nextHeaders['content-length'];
+          const nextHeaders: string[] = [];
+          for (let i = 0; i < headers.length; i += 2) if (nextBody !== null || headers[i] !== 'content-length') nextHeaders.push(headers[i]!, headers[i + 1]!);
+          setListed(nextHeaders, 'host', new URL(next).host);
           record.status = res.statusCode;
           rc.decision.backend.push({ method, url: next });
           try {
