@@ -11,8 +11,12 @@ export interface DeployHow {
   thread?: 'main' | 'worker';
   /** `cancel`: stops the deployment before its next resource (what is written stays). */
   signal?: AbortSignal;
-  /** The template passed evaluation (ARM's validation); its resources are about to be written. */
-  onAccepted?: () => void;
+  /**
+   * The template passed evaluation (ARM's validation); its resources are about to be written. `evaluated`: the
+   * evaluation (what will be written; its `expanded` resources give the deployment's providers and dependencies), absent
+   * when a resource provider refused a resource during evaluation.
+   */
+  onAccepted?: (evaluated?: DeployResult) => void;
   /** A resource is about to be written. */
   onStep?: (id: string) => void;
   /** false: no deployment history (a control-plane resource write runs as a one-resource deployment). */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
+import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin, type TwinOptions } from '../../src/runtime/index.js';
 
 /**
@@ -42,4 +43,9 @@ export function useControlPlaneTwin(prefix: string, options: Omit<TwinOptions, '
     },
     json,
   };
+}
+
+/** Options of a quiet real-time twin in westeurope for `useControlPlaneTwin` (system clock, random ids, no log). */
+export function realTimeTwin(tenantId: string, subscriptionId: string, resourceGroup: string) {
+  return { tenantId, subscriptionId, resourceGroup, location: 'westeurope', clock: systemClock, ids: randomIds, logger: silentLogger };
 }

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
-import { useControlPlaneTwin } from '../helpers/control-plane-twin.js';
+import { realTimeTwin, useControlPlaneTwin } from '../helpers/control-plane-twin.js';
 
 const SUB = '1a2b3c4d-0000-4000-8000-00000000000f';
 const RG = 'rg-failure';
@@ -55,15 +54,7 @@ const template = {
 type Op = { properties: { provisioningState: string; statusCode: string; targetResource: { id: string; resourceName: string }; statusMessage?: { error: { code: string; target?: string; details?: unknown[] } } } };
 type Deployment = { properties: { provisioningState: string; outputs?: unknown; outputResources?: unknown; error?: { code: string; target?: string; details: Array<{ code: string; target?: string; details?: Array<{ code: string; target?: string }> }> } } };
 
-const twinOptions = {
-  tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1f',
-  subscriptionId: SUB,
-  resourceGroup: RG,
-  location: 'westeurope',
-  clock: systemClock,
-  ids: randomIds,
-  logger: silentLogger,
-};
+const twinOptions = realTimeTwin('0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1f', SUB, RG);
 
 type Json = ReturnType<typeof useControlPlaneTwin>['json'];
 
