@@ -26,13 +26,13 @@ export function useControlPlaneTwin(prefix: string, options: Omit<TwinOptions, '
     await twin?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-  const json = async <T = Record<string, unknown>>(path: string, init: { method?: string; body?: unknown } = {}) => {
+  const json = async <T = Record<string, unknown>>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
     const url = path.startsWith('https://') ? path : `${twin!.ready().controlPlane}${path}`;
     const r = await request(url, {
       dispatcher: tls,
       method: (init.method ?? 'GET') as 'GET',
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...init.headers },
     });
     const text = await r.body.text();
     return { status: r.statusCode, headers: r.headers, body: (text ? JSON.parse(text) : undefined) as T };

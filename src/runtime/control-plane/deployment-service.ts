@@ -37,6 +37,8 @@ export interface DeploymentRequest {
   location?: string;
   tags?: Record<string, string>;
   onErrorDeployment?: { type: 'LastSuccessful' | 'SpecificDeployment'; deploymentName?: string };
+  /** The PUT's `x-ms-correlation-request-id` (the client's, else ARM's request id): the deployment's `correlationId`. */
+  correlationId?: string;
 }
 
 export interface DeploymentServiceOptions {
@@ -217,7 +219,7 @@ export class DeploymentService {
     }
     const created = current === undefined;
     const since = this.#o.clock.now();
-    const active: Active = { state: 'Accepted', controller: new AbortController(), since, req, correlationId: this.#o.ids.uuid(), progress: [], jobId: this.#jobId(since) };
+    const active: Active = { state: 'Accepted', controller: new AbortController(), since, req, correlationId: req.correlationId ?? this.#o.ids.uuid(), progress: [], jobId: this.#jobId(since) };
     this.#active.set(key, active);
     let accept!: () => void;
     const accepted = new Promise<void>((resolve) => (accept = resolve));
