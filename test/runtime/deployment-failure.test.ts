@@ -90,6 +90,12 @@ describe('a failed resource does not stop the resources that do not depend on it
       ],
     });
     expect(final.properties.error!.details).toHaveLength(3);
+    // Validation passed before anything failed: the record names every resource's dependencies, deployed or not.
+    expect((final.properties as { dependencies?: Array<{ resourceName: string; dependsOn: Array<{ resourceName: string }> }> }).dependencies!.map((d) => [d.resourceName, d.dependsOn.map((x) => x.resourceName)])).toEqual([
+      ['dep', ['bad']],
+      ['depdep', ['dep']],
+      ['after', ['inner']],
+    ]);
     expect((await json<{ status: string }>(put.headers['azure-asyncoperation'] as string)).body.status).toBe('Failed');
 
     for (const [name, status] of [['ok0', 200], ['ok1', 200], ['innerok', 200], ['bad', 404], ['bad2', 404], ['innerbad', 404], ['dep', 404], ['depdep', 404], ['after', 404]] as const) {

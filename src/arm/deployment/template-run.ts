@@ -197,11 +197,13 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
     if (!r.condition || r.existing) continue;
     const depIndexes = [...(deps.get(r.index) ?? [])];
     // ARM never starts a resource whose dependency failed (it has no operation); the others still deploy.
+    const depIds = depIndexes.map((i) => plan[i]!).filter((d) => d.condition && !d.existing).map((d) => d.id);
     if (depIndexes.some((i) => failed.has(i))) {
       failed.add(r.index);
+      // Not evaluated, but part of what ARM validated (the deployment's providers and dependencies name it).
+      shared.expanded.push({ id: r.id, type: r.type, name: r.name, dependsOn: depIds, deployment: input.deploymentName });
       continue;
     }
-    const depIds = depIndexes.map((i) => plan[i]!).filter((d) => d.condition && !d.existing).map((d) => d.id);
     const mark = shared.failures ? { overlay: overlay.mark(), written: shared.written.length, stored: shared.stored.length } : undefined;
     try {
       if (r.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase()) {
