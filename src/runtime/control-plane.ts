@@ -19,6 +19,7 @@ import { ArmHttpError, armHttpError, readJsonObject, sendArmError, sendEmpty, se
 import { exportRequest, exportResourceGroup } from './control-plane/export-template.js';
 import type { ArmCaller } from './control-plane/bearer-auth.js';
 import { armActionOf, authorize } from './control-plane/rbac.js';
+import { RateLimits, requestKind, routingRequestId } from './control-plane/rate-limits.js';
 
 export interface ControlPlaneOptions extends DeploymentServiceOptions {
   /** Evaluate a deployment against another store (validate, what-if). */
@@ -72,6 +73,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
   const subService = new DeploymentService({ ...options, at: 'subscription', serial });
   const rgId = `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}`;
   const owners = new Set((options.rbac?.owners ?? []).map((o) => o.toLowerCase()));
+  const rateLimits = new RateLimits(options.clock);
 
   /** Remove a resource and its children; what the runtime could then no longer serve refuses the delete (400). Serialised with deployments. */
   const removeResource = (id: string): Promise<boolean> =>
@@ -164,6 +166,11 @@ export function createControlPlane(options: ControlPlaneOptions) {
       return sendJson(res, 200, metadataEndpoints(endpoints(), v));
     }
     const caller = options.authenticate ? await options.authenticate(req, base) : undefined;
+    // ARM counts every request it accepts against the caller's buckets and says what is left.
+    if (s[0] !== '.trustline') {
+      const sub = s[0] === 'subscriptions' && s[1] !== undefined ? path.segments[1] : undefined;
+      for (const [k, v] of Object.entries(rateLimits.take(requestKind(method), sub, caller?.objectId ?? caller?.appId))) res.setHeader(k, v);
+    }
     if (caller && options.rbac) {
       const what = armActionOf(method, path.segments);
       if (what) authorize(store, caller, what, owners);
@@ -360,6 +367,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
     const requestId = options.ids.uuid();
     res.setHeader('x-ms-request-id', requestId);
     res.setHeader('x-ms-correlation-request-id', typeof req.headers['x-ms-correlation-request-id'] === 'string' ? req.headers['x-ms-correlation-request-id'] : requestId);
+    res.setHeader('x-ms-routing-request-id', routingRequestId(scope.location, options.clock.now(), requestId));
     const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     // The headers ARM puts on every answer (azure-cli's recorded sessions): nothing of it may be cached.
     res.setHeader('cache-control', 'no-cache');

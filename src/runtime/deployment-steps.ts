@@ -1,4 +1,4 @@
-import type { ChangeSet, DeployResult } from '../arm/index.js';
+import type { ChangeSet, DeployResult, ExpandedResource } from '../arm/index.js';
 import { applyChanges } from '../arm/index.js';
 import type { Store } from '../state/index.js';
 import { TwinError, isTwinError } from '../core/index.js';
@@ -11,8 +11,12 @@ export interface DeployHow {
   thread?: 'main' | 'worker';
   /** `cancel`: stops the deployment before its next resource (what is written stays). */
   signal?: AbortSignal;
-  /** The template passed evaluation (ARM's validation); its resources are about to be written. */
-  onAccepted?: () => void;
+  /**
+   * The template passed evaluation (ARM's validation); its resources are about to be written. `evaluated`: the
+   * evaluation (what will be written; its `expanded` resources give the deployment's providers and dependencies), absent
+   * when a resource provider refused a resource during evaluation.
+   */
+  onAccepted?: (evaluated?: DeployResult) => void;
   /** A resource is about to be written. */
   onStep?: (id: string) => void;
   /** false: no deployment history (a control-plane resource write runs as a one-resource deployment). */
@@ -28,10 +32,19 @@ export function canceledError(deploymentName: string, written: string[]): TwinEr
  * What a failed evaluation deployed before a resource provider refused a resource (the engine's `details.partial`,
  * arm/deployment/engine.ts): the ids in deployment order and their change set. Undefined: nothing to keep.
  */
-export function partialOf(e: unknown): { resources: string[]; changes: ChangeSet } | undefined {
-  const p = isTwinError(e) ? (e.details as { partial?: { resources?: unknown; changes?: unknown } } | undefined)?.partial : undefined;
+export function partialOf(e: unknown): { resources: string[]; changes: ChangeSet; evaluated: DeployResult } | undefined {
+  const p = isTwinError(e) ? (e.details as { partial?: { resources?: unknown; changes?: unknown; expanded?: unknown; parameters?: unknown } } | undefined)?.partial : undefined;
   if (!p || !Array.isArray(p.resources) || !p.changes) return undefined;
-  return { resources: p.resources.filter((x): x is string => typeof x === 'string'), changes: p.changes as ChangeSet };
+  const resources = p.resources.filter((x): x is string => typeof x === 'string');
+  const evaluated: DeployResult = {
+    resources,
+    stored: [],
+    outputs: {},
+    warnings: [],
+    ...(Array.isArray(p.expanded) ? { expanded: p.expanded as ExpandedResource[] } : {}),
+    ...(p.parameters && typeof p.parameters === 'object' ? { parameters: p.parameters as Record<string, unknown> } : {}),
+  };
+  return { resources, changes: p.changes as ChangeSet, evaluated };
 }
 
 /** The same failure, naming what was written before it (`details.written`, which stays) instead of the change set. */

@@ -291,7 +291,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       }
       if (how.signal?.aborted) throw canceledError(input.deploymentName, []);
       result = evaluated.result;
-      how.onAccepted?.();
+      how.onAccepted?.(result);
       const run = await commitInSteps(store, result, evaluated.changes, {
         ...(how.signal ? { signal: how.signal } : {}),
         ...(options.deploymentStepDelayMs ? { stepDelayMs: options.deploymentStepDelayMs } : {}),
@@ -325,7 +325,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const partial = partialOf(e);
     if (!partial || !isTwinError(e)) return e;
     const before = captureState(store);
-    how.onAccepted?.();
+    how.onAccepted?.(partial.evaluated);
     const run = await commitInSteps(store, partial, partial.changes, {
       leftover: false,
       ...(how.signal ? { signal: how.signal } : {}),

@@ -14,6 +14,20 @@ describe('Azure SDK management clients against the control plane', () => {
     const r = await runClient<Record<string, any>>('arm-resources.mjs', env(), seed.ready.caCertificate);
     expect(r.error, JSON.stringify(r)).toBeUndefined();
     expect(r.deployment).toEqual({ name: 'sdk-seed', state: 'Succeeded', outputResources: 7 });
+    expect(r.body.providers).toEqual([
+      { namespace: 'Microsoft.Web', types: [['serverfarms', ['westeurope']], ['sites', ['westeurope']], ['sites/config', ['westeurope']]] },
+      { namespace: 'Microsoft.ApiManagement', types: [['service', ['westeurope']], ['service/apis', ['westeurope']], ['service/apis/operations', ['westeurope']], ['service/apis/policies', ['westeurope']]] },
+    ]);
+    expect(r.body.dependencies).toEqual([
+      { type: 'Microsoft.Web/sites', on: ['Microsoft.Web/serverfarms'] },
+      { type: 'Microsoft.Web/sites/config', on: ['Microsoft.Web/sites'] },
+      { type: 'Microsoft.ApiManagement/service/apis', on: ['Microsoft.ApiManagement/service', 'Microsoft.Web/sites'] },
+      { type: 'Microsoft.ApiManagement/service/apis/operations', on: ['Microsoft.ApiManagement/service/apis'] },
+      { type: 'Microsoft.ApiManagement/service/apis/policies', on: ['Microsoft.ApiManagement/service/apis'] },
+    ]);
+    expect(new Set(Object.values(r.body.parameterTypes))).toEqual(new Set(['String']));
+    expect(r.body.outputTypes).toEqual({ functionUrl: 'String', gatewayUrl: 'String', apimPrincipalId: 'String' });
+    expect(r.body).toMatchObject({ duration: expect.stringMatching(/^PT/), correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/), templateHash: expect.stringMatching(/^\d+$/), timestamp: true });
     expect(r.validate).toEqual({ state: 'Succeeded', validated: 7 });
     expect(r.whatIf.status).toBe('Succeeded');
     const modified = r.whatIf.changes.filter((c: { changeType: string }) => c.changeType === 'Modify');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
+import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin, type TwinOptions } from '../../src/runtime/index.js';
 
 /**
@@ -25,13 +26,13 @@ export function useControlPlaneTwin(prefix: string, options: Omit<TwinOptions, '
     await twin?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-  const json = async <T = Record<string, unknown>>(path: string, init: { method?: string; body?: unknown } = {}) => {
+  const json = async <T = Record<string, unknown>>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
     const url = path.startsWith('https://') ? path : `${twin!.ready().controlPlane}${path}`;
     const r = await request(url, {
       dispatcher: tls,
       method: (init.method ?? 'GET') as 'GET',
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...init.headers },
     });
     const text = await r.body.text();
     return { status: r.statusCode, headers: r.headers, body: (text ? JSON.parse(text) : undefined) as T };
@@ -42,4 +43,9 @@ export function useControlPlaneTwin(prefix: string, options: Omit<TwinOptions, '
     },
     json,
   };
+}
+
+/** Options of a quiet real-time twin in westeurope for `useControlPlaneTwin` (system clock, random ids, no log). */
+export function realTimeTwin(tenantId: string, subscriptionId: string, resourceGroup: string) {
+  return { tenantId, subscriptionId, resourceGroup, location: 'westeurope', clock: systemClock, ids: randomIds, logger: silentLogger };
 }

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
-import { useControlPlaneTwin } from '../helpers/control-plane-twin.js';
+import { realTimeTwin, useControlPlaneTwin } from '../helpers/control-plane-twin.js';
 
 const SUB = '1a2b3c4d-0000-4000-8000-00000000000f';
 const RG = 'rg-failure';
@@ -55,15 +54,7 @@ const template = {
 type Op = { properties: { provisioningState: string; statusCode: string; targetResource: { id: string; resourceName: string }; statusMessage?: { error: { code: string; target?: string; details?: unknown[] } } } };
 type Deployment = { properties: { provisioningState: string; outputs?: unknown; outputResources?: unknown; error?: { code: string; target?: string; details: Array<{ code: string; target?: string; details?: Array<{ code: string; target?: string }> }> } } };
 
-const twinOptions = {
-  tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1f',
-  subscriptionId: SUB,
-  resourceGroup: RG,
-  location: 'westeurope',
-  clock: systemClock,
-  ids: randomIds,
-  logger: silentLogger,
-};
+const twinOptions = realTimeTwin('0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1f', SUB, RG);
 
 type Json = ReturnType<typeof useControlPlaneTwin>['json'];
 
@@ -99,6 +90,12 @@ describe('a failed resource does not stop the resources that do not depend on it
       ],
     });
     expect(final.properties.error!.details).toHaveLength(3);
+    // Validation passed before anything failed: the record names every resource's dependencies, deployed or not.
+    expect((final.properties as { dependencies?: Array<{ resourceName: string; dependsOn: Array<{ resourceName: string }> }> }).dependencies!.map((d) => [d.resourceName, d.dependsOn.map((x) => x.resourceName)])).toEqual([
+      ['dep', ['bad']],
+      ['depdep', ['dep']],
+      ['after', ['inner']],
+    ]);
     expect((await json<{ status: string }>(put.headers['azure-asyncoperation'] as string)).body.status).toBe('Failed');
 
     for (const [name, status] of [['ok0', 200], ['ok1', 200], ['innerok', 200], ['bad', 404], ['bad2', 404], ['innerbad', 404], ['dep', 404], ['depdep', 404], ['after', 404]] as const) {

@@ -120,9 +120,9 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
   } catch (e) {
     throw expand ? e : withPartial(e, shared, overlay);
   }
-  if (run.failed) throw withPartial(deploymentFailure(shared.failures ?? []), shared, overlay);
+  if (run.failed) throw withPartial(deploymentFailure(shared.failures ?? []), shared, overlay, run.recordParameters);
   overlay.putResource(deploymentRecord({ id: deploymentId, name: input.deploymentName, mode, run, outputResources: shared.written, now: options.clock.now() }));
-  return { result: { resources: shared.written, stored: shared.stored, outputs: run.outputs, warnings, expanded: shared.expanded }, changes: overlay.changes() };
+  return { result: { resources: shared.written, stored: shared.stored, outputs: run.outputs, parameters: run.recordParameters, warnings, expanded: shared.expanded }, changes: overlay.changes() };
 }
 
 /**
@@ -131,10 +131,11 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
  * deployment order, and their change set) so that a caller writing resource by resource can commit it, as the control
  * plane does; `deploy()` and `Twin.deploy` without it write nothing. Template errors (ARM's validation) carry nothing.
  */
-function withPartial(e: unknown, shared: RunShared, overlay: Overlay): unknown {
+function withPartial(e: unknown, shared: RunShared, overlay: Overlay, parameters?: JsonObject): unknown {
   if (!isTwinError(e) || shared.written.length === 0) return e;
   if (!isProvisioningFailure(e)) return e;
-  const partial = { resources: [...shared.written], changes: overlay.changes() };
+  // (with what validation found: every resource evaluated, for the deployment's providers and dependencies)
+  const partial = { resources: [...shared.written], changes: overlay.changes(), expanded: shared.expanded, ...(parameters ? { parameters } : {}) };
   return new TwinError(e.code, e.message, { ...(e.location ? { location: e.location } : {}), details: { ...(e.details ?? {}), partial }, cause: e });
 }
 

@@ -240,7 +240,7 @@ export function failedDeploymentRecord(a: { id: string; name: string; mode: stri
       mode: a.mode,
       ...(a.templateLink ? { templateLink: a.templateLink } : {}),
       timestamp: jsonTimestamp(a.now),
-      parameters: a.run.publicParameters,
+      parameters: a.run.recordParameters,
     },
     listResults: { [FAILED_WRITTEN_KEY]: a.run.written },
   };
@@ -264,7 +264,8 @@ export function deploymentRecord(a: {
   const secureValues: JsonObject = {};
   for (const [k, v] of Object.entries(a.run.outputs)) {
     setProp(secureValues, k, v.value);
-    if (!isSecureType(v.type)) setProp(publicOutputs, k, v);
+    // A secure output shows its type alone, as a secure parameter does.
+    setProp(publicOutputs, k, isSecureType(v.type) ? { type: v.type } : v);
   }
   return {
     id: a.id,
@@ -275,7 +276,7 @@ export function deploymentRecord(a: {
       mode: a.mode,
       ...(a.templateLink ? { templateLink: a.templateLink } : {}),
       timestamp: jsonTimestamp(a.now),
-      parameters: a.run.publicParameters,
+      parameters: a.run.recordParameters,
       outputs: publicOutputs,
       outputResources: a.outputResources.map((id) => ({ id })),
     },

@@ -4,6 +4,8 @@ import { findKey, isObject } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { childPath } from '../template/jsonc.js';
 import { providerFor } from '../providers/registry.js';
+import { GRAPH_TYPES } from '../providers/graph.js';
+import { getPath } from '../providers/common.js';
 import type { ResourceProvider } from '../providers/types.js';
 import type { CopyFrame } from './copy.js';
 import { checkCount } from './evaluator.js';
@@ -60,6 +62,36 @@ interface PlanOptions {
 
 /** `Microsoft.Web/sites`, `Contoso.Widgets/things/parts`: a namespace with a dot, then type segments. */
 const WELL_FORMED_TYPE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+(\/[A-Za-z][A-Za-z0-9_-]*)+$/;
+
+/**
+ * A resource of a Bicep extension (`"extension": "<alias>"`, `"import"` in older Bicep; the type carries its version,
+ * `Microsoft.Graph/applications@v1.0`, and there is no `name`). The twin deploys Microsoft Graph applications and service
+ * principals into its directory (providers/graph.ts): their type without the version, and a key for the twin's record
+ * id (an application's constant `uniqueName`, else the symbolic name). Any other extension resource is refused by name.
+ */
+function graphResource(ev: ValueEvaluator, raw: JsonObject, path: string, symbol: string | undefined): { type: string; name: string } | undefined {
+  const alias = get(raw, 'extension') ?? get(raw, 'import');
+  const rawType = get(raw, 'type');
+  if (alias === undefined || (typeof rawType === 'string' && !rawType.includes('@') && findKey(raw, 'name') !== undefined)) return undefined;
+  const loc = ev.locate(path);
+  const type = typeof rawType === 'string' ? rawType.replace(/@[^@/]*$/, '') : '';
+  if (!GRAPH_TYPES.has(type.toLowerCase())) {
+    throw armError(
+      'ERR_ARM_TEMPLATE_UNSUPPORTED',
+      `The template resource at '${path}'${atLine(loc)} cannot run: it is a resource of the Bicep extension '${String(alias)}' (type '${String(rawType)}'); the twin deploys Azure resources and Microsoft Graph applications and service principals only.`,
+      loc,
+      { extension: String(alias), type: String(rawType) },
+    );
+  }
+  let key: unknown;
+  try {
+    key = ev.evaluate(get(raw, 'properties') !== undefined ? getPath(get(raw, 'properties'), 'uniqueName') : undefined, path, ev.context({}), `resource at '${path}'`);
+  } catch {
+    key = undefined;
+  }
+  const name = typeof key === 'string' && /^[^/]+$/.test(key) && type.toLowerCase() === 'microsoft.graph/applications' ? key : (symbol ?? path.replace(/[^A-Za-z0-9_.-]+/g, '_'));
+  return { type: `Microsoft.Graph/${type.split('/')[1]}`, name };
+}
 
 /** Copy loops of a plan that have no instance (a dependsOn on them waits for nothing). */
 const EMPTY_LOOPS = new WeakMap<PlannedResource[], Set<string>>();
@@ -146,10 +178,31 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
     }
   };
 
+  const dependsOnOf = (raw: JsonObject, path: string, ctx: ReturnType<ValueEvaluator['context']>, name: string): Array<{ value: string; path: string }> => {
+    const loc = ev.locate(path);
+    const depKey = findKey(raw, 'dependsOn');
+    const dependsOn: Array<{ value: string; path: string }> = [];
+    if (depKey === undefined) return dependsOn;
+    const deps = raw[depKey];
+    if (!Array.isArray(deps)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(loc)} is not valid: 'dependsOn' must be an array.`, loc);
+    deps.forEach((d, i) => {
+      const p = childPath(childPath(path, depKey), i);
+      const v = ev.evaluate(d, p, ctx, `resource '${name}'`);
+      if (typeof v !== 'string') throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(ev.locate(p))} is not valid: dependsOn entries must be strings.`, ev.locate(p));
+      dependsOn.push({ value: v, path: p });
+    });
+    return dependsOn;
+  };
+
   const build = (raw: JsonObject, path: string, parent: PlannedResource | undefined, frames: CopyFrame[], copyName: string | undefined, symbol: string | undefined, instanceName: string | undefined, condition: boolean) => {
     const loc = ev.locate(path);
     const ctx = ev.context({ frames });
     const typeKey = findKey(raw, 'type');
+    const graph = graphResource(ev, raw, path, symbol);
+    if (graph) {
+      out.push({ index: out.length, jsonPath: path, location: loc, raw, ...graph, id: `/providers/${graph.type}/${graph.name}`, condition, frames, dependsOn: dependsOnOf(raw, path, ctx, graph.name), provider: providerFor(graph.type), existing: get(raw, 'existing') === true, target: options.target, ...(symbol ? { symbolicName: symbol } : {}), ...(instanceName ? { instanceName } : {}), ...(copyName ? { copyName } : {}) });
+      return;
+    }
     const nameKey = findKey(raw, 'name');
     if (!typeKey || !nameKey) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource at '${path}'${atLine(loc)} is not valid: 'type' and 'name' are required.`, loc);
     const shortType = ev.evaluate(raw[typeKey], childPath(path, typeKey), ctx, `resource at '${path}'`);
@@ -186,18 +239,7 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
     };
     const existingValue = evalField('existing');
     const existing = existingValue === true;
-    const depKey = findKey(raw, 'dependsOn');
-    const dependsOn: Array<{ value: string; path: string }> = [];
-    if (depKey !== undefined) {
-      const deps = raw[depKey];
-      if (!Array.isArray(deps)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(loc)} is not valid: 'dependsOn' must be an array.`, loc);
-      deps.forEach((d, i) => {
-        const p = childPath(childPath(path, depKey), i);
-        const v = ev.evaluate(d, p, ctx, what);
-        if (typeof v !== 'string') throw armError('ERR_ARM_TEMPLATE_INVALID', `The template resource '${name}'${atLine(ev.locate(p))} is not valid: dependsOn entries must be strings.`, ev.locate(p));
-        dependsOn.push({ value: v, path: p });
-      });
-    }
+    const dependsOn = dependsOnOf(raw, path, ctx, name);
     // Where the resource lives: the deployment's scope, another resource group or subscription
     // (languageVersion 2.0 `resourceGroup`/`subscriptionId`), or under a `scope` (extension resources).
     let target = parent?.target ?? options.target;

@@ -99,6 +99,11 @@ export interface RunInput {
 export interface RunResult {
   outputs: Record<string, { type: string; value: unknown }>;
   publicParameters: JsonObject;
+  /**
+   * The parameters as the deployment's record shows them: `{type, value}`, a secure one `{type}` alone (ARM's GET;
+   * azure-xplat-cli issue 2786 shows `adminPassword  SecureString  undefined` in `group deployment show`).
+   */
+  recordParameters: JsonObject;
   /** Ids this run (not its nested deployments) wrote, in order. */
   written: string[];
   /** A resource of this run failed (`RunShared.failures`): the rest was deployed, outputs were not evaluated. */
@@ -129,6 +134,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   const ev = new ValueEvaluator(doc, outer ? outer.ev.scope : evalScope(target), shared.loose, shared.warn, shared.budget);
   ev.languageVersion2 = lv2;
   let publicParameters: JsonObject = {};
+  const recordParameters: JsonObject = {};
   if (outer) {
     ev.parameter = (n) => outer.ev.parameter(n);
     ev.variable = (n) => outer.ev.variable(n);
@@ -163,7 +169,10 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
     ev.parameter = (n) => params.get(n);
     ev.variable = createVariables(ev, declaredVars);
     const paramList = params.all(); // validates every parameter, in declaration order
-    for (const p of paramList) if (!isSecureType(p.type)) setProp(publicParameters, p.name, { type: p.type, value: p.value });
+    for (const p of paramList) {
+      if (!isSecureType(p.type)) setProp(publicParameters, p.name, { type: p.type, value: p.value });
+      setProp(recordParameters, p.name, isSecureType(p.type) ? { type: p.type } : { type: p.type, value: p.value });
+    }
   }
 
   const plan = planResources(ev, field(template, 'resources') ?? [], {
@@ -188,11 +197,13 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
     if (!r.condition || r.existing) continue;
     const depIndexes = [...(deps.get(r.index) ?? [])];
     // ARM never starts a resource whose dependency failed (it has no operation); the others still deploy.
+    const depIds = depIndexes.map((i) => plan[i]!).filter((d) => d.condition && !d.existing).map((d) => d.id);
     if (depIndexes.some((i) => failed.has(i))) {
       failed.add(r.index);
+      // Not evaluated, but part of what ARM validated (the deployment's providers and dependencies name it).
+      shared.expanded.push({ id: r.id, type: r.type, name: r.name, dependsOn: depIds, deployment: input.deploymentName });
       continue;
     }
-    const depIds = depIndexes.map((i) => plan[i]!).filter((d) => d.condition && !d.existing).map((d) => d.id);
     const mark = shared.failures ? { overlay: overlay.mark(), written: shared.written.length, stored: shared.stored.length } : undefined;
     try {
       if (r.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase()) {
@@ -229,7 +240,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
     }
   }
   // A failed deployment deletes nothing (Complete mode) and has no outputs, as ARM's.
-  if (failed.size > 0) return { outputs: {}, publicParameters, written, failed: true };
+  if (failed.size > 0) return { outputs: {}, publicParameters, recordParameters, written, failed: true };
 
   if (input.mode === 'Complete' && target.kind === 'resourceGroup') {
     const keep = new Set(written.map((id) => canonicalId(id)));
@@ -244,7 +255,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   }
 
   const outputs = evaluateOutputs(ev, field(template, 'outputs'), definitions, outer?.frames ?? []);
-  return { outputs, publicParameters, written };
+  return { outputs, publicParameters, recordParameters, written };
 }
 
 /** The body of a resource as ARM would PUT it: every field but the template-only ones, nulls dropped. */

@@ -78,6 +78,8 @@ export interface DeployResult {
   /** Of those, the resources of types the twin stores as given without simulating them. */
   stored: string[];
   outputs: Record<string, { type: string; value: unknown }>;
+  /** The root deployment's parameters as its record shows them (`{type, value}`; a secure one `{type}` alone). */
+  parameters?: Record<string, unknown>;
   warnings: string[];
   /** Every resource deployed (nested deployments included) with its body as ARM would PUT it, in order. */
   expanded?: ExpandedResource[];

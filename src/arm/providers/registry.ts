@@ -7,6 +7,7 @@ import { operationalInsightsProviders } from './operationalinsights.js';
 import { storageProviders } from './storage.js';
 import type { ResourceProvider } from './types.js';
 import { webProviders } from './web.js';
+import { graphProviders } from './graph.js';
 
 const ALL: ResourceProvider[] = [
   ...webProviders,
@@ -17,6 +18,7 @@ const ALL: ResourceProvider[] = [
   ...keyVaultProviders,
   ...managedIdentityProviders,
   ...authorizationProviders,
+  ...graphProviders,
 ];
 const BY_TYPE = new Map<string, ResourceProvider>();
 for (const p of ALL) for (const t of p.types) BY_TYPE.set(t.toLowerCase(), p);

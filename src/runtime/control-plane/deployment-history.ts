@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { jsonTimestamp, xmlDuration, type Clock, type IdGenerator } from '../../core/index.js';
 import type { ResourceRecord, Store } from '../../state/index.js';
+import type { ExpandedResource } from '../../arm/index.js';
 import type { ArmErrorBody } from './wire.js';
 
 export const DEPLOYMENTS_TYPE = 'Microsoft.Resources/deployments';
@@ -71,8 +72,27 @@ export function clearOperations(store: Store, deploymentId: string): void {
   store.setMeta(OPERATIONS_META + deploymentId.toLowerCase(), '[]');
 }
 
+export interface DeploymentProvider {
+  namespace: string;
+  resourceTypes: Array<{ resourceType: string; locations: string[] }>;
+}
+
+/** One entry of `properties.dependencies` (ARM's `Dependency`: a resource and what it waits for, as `BasicDependency`). */
+export interface DeploymentDependency {
+  dependsOn: Array<{ id: string; resourceType: string; resourceName: string }>;
+  id: string;
+  resourceType: string;
+  resourceName: string;
+}
+
+/** What ARM knows of a deployment once its template is validated (already in the `Accepted` answer of the PUT). */
+export interface DeploymentSummary {
+  providers: DeploymentProvider[];
+  dependencies: DeploymentDependency[];
+}
+
 /** `properties.providers` of a deployment: the namespaces and types it wrote. */
-export function providersOf(records: ResourceRecord[]): Array<{ namespace: string; resourceTypes: Array<{ resourceType: string; locations: string[] }> }> {
+export function providersOf(records: Array<{ type: string; location?: string | undefined }>, defaultLocation?: string): DeploymentProvider[] {
   const byNs = new Map<string, Map<string, Set<string>>>();
   for (const r of records) {
     const [ns, ...rest] = r.type.split('/');
@@ -80,12 +100,48 @@ export function providersOf(records: ResourceRecord[]): Array<{ namespace: strin
     byNs.set(ns!, types);
     const locs = types.get(rest.join('/')) ?? new Set<string>();
     types.set(rest.join('/'), locs);
-    if (r.location) locs.add(r.location);
+    const location = r.location ?? defaultLocation;
+    if (location) locs.add(location);
   }
   return [...byNs].map(([namespace, types]) => ({
     namespace,
     resourceTypes: [...types].map(([resourceType, locs]) => ({ resourceType, locations: [...locs] })),
   }));
+}
+
+/**
+ * `providers` and `dependencies` of a deployment from its evaluated template (the resources of the deployment itself, its
+ * nested deployments as `Microsoft.Resources/deployments`, not what they deploy), as the REST spec's example of
+ * `Deployments - Create Or Update` answers them while `Accepted`: every namespace and type with its locations (a
+ * resource without a location of its own, e.g. a child, counts in the deployment's), and one entry per resource that
+ * waits for others, naming them.
+ */
+export function deploymentSummary(expanded: ExpandedResource[] | undefined, deploymentName: string, location: string): DeploymentSummary {
+  const mine = (expanded ?? []).filter((e) => e.deployment === deploymentName);
+  const byId = new Map(mine.map((e) => [e.id.toLowerCase(), e] as const));
+  const basic = (id: string) => {
+    const e = byId.get(id.toLowerCase());
+    return { id, resourceType: e?.type ?? typeOfId(id), resourceName: e?.name ?? nameOfId(id) };
+  };
+  return {
+    providers: providersOf(mine.map((e) => ({ type: e.type, location: typeof e.location === 'string' ? e.location : undefined })), location),
+    dependencies: mine.filter((e) => (e.dependsOn ?? []).length > 0).map((e) => ({ dependsOn: e.dependsOn!.map(basic), id: e.id, resourceType: e.type, resourceName: e.name })),
+  };
+}
+
+/** The type of a resource id (`…/providers/Ns/t1/n1/t2/n2` → `Ns/t1/t2`; a resource group or subscription id → theirs). */
+export function typeOfId(id: string): string {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  if (at < 0) return /\/resourcegroups\/[^/]+$/i.test(id) ? 'Microsoft.Resources/resourceGroups' : 'Microsoft.Resources/subscriptions';
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/');
+}
+
+/** The name of a resource id (`…/providers/Ns/t1/n1/t2/n2` → `n1/n2`). */
+export function nameOfId(id: string): string {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  return segs.slice(1).filter((_, i) => i % 2 === 1).join('/');
 }
 
 export function resourceOperation(args: {

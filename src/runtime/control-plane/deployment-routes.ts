@@ -126,6 +126,9 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     }
     if (method === 'PUT') {
       const d = await deploymentRequest(req, name, service.at);
+      // ARM's deployment keeps the request's correlation id (the PUT answers it in `x-ms-correlation-request-id`).
+      const correlation = res.getHeader('x-ms-correlation-request-id');
+      if (typeof correlation === 'string') d.correlationId = correlation;
       if (c.authorizeWrites) await checkWrites(c, d);
       const { created, record, done, jobId } = await service.start(d);
       // Azure-AsyncOperation follows this run: Accepted/Running while it goes on, then its final state and error.

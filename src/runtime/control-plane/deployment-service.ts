@@ -17,10 +17,16 @@ import {
   resourceOperation,
   saveOperations,
   templateHash,
+  typeOfId,
+  nameOfId,
+  deploymentSummary,
+  type DeploymentSummary,
   type DeploymentOperation,
   type StoredInput,
 } from './deployment-history.js';
 import { armHttpError, type ArmErrorBody } from './wire.js';
+
+export { typeOfId } from './deployment-history.js';
 import { CANCELED, writtenBefore, type DeployHow } from '../deployment-steps.js';
 
 export interface DeploymentRequest {
@@ -31,6 +37,8 @@ export interface DeploymentRequest {
   location?: string;
   tags?: Record<string, string>;
   onErrorDeployment?: { type: 'LastSuccessful' | 'SpecificDeployment'; deploymentName?: string };
+  /** The PUT's `x-ms-correlation-request-id` (the client's, else ARM's request id): the deployment's `correlationId`. */
+  correlationId?: string;
 }
 
 export interface DeploymentServiceOptions {
@@ -72,6 +80,8 @@ interface Active {
   progress: DeploymentOperation[];
   /** ARM's job id of this run (`…/operationStatuses/{jobId}`): `long.MaxValue` minus the start's .NET ticks. */
   jobId: string;
+  /** Known once the template is validated: providers, dependencies, the parameters as the record shows them. */
+  summary?: DeploymentSummary & { parameters?: Record<string, unknown> };
 }
 
 /** ARM's terminal provisioning states. */
@@ -166,15 +176,21 @@ export class DeploymentService {
       ...this.#head(req),
       properties: {
         templateHash: templateHash(req.template),
-        parameters: req.parameters,
+        parameters: a.summary?.parameters ?? req.parameters,
         mode: req.mode,
         provisioningState: a.state,
         timestamp: armTimestamp(a.since),
         duration: isoDuration(this.#o.clock.now() - a.since),
         correlationId: a.correlationId,
+        ...(a.summary ? { providers: a.summary.providers, dependencies: a.summary.dependencies } : {}),
         ...(onError ? { onErrorDeployment: onError } : {}),
       },
     };
+  }
+
+  /** The deployment's providers and dependencies from its evaluated template. */
+  #summary(req: DeploymentRequest, evaluated: DeployResult): DeploymentSummary {
+    return deploymentSummary(evaluated.expanded, req.name, req.location ?? this.#o.scope.location);
   }
 
   /** id, type, name, location and tags of a deployment's record. */
@@ -203,13 +219,17 @@ export class DeploymentService {
     }
     const created = current === undefined;
     const since = this.#o.clock.now();
-    const active: Active = { state: 'Accepted', controller: new AbortController(), since, req, correlationId: this.#o.ids.uuid(), progress: [], jobId: this.#jobId(since) };
+    const active: Active = { state: 'Accepted', controller: new AbortController(), since, req, correlationId: req.correlationId ?? this.#o.ids.uuid(), progress: [], jobId: this.#jobId(since) };
     this.#active.set(key, active);
     let accept!: () => void;
     const accepted = new Promise<void>((resolve) => (accept = resolve));
     const done = this.exclusive(async () => {
       if (active.controller.signal.aborted) return this.#record(req, { state: 'Canceled', started: active.since, result: undefined, error: undefined });
-      return this.#execute(req, { signal: active.controller.signal, onAccepted: () => accept(), onStep: (id) => this.#step(active, id) });
+      const onAccepted = (evaluated?: DeployResult) => {
+        if (evaluated) active.summary = { ...this.#summary(req, evaluated), ...(evaluated.parameters ? { parameters: evaluated.parameters } : {}) };
+        accept();
+      };
+      return this.#execute(req, { signal: active.controller.signal, onAccepted, onStep: (id) => this.#step(active, id) });
     }).finally(() => this.#active.delete(key));
     // The PUT answers once the template passed validation (201/200, `Accepted`, as ARM's PUT answers; the client
     // polls Azure-AsyncOperation for the end), or a validation error rejects it with ARM's 400. The resources are
@@ -282,9 +302,9 @@ export class DeploymentService {
     try {
       const run: DeployHow = {
         ...how,
-        onAccepted: () => {
+        onAccepted: (evaluated) => {
           accepted = true;
-          how.onAccepted?.();
+          how.onAccepted?.(evaluated);
         },
       };
       result = await this.#o.deploy({ deploymentName: req.name, template: req.template, parameters: req.parameters, mode: req.mode, ...this.scopeKindInput }, run);
@@ -401,20 +421,21 @@ export class DeploymentService {
     }
     if (r.state === 'Succeeded' && r.result && Object.keys(r.result.outputs).length > 0) ops.push(outputOperation(id, ids, clock));
     const engineProps = r.state === 'Succeeded' ? (engineRecord?.properties ?? {}) : {};
+    // What validation found (the PUT's answer showed it already); a deployment recorded after it ran (`trustline up`) from its result.
+    const summary = this.#active.get(req.name.toLowerCase())?.summary ?? (r.result?.expanded ? this.#summary(req, r.result) : undefined);
     const input: StoredInput = { template: req.template, parameters: req.parameters, mode: req.mode };
     const record: ResourceRecord = {
       ...this.#head(req),
       properties: {
         templateHash: templateHash(req.template),
-        parameters: engineProps['parameters'] ?? {},
+        parameters: engineProps['parameters'] ?? this.#active.get(req.name.toLowerCase())?.summary?.parameters ?? {},
         mode: req.mode,
         provisioningState: r.state,
         timestamp: armTimestamp(now),
         duration: isoDuration(now - r.started),
         // The correlation id the PUT answered, kept to the end (ARM's is one per deployment request).
         correlationId: this.#active.get(req.name.toLowerCase())?.correlationId ?? ids.uuid(),
-        providers: providersOf(all),
-        dependencies: [],
+        ...(summary ? { providers: summary.providers, dependencies: summary.dependencies } : { providers: providersOf(all, this.#o.scope.location), dependencies: [] }),
         ...(r.state === 'Succeeded' ? { outputs: engineProps['outputs'] ?? {}, outputResources: all.map((w) => ({ id: w.id })) } : {}),
         ...(req.onErrorDeployment ? { onErrorDeployment: { ...req.onErrorDeployment } } : {}),
         ...(error ? { error } : {}),
@@ -430,17 +451,4 @@ export class DeploymentService {
 
 export function notFound(name: string) {
   return armHttpError(404, 'DeploymentNotFound', `Deployment '${name}' could not be found.`);
-}
-
-export function typeOfId(id: string): string {
-  const at = id.toLowerCase().lastIndexOf('/providers/');
-  if (at < 0) return /\/resourcegroups\/[^/]+$/i.test(id) ? 'Microsoft.Resources/resourceGroups' : 'Microsoft.Resources/subscriptions';
-  const segs = id.slice(at + '/providers/'.length).split('/');
-  return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/');
-}
-
-export function nameOfId(id: string): string {
-  const at = id.toLowerCase().lastIndexOf('/providers/');
-  const segs = id.slice(at + '/providers/'.length).split('/');
-  return segs.slice(1).filter((_, i) => i % 2 === 1).join('/');
 }

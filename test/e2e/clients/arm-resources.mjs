@@ -42,6 +42,17 @@ await report(async () => {
   }
   return {
     deployment: { name: deployment.name, state: deployment.properties?.provisioningState, outputResources: deployment.properties?.outputResources?.length },
+    // The body as the SDK deserialises it (DeploymentPropertiesExtended).
+    body: {
+      providers: deployment.properties?.providers?.map((p) => ({ namespace: p.namespace, types: p.resourceTypes?.map((t) => [t.resourceType, t.locations]) })),
+      dependencies: deployment.properties?.dependencies?.map((d) => ({ type: d.resourceType, on: d.dependsOn?.map((x) => x.resourceType) })),
+      parameterTypes: Object.fromEntries(Object.entries(deployment.properties?.parameters ?? {}).map(([k, v]) => [k, v.type])),
+      outputTypes: Object.fromEntries(Object.entries(deployment.properties?.outputs ?? {}).map(([k, v]) => [k, v.type])),
+      duration: deployment.properties?.duration,
+      correlationId: deployment.properties?.correlationId,
+      templateHash: deployment.properties?.templateHash,
+      timestamp: deployment.properties?.timestamp instanceof Date,
+    },
     validate: { state: validate.properties?.provisioningState, validated: validate.properties?.validatedResources?.length },
     whatIf: { status: whatIf.status, changes: whatIf.changes?.map((c) => ({ id: c.resourceId, changeType: c.changeType, delta: c.delta?.map((d) => ({ path: d.path, type: d.propertyChangeType, after: d.after })) })) },
     operations: operations.map((o) => ({ operation: o.properties?.provisioningOperation, state: o.properties?.provisioningState, type: o.properties?.targetResource?.resourceType })),
