@@ -106,6 +106,45 @@ describe('contexts derived for a new corpus file (UPDATE_EXPECTATIONS=1 npm run 
     expect(run('@(((IResponse)context.Variables["tokenResponse"]).StatusCode)')).toBe(200);
   });
 
+  it('runs included fragments in place, and a fragment after the documents that include it', () => {
+    const fragment = `<fragment><set-variable name="inner" value="@((string)context.Variables["outer"] + "-in")" /></fragment>`;
+    const doc = `<policies><inbound><set-variable name="outer" value="@("o")" /><include-fragment fragment-id="f1" />
+      <set-variable name="after" value="@((string)context.Variables["inner"] + "!")" /></inbound></policies>`;
+    expect(deriveContext(doc, {}, { fragments: { f1: fragment } }).variables).toEqual({ outer: 'o', inner: 'o-in', after: 'o-in!' });
+    // without the fragment, what it sets is missing (and what depends on it a sample string)
+    expect(deriveContext(doc, {}).variables).toEqual({ outer: 'o', after: 'c2FtcGxl' });
+    // the fragment alone reads what its includers set
+    expect(deriveContext(fragment, {}, { fragments: { f1: fragment }, includers: [doc] }).variables).toMatchObject({ outer: 'o', inner: 'o-in' });
+  });
+
+  it('gives the request the headers and route parameters the file reads, and the backend answer the headers and JSON properties it reads', () => {
+    const policy = `<policies><inbound>
+      <set-variable name="size" value="@(int.Parse(context.Request.Headers["Content-Length"][0]))" />
+      <set-variable name="id" value="@(context.Request.MatchedParameters["id"] + context.Request.MatchedParameters.GetValueOrDefault("name"))" />
+      <set-variable name="port" value="@(context.Request.Headers.GetValueOrDefault("X-Port", "443"))" />
+      <send-request mode="new" response-variable-name="r"><set-url>https://x</set-url></send-request>
+      <set-variable name="status" value="@(((IResponse)context.Variables["r"]).Body.As<JObject>(preserveContent: true)["status"].ToString())" />
+      <set-variable name="bytes" value="@(Convert.FromBase64String(((IResponse)context.Variables["r"]).Body.As<JObject>()["value"].ToString()).Length)" />
+    </inbound><outbound><set-variable name="loc" value="@(context.Response.Headers["Location"][0])" /></outbound></policies>`;
+    const ctx = deriveContext(policy, {});
+    expect(ctx.headers).toEqual({ 'Content-Length': '1024' });
+    expect(ctx.matchedParameters).toEqual({ id: '42', name: 'sample-name' });
+    expect(ctx.response?.headers).toEqual({ Location: 'https://backend.contoso.com/operations/42' });
+    expect(ctx.variables).toMatchObject({ size: 1024, id: '42sample-name', status: 'c2FtcGxl', bytes: 6 });
+    // the recorded response keeps the JSON the file reads (and a token endpoint's answer)
+    const body = JSON.parse((ctx.variables!.r as { $response: { body: string } }).$response.body) as Record<string, string>;
+    expect(body).toMatchObject({ status: 'c2FtcGxl', value: 'c2FtcGxl', token_type: 'Bearer' });
+  });
+
+  it('a string variable that fails with every context is a sample string (the value of a run where it succeeded)', () => {
+    const policy = `<policies><inbound>
+      <set-variable name="key" value="@(context.Request.Headers.GetValueOrDefault("Cookie", "").Split('=')[1])" />
+      <set-variable name="n" value="@(int.Parse(context.Request.Headers.GetValueOrDefault("Cookie", "")))" />
+      <set-variable name="k2" value="@($"cache-{(string)context.Variables["key"]}")" />
+    </inbound></policies>`;
+    expect(deriveContext(policy, {}).variables).toEqual({ key: 'c2FtcGxl', k2: 'cache-c2FtcGxl' });
+  });
+
   it('gives nothing for text that is not a policy document', () => {
     expect(deriveContext('<policies><inbound>', {})).toEqual({});
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../src/core/index.js';
 import { decodeXmlEntities, findExpressionSpans } from '../../src/gateway/policy/rawxml.js';
@@ -129,6 +130,8 @@ export function buildContext(spec: FixtureContext = {}, values?: ReadonlyMap<str
 /** A token endpoint's answer: what most `send-request` calls of the snippets ask for. */
 const SAMPLE_JWT = ['{"alg":"RS256","typ":"JWT","kid":"k1"}', '{"aud":"api://backend","iss":"https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/","sub":"user1","oid":"00000000-0000-0000-0000-0000000000a1","name":"Admin User","preferred_username":"admin@contoso.com","roles":["Reader"],"scp":"user_impersonation","iat":1772013600,"nbf":1772013600,"exp":1772017200}']
   .map((p) => Buffer.from(p).toString('base64url')).join('.') + '.c2ln';
+/** The body of each response value deriveContext made (recorded with it in the fixture). */
+const RESPONSE_BODIES = new WeakMap<object, string>();
 const TOKEN_RESPONSE = JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: SAMPLE_JWT, id_token: SAMPLE_JWT, refresh_token: 'r1', scope: 'openid' });
 
 function fixtureOf(v: Value): FixtureValue | undefined {
@@ -138,26 +141,37 @@ function fixtureOf(v: Value): FixtureValue | undefined {
     const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     return { $jwt: `${enc(v.header)}.${enc(v.payload)}.c2ln` };
   }
-  if ((v as { $type?: string }).$type === 'Response') return { $response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: TOKEN_RESPONSE } };
+  if ((v as { $type?: string }).$type === 'Response') return { $response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: RESPONSE_BODIES.get(v as object) ?? TOKEN_RESPONSE } };
   return undefined;
 }
 
 /**
  * The variables the policies of a file set before its expressions run, for a file without a recorded context (a new
  * corpus file, recorded by `UPDATE_EXPECTATIONS=1 npm run conformance`): its `set-variable` values evaluated in
- * document order, a token endpoint's JSON answer for each `send-request` response variable, the token for each
- * `output-token-variable-name`, a cache miss (`default-value`) for `cache-lookup-value`; a JSON or form body, a
- * response and a LastError when the file reads them. Two passes, so that a value set in one branch is there when another branch reads it
- * (a cache hit). Values that fail to evaluate stay unset.
+ * document order, a token endpoint's JSON answer (plus the properties the file reads from a JSON answer) for each
+ * `send-request` response variable, the token for each `output-token-variable-name`, a cache miss (`default-value`)
+ * for `cache-lookup-value`; a JSON or form body, the request headers, route parameters and response headers the file
+ * reads without a default, a response and a LastError when the file reads them. Included fragments run in place
+ * (`corpus.fragments`); a fragment runs after the documents that include it (`corpus.includers`). Two passes, so that
+ * a value set in one branch is there when another branch reads it (a cache hit); a string value that still fails on
+ * the second pass is a sample string, other values that fail stay unset.
  */
-export function deriveContext(text: string, namedValues: Record<string, string>): FixtureContext {
-  let root: PolicyNode;
-  try {
-    // loose: a file whose comment breaks XML's rules (loose mode reads on) still gets its context
-    root = parsePolicyXml(withNamedValues(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, namedValues), undefined, { loose: true });
-  } catch {
-    return {};
-  }
+export function deriveContext(text: string, namedValues: Record<string, string>, corpus: DeriveCorpus = {}): FixtureContext {
+  const parse = (t: string): PolicyNode | undefined => {
+    try {
+      // loose: a file whose comment breaks XML's rules (loose mode reads on) still gets its context
+      return parsePolicyXml(withNamedValues(t.charCodeAt(0) === 0xfeff ? t.slice(1) : t, namedValues), undefined, { loose: true });
+    } catch {
+      return undefined;
+    }
+  };
+  const root = parse(text);
+  if (!root) return {};
+  // what the file reads is judged over the file and the documents and fragments it runs with
+  const fragmentText = new Map(Object.entries(corpus.fragments ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const includes = (t: string) => [...t.matchAll(/<include-fragment\s+fragment-id="([^"]+)"/g)].map((m) => fragmentText.get(m[1]!.toLowerCase()) ?? '');
+  const includers = corpus.includers ?? [];
+  text = [text, ...includes(text), ...includers, ...includers.flatMap(includes)].join('\n');
   const out: FixtureContext = {};
   // what the file reads from the request decides the request it is written for
   if (/AsFormUrlEncodedContent/.test(text)) {
@@ -172,6 +186,15 @@ export function deriveContext(text: string, namedValues: Record<string, string>)
   if (/Response\.Body/.test(text)) out.response = { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: '42', name: 'item', data: { value: 1 } }) };
   // expressions of on-error sections read the error that led there
   if (/LastError/.test(text)) out.lastError = { source: 'forward-request', reason: 'BackendConnectionFailure', message: 'Error occured while calling backend service.' };
+  // the request headers, matched parameters and backend response headers the file reads without a default
+  const headers = readKeys(text, /context\.Request\.Headers(?:\[|\.GetValueOrDefault\(|\.TryGetValue\()\s*"([^"]+)"\s*[\])]/g);
+  if (headers.length) out.headers = { ...Object.fromEntries(headers.map((h) => [h, sampleHeader(h)])), ...out.headers };
+  const params = readKeys(text, /MatchedParameters(?:\[|\.GetValueOrDefault\(|\.TryGetValue\()\s*"([^"]+)"\s*[\])]/g);
+  if (params.length) out.matchedParameters = Object.fromEntries(params.map((p) => [p, p.toLowerCase() === 'id' ? '42' : `sample-${p}`]));
+  const responseHeaders = readKeys(text, /context\.Response\.Headers(?:\[|\.GetValueOrDefault\()\s*"([^"]+)"\s*[\])]/g);
+  if (responseHeaders.length) {
+    out.response = { status: 200, ...out.response, headers: { ...Object.fromEntries(responseHeaders.map((h) => [h, sampleHeader(h)])), ...out.response?.headers } };
+  }
   if (/context\.Subscription/.test(text)) out.subscription = true;
   if (/context\.Product/.test(text)) out.product = true;
   if (/context\.User/.test(text)) out.user = true;
@@ -180,14 +203,31 @@ export function deriveContext(text: string, namedValues: Record<string, string>)
     if (!isExpressionText(src)) return src;
     try { return compileExpression(src.trim()).evaluate(buildContext(out, vars)); } catch { return undefined; }
   };
+  // a token endpoint's answer, with the other properties the file reads from a JSON answer (a base64-valid sample
+  // string: it serves as text and as bytes)
+  const read = readKeys(text, /Body\.As<JObject>\([^)]*\)\s*\[\s*"([^"]+)"\s*\]/g);
+  const responseBody = JSON.stringify({ ...Object.fromEntries(read.map((k) => [k, 'c2FtcGxl'])), ...(JSON.parse(TOKEN_RESPONSE) as object) });
+  const fragmentRoots = new Map<string, PolicyNode | undefined>();
   const visit = (n: PolicyNode) => {
     const a = n.attrs;
+    // an included fragment's policies run in place
+    if (n.name === 'include-fragment' && a['fragment-id'] !== undefined) {
+      const id = a['fragment-id'].toLowerCase();
+      if (!fragmentRoots.has(id)) fragmentRoots.set(id, fragmentText.has(id) ? parse(fragmentText.get(id)!) : undefined);
+      const f = fragmentRoots.get(id);
+      if (f) for (const c of f.children) visit(c);
+    }
     if (n.name === 'set-variable' && a.name && a.value !== undefined) {
       const v = evaluate(a.value);
       if (v !== undefined) vars.set(a.name, v);
+      // on the second pass, a value that still fails (it needs data no request of this context has: a cookie the
+      // sign-in step set…) is a sample string, as in a run where it succeeded
+      else if (pass === 1 && !vars.has(a.name) && stringValued(a.value)) vars.set(a.name, 'c2FtcGxl');
     }
     if ((n.name === 'send-request' || n.name === 'send-one-way-request') && a['response-variable-name']) {
-      vars.set(a['response-variable-name'], responseValue({ statusCode: 200, statusReason: 'OK', headers: headerMap({ 'Content-Type': 'application/json' }), body: () => textBody(TOKEN_RESPONSE) }));
+      const r = responseValue({ statusCode: 200, statusReason: 'OK', headers: headerMap({ 'Content-Type': 'application/json' }), body: () => textBody(responseBody) });
+      RESPONSE_BODIES.set(r as object, responseBody);
+      vars.set(a['response-variable-name'], r);
     }
     // a cache miss: the default value when there is one (the variable stays unset otherwise)
     if (n.name === 'cache-lookup-value' && a['variable-name'] && a['default-value'] !== undefined && !vars.has(a['variable-name'])) {
@@ -198,12 +238,58 @@ export function deriveContext(text: string, namedValues: Record<string, string>)
     if (a['output-token-variable-name']) vars.set(a['output-token-variable-name'], n.name.startsWith('validate-') ? parseJwt(SAMPLE_JWT) : SAMPLE_JWT);
     for (const c of n.children) visit(c);
   };
-  visit(root);
-  visit(root);
+  // a fragment runs inside the documents that include it: their policies set what it reads
+  const roots = [...includers.map(parse).filter((r): r is PolicyNode => r !== undefined), root];
+  let pass = 0;
+  for (; pass < 2; pass++) for (const r of roots) visit(r);
   const variables: Record<string, FixtureValue> = {};
   for (const [k, v] of vars) { const f = fixtureOf(v); if (f !== undefined) variables[k] = f; }
   if (Object.keys(variables).length) out.variables = variables;
   return out;
+}
+
+/** The corpus a file runs with: fragments by id (for include-fragment), and for a fragment the documents that include it. */
+export interface DeriveCorpus {
+  fragments?: Record<string, string>;
+  includers?: string[];
+}
+
+/**
+ * The corpus of a set of policy files for deriveContext: its `<fragment>` files by id (file name, as the conformance
+ * runner registers them) and, for a fragment, the documents that include it.
+ */
+export function corpusOf(files: string[]): (file: string) => DeriveCorpus {
+  const texts = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
+  const isFragment = (t: string) => /^(\uFEFF)?(\s|<!--[\s\S]*?-->)*<fragment[\s>]/.test(t);
+  const fragments = Object.fromEntries([...texts].filter(([, t]) => isFragment(t)).map(([f, t]) => [basename(f, '.xml'), t]));
+  return (file) => {
+    const id = basename(file, '.xml');
+    if (!(id in fragments)) return { fragments };
+    const includers = [...texts].filter(([f, t]) => f !== file && new RegExp(`fragment-id="${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`, 'i').test(t)).map(([, t]) => t);
+    return { fragments, includers };
+  };
+}
+
+/** An expression whose value is a string: an interpolated string, a concatenation, a (string) cast, ToString(). */
+function stringValued(src: string): boolean {
+  const s = src.trim();
+  return /^@\(\s*(\$"|\(string\)|"[^"]*"\s*\+)/.test(s) || /\.(ToString|Trim|Substring|Replace|ToLower|ToUpper)\([^()]*\)\s*\)$/.test(s) || /\)\s*\[\s*1\s*\]\s*\)$/.test(s);
+}
+
+function readKeys(text: string, re: RegExp): string[] {
+  return [...new Set([...text.matchAll(re)].map((m) => m[1]!))];
+}
+
+/** A plausible value for a header a policy reads (a number where it is a length, a URL where it is a location…). */
+function sampleHeader(name: string): string {
+  const n = name.toLowerCase();
+  if (n === 'content-length') return '1024';
+  if (n === 'content-type') return 'application/json';
+  if (n === 'authorization') return `Bearer ${SAMPLE_JWT}`;
+  if (n === 'location' || n === 'referer' || n === 'origin') return 'https://backend.contoso.com/operations/42';
+  if (n.startsWith('x-forwarded-for')) return '203.0.113.7';
+  if (n === 'retry-after') return '1';
+  return `sample-${name}`;
 }
 
 /** Named values an expression of the text uses in code that the list lacks (a new corpus file): defined as `1`. */

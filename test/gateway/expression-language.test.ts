@@ -153,7 +153,7 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
 
   it('catches .NET exceptions by type and exposes the message', () => {
     expect(ev('@{ try { return int.Parse("x"); } catch (FormatException e) { return e.Message; } }')).toBe('Input string was not in a correct format.');
-    expect(ev('@{ try { var a = new int[1]; return a[3]; } catch (ArgumentException) { return "arg"; } catch (Exception e) { return e.GetType().Name + ":" + (e is Exception); } }')).toBe('Exception:True');
+    expect(ev('@{ try { var a = new int[1]; return a[3]; } catch (ArgumentException) { return "arg"; } catch (Exception e) { return e.GetType().Name + ":" + (e is Exception); } }')).toBe('IndexOutOfRangeException:True');
     expect(ev('@{ string s = "f"; try { throw new InvalidOperationException("boom"); } catch (InvalidOperationException e) when (e.Message == "boom") { s += "c"; } finally { s += "!"; } return s; }')).toBe('fc!');
     expect(failure('@{ try { throw new Exception("x"); } catch (FormatException) { return 1; } }')).toMatchObject({ code: 'ERR_APIM_EXPRESSION_RUNTIME', exceptionType: 'Exception', message: 'x' });
   });
@@ -176,7 +176,7 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(code('@{ lock (context) { } return 1; }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@{ T F<T>(T x) { return x; } return F(1); }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@{ int F(ref int x) { return x; } return 1; }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
-    expect(code('@{ checked { return 1; } }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
+    expect(code('@{ unsafe { return 1; } }')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@((1, 2))')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@(System.IO.File.ReadAllText("x"))')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
     expect(code('@(new XmlDocument())')).toBe('ERR_APIM_EXPRESSION_UNSUPPORTED');
@@ -294,6 +294,32 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(ev('@{ long time = 1234567890123L; byte[] bytes = new byte[2]; unchecked { bytes[1] = (byte)(time >> 8); bytes[0] = (byte)(time); } return bytes[0] + "," + bytes[1]; }')).toBe('203,4');
     expect(ev('@(unchecked((int)4294967297L))')).toBe(1);
     expect(ev('@(unchecked(int.MaxValue + 1))')).toBe(-2147483648);
+  });
+
+  it('runs checked blocks and expressions: integral overflow is an OverflowException there, and the context is lexical', () => {
+    const overflow = { code: 'ERR_APIM_EXPRESSION_RUNTIME', message: expect.stringContaining('Arithmetic operation resulted in an overflow.') as unknown };
+    expect(failure('@{ int x = int.MaxValue; return checked(x + 1); }')).toMatchObject(overflow);
+    expect(failure('@{ int x = int.MinValue; checked { x--; } return x; }')).toMatchObject(overflow);
+    expect(failure('@{ int x = 65536; checked { x *= x; } return x; }')).toMatchObject(overflow);
+    expect(failure('@{ int x = int.MinValue; return checked(-x); }')).toMatchObject(overflow);
+    expect(failure('@{ int x = int.MinValue; return checked(x / -1); }')).toMatchObject(overflow);
+    expect(failure('@{ long big = 4294967297L; return checked((int)big); }')).toMatchObject(overflow);
+    expect(failure('@{ int n = 300; return checked((byte)n); }')).toMatchObject(overflow);
+    expect(failure('@{ long x = long.MaxValue; return checked(x * 4); }')).toMatchObject(overflow);
+    // in range: the same value as unchecked
+    expect(ev('@{ int x = 46340; return checked(x * x); }')).toBe(2147395600);
+    expect(ev('@{ long big = 2147483647L; return checked((int)big); }')).toBe(2147483647);
+    // the default context wraps; unchecked inside checked wraps; floating point never overflows
+    expect(ev('@{ int x = int.MaxValue; checked { x = unchecked(x + 1); } return x; }')).toBe(-2147483648);
+    expect(ev('@{ int x = int.MaxValue; x++; return x; }')).toBe(-2147483648);
+    expect(ev('@(checked(double.MaxValue * 2) > 0)')).toBe(true);
+    // a lambda written inside the checked expression is checked; a local function declared outside it is not
+    expect(failure('@(checked(new[] { int.MaxValue }.Select(v => v + 1).First()))')).toMatchObject(overflow);
+    expect(ev('@{ int Next(int v) { return v + 1; } return checked(Next(int.MaxValue)); }')).toBe(-2147483648);
+    // the exception is catchable by its .NET type
+    expect(ev('@{ int x = int.MaxValue; try { checked { x += 1; } return "no"; } catch (DivideByZeroException) { return "div"; } catch (OverflowException) { return "overflow"; } }')).toBe('overflow');
+    expect(failure('@(checked(int.MaxValue + int.Parse("1")))').exceptionType).toBe('OverflowException');
+    expect(ev('@{ try { int z = 0; return 1 / z; } catch (Exception e) { return e.GetType().Name + "|" + e.GetType().FullName; } }')).toBe('DivideByZeroException|System.DivideByZeroException');
   });
 
   it('gives a location (offset in the expression) with every compile error', () => {

@@ -37,7 +37,9 @@ export type Expr =
   | { k: 'default'; type: TypeName | null; pos: number }
   | { k: 'nameof'; name: string; pos: number }
   | { k: 'throw'; value: Expr; pos: number }
-  | { k: 'this'; pos: number };
+  | { k: 'this'; pos: number }
+  /** `checked(x)` / `unchecked(x)`: the overflow-checking context of the integer arithmetic inside x (C# §12.8.20). */
+  | { k: 'checked'; on: boolean; expr: Expr; pos: number };
 
 export interface CatchClause { type?: TypeName; name?: string; when?: Expr; body: Stmt; pos: number }
 export interface SwitchSection { labels: Array<Expr | null>; body: Stmt[]; pos: number }
@@ -47,7 +49,8 @@ export type Stmt =
   | { k: 'expr'; expr: Expr; pos: number }
   | { k: 'if'; test: Expr; then: Stmt; else?: Stmt; pos: number }
   | { k: 'return'; value?: Expr; pos: number }
-  | { k: 'block'; body: Stmt[]; pos: number }
+  /** `checked` set: a `checked { … }` / `unchecked { … }` block (the context of its integer arithmetic). */
+  | { k: 'block'; body: Stmt[]; pos: number; checked?: boolean }
   | { k: 'while'; test: Expr; body: Stmt; pos: number }
   | { k: 'do'; body: Stmt; test: Expr; pos: number }
   | { k: 'for'; init: Stmt[]; test: Expr | undefined; update: Expr[]; body: Stmt; pos: number }

@@ -14,7 +14,7 @@ import { parseProgram } from './parser.js';
 import { anonymousMember, ANY_MEMBER, DERIVED, DISALLOWED_TYPES, disallowedReason, STATIC_TABLES, TypeV, TYPE_TABLES } from './registry.js';
 import { newArray, newObject, ExceptionV } from './construct.js';
 import {
-  castTo, elementType, exceptionIs, isInstance, isIntegral, isNumericType, noImplicitConversion, normalizeType, promote, tableKey, wrapIntegral,
+  castTo, elementType, exceptionIs, isInstance, isIntegral, isNumericType, noImplicitConversion, normalizeType, NUMERIC_RANGES, promote, tableKey, wrapIntegral,
 } from './types.js';
 import {
   defaultOf, dotNetTypeName, EnumValue, ExpressionRuntimeError, invalidOperation, netError, nullRef, requireBool, toDotNetString, typeOf,
@@ -133,6 +133,8 @@ class Compiler {
   /** The return type of the local function being compiled (`void` included); undefined at the top level and in lambdas. */
   fnReturn: string | undefined;
   catchSlots: number[] = [];
+  /** The overflow-checking context (C#: unchecked unless `checked(…)`/`checked { … }` says otherwise); lexical. */
+  checkedCtx = false;
   #depth = 0;
   constructor(readonly maxDepth: number) {}
 
@@ -146,6 +148,12 @@ class Compiler {
     const l = { slot: this.slots++, type, isConst };
     this.scopes.at(-1)!.set(name, l);
     return l;
+  }
+  /** Compile `f` in the checking context `on` (a `checked`/`unchecked` expression or block). */
+  inContext<T>(on: boolean, f: () => T): T {
+    const saved = this.checkedCtx;
+    this.checkedCtx = on;
+    try { return f(); } finally { this.checkedCtx = saved; }
   }
   scoped<T>(f: () => T): T {
     this.scopes.push(new Map());
@@ -223,6 +231,7 @@ class Compiler {
         const o = this.expr(e.operand);
         const from = o.type;
         const f = o.fn;
+        if (this.checkedCtx && isIntegral(type.replace(/\?$/, ''))) return { fn: (env) => castTo(type, checkedConversion(type, f(env)), from), type };
         return { fn: (env) => castTo(type, f(env), from), type };
       }
       case 'is': {
@@ -271,6 +280,7 @@ class Compiler {
         return { type, fn: () => v };
       }
       case 'nameof': { const n = e.name; return { type: 'String', fn: () => n }; }
+      case 'checked': return this.inContext(e.on, () => this.expr(e.expr));
       case 'throw': {
         const v = this.expr(e.value).fn;
         return { type: 'Object', fn: (env) => { throw toThrowable(v(env)); } };
@@ -467,12 +477,13 @@ class Compiler {
       case '!': return { fn: (env) => !requireBool(o(env), '!'), type: 'Boolean' };
       case '-': {
         const type = c.type === 'Char' ? 'Int32' : c.type;
+        const chk = this.checkedCtx;
         return {
           type,
           fn: (env) => {
             const v = o(env);
             if (v === null) return null;
-            if (typeof v === 'number') return type === 'Int32' ? wrapIntegral('Int32', -v) : -v;
+            if (typeof v === 'number') return isIntegral(type) ? arith('-', 0, v, type, chk) : -v;
             if (typeof v === 'string' && v.length === 1) return -v.charCodeAt(0);
             const h = hostArithmetic('neg', v, null);
             if (h !== undefined) return h;
@@ -575,6 +586,7 @@ class Compiler {
     const stringy = l.type === 'String' || r.type === 'String';
     const numeric = isNumericType(l.type) && isNumericType(r.type);
     const type = stringy ? 'String' : numeric ? promote(l.type, r.type) : 'Object';
+    const chk = this.checkedCtx;
     return {
       type,
       fn: (env) => {
@@ -592,7 +604,7 @@ class Compiler {
           return sx + sy;
         }
         if (x === null || y === null) return null;
-        if (typeof x === 'number' || typeof y === 'number' || numeric) return arith('+', num(x, l.type), num(y, r.type), type);
+        if (typeof x === 'number' || typeof y === 'number' || numeric) return arith('+', num(x, l.type), num(y, r.type), type, chk);
         const h = hostArithmetic('+', x, y);
         if (h !== undefined) return h;
         throw netError('InvalidOperationException', `Operator '+' cannot be applied to operands of type '${dotNetTypeName(x)}' and '${dotNetTypeName(y)}'`);
@@ -605,6 +617,7 @@ class Compiler {
     const b = r.fn;
     const numeric = isNumericType(l.type) && isNumericType(r.type);
     const type = numeric ? promote(l.type, r.type) : 'Object';
+    const chk = this.checkedCtx;
     return {
       type: type === 'Object' && op === '-' && (l.type === 'DateTime' || l.type === 'DateTimeOffset') && l.type === r.type ? 'TimeSpan' : type,
       fn: (env) => {
@@ -614,7 +627,7 @@ class Compiler {
         if (numeric || typeof x === 'number' || typeof y === 'number' || (typeof x === 'string' && l.type === 'Char')) {
           let t = type;
           if (t === 'Object') t = typeof x === 'number' && typeof y === 'number' && Number.isInteger(x) && Number.isInteger(y) ? 'Int32' : 'Double';
-          return arith(op, num(x, l.type), num(y, r.type), t);
+          return arith(op, num(x, l.type), num(y, r.type), t, chk);
         }
         const h = hostArithmetic(op, x, y);
         if (h !== undefined) return h;
@@ -742,6 +755,7 @@ class Compiler {
     const delta = e.op === '++' ? 1 : -1;
     const prefix = e.prefix;
     const type = place.type;
+    const chk = this.checkedCtx;
     return {
       type,
       fn: (env) => {
@@ -751,7 +765,7 @@ class Compiler {
         if (old === null) return null;
         let next: Value;
         if (typeof old === 'string' && old.length === 1 && type === 'Char') next = String.fromCharCode(old.charCodeAt(0) + delta);
-        else next = arith('+', num(old, type), delta, isIntegral(type) || type === 'Object' ? (type === 'Object' ? (Number.isInteger(old) ? 'Int32' : 'Double') : type) : type);
+        else next = arith('+', num(old, type), delta, isIntegral(type) || type === 'Object' ? (type === 'Object' ? (Number.isInteger(old) ? 'Int32' : 'Double') : type) : type, chk);
         p.set(next);
         return prefix ? next : old;
       },
@@ -923,7 +937,10 @@ class Compiler {
         const f = this.expr(s.value).fn;
         return (env) => f(env);
       }
-      case 'block': return this.scoped(() => this.stmts(s.body));
+      case 'block': {
+        const checked = s.checked;
+        return checked === undefined ? this.scoped(() => this.stmts(s.body)) : this.inContext(checked, () => this.scoped(() => this.stmts(s.body)));
+      }
       case 'localfn': return this.localFunction(s);
       case 'empty': return () => NO_RETURN;
       case 'if': {
@@ -1124,9 +1141,14 @@ function num(v: Value, staticType: string): number {
   throw netError('InvalidCastException', `Operator cannot be applied to operand of type '${dotNetTypeName(v)}'`);
 }
 
-/** C# arithmetic on the promoted type: integral division truncates and throws on zero, Int32 wraps. */
-function arith(op: string, x: number, y: number, type: string): number {
+/**
+ * C# arithmetic on the promoted type: integral division truncates and throws on zero; an integral result out of its
+ * type's range wraps (unchecked, C#'s default) or throws OverflowException (`checked`). Int64 is a double here: a
+ * checked Int64 result is refused beyond ±2^63.
+ */
+function arith(op: string, x: number, y: number, type: string, checked = false): number {
   const integral = isIntegral(type);
+  if (integral && checked) return checkedArith(op, x, y, type);
   switch (op) {
     case '+': return integral ? wrapIntegral(type, x + y) : x + y;
     case '-': return integral ? wrapIntegral(type, x - y) : x - y;
@@ -1139,6 +1161,28 @@ function arith(op: string, x: number, y: number, type: string): number {
       if (integral && y === 0) throw netError('DivideByZeroException', 'Attempted to divide by zero.');
       return x % y;
   }
+}
+
+const OVERFLOW = 'Arithmetic operation resulted in an overflow.';
+
+function checkedArith(op: string, x: number, y: number, type: string): number {
+  if ((op === '/' || op === '%') && y === 0) throw netError('DivideByZeroException', 'Attempted to divide by zero.');
+  const r = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? Math.trunc(x / y) : x % y;
+  if (!inRange(type, r)) throw netError('OverflowException', OVERFLOW);
+  return r === 0 ? 0 : r;
+}
+
+function inRange(type: string, n: number): boolean {
+  const [lo, hi] = NUMERIC_RANGES[type] ?? [-Infinity, Infinity];
+  return type === 'Int64' || type === 'UInt64' ? n >= lo && n < hi + 1 : n >= lo && n <= hi;
+}
+
+/** An explicit numeric conversion in a checked context: a number outside the target's range is an OverflowException. */
+function checkedConversion(type: string, v: Value): Value {
+  const base = type.replace(/\?$/, '');
+  if (typeof v === 'number' && Number.isFinite(v) && !inRange(base, Math.trunc(v))) throw netError('OverflowException', OVERFLOW);
+  if (typeof v === 'number' && !Number.isFinite(v)) throw netError('OverflowException', OVERFLOW);
+  return v;
 }
 
 function bitwiseCombine(op: string, x: Value, y: Value): Value {

@@ -5,7 +5,7 @@ import { compileLimitError, EXPRESSION_LIMITS } from './limits.js';
 
 /**
  * A recursive-descent parser for the C# 7 subset of policy expressions. Invalid C# is ERR_APIM_EXPRESSION_SYNTAX;
- * valid C# that the twin does not run (goto, lock, checked, generic local functions, query syntax…) is ERR_APIM_EXPRESSION_UNSUPPORTED,
+ * valid C# that the twin does not run (goto, lock, generic local functions, query syntax…) is ERR_APIM_EXPRESSION_UNSUPPORTED,
  * both with `details.offset`. Lookahead is bounded or memoized, so parsing is linear in the input.
  */
 
@@ -22,8 +22,8 @@ const KEYWORDS = new Set(['abstract', 'as', 'base', 'bool', 'break', 'byte', 'ca
   'ushort', 'using', 'virtual', 'void', 'volatile', 'while']);
 
 /** Valid C# that the twin refuses (UNSUPPORTED, never SYNTAX). */
-const UNSUPPORTED_EXPR_KEYWORDS = new Set(['sizeof', 'checked', 'stackalloc', 'delegate', 'await', '__arglist', '__makeref', '__reftype', '__refvalue']);
-const UNSUPPORTED_STMT_KEYWORDS = new Set(['goto', 'lock', 'yield', 'unsafe', 'fixed', 'checked']);
+const UNSUPPORTED_EXPR_KEYWORDS = new Set(['sizeof', 'stackalloc', 'delegate', 'await', '__arglist', '__makeref', '__reftype', '__refvalue']);
+const UNSUPPORTED_STMT_KEYWORDS = new Set(['goto', 'lock', 'yield', 'unsafe', 'fixed']);
 
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '??=']);
 
@@ -391,10 +391,11 @@ class Parser {
         const name = e.k === 'name' ? e.name : e.k === 'member' ? e.name : e.k === 'call' ? e.name : this.fail('Expected a name in nameof', e.pos);
         return { k: 'nameof', name, pos: t.pos };
       }
-      if (v === 'unchecked' && this.isP('(', 1)) {
-        // integer arithmetic of the twin wraps as C#'s default unchecked context does: `unchecked(x)` is `(x)`
-        this.next();
-        return this.paren();
+      if ((v === 'checked' || v === 'unchecked') && this.isP('(', 1)) {
+        this.next(); this.next();
+        const expr = this.expression();
+        this.expectP(')');
+        return { k: 'checked', on: v === 'checked', expr, pos: t.pos };
       }
       if (UNSUPPORTED_EXPR_KEYWORDS.has(v) && (v !== 'await' || this.peek(1).kind === 'ident')) this.unsupported(`'${v}'`, t.pos);
       if (PREDEFINED_TYPES.has(v)) {
@@ -585,12 +586,12 @@ class Parser {
   statement(): Stmt {
     return this.nested(() => this.statement0());
   }
-  block(): Stmt {
+  block(checked?: boolean): Stmt {
     const pos = this.expectP('{').pos;
     const body: Stmt[] = [];
     while (!this.isP('}')) { if (this.atEnd()) this.fail("Expected '}'"); body.push(this.statement()); }
     this.next();
-    return { k: 'block', body, pos };
+    return checked === undefined ? { k: 'block', body, pos } : { k: 'block', body, pos, checked };
   }
   embedded(): Stmt {
     // C# forbids a declaration as the direct body of if/while/for…
@@ -673,9 +674,8 @@ class Parser {
           this.expectP(';');
           return d;
         }
-        case 'unchecked':
-          // unchecked is already the context of integer arithmetic (it wraps): the block runs as it is
-          if (this.isP('{', 1)) { this.next(); return this.block(); }
+        case 'checked': case 'unchecked':
+          if (this.isP('{', 1)) { this.next(); return this.block(t.value === 'checked'); }
           break;
         case 'void':
           if (this.isName(1) && this.isP('(', 2)) return this.localFunction(t.pos);

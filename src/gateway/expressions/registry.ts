@@ -34,9 +34,14 @@ export class TypeV {
   netString(): string { return this.fullName; }
 }
 function typeValue(v: Value): TypeV {
-  const t = v === null ? 'Object' : (v as { $type?: string }).$type ?? (typeof v === 'string' ? 'String' : typeof v === 'number' ? (Number.isInteger(v) ? 'Int32' : 'Double') : typeof v === 'boolean' ? 'Boolean' : Array.isArray(v) ? 'Object[]' : 'Byte[]');
+  // an exception's type is the .NET exception it stands for (DivideByZeroException, not Exception)
+  const exceptionType = (v as { $type?: string } | null)?.$type === 'Exception' ? (v as unknown as { error: { exceptionType: string } }).error.exceptionType : undefined;
+  const t = exceptionType ?? (v === null ? 'Object' : (v as { $type?: string }).$type ?? (typeof v === 'string' ? 'String' : typeof v === 'number' ? (Number.isInteger(v) ? 'Int32' : 'Double') : typeof v === 'boolean' ? 'Boolean' : Array.isArray(v) ? 'Object[]' : 'Byte[]'));
   const name = t === 'Array' ? 'Object[]' : t;
-  return new TypeV(name, ['String', 'Int32', 'Double', 'Boolean', 'Object[]', 'Byte[]', 'Guid', 'DateTime', 'TimeSpan'].includes(name) ? `System.${name}` : name);
+  const ns = exceptionType !== undefined || ['String', 'Int32', 'Double', 'Boolean', 'Object[]', 'Byte[]', 'Guid', 'DateTime', 'TimeSpan', 'DateTimeOffset'].includes(name) ? 'System.'
+    : ['JObject', 'JArray', 'JValue', 'JProperty', 'JToken'].includes(name) ? 'Newtonsoft.Json.Linq.'
+      : ['XDocument', 'XElement', 'XAttribute'].includes(name) ? 'System.Xml.Linq.' : '';
+  return new TypeV(name, ns + name);
 }
 
 const RAW_TABLES: Record<string, TypeTable> = {

@@ -200,7 +200,8 @@ export const TOKEN_CONVERSIONS: { convert?: (type: string, v: HostValue) => Valu
 /** Other user-defined conversions (DateTime → DateTimeOffset…), registered by the libraries. */
 export const HOST_CONVERSIONS: Array<(type: string, v: Value) => Value | undefined> = [];
 
-const NUMERIC_RANGES: Record<string, [number, number]> = {
+/** The range of each integral type (Int64/UInt64 as doubles: their upper bounds round to 2^63 and 2^64). */
+export const NUMERIC_RANGES: Record<string, [number, number]> = {
   Int32: [-2147483648, 2147483647], Int16: [-32768, 32767], Byte: [0, 255], SByte: [-128, 127], UInt16: [0, 65535], UInt32: [0, 4294967295],
   Int64: [-9223372036854775808, 9223372036854775807], UInt64: [0, 18446744073709551615],
 };

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deriveContext, extractExpressions, FIXTURE_PATH, loadFixture, undocumentedNamedValues } from '../../gateway/corpus-expressions.js';
+import { corpusOf, deriveContext, extractExpressions, FIXTURE_PATH, loadFixture, undocumentedNamedValues } from '../../gateway/corpus-expressions.js';
 import { corpusDir, listFiles } from '../corpus.js';
 
 /**
@@ -20,12 +20,13 @@ describe('policy expressions of the APIM corpus', () => {
     if (process.env.UPDATE_EXPECTATIONS === '1') {
       const prev = new Map(fixture.expressions.map((e) => [key(e), e]));
       fixture.expressions = actual.map((e) => prev.get(key(e)) ?? e);
+      const corpus = corpusOf(files);
       for (const f of files) {
         const rel = relative(root, f);
         if (fixture.contexts[rel] || !actual.some((e) => e.file === rel)) continue;
         const text = readFileSync(f, 'utf8');
         Object.assign(fixture.namedValues, undocumentedNamedValues(text, fixture.namedValues));
-        const derived = deriveContext(text, fixture.namedValues);
+        const derived = deriveContext(text, fixture.namedValues, corpus(f));
         if (Object.keys(derived).length) fixture.contexts[rel] = derived;
       }
       writeFileSync(FIXTURE_PATH, JSON.stringify(fixture, null, 2) + '\n');
