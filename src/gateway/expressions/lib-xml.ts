@@ -10,7 +10,7 @@ import { parseFloating, parseIntegral } from './lib-number.js';
 import type { Env, StaticTable, TypeTable } from './member-types.js';
 import { HOST_ARITHMETIC } from './operators.js';
 import { HOST_CONVERSIONS } from './types.js';
-import { xmlReaderError, type OpenTag } from './xml-reader-errors.js';
+import { withPosition, XmlReaderTracker } from './xml-reader-errors.js';
 import { argumentNull, EnumValue, invalidOperation, netError, requireString, toDotNetString, type HostValue, type NetValue, type Value } from './values.js';
 
 const XMLNS = 'http://www.w3.org/2000/xmlns/';
@@ -149,25 +149,17 @@ export function parseXml(text: string, env?: Env): XDocumentV {
   const stack: XContainerV[] = [doc];
   const parser = new SaxesParser({ xmlns: true, position: true });
   let count = 0;
-  // XmlReader's wording and positions (xml-reader-errors.ts): the open elements and where the last markup ended
-  const open: OpenTag[] = [];
-  let markupEnd = 0;
-  // saxes closes the innermost element on a mismatched end tag, then reports it: the element is still open for XmlReader
-  let closed: { tag: OpenTag | undefined; position: number } | undefined;
-  const fail = (m: string): never => {
-    if (closed?.tag && closed.position === parser.position) open.push(closed.tag);
-    const r = xmlReaderError(m, text, parser.position, open, markupEnd);
-    throw xmlError(r.line ? `${r.message} Line ${r.line}, position ${r.column}.` : r.message);
-  };
-  const markup = () => { markupEnd = parser.position; };
+  // XmlReader's wording and positions (xml-reader-errors.ts)
+  const reader = new XmlReaderTracker(text, parser);
+  const fail = (m: string): never => { throw xmlError(withPosition(reader.error(m))); };
+  const markup = () => reader.markup();
   parser.on('error', (e) => fail(e.message));
   parser.on('doctype', () => { throw xmlError(`For security reasons DTD is prohibited in this XML document. Line ${parser.line}, position ${parser.column}.`); });
   parser.on('xmldecl', (d) => { markup(); doc.declaration = { version: d.version ?? '1.0', encoding: d.encoding ?? '', standalone: d.standalone ?? '' }; });
   parser.on('processinginstruction', markup);
-  parser.on('opentagstart', (t) => { open.push({ name: t.name, at: parser.position - 1 - t.name.length }); });
+  parser.on('opentagstart', (t) => reader.startTag(t.name));
   parser.on('opentag', (t) => {
-    markup();
-    if (t.isSelfClosing) open.pop();
+    reader.startTagEnd(t.isSelfClosing);
     if (++count > (env?.meter.limits.maxCollectionLength ?? Infinity)) env!.meter.collection(count);
     const e = new XElementV(new XNameV(t.uri ?? '', t.local ?? t.name));
     for (const a of Object.values(t.attributes)) {
@@ -179,7 +171,7 @@ export function parseXml(text: string, env?: Env): XDocumentV {
     parent.nodes.push(e);
     stack.push(e);
   });
-  parser.on('closetag', (t) => { markup(); if (!t.isSelfClosing) closed = { tag: open.pop(), position: parser.position }; stack.pop(); });
+  parser.on('closetag', (t) => { reader.endTag(t.isSelfClosing); stack.pop(); });
   parser.on('text', (s) => {
     const top = stack.at(-1)!;
     if (top instanceof XDocumentV) { if (s.trim()) fail('text data outside of root node.'); return; }

@@ -5,6 +5,7 @@
  * XmlTextReaderImpl: the first character of root-level data, the name of a start or end tag, the end of the input for
  * unclosed elements. An error this table does not know keeps saxes's wording at saxes's position.
  */
+import { SaxesParser } from 'saxes';
 
 /** An open element: its qualified name and the index of the first character of its name. */
 export interface OpenTag { name: string; at: number }
@@ -63,4 +64,58 @@ export function xmlReaderError(saxesMessage: string, text: string, position: num
   if (/^unexpected end/.test(m)) return at(text.length, 'Unexpected end of file has occurred.');
   const here = Math.max(0, position - 1);
   return at(here, /[.!?]$/.test(m) ? m : `${m}.`);
+}
+
+/** What a saxes parser needs to report XmlReader's errors: its handlers call these as they read. */
+interface SaxesLike { position: number }
+
+/**
+ * Follows one saxes parse for xmlReaderError: the open elements, where the last markup ended, and the element saxes
+ * closes on a mismatched end tag before it reports it (still open for XmlReader).
+ */
+export class XmlReaderTracker {
+  readonly open: OpenTag[] = [];
+  #markupEnd = 0;
+  #closed: { tag: OpenTag | undefined; position: number } | undefined;
+  constructor(readonly text: string, readonly parser: SaxesLike) {}
+  /** opentagstart */
+  startTag(name: string): void { this.open.push({ name, at: this.parser.position - 1 - name.length }); }
+  /** opentag */
+  startTagEnd(selfClosing: boolean): void { this.markup(); if (selfClosing) this.open.pop(); }
+  /** closetag */
+  endTag(selfClosing: boolean): void {
+    this.markup();
+    if (!selfClosing) this.#closed = { tag: this.open.pop(), position: this.parser.position };
+  }
+  /** comment, cdata, xmldecl, processinginstruction */
+  markup(): void { this.#markupEnd = this.parser.position; }
+  /** The XmlReader error for saxes's error message at the parser's position. */
+  error(saxesMessage: string): XmlReaderError {
+    if (this.#closed?.tag && this.#closed.position === this.parser.position) { this.open.push(this.#closed.tag); this.#closed = undefined; }
+    return xmlReaderError(saxesMessage, this.text, this.parser.position, this.open, this.#markupEnd);
+  }
+}
+
+/** `message Line L, position P.` (no position when the error has none: a missing root). */
+export function withPosition(e: XmlReaderError): string {
+  return e.line ? `${e.message} Line ${e.line}, position ${e.column}.` : e.message;
+}
+
+/** The first well-formedness error XmlReader reports for a text (namespaces checked), or undefined when it reads. */
+export function firstXmlReaderError(text: string): XmlReaderError | undefined {
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  const reader = new XmlReaderTracker(text, parser);
+  let error: XmlReaderError | undefined;
+  parser.on('error', (e) => { error ??= reader.error(e.message); throw e; });
+  parser.on('opentagstart', (t) => reader.startTag(t.name));
+  parser.on('opentag', (t) => reader.startTagEnd(t.isSelfClosing));
+  parser.on('closetag', (t) => reader.endTag(t.isSelfClosing));
+  for (const ev of ['comment', 'cdata', 'xmldecl', 'processinginstruction'] as const) parser.on(ev, () => reader.markup());
+  parser.on('text', (s) => { if (reader.open.length === 0 && s.trim()) { error ??= reader.error('text data outside of root node.'); throw new Error('stop'); } });
+  try {
+    parser.write(text).close();
+  } catch {
+    return error;
+  }
+  return error;
 }

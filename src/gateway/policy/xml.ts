@@ -1,6 +1,6 @@
 import { SaxesParser } from 'saxes';
 import { formatLocation, TwinError, type SourceLocation } from '../../core/index.js';
-import { xmlReaderError, type OpenTag } from '../expressions/xml-reader-errors.js';
+import { withPosition, XmlReaderTracker } from '../expressions/xml-reader-errors.js';
 import { maskExpressions, restoreExpressions, type ExpressionSpan } from './rawxml.js';
 
 /** One element of a policy document, with the 1-based position of its `<`. */
@@ -31,16 +31,12 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
   const fail = (msg: string, line = parser.line, column = parser.column): never => {
     throw new TwinError('ERR_APIM_POLICY_XML', msg, { location: { file, line, column } });
   };
-  // XmlReader's wording and positions (expressions/xml-reader-errors.ts): the open elements, where the last markup
-  // ended; saxes closes the innermost element on a mismatched end tag before it reports it
-  const open: OpenTag[] = [];
-  let markupEnd = 0;
-  let closed: { tag: OpenTag | undefined; position: number } | undefined;
-  const markup = () => { markupEnd = parser.position; };
+  // XmlReader's wording and positions (expressions/xml-reader-errors.ts)
+  const reader = new XmlReaderTracker(text, parser);
+  const markup = () => reader.markup();
   parser.on('error', (e) => {
-    if (closed?.tag && closed.position === parser.position) open.push(closed.tag);
-    const r = xmlReaderError(e.message, text, parser.position, open, markupEnd);
-    throw new TwinError('ERR_APIM_POLICY_XML', r.line ? `${r.message} Line ${r.line}, position ${r.column}.` : r.message, {
+    const r = reader.error(e.message);
+    throw new TwinError('ERR_APIM_POLICY_XML', withPosition(r), {
       location: { file, ...(r.line ? { line: r.line, column: r.column } : {}) },
       details: { offset: r.at, ...(/comment/.test(r.message) ? { reason: 'comment' } : {}) },
     });
@@ -51,11 +47,10 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
   parser.on('comment', markup);
   parser.on('opentagstart', (t) => {
     pendingStart = { line: parser.line, column: parser.column - t.name.length - 1 };
-    open.push({ name: t.name, at: parser.position - 1 - t.name.length });
+    reader.startTag(t.name);
   });
   parser.on('opentag', (t) => {
-    markup();
-    if (t.isSelfClosing) open.pop();
+    reader.startTagEnd(t.isSelfClosing);
     const attrs: Record<string, string> = {};
     for (const [k, v] of Object.entries(t.attributes as Record<string, string>)) attrs[k] = restoreExpressions(v, spans);
     const node = { name: t.name, attrs, children: [], text: '', innerXml: '', ...pendingStart, openEnd: parser.position };
@@ -66,8 +61,7 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
     stack.push(node);
   });
   parser.on('closetag', (t) => {
-    markup();
-    if (!t.isSelfClosing) closed = { tag: open.pop(), position: parser.position };
+    reader.endTag(t.isSelfClosing);
     const node = stack.pop();
     if (!node || t.isSelfClosing) return;
 
