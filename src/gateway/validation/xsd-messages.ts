@@ -1,5 +1,4 @@
 import { SaxesParser } from 'saxes';
-import { lineColumn } from '../expressions/xml-reader-errors.js';
 import type { XmlValidationError } from './xml-schema.js';
 
 /**
@@ -18,6 +17,7 @@ interface ElementInfo {
   at: number;
   endAt: number;
   attrs: Map<string, number>;
+  parent: ElementInfo | undefined;
 }
 
 /** Every element of a well-formed body, in document order, with where its names stand. */
@@ -34,7 +34,7 @@ function indexElements(text: string): ElementInfo[] {
       const m = new RegExp(`\\s${a.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=`).exec(tag);
       if (m) attrs.set(a.local, start + m.index + 1);
     }
-    const e: ElementInfo = { ns: t.uri ?? '', local: t.local ?? t.name, at: start, endAt: start, attrs };
+    const e: ElementInfo = { ns: t.uri ?? '', local: t.local ?? t.name, at: start, endAt: start, attrs, parent: open.at(-1) };
     out.push(e);
     if (!t.isSelfClosing) open.push(e);
   });
@@ -96,27 +96,47 @@ function expectedList(list: string): string {
 
 /** Translate libxml2's validation errors of one body into .NET's messages and positions. */
 export function dotNetXsdErrors(text: string, errors: readonly XmlValidationError[]): XmlValidationError[] {
-  const elements = indexElements(text);
-  const used = new Set<ElementInfo>();
+  // linear in the body and the errors (a body of many invalid elements must not cost their product)
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const position = (i: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (lineStarts[mid]! <= i) lo = mid; else hi = mid - 1; }
+    return { line: lo + 1, column: i - lineStarts[lo]! + 1 };
+  };
+  // the elements of each name on each line, in order: an error takes the next one of its name on its line
+  const byName = new Map<string, { first: ElementInfo[]; lines: Map<number, ElementInfo[]> }>();
+  for (const e of indexElements(text)) {
+    const line = position(e.at).line;
+    const named = byName.get(`${e.ns}|${e.local}`);
+    const list = named?.lines.get(line);
+    if (list) list.push(e);
+    else if (named) named.lines.set(line, [e]);
+    else { const first = [e]; byName.set(`${e.ns}|${e.local}`, { first, lines: new Map([[line, first]]) }); }
+  }
+  const cursors = new Map<ElementInfo[], number>();
   const find = (ns: string, local: string, line: number): ElementInfo | undefined => {
-    const all = elements.filter((e) => e.ns === ns && e.local === local);
-    const onLine = all.filter((e) => lineColumn(text, e.at).line === line);
-    return onLine.find((e) => !used.has(e)) ?? onLine[0] ?? all.find((e) => !used.has(e)) ?? all[0];
+    const named = byName.get(`${ns}|${local}`);
+    const list = named?.lines.get(line) ?? named?.first;
+    if (!list) return undefined;
+    const n = cursors.get(list) ?? 0;
+    cursors.set(list, Math.min(n + 1, list.length - 1));
+    return list[Math.min(n, list.length - 1)];
   };
   return errors.map((err) => {
     const m = /^Element '(?:\{([^}]*)\})?([^']+)'(?:, attribute '([^']+)')?: (.*)$/s.exec(err.message);
     if (!m) return err;
     const [, ns = '', local = '', attr, rest = ''] = m;
     const el = find(ns, local, err.line);
-    if (el) used.add(el);
     const at = (i: number | undefined, message: string): XmlValidationError => {
       if (i === undefined) return { ...err, message };
-      const p = lineColumn(text, i);
+      const p = position(i);
       return { message, line: p.line, position: p.column };
     };
     let r: RegExpExecArray | null;
     if ((r = /^This element is not expected\.(?: Expected is (?:one of )?\( (.*) \)\.)?$/s.exec(rest))) {
-      const parent = el ? elements.slice(0, elements.indexOf(el)).reverse().find((p) => p.at < el.at && p.endAt > el.at) : undefined;
+      const parent = el?.parent;
       if (!parent) return err;
       const head = `The element ${named(parent.ns, parent.local)} has invalid child element ${named(ns, local)}.`;
       return at(el?.at, r[1] ? `${head} List of possible elements expected: ${expectedList(r[1])}.` : head);
