@@ -136,6 +136,29 @@ describe('contexts derived for a new corpus file (UPDATE_EXPECTATIONS=1 npm run 
     expect(body).toMatchObject({ status: 'c2FtcGxl', value: 'c2FtcGxl', token_type: 'Bearer' });
   });
 
+  it('an answer the file reads as XML holds the elements it looks for; answers carry the headers it reads; a validated token the claims', () => {
+    const policy = `<policies><inbound>
+      <validate-jwt header-name="Authorization" output-token-variable-name="jwt" />
+      <set-variable name="perm" value="@(((Jwt)context.Variables["jwt"]).Claims["permissions"][0] + ((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("aud"))" />
+      <send-request mode="new" response-variable-name="soap"><set-url>https://x</set-url></send-request>
+      <set-variable name="v" value="@(XDocument.Parse(((IResponse)context.Variables["soap"]).Body.As<string>()).Descendants().Where(e => e.Name.LocalName == "value1").First().Value)" />
+      <set-variable name="w" value="@(XDocument.Parse(((IResponse)context.Variables["soap"]).Body.As<string>()).Descendants("value2").Count())" />
+      <send-request mode="new" response-variable-name="head"><set-url>https://x</set-url></send-request>
+      <set-variable name="csrf" value="@(((IResponse)context.Variables["head"]).Headers.GetValueOrDefault("x-csrf-token"))" />
+    </inbound></policies>`;
+    const ctx = deriveContext(policy, {});
+    expect(ctx.variables).toMatchObject({ perm: 'c2FtcGxlapi://backend', v: 'c2FtcGxl', w: 1, csrf: 'sample-x-csrf-token' });
+    expect(ctx.variables!.soap).toEqual({ $response: { status: 200, headers: { 'Content-Type': 'application/xml', 'x-csrf-token': 'sample-x-csrf-token' }, body: '<response><value1>c2FtcGxl</value1><value2>c2FtcGxl</value2></response>' } });
+    expect((ctx.variables!.head as { $response: { headers: object } }).$response.headers).toEqual({ 'Content-Type': 'application/json', 'x-csrf-token': 'sample-x-csrf-token' });
+  });
+
+  it('defines every named value the file uses that the list lacks, in plain text too (APIM refuses a policy naming a missing one)', () => {
+    const policy = `<!-- {{in-a-comment}} --><policies><inbound><set-variable name="n" value="{{expiry}}" /><set-variable name="m" value="@(int.Parse((string)context.Variables["n"]) + {{weight}})" /></inbound></policies>`;
+    const nv = { known: 'x', ...undocumentedNamedValues(policy, { known: 'x', Weight: '2' }) };
+    expect(nv).toEqual({ known: 'x', expiry: '1' });
+    expect(deriveContext(policy, { ...nv, weight: '2' }).variables).toEqual({ n: '1', m: 3 });
+  });
+
   it('a string variable that fails with every context is a sample string (the value of a run where it succeeded)', () => {
     const policy = `<policies><inbound>
       <set-variable name="key" value="@(context.Request.Headers.GetValueOrDefault("Cookie", "").Split('=')[1])" />

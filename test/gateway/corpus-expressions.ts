@@ -130,8 +130,10 @@ export function buildContext(spec: FixtureContext = {}, values?: ReadonlyMap<str
 /** A token endpoint's answer: what most `send-request` calls of the snippets ask for. */
 const SAMPLE_JWT = ['{"alg":"RS256","typ":"JWT","kid":"k1"}', '{"aud":"api://backend","iss":"https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/","sub":"user1","oid":"00000000-0000-0000-0000-0000000000a1","name":"Admin User","preferred_username":"admin@contoso.com","roles":["Reader"],"scp":"user_impersonation","iat":1772013600,"nbf":1772013600,"exp":1772017200}']
   .map((p) => Buffer.from(p).toString('base64url')).join('.') + '.c2ln';
-/** The body of each response value deriveContext made (recorded with it in the fixture). */
-const RESPONSE_BODIES = new WeakMap<object, string>();
+/** The answer of each response value deriveContext made (recorded with it in the fixture). */
+const RESPONSE_BODIES = new WeakMap<object, { status: number; headers: Record<string, string>; body: string }>();
+/** A sample string a derived context gives what the file reads: valid base64 too, so it serves as text and as bytes. */
+const SAMPLE = 'c2FtcGxl';
 const TOKEN_RESPONSE = JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: SAMPLE_JWT, id_token: SAMPLE_JWT, refresh_token: 'r1', scope: 'openid' });
 
 function fixtureOf(v: Value): FixtureValue | undefined {
@@ -141,7 +143,7 @@ function fixtureOf(v: Value): FixtureValue | undefined {
     const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     return { $jwt: `${enc(v.header)}.${enc(v.payload)}.c2ln` };
   }
-  if ((v as { $type?: string }).$type === 'Response') return { $response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: RESPONSE_BODIES.get(v as object) ?? TOKEN_RESPONSE } };
+  if ((v as { $type?: string }).$type === 'Response') return { $response: RESPONSE_BODIES.get(v as object) ?? { status: 200, headers: { 'Content-Type': 'application/json' }, body: TOKEN_RESPONSE } };
   return undefined;
 }
 
@@ -203,10 +205,20 @@ export function deriveContext(text: string, namedValues: Record<string, string>,
     if (!isExpressionText(src)) return src;
     try { return compileExpression(src.trim()).evaluate(buildContext(out, vars)); } catch { return undefined; }
   };
-  // a token endpoint's answer, with the other properties the file reads from a JSON answer (a base64-valid sample
-  // string: it serves as text and as bytes)
+  // a token endpoint's answer, with the other properties the file reads from a JSON answer
   const read = readKeys(text, /Body\.As<JObject>\([^)]*\)\s*\[\s*"([^"]+)"\s*\]/g);
-  const responseBody = JSON.stringify({ ...Object.fromEntries(read.map((k) => [k, 'c2FtcGxl'])), ...(JSON.parse(TOKEN_RESPONSE) as object) });
+  const jsonBody = JSON.stringify({ ...Object.fromEntries(read.map((k) => [k, SAMPLE])), ...(JSON.parse(TOKEN_RESPONSE) as object) });
+  // an answer the file reads as XML holds the elements it looks for
+  const elements = readKeys(text, /(?:LocalName\s*==\s*|Descendants\(\s*|Elements?\(\s*)"([A-Za-z_][\w.-]*)"/g);
+  const xmlBody = `<response>${elements.map((e) => `<${e}>${SAMPLE}</${e}>`).join('')}</response>`;
+  const readsXml = (v: string) => new RegExp(`(XDocument|XElement)\\.Parse\\(\\s*\\(\\(IResponse\\)context\\.Variables\\["${v.replace(/[^\w-]/g, '.')}"\\]\\)\\.Body\\.As<string>|Variables\\["${v.replace(/[^\w-]/g, '.')}"\\]\\)\\.Body\\.As<X(Document|Element)>`).test(text);
+  // and the headers the file reads from an answer
+  const answerHeaders = Object.fromEntries(readKeys(text, /\(\(IResponse\)context\.Variables\["[^"]+"\]\)\.Headers(?:\[|\.GetValueOrDefault\()\s*"([^"]+)"\s*[\])]/g).map((h) => [h, sampleHeader(h)]));
+  // a validated token carries the claims the file reads
+  const claims = readKeys(text, /Claims(?:\[|\.GetValueOrDefault\(|\.TryGetValue\()\s*"([^"]+)"/g);
+  const payload = JSON.parse(Buffer.from(SAMPLE_JWT.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  for (const c of claims) payload[c] ??= [SAMPLE];
+  const jwt = [SAMPLE_JWT.split('.')[0], Buffer.from(JSON.stringify(payload)).toString('base64url'), 'c2ln'].join('.');
   const fragmentRoots = new Map<string, PolicyNode | undefined>();
   const visit = (n: PolicyNode) => {
     const a = n.attrs;
@@ -222,11 +234,13 @@ export function deriveContext(text: string, namedValues: Record<string, string>,
       if (v !== undefined) vars.set(a.name, v);
       // on the second pass, a value that still fails (it needs data no request of this context has: a cookie the
       // sign-in step set…) is a sample string, as in a run where it succeeded
-      else if (pass === 1 && !vars.has(a.name) && stringValued(a.value)) vars.set(a.name, 'c2FtcGxl');
+      else if (pass === 1 && !vars.has(a.name) && stringValued(a.value)) vars.set(a.name, SAMPLE);
     }
     if ((n.name === 'send-request' || n.name === 'send-one-way-request') && a['response-variable-name']) {
-      const r = responseValue({ statusCode: 200, statusReason: 'OK', headers: headerMap({ 'Content-Type': 'application/json' }), body: () => textBody(responseBody) });
-      RESPONSE_BODIES.set(r as object, responseBody);
+      const xml = readsXml(a['response-variable-name']);
+      const answer = { status: 200, headers: { 'Content-Type': xml ? 'application/xml' : 'application/json', ...answerHeaders }, body: xml ? xmlBody : jsonBody };
+      const r = responseValue({ statusCode: 200, statusReason: 'OK', headers: headerMap(answer.headers), body: () => textBody(answer.body) });
+      RESPONSE_BODIES.set(r as object, answer);
       vars.set(a['response-variable-name'], r);
     }
     // a cache miss: the default value when there is one (the variable stays unset otherwise)
@@ -235,7 +249,7 @@ export function deriveContext(text: string, namedValues: Record<string, string>,
       if (v !== undefined) vars.set(a['variable-name'], v);
     }
     // validate-jwt stores the parsed token; authentication-managed-identity stores the token text
-    if (a['output-token-variable-name']) vars.set(a['output-token-variable-name'], n.name.startsWith('validate-') ? parseJwt(SAMPLE_JWT) : SAMPLE_JWT);
+    if (a['output-token-variable-name']) vars.set(a['output-token-variable-name'], n.name.startsWith('validate-') ? parseJwt(jwt) : SAMPLE_JWT);
     for (const c of n.children) visit(c);
   };
   // a fragment runs inside the documents that include it: their policies set what it reads
@@ -292,12 +306,15 @@ function sampleHeader(name: string): string {
   return `sample-${name}`;
 }
 
-/** Named values an expression of the text uses in code that the list lacks (a new corpus file): defined as `1`. */
+/**
+ * Named values the text uses that the list lacks (a new corpus file): defined as `1` (valid C# where an expression
+ * uses one in code, a number where a policy parses one). APIM refuses to save a policy naming a named value the
+ * service lacks, so a service set up for the file defines every one, in expressions and in plain text alike.
+ */
 export function undocumentedNamedValues(text: string, namedValues: Record<string, string>): Record<string, string> {
   const known = new Set(Object.keys(namedValues).map((k) => k.toLowerCase()));
   const out: Record<string, string> = {};
-  for (const span of findExpressionSpans(text)) {
-    for (const m of span.text.matchAll(/\{\{([A-Za-z0-9._-]+)\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out[m[1]!] = '1';
-  }
+  const outside = text.replace(/<!--[\s\S]*?-->/g, '');
+  for (const m of outside.matchAll(/\{\{([A-Za-z0-9._-]+)\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out[m[1]!] = '1';
   return out;
 }

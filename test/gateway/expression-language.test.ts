@@ -296,6 +296,23 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(ev('@(unchecked(int.MaxValue + 1))')).toBe(-2147483648);
   });
 
+  it("XDocument.Parse/XElement.Parse refuse malformed text with XmlReader's messages and positions", () => {
+    const parse = (xml: string, type = 'XDocument') => failure(`@(${type}.Parse(${JSON.stringify(xml)}))`);
+    const xmlException = (message: string) => ({ code: 'ERR_APIM_EXPRESSION_RUNTIME', exceptionType: 'XmlException', message: expect.stringContaining(message) as unknown });
+    // a JSON answer read as XML: the first character of the data, even after a '>' inside it
+    expect(parse('{"a":">"}')).toMatchObject(xmlException('Data at the root level is invalid. Line 1, position 1.'));
+    expect(parse('  \n  {"a":1}')).toMatchObject(xmlException('Data at the root level is invalid. Line 2, position 3.'));
+    expect(parse('<a/>junk')).toMatchObject(xmlException('Data at the root level is invalid. Line 1, position 5.'));
+    expect(parse('<root><a><b>')).toMatchObject(xmlException('Unexpected end of file has occurred. The following elements are not closed: root, a, b. Line 1, position 13.'));
+    expect(parse('<root>\n  <a></b></root>')).toMatchObject(xmlException("The 'a' start tag on line 2 position 4 does not match the end tag of 'b'. Line 2, position 8."));
+    expect(parse('<a><b></a>', 'XElement')).toMatchObject(xmlException("The 'b' start tag on line 1 position 5 does not match the end tag of 'a'. Line 1, position 9."));
+    expect(parse('<a/><b/>')).toMatchObject(xmlException('There are multiple root elements. Line 1, position 6.'));
+    expect(parse('')).toMatchObject(xmlException('Root element is missing.'));
+    expect(parse('<a><!-- x -- y --></a>')).toMatchObject(xmlException("An XML comment cannot contain '--', and '-' cannot be the last character. Line 1, position 11."));
+    // what parses still parses: CDATA, comments, declarations, self-closing elements
+    expect(ev('@(XDocument.Parse("<?xml version=\\"1.0\\"?><!-- c --><a><![CDATA[x>y]]><b/></a>").Root.Value)')).toBe('x>y');
+  });
+
   it('runs checked blocks and expressions: integral overflow is an OverflowException there, and the context is lexical', () => {
     const overflow = { code: 'ERR_APIM_EXPRESSION_RUNTIME', message: expect.stringContaining('Arithmetic operation resulted in an overflow.') as unknown };
     expect(failure('@{ int x = int.MaxValue; return checked(x + 1); }')).toMatchObject(overflow);

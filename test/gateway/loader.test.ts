@@ -107,6 +107,16 @@ describe('rawxml loading', () => {
     expect(loadPolicyDocument('<policies><inbound><!-- a - b --><!----><base /></inbound></policies>').sections.inbound).toHaveLength(1);
   });
 
+  it("reports XmlReader's message and position for malformed policy XML", () => {
+    expect(loadError('<policies>\n  <inbound>\n  </outbound>\n</policies>')).toEqual({
+      code: 'ERR_APIM_POLICY_XML',
+      where: 'line 3:5',
+      message: "The 'inbound' start tag on line 2 position 4 does not match the end tag of 'outbound'. Line 3, position 5.",
+    });
+    expect(loadError('<policies><inbound>')).toMatchObject({ where: 'line 1:20', message: 'Unexpected end of file has occurred. The following elements are not closed: policies, inbound. Line 1, position 20.' });
+    expect(loadError('<policies/>\n<policies/>')).toMatchObject({ where: 'line 2:2', message: 'There are multiple root elements. Line 2, position 2.' });
+  });
+
   it("loose mode reads a comment holding '--' on to the next '-->', with a warning per comment", () => {
     const xml = '<!-- about this policy\n<!-- and more -->\n<policies><inbound><!-- x -- y --><set-header name="A" exists-action="override"><value>1</value></set-header></inbound></policies>';
     const doc = loadPolicyDocument(xml, { loose: true });

@@ -10,6 +10,7 @@ import { parseFloating, parseIntegral } from './lib-number.js';
 import type { Env, StaticTable, TypeTable } from './member-types.js';
 import { HOST_ARITHMETIC } from './operators.js';
 import { HOST_CONVERSIONS } from './types.js';
+import { withPosition, XmlReaderTracker } from './xml-reader-errors.js';
 import { argumentNull, EnumValue, invalidOperation, netError, requireString, toDotNetString, type HostValue, type NetValue, type Value } from './values.js';
 
 const XMLNS = 'http://www.w3.org/2000/xmlns/';
@@ -148,11 +149,17 @@ export function parseXml(text: string, env?: Env): XDocumentV {
   const stack: XContainerV[] = [doc];
   const parser = new SaxesParser({ xmlns: true, position: true });
   let count = 0;
-  const fail = (m: string): never => { throw xmlError(`${m} Line ${parser.line}, position ${parser.column}.`); };
-  parser.on('error', (e) => fail(e.message.replace(/^[^:]*:\d+:\d+: /, '')));
-  parser.on('doctype', () => fail('For security reasons DTD is prohibited in this XML document.'));
-  parser.on('xmldecl', (d) => { doc.declaration = { version: d.version ?? '1.0', encoding: d.encoding ?? '', standalone: d.standalone ?? '' }; });
+  // XmlReader's wording and positions (xml-reader-errors.ts)
+  const reader = new XmlReaderTracker(text, parser);
+  const fail = (m: string): never => { throw xmlError(withPosition(reader.error(m))); };
+  const markup = () => reader.markup();
+  parser.on('error', (e) => fail(e.message));
+  parser.on('doctype', () => { throw xmlError(`For security reasons DTD is prohibited in this XML document. Line ${parser.line}, position ${parser.column}.`); });
+  parser.on('xmldecl', (d) => { markup(); doc.declaration = { version: d.version ?? '1.0', encoding: d.encoding ?? '', standalone: d.standalone ?? '' }; });
+  parser.on('processinginstruction', markup);
+  parser.on('opentagstart', (t) => reader.startTag(t.name));
   parser.on('opentag', (t) => {
+    reader.startTagEnd(t.isSelfClosing);
     if (++count > (env?.meter.limits.maxCollectionLength ?? Infinity)) env!.meter.collection(count);
     const e = new XElementV(new XNameV(t.uri ?? '', t.local ?? t.name));
     for (const a of Object.values(t.attributes)) {
@@ -164,19 +171,19 @@ export function parseXml(text: string, env?: Env): XDocumentV {
     parent.nodes.push(e);
     stack.push(e);
   });
-  parser.on('closetag', () => { stack.pop(); });
+  parser.on('closetag', (t) => { reader.endTag(t.isSelfClosing); stack.pop(); });
   parser.on('text', (s) => {
     const top = stack.at(-1)!;
-    if (top instanceof XDocumentV) { if (s.trim()) fail('Data at the root level is invalid.'); return; }
+    if (top instanceof XDocumentV) { if (s.trim()) fail('text data outside of root node.'); return; }
     if (!s.trim() && top.nodes.length === 0 && false) return;
     const t = new XTextV(s);
     t.parent = top;
     top.nodes.push(t);
   });
-  parser.on('cdata', (s) => { const top = stack.at(-1)!; const c = new XCDataV(s); c.parent = top; top.nodes.push(c); });
-  parser.on('comment', (s) => { const top = stack.at(-1)!; const c = new XCommentV(s); c.parent = top; top.nodes.push(c); });
+  parser.on('cdata', (s) => { markup(); const top = stack.at(-1)!; const c = new XCDataV(s); c.parent = top; top.nodes.push(c); });
+  parser.on('comment', (s) => { markup(); const top = stack.at(-1)!; const c = new XCommentV(s); c.parent = top; top.nodes.push(c); });
   parser.write(text).close();
-  if (!doc.root) fail('Root element is missing.');
+  if (!doc.root) fail('document must contain a root element.');
   // LINQ to XML drops whitespace-only text between elements unless LoadOptions.PreserveWhitespace
   const strip = (c: XContainerV) => {
     if (c.nodes.some((n) => !(n instanceof XTextV)) ) c.nodes = c.nodes.filter((n) => !(n instanceof XTextV && !(n instanceof XCDataV) && n.value.trim() === ''));

@@ -1,5 +1,6 @@
 import { SaxesParser } from 'saxes';
 import { formatLocation, TwinError, type SourceLocation } from '../../core/index.js';
+import { withPosition, XmlReaderTracker } from '../expressions/xml-reader-errors.js';
 import { maskExpressions, restoreExpressions, type ExpressionSpan } from './rawxml.js';
 
 /** One element of a policy document, with the 1-based position of its `<`. */
@@ -30,13 +31,26 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
   const fail = (msg: string, line = parser.line, column = parser.column): never => {
     throw new TwinError('ERR_APIM_POLICY_XML', msg, { location: { file, line, column } });
   };
+  // XmlReader's wording and positions (expressions/xml-reader-errors.ts)
+  const reader = new XmlReaderTracker(text, parser);
+  const markup = () => reader.markup();
   parser.on('error', (e) => {
-    if (/malformed comment/.test(e.message)) throw commentError(text, parser.position, file);
-    fail(e.message.replace(/^[^:]*:\d+:\d+: /, ''));
+    const r = reader.error(e.message);
+    throw new TwinError('ERR_APIM_POLICY_XML', withPosition(r), {
+      location: { file, ...(r.line ? { line: r.line, column: r.column } : {}) },
+      details: { offset: r.at, ...(/comment/.test(r.message) ? { reason: 'comment' } : {}) },
+    });
   });
   parser.on('doctype', () => fail('DOCTYPE declarations are not allowed in policy documents'));
-  parser.on('opentagstart', (t) => { pendingStart = { line: parser.line, column: parser.column - t.name.length - 1 }; });
+  parser.on('xmldecl', markup);
+  parser.on('processinginstruction', markup);
+  parser.on('comment', markup);
+  parser.on('opentagstart', (t) => {
+    pendingStart = { line: parser.line, column: parser.column - t.name.length - 1 };
+    reader.startTag(t.name);
+  });
   parser.on('opentag', (t) => {
+    reader.startTagEnd(t.isSelfClosing);
     const attrs: Record<string, string> = {};
     for (const [k, v] of Object.entries(t.attributes as Record<string, string>)) attrs[k] = restoreExpressions(v, spans);
     const node = { name: t.name, attrs, children: [], text: '', innerXml: '', ...pendingStart, openEnd: parser.position };
@@ -47,6 +61,7 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
     stack.push(node);
   });
   parser.on('closetag', (t) => {
+    reader.endTag(t.isSelfClosing);
     const node = stack.pop();
     if (!node || t.isSelfClosing) return;
 
@@ -56,29 +71,10 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
   });
   const onText = (s: string) => { const top = stack.at(-1); if (top) top.text += s; };
   parser.on('text', onText);
-  parser.on('cdata', onText);
+  parser.on('cdata', (s: string) => { markup(); onText(s); });
   parser.write(text).close();
-  if (!root) return fail('The policy document has no root element');
+  if (!root) return fail('Root element is missing.');
   return strip(root);
-}
-
-/**
- * A comment holding `--` that does not end it (XML 1.0 §2.5: "the string '--' MUST NOT occur within comments", so an
- * unterminated `<!--` running into the next comment is one). .NET's XmlReader refuses the document, reporting the
- * first `-` of the pair (XmlTextReaderImpl.ParseCDataOrComment: "An XML comment cannot contain '--', and '-' cannot
- * be the last character. Line L, position C."); APIM reads policies with it. saxes reports the error one character
- * after the pair.
- */
-function commentError(text: string, position: number, file: string | undefined): TwinError {
-  let at = position - 3;
-  if (text.slice(at, at + 2) !== '--') at = text.lastIndexOf('--', Math.max(0, position - 1));
-  const before = text.slice(0, at);
-  const line = before.split('\n').length;
-  const column = at - before.lastIndexOf('\n');
-  return new TwinError('ERR_APIM_POLICY_XML', `An XML comment cannot contain '--', and '-' cannot be the last character. Line ${line}, position ${column}.`, {
-    location: { file, line, column },
-    details: { offset: at, reason: 'comment' },
-  });
 }
 
 function strip(n: PolicyNode & { openEnd?: number }): PolicyNode {

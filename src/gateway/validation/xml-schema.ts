@@ -1,5 +1,7 @@
 import { TwinError } from '../../core/index.js';
+import { firstXmlReaderError } from '../expressions/xml-reader-errors.js';
 import type { ApiSchema } from '../types.js';
+import { dotNetXsdErrors } from './xsd-messages.js';
 
 /**
  * XML Schema (XSD 1.0) validation for validate-content `validate-as="xml"`, on libxml2 compiled to WebAssembly
@@ -112,13 +114,15 @@ export function validateXml(xsd: CompiledXsd, text: string): { kind: 'valid' } |
   try {
     doc = XmlDocument.fromString(text, { option: ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE });
   } catch (e) {
-    return { kind: 'parse', errors: errorsOf(e) };
+    // XmlReader's words for the first error where the twin knows them (expressions/xml-reader-errors.ts)
+    const r = firstXmlReaderError(text);
+    return { kind: 'parse', errors: r ? [{ message: r.message, line: Math.max(1, r.line), position: Math.max(1, r.column) }] : errorsOf(e) };
   }
   try {
     xsd.validator.validate(doc);
     return { kind: 'valid' };
   } catch (e) {
-    return { kind: 'invalid', errors: errorsOf(e) };
+    return { kind: 'invalid', errors: dotNetXsdErrors(text, errorsOf(e)) };
   } finally {
     doc.dispose();
   }

@@ -16,15 +16,15 @@ const EXPECTATIONS = fileURLToPath(new URL('./corpus-expectations.json', import.
  * a text the service itself refuses, with the evidence in the recorded `reason` (and in docs/differences.md).
  *
  * The files load as a service set up for them would load them: with the named values the snippets document as
- * prerequisites (the repository fixture's list, substituted on save; docs/behaviour/apim.md §1.2), a named value used
- * in code that the list lacks defined as `1`, and the corpus's own `<fragment>` files as the policy fragments
+ * prerequisites (the repository fixture's list, substituted on save; docs/behaviour/apim.md §1.2), a named value the
+ * file uses (in code or in plain text) that the list lacks defined as `1`, and the corpus's own `<fragment>` files as the policy fragments
  * (id = file name) that `include-fragment` names.
  */
 type Result = { loose: string; strict: string; reason?: string };
 
 const documented = loadFixture().namedValues;
 
-/** The documented named values, plus `1` for any other one an expression of the file uses. */
+/** The documented named values, plus `1` for any other one the file uses. */
 const namedValuesFor = (text: string): Record<string, string> => ({ ...documented, ...undocumentedNamedValues(text, documented) });
 
 let fragments: Array<{ id: string; value: string }> = [];

@@ -216,7 +216,7 @@ describe('validate-content validate-as="xml" (XSD schemas of the API, libxml2)',
     expect(errs(ok)).toEqual([]);
     const bad = await run(inbound(xmlContent()), postXml('<pet xmlns="urn:pets">\n  <name>Rex</name>\n  <age>old</age>\n</pet>'));
     expect(bad.status).toBe(400);
-    const msg = "Body of the request does not conform to the definition pet, which is associated with the content type application/xml. Element '{urn:pets}age': 'old' is not a valid value of the atomic type 'xs:int'. Line: 3, Position: 1";
+    const msg = "Body of the request does not conform to the definition pet, which is associated with the content type application/xml. The 'urn:pets:age' element is invalid - The value 'old' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:int' - The string 'old' is not a valid Int32 value. Line: 3, Position: 13";
     expect(bad.body).toBe(body(400, msg));
     expect(errs(bad)).toEqual([{ Name: 'application/xml', Type: 'RequestBody', ValidationRule: 'IncorrectMessage', Details: msg, Action: 'prevent' }]);
     expect(bad.backendRequest).toBeNull();
@@ -226,10 +226,24 @@ describe('validate-content validate-as="xml" (XSD schemas of the API, libxml2)',
     const r = await run(inbound(xmlContent('detect')), postXml('<pet xmlns="urn:pets"><age>x</age><color/></pet>'));
     expect(r.status).toBe(200);
     expect(errs(r).length).toBeGreaterThanOrEqual(1);
-    expect(errs(r)[0]!.Details).toContain("Element '{urn:pets}age'");
+    expect(errs(r)[0]!.Details).toContain("The element 'pet' in namespace 'urn:pets' has invalid child element 'age' in namespace 'urn:pets'. List of possible elements expected: 'name' in namespace 'urn:pets'. Line: 1, Position: 24");
     const broken = await run(inbound(xmlContent()), postXml('<pet xmlns="urn:pets"><name>Rex</pet>'));
     expect(broken.status).toBe(400);
-    expect(errs(broken)[0]!.ValidationRule).toBe('IncorrectMessage');
+    expect(errs(broken)[0]).toMatchObject({ ValidationRule: 'IncorrectMessage', Details: expect.stringMatching(/\. The 'name' start tag on line 1 position 24 does not match the end tag of 'pet'\. Line: 1, Position: 34$/) as unknown });
+  });
+
+  it("schema errors in .NET's XmlSchemaValidationException words, at the reader's position (element name, end tag, attribute)", async () => {
+    const details = async (xml: string) => errs(await run(inbound(xmlContent('detect')), postXml(xml))).map((e) => (e.Details as string).replace(/^Body of the request does not conform to the definition pet, which is associated with the content type application\/xml\. /, ''));
+    expect(await details('<pet xmlns="urn:pets"><name>R</name><color/></pet>')).toEqual([
+      "The element 'pet' in namespace 'urn:pets' has invalid child element 'color' in namespace 'urn:pets'. List of possible elements expected: 'age' in namespace 'urn:pets'. Line: 1, Position: 38",
+    ]);
+    expect(await details('<pet xmlns="urn:pets">\n</pet>')).toEqual([
+      "The element 'pet' in namespace 'urn:pets' has incomplete content. List of possible elements expected: 'name' in namespace 'urn:pets'. Line: 2, Position: 3",
+    ]);
+    expect(await details('<dog xmlns="urn:pets"/>')).toEqual(["The 'urn:pets:dog' element is not declared. Line: 1, Position: 2"]);
+    expect(await details('<pet xmlns="urn:pets"><name>R</name><age>99999999999</age></pet>')).toEqual([
+      "The 'urn:pets:age' element is invalid - The value '99999999999' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:int' - Value was either too large or too small for an Int32. Line: 1, Position: 55",
+    ]);
   });
 
   it('a DTD in the body is refused before parsing (no entity expansion), as .NET prohibits DTDs', async () => {
