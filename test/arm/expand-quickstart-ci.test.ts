@@ -181,11 +181,13 @@ describe('expand: what the twin answers for resources a template reads', () => {
     expect(r.outputs['o']).toBe('');
   });
 
-  it('--fill-missing takes a non-null allowed value when there is one (Bicep `({key: \'value\'} | null)[]`)', () => {
-    const r = expand([], { k: out("[parameters('mightIncludeNull')[0].key]"), s: out("[parameters('tier')]") }, {
+  it('--fill-missing takes a non-null allowed value when there is one (Bicep `({key: \'value\'} | null)[]`); resource ids end in a short name', () => {
+    const r = expand([], { k: out("[parameters('mightIncludeNull')[0].key]"), s: out("[parameters('tier')]"), id: out("[last(split(parameters('destinationAccountResourceId'), '/'))]") }, {
       mightIncludeNull: { type: 'array', allowedValues: [null, { key: 'value' }] },
       tier: { type: 'string', allowedValues: ['Basic', 'Premium'] },
+      destinationAccountResourceId: { type: 'string' },
     });
-    expect(r.outputs).toEqual({ k: 'value', s: 'Basic' });
+    // A generated resource id ends in a name most types accept (a storage account's: 3 to 24 lower-case letters and digits).
+    expect(r.outputs).toEqual({ k: 'value', s: 'Basic', id: 'destinationaccountresour' });
   });
 });

@@ -170,7 +170,7 @@ export function missingValue(name: string, decl: JsonObject, definitions: JsonOb
       const lower = name.toLowerCase();
       let s: string;
       if (lower === 'location' || lower.endsWith('location')) s = ctx.location;
-      else if (/resourceid$/.test(lower)) s = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${ctx.resourceGroup}/providers/Microsoft.Placeholder/parents/tl${ctx.values.name(6)}/children/${name}`;
+      else if (/resourceid$/.test(lower)) s = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${ctx.resourceGroup}/providers/Microsoft.Placeholder/parents/tl${ctx.values.name(6)}/children/${childName(name)}`;
       else if (/email/.test(lower)) s = 'admin@contoso.com';
       else if (/(tenantid|objectid|principalid|clientid|appid|guid)$/.test(lower)) s = lower.endsWith('tenantid') ? ctx.tenantId : ctx.values.uuid();
       else if (type === 'securestring' || /password|secret/.test(lower)) s = ctx.values.password();
@@ -207,6 +207,14 @@ export function missingValue(name: string, decl: JsonObject, definitions: JsonOb
       return out;
     }
   }
+}
+
+/**
+ * The last segment of a generated resource id: the parameter's name in lower case letters and digits, at most 24
+ * characters, so that it passes as the name of most resource types (a storage account's is 3 to 24 of them).
+ */
+function childName(parameter: string): string {
+  return parameter.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 24).padEnd(3, '0');
 }
 
 function withoutRef(decl: JsonObject): JsonObject {
