@@ -338,6 +338,51 @@ describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', (
     expect(r.outputs['vpnIp']).toMatch(/^20\.\d+\.\d+\.\d+$/);
   });
 
+  it('ids, endpoints and addresses that templates of common types read back', () => {
+    const r = expand(
+      [
+        res('Microsoft.ContainerService/managedClusters', 'aks', { properties: { dnsPrefix: 'aks', oidcIssuerProfile: { enabled: true } } }),
+        res('Microsoft.Devices/IotHubs', 'Hub1', { properties: { eventHubEndpoints: { events: { retentionTimeInDays: 1, partitionCount: 2 } } } }),
+        res('Microsoft.Network/virtualHubs', 'hub'),
+        res('Microsoft.Network/privateLinkServices', 'pls'),
+        res('Microsoft.Network/publicIPPrefixes', 'prefix', { properties: { prefixLength: 30 } }),
+        res('Microsoft.Compute/virtualMachines', 'vm'),
+        res('Microsoft.Insights/dataCollectionRules', 'dcr'),
+        res('Microsoft.Logic/workflows', 'flow'),
+        res('Microsoft.HDInsight/clusters', 'Spark1'),
+        res('Microsoft.Network/loadBalancers', 'ilb', { properties: { frontendIPConfigurations: [{ name: 'fe', properties: { subnet: { id: '/x' } } }, { name: 'fe2', properties: { subnet: { id: '/x' }, privateIPAddress: '10.1.2.3' } }] } }),
+      ],
+      {
+        oidc: "[reference('aks').oidcIssuerProfile.issuerURL]",
+        hubEndpoint: "[reference('Hub1').eventHubEndpoints.events.endpoint]",
+        hubPath: "[reference('Hub1').eventHubEndpoints.events.path]",
+        hubRetention: "[string(reference('Hub1').eventHubEndpoints.events.retentionTimeInDays)]",
+        router: "[reference('hub').virtualRouterIps[0]]",
+        alias: "[reference('pls').alias]",
+        prefix: "[reference('prefix').ipPrefix]",
+        vmId: "[reference('vm').vmId]",
+        dcr: "[reference('dcr').immutableId]",
+        flow: "[reference('flow').accessEndpoint]",
+        ssh: "[reference('Spark1').connectivityEndpoints[0].location]",
+        ilb: "[reference('ilb').frontendIPConfigurations[0].properties.privateIPAddress]",
+        ilbSet: "[reference('ilb').frontendIPConfigurations[1].properties.privateIPAddress]",
+      },
+    );
+    expect(r.outputs['oidc']).toMatch(new RegExp(`^https://westeurope\\.oic\\.prod-aks\\.azure\\.com/${SCOPE.tenantId}/[0-9a-f-]{36}/$`));
+    expect(r.outputs['hubEndpoint']).toMatch(/^sb:\/\/iothub-ns-hub1-[0-9a-f]{7}\.servicebus\.windows\.net\/$/);
+    expect(r.outputs['hubPath']).toBe('hub1');
+    expect(r.outputs['hubRetention']).toBe('1');
+    expect(r.outputs['router']).toBe('10.0.0.68');
+    expect(r.outputs['alias']).toMatch(/^pls\.[0-9a-f-]{36}\.westeurope\.azure\.privatelinkservice$/);
+    expect(r.outputs['prefix']).toMatch(/^20\.\d+\.\d+\.0\/30$/);
+    expect(r.outputs['vmId']).toMatch(GUID);
+    expect(r.outputs['dcr']).toMatch(/^dcr-[0-9a-f]{32}$/);
+    expect(r.outputs['flow']).toMatch(/^https:\/\/prod-00\.westeurope\.logic\.azure\.com:443\/workflows\/[0-9a-f]{32}$/);
+    expect(r.outputs['ssh']).toBe('spark1-ssh.azurehdinsight.net');
+    expect(r.outputs['ilb']).toBe('10.0.0.4');
+    expect(r.outputs['ilbSet']).toBe('10.1.2.3');
+  });
+
   it('an existing parent is presumed with the SKU, kind and identity Azure always gives it', () => {
     const r = expand([], {
       kind: "[reference(resourceId('Microsoft.Storage/storageAccounts', 'sa'), '2025-01-01', 'full').kind]",
@@ -351,7 +396,7 @@ describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', (
     expect(r.outputs['ep']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   });
 
-  it("an API Management service shows its portal, management and Git host names (the Consumption tier its gateway only)", () => {
+  it("an API Management service shows its portal, management and Git host names (the Consumption tier its gateway only); a site its FTP user", () => {
     const apim = (name: string, sku: string) => ({ type: 'Microsoft.ApiManagement/service', apiVersion: '2022-08-01', name, location: 'West Europe', sku: { name: sku, capacity: sku === 'Consumption' ? 0 : 1 }, properties: { publisherEmail: 'a@contoso.com', publisherName: 'C' } });
     const r = expand([apim('apim1', 'Developer'), apim('apim2', 'Consumption')], {
       portal: "[reference('apim1').portalUrl]",
@@ -360,6 +405,7 @@ describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', (
       scm: "[reference('apim1').scmUrl]",
       regional: "[reference('apim1').gatewayRegionalUrl]",
       consumption: "[string(contains(reference('apim2'), 'portalUrl'))]",
+      ftp: "[reference(resourceId('Microsoft.Web/sites', 'app1'), '2020-06-01').ftpUsername]",
     });
     expect(r.outputs).toEqual({
       portal: 'https://apim1.portal.azure-api.net',
@@ -368,6 +414,7 @@ describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', (
       scm: 'https://apim1.scm.azure-api.net',
       regional: 'https://apim1-westeurope-01.regional.azure-api.net',
       consumption: 'False',
+      ftp: 'app1\\$app1',
     });
   });
 });

@@ -15,11 +15,16 @@ type Props = Record<string, unknown>;
 /** A site's outbound addresses (comma-separated, as App Service lists them): twin addresses from the id. */
 const siteOutboundAddresses = (id: string, n: number) => Array.from({ length: n }, (_, i) => twinPublicIp(`${id}|outbound|${i}`)).join(',');
 
+const ftpName = (id: string) => {
+  const m = /\/sites\/([^/]+)(?:\/slots\/([^/]+))?/i.exec(id);
+  return m ? (m[2] ? `${m[1]}__${m[2]}` : m[1]!) : leaf(id);
+};
+
 /**
  * Read-only properties of a site that templates read back besides its host names: `hostNames` (the default host
  * name, no custom domain), `inboundIpAddress` (DNS A records, quickstart app-service-managed-certificate-apex),
- * `outboundIpAddresses`/`possibleOutboundIpAddresses`, and App Service's `customDomainVerificationId` (one per
- * subscription, 64 upper-case hex digits). Twin values from the id.
+ * `outboundIpAddresses`/`possibleOutboundIpAddresses`, App Service's `customDomainVerificationId` (one per
+ * subscription, 64 upper-case hex digits) and the publish profile's `ftpUsername`. Twin values from the id.
  */
 export function siteReadOnlyProperties(id: string, host: string): Props {
   return {
@@ -28,6 +33,8 @@ export function siteReadOnlyProperties(id: string, host: string): Props {
     outboundIpAddresses: siteOutboundAddresses(id, 4),
     possibleOutboundIpAddresses: siteOutboundAddresses(id, 8),
     customDomainVerificationId: hash(`custom-domain-verification|${subscriptionOf(id)}`, 64).toUpperCase(),
+    // The deployment (FTP) user of the publish profile: `{site}\$\{site}` (`{site}__{slot}\$\{site}__{slot}` for a slot).
+    ftpUsername: `${ftpName(id)}\\$${ftpName(id)}`,
   };
 }
 const location = regionOf;
@@ -196,7 +203,16 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, l
   'microsoft.compute/virtualmachinescalesets/virtualmachines/networkinterfaces': nicProperties,
   'microsoft.network/virtualnetworks': subResourceIds,
   'microsoft.network/networksecuritygroups': subResourceIds,
-  'microsoft.network/loadbalancers': subResourceIds,
+  // An internal load balancer's frontend with a dynamic address gets one in its subnet (a twin value).
+  'microsoft.network/loadbalancers': (r, p) => {
+    subResourceIds(r, p);
+    const frontends = get(p, 'frontendIPConfigurations');
+    if (!Array.isArray(frontends)) return;
+    frontends.forEach((f, i) => {
+      const inner = get(f, 'properties');
+      if (inner && typeof inner === 'object' && get(inner, 'subnet') !== undefined) setDefault(inner as Props, 'privateIPAddress', `10.0.0.${4 + i}`);
+    });
+  },
   'microsoft.network/applicationgateways': subResourceIds,
   'microsoft.network/routetables': subResourceIds,
   'microsoft.network/azurefirewalls': (r, p) => {

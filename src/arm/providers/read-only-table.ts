@@ -138,6 +138,78 @@ export const READ_ONLY_TABLE: Record<string, Entry> = {
   },
   // Databricks: the managed storage account the RP names when the template gives none (`dbstorage` + 13 characters).
   'microsoft.databricks/workspaces': { 'parameters.storageAccountName': { type: 'String', value: 'dbstorage{hex:13}' } },
+  // AKS workload identity: the cluster's OIDC issuer (`https://{region}.oic.prod-aks.azure.com/{tenant}/{guid}/`) when enabled.
+  'microsoft.containerservice/managedclusters': {
+    'oidcIssuerProfile.issuerURL': (c) => (get(c.p, 'oidcIssuerProfile.enabled') === true ? 'https://{location}.oic.prod-aks.azure.com/{tenant}/{guid:oidc}/' : undefined),
+    azurePortalFQDN: (c) => (typeof get(c.p, 'dnsPrefix') === 'string' ? `${String(get(c.p, 'dnsPrefix'))}-{hex:8}.portal.hcp.{location}.azmk8s.io` : undefined),
+  },
+  // IoT Hub: the built-in Event Hubs-compatible endpoint of the `events` route (`sb://iothub-ns-{hub}-{n}-{hex}.servicebus.windows.net/`, path = the hub's name).
+  'microsoft.devices/iothubs': {
+    'eventHubEndpoints.events.endpoint': 'sb://iothub-ns-{lname}-{hex:7:ns}.servicebus.windows.net/',
+    'eventHubEndpoints.events.path': '{lname}',
+    'eventHubEndpoints.events.partitionIds': ['0', '1', '2', '3'],
+  },
+  // Virtual WAN: a hub's router addresses and ASN; a hub firewall's private address in the hub.
+  'microsoft.network/virtualhubs': { virtualRouterIps: ['10.0.0.68', '10.0.0.69'], virtualRouterAsn: 65515 },
+  'microsoft.network/azurefirewalls': {
+    'hubIPAddresses.privateIPAddress': (c) => (get(c.p, 'virtualHub') === undefined ? undefined : '10.0.0.132'),
+    'hubIPAddresses.publicIPs.addresses': (c) => (get(c.p, 'virtualHub') === undefined ? undefined : Array.from({ length: Number(get(c.p, 'hubIPAddresses.publicIPs.count') ?? 1) || 1 }, (_, i) => ({ address: `{ip:hub${i}}` }))),
+  },
+  // Private Link service: its alias (`{name}.{guid}.{region}.azure.privatelinkservice`).
+  'microsoft.network/privatelinkservices': { alias: '{name}.{guid:alias}.{location}.azure.privatelinkservice' },
+  // Public IP prefix: a block of the twin's public range with the requested length.
+  'microsoft.network/publicipprefixes': { ipPrefix: (c) => `${twinPublicIp(`${c.r.id}|prefix`).replace(/\.\d+$/, '.0')}/${Number(get(c.p, 'prefixLength') ?? 28)}` },
+  // Compute: the ids the platform mints.
+  'microsoft.compute/virtualmachines': { vmId: '{guid:vm}', timeCreated: '2024-01-01T00:00:00.0000000+00:00' },
+  'microsoft.compute/virtualmachinescalesets': { uniqueId: '{guid:vmss}', timeCreated: '2024-01-01T00:00:00.0000000+00:00' },
+  'microsoft.compute/disks': { uniqueId: '{guid:disk}', diskState: 'Unattached' },
+  // Automation: the DSC/hybrid worker registration URL (`https://{guid}.agentsvc.{region}.azure-automation.net/accounts/{guid}`).
+  'microsoft.automation/automationaccounts': { registrationUrl: 'https://{guid:account}.agentsvc.{location}.azure-automation.net/accounts/{guid:account}' },
+  // HDInsight: the SSH and HTTPS endpoints (`{name}-ssh.azurehdinsight.net`, `{name}.azurehdinsight.net`).
+  'microsoft.hdinsight/clusters': {
+    clusterId: '{hex:32}',
+    connectivityEndpoints: [
+      { name: 'SSH', protocol: 'TCP', location: '{lname}-ssh.azurehdinsight.net', port: 22 },
+      { name: 'HTTPS', protocol: 'TCP', location: '{lname}.azurehdinsight.net', port: 443 },
+    ],
+  },
+  // Azure Maps: the account's client id (`x-ms-client-id`).
+  'microsoft.maps/accounts': { uniqueId: '{guid:client}' },
+  // Azure Machine Learning: the workspace's discovery and MLflow tracking URLs.
+  'microsoft.machinelearningservices/workspaces': {
+    discoveryUrl: 'https://{location}.api.azureml.ms/discovery',
+    mlFlowTrackingUri: 'azureml://{location}.api.azureml.ms/mlflow/v1.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}',
+  },
+  // Logic Apps: the workflow's access endpoint (`https://prod-00.{region}.logic.azure.com:443/workflows/{32 hex}`).
+  'microsoft.logic/workflows': { accessEndpoint: 'https://prod-00.{location}.logic.azure.com:443/workflows/{hex:32}' },
+  // Azure Monitor: data collection endpoints and rules (the rule's `immutableId` is what the Logs Ingestion API takes).
+  'microsoft.insights/datacollectionendpoints': {
+    'logsIngestion.endpoint': 'https://{lname}-{hex:4}.{location}-1.ingest.monitor.azure.com',
+    'configurationAccess.endpoint': 'https://{lname}-{hex:4}.{location}-1.handler.control.monitor.azure.com',
+    'metricsIngestion.endpoint': 'https://{lname}-{hex:4}.{location}-1.metrics.ingest.monitor.azure.com',
+  },
+  'microsoft.insights/datacollectionrules': { immutableId: 'dcr-{hex:32}' },
+  'microsoft.monitor/accounts': {
+    accountId: '{guid:account}',
+    'metrics.prometheusQueryEndpoint': 'https://{lname}-{hex:4}.{location}.prometheus.monitor.azure.com',
+    'metrics.internalId': 'mac_{guid:account}',
+  },
+  'microsoft.dashboard/grafana': { endpoint: 'https://{lname}-{hex:10}.{location}.grafana.azure.com', grafanaVersion: '11' },
+  // Key Vault Managed HSM: `https://{name}.managedhsm.azure.net/`.
+  'microsoft.keyvault/managedhsms': { hsmUri: 'https://{lname}.managedhsm.azure.net/' },
+  // SQL Managed Instance: `{name}.{dns zone}.database.windows.net` (the zone is 12 characters the platform picks).
+  'microsoft.sql/managedinstances': { dnsZone: '{hex:12}', fullyQualifiedDomainName: '{lname}.{hex:12}.database.windows.net' },
+  // Service Fabric managed clusters: `{dnsName}.{region}.cloudapp.azure.com`.
+  'microsoft.servicefabric/managedclusters': {
+    clusterId: '{guid:cluster}',
+    fqdn: (c) => `${String(get(c.p, 'dnsName') ?? '{lname}')}.{location}.cloudapp.azure.com`,
+  },
+  // Container Apps: the latest revision's name and FQDN (`{app}--{suffix}`).
+  'microsoft.app/containerapps': {
+    latestRevisionName: '{name}--{hex:7}',
+    latestRevisionFqdn: (c) => (get(c.p, 'configuration.ingress') === undefined ? undefined : '{lname}--{hex:7}.{hex:12}.{location}.azurecontainerapps.io'),
+    outboundIpAddresses: ['{ip:out0}'],
+  },
   // Virtual WAN VPN gateways: two instances, each with a public and a private address; BGP on the hub's range.
   'microsoft.network/vpngateways': {
     ipConfigurations: [
