@@ -204,6 +204,11 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, l
   'microsoft.network/virtualnetworks': subResourceIds,
   'microsoft.network/networksecuritygroups': subResourceIds,
   // An internal load balancer's frontend with a dynamic address gets one in its subnet (a twin value).
+  // Object replication: the destination account mints each rule's id (the source account's policy then names them).
+  'microsoft.storage/storageaccounts/objectreplicationpolicies': (r, p) => {
+    const rules = get(p, 'rules');
+    if (Array.isArray(rules)) rules.forEach((rule, i) => rule && typeof rule === 'object' && !Array.isArray(rule) && setDefault(rule as Props, 'ruleId', guidOf(r.id, `rule|${i}`)));
+  },
   'microsoft.network/loadbalancers': (r, p) => {
     subResourceIds(r, p);
     const frontends = get(p, 'frontendIPConfigurations');
