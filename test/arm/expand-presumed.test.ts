@@ -350,7 +350,6 @@ describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', (
         res('Microsoft.Insights/dataCollectionRules', 'dcr'),
         res('Microsoft.Logic/workflows', 'flow'),
         res('Microsoft.HDInsight/clusters', 'Spark1'),
-        res('Microsoft.AzureStackHCI/edgeDevices', 'default'),
         res('Microsoft.Storage/storageAccounts/objectReplicationPolicies', 'dest/default', { properties: { sourceAccount: 'src', destinationAccount: 'dest', rules: [{ sourceContainer: 'a', destinationContainer: 'b' }] } }),
         res('Microsoft.Network/loadBalancers', 'ilb', { properties: { frontendIPConfigurations: [{ name: 'fe', properties: { subnet: { id: '/x' } } }, { name: 'fe2', properties: { subnet: { id: '/x' }, privateIPAddress: '10.1.2.3' } }] } }),
       ],
@@ -368,7 +367,6 @@ describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', (
         ssh: "[reference('Spark1').connectivityEndpoints[0].location]",
         ilb: "[reference('ilb').frontendIPConfigurations[0].properties.privateIPAddress]",
         ilbSet: "[reference('ilb').frontendIPConfigurations[1].properties.privateIPAddress]",
-        gateway: "[filter(reference('default').deviceConfiguration.nicDetails, lambda('nic', not(equals(tryGet(lambdaVariables('nic'), 'defaultGateway'), null()))))[0].ip4Address]",
         ruleId: "[reference('dest/default').rules[0].ruleId]",
         policyId: "[reference('dest/default').policyId]",
       },
@@ -386,7 +384,6 @@ describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', (
     expect(r.outputs['ssh']).toBe('spark1-ssh.azurehdinsight.net');
     expect(r.outputs['ilb']).toBe('10.0.0.4');
     expect(r.outputs['ilbSet']).toBe('10.1.2.3');
-    expect(r.outputs['gateway']).toBe('10.0.0.4');
     expect(r.outputs['ruleId']).toMatch(GUID);
     expect(r.outputs['policyId']).toMatch(GUID);
   });

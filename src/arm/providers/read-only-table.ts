@@ -210,16 +210,6 @@ export const READ_ONLY_TABLE: Record<string, Entry> = {
     latestRevisionFqdn: (c) => (get(c.p, 'configuration.ingress') === undefined ? undefined : '{lname}--{hex:7}.{hex:12}.{location}.azurecontainerapps.io'),
     outboundIpAddresses: ['{ip:out0}'],
   },
-  // Azure Local (Stack HCI): an Arc machine's edge device reports its network adapters (EdgeDevice
-  // `deviceConfiguration.nicDetails`: one management adapter with its address, gateway and DNS server).
-  'microsoft.azurestackhci/edgedevices': {
-    deviceConfiguration: {
-      nicDetails: [
-        { adapterName: 'ethernet', interfaceDescription: 'Twin Ethernet Adapter', componentId: '{guid:nic}', driverVersion: '1.0.0.0', ip4Address: '10.0.0.4', subnetMask: '255.255.255.0', defaultGateway: '10.0.0.1', dnsServers: ['10.0.0.2'], defaultIsolationId: '0' },
-      ],
-      deviceMetadata: '',
-    },
-  },
   // Virtual WAN VPN gateways: two instances, each with a public and a private address; BGP on the hub's range.
   'microsoft.network/vpngateways': {
     ipConfigurations: [
