@@ -42,6 +42,7 @@ describe('resources', () => {
       customDomainVerificationId: expect.stringMatching(/^[0-9A-F]{64}$/),
       outboundIpAddresses: expect.stringMatching(/^(20\.\d+\.\d+\.\d+,){3}20\.\d+\.\d+\.\d+$/),
       possibleOutboundIpAddresses: expect.any(String),
+      ftpUsername: 'app\\$app',
       state: 'Running',
     });
   });
