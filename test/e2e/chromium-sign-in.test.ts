@@ -47,6 +47,19 @@ class Cdp {
   }
 }
 
+/** Remove Chromium's profile folder, retrying while the last of its processes let go of it (up to ~6 s). */
+async function removeProfile(profile: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      return;
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      await sleep(500);
+    }
+  }
+}
+
 describe('headless Chromium signs a user in through Easy Auth', () => {
   let twin: Twin;
   let dir: string;
@@ -68,7 +81,7 @@ describe('headless Chromium signs a user in through Easy Auth', () => {
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--ignore-certificate-errors',
       '--remote-debugging-port=0', 'about:blank',
-    ], { stdio: 'ignore' });
+    ], { stdio: 'ignore', detached: true }); // its own process group: afterAll ends Chromium's helpers with it
     const portFile = join(profile, 'DevToolsActivePort');
     // Chromium writes the file in two steps: wait until both lines (port, browser target path) are there.
     const devTools = () => (existsSync(portFile) ? readFileSync(portFile, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
@@ -79,16 +92,27 @@ describe('headless Chromium signs a user in through Easy Auth', () => {
   }, 60_000);
 
   afterAll(async () => {
-    cdp?.ws.close();
+    // Close Chromium the way a user would (Browser.close flushes the profile and ends every helper process), then end
+    // whatever is left of its process group, and only then remove the profile: a helper still writing into it made
+    // the removal fail with ENOTEMPTY now and then.
     if (browser && browser.exitCode === null) {
       const exited = new Promise((r) => browser.once('exit', r));
-      browser.kill('SIGTERM');
+      await Promise.race([cdp?.send('Browser.close').catch(() => undefined), sleep(3000)]);
+      await Promise.race([exited, sleep(3000)]);
+      if (browser.exitCode === null) browser.kill('SIGTERM');
       await Promise.race([exited, sleep(5000)]);
     }
+    if (browser?.pid) {
+      try {
+        process.kill(-browser.pid, 'SIGKILL');
+      } catch {
+        // the group has ended already
+      }
+    }
+    cdp?.ws.close();
     await twin?.close();
     rmSync(dir, { recursive: true, force: true });
-    // Chromium may still be flushing its profile as it exits: retry the removal.
-    if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    if (profile) await removeProfile(profile);
   });
 
   it('reaches the function with the user\'s principal', async () => {
