@@ -30,20 +30,36 @@ export function isPlatformHeader(name: string): boolean {
  */
 export function strippedHeaders(headers: IncomingHttpHeaders, omit?: ReadonlySet<string>): { headers: OutgoingHeaders; stripped: number } {
   const out: OutgoingHeaders = {};
-  const connection = headers.connection;
-  const named = connection ? new Set(String(connection).toLowerCase().split(',').map((x) => x.trim())) : undefined;
+  const named = connectionNamed(headers);
   let stripped = 0;
   for (const k in headers) {
     const v = headers[k];
-    if (v === undefined || HOP_BY_HOP.has(k) || k === 'expect' || named?.has(k) || omit?.has(k)) continue;
-    // Only names starting with `x` can be platform headers: the common headers cost one comparison.
-    if (k.charCodeAt(0) === 120 && isPlatformHeader(k)) {
-      stripped++;
-      continue;
-    }
-    out[k] = v;
+    if (v === undefined) continue;
+    const kept = keptHeader(k, named, omit);
+    if (kept === KEEP) out[k] = v;
+    else if (kept === PLATFORM) stripped++;
   }
   return { headers: out, stripped };
+}
+
+const KEEP = 0;
+const DROP = 1;
+const PLATFORM = 2;
+
+/** The names the request's `Connection` header lists (hop-by-hop for this request), if it has one. */
+function connectionNamed(headers: IncomingHttpHeaders): Set<string> | undefined {
+  const connection = headers.connection;
+  return connection ? new Set(String(connection).toLowerCase().split(',').map((x) => x.trim())) : undefined;
+}
+
+/**
+ * Whether a (lower-case) request header reaches the function: KEEP, DROP (hop-by-hop, `Expect`, named by `Connection`,
+ * or in `omit`) or PLATFORM (a platform-owned header, counted as stripped). One rule for both stripping paths.
+ */
+function keptHeader(k: string, named: Set<string> | undefined, omit: ReadonlySet<string> | undefined): number {
+  if (HOP_BY_HOP.has(k) || k === 'expect' || named?.has(k) || omit?.has(k)) return DROP;
+  // Only names starting with `x` can be platform headers: the common headers cost one comparison.
+  return k.charCodeAt(0) === 120 && isPlatformHeader(k) ? PLATFORM : KEEP;
 }
 
 /**
@@ -59,20 +75,16 @@ export function strippedRawHeaders(req: IncomingMessage, omit?: ReadonlySet<stri
   let names = 0;
   for (const _ in h) names++;
   if (names * 2 !== raw.length) return undefined;
-  const connection = h.connection;
-  const named = connection ? new Set(String(connection).toLowerCase().split(',').map((x) => x.trim())) : undefined;
+  const named = connectionNamed(h);
   const out: string[] = [];
   let stripped = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const k = raw[i]!.toLowerCase();
     const c = k.charCodeAt(0);
     if (c >= 48 && c <= 57) return undefined;
-    if (HOP_BY_HOP.has(k) || k === 'expect' || named?.has(k) || omit?.has(k)) continue;
-    if (c === 120 && isPlatformHeader(k)) {
-      stripped++;
-      continue;
-    }
-    out.push(k, raw[i + 1]!);
+    const kept = keptHeader(k, named, omit);
+    if (kept === KEEP) out.push(k, raw[i + 1]!);
+    else if (kept === PLATFORM) stripped++;
   }
   return { headers: out, stripped };
 }
