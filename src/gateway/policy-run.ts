@@ -153,8 +153,10 @@ function asOperationPolicy(xml: string, file: string | undefined): { policy: str
 
 /**
  * Run a policy against one described request with a stub backend, through a real gateway listener
- * on 127.0.0.1 (the deployed pipeline, routing and response writing included). `<base/>` resolves to
- * `parent` when given, else to nothing, so without a forward-request the backend is not called.
+ * on 127.0.0.1 (the deployed pipeline, routing and response writing included). The file is the operation's
+ * policy; its `<base/>` resolves to `parent` (the API scope) when given, and below that to the global policy of a
+ * service that has none of its own, as APIM's default is (`DEFAULT_GLOBAL_POLICY`: `<forward-request/>` in the
+ * backend section). So a policy of `<base/>`s calls the stub backend, as it would call the API's backend in APIM.
  */
 export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   const clock = o.clock ?? new ManualClock(Date.now());
@@ -168,7 +170,6 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
     name: url.hostname.split('.')[0] || 'policy-run',
     hostName: url.hostname,
     resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/policy-run/providers/Microsoft.ApiManagement/service/policy-run',
-    globalPolicy: { value: '<policies><inbound/><backend/><outbound/><on-error/></policies>', source: '(no global policy)' },
     apis: [{
       id: 'api', name: 'api', path: apiPath, serviceUrl: rq.api?.serviceUrl ?? 'https://backend.example.net', protocols: ['http', 'https'],
       subscriptionRequired: false,

@@ -69,19 +69,27 @@ describe('trustline policy run', () => {
     expect(out.trace.traceEntries.inbound.map((e: { source: string }) => e.source)).toEqual(['set-variable', 'set-header']);
   });
 
-  it('<base/> resolves to nothing without --parent (the backend is not called), to the parent with it', async () => {
+  it('<base/> resolves to APIM\'s default global policy without --parent (the backend is called), to the parent with it', async () => {
     const p = file('base.xml', '<policies><inbound><base/></inbound><backend><base/></backend></policies>');
-    const rq = file('req2.json', '{}');
+    const rq = file('req2.json', '{"backend":{"status":202,"body":"from backend"}}');
     const r = await cli(['policy', 'run', p, '--request', rq, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as Record<string, any>;
-    expect(out.status).toBe(200);
-    expect(out.backendRequest).toBeNull();
-    const parent = file('parent.xml', '<policies><inbound><set-header name="p" exists-action="override"><value>1</value></set-header></inbound><backend><forward-request/></backend></policies>');
+    expect(out.status).toBe(202);
+    expect(out.body).toBe('from backend');
+    expect(out.backendRequest).toMatchObject({ method: 'GET' });
+    // A parent whose backend section has no <base/> decides alone: here it answers without calling the backend.
+    const parent = file('parent.xml', '<policies><inbound><set-header name="p" exists-action="override"><value>1</value></set-header></inbound><backend><return-response><set-status code="204" reason="No Content"/></return-response></backend></policies>');
     const r2 = await cli(['policy', 'run', p, '--request', rq, '--parent', parent, '--json']);
     const out2 = JSON.parse(r2.out) as Record<string, any>;
-    expect(out2.body).toBe('{}');
-    expect(out2.backendRequest.headers.p).toBe('1');
+    expect(out2.status).toBe(204);
+    expect(out2.backendRequest).toBeNull();
+    // A parent with <base/> in its backend section reaches the default global policy's forward-request.
+    const parent2 = file('parent2.xml', '<policies><inbound><set-header name="p" exists-action="override"><value>1</value></set-header></inbound><backend><base/></backend></policies>');
+    const r3 = await cli(['policy', 'run', p, '--request', rq, '--parent', parent2, '--json']);
+    const out3 = JSON.parse(r3.out) as Record<string, any>;
+    expect(out3.body).toBe('from backend');
+    expect(out3.backendRequest.headers.p).toBe('1');
   });
 
   it('exit 0 whatever the status; exit 1 for a policy that does not compile; 2 for a missing --request', async () => {

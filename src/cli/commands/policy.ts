@@ -19,7 +19,7 @@ export const registerPolicy: RegisterCommand = (program, ctx) => {
     .description('run a policy against one described request with a stub backend')
     .requiredOption('--request <file>', 'REQUEST.json: {method, url, headers, body, api: {path, serviceUrl}, operation: {method, urlTemplate}, backend: {status, headers, body}}')
     .option('--named-values <file>', 'named values: {"name": "value"}')
-    .option('--parent <file>', 'the enclosing scope\'s document: <base/> resolves to it (else to nothing)')
+    .option('--parent <file>', 'the enclosing (API) scope\'s document: <base/> resolves to it, then to APIM\'s default global policy (<forward-request/>)')
     .option('--loose', 'accept what the twin does not support, with warnings')
     .addOption(jsonOption())
     .addHelpText('after', '\nOutput (--json): {status, headers, body, backendRequest: {method, url, headers, body} | null, variables, trace, events}; exit 0 when the policy ran, whatever the status.')
