@@ -23,12 +23,11 @@ export const CALCULATOR_WSDL = `<?xml version="1.0" encoding="utf-8"?>
         <s:element minOccurs="1" maxOccurs="1" name="AddResult" type="s:int" />
       </s:sequence></s:complexType></s:element>
       <s:element name="Negate"><s:complexType><s:sequence>
-        <s:element minOccurs="1" maxOccurs="1" name="value" type="tns:Amount" />
+        <s:element minOccurs="1" maxOccurs="1" name="value"><s:simpleType><s:restriction base="s:int"><s:maxInclusive value="1000" /></s:restriction></s:simpleType></s:element>
       </s:sequence></s:complexType></s:element>
       <s:element name="NegateResponse"><s:complexType><s:sequence>
         <s:element minOccurs="1" maxOccurs="1" name="NegateResult" type="s:int" />
       </s:sequence></s:complexType></s:element>
-      <s:simpleType name="Amount"><s:restriction base="s:int"><s:maxInclusive value="1000" /></s:restriction></s:simpleType>
     </s:schema>
   </wsdl:types>
   <wsdl:message name="AddSoapIn"><wsdl:part name="parameters" element="tns:Add" /></wsdl:message>
@@ -171,6 +170,98 @@ describe('SOAP pass-through import (format wsdl, apiType soap)', () => {
       expect(await call({ 'content-type': 'text/xml', soapaction: 'http://tempuri.org/Divide' })).toBe(404);
       expect(await call({ 'content-type': 'text/xml' })).toBe(404);
       expect(backend.seen).toHaveLength(3);
+    } finally {
+      await gw.stop();
+      await close(backend.server);
+    }
+  });
+
+  it('validate-content validate-as="soap" checks the envelope and validates its payload against the WSDL schema', async () => {
+    const policy = `<policies><inbound><base />
+      <validate-content unspecified-content-type-action="prevent" max-size="10240" size-exceeded-action="prevent" errors-variable-name="errors">
+        <content type="text/xml" validate-as="soap" action="prevent" />
+      </validate-content></inbound>
+      <backend><forward-request /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+    const { config } = deploySoap({}, { policy });
+    await prepareService(config);
+    const backend = await startBackend();
+    const gw = await startGateway(config, backend.origin);
+    try {
+      const call = async (action: string, body: string, ct = 'text/xml; charset=utf-8') => {
+        const res = await fetch(`${gw.origin}/calc`, { method: 'POST', headers: { 'content-type': ct, soapaction: action }, body });
+        return { status: res.status, body: await res.text() };
+      };
+      const add = 'http://tempuri.org/Add';
+      expect(await call(add, envelope11('<tem:Add><tem:intA>1</tem:intA><tem:intB>2</tem:intB></tem:Add>'))).toEqual({ status: 200, body: '{"ok":true}' });
+      const conform = 'Body of the request does not conform to the definition Add, which is associated with the content type text/xml.';
+      expect(await call(add, envelope11('<tem:Add><tem:intA>abc</tem:intA><tem:intB>2</tem:intB></tem:Add>'))).toEqual({
+        status: 400,
+        body: `{ "statusCode": 400, "message": "${conform} The 'http://tempuri.org/:intA' element is invalid - The value 'abc' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:int' - The string 'abc' is not a valid Int32 value. Line: 4, Position: 29" }`,
+      });
+      expect(await call(add, envelope11('<tem:Add><tem:intA>1</tem:intA></tem:Add>'))).toEqual({
+        status: 400,
+        body: `{ "statusCode": 400, "message": "${conform} The element 'Add' in namespace 'http://tempuri.org/' has incomplete content. List of possible elements expected: 'intB' in namespace 'http://tempuri.org/'. Line: 4, Position: 38" }`,
+      });
+      // the payload must be the operation's body element
+      expect(await call(add, envelope11('<tem:Negate><tem:value>1</tem:value></tem:Negate>'))).toEqual({
+        status: 400,
+        body: `{ "statusCode": 400, "message": "${conform} The element 'Body' in namespace 'http://schemas.xmlsoap.org/soap/envelope/' has invalid child element 'Negate' in namespace 'http://tempuri.org/'. List of possible elements expected: 'Add' in namespace 'http://tempuri.org/'. Line: 4, Position: 6" }`,
+      });
+      // text/xml is SOAP 1.1: a SOAP 1.2 envelope is not one
+      const soap12 = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><Add xmlns="http://tempuri.org/"><intA>1</intA><intB>2</intB></Add></s:Body></s:Envelope>';
+      expect(await call(add, soap12)).toEqual({ status: 400, body: `{ "statusCode": 400, "message": "${conform} The 'http://www.w3.org/2003/05/soap-envelope:Envelope' element is not declared. Line: 1, Position: 2" }` });
+      expect(await call(add, '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header /></soap:Envelope>')).toEqual({
+        status: 400, body: `{ "statusCode": 400, "message": "${conform} The element 'Envelope' in namespace 'http://schemas.xmlsoap.org/soap/envelope/' has incomplete content. List of possible elements expected: 'Body' in namespace 'http://schemas.xmlsoap.org/soap/envelope/'. Line: 1, Position: 88" }`,
+      });
+      // a body that is not XML has XmlReader's words
+      expect((await call(add, '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body></soap:Envelope>')).body)
+        .toBe(`{ "statusCode": 400, "message": "${conform} The 'soap:Body' start tag on line 1 position 72 does not match the end tag of 'soap:Envelope'. Line: 1, Position: 84" }`);
+      // a facet of the payload's element; the payload declares its own namespace
+      const negate = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Negate xmlns="http://tempuri.org/"><value>5000</value></Negate></s:Body></s:Envelope>';
+      expect((await call('http://tempuri.org/Negate', negate)).body).toBe(`{ "statusCode": 400, "message": "Body of the request does not conform to the definition Negate, which is associated with the content type text/xml. The 'http://tempuri.org/:value' element is invalid - The value '5000' is invalid according to its datatype 'String' - The MaxInclusive constraint failed. Line: 1, Position: 122" }`);
+      expect(backend.seen).toHaveLength(1);
+    } finally {
+      await gw.stop();
+      await close(backend.server);
+    }
+  });
+
+  it('a WCF single-file WSDL: schemas of several namespaces importing each other by namespace compile and validate together', async () => {
+    const wsdl = `<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:tns="http://tempuri.org/" xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://tempuri.org/">
+  <wsdl:types>
+    <xs:schema elementFormDefault="qualified" targetNamespace="http://tempuri.org/" xmlns:q1="http://schemas.datacontract.org/2004/07/Orders">
+      <xs:import namespace="http://schemas.datacontract.org/2004/07/Orders" />
+      <xs:element name="CancelOrder"><xs:complexType><xs:sequence><xs:element minOccurs="0" name="order" type="q1:Order" /></xs:sequence></xs:complexType></xs:element>
+      <xs:element name="CancelOrderResponse"><xs:complexType><xs:sequence><xs:element minOccurs="0" name="CancelOrderResult" type="xs:boolean" /></xs:sequence></xs:complexType></xs:element>
+    </xs:schema>
+    <xs:schema elementFormDefault="qualified" targetNamespace="http://schemas.datacontract.org/2004/07/Orders" xmlns:tns="http://schemas.datacontract.org/2004/07/Orders">
+      <xs:complexType name="Order"><xs:sequence><xs:element name="Id" type="xs:int" /></xs:sequence></xs:complexType>
+      <xs:element name="Order" nillable="true" type="tns:Order" />
+    </xs:schema>
+  </wsdl:types>
+  <wsdl:message name="IOrders_CancelOrder_InputMessage"><wsdl:part name="parameters" element="tns:CancelOrder" /></wsdl:message>
+  <wsdl:message name="IOrders_CancelOrder_OutputMessage"><wsdl:part name="parameters" element="tns:CancelOrderResponse" /></wsdl:message>
+  <wsdl:portType name="IOrders"><wsdl:operation name="CancelOrder"><wsdl:input message="tns:IOrders_CancelOrder_InputMessage" /><wsdl:output message="tns:IOrders_CancelOrder_OutputMessage" /></wsdl:operation></wsdl:portType>
+  <wsdl:binding name="basic" type="tns:IOrders"><soap:binding transport="http://schemas.xmlsoap.org/soap/http" />
+    <wsdl:operation name="CancelOrder"><soap:operation soapAction="http://tempuri.org/IOrders/CancelOrder" style="document" /><wsdl:input><soap:body use="literal" /></wsdl:input><wsdl:output><soap:body use="literal" /></wsdl:output></wsdl:operation></wsdl:binding>
+  <wsdl:service name="OrdersAPI"><wsdl:port name="basic" binding="tns:basic"><soap:address location="http://trustline-func.azurewebsites.net/Orders.svc" /></wsdl:port></wsdl:service>
+</wsdl:definitions>`;
+    const policy = `<policies><inbound><base /><validate-content unspecified-content-type-action="prevent" max-size="10240" size-exceeded-action="prevent"><content type="text/xml" validate-as="soap" action="prevent" /></validate-content></inbound>
+      <backend><forward-request /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+    const { store, config } = deploySoap({ value: wsdl, wsdlSelector: { wsdlServiceName: 'OrdersAPI', wsdlEndpointName: 'basic' } }, { policy });
+    const op = store.listResources({ type: 'Microsoft.ApiManagement/service/apis/operations' })[0]!.properties;
+    expect(op).toMatchObject({ displayName: 'CancelOrder', urlTemplate: '/?soapAction=http://tempuri.org/IOrders/CancelOrder', request: { description: 'IOrders_CancelOrder_InputMessage' } });
+    expect(store.listResources({ type: 'Microsoft.ApiManagement/service/apis/schemas' })).toHaveLength(2);
+    await prepareService(config);
+    const backend = await startBackend();
+    const gw = await startGateway(config, backend.origin);
+    try {
+      const call = async (id: string) => {
+        const res = await fetch(`${gw.origin}/calc`, { method: 'POST', headers: { 'content-type': 'text/xml', soapaction: '"http://tempuri.org/IOrders/CancelOrder"' }, body: envelope11(`<tem:CancelOrder><tem:order><Id xmlns="http://schemas.datacontract.org/2004/07/Orders">${id}</Id></tem:order></tem:CancelOrder>`) });
+        return { status: res.status, body: await res.text() };
+      };
+      expect(await call('7')).toEqual({ status: 200, body: '{"ok":true}' });
+      expect(await call('seven')).toEqual({ status: 400, body: `{ "statusCode": 400, "message": "Body of the request does not conform to the definition CancelOrder, which is associated with the content type text/xml. The 'http://schemas.datacontract.org/2004/07/Orders:Id' element is invalid - The value 'seven' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:int' - The string 'seven' is not a valid Int32 value. Line: 4, Position: 99" }` });
     } finally {
       await gw.stop();
       await close(backend.server);
