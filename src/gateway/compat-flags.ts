@@ -29,6 +29,12 @@ export interface GatewayCompatFlags {
    * retired behaviour: `Ocp-Apim-Trace-Location` pointing at the trace, for tooling written against it).
    */
   legacyTraceHeader: 'ignore' | 'honour';
+  /**
+   * Where a SOAP pass-through API reads a request's SOAP action when the query names none (its operations are
+   * `POST /?soapAction={action}`): `header-or-content-type` (default: the `SOAPAction` header of SOAP 1.1, else the
+   * `action` parameter of a SOAP 1.2 `application/soap+xml` Content-Type) or `header` (the SOAPAction header only).
+   */
+  soapAction: 'header-or-content-type' | 'header';
 }
 
 export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.freeze({
@@ -37,6 +43,7 @@ export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.fr
   ignoredTokenFailure: 'leave-unset',
   clientCertificateRevocation: 'assume-good',
   legacyTraceHeader: 'ignore',
+  soapAction: 'header-or-content-type',
 });
 
 export function resolveGatewayCompatFlags(partial: Partial<GatewayCompatFlags> = {}): GatewayCompatFlags {

@@ -164,7 +164,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     certificates.set(cert.thumbprint.toLowerCase(), cert);
   }
   for (const api of config.apis) {
-    for (const schema of api.schemas ?? []) if (isXsdSchema(schema)) compileXsd(schema, `${api.id}/schemas/${schema.id}`);
+    for (const schema of api.schemas ?? []) if (isXsdSchema(schema)) compileXsd(schema, `${api.id}/schemas/${schema.id}`, api.schemas);
   }
   for (const schema of config.schemas ?? []) if (isXsdSchema(schema)) compileXsd(schema, `${config.resourceId}/schemas/${schema.id}`);
   const trust = buildTrust(config.caCertificates ?? [], options.trustedRoots ?? [], config.resourceId);

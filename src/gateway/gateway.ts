@@ -13,9 +13,9 @@ import { TokenCache } from './pipeline/token-cache.js';
 import { newStores } from './pipeline/stores.js';
 import { explainDecision } from './pipeline/explain.js';
 import { clientIp, requestScheme, underApiPath } from './routing.js';
-import { matchUrlTemplate } from './url-template.js';
+import { matchQueryLiterals, matchUrlTemplate } from './url-template.js';
 import { checkRequestLimits } from './request-limits.js';
-import { resolveGatewayCompatFlags } from './compat-flags.js';
+import { resolveGatewayCompatFlags, type GatewayCompatFlags } from './compat-flags.js';
 import { DebugCredentials } from './debug-trace.js';
 import { findKey, INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, openProduct, resolveSubscription, wwwAuthenticate } from './subscriptions.js';
 import type { CompiledServiceHandle, Gateway, GatewayOptions } from './types.js';
@@ -76,10 +76,29 @@ function revisionAt(api: CompiledApi, fullPath: string, at: number): boolean {
 }
 
 /**
+ * The query a SOAP pass-through API matches its operations (`/?soapAction={action}`) against: the request's, plus the
+ * action the request names when its query has none — the `SOAPAction` header (SOAP 1.1, quotes dropped), else the
+ * `action` parameter of a `application/soap+xml` Content-Type (SOAP 1.2; compat flag `soapAction`).
+ */
+function withSoapAction(query: ReadonlyArray<[string, string]>, headers: IncomingMessage['headers'], source: GatewayCompatFlags['soapAction']): ReadonlyArray<[string, string]> {
+  if (query.some(([k]) => k.toLowerCase() === 'soapaction')) return query;
+  const header = headers.soapaction;
+  let action = (Array.isArray(header) ? header[0] : header)?.trim().replace(/^"(.*)"$/s, '$1');
+  if (action === undefined && source === 'header-or-content-type') {
+    const ct = headers['content-type'] ?? '';
+    if (/^\s*application\/soap\+xml\s*(;|$)/i.test(ct)) action = /;\s*action\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(ct)?.slice(1).find((x) => x !== undefined);
+  }
+  return action === undefined ? query : [...query, ['soapAction', action]];
+}
+
+/**
  * Route a request to an API and operation. `/{api-path};rev=N/…` addresses revision N of the API (any revision,
  * current or not); without `;rev=` only current revisions answer (docs/behaviour/apim.md §1.4).
  */
-function route(svc: CompiledService, scheme: string, method: string, fullPath: string, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>): Route {
+function route(
+  svc: CompiledService, scheme: string, method: string, fullPath: string, headers: IncomingMessage['headers'], query: ReadonlyArray<[string, string]>,
+  soapAction: GatewayCompatFlags['soapAction'],
+): Route {
   let versionMissing = false;
   const rev = REVISION.exec(fullPath);
   const path = rev ? fullPath.slice(0, rev.index) + fullPath.slice(rev.index + rev[0].length) : fullPath;
@@ -95,8 +114,10 @@ function route(svc: CompiledService, scheme: string, method: string, fullPath: s
       rel = v.value ? v.rel : rel;
     }
     if (!api.protocols.has(scheme)) continue;
+    const q = api.config.type === 'soap' ? withSoapAction(query, headers, soapAction) : query;
     for (const op of api.operations) {
       if (op.method !== method && op.method !== '*') continue;
+      if (op.matcher.queryLiterals.length && !matchQueryLiterals(op.matcher, q)) continue;
       const params = matchUrlTemplate(op.matcher, rel);
       if (params) return { api, op, relativePath: rel, params };
     }
@@ -186,11 +207,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       scheme, host: incoming.hostname, port: incoming.port ? Number(incoming.port) : scheme === 'https' ? 443 : 80, path: incoming.pathname, query,
     };
     const decision = newDecision({ requestId, service: svc.name, time: isoTime(startedAt), method, url: urlToString(originalUrl) });
-    let r = route(svc, scheme, method, incoming.pathname, req.headers, query);
+    let r = route(svc, scheme, method, incoming.pathname, req.headers, query, flags.soapAction);
     const preflightFor = req.headers['access-control-request-method'];
     if (!r.op && method === 'OPTIONS' && typeof preflightFor === 'string' && req.headers.origin !== undefined) {
       // A CORS preflight is matched to the operation it asks about; the cors policy answers it.
-      const alt = route(svc, scheme, preflightFor.toUpperCase(), incoming.pathname, req.headers, query);
+      const alt = route(svc, scheme, preflightFor.toUpperCase(), incoming.pathname, req.headers, query, flags.soapAction);
       if (alt.op) r = alt;
     }
     decision.route = {

@@ -107,6 +107,8 @@ export interface ApiConfig {
   id: string;
   name: string;
   path: string;
+  /** The API's `type`: `soap` for a SOAP pass-through API (operations matched by SOAP action too); default http. */
+  type?: string;
   serviceUrl?: string;
   protocols?: string[];
   subscriptionRequired?: boolean;

@@ -28,6 +28,12 @@ export interface UrlTemplate {
   readonly params: readonly string[];
   /** Query part as written after `?` (`a={b}&c={d}`), '' when none. */
   readonly query: string;
+  /**
+   * The query part's literal pairs (`?soapAction=urn:add`: name and value decoded, no `{…}`): a request matches only
+   * when its query carries each of them (names and values compared ignoring case) — how APIM tells apart operations
+   * that share a path, SOAP pass-through operations among them (docs/behaviour/apim.md §1.6).
+   */
+  readonly queryLiterals: ReadonlyArray<readonly [string, string]>;
   /** Sort key: literal operations before parameterised ones, longer literals first. */
   readonly rank: number;
 }
@@ -113,8 +119,15 @@ export function parseUrlTemplate(source: string, location?: SourceLocation): Url
     seen.add(name.toLowerCase());
   }
   if (wildcard !== undefined) params.push(wildcard);
-  const rank = (wildcard !== undefined ? 1_000_000 : 0) + params.length * 10_000 - literal;
-  return { source, segments, wildcard, params, query, rank };
+  const queryLiterals: Array<[string, string]> = [];
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || pair.includes('{')) continue;
+    queryLiterals.push([decode(pair.slice(0, eq)).toLowerCase(), decode(pair.slice(eq + 1)).toLowerCase()]);
+  }
+  // an operation that also names query literals goes before one with the same path that names none
+  const rank = (wildcard !== undefined ? 1_000_000 : 0) + params.length * 10_000 - literal - (queryLiterals.length ? 0.5 : 0);
+  return { source, segments, wildcard, params, query, queryLiterals, rank };
 }
 
 function decode(v: string): string {
@@ -176,4 +189,12 @@ export function matchUrlTemplate(t: UrlTemplate, relativePath: string): Map<stri
   if (pos === rel.length) return out;
   rel = rel.slice(pos);
   return rel === '' ? out : undefined;
+}
+
+/** Whether a request query (plus the names the caller adds, e.g. a SOAP action) carries the template's query literals. */
+export function matchQueryLiterals(t: UrlTemplate, query: ReadonlyArray<readonly [string, string]>): boolean {
+  for (const [name, value] of t.queryLiterals) {
+    if (!query.some(([k, v]) => k.toLowerCase() === name && v.toLowerCase() === value)) return false;
+  }
+  return true;
 }

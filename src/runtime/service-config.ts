@@ -130,7 +130,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
   const apiSchemas = ofType('apis/schemas');
   const apis = ofType('apis').map((api): ApiConfig => {
     const p = api.properties as {
-      path?: string; serviceUrl?: string; protocols?: string[]; subscriptionRequired?: boolean;
+      path?: string; type?: string; serviceUrl?: string; protocols?: string[]; subscriptionRequired?: boolean;
       subscriptionKeyParameterNames?: { header?: string; query?: string }; apiVersion?: string; apiVersionSetId?: string;
       apiRevision?: string; isCurrent?: boolean;
     };
@@ -141,6 +141,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
       id: api.id,
       name: lastSegment(api.id),
       path: p.path ?? '',
+      ...(p.type ? { type: p.type } : {}),
       serviceUrl: p.serviceUrl,
       protocols: p.protocols,
       subscriptionRequired: p.subscriptionRequired,

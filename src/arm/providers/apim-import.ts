@@ -5,15 +5,18 @@ import { parseUrlTemplate } from '../../gateway/index.js';
 import type { ResourceRecord } from '../../state/index.js';
 import { getPath, invalid } from './common.js';
 import type { ProviderContext, ResourceInput } from './types.js';
+import { generatedId, readWsdl, WsdlError, type WsdlMessage } from './apim-wsdl.js';
 
 /**
  * APIs imported from an OpenAPI or Swagger document (`properties.format` + `value`, or a `-link` to a
  * local `file://` document): each path and method becomes an `apis/operations` child, as APIM creates
  * them on import, with its URL template and response examples (mock-response answers them). Formats `openapi` and
- * `openapi-link` take YAML or JSON (as APIM's); the `+json` ones and Swagger take JSON only.
+ * `openapi-link` take YAML or JSON (as APIM's); the `+json` ones and Swagger take JSON only. `wsdl`/`wsdl-link`
+ * import a SOAP pass-through API (importWsdl below, apim-wsdl.ts).
  */
 const NS = 'Microsoft.ApiManagement/service';
 const IMPORT_FORMATS = ['openapi+json', 'openapi+json-link', 'openapi', 'openapi-link', 'swagger-json', 'swagger-link-json'];
+const WSDL_FORMATS = ['wsdl', 'wsdl-link'];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 type Doc = {
@@ -93,14 +96,16 @@ function contract(doc: Doc, pathItem: Obj, op: Obj, opName: string, defs: Obj): 
   };
 }
 
+/** The text of an import link: a local `file://` document; anything else cannot be fetched offline. */
+function readLink(input: ResourceInput, ctx: ProviderContext, value: string): string {
+  let url: URL;
+  try { url = new URL(value); } catch { throw invalid(input, ctx, `the import link '${value}' is not a URL.`); }
+  if (url.protocol !== 'file:') throw invalid(input, ctx, `the import link '${value}' cannot be fetched: the twin is offline (use a file:// URL or put the document in 'value').`);
+  try { return readFileSync(fileURLToPath(url), 'utf8'); } catch (e) { throw invalid(input, ctx, `the import link '${value}' cannot be read: ${describeError(e)}`); }
+}
+
 function readDocument(input: ResourceInput, ctx: ProviderContext, format: string, value: string): Doc {
-  let text = value;
-  if (format.includes('link')) {
-    let url: URL;
-    try { url = new URL(value); } catch { throw invalid(input, ctx, `the import link '${value}' is not a URL.`); }
-    if (url.protocol !== 'file:') throw invalid(input, ctx, `the import link '${value}' cannot be fetched: the twin is offline (use a file:// URL or put the document in 'value').`);
-    try { text = readFileSync(fileURLToPath(url), 'utf8'); } catch (e) { throw invalid(input, ctx, `the import link '${value}' cannot be read: ${describeError(e)}`); }
-  }
+  const text = format.includes('link') ? readLink(input, ctx, value) : value;
   const yamlAllowed = format === 'openapi' || format === 'openapi-link';
   let doc: Doc;
   try {
@@ -166,11 +171,15 @@ function documentServiceUrl(doc: Doc): string | undefined {
 export function importApiDefinition(input: ResourceInput, record: ResourceRecord, ctx: ProviderContext): void {
   const format = getPath(input.properties, 'format');
   if (format === undefined) return;
-  if (typeof format !== 'string' || !IMPORT_FORMATS.includes(format.toLowerCase())) {
-    throw invalid(input, ctx, `the import format '${String(format)}' is not supported; expected one of '${IMPORT_FORMATS.join("', '")}' (WSDL, WADL and GraphQL are not).`);
+  if (typeof format !== 'string' || ![...IMPORT_FORMATS, ...WSDL_FORMATS].includes(format.toLowerCase())) {
+    throw invalid(input, ctx, `the import format '${String(format)}' is not supported; expected one of '${[...IMPORT_FORMATS, ...WSDL_FORMATS].join("', '")}' (WADL and GraphQL are not).`);
   }
   const value = getPath(input.properties, 'value');
   if (typeof value !== 'string' || value === '') throw invalid(input, ctx, "the property 'properties.value' is required with 'format'.");
+  if (WSDL_FORMATS.includes(format.toLowerCase())) {
+    importWsdl(input, record, ctx, format.toLowerCase(), value);
+    return;
+  }
   const doc = readDocument(input, ctx, format.toLowerCase(), value);
   const seen = new Set<string>();
   const defs: Obj = { ...(doc.openapi ? doc.components?.schemas ?? {} : doc.definitions ?? {}) };
@@ -204,4 +213,77 @@ export function importApiDefinition(input: ResourceInput, record: ResourceRecord
   if (seen.size === 0) ctx.warn(`API '${input.id}': the imported document has no operations.`);
   const url = documentServiceUrl(doc);
   if (url && getPath(input.properties, 'serviceUrl') === undefined) record.properties = { ...record.properties, serviceUrl: url };
+}
+
+/**
+ * A WSDL import (`format` `wsdl` with the document in `value`, or `wsdl-link`) as a SOAP pass-through API
+ * (`apiType: soap`, or `type: soap`; docs/behaviour/apim.md §1.6): the service and port `wsdlSelector` names, each
+ * operation of its binding an `apis/operations` child `POST /?soapAction={action}` named by a generated id, displayed
+ * by its WSDL name, its request and 200 response naming the body element (`typeName`) of the schema that declares
+ * it; each inline schema of `<wsdl:types>` an `apis/schemas` child (XSD), what validate-content `validate-as="soap"`
+ * validates against. The API is `type: soap`; its serviceUrl, when it has none, is the port's address. A link other
+ * than a local file cannot be fetched offline: refused, or in loose mode the API is created without operations.
+ * SOAP-to-REST (`apiType: http`, the default of APIM's import) is not supported.
+ */
+function importWsdl(input: ResourceInput, record: ResourceRecord, ctx: ProviderContext, format: string, value: string): void {
+  const apiType = String(getPath(input.properties, 'apiType') ?? getPath(input.properties, 'type') ?? 'http').toLowerCase();
+  if (apiType !== 'soap') {
+    const reason = `a WSDL import with apiType '${apiType}' creates a SOAP-to-REST API, which the twin does not support; set 'properties.apiType' to 'soap' for a SOAP pass-through API.`;
+    if (!ctx.loose) throw invalid(input, ctx, reason);
+    ctx.warn(`API '${input.id}': ${reason} (loose mode: imported as SOAP pass-through)`);
+  }
+  let text: string;
+  try {
+    text = format === 'wsdl-link' ? readLink(input, ctx, value) : value;
+  } catch (e) {
+    if (!ctx.loose) throw e;
+    ctx.warn(`API '${input.id}': ${describeError(e)} (loose mode: the API has no operations)`);
+    record.properties = { ...record.properties, type: 'soap' };
+    return;
+  }
+  const selector = getPath(input.properties, 'wsdlSelector') as { wsdlServiceName?: unknown; wsdlEndpointName?: unknown } | undefined;
+  let wsdl: ReturnType<typeof readWsdl>;
+  try {
+    wsdl = readWsdl(text, {
+      ...(typeof selector?.wsdlServiceName === 'string' ? { serviceName: selector.wsdlServiceName } : {}),
+      ...(typeof selector?.wsdlEndpointName === 'string' ? { endpointName: selector.wsdlEndpointName } : {}),
+    });
+  } catch (e) {
+    if (e instanceof WsdlError) throw invalid(input, ctx, `the WSDL import failed: ${e.message}`);
+    throw e;
+  }
+  const contentType = wsdl.soapVersion === '1.2' ? 'application/soap+xml' : 'text/xml';
+  const schemaIds = wsdl.schemas.map((s, i) => generatedId('schema', input.id, s.targetNamespace, String(i)));
+  const representation = (m: WsdlMessage | undefined): Obj[] => {
+    if (!m?.element) return [{ contentType }];
+    const i = wsdl.schemas.findIndex((s) => s.targetNamespace === m.element!.ns);
+    return [{ contentType, ...(i >= 0 ? { schemaId: schemaIds[i] } : {}), typeName: m.element.local }];
+  };
+  const seen = new Set<string>();
+  for (const op of wsdl.operations) {
+    const name = generatedId('operation', input.id, op.name);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    ctx.tx.putResource({
+      id: `${input.id}/operations/${name}`, type: `${NS}/apis/operations`, name: `${input.name}/${name}`,
+      properties: {
+        displayName: op.name, method: 'POST', urlTemplate: `/?soapAction=${op.action || op.name}`, ...(op.description ? { description: op.description } : {}),
+        templateParameters: [],
+        request: { ...(op.input ? { description: op.input.message } : {}), queryParameters: [], headers: [], representations: representation(op.input) },
+        responses: op.output ? [{ statusCode: 200, description: op.output.message, headers: [], representations: representation(op.output) }] : [],
+      },
+    });
+  }
+  wsdl.schemas.forEach((s, i) => {
+    ctx.tx.putResource({
+      id: `${input.id}/schemas/${schemaIds[i]}`, type: `${NS}/apis/schemas`, name: `${input.name}/${schemaIds[i]}`,
+      properties: { contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: { value: s.text } },
+    });
+  });
+  if (seen.size === 0) ctx.warn(`API '${input.id}': the imported WSDL has no operations.`);
+  const props: Obj = { ...record.properties, type: 'soap' };
+  if (wsdl.address && getPath(input.properties, 'serviceUrl') === undefined) props.serviceUrl = wsdl.address;
+  if (getPath(input.properties, 'displayName') === undefined) props.displayName = wsdl.serviceName;
+  if (wsdl.description && getPath(input.properties, 'description') === undefined) props.description = wsdl.description;
+  record.properties = props;
 }

@@ -3,7 +3,8 @@ import type { RequestRun } from '../pipeline/request-run.js';
 import type { ApiSchema, RepresentationContract } from '../types.js';
 import { JsonPositionError, parseJsonWithPositions } from '../validation/json-positions.js';
 import { validateJson, type Schema } from '../validation/json-schema.js';
-import { compiledXsdOf, validateXml } from '../validation/xml-schema.js';
+import { readSoapEnvelope } from '../validation/soap-envelope.js';
+import { compiledXsdOf, validateXml, type XmlValidationError } from '../validation/xml-schema.js';
 import type { PolicyDefinition, ValueSource } from './types.js';
 import { literalBool, str } from './util.js';
 import { compileAction, errorsVariable, findDefinition, INTERNAL_PUBLIC, ValidationRun, actionOf, type Action } from './validation.js';
@@ -11,7 +12,7 @@ import { compileAction, errorsVariable, findDefinition, INTERNAL_PUBLIC, Validat
 /** The largest `max-size` APIM accepts (4 MiB; docs/limits.md). */
 export const MAX_VALIDATE_CONTENT_SIZE = 4 * 1024 * 1024;
 
-interface ContentRule { as: 'json' | 'xml'; type: string | undefined; schemaId: string | undefined; schemaRef: string | undefined; action: Action; additional: boolean | undefined }
+interface ContentRule { as: 'json' | 'xml' | 'soap'; type: string | undefined; schemaId: string | undefined; schemaRef: string | undefined; action: Action; additional: boolean | undefined }
 
 const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
 
@@ -22,8 +23,8 @@ const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().t
  * the response's status; each matching `<content validate-as="json">` validates the body against its schema
  * definition (the representation's `schemaId`/`typeName`, or `schema-id` + `schema-ref`), with
  * `allow-additional-properties` overriding the schemas; `validate-as="xml"` validates it against the API's XSD schema
- * (validation/xml-schema.ts). Errors follow Learn's table. An empty body has no content to check. SOAP validation is
- * refused at load (ERR_APIM_POLICY_UNSUPPORTED): the twin imports no WSDL.
+ * (validation/xml-schema.ts); `validate-as="soap"` validates the payload of the SOAP envelope (the Body's element)
+ * against it (checkSoapBody). Errors follow Learn's table. An empty body has no content to check.
  */
 export const validateContent: PolicyDefinition = {
   sections: ['inbound', 'outbound', 'on-error'],
@@ -55,11 +56,10 @@ export const validateContent: PolicyDefinition = {
       } else if (c.name === 'content') {
         const as = (c.attrs['validate-as'] ?? '').toLowerCase();
         if (!as) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, "<content> requires the attribute 'validate-as'");
-        if (as === 'soap') cc.problem('ERR_APIM_POLICY_UNSUPPORTED', c, '<content validate-as="soap"> is not supported: the twin does not import WSDL, so it has no SOAP operation contracts to validate envelopes against (docs/differences.md)');
-        else if (as !== 'json' && as !== 'xml') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, `validate-as must be json, xml or soap, not '${as}'`);
+        if (as !== 'json' && as !== 'xml' && as !== 'soap') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, `validate-as must be json, xml or soap, not '${as}'`);
         const action = compileAction(cc, c, 'action', true)!;
         rules.push({
-          as: as === 'xml' ? 'xml' : 'json',
+          as,
           type: c.attrs.type ? mediaType(c.attrs.type) : undefined, schemaId: c.attrs['schema-id'], schemaRef: c.attrs['schema-ref'],
           action: action.literal.trim().toLowerCase() as Action,
           additional: c.attrs['allow-additional-properties'] === undefined ? undefined : literalBool(cc, c, 'allow-additional-properties', true),
@@ -123,6 +123,7 @@ function mapContentType(rc: RequestRun, original: string, map: { any?: string; m
 
 function checkBody(v: ValidationRun, rule: ContentRule, declared: RepresentationContract | undefined, ct: string, text: string, bodyType: string, who: string): void {
   if (rule.as === 'xml') { checkXmlBody(v, rule, declared, ct, text, bodyType, who); return; }
+  if (rule.as === 'soap') { checkSoapBody(v, rule, declared, ct, text, bodyType, who); return; }
   const schemas = v.rc.contract?.schemas ?? [];
   const internal = (rule2: string, details: string) => v.add({ name: rule2 === '' ? '' : ct, type: rule2 === '' ? 'ApiSchema' : bodyType, rule: rule2, details, publicMessage: INTERNAL_PUBLIC }, rule.action);
   let found: ReturnType<typeof findDefinition>;
@@ -165,24 +166,70 @@ function checkBody(v: ValidationRun, rule: ContentRule, declared: Representation
  * be a global element of it. Errors read as Learn's table, with libxml2's message and the line and position it gives.
  */
 function checkXmlBody(v: ValidationRun, rule: ContentRule, declared: RepresentationContract | undefined, ct: string, text: string, bodyType: string, who: string): void {
+  const target = xsdTarget(v, rule, declared, ct, bodyType, who);
+  if (target) target.report(validateXml(target.xsd, text));
+}
+
+/**
+ * The XSD a `validate-as="xml"`/`"soap"` rule validates against, and how its errors are reported; undefined when the
+ * schema or the definition is missing (reported).
+ */
+function xsdTarget(v: ValidationRun, rule: ContentRule, declared: RepresentationContract | undefined, ct: string, bodyType: string, who: string) {
   const schemas = v.rc.contract?.schemas ?? [];
   const internal = (rule2: string, details: string) => v.add({ name: rule2 === '' ? '' : ct, type: rule2 === '' ? 'ApiSchema' : bodyType, rule: rule2, details, publicMessage: INTERNAL_PUBLIC }, rule.action);
   const id = rule.schemaId ?? declared?.schemaId;
   const pool = rule.schemaId !== undefined ? schemaIdPool(v) : schemas;
   const schema = id !== undefined ? pool.find((x) => x.id.toLowerCase() === id.toLowerCase()) : schemas.length === 1 ? schemas[0] : undefined;
   const xsd = schema ? compiledXsdOf(schema) : undefined;
-  if (!xsd) { internal('', "API's schema does not exist or it could not be resolved."); return; }
+  if (!xsd) { internal('', "API's schema does not exist or it could not be resolved."); return undefined; }
   const definition = rule.schemaId !== undefined ? rule.schemaId : declared?.typeName ?? schema!.id;
   if (rule.schemaId === undefined && declared?.typeName !== undefined && !xsd.elements.has(declared.typeName)) {
     internal('MissingDefinition', `API's schema does not contain definition ${declared.typeName}, which is associated with the content type ${ct}.`);
-    return;
+    return undefined;
   }
-  const result = validateXml(xsd, text);
-  if (result.kind === 'valid') return;
   const conform = `Body of the ${who} does not conform to the definition ${definition}, which is associated with the content type ${ct}.`;
-  for (const err of result.errors) {
+  const incorrect = (err: XmlValidationError) => {
     const details = `${conform} ${err.message} Line: ${err.line}, Position: ${err.position}`;
     v.add({ name: ct, type: bodyType, rule: 'IncorrectMessage', details, publicMessage: details }, rule.action);
+  };
+  return {
+    xsd, incorrect,
+    /** The payload element the representation names (undefined: any global element of the schema, as with `schema-id`). */
+    element: rule.schemaId === undefined ? declared?.typeName : undefined,
+    report(result: ReturnType<typeof validateXml>) { if (result.kind !== 'valid') for (const err of result.errors) incorrect(err); },
+  };
+}
+
+/**
+ * `validate-as="soap"`: the envelope must be SOAP 1.2's for `application/soap+xml`, SOAP 1.1's for `text/xml` (Learn's
+ * content attribute), and hold a Body; its payload element must be the one the operation's representation names
+ * (`typeName`, in the schema's target namespace) and is validated against the schema where it stands, so that lines
+ * and positions are the body's. A SOAP Fault is not checked. Envelope errors are worded as .NET words a validation
+ * of the envelope against the SOAP envelope schema would [I].
+ */
+function checkSoapBody(v: ValidationRun, rule: ContentRule, declared: RepresentationContract | undefined, ct: string, text: string, bodyType: string, who: string): void {
+  const target = xsdTarget(v, rule, declared, ct, bodyType, who);
+  if (!target) return;
+  const env = readSoapEnvelope(text, ct === 'application/soap+xml' ? '1.2' : ct === 'text/xml' ? '1.1' : undefined);
+  const at = (i: number, message: string) => {
+    const before = text.slice(0, i);
+    const line = before.split('\n').length;
+    target.incorrect({ message, line, position: i - before.lastIndexOf('\n') });
+  };
+  const expected = target.element !== undefined ? `${target.xsd.targetNamespace ? `'${target.element}' in namespace '${target.xsd.targetNamespace}'` : `'${target.element}'`}` : undefined;
+  switch (env.kind) {
+    case 'not-xml': target.report(validateXml(target.xsd, text)); return;
+    case 'fault': return;
+    case 'envelope-error': at(env.at, env.message); return;
+    case 'empty-body':
+      if (expected) at(env.at, `The element 'Body' in namespace '${env.bodyNs}' has incomplete content. List of possible elements expected: ${expected}.`);
+      return;
+    case 'payload':
+      if (expected && (env.local !== target.element || env.ns !== target.xsd.targetNamespace)) {
+        at(env.at, `The element 'Body' in namespace '${env.bodyNs}' has invalid child element ${env.ns ? `'${env.local}' in namespace '${env.ns}'` : `'${env.local}'`}. List of possible elements expected: ${expected}.`);
+        return;
+      }
+      target.report(validateXml(target.xsd, env.text, text));
   }
 }
 

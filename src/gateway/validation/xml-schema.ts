@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TwinError } from '../../core/index.js';
 import { firstXmlReaderError } from '../expressions/xml-reader-errors.js';
 import type { ApiSchema } from '../types.js';
@@ -40,6 +41,8 @@ export interface CompiledXsd {
   readonly validator: InstanceType<Engine['XsdValidator']>;
   /** Names of the schema's global elements (the definitions a representation's `typeName` names). */
   readonly elements: ReadonlySet<string>;
+  /** The schema's `targetNamespace` ('' when none): the namespace of its global elements. */
+  readonly targetNamespace: string;
 }
 
 const compiled = new WeakMap<ApiSchema, CompiledXsd>();
@@ -56,13 +59,16 @@ const message = (details: ReadonlyArray<{ message: string }> | undefined, fallba
  * Compile an API's XSD schema once (what the deployment accepts, the gateway runs); a schema that does not compile is
  * ERR_APIM_SCHEMA with the engine's reason.
  */
-export function compileXsd(schema: ApiSchema, where: string): CompiledXsd {
+export function compileXsd(schema: ApiSchema, where: string, siblings: readonly ApiSchema[] = []): CompiledXsd {
   const have = compiled.get(schema);
   if (have) return have;
   if (!engine) throw new TwinError('ERR_APIM_SCHEMA', `${where}: the XML schema engine is not loaded (loadXmlSchemaEngine() first)`);
-  const text = String(schema.document);
-  if (DOCTYPE.test(text)) throw new TwinError('ERR_APIM_SCHEMA', `${where}: an XML schema with a DTD (<!DOCTYPE>) is refused (no DTD processing)`, { location: { file: where } });
-  if (SCHEMA_LOCATION.test(text)) throw new TwinError('ERR_APIM_SCHEMA', `${where}: an XML schema that includes or imports another document by schemaLocation is not supported (give one self-contained schema)`, { location: { file: where } });
+  const own = String(schema.document);
+  for (const t of [own, ...siblings.filter(isXsdSchema).map((x) => String(x.document))]) {
+    if (DOCTYPE.test(t)) throw new TwinError('ERR_APIM_SCHEMA', `${where}: an XML schema with a DTD (<!DOCTYPE>) is refused (no DTD processing)`, { location: { file: where } });
+    if (SCHEMA_LOCATION.test(t)) throw new TwinError('ERR_APIM_SCHEMA', `${where}: an XML schema that includes or imports another document by schemaLocation is not supported (give one self-contained schema)`, { location: { file: where } });
+  }
+  const text = withSiblingImports(own, siblings);
   const { XmlDocument, XsdValidator, ParseOption } = engine;
   let doc: InstanceType<Engine['XmlDocument']> | undefined;
   try {
@@ -78,7 +84,7 @@ export function compileXsd(schema: ApiSchema, where: string): CompiledXsd {
       }
     }
     const validator = XsdValidator.fromDoc(doc);
-    const result: CompiledXsd = { validator, elements };
+    const result: CompiledXsd = { validator, elements, targetNamespace: root.attr('targetNamespace')?.value ?? '' };
     const schemaDoc = doc;
     released.register(result, { dispose() { validator.dispose(); schemaDoc.dispose(); } });
     compiled.set(schema, result);
@@ -88,6 +94,36 @@ export function compileXsd(schema: ApiSchema, where: string): CompiledXsd {
     const reason = message((e as { details?: Array<{ message: string }> }).details, (e as Error).message);
     throw new TwinError('ERR_APIM_SCHEMA', `${where}: the XML schema does not compile: ${reason}`, { location: { file: where } });
   }
+}
+
+const IMPORT = /<((?:[\w.-]+:)?)import\b([^>]*?)(\/?)>/g;
+const TARGET_NAMESPACE = /^[^<]*(?:<[?!][^>]*>[^<]*)*<(?:[\w.-]+:)?schema\b[^>]*?\stargetNamespace\s*=\s*(?:"([^"]*)"|'([^']*)')/;
+const targetNamespaceOf = (text: string) => { const m = TARGET_NAMESPACE.exec(text); return m ? m[1] ?? m[2] ?? '' : ''; };
+let siblingProvider: InstanceType<Engine['XmlBufferInputProvider']> | undefined;
+
+/**
+ * The schemas of one API import each other by namespace alone (`<xs:import namespace="…"/>`, as the several schemas
+ * of a WCF single-file WSDL do): each such import of a namespace that a sibling schema of the API declares is given a
+ * location the engine reads from memory (`/trustline-xsd/{hash}.xsd`, served by an input provider that knows only
+ * these texts; no file system, no network). Imports of other namespaces stay as written.
+ */
+function withSiblingImports(text: string, siblings: readonly ApiSchema[], seen = new Set<string>()): string {
+  const others = siblings.filter(isXsdSchema).map((x) => String(x.document)).filter((t) => t !== text);
+  if (others.length === 0) return text;
+  seen.add(text);
+  return text.replace(IMPORT, (tag, prefix: string, attrs: string, close: string) => {
+    const ns = /\snamespace\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(attrs);
+    const sibling = ns ? others.find((t) => targetNamespaceOf(t) === (ns[1] ?? ns[2])) : undefined;
+    if (!sibling || /\sschemaLocation\s*=/.test(attrs)) return tag;
+    const name = `/trustline-xsd/${createHash('sha256').update(sibling).digest('hex').slice(0, 32)}.xsd`;
+    if (!siblingProvider) {
+      siblingProvider = new engine!.XmlBufferInputProvider({});
+      engine!.xmlRegisterInputProvider(siblingProvider);
+    }
+    // the sibling's own imports of other siblings resolve the same way (each text once: imports may be mutual)
+    siblingProvider.addBuffer(name, Buffer.from(seen.has(sibling) ? sibling : withSiblingImports(sibling, siblings, seen)));
+    return `<${prefix}import${attrs} schemaLocation="${name}"${close}>`;
+  });
 }
 
 /** The compiled form of an API schema (undefined: not an XSD, or its service was compiled without it). */
@@ -100,9 +136,10 @@ export interface XmlValidationError { message: string; line: number; position: n
 
 /**
  * Validate a body against a compiled schema. `parse`: the body is not well-formed XML (or has a DTD); `invalid`: the
- * schema's errors, in document order.
+ * schema's errors, in document order, positioned in `positionsText` (the text the caller reports on: a SOAP body
+ * whose payload `text` is, line for line, validated in place).
  */
-export function validateXml(xsd: CompiledXsd, text: string): { kind: 'valid' } | { kind: 'parse' | 'invalid'; errors: XmlValidationError[] } {
+export function validateXml(xsd: CompiledXsd, text: string, positionsText = text): { kind: 'valid' } | { kind: 'parse' | 'invalid'; errors: XmlValidationError[] } {
   const { XmlDocument, ParseOption } = engine!;
   const doctype = DOCTYPE.exec(text);
   if (doctype) {
@@ -122,7 +159,7 @@ export function validateXml(xsd: CompiledXsd, text: string): { kind: 'valid' } |
     xsd.validator.validate(doc);
     return { kind: 'valid' };
   } catch (e) {
-    return { kind: 'invalid', errors: dotNetXsdErrors(text, errorsOf(e)) };
+    return { kind: 'invalid', errors: dotNetXsdErrors(positionsText, errorsOf(e)) };
   } finally {
     doc.dispose();
   }

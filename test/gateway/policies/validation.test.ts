@@ -89,8 +89,8 @@ describe('validate-content (docs/behaviour/apim.md §2, validation policies)', (
     expect(r.headers['x-reason']).toBe('Response not allowed|validate-content');
   });
 
-  it('attributes: validate-as="soap" is unsupported; max-size above 4 MiB and a bad action are refused at load', async () => {
-    await expect(run(inbound(content('', '<content type="text/xml" validate-as="soap" action="prevent" />')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_UNSUPPORTED' });
+  it('attributes: validate-as other than json, xml, soap, max-size above 4 MiB and a bad action are refused at load', async () => {
+    await expect(run(inbound(content('', '<content type="text/xml" validate-as="wsdl" action="prevent" />')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(inbound(content('').replace('max-size="1024"', 'max-size="4194305"')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(inbound(content('').replace('size-exceeded-action="prevent"', 'size-exceeded-action="deny"')))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(inbound('<validate-content max-size="10" size-exceeded-action="prevent" />'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
@@ -284,5 +284,30 @@ describe('validate-content validate-as="xml" (XSD schemas of the API, libxml2)',
       '<notASchema/>']) {
       await expect(run(inbound(xmlContent()), { ...postXml('<pet/>'), api: { schemas: [{ id: 'x', contentType: 'application/vnd.ms-azure-apim.xsd+xml', document }] } })).rejects.toMatchObject({ code: 'ERR_APIM_SCHEMA' });
     }
+  });
+});
+
+describe('validate-content validate-as="soap" (the SOAP envelope\'s payload against an XSD; docs/behaviour/apim.md §1.6)', () => {
+  const soap12 = (payload: string) => `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:p="urn:pets">\n<env:Header/>\n<env:Body>${payload}</env:Body>\n</env:Envelope>`;
+  // Learn's example: every request is read as SOAP 1.2 and validated against the service schema "myschema"
+  const learn = content('', '<content-type-map any-content-type-value="application/soap+xml" /><content type="application/soap+xml" validate-as="soap" schema-id="myschema" action="prevent" />');
+  const request = (xml: string, ct: string): PolicyRunRequest => ({ method: 'POST', url: 'https://apim.example.net/pets', headers: { 'content-type': ct }, body: xml, api: { schemas: [{ id: 'myschema', contentType: 'application/vnd.ms-azure-apim.xsd+xml', document: XSD }] }, operation: { method: 'POST', urlTemplate: '/pets' } });
+
+  it('schema-id: any global element of the schema may be the payload; it is validated where it stands in the envelope', async () => {
+    const ok = await run(inbound(learn), request(soap12('<p:pet><p:name>Rex</p:name></p:pet>'), 'text/xml'));
+    expect(ok.status).toBe(200);
+    expect(ok.backendRequest?.body).toBe(soap12('<p:pet><p:name>Rex</p:name></p:pet>'));
+    const bad = await run(inbound(learn), request(soap12('<p:pet><p:name>Rex</p:name><p:age>old</p:age></p:pet>'), 'application/soap+xml; charset=utf-8'));
+    expect(bad.status).toBe(400);
+    expect(bad.body).toBe(body(400, "Body of the request does not conform to the definition myschema, which is associated with the content type application/soap+xml. The 'urn:pets:age' element is invalid - The value 'old' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:int' - The string 'old' is not a valid Int32 value. Line: 3, Position: 50"));
+    // application/soap+xml is SOAP 1.2: a SOAP 1.1 envelope is not one
+    const v11 = await run(inbound(learn), request('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>', 'text/xml'));
+    expect(v11.body).toBe(body(400, "Body of the request does not conform to the definition myschema, which is associated with the content type application/soap+xml. The 'http://schemas.xmlsoap.org/soap/envelope/:Envelope' element is not declared. Line: 1, Position: 2"));
+  });
+
+  it('a SOAP Fault is not validated; an empty Body has nothing to check without a representation element', async () => {
+    const fault = soap12('<env:Fault><env:Code><env:Value>env:Receiver</env:Value></env:Code></env:Fault>');
+    expect((await run(inbound(learn), request(fault, 'application/soap+xml'))).status).toBe(200);
+    expect((await run(inbound(learn), request(soap12(''), 'application/soap+xml'))).status).toBe(200);
   });
 });
