@@ -74,6 +74,33 @@ describe('expand: resources the template reads without deploying them', () => {
     expect(r.outputs['cb']).toMatch(/^https:\/\/prod-00\.westeurope\.logic\.azure\.com:443\/workflows\/[0-9a-f]{32}\/triggers\/manual\/paths\/invoke\?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1\.0&sig=/);
   });
 
+  it("a site's publishing credentials, a static web app's deployment token, Notification Hubs / Relay / Web PubSub / geo-recovery alias keys", () => {
+    const r = expand(
+      [
+        { type: 'Microsoft.Web/sites', apiVersion: '2022-03-01', name: 'app1', location: 'westeurope', kind: 'functionapp', properties: {} },
+        { type: 'Microsoft.Web/sites/slots', apiVersion: '2022-03-01', name: 'app1/staging', location: 'westeurope', properties: {}, dependsOn: ['app1'] },
+      ],
+      {
+        user: "[list(resourceId('Microsoft.Web/sites/config', 'app1', 'publishingcredentials'), '2022-03-01').properties.publishingUserName]",
+        scm: "[list(concat(resourceId('Microsoft.Web/sites', 'app1'), '/config/publishingcredentials'), '2022-03-01').properties.scmUri]",
+        slot: "[list(resourceId('Microsoft.Web/sites/slots/config', 'app1', 'staging', 'publishingcredentials'), '2022-03-01').properties.publishingUserName]",
+        swa: "[listSecrets(resourceId('Microsoft.Web/staticSites', 'swa1'), '2022-03-01').properties.apiKey]",
+        hub: "[listKeys(resourceId('Microsoft.NotificationHubs/namespaces/notificationHubs/authorizationRules', 'nhns', 'hub', 'DefaultFullSharedAccessSignature'), '2017-04-01').primaryConnectionString]",
+        wcf: "[listKeys(resourceId('Microsoft.Relay/namespaces/wcfRelays/authorizationRules', 'relay', 'svc', 'send'), '2021-11-01').primaryKey]",
+        wps: "[listKeys(resourceId('Microsoft.SignalRService/webPubSub', 'pubsub'), '2021-10-01').primaryConnectionString]",
+        alias: "[listKeys(resourceId('Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs/authorizationRules', 'sbns', 'sbalias', 'RootManageSharedAccessKey'), '2021-11-01').aliasPrimaryConnectionString]",
+      },
+    );
+    expect(r.outputs['user']).toBe('$app1');
+    expect(r.outputs['scm']).toMatch(/^https:\/\/\$app1:[0-9a-f]{60}@app1\.scm\.azurewebsites\.net$/);
+    expect(r.outputs['slot']).toBe('$app1__staging');
+    expect(r.outputs['swa']).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.outputs['hub']).toMatch(/^Endpoint=sb:\/\/nhns\.servicebus\.windows\.net\/;SharedAccessKeyName=DefaultFullSharedAccessSignature;SharedAccessKey=[^;]+$/);
+    expect(typeof r.outputs['wcf']).toBe('string');
+    expect(r.outputs['wps']).toMatch(/^Endpoint=https:\/\/pubsub\.webpubsub\.azure\.com;AccessKey=[^;]+;Version=1\.0;$/);
+    expect(r.outputs['alias']).toMatch(/^Endpoint=sb:\/\/sbalias\.servicebus\.windows\.net\/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=[^;]+$/);
+  });
+
   it('deploy (not expand) still answers ResourceNotFound for a resource that is not there', () => {
     const { options } = setup();
     const template = { resources: [], outputs: { x: { type: 'string', value: `[reference(${ext('Microsoft.Storage/storageAccounts', 'nope')}, '2021-04-01').primaryEndpoints.blob]` } } };

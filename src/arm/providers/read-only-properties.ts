@@ -498,6 +498,55 @@ const sasRule = (r: ResourceRecord) => {
   return { primaryConnectionString: cs(primaryKey), secondaryConnectionString: cs(secondaryKey), primaryKey, secondaryKey, keyName: rule };
 };
 
+/** A rule named `{namespace}/…/{rule}` as a namespace-level rule `{namespace}/{rule}` (no EntityPath in its strings). */
+const namespaceRule = (name: string) => {
+  const parts = name.split('/');
+  return `${parts[0]}/${parts[parts.length - 1]}`;
+};
+
+/** A geo-recovery alias's rule `{namespace}/{alias}/{rule}`: the namespace's keys and strings, and the alias's strings. */
+const aliasRule = (r: ResourceRecord) => {
+  const [namespace, alias, rule] = r.name.split('/');
+  const keys = sasRule({ ...r, name: `${namespace}/${rule}` });
+  const cs = (k: string) => `Endpoint=sb://${alias}.servicebus.windows.net/;SharedAccessKeyName=${rule};SharedAccessKey=${k}`;
+  return { ...keys, aliasPrimaryConnectionString: cs(keys.primaryKey), aliasSecondaryConnectionString: cs(keys.secondaryKey) };
+};
+
+/** SignalR / Web PubSub keys: two access keys and their `Endpoint=https://{name}.{domain};AccessKey=…;Version=1.0;` strings. */
+const accessKeys = (r: ResourceRecord, domain: string) => {
+  const cs = (k: string) => `Endpoint=https://${leaf(r.name).toLowerCase()}.${domain};AccessKey=${k};Version=1.0;`;
+  return { primaryKey: key(r, 'p'), secondaryKey: key(r, 's'), primaryConnectionString: cs(key(r, 'p')), secondaryConnectionString: cs(key(r, 's')) };
+};
+
+/** Hex digits (a token, not base64) — a twin value from the resource id. */
+const hexKey = (r: ResourceRecord, label: string) => createHash('sha256').update(`${r.id.toLowerCase()}|${label}`).digest('hex');
+
+/** `{site}/config/publishingcredentials` as App Service lists it (undefined for other config names). */
+function publishingCredentials(r: ResourceRecord): unknown {
+  const parts = r.name.split('/');
+  if (parts[parts.length - 1]!.toLowerCase() !== 'publishingcredentials') return undefined;
+  // A slot's deployment user is `$site__slot`, its host `site-slot.scm.azurewebsites.net`.
+  const site = parts.slice(0, -1).join('-');
+  const user = `$${parts.slice(0, -1).join('__')}`;
+  const password = hexKey(r, 'publishing').slice(0, 60);
+  const siteId = r.id.replace(/\/config\/publishingcredentials$/i, '');
+  return {
+    id: `${siteId}/publishingcredentials/${user}`,
+    name: site,
+    type: r.type.replace(/\/config$/i, '/publishingcredentials'),
+    properties: {
+      name: null,
+      publishingUserName: user,
+      publishingPassword: password,
+      publishingPasswordHash: null,
+      publishingPasswordHashSalt: null,
+      metadata: null,
+      isDeleted: false,
+      scmUri: `https://${user}:${password}@${site.toLowerCase()}.scm.azurewebsites.net`,
+    },
+  };
+}
+
 /** Storage keys as listKeys answers them: `{keys: [{keyName, value, permissions}]}`. */
 const storageKeys = (r: ResourceRecord) => ({ keys: ['key1', 'key2'].map((keyName) => ({ keyName, value: key(r, keyName), permissions: 'FULL' })) });
 
@@ -538,6 +587,16 @@ const LIST_RESULTS: Record<string, Record<string, (r: ResourceRecord) => unknown
     },
   },
   // Functions: `{key, trigger_url}` of an HTTP-triggered function (`https://{site}.azurewebsites.net/api/{function}?code=…`).
+  // POST {site}/config/publishingcredentials/list (`list(resourceId('Microsoft.Web/sites/config', site, 'publishingcredentials'), …)`):
+  // the site's deployment user (REST spec WebApps_ListPublishingCredentials: a `User` resource — publishingUserName
+  // `$site`, publishingPassword, scmUri `https://$site:password@site.scm.azurewebsites.net`). Other config names
+  // are answered as stored (template-run `list()`).
+  'microsoft.web/sites/config': { list: (r) => publishingCredentials(r) },
+  'microsoft.web/sites/slots/config': { list: (r) => publishingCredentials(r) },
+  // Static Web Apps: POST …/listSecrets answers a StringDictionary holding the deployment token (`properties.apiKey`).
+  'microsoft.web/staticsites': {
+    listsecrets: (r) => ({ id: `${r.id}/secrets`, name: 'secrets', type: 'Microsoft.Web/staticSites/secrets', properties: { apiKey: hexKey(r, 'apikey') } }),
+  },
   'microsoft.web/sites/functions': {
     listsecrets: (r) => {
       const [site, fn] = r.name.split('/');
@@ -555,6 +614,15 @@ const LIST_RESULTS: Record<string, Record<string, (r: ResourceRecord) => unknown
   'microsoft.servicebus/namespaces/topics/authorizationrules': { listkeys: sasRule },
   'microsoft.relay/namespaces/authorizationrules': { listkeys: sasRule },
   'microsoft.relay/namespaces/hybridconnections/authorizationrules': { listkeys: sasRule },
+  'microsoft.relay/namespaces/wcfrelays/authorizationrules': { listkeys: sasRule },
+  // Notification Hubs (REST spec ResourceListKeys): the hub's connection strings name the namespace endpoint and the
+  // rule only — a hub-level rule's string carries no EntityPath (the hub path is given to the SDK separately).
+  'microsoft.notificationhubs/namespaces/authorizationrules': { listkeys: (r) => sasRule({ ...r, name: namespaceRule(r.name) }) },
+  'microsoft.notificationhubs/namespaces/notificationhubs/authorizationrules': { listkeys: (r) => sasRule({ ...r, name: namespaceRule(r.name) }) },
+  // Geo-recovery alias rules (REST spec AccessKeys): the namespace's strings plus the alias's
+  // (`Endpoint=sb://{alias}.servicebus.windows.net/…`), which survive a failover.
+  'microsoft.servicebus/namespaces/disasterrecoveryconfigs/authorizationrules': { listkeys: aliasRule },
+  'microsoft.eventhub/namespaces/disasterrecoveryconfigs/authorizationrules': { listkeys: aliasRule },
   'microsoft.documentdb/databaseaccounts': {
     listkeys: (r) => ({ primaryMasterKey: key(r, 'p'), secondaryMasterKey: key(r, 's'), primaryReadonlyMasterKey: key(r, 'pr'), secondaryReadonlyMasterKey: key(r, 'sr') }),
     listconnectionstrings: (r) => ({
@@ -585,14 +653,9 @@ const LIST_RESULTS: Record<string, Record<string, (r: ResourceRecord) => unknown
     listcredentials: (r) => ({ username: leaf(r.name), passwords: [{ name: 'password', value: key(r, 'p') }, { name: 'password2', value: key(r, 'p2') }] }),
   },
   'microsoft.devices/iothubs': { listkeys: (r) => ({ value: [{ keyName: 'iothubowner', primaryKey: key(r, 'p'), secondaryKey: key(r, 's'), rights: 'RegistryWrite, ServiceConnect, DeviceConnect' }] }) },
-  'microsoft.signalrservice/signalr': {
-    listkeys: (r) => ({
-      primaryKey: key(r, 'p'),
-      secondaryKey: key(r, 's'),
-      primaryConnectionString: `Endpoint=https://${leaf(r.name).toLowerCase()}.service.signalr.net;AccessKey=${key(r, 'p')};Version=1.0;`,
-      secondaryConnectionString: `Endpoint=https://${leaf(r.name).toLowerCase()}.service.signalr.net;AccessKey=${key(r, 's')};Version=1.0;`,
-    }),
-  },
+  'microsoft.signalrservice/signalr': { listkeys: (r) => accessKeys(r, 'service.signalr.net') },
+  // Web PubSub: SignalR's key shape with the service's `{name}.webpubsub.azure.com` endpoint (REST spec WebPubSubKeys).
+  'microsoft.signalrservice/webpubsub': { listkeys: (r) => accessKeys(r, 'webpubsub.azure.com') },
   'microsoft.maps/accounts': { listkeys: (r) => ({ primaryKey: key(r, 'p'), secondaryKey: key(r, 's') }) },
   'microsoft.containerservice/managedclusters': {
     listclusteradmincredential: (r) => ({ kubeconfigs: [{ name: 'clusterAdmin', value: Buffer.from(`apiVersion: v1\nkind: Config\nclusters:\n- name: ${leaf(r.name)}\n`).toString('base64') }] }),
