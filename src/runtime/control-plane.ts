@@ -43,6 +43,8 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * subscription (the twin's own CLI). Absent: any accepted token may do everything.
    */
   rbac?: { owners: string[] };
+  /** Answer ARM's 429 when a caller's subscription bucket is empty (`compat.controlPlane.throttle`); default: count only. */
+  throttle?: boolean;
   /**
    * Twin-only: the decision records of recent requests (`GET /.trustline/decisions?last=N`,
    * `GET /.trustline/decisions/{requestId}`) for `trustline explain`; authenticated like the ARM routes.
@@ -73,7 +75,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
   const subService = new DeploymentService({ ...options, at: 'subscription', serial });
   const rgId = `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}`;
   const owners = new Set((options.rbac?.owners ?? []).map((o) => o.toLowerCase()));
-  const rateLimits = new RateLimits(options.clock);
+  const rateLimits = new RateLimits(options.clock, { throttle: options.throttle ?? false });
 
   /** Remove a resource and its children; what the runtime could then no longer serve refuses the delete (400). Serialised with deployments. */
   const removeResource = (id: string): Promise<boolean> =>
@@ -169,7 +171,9 @@ export function createControlPlane(options: ControlPlaneOptions) {
     // ARM counts every request it accepts against the caller's buckets and says what is left.
     if (s[0] !== '.trustline') {
       const sub = s[0] === 'subscriptions' && s[1] !== undefined ? path.segments[1] : undefined;
-      for (const [k, v] of Object.entries(rateLimits.take(requestKind(method), sub, caller?.objectId ?? caller?.appId))) res.setHeader(k, v);
+      const taken = rateLimits.admit(requestKind(method), sub, caller?.objectId ?? caller?.appId);
+      for (const [k, v] of Object.entries(taken.headers)) res.setHeader(k, v);
+      if (taken.throttled) throw armHttpError(429, 'SubscriptionRequestsThrottled', taken.throttled.message).withHeaders({ 'retry-after': String(taken.throttled.retryAfterSeconds) });
     }
     if (caller && options.rbac) {
       const what = armActionOf(method, path.segments);

@@ -367,6 +367,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       : { authenticate: createBearerAuthenticator({ tenantId: options.tenantId, httpClient: client, clock, logger: logger.child('control-plane') }) }),
     // RBAC needs a caller: with --no-auth there is none, and nothing is checked.
     ...(controlPlaneAuth && options.compat?.controlPlane?.enforceRbac ? { rbac: { owners: cliPrincipal ? [cliPrincipal.credential.clientId] : [] } } : {}),
+    ...(options.compat?.controlPlane?.throttle ? { throttle: true } : {}),
   });
   const cp = own(await guard(startListenerPair(controlPlane, { tls: tls.server, logger, name: 'control plane', httpsPort: ports.fixed('controlPlane'), httpPort: ports.fixed('controlPlaneHttp') })));
   hosts.set('management.azure.com', { http: cp.httpUrl, https: cp.httpsUrl });

@@ -9,6 +9,7 @@ export type {
   DirectoryObjectKind,
   HashedSecret,
   CertificateCredential,
+  FederatedIdentityCredential,
   ManagedServiceIdentity,
   Change,
 } from './types.js';

@@ -36,7 +36,17 @@ export interface ResourceRecord {
   listResults?: Record<string, unknown>;
 }
 
-export type DirectoryObjectKind = 'application' | 'managedIdentity' | 'user' | 'group' | 'appRoleAssignment';
+export type DirectoryObjectKind = 'application' | 'managedIdentity' | 'user' | 'group' | 'appRoleAssignment' | 'oauth2PermissionGrant';
+
+/** A federated identity credential of an application (Graph `federatedIdentityCredential`). */
+export interface FederatedIdentityCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description?: string;
+}
 
 /** A hashed secret (client secret or user password): never stored or logged in clear. */
 export interface HashedSecret {
@@ -101,6 +111,14 @@ export interface DirectoryObject {
   members?: string[];
   /** App role assignment only: who (object id), on which resource application (appId), which role (id). */
   assignment?: { principalId: string; principalType: 'User' | 'Group' | 'ServicePrincipal'; resourceAppId: string; appRoleId: string };
+  /** Application or group deployed by Bicep's Microsoft Graph extension: its `uniqueName` (alternate key). */
+  uniqueName?: string;
+  /** Group only: Graph's required flags (`mailEnabled`, `securityEnabled`, `mailNickname`). */
+  groupSettings?: { mailEnabled: boolean; securityEnabled: boolean; mailNickname: string; description?: string };
+  /** Application only: federated identity credentials (stored and listed; the token endpoint does not redeem them). */
+  federatedIdentityCredentials?: FederatedIdentityCredential[];
+  /** OAuth2 permission grant only (Graph `oauth2PermissionGrant`): stored and listed. */
+  permissionGrant?: { clientId: string; consentType: 'AllPrincipals' | 'Principal'; principalId: string | null; resourceId: string; scope: string };
   /** Why it exists, e.g. `auto-created for authsettingsV2 of /subscriptions/...`. */
   origin?: string;
 }

@@ -45,11 +45,11 @@ describe('resources of Bicep extensions', () => {
     languageVersion: '2.0',
     extensions: { graphV1: { name: 'MicrosoftGraph', version: '1.0.0' } },
     resources: {
-      group: { extension: 'graphV1', type: 'Microsoft.Graph/groups@v1.0', properties: { uniqueName: 'g', displayName: 'G', mailEnabled: false, mailNickname: 'g', securityEnabled: true } },
+      unit: { extension: 'graphV1', type: 'Microsoft.Graph/administrativeUnits@beta', properties: { displayName: 'Unit' } },
     },
   };
 
-  it('a resource of an extension the twin does not simulate (a Microsoft Graph group, Kubernetes) is refused by name with ERR_ARM_TEMPLATE_UNSUPPORTED (also the older "import" form)', () => {
+  it('a resource of an extension the twin does not simulate (a Microsoft Graph administrative unit, Kubernetes) is refused by name with ERR_ARM_TEMPLATE_UNSUPPORTED (also the older "import" form)', () => {
     const { options } = setup();
     let error: TwinError | undefined;
     try {
@@ -58,8 +58,8 @@ describe('resources of Bicep extensions', () => {
       error = e as TwinError;
     }
     expect(error?.code).toBe('ERR_ARM_TEMPLATE_UNSUPPORTED');
-    expect(error?.message).toContain("resources.group");
-    expect(error?.message).toContain("Bicep extension 'graphV1' (type 'Microsoft.Graph/groups@v1.0')");
+    expect(error?.message).toContain("resources.unit");
+    expect(error?.message).toContain("Bicep extension 'graphV1' (type 'Microsoft.Graph/administrativeUnits@beta')");
     const k8s = { languageVersion: '2.0', imports: { k8s: { provider: 'Kubernetes', version: '1.0.0' } }, resources: { d: { import: 'k8s', type: 'apps/Deployment@v1', properties: {} } } };
     expect(() => deploy({ deploymentName: 'k8s', template: k8s }, { ...options, loose: true })).toThrow(expect.objectContaining({ code: 'ERR_ARM_TEMPLATE_UNSUPPORTED' }));
   });

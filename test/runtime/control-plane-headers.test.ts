@@ -78,3 +78,38 @@ describe("the headers ARM sends on reads and writes (Learn, ARM throttling; obse
     expect(tenants.headers).not.toHaveProperty('x-ms-ratelimit-remaining-subscription-reads');
   });
 });
+
+describe('compat.controlPlane.throttle: an empty bucket is ARM\'s 429 SubscriptionRequestsThrottled with Retry-After', () => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 30, 9, 0, 0));
+  const { json } = useControlPlaneTwin('trustline-throttle-', {
+    tenantId: '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2ba1',
+    subscriptionId: SUB,
+    resourceGroup: RG,
+    location: 'westeurope',
+    clock,
+    ids: randomIds,
+    logger: silentLogger,
+    compat: { controlPlane: { throttle: true } },
+  });
+
+  it('the 251st read within the same instant is refused (no token taken); writes have their own bucket; a refilled token is served again', async () => {
+    for (let i = 0; i < 250; i++) {
+      const r = await json(`${RG_PATH}?api-version=2021-04-01`);
+      if (r.status !== 200) throw new Error(`read ${i}: ${r.status}`);
+    }
+    const refused = await json<{ error: { code: string; message: string } }>(`${RG_PATH}?api-version=2021-04-01`);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.headers['x-ms-ratelimit-remaining-subscription-reads']).toBe('0');
+    // No authentication here: ARM names the caller's object id; the twin's anonymous caller is 'anonymous'.
+    expect(refused.body.error).toEqual({ code: 'SubscriptionRequestsThrottled', message: `Number of 'read' requests for subscription '${SUB}' actor 'anonymous' exceeded. Please try again after '1' seconds.` });
+    expect((await json(`${RG_PATH}?api-version=2021-04-01`, { method: 'HEAD' })).status).toBe(429);
+    // Writes are counted apart.
+    expect((await json(`${RG_PATH}/providers/Microsoft.Resources/deployments/d/validate?api-version=2021-04-01`, { method: 'POST', body: { properties: { mode: 'Incremental', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [] } } } })).status).toBe(200);
+    clock.advance(40); // 25 reads/s: one token back after 40 ms
+    const again = await json(`${RG_PATH}?api-version=2021-04-01`);
+    expect(again.status).toBe(200);
+    expect(again.headers['x-ms-ratelimit-remaining-subscription-reads']).toBe('0');
+    expect((await json(`${RG_PATH}?api-version=2021-04-01`)).status).toBe(429);
+  });
+});

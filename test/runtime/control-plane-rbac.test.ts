@@ -151,6 +151,30 @@ describe('control-plane RBAC (compat.controlPlane.enforceRbac): role assignments
     expect((await call(access_token, ...deployment('by-cli'))).status).toBe(201);
   });
 
+  it('listOutputsWithSecureValues is an action: Reader reads the deployment (secure outputs by type alone) but may not list their values; Contributor may', async () => {
+    const secret = '44444444-4444-4444-8444-444444444444';
+    const contrib = '55555555-5555-4555-8555-555555555555';
+    await twin.deploy({
+      deploymentName: 'secrets',
+      template: {
+        ...template([uami('secret-reader'), uami('secret-contrib'), assignment(secret, 'secret-reader', READER), assignment(contrib, 'secret-contrib', CONTRIBUTOR)]),
+        parameters: { hush: { type: 'securestring', defaultValue: 'do-not-tell' } },
+        outputs: { hush: { type: 'securestring', value: "[parameters('hush')]" } },
+      },
+    });
+    const path = `${RG_ID}/providers/Microsoft.Resources/deployments/secrets`;
+    const reader = await tokenOf('secret-reader');
+    const read = await call(reader, `${path}?api-version=2022-09-01`);
+    expect(read.status).toBe(200);
+    expect((read.body['properties'] as { outputs: unknown }).outputs).toEqual({ hush: { type: 'SecureString' } });
+    const denied = await call(reader, `${path}/listOutputsWithSecureValues?api-version=2022-09-01`, 'POST');
+    expect(denied.status).toBe(403);
+    expect(denied.body.error?.message).toContain(`action 'Microsoft.Resources/deployments/listOutputsWithSecureValues/action' over scope '${path}'`);
+    const allowed = await call(await tokenOf('secret-contrib'), `${path}/listOutputsWithSecureValues?api-version=2022-09-01`, 'POST');
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toEqual({ hush: 'do-not-tell' });
+  });
+
   it('actions and scopes as ARM names them', () => {
     const seg = (p: string) => p.split('/').filter(Boolean);
     expect(armActionOf('GET', seg(`/subscriptions/${SUB}`))).toEqual({ action: 'Microsoft.Resources/subscriptions/read', scope: `/subscriptions/${SUB}` });

@@ -152,3 +152,44 @@ describe("compat.controlPlane.afterResourceFailure: 'stop' attempts nothing afte
     expect((await json(`${THINGS}/ok1?api-version=2024-01-01`)).status).toBe(404);
   });
 });
+
+describe('Microsoft Graph extension refusals reach the ARM client with Graph\'s code and words', () => {
+  const { json } = useControlPlaneTwin('trustline-graph-failure-', twinOptions);
+  const until = (path: string) => ended(json, path);
+  const G = 'microsoftGraphV1';
+  const graphTemplate = (resources: Record<string, unknown>, outputs: Record<string, unknown> = {}) => ({
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    languageVersion: '2.0',
+    contentVersion: '1.0.0.0',
+    extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } },
+    resources,
+    outputs,
+  });
+
+  it('an app role the resource does not define: DeploymentFailed with the operation\'s Request_BadRequest; a missing existing user: Request_ResourceNotFound (no operation)', async () => {
+    const role = '7d0c3f1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f';
+    const t = graphTemplate({
+      api: { extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: 'cp-api', displayName: 'CP API', appRoles: [{ id: role, value: 'Read', allowedMemberTypes: ['Application'] }] } },
+      sp: { extension: G, type: 'Microsoft.Graph/servicePrincipals@v1.0', properties: { appId: "[reference('api').appId]" }, dependsOn: ['api'] },
+      caller: { type: 'Microsoft.ManagedIdentity/userAssignedIdentities', apiVersion: '2023-01-31', name: 'cp-caller', location: 'westeurope' },
+      grant: { extension: G, type: 'Microsoft.Graph/appRoleAssignedTo@v1.0', properties: { principalId: "[reference('caller').principalId]", resourceId: "[reference('sp').id]", appRoleId: '11111111-1111-4111-8111-111111111111' }, dependsOn: ['caller', 'sp'] },
+    });
+    const path = `${DEPLOYMENTS}/graph-role?api-version=2021-04-01`;
+    const put = await json(path, { method: 'PUT', body: { properties: { mode: 'Incremental', template: t } } });
+    expect(put.status, JSON.stringify(put.body)).toBe(201);
+    const final = await until(path);
+    expect(final.properties.provisioningState).toBe('Failed');
+    expect(final.properties.error).toMatchObject({ code: 'DeploymentFailed', details: [{ code: 'Request_BadRequest', target: '/providers/Microsoft.Graph/appRoleAssignedTo/grant' }] });
+    expect(final.properties.error!.details[0]).toMatchObject({ message: expect.stringMatching(/^Permission being assigned was not found on application '[0-9a-f-]{36}'\.$/) });
+
+    const missing = graphTemplate(
+      { bob: { extension: G, type: 'Microsoft.Graph/users@v1.0', existing: true, properties: { userPrincipalName: 'bob@contoso.test' } }, caller: { type: 'Microsoft.ManagedIdentity/userAssignedIdentities', apiVersion: '2023-01-31', name: 'for-bob', location: 'westeurope', tags: { owner: "[reference('bob').id]" } } },
+    );
+    const path2 = `${DEPLOYMENTS}/graph-user?api-version=2021-04-01`;
+    const put2 = await json(path2, { method: 'PUT', body: { properties: { mode: 'Incremental', template: missing } } });
+    expect(put2.status, JSON.stringify(put2.body)).toBe(201);
+    const final2 = await until(path2);
+    expect(final2.properties.provisioningState).toBe('Failed');
+    expect(final2.properties.error).toMatchObject({ code: 'Request_ResourceNotFound', message: "Resource 'bob@contoso.test' does not exist or one of its queried reference-property objects are not present." });
+  });
+});

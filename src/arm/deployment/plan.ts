@@ -4,7 +4,7 @@ import { findKey, isObject } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { childPath } from '../template/jsonc.js';
 import { providerFor } from '../providers/registry.js';
-import { GRAPH_TYPES } from '../providers/graph.js';
+import { GRAPH_TYPES, GRAPH_UNIQUE_NAME_TYPES } from '../providers/graph.js';
 import { getPath } from '../providers/common.js';
 import type { ResourceProvider } from '../providers/types.js';
 import type { CopyFrame } from './copy.js';
@@ -65,11 +65,12 @@ const WELL_FORMED_TYPE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+(\/[A-Za-z][A-Za
 
 /**
  * A resource of a Bicep extension (`"extension": "<alias>"`, `"import"` in older Bicep; the type carries its version,
- * `Microsoft.Graph/applications@v1.0`, and there is no `name`). The twin deploys Microsoft Graph applications and service
- * principals into its directory (providers/graph.ts): their type without the version, and a key for the twin's record
- * id (an application's constant `uniqueName`, else the symbolic name). Any other extension resource is refused by name.
+ * `Microsoft.Graph/applications@v1.0`, and there is no `name`). The twin deploys the Microsoft Graph extension's v1.0
+ * types into its directory (providers/graph.ts): their type without the version, and a key for the twin's record id
+ * (an application's or group's constant `uniqueName`, else the symbolic name, `name-i` for copy `i`). Any other
+ * extension resource is refused by name.
  */
-function graphResource(ev: ValueEvaluator, raw: JsonObject, path: string, symbol: string | undefined): { type: string; name: string } | undefined {
+function graphResource(ev: ValueEvaluator, raw: JsonObject, path: string, symbol: string | undefined, instanceName: string | undefined): { type: string; name: string } | undefined {
   const alias = get(raw, 'extension') ?? get(raw, 'import');
   const rawType = get(raw, 'type');
   if (alias === undefined || (typeof rawType === 'string' && !rawType.includes('@') && findKey(raw, 'name') !== undefined)) return undefined;
@@ -78,7 +79,7 @@ function graphResource(ev: ValueEvaluator, raw: JsonObject, path: string, symbol
   if (!GRAPH_TYPES.has(type.toLowerCase())) {
     throw armError(
       'ERR_ARM_TEMPLATE_UNSUPPORTED',
-      `The template resource at '${path}'${atLine(loc)} cannot run: it is a resource of the Bicep extension '${String(alias)}' (type '${String(rawType)}'); the twin deploys Azure resources and Microsoft Graph applications and service principals only.`,
+      `The template resource at '${path}'${atLine(loc)} cannot run: it is a resource of the Bicep extension '${String(alias)}' (type '${String(rawType)}'); the twin deploys Azure resources and the Microsoft Graph types applications, applications/federatedIdentityCredentials, appRoleAssignedTo, groups, oauth2PermissionGrants, servicePrincipals and users (existing) only.`,
       loc,
       { extension: String(alias), type: String(rawType) },
     );
@@ -89,8 +90,9 @@ function graphResource(ev: ValueEvaluator, raw: JsonObject, path: string, symbol
   } catch {
     key = undefined;
   }
-  const name = typeof key === 'string' && /^[^/]+$/.test(key) && type.toLowerCase() === 'microsoft.graph/applications' ? key : (symbol ?? path.replace(/[^A-Za-z0-9_.-]+/g, '_'));
-  return { type: `Microsoft.Graph/${type.split('/')[1]}`, name };
+  const byInstance = (instanceName ?? symbol)?.replace(/\[(\d+)\]$/, '-$1');
+  const name = typeof key === 'string' && /^[^/]+$/.test(key) && GRAPH_UNIQUE_NAME_TYPES.has(type.toLowerCase()) ? key : (byInstance ?? path.replace(/[^A-Za-z0-9_.-]+/g, '_'));
+  return { type: `Microsoft.Graph/${type.split('/').slice(1).join('/')}`, name };
 }
 
 /** Copy loops of a plan that have no instance (a dependsOn on them waits for nothing). */
@@ -198,7 +200,7 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
     const loc = ev.locate(path);
     const ctx = ev.context({ frames });
     const typeKey = findKey(raw, 'type');
-    const graph = graphResource(ev, raw, path, symbol);
+    const graph = graphResource(ev, raw, path, symbol, instanceName);
     if (graph) {
       out.push({ index: out.length, jsonPath: path, location: loc, raw, ...graph, id: `/providers/${graph.type}/${graph.name}`, condition, frames, dependsOn: dependsOnOf(raw, path, ctx, graph.name), provider: providerFor(graph.type), existing: get(raw, 'existing') === true, target: options.target, ...(symbol ? { symbolicName: symbol } : {}), ...(instanceName ? { instanceName } : {}), ...(copyName ? { copyName } : {}) });
       return;

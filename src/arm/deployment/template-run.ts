@@ -185,7 +185,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   const deps = buildDependencies(ev, plan);
   const order = topologicalOrder(plan, deps);
   const overlay = shared.overlay;
-  const reader = new ReferenceReader(plan, shared, target);
+  const reader = new ReferenceReader(plan, shared, target, ev);
   ev.reference = (t, api, full) => reader.reference(t, full, api);
   ev.references = (t, full) => reader.references(t, full);
   ev.list = (action, t, apiVersion) => reader.list(action, t, apiVersion);
@@ -366,8 +366,12 @@ class ReferenceReader {
   readonly #plan: PlannedResource[];
   readonly #shared: RunShared;
   readonly #target: DeploymentTarget;
+  readonly #ev: ValueEvaluator;
+  /** `existing` resources a provider read from the twin's state (Graph objects), by plan index: read once per run, never stored. */
+  readonly #read = new Map<number, ResourceRecord>();
 
-  constructor(plan: PlannedResource[], shared: RunShared, target: DeploymentTarget) {
+  constructor(plan: PlannedResource[], shared: RunShared, target: DeploymentTarget, ev: ValueEvaluator) {
+    this.#ev = ev;
     this.#plan = plan;
     this.#shared = shared;
     this.#target = target;
@@ -398,6 +402,8 @@ class ReferenceReader {
         { target },
       );
     }
+    const read = planned?.existing && planned.provider?.readExisting ? this.#readExisting(planned, target) : undefined;
+    if (read) return read;
     const id = planned?.id ?? this.#absolute(target);
     const record = id.startsWith('/') ? this.#shared.overlay.getResource(id) : undefined;
     if (record) return record;
@@ -412,6 +418,30 @@ class ReferenceReader {
       const nics = pe.properties['networkInterfaces'];
       return Array.isArray(nics) && nics.some((n) => isObject(n) && typeof n['id'] === 'string' && canonicalId(n['id']) === nic);
     });
+  }
+
+  /**
+   * An `existing` resource whose provider answers it from the twin's state (Microsoft Graph objects from the directory,
+   * by their evaluated key). A missing one fails the deployment as ARM's own error (no operation: it is not deployed),
+   * with the provider's code (Graph's 404 Request_ResourceNotFound). Expansion presumes it instead.
+   */
+  #readExisting(planned: PlannedResource, target: string): ResourceRecord | undefined {
+    const cached = this.#read.get(planned.index);
+    if (cached) return cached;
+    try {
+      const properties = field(evaluateBody(this.#ev, planned), 'properties') ?? {};
+      const input: ResourceInput = { id: planned.id, type: planned.type, name: planned.name, properties: isObject(properties) ? properties : {} };
+      const record = planned.provider!.readExisting!(input, providerContext(this.#shared, planned.location, planned.target.tenantId));
+      this.#read.set(planned.index, record);
+      return record;
+    } catch (e) {
+      if (this.#shared.expand || !isTwinError(e) || e.code !== 'ERR_ARM_RESOURCE_NOT_FOUND') {
+        if (this.#shared.expand) return undefined;
+        throw e;
+      }
+      const { resourceId: _resourceId, ...details } = e.details ?? {};
+      throw armError(e.code, e.message, e.location, { ...details, target });
+    }
   }
 
   /** A target given as `Namespace/type/name…` (no leading slash) is a resource of the deployment's resource group, as ARM reads it. */

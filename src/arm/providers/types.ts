@@ -27,4 +27,10 @@ export interface ResourceProvider {
    * lazily so that resources not asked for them draw no ids. The engine stores it on the record.
    */
   mintListResult?(record: ResourceRecord, key: string, ctx: ProviderContext): unknown;
+  /**
+   * An `existing` resource the template reads, answered from the twin's state by its evaluated body (the Microsoft
+   * Graph extension's objects live in the directory, keyed by `uniqueName`, `appId` or `userPrincipalName`, not in the
+   * resource store). Throws the provider's not-found error; the record is not stored.
+   */
+  readExisting?(input: ResourceInput, ctx: ProviderContext): ResourceRecord;
 }

@@ -14,12 +14,17 @@ export interface DirectoryListing {
     appRoles: Array<{ id: string; value: string }>;
     passwordCredentials: Array<{ keyId: string; hint: string }>;
     keyCredentials: Array<{ keyId: string; x5t: string }>;
+    /** Deployed by Bicep's Microsoft Graph extension: its alternate key. */
+    uniqueName?: string;
+    federatedIdentityCredentials: Array<{ id: string; name: string; issuer: string; subject: string; audiences: string[] }>;
     origin?: string;
   }>;
   users: Array<{ tenantId: string; userPrincipalName: string; displayName: string; id: string; canSignIn: boolean }>;
-  groups: Array<{ tenantId: string; displayName: string; id: string; members: string[] }>;
+  groups: Array<{ tenantId: string; displayName: string; id: string; members: string[]; uniqueName?: string; securityEnabled?: boolean; mailEnabled?: boolean; mailNickname?: string }>;
   appRoleAssignments: Array<{ tenantId: string; id: string; principalId: string; principalType: string; resourceAppId: string; appRoleId: string; description: string }>;
   managedIdentities: Array<{ tenantId: string; displayName: string; clientId: string; principalId: string; resourceId?: string }>;
+  /** Delegated permission grants (Graph `oauth2PermissionGrant`): stored and listed; tokens do not depend on them. */
+  oauth2PermissionGrants: Array<{ tenantId: string; id: string; clientId: string; consentType: string; principalId: string | null; resourceId: string; scope: string }>;
 }
 
 export function listDirectory(objects: readonly DirectoryObject[], tenants: string[]): DirectoryListing {
@@ -37,10 +42,19 @@ export function listDirectory(objects: readonly DirectoryObject[], tenants: stri
       appRoles: (a.appRoles ?? []).map((r) => ({ id: r.id, value: r.value })),
       passwordCredentials: (a.passwordCredentials ?? []).map((p) => ({ keyId: p.keyId, hint: p.hint })),
       keyCredentials: (a.keyCredentials ?? []).map((k) => ({ keyId: k.keyId, x5t: k.x5t })),
+      ...(a.uniqueName !== undefined ? { uniqueName: a.uniqueName } : {}),
+      federatedIdentityCredentials: (a.federatedIdentityCredentials ?? []).map((c) => ({ id: c.id, name: c.name, issuer: c.issuer, subject: c.subject, audiences: [...c.audiences] })),
       ...(a.origin ? { origin: a.origin } : {}),
     })),
     users: of('user').map((u) => ({ tenantId: u.tenantId, userPrincipalName: u.userPrincipalName ?? '', displayName: u.displayName, id: u.objectId, canSignIn: u.password !== undefined })),
-    groups: of('group').map((g) => ({ tenantId: g.tenantId, displayName: g.displayName, id: g.objectId, members: g.members ?? [] })),
+    groups: of('group').map((g) => ({
+      tenantId: g.tenantId,
+      displayName: g.displayName,
+      id: g.objectId,
+      members: g.members ?? [],
+      ...(g.uniqueName !== undefined ? { uniqueName: g.uniqueName } : {}),
+      ...(g.groupSettings ? { securityEnabled: g.groupSettings.securityEnabled, mailEnabled: g.groupSettings.mailEnabled, mailNickname: g.groupSettings.mailNickname } : {}),
+    })),
     appRoleAssignments: of('appRoleAssignment').map((a) => ({
       tenantId: a.tenantId,
       id: a.objectId,
@@ -51,5 +65,6 @@ export function listDirectory(objects: readonly DirectoryObject[], tenants: stri
       description: a.displayName,
     })),
     managedIdentities: of('managedIdentity').map((m) => ({ tenantId: m.tenantId, displayName: m.displayName, clientId: m.appId, principalId: m.objectId, ...(m.resourceId ? { resourceId: m.resourceId } : {}) })),
+    oauth2PermissionGrants: of('oauth2PermissionGrant').flatMap((g) => (g.permissionGrant ? [{ tenantId: g.tenantId, id: g.objectId, ...g.permissionGrant }] : [])),
   };
 }

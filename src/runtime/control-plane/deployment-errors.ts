@@ -83,6 +83,10 @@ export function resourceError(e: unknown): ArmErrorBody {
   const extra = twinInfo(e);
   const base = (code: string): ArmErrorBody => ({ code, message, ...(target ? { target } : {}), ...(extra.length ? { additionalInfo: extra } : {}) });
   if (!isTwinError(e)) return base('InternalServerError');
+  // A service behind the deployment answered with its own error (Microsoft Graph's Request_ResourceNotFound…): its code and words.
+  const providerCode = e.details?.['providerCode'];
+  const providerMessage = e.details?.['providerMessage'];
+  if (typeof providerCode === 'string') return { ...base(providerCode), ...(typeof providerMessage === 'string' ? { message: providerMessage } : {}) };
   if (e.code === 'ERR_ARM_RESOURCE_NOT_FOUND') return base(e.details?.['parentId'] ? 'ParentResourceNotFound' : 'ResourceNotFound');
   if (e.code === 'ERR_ARM_LIST_UNSUPPORTED') return base('InvalidTemplate');
   // ARM's resource-provider routing refuses a version no provider registered (the operation fails with this code).

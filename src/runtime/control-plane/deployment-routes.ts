@@ -170,6 +170,17 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
     service.cancel(name);
     return sendEmpty(res, 204);
   }
+  if (act === 'listoutputswithsecurevalues') {
+    // What Bicep compiles a module's @secure() output to (`listOutputsWithSecureValues(<deployment id>, '2022-09-01').x`):
+    // every output's value by name, secure ones included, without the `{type, value}` envelope of GET's `outputs`
+    // (Azure/bicep ExpressionConverter: "the listOutputsWithSecureValues API has a different format from regular
+    // outputs"). A POST action: with compat.controlPlane.enforceRbac only a role granting
+    // `Microsoft.Resources/deployments/listOutputsWithSecureValues/action` may call it (Reader may not).
+    const r = service.get(name);
+    if (!r) throw notFound(name);
+    const values = r.properties['provisioningState'] === 'Succeeded' ? r.listResults?.['listoutputswithsecurevalues'] : undefined;
+    return sendJson(res, 200, values ?? {});
+  }
   if (act === 'exporttemplate') {
     const r = service.get(name);
     if (!r) throw notFound(name);

@@ -7,7 +7,12 @@ import type { Clock } from '../../core/index.js';
  * as a whole 15 times that, the `…-global-…` headers). A write answered by ARM carries
  * `x-ms-ratelimit-remaining-subscription-writes: 199` and `x-ms-ratelimit-remaining-subscription-global-writes: 2999`
  * (observed, 2026). Requests without a subscription are counted per principal and tenant (`…-tenant-reads|writes`).
- * The twin reports the buckets; it never answers 429 (docs/differences.md).
+ * The twin reports the buckets; by default it never answers 429 (docs/differences.md). With
+ * `compat.controlPlane.throttle`, a request that finds the caller's subscription bucket empty is refused as ARM refuses
+ * it: 429, `Retry-After` (seconds until a token is back), `{"error":{"code":"SubscriptionRequestsThrottled","message":
+ * "Number of 'read' requests for subscription '{id}' actor '{principal}' exceeded. Please try again after '{n}'
+ * seconds."}}` (observed: a control-plane answer recorded verbatim in a public test fixture, 2026; Learn names the
+ * status, the header and the code). Throttled requests take no token.
  */
 export type RequestKind = 'reads' | 'writes' | 'deletes';
 
@@ -26,6 +31,14 @@ interface Bucket {
   at: number;
 }
 
+/** What counting a request answered: ARM's headers, and when the caller's bucket was empty (throttling on) ARM's 429. */
+export interface Taken {
+  headers: Record<string, string>;
+  throttled?: { retryAfterSeconds: number; message: string };
+}
+
+const SINGULAR: Record<RequestKind, string> = { reads: 'read', writes: 'write', deletes: 'delete' };
+
 /** The kind ARM counts a request as: GET/HEAD read, DELETE delete, everything else (PUT, PATCH, POST actions) write. */
 export function requestKind(method: string): RequestKind {
   const m = method.toUpperCase();
@@ -35,9 +48,44 @@ export function requestKind(method: string): RequestKind {
 export class RateLimits {
   readonly #clock: Clock;
   readonly #buckets = new Map<string, Bucket>();
+  readonly #throttle: boolean;
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, options: { throttle?: boolean } = {}) {
     this.#clock = clock;
+    this.#throttle = options.throttle ?? false;
+  }
+
+  /**
+   * Count one request as `take` does; with throttling on, a caller whose subscription bucket is empty gets ARM's 429
+   * instead (the request takes nothing). Tenant-level requests and the subscription's global bucket are counted, never
+   * throttled (ARM's answers for them are not documented).
+   */
+  admit(kind: RequestKind, subscriptionId: string | undefined, principal: string | undefined): Taken {
+    if (this.#throttle && subscriptionId !== undefined) {
+      const who = (principal ?? 'anonymous').toLowerCase();
+      const sub = subscriptionId.toLowerCase();
+      const wait = this.#waitFor(`s|${sub}|${who}|${kind}`, kind);
+      if (wait > 0) {
+        const retryAfterSeconds = Math.max(1, Math.ceil(wait));
+        return {
+          headers: { [`x-ms-ratelimit-remaining-subscription-${kind}`]: '0' },
+          throttled: {
+            retryAfterSeconds,
+            message: `Number of '${SINGULAR[kind]}' requests for subscription '${subscriptionId}' actor '${principal ?? 'anonymous'}' exceeded. Please try again after '${retryAfterSeconds}' seconds.`,
+          },
+        };
+      }
+    }
+    return { headers: this.take(kind, subscriptionId, principal) };
+  }
+
+  /** Seconds until the bucket holds a whole token again (0: it holds one now). */
+  #waitFor(key: string, kind: RequestKind): number {
+    const b = this.#buckets.get(key);
+    if (!b) return 0;
+    const { size, perSecond } = BUCKETS[kind];
+    const tokens = Math.min(size, b.tokens + (Math.max(0, this.#clock.now() - b.at) / 1000) * perSecond);
+    return tokens >= 1 ? 0 : (1 - tokens) / perSecond;
   }
 
   /**

@@ -21,9 +21,16 @@ export interface ControlPlaneCompatFlags {
    * behaviour before session 6. `trustline up` / `Twin.deploy` stay all-or-nothing either way (docs/differences.md).
    */
   afterResourceFailure: 'continue' | 'stop';
+  /**
+   * Throttle as ARM does: a caller whose subscription token bucket (reads 250 at 25/s, writes and deletes 200 at 10/s)
+   * is empty gets 429 `SubscriptionRequestsThrottled` with `Retry-After`. Default false: the buckets are counted and
+   * reported in `x-ms-ratelimit-remaining-*`, nothing is refused (tests and scripts driving a local twin would only be
+   * slowed; docs/differences.md).
+   */
+  throttle: boolean;
 }
 
-export const defaultControlPlaneCompatFlags: Readonly<ControlPlaneCompatFlags> = Object.freeze({ enforceRbac: false, afterResourceFailure: 'continue' });
+export const defaultControlPlaneCompatFlags: Readonly<ControlPlaneCompatFlags> = Object.freeze({ enforceRbac: false, afterResourceFailure: 'continue', throttle: false });
 
 /** What a request does, in ARM's action vocabulary (`Microsoft.Web/sites/read`, `…/write`, `…/delete`, `…/action`). */
 export interface ArmAction {
