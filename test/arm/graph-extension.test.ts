@@ -228,3 +228,27 @@ describe('Microsoft Graph appRoleAssignedTo, groups, federated identity credenti
     expect(thrown(() => deploy({ deploymentName: 'e4', template: graph({ u: { extension: G, type: 'Microsoft.Graph/users@v1.0', properties: { userPrincipalName: 'x@y' } } }) }, options)).message).toMatch(/read-only in the Bicep extension/);
   });
 });
+
+describe('expansion of Microsoft Graph existing objects (an empty directory)', () => {
+  it('an existing user is presumed with its key and a minted id, with a warning; the group that lists it expands', async () => {
+    const { expandTemplate } = await import('../../src/arm/index.js');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-graph-expand-'));
+    try {
+      const file = join(dir, 'main.json');
+      writeFileSync(file, JSON.stringify(graph({
+        alice: { extension: G, type: 'Microsoft.Graph/users@v1.0', existing: true, properties: { userPrincipalName: 'alice@contoso.test' } },
+        readers: { extension: G, type: 'Microsoft.Graph/groups@v1.0', properties: { uniqueName: 'r', displayName: 'R', mailEnabled: false, securityEnabled: true, mailNickname: 'r', members: { relationships: ["[reference('alice').id]"] } } },
+      }, { alice: { type: 'string', value: "[reference('alice').id]" }, upn: { type: 'string', value: "[reference('alice').userPrincipalName]" } })));
+      const r = expandTemplate({ templateFile: file, scope: setup().options.scope });
+      expect(r.outputs['alice']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.outputs['upn']).toBe('alice@contoso.test');
+      expect(r.warnings.some((w) => w.includes("existing Microsoft Graph object '/providers/Microsoft.Graph/users/alice'"))).toBe(true);
+      expect(r.resources.map((x) => x.type)).toEqual(['Microsoft.Graph/groups']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -435,13 +435,29 @@ class ReferenceReader {
       this.#read.set(planned.index, record);
       return record;
     } catch (e) {
-      if (this.#shared.expand || !isTwinError(e) || e.code !== 'ERR_ARM_RESOURCE_NOT_FOUND') {
-        if (this.#shared.expand) return undefined;
-        throw e;
-      }
+      if (this.#shared.expand) return this.#presumeDirectoryObject(planned);
+      if (!isTwinError(e) || e.code !== 'ERR_ARM_RESOURCE_NOT_FOUND') throw e;
       const { resourceId: _resourceId, ...details } = e.details ?? {};
       throw armError(e.code, e.message, e.location, { ...details, target });
     }
+  }
+
+  /**
+   * Expansion runs on an empty directory: an `existing` Graph object is presumed with its key properties as the template
+   * gives them and a minted object id (`id`; a service principal's `appId` is its key), so that `.id` reads work.
+   */
+  #presumeDirectoryObject(planned: PlannedResource): ResourceRecord {
+    let properties: JsonObject = {};
+    try {
+      const p = field(evaluateBody(this.#ev, planned), 'properties');
+      if (isObject(p)) properties = p;
+    } catch {
+      // A key that cannot be evaluated on an empty twin: the object is presumed without it.
+    }
+    this.#shared.warn(`expand: the existing Microsoft Graph object '${planned.id}' is not in the twin's directory; reference() answers it with its key and a minted id`);
+    const record: ResourceRecord = { id: planned.id, type: planned.type, name: planned.name, properties: { ...properties, id: this.#shared.options.ids.uuid() } };
+    this.#read.set(planned.index, record);
+    return record;
   }
 
   /** A target given as `Namespace/type/name…` (no leading slash) is a resource of the deployment's resource group, as ARM reads it. */
