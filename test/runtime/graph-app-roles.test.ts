@@ -5,7 +5,7 @@
  * role in `roles` and the call through APIM gets 200; deployed without the assignment, the token has no `roles`.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -13,6 +13,7 @@ import { decodeJwt } from 'jose';
 import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin } from '../../src/runtime/index.js';
 import { graphChainTemplate } from '../arm/helpers/graph-template.js';
+import { directoryList } from '../../src/cli/commands/identity-admin.js';
 
 const TENANT = '0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2bd7';
 
@@ -53,5 +54,33 @@ describe('appRoleAssignedTo: the APIM managed identity granted the function app 
     const claims = decodeJwt(r.seen!.headers['authorization']!.slice(7));
     expect(claims.aud).toBe('api://plain-api');
     expect(claims).not.toHaveProperty('roles');
+  });
+
+  it('trustline directory list shows what the Graph extension deployed: the assignment, the federated credential, the permission grant', async () => {
+    const G = 'microsoftGraphV1';
+    await twin.deploy({
+      deploymentName: 'graph-extras',
+      template: {
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+        languageVersion: '2.0',
+        contentVersion: '1.0.0.0',
+        extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } },
+        resources: {
+          api: { extension: G, type: 'Microsoft.Graph/applications@v1.0', existing: true, properties: { uniqueName: 'granted-api' } },
+          apiSp: { extension: G, type: 'Microsoft.Graph/servicePrincipals@v1.0', existing: true, properties: { appId: "[reference('api').appId]" } },
+          client: { extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: 'deployer', displayName: 'Deployer' } },
+          clientSp: { extension: G, type: 'Microsoft.Graph/servicePrincipals@v1.0', properties: { appId: "[reference('client').appId]" }, dependsOn: ['client'] },
+          fic: { extension: G, type: 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0', properties: { name: "[format('{0}/github', reference('client').uniqueName)]", issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:contoso/orders:ref:refs/heads/main', audiences: ['api://AzureADTokenExchange'] }, dependsOn: ['client'] },
+          consent: { extension: G, type: 'Microsoft.Graph/oauth2PermissionGrants@v1.0', properties: { clientId: "[reference('clientSp').id]", resourceId: "[reference('apiSp').id]", consentType: 'AllPrincipals', scope: 'Orders.Read' }, dependsOn: ['clientSp'] },
+        },
+      },
+    });
+    const readyFile = join(dir, 'ready-copy.json');
+    writeFileSync(readyFile, JSON.stringify(twin.ready()));
+    const lines: string[] = [];
+    expect(await directoryList({ readyFile }, (l) => lines.push(l))).toBe(0);
+    expect(lines).toContainEqual(expect.stringMatching(/^assignment granted-apim-id → granted function API: Orders\.Read$/));
+    expect(lines).toContain('federated credential Deployer/github  issuer https://token.actions.githubusercontent.com  subject repo:contoso/orders:ref:refs/heads/main');
+    expect(lines).toContainEqual(expect.stringMatching(/^permission grant [0-9a-f-]{36} → [0-9a-f-]{36}  AllPrincipals  scope 'Orders\.Read'$/));
   });
 });

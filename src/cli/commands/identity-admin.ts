@@ -106,11 +106,12 @@ export async function directoryList(o: { readyFile: string; json?: boolean }, ou
     return 0;
   }
   const d = r.json as {
-    applications: Array<{ displayName: string; appId: string; identifierUris: string[]; accessTokenAcceptedVersion: number | null; appRoles: Array<{ value: string }> }>;
+    applications: Array<{ displayName: string; appId: string; identifierUris: string[]; accessTokenAcceptedVersion: number | null; appRoles: Array<{ value: string }>; federatedIdentityCredentials?: Array<{ name: string; issuer: string; subject: string }> }>;
     users: Array<{ userPrincipalName: string; displayName: string }>;
     groups: Array<{ displayName: string; members: string[] }>;
     appRoleAssignments: Array<{ description: string }>;
     managedIdentities: Array<{ displayName: string; clientId: string; principalId: string }>;
+    oauth2PermissionGrants?: Array<{ clientId: string; resourceId: string; consentType: string; principalId: string | null; scope: string }>;
   };
   out(`tenants: ${(r.json.tenants as string[]).join(', ')}`);
   for (const a of d.applications) {
@@ -120,6 +121,8 @@ export async function directoryList(o: { readyFile: string; json?: boolean }, ou
   for (const u of d.users) out(`user ${u.userPrincipalName}  (${u.displayName})`);
   for (const g of d.groups) out(`group ${g.displayName}  ${g.members.length} members`);
   for (const a of d.appRoleAssignments) out(`assignment ${a.description}`);
+  for (const a of d.applications) for (const c of a.federatedIdentityCredentials ?? []) out(`federated credential ${a.displayName}/${c.name}  issuer ${c.issuer}  subject ${c.subject}`);
+  for (const g of d.oauth2PermissionGrants ?? []) out(`permission grant ${g.clientId} → ${g.resourceId}  ${g.consentType}${g.principalId ? ` ${g.principalId}` : ''}  scope '${g.scope}'`);
   return 0;
 }
 
@@ -165,10 +168,10 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .addHelpText('after', '\nOutput: each subcommand prints what it did as text, or JSON with --json; exit 1 when the twin refuses.');
   directory
     .command('list')
-    .description('list tenants, applications, managed identities, users, groups and app role assignments')
+    .description('list tenants, applications, managed identities, users, groups, app role assignments, federated credentials and permission grants')
     .addOption(jsonOption())
     .addOption(readyFileOption())
-    .addHelpText('after', '\nOutput: one line per tenant, application, managed identity, user, group and assignment (no secrets); --json: the whole listing.')
+    .addHelpText('after', '\nOutput: one line per tenant, application, managed identity, user, group, assignment, federated credential and permission grant (no secrets); --json: the whole listing.')
     .action(async (o) => ctx.exit(await directoryList({ readyFile: o.readyFile, json: o.json }, ctx.out)));
   directory
     .command('apply')
