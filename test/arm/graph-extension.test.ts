@@ -154,6 +154,12 @@ describe('Microsoft Graph appRoleAssignedTo, groups, federated identity credenti
     expect(listDirectory(store.listDirectoryObjects(), [options.scope.tenantId]).groups).toEqual([
       expect.objectContaining({ uniqueName: 'order-readers', securityEnabled: true, mailEnabled: false, mailNickname: 'order-readers', members: [ALICE] }),
     ]);
+    // The extension's config sets the default semantics (`extension microsoftGraphV1 with { relationshipSemantics: 'replace' }`).
+    deploy({ deploymentName: 'g2b', template: graph({ caller, alice, readers: group({ relationships: ["[reference('caller').principalId]"] }) }) }, options);
+    expect(store.getDirectoryObject(out['group']!.value as string)!.members).toEqual([ALICE, out['mi']!.value]);
+    const byConfig = { ...graph({ caller, alice, readers: group({ relationships: ["[reference('alice').id]"] }) }), extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0', config: { relationshipSemantics: { defaultValue: 'replace' } } } } };
+    deploy({ deploymentName: 'g2c', template: byConfig }, options);
+    expect(store.getDirectoryObject(out['group']!.value as string)!.members).toEqual([ALICE]);
     // Graph's required properties and mailNickname's characters.
     const { mailEnabled: _m, ...noMail } = group(undefined).properties;
     expect(thrown(() => deploy({ deploymentName: 'g3', template: graph({ caller, alice, readers: { ...group(undefined), properties: noMail } }) }, options)).details).toMatchObject({ providerCode: 'Request_BadRequest', providerMessage: "The property 'mailEnabled' is required." });

@@ -39,6 +39,8 @@ export interface PlannedResource {
   instanceName?: string;
   /** `existing: true`: read, never written. */
   existing: boolean;
+  /** A Bicep extension resource: its extension's evaluated `config` (`extension microsoftGraphV1 with {…}`), for its provider. */
+  extensionConfig?: Record<string, unknown>;
   /** The scope the resource lives at (for a nested deployment: where its deployment resource lives). */
   target: DeploymentTarget;
   /** For `Microsoft.Resources/deployments`: where the nested template deploys. */
@@ -57,6 +59,8 @@ interface PlanOptions {
   strict?: boolean;
   /** Every well-formed type is planned (expand); otherwise an unknown type is an error unless loose. */
   acceptAllTypes?: boolean;
+  /** The template's `extensions` (older Bicep: `imports`): each alias's `config`, for the resources of that extension. */
+  extensions?: unknown;
   warn(message: string): void;
 }
 
@@ -70,7 +74,7 @@ const WELL_FORMED_TYPE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+(\/[A-Za-z][A-Za
  * (an application's or group's constant `uniqueName`, else the symbolic name, `name-i` for copy `i`). Any other
  * extension resource is refused by name.
  */
-function graphResource(ev: ValueEvaluator, raw: JsonObject, path: string, symbol: string | undefined, instanceName: string | undefined): { type: string; name: string } | undefined {
+function graphResource(ev: ValueEvaluator, raw: JsonObject, path: string, symbol: string | undefined, instanceName: string | undefined, extensions: unknown): { type: string; name: string; extensionConfig?: Record<string, unknown> } | undefined {
   const alias = get(raw, 'extension') ?? get(raw, 'import');
   const rawType = get(raw, 'type');
   if (alias === undefined || (typeof rawType === 'string' && !rawType.includes('@') && findKey(raw, 'name') !== undefined)) return undefined;
@@ -92,7 +96,23 @@ function graphResource(ev: ValueEvaluator, raw: JsonObject, path: string, symbol
   }
   const byInstance = (instanceName ?? symbol)?.replace(/\[(\d+)\]$/, '-$1');
   const name = typeof key === 'string' && /^[^/]+$/.test(key) && GRAPH_UNIQUE_NAME_TYPES.has(type.toLowerCase()) ? key : (byInstance ?? path.replace(/[^A-Za-z0-9_.-]+/g, '_'));
-  return { type: `Microsoft.Graph/${type.split('/').slice(1).join('/')}`, name };
+  const extensionConfig = configOf(ev, extensions, String(alias));
+  return { type: `Microsoft.Graph/${type.split('/').slice(1).join('/')}`, name, ...(extensionConfig ? { extensionConfig } : {}) };
+}
+
+/**
+ * An extension's config as Bicep compiles `extension x with { key: value }`: `extensions.{alias}.config.{key}` is
+ * `{defaultValue: <value or expression>}` (Azure/bicep baselines, Extensions); `{value}` and a bare value are read too.
+ */
+function configOf(ev: ValueEvaluator, extensions: unknown, alias: string): Record<string, unknown> | undefined {
+  const config = isObject(extensions) ? getPath(get(extensions, alias), 'config') : undefined;
+  if (!isObject(config)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    const raw = isObject(v) ? (get(v, 'defaultValue') ?? get(v, 'value')) : v;
+    out[k] = ev.evaluate(raw, `extensions.${alias}.config.${k}`, ev.context({}), `extension '${alias}' config`);
+  }
+  return out;
 }
 
 /** Copy loops of a plan that have no instance (a dependsOn on them waits for nothing). */
@@ -200,7 +220,7 @@ export function planResources(ev: ValueEvaluator, resources: unknown, options: P
     const loc = ev.locate(path);
     const ctx = ev.context({ frames });
     const typeKey = findKey(raw, 'type');
-    const graph = graphResource(ev, raw, path, symbol, instanceName);
+    const graph = graphResource(ev, raw, path, symbol, instanceName, options.extensions);
     if (graph) {
       out.push({ index: out.length, jsonPath: path, location: loc, raw, ...graph, id: `/providers/${graph.type}/${graph.name}`, condition, frames, dependsOn: dependsOnOf(raw, path, ctx, graph.name), provider: providerFor(graph.type), existing: get(raw, 'existing') === true, target: options.target, ...(symbol ? { symbolicName: symbol } : {}), ...(instanceName ? { instanceName } : {}), ...(copyName ? { copyName } : {}) });
       return;

@@ -177,6 +177,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
 
   const plan = planResources(ev, field(template, 'resources') ?? [], {
     target,
+    extensions: field(template, 'extensions') ?? field(template, 'imports'),
     loose: shared.loose,
     strict: shared.options.strict ?? false,
     acceptAllTypes: shared.expand,
@@ -317,6 +318,7 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   }
   const provider = r.provider ?? genericProvider;
   const ctx = providerContext(shared, r.location, r.target.tenantId);
+  if (r.extensionConfig) ctx.extensionConfig = r.extensionConfig;
   // The provider gets its own copy: the expanded entry keeps the body as the template gave it.
   const applied = structuredClone(input);
   let record: ResourceRecord;

@@ -8,7 +8,8 @@ import type { ProviderContext, ResourceInput, ResourceProvider } from './types.j
  * `Microsoft.Graph/groups` (msgraph-bicep-types, generated v1.0 types.md): upserted by `uniqueName`; `displayName`,
  * `mailEnabled`, `securityEnabled` and `mailNickname` are Required, as Graph's `POST /groups` requires them.
  * `members` / `owners` are Graph Bicep relationships `{relationships: [object ids], relationshipSemantics}`:
- * `append` (the default) adds to what the group has, `replace` makes the list exactly the template's. Members feed
+ * `append` (the default) adds to what the group has, `replace` makes the list exactly the template's; the extension's
+ * config `relationshipSemantics` sets the default for the template. Members feed
  * the `groups` claim and roles granted to the group (docs/behaviour/arm.md §6.4).
  */
 const GROUPS = 'Microsoft.Graph/groups';
@@ -29,7 +30,8 @@ function relationship(input: ResourceInput, ctx: ProviderContext, name: string):
   if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) {
     throw graphError(input, ctx, 400, 'Request_BadRequest', `The property '${name}.relationships' is required and must be an array of object ids.`);
   }
-  const semantics = getPath(raw, 'relationshipSemantics') ?? 'append';
+  // The relationship's own semantics, else the extension's (`extension microsoftGraphV1 with { relationshipSemantics: 'replace' }`).
+  const semantics = getPath(raw, 'relationshipSemantics') ?? ctx.extensionConfig?.['relationshipSemantics'] ?? 'append';
   if (semantics !== 'append' && semantics !== 'replace') throw graphError(input, ctx, 400, 'Request_BadRequest', `The property '${name}.relationshipSemantics' must be 'append' or 'replace'.`);
   return { ids: ids as string[], semantics };
 }

@@ -14,6 +14,8 @@ export interface ProviderContext {
   location: SourceLocation;
   /** `--loose`: what strict mode rejects is accepted with a warning. */
   loose: boolean;
+  /** A Bicep extension resource: its extension's config (`relationshipSemantics` of the Microsoft Graph extension). */
+  extensionConfig?: Readonly<Record<string, unknown>>;
   warn(message: string): void;
 }
 
