@@ -221,7 +221,11 @@ export async function deploymentRoutes(c: DeploymentRouteContext): Promise<void>
       const run = await dryRun(c, d);
       const planned = run.result.resources.map((id) => run.scratch.getResource(id)).filter((x) => x !== undefined);
       run.scratch.close();
-      const changes = whatIfChanges(planned, current, d.mode);
+      // What the deployment writes outside the resource group (Microsoft Graph objects, other groups) is compared with what
+      // the twin holds there too; it is never a candidate for Ignore/Delete.
+      const inGroup = new Set(current.map((r) => r.id.toLowerCase()));
+      const elsewhere = planned.filter((p) => !inGroup.has(p.id.toLowerCase())).flatMap((p) => c.store.getResource(p.id) ?? []);
+      const changes = whatIfChanges(planned, [...current, ...elsewhere], d.mode);
       result = { status: 'Succeeded', properties: { changes } };
     } catch (e) {
       result = { status: 'Failed', error: validationError(e).body };
