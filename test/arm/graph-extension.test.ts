@@ -258,3 +258,24 @@ describe('expansion of Microsoft Graph existing objects (an empty directory)', (
     }
   });
 });
+
+describe('older Bicep output of the Graph extension (imports/import, preview types)', () => {
+  it('deploys: `imports` + `"import"`, a group whose owners are a plain array of ids (0.1.x types), a nested credential named app::fic', () => {
+    const { store, options } = setup();
+    const t = {
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+      languageVersion: '2.0',
+      contentVersion: '1.0.0.0',
+      imports: { graphBeta: { provider: 'MicrosoftGraph', version: '0.1.8-preview' } },
+      resources: {
+        'app::cred': { import: 'graphBeta', type: 'Microsoft.Graph/applications/federatedIdentityCredentials@beta', properties: { name: "[format('{0}/cred', reference('app').uniqueName)]", audiences: ['aud'], issuer: 'iss', subject: 'sub' }, dependsOn: ['app'] },
+        app: { import: 'graphBeta', type: 'Microsoft.Graph/applications@beta', properties: { uniqueName: 'old-app', displayName: 'Old app' } },
+        sp: { import: 'graphBeta', type: 'Microsoft.Graph/servicePrincipals@beta', properties: { appId: "[reference('app').appId]" }, dependsOn: ['app'] },
+        team: { import: 'graphBeta', type: 'Microsoft.Graph/groups@beta', properties: { uniqueName: 'team', displayName: 'Team', mailEnabled: false, mailNickname: 'team', securityEnabled: false, groupTypes: ['Unified'], owners: ["[reference('sp').id]"] }, dependsOn: ['sp'] },
+      },
+    };
+    deploy({ deploymentName: 'old', template: t }, options);
+    expect(store.listDirectoryObjects().find((o) => o.kind === 'application' && o.uniqueName === 'old-app')!.federatedIdentityCredentials).toEqual([expect.objectContaining({ name: 'cred', issuer: 'iss', subject: 'sub' })]);
+    expect(store.listDirectoryObjects().filter((o) => o.kind === 'group' && o.uniqueName === 'team')).toHaveLength(1);
+  });
+});

@@ -26,12 +26,13 @@ interface Relationship {
 function relationship(input: ResourceInput, ctx: ProviderContext, name: string): Relationship | undefined {
   const raw = getPath(input.properties, name);
   if (raw === undefined || raw === null) return undefined;
-  const ids = getPath(raw, 'relationships');
+  // The extension's preview types (0.1.x) took a plain array of object ids (Bicep's own sample: `owners: [sp.id]`).
+  const ids = Array.isArray(raw) ? raw : getPath(raw, 'relationships');
   if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) {
     throw graphError(input, ctx, 400, 'Request_BadRequest', `The property '${name}.relationships' is required and must be an array of object ids.`);
   }
   // The relationship's own semantics, else the extension's (`extension microsoftGraphV1 with { relationshipSemantics: 'replace' }`).
-  const semantics = getPath(raw, 'relationshipSemantics') ?? ctx.extensionConfig?.['relationshipSemantics'] ?? 'append';
+  const semantics = (Array.isArray(raw) ? undefined : getPath(raw, 'relationshipSemantics')) ?? ctx.extensionConfig?.['relationshipSemantics'] ?? 'append';
   if (semantics !== 'append' && semantics !== 'replace') throw graphError(input, ctx, 400, 'Request_BadRequest', `The property '${name}.relationshipSemantics' must be 'append' or 'replace'.`);
   return { ids: ids as string[], semantics };
 }
