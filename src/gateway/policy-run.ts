@@ -43,8 +43,11 @@ export interface PolicyRunRequest {
   url?: string;
   headers?: Record<string, string | string[]>;
   body?: string;
-  /** `schemas`: the API's schemas (`apis/schemas`: `{id, document}`), which the operation's contract names. */
-  api?: { path?: string; serviceUrl?: string; schemas?: ApiSchema[] };
+  /**
+   * `schemas`: the API's schemas (`apis/schemas`: `{id, document}`), which the operation's contract names; `type`
+   * `soap`: a SOAP pass-through API (its `/?soapAction=…` operation matches the request's SOAP action).
+   */
+  api?: { path?: string; serviceUrl?: string; schemas?: ApiSchema[]; type?: string };
   /** `templateParameters`, `request`, `responses`: the operation's contract as ARM writes it (validate-* policies). */
   operation?: { method?: string; urlTemplate?: string } & OperationContract;
   backend?: { status?: number; headers?: Record<string, string | string[]>; body?: string };
@@ -174,6 +177,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
       id: 'api', name: 'api', path: apiPath, serviceUrl: rq.api?.serviceUrl ?? 'https://backend.example.net', protocols: ['http', 'https'],
       subscriptionRequired: false,
       ...(rq.api?.schemas ? { schemas: rq.api.schemas } : {}),
+      ...(rq.api?.type ? { type: rq.api.type } : {}),
       ...(o.parent !== undefined ? { policy: { value: o.parent, source: o.parentFile ?? '(parent)' } } : {}),
       operations: [{
         id: o.file ?? 'operation', name: 'operation', method: (rq.operation?.method ?? method).toUpperCase(), urlTemplate: rq.operation?.urlTemplate ?? '/{*path}',

@@ -2,7 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEED, useRunningSeed } from '../helpers/seed.js';
+import { request } from 'undici';
 import { useAzCli } from '../helpers/az-cli.js';
+import { CALCULATOR_WSDL } from '../gateway/soap-fixtures.js';
 
 /**
  * The real az CLI (Debian's azure-cli, /usr/bin/az) against a running twin, with its own AZURE_CONFIG_DIR:
@@ -75,4 +77,30 @@ describe('az CLI against the twin', () => {
     expect(bad.stderr).toContain('InvalidTemplate');
     expect(bad.stderr).toContain('nosuchfunction');
   }, 360_000);
+
+  it('az apim api import --specification-format Wsdl: a SOAP pass-through API whose calls the gateway routes by SOAPAction', async () => {
+    if ((await az(['account', 'show', '-o', 'json'])).code !== 0) expect((await cli.login()).login.code).toBe(0);
+    writeFileSync(join(cli.configDir, 'calc.wsdl'), CALCULATOR_WSDL.replace(/http:\/\/trustline-func\.azurewebsites\.net\/calculator\.asmx/g, 'https://trustline-func.azurewebsites.net/api/calculator'));
+    const imported = await az([
+      'apim', 'api', 'import', '-g', seed.ready.resourceGroup, '--service-name', 'trustline-apim', '--api-id', 'calc', '--path', 'calc',
+      '--specification-format', 'Wsdl', '--specification-path', join(cli.configDir, 'calc.wsdl'), '--soap-api-type', 'soap',
+      '--wsdl-service-name', 'Calculator', '--wsdl-endpoint-name', 'CalculatorSoap', '--subscription-required', 'false', '-o', 'json',
+    ]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const ops = await az(['apim', 'api', 'operation', 'list', '-g', seed.ready.resourceGroup, '--service-name', 'trustline-apim', '--api-id', 'calc', '-o', 'json']);
+    expect(ops.code, ops.stderr).toBe(0);
+    expect((JSON.parse(ops.stdout) as Array<{ displayName: string; method: string; urlTemplate: string }>).map((o) => [o.displayName, o.method, o.urlTemplate]).sort())
+      .toEqual([['Add', 'POST', '/?soapAction=http://tempuri.org/Add'], ['Negate', 'POST', '/?soapAction=http://tempuri.org/Negate']]);
+    const call = async (action: string) => {
+      const res = await request(`${seed.ready.apim['trustline-apim']!.gatewayUrl}/calc`, {
+        method: 'POST', dispatcher: seed.tls, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${action}"` },
+        body: '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Add xmlns="http://tempuri.org/"><intA>1</intA><intB>2</intB></Add></s:Body></s:Envelope>',
+      });
+      await res.body.dump();
+      return { status: res.statusCode, site: res.headers['x-trustline-site-request-id'] };
+    };
+    // the Add operation's call reaches the function app (whose Easy Auth wants a token the API's policy does not add)
+    expect(await call('http://tempuri.org/Add')).toMatchObject({ status: 401, site: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown });
+    expect(await call('http://tempuri.org/Divide')).toEqual({ status: 404, site: undefined });
+  }, 240_000);
 });

@@ -339,6 +339,28 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(ev('@{ try { int z = 0; return 1 / z; } catch (Exception e) { return e.GetType().Name + "|" + e.GetType().FullName; } }')).toBe('DivideByZeroException|System.DivideByZeroException');
   });
 
+  it("GetType() and typeof(T) name the .NET types of the member tables (Name, FullName, ToString())", () => {
+    const full = (src: string) => ev(`@{ var t = ${src}; return t.Name + "|" + t.FullName + "|" + t.ToString(); }`);
+    expect(full('(42L).GetType()')).toBe('Int64|System.Int64|System.Int64');
+    expect(full('(1.5m).GetType()')).toBe('Decimal|System.Decimal|System.Decimal');
+    expect(full('new StringBuilder("a").GetType()')).toBe('StringBuilder|System.Text.StringBuilder|System.Text.StringBuilder');
+    expect(full('new Uri("https://contoso.com/").GetType()')).toBe('Uri|System.Uri|System.Uri');
+    expect(full('Regex.Match("ab", "b").GetType()')).toBe('Match|System.Text.RegularExpressions.Match|System.Text.RegularExpressions.Match');
+    expect(full('new List<string>().GetType()')).toBe('List`1|System.Collections.Generic.List`1|System.Collections.Generic.List`1');
+    expect(full('typeof(Dictionary<string, List<int>>)')).toBe('Dictionary`2|System.Collections.Generic.Dictionary`2|System.Collections.Generic.Dictionary`2');
+    expect(full('new JObject().GetType()')).toBe('JObject|Newtonsoft.Json.Linq.JObject|Newtonsoft.Json.Linq.JObject');
+    expect(full('JToken.Parse("[1]").GetType()')).toBe('JArray|Newtonsoft.Json.Linq.JArray|Newtonsoft.Json.Linq.JArray');
+    expect(full('XElement.Parse("<a/>").GetType()')).toBe('XElement|System.Xml.Linq.XElement|System.Xml.Linq.XElement');
+    expect(full('typeof(XDocument)')).toBe('XDocument|System.Xml.Linq.XDocument|System.Xml.Linq.XDocument');
+    expect(full('IPAddress.Parse("10.0.0.1").GetType()')).toBe('IPAddress|System.Net.IPAddress|System.Net.IPAddress');
+    expect(full('TimeZoneInfo.Utc.GetType()')).toBe('TimeZoneInfo|System.TimeZoneInfo|System.TimeZoneInfo');
+    expect(full('new byte[2].GetType()')).toBe('Byte[]|System.Byte[]|System.Byte[]');
+    expect(full('typeof(char)')).toBe('Char|System.Char|System.Char');
+    // exceptions outside System name their own namespace
+    expect(ev('@{ try { JObject.Parse("{"); return ""; } catch (Exception e) { return e.GetType().FullName; } }')).toBe('Newtonsoft.Json.JsonReaderException');
+    expect(ev('@{ try { var d = new Dictionary<string, int>(); return d["x"]; } catch (Exception e) { return e.GetType().FullName; } }')).toBe('System.Collections.Generic.KeyNotFoundException');
+  });
+
   it('gives a location (offset in the expression) with every compile error', () => {
     for (const src of ['@(1 +)', '@( context.Nope )', '@{ goto x; }', '@( missing )']) {
       try { compileExpression(src); } catch (e) {

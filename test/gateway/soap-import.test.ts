@@ -8,56 +8,9 @@ import { buildServiceConfig } from '../../src/runtime/service-config.js';
 import { prepareService } from '../../src/gateway/index.js';
 import { setup } from '../arm/helpers/seed.js';
 import { close, startBackend, startGateway } from './helpers.js';
-
-export const CALCULATOR_WSDL = `<?xml version="1.0" encoding="utf-8"?>
-<wsdl:definitions xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/"
-    xmlns:tns="http://tempuri.org/" xmlns:s="http://www.w3.org/2001/XMLSchema" targetNamespace="http://tempuri.org/"
-    xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/">
-  <wsdl:types>
-    <s:schema elementFormDefault="qualified" targetNamespace="http://tempuri.org/">
-      <s:element name="Add"><s:complexType><s:sequence>
-        <s:element minOccurs="1" maxOccurs="1" name="intA" type="s:int" />
-        <s:element minOccurs="1" maxOccurs="1" name="intB" type="s:int" />
-      </s:sequence></s:complexType></s:element>
-      <s:element name="AddResponse"><s:complexType><s:sequence>
-        <s:element minOccurs="1" maxOccurs="1" name="AddResult" type="s:int" />
-      </s:sequence></s:complexType></s:element>
-      <s:element name="Negate"><s:complexType><s:sequence>
-        <s:element minOccurs="1" maxOccurs="1" name="value"><s:simpleType><s:restriction base="s:int"><s:maxInclusive value="1000" /></s:restriction></s:simpleType></s:element>
-      </s:sequence></s:complexType></s:element>
-      <s:element name="NegateResponse"><s:complexType><s:sequence>
-        <s:element minOccurs="1" maxOccurs="1" name="NegateResult" type="s:int" />
-      </s:sequence></s:complexType></s:element>
-    </s:schema>
-  </wsdl:types>
-  <wsdl:message name="AddSoapIn"><wsdl:part name="parameters" element="tns:Add" /></wsdl:message>
-  <wsdl:message name="AddSoapOut"><wsdl:part name="parameters" element="tns:AddResponse" /></wsdl:message>
-  <wsdl:message name="NegateSoapIn"><wsdl:part name="parameters" element="tns:Negate" /></wsdl:message>
-  <wsdl:message name="NegateSoapOut"><wsdl:part name="parameters" element="tns:NegateResponse" /></wsdl:message>
-  <wsdl:portType name="CalculatorSoap">
-    <wsdl:operation name="Add"><wsdl:documentation>Adds two integers.</wsdl:documentation>
-      <wsdl:input message="tns:AddSoapIn" /><wsdl:output message="tns:AddSoapOut" /></wsdl:operation>
-    <wsdl:operation name="Negate"><wsdl:input message="tns:NegateSoapIn" /><wsdl:output message="tns:NegateSoapOut" /></wsdl:operation>
-  </wsdl:portType>
-  <wsdl:binding name="CalculatorSoap" type="tns:CalculatorSoap">
-    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" />
-    <wsdl:operation name="Add"><soap:operation soapAction="http://tempuri.org/Add" style="document" />
-      <wsdl:input><soap:body use="literal" /></wsdl:input><wsdl:output><soap:body use="literal" /></wsdl:output></wsdl:operation>
-    <wsdl:operation name="Negate"><soap:operation soapAction="http://tempuri.org/Negate" style="document" />
-      <wsdl:input><soap:body use="literal" /></wsdl:input><wsdl:output><soap:body use="literal" /></wsdl:output></wsdl:operation>
-  </wsdl:binding>
-  <wsdl:binding name="CalculatorSoap12" type="tns:CalculatorSoap">
-    <soap12:binding transport="http://schemas.xmlsoap.org/soap/http" />
-    <wsdl:operation name="Add"><soap12:operation soapAction="http://tempuri.org/Add" style="document" />
-      <wsdl:input><soap12:body use="literal" /></wsdl:input><wsdl:output><soap12:body use="literal" /></wsdl:output></wsdl:operation>
-    <wsdl:operation name="Negate"><soap12:operation soapAction="http://tempuri.org/Negate" style="document" />
-      <wsdl:input><soap12:body use="literal" /></wsdl:input><wsdl:output><soap12:body use="literal" /></wsdl:output></wsdl:operation>
-  </wsdl:binding>
-  <wsdl:service name="Calculator">
-    <wsdl:port name="CalculatorSoap" binding="tns:CalculatorSoap"><soap:address location="http://trustline-func.azurewebsites.net/calculator.asmx" /></wsdl:port>
-    <wsdl:port name="CalculatorSoap12" binding="tns:CalculatorSoap12"><soap12:address location="http://trustline-func.azurewebsites.net/calculator.asmx" /></wsdl:port>
-  </wsdl:service>
-</wsdl:definitions>`;
+import { CALCULATOR_WSDL } from './soap-fixtures.js';
+import { readWsdl, WsdlError } from '../../src/arm/providers/apim-wsdl.js';
+import { readSoapEnvelope } from '../../src/gateway/validation/soap-envelope.js';
 
 const POLICY = `<policies><inbound><base /><set-header name="x-operation" exists-action="override"><value>@(context.Operation.UrlTemplate)</value></set-header></inbound>
 <backend><forward-request /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
@@ -268,6 +221,24 @@ describe('SOAP pass-through import (format wsdl, apiType soap)', () => {
     }
   });
 
+  it("Learn's wildcard SOAP action: an operation POST /?soapAction={any} takes the actions no other operation names", async () => {
+    const { config } = deploySoap();
+    config.apis[0]!.operations.push({ id: `${config.apis[0]!.id}/operations/any`, name: 'any', method: 'POST', urlTemplate: '/?soapAction={any}' });
+    const backend = await startBackend();
+    const gw = await startGateway(config, backend.origin);
+    try {
+      for (const [action, template] of [['http://tempuri.org/Divide', '/?soapAction={any}'], ['http://tempuri.org/Add', '/?soapAction=http://tempuri.org/Add']]) {
+        const res = await fetch(`${gw.origin}/calc`, { method: 'POST', headers: { 'content-type': 'text/xml', soapaction: action! }, body: '<x/>' });
+        await res.text();
+        expect(res.status).toBe(200);
+        expect(backend.seen.at(-1)!.headers['x-operation']).toBe(template);
+      }
+    } finally {
+      await gw.stop();
+      await close(backend.server);
+    }
+  });
+
   it('compat flag soapAction: "header" reads the SOAPAction header only', async () => {
     const { config } = deploySoap();
     const backend = await startBackend();
@@ -279,6 +250,40 @@ describe('SOAP pass-through import (format wsdl, apiType soap)', () => {
     } finally {
       await gw.stop();
       await close(backend.server);
+    }
+  });
+});
+
+describe('bad WSDL and SOAP bodies never crash', () => {
+  // a seeded generator: the same mutations on every run
+  let seed = 0x5eed;
+  const next = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+  const mutate = (text: string) => {
+    const at = next() % text.length;
+    const len = 1 + (next() % 40);
+    switch (next() % 3) {
+      case 0: return text.slice(0, at) + text.slice(at + len);
+      case 1: return text.slice(0, at) + text.slice(next() % text.length, (next() % text.length) + len) + text.slice(at);
+      default: return text.slice(0, at) + ['<', '>', '"', ':', '/>', 'xmlns:x="', '</wsdl:port>', '&', '\u0000'][next() % 9] + text.slice(at);
+    }
+  };
+
+  it('readWsdl: a mutated document is read or refused with WsdlError (400 mutations)', () => {
+    for (let i = 0; i < 400; i++) {
+      const text = mutate(mutate(CALCULATOR_WSDL));
+      try {
+        readWsdl(text, { serviceName: 'Calculator', endpointName: 'CalculatorSoap' });
+      } catch (e) {
+        expect(e, text).toBeInstanceOf(WsdlError);
+      }
+    }
+  });
+
+  it('readSoapEnvelope: a mutated envelope is read or reported, never thrown (400 mutations)', () => {
+    const body = envelope11('<tem:Add><tem:intA>1</tem:intA><tem:intB>2</tem:intB></tem:Add>');
+    for (let i = 0; i < 400; i++) {
+      const text = mutate(body);
+      for (const v of ['1.1', '1.2', undefined] as const) expect(['not-xml', 'envelope-error', 'fault', 'payload', 'empty-body']).toContain(readSoapEnvelope(text, v).kind);
     }
   });
 });

@@ -20,6 +20,9 @@ import {
   defaultOf, dotNetTypeName, EnumValue, ExpressionRuntimeError, invalidOperation, netError, nullRef, requireBool, toDotNetString, typeOf,
   valueEquals, type Value,
 } from './values.js';
+import { netTypeNames } from './net-type-names.js';
+/** Value types a JavaScript number, string or boolean stands for. */
+const NUMERIC_VALUE_TYPES = new Set(['SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Single', 'Double', 'Decimal', 'Char', 'Boolean']);
 
 /**
  * Compiles the AST once into closures (load time). Member access goes through the member tables only; the static
@@ -271,8 +274,8 @@ class Compiler {
       }
       case 'typeof': {
         const type = checkType(e.type, e.pos);
-        const full = ['String', 'Int32', 'Int64', 'Boolean', 'Double', 'Object', 'Guid', 'DateTime', 'TimeSpan', 'Char', 'Decimal'].includes(type) ? `System.${type}` : type;
-        return { type: 'Type', fn: () => new TypeV(type, full) as unknown as Value };
+        const { name, fullName } = netTypeNames(type);
+        return { type: 'Type', fn: () => new TypeV(name, fullName) as unknown as Value };
       }
       case 'default': {
         const type = e.type === null ? 'Object' : checkType(e.type, e.pos);
@@ -419,6 +422,14 @@ class Compiler {
       const d = defaultOf(base);
       const args = this.args(e.args, undefined, t.type);
       return { type: base, fn: (env) => { const v = target(env); if (v === SHORT) return SHORT; const a = args.values(env); return v ?? a[0] ?? d; } };
+    }
+    // a number or char carries no .NET type at run time: a value type's GetType() is its static type (sealed)
+    const valueType = t.type.replace(/\?$/, '');
+    if (e.name === 'GetType' && e.args.length === 0 && NUMERIC_VALUE_TYPES.has(valueType)) {
+      const target = t.fn;
+      const { name, fullName } = netTypeNames(valueType);
+      const nullCond = e.nullCond;
+      return { type: 'Type', fn: (env) => { const v = target(env); if (v === SHORT) return SHORT; if (v === null) { if (nullCond) return SHORT; throw nullRef('GetType'); } return new TypeV(name, fullName) as unknown as Value; } };
     }
     checkMember(t.type, e.name, 'methods', e.pos);
     const known = knownEntry(t.type, e.name, 'methods');

@@ -19,6 +19,7 @@ import { CONTEXT_ENUMERABLE_TYPES, CONTEXT_STATICS, CONTEXT_TABLES, FORM_EXTENSI
 import { OutRef, tryParse, type Env, type MethodEntry, type PropertyEntry, type StaticTable, type TypeTable } from './member-types.js';
 import { argumentNull, netError, requireString, toDotNetString, EnumValue, type Value } from './values.js';
 import { BASES } from './types.js';
+import { netTypeNames } from './net-type-names.js';
 
 const OBJECT_METHODS: Record<string, MethodEntry> = {
   ToString: { type: 'String', call: (v) => toDotNetString(v) },
@@ -37,11 +38,8 @@ function typeValue(v: Value): TypeV {
   // an exception's type is the .NET exception it stands for (DivideByZeroException, not Exception)
   const exceptionType = (v as { $type?: string } | null)?.$type === 'Exception' ? (v as unknown as { error: { exceptionType: string } }).error.exceptionType : undefined;
   const t = exceptionType ?? (v === null ? 'Object' : (v as { $type?: string }).$type ?? (typeof v === 'string' ? 'String' : typeof v === 'number' ? (Number.isInteger(v) ? 'Int32' : 'Double') : typeof v === 'boolean' ? 'Boolean' : Array.isArray(v) ? 'Object[]' : 'Byte[]'));
-  const name = t === 'Array' ? 'Object[]' : t;
-  const ns = exceptionType !== undefined || ['String', 'Int32', 'Double', 'Boolean', 'Object[]', 'Byte[]', 'Guid', 'DateTime', 'TimeSpan', 'DateTimeOffset'].includes(name) ? 'System.'
-    : ['JObject', 'JArray', 'JValue', 'JProperty', 'JToken'].includes(name) ? 'Newtonsoft.Json.Linq.'
-      : ['XDocument', 'XElement', 'XAttribute'].includes(name) ? 'System.Xml.Linq.' : '';
-  return new TypeV(name, ns + name);
+  const { name, fullName } = netTypeNames(t);
+  return new TypeV(name, fullName);
 }
 
 const RAW_TABLES: Record<string, TypeTable> = {

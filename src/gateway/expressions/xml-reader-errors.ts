@@ -62,6 +62,12 @@ export function xmlReaderError(saxesMessage: string, text: string, position: num
   }
   if (/^document must contain a root element/.test(m)) return { message: 'Root element is missing.', line: 0, column: 0, at: text.length };
   if (/^unexpected end/.test(m)) return at(text.length, 'Unexpected end of file has occurred.');
+  if (/^undefined entity/.test(m)) {
+    // an entity reference other than XML's five and character references, at its name
+    const amp = text.lastIndexOf('&', Math.max(0, position - 1));
+    const name = /^[^;\s<&]*/.exec(text.slice(amp + 1))![0];
+    return at(amp + 1, `Reference to undeclared entity '${name}'.`);
+  }
   const here = Math.max(0, position - 1);
   return at(here, /[.!?]$/.test(m) ? m : `${m}.`);
 }

@@ -1,5 +1,11 @@
 import { SaxesParser } from 'saxes';
 import { TwinError } from '../../core/index.js';
+import { parseJson, writeJson } from '../expressions/lib-json.js';
+import { ExpressionRuntimeError } from '../expressions/values.js';
+import { firstXmlReaderError, withPosition } from '../expressions/xml-reader-errors.js';
+
+/** .NET's XmlException text for a document with a DTD (XmlReaderSettings.DtdProcessing = Prohibit). */
+const DTD_PROHIBITED = 'For security reasons DTD is prohibited in this XML document. To enable DTD processing set the DtdProcessing property on XmlReaderSettings to Parse and pass the settings into XmlReader.Create method.';
 
 /**
  * XML ↔ JSON in the shapes of Newtonsoft's XmlNodeConverter, which APIM's xml-to-json / json-to-xml and Liquid's XML
@@ -49,7 +55,11 @@ export function parseXmlDocument(text: string): { declaration: Array<[string, st
   } catch (e) {
     error ??= e as Error;
   }
-  if (error || !root) throw conversionError(`The body is not well-formed XML: ${(error?.message ?? 'no root element').replace(/^[^:]*:\d+:\d+: /, '')}`);
+  if (error || !root) {
+    // the words of .NET's XmlException (XmlReader's message and position), as APIM's converter reads the body with one
+    const r = /DOCTYPE/.test(error?.message ?? '') ? undefined : firstXmlReaderError(text);
+    throw conversionError(r ? withPosition(r) : error && /DOCTYPE/.test(error.message) ? DTD_PROHIBITED : root ? (error?.message ?? '').replace(/^[^:]*:\d+:\d+: /, '') : 'Root element is missing.');
+  }
   return { declaration, root };
 }
 
@@ -136,7 +146,17 @@ function scalarText(v: unknown): string {
 /** XML text of a JSON body; a body with more than one top-level property (or not an object) is wrapped in `<Document>`. */
 export function jsonToXml(text: string, options: JsonToXmlOptions = {}): string {
   let value: unknown;
-  try { value = JSON.parse(text); } catch (e) { throw conversionError(`The body is not valid JSON: ${(e as Error).message}`); }
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // what JSON.parse refuses is read as Newtonsoft reads it (comments, trailing commas, single quotes…), and refused
+    // in its JsonReaderException words
+    try {
+      value = JSON.parse(writeJson(parseJson(text), false));
+    } catch (n) {
+      throw conversionError(n instanceof ExpressionRuntimeError ? n.message : (n as Error).message);
+    }
+  }
   const sep = options.namespaceSeparator ?? '_';
   const nsPrefix = options.namespacePrefix;
   const block = options.attributeBlockName;

@@ -38,6 +38,18 @@ describe('xml-to-json', () => {
     }
   });
 
+  it("a conversion failure's LastError.Message is .NET's XmlException text with its line and position", async () => {
+    const doc = `<policies><inbound/><backend><forward-request/></backend><outbound><xml-to-json kind="direct" apply="always" consider-accept-header="false"/></outbound>
+      <on-error><set-header name="X-Message" exists-action="override"><value>@(context.LastError.Message)</value></set-header></on-error></policies>`;
+    const message = async (body: string) => (await run(doc, backend('application/xml', body))).headers['x-message'];
+    expect(await message('not xml')).toBe('Data at the root level is invalid. Line 1, position 1.');
+    expect(await message('<r>\n  <a></r>')).toBe("The 'a' start tag on line 2 position 4 does not match the end tag of 'r'. Line 2, position 8.");
+    expect(await message('<r/><s/>')).toBe('There are multiple root elements. Line 1, position 6.');
+    expect(await message('<r>&nbsp;</r>')).toBe("Reference to undeclared entity 'nbsp'. Line 1, position 5.");
+    expect(await message('<r>')).toBe('Unexpected end of file has occurred. The following elements are not closed: r. Line 1, position 4.');
+    expect(await message('<!DOCTYPE r><r/>')).toBe('For security reasons DTD is prohibited in this XML document. To enable DTD processing set the DtdProcessing property on XmlReaderSettings to Parse and pass the settings into XmlReader.Create method.');
+  });
+
   it('load errors: kind and apply required and checked; no children', async () => {
     await expect(run(outbound('<xml-to-json apply="always"/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(outbound('<xml-to-json kind="friendly" apply="always"/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
@@ -67,6 +79,11 @@ describe('json-to-xml', () => {
   it('several top-level properties are wrapped in <Document>; arrays repeat; names XML cannot hold are encoded; text is escaped', () => {
     expect(jsonToXml('{"a":1,"b":[true,null],"1x":"<&>"}').split('\r\n')).toEqual(['<Document>', '  <a>1</a>', '  <b>true</b>', '  <b />', '  <_x0031_x>&lt;&amp;&gt;</_x0031_x>', '</Document>']);
     expect(jsonToXml('{"r":{"@id":"7","#text":"t"}}')).toBe('<r id="7">t</r>');
+  });
+
+  it("reads JSON as Newtonsoft does (comments, an array's trailing comma, single quotes) and refuses it in JsonReaderException's words", () => {
+    expect(jsonToXml("{'a': 1, /* note */ 'b': [2,]}").split('\r\n')).toEqual(['<Document>', '  <a>1</a>', '  <b>2</b>', '</Document>']);
+    expect(() => jsonToXml('{"a" 1}')).toThrow("Invalid character after parsing property name. Expected ':' but got: 1. Path '', position 5.");
   });
 
   it('inbound conversion of a JSON request when the client accepts XML; Content-Type becomes application/xml', async () => {

@@ -305,6 +305,24 @@ describe('validate-content validate-as="soap" (the SOAP envelope\'s payload agai
     expect(v11.body).toBe(body(400, "Body of the request does not conform to the definition myschema, which is associated with the content type application/soap+xml. The 'http://schemas.xmlsoap.org/soap/envelope/:Envelope' element is not declared. Line: 1, Position: 2"));
   });
 
+  it("outbound: the response's payload against the 200 representation's element; a mismatch is 502 with the internal-error answer", async () => {
+    const policy = `<policies><inbound/><backend><forward-request/></backend><outbound>${content('', '<content type="text/xml" validate-as="soap" action="prevent" />')}</outbound><on-error/></policies>`;
+    const soap11 = (payload: string) => `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>${payload}</s:Body></s:Envelope>`;
+    const req = (answer: string): PolicyRunRequest => ({
+      method: 'POST', url: 'https://apim.example.net/pets', headers: { 'content-type': 'text/xml', soapaction: 'urn:get' }, body: soap11('<p:pet xmlns:p="urn:pets"><p:name>Rex</p:name></p:pet>'),
+      api: { ...xmlApi, path: 'pets', type: 'soap' },
+      operation: { method: 'POST', urlTemplate: '/?soapAction=urn:get', responses: [{ statusCode: 200, representations: [{ contentType: 'text/xml', schemaId: 'pets-xsd', typeName: 'pet' }] }] },
+      backend: { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: answer },
+    });
+    const ok = await run(policy, req(soap11('<pet xmlns="urn:pets"><name>Rex</name><age>3</age></pet>')));
+    expect(ok.status).toBe(200);
+    const bad = await run(policy, req(soap11('<pet xmlns="urn:pets"><age>3</age></pet>')));
+    expect(bad.status).toBe(502);
+    expect(bad.body).toBe(body(502, INTERNAL));
+    expect(errs(bad)).toEqual([{ Name: 'text/xml', Type: 'ResponseBody', ValidationRule: 'IncorrectMessage', Action: 'prevent',
+      Details: "Body of the response does not conform to the definition pet, which is associated with the content type text/xml. The element 'pet' in namespace 'urn:pets' has invalid child element 'age' in namespace 'urn:pets'. List of possible elements expected: 'name' in namespace 'urn:pets'. Line: 1, Position: 96" }]);
+  });
+
   it('a SOAP Fault is not validated; an empty Body has nothing to check without a representation element', async () => {
     const fault = soap12('<env:Fault><env:Code><env:Value>env:Receiver</env:Value></env:Code></env:Fault>');
     expect((await run(inbound(learn), request(fault, 'application/soap+xml'))).status).toBe(200);
