@@ -101,6 +101,24 @@ describe('expand: resources the template reads without deploying them', () => {
     expect(r.outputs['alias']).toMatch(/^Endpoint=sb:\/\/sbalias\.servicebus\.windows\.net\/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=[^;]+$/);
   });
 
+  it("reference() of a Key Vault secret has no value (write-only: the provider's GET never answers it), as in Azure", () => {
+    const vault = { type: 'Microsoft.KeyVault/vaults', apiVersion: '2022-07-01', name: 'kv1', location: 'westeurope', properties: { tenantId: SCOPE.tenantId, sku: { family: 'A', name: 'standard' }, accessPolicies: [] } };
+    const secret = { type: 'Microsoft.KeyVault/vaults/secrets', apiVersion: '2022-07-01', name: 'kv1/s1', properties: { value: 'hunter2', contentType: 'text/plain' }, dependsOn: ['kv1'] };
+    const r = expand([vault, secret], {
+      uri: "[reference(resourceId('Microsoft.KeyVault/vaults/secrets', 'kv1', 's1')).secretUri]",
+      type: "[reference(resourceId('Microsoft.KeyVault/vaults/secrets', 'kv1', 's1'), '2022-07-01', 'Full').properties.contentType]",
+      has: "[contains(reference(resourceId('Microsoft.KeyVault/vaults/secrets', 'kv1', 's1')), 'value')]",
+    });
+    expect(r.outputs['uri']).toBe('https://kv1.vault.azure.net/secrets/s1');
+    expect(r.outputs['type']).toBe('text/plain');
+    expect(r.outputs['has']).toBe(false);
+    // The value itself is still what the secret resource deployed (the PUT body of the expansion keeps it).
+    expect(r.resources.find((x) => x.type === 'Microsoft.KeyVault/vaults/secrets')?.properties).toMatchObject({ value: 'hunter2' });
+    expect(() => expand([vault, secret], { v: "[reference(resourceId('Microsoft.KeyVault/vaults/secrets', 'kv1', 's1')).value]" })).toThrow(
+      expect.objectContaining({ code: 'ERR_ARM_PROPERTY_NOT_FOUND', message: expect.stringContaining("property 'value' doesn't exist") }),
+    );
+  });
+
   it('deploy (not expand) still answers ResourceNotFound for a resource that is not there', () => {
     const { options } = setup();
     const template = { resources: [], outputs: { x: { type: 'string', value: `[reference(${ext('Microsoft.Storage/storageAccounts', 'nope')}, '2021-04-01').primaryEndpoints.blob]` } } };

@@ -8,6 +8,7 @@ import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
 import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, privateEndpointNicProperties, readOnlyListResult, scaleSetInstancePublicIpProperties } from '../providers/read-only-properties.js';
 import { providerFor } from '../providers/registry.js';
+import { withoutWriteOnly } from '../providers/read-only-table.js';
 import { checkResourceApiVersion } from '../providers/api-versions.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
@@ -504,8 +505,10 @@ class ReferenceReader {
 
   reference(target: string, full: boolean, apiVersion?: string): unknown {
     const record = this.#record(target);
-    if (!full) return structuredClone(record.properties);
+    // ARM reads the provider's GET answer: write-only properties (a Key Vault secret's value) are not in it.
+    if (!full) return withoutWriteOnly(record.type, structuredClone(record.properties));
     const view = fullView(record);
+    view['properties'] = withoutWriteOnly(record.type, view['properties'] as JsonObject);
     // A child resource without a location of its own is in its parent's location.
     if (view['location'] === undefined) {
       const parent = this.#shared.overlay.getResource(record.id.replace(/\/[^/]+\/[^/]+$/, ''));

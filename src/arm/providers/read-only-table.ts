@@ -314,3 +314,26 @@ export const PRESUMED: Record<string, { sku?: Props; kind?: string; identity?: t
   'microsoft.apicenter/services': { identity: true },
   'microsoft.sql/managedinstances': { identity: true },
 };
+
+/**
+ * Write-only properties: what a resource provider accepts in a PUT body and never answers in a GET, so `reference()`
+ * (ARM evaluates it over the provider's GET answer) does not have them, and a template that reads one fails as it
+ * does in Azure. The twin keeps the value (the runtime needs it); only the view that templates read drops it.
+ */
+export const WRITE_ONLY: Record<string, string[]> = {
+  // Key Vault secrets: the REST spec's SecretProperties.value is never returned by the service (the model serves ARM
+  // deployments; the secret is read through the data plane) — docs/behaviour/arm.md "Write-only properties".
+  'microsoft.keyvault/vaults/secrets': ['value'],
+};
+
+/** `properties` (a copy the caller owns) without the write-only properties of `type`; paths with dots are nested. */
+export function withoutWriteOnly(type: string, properties: Props): Props {
+  for (const path of WRITE_ONLY[type.toLowerCase()] ?? []) {
+    const at = path.lastIndexOf('.');
+    const parent = at < 0 ? properties : get(properties, path.slice(0, at));
+    if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) continue;
+    const leafKey = Object.keys(parent as Props).find((k) => k.toLowerCase() === path.slice(at + 1).toLowerCase());
+    if (leafKey !== undefined) delete (parent as Props)[leafKey];
+  }
+  return properties;
+}
