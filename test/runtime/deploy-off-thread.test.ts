@@ -113,4 +113,12 @@ describe('deployments are evaluated off the main thread', () => {
     await expect(twin.deploy({ deploymentName: 'whole', template: { resources: template.resources.map((r) => ({ ...r, name: `q${r.name}`, ...(r.dependsOn ? { dependsOn: [`q${r.dependsOn[0]}`] } : {}) })) } })).rejects.toMatchObject({ code: 'ERR_ARM_RESOURCE_INVALID' });
     expect(twin.store.getResource(`${things}/qp0`)).toBeUndefined();
   });
+
+  it('a Microsoft Graph extension template deployed on the worker lands in the directory: the granted app role reaches the token', async () => {
+    const { graphChainTemplate } = await import('../arm/helpers/graph-template.js');
+    const result = await twin.deploy({ deploymentName: 'graph-worker', template: graphChainTemplate, parameters: { prefix: { value: 'worker' } } });
+    const token = await twin.identity.issueManagedIdentityToken({ resource: 'api://worker-api', clientId: String(result.outputs['callerClientId']!.value) });
+    const claims = JSON.parse(Buffer.from(token.access_token.split('.')[1]!, 'base64url').toString('utf8')) as { roles?: string[] };
+    expect(claims.roles).toEqual(['Orders.Read']);
+  });
 });
