@@ -467,4 +467,28 @@ describe('expand: the read-only table (src/arm/providers/read-only-table.ts)', (
       ftp: 'app1\\$app1',
     });
   });
+
+  it('an API Management service lists its built-in gateway host name first in hostnameConfigurations, then the custom ones', () => {
+    const apim = (name: string, hosts?: unknown[]) => ({
+      type: 'Microsoft.ApiManagement/service',
+      apiVersion: '2021-08-01',
+      name,
+      location: 'westeurope',
+      sku: { name: 'Developer', capacity: 1 },
+      properties: { publisherEmail: 'a@contoso.com', publisherName: 'C', ...(hosts ? { hostnameConfigurations: hosts } : {}) },
+    });
+    const custom = { type: 'Proxy', hostName: 'api.contoso.com', certificateSource: 'Custom', defaultSslBinding: true, negotiateClientCertificate: false };
+    const r = expand([apim('plain'), apim('custom', [custom])], {
+      plain: "[string(reference('plain').hostnameConfigurations)]",
+      first: "[reference('custom').hostnameConfigurations[0].hostName]",
+      second: "[reference('custom').hostnameConfigurations[1].hostName]",
+      builtInDefault: "[string(reference('custom').hostnameConfigurations[0].defaultSslBinding)]",
+      presumed: "[reference(resourceId('other-rg', 'Microsoft.ApiManagement/service', 'ext1'), '2021-08-01').hostnameConfigurations[0].hostName]",
+    });
+    expect(JSON.parse(r.outputs['plain'] as string)).toEqual([{ type: 'Proxy', hostName: 'plain.azure-api.net', negotiateClientCertificate: false, defaultSslBinding: true, certificateSource: 'BuiltIn' }]);
+    expect(r.outputs['first']).toBe('custom.azure-api.net');
+    expect(r.outputs['second']).toBe('api.contoso.com');
+    expect(r.outputs['builtInDefault']).toBe('False');
+    expect(r.outputs['presumed']).toBe('ext1.azure-api.net');
+  });
 });

@@ -54,7 +54,7 @@ const CASES: Record<string, Array<Case | [string, unknown, EvalContext]>> = {
   intersection: [["[intersection(createObject('a', 1, 'b', 2), createObject('a', 1, 'b', 3))]", { a: 1 }]],
   range: [['[range(-2, 3)]', [-2, -1, 0]], ['[range(0, 10001)]', { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }], ['[range(2147483647, 1)]', { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }]],
   flatten: [['[flatten(createArray(createArray(1, 2), createArray(3)))]', [1, 2, 3]]],
-  json: [["[json('{''a'': 1, b: [true, null], // comment\n}')]", { a: 1, b: [true, null] }], ["[json('null')]", null], ["[json('{')]", { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }]],
+  json: [["[json('{''a'': 1, b: [true, null], // comment\n}')]", { a: 1, b: [true, null] }], ["[json('null')]", null], ["[json('{')]", { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }], ["[json('.25')]", 0.25], ["[json('-.5')]", -0.5], ["[json('[5.]')]", [5]], ["[json('.')]", { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }]],
   null: [['[null()]', null]],
   tryGet: [["[tryGet(createObject('a', createArray(1, 2)), 'A', 1)]", 2], ["[tryGet(createObject('a', 1), 'b')]", null]],
   objectKeys: [["[objectKeys(createObject('b', 1, 'a', 2))]", ['b', 'a']]],

@@ -1,6 +1,7 @@
 /**
- * Key Vault references passed as a nested deployment's parameter values (src/arm/deployment/keyvault-references.ts):
- * ARM reads the secret at deploy time; the twin reads the secret it holds, and expansion presumes a vault outside it.
+ * Key Vault references passed as parameter values, in a parameters file or a nested deployment's parameters
+ * (src/arm/deployment/keyvault-references.ts): ARM reads the secret at deploy time; the twin reads the secret it holds,
+ * and expansion presumes a vault outside it.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,7 @@ const outputs = {
   same: { type: 'bool', value: "[reference('inner').outputs.same.value]" },
 };
 
-describe('Key Vault references in nested deployment parameters', () => {
+describe('Key Vault references as parameter values', () => {
   it('deploy: the secret the twin holds is passed (vault enabledForTemplateDeployment)', () => {
     const { options } = setup();
     const template = { resources: [vault(true), secret, nested(ref, ["[resourceId('Microsoft.KeyVault/vaults/secrets', 'kv1', 'admin')]"])], outputs };
@@ -69,6 +70,24 @@ describe('Key Vault references in nested deployment parameters', () => {
         expect.objectContaining({ code: 'ERR_ARM_KEYVAULT_REFERENCE', message: expect.stringMatching(message), details: expect.objectContaining({ parameter: 'pw', deployment: 'inner' }) }),
       );
     }
+  });
+
+  it('deploy: a parameters file reads a secret deployed earlier; the stored deployment does not show it', () => {
+    const { options, store } = setup();
+    deploy({ deploymentName: 'vault', template: { resources: [vault(true), secret] } }, options);
+    const template = {
+      parameters: { pw: { type: 'securestring' } },
+      resources: [],
+      outputs: { same: { type: 'bool', value: "[equals(parameters('pw'), 'S3cret!value')]" } },
+    };
+    const parameters = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', contentVersion: '1.0.0.0', parameters: { pw: { reference: { keyVault: { id: `${RG}/providers/Microsoft.KeyVault/vaults/kv1` }, secretName: 'admin' } } } };
+    const r = deploy({ deploymentName: 'reader', template, parameters }, options);
+    expect(r.outputs['same']).toEqual({ type: 'Bool', value: true });
+    expect(JSON.stringify(store.listResources().filter((x) => x.type === 'Microsoft.Resources/deployments'))).not.toContain('S3cret!value');
+    const missing = { parameters: { pw: { reference: { keyVault: { id: `${RG}/providers/Microsoft.KeyVault/vaults/kv1` }, secretName: 'nope' } } } };
+    expect(() => deploy({ deploymentName: 'reader2', template, parameters: missing }, options)).toThrow(
+      expect.objectContaining({ code: 'ERR_ARM_KEYVAULT_REFERENCE', details: expect.objectContaining({ parameter: 'pw', deployment: 'reader2' }) }),
+    );
   });
 
   it('expand: a vault outside the twin is presumed; the value is stable for the secret id, with a warning', () => {

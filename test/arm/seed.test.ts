@@ -51,7 +51,12 @@ describe('seed template', () => {
     });
 
     const apim = store.getResource(APIM_ID)!;
-    expect(apim.properties).toEqual({ publisherEmail: 'admin@contoso.com', publisherName: 'Contoso', gatewayUrl: 'https://trustline-apim.azure-api.net' });
+    expect(apim.properties).toEqual({
+      publisherEmail: 'admin@contoso.com',
+      publisherName: 'Contoso',
+      gatewayUrl: 'https://trustline-apim.azure-api.net',
+      hostnameConfigurations: [{ type: 'Proxy', hostName: 'trustline-apim.azure-api.net', negotiateClientCertificate: false, defaultSslBinding: true, certificateSource: 'BuiltIn' }],
+    });
     expect(apim.identity).toEqual({
       type: 'SystemAssigned',
       principalId: '00000000-0000-4000-8000-000000000002',

@@ -12,7 +12,6 @@ import type { CopyFrame } from './copy.js';
 import { dropNulls } from './evaluator.js';
 import type { ValueEvaluator } from './evaluator.js';
 import { isInnerScope } from './graph.js';
-import { resolveKeyVaultReferences } from './keyvault-references.js';
 import { isSecureType } from './parameters.js';
 import { DEPLOYMENTS_TYPE } from './plan.js';
 import type { PlannedResource } from './plan.js';
@@ -176,7 +175,6 @@ export function runNestedDeployment(a: NestedArgs): { failed: boolean } {
     parameters = loadParametersFile(fileURLToPath(uri.replace(/[?#].*$/, '')));
   }
   if (parameters !== undefined && !isObject(parameters)) throw armError('ERR_ARM_TEMPLATE_INVALID', `The deployment '${r.name}'${atLine(r.location)} is not valid: 'parameters' must be an object.`, r.location);
-  if (isObject(parameters)) parameters = resolveKeyVaultReferences(parameters, shared, r);
 
   const entry: ExpandedResource = { id: r.id, type: DEPLOYMENTS_TYPE, name: r.name };
   for (const k of ['apiVersion', 'location', 'tags']) {

@@ -19,8 +19,14 @@ export function armTypeName(type: unknown): string | undefined {
   return typeof type === 'string' ? TYPES[type.toLowerCase()] : undefined;
 }
 
-/** Accept a parameters file object or a bare `{x:{value}}` map; returns name → value (literal). */
-export function parameterValues(input: Record<string, unknown> | undefined): Map<string, { name: string; value: unknown }> {
+/**
+ * Accept a parameters file object or a bare `{x:{value}}` map; returns name → value (literal). A Key Vault reference
+ * (`{"reference": {...}}`) is read by `keyVaultReference` (src/arm/deployment/keyvault-references.ts) when given.
+ */
+export function parameterValues(
+  input: Record<string, unknown> | undefined,
+  keyVaultReference?: (name: string, reference: unknown) => unknown,
+): Map<string, { name: string; value: unknown }> {
   const out = new Map<string, { name: string; value: unknown }>();
   if (!input) return out;
   const fileShape = ('$schema' in input || 'contentVersion' in input || (Object.keys(input).length === 1 && isObject(input['parameters']) &&
@@ -28,9 +34,12 @@ export function parameterValues(input: Record<string, unknown> | undefined): Map
   const map = fileShape ? ((input['parameters'] ?? {}) as unknown) : input;
   if (!isObject(map)) throw armError('ERR_ARM_PARAMETERS_FILE_INVALID', "The parameters file's 'parameters' property must be an object.");
   for (const [name, entry] of Object.entries(map)) {
+    if (keyVaultReference && isObject(entry) && !('value' in entry) && 'reference' in entry) {
+      out.set(name.toLowerCase(), { name, value: keyVaultReference(name, entry['reference']) });
+      continue;
+    }
     if (!isObject(entry) || !('value' in entry)) {
-      const reason = isObject(entry) && 'reference' in entry ? 'Key Vault references are not supported by the twin' : "it must be an object with a 'value' property";
-      throw armError('ERR_ARM_PARAMETERS_FILE_INVALID', `The parameter '${name}' in the parameters is not valid: ${reason}.`, undefined, { parameter: name });
+      throw armError('ERR_ARM_PARAMETERS_FILE_INVALID', `The parameter '${name}' in the parameters is not valid: it must be an object with a 'value' or a 'reference' property.`, undefined, { parameter: name });
     }
     out.set(name.toLowerCase(), { name, value: entry['value'] });
   }

@@ -16,6 +16,7 @@ import type { ParsedDocument } from '../template/jsonc.js';
 import type { CopyFrame } from './copy.js';
 import { dropNulls, ValueEvaluator } from './evaluator.js';
 import { buildDependencies, resolveTarget, topologicalOrder } from './graph.js';
+import { keyVaultReader } from './keyvault-references.js';
 import { runNestedDeployment } from './nested.js';
 import { evaluateOutputs } from './outputs.js';
 import type { Overlay } from './overlay.js';
@@ -166,7 +167,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
       ...(target.kind !== 'resourceGroup' ? { location: target.location } : {}),
     };
     ev.deployment = () => structuredClone(deploymentObject);
-    const params = resolveParameters(ev, declaredParams, parameterValues(input.parameters), shared.options, definitions);
+    const params = resolveParameters(ev, declaredParams, parameterValues(input.parameters, keyVaultReader(shared, input.deploymentName)), shared.options, definitions);
     ev.parameter = (n) => params.get(n);
     ev.variable = createVariables(ev, declaredVars);
     const paramList = params.all(); // validates every parameter, in declaration order

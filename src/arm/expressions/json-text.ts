@@ -101,7 +101,9 @@ export function parseJsonText(text: string, fn: string): unknown {
       }
     }
     if (c === '"' || c === "'") return str();
-    const m = /^-?(?:\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    // Newtonsoft starts a number at a digit, '-' or '.', and reads it with .NET's double parser, which takes a
+    // fraction without its integer part or digits (`.25`, `-.5`, `5.`): Bicep-compiled quickstarts pass json('.25').
+    const m = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
     if (m) {
       i += m[0].length;
       if (/^-?\d+$/.test(m[0])) {

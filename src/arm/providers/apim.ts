@@ -7,7 +7,7 @@ import type { ProviderContext, ResourceInput, ResourceProvider } from './types.j
 import { apimAccessProviders } from './apim-access.js';
 import { apimConfigProviders, checkEntityReferences, checkNamedValueReferences, namedValuesOf } from './apim-config.js';
 import { importApiDefinition } from './apim-import.js';
-import { apimServiceUrls } from './read-only-table.js';
+import { apimHostnameConfigurations, apimServiceUrls } from './read-only-table.js';
 import { regionOf, twinPublicIp } from './twin-values.js';
 
 const NS = 'Microsoft.ApiManagement/service';
@@ -33,6 +33,7 @@ export const apimServiceProvider: ResourceProvider = {
     const consumption = String(getPath(input.sku, 'name') ?? '').toLowerCase() === 'consumption';
     const urls = apimServiceUrls(input.name, regionOf(input));
     record.properties = { ...record.properties, ...(consumption ? { gatewayUrl: urls['gatewayUrl'] } : { ...urls, publicIPAddresses: [twinPublicIp(input.id)] }) };
+    record.properties['hostnameConfigurations'] = apimHostnameConfigurations(input.name, record.properties['hostnameConfigurations']);
     // An Internal-VNet service has a private address in its subnet (a twin value; templates point DNS records at it).
     if (String(getPath(input.properties, 'virtualNetworkType') ?? '').toLowerCase() === 'internal') record.properties['privateIPAddresses'] = ['10.0.0.4'];
     applyManagedIdentity(record, ctx);

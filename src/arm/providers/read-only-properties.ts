@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResourceRecord } from '../../state/index.js';
-import { addTableProperties, apimServiceUrls, PRESUMED } from './read-only-table.js';
+import { addTableProperties, apimHostnameConfigurations, apimServiceUrls, PRESUMED } from './read-only-table.js';
 import { guidOf, hash, leaf, regionOf, resourceGroupOf, subscriptionOf, twinPublicIp } from './twin-values.js';
 
 /**
@@ -156,6 +156,7 @@ const COMPUTED: Record<string, (r: ResourceRecord, p: Props, tenantId: string, l
   'microsoft.healthdataaiservices/deidservices': (r, p) => setDefault(p, 'serviceUrl', `https://${hash(r.id, 12)}.api.${location(r)}.deid.azure.com`),
   'microsoft.apimanagement/service': (r, p) => {
     for (const [k, v] of Object.entries(apimServiceUrls(leaf(r.name), location(r)))) setDefault(p, k, v);
+    p['hostnameConfigurations'] = apimHostnameConfigurations(leaf(r.name), p['hostnameConfigurations']);
   },
   'microsoft.operationalinsights/workspaces': (r, p) => setDefault(p, 'customerId', guidOf(r.id, 'customer')),
   'microsoft.documentdb/databaseaccounts': (r, p) => {

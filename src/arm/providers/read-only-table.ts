@@ -33,6 +33,21 @@ export function apimServiceUrls(name: string, location: string): Record<string, 
   };
 }
 
+/**
+ * An APIM service's `hostnameConfigurations` as its GET answers them: the built-in gateway host name first
+ * (`{name}.azure-api.net`, `certificateSource: BuiltIn`; [obs] `az apim show` and portal-exported templates of
+ * services created without host names show exactly this one `Proxy` entry), then the custom host names the template
+ * gave, as given. The built-in entry is the default SSL binding unless a custom `Proxy` entry claims it.
+ */
+export function apimHostnameConfigurations(name: string, given: unknown): unknown[] {
+  const custom = Array.isArray(given) ? given : [];
+  const builtIn = `${name}.azure-api.net`.toLowerCase();
+  const isObj = (h: unknown): h is Props => h !== null && typeof h === 'object' && !Array.isArray(h);
+  if (custom.some((h) => isObj(h) && String(get(h, 'hostName') ?? '').toLowerCase() === builtIn)) return custom;
+  const claimed = custom.some((h) => isObj(h) && String(get(h, 'type') ?? '').toLowerCase() === 'proxy' && get(h, 'defaultSslBinding') === true);
+  return [{ type: 'Proxy', hostName: `${name}.azure-api.net`, negotiateClientCertificate: false, defaultSslBinding: !claimed, certificateSource: 'BuiltIn' }, ...custom];
+}
+
 /** Digital Twins host names carry a region code (`{name}.api.wcus.digitaltwins.azure.net`); other regions: the region's name [I]. */
 const REGION_CODES: Record<string, string> = {
   westcentralus: 'wcus', westus2: 'wus2', westus3: 'wus3', eastus: 'eus', eastus2: 'eus2', centralus: 'cus', southcentralus: 'scus',
