@@ -93,8 +93,8 @@ describe('rawxml loading', () => {
   });
 
   it("refuses a comment holding '--' as .NET's XmlReader does (XML 1.0 §2.5), reporting the first '-' of the pair", () => {
-    // an unterminated comment runs into the next one: its '<!--' holds the '--'
-    const unterminated = '<!-- what this policy does\n<!-- copy it into inbound -->\n<policies><inbound><base /></inbound></policies>';
+    // inside the root element: an unterminated comment runs into the next one, whose '<!--' holds the '--'
+    const unterminated = '<policies><!-- what this policy does\n<!-- copy it into inbound -->\n<inbound><base /></inbound></policies>';
     expect(loadError(unterminated)).toEqual({
       code: 'ERR_APIM_POLICY_XML',
       where: 'line 2:3',
@@ -115,6 +115,19 @@ describe('rawxml loading', () => {
     });
     expect(loadError('<policies><inbound>')).toMatchObject({ where: 'line 1:20', message: 'Unexpected end of file has occurred. The following elements are not closed: policies, inbound. Line 1, position 20.' });
     expect(loadError('<policies/>\n<policies/>')).toMatchObject({ where: 'line 2:2', message: 'There are multiple root elements. Line 2, position 2.' });
+  });
+
+  it("strict mode reads a comment holding '--' outside the root element (a snippet's notes) on to the next '-->', with a warning", () => {
+    // the shape of a published snippet: notes to the reader before <policies>, the first one never closed
+    const snippet = '<!-- what this policy does\n<!-- copy it into the outbound section. -->\n<policies><inbound><base /></inbound></policies>\n<!-- after -- the end -->';
+    const doc = loadPolicyDocument(snippet);
+    expect(doc.sections.inbound).toHaveLength(1);
+    expect(doc.warnings).toEqual([
+      "ERR_APIM_POLICY_XML: An XML comment cannot contain '--', and '-' cannot be the last character. Line 2, position 3. at line 2:3 (outside the root element: the comment goes on to the next '-->')",
+      "ERR_APIM_POLICY_XML: An XML comment cannot contain '--', and '-' cannot be the last character. Line 4, position 12. at line 4:12 (outside the root element: the comment goes on to the next '-->')",
+    ]);
+    // a comment before the root that never ends is still refused
+    expect(loadError('<!-- a -- b\n<policies><inbound/></policies>').code).toBe('ERR_APIM_POLICY_XML');
   });
 
   it("loose mode reads a comment holding '--' on to the next '-->', with a warning per comment", () => {

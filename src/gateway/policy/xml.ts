@@ -38,7 +38,7 @@ function parseStrict(text: string, spans: ExpressionSpan[], file: string | undef
     const r = reader.error(e.message);
     throw new TwinError('ERR_APIM_POLICY_XML', withPosition(r), {
       location: { file, ...(r.line ? { line: r.line, column: r.column } : {}) },
-      details: { offset: r.at, ...(/comment/.test(r.message) ? { reason: 'comment' } : {}) },
+      details: { offset: r.at, ...(/comment/.test(r.message) ? { reason: 'comment', outsideRoot: stack.length === 0 } : {}) },
     });
   });
   parser.on('doctype', () => fail('DOCTYPE declarations are not allowed in policy documents'));
@@ -88,16 +88,20 @@ function strip(n: PolicyNode & { openEnd?: number }): PolicyNode {
  */
 export function parsePolicyXml(source: string, file?: string, options: { loose?: boolean; warnings?: string[] } = {}): PolicyNode {
   let text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  if (!options.loose) return parseText(text, file);
-  // loose mode reads a comment holding '--' on to the next '-->' (what a reader that ignores the rule sees), with a
-  // warning; every other XML error still fails
+  // A comment holding '--' is read on to the next '-->' (what a reader that ignores the rule sees), with a warning:
+  // in loose mode anywhere; in strict mode only outside the root element, where a published snippet file keeps its
+  // notes to the reader ("Copy this snippet into the outbound section"): that text is not part of the policy a user
+  // pastes or deploys, so it does not decide whether the policy loads. Inside the root element it is .NET
+  // XmlReader's error, as APIM answers it. Every other XML error fails.
   for (let i = 0; ; i++) {
     try {
       return parseText(text, file);
     } catch (e) {
       if (!(e instanceof TwinError) || e.details?.reason !== 'comment' || i >= MAX_COMMENT_REPAIRS) throw e;
+      if (!options.loose && e.details.outsideRoot !== true) throw e;
       const at = e.details.offset as number;
-      options.warnings?.push(`${e.code}: ${e.message} at ${formatLocation(e.location)} (loose: the comment goes on to the next '-->')`);
+      const how = options.loose ? 'loose: the comment goes on to the next \'-->\'' : 'outside the root element: the comment goes on to the next \'-->\'';
+      options.warnings?.push(`${e.code}: ${e.message} at ${formatLocation(e.location)} (${how})`);
       text = text.slice(0, at) + '- ' + text.slice(at + 2);
     }
   }
