@@ -9,6 +9,7 @@ export type { OffThreadOptions } from './deployment/off-thread.js';
 export type { DeploymentScope, DeployOptions, DeployInput, DeployResult, TemplateLinkRoot } from './deployment/types.js';
 export { loadTemplateFile, loadParametersFile } from './template/load.js';
 export { supportedTypes } from './providers/registry.js';
+export { withoutWriteOnly } from './providers/read-only-table.js';
 export { parseJsonDocument } from './template/jsonc.js';
 export type { ParsedDocument } from './template/jsonc.js';
 export { expandTemplate, DEFAULT_EXPAND_NOW } from './deployment/expand.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceRecord, Store } from '../../state/index.js';
+import { withoutWriteOnly } from '../../arm/index.js';
 import { requireProviderApiVersion } from './api-version.js';
 import { methodNotAllowed } from './deployment-routes.js';
 import { knownApiVersions } from './metadata.js';
@@ -59,7 +60,9 @@ const POLICY_TYPES = /^microsoft\.apimanagement\/service\/(policies|apis\/polici
  */
 function answerView(r: ResourceRecord, query: URLSearchParams): Record<string, unknown> {
   const view = resourceView(r);
-  if (!POLICY_TYPES.test(r.type)) return view;
+  // Write-only properties (a Key Vault secret's `value`) are accepted by PUT and never answered by GET, as reference()
+  // sees them (src/arm/providers/read-only-table.ts WRITE_ONLY); the store keeps them for the runtime and for PATCH.
+  if (!POLICY_TYPES.test(r.type)) return { ...view, properties: withoutWriteOnly(r.type, structuredClone(r.properties)) };
   const props = r.properties as { format?: unknown; value?: unknown };
   const linked = typeof props.format === 'string' && props.format.toLowerCase().endsWith('-link');
   const content = linked ? r.listResults?.['content'] : props.value;
