@@ -45,6 +45,18 @@ describe('languageVersion 2.0', () => {
     expect(r.outputs['one']!.value).toBe(many[1]);
   });
 
+  it('resources as an object of symbolic names need a languageVersion; without one they are refused, and nothing is written', () => {
+    const { store, options } = setup();
+    const template = { resources: { first: identity('id-unversioned') } };
+    const e = caught(() => deploy({ deploymentName: 'nolv', template }, options));
+    expect(e.code).toBe('ERR_ARM_TEMPLATE_INVALID');
+    expect(e.message).toContain('needs "languageVersion": "2.0"');
+    expect(store.getResource(`${RG}/providers/${MI}/id-unversioned`)).toBeUndefined();
+    // the same resources with the language version deploy
+    deploy({ deploymentName: 'lv2ok', template: { languageVersion: '2.0', ...template } }, options);
+    expect(store.getResource(`${RG}/providers/${MI}/id-unversioned`)).toBeDefined();
+  });
+
   it('reads existing resources and never writes them; a missing one is ResourceNotFound when referenced', () => {
     const { store, options } = setup();
     deploy({ deploymentName: 'pre', template: { resources: [identity('id-old')] } }, options);

@@ -177,7 +177,15 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
     }
   }
 
-  const plan = planResources(ev, field(template, 'resources') ?? [], {
+  // Resources as an object of symbolic names come with languageVersion 2.0 (Bicep's symbolic-name output, earlier
+  // `1.9-experimental`); a template without a languageVersion has the array form, and ARM cannot read an object there
+  // (Learn, "Template syntax": languageVersion 2.0 changes resources from an array to an object). [I] the message.
+  const resources = field(template, 'resources');
+  if (isObject(resources) && field(template, 'languageVersion') === undefined) {
+    const loc = doc.locate(`resources`);
+    throw armError('ERR_ARM_TEMPLATE_INVALID', `The template 'resources' property${atLine(loc)} is an object of symbolic names, which needs "languageVersion": "2.0"; without it 'resources' must be an array.`, loc);
+  }
+  const plan = planResources(ev, resources ?? [], {
     target,
     extensions: field(template, 'extensions') ?? field(template, 'imports'),
     loose: shared.loose,
