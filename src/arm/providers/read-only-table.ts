@@ -341,9 +341,15 @@ export const WRITE_ONLY: Record<string, string[]> = {
   'microsoft.keyvault/vaults/secrets': ['value'],
 };
 
-/** `properties` (a copy the caller owns) without the write-only properties of `type`; paths with dots are nested. */
-export function withoutWriteOnly(type: string, properties: Props): Props {
-  for (const path of WRITE_ONLY[type.toLowerCase()] ?? []) {
+/**
+ * `properties` without the write-only properties of `type` (paths with dots are nested). The argument is never changed:
+ * a type with write-only properties gets a copy, every other type its own object back (GET lists answer many resources).
+ */
+export function withoutWriteOnly(type: string, given: Props): Props {
+  const paths = WRITE_ONLY[type.toLowerCase()];
+  if (paths === undefined) return given;
+  const properties = structuredClone(given);
+  for (const path of paths) {
     const at = path.lastIndexOf('.');
     const parent = at < 0 ? properties : get(properties, path.slice(0, at));
     if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) continue;

@@ -62,7 +62,7 @@ function answerView(r: ResourceRecord, query: URLSearchParams): Record<string, u
   const view = resourceView(r);
   // Write-only properties (a Key Vault secret's `value`) are accepted by PUT and never answered by GET, as reference()
   // sees them (src/arm/providers/read-only-table.ts WRITE_ONLY); the store keeps them for the runtime and for PATCH.
-  if (!POLICY_TYPES.test(r.type)) return { ...view, properties: withoutWriteOnly(r.type, structuredClone(r.properties)) };
+  if (!POLICY_TYPES.test(r.type)) return { ...view, properties: withoutWriteOnly(r.type, r.properties) };
   const props = r.properties as { format?: unknown; value?: unknown };
   const linked = typeof props.format === 'string' && props.format.toLowerCase().endsWith('-link');
   const content = linked ? r.listResults?.['content'] : props.value;
