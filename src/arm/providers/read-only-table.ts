@@ -1,4 +1,5 @@
 import type { ResourceRecord } from '../../state/index.js';
+import { SPEC_WRITE_ONLY } from './write-only-table.js';
 import { guidOf, hash, leaf, regionOf, resourceGroupOf, subscriptionOf, twinPublicIp } from './twin-values.js';
 
 /**
@@ -333,28 +334,49 @@ export const PRESUMED: Record<string, { sku?: Props; kind?: string; identity?: t
 /**
  * Write-only properties: what a resource provider accepts in a PUT body and never answers in a GET, so `reference()`
  * (ARM evaluates it over the provider's GET answer) does not have them, and a template that reads one fails as it
- * does in Azure. The twin keeps the value (the runtime needs it); only the view that templates read drops it.
+ * does in Azure. The twin keeps the value (the runtime needs it); only the views that templates and the control
+ * plane's GET read drop it. Paths are relative to `properties`; dots step into objects, `[]` into every array item.
+ * Most entries come from the REST specs (write-only-table.ts, generated); these are the ones the specs do not mark.
  */
-export const WRITE_ONLY: Record<string, string[]> = {
+const WRITE_ONLY_BY_HAND: Record<string, readonly string[]> = {
   // Key Vault secrets: the REST spec's SecretProperties.value is never returned by the service (the model serves ARM
   // deployments; the secret is read through the data plane) — docs/behaviour/arm.md "Write-only properties".
   'microsoft.keyvault/vaults/secrets': ['value'],
+  // API import inputs: the REST spec's GET contract (ApiContractProperties) has none of the create body's
+  // `format`, `value`, `wsdlSelector`, `apiType`, `translateRequiredQueryParameters` (x-ms-mutability create/update);
+  // an imported API is answered with its `type`, path and operations.
+  'microsoft.apimanagement/service/apis': ['value', 'format', 'wsdlSelector', 'apiType', 'translateRequiredQueryParameters'],
+  'microsoft.apimanagement/service/workspaces/apis': ['value', 'format', 'wsdlSelector', 'apiType', 'translateRequiredQueryParameters'],
 };
 
+export const WRITE_ONLY: Readonly<Record<string, readonly string[]>> = { ...SPEC_WRITE_ONLY, ...WRITE_ONLY_BY_HAND };
+
 /**
- * `properties` without the write-only properties of `type` (paths with dots are nested). The argument is never changed:
- * a type with write-only properties gets a copy, every other type its own object back (GET lists answer many resources).
+ * `properties` without the write-only properties of `type`. The argument is never changed: a type with write-only
+ * properties gets a copy, every other type its own object back (GET lists answer many resources).
  */
 export function withoutWriteOnly(type: string, given: Props): Props {
   const paths = WRITE_ONLY[type.toLowerCase()];
   if (paths === undefined) return given;
   const properties = structuredClone(given);
-  for (const path of paths) {
-    const at = path.lastIndexOf('.');
-    const parent = at < 0 ? properties : get(properties, path.slice(0, at));
-    if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) continue;
-    const leafKey = Object.keys(parent as Props).find((k) => k.toLowerCase() === path.slice(at + 1).toLowerCase());
-    if (leafKey !== undefined) delete (parent as Props)[leafKey];
-  }
+  for (const path of paths) dropPath(properties, path.split('.'));
   return properties;
+}
+
+/** Deletes the property at `steps` (case-insensitive names, as ARM reads properties; `name[]` steps into each item). */
+function dropPath(at: unknown, steps: readonly string[]): void {
+  if (at === null || typeof at !== 'object' || Array.isArray(at)) return;
+  const [step, ...rest] = steps as [string, ...string[]];
+  const each = step.endsWith('[]');
+  const name = (each ? step.slice(0, -2) : step).toLowerCase();
+  const key = Object.keys(at).find((k) => k.toLowerCase() === name);
+  if (key === undefined) return;
+  const value = (at as Props)[key];
+  if (rest.length === 0 && !each) { delete (at as Props)[key]; return; }
+  if (each) {
+    if (!Array.isArray(value)) return;
+    for (const item of value) if (rest.length > 0) dropPath(item, rest);
+    return;
+  }
+  dropPath(value, rest);
 }
