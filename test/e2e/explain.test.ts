@@ -42,6 +42,12 @@ describe('trustline explain', () => {
     const [record, site] = JSON.parse(json.output) as Array<{ kind: string; requestId: string; status: number; backend: unknown }>;
     expect(record).toMatchObject({ kind: 'apim', requestId: r.apimId, status: 401, backend: [{ status: 401 }] });
     expect(site).toMatchObject({ kind: 'site', site: 'trustline-func', status: 401, outcome: 'rejected' });
+    // `trustline test` says why its call through the gateway failed, and how to see the whole tree.
+    const tested = await cli('test');
+    expect(tested.code).toBe(1);
+    expect(tested.output).toMatch(/FAIL GET trustline-apim\/functions\/hello through the gateway: 401/);
+    expect(tested.output).toContain('why: site trustline-func: credential: no bearer token');
+    expect(tested.output).toMatch(/trustline explain --request-id [0-9a-f-]{36}/);
   }, 120_000);
 
   it('a 403 at the site: explained from the site request id the answer carries', async () => {
