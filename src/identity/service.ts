@@ -15,6 +15,7 @@ import { applyDirectoryObjects, planDirectory } from './directory/apply-director
 import { listDirectory } from './directory/directory-listing.js';
 import { GrantStore } from './signin/grant-store.js';
 import { verifyClientAssertion } from './tokens/client-assertion.js';
+import { createFederatedAssertionVerifier } from './tokens/federated-assertion.js';
 import { authorizationCodeGrant, refreshTokenGrant } from './tokens/user-grants.js';
 import { parseDirectoryText, readDirectoryFile, type DirectoryDocument, type Locator } from './directory/directory-file.js';
 
@@ -192,6 +193,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   keys.onChange(() => issuer.clearCache());
   const grants = new GrantStore(options.clock);
   const verifyAssertion = (app: DirectoryObject, assertion: string, tenantId: string) => verifyClientAssertion(app, assertion, tenantId, options.clock);
+  const verifyFederatedAssertion = createFederatedAssertionVerifier({ directory, keys, clock: options.clock });
   const userDeps = {
     directory,
     keys,
@@ -200,6 +202,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
     logger: logger.child('sts'),
     grants,
     verifyAssertion,
+    verifyFederatedAssertion,
     ...(options.userTokenLifetimeSeconds === undefined ? {} : { userTokenLifetimeSeconds: options.userTokenLifetimeSeconds }),
   };
   const handler = createIdentityHandler({
@@ -218,6 +221,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       logger: logger.child('sts'),
       lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599,
       verifyAssertion,
+      verifyFederatedAssertion,
       grants: { authorization_code: authorizationCodeGrant(userDeps), refresh_token: refreshTokenGrant(userDeps) },
     },
     authorize: { ...userDeps, logger: logger.child('sign-in') },

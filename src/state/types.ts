@@ -115,7 +115,7 @@ export interface DirectoryObject {
   uniqueName?: string;
   /** Group only: Graph's required flags (`mailEnabled`, `securityEnabled`, `mailNickname`). */
   groupSettings?: { mailEnabled: boolean; securityEnabled: boolean; mailNickname: string; description?: string };
-  /** Application only: federated identity credentials (stored and listed; the token endpoint does not redeem them). */
+  /** Application only: federated identity credentials (the token endpoint redeems them: src/identity/tokens/federated-assertion.ts). */
   federatedIdentityCredentials?: FederatedIdentityCredential[];
   /** OAuth2 permission grant only (Graph `oauth2PermissionGrant`): stored and listed. */
   permissionGrant?: { clientId: string; consentType: 'AllPrincipals' | 'Principal'; principalId: string | null; resourceId: string; scope: string };

@@ -1,7 +1,8 @@
 import { uuidV5, type Logger } from '../../core/index.js';
 import type { DirectoryObject, Store } from '../../state/index.js';
 import { identityError } from '../errors.js';
-import type { DirectoryDocument, Locator } from './directory-file.js';
+import type { DirectoryDocument, DirectoryFileApplication, Locator } from './directory-file.js';
+import { TOKEN_EXCHANGE_AUDIENCE } from '../tokens/resource-resolver.js';
 import { certificateCredential, keepOrHashSecret } from './secrets.js';
 
 /** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
@@ -80,6 +81,7 @@ export function planDirectory(
           return fail(['applications', i, 'keyCredentials', j, 'certificate'], `not a PEM certificate (${(e as Error).message}).`);
         }
       }),
+      ...federatedCredentials(a, i, tenantId, appId, before, fail),
       origin: before?.origin?.startsWith('auto-created') ? `${origin} (replaces the registration ${before.origin})` : origin,
     };
     if (appsByName.has(lower(a.displayName))) fail(['applications', i, 'displayName'], `the display name '${a.displayName}' is declared twice.`);
@@ -180,6 +182,42 @@ export function planDirectory(
     });
   });
   return [...planned.values()];
+}
+
+/**
+ * An application's federated identity credentials as declared (ids stable per app and name; the issuer + subject pair
+ * unique on the app, as Graph requires); an app that declares none keeps those the store holds (e.g. deployed through
+ * the Graph Bicep extension).
+ */
+function federatedCredentials(
+  a: DirectoryFileApplication,
+  i: number,
+  tenantId: string,
+  appId: string,
+  before: DirectoryObject | undefined,
+  fail: (path: Array<string | number>, message: string) => never,
+): Pick<DirectoryObject, 'federatedIdentityCredentials'> {
+  if (a.federatedIdentityCredentials === undefined) return before?.federatedIdentityCredentials ? { federatedIdentityCredentials: before.federatedIdentityCredentials } : {};
+  const seen = new Set<string>();
+  const names = new Set<string>();
+  return {
+    federatedIdentityCredentials: a.federatedIdentityCredentials.map((c, j) => {
+      if (names.has(lower(c.name))) fail(['applications', i, 'federatedIdentityCredentials', j, 'name'], `the federated identity credential name '${c.name}' is declared twice.`);
+      names.add(lower(c.name));
+      if (c.audiences !== undefined && c.audiences.length !== 1) fail(['applications', i, 'federatedIdentityCredentials', j, 'audiences'], 'a federated identity credential has exactly one audience.');
+      const pair = `${c.issuer}\n${c.subject}`;
+      if (seen.has(pair)) fail(['applications', i, 'federatedIdentityCredentials', j, 'subject'], 'the combination of issuer and subject must be unique on the application.');
+      seen.add(pair);
+      return {
+        id: stableId(tenantId, 'federated-credential', appId, c.name),
+        name: c.name,
+        issuer: c.issuer,
+        subject: c.subject,
+        audiences: [...(c.audiences ?? [TOKEN_EXCHANGE_AUDIENCE])],
+        ...(c.description === undefined ? {} : { description: c.description }),
+      };
+    }),
+  };
 }
 
 function existingApp(objects: readonly DirectoryObject[], displayName: string): DirectoryObject | undefined {

@@ -18,6 +18,8 @@ export interface DirectoryFileApplication {
   redirectUris?: string[];
   passwordCredentials?: Array<{ secretText: string; displayName?: string }>;
   keyCredentials?: Array<{ certificate: string; displayName?: string }>;
+  /** Workload identity federation: tokens of `issuer` about `subject` for one of `audiences` (default `api://AzureADTokenExchange`). */
+  federatedIdentityCredentials?: Array<{ name: string; issuer: string; subject: string; audiences?: string[]; description?: string }>;
 }
 
 export interface DirectoryFileOptionalClaim {

@@ -170,7 +170,7 @@ export function authorizationCodeGrant(deps: UserTokenDeps): TokenGrant {
     if (redirectUri === undefined) throw stsError('missingParameter', { parameter: 'redirect_uri' });
     if (redirectUri !== g.redirectUri) throw stsError('codeRedirectMismatch', { redirectUri, expected: g.redirectUri ?? '' });
     if (g.codeChallenge !== undefined && !pkceHolds(queryValue(ctx.form, 'code_verifier'), g.codeChallenge, g.codeChallengeMethod)) throw stsError('pkceMismatch');
-    return finishUserGrant(deps, ctx, grantClient(deps, ctx, g.codeChallenge !== undefined), g, false);
+    return grantClient(deps, ctx, g.codeChallenge !== undefined).then((client) => finishUserGrant(deps, ctx, client, g, false));
   };
 }
 
@@ -208,6 +208,6 @@ export function refreshTokenGrant(deps: UserTokenDeps): TokenGrant {
     const g = found.value;
     if (g.tenantId.toLowerCase() !== ctx.tenantId.toLowerCase() || (ctx.client.clientId ?? '').toLowerCase() !== g.clientId.toLowerCase()) throw stsError('invalidGrant');
     const sent = ctx.client.clientSecret !== undefined || ctx.client.clientAssertion !== undefined;
-    return finishUserGrant(deps, ctx, authenticateClient(deps, ctx.tenantId, ctx.client, sent), g, true);
+    return authenticateClient(deps, ctx.tenantId, ctx.client, sent).then((client) => finishUserGrant(deps, ctx, client, g, true));
   };
 }
