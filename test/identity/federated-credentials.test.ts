@@ -15,12 +15,13 @@ const CALLER = '7b7b7b7b-1111-4222-8333-444455556666';
 const EXCHANGE_APP = 'fb60f99c-7a34-4190-8149-302f77469936';
 const V2_ISSUER = `https://login.microsoftonline.com/${TENANT_ID}/v2.0`;
 const GITHUB_SUBJECT = 'repo:contoso/orders:ref:refs/heads/main';
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 let twin: Twin;
 let oidc: Server;
 let oidcIssuer: string;
-let oidcKey: CryptoKey;
+let oidcKey: PrivateKey;
 let callerSp: string;
 let ficSp: string;
 
@@ -87,7 +88,7 @@ function expectRefusal(r: { status: number; body: Record<string, unknown> }, sta
   expect(String(r.body.error_description)).toContain(`AADSTS${code}: ${text}`);
 }
 
-const ciToken = (claims: Record<string, unknown>, key: CryptoKey = oidcKey, kid = 'ci-key-1') =>
+const ciToken = (claims: Record<string, unknown>, key: PrivateKey = oidcKey, kid = 'ci-key-1') =>
   new SignJWT({ sub: GITHUB_SUBJECT, aud: 'api://AzureADTokenExchange', ...claims })
     .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
     .setIssuer(oidcIssuer)
