@@ -13,6 +13,8 @@ export interface AadstsEntry {
   status: number;
   /** Description text after `AADSTS<code>: `, before the trace/correlation suffix. */
   text: (args: Record<string, string>) => string;
+  /** Entra's `suberror` (e.g. `consent_required`), after the other fields. */
+  suberror?: string;
 }
 
 const FIC_HINT = 'Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
@@ -208,6 +210,15 @@ export const AADSTS = {
    * Azure/azure-cli #28863); 7000272 key not in the issuer's metadata (azure-workload-identity #1232). 70021 is the
    * older single code for all three mismatches (azure-workload-identity #616, 2022, `invalid_request`).
    */
+  consentRequired: {
+    code: 65001,
+    error: 'invalid_grant',
+    status: 400,
+    // [O] token-endpoint bodies of refresh and code redemptions (O365/python-o365 #323, MicrosoftDocs/azure-docs #39189):
+    // invalid_grant, `"suberror": "consent_required"`; named when the app has a display name (older answers omit it).
+    text: (a) => `The user or administrator has not consented to use the application with ID '${a.appId}' named '${a.appName}'. Send an interactive authorization request for this user and resource.`,
+    suberror: 'consent_required',
+  },
   ficIssuer: {
     code: 700211,
     error: 'invalid_client',
@@ -282,6 +293,7 @@ export interface AadstsBody {
   trace_id: string;
   correlation_id: string;
   error_uri: string;
+  suberror?: string;
 }
 
 export function aadstsBody(name: AadstsName, args: Record<string, string>, ctx: AadstsContext): { status: number; body: AadstsBody } {
@@ -297,6 +309,7 @@ export function aadstsBody(name: AadstsName, args: Record<string, string>, ctx: 
       trace_id: ctx.traceId,
       correlation_id: ctx.correlationId,
       error_uri: `https://login.microsoftonline.com/error?code=${entry.code}`,
+      ...(entry.suberror === undefined ? {} : { suberror: entry.suberror }),
     },
   };
 }

@@ -192,6 +192,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   // A cached MI token must never outlive its key's place in JWKS: any signer or JWKS change empties the cache.
   keys.onChange(() => issuer.clearCache());
   const grants = new GrantStore(options.clock);
+  const flags: IdentityCompatFlags = { ...defaultIdentityCompatFlags, ...options.flags };
   const verifyAssertion = (app: DirectoryObject, assertion: string, tenantId: string) => verifyClientAssertion(app, assertion, tenantId, options.clock);
   const verifyFederatedAssertion = createFederatedAssertionVerifier({ directory, keys, clock: options.clock });
   const userDeps = {
@@ -203,12 +204,13 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
     grants,
     verifyAssertion,
     verifyFederatedAssertion,
+    presumeConsentWithoutGrants: flags.presumeConsentWithoutGrants,
     ...(options.userTokenLifetimeSeconds === undefined ? {} : { userTokenLifetimeSeconds: options.userTokenLifetimeSeconds }),
   };
   const handler = createIdentityHandler({
     tenantId: options.tenantId,
     identityHeader: options.identityHeader,
-    wrongIdentityHeaderStatus: { ...defaultIdentityCompatFlags, ...options.flags }.wrongIdentityHeaderStatus,
+    wrongIdentityHeaderStatus: flags.wrongIdentityHeaderStatus,
     directory,
     keys,
     issue: (req, eligible) => issuer.issue(req, eligible),

@@ -154,14 +154,18 @@ export function planDirectory(
     group.members = [...new Set((g.members ?? []).map((m, j) => resolvePrincipal(m, ['groups', i, 'members', j]).id))];
   });
 
-  (doc.appRoleAssignments ?? []).forEach((a, i) => {
-    const principal = resolvePrincipal(a.principal, ['appRoleAssignments', i, 'principal']);
-    const r = lower(a.resource);
-    const resource =
+  const applicationNamed = (name: string, path: Array<string | number>): DirectoryObject => {
+    const r = lower(name);
+    const app =
       appsByName.get(r) ??
       [...planned.values()].find((o) => o.kind === 'application' && lower(o.appId) === r) ??
       inTenant.find((o) => o.kind === 'application' && (lower(o.displayName) === r || lower(o.appId) === r));
-    if (!resource) return fail(['appRoleAssignments', i, 'resource'], `no application is named '${a.resource}' (display name or appId).`);
+    return app ?? fail(path, `no application is named '${name}' (display name or appId).`);
+  };
+
+  (doc.appRoleAssignments ?? []).forEach((a, i) => {
+    const principal = resolvePrincipal(a.principal, ['appRoleAssignments', i, 'principal']);
+    const resource = applicationNamed(a.resource, ['appRoleAssignments', i, 'resource']);
     const role = (resource.appRoles ?? []).find((x) => x.value === a.role);
     if (!role) {
       return fail(['appRoleAssignments', i, 'role'], `the application '${resource.displayName}' defines no app role '${a.role}' (it has: ${(resource.appRoles ?? []).map((x) => x.value).join(', ') || 'none'}).`);
@@ -178,6 +182,33 @@ export function planDirectory(
       displayName: `${principal.what} → ${resource.displayName}: ${role.value}`,
       tenantId,
       assignment: { principalId: principal.id, principalType: principal.type, resourceAppId: resource.appId, appRoleId: role.id },
+      origin,
+    });
+  });
+  (doc.oauth2PermissionGrants ?? []).forEach((g, i) => {
+    const client = applicationNamed(g.client, ['oauth2PermissionGrants', i, 'client']);
+    const resource = applicationNamed(g.resource, ['oauth2PermissionGrants', i, 'resource']);
+    const consentType = g.consentType ?? 'AllPrincipals';
+    let principalId: string | null = null;
+    if (consentType === 'Principal') {
+      if (g.principal === undefined) return fail(['oauth2PermissionGrants', i, 'principal'], "a 'Principal' grant names the user who consented (principal).");
+      const user = usersByUpn.get(lower(g.principal)) ?? inTenant.find((o) => o.kind === 'user' && lower(o.userPrincipalName) === lower(g.principal));
+      if (!user) return fail(['oauth2PermissionGrants', i, 'principal'], `no user is named '${g.principal}'.`);
+      principalId = user.objectId;
+    } else if (g.principal !== undefined) return fail(['oauth2PermissionGrants', i, 'principal'], "an 'AllPrincipals' grant (admin consent) names no principal.");
+    const exposedScopes = (resource.oauth2PermissionScopes ?? []).map((x) => x.value);
+    for (const v of g.scope.split(/\s+/).filter((w) => w !== '')) {
+      if (exposedScopes.length > 0 && !exposedScopes.includes(v)) return fail(['oauth2PermissionGrants', i, 'scope'], `the application '${resource.displayName}' exposes no delegated scope '${v}' (it has: ${exposedScopes.join(', ')}).`);
+    }
+    const clientSp = client.servicePrincipalId ?? stableId(tenantId, 'service-principal', client.appId);
+    const resourceSp = resource.servicePrincipalId ?? stableId(tenantId, 'service-principal', resource.appId);
+    put({
+      kind: 'oauth2PermissionGrant',
+      objectId: stableId(tenantId, 'oauth2-permission-grant', clientSp, resourceSp, consentType, principalId ?? ''),
+      appId: '',
+      displayName: `${client.displayName} → ${resource.displayName}: ${g.scope}`,
+      tenantId,
+      permissionGrant: { clientId: clientSp, consentType, principalId, resourceId: resourceSp, scope: g.scope },
       origin,
     });
   });

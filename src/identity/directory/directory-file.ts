@@ -39,6 +39,8 @@ export interface DirectoryDocument {
   users?: Array<{ userPrincipalName: string; displayName?: string; id?: string; password?: string }>;
   groups?: Array<{ displayName: string; id?: string; members?: string[] }>;
   appRoleAssignments?: Array<{ principal: string; resource: string; role: string }>;
+  /** Delegated permission grants (Graph `oauth2PermissionGrant`); `consentType` defaults to `AllPrincipals`. */
+  oauth2PermissionGrants?: Array<{ client: string; resource: string; consentType?: 'AllPrincipals' | 'Principal'; principal?: string; scope: string }>;
 }
 
 /** Finds the line:column of a JSON path in the file text, for error messages. */

@@ -23,7 +23,7 @@ export interface DirectoryListing {
   groups: Array<{ tenantId: string; displayName: string; id: string; members: string[]; uniqueName?: string; securityEnabled?: boolean; mailEnabled?: boolean; mailNickname?: string }>;
   appRoleAssignments: Array<{ tenantId: string; id: string; principalId: string; principalType: string; resourceAppId: string; appRoleId: string; description: string }>;
   managedIdentities: Array<{ tenantId: string; displayName: string; clientId: string; principalId: string; resourceId?: string }>;
-  /** Delegated permission grants (Graph `oauth2PermissionGrant`): stored and listed; tokens do not depend on them. */
+  /** Delegated permission grants (Graph `oauth2PermissionGrant`): they decide the `scp` of delegated tokens (delegated-scopes.ts). */
   oauth2PermissionGrants: Array<{ tenantId: string; id: string; clientId: string; consentType: string; principalId: string | null; resourceId: string; scope: string }>;
 }
 

@@ -22,6 +22,8 @@ export interface UserTokenDeps extends ClientAuthDeps {
   grants: GrantStore;
   /** Fixed user access-token lifetime; default a random 60–90 minutes, as Entra's default policy. */
   userTokenLifetimeSeconds?: number;
+  /** Compat flag (compat-flags.ts): a client without any oauth2PermissionGrant gets the scopes it asks. Default true. */
+  presumeConsentWithoutGrants?: boolean;
 }
 
 /** ID tokens live one hour. */
@@ -179,7 +181,7 @@ function finishUserGrant(deps: UserTokenDeps, ctx: GrantContext, client: { app: 
   const user = userOf(deps, g);
   const scope = queryValue(ctx.form, 'scope') ?? g.scope;
   const resource = queryValue(ctx.form, 'resource') ?? g.resource;
-  const delegated = readDelegatedScopes(deps.directory, ctx.tenantId, { version: ctx.version, scope, resource });
+  const delegated = readDelegatedScopes(deps.directory, ctx.tenantId, { version: ctx.version, scope, resource }, { client: client.app, userObjectId: user.objectId, presumeWithoutGrants: deps.presumeConsentWithoutGrants ?? true });
   const t = issueUserTokens(deps, {
     tenantId: ctx.tenantId,
     version: ctx.version,
