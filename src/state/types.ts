@@ -109,6 +109,8 @@ export interface DirectoryObject {
   password?: HashedSecret;
   /** Group only: member object ids (users, service principals, managed identities, groups). */
   members?: string[];
+  /** Group or application: owner object ids (Graph `owners` relationship; users and service principals). Stored and listed. */
+  owners?: string[];
   /** App role assignment only: who (object id), on which resource application (appId), which role (id). */
   assignment?: { principalId: string; principalType: 'User' | 'Group' | 'ServicePrincipal'; resourceAppId: string; appRoleId: string };
   /** Application or group deployed by Bicep's Microsoft Graph extension: its `uniqueName` (alternate key). */
