@@ -26,7 +26,7 @@ describe('owners of Graph groups and applications', () => {
     const first = deploy({ deploymentName: 'owners', template: template({ relationships: ["[reference('sp').id]"] }) }, options);
     const spId = String(first.outputs['spId']!.value);
     const opsId = String(first.outputs['opsId']!.value);
-    const listed = () => listDirectory(store.listDirectoryObjects(), [options.tenantId]);
+    const listed = () => listDirectory(store.listDirectoryObjects(), []);
     expect(listed().groups.find((g) => g.displayName === 'Team')!.owners).toEqual([spId]);
     expect(listed().applications.find((a) => a.displayName === 'Owned app')!.owners).toEqual([opsId]);
     deploy({ deploymentName: 'owners-2', template: template({ relationships: ["[reference('ops').principalId]"] }) }, options);
