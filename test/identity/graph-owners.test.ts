@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { deploy } from '../../src/arm/index.js';
 import { listDirectory } from '../../src/identity/directory/directory-listing.js';
+import { ManualClock } from '../../src/core/index.js';
 import { setup } from '../arm/helpers/seed.js';
+import { startTwin } from './helpers/fixtures.js';
 
 const G = 'microsoftGraphV1';
 const template = (ownersOfGroup: unknown) => ({
@@ -38,5 +40,22 @@ describe('owners of Graph groups and applications', () => {
   it('an owner that is no principal of the directory is refused as Graph refuses it', () => {
     const { options } = setup();
     expect(() => deploy({ deploymentName: 'bad', template: template({ relationships: ['00000000-0000-4000-8000-00000000dead'] }) }, options)).toThrow(/00000000-0000-4000-8000-00000000dead/);
+  });
+});
+
+describe('owners in a directory file', () => {
+  it('groups[].owners: users and service principals, listed; a group as owner is an error at its path', async () => {
+    const twin = await startTwin({ clock: new ManualClock(Date.UTC(2026, 10, 29, 12)) });
+    try {
+      const objs = twin.service.applyDirectory({
+        text: JSON.stringify({ applications: [{ displayName: 'ops-app' }], users: [{ userPrincipalName: 'dana@contoso.test' }], groups: [{ displayName: 'team', owners: ['dana@contoso.test', 'ops-app'] }] }),
+      });
+      const dana = objs.find((o) => o.kind === 'user')!.objectId;
+      const sp = objs.find((o) => o.kind === 'application')!.servicePrincipalId!;
+      expect(objs.find((o) => o.kind === 'group')!.owners).toEqual([dana, sp]);
+      expect(() => twin.service.applyDirectory({ text: JSON.stringify({ groups: [{ displayName: 'a' }, { displayName: 'b', owners: ['a'] }] }) })).toThrow(/groups\[1\]\.owners\[0\].*a group cannot own a group/s);
+    } finally {
+      await twin.close();
+    }
   });
 });

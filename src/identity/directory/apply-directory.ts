@@ -152,6 +152,11 @@ export function planDirectory(
   (doc.groups ?? []).forEach((g, i) => {
     const group = groupsByName.get(lower(g.displayName))!;
     group.members = [...new Set((g.members ?? []).map((m, j) => resolvePrincipal(m, ['groups', i, 'members', j]).id))];
+    const owners = (g.owners ?? []).map((m, j) => {
+      const owner = resolvePrincipal(m, ['groups', i, 'owners', j]);
+      return owner.type === 'Group' ? fail(['groups', i, 'owners', j], `a group cannot own a group (${owner.what}).`) : owner.id;
+    });
+    if (owners.length > 0) group.owners = [...new Set(owners)];
   });
 
   const applicationNamed = (name: string, path: Array<string | number>): DirectoryObject => {

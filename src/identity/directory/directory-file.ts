@@ -37,7 +37,7 @@ export interface DirectoryDocument {
   tenantId?: string;
   applications?: DirectoryFileApplication[];
   users?: Array<{ userPrincipalName: string; displayName?: string; id?: string; password?: string }>;
-  groups?: Array<{ displayName: string; id?: string; members?: string[] }>;
+  groups?: Array<{ displayName: string; id?: string; members?: string[]; owners?: string[] }>;
   appRoleAssignments?: Array<{ principal: string; resource: string; role: string }>;
   /** Delegated permission grants (Graph `oauth2PermissionGrant`); `consentType` defaults to `AllPrincipals`. */
   oauth2PermissionGrants?: Array<{ client: string; resource: string; consentType?: 'AllPrincipals' | 'Principal'; principal?: string; scope: string }>;
