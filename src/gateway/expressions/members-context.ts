@@ -443,7 +443,17 @@ export const CONTEXT_TABLES: Record<string, TypeTable> = {
       ServiceName: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.serviceName ?? '' },
       ServiceId: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.serviceId ?? '' },
       GatewayId: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.gatewayId ?? 'managed' },
+      // docs/behaviour/apim.md §4.3: Gateway{Id, InstanceId, IsManaged}; the twin is a managed gateway ('managed' for both ids)
+      Gateway: { type: 'Gateway', get: (t) => wrap('Gateway', inner<HostContext>(t)) },
       Certificates: { type: 'Dictionary<String, X509Certificate2>', get: (t) => deploymentCertificates(inner<HostContext>(t).deployment?.certificates) },
+    },
+    methods: {},
+  },
+  Gateway: {
+    props: {
+      Id: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.gatewayId ?? 'managed' },
+      InstanceId: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.gatewayId ?? 'managed' },
+      IsManaged: { type: 'Boolean', get: (t) => (inner<HostContext>(t).deployment?.gatewayId ?? 'managed') === 'managed' },
     },
     methods: {},
   },
