@@ -141,6 +141,12 @@ export class RequestRun implements HostContext {
   meterBytes = false;
   /** The decision entry of the step now running (policies add a `detail` through `note`). */
   currentStep: DecisionStep | undefined;
+  /**
+   * The token counts of an LLM answer (`usage` of a JSON body), read by forward-request when an
+   * llm-/azure-openai-emit-token-metric step asked for them (`wantsTokenUsage`).
+   */
+  wantsTokenUsage = false;
+  tokenUsage: { prompt: number; completion: number; total: number } | undefined;
   /** What cache-lookup found (cache-store reads it; a hit resumes outbound after cache-store). */
   cacheLookup: CacheLookupState | undefined;
 
