@@ -5,7 +5,7 @@
 import { DateTimeV, TimeSpanV } from './lib-datetime.js';
 import { DictV, ENUMERATORS, KeyValueV, ListV } from './lib-collections.js';
 import { CertificateV as CertificateValue, openBundle, type CertificateV } from './lib-crypto.js';
-import { parseJson } from './lib-json.js';
+import { notOfType, parseJson } from './lib-json.js';
 import { parseXml } from './lib-xml.js';
 import { GuidV } from './lib-number.js';
 import { escapeDataString } from './lib-text.js';
@@ -184,7 +184,7 @@ function bodyAs(b: BodyV, type: string | undefined, preserve: Value | undefined,
     case 'Byte[]': return new Uint8Array(Buffer.from(text, 'utf8'));
     case 'JObject': case 'JArray': case 'JToken': {
       const token = parseJson(text, env);
-      if (t !== 'JToken' && token.$type !== t) throw netError('JsonReaderException', `Error reading ${t} from JsonReader. Current JsonReader item is not an ${t === 'JObject' ? 'object' : 'array'}.`);
+      if (t !== 'JToken' && token.$type !== t) throw notOfType(t, token);
       return token;
     }
     case 'XDocument': return parseXml(text, env);
