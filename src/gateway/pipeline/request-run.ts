@@ -147,6 +147,8 @@ export class RequestRun implements HostContext {
    */
   wantsTokenUsage = false;
   tokenUsage: { prompt: number; completion: number; total: number } | undefined;
+  /** Called by forward-request once the answer's token counts are known (llm-/azure-openai-token-limit). */
+  readonly tokenUsageListeners: Array<(usage: { prompt: number; completion: number; total: number } | undefined) => void> = [];
   /** What cache-lookup found (cache-store reads it; a hit resumes outbound after cache-store). */
   cacheLookup: CacheLookupState | undefined;
 

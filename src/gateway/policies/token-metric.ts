@@ -14,6 +14,11 @@ const METRICS = [['Total Tokens', 'total'], ['Prompt Tokens', 'prompt'], ['Compl
  * alone, so its tokens are not counted (APIM estimates them) — the decision record says so.
  */
 export async function readTokenUsage(rc: RequestRun): Promise<void> {
+  await readUsage(rc);
+  for (const l of rc.tokenUsageListeners) l(rc.tokenUsage);
+}
+
+async function readUsage(rc: RequestRun): Promise<void> {
   const type = rc.response.headers.get('content-type')?.values[0]?.toLowerCase() ?? '';
   if (!/json/.test(type)) return;
   const body = await bufferBody(rc.responseBody, 'response');
