@@ -58,7 +58,9 @@ function tokenLimit(element: string): PolicyDefinition {
     compile(node, cc, base) {
       const key = required(cc, node, 'counter-key');
       const tpm = optional(cc, node, 'tokens-per-minute');
-      const quota = optional(cc, node, 'token-quota', false);
+      // Learn says token-quota takes no expression, yet an APIOps extract of a live service holds
+      // `token-quota="@((long)context.Variables[…])"`: APIM saves and runs it (docs/behaviour/apim.md §2)
+      const quota = optional(cc, node, 'token-quota');
       const periodName = node.attrs['token-quota-period'];
       if (!tpm && !(quota && periodName)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `<${element}> needs tokens-per-minute, or token-quota and token-quota-period`);
       const quotaPeriod = periodName === undefined ? undefined : PERIODS[periodName.trim().toLowerCase()];
