@@ -79,6 +79,10 @@ export const READ_ONLY_TABLE: Record<string, Entry> = {
   },
   'microsoft.cache/redisenterprise/databases': { port: 10000 },
   // Batch: `{account}.{region}.batch.azure.com` (REST spec BatchAccount example `sampleacct.japaneast.batch.azure.com`).
+  // Cognitive Services accounts and Foundry projects: `internalId`, 32 hex digits (readOnly in the REST spec's
+  // AccountProperties / ProjectProperties). Foundry agent templates cut it 8-4-4-4-12 into the project's workspace GUID.
+  'microsoft.cognitiveservices/accounts': { internalId: '{hex:32}' },
+  'microsoft.cognitiveservices/accounts/projects': { internalId: '{hex:32}' },
   'microsoft.batch/batchaccounts': { accountEndpoint: '{lname}.{location}.batch.azure.com', nodeManagementEndpoint: '{hex:10}.{location}.service.batch.azure.com' },
   // Communication Services: `{name}.{data location}.communication.azure.com` (Learn: `https://<resource>.unitedstates.communication.azure.com`).
   'microsoft.communication/communicationservices': {

@@ -74,6 +74,8 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
       templateFile: template,
       parameterFiles: o.parameters,
       fillPlaceholders: o.fillPlaceholders ?? false,
+      // azd parameters files read the azd environment, which `azd env` exports into the shell (`${AZURE_LOCATION}`).
+      ...(o.fillPlaceholders ? { environment: { ...process.env } } : {}),
       fillMissing: o.fillMissing ?? false,
       loose: o.loose ?? false,
       ...(now !== undefined ? { now } : {}),

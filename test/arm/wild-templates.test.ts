@@ -1,0 +1,106 @@
+/**
+ * What the wild sample of Function / API Management templates (bench/RESULTS.md, session 8) needed beyond the
+ * quickstart and AVM corpora, each on a small template of its own.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandTemplate } from '../../src/arm/index.js';
+
+const SCOPE = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg', tenantId: 'tttttttt-0000-0000-0000-000000000000', location: 'westeurope' };
+
+function write(template: object, parameters?: object): { dir: string; file: string; parameterFiles: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'trustline-wild-'));
+  const file = join(dir, 'main.json');
+  writeFileSync(file, JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', ...template }, null, 2));
+  const parameterFiles: string[] = [];
+  if (parameters) {
+    const p = join(dir, 'main.parameters.json');
+    writeFileSync(p, JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', contentVersion: '1.0.0.0', parameters }, null, 2));
+    parameterFiles.push(p);
+  }
+  return { dir, file, parameterFiles };
+}
+
+describe('read-only properties the wild templates read back', () => {
+  it("a Foundry project's internalId (32 hex digits) cut into its workspace GUID", () => {
+    const project = "resourceId('Microsoft.CognitiveServices/accounts/projects', 'ais', 'proj')";
+    const { file } = write({
+      resources: [
+        { type: 'Microsoft.CognitiveServices/accounts', apiVersion: '2025-04-01-preview', name: 'ais', location: 'westeurope', kind: 'AIServices', sku: { name: 'S0' }, properties: { customSubDomainName: 'ais' } },
+        { type: 'Microsoft.CognitiveServices/accounts/projects', apiVersion: '2025-04-01-preview', name: 'ais/proj', location: 'westeurope', properties: {}, dependsOn: ["[resourceId('Microsoft.CognitiveServices/accounts', 'ais')]"] },
+      ],
+      outputs: {
+        workspaceId: { type: 'string', value: `[format('{0}-{1}-{2}-{3}-{4}', substring(reference(${project}, '2025-04-01-preview').internalId, 0, 8), substring(reference(${project}, '2025-04-01-preview').internalId, 8, 4), substring(reference(${project}, '2025-04-01-preview').internalId, 12, 4), substring(reference(${project}, '2025-04-01-preview').internalId, 16, 4), substring(reference(${project}, '2025-04-01-preview').internalId, 20, 12))]` },
+        account: { type: 'string', value: "[reference(resourceId('Microsoft.CognitiveServices/accounts', 'ais'), '2025-04-01-preview').internalId]" },
+      },
+    });
+    const r = expandTemplate({ templateFile: file, scope: SCOPE });
+    expect(r.outputs['workspaceId']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(r.outputs['account']).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('azd parameters files (infra/main.parameters.json) with --fill-placeholders', () => {
+  const template = {
+    parameters: {
+      environmentName: { type: 'string', minLength: 1, maxLength: 64 },
+      location: { type: 'string', allowedValues: ['eastus2', 'swedencentral'] },
+      principalId: { type: 'string', defaultValue: '' },
+      vnetEnabled: { type: 'bool' },
+      maxInstances: { type: 'int', defaultValue: 40 },
+      containerName: { type: 'string' },
+      tags: { type: 'object', defaultValue: {} },
+    },
+    resources: [],
+    outputs: {
+      environmentName: { type: 'string', value: "[parameters('environmentName')]" },
+      location: { type: 'string', value: "[parameters('location')]" },
+      principalId: { type: 'string', value: "[parameters('principalId')]" },
+      vnetEnabled: { type: 'bool', value: "[parameters('vnetEnabled')]" },
+      maxInstances: { type: 'int', value: "[parameters('maxInstances')]" },
+      containerName: { type: 'string', value: "[parameters('containerName')]" },
+      tags: { type: 'object', value: "[parameters('tags')]" },
+    },
+  };
+  const parameters = {
+    environmentName: { value: '${AZURE_ENV_NAME}' },
+    location: { value: '${AZURE_LOCATION}' },
+    principalId: { value: '${AZURE_PRINCIPAL_ID}' },
+    vnetEnabled: { value: '${VNET_ENABLED=false}' },
+    maxInstances: { value: '${MAX_INSTANCES:-}' },
+    containerName: { value: 'media-${CONTAINER_SUFFIX:-default}' },
+    tags: { value: '${TAGS}' },
+  };
+
+  it('reads the environment: names, shell defaults, and whole values converted to the declared type', () => {
+    const { file, parameterFiles } = write(template, parameters);
+    const environment = { AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'swedencentral', AZURE_PRINCIPAL_ID: '11111111-2222-3333-4444-555555555555', MAX_INSTANCES: '7', TAGS: '{"env":"dev"}' };
+    const r = expandTemplate({ templateFile: file, parameterFiles, fillPlaceholders: true, environment, scope: SCOPE });
+    expect(r.outputs).toEqual({
+      environmentName: 'dev',
+      location: 'swedencentral',
+      principalId: '11111111-2222-3333-4444-555555555555',
+      vnetEnabled: false,
+      maxInstances: 7,
+      containerName: 'media-default',
+      tags: { env: 'dev' },
+    });
+  });
+
+  it('a reference that comes out empty is no value: the default applies, or --fill-missing fills it', () => {
+    const { file, parameterFiles } = write(template, parameters);
+    const r = expandTemplate({ templateFile: file, parameterFiles, fillPlaceholders: true, fillMissing: true, environment: {}, scope: SCOPE });
+    expect(r.outputs['principalId']).toBe('');
+    expect(r.outputs['maxInstances']).toBe(40);
+    expect(r.outputs['location']).toBe('eastus2');
+    expect(r.outputs['environmentName']).toMatch(/^tl[a-z0-9]{10}$/);
+    expect(r.outputs['tags']).toEqual({});
+  });
+
+  it('without --fill-placeholders the file is read as ARM reads it: the reference is a literal string', () => {
+    const { file, parameterFiles } = write(template, parameters);
+    expect(() => expandTemplate({ templateFile: file, parameterFiles, fillMissing: true, scope: SCOPE })).toThrow(/'\$\{AZURE_LOCATION\}'.*allowed value/);
+  });
+});
