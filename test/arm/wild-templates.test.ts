@@ -104,3 +104,26 @@ describe('azd parameters files (infra/main.parameters.json) with --fill-placehol
     expect(() => expandTemplate({ templateFile: file, parameterFiles, fillMissing: true, scope: SCOPE })).toThrow(/'\$\{AZURE_LOCATION\}'.*allowed value/);
   });
 });
+
+describe('app registrations that look up Microsoft Graph permissions', () => {
+  it("an existing Microsoft Graph service principal answers its published delegated scopes (Easy Auth client apps filter them by value)", () => {
+    const { file } = write({
+      languageVersion: '2.1-experimental',
+      imports: { MicrosoftGraph: { provider: 'MicrosoftGraph', version: '0.1.8-preview' } },
+      parameters: { scopes: { type: 'array', defaultValue: ['User.Read', 'offline_access', 'openid', 'profile'] } },
+      resources: {
+        graphSp: { existing: true, import: 'MicrosoftGraph', type: 'Microsoft.Graph/servicePrincipals@v1.0', properties: { appId: '00000003-0000-0000-c000-000000000000' } },
+        other: { existing: true, import: 'MicrosoftGraph', type: 'Microsoft.Graph/servicePrincipals@v1.0', properties: { appId: '11111111-0000-4000-8000-000000000001' } },
+      },
+      outputs: {
+        ids: { type: 'array', value: "[map(parameters('scopes'), lambda('s', filter(reference('graphSp').oauth2PermissionScopes, lambda('g', equals(lambdaVariables('g').value, lambdaVariables('s'))))[0].id))]" },
+        role: { type: 'string', value: "[filter(reference('graphSp').appRoles, lambda('r', equals(lambdaVariables('r').value, 'User.Read.All')))[0].id]" },
+        otherHasScopes: { type: 'bool', value: "[contains(reference('other'), 'oauth2PermissionScopes')]" },
+      },
+    });
+    const r = expandTemplate({ templateFile: file, scope: SCOPE });
+    expect(r.outputs['ids']).toEqual(['e1fe6dd8-ba31-4d61-89e7-88639da4683d', '7427e0e9-2fba-42fe-b0c0-848c9e6a8182', '37f7f235-527c-4136-accd-4a02d197296e', '14dad69e-099b-42c9-810b-d002981feec1']);
+    expect(r.outputs['role']).toBe('df021288-bdef-4463-88db-98f22de89214');
+    expect(r.outputs['otherHasScopes']).toBe(false);
+  });
+});

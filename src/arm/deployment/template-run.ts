@@ -8,7 +8,7 @@ import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
 import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, privateEndpointNicProperties, readOnlyListResult, scaleSetInstancePublicIpProperties } from '../providers/read-only-properties.js';
 import { providerFor } from '../providers/registry.js';
-import { withoutWriteOnly } from '../providers/read-only-table.js';
+import { FIRST_PARTY_SERVICE_PRINCIPALS, withoutWriteOnly } from '../providers/read-only-table.js';
 import { checkResourceApiVersion } from '../providers/api-versions.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
@@ -456,7 +456,8 @@ class ReferenceReader {
 
   /**
    * Expansion runs on an empty directory: an `existing` Graph object is presumed with its key properties as the template
-   * gives them and a minted object id (`id`; a service principal's `appId` is its key), so that `.id` reads work.
+   * gives them and a minted object id (`id`; a service principal's `appId` is its key), so that `.id` reads work;
+   * Microsoft's first-party service principals with their published permissions (FIRST_PARTY_SERVICE_PRINCIPALS).
    */
   #presumeDirectoryObject(planned: PlannedResource): ResourceRecord {
     let properties: JsonObject = {};
@@ -467,7 +468,10 @@ class ReferenceReader {
       // A key that cannot be evaluated on an empty twin: the object is presumed without it.
     }
     this.#shared.warn(`expand: the existing Microsoft Graph object '${planned.id}' is not in the twin's directory; reference() answers it with its key and a minted id`);
-    const record: ResourceRecord = { id: planned.id, type: planned.type, name: planned.name, properties: { ...properties, id: this.#shared.options.ids.uuid() } };
+    // A first-party service principal (Microsoft Graph) has the permissions every tenant's copy has.
+    const appId = /\/servicePrincipals(@[^/]*)?$/i.test(planned.type) ? properties[findKey(properties, 'appId') ?? 'appId'] : undefined;
+    const firstParty = typeof appId === 'string' ? FIRST_PARTY_SERVICE_PRINCIPALS[appId.toLowerCase()] : undefined;
+    const record: ResourceRecord = { id: planned.id, type: planned.type, name: planned.name, properties: { ...structuredClone(firstParty ?? {}), ...properties, id: this.#shared.options.ids.uuid() } };
     this.#read.set(planned.index, record);
     return record;
   }
