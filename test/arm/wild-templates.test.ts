@@ -127,3 +127,50 @@ describe('app registrations that look up Microsoft Graph permissions', () => {
     expect(r.outputs['otherHasScopes']).toBe(false);
   });
 });
+
+describe('nested deployments to another resource group', () => {
+  it("outer scope: reference('Namespace/type/name') names the parent's resource (a role assignment on a DNS zone elsewhere for the function's identity)", () => {
+    const { file } = write({
+      variables: { siteId: "[concat('Microsoft.Web/sites/', 'app1')]" },
+      resources: [
+        { type: 'Microsoft.Web/sites', apiVersion: '2019-08-01', name: 'app1', location: 'westeurope', kind: 'functionapp', identity: { type: 'SystemAssigned' }, properties: {} },
+        {
+          type: 'Microsoft.Resources/deployments',
+          apiVersion: '2019-10-01',
+          name: 'dns',
+          resourceGroup: 'dns-rg',
+          dependsOn: ["[resourceId('Microsoft.Web/sites', 'app1')]"],
+          properties: {
+            mode: 'Incremental',
+            template: {
+              $schema: 'https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#',
+              contentVersion: '1.0.0.0',
+              resources: [
+                {
+                  type: 'Microsoft.Network/dnszones/providers/roleAssignments',
+                  apiVersion: '2018-09-01-preview',
+                  name: "[concat('contoso.com', '/Microsoft.Authorization/', guid('app1'))]",
+                  properties: {
+                    roleDefinitionId: "[concat(subscription().id, '/providers/Microsoft.Authorization/roleDefinitions/befefa01-2a29-4197-83a8-272ff33ce314')]",
+                    principalId: "[reference(variables('siteId'), '2019-08-01', 'Full').identity.principalId]",
+                  },
+                },
+              ],
+              outputs: { rg: { type: 'string', value: '[resourceGroup().name]' } },
+            },
+          },
+        },
+      ],
+      outputs: {
+        principalId: { type: 'string', value: "[reference(variables('siteId'), '2019-08-01', 'Full').identity.principalId]" },
+        rg: { type: 'string', value: "[reference('dns').outputs.rg.value]" },
+      },
+    });
+    const r = expandTemplate({ templateFile: file, scope: SCOPE });
+    const assignment = r.resources.find((x) => /roleAssignments/i.test(x.type));
+    expect(assignment?.id).toMatch(/\/resourceGroups\/dns-rg\/providers\/Microsoft\.Network\/dnszones\/contoso\.com\/providers\/Microsoft\.Authorization\/roleAssignments\//);
+    expect((assignment?.properties as { principalId: string }).principalId).toBe(r.outputs['principalId']);
+    // The parent evaluates outer-scope expressions: resourceGroup() is the parent's too.
+    expect(r.outputs['rg']).toBe('rg');
+  });
+});

@@ -199,7 +199,7 @@ export function runNestedDeployment(a: NestedArgs): { failed: boolean } {
       mode: typeof mode === 'string' && mode.toLowerCase() === 'complete' ? 'Complete' : 'Incremental',
       ...(templateLink ? { templateLink } : {}),
       ...(file ? { file } : {}),
-      ...(!inner && templateKey !== undefined && !computed ? { outer: { ev, frames: r.frames } } : {}),
+      ...(!inner && templateKey !== undefined && !computed ? { outer: { ev, frames: r.frames, target: run.outer?.target ?? run.target } } : {}),
       depth: run.depth + 1,
     },
     shared,

@@ -94,7 +94,12 @@ export interface RunInput {
   /** The template's own file (relative `templateLink.relativePath` and file URIs resolve next to it). */
   file?: string;
   /** Outer-scope nested template: parameters, variables, functions and deployment() are the parent's. */
-  outer?: { ev: ValueEvaluator; frames: CopyFrame[] };
+  /**
+   * Outer expression scope: the parent's evaluator, copy frames and target. The parent evaluates the template's
+   * expressions, so a `Namespace/type/name` target of reference()/list*() names a resource of the parent's resource
+   * group, not of the one the nested deployment deploys to.
+   */
+  outer?: { ev: ValueEvaluator; frames: CopyFrame[]; target: DeploymentTarget };
   depth: number;
 }
 
@@ -196,7 +201,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   const deps = buildDependencies(ev, plan);
   const order = topologicalOrder(plan, deps);
   const overlay = shared.overlay;
-  const reader = new ReferenceReader(plan, shared, target, ev);
+  const reader = new ReferenceReader(plan, shared, outer?.target ?? target, ev);
   ev.reference = (t, api, full) => reader.reference(t, full, api);
   ev.references = (t, full) => reader.references(t, full);
   ev.list = (action, t, apiVersion) => reader.list(action, t, apiVersion);
