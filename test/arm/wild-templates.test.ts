@@ -174,3 +174,19 @@ describe('nested deployments to another resource group', () => {
     expect(r.outputs['rg']).toBe('rg');
   });
 });
+
+describe('functions deployed with their code, read by the template', () => {
+  it("listKeys() of a function the template does not deploy answers its default key, the key listSecrets() puts in the trigger URL", () => {
+    const fn = "resourceId('Microsoft.Web/sites/functions', 'app1', 'Hello')";
+    const { file } = write({
+      resources: [],
+      outputs: {
+        key: { type: 'string', value: `[listKeys(${fn}, '2020-06-01').default]` },
+        url: { type: 'string', value: `[listSecrets(${fn}, '2020-06-01').trigger_url]` },
+      },
+    });
+    const r = expandTemplate({ templateFile: file, scope: SCOPE });
+    expect(r.outputs['key']).toMatch(/^[A-Za-z0-9]+$/);
+    expect(r.outputs['url']).toBe(`https://app1.azurewebsites.net/api/Hello?code=${String(r.outputs['key'])}`);
+  });
+});
