@@ -2,11 +2,12 @@
  * What the wild sample of Function / API Management templates (bench/RESULTS.md, session 8) needed beyond the
  * quickstart and AVM corpora, each on a small template of its own.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandTemplate } from '../../src/arm/index.js';
+import { deploy, expandTemplate } from '../../src/arm/index.js';
+import { setup } from './helpers/seed.js';
 
 const SCOPE = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg', tenantId: 'tttttttt-0000-0000-0000-000000000000', location: 'westeurope' };
 
@@ -188,5 +189,40 @@ describe('functions deployed with their code, read by the template', () => {
     const r = expandTemplate({ templateFile: file, scope: SCOPE });
     expect(r.outputs['key']).toMatch(/^[A-Za-z0-9]+$/);
     expect(r.outputs['url']).toBe(`https://app1.azurewebsites.net/api/Hello?code=${String(r.outputs['key'])}`);
+  });
+});
+
+describe("links to the repository's own raw files, read from an offline mirror (--link-root)", () => {
+  const RAW = 'https://raw.githubusercontent.com/contoso/orders/main/';
+  const mirror = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-mirror-'));
+    mkdirSync(join(dir, 'infra'));
+    writeFileSync(join(dir, 'infra', 'global-policy.xml'), '<policies><inbound><set-header name="x-from-mirror" exists-action="override"><value>yes</value></set-header></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>');
+    writeFileSync(join(dir, 'infra', 'orders.json'), JSON.stringify({ openapi: '3.0.1', info: { title: 'Orders', version: '1' }, paths: { '/orders': { get: { operationId: 'list-orders', responses: { '200': { description: 'ok' } } } } } }));
+    writeFileSync(join(dir, 'infra', 'api.json'), JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [{ type: 'Microsoft.ApiManagement/service/apis', apiVersion: '2022-08-01', name: 's/orders', properties: { path: 'orders', format: 'openapi+json-link', value: `${RAW}infra/orders.json` } }] }));
+    return dir;
+  };
+  const resources = [
+    { type: 'Microsoft.ApiManagement/service', apiVersion: '2022-08-01', name: 's', location: 'westeurope', sku: { name: 'Developer', capacity: 1 }, properties: { publisherEmail: 'a@b.c', publisherName: 'n' } },
+    { type: 'Microsoft.ApiManagement/service/policies', apiVersion: '2022-08-01', name: 's/policy', dependsOn: ["[resourceId('Microsoft.ApiManagement/service', 's')]"], properties: { format: 'rawxml-link', value: `${RAW}infra/global-policy.xml` } },
+    { type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name: 'api', dependsOn: ["[resourceId('Microsoft.ApiManagement/service', 's')]"], properties: { mode: 'Incremental', templateLink: { uri: `${RAW}infra/api.json` } } },
+  ];
+
+  it('policy rawxml-link, openapi+json-link import and the linked template deploy from the mirror', () => {
+    const dir = mirror();
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources } }, { ...options, templateLinkRoots: [{ prefix: RAW, dir }] });
+    const policy = store.listResources({ type: 'Microsoft.ApiManagement/service/policies' })[0]!;
+    expect(String(policy.listResults?.['content'])).toContain('x-from-mirror');
+    const ops = store.listResources({ type: 'Microsoft.ApiManagement/service/apis/operations' }).map((o) => o.name);
+    expect(ops).toEqual(['s/orders/list-orders']);
+  });
+
+  it('without a mirror (or a file the mirror lacks) the link is refused: the twin is offline', () => {
+    const { options } = setup();
+    expect(() => deploy({ deploymentName: 'd', template: { resources: resources.slice(0, 2) } }, options)).toThrow(/the policy link '.*global-policy\.xml' cannot be fetched: the twin is offline \(use a file:\/\/ URL, an offline mirror of its URL \(--link-root\)/);
+    const empty = mkdtempSync(join(tmpdir(), 'trustline-mirror-'));
+    const b = setup();
+    expect(() => deploy({ deploymentName: 'd', template: { resources: resources.slice(0, 2) } }, { ...b.options, templateLinkRoots: [{ prefix: RAW, dir: empty }] })).toThrow(/cannot be fetched/);
   });
 });

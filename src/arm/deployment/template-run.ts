@@ -374,6 +374,7 @@ export function providerContext(shared: RunShared, location: SourceLocation, ten
     tenantId,
     location,
     loose: shared.loose || shared.expand,
+    ...(options.templateLinkRoots ? { linkRoots: options.templateLinkRoots } : {}),
     warn: shared.warn,
   };
 }
