@@ -226,3 +226,38 @@ describe("links to the repository's own raw files, read from an offline mirror (
     expect(() => deploy({ deploymentName: 'd', template: { resources: resources.slice(0, 2) } }, { ...b.options, templateLinkRoots: [{ prefix: RAW, dir: empty }] })).toThrow(/cannot be fetched/);
   });
 });
+
+describe('bodies of older api-versions, as the resource provider reads them', () => {
+  const svc = { type: 'Microsoft.ApiManagement/service', apiVersion: '2018-01-01', name: 's', location: 'westeurope', sku: { name: 'Developer', capacity: 1 }, properties: { publisherEmail: 'a@b.c', publisherName: 'n' } };
+  const policy = '<policies><inbound><base /><set-header name="x-old" exists-action="override"><value>1</value></set-header></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>';
+  const resources = [
+    svc,
+    { type: 'Microsoft.ApiManagement/service/apis', apiVersion: '2018-01-01', name: 's/echo', dependsOn: ["[resourceId('Microsoft.ApiManagement/service', 's')]"], properties: { displayName: 'Echo', path: 'echo', protocols: ['https'], serviceUrl: 'https://echo.contoso.com', contentFormat: 'swagger-json', contentValue: JSON.stringify({ swagger: '2.0', info: { title: 'Echo', version: '1' }, paths: { '/ping': { get: { operationId: 'ping', responses: { '200': { description: 'ok' } } } } } }) } },
+    { type: 'Microsoft.ApiManagement/service/apis/policies', apiVersion: '2018-01-01', name: 's/echo/policy', dependsOn: ["[resourceId('Microsoft.ApiManagement/service/apis', 's', 'echo')]"], properties: { policyContent: policy } },
+    { type: 'Microsoft.ApiManagement/service/products', apiVersion: '2018-01-01', name: 's/starter', dependsOn: ["[resourceId('Microsoft.ApiManagement/service', 's')]"], properties: { displayName: 'Starter', state: 'published', subscriptionRequired: true } },
+    { type: 'Microsoft.ApiManagement/service/users', apiVersion: '2018-01-01', name: 's/jane', dependsOn: ["[resourceId('Microsoft.ApiManagement/service', 's')]"], properties: { email: 'jane@contoso.com', firstName: 'Jane', lastName: 'Doe' } },
+    { type: 'Microsoft.ApiManagement/service/subscriptions', apiVersion: '2018-01-01', name: 's/sub1', dependsOn: ["[resourceId('Microsoft.ApiManagement/service/products', 's', 'starter')]", "[resourceId('Microsoft.ApiManagement/service/users', 's', 'jane')]"], properties: { userId: "[resourceId('Microsoft.ApiManagement/service/users', 's', 'jane')]", productId: "[resourceId('Microsoft.ApiManagement/service/products', 's', 'starter')]", displayName: 'Starter', state: 'active' } },
+    { type: 'Microsoft.Storage/storageAccounts', apiVersion: '2015-06-15', name: 'oldstorage01', location: 'westeurope', properties: { accountType: 'Standard_LRS' } },
+  ];
+
+  it('APIM 2018-01-01 (policyContent, contentFormat/contentValue, userId/productId) and Storage 2015-06-15 (accountType) deploy in the current shape', () => {
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources } }, options);
+    const p = store.listResources({ type: 'Microsoft.ApiManagement/service/apis/policies' })[0]!;
+    expect(p.properties['value']).toBe(policy);
+    expect(p.properties['policyContent']).toBeUndefined();
+    expect(store.listResources({ type: 'Microsoft.ApiManagement/service/apis/operations' }).map((o) => o.name)).toEqual(['s/echo/ping']);
+    const sub = store.listResources({ type: 'Microsoft.ApiManagement/service/subscriptions' })[0]!;
+    expect(sub.properties['scope']).toMatch(/\/products\/starter$/);
+    expect(sub.properties['ownerId']).toMatch(/\/users\/jane$/);
+    const sa = store.listResources({ type: 'Microsoft.Storage/storageAccounts' })[0]!;
+    expect([sa.kind, sa.sku]).toEqual(['Storage', { name: 'Standard_LRS' }]);
+  });
+
+  it('expand prints the body as the template wrote it', () => {
+    const { file } = write({ resources: resources.slice(0, 3) });
+    const r = expandTemplate({ templateFile: file, scope: SCOPE });
+    expect(r.warnings.filter((w) => /rejects/.test(w))).toEqual([]);
+    expect(r.resources.find((x) => x.type === 'Microsoft.ApiManagement/service/apis/policies')?.properties).toEqual({ policyContent: policy });
+  });
+});

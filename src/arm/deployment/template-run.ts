@@ -10,6 +10,7 @@ import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, 
 import { providerFor } from '../providers/registry.js';
 import { FIRST_PARTY_SERVICE_PRINCIPALS, withoutWriteOnly } from '../providers/read-only-table.js';
 import { checkResourceApiVersion } from '../providers/api-versions.js';
+import { toCurrentShape } from '../providers/api-version-shapes.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
@@ -334,8 +335,9 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   const provider = r.provider ?? genericProvider;
   const ctx = providerContext(shared, r.location, r.target.tenantId);
   if (r.extensionConfig) ctx.extensionConfig = r.extensionConfig;
-  // The provider gets its own copy: the expanded entry keeps the body as the template gave it.
-  const applied = structuredClone(input);
+  // The provider gets its own copy (in its type's current shape when an older api-version wrote it): the expanded entry
+  // keeps the body as the template gave it.
+  const applied = toCurrentShape(structuredClone(input));
   let record: ResourceRecord;
   let generic = provider === genericProvider;
   if (!shared.expand) record = provider.apply(applied, ctx);

@@ -174,7 +174,7 @@ export function fillPlaceholders(
 
 /**
  * A value for a required parameter that satisfies its declared type and constraints (allowed values,
- * lengths, ranges, languageVersion 2.0 types). Names give hints: `location`, `…ResourceId`, `…email`.
+ * lengths, ranges, languageVersion 2.0 types). Names give hints: `location`, `…ResourceId`, `…email`, `…Url`/`…Uri`/`…Endpoint`.
  */
 export function missingValue(name: string, decl: JsonObject, definitions: JsonObject | undefined, ctx: FillContext, depth = 0): unknown {
   const ref = get(decl, '$ref');
@@ -212,6 +212,7 @@ export function missingValue(name: string, decl: JsonObject, definitions: JsonOb
       if (lower === 'location' || lower.endsWith('location')) s = ctx.location;
       else if (/resourceid$/.test(lower)) s = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${ctx.resourceGroup}/providers/Microsoft.Placeholder/parents/tl${ctx.values.name(6)}/children/${childName(name)}`;
       else if (/email/.test(lower)) s = 'admin@contoso.com';
+      else if (/(url|uri|endpoint)$/.test(lower)) s = `https://tl${ctx.values.name(10)}.contoso.com/`;
       else if (/(tenantid|objectid|principalid|clientid|appid|guid)$/.test(lower)) s = lower.endsWith('tenantid') ? ctx.tenantId : ctx.values.uuid();
       else if (type === 'securestring' || /password|secret/.test(lower)) s = ctx.values.password();
       else s = `tl${ctx.values.name(10)}`;
