@@ -14,7 +14,7 @@ import {
   type LogLevel,
 } from '../core/index.js';
 import { openStore, type Store } from '../state/index.js';
-import { deploy as armDeploy, deployOffThread, evaluateDeployment, evaluateOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope } from '../arm/index.js';
+import { deploy as armDeploy, deployOffThread, evaluateDeployment, evaluateOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope, type TemplateLinkRoot } from '../arm/index.js';
 import { createIdentityService, type IdentityService, type IdentityCompatFlags } from '../identity/index.js';
 import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import type { GatewayCompatFlags } from '../gateway/index.js';
@@ -88,6 +88,8 @@ export interface TwinOptions {
    * ids, resource ids; `*` for all). Default none: IMDS has no secret (docs/security.md).
    */
   imdsIdentities?: readonly string[];
+  /** Offline mirrors of http(s) links for every deployment (linked templates, API Management policy/import links). */
+  linkRoots?: readonly TemplateLinkRoot[];
   /** Worker threads signing the token endpoint's tokens (identity `signingWorkers`); default 0 (inline). */
   signingWorkers?: number;
   /**
@@ -261,6 +263,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     }
   };
 
+  const linkRoots = options.linkRoots && options.linkRoots.length > 0 ? { templateLinkRoots: [...options.linkRoots] } : {};
   const deploy = async (input: DeployInput, how: DeployHow = {}): Promise<DeployResult> => {
     try {
       return await deployAndServe(input, how);
@@ -269,7 +272,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     }
   };
   const deployAndServe = async (input: DeployInput, how: DeployHow): Promise<DeployResult> => {
-    const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
+    const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict, ...linkRoots };
     // One compile path: what the runtime cannot serve fails the deployment, and the twin goes back to what it ran before.
     const before = captureState(store);
     const started = clock.now();
@@ -349,7 +352,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     ids,
     deploy,
     evaluate: async (input, target) => {
-      const evalOptions = { store: target, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict };
+      const evalOptions = { store: target, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict, ...linkRoots };
       return options.deployThread === 'worker' ? deployOffThread(input, evalOptions) : armDeploy(input, evalOptions);
     },
     reconcile,

@@ -19,6 +19,11 @@ export interface ExpandOptions {
   parameterValues?: Record<string, unknown>;
   /** Replace the quickstart CI placeholders (`GEN-*`, `GET-PREREQ-*`, Key Vault references) with generated values. */
   fillPlaceholders?: boolean;
+  /**
+   * With `fillPlaceholders`: the azd environment that `${NAME}` references in azd parameters files read (the CLI
+   * passes the process environment); default none, so that expansion is deterministic.
+   */
+  environment?: Record<string, string | undefined>;
   /** Give every required parameter without a value a valid value for its type and constraints. */
   fillMissing?: boolean;
   loose?: boolean;
@@ -100,6 +105,30 @@ function stagingLocation(templateFile: string, linkRoots: TemplateLinkRoot[] | u
   return `${pathToFileURL(folder).toString()}/`;
 }
 
+/**
+ * azd's conversion of a substituted whole value to the parameter's declared type (its Bicep provider reads `true`/`1`/`t`
+ * as a bool, an integer as an int, JSON text as an array/object); undefined when it is a string or does not convert.
+ */
+function azdTyped(type: string, text: string): unknown {
+  switch (type.toLowerCase()) {
+    case 'bool':
+      if (/^(1|t|true)$/i.test(text)) return true;
+      if (/^(0|f|false)$/i.test(text)) return false;
+      return undefined;
+    case 'int':
+      return /^[-+]?\d+$/.test(text) ? Number(text) : undefined;
+    case 'array':
+    case 'object':
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
+    default:
+      return undefined;
+  }
+}
+
 /** An AVM parameter documented as "Conditional. … Required if …" (the AVM specification's description prefixes). */
 function conditionallyRequired(decl: JsonObject): boolean {
   const metadata = decl[findKey(decl, 'metadata') ?? 'metadata'];
@@ -109,7 +138,15 @@ function conditionallyRequired(decl: JsonObject): boolean {
 
 function expandInto(o: ExpandOptions, store: SnapshotStore, values: SeededValues, prerequisiteOutputs?: Record<string, unknown>): { expanded: ExpandResult; changes: ChangeSet } {
   const template = loadTemplateFile(o.templateFile);
-  const fill = { subscriptionId: o.scope.subscriptionId, resourceGroup: o.scope.resourceGroup, tenantId: o.scope.tenantId, location: o.scope.location, values, ...(prerequisiteOutputs ? { prerequisiteOutputs } : {}) };
+  const fill = {
+    subscriptionId: o.scope.subscriptionId,
+    resourceGroup: o.scope.resourceGroup,
+    tenantId: o.scope.tenantId,
+    location: o.scope.location,
+    values,
+    ...(prerequisiteOutputs ? { prerequisiteOutputs } : {}),
+    ...(o.environment ? { environment: o.environment } : {}),
+  };
   const filled: string[] = [];
   let parameters: JsonObject = {};
   const doc = documentOf(template).value as JsonObject;
@@ -131,6 +168,16 @@ function expandInto(o: ExpandOptions, store: SnapshotStore, values: SeededValues
         const type = String(decl[findKey(decl, 'type') ?? 'type'] ?? '').toLowerCase();
         if (Array.isArray(decl[findKey(decl, 'allowedValues') ?? 'allowedValues']) || (type !== 'string' && type !== 'securestring')) {
           setProp(map, name, { value: missingValue(name, decl, definitions, fill) });
+        }
+      }
+      for (const name of r.azdReferences) {
+        const declKey = findKey(declared, name);
+        const decl = declKey === undefined ? undefined : declared[declKey];
+        const key = findKey(map, name);
+        const entry = key === undefined ? undefined : map[key];
+        if (isObject(decl) && isObject(entry) && typeof entry['value'] === 'string') {
+          const typed = azdTyped(String(decl[findKey(decl, 'type') ?? 'type'] ?? ''), entry['value']);
+          if (typed !== undefined) setProp(map, name, { ...entry, value: typed });
         }
       }
     }

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { jsonTimestamp } from '../../core/index.js';
 import { armError, atLine } from '../errors.js';
 import { findKey, isObject, setProp } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { loadParametersFile, loadTemplateFile } from '../template/load.js';
+import { mirroredFile } from '../template/link-roots.js';
 import { childPath, parseJsonDocument, subDocument } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
 import type { CopyFrame } from './copy.js';
@@ -77,23 +77,6 @@ function templateSpecDocument(id: string, shared: RunShared, r: PlannedResource)
   const linked = field(record.properties, 'linkedTemplates');
   if (Array.isArray(linked) && linked.length > 0) shared.warn(`The template spec version '${id}' carries linked templates (artifacts): the twin does not resolve relativePath links inside a template spec.`);
   return parseJsonDocument(JSON.stringify(main, null, 2), `templateSpec:${id}`);
-}
-
-/** The file an offline mirror holds for `uri`, if one does (never outside the mirror's folder). */
-function mirroredFile(uri: string, roots: TemplateLinkRoot[]): string | undefined {
-  for (const { prefix, dir } of roots) {
-    if (!uri.startsWith(prefix)) continue;
-    let rest: string;
-    try {
-      rest = decodeURIComponent(uri.slice(prefix.length).replace(/[?#].*$/, ''));
-    } catch {
-      continue;
-    }
-    const root = resolve(dir);
-    const file = resolve(root, rest);
-    if (file !== root && file.startsWith(root + sep) && existsSync(file)) return file;
-  }
-  return undefined;
 }
 
 function unsupported(r: PlannedResource, reason: string): Error {
@@ -199,7 +182,7 @@ export function runNestedDeployment(a: NestedArgs): { failed: boolean } {
       mode: typeof mode === 'string' && mode.toLowerCase() === 'complete' ? 'Complete' : 'Incremental',
       ...(templateLink ? { templateLink } : {}),
       ...(file ? { file } : {}),
-      ...(!inner && templateKey !== undefined && !computed ? { outer: { ev, frames: r.frames } } : {}),
+      ...(!inner && templateKey !== undefined && !computed ? { outer: { ev, frames: r.frames, target: run.outer?.target ?? run.target } } : {}),
       depth: run.depth + 1,
     },
     shared,

@@ -8,8 +8,9 @@ import type { JsonObject } from '../expressions/values.js';
 import { genericProvider } from '../providers/generic.js';
 import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, privateEndpointNicProperties, readOnlyListResult, scaleSetInstancePublicIpProperties } from '../providers/read-only-properties.js';
 import { providerFor } from '../providers/registry.js';
-import { withoutWriteOnly } from '../providers/read-only-table.js';
+import { FIRST_PARTY_SERVICE_PRINCIPALS, withoutWriteOnly } from '../providers/read-only-table.js';
 import { checkResourceApiVersion } from '../providers/api-versions.js';
+import { toCurrentShape } from '../providers/api-version-shapes.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
@@ -94,7 +95,12 @@ export interface RunInput {
   /** The template's own file (relative `templateLink.relativePath` and file URIs resolve next to it). */
   file?: string;
   /** Outer-scope nested template: parameters, variables, functions and deployment() are the parent's. */
-  outer?: { ev: ValueEvaluator; frames: CopyFrame[] };
+  /**
+   * Outer expression scope: the parent's evaluator, copy frames and target. The parent evaluates the template's
+   * expressions, so a `Namespace/type/name` target of reference()/list*() names a resource of the parent's resource
+   * group, not of the one the nested deployment deploys to.
+   */
+  outer?: { ev: ValueEvaluator; frames: CopyFrame[]; target: DeploymentTarget };
   depth: number;
 }
 
@@ -196,7 +202,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   const deps = buildDependencies(ev, plan);
   const order = topologicalOrder(plan, deps);
   const overlay = shared.overlay;
-  const reader = new ReferenceReader(plan, shared, target, ev);
+  const reader = new ReferenceReader(plan, shared, outer?.target ?? target, ev);
   ev.reference = (t, api, full) => reader.reference(t, full, api);
   ev.references = (t, full) => reader.references(t, full);
   ev.list = (action, t, apiVersion) => reader.list(action, t, apiVersion);
@@ -329,8 +335,9 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   const provider = r.provider ?? genericProvider;
   const ctx = providerContext(shared, r.location, r.target.tenantId);
   if (r.extensionConfig) ctx.extensionConfig = r.extensionConfig;
-  // The provider gets its own copy: the expanded entry keeps the body as the template gave it.
-  const applied = structuredClone(input);
+  // The provider gets its own copy (in its type's current shape when an older api-version wrote it): the expanded entry
+  // keeps the body as the template gave it.
+  const applied = toCurrentShape(structuredClone(input));
   let record: ResourceRecord;
   let generic = provider === genericProvider;
   if (!shared.expand) record = provider.apply(applied, ctx);
@@ -369,6 +376,7 @@ export function providerContext(shared: RunShared, location: SourceLocation, ten
     tenantId,
     location,
     loose: shared.loose || shared.expand,
+    ...(options.templateLinkRoots ? { linkRoots: options.templateLinkRoots } : {}),
     warn: shared.warn,
   };
 }
@@ -456,7 +464,8 @@ class ReferenceReader {
 
   /**
    * Expansion runs on an empty directory: an `existing` Graph object is presumed with its key properties as the template
-   * gives them and a minted object id (`id`; a service principal's `appId` is its key), so that `.id` reads work.
+   * gives them and a minted object id (`id`; a service principal's `appId` is its key), so that `.id` reads work;
+   * Microsoft's first-party service principals with their published permissions (FIRST_PARTY_SERVICE_PRINCIPALS).
    */
   #presumeDirectoryObject(planned: PlannedResource): ResourceRecord {
     let properties: JsonObject = {};
@@ -467,7 +476,10 @@ class ReferenceReader {
       // A key that cannot be evaluated on an empty twin: the object is presumed without it.
     }
     this.#shared.warn(`expand: the existing Microsoft Graph object '${planned.id}' is not in the twin's directory; reference() answers it with its key and a minted id`);
-    const record: ResourceRecord = { id: planned.id, type: planned.type, name: planned.name, properties: { ...properties, id: this.#shared.options.ids.uuid() } };
+    // A first-party service principal (Microsoft Graph) has the permissions every tenant's copy has.
+    const appId = /\/servicePrincipals(@[^/]*)?$/i.test(planned.type) ? properties[findKey(properties, 'appId') ?? 'appId'] : undefined;
+    const firstParty = typeof appId === 'string' ? FIRST_PARTY_SERVICE_PRINCIPALS[appId.toLowerCase()] : undefined;
+    const record: ResourceRecord = { id: planned.id, type: planned.type, name: planned.name, properties: { ...structuredClone(firstParty ?? {}), ...properties, id: this.#shared.options.ids.uuid() } };
     this.#read.set(planned.index, record);
     return record;
   }

@@ -1,4 +1,5 @@
 import type { Clock, IdGenerator, Logger } from '../../core/index.js';
+import type { LinkRoot } from '../template/link-roots.js';
 import type { Store } from '../../state/index.js';
 
 export interface DeploymentScope {
@@ -31,6 +32,7 @@ export interface DeployOptions {
   /**
    * Offline mirrors of linked templates: a `templateLink.uri` that starts with `prefix` is read from the file at
    * the rest of the URI below `dir` (query string dropped), e.g. the quickstart repository's raw URL → a checkout.
+   * API Management's policy and import links (`rawxml-link`, `openapi-link`, …) read through the same mirrors.
    */
   templateLinkRoots?: TemplateLinkRoot[];
   /**
@@ -41,10 +43,8 @@ export interface DeployOptions {
   continueAfterFailure?: boolean;
 }
 
-export interface TemplateLinkRoot {
-  prefix: string;
-  dir: string;
-}
+/** An offline mirror of `http(s)` links (src/arm/template/link-roots.ts). */
+export type TemplateLinkRoot = LinkRoot;
 
 /** One resource of an expanded deployment, as ARM would PUT it (`trustline expand --json`). */
 export interface ExpandedResource {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { linkedDocumentFile, readLinkedDocument } from '../template/link-roots.js';
 import { describeError, isTwinError, requireOnFirstUse } from '../../core/index.js';
 import { parseUrlTemplate } from '../../gateway/index.js';
 import type { ResourceRecord } from '../../state/index.js';
@@ -96,12 +95,12 @@ function contract(doc: Doc, pathItem: Obj, op: Obj, opName: string, defs: Obj): 
   };
 }
 
-/** The text of an import link: a local `file://` document; anything else cannot be fetched offline. */
+/** The text of an import link: a local `file://` document or one below an offline mirror; anything else cannot be fetched offline. */
 function readLink(input: ResourceInput, ctx: ProviderContext, value: string): string {
-  let url: URL;
-  try { url = new URL(value); } catch { throw invalid(input, ctx, `the import link '${value}' is not a URL.`); }
-  if (url.protocol !== 'file:') throw invalid(input, ctx, `the import link '${value}' cannot be fetched: the twin is offline (use a file:// URL or put the document in 'value').`);
-  try { return readFileSync(fileURLToPath(url), 'utf8'); } catch (e) { throw invalid(input, ctx, `the import link '${value}' cannot be read: ${describeError(e)}`); }
+  let file: string | undefined;
+  try { file = linkedDocumentFile(value, ctx.linkRoots ?? []); } catch { throw invalid(input, ctx, `the import link '${value}' is not a URL.`); }
+  if (file === undefined) throw invalid(input, ctx, `the import link '${value}' cannot be fetched: the twin is offline (use a file:// URL, an offline mirror of its URL (--link-root), or put the document in 'value').`);
+  try { return readLinkedDocument(file); } catch (e) { throw invalid(input, ctx, `the import link '${value}' cannot be read: ${describeError(e)}`); }
 }
 
 function readDocument(input: ResourceInput, ctx: ProviderContext, format: string, value: string): Doc {

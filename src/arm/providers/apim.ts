@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { linkedDocumentFile, readLinkedDocument } from '../template/link-roots.js';
 import { loadPolicyDocument, parseUrlTemplate } from '../../gateway/index.js';
 import { describeError, isTwinError } from '../../core/index.js';
 import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
@@ -67,7 +66,8 @@ function checkCaCertificates(input: ResourceInput, ctx: ProviderContext): void {
 /**
  * Policies (service, API, operation, product). `xml-link`/`rawxml-link` documents are read when the
  * deployment runs, as APIM fetches them on save: a `file://` URL is read from this machine and kept
- * (`listResults.content`, what the gateway serves); an http(s) link cannot be fetched offline and is
+ * (`listResults.content`, what the gateway serves); an http(s) link is read from an offline mirror of its URL
+ * (`ProviderContext.linkRoots`, `--link-root`), else it cannot be fetched offline and is
  * refused (loose: ignored with a warning, the scope then has no policy).
  */
 const policyProvider: ResourceProvider = {
@@ -86,21 +86,21 @@ const policyProvider: ResourceProvider = {
       validatePolicy(input, ctx, value);
       return record;
     }
-    let url: URL;
+    let file: string | undefined;
     try {
-      url = new URL(value);
+      file = linkedDocumentFile(value, ctx.linkRoots ?? []);
     } catch {
       throw invalid(input, ctx, `the policy link '${value}' is not a URL.`);
     }
-    if (url.protocol !== 'file:') {
-      const reason = `the policy link '${value}' cannot be fetched: the twin is offline (use a file:// URL or format 'rawxml').`;
+    if (file === undefined) {
+      const reason = `the policy link '${value}' cannot be fetched: the twin is offline (use a file:// URL, an offline mirror of its URL (--link-root), or format 'rawxml').`;
       if (!ctx.loose) throw invalid(input, ctx, reason);
       ctx.warn(`policy of '${input.id}': ${reason} (loose mode: the scope has no policy)`);
       return record;
     }
     let content: string;
     try {
-      content = readFileSync(fileURLToPath(url), 'utf8');
+      content = readLinkedDocument(file);
     } catch (e) {
       throw invalid(input, ctx, `the policy link '${value}' cannot be read: ${describeError(e)}`);
     }

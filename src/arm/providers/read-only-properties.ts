@@ -565,6 +565,8 @@ export function listResultForApiVersion(type: string, action: string, result: un
 /** A SAS token (query string without `?`): twin value with a signature derived from the id and the request. */
 const sasToken = (r: ResourceRecord, kind: string) => `sv=2018-03-28&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00%3A00%3A00Z&spr=https&sig=${encodeURIComponent(key(r, kind))}`;
 
+const functionCode = (r: ResourceRecord) => key(r, 'function').replace(/[^A-Za-z0-9]/g, '');
+
 /** `list*` results of types stored without a provider: `{type: {action (lower case): result}}`, twin values. */
 const LIST_RESULTS: Record<string, Record<string, (r: ResourceRecord) => unknown>> = {
   'microsoft.storage/storageaccounts': {
@@ -598,12 +600,15 @@ const LIST_RESULTS: Record<string, Record<string, (r: ResourceRecord) => unknown
   'microsoft.web/staticsites': {
     listsecrets: (r) => ({ id: `${r.id}/secrets`, name: 'secrets', type: 'Microsoft.Web/staticSites/secrets', properties: { apiKey: hexKey(r, 'apikey') } }),
   },
+  // A function the template does not deploy (its code came with a zip deployment): listSecrets answers `{key,
+  // trigger_url}`, listKeys its keys by name, `{default: …}` (as for a stored function, web.ts), the same key.
   'microsoft.web/sites/functions': {
     listsecrets: (r) => {
       const [site, fn] = r.name.split('/');
-      const code = key(r, 'function').replace(/[^A-Za-z0-9]/g, '');
+      const code = functionCode(r);
       return { key: code, trigger_url: `https://${site!.toLowerCase()}.azurewebsites.net/api/${fn}?code=${code}` };
     },
+    listkeys: (r) => ({ default: functionCode(r) }),
   },
   'microsoft.devices/iothubs/iothubkeys': {
     listkeys: (r) => ({ keyName: leaf(r.name), primaryKey: key(r, 'p'), secondaryKey: key(r, 's'), rights: 'RegistryWrite, ServiceConnect, DeviceConnect' }),

@@ -79,6 +79,10 @@ export const READ_ONLY_TABLE: Record<string, Entry> = {
   },
   'microsoft.cache/redisenterprise/databases': { port: 10000 },
   // Batch: `{account}.{region}.batch.azure.com` (REST spec BatchAccount example `sampleacct.japaneast.batch.azure.com`).
+  // Cognitive Services accounts and Foundry projects: `internalId`, 32 hex digits (readOnly in the REST spec's
+  // AccountProperties / ProjectProperties). Foundry agent templates cut it 8-4-4-4-12 into the project's workspace GUID.
+  'microsoft.cognitiveservices/accounts': { internalId: '{hex:32}' },
+  'microsoft.cognitiveservices/accounts/projects': { internalId: '{hex:32}' },
   'microsoft.batch/batchaccounts': { accountEndpoint: '{lname}.{location}.batch.azure.com', nodeManagementEndpoint: '{hex:10}.{location}.service.batch.azure.com' },
   // Communication Services: `{name}.{data location}.communication.azure.com` (Learn: `https://<resource>.unitedstates.communication.azure.com`).
   'microsoft.communication/communicationservices': {
@@ -329,6 +333,32 @@ export const PRESUMED: Record<string, { sku?: Props; kind?: string; identity?: t
   'microsoft.dataprotection/backupvaults': { identity: true },
   'microsoft.apicenter/services': { identity: true },
   'microsoft.sql/managedinstances': { identity: true },
+};
+
+/**
+ * Microsoft's first-party service principals as every tenant has them, for an `existing` Microsoft Graph
+ * `servicePrincipals` resource that expansion presumes (keyed by appId): the permissions templates look up by value.
+ * Microsoft Graph (00000003-0000-0000-c000-000000000000): the delegated scopes and application roles app
+ * registrations for Easy Auth ask for, with their published ids ("Microsoft Graph permissions reference";
+ * `User.Read` e1fe6dd8-… as in Graph's delegatedPermissionClassifications example).
+ */
+export const FIRST_PARTY_SERVICE_PRINCIPALS: Record<string, Props> = {
+  '00000003-0000-0000-c000-000000000000': {
+    displayName: 'Microsoft Graph',
+    servicePrincipalType: 'Application',
+    oauth2PermissionScopes: [
+      ['e1fe6dd8-ba31-4d61-89e7-88639da4683d', 'User.Read', 'User'],
+      ['b340eb25-3456-403f-be2f-af7a0d370277', 'User.ReadBasic.All', 'User'],
+      ['37f7f235-527c-4136-accd-4a02d197296e', 'openid', 'User'],
+      ['14dad69e-099b-42c9-810b-d002981feec1', 'profile', 'User'],
+      ['64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0', 'email', 'User'],
+      ['7427e0e9-2fba-42fe-b0c0-848c9e6a8182', 'offline_access', 'User'],
+    ].map(([id, value, type]) => ({ id, value, type, isEnabled: true })),
+    appRoles: [
+      ['df021288-bdef-4463-88db-98f22de89214', 'User.Read.All'],
+      ['7ab1d382-f21e-4acd-a863-ba3e13f7da61', 'Directory.Read.All'],
+    ].map(([id, value]) => ({ id, value, allowedMemberTypes: ['Application'], isEnabled: true })),
+  },
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { Clock, IdGenerator, Logger, SourceLocation } from '../../core/index.js';
 import type { ResourceRecord, StoreTransaction } from '../../state/index.js';
+import type { LinkRoot } from '../template/link-roots.js';
 
 /** A resource after template evaluation, ready for its provider: the shape it is stored in. */
 export type ResourceInput = ResourceRecord;
@@ -16,6 +17,8 @@ export interface ProviderContext {
   loose: boolean;
   /** A Bicep extension resource: its extension's config (`relationshipSemantics` of the Microsoft Graph extension). */
   extensionConfig?: Readonly<Record<string, unknown>>;
+  /** Offline mirrors of `http(s)` links (`DeployOptions.templateLinkRoots`): API Management's `*-link` documents read through them. */
+  linkRoots?: readonly LinkRoot[];
   warn(message: string): void;
 }
 

@@ -57,6 +57,27 @@ export interface FillContext {
    * a parameter whose whole value is `GET-PREREQ-<output>` takes that output's value (any type), as the CI does.
    */
   prerequisiteOutputs?: Record<string, unknown>;
+  /**
+   * The Azure Developer CLI environment (`AZURE_ENV_NAME`, `AZURE_LOCATION`, …) that `${NAME}` references in an azd
+   * parameters file (`infra/main.parameters.json`) read; absent names are unset.
+   */
+  environment?: Record<string, string | undefined>;
+}
+
+/**
+ * An azd environment reference in a parameters file: `${NAME}`, `${NAME=default}` / `${NAME-default}` (the default when
+ * NAME is unset) and `${NAME:=default}` / `${NAME:-default}` (also when it is empty), the shell forms of the envsubst
+ * library azd substitutes the file with before it deploys (docs/behaviour/arm.md, "azd parameters files").
+ */
+const AZD_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}/g;
+
+function substituteAzd(text: string, env: Record<string, string | undefined>): string {
+  return text.replace(AZD_REFERENCE, (_m, name: string, op: string | undefined, dflt: string | undefined) => {
+    const v = env[name];
+    if (op === undefined) return v ?? '';
+    if (op.startsWith(':')) return v === undefined || v === '' ? (dflt ?? '') : v;
+    return v === undefined ? (dflt ?? '') : v;
+  });
 }
 
 /** The value a quickstart CI placeholder token stands for (token as written, e.g. `GEN-UNIQUE-8`). */
@@ -90,10 +111,17 @@ export function placeholderValue(token: string, ctx: FillContext): string {
 
 const TOKEN = /\b(?:GEN-[A-Z0-9]+(?:-[A-Z0-9]+)*|GET-PREREQ-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)/g;
 
-/** Replace placeholder tokens in every string of a parameters object; Key Vault references become values. */
-export function fillPlaceholders(parameters: JsonObject, ctx: FillContext): { parameters: JsonObject; filled: string[]; wholeTokens: string[] } {
+/**
+ * Replace placeholder tokens in every string of a parameters object; Key Vault references become values; azd
+ * environment references (`${NAME}`) are substituted from `ctx.environment`.
+ */
+export function fillPlaceholders(
+  parameters: JsonObject,
+  ctx: FillContext,
+): { parameters: JsonObject; filled: string[]; wholeTokens: string[]; azdReferences: string[] } {
   const filled: string[] = [];
   const wholeTokens: string[] = [];
+  const azdReferences: string[] = [];
   const fix = (v: unknown): unknown => {
     if (typeof v === 'string') {
       return v.replace(TOKEN, (token) => {
@@ -127,14 +155,26 @@ export function fillPlaceholders(parameters: JsonObject, ctx: FillContext): { pa
       continue;
     }
     if (whole !== undefined) wholeTokens.push(name);
+    const value = isObject(entry) ? entry['value'] : undefined;
+    if (typeof value === 'string' && new RegExp(AZD_REFERENCE.source).test(value)) {
+      // azd substitutes its environment into the file; a value that comes out empty counts as not given (azd asks
+      // for it unless the template has a default), and a whole value of a bool/int/array/object parameter is
+      // converted to that type (azdReferences lists those parameters).
+      const substituted = substituteAzd(value, ctx.environment ?? {});
+      filled.push(`${name}: ${value}`);
+      if (substituted === '') continue;
+      if (new RegExp(`^${AZD_REFERENCE.source}$`).test(value)) azdReferences.push(name);
+      setProp(out, name, { ...(entry as JsonObject), value: substituted });
+      continue;
+    }
     setProp(out, name, fix(entry));
   }
-  return { parameters: isFile ? { ...parameters, parameters: out } : out, filled, wholeTokens };
+  return { parameters: isFile ? { ...parameters, parameters: out } : out, filled, wholeTokens, azdReferences };
 }
 
 /**
  * A value for a required parameter that satisfies its declared type and constraints (allowed values,
- * lengths, ranges, languageVersion 2.0 types). Names give hints: `location`, `…ResourceId`, `…email`.
+ * lengths, ranges, languageVersion 2.0 types). Names give hints: `location`, `…ResourceId`, `…email`, `…Url`/`…Uri`/`…Endpoint`.
  */
 export function missingValue(name: string, decl: JsonObject, definitions: JsonObject | undefined, ctx: FillContext, depth = 0): unknown {
   const ref = get(decl, '$ref');
@@ -172,6 +212,7 @@ export function missingValue(name: string, decl: JsonObject, definitions: JsonOb
       if (lower === 'location' || lower.endsWith('location')) s = ctx.location;
       else if (/resourceid$/.test(lower)) s = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${ctx.resourceGroup}/providers/Microsoft.Placeholder/parents/tl${ctx.values.name(6)}/children/${childName(name)}`;
       else if (/email/.test(lower)) s = 'admin@contoso.com';
+      else if (/(url|uri|endpoint)$/.test(lower)) s = `https://tl${ctx.values.name(10)}.contoso.com/`;
       else if (/(tenantid|objectid|principalid|clientid|appid|guid)$/.test(lower)) s = lower.endsWith('tenantid') ? ctx.tenantId : ctx.values.uuid();
       else if (type === 'securestring' || /password|secret/.test(lower)) s = ctx.values.password();
       else s = `tl${ctx.values.name(10)}`;

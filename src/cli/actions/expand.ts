@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { formatLocation, isTwinError, TwinError } from '../../core/index.js';
 import { expandTemplate, stringifyArmJson } from '../../arm/index.js';
-import type { ExpandResult, TemplateLinkRoot } from '../../arm/index.js';
+import type { ExpandResult } from '../../arm/index.js';
 import type { CliContext } from '../context.js';
+import { parseLinkRoots } from '../link-roots.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
 
 export interface ExpandCommandOptions {
@@ -32,18 +32,6 @@ function parseSeed(seed: string | undefined): number | undefined {
   return Number(seed) >>> 0;
 }
 
-/** `--link-root PREFIX=DIR`: an offline mirror of linked templates' URIs (the first `=` splits; DIR must be a folder). */
-function parseLinkRoots(values: string[] | undefined): TemplateLinkRoot[] {
-  return (values ?? []).map((v) => {
-    const at = v.indexOf('=');
-    const prefix = at > 0 ? v.slice(0, at) : '';
-    const dir = at > 0 ? v.slice(at + 1) : '';
-    if (!prefix || !dir) throw new TwinError('ERR_CLI_INPUT', `--link-root takes PREFIX=DIR (e.g. https://example.com/templates/=./mirror), got '${v}'`);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TwinError('ERR_CLI_INPUT', `--link-root ${prefix}=${dir}: '${dir}' is not a folder`);
-    return { prefix, dir: resolve(dir) };
-  });
-}
-
 function textLines(r: ExpandResult): string[] {
   const lines: string[] = [];
   for (const res of r.resources) {
@@ -63,7 +51,7 @@ function textLines(r: ExpandResult): string[] {
 export function expandCommand(template: string, o: ExpandCommandOptions, ctx: CliContext): number {
   const now = parseNow(o.now);
   const seed = parseSeed(o.seed);
-  const linkRoots = parseLinkRoots(o.linkRoot);
+  const linkRoots = parseLinkRoots(o.linkRoot, ctx.cwd);
   if ((o.prereqParameters ?? []).length > 0 && o.prereq === undefined) throw new TwinError('ERR_CLI_INPUT', '--prereq-parameters needs --prereq TEMPLATE');
   for (const f of [...(o.prereq !== undefined ? [o.prereq] : []), ...(o.prereqParameters ?? [])]) {
     if (!existsSync(f) || !statSync(f).isFile()) throw new TwinError('ERR_CLI_INPUT', `--prereq: '${f}' is not a file`);
@@ -74,6 +62,8 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
       templateFile: template,
       parameterFiles: o.parameters,
       fillPlaceholders: o.fillPlaceholders ?? false,
+      // azd parameters files read the azd environment, which `azd env` exports into the shell (`${AZURE_LOCATION}`).
+      ...(o.fillPlaceholders ? { environment: { ...process.env } } : {}),
       fillMissing: o.fillMissing ?? false,
       loose: o.loose ?? false,
       ...(now !== undefined ? { now } : {}),

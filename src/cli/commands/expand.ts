@@ -7,7 +7,7 @@ export const registerExpand: RegisterCommand = (program, ctx) => {
     .description('expand an ARM template: every expression evaluated, resources in deployment order (nested deployments included), outputs')
     .argument('<template>', 'the ARM template (JSON or JSONC)')
     .option('--parameters <file>', 'a parameters file (repeatable; a later file wins)', collect, [])
-    .option('--fill-placeholders', 'fill the quickstart CI placeholders (GEN-UNIQUE, GEN-PASSWORD, …, GET-PREREQ-*, Key Vault references)')
+    .option('--fill-placeholders', 'fill the quickstart CI placeholders (GEN-UNIQUE, GEN-PASSWORD, …, GET-PREREQ-*, Key Vault references) and the azd ${NAME} references of parameters files from the environment')
     .option('--fill-missing', 'give every required parameter without a value a valid value for its type and constraints')
     .option('--loose', 'unknown functions and unsupported list*() evaluate to null with a warning (exit 1 all the same)')
     .option('--now <iso>', 'the time utcNow() answers (default 2026-01-01T00:00:00Z)')

@@ -34,6 +34,8 @@ export function parametersFileFor(template) {
     const p = join(dir, candidate);
     if (existsSync(p) && (candidate.startsWith(base) || base === 'azuredeploy' || base === 'main')) return p;
   }
+  // The portal's "Export template" pairs template.json with parameters.json.
+  if (base === 'template' && existsSync(join(dir, 'parameters.json'))) return join(dir, 'parameters.json');
   return undefined;
 }
 
