@@ -13,7 +13,11 @@ export interface AadstsEntry {
   status: number;
   /** Description text after `AADSTS<code>: `, before the trace/correlation suffix. */
   text: (args: Record<string, string>) => string;
+  /** Entra's `suberror` (e.g. `consent_required`), after the other fields. */
+  suberror?: string;
 }
+
+const FIC_HINT = 'Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
 
 export const AADSTS = {
   resourceNotFound: {
@@ -188,7 +192,70 @@ export const AADSTS = {
     code: 700024,
     error: 'invalid_client',
     status: 401,
-    text: () => 'Client assertion is not within its valid time range.',
+    // [O] msal4j #984 (2025), docker-tools #1310 (2024): the times in .NET's round-trip form, 7 fraction digits;
+    // "valid from 1970-01-01…" when the assertion has no nbf.
+    text: (a) =>
+      `Client assertion is not within its valid time range. Current time: ${a.now}, assertion valid from ${a.nbf}, expiry time of assertion ${a.exp}. ` +
+      'Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .',
+  },
+  /*
+   * Workload identity federation (federated identity credentials). Evidence, as Entra answered real clients:
+   * 700211 issuer / 700213 subject — azure-workload-identity #1200 (2024, 2025), Azure/login #482, dotnet/maui #31978
+   * (`invalid_client`; "…presented assertion subject '…'. Check your federated identity credential Subject, Audience
+   * and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation");
+   * 700212 audience — the same words for 'audience' (arsenvlad/entra-cross-tenant-app-fic-managed-identity lists it as
+   * 7002121 in 2024, an audience-specific sub-code); 700226 "Only MSI tokens may be used as Federated Identity
+   * Credentials for AAD issuer." (same repository: an app registration's Entra token presented as an assertion);
+   * 50166 "Request to External OIDC endpoint failed." (`invalid_request`, 400; azure-workload-identity #642/#1130,
+   * Azure/azure-cli #28863); 7000272 key not in the issuer's metadata (azure-workload-identity #1232). 70021 is the
+   * older single code for all three mismatches (azure-workload-identity #616, 2022, `invalid_request`).
+   */
+  consentRequired: {
+    code: 65001,
+    error: 'invalid_grant',
+    status: 400,
+    // [O] token-endpoint bodies of refresh and code redemptions (O365/python-o365 #323, MicrosoftDocs/azure-docs #39189):
+    // invalid_grant, `"suberror": "consent_required"`; named when the app has a display name (older answers omit it).
+    text: (a) => `The user or administrator has not consented to use the application with ID '${a.appId}' named '${a.appName}'. Send an interactive authorization request for this user and resource.`,
+    suberror: 'consent_required',
+  },
+  ficIssuer: {
+    code: 700211,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) => `No matching federated identity record found for presented assertion issuer '${a.issuer}'. ${FIC_HINT}`,
+  },
+  ficSubject: {
+    code: 700213,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) => `No matching federated identity record found for presented assertion subject '${a.subject}'. ${FIC_HINT}`,
+  },
+  ficAudience: {
+    code: 700212,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) => `No matching federated identity record found for presented assertion audience '${a.audience}'. ${FIC_HINT}`,
+  },
+  ficEntraTokenNotManagedIdentity: {
+    code: 700226,
+    error: 'invalid_client',
+    status: 401,
+    text: () => 'Only MSI tokens may be used as Federated Identity Credentials for AAD issuer.',
+  },
+  ficIssuerUnreachable: {
+    code: 50166,
+    error: 'invalid_request',
+    status: 400,
+    text: () => 'Request to External OIDC endpoint failed.',
+  },
+  ficKeyNotFound: {
+    code: 7000272,
+    error: 'invalid_client',
+    status: 401,
+    text: (a) =>
+      `The certificate with identifier ${a.kid} used to sign the federated credential could not be found in the metadata of identity provider ${a.issuer}. ` +
+      "Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token.",
   },
   assertionSubject: {
     code: 700021,
@@ -226,6 +293,7 @@ export interface AadstsBody {
   trace_id: string;
   correlation_id: string;
   error_uri: string;
+  suberror?: string;
 }
 
 export function aadstsBody(name: AadstsName, args: Record<string, string>, ctx: AadstsContext): { status: number; body: AadstsBody } {
@@ -241,6 +309,7 @@ export function aadstsBody(name: AadstsName, args: Record<string, string>, ctx: 
       trace_id: ctx.traceId,
       correlation_id: ctx.correlationId,
       error_uri: `https://login.microsoftonline.com/error?code=${entry.code}`,
+      ...(entry.suberror === undefined ? {} : { suberror: entry.suberror }),
     },
   };
 }

@@ -15,6 +15,7 @@ import { applyDirectoryObjects, planDirectory } from './directory/apply-director
 import { listDirectory } from './directory/directory-listing.js';
 import { GrantStore } from './signin/grant-store.js';
 import { verifyClientAssertion } from './tokens/client-assertion.js';
+import { createFederatedAssertionVerifier } from './tokens/federated-assertion.js';
 import { authorizationCodeGrant, refreshTokenGrant } from './tokens/user-grants.js';
 import { parseDirectoryText, readDirectoryFile, type DirectoryDocument, type Locator } from './directory/directory-file.js';
 
@@ -191,7 +192,9 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   // A cached MI token must never outlive its key's place in JWKS: any signer or JWKS change empties the cache.
   keys.onChange(() => issuer.clearCache());
   const grants = new GrantStore(options.clock);
+  const flags: IdentityCompatFlags = { ...defaultIdentityCompatFlags, ...options.flags };
   const verifyAssertion = (app: DirectoryObject, assertion: string, tenantId: string) => verifyClientAssertion(app, assertion, tenantId, options.clock);
+  const verifyFederatedAssertion = createFederatedAssertionVerifier({ directory, keys, clock: options.clock });
   const userDeps = {
     directory,
     keys,
@@ -200,12 +203,14 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
     logger: logger.child('sts'),
     grants,
     verifyAssertion,
+    verifyFederatedAssertion,
+    presumeConsentWithoutGrants: flags.presumeConsentWithoutGrants,
     ...(options.userTokenLifetimeSeconds === undefined ? {} : { userTokenLifetimeSeconds: options.userTokenLifetimeSeconds }),
   };
   const handler = createIdentityHandler({
     tenantId: options.tenantId,
     identityHeader: options.identityHeader,
-    wrongIdentityHeaderStatus: { ...defaultIdentityCompatFlags, ...options.flags }.wrongIdentityHeaderStatus,
+    wrongIdentityHeaderStatus: flags.wrongIdentityHeaderStatus,
     directory,
     keys,
     issue: (req, eligible) => issuer.issue(req, eligible),
@@ -218,6 +223,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       logger: logger.child('sts'),
       lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599,
       verifyAssertion,
+      verifyFederatedAssertion,
       grants: { authorization_code: authorizationCodeGrant(userDeps), refresh_token: refreshTokenGrant(userDeps) },
     },
     authorize: { ...userDeps, logger: logger.child('sign-in') },

@@ -42,7 +42,21 @@ export interface DecisionLog {
    * arrived while it ran (its backend calls). Undefined when the record is no longer kept.
    */
   related(requestId: string): DecisionRecord[] | undefined;
+  /**
+   * The last `n` requests that came from outside the twin, oldest first, each gateway request with the site records
+   * that arrived while it ran (its backend calls): `trustline explain --last N` shows N requests, not N records (a
+   * call through the gateway is two records, and the site's is added first).
+   */
+  requests(n: number): DecisionRecord[];
   readonly size: number;
+}
+
+/** A site record that arrived while gateway request `g` ran (from its start to its end, 1 ms of rounding). */
+function during(g: DecisionRecord, r: DecisionRecord): boolean {
+  if (g.kind !== 'apim' || r.kind !== 'site') return false;
+  const start = Date.parse(g.time);
+  const t = Date.parse(r.time);
+  return t >= start && t <= start + g.durationMs + 1;
 }
 
 /** Default number of decision records kept (docs/limits.md). */
@@ -82,10 +96,17 @@ export function createDecisionLog(capacity = DECISION_LOG_CAPACITY): DecisionLog
       const r = get(id);
       if (!r) return undefined;
       if (r.kind !== 'apim') return [r];
-      const start = Date.parse(r.time);
-      const end = start + r.durationMs + 1;
-      const during = this.last(size).filter((x) => x.kind === 'site' && Date.parse(x.time) >= start && Date.parse(x.time) <= end);
-      return [r, ...during];
+      return [r, ...this.last(size).filter((x) => during(r, x))];
+    },
+    requests(n) {
+      const all = this.last(size);
+      const gateways = all.filter((r) => r.kind === 'apim');
+      const isHop = (r: DecisionRecord) => gateways.some((g) => during(g, r));
+      const tops = all.filter((r) => !isHop(r));
+      const top = n > 0 ? tops.slice(-n) : [];
+      const chosen = new Set(top);
+      const chosenGateways = top.filter((r) => r.kind === 'apim');
+      return all.filter((r) => chosen.has(r) || chosenGateways.some((g) => during(g, r)));
     },
     get size() {
       return size;

@@ -30,6 +30,8 @@ export interface ListenOptions {
   maxHeaderBytes?: number;
   /** Answers are `LeadHeaderResponse`s (core): the handler may start each with a header by `setLeadHeader`. */
   leadHeader?: boolean;
+  /** The flags that move these listeners, for the error of a taken port (default: `trustline up`'s). */
+  portHint?: string;
 }
 
 /**
@@ -78,10 +80,10 @@ function deferTls(https: HttpsServer, tls: { cert: string; key: string }): () =>
 }
 
 /** Listens on `host:port` (0 = a random free port); a taken port is `ERR_RUNTIME_PORT_IN_USE` naming the listener. */
-export async function listen(server: Server, host: string, port: number, what: string): Promise<number> {
+export async function listen(server: Server, host: string, port: number, what: string, portHint?: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     const fail = (e: Error & { code?: string }) => {
-      if (e.code === 'EADDRINUSE' || e.code === 'EACCES') reject(portError(e.code, host, port, what));
+      if (e.code === 'EADDRINUSE' || e.code === 'EACCES') reject(portError(e.code, host, port, what, portHint));
       else reject(e);
     };
     server.once('error', fail);
@@ -138,8 +140,8 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
   let httpPort: number;
   let httpsPort: number;
   try {
-    httpPort = await listen(http, host, options.httpPort ?? 0, `${options.name} (http)`);
-    httpsPort = await listen(https as unknown as Server, host, options.httpsPort ?? 0, `${options.name} (https)`);
+    httpPort = await listen(http, host, options.httpPort ?? 0, `${options.name} (http)`, options.portHint);
+    httpsPort = await listen(https as unknown as Server, host, options.httpsPort ?? 0, `${options.name} (https)`, options.portHint);
   } catch (e) {
     forgetTls();
     await Promise.all([closeServer(http), closeServer(https as unknown as Server)]);

@@ -84,11 +84,11 @@ export function createPortPlan(settings: PortSettings = {}): PortPlan {
   };
 }
 
+/** How `trustline up` moves its listeners; a command with other port flags names its own (`portHint`). */
+export const UP_PORT_HINT = '--port-base N (0 = random), or pin this listener in trustline.json "ports"';
+
 /** The error for a port that cannot be listened on. */
-export function portError(code: string, host: string, port: number, what: string): TwinError {
+export function portError(code: string, host: string, port: number, what: string, hint = UP_PORT_HINT): TwinError {
   const why = code === 'EACCES' ? 'is not allowed for this user' : 'is taken (another `trustline up`, or another program)';
-  return new TwinError(
-    'ERR_RUNTIME_PORT_IN_USE',
-    `cannot listen on ${host}:${port} for ${what}: the port ${why}. Stop the other program, or choose other ports: --port-base N (0 = random), or pin this listener in trustline.json "ports"`,
-  );
+  return new TwinError('ERR_RUNTIME_PORT_IN_USE', `cannot listen on ${host}:${port} for ${what}: the port ${why}. Stop the other program, or choose other ports: ${hint}`);
 }

@@ -53,7 +53,10 @@ export async function startStandaloneEasyAuth(o: StandaloneEasyAuthOptions): Pro
     () => listeners,
   );
   try {
-    listeners = await startListenerPair(handler, { tls: o.tls, logger: o.logger, name: 'easyauth', httpPort: o.httpPort, httpsPort: o.httpsPort });
+    listeners = await startListenerPair(handler, {
+      tls: o.tls, logger: o.logger, name: 'easyauth', httpPort: o.httpPort, httpsPort: o.httpsPort,
+      portHint: '--port N (http) and --https-port N (default: the http port + 1; 0 = random)',
+    });
   } catch (e) {
     await client.close();
     throw e;

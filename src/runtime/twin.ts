@@ -358,7 +358,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     loginEndpoint: () => identityListeners.httpsUrl,
     liveAction: (targetId, action, readBody) => apimGatewayAction(reconciler.services, targetId, action, readBody),
     decisions: (requestId, last) => {
-      const value = requestId ? decisions.related(requestId) : decisions.last(last);
+      const value = requestId ? decisions.related(requestId) : decisions.requests(last);
       return value && { value };
     },
     logger: logger.child('control-plane'),

@@ -109,13 +109,15 @@ export interface DirectoryObject {
   password?: HashedSecret;
   /** Group only: member object ids (users, service principals, managed identities, groups). */
   members?: string[];
+  /** Group or application: owner object ids (Graph `owners` relationship; users and service principals). Stored and listed. */
+  owners?: string[];
   /** App role assignment only: who (object id), on which resource application (appId), which role (id). */
   assignment?: { principalId: string; principalType: 'User' | 'Group' | 'ServicePrincipal'; resourceAppId: string; appRoleId: string };
   /** Application or group deployed by Bicep's Microsoft Graph extension: its `uniqueName` (alternate key). */
   uniqueName?: string;
   /** Group only: Graph's required flags (`mailEnabled`, `securityEnabled`, `mailNickname`). */
   groupSettings?: { mailEnabled: boolean; securityEnabled: boolean; mailNickname: string; description?: string };
-  /** Application only: federated identity credentials (stored and listed; the token endpoint does not redeem them). */
+  /** Application only: federated identity credentials (the token endpoint redeems them: src/identity/tokens/federated-assertion.ts). */
   federatedIdentityCredentials?: FederatedIdentityCredential[];
   /** OAuth2 permission grant only (Graph `oauth2PermissionGrant`): stored and listed. */
   permissionGrant?: { clientId: string; consentType: 'AllPrincipals' | 'Principal'; principalId: string | null; resourceId: string; scope: string };

@@ -78,6 +78,32 @@ describe('az CLI against the twin', () => {
     expect(bad.stderr).toContain('nosuchfunction');
   }, 360_000);
 
+  it('az webapp show, config appsettings/connection-string list and list-publishing-credentials read the seed\'s Function App', async () => {
+    if ((await az(['account', 'show', '-o', 'json'])).code !== 0) expect((await cli.login()).login.code).toBe(0);
+    const rg = seed.ready.resourceGroup;
+    // `webapp show` reads the publish profile (POST …/publishxml) for the FTP profile's publishUrl.
+    const show = await az(['webapp', 'show', '-g', rg, '-n', 'trustline-func', '-o', 'json']);
+    expect(show.code, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ name: 'trustline-func', defaultHostName: 'trustline-func.azurewebsites.net', ftpPublishingUrl: expect.stringMatching(/^ftps:\/\/.+\/site\/wwwroot$/) as unknown });
+    // `appsettings list` reads config/slotConfigNames after the settings; App Service answers it for every site.
+    const settings = await az(['webapp', 'config', 'appsettings', 'list', '-g', rg, '-n', 'trustline-func', '-o', 'json']);
+    expect(settings.code, settings.stderr).toBe(0);
+    expect(JSON.parse(settings.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ name: expect.any(String) as unknown, slotSetting: false })]));
+    const strings = await az(['webapp', 'config', 'connection-string', 'list', '-g', rg, '-n', 'trustline-func', '-o', 'json']);
+    expect(strings.code, strings.stderr).toBe(0);
+    expect(JSON.parse(strings.stdout)).toEqual([]);
+    const creds = await az(['webapp', 'deployment', 'list-publishing-credentials', '-g', rg, '-n', 'trustline-func', '-o', 'json']);
+    expect(creds.code, creds.stderr).toBe(0);
+    const user = JSON.parse(creds.stdout) as { publishingUserName: string; publishingPassword: string; scmUri: string };
+    expect(user).toMatchObject({ publishingUserName: '$trustline-func', scmUri: expect.stringContaining('@trustline-func.scm.azurewebsites.net') as unknown });
+    const profiles = await az(['webapp', 'deployment', 'list-publishing-profiles', '-g', rg, '-n', 'trustline-func', '-o', 'json']);
+    expect(profiles.code, profiles.stderr).toBe(0);
+    const list = JSON.parse(profiles.stdout) as Array<{ publishMethod: string; userName: string; userPWD: string }>;
+    expect(list.map((p) => p.publishMethod)).toEqual(['MSDeploy', 'FTP', 'ZipDeploy']);
+    expect(list.every((p) => p.userPWD === user.publishingPassword)).toBe(true);
+    expect(list[1]!.userName).toBe('trustline-func\\$trustline-func');
+  }, 240_000);
+
   it('az apim api import --specification-format Wsdl: a SOAP pass-through API whose calls the gateway routes by SOAPAction', async () => {
     if ((await az(['account', 'show', '-o', 'json'])).code !== 0) expect((await cli.login()).login.code).toBe(0);
     writeFileSync(join(cli.configDir, 'calc.wsdl'), CALCULATOR_WSDL.replace(/http:\/\/trustline-func\.azurewebsites\.net\/calculator\.asmx/g, 'https://trustline-func.azurewebsites.net/api/calculator'));

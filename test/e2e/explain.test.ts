@@ -42,6 +42,12 @@ describe('trustline explain', () => {
     const [record, site] = JSON.parse(json.output) as Array<{ kind: string; requestId: string; status: number; backend: unknown }>;
     expect(record).toMatchObject({ kind: 'apim', requestId: r.apimId, status: 401, backend: [{ status: 401 }] });
     expect(site).toMatchObject({ kind: 'site', site: 'trustline-func', status: 401, outcome: 'rejected' });
+    // `trustline test` says why its call through the gateway failed, and how to see the whole tree.
+    const tested = await cli('test');
+    expect(tested.code).toBe(1);
+    expect(tested.output).toMatch(/FAIL GET trustline-apim\/functions\/hello through the gateway: 401/);
+    expect(tested.output).toContain('why: site trustline-func: credential: no bearer token');
+    expect(tested.output).toMatch(/trustline explain --request-id [0-9a-f-]{36}/);
   }, 120_000);
 
   it('a 403 at the site: explained from the site request id the answer carries', async () => {
@@ -53,8 +59,11 @@ describe('trustline explain', () => {
     expect(explained.output).toMatch(new RegExp(`^403 GET https://trustline-func\\.azurewebsites\\.net/api/hello {3}site trustline-func {3}request ${r.siteId}`));
     expect(explained.output).toMatch(/✗ allowed-applications: client '[0-9a-f-]{36}' \(appid\/azp\) is not in allowedApplications/);
     expect(explained.output).toMatch(/└─ rejected, answered 403/);
+    // --last 1 is the last request: the gateway's record with the site record of its backend call.
     const last = await cli('explain', '--last', '1', '--json');
-    expect((JSON.parse(last.output) as Array<{ requestId: string }>).map((x) => x.requestId)).toHaveLength(1);
+    expect((JSON.parse(last.output) as Array<{ requestId: string }>).map((x) => x.requestId).sort()).toEqual([r.apimId, r.siteId].sort());
+    const lastTree = await cli('explain', '--last', '1');
+    expect(lastTree.output).toMatch(/│ {2}403 GET https:\/\/trustline-func\.azurewebsites\.net\/api\/hello {3}site trustline-func/);
     const unknown = await cli('explain', '--request-id', 'no-such-request');
     expect(unknown.code).toBe(2);
     expect(unknown.output).toContain('ERR_CLI_EXPLAIN');

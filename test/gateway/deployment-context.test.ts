@@ -8,9 +8,10 @@ const PFX = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'certificat
 const THUMBPRINT = '313887D34B9D5E4D4D380D77FBF0CA6026757FFB';
 
 describe('context.Deployment at the gateway', () => {
-  it('ServiceName, ServiceId, Region (the service location), GatewayId and Certificates by thumbprint', async () => {
+  it('ServiceName, ServiceId, Region (the service location), GatewayId, Gateway{Id, InstanceId, IsManaged} and Certificates by thumbprint', async () => {
     const policy = `<policies><inbound><base />
       <set-header name="x-deployment" exists-action="override"><value>@(context.Deployment.ServiceName + "|" + context.Deployment.Region + "|" + context.Deployment.GatewayId + "|" + context.Deployment.ServiceId)</value></set-header>
+      <set-header name="x-gateway" exists-action="override"><value>@(context.Deployment.Gateway.Id + "|" + context.Deployment.Gateway.InstanceId + "|" + context.Deployment.Gateway.IsManaged.ToString())</value></set-header>
       <set-header name="x-certs" exists-action="override"><value>@(context.Deployment.Certificates.Count + "|" + context.Deployment.Certificates["${THUMBPRINT}"].HasPrivateKey)</value></set-header>
     </inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`;
     const backend = await startBackend();
@@ -22,6 +23,7 @@ describe('context.Deployment at the gateway', () => {
       await res.text();
       const seen = backend.seen.at(-1)!.headers;
       expect(seen['x-deployment']).toBe(`trustline-apim|northeurope|managed|${cfg.resourceId}`);
+      expect(seen['x-gateway']).toBe('managed|managed|True');
       expect(seen['x-certs']).toBe('1|True');
     } finally {
       await gw.stop();

@@ -167,6 +167,11 @@ describe('policy expressions: the C# subset and the .NET surface', () => {
     expect(failure('@{ var a = context.Request.Body.As<JObject>(); return context.Request.Body.As<string>(); }')).toMatchObject({ exceptionType: 'InvalidOperationException' });
   });
 
+  it('a JSON body of another kind than asked: Newtonsoft names the reader\'s token (StartObject, StartArray…)', () => {
+    expect(failure('@(context.Request.Body.As<JArray>(true).Count)')).toMatchObject({ exceptionType: 'JsonReaderException', message: "Error reading JArray from JsonReader. Current JsonReader item is not an array: StartObject. Path '', line 1, position 1." });
+    expect(failure('@(JObject.Parse("[1]"))')).toMatchObject({ message: "Error reading JObject from JsonReader. Current JsonReader item is not an object: StartArray. Path '', line 1, position 1." });
+  });
+
   it('classifies what it refuses: SYNTAX only for invalid C#, UNSUPPORTED for valid C# the twin does not run, INVALID for C# compile errors', () => {
     const code = (src: string) => { try { compileExpression(src); return 'ok'; } catch (e) { return isTwinError(e) ? e.code : String(e); } };
     expect(code('@(1 +)')).toBe('ERR_APIM_EXPRESSION_SYNTAX');

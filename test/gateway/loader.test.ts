@@ -201,4 +201,14 @@ describe('rawxml loading', () => {
     expect(doc.kind).toBe('fragment');
     expect(loadError('<fragment><base /></fragment>').code).toBe('ERR_APIM_POLICY_STRUCTURE');
   });
+
+  it('a fragment saved on its own may hold policies of any section; the section rule applies where it is included', () => {
+    const frag = '<fragment><retry condition="@(context.Response.StatusCode == 429)" count="2" interval="1"><forward-request buffer-request-body="true" /></retry></fragment>';
+    expect(loadPolicyDocument(frag).kind).toBe('fragment');
+    expect(loadError('<fragment><forward-request /><no-such-policy /></fragment>').code).toBe('ERR_APIM_POLICY_UNKNOWN_ELEMENT');
+    const fragments = [{ id: 'payg', value: frag }];
+    expect(loadPolicyDocument('<policies><inbound /><backend><include-fragment fragment-id="payg" /></backend><outbound /><on-error /></policies>', { fragments }).kind).toBe('policies');
+    const misplaced = loadError('<policies><inbound><include-fragment fragment-id="payg" /></inbound></policies>', { fragments });
+    expect(misplaced?.code).toBe('ERR_APIM_POLICY_SECTION');
+  });
 });

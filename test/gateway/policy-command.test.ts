@@ -103,6 +103,21 @@ describe('trustline policy run', () => {
     expect((await cli(['policy', 'run', p])).code).toBe(2);
   });
 
+  it('text output says why: each step with its outcome and LastError; --json gives a compile error as {error}', async () => {
+    const p = file('npe.xml', `<policies><inbound><base/><set-header name="x" exists-action="override">
+      <value>@(context.Request.Headers.GetValueOrDefault("x-missing", null).ToUpper())</value></set-header></inbound></policies>`);
+    const rq = file('req-npe.json', '{}');
+    const r = await cli(['policy', 'run', p, '--request', rq]);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('500');
+    expect(r.out).toMatch(/✗ inbound operation set-header\[1\]: ExpressionValueEvaluationFailure: .*Object reference not set/);
+    expect(r.out).toMatch(/LastError: ExpressionValueEvaluationFailure in inbound set-header\[1\]: .*Object reference not set/);
+    const bad = file('bad-json.xml', '<policies>\n<inbound><nope/></inbound></policies>');
+    const j = await cli(['policy', 'run', bad, '--request', rq, '--json']);
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.out)).toMatchObject({ error: { code: 'ERR_APIM_POLICY_UNKNOWN_ELEMENT', location: { line: 2 } } });
+  });
+
   it('validate-content, validate-parameters, validate-status-code and jsonp run from REQUEST.json\'s operation contract and API schemas', async () => {
     const p = file('validate.xml', `<policies><inbound>
         <validate-parameters specified-parameter-action="prevent" unspecified-parameter-action="ignore" />

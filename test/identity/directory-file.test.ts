@@ -42,7 +42,7 @@ function thrown(fn: () => unknown): TwinError {
 describe('directory file', () => {
   it('the published schema exists and names every documented top-level key', () => {
     const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'directory.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'tenantId', 'applications', 'users', 'groups', 'appRoleAssignments']);
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'tenantId', 'applications', 'users', 'groups', 'appRoleAssignments', 'oauth2PermissionGrants']);
   });
 
   it('ids are derived from names: the same file gives the same ids in two fresh states; secrets are hashed', async () => {

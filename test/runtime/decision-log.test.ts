@@ -41,6 +41,23 @@ describe('decision log', () => {
     expect(log.related('gone')).toBeUndefined();
   });
 
+  it('requests(n): the last n requests from outside, each gateway request with its site hops (added before it)', () => {
+    const log = createDecisionLog(10);
+    log.add(site('direct-1', '2026-11-30T00:00:00.500Z'));
+    // A call through the gateway: the site's record of its backend call is complete (and added) first.
+    log.add(site('hop', '2026-11-30T00:00:01.010Z'));
+    log.add(apim('gw', '2026-11-30T00:00:01.000Z', 20));
+    log.add(site('direct-2', '2026-11-30T00:00:02.000Z'));
+    expect(log.requests(1).map((r) => r.requestId)).toEqual(['direct-2']);
+    expect(log.requests(2).map((r) => r.requestId)).toEqual(['hop', 'gw', 'direct-2']);
+    expect(log.requests(3).map((r) => r.requestId)).toEqual(['direct-1', 'hop', 'gw', 'direct-2']);
+    expect(log.requests(0)).toEqual([]);
+    log.add(site('hop-2', '2026-11-30T00:00:03.005Z'));
+    log.add(apim('gw-2', '2026-11-30T00:00:03.000Z', 10));
+    // The quick start's `explain --last 1` after a call through the gateway: the gateway's tree with its site hop.
+    expect(log.requests(1).map((r) => r.requestId)).toEqual(['hop-2', 'gw-2']);
+  });
+
   it('refuses a capacity that is not a positive integer', () => {
     expect(() => createDecisionLog(0)).toThrow(TypeError);
     expect(() => createDecisionLog(1.5)).toThrow(TypeError);

@@ -18,12 +18,12 @@ const GROUPS = 'Microsoft.Graph/groups';
 const MAIL_NICKNAME = /^[\x21-\x7e]{1,64}$/;
 const MAIL_NICKNAME_FORBIDDEN = /[@()/[\]';:<>, ]/;
 
-interface Relationship {
+export interface Relationship {
   ids: string[];
   semantics: 'append' | 'replace';
 }
 
-function relationship(input: ResourceInput, ctx: ProviderContext, name: string): Relationship | undefined {
+export function relationship(input: ResourceInput, ctx: ProviderContext, name: string): Relationship | undefined {
   const raw = getPath(input.properties, name);
   if (raw === undefined || raw === null) return undefined;
   // The extension's preview types (0.1.x) took a plain array of object ids (Bicep's own sample: `owners: [sp.id]`).
@@ -35,6 +35,12 @@ function relationship(input: ResourceInput, ctx: ProviderContext, name: string):
   const semantics = (Array.isArray(raw) ? undefined : getPath(raw, 'relationshipSemantics')) ?? ctx.extensionConfig?.['relationshipSemantics'] ?? 'append';
   if (semantics !== 'append' && semantics !== 'replace') throw graphError(input, ctx, 400, 'Request_BadRequest', `The property '${name}.relationshipSemantics' must be 'append' or 'replace'.`);
   return { ids: ids as string[], semantics };
+}
+
+/** A relationship applied to what the object had: `append` adds (no duplicates, case-insensitive), `replace` sets. */
+export function mergeRelationship(had: readonly string[] | undefined, rel: Relationship | undefined): string[] {
+  const kept = rel?.semantics === 'replace' ? [] : (had ?? []);
+  return [...new Map([...kept, ...(rel?.ids ?? [])].map((id) => [id.toLowerCase(), id])).values()];
 }
 
 export const graphGroupProvider: ResourceProvider = {
@@ -55,8 +61,8 @@ export const graphGroupProvider: ResourceProvider = {
     const before = byUniqueName(ctx.tx, ctx.tenantId, 'group', uniqueName);
     const objectId = before?.objectId ?? ctx.ids.uuid();
     if (members?.ids.some((id) => id.toLowerCase() === objectId.toLowerCase())) throw graphError(input, ctx, 400, 'Request_BadRequest', 'A group cannot be a member of itself.');
-    const kept = members?.semantics === 'replace' ? [] : (before?.members ?? []);
-    const memberIds = [...new Map([...kept, ...(members?.ids ?? [])].map((id) => [id.toLowerCase(), id])).values()];
+    const memberIds = mergeRelationship(before?.members, members);
+    const ownerIds = mergeRelationship(before?.owners, owners);
     const description = getPath(input.properties, 'description');
     const group: DirectoryObject = {
       ...(before ?? {}),
@@ -67,6 +73,7 @@ export const graphGroupProvider: ResourceProvider = {
       tenantId: ctx.tenantId,
       uniqueName,
       members: memberIds,
+      owners: ownerIds,
       groupSettings: { mailEnabled, securityEnabled, mailNickname, ...(typeof description === 'string' ? { description } : {}) },
       resourceId: input.id,
       origin: `deployed as Microsoft Graph group '${uniqueName}'`,
@@ -82,6 +89,7 @@ export const graphGroupProvider: ResourceProvider = {
       displayName,
       createdDateTime: created,
       ...(members ? { members: { relationships: memberIds, relationshipSemantics: members.semantics } } : {}),
+      ...(owners ? { owners: { relationships: ownerIds, relationshipSemantics: owners.semantics } } : {}),
     };
     return record;
   },

@@ -1,9 +1,9 @@
 import type { DirectoryObject } from '../../state/index.js';
 import { baseRecord, getPath, invalid, previousRecord, requireString } from './common.js';
 import { graphAppRoleAssignedToProvider, graphOAuth2PermissionGrantProvider } from './graph-assignments.js';
-import { byUniqueName, graphNotFound, isString, requiredProperty } from './graph-directory.js';
+import { byUniqueName, graphNotFound, isString, principalById, requiredProperty } from './graph-directory.js';
 import { graphFederatedIdentityCredentialProvider } from './graph-federated-credentials.js';
-import { graphGroupProvider } from './graph-groups.js';
+import { graphGroupProvider, mergeRelationship, relationship } from './graph-groups.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 
 /**
@@ -44,8 +44,13 @@ export const graphApplicationProvider: ResourceProvider = {
     const objectId = before?.objectId ?? ctx.ids.uuid();
     const version = getPath(input.properties, 'api', 'requestedAccessTokenVersion');
     if (version !== undefined && version !== null && version !== 1 && version !== 2) throw invalid(input, ctx, "'api.requestedAccessTokenVersion' must be 1, 2 or null.");
+    // Owners (users or service principals), a relationship as on groups (graph-groups.ts).
+    const owners = relationship(input, ctx, 'owners');
+    for (const id of owners?.ids ?? []) if (!principalById(ctx.tx, id)) throw graphNotFound(input, ctx, id);
+    const ownerIds = mergeRelationship(before?.owners, owners);
     const app: DirectoryObject = {
       ...(before ?? {}),
+      ...(ownerIds.length > 0 ? { owners: ownerIds } : {}),
       kind: 'application',
       objectId,
       appId,
@@ -71,7 +76,7 @@ export const graphApplicationProvider: ResourceProvider = {
     };
     ctx.tx.putDirectoryObject(app);
     // What Graph answers for the object (reference() reads it): the body as given plus its read-only ids.
-    record.properties = { ...input.properties, id: objectId, appId, uniqueName, displayName };
+    record.properties = { ...input.properties, id: objectId, appId, uniqueName, displayName, ...(owners ? { owners: { relationships: ownerIds, relationshipSemantics: owners.semantics } } : {}) };
     return record;
   },
   readExisting(input, ctx) {

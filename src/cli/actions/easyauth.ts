@@ -34,10 +34,35 @@ function readSettings(file: string): unknown {
   return value;
 }
 
+/**
+ * The JSON path of the first string that is an ARM template expression (`[concat(…)]`; `[[` escapes a literal `[`):
+ * a body copied from a template before deployment, whose issuer or client id Easy Auth would take literally.
+ */
+export function armExpressionPath(value: unknown, path = 'properties'): string | undefined {
+  if (typeof value === 'string') return /^\[(?!\[)[\s\S]*\]$/.test(value.trim()) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const hit = armExpressionPath(v, `${path}[${i}]`);
+      if (hit) return hit;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const hit = armExpressionPath(v, `${path}.${k}`);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
 /** `trustline easyauth`: Easy Auth (the twin's site pipeline) in front of any HTTP app. */
 export async function easyauthCommand(o: EasyAuthCommandOptions) {
   const logger = createLogger({ level: o.logLevel });
   const settings = readSettings(resolve(o.settings));
+  const body = settings && typeof settings === 'object' && 'properties' in settings ? (settings as { properties: unknown }).properties : settings;
+  const expression = armExpressionPath(body);
+  if (expression) {
+    throw new TwinError('ERR_CLI_INPUT', `${o.settings}: ${expression} is an ARM template expression, which Easy Auth would read as it is written: give the settings as deployed (\`trustline expand TEMPLATE --json\` prints the authsettingsV2 resource with every expression evaluated)`);
+  }
   const ready = o.readyFile ? readReadyFile(o.readyFile) : undefined;
   // The listener certificate comes from the twin's local CA (its state folder), else from the default state folder's.
   const tls = await loadOrCreateLocalTls(ready ? dirname(ready.caCertificate) : resolve(DEFAULT_STATE_DIR), logger);

@@ -67,7 +67,8 @@ export async function policyRun(file: string, o: { request: string; namedValues?
     });
   } catch (e) {
     if (!isTwinError(e)) throw e;
-    ctx.err(errorLine(e));
+    if (o.json) ctx.out(JSON.stringify({ error: { code: e.code, message: e.message, location: e.location ?? null } }, null, 2));
+    else ctx.err(errorLine(e));
     return 1;
   }
   ctx.print(o.json, r, (x) => [
@@ -76,6 +77,28 @@ export async function policyRun(file: string, o: { request: string; namedValues?
     '',
     x.body,
     ...(x.backendRequest ? ['', `backend: ${x.backendRequest.method} ${x.backendRequest.url}`] : ['', 'backend: not called']),
+    ...traceLines(x.trace, x.variables),
   ]);
   return 0;
+}
+
+interface TraceEntry { source?: string; data?: { scope?: string; path?: string; outcome?: string; message?: string; severity?: string } }
+interface TraceShape { traceEntries?: Record<string, TraceEntry[]>; lastError?: { source: string; reason: string; message: string; section: string; path: string } | null }
+
+/** The text form of a run's trace: each policy step with its outcome, trace messages, LastError and the variables. */
+function traceLines(trace: unknown, variables: Record<string, unknown>): string[] {
+  const t = (trace && typeof trace === 'object' ? trace : {}) as TraceShape;
+  const out: string[] = [];
+  for (const [section, entries] of Object.entries(t.traceEntries ?? {})) {
+    for (const e of entries) {
+      const d = e.data ?? {};
+      if (d.outcome !== undefined) {
+        const mark = d.outcome === 'error' ? '✗' : d.outcome === 'skipped' ? '·' : '✓';
+        out.push(`  ${mark} ${section} ${d.scope ?? ''} ${d.path ?? e.source ?? ''}${d.message ? `: ${d.message}` : ''}`);
+      } else out.push(`  ${section} ${e.source ?? ''} ${d.severity ?? ''}: ${d.message ?? ''}`);
+    }
+  }
+  if (t.lastError) out.push(`LastError: ${t.lastError.reason} in ${t.lastError.section} ${t.lastError.path}: ${t.lastError.message}`);
+  if (Object.keys(variables).length) out.push(`variables: ${JSON.stringify(variables)}`);
+  return out.length ? ['', 'trace:', ...out] : [];
 }

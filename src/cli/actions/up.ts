@@ -43,7 +43,7 @@ export interface UpResult {
   stop?: () => Promise<void>;
 }
 
-/** `trustline up`: deploy the inputs into a fresh twin and serve until stopped. */
+/** `trustline up`: deploy the inputs into the twin of the state folder (empty with --in-memory) and serve until stopped. */
 export async function up(opts: UpOptions): Promise<UpResult> {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const event = (e: UpEvent) => out(JSON.stringify(e));

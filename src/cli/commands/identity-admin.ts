@@ -108,7 +108,7 @@ export async function directoryList(o: { readyFile: string; json?: boolean }, ou
   const d = r.json as {
     applications: Array<{ displayName: string; appId: string; identifierUris: string[]; accessTokenAcceptedVersion: number | null; appRoles: Array<{ value: string }>; federatedIdentityCredentials?: Array<{ name: string; issuer: string; subject: string }> }>;
     users: Array<{ userPrincipalName: string; displayName: string }>;
-    groups: Array<{ displayName: string; members: string[] }>;
+    groups: Array<{ displayName: string; members: string[]; owners?: string[] }>;
     appRoleAssignments: Array<{ description: string }>;
     managedIdentities: Array<{ displayName: string; clientId: string; principalId: string }>;
     oauth2PermissionGrants?: Array<{ clientId: string; resourceId: string; consentType: string; principalId: string | null; scope: string }>;
@@ -119,7 +119,7 @@ export async function directoryList(o: { readyFile: string; json?: boolean }, ou
   }
   for (const m of d.managedIdentities) out(`managed identity ${m.displayName}  clientId ${m.clientId}  principalId ${m.principalId}`);
   for (const u of d.users) out(`user ${u.userPrincipalName}  (${u.displayName})`);
-  for (const g of d.groups) out(`group ${g.displayName}  ${g.members.length} members`);
+  for (const g of d.groups) out(`group ${g.displayName}  ${g.members.length} members${g.owners?.length ? `  ${g.owners.length} owners` : ''}`);
   for (const a of d.appRoleAssignments) out(`assignment ${a.description}`);
   for (const a of d.applications) for (const c of a.federatedIdentityCredentials ?? []) out(`federated credential ${a.displayName}/${c.name}  issuer ${c.issuer}  subject ${c.subject}`);
   for (const g of d.oauth2PermissionGrants ?? []) out(`permission grant ${g.clientId} → ${g.resourceId}  ${g.consentType}${g.principalId ? ` ${g.principalId}` : ''}  scope '${g.scope}'`);

@@ -22,7 +22,10 @@ export const registerPolicy: RegisterCommand = (program, ctx) => {
     .option('--parent <file>', 'the enclosing (API) scope\'s document: <base/> resolves to it, then to APIM\'s default global policy (<forward-request/>)')
     .option('--loose', 'accept what the twin does not support, with warnings')
     .addOption(jsonOption())
-    .addHelpText('after', '\nOutput (--json): {status, headers, body, backendRequest: {method, url, headers, body} | null, variables, trace, events}; exit 0 when the policy ran, whatever the status.')
+    .addHelpText('after', '\nOutput: the status, headers and body the client gets, the backend call, then the trace: each policy step with its outcome\n' +
+      '(✓ ran, · skipped, ✗ error), LastError and the variables. --json: {status, headers, body, backendRequest: {method, url,\n' +
+      'headers, body} | null, variables, trace, events}; a policy that does not compile: {"error": {code, message, location}}.\n' +
+      'Exit 0 when the policy ran, whatever the status; 1 when it did not compile.')
     .action(async (file: string, o) => {
       const { policyRun } = await import('../actions/policy.js');
       ctx.exit(await policyRun(file, o, ctx));

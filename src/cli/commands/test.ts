@@ -14,6 +14,26 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** A failed call through a gateway: its request id and why the twin answered as it did (its decision records). */
+  requestId?: string;
+  why?: string;
+}
+
+/** Why a gateway request was answered as it was: the first failed Easy Auth step of its site hop, else the gateway's own reason. */
+async function whyOf(readyFile: string, requestId: string): Promise<string | undefined> {
+  try {
+    const { fetchDecisions } = await import('./explain.js');
+    const records = await fetchDecisions(readyFile, requestId, 1);
+    for (const r of records) {
+      if (r.kind !== 'site') continue;
+      const failed = r.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.reason}`);
+      if (failed.length) return `site ${r.site}: ${failed.join('; ')}`;
+    }
+    const g = records.find((r) => r.kind === 'apim');
+    return g && g.kind === 'apim' ? (g.error ? `${g.error.source} ${g.error.reason}: ${g.error.message}` : g.explanation) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -43,10 +63,13 @@ export async function test(opts: TestOptions, out: (l: string) => void): Promise
         seen = undefined;
       }
       const ok = res.statusCode >= 200 && res.statusCode < 300 && seen !== undefined && seen === apim.principalId;
+      const requestId = res.headers['x-trustline-apim-request-id'];
+      const why = !ok && typeof requestId === 'string' ? await whyOf(opts.readyFile, requestId) : undefined;
       checks.push({
         name: `GET ${name}${path} through the gateway`,
         ok,
         detail: ok ? `${res.statusCode}, the function saw principal ${seen}` : `${res.statusCode} ${text.slice(0, 300)} (principal seen: ${seen ?? 'none'}, expected ${apim.principalId})`,
+        ...(!ok && typeof requestId === 'string' ? { requestId, ...(why ? { why } : {}) } : {}),
       });
     }
     for (const [name, site] of Object.entries(ready.sites)) {
@@ -62,7 +85,11 @@ export async function test(opts: TestOptions, out: (l: string) => void): Promise
   const failed = checks.filter((c) => !c.ok).length;
   if (opts.json) out(JSON.stringify({ checks, passed: checks.length - failed, failed }, null, 2));
   else {
-    for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    for (const c of checks) {
+      out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+      if (c.why) out(`     why: ${c.why}`);
+      if (c.requestId) out(`     trustline explain --request-id ${c.requestId}`);
+    }
     out(`${checks.length - failed} passed, ${failed} failed`);
   }
   return failed === 0 && checks.length > 0 ? 0 : 1;
@@ -74,7 +101,8 @@ export const registerTest: RegisterCommand = (program, ctx) => {
     .description("run the seed's check against the running twin")
     .addOption(readyFileOption())
     .addOption(jsonOption())
-    .addHelpText('after', "\nOutput: one line per check ('ok' or 'FAIL', what was called, what came back), then 'N passed, N failed';\n--json: {checks: [{name, ok, detail}], passed, failed}.")
+    .addHelpText('after', "\nOutput: one line per check ('ok' or 'FAIL', what was called, what came back; a failed call through a gateway also\n" +
+      "why, from the twin's decision records, and its request id for `trustline explain`), then 'N passed, N failed';\n--json: {checks: [{name, ok, detail, requestId?, why?}], passed, failed}.")
     .action(async (o) => {
       ctx.exit(await test({ readyFile: o.readyFile, json: o.json }, ctx.out));
     });

@@ -10,7 +10,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
   };
   program
     .command('up')
-    .description('deploy ARM templates into a fresh twin and serve it until stopped')
+    .description('deploy ARM templates into the twin of the state folder and serve it until stopped (what earlier runs wrote there stays; --in-memory starts empty)')
     .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json); replace trustline.json "deployments"')
     .option('--template <file>', 'an ARM template (repeatable)', collect, [])
     .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])

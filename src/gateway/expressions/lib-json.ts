@@ -779,11 +779,20 @@ export const JVALUE_TABLE: TypeTable = {
 
 function parseTyped(s: Value | undefined, want: string, env: Env): JTokenV {
   const t = parseJson(requireString(s ?? null, 'json'), env);
-  if (want !== 'JToken' && t.$type !== want) {
-    const what = want === 'JObject' ? 'JObject' : 'JArray';
-    throw netError('JsonReaderException', `Error reading ${what} from JsonReader. Current JsonReader item is not an ${want === 'JObject' ? 'object' : 'array'}: ${t.kind()}. Path '', line 1, position 1.`);
-  }
+  if (want !== 'JToken' && t.$type !== want) throw notOfType(want, t);
   return t;
+}
+
+/**
+ * `JObject.Load`/`JArray.Load` (JObject.Parse, Body.As<JObject>()) of JSON whose first token is another kind:
+ * Newtonsoft names the reader's token (JsonToken: StartObject, StartArray, Integer…), as
+ * "Error reading JArray from JsonReader. Current JsonReader item is not an array: StartObject. Path '', line 1, position 1."
+ */
+export function notOfType(want: string, t: JTokenV): Error {
+  const what = want === 'JObject' ? 'JObject' : 'JArray';
+  const k = t.kind();
+  const token = k === 'Object' ? 'StartObject' : k === 'Array' ? 'StartArray' : k;
+  return netError('JsonReaderException', `Error reading ${what} from JsonReader. Current JsonReader item is not an ${want === 'JObject' ? 'object' : 'array'}: ${token}. Path '', line 1, position 1.`);
 }
 
 /** JsonConvert.DeserializeObject without a type: objects and arrays as tokens, primitives unwrapped. */

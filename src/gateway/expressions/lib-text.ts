@@ -401,6 +401,25 @@ function substitute(rep: string, m: RegExpExecArray, input: string): string {
   });
 }
 
+/**
+ * .NET `Regex.Replace(input, pattern, replacement)` (at most `count` matches, all when negative) outside an
+ * expression: the Liquid `Replace`/`ReplaceFirst` filters of DotLiquid 2.0 (policies/liquid.ts).
+ */
+export function regexReplace(pattern: string, input: string, replacement: string, count = -1): string {
+  const r = new RegexV(pattern, 0);
+  let out = '';
+  let last = 0;
+  let n = 0;
+  for (let at = 0; at <= input.length && (count < 0 || n < count); n++) {
+    const m = r.exec(input, at);
+    if (!m) break;
+    out += input.slice(last, m.index) + substitute(replacement, m, input);
+    last = m.index + m[0].length;
+    at = m.index + (m[0].length || 1);
+  }
+  return out + input.slice(last);
+}
+
 function replaceAll(r: RegexV, input: string, rep: Value | undefined, count: number, env: Env): string {
   const matches = r.all(input, env).slice(0, count < 0 ? undefined : count);
   let out = '';

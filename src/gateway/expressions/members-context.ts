@@ -5,7 +5,7 @@
 import { DateTimeV, TimeSpanV } from './lib-datetime.js';
 import { DictV, ENUMERATORS, KeyValueV, ListV } from './lib-collections.js';
 import { CertificateV as CertificateValue, openBundle, type CertificateV } from './lib-crypto.js';
-import { parseJson } from './lib-json.js';
+import { notOfType, parseJson } from './lib-json.js';
 import { parseXml } from './lib-xml.js';
 import { GuidV } from './lib-number.js';
 import { escapeDataString } from './lib-text.js';
@@ -184,7 +184,7 @@ function bodyAs(b: BodyV, type: string | undefined, preserve: Value | undefined,
     case 'Byte[]': return new Uint8Array(Buffer.from(text, 'utf8'));
     case 'JObject': case 'JArray': case 'JToken': {
       const token = parseJson(text, env);
-      if (t !== 'JToken' && token.$type !== t) throw netError('JsonReaderException', `Error reading ${t} from JsonReader. Current JsonReader item is not an ${t === 'JObject' ? 'object' : 'array'}.`);
+      if (t !== 'JToken' && token.$type !== t) throw notOfType(t, token);
       return token;
     }
     case 'XDocument': return parseXml(text, env);
@@ -443,7 +443,17 @@ export const CONTEXT_TABLES: Record<string, TypeTable> = {
       ServiceName: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.serviceName ?? '' },
       ServiceId: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.serviceId ?? '' },
       GatewayId: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.gatewayId ?? 'managed' },
+      // docs/behaviour/apim.md §4.3: Gateway{Id, InstanceId, IsManaged}; the twin is a managed gateway ('managed' for both ids)
+      Gateway: { type: 'Gateway', get: (t) => wrap('Gateway', inner<HostContext>(t)) },
       Certificates: { type: 'Dictionary<String, X509Certificate2>', get: (t) => deploymentCertificates(inner<HostContext>(t).deployment?.certificates) },
+    },
+    methods: {},
+  },
+  Gateway: {
+    props: {
+      Id: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.gatewayId ?? 'managed' },
+      InstanceId: { type: 'String', get: (t) => inner<HostContext>(t).deployment?.gatewayId ?? 'managed' },
+      IsManaged: { type: 'Boolean', get: (t) => (inner<HostContext>(t).deployment?.gatewayId ?? 'managed') === 'managed' },
     },
     methods: {},
   },

@@ -141,6 +141,14 @@ export class RequestRun implements HostContext {
   meterBytes = false;
   /** The decision entry of the step now running (policies add a `detail` through `note`). */
   currentStep: DecisionStep | undefined;
+  /**
+   * The token counts of an LLM answer (`usage` of a JSON body), read by forward-request when an
+   * llm-/azure-openai-emit-token-metric step asked for them (`wantsTokenUsage`).
+   */
+  wantsTokenUsage = false;
+  tokenUsage: { prompt: number; completion: number; total: number } | undefined;
+  /** Called by forward-request once the answer's token counts are known (llm-/azure-openai-token-limit). */
+  readonly tokenUsageListeners: Array<(usage: { prompt: number; completion: number; total: number } | undefined) => void> = [];
   /** What cache-lookup found (cache-store reads it; a hit resumes outbound after cache-store). */
   cacheLookup: CacheLookupState | undefined;
 

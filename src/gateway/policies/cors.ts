@@ -15,7 +15,12 @@ function list(cc: CompileContext, node: PolicyNode, parent: string, child: strin
   });
 }
 
-const ORIGIN = /^(\*|https?:\/\/[^/\s]+)$/i;
+/**
+ * An origin as the policy page writes it: `*` or scheme://host[:port], with or without a trailing slash — Learn's
+ * own cors example lists `http://localhost:8080/` and `http://example.com/`, and APIOps extracts of live services
+ * hold such origins (docs/behaviour/apim.md §2). The slash is not part of the origin a browser sends.
+ */
+const ORIGIN = /^(\*|https?:\/\/[^/\s]+)\/?$/i;
 
 /**
  * cors (docs/behaviour/apim.md §2): a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered
@@ -32,9 +37,9 @@ export const cors: PolicyDefinition = {
     }
     const credentials = literalBool(cc, node, 'allow-credentials', false);
     const terminate = literalBool(cc, node, 'terminate-unmatched-request', true);
-    const origins = list(cc, node, 'allowed-origins', 'origin');
+    const origins = list(cc, node, 'allowed-origins', 'origin')?.map((o) => (o.length > 1 && o.endsWith('/') && !o.endsWith('//') ? o.slice(0, -1) : o));
     if (!origins || origins.length === 0) throw cc.error('ERR_APIM_POLICY_STRUCTURE', node, '<cors> needs <allowed-origins> with at least one <origin>');
-    for (const o of origins) if (!ORIGIN.test(o)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `'${o}' is not an origin (* or scheme://host[:port])`);
+    for (const o of origins) if (!ORIGIN.test(o)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `'${o}' is not an origin (* or scheme://host[:port], optionally with a trailing slash)`);
     if (credentials && origins.includes('*')) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, "allow-credentials=\"true\" cannot be used with the origin '*'");
     const methods = list(cc, node, 'allowed-methods', 'method') ?? ['GET', 'POST'];
     const maxAge = node.children.find((c) => c.name === 'allowed-methods')?.attrs['preflight-result-max-age'];

@@ -59,7 +59,7 @@ export const emitMetric: PolicyDefinition = {
 };
 
 /** Default values of emit-metric's well-known dimensions when `value` is absent. */
-function builtInDimension(rc: RequestRun, name: string): string {
+export function builtInDimension(rc: RequestRun, name: string): string {
   switch (name.toLowerCase()) {
     case 'api id': return rc.api.id;
     case 'operation id': return rc.operation.id;

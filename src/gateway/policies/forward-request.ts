@@ -4,6 +4,7 @@ import { PolicyError, STATUS_REASONS } from '../pipeline/errors.js';
 import { addHeader, NOT_FORWARDED, setListed, toOutgoingList } from '../pipeline/headers.js';
 import { detachedBody, type RequestRun } from '../pipeline/request-run.js';
 import type { DecisionBackend } from '../pipeline/decision.js';
+import { readTokenUsage } from './token-metric.js';
 import type { PolicyDefinition } from './types.js';
 import { literalBool, optional } from './util.js';
 
@@ -120,6 +121,7 @@ export const forwardRequest: PolicyDefinition = {
         }
         rc.responseBody = { kind: 'stream', stream: res.body };
         rc.forwarded = true;
+        if (rc.wantsTokenUsage) await readTokenUsage(rc);
         if (failOnError && res.statusCode >= 400) {
           throw new PolicyError({ source: 'forward-request', reason: 'BackendErrorStatusCode', message: `The backend answered ${res.statusCode}.`, statusCode: res.statusCode });
         }

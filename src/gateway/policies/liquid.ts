@@ -1,7 +1,8 @@
-import type { Drop, FilterImplOptions, Liquid, Template } from 'liquidjs';
+import type { Context, Drop, Emitter, FilterImplOptions, Liquid, Parser, TagToken, Template, TopLevelToken, ValueToken } from 'liquidjs';
 import { requireOnFirstUse, TwinError } from '../../core/index.js';
 import { DateTimeV, parseDateText } from '../expressions/lib-datetime.js';
 import { formatNumber } from '../expressions/lib-format.js';
+import { regexReplace } from '../expressions/lib-text.js';
 import type { HeaderMap, MutableUrl } from '../expressions/host.js';
 import { xmlToJsonValue } from './xml-json.js';
 
@@ -23,7 +24,7 @@ const PASCAL: Record<string, string> = {
   Abs: 'abs', Append: 'append', AtLeast: 'at_least', AtMost: 'at_most', Capitalize: 'capitalize', Compact: 'compact', Default: 'default',
   DividedBy: 'divided_by', Downcase: 'downcase', Escape: 'escape', First: 'first', H: 'escape', Join: 'join', Last: 'last', Lstrip: 'lstrip',
   Map: 'map', Minus: 'minus', Modulo: 'modulo', NewlineToBr: 'newline_to_br', Plus: 'plus', Prepend: 'prepend', Remove: 'remove',
-  RemoveFirst: 'remove_first', Replace: 'replace', ReplaceFirst: 'replace_first', Round: 'round', Rstrip: 'rstrip', Size: 'size', Slice: 'slice',
+  Round: 'round', Rstrip: 'rstrip', Size: 'size', Slice: 'slice',
   Sort: 'sort', Split: 'split', Strip: 'strip', StripHtml: 'strip_html', StripNewlines: 'strip_newlines', Times: 'times', Truncate: 'truncate',
   TruncateWords: 'truncatewords', Uniq: 'uniq', Upcase: 'upcase', UrlDecode: 'url_decode', UrlEncode: 'url_encode',
 };
@@ -47,7 +48,7 @@ let kit: LiquidKit | undefined;
 
 function liquid(): LiquidKit {
   if (kit) return kit;
-  const { Drop: DropBase, Liquid: Engine } = liquidjs();
+  const { Drop: DropBase, Liquid: Engine, Tag: TagBase, evalToken } = liquidjs();
   const engine = new Engine({
     strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: false, dynamicPartials: false, templates: {},
     parseLimit: LIQUID_LIMITS.templateChars, renderLimit: LIQUID_LIMITS.renderMs, memoryLimit: LIQUID_LIMITS.memory,
@@ -74,6 +75,55 @@ function liquid(): LiquidKit {
       return this.headers.get(String(key).toLowerCase())?.values.join(',');
     }
   }
+
+  // DotLiquid 2.0's Replace, ReplaceFirst and RemoveFirst take a .NET regular expression (LegacyFilters, the filters
+  // of SyntaxCompatibility.DotLiquid20), which APIM's own SOAP-to-REST templates rely on: `Replace: '\r', '\r'`
+  // escapes a carriage return for JSON (a Liquid string has no escapes: the pattern \r matches CR, the replacement is
+  // the two characters \ and r), `Replace: '([^\\](\\\\)*)"', '$1\"'` escapes quotes. Remove stays literal.
+  const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  engine.registerFilter('Replace', (v: unknown, pattern?: unknown, rep?: unknown) => (text(v) === '' || text(pattern) === '' ? v : regexReplace(text(pattern), text(v), text(rep))));
+  engine.registerFilter('ReplaceFirst', (v: unknown, pattern?: unknown, rep?: unknown) => (text(v) === '' || text(pattern) === '' ? v : regexReplace(text(pattern), text(v), text(rep), 1)));
+  engine.registerFilter('RemoveFirst', (v: unknown, pattern?: unknown) => (text(v).trim() === '' || text(pattern) === '' ? v : regexReplace(text(pattern), text(v), '', 1)));
+
+  /**
+   * `{% JSONArrayFor item in collection %}…{% endJSONArrayFor %}`: APIM's tag for JSON arrays (its SOAP-to-REST
+   * templates write `[ {% JSONArrayFor … %} {…} {% endJSONArrayFor %} ]`): the body rendered once per item, the
+   * renderings joined with commas (the brackets are the template's). A single value that is not an array (one XML
+   * element where a list can hold several) is a list of one; nothing (null, absent) renders nothing.
+   */
+  class JsonArrayForTag extends TagBase {
+    private readonly variable: string;
+    private readonly collection: ValueToken;
+    private readonly templates: Template[] = [];
+    constructor(token: TagToken, remain: TopLevelToken[], engineRef: Liquid, parser: Parser) {
+      super(token, remain, engineRef);
+      const variable = this.tokenizer.readIdentifier();
+      const inWord = this.tokenizer.readIdentifier();
+      const collection = this.tokenizer.readValue();
+      if (!variable.size() || inWord.content !== 'in' || !collection) throw new Error(`illegal tag: ${token.getText()}`);
+      this.variable = variable.content;
+      this.collection = collection;
+      const stream = parser.parseStream(remain)
+        .on('tag:endJSONArrayFor', () => stream.stop())
+        .on('template', (tpl: Template) => this.templates.push(tpl))
+        .on('end', () => { throw new Error(`tag ${token.getText()} not closed`); });
+      stream.start();
+    }
+    * render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
+      const v = yield evalToken(this.collection, ctx);
+      const items = Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : [v];
+      const scope: Record<string, unknown> = {};
+      ctx.push(scope);
+      const parts: string[] = [];
+      for (const item of items) {
+        scope[this.variable] = item;
+        parts.push(String(yield this.liquid.renderer.renderTemplates(this.templates, ctx)));
+      }
+      ctx.pop();
+      emitter.write(parts.join(','));
+    }
+  }
+  engine.registerTag('JSONArrayFor', JsonArrayForTag);
 
   engine.registerFilter('Date', function (this: { context: { environments: unknown } }, v: unknown, format?: unknown) {
     const lower = String(v ?? '').trim().toLowerCase();
@@ -108,10 +158,19 @@ function nowMs(filter: { context: { environments: unknown } }): number {
   return env.__now ?? 0;
 }
 
+/**
+ * DotLiquid's quoted strings have no escapes (`'\r'` is a backslash and an r; a quote ends the string), liquidjs's
+ * do: inside the tags and outputs of a template, backslashes in quoted strings are doubled so that liquidjs reads
+ * back the very characters DotLiquid reads.
+ */
+function rawQuotedStrings(text: string): string {
+  return text.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (markup) => markup.replace(/'[^']*'|"[^"]*"/g, (q) => q.replace(/\\/g, '\\\\')));
+}
+
 /** Parse a template at policy load; a Liquid syntax error is a load error with its position. */
 export function compileLiquid(text: string): Template[] {
   try {
-    return liquid().engine.parse(text);
+    return liquid().engine.parse(rawQuotedStrings(text));
   } catch (e) {
     throw new TwinError('ERR_APIM_LIQUID_SYNTAX', `The Liquid template does not parse: ${(e as Error).message.replace(/, file:.*$/, '')}`);
   }

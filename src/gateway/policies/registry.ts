@@ -4,6 +4,8 @@ import { retry } from './retry.js';
 import { wait } from './wait.js';
 import { limitConcurrency } from './limit-concurrency.js';
 import { emitMetric, logToEventhub } from './event-sink.js';
+import { azureOpenAiEmitTokenMetric, llmEmitTokenMetric } from './token-metric.js';
+import { azureOpenAiTokenLimit, llmTokenLimit } from './token-limit.js';
 import { cors } from './cors.js';
 import { sendOneWayRequest, sendRequest } from './send-request.js';
 import { validateJwt } from './validate-jwt.js';
@@ -64,6 +66,10 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map([
   ['limit-concurrency', limitConcurrency],
   ['emit-metric', emitMetric],
   ['log-to-eventhub', logToEventhub],
+  ['llm-emit-token-metric', llmEmitTokenMetric],
+  ['azure-openai-emit-token-metric', azureOpenAiEmitTokenMetric],
+  ['llm-token-limit', llmTokenLimit],
+  ['azure-openai-token-limit', azureOpenAiTokenLimit],
   ['cors', cors],
   ['send-request', sendRequest],
   ['send-one-way-request', sendOneWayRequest],
@@ -100,7 +106,9 @@ export const KNOWN_UNSUPPORTED: ReadonlyMap<string, readonly SectionName[]> = ne
   ([ ['get-authorization-context', ['inbound']], ['xsl-transform', ['inbound', 'outbound']],
     ['validate-odata-request', ['inbound']], ['validate-graphql-request', ['inbound']], ['set-graphql-resolver', ['backend']],
     ['invoke-dapr-binding', ['inbound', 'outbound', 'on-error']], ['publish-to-dapr', ['inbound', 'outbound', 'on-error']],
-    ['llm-token-limit', ['inbound']], ['azure-openai-token-limit', ['inbound']], ['cross-domain', ['inbound']],
+    ['cross-domain', ['inbound']],
+    ['llm-content-safety', ['inbound']], ['llm-semantic-cache-lookup', ['inbound']], ['llm-semantic-cache-store', ['outbound']],
+    ['azure-openai-semantic-cache-lookup', ['inbound']], ['azure-openai-semantic-cache-store', ['outbound']],
   ] as Array<[string, SectionName[]]>),
 );
 

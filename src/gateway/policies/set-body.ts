@@ -20,8 +20,10 @@ export const setBody: PolicyDefinition = {
     const xsiNil = node.attrs['xsi-nil'] ?? 'blank';
     if (xsiNil !== 'blank' && xsiNil !== 'null') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `xsi-nil must be blank or null, not '${xsiNil}'`);
     const parseDate = literalBool(cc, node, 'parse-date', true);
-    if (template !== undefined) {
-      if (template !== 'liquid') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `template must be 'liquid', not '${template}'`);
+    // `none` is the plain mode spelled out: Learn names only `liquid`, but APIM exports `template="none"` (an APIOps
+    // extract of a live service holds one; docs/behaviour/apim.md §2), so it saves and runs it as a plain body.
+    if (template !== undefined && template !== 'none') {
+      if (template !== 'liquid') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, `template must be 'liquid' or 'none', not '${template}'`);
       let tpl;
       try {
         tpl = compileLiquid(node.innerXml);

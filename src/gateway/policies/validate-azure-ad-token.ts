@@ -26,7 +26,7 @@ function issuerTenant(iss: string): string | undefined {
  * validate-azure-ad-token (docs/behaviour/apim.md §2): a token issued by Entra ID for `tenant-id`, signed with a key
  * of the tenant's OpenID configuration (`{authentication-endpoint}{tenant}/v2.0/.well-known/openid-configuration`,
  * the twin's identity listener inside the twin), issued by that tenant (v1 `sts.windows.net` or v2 issuer), unexpired,
- * for one of `client-application-ids` (`appid` of v1 tokens, `azp` of v2), for one of `audiences` /
+ * for one of `client-application-ids` when given (`appid` of v1 tokens, `azp` of v2), for one of `audiences` /
  * `backend-application-ids` (bare or `api://` form) when any is given, with `required-claims`. Header `Authorization`
  * by default. Failures answer as validate-jwt's do (401 "Invalid JWT." / "JWT not present.", or the custom status
  * and message); LastError.Source is `validate-azure-ad-token`.
@@ -50,10 +50,15 @@ export const validateAzureAdToken: PolicyDefinition = {
       if (!['client-application-ids', 'backend-application-ids', 'audiences', 'required-claims', 'decryption-keys'].includes(c.name)) cc.problem('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <validate-azure-ad-token>`);
     }
     const decryptionKeys = compileDecryptionKeys(cc, child('decryption-keys'));
+    // client-application-ids is optional: "If a client application ID isn't provided, one or more audience claims
+    // should be specified" (the policy page's elements table, 2024); without either nothing would restrict the token
+    // to this API, and the twin refuses that (docs/differences.md).
     const clients = childTexts(cc, child('client-application-ids'), 'application-id');
-    if (clients.length === 0) throw cc.error('ERR_APIM_POLICY_STRUCTURE', node, '<validate-azure-ad-token> requires <client-application-ids> with at least one <application-id>');
     const backends = childTexts(cc, child('backend-application-ids'), 'application-id');
     const audiences = childTexts(cc, child('audiences'), 'audience');
+    if (clients.length === 0 && audiences.length === 0 && backends.length === 0) {
+      throw cc.error('ERR_APIM_POLICY_STRUCTURE', node, '<validate-azure-ad-token> requires <client-application-ids> or <audiences> (or <backend-application-ids>) with at least one value');
+    }
     const claims = compileRequiredClaims(cc, child('required-claims'));
     const values = (list: ValueSource[], rc: Parameters<ValueSource['get']>[0]) => list.map((v) => str(v.get(rc)).trim());
     return {
@@ -73,7 +78,7 @@ export const validateAzureAdToken: PolicyDefinition = {
         }
         checkLifetime(rc, payload, true, 0, no);
         const app = String(payload.appid ?? payload.azp ?? '');
-        if (!values(clients, rc).some((c) => c.toLowerCase() === app.toLowerCase())) {
+        if (clients.length && !values(clients, rc).some((c) => c.toLowerCase() === app.toLowerCase())) {
           throw no('TokenClientApplicationNotAllowed', `Client application '${app}' is not allowed. Access denied.`);
         }
         const allowed = [...values(audiences, rc), ...values(backends, rc).flatMap((b) => [b, `api://${b}`])];

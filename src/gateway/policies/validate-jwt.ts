@@ -57,7 +57,11 @@ export const validateJwt: PolicyDefinition = {
     const audiences = childTexts(cc, child('audiences'), 'audience');
     const issuers = childTexts(cc, child('issuers'), 'issuer');
     const claims = compileRequiredClaims(cc, child('required-claims'));
-    if (requireSigned && openIds.length === 0 && staticKeys.length === 0) cc.problem('ERR_APIM_POLICY_STRUCTURE', node, '<validate-jwt> needs <openid-config> or <issuer-signing-keys> to validate signatures');
+    // Without keys (and require-signed-tokens left true) no signed token can pass, yet APIM saves such a policy: an
+    // APIOps extract of a live service holds one (docs/behaviour/apim.md §2, validate-jwt). It loads, with a warning,
+    // and answers every token as IdentityModel does without keys (IDX10500).
+    const keyless = requireSigned && openIds.length === 0 && staticKeys.length === 0;
+    if (keyless) cc.warnings.push(`<validate-jwt> has no <openid-config> nor <issuer-signing-keys>: every signed token fails validation at ${cc.file ?? 'line '}${node.line}:${node.column}`);
     return {
       ...base,
       async run(rc) {
@@ -66,6 +70,7 @@ export const validateJwt: PolicyDefinition = {
         const { alg, kid, payload } = decodeToken(token, no);
         if (requireSigned) {
           if (!ALGORITHMS.includes(alg)) throw no('TokenSignatureInvalid', `IDX10511: Signature validation failed: the algorithm '${alg}' is not allowed. Access denied.`);
+          if (keyless) throw no('TokenSignatureInvalid', 'IDX10500: Signature validation failed. No security keys were provided to validate the signature. Access denied.');
           let verified = false;
           for (const k of staticKeys) {
             if (kid && k.kid && k.kid !== kid) continue;

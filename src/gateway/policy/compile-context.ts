@@ -17,6 +17,11 @@ export interface CompileSettings {
   scope: string;
   warnings: string[];
   fragment: boolean;
+  /**
+   * A fragment loaded on its own: the section its policies run in is only known where a document includes it, so the
+   * section rule is checked there (include-fragment compiles it again in place), not here.
+   */
+  standaloneFragment?: boolean;
   /** Policy fragments by id (lower case), already named-value substituted (include-fragment). */
   fragments?: ReadonlyMap<string, { value: string; source: string }> | undefined;
   /** Parsed fragments, shared by every include of one compile. */
@@ -118,7 +123,7 @@ export function compileSteps(settings: CompileSettings, section: SectionName, no
       out.push(failingStep(base, known ? 'PolicyNotSupported' : 'UnknownPolicy', msg));
       continue;
     }
-    if (!def.sections.includes(section)) {
+    if (!def.sections.includes(section) && !settings.standaloneFragment) {
       const msg = `<${node.name}> is not allowed in the ${section} section (allowed: ${def.sections.join(', ')})`;
       cc.problem('ERR_APIM_POLICY_SECTION', node, msg);
       out.push(failingStep(base, 'PolicyNotAllowedInSection', msg));

@@ -50,8 +50,9 @@ export function loadPolicyDocument(xml: string, options: LoadPolicyOptions = {})
   const dflt: readonly SectionEntry[] = scope === 'global' ? [] : [BASE];
   const sections: Record<SectionName, readonly SectionEntry[]> = { inbound: dflt, backend: dflt, outbound: dflt, 'on-error': dflt };
   if (root.name === 'fragment') {
-    // A fragment's children are policies; compile them as inbound-agnostic (any section) for validation.
-    const steps = compileSteps({ ...settings, loose: settings.loose }, 'inbound', root.children, '', 'request');
+    // A fragment's children are policies; compile them section-agnostic for validation: a fragment of backend
+    // policies (forward-request, retry around it) is valid, and the section rule applies where it is included.
+    const steps = compileSteps({ ...settings, standaloneFragment: true }, 'inbound', root.children, '', 'request');
     return { kind: 'fragment', root, scope, sections: { ...sections, inbound: steps }, warnings };
   }
   const seen = new Set<string>();

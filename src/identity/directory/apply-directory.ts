@@ -1,7 +1,8 @@
 import { uuidV5, type Logger } from '../../core/index.js';
 import type { DirectoryObject, Store } from '../../state/index.js';
 import { identityError } from '../errors.js';
-import type { DirectoryDocument, Locator } from './directory-file.js';
+import type { DirectoryDocument, DirectoryFileApplication, Locator } from './directory-file.js';
+import { TOKEN_EXCHANGE_AUDIENCE } from '../tokens/resource-resolver.js';
 import { certificateCredential, keepOrHashSecret } from './secrets.js';
 
 /** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
@@ -80,6 +81,7 @@ export function planDirectory(
           return fail(['applications', i, 'keyCredentials', j, 'certificate'], `not a PEM certificate (${(e as Error).message}).`);
         }
       }),
+      ...federatedCredentials(a, i, tenantId, appId, before, fail),
       origin: before?.origin?.startsWith('auto-created') ? `${origin} (replaces the registration ${before.origin})` : origin,
     };
     if (appsByName.has(lower(a.displayName))) fail(['applications', i, 'displayName'], `the display name '${a.displayName}' is declared twice.`);
@@ -150,16 +152,25 @@ export function planDirectory(
   (doc.groups ?? []).forEach((g, i) => {
     const group = groupsByName.get(lower(g.displayName))!;
     group.members = [...new Set((g.members ?? []).map((m, j) => resolvePrincipal(m, ['groups', i, 'members', j]).id))];
+    const owners = (g.owners ?? []).map((m, j) => {
+      const owner = resolvePrincipal(m, ['groups', i, 'owners', j]);
+      return owner.type === 'Group' ? fail(['groups', i, 'owners', j], `a group cannot own a group (${owner.what}).`) : owner.id;
+    });
+    if (owners.length > 0) group.owners = [...new Set(owners)];
   });
 
-  (doc.appRoleAssignments ?? []).forEach((a, i) => {
-    const principal = resolvePrincipal(a.principal, ['appRoleAssignments', i, 'principal']);
-    const r = lower(a.resource);
-    const resource =
+  const applicationNamed = (name: string, path: Array<string | number>): DirectoryObject => {
+    const r = lower(name);
+    const app =
       appsByName.get(r) ??
       [...planned.values()].find((o) => o.kind === 'application' && lower(o.appId) === r) ??
       inTenant.find((o) => o.kind === 'application' && (lower(o.displayName) === r || lower(o.appId) === r));
-    if (!resource) return fail(['appRoleAssignments', i, 'resource'], `no application is named '${a.resource}' (display name or appId).`);
+    return app ?? fail(path, `no application is named '${name}' (display name or appId).`);
+  };
+
+  (doc.appRoleAssignments ?? []).forEach((a, i) => {
+    const principal = resolvePrincipal(a.principal, ['appRoleAssignments', i, 'principal']);
+    const resource = applicationNamed(a.resource, ['appRoleAssignments', i, 'resource']);
     const role = (resource.appRoles ?? []).find((x) => x.value === a.role);
     if (!role) {
       return fail(['appRoleAssignments', i, 'role'], `the application '${resource.displayName}' defines no app role '${a.role}' (it has: ${(resource.appRoles ?? []).map((x) => x.value).join(', ') || 'none'}).`);
@@ -179,7 +190,70 @@ export function planDirectory(
       origin,
     });
   });
+  (doc.oauth2PermissionGrants ?? []).forEach((g, i) => {
+    const client = applicationNamed(g.client, ['oauth2PermissionGrants', i, 'client']);
+    const resource = applicationNamed(g.resource, ['oauth2PermissionGrants', i, 'resource']);
+    const consentType = g.consentType ?? 'AllPrincipals';
+    let principalId: string | null = null;
+    if (consentType === 'Principal') {
+      if (g.principal === undefined) return fail(['oauth2PermissionGrants', i, 'principal'], "a 'Principal' grant names the user who consented (principal).");
+      const user = usersByUpn.get(lower(g.principal)) ?? inTenant.find((o) => o.kind === 'user' && lower(o.userPrincipalName) === lower(g.principal));
+      if (!user) return fail(['oauth2PermissionGrants', i, 'principal'], `no user is named '${g.principal}'.`);
+      principalId = user.objectId;
+    } else if (g.principal !== undefined) return fail(['oauth2PermissionGrants', i, 'principal'], "an 'AllPrincipals' grant (admin consent) names no principal.");
+    const exposedScopes = (resource.oauth2PermissionScopes ?? []).map((x) => x.value);
+    for (const v of g.scope.split(/\s+/).filter((w) => w !== '')) {
+      if (exposedScopes.length > 0 && !exposedScopes.includes(v)) return fail(['oauth2PermissionGrants', i, 'scope'], `the application '${resource.displayName}' exposes no delegated scope '${v}' (it has: ${exposedScopes.join(', ')}).`);
+    }
+    const clientSp = client.servicePrincipalId ?? stableId(tenantId, 'service-principal', client.appId);
+    const resourceSp = resource.servicePrincipalId ?? stableId(tenantId, 'service-principal', resource.appId);
+    put({
+      kind: 'oauth2PermissionGrant',
+      objectId: stableId(tenantId, 'oauth2-permission-grant', clientSp, resourceSp, consentType, principalId ?? ''),
+      appId: '',
+      displayName: `${client.displayName} → ${resource.displayName}: ${g.scope}`,
+      tenantId,
+      permissionGrant: { clientId: clientSp, consentType, principalId, resourceId: resourceSp, scope: g.scope },
+      origin,
+    });
+  });
   return [...planned.values()];
+}
+
+/**
+ * An application's federated identity credentials as declared (ids stable per app and name; the issuer + subject pair
+ * unique on the app, as Graph requires); an app that declares none keeps those the store holds (e.g. deployed through
+ * the Graph Bicep extension).
+ */
+function federatedCredentials(
+  a: DirectoryFileApplication,
+  i: number,
+  tenantId: string,
+  appId: string,
+  before: DirectoryObject | undefined,
+  fail: (path: Array<string | number>, message: string) => never,
+): Pick<DirectoryObject, 'federatedIdentityCredentials'> {
+  if (a.federatedIdentityCredentials === undefined) return before?.federatedIdentityCredentials ? { federatedIdentityCredentials: before.federatedIdentityCredentials } : {};
+  const seen = new Set<string>();
+  const names = new Set<string>();
+  return {
+    federatedIdentityCredentials: a.federatedIdentityCredentials.map((c, j) => {
+      if (names.has(lower(c.name))) fail(['applications', i, 'federatedIdentityCredentials', j, 'name'], `the federated identity credential name '${c.name}' is declared twice.`);
+      names.add(lower(c.name));
+      if (c.audiences !== undefined && c.audiences.length !== 1) fail(['applications', i, 'federatedIdentityCredentials', j, 'audiences'], 'a federated identity credential has exactly one audience.');
+      const pair = `${c.issuer}\n${c.subject}`;
+      if (seen.has(pair)) fail(['applications', i, 'federatedIdentityCredentials', j, 'subject'], 'the combination of issuer and subject must be unique on the application.');
+      seen.add(pair);
+      return {
+        id: stableId(tenantId, 'federated-credential', appId, c.name),
+        name: c.name,
+        issuer: c.issuer,
+        subject: c.subject,
+        audiences: [...(c.audiences ?? [TOKEN_EXCHANGE_AUDIENCE])],
+        ...(c.description === undefined ? {} : { description: c.description }),
+      };
+    }),
+  };
 }
 
 function existingApp(objects: readonly DirectoryObject[], displayName: string): DirectoryObject | undefined {

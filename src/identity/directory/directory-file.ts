@@ -18,6 +18,8 @@ export interface DirectoryFileApplication {
   redirectUris?: string[];
   passwordCredentials?: Array<{ secretText: string; displayName?: string }>;
   keyCredentials?: Array<{ certificate: string; displayName?: string }>;
+  /** Workload identity federation: tokens of `issuer` about `subject` for one of `audiences` (default `api://AzureADTokenExchange`). */
+  federatedIdentityCredentials?: Array<{ name: string; issuer: string; subject: string; audiences?: string[]; description?: string }>;
 }
 
 export interface DirectoryFileOptionalClaim {
@@ -35,8 +37,10 @@ export interface DirectoryDocument {
   tenantId?: string;
   applications?: DirectoryFileApplication[];
   users?: Array<{ userPrincipalName: string; displayName?: string; id?: string; password?: string }>;
-  groups?: Array<{ displayName: string; id?: string; members?: string[] }>;
+  groups?: Array<{ displayName: string; id?: string; members?: string[]; owners?: string[] }>;
   appRoleAssignments?: Array<{ principal: string; resource: string; role: string }>;
+  /** Delegated permission grants (Graph `oauth2PermissionGrant`); `consentType` defaults to `AllPrincipals`. */
+  oauth2PermissionGrants?: Array<{ client: string; resource: string; consentType?: 'AllPrincipals' | 'Principal'; principal?: string; scope: string }>;
 }
 
 /** Finds the line:column of a JSON path in the file text, for error messages. */

@@ -18,6 +18,8 @@ interface Snapshot {
   /** principal object id → assignments */
   assignments: Map<string, DirectoryObject[]>;
   managedIdentities: DirectoryObject[];
+  /** client service principal id → its oauth2PermissionGrants */
+  permissionGrants: Map<string, DirectoryObject[]>;
 }
 
 function bucket<V>(m: Map<string, Map<string, V>>, tenant: string): Map<string, V> {
@@ -59,6 +61,7 @@ export class DirectoryIndex {
       memberOf: new Map(),
       assignments: new Map(),
       managedIdentities: [],
+      permissionGrants: new Map(),
     };
     for (const o of this.#store.listDirectoryObjects()) {
       const t = lower(o.tenantId) || this.#defaultTenant;
@@ -89,6 +92,12 @@ export class DirectoryIndex {
         case 'managedIdentity':
           s.managedIdentities.push(o);
           break;
+        case 'oauth2PermissionGrant':
+          if (o.permissionGrant) {
+            const k = lower(o.permissionGrant.clientId);
+            s.permissionGrants.set(k, [...(s.permissionGrants.get(k) ?? []), o]);
+          }
+          break;
       }
     }
     this.#snap = s;
@@ -102,6 +111,11 @@ export class DirectoryIndex {
 
   tenants(): string[] {
     return [...this.#get().tenants];
+  }
+
+  /** The delegated permission grants (Graph `oauth2PermissionGrant`) whose client is this service principal. */
+  permissionGrants(clientServicePrincipalId: string): DirectoryObject[] {
+    return this.#get().permissionGrants.get(lower(clientServicePrincipalId)) ?? [];
   }
 
   /** The app registration with this client id in this tenant. */

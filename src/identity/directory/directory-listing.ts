@@ -17,13 +17,15 @@ export interface DirectoryListing {
     /** Deployed by Bicep's Microsoft Graph extension: its alternate key. */
     uniqueName?: string;
     federatedIdentityCredentials: Array<{ id: string; name: string; issuer: string; subject: string; audiences: string[] }>;
+    /** Owner object ids (Graph `owners`: users, service principals). */
+    owners: string[];
     origin?: string;
   }>;
   users: Array<{ tenantId: string; userPrincipalName: string; displayName: string; id: string; canSignIn: boolean }>;
-  groups: Array<{ tenantId: string; displayName: string; id: string; members: string[]; uniqueName?: string; securityEnabled?: boolean; mailEnabled?: boolean; mailNickname?: string }>;
+  groups: Array<{ tenantId: string; displayName: string; id: string; members: string[]; owners: string[]; uniqueName?: string; securityEnabled?: boolean; mailEnabled?: boolean; mailNickname?: string }>;
   appRoleAssignments: Array<{ tenantId: string; id: string; principalId: string; principalType: string; resourceAppId: string; appRoleId: string; description: string }>;
   managedIdentities: Array<{ tenantId: string; displayName: string; clientId: string; principalId: string; resourceId?: string }>;
-  /** Delegated permission grants (Graph `oauth2PermissionGrant`): stored and listed; tokens do not depend on them. */
+  /** Delegated permission grants (Graph `oauth2PermissionGrant`): they decide the `scp` of delegated tokens (delegated-scopes.ts). */
   oauth2PermissionGrants: Array<{ tenantId: string; id: string; clientId: string; consentType: string; principalId: string | null; resourceId: string; scope: string }>;
 }
 
@@ -44,6 +46,7 @@ export function listDirectory(objects: readonly DirectoryObject[], tenants: stri
       keyCredentials: (a.keyCredentials ?? []).map((k) => ({ keyId: k.keyId, x5t: k.x5t })),
       ...(a.uniqueName !== undefined ? { uniqueName: a.uniqueName } : {}),
       federatedIdentityCredentials: (a.federatedIdentityCredentials ?? []).map((c) => ({ id: c.id, name: c.name, issuer: c.issuer, subject: c.subject, audiences: [...c.audiences] })),
+      owners: [...(a.owners ?? [])],
       ...(a.origin ? { origin: a.origin } : {}),
     })),
     users: of('user').map((u) => ({ tenantId: u.tenantId, userPrincipalName: u.userPrincipalName ?? '', displayName: u.displayName, id: u.objectId, canSignIn: u.password !== undefined })),
@@ -52,6 +55,7 @@ export function listDirectory(objects: readonly DirectoryObject[], tenants: stri
       displayName: g.displayName,
       id: g.objectId,
       members: g.members ?? [],
+      owners: [...(g.owners ?? [])],
       ...(g.uniqueName !== undefined ? { uniqueName: g.uniqueName } : {}),
       ...(g.groupSettings ? { securityEnabled: g.groupSettings.securityEnabled, mailEnabled: g.groupSettings.mailEnabled, mailNickname: g.groupSettings.mailNickname } : {}),
     })),

@@ -64,7 +64,7 @@ async function clientCredentialsGrant(deps: TokenEndpointDeps, ctx: GrantContext
     if (scope === undefined) throw stsError('missingParameter', { parameter: 'scope' });
     resourceName = defaultScopeResource(scope);
   }
-  const client = authenticateClient(deps, tenantId, ctx.client);
+  const client = await authenticateClient(deps, tenantId, ctx.client);
   const resource = resolveForSts(deps.directory, resourceName, tenantId);
   const t = await issueAppToken(deps, { tenantId, client: client.app, authMethod: client.authMethod === '2' ? '2' : '1', resource });
   deps.logger.info('issued app token (client credentials)', { clientId: client.app.appId, resource: resourceName, version: resource.version, exp: t.exp });

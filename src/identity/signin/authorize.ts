@@ -206,7 +206,7 @@ function signIn(deps: AuthorizeDeps, req: IncomingMessage, res: ServerResponse, 
     const wantsIdToken = p.responseType.includes('id_token');
     const wantsToken = p.responseType.includes('token');
     if (wantsIdToken || wantsToken) {
-      const delegated = readDelegatedScopes(deps.directory, p.tenantId, { version: p.version, scope: p.scope, resource: p.resource });
+      const delegated = readDelegatedScopes(deps.directory, p.tenantId, { version: p.version, scope: p.scope, resource: p.resource }, { client, userObjectId: user.objectId, presumeWithoutGrants: deps.presumeConsentWithoutGrants ?? true });
       const t = issueUserTokens(deps, {
         tenantId: p.tenantId,
         version: p.version,

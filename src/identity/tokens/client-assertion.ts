@@ -1,13 +1,13 @@
 import { createPublicKey, verify, constants, type KeyObject } from 'node:crypto';
-import { nowSeconds, type Clock } from '../../core/index.js';
+import type { Clock } from '../../core/index.js';
 import type { DirectoryObject } from '../../state/index.js';
 import { AZURE_LOGIN_HOSTS } from '../routes/host-guard.js';
+import { checkAssertionWindow } from './assertion-window.js';
 import { stsError } from './sts-error.js';
 
-const SKEW_SECONDS = 300;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-function part(s: string | undefined): Record<string, unknown> | undefined {
+export function jwsPart(s: string | undefined): Record<string, unknown> | undefined {
   if (s === undefined || !/^[A-Za-z0-9_-]+$/.test(s)) return undefined;
   try {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
@@ -41,8 +41,8 @@ function audienceIsTokenEndpoint(aud: unknown, tenantId: string): boolean {
  */
 export function verifyClientAssertion(app: DirectoryObject, assertion: string, tenantId: string, clock: Clock): void {
   const [h, p, sig, extra] = assertion.split('.');
-  const header = part(h);
-  const payload = part(p);
+  const header = jwsPart(h);
+  const payload = jwsPart(p);
   if (!header || !payload || sig === undefined || extra !== undefined || !/^[A-Za-z0-9_-]+$/.test(sig)) {
     throw stsError('assertionInvalid', { reason: 'the client assertion is not a compact JWS' });
   }
@@ -66,9 +66,5 @@ export function verifyClientAssertion(app: DirectoryObject, assertion: string, t
   if (!ok) throw stsError('assertionInvalid', { reason: 'the signature does not verify' });
   if (payload.iss !== app.appId || payload.sub !== app.appId) throw stsError('assertionSubject', { subject: `${String(payload.iss)}/${String(payload.sub)}` });
   if (!audienceIsTokenEndpoint(payload.aud, tenantId)) throw stsError('assertionAudience', { audience: String(payload.aud) });
-  const now = nowSeconds(clock);
-  const exp = payload.exp;
-  const nbf = payload.nbf;
-  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp + SKEW_SECONDS < now) throw stsError('assertionExpired');
-  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf) || nbf - SKEW_SECONDS > now)) throw stsError('assertionExpired');
+  checkAssertionWindow(payload, clock);
 }

@@ -35,20 +35,37 @@ export interface ClientAuthDeps {
   directory: DirectoryIndex;
   /** Verifies a certificate `client_assertion` for this app; throws an STS error when it does not hold. */
   verifyAssertion?: (app: DirectoryObject, assertion: string, tenantId: string) => void;
+  /** Redeems an assertion from another issuer against the app's federated identity credentials; rejects with an STS error. */
+  verifyFederatedAssertion?: (app: DirectoryObject, assertion: string) => Promise<void>;
+}
+
+/** The `iss` of a compact JWS, without verifying anything (decides certificate vs federated assertion). */
+function assertionIssuer(assertion: string): unknown {
+  try {
+    return (JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown }).iss;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * A confidential client: the app registration in this tenant (AADSTS700016 when there is none), then
- * its secret (AADSTS7000215 when no password credential matches) or certificate assertion; neither →
- * AADSTS7000218. `requireCredential: false` lets a public client (no secret) through with acr "0".
+ * its secret (AADSTS7000215 when no password credential matches) or client assertion — a certificate assertion
+ * when its `iss` is the client id (RFC 7523 as Entra's certificate credentials), otherwise another issuer's token
+ * redeemed against the app's federated identity credentials; neither → AADSTS7000218.
+ * `requireCredential: false` lets a public client (no secret) through with acr "0".
  */
-export function authenticateClient(deps: ClientAuthDeps, tenantId: string, input: ClientCredentialsInput, requireCredential = true): AuthenticatedClient {
+export async function authenticateClient(deps: ClientAuthDeps, tenantId: string, input: ClientCredentialsInput, requireCredential = true): Promise<AuthenticatedClient> {
   if (input.clientId === undefined) throw stsError('missingParameter', { parameter: 'client_id' });
   const app = deps.directory.application(tenantId, input.clientId);
   if (!app) throw stsError('applicationNotFound', { appId: input.clientId, tenant: tenantId });
   if (input.clientAssertion !== undefined) {
     if (input.clientAssertionType !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
       throw stsError('missingParameter', { parameter: 'client_assertion_type' });
+    }
+    if (assertionIssuer(input.clientAssertion) !== app.appId && deps.verifyFederatedAssertion) {
+      await deps.verifyFederatedAssertion(app, input.clientAssertion);
+      return { app, authMethod: '2' };
     }
     if (!deps.verifyAssertion) throw stsError('missingClientCredential');
     deps.verifyAssertion(app, input.clientAssertion, tenantId);

@@ -1,3 +1,4 @@
+import type { DirectoryObject } from '../../state/index.js';
 import type { DirectoryIndex } from '../directory/directory-index.js';
 import { resolveForSts } from './app-token-issuer.js';
 import type { ResolvedResource } from './resource-resolver.js';
@@ -31,13 +32,65 @@ function exposed(resource: ResolvedResource): string[] {
   return declared.length > 0 ? declared : [DEFAULT_DELEGATED_SCOPE];
 }
 
+/** Who a delegated token is for: consent is looked up for this client app and user. */
+export interface ConsentSubject {
+  client: DirectoryObject;
+  userObjectId: string;
+  /** Compat flag `presumeConsentWithoutGrants`: a client holding no grant at all gets what it asks. */
+  presumeWithoutGrants: boolean;
+}
+
+/**
+ * The scopes consented for `client` to call `resource` on behalf of the user: the scopes of its oauth2PermissionGrants
+ * for that resource's service principal that are admin consent (`AllPrincipals`) or the user's own (`Principal`), in
+ * grant order; `undefined` when the client holds no grant at all.
+ */
+export function consentedScopes(directory: DirectoryIndex, client: DirectoryObject, resourceApp: DirectoryObject, userObjectId: string): string[] | undefined {
+  const grants = client.servicePrincipalId ? directory.permissionGrants(client.servicePrincipalId) : [];
+  if (grants.length === 0) return undefined;
+  const resourceSp = (resourceApp.servicePrincipalId ?? '').toLowerCase();
+  const user = userObjectId.toLowerCase();
+  const scopes: string[] = [];
+  for (const g of grants) {
+    const p = g.permissionGrant!;
+    if (p.resourceId.toLowerCase() !== resourceSp) continue;
+    if (p.consentType === 'Principal' && (p.principalId ?? '').toLowerCase() !== user) continue;
+    for (const v of p.scope.split(/\s+/)) if (v !== '' && !scopes.includes(v)) scopes.push(v);
+  }
+  return scopes;
+}
+
+/**
+ * Consent (Entra's, for a resource in the directory): a delegated token carries every scope consented for the
+ * client, user and resource — also those not asked for ([O] Entra's `scp` "always has the previously consented
+ * scopes", msgraph-sdk-powershell #1056, microsoft-graph-docs #9952) — provided everything asked is consented;
+ * otherwise AADSTS65001 consent_required (the token endpoint cannot prompt). A client without any grant keeps what it
+ * asked under the compat flag.
+ */
+function applyConsent(directory: DirectoryIndex, resource: ResolvedResource, asked: string[], presumed: string[], consent: ConsentSubject | undefined): string[] {
+  if (!consent || !resource.application) return presumed;
+  const granted = consentedScopes(directory, consent.client, resource.application, consent.userObjectId);
+  if (granted === undefined && consent.presumeWithoutGrants) return presumed;
+  const exposedNow = exposed(resource);
+  const consented = (granted ?? []).filter((v) => exposedNow.includes(v));
+  if (consented.length === 0 || asked.some((v) => !consented.includes(v))) {
+    throw stsError('consentRequired', { appId: consent.client.appId, appName: consent.client.displayName });
+  }
+  return consented;
+}
+
 /**
  * Read a delegated request. v2: `scope` — resource scopes (`api://x/Read`, `<appId>/.default`, bare Graph
  * scopes such as `User.Read`) of **one** resource (AADSTS28000 otherwise), plus OpenID scopes; only OpenID
  * scopes → a Graph token. v1: `resource` names the resource; `scp` is every scope it exposes. A scope the
  * resource does not expose is AADSTS650053; an unknown resource AADSTS500011.
  */
-export function readDelegatedScopes(directory: DirectoryIndex, tenantId: string, input: { version: 1 | 2; scope?: string | undefined; resource?: string | undefined }): DelegatedGrant {
+export function readDelegatedScopes(
+  directory: DirectoryIndex,
+  tenantId: string,
+  input: { version: 1 | 2; scope?: string | undefined; resource?: string | undefined },
+  consent?: ConsentSubject,
+): DelegatedGrant {
   const words = (input.scope ?? '').split(/\s+/).filter((w) => w !== '');
   const oidc = new Set(words.filter((w) => OIDC.has(w.toLowerCase())).map((w) => w.toLowerCase()));
   const flags = { openid: oidc.has('openid'), profile: oidc.has('profile'), email: oidc.has('email'), offlineAccess: oidc.has('offline_access') };
@@ -45,7 +98,8 @@ export function readDelegatedScopes(directory: DirectoryIndex, tenantId: string,
   if (input.version === 1) {
     const resourceName = input.resource ?? GRAPH_RESOURCE;
     const resource = resolveForSts(directory, resourceName, tenantId);
-    const scp = resource.application ? exposed(resource) : ['User.Read'];
+    // v1 names no scope: like `.default`, every consented scope (every exposed one when consent is presumed).
+    const scp = resource.application ? applyConsent(directory, resource, [], exposed(resource), consent) : ['User.Read'];
     return { resource, resourceName, scp, ...flags, openid: true, responseScope: scp.join(' ') };
   }
   const resourceScopes = words.filter((w) => !OIDC.has(w.toLowerCase()));
@@ -70,6 +124,7 @@ export function readDelegatedScopes(directory: DirectoryIndex, tenantId: string,
     else if (available && !available.includes(value)) throw stsError('scopeNotExposed', { scope: value, resource: resourceName });
     else scp.push(value);
   }
-  const unique = [...new Set(scp)];
+  const asked = split.map((x) => x.value).filter((v) => v !== '.default');
+  const unique = applyConsent(directory, resource, [...new Set(asked)], [...new Set(scp)], consent);
   return { resource, resourceName, scp: unique, ...flags, responseScope: [...unique.map((v) => `${resourceName.replace(/\/+$/, '')}/${v}`), ...oidcGranted].join(' ') };
 }

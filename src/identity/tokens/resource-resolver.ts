@@ -12,6 +12,15 @@ export const WELL_KNOWN_RESOURCES: readonly string[] = [
   'https://graph.microsoft.com',
 ];
 
+/** The audience a federated identity credential names for Entra ID (Graph: "should be set to api://AzureADTokenExchange"). */
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+/**
+ * The first-party "AAD Token Exchange Endpoint" application: a managed identity's token for `api://AzureADTokenExchange`
+ * is a v2 token whose `aud` is this appId (recorded tokens: Azure DevOps workload identity service connections, the
+ * Chainguard and Vault federation guides), and Entra matches it against a credential whose audience is the URI form.
+ */
+export const TOKEN_EXCHANGE_APP_ID = 'fb60f99c-7a34-4190-8149-302f77469936';
+
 export interface ResolvedResource {
   /** The resource string exactly as requested (echoed in responses, v1 `aud`). */
   requested: string;
@@ -39,7 +48,12 @@ export function resolveResource(directory: DirectoryIndex, resource: string, ten
     const version = app.accessTokenAcceptedVersion === 2 ? 2 : 1;
     return { requested: resource, version, aud: version === 2 ? app.appId : resource, application: app };
   }
-  if (WELL_KNOWN_RESOURCES.includes(canonicalResource(resource))) {
+  const c = canonicalResource(resource);
+  if (c === TOKEN_EXCHANGE_AUDIENCE.toLowerCase() || c === TOKEN_EXCHANGE_APP_ID) {
+    // A v2 resource (its tokens are v2 whichever endpoint asked): aud is the exchange app's id.
+    return { requested: resource, version: 2, aud: TOKEN_EXCHANGE_APP_ID };
+  }
+  if (WELL_KNOWN_RESOURCES.includes(c)) {
     return { requested: resource, version: 1, aud: resource };
   }
   throw identityError('ERR_IDENTITY_RESOURCE_NOT_FOUND', aadstsMessage('resourceNotFound', { resource, tenant: tenantId }), {

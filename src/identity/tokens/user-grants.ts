@@ -22,6 +22,8 @@ export interface UserTokenDeps extends ClientAuthDeps {
   grants: GrantStore;
   /** Fixed user access-token lifetime; default a random 60–90 minutes, as Entra's default policy. */
   userTokenLifetimeSeconds?: number;
+  /** Compat flag (compat-flags.ts): a client without any oauth2PermissionGrant gets the scopes it asks. Default true. */
+  presumeConsentWithoutGrants?: boolean;
 }
 
 /** ID tokens live one hour. */
@@ -170,7 +172,7 @@ export function authorizationCodeGrant(deps: UserTokenDeps): TokenGrant {
     if (redirectUri === undefined) throw stsError('missingParameter', { parameter: 'redirect_uri' });
     if (redirectUri !== g.redirectUri) throw stsError('codeRedirectMismatch', { redirectUri, expected: g.redirectUri ?? '' });
     if (g.codeChallenge !== undefined && !pkceHolds(queryValue(ctx.form, 'code_verifier'), g.codeChallenge, g.codeChallengeMethod)) throw stsError('pkceMismatch');
-    return finishUserGrant(deps, ctx, grantClient(deps, ctx, g.codeChallenge !== undefined), g, false);
+    return grantClient(deps, ctx, g.codeChallenge !== undefined).then((client) => finishUserGrant(deps, ctx, client, g, false));
   };
 }
 
@@ -179,7 +181,7 @@ function finishUserGrant(deps: UserTokenDeps, ctx: GrantContext, client: { app: 
   const user = userOf(deps, g);
   const scope = queryValue(ctx.form, 'scope') ?? g.scope;
   const resource = queryValue(ctx.form, 'resource') ?? g.resource;
-  const delegated = readDelegatedScopes(deps.directory, ctx.tenantId, { version: ctx.version, scope, resource });
+  const delegated = readDelegatedScopes(deps.directory, ctx.tenantId, { version: ctx.version, scope, resource }, { client: client.app, userObjectId: user.objectId, presumeWithoutGrants: deps.presumeConsentWithoutGrants ?? true });
   const t = issueUserTokens(deps, {
     tenantId: ctx.tenantId,
     version: ctx.version,
@@ -208,6 +210,6 @@ export function refreshTokenGrant(deps: UserTokenDeps): TokenGrant {
     const g = found.value;
     if (g.tenantId.toLowerCase() !== ctx.tenantId.toLowerCase() || (ctx.client.clientId ?? '').toLowerCase() !== g.clientId.toLowerCase()) throw stsError('invalidGrant');
     const sent = ctx.client.clientSecret !== undefined || ctx.client.clientAssertion !== undefined;
-    return finishUserGrant(deps, ctx, authenticateClient(deps, ctx.tenantId, ctx.client, sent), g, true);
+    return authenticateClient(deps, ctx.tenantId, ctx.client, sent).then((client) => finishUserGrant(deps, ctx, client, g, true));
   };
 }

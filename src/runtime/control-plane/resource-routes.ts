@@ -6,6 +6,7 @@ import { methodNotAllowed } from './deployment-routes.js';
 import { knownApiVersions } from './metadata.js';
 import { fullType, resourceIdOf, type ProviderPath } from './paths.js';
 import { policyInFormat } from './policy-format.js';
+import { publishingCredentialsOf, publishProfileXml } from './publish-profile.js';
 import { mergePatch } from './resource-writes.js';
 import { siteConfigFallback } from './site-config-views.js';
 import { resourceView } from './views.js';
@@ -42,6 +43,10 @@ function actionResult(store: Store, targetId: string, action: string): unknown {
   const target = lookup(store, targetId);
   if (target && act === 'list' && /^microsoft\.web\/sites(\/slots)?\/config$/i.test(target.type)) return resourceView(target);
   if (target?.listResults?.[act] !== undefined) return target.listResults[act];
+  if (!target && act === 'list' && /\/config\/publishingcredentials$/i.test(targetId)) {
+    const site = store.getResource(targetId.replace(/\/config\/publishingcredentials$/i, ''));
+    if (site) return publishingCredentialsOf(site);
+  }
   const segs = targetId.split('/');
   for (let n = segs.length - 2; n > 0 && segs.slice(0, n).join('/').toLowerCase().includes('/providers/'); n -= 2) {
     const holder = store.getResource(segs.slice(0, n).join('/'));
@@ -86,6 +91,14 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
     const targetId = resourceIdOf(target);
     const live = await c.liveAction?.(targetId, action, () => readJsonObject(req, { optional: true }));
     if (live !== undefined) return sendJson(res, 200, live);
+    if (action.toLowerCase() === 'publishxml') {
+      const site = store.getResource(targetId);
+      const xml = site && publishProfileXml(site);
+      if (xml !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)) });
+        return void res.end(xml);
+      }
+    }
     const result = actionResult(store, targetId, action);
     if (result !== undefined) return sendJson(res, 200, result);
     if (!lookup(store, targetId)) throw notFound(target, targetId);

@@ -3,9 +3,12 @@ import type { ResourceRecord, Store } from '../../state/index.js';
 const CONFIG = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.web\/sites\/[^/]+(?:\/slots\/[^/]+)?)\/config\/([^/]+)$/i;
 
 /**
- * App Service answers `config/web`, `config/appsettings` and `config/authsettingsV2` for every site, also
- * when no template deployed them as `sites/config` resources: `web` is the site's `siteConfig`,
- * `appsettings` its `siteConfig.appSettings` as a map, `authsettingsV2` the platform default (off).
+ * App Service answers `config/web`, `config/appsettings`, `config/connectionstrings`, `config/slotConfigNames` and
+ * `config/authsettingsV2` for every site, also when no template deployed them as `sites/config` resources: `web` is
+ * the site's `siteConfig`, `appsettings` its `siteConfig.appSettings` as a map, `connectionstrings` its
+ * `siteConfig.connectionStrings` as a map of `{value, type}` (REST spec ConnectionStringDictionary), `slotConfigNames`
+ * no sticky settings (SlotConfigNamesResource, each list null: what `az webapp config appsettings list` reads after the
+ * settings), `authsettingsV2` the platform default (off).
  */
 export function siteConfigFallback(store: Store, id: string): ResourceRecord | undefined {
   const m = CONFIG.exec(id);
@@ -26,6 +29,18 @@ export function siteConfigFallback(store: Store, id: string): ResourceRecord | u
       if (Array.isArray(list)) for (const e of list) if (e && typeof e === 'object' && typeof e.name === 'string') props[e.name] = e.value;
       return { ...base, properties: props };
     }
+    case 'connectionstrings': {
+      const props: Record<string, unknown> = {};
+      const list = siteConfig['connectionStrings'];
+      if (Array.isArray(list)) {
+        for (const e of list) {
+          if (e && typeof e === 'object' && typeof e.name === 'string') props[e.name] = { value: e.connectionString ?? '', type: e.type ?? 'Custom' };
+        }
+      }
+      return { ...base, properties: props };
+    }
+    case 'slotconfignames':
+      return { ...base, properties: { connectionStringNames: null, appSettingNames: null, azureStorageConfigNames: null } };
     case 'authsettingsv2':
       return { ...base, properties: { platform: { enabled: false } } };
     default:

@@ -2,7 +2,7 @@
  * A consumption plan, a function app and its authsettingsV2 (Entra provider registered with the Graph-made app's appId,
  * read with `reference('app')`), as languageVersion 2.0 symbolic resources `plan`, `site`, `auth`.
  */
-function functionWithEasyAuth(o: { site: string; plan: string; openIdIssuer: string; validation: Record<string, unknown>; authDependsOn: string[] }) {
+export function functionWithEasyAuth(o: { site: string; plan: string; openIdIssuer: string; validation: Record<string, unknown>; authDependsOn: string[] }) {
   const planName = o.plan.startsWith('[') ? o.plan.slice(1, -1) : `'${o.plan}'`;
   return {
     plan: { type: 'Microsoft.Web/serverfarms', apiVersion: '2022-09-01', name: o.plan, location: 'westeurope', sku: { name: 'Y1' }, kind: 'functionapp', properties: {} },

@@ -45,6 +45,15 @@ describe('cors (behaviour 34)', () => {
     expect(other.backendRequest).not.toBeNull();
   });
 
+  it('an origin written with a trailing slash (as Learn\'s example writes it) matches the Origin a browser sends; a path is refused', async () => {
+    const slash = policy().replace('https://app.contoso.com</origin>', 'https://app.contoso.com/</origin><origin>http://localhost:8080/</origin>');
+    const r = await run(slash, { method: 'GET', headers: { origin: 'https://app.contoso.com' } });
+    expect(r.headers['access-control-allow-origin']).toBe('https://app.contoso.com');
+    const local = await run(slash, preflight('http://localhost:8080'));
+    expect(local.headers['access-control-allow-origin']).toBe('http://localhost:8080');
+    await expect(run(inbound('<cors><allowed-origins><origin>https://app.contoso.com/spa</origin></allowed-origins></cors>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
+  });
+
   it('refuses credentials with origin * and a missing origin list', async () => {
     await expect(run(inbound('<cors allow-credentials="true"><allowed-origins><origin>*</origin></allowed-origins></cors>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
     await expect(run(inbound('<cors/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE' });

@@ -31,6 +31,34 @@ describe('emit-metric and log-to-eventhub write to the local sink', () => {
   });
 });
 
+describe('llm-emit-token-metric and azure-openai-emit-token-metric', () => {
+  const usage = { id: 'c1', choices: [{ message: { role: 'assistant', content: 'hi' } }], usage: { prompt_tokens: 12, completion_tokens: 30, total_tokens: 42 } };
+  const backend = (body: unknown, type = 'application/json') => ({ backend: { status: 200, headers: { 'content-type': type }, body: JSON.stringify(body) } });
+
+  it('emit Total, Prompt and Completion Tokens from the answer\'s usage with the dimensions; the client gets the answer unchanged', async () => {
+    const r = await run(inbound(`<azure-openai-emit-token-metric namespace="openai"><dimension name="API ID"/><dimension name="Client IP" value="@(context.Request.IpAddress)"/></azure-openai-emit-token-metric>`), backend(usage));
+    expect(JSON.parse(r.body)).toEqual(usage);
+    const dimensions = { 'API ID': 'api', 'Client IP': expect.any(String) };
+    expect(r.events).toEqual([
+      expect.objectContaining({ kind: 'metric', name: 'Total Tokens', namespace: 'openai', value: 42, dimensions }),
+      expect.objectContaining({ kind: 'metric', name: 'Prompt Tokens', namespace: 'openai', value: 12, dimensions }),
+      expect.objectContaining({ kind: 'metric', name: 'Completion Tokens', namespace: 'openai', value: 30, dimensions }),
+    ]);
+    // the Responses API spells them input_/output_tokens; the default namespace is API Management
+    const resp = await run(inbound('<llm-emit-token-metric><dimension name="Operation ID"/></llm-emit-token-metric>'), backend({ usage: { input_tokens: 5, output_tokens: 7 } }));
+    expect(resp.events.map((e) => [e.kind === 'metric' && e.name, e.kind === 'metric' && e.namespace, e.kind === 'metric' && e.value])).toEqual([['Total Tokens', 'API Management', 12], ['Prompt Tokens', 'API Management', 5], ['Completion Tokens', 'API Management', 7]]);
+  });
+
+  it('an answer without usage (or not JSON) emits nothing; no dimension, more than 5, or outside inbound is refused', async () => {
+    expect((await run(inbound('<llm-emit-token-metric><dimension name="API ID"/></llm-emit-token-metric>'), backend({ ok: true }))).events).toEqual([]);
+    expect((await run(inbound('<llm-emit-token-metric><dimension name="API ID"/></llm-emit-token-metric>'), backend('data: {}', 'text/event-stream'))).events).toEqual([]);
+    await expect(run(inbound('<llm-emit-token-metric namespace="x"/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE' });
+    const six = Array.from({ length: 6 }, (_, i) => `<dimension name="d${i}" value="v"/>`).join('');
+    await expect(run(inbound(`<llm-emit-token-metric>${six}</llm-emit-token-metric>`))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE' });
+    await expect(run(`<policies><inbound/><backend><forward-request/></backend><outbound><llm-emit-token-metric><dimension name="API ID"/></llm-emit-token-metric></outbound></policies>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_SECTION' });
+  });
+});
+
 describe('limit-concurrency', () => {
   it('runs its policies; max-count must be a positive whole number', async () => {
     const r = await run(`<policies><inbound/><backend><limit-concurrency key="k" max-count="1"><forward-request/></limit-concurrency></backend></policies>`);

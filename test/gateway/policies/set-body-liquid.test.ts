@@ -38,6 +38,32 @@ describe('set-body template="liquid"', () => {
     expect(r.backendRequest!.body).toBe('[hello][]');
   });
 
+  it('{% JSONArrayFor %} renders each item and joins them with commas (the brackets are the template\'s); one XML element is a list of one', async () => {
+    const tpl = '{"langs": [{% JSONArrayFor l in body.country.language -%}\n{"code": "{{l.code}}"}\n{% endJSONArrayFor -%}]}';
+    const xml = (inner: string) => ({ method: 'POST', headers: { 'content-type': 'application/xml' }, body: `<country>${inner}</country>` });
+    const two = await run(inbound(liquid(tpl)), xml('<language><code>de</code></language><language><code>fr</code></language>'));
+    expect(JSON.parse(two.backendRequest!.body)).toEqual({ langs: [{ code: 'de' }, { code: 'fr' }] });
+    const one = await run(inbound(liquid(tpl)), xml('<language><code>it</code></language>'));
+    expect(JSON.parse(one.backendRequest!.body)).toEqual({ langs: [{ code: 'it' }] });
+    const none = await run(inbound(liquid(tpl)), xml('<name>x</name>'));
+    expect(JSON.parse(none.backendRequest!.body)).toEqual({ langs: [] });
+    await expect(run(inbound(liquid('{% JSONArrayFor l in body.a %}x')))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });
+  });
+
+  it('Replace and ReplaceFirst take a .NET regular expression (DotLiquid 2.0): the JSON escaping of APIM\'s SOAP-to-REST templates', async () => {
+    // as APIM's converted SOAP APIs write it: CR/LF become \r / \n, an unescaped quote gets its backslash
+    const esc = `{{body.s | Replace: '\\r', '\\r' | Replace: '\\n', '\\n' | Replace: '([^\\\\](\\\\\\\\)*)"', '$1\\"'}}`;
+    const r = await run(inbound(liquid(`{"s": "${esc}"}`)), json({ s: 'say "hi"\r\nbye' }));
+    expect(JSON.parse(r.backendRequest!.body)).toEqual({ s: 'say "hi"\r\nbye' });
+    const first = await run(inbound(liquid(`{{body.s | ReplaceFirst: '[0-9]+', '#'}}|{{body.s | Replace: 'a.', '_'}}|{{body.s | Remove: '.'}}|{{body.s | RemoveFirst: '[a-z]'}}`)), json({ s: 'a1b22.c3' }));
+    expect(first.backendRequest!.body).toBe('a#b22.c3|_b22.c3|a1b22c3|1b22.c3');
+  });
+
+  it('template="none" is a plain body (APIM exports it)', async () => {
+    const r = await run(inbound('<set-body template="none">{"ping": {{true}}}</set-body>'));
+    expect(r.backendRequest!.body).toBe('{"ping": {{true}}}');
+  });
+
   it('load errors: snake_case filters (C# mode), include (no file system), bad syntax, another template kind', async () => {
     await expect(run(inbound(liquid('{{ body.a | upcase }}')))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });
     await expect(run(inbound(liquid("{% include 'x' %}")))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });

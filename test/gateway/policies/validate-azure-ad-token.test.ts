@@ -93,6 +93,19 @@ describe('validate-azure-ad-token (trustline policy run)', () => {
     await expect(call(`<policies><inbound/><outbound><validate-azure-ad-token tenant-id="${TID}">${apps}</validate-azure-ad-token></outbound></policies>`)).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_SECTION' });
   });
 
+  it('client-application-ids is optional when audiences restrict the token: any client of the tenant for that audience passes', async () => {
+    const byAudience = inbound(`<validate-azure-ad-token tenant-id="${TID}"><audiences><audience>api://${BACKEND}</audience></audiences></validate-azure-ad-token>`);
+    expect((await call(byAudience, await sign({ ...v1(), appid: 'aaaaaaaa-0000-4000-8000-000000000000' }))).status).toBe(200);
+    const other = await call(byAudience, await sign({ ...v1(), aud: 'api://another' }));
+    expect(other.status).toBe(401);
+    expect(other.body).toBe('{ "statusCode": 401, "message": "Invalid JWT." }');
+    const byBackend = inbound(`<validate-azure-ad-token tenant-id="${TID}"><backend-application-ids><application-id>${BACKEND}</application-id></backend-application-ids></validate-azure-ad-token>`);
+    expect((await call(byBackend, await sign(v1()))).status).toBe(200);
+    // neither clients nor audiences: refused with the three elements named
+    await expect(call(inbound(`<validate-azure-ad-token tenant-id="${TID}"><required-claims><claim name="roles"><value>Reader</value></claim></required-claims></validate-azure-ad-token>`)))
+      .rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE', message: expect.stringContaining('<client-application-ids> or <audiences>') });
+  });
+
   it('<decryption-keys>: an encrypted token is decrypted first, then validated; no key opens it: 401', async () => {
     const key = Buffer.alloc(32, 3);
     const jwe = async (k: Buffer) => new CompactEncrypt(Buffer.from(await sign(v1()))).setProtectedHeader({ alg: 'A256KW', enc: 'A256GCM', cty: 'JWT' }).encrypt(k);

@@ -53,9 +53,20 @@ describe('validate-jwt (behaviour 30)', () => {
     expect(missing.headers['x-reason']).toBe('TokenClaimNotFound');
   });
 
-  it('refuses two token sources, or no key source, at compile time', async () => {
+  it('refuses two token sources at compile time', async () => {
     await expect(run(inbound('<validate-jwt header-name="a" token-value="b"><issuer-signing-keys><key>AAAA</key></issuer-signing-keys></validate-jwt>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_ATTRIBUTE' });
-    await expect(run(inbound('<validate-jwt header-name="Authorization"/>'))).rejects.toMatchObject({ code: 'ERR_APIM_POLICY_STRUCTURE' });
+  });
+
+  it('no key source: loads with a warning (APIM saves it), and every signed token fails with IDX10500; unsigned ones pass only with require-signed-tokens="false"', async () => {
+    const keyless = inbound('<validate-jwt header-name="Authorization"><audiences><audience>api://app</audience></audiences></validate-jwt>')
+      .replace('<on-error/>', '<on-error><set-header name="X-Why" exists-action="override"><value>@(context.LastError.Reason + ": " + context.LastError.Message)</value></set-header></on-error>');
+    const r = await call(keyless, await sign(good));
+    expect(r.status).toBe(401);
+    expect(r.body).toBe('{ "statusCode": 401, "message": "Invalid JWT." }');
+    expect(r.headers['x-why']).toBe('TokenSignatureInvalid: IDX10500: Signature validation failed. No security keys were provided to validate the signature. Access denied.');
+    expect(r.backendRequest).toBeNull();
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(good)).toString('base64url')}.`;
+    expect((await call(keyless.replace('<validate-jwt ', '<validate-jwt require-signed-tokens="false" '), unsigned)).status).toBe(200);
   });
 
   describe('<decryption-keys>: encrypted tokens (JWE)', () => {
