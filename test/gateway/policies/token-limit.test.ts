@@ -69,6 +69,11 @@ describe('llm-token-limit and azure-openai-token-limit', () => {
     expect(ok.status).toBe(200);
     expect(ok.backendRequest!.body).toBe(big);
     expect(ok.variables).toMatchObject({ left: 400, used: 100 });
+    // a streamed answer: the prompt is estimated whatever estimate-prompt-tokens says
+    const stream = JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+    const s = await run(inbound('<llm-token-limit counter-key="k" tokens-per-minute="500" estimate-prompt-tokens="false" tokens-consumed-variable-name="used"/>'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream });
+    expect(s.variables).toMatchObject({ used: 100 });
+    expect(s.backendRequest!.body).toBe(stream);
   });
 
   it('refuses a document without a limit, a period outside the list, a quota without its period', async () => {
