@@ -59,6 +59,12 @@ describe('set-body template="liquid"', () => {
     expect(first.backendRequest!.body).toBe('a#b22.c3|_b22.c3|a1b22c3|1b22.c3');
   });
 
+  it('a Replace pattern that backtracks catastrophically is refused on long input: the render fails (500), the gateway does not hang', async () => {
+    const r = await run(inbound(liquid("{{body.s | Replace: '(a+)+b', 'x'}}")), json({ s: 'a'.repeat(5000) }));
+    expect(r.status).toBe(500);
+    expect(r.backendRequest).toBeNull();
+  });
+
   it('template="none" is a plain body (APIM exports it)', async () => {
     const r = await run(inbound('<set-body template="none">{"ping": {{true}}}</set-body>'));
     expect(r.backendRequest!.body).toBe('{"ping": {{true}}}');
