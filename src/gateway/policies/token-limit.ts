@@ -125,15 +125,23 @@ function tokenLimit(element: string): PolicyDefinition {
           }
           if (a['tokens-consumed-variable-name']) rc.variables.set(a['tokens-consumed-variable-name'], prompt);
           rc.wantsTokenUsage = true;
+          // forward-request inside retry answers more than once: the last answer's tokens are the ones counted
+          let counted = 0;
           rc.tokenUsageListeners.push((usage) => {
             const used = usage?.total ?? prompt;
             for (const l of [minute, period]) {
               if (!l) continue;
               const w = windowOf(rc, l === minute ? `tpm|${counter}` : `tquota|${counter}`, l.periodMs);
-              w.calls += used;
+              w.calls += used - counted;
             }
+            counted = used;
             if (a['tokens-consumed-variable-name']) rc.variables.set(a['tokens-consumed-variable-name'], used);
-            if (a['tokens-consumed-header-name']) rc.pendingResponseHeaders.push([a['tokens-consumed-header-name'], String(used)]);
+            const name = a['tokens-consumed-header-name'];
+            if (name) {
+              const at = rc.pendingResponseHeaders.findIndex(([n]) => n === name);
+              if (at >= 0) rc.pendingResponseHeaders.splice(at, 1);
+              rc.pendingResponseHeaders.push([name, String(used)]);
+            }
           });
           rc.note(`tokens: ${minuteLeft ?? '-'} left this minute, ${periodLeft ?? '-'} left this period (key '${counter}')`);
         },
