@@ -43,6 +43,8 @@ interface LiquidKit {
   newDate(value: DateTimeV): LiquidDate;
   isDate(v: unknown): v is LiquidDate;
   newHeaders(headers: HeaderMap): Drop;
+  /** An object of the body: its members as parsed, found without case when no member has the exact name. */
+  newMap(entries: Record<string, unknown>): Drop;
 }
 let kit: LiquidKit | undefined;
 
@@ -125,6 +127,24 @@ function liquid(): LiquidKit {
   }
   engine.registerTag('JSONArrayFor', JsonArrayForTag);
 
+  /**
+   * APIM's own SOAP-to-REST templates read a SOAP answer as `body.envelope.body.GetThingResponse…` — the envelope's
+   * `soap:Envelope`/`soap:Body` reached in lower case, the payload's elements by their local names — and the JSON
+   * request as `body.getThing.x` [obs: APIOps extracts of converted SOAP APIs]: a member is looked up by its exact
+   * name, else without case [?].
+   */
+  class MapDrop extends DropBase {
+    constructor(entries: Record<string, unknown>) {
+      super();
+      for (const [k, v] of Object.entries(entries)) if (!(k in DropBase.prototype) && k !== '__proto__') Object.defineProperty(this, k, { value: v, enumerable: true });
+    }
+    override liquidMethodMissing(key: string | number): unknown {
+      const want = String(key).toLowerCase();
+      for (const own of Object.keys(this)) if (own.toLowerCase() === want) return (this as unknown as Record<string, unknown>)[own];
+      return undefined;
+    }
+  }
+
   engine.registerFilter('Date', function (this: { context: { environments: unknown } }, v: unknown, format?: unknown) {
     const lower = String(v ?? '').trim().toLowerCase();
     const d = lower === 'now' || lower === 'today' ? new DateTimeV(nowMs(this), 'Local') : toDate(v);
@@ -140,6 +160,7 @@ function liquid(): LiquidKit {
     newDate: (value) => new DateDrop(value),
     isDate: (v): v is LiquidDate => v instanceof DateDrop,
     newHeaders: (headers) => new HeadersDrop(headers),
+    newMap: (entries) => new MapDrop(entries),
   };
   return kit;
 }
@@ -214,12 +235,28 @@ export function liquidBody(text: string, contentType: string, parseDate: boolean
   const ct = contentType.split(';')[0]!.trim().toLowerCase();
   if (text === '') return '';
   if (ct === 'application/json' || ct === 'text/json' || ct.endsWith('+json')) {
-    try { return withDates(JSON.parse(text), parseDate); } catch { return text; }
+    try { return members(withDates(JSON.parse(text), parseDate), false); } catch { return text; }
   }
   if (ct === 'application/xml' || ct === 'text/xml' || ct.endsWith('+xml')) {
-    try { return xmlToJsonValue(text, { xsiNil }); } catch { return text; }
+    try { return members(xmlToJsonValue(text, { xsiNil }), true); } catch { return text; }
   }
   return text;
+}
+
+/**
+ * The body's objects as the template reads them (MapDrop: exact name, else without case); XML elements and
+ * attributes by their local names (`soap$Body` → `Body`, `@xsi$nil` → `@nil`), namespace declarations left out.
+ */
+function members(v: unknown, xml: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => members(x, xml));
+  if (!v || typeof v !== 'object' || liquid().isDate(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (xml && /^@xmlns(\$|$)/.test(k)) continue;
+    const name = xml ? k.replace(/^(@?)[^$@]*\$/, '$1') : k;
+    if (!(name in out)) out[name] = members(x, xml);
+  }
+  return liquid().newMap(out);
 }
 
 export function renderLiquid(tpl: Template[], input: LiquidInput): string {

@@ -50,6 +50,20 @@ describe('set-body template="liquid"', () => {
     await expect(run(inbound(liquid('{% JSONArrayFor l in body.a %}x')))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });
   });
 
+  it('a SOAP answer read as APIM\'s SOAP-to-REST templates read it: body.envelope.body.<local name>…, members without case', async () => {
+    const soap = '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:GetCountryResponse xmlns:m="urn:countries">'
+      + '<m:GetCountryResult><m:sName>Deutschland</m:sName><m:Languages><m:tLanguage><m:sISOCode>de</m:sISOCode></m:tLanguage></m:Languages></m:GetCountryResult></m:GetCountryResponse></soap:Body></soap:Envelope>';
+    const r0 = 'body.envelope.body.GetCountryResponse.GetCountryResult';
+    const tpl = `{"name": {% if ${r0}.sName %}"{{${r0}.sName}}"{% else %} null {% endif %}, "capital": {% if ${r0}.sCapital %}"x"{% else %} null {% endif %}, `
+      + `"langs": [{% JSONArrayFor l in ${r0}.Languages.tLanguage -%}{"code": "{{l.sISOCode}}"}{% endJSONArrayFor -%}]}`;
+    const r = await run(`<policies><inbound/><backend><forward-request/></backend><outbound>${liquid(tpl)}</outbound><on-error/></policies>`,
+      { backend: { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: soap } });
+    expect(JSON.parse(r.body)).toEqual({ name: 'Deutschland', capital: null, langs: [{ code: 'de' }] });
+    // the JSON request side: {{body.getCountry.name}} reads {"GetCountry": {"Name": …}}; an exact name wins
+    const req = await run(inbound(liquid('<Get><n>{{body.getCountry.name}}</n><e>{{body.Exact}}|{{body.exact}}</e></Get>')), json({ GetCountry: { Name: 'DE' }, Exact: 'A', exact: 'b' }));
+    expect(req.backendRequest!.body).toBe('<Get><n>DE</n><e>A|b</e></Get>');
+  });
+
   it('Replace and ReplaceFirst take a .NET regular expression (DotLiquid 2.0): the JSON escaping of APIM\'s SOAP-to-REST templates', async () => {
     // as APIM's converted SOAP APIs write it: CR/LF become \r / \n, an unescaped quote gets its backslash
     const esc = `{{body.s | Replace: '\\r', '\\r' | Replace: '\\n', '\\n' | Replace: '([^\\\\](\\\\\\\\)*)"', '$1\\"'}}`;
