@@ -90,8 +90,10 @@ function liquid(): LiquidKit {
   /**
    * `{% JSONArrayFor item in collection %}…{% endJSONArrayFor %}`: APIM's tag for JSON arrays (its SOAP-to-REST
    * templates write `[ {% JSONArrayFor … %} {…} {% endJSONArrayFor %} ]`): the body rendered once per item, the
-   * renderings joined with commas (the brackets are the template's). A single value that is not an array (one XML
-   * element where a list can hold several) is a list of one; nothing (null, absent) renders nothing.
+   * renderings joined with commas (the brackets are the template's). Those templates name the wrapper element of a
+   * list (`…Result.Languages` holding `tLanguage` elements, a WSDL ArrayOfX): an object's items are its child
+   * elements, in order, repeated ones each (attributes left out) [obs]; an array is its items; a lone text value is
+   * a list of one; nothing (null, absent) renders nothing.
    */
   class JsonArrayForTag extends TagBase {
     private readonly variable: string;
@@ -113,7 +115,7 @@ function liquid(): LiquidKit {
     }
     * render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
       const v = yield evalToken(this.collection, ctx);
-      const items = Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : [v];
+      const items = Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : v instanceof DropBase && !kit?.isDate(v) ? childElements(v) : [v];
       const scope: Record<string, unknown> = {};
       ctx.push(scope);
       const parts: string[] = [];
@@ -126,6 +128,8 @@ function liquid(): LiquidKit {
     }
   }
   engine.registerTag('JSONArrayFor', JsonArrayForTag);
+  const childElements = (o: object): unknown[] =>
+    Object.entries(o).filter(([k]) => !k.startsWith('@') && !k.startsWith('?') && !k.startsWith('#')).flatMap(([, x]) => (Array.isArray(x) ? x : [x]));
 
   /**
    * APIM's own SOAP-to-REST templates read a SOAP answer as `body.envelope.body.GetThingResponse…` — the envelope's

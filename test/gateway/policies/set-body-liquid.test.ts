@@ -38,15 +38,19 @@ describe('set-body template="liquid"', () => {
     expect(r.backendRequest!.body).toBe('[hello][]');
   });
 
-  it('{% JSONArrayFor %} renders each item and joins them with commas (the brackets are the template\'s); one XML element is a list of one', async () => {
-    const tpl = '{"langs": [{% JSONArrayFor l in body.country.language -%}\n{"code": "{{l.code}}"}\n{% endJSONArrayFor -%}]}';
+  it('{% JSONArrayFor %} renders each item and joins them with commas (the brackets are the template\'s); a wrapper element\'s items are its children', async () => {
+    // as APIM's SOAP-to-REST templates write it: the list's wrapper element (a WSDL ArrayOfX) is the collection
+    const tpl = '{"langs": [{% JSONArrayFor l in body.country.languages -%}\n{"code": "{{l.code}}"}\n{% endJSONArrayFor -%}]}';
     const xml = (inner: string) => ({ method: 'POST', headers: { 'content-type': 'application/xml' }, body: `<country>${inner}</country>` });
-    const two = await run(inbound(liquid(tpl)), xml('<language><code>de</code></language><language><code>fr</code></language>'));
+    const two = await run(inbound(liquid(tpl)), xml('<languages count="2"><language><code>de</code></language><language><code>fr</code></language></languages>'));
     expect(JSON.parse(two.backendRequest!.body)).toEqual({ langs: [{ code: 'de' }, { code: 'fr' }] });
-    const one = await run(inbound(liquid(tpl)), xml('<language><code>it</code></language>'));
+    const one = await run(inbound(liquid(tpl)), xml('<languages><language><code>it</code></language></languages>'));
     expect(JSON.parse(one.backendRequest!.body)).toEqual({ langs: [{ code: 'it' }] });
     const none = await run(inbound(liquid(tpl)), xml('<name>x</name>'));
     expect(JSON.parse(none.backendRequest!.body)).toEqual({ langs: [] });
+    // a JSON array is its items
+    const arr = await run(inbound(liquid('[{% JSONArrayFor t in body.Table1 %}"{{t.id}}"{% endJSONArrayFor %}]')), json({ Table1: [{ id: 1 }, { id: 2 }] }));
+    expect(JSON.parse(arr.backendRequest!.body)).toEqual(['1', '2']);
     await expect(run(inbound(liquid('{% JSONArrayFor l in body.a %}x')))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });
   });
 
@@ -55,7 +59,7 @@ describe('set-body template="liquid"', () => {
       + '<m:GetCountryResult><m:sName>Deutschland</m:sName><m:Languages><m:tLanguage><m:sISOCode>de</m:sISOCode></m:tLanguage></m:Languages></m:GetCountryResult></m:GetCountryResponse></soap:Body></soap:Envelope>';
     const r0 = 'body.envelope.body.GetCountryResponse.GetCountryResult';
     const tpl = `{"name": {% if ${r0}.sName %}"{{${r0}.sName}}"{% else %} null {% endif %}, "capital": {% if ${r0}.sCapital %}"x"{% else %} null {% endif %}, `
-      + `"langs": [{% JSONArrayFor l in ${r0}.Languages.tLanguage -%}{"code": "{{l.sISOCode}}"}{% endJSONArrayFor -%}]}`;
+      + `"langs": [{% JSONArrayFor l in ${r0}.Languages -%}{"code": "{{l.sISOCode}}"}{% endJSONArrayFor -%}]}`;
     const r = await run(`<policies><inbound/><backend><forward-request/></backend><outbound>${liquid(tpl)}</outbound><on-error/></policies>`,
       { backend: { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: soap } });
     expect(JSON.parse(r.body)).toEqual({ name: 'Deutschland', capital: null, langs: [{ code: 'de' }] });
