@@ -43,6 +43,8 @@ interface LiquidKit {
   newDate(value: DateTimeV): LiquidDate;
   isDate(v: unknown): v is LiquidDate;
   newHeaders(headers: HeaderMap): Drop;
+  /** An object of the body: its members as parsed, found without case when no member has the exact name. */
+  newMap(entries: Record<string, unknown>): Drop;
 }
 let kit: LiquidKit | undefined;
 
@@ -88,8 +90,10 @@ function liquid(): LiquidKit {
   /**
    * `{% JSONArrayFor item in collection %}…{% endJSONArrayFor %}`: APIM's tag for JSON arrays (its SOAP-to-REST
    * templates write `[ {% JSONArrayFor … %} {…} {% endJSONArrayFor %} ]`): the body rendered once per item, the
-   * renderings joined with commas (the brackets are the template's). A single value that is not an array (one XML
-   * element where a list can hold several) is a list of one; nothing (null, absent) renders nothing.
+   * renderings joined with commas (the brackets are the template's). Those templates name the wrapper element of a
+   * list (`…Result.Languages` holding `tLanguage` elements, a WSDL ArrayOfX): an object's items are its child
+   * elements, in order, repeated ones each (attributes left out) [obs]; an array is its items; a lone text value is
+   * a list of one; nothing (null, absent) renders nothing.
    */
   class JsonArrayForTag extends TagBase {
     private readonly variable: string;
@@ -111,7 +115,7 @@ function liquid(): LiquidKit {
     }
     * render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
       const v = yield evalToken(this.collection, ctx);
-      const items = Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : [v];
+      const items = Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : v instanceof DropBase && !kit?.isDate(v) ? childElements(v) : [v];
       const scope: Record<string, unknown> = {};
       ctx.push(scope);
       const parts: string[] = [];
@@ -124,6 +128,26 @@ function liquid(): LiquidKit {
     }
   }
   engine.registerTag('JSONArrayFor', JsonArrayForTag);
+  const childElements = (o: object): unknown[] =>
+    Object.entries(o).filter(([k]) => !k.startsWith('@') && !k.startsWith('?') && !k.startsWith('#')).flatMap(([, x]) => (Array.isArray(x) ? x : [x]));
+
+  /**
+   * APIM's own SOAP-to-REST templates read a SOAP answer as `body.envelope.body.GetThingResponse…` — the envelope's
+   * `soap:Envelope`/`soap:Body` reached in lower case, the payload's elements by their local names — and the JSON
+   * request as `body.getThing.x` [obs: APIOps extracts of converted SOAP APIs]: a member is looked up by its exact
+   * name, else without case [?].
+   */
+  class MapDrop extends DropBase {
+    constructor(entries: Record<string, unknown>) {
+      super();
+      for (const [k, v] of Object.entries(entries)) if (!(k in DropBase.prototype) && k !== '__proto__') Object.defineProperty(this, k, { value: v, enumerable: true });
+    }
+    override liquidMethodMissing(key: string | number): unknown {
+      const want = String(key).toLowerCase();
+      for (const own of Object.keys(this)) if (own.toLowerCase() === want) return (this as unknown as Record<string, unknown>)[own];
+      return undefined;
+    }
+  }
 
   engine.registerFilter('Date', function (this: { context: { environments: unknown } }, v: unknown, format?: unknown) {
     const lower = String(v ?? '').trim().toLowerCase();
@@ -140,6 +164,7 @@ function liquid(): LiquidKit {
     newDate: (value) => new DateDrop(value),
     isDate: (v): v is LiquidDate => v instanceof DateDrop,
     newHeaders: (headers) => new HeadersDrop(headers),
+    newMap: (entries) => new MapDrop(entries),
   };
   return kit;
 }
@@ -214,12 +239,28 @@ export function liquidBody(text: string, contentType: string, parseDate: boolean
   const ct = contentType.split(';')[0]!.trim().toLowerCase();
   if (text === '') return '';
   if (ct === 'application/json' || ct === 'text/json' || ct.endsWith('+json')) {
-    try { return withDates(JSON.parse(text), parseDate); } catch { return text; }
+    try { return members(withDates(JSON.parse(text), parseDate), false); } catch { return text; }
   }
   if (ct === 'application/xml' || ct === 'text/xml' || ct.endsWith('+xml')) {
-    try { return xmlToJsonValue(text, { xsiNil }); } catch { return text; }
+    try { return members(xmlToJsonValue(text, { xsiNil }), true); } catch { return text; }
   }
   return text;
+}
+
+/**
+ * The body's objects as the template reads them (MapDrop: exact name, else without case); XML elements and
+ * attributes by their local names (`soap$Body` → `Body`, `@xsi$nil` → `@nil`), namespace declarations left out.
+ */
+function members(v: unknown, xml: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => members(x, xml));
+  if (!v || typeof v !== 'object' || liquid().isDate(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (xml && /^@xmlns(\$|$)/.test(k)) continue;
+    const name = xml ? k.replace(/^(@?)[^$@]*\$/, '$1') : k;
+    if (!(name in out)) out[name] = members(x, xml);
+  }
+  return liquid().newMap(out);
 }
 
 export function renderLiquid(tpl: Template[], input: LiquidInput): string {

@@ -43,6 +43,12 @@ export function estimatePromptTokens(body: string): number {
   return Math.ceil(chars / 4);
 }
 
+/** A request for a streamed answer (`"stream": true` in its JSON body). */
+function streamed(body: string): boolean {
+  if (!/"stream"/.test(body)) return false;
+  try { return (JSON.parse(body) as { stream?: unknown }).stream === true; } catch { return false; }
+}
+
 /**
  * llm-token-limit and azure-openai-token-limit (inbound; docs/behaviour/apim.md §2): per `counter-key` (one counter
  * for every scope), at most `tokens-per-minute` tokens (prompt and completion) a minute — 429 with Retry-After — and
@@ -82,12 +88,15 @@ function tokenLimit(element: string): PolicyDefinition {
       return {
         ...base,
         async run(rc) {
-          if (estimate) await rc.bufferBodies(true, false);
+          // a streamed answer carries no usage: "prompt tokens are always estimated" when the request asks for
+          // `"stream": true`, whatever estimate-prompt-tokens says (the llm-token-limit page)
+          const typed = rc.request.headers.get('content-type')?.values[0] ?? '';
+          if (estimate || /json/i.test(typed)) await rc.bufferBodies(true, false);
           const counter = str(key.get(rc));
           const minute = tpm ? { limit: number(tpm, rc, 'tokens-per-minute'), w: windowOf(rc, `tpm|${counter}`, MINUTE), periodMs: MINUTE } : undefined;
           const period = quota && quotaPeriod ? { limit: number(quota, rc, 'token-quota'), w: windowOf(rc, `tquota|${counter}`, quotaPeriod), periodMs: quotaPeriod } : undefined;
           const body = rc.requestBody.kind === 'text' ? rc.requestBody.text : '';
-          const prompt = estimate ? estimatePromptTokens(body) : 0;
+          const prompt = estimate || streamed(body) ? estimatePromptTokens(body) : 0;
           const refuse = (l: { limit: number; w: { start: number; calls: number } }) => l.w.calls >= l.limit || (prompt > 0 && l.w.calls + prompt > l.limit);
           const retryMs = (l: { w: { start: number }; periodMs: number }) => l.w.start + l.periodMs - rc.clock.now();
           if (minute && refuse(minute)) {
@@ -116,15 +125,23 @@ function tokenLimit(element: string): PolicyDefinition {
           }
           if (a['tokens-consumed-variable-name']) rc.variables.set(a['tokens-consumed-variable-name'], prompt);
           rc.wantsTokenUsage = true;
+          // forward-request inside retry answers more than once: the last answer's tokens are the ones counted
+          let counted = 0;
           rc.tokenUsageListeners.push((usage) => {
             const used = usage?.total ?? prompt;
             for (const l of [minute, period]) {
               if (!l) continue;
               const w = windowOf(rc, l === minute ? `tpm|${counter}` : `tquota|${counter}`, l.periodMs);
-              w.calls += used;
+              w.calls += used - counted;
             }
+            counted = used;
             if (a['tokens-consumed-variable-name']) rc.variables.set(a['tokens-consumed-variable-name'], used);
-            if (a['tokens-consumed-header-name']) rc.pendingResponseHeaders.push([a['tokens-consumed-header-name'], String(used)]);
+            const name = a['tokens-consumed-header-name'];
+            if (name) {
+              const at = rc.pendingResponseHeaders.findIndex(([n]) => n === name);
+              if (at >= 0) rc.pendingResponseHeaders.splice(at, 1);
+              rc.pendingResponseHeaders.push([name, String(used)]);
+            }
           });
           rc.note(`tokens: ${minuteLeft ?? '-'} left this minute, ${periodLeft ?? '-'} left this period (key '${counter}')`);
         },

@@ -19,6 +19,8 @@ export async function readTokenUsage(rc: RequestRun): Promise<void> {
 }
 
 async function readUsage(rc: RequestRun): Promise<void> {
+  // each answer (forward-request inside retry) replaces the counts of the one before
+  rc.tokenUsage = undefined;
   const type = rc.response.headers.get('content-type')?.values[0]?.toLowerCase() ?? '';
   if (!/json/.test(type)) return;
   const body = await bufferBody(rc.responseBody, 'response');

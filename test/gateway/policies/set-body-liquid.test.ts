@@ -38,16 +38,34 @@ describe('set-body template="liquid"', () => {
     expect(r.backendRequest!.body).toBe('[hello][]');
   });
 
-  it('{% JSONArrayFor %} renders each item and joins them with commas (the brackets are the template\'s); one XML element is a list of one', async () => {
-    const tpl = '{"langs": [{% JSONArrayFor l in body.country.language -%}\n{"code": "{{l.code}}"}\n{% endJSONArrayFor -%}]}';
+  it('{% JSONArrayFor %} renders each item and joins them with commas (the brackets are the template\'s); a wrapper element\'s items are its children', async () => {
+    // as APIM's SOAP-to-REST templates write it: the list's wrapper element (a WSDL ArrayOfX) is the collection
+    const tpl = '{"langs": [{% JSONArrayFor l in body.country.languages -%}\n{"code": "{{l.code}}"}\n{% endJSONArrayFor -%}]}';
     const xml = (inner: string) => ({ method: 'POST', headers: { 'content-type': 'application/xml' }, body: `<country>${inner}</country>` });
-    const two = await run(inbound(liquid(tpl)), xml('<language><code>de</code></language><language><code>fr</code></language>'));
+    const two = await run(inbound(liquid(tpl)), xml('<languages count="2"><language><code>de</code></language><language><code>fr</code></language></languages>'));
     expect(JSON.parse(two.backendRequest!.body)).toEqual({ langs: [{ code: 'de' }, { code: 'fr' }] });
-    const one = await run(inbound(liquid(tpl)), xml('<language><code>it</code></language>'));
+    const one = await run(inbound(liquid(tpl)), xml('<languages><language><code>it</code></language></languages>'));
     expect(JSON.parse(one.backendRequest!.body)).toEqual({ langs: [{ code: 'it' }] });
     const none = await run(inbound(liquid(tpl)), xml('<name>x</name>'));
     expect(JSON.parse(none.backendRequest!.body)).toEqual({ langs: [] });
+    // a JSON array is its items
+    const arr = await run(inbound(liquid('[{% JSONArrayFor t in body.Table1 %}"{{t.id}}"{% endJSONArrayFor %}]')), json({ Table1: [{ id: 1 }, { id: 2 }] }));
+    expect(JSON.parse(arr.backendRequest!.body)).toEqual(['1', '2']);
     await expect(run(inbound(liquid('{% JSONArrayFor l in body.a %}x')))).rejects.toMatchObject({ code: 'ERR_APIM_LIQUID_SYNTAX' });
+  });
+
+  it('a SOAP answer read as APIM\'s SOAP-to-REST templates read it: body.envelope.body.<local name>…, members without case', async () => {
+    const soap = '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:GetCountryResponse xmlns:m="urn:countries">'
+      + '<m:GetCountryResult><m:sName>Deutschland</m:sName><m:Languages><m:tLanguage><m:sISOCode>de</m:sISOCode></m:tLanguage></m:Languages></m:GetCountryResult></m:GetCountryResponse></soap:Body></soap:Envelope>';
+    const r0 = 'body.envelope.body.GetCountryResponse.GetCountryResult';
+    const tpl = `{"name": {% if ${r0}.sName %}"{{${r0}.sName}}"{% else %} null {% endif %}, "capital": {% if ${r0}.sCapital %}"x"{% else %} null {% endif %}, `
+      + `"langs": [{% JSONArrayFor l in ${r0}.Languages -%}{"code": "{{l.sISOCode}}"}{% endJSONArrayFor -%}]}`;
+    const r = await run(`<policies><inbound/><backend><forward-request/></backend><outbound>${liquid(tpl)}</outbound><on-error/></policies>`,
+      { backend: { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: soap } });
+    expect(JSON.parse(r.body)).toEqual({ name: 'Deutschland', capital: null, langs: [{ code: 'de' }] });
+    // the JSON request side: {{body.getCountry.name}} reads {"GetCountry": {"Name": …}}; an exact name wins
+    const req = await run(inbound(liquid('<Get><n>{{body.getCountry.name}}</n><e>{{body.Exact}}|{{body.exact}}</e></Get>')), json({ GetCountry: { Name: 'DE' }, Exact: 'A', exact: 'b' }));
+    expect(req.backendRequest!.body).toBe('<Get><n>DE</n><e>A|b</e></Get>');
   });
 
   it('Replace and ReplaceFirst take a .NET regular expression (DotLiquid 2.0): the JSON escaping of APIM\'s SOAP-to-REST templates', async () => {
@@ -57,6 +75,12 @@ describe('set-body template="liquid"', () => {
     expect(JSON.parse(r.backendRequest!.body)).toEqual({ s: 'say "hi"\r\nbye' });
     const first = await run(inbound(liquid(`{{body.s | ReplaceFirst: '[0-9]+', '#'}}|{{body.s | Replace: 'a.', '_'}}|{{body.s | Remove: '.'}}|{{body.s | RemoveFirst: '[a-z]'}}`)), json({ s: 'a1b22.c3' }));
     expect(first.backendRequest!.body).toBe('a#b22.c3|_b22.c3|a1b22c3|1b22.c3');
+  });
+
+  it('a Replace pattern that backtracks catastrophically is refused on long input: the render fails (500), the gateway does not hang', async () => {
+    const r = await run(inbound(liquid("{{body.s | Replace: '(a+)+b', 'x'}}")), json({ s: 'a'.repeat(5000) }));
+    expect(r.status).toBe(500);
+    expect(r.backendRequest).toBeNull();
   });
 
   it('template="none" is a plain body (APIM exports it)', async () => {

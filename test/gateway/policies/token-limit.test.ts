@@ -13,17 +13,19 @@ describe('llm-token-limit and azure-openai-token-limit', () => {
   const stops: Array<() => Promise<void>> = [];
   afterEach(async () => { while (stops.length) await stops.pop()!(); });
   /** A chat-completions backend that reports `tokens` total tokens per answer. */
-  const gateway = async (limit: string, tokens = 40) => {
+  const gateway = async (limit: string, tokens = 40, backend = '<forward-request/>', throttleFirst = false) => {
+    let calls = 0;
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
+        if (throttleFirst && calls++ % 2 === 0) { res.writeHead(429, { 'content-type': 'application/json' }); res.end('{"error":{"code":"429"}}'); return; }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: 'c1', choices: [], usage: { prompt_tokens: 10, completion_tokens: tokens - 10, total_tokens: tokens } }));
       });
     });
     const origin = await listen(server);
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const policy = `<policies><inbound>${limit}</inbound><backend><forward-request/></backend><outbound/><on-error/></policies>`;
+    const policy = `<policies><inbound>${limit}</inbound><backend>${backend}</backend><outbound/><on-error/></policies>`;
     const g = await startGateway(seedConfig({}, policy), origin, clock);
     stops.push(async () => { await g.stop(); await close(server); });
     const call = () => fetch(`${g.origin}/functions/hello`);
@@ -45,6 +47,15 @@ describe('llm-token-limit and azure-openai-token-limit', () => {
     expect(await over.text()).toBe('{ "statusCode": 429, "message": "Token limit is exceeded. Try again in 45 seconds." }');
     clock.advance(45_000);
     expect((await call()).status).toBe(200);
+  });
+
+  it('forward-request inside retry: only the last answer\'s tokens count (a throttled first answer has no usage)', async () => {
+    const retry = '<retry condition="@(context.Response.StatusCode == 429)" count="1" interval="0"><forward-request/></retry>';
+    const { call } = await gateway('<llm-token-limit counter-key="k" tokens-per-minute="100" estimate-prompt-tokens="false" remaining-tokens-header-name="X-Left" tokens-consumed-header-name="X-Used"/>', 40, retry, true);
+    const first = await call();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-used')).toBe('40');
+    expect((await call()).headers.get('x-left')).toBe('60');
   });
 
   it('token-quota per token-quota-period: 403 once spent; remaining-quota-tokens-variable-name; azure-openai-token-limit alike', async () => {
@@ -69,6 +80,11 @@ describe('llm-token-limit and azure-openai-token-limit', () => {
     expect(ok.status).toBe(200);
     expect(ok.backendRequest!.body).toBe(big);
     expect(ok.variables).toMatchObject({ left: 400, used: 100 });
+    // a streamed answer: the prompt is estimated whatever estimate-prompt-tokens says
+    const stream = JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+    const s = await run(inbound('<llm-token-limit counter-key="k" tokens-per-minute="500" estimate-prompt-tokens="false" tokens-consumed-variable-name="used"/>'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream });
+    expect(s.variables).toMatchObject({ used: 100 });
+    expect(s.backendRequest!.body).toBe(stream);
   });
 
   it('refuses a document without a limit, a period outside the list, a quota without its period', async () => {
