@@ -4,7 +4,7 @@ import { TwinError } from '../core/index.js';
 import type { TemplateLinkRoot } from '../arm/index.js';
 
 /**
- * `--link-root PREFIX=DIR` (expand): an offline mirror of http(s) links — linked templates and API Management's
+ * `--link-root PREFIX=DIR` (expand, up): an offline mirror of http(s) links — linked templates and API Management's
  * policy/import links (the first `=` splits; DIR, relative to `cwd`, must be a folder).
  */
 export function parseLinkRoots(values: readonly string[] | undefined, cwd = process.cwd()): TemplateLinkRoot[] {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deploy, expandTemplate } from '../../src/arm/index.js';
 import { setup } from './helpers/seed.js';
+import { mergeUpConfig } from '../../src/cli/config/up-config.js';
 
 const SCOPE = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg', tenantId: 'tttttttt-0000-0000-0000-000000000000', location: 'westeurope' };
 
@@ -259,5 +260,18 @@ describe('bodies of older api-versions, as the resource provider reads them', ()
     const r = expandTemplate({ templateFile: file, scope: SCOPE });
     expect(r.warnings.filter((w) => /rejects/.test(w))).toEqual([]);
     expect(r.resources.find((x) => x.type === 'Microsoft.ApiManagement/service/apis/policies')?.properties).toEqual({ policyContent: policy });
+  });
+});
+
+describe('trustline up --link-root', () => {
+  it('gives the twin its mirrors (folders relative to the working folder); a malformed one is a usage error', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'trustline-up-links-'));
+    mkdirSync(join(cwd, 'checkout'));
+    const flags = { dirs: [], template: [], parameters: [], backend: [], directory: [], imdsIdentity: [] };
+    const c = mergeUpConfig({ ...flags, linkRoot: ['https://raw.githubusercontent.com/contoso/orders/main/=checkout'] }, undefined, cwd);
+    expect(c.linkRoots).toEqual([{ prefix: 'https://raw.githubusercontent.com/contoso/orders/main/', dir: join(cwd, 'checkout') }]);
+    expect(mergeUpConfig(flags, undefined, cwd).linkRoots).toEqual([]);
+    expect(() => mergeUpConfig({ ...flags, linkRoot: ['https://x/'] }, undefined, cwd)).toThrow(/--link-root takes PREFIX=DIR/);
+    expect(() => mergeUpConfig({ ...flags, linkRoot: ['https://x/=missing'] }, undefined, cwd)).toThrow(/'missing' is not a folder/);
   });
 });

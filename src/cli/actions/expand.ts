@@ -1,9 +1,9 @@
+import { parseLinkRoots as parseMirrors } from '../link-roots.js';
 import { existsSync, statSync } from 'node:fs';
 import { formatLocation, isTwinError, TwinError } from '../../core/index.js';
 import { expandTemplate, stringifyArmJson } from '../../arm/index.js';
-import type { ExpandResult } from '../../arm/index.js';
+import type { ExpandResult, TemplateLinkRoot } from '../../arm/index.js';
 import type { CliContext } from '../context.js';
-import { parseLinkRoots } from '../link-roots.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
 
 export interface ExpandCommandOptions {
@@ -32,6 +32,11 @@ function parseSeed(seed: string | undefined): number | undefined {
   return Number(seed) >>> 0;
 }
 
+/** `--link-root PREFIX=DIR` (src/cli/link-roots.ts, shared with `up`). */
+function parseLinkRoots(values: string[] | undefined): TemplateLinkRoot[] {
+  return parseMirrors(values);
+}
+
 function textLines(r: ExpandResult): string[] {
   const lines: string[] = [];
   for (const res of r.resources) {
@@ -51,7 +56,7 @@ function textLines(r: ExpandResult): string[] {
 export function expandCommand(template: string, o: ExpandCommandOptions, ctx: CliContext): number {
   const now = parseNow(o.now);
   const seed = parseSeed(o.seed);
-  const linkRoots = parseLinkRoots(o.linkRoot, ctx.cwd);
+  const linkRoots = parseLinkRoots(o.linkRoot);
   if ((o.prereqParameters ?? []).length > 0 && o.prereq === undefined) throw new TwinError('ERR_CLI_INPUT', '--prereq-parameters needs --prereq TEMPLATE');
   for (const f of [...(o.prereq !== undefined ? [o.prereq] : []), ...(o.prereqParameters ?? [])]) {
     if (!existsSync(f) || !statSync(f).isFile()) throw new TwinError('ERR_CLI_INPUT', `--prereq: '${f}' is not a file`);
@@ -62,8 +67,6 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
       templateFile: template,
       parameterFiles: o.parameters,
       fillPlaceholders: o.fillPlaceholders ?? false,
-      // azd parameters files read the azd environment, which `azd env` exports into the shell (`${AZURE_LOCATION}`).
-      ...(o.fillPlaceholders ? { environment: { ...process.env } } : {}),
       fillMissing: o.fillMissing ?? false,
       loose: o.loose ?? false,
       ...(now !== undefined ? { now } : {}),

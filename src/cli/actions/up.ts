@@ -83,6 +83,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       deployThread: 'worker',
       ...(opts.deploymentStepDelayMs > 0 ? { deploymentStepDelayMs: opts.deploymentStepDelayMs } : {}),
       ...(opts.imdsIdentities.length > 0 ? { imdsIdentities: opts.imdsIdentities } : {}),
+      ...(opts.linkRoots.length > 0 ? { linkRoots: opts.linkRoots } : {}),
       logLevel: opts.logLevel,
       clock: systemClock,
       ids: randomIds,

@@ -24,6 +24,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .option('--backend <site=url>', "put a user's own function host behind a site (repeatable)", collect, [])
     .option('--directory <file>', 'a directory file (app registrations, users, groups, app role assignments; schema/directory.schema.json), repeatable', collect, [])
     .option('--imds-identity <name>', 'a managed identity IMDS hands out (resource or identity name, client id); default none (repeatable)', collect, [])
+    .option('--link-root <prefix=dir>', 'read http(s) links starting with PREFIX (linked templates, API Management policy and import links) from the folder DIR (an offline mirror; repeatable)', collect, [])
     .option('--tenant <id>', 'tenant id (default: a tenantId parameter, else a fixed local tenant)')
     .option('--loose', 'store or skip unsupported functions, types and policy elements with a warning')
     .option('--strict', 'refuse resource types the twin would only store, not simulate')
@@ -69,6 +70,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           backend: o.backend,
           directory: o.directory,
           imdsIdentity: o.imdsIdentity,
+          linkRoot: o.linkRoot,
           tenant: given('tenant'),
           loose: given('loose'),
           logLevel: given('logLevel'),

@@ -4,6 +4,8 @@ import type { PortSettings, TwinCompatFlags, FixedListener } from '../../runtime
 import { collectInputs, filesFromDirectory, type DeploymentFiles } from '../inputs.js';
 import { DEFAULT_LOCATION, DEFAULT_PORT_BASE, DEFAULT_RESOURCE_GROUP, DEFAULT_STATE_DIR, DEFAULT_SUBSCRIPTION } from '../defaults.js';
 import type { LoadedProject } from './project-file.js';
+import type { TemplateLinkRoot } from '../../arm/index.js';
+import { parseLinkRoots } from '../link-roots.js';
 
 /** What was given on the command line of `trustline up` (undefined = not given). */
 export interface UpFlags {
@@ -24,6 +26,8 @@ export interface UpFlags {
   backend: string[];
   directory: string[];
   imdsIdentity: string[];
+  /** `--link-root PREFIX=DIR` (repeatable). */
+  linkRoot?: string[];
   tenant?: string;
   loose?: boolean;
   logLevel?: LogLevel;
@@ -42,6 +46,8 @@ export interface UpConfig {
   directory: string[];
   imdsIdentities: string[];
   backends: Record<string, string>;
+  /** Offline mirrors of http(s) links: linked templates and API Management's policy/import links (`--link-root`). */
+  linkRoots: TemplateLinkRoot[];
   state: string;
   inMemory: boolean;
   readyFile: string;
@@ -99,6 +105,7 @@ export function mergeUpConfig(flags: UpFlags, project: LoadedProject | undefined
     directory: flags.directory.length > 0 ? flags.directory.map((d) => resolve(cwd, d)) : (file.directory ?? []),
     imdsIdentities: flags.imdsIdentity.length > 0 ? flags.imdsIdentity : (file.imdsIdentities ?? []),
     backends,
+    linkRoots: parseLinkRoots(flags.linkRoot, cwd),
     state,
     inMemory: flags.inMemory ?? file.inMemory ?? false,
     readyFile: flags.readyFile !== undefined ? resolve(cwd, flags.readyFile) : (file.readyFile ?? join(state, 'ready.json')),
