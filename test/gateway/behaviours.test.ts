@@ -79,6 +79,12 @@ describe('docs/behaviour/apim.md §7 behaviours', () => {
     const entries = (r.trace as { traceEntries: { inbound: Array<{ source: string; data: { message?: string } }> } }).traceEntries.inbound;
     expect(entries.some((e) => e.source === 'orders' && e.data.message === '[information] seen GET')).toBe(true);
   });
+  it('40: a trace source written as an expression (as the azd templates deploy it) is taken and names the entry', async () => {
+    const r = await run(inbound('<trace source="@(context.Request.Method + &quot;-trace&quot;)" severity="verbose"><message>seen</message></trace>'));
+    expect(r.status).toBe(200);
+    const entries = (r.trace as { traceEntries: { inbound: Array<{ source: string; data: { message?: string } }> } }).traceEntries.inbound;
+    expect(entries.some((e) => e.source === 'GET-trace' && e.data.message === '[verbose] seen')).toBe(true);
+  });
   it('3: whitespace around a whole-value expression keeps it an expression; "Bearer @(x)" is literal text', async () => {
     const r = await run(inbound(`<set-header name="X-Expr" exists-action="override"><value>   @(1+1)   </value></set-header>
       <set-header name="X-Literal" exists-action="override"><value>Bearer @(1+1)</value></set-header>
