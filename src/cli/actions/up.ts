@@ -164,7 +164,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     }
   });
   if (opts.json) event({ event: 'ready', readyFile: opts.readyFile, ready });
-  else printSummary(ready, opts.readyFile, out);
+  else printSummary(ready, opts.readyFile, out, opts.backends);
   if (!stopRequested) return { code: 0, twin, ready, stop };
   await stopRequested;
   await stop();
@@ -197,7 +197,8 @@ export function deploymentProgress(resources: DeployedResource[]): string[] {
   return lines;
 }
 
-function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void): void {
+function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
+  const backendOf = (site: string) => Object.entries(backends).find(([n]) => n.toLowerCase() === site.toLowerCase())?.[1];
   out('');
   out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
   out(`  local CA:       ${ready.caCertificate}`);
@@ -205,7 +206,7 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
   out(`  control plane:  ${ready.controlPlane}   (management.azure.com)`);
   out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
   for (const [name, s] of Object.entries(ready.sites)) {
-    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''})`);
+    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);
   }
   for (const [name, a] of Object.entries(ready.apim)) {
     out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);
