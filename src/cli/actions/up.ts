@@ -163,6 +163,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       logger.warn(`cannot rewrite the ready file ${opts.readyFile}: ${describeError(e)}`);
     }
   });
+  for (const site of unknownBackendSites(opts.backends, ready)) {
+    logger.warn(`--backend ${site}=…: no site named ${site} is deployed (sites: ${Object.keys(ready.sites).join(', ') || 'none'}); it takes effect if a later deployment creates it`);
+  }
   if (opts.json) event({ event: 'ready', readyFile: opts.readyFile, ready });
   else printSummary(ready, opts.readyFile, out, opts.backends);
   if (!stopRequested) return { code: 0, twin, ready, stop };
@@ -195,6 +198,12 @@ export function deploymentProgress(resources: DeployedResource[]): string[] {
   const list = stored.map(([t, n]) => (n > 1 ? `${t} (${n})` : t)).join(', ');
   lines.push(`  ${resources.filter((r) => r.simulated).length} simulated${stored.length > 0 ? `; stored, not simulated: ${list}` : ''}`);
   return lines;
+}
+
+/** The `--backend` sites no deployment created (a typo in the site name would otherwise go unnoticed). */
+export function unknownBackendSites(backends: Record<string, string>, ready: Pick<ReadyInfo, 'sites'>): string[] {
+  const sites = new Set(Object.keys(ready.sites).map((n) => n.toLowerCase()));
+  return Object.keys(backends).filter((n) => !sites.has(n.toLowerCase()));
 }
 
 function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
