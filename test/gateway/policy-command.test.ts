@@ -37,6 +37,22 @@ describe('trustline policy compile', () => {
     expect(loose.err).toContain('warning: ERR_APIM_POLICY_UNKNOWN_ELEMENT');
   });
 
+  it('a {{named value}} --named-values does not define: exit 1 as a deployment would fail (--loose: warning); without --named-values a warning', async () => {
+    const p = file('nv-missing.xml', '<policies><inbound><set-header name="k" exists-action="override"><value>{{api-key}}</value></set-header></inbound></policies>');
+    const nv = file('nv-other.json', '{"other": "1"}');
+    const r = await cli(['policy', 'compile', p, '--named-values', nv]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('ERR_APIM_NAMED_VALUE_NOT_FOUND: {{api-key}} names no named value of --named-values');
+    const rq = file('req-nv.json', '{}');
+    expect((await cli(['policy', 'run', p, '--request', rq, '--named-values', nv])).code).toBe(1);
+    const loose = await cli(['policy', 'compile', p, '--named-values', nv, '--loose']);
+    expect(loose.code).toBe(0);
+    expect(loose.err).toContain('warning: ERR_APIM_NAMED_VALUE_NOT_FOUND');
+    const none = await cli(['policy', 'compile', p]);
+    expect(none.code).toBe(0);
+    expect(none.err).toContain('warning: ' + p + ': {{api-key}} stays as written: give the named values with --named-values F');
+  });
+
   it('a fragment compiles', async () => {
     const p = file('frag.xml', '<fragment><set-variable name="a" value="1"/></fragment>');
     const r = await cli(['policy', 'compile', p, '--json']);
