@@ -24,7 +24,7 @@ export interface UpOptions extends UpConfig {
 export type UpEvent =
   | { event: 'deployed'; template: string; deployment: string; resources: DeployedResource[]; storedTypes: string[] }
   | { event: 'directory'; file: string; objects: number }
-  | { event: 'failed'; error: string }
+  | { event: 'failed'; error: string; directory?: string }
   | { event: 'ready'; readyFile: string; ready: ReadyInfo };
 
 /** One resource of a deployment; `simulated` false = stored as given, not played by the twin. */
@@ -100,6 +100,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     await twin.close();
     lock.release();
   };
+  let failedDirectory: string | undefined;
   try {
     const inputs: DeployInput[] = loaded.map((l, i) => ({ deploymentName: `${basename(l.files.template, '.json')}-${i + 1}`, template: l.template, parameters: l.parameters }));
     // A persisted state folder already holds what an unchanged start deployed: it is served as it is (bench/RESULTS.md, start-up).
@@ -121,15 +122,22 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       }
     }
     for (const file of opts.directory) {
-      const objects = twin.identity.applyDirectory({ file });
+      let objects: unknown[];
+      try {
+        objects = twin.identity.applyDirectory({ file });
+      } catch (e) {
+        // The deployments went through; it is this file that stops the start (and the error names no file).
+        failedDirectory = file;
+        throw e;
+      }
       if (opts.json) event({ event: 'directory', file, objects: objects.length });
       else out(`directory ${file}: ${objects.length} objects`);
     }
     if (reused) logger.info('the start-up deployments are unchanged since the last start: the state is served as it is');
     twin.recordDeployments(inputs, results);
   } catch (e) {
-    if (opts.json) event({ event: 'failed', error: describeError(e) });
-    else out(`deployment failed: ${describeError(e)}`);
+    if (opts.json) event({ event: 'failed', ...(failedDirectory ? { directory: failedDirectory } : {}), error: describeError(e) });
+    else out(`${failedDirectory ? `directory file ${failedDirectory}` : 'deployment'} failed: ${describeError(e)}`);
     await stop();
     return { code: 1 };
   }
