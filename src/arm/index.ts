@@ -11,6 +11,7 @@ export { loadTemplateFile, loadParametersFile } from './template/load.js';
 export { supportedTypes } from './providers/registry.js';
 export { withoutWriteOnly } from './providers/read-only-table.js';
 export { readOnlyListResult } from './providers/read-only-properties.js';
+export { unknownNamedValues } from './providers/apim-config.js';
 export { parseJsonDocument } from './template/jsonc.js';
 export type { ParsedDocument } from './template/jsonc.js';
 export { expandTemplate, DEFAULT_EXPAND_NOW } from './deployment/expand.js';

@@ -93,8 +93,12 @@ export function describeArmError(e: ArmErrorLike, locate: (jsonPath: string) => 
   for (const a of e.additionalInfo ?? []) {
     if (a.type !== 'TrustlineError' || !a.info) continue;
     const info = a.info;
-    const where = typeof info['file'] === 'string' ? `${info['file']}${info['line'] !== undefined ? `:${String(info['line'])}:${String(info['column'] ?? 1)}` : ''}` : typeof info['jsonPath'] === 'string' ? locate(info['jsonPath']) : undefined;
-    lines.push(`${indent}  ${String(info['code'])}${where ? ` at ${where}` : ''}${typeof info['jsonPath'] === 'string' ? ` (${info['jsonPath']})` : ''}`);
+    const jsonPath = typeof info['jsonPath'] === 'string' ? info['jsonPath'] : undefined;
+    const fromFile = typeof info['file'] === 'string' ? `${info['file']}${info['line'] !== undefined ? `:${String(info['line'])}:${String(info['column'] ?? 1)}` : ''}` : undefined;
+    // `locate` names the JSON path itself ("file:line:column (path)"); a location from the answer does not.
+    const located = fromFile === undefined && jsonPath !== undefined ? locate(jsonPath) : undefined;
+    const where = fromFile ?? located;
+    lines.push(`${indent}  ${String(info['code'])}${where ? ` at ${where}` : ''}${jsonPath !== undefined && located === undefined ? ` (${jsonPath})` : ''}`);
   }
   for (const d of e.details ?? []) lines.push(...describeArmError(d, locate, indent + '  '));
   return lines;

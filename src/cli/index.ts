@@ -50,8 +50,30 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2;
     }
+    const refused = refusedAddress(e);
+    if (refused !== undefined) {
+      // A twin that is not running (or a ready file left by one that was killed): say so, not "fetch failed".
+      ctx.err(`trustline: ERR_CLI_TWIN_UNREACHABLE: nothing answers at ${refused}, where the ready file says the twin listens: is \`trustline up\` running? (a twin that was killed leaves its ready file behind; start it again)`);
+      return 2;
+    }
     ctx.err(`trustline: ${describeError(e)}`);
     return isTwinError(e) && (e.code.startsWith('ERR_CLI') || e.code.startsWith('ERR_RUNTIME_PORT')) ? 2 : 1;
   }
   return ctx.code();
+}
+
+/** `host:port` of a refused connection anywhere in an error's chain (undici's own error, fetch's `cause`, an AggregateError). */
+function refusedAddress(e: unknown, depth = 0): string | undefined {
+  if (!e || typeof e !== 'object' || depth > 4) return undefined;
+  const x = e as { code?: unknown; address?: unknown; port?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
+  if (x.code === 'ECONNREFUSED') {
+    if (typeof x.address === 'string') return `${x.address}${x.port !== undefined ? `:${String(x.port)}` : ''}`;
+    const m = typeof x.message === 'string' ? /ECONNREFUSED (\S+)/.exec(x.message) : null;
+    return m?.[1] ?? 'the address the ready file names';
+  }
+  for (const inner of [x.cause, ...(Array.isArray(x.errors) ? x.errors : [])]) {
+    const hit = refusedAddress(inner, depth + 1);
+    if (hit) return hit;
+  }
+  return undefined;
 }

@@ -10,6 +10,17 @@ export interface DeploymentFiles {
 const TEMPLATE_NAMES = ['azuredeploy.json', 'main.json', 'template.json'];
 const PARAMETER_NAMES = ['azuredeploy.parameters.json', 'main.parameters.json', 'parameters.json'];
 
+/**
+ * A Bicep file where a JSON template or parameters file is expected: the twin reads what Bicep compiles to (ARM JSON,
+ * as Azure receives it), so the answer says how to get it, not that line 1 is not JSON.
+ */
+export function refuseBicep(file: string, what = 'template'): void {
+  const m = /\.(bicep|bicepparam)$/i.exec(file);
+  if (!m) return;
+  const command = m[1]!.toLowerCase() === 'bicep' ? `az bicep build --file ${file}` : `az bicep build-params --file ${file}`;
+  throw new TwinError('ERR_CLI_INPUT', `${file} is Bicep: the twin reads the ARM JSON it compiles to, as Azure does. Compile it first (\`${command}\` writes the .json beside it) and give that ${what}`);
+}
+
 /** A folder → its template and parameters file (quickstart and Bicep naming). */
 export function filesFromDirectory(dir: string): DeploymentFiles {
   const abs = resolve(dir);
@@ -17,7 +28,10 @@ export function filesFromDirectory(dir: string): DeploymentFiles {
     throw new TwinError('ERR_CLI_INPUT', `${dir} is not a folder (give a folder with azuredeploy.json, or --template)`);
   }
   const template = TEMPLATE_NAMES.map((n) => join(abs, n)).find((f) => existsSync(f));
-  if (!template) throw new TwinError('ERR_CLI_INPUT', `${dir} holds none of ${TEMPLATE_NAMES.join(', ')}`);
+  if (!template) {
+    const bicep = existsSync(join(abs, 'main.bicep')) ? `; it holds main.bicep: compile it first (\`az bicep build --file ${join(dir, 'main.bicep')}\` writes main.json)` : '';
+    throw new TwinError('ERR_CLI_INPUT', `${dir} holds none of ${TEMPLATE_NAMES.join(', ')}${bicep}`);
+  }
   const parameters = PARAMETER_NAMES.map((n) => join(abs, n)).find((f) => existsSync(f));
   return { template, parameters };
 }
@@ -26,8 +40,10 @@ export function filesFromDirectory(dir: string): DeploymentFiles {
 export function collectInputs(dirs: string[], templates: string[], parameters: string[]): DeploymentFiles[] {
   const out = dirs.map(filesFromDirectory);
   templates.forEach((t, i) => {
+    refuseBicep(t);
     if (!existsSync(t)) throw new TwinError('ERR_CLI_INPUT', `template ${t} does not exist`);
     const p = parameters[i];
+    if (p !== undefined) refuseBicep(p, 'parameters file');
     if (p !== undefined && !existsSync(p)) throw new TwinError('ERR_CLI_INPUT', `parameters file ${p} does not exist`);
     out.push({ template: resolve(t), parameters: p === undefined ? undefined : resolve(p) });
   });

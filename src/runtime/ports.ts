@@ -85,7 +85,7 @@ export function createPortPlan(settings: PortSettings = {}): PortPlan {
 }
 
 /** How `trustline up` moves its listeners; a command with other port flags names its own (`portHint`). */
-export const UP_PORT_HINT = '--port-base N (0 = random), or pin this listener in trustline.json "ports"';
+export const UP_PORT_HINT = '--port-base N (0 = random; through npm: `npm start -- --port-base 0`, npm keeps flags before `--` for itself), or pin this listener in trustline.json "ports"';
 
 /** The error for a port that cannot be listened on. */
 export function portError(code: string, host: string, port: number, what: string, hint = UP_PORT_HINT): TwinError {

@@ -92,6 +92,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const services = new Map<string, ServiceRuntime>();
   let queue: Promise<void> = Promise.resolve();
 
+  const backendsByLowerName = new Map(Object.entries(deps.backends).map(([n, url]) => [n.toLowerCase(), url]));
   async function reconcileSites(): Promise<void> {
     const views = siteViews(store).sort((a, b) => a.name.localeCompare(b.name));
     const wanted = new Set(views.map(siteLabel));
@@ -103,7 +104,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
     for (const view of views) {
       const label = siteLabel(view);
-      const backend = deps.backends[view.name] ?? deps.defaultBackend;
+      // Site names are case-blind in Azure: `--backend MyFunc=…` is the site myfunc.
+      const backend = deps.backends[view.name] ?? backendsByLowerName.get(view.name.toLowerCase()) ?? deps.defaultBackend;
       const ports = deps.ports.site(view.name);
       const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, functions: view.functions, hostKeys: view.hostKeys, backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}) });
       sites.set(label, {

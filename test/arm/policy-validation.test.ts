@@ -75,6 +75,6 @@ describe('an unclosed policy expression', () => {
   it('fails the deployment, as APIM refuses it on save', () => {
     const { options } = setup();
     const policy = '<policies><inbound><set-header name="x" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("a"</value></set-header></inbound></policies>';
-    expect(() => deploy({ deploymentName: 'unclosed', template: seedWithPolicy(policy), parameters: PARAMS }, options)).toThrow(/ERR_APIM_EXPRESSION_SYNTAX: The expression in <value> of <value> is not closed/);
+    expect(() => deploy({ deploymentName: 'unclosed', template: seedWithPolicy(policy), parameters: PARAMS }, options)).toThrow(/ERR_APIM_EXPRESSION_SYNTAX: The expression in <value> of <set-header> is not closed/);
   });
 });

@@ -174,6 +174,10 @@ describe('stable ports', () => {
         code: 'ERR_RUNTIME_PORT_IN_USE',
         message: expect.stringContaining(`cannot listen on 127.0.0.1:${port} for control plane (https): the port is taken`),
       });
+      // `npm start --port-base 0` gives the flag to npm, not to trustline: the hint says how to pass it through.
+      await expect(startListenerPair(() => undefined, { tls, logger: memoryLogger(), name: 'control plane', httpPort: 0, httpsPort: port })).rejects.toMatchObject({
+        message: expect.stringContaining('npm start -- --port-base 0'),
+      });
     } finally {
       blocker.close();
     }

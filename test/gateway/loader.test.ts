@@ -169,10 +169,10 @@ describe('rawxml loading', () => {
     expect(loadError(xml)).toEqual({
       code: 'ERR_APIM_EXPRESSION_SYNTAX',
       where: 'line 2:48',
-      message: 'The expression in <value> of <value> is not closed: @(context.Request.Method',
+      message: 'The expression in <value> of <set-header> is not closed: @(context.Request.Method',
     });
     expect(loadPolicyDocument(xml, { loose: true }).warnings).toEqual([
-      'ERR_APIM_EXPRESSION_SYNTAX: The expression in <value> of <value> is not closed: @(context.Request.Method at line 2:48',
+      'ERR_APIM_EXPRESSION_SYNTAX: The expression in <value> of <set-header> is not closed: @(context.Request.Method at line 2:48',
     ]);
   });
 

@@ -37,6 +37,35 @@ describe('trustline policy compile', () => {
     expect(loose.err).toContain('warning: ERR_APIM_POLICY_UNKNOWN_ELEMENT');
   });
 
+  it('a {{named value}} --named-values does not define: exit 1 as a deployment would fail (--loose: warning); without --named-values a warning', async () => {
+    const p = file('nv-missing.xml', '<policies><inbound><set-header name="k" exists-action="override"><value>{{api-key}}</value></set-header></inbound></policies>');
+    const nv = file('nv-other.json', '{"other": "1"}');
+    const r = await cli(['policy', 'compile', p, '--named-values', nv]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('ERR_APIM_NAMED_VALUE_NOT_FOUND: {{api-key}} names no named value of --named-values');
+    const rq = file('req-nv.json', '{}');
+    expect((await cli(['policy', 'run', p, '--request', rq, '--named-values', nv])).code).toBe(1);
+    const loose = await cli(['policy', 'compile', p, '--named-values', nv, '--loose']);
+    expect(loose.code).toBe(0);
+    expect(loose.err).toContain('warning: ERR_APIM_NAMED_VALUE_NOT_FOUND');
+    const none = await cli(['policy', 'compile', p]);
+    expect(none.code).toBe(0);
+    expect(none.err).toContain('warning: ' + p + ': {{api-key}} stays as written: give the named values with --named-values F');
+  });
+
+  it('a Liquid set-body\'s own {{body.x}} outputs are not named values (APIM saves such policies); the rest of the document is still checked', async () => {
+    const nv = file('nv-empty.json', '{}');
+    const liquid = file('liquid.xml', '<policies><outbound><set-body template="liquid">{"name": "{{body.name}}", "id": "{{context.Request.MatchedParameters["id"]}}"}</set-body></outbound></policies>');
+    const ok = await cli(['policy', 'compile', liquid, '--named-values', nv]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.err).toBe('');
+    const mixed = file('liquid-mixed.xml', '<policies><inbound><set-header name="k" exists-action="override"><value>{{api-key}}</value></set-header></inbound><outbound><set-body template="liquid">{{body.name}}</set-body></outbound></policies>');
+    const r = await cli(['policy', 'compile', mixed, '--named-values', nv]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('ERR_APIM_NAMED_VALUE_NOT_FOUND: {{api-key}} names');
+    expect(r.err).not.toContain('body.name');
+  });
+
   it('a fragment compiles', async () => {
     const p = file('frag.xml', '<fragment><set-variable name="a" value="1"/></fragment>');
     const r = await cli(['policy', 'compile', p, '--json']);

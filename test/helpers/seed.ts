@@ -39,5 +39,7 @@ export function useRunningSeed(prefix: string, args: string[] = []) {
     get tls() {
       return state.tls!;
     },
+    /** What `trustline up` printed so far (stdout and stderr). */
+    output: () => state.cli?.output() ?? '',
   };
 }

@@ -33,13 +33,35 @@ const fragmentProvider: ResourceProvider = {
 /**
  * The `{{name}}` references of a policy or fragment that name no named value of the service (XML comments
  * skipped). APIM refuses to save such a document ("property … does not exist"), and the gateway would otherwise
- * send the literal `{{name}}`: a deployment carrying one fails (loose: a warning).
+ * send the literal `{{name}}`: a deployment carrying one fails (loose: a warning). A Liquid `set-body`
+ * (`template="liquid"`) writes its own `{{body.x}}` / `{{context.…}}` outputs: unknown names there are Liquid's, and
+ * APIM saves such policies (Azure/apiops-cli issue #276: services hold them); known named values still substitute.
  */
 export function unknownNamedValues(text: string, namedValues: Array<{ name: string }>): string[] {
   const known = new Set(namedValues.map((nv) => nv.name.toLowerCase()));
   const out = new Set<string>();
-  for (const m of text.replace(/<!--[\s\S]*?-->/g, '').matchAll(/\{\{\s*([A-Za-z0-9._-]+)\s*\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out.add(m[1]!);
+  const checked = withoutLiquidBodies(text.replace(/<!--[\s\S]*?-->/g, ''));
+  for (const m of checked.matchAll(/\{\{\s*([A-Za-z0-9._-]+)\s*\}\}/g)) if (!known.has(m[1]!.toLowerCase())) out.add(m[1]!);
   return [...out];
+}
+
+/** The text without the content of each `<set-body template="liquid">` (linear: indexOf scans, no backtracking regex). */
+function withoutLiquidBodies(text: string): string {
+  const lower = text.toLowerCase();
+  let out = '';
+  let from = 0;
+  for (let at = lower.indexOf('<set-body', from); at !== -1; at = lower.indexOf('<set-body', from)) {
+    const tagEnd = lower.indexOf('>', at);
+    if (tagEnd === -1) break;
+    out += text.slice(from, tagEnd + 1);
+    from = tagEnd + 1;
+    if (lower[tagEnd - 1] === '/' || !/\btemplate\s*=\s*["']liquid["']/.test(lower.slice(at, tagEnd))) continue;
+    // Each search for the closing tag starts where the last one ended: the whole scan stays linear.
+    const close = lower.indexOf('</set-body', tagEnd);
+    if (close === -1) break;
+    from = close;
+  }
+  return out + text.slice(from);
 }
 
 export function checkNamedValueReferences(input: ResourceInput, ctx: ProviderContext, text: string, namedValues: Array<{ name: string }>, what: string): void {

@@ -43,8 +43,9 @@ export async function forEachDeployment(
   opts: { dirs: string[]; template: string[]; parameters: string[]; readyFile: string },
   run: (client: ArmClient, input: { template: string; index: number; files: DeploymentFiles }) => Promise<boolean>,
 ): Promise<number> {
-  const ready = readReadyFile(opts.readyFile);
+  // The inputs first: a mistake in the command line is reported as such, also when no twin is running.
   const inputs = collectInputs(opts.dirs, opts.template, opts.parameters);
+  const ready = readReadyFile(opts.readyFile);
   const client = new ArmClient(ready, controlPlaneToken(ready));
   let failures = 0;
   try {

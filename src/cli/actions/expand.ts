@@ -4,6 +4,7 @@ import { formatLocation, isTwinError, TwinError } from '../../core/index.js';
 import { expandTemplate, stringifyArmJson } from '../../arm/index.js';
 import type { ExpandResult, TemplateLinkRoot } from '../../arm/index.js';
 import type { CliContext } from '../context.js';
+import { refuseBicep } from '../inputs.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
 
 export interface ExpandCommandOptions {
@@ -57,6 +58,9 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
   const now = parseNow(o.now);
   const seed = parseSeed(o.seed);
   const linkRoots = parseLinkRoots(o.linkRoot);
+  refuseBicep(template);
+  for (const f of o.parameters) refuseBicep(f, 'parameters file');
+  if (o.prereq !== undefined) refuseBicep(o.prereq);
   if ((o.prereqParameters ?? []).length > 0 && o.prereq === undefined) throw new TwinError('ERR_CLI_INPUT', '--prereq-parameters needs --prereq TEMPLATE');
   for (const f of [...(o.prereq !== undefined ? [o.prereq] : []), ...(o.prereqParameters ?? [])]) {
     if (!existsSync(f) || !statSync(f).isFile()) throw new TwinError('ERR_CLI_INPUT', `--prereq: '${f}' is not a file`);

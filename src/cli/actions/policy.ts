@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describeError, formatLocation, isTwinError, TwinError } from '../../core/index.js';
 import { compilePolicy, runPolicy, type PolicyRunRequest } from '../../runtime/index.js';
+import { unknownNamedValues } from '../../arm/index.js';
 import type { CliContext } from '../context.js';
 
 function readText(file: string, what: string): string {
@@ -29,6 +30,24 @@ function namedValues(file: string | undefined): Record<string, string> | undefin
   throw new TwinError('ERR_CLI_INPUT', `named values file ${file} must be an object {"name": "value"} or an array of {name, value}`);
 }
 
+/**
+ * `{{name}}` references the named values do not define. APIM refuses such a document on save and a deployment fails on
+ * it (src/arm/providers/apim-config.ts): with `--named-values` it is an error here too (`--loose`: a warning); without
+ * it, a warning that the reference stays as written.
+ */
+function checkNamedValues(xml: string, file: string, nv: Record<string, string> | undefined, loose: boolean, ctx: CliContext): void {
+  const unknown = unknownNamedValues(xml, Object.keys(nv ?? {}).map((name) => ({ name })));
+  if (unknown.length === 0) return;
+  const refs = unknown.map((n) => `{{${n}}}`).join(', ');
+  if (nv === undefined) {
+    ctx.err(`warning: ${file}: ${refs} stays as written: give the named values with --named-values F ({"name": "value"}); a deployment refuses a reference its service does not define`);
+    return;
+  }
+  const message = `${refs} names no named value of --named-values (APIM refuses the document on save; a deployment fails on it)`;
+  if (!loose) throw new TwinError('ERR_APIM_NAMED_VALUE_NOT_FOUND', message, { location: { file } });
+  ctx.err(`warning: ERR_APIM_NAMED_VALUE_NOT_FOUND: ${message} (loose mode: sent as written)`);
+}
+
 function errorLine(e: unknown): string {
   if (isTwinError(e)) return `${e.location ? formatLocation(e.location) + ': ' : ''}${e.code}: ${e.message}`;
   return describeError(e);
@@ -38,6 +57,7 @@ export async function policyCompile(file: string, o: { namedValues?: string; loo
   const xml = readText(file, 'policy file');
   const nv = namedValues(o.namedValues);
   try {
+    checkNamedValues(xml, file, nv, o.loose ?? false, ctx);
     const r = compilePolicy(xml, { file, loose: o.loose ?? false, ...(nv ? { namedValues: nv } : {}) });
     for (const w of r.warnings) ctx.err(`warning: ${w}`);
     ctx.print(o.json, r, (x) => [
@@ -60,6 +80,7 @@ export async function policyRun(file: string, o: { request: string; namedValues?
   const nv = namedValues(o.namedValues);
   let r;
   try {
+    checkNamedValues(xml, file, nv, o.loose ?? false, ctx);
     r = await runPolicy({
       policy: xml, file, request: request as PolicyRunRequest, loose: o.loose ?? false,
       ...(o.parent ? { parent: readText(o.parent, 'parent policy file'), parentFile: o.parent } : {}),

@@ -24,7 +24,7 @@ export interface UpOptions extends UpConfig {
 export type UpEvent =
   | { event: 'deployed'; template: string; deployment: string; resources: DeployedResource[]; storedTypes: string[] }
   | { event: 'directory'; file: string; objects: number }
-  | { event: 'failed'; error: string }
+  | { event: 'failed'; error: string; directory?: string }
   | { event: 'ready'; readyFile: string; ready: ReadyInfo };
 
 /** One resource of a deployment; `simulated` false = stored as given, not played by the twin. */
@@ -100,6 +100,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     await twin.close();
     lock.release();
   };
+  let failedDirectory: string | undefined;
   try {
     const inputs: DeployInput[] = loaded.map((l, i) => ({ deploymentName: `${basename(l.files.template, '.json')}-${i + 1}`, template: l.template, parameters: l.parameters }));
     // A persisted state folder already holds what an unchanged start deployed: it is served as it is (bench/RESULTS.md, start-up).
@@ -121,15 +122,22 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       }
     }
     for (const file of opts.directory) {
-      const objects = twin.identity.applyDirectory({ file });
+      let objects: unknown[];
+      try {
+        objects = twin.identity.applyDirectory({ file });
+      } catch (e) {
+        // The deployments went through; it is this file that stops the start (and the error names no file).
+        failedDirectory = file;
+        throw e;
+      }
       if (opts.json) event({ event: 'directory', file, objects: objects.length });
       else out(`directory ${file}: ${objects.length} objects`);
     }
     if (reused) logger.info('the start-up deployments are unchanged since the last start: the state is served as it is');
     twin.recordDeployments(inputs, results);
   } catch (e) {
-    if (opts.json) event({ event: 'failed', error: describeError(e) });
-    else out(`deployment failed: ${describeError(e)}`);
+    if (opts.json) event({ event: 'failed', ...(failedDirectory ? { directory: failedDirectory } : {}), error: describeError(e) });
+    else out(`${failedDirectory ? `directory file ${failedDirectory}` : 'deployment'} failed: ${describeError(e)}`);
     await stop();
     return { code: 1 };
   }
@@ -163,8 +171,11 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       logger.warn(`cannot rewrite the ready file ${opts.readyFile}: ${describeError(e)}`);
     }
   });
+  for (const site of unknownBackendSites(opts.backends, ready)) {
+    logger.warn(`--backend ${site}=…: no site named ${site} is deployed (sites: ${Object.keys(ready.sites).join(', ') || 'none'}); it takes effect if a later deployment creates it`);
+  }
   if (opts.json) event({ event: 'ready', readyFile: opts.readyFile, ready });
-  else printSummary(ready, opts.readyFile, out);
+  else printSummary(ready, opts.readyFile, out, opts.backends);
   if (!stopRequested) return { code: 0, twin, ready, stop };
   await stopRequested;
   await stop();
@@ -197,7 +208,14 @@ export function deploymentProgress(resources: DeployedResource[]): string[] {
   return lines;
 }
 
-function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void): void {
+/** The `--backend` sites no deployment created (a typo in the site name would otherwise go unnoticed). */
+export function unknownBackendSites(backends: Record<string, string>, ready: Pick<ReadyInfo, 'sites'>): string[] {
+  const sites = new Set(Object.keys(ready.sites).map((n) => n.toLowerCase()));
+  return Object.keys(backends).filter((n) => !sites.has(n.toLowerCase()));
+}
+
+function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
+  const backendOf = (site: string) => Object.entries(backends).find(([n]) => n.toLowerCase() === site.toLowerCase())?.[1];
   out('');
   out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
   out(`  local CA:       ${ready.caCertificate}`);
@@ -205,7 +223,7 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
   out(`  control plane:  ${ready.controlPlane}   (management.azure.com)`);
   out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
   for (const [name, s] of Object.entries(ready.sites)) {
-    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''})`);
+    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);
   }
   for (const [name, a] of Object.entries(ready.apim)) {
     out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);

@@ -19,11 +19,28 @@ interface Check {
   why?: string;
 }
 
+async function decisionsOf(readyFile: string, requestId: string) {
+  try {
+    const { fetchDecisions } = await import('./explain.js');
+    return await fetchDecisions(readyFile, requestId, 1);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The principal Easy Auth sent the function for a gateway request (its site hop's decision record): what a function
+ * of the user's own (`--backend`) was told, where the built-in echo's answer is not there to read it from.
+ */
+async function forwardedPrincipal(readyFile: string, requestId: string): Promise<string | undefined> {
+  for (const r of await decisionsOf(readyFile, requestId)) if (r.kind === 'site' && r.principal?.id) return r.principal.id;
+  return undefined;
+}
+
 /** Why a gateway request was answered as it was: the first failed Easy Auth step of its site hop, else the gateway's own reason. */
 async function whyOf(readyFile: string, requestId: string): Promise<string | undefined> {
   try {
-    const { fetchDecisions } = await import('./explain.js');
-    const records = await fetchDecisions(readyFile, requestId, 1);
+    const records = await decisionsOf(readyFile, requestId);
     for (const r of records) {
       if (r.kind !== 'site') continue;
       const failed = r.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.reason}`);
@@ -62,13 +79,15 @@ export async function test(opts: TestOptions, out: (l: string) => void): Promise
       } catch {
         seen = undefined;
       }
-      const ok = res.statusCode >= 200 && res.statusCode < 300 && seen !== undefined && seen === apim.principalId;
       const requestId = res.headers['x-trustline-apim-request-id'];
+      const echoed = seen !== undefined;
+      if (!echoed && res.statusCode < 300 && typeof requestId === 'string') seen = await forwardedPrincipal(opts.readyFile, requestId);
+      const ok = res.statusCode >= 200 && res.statusCode < 300 && seen !== undefined && seen === apim.principalId;
       const why = !ok && typeof requestId === 'string' ? await whyOf(opts.readyFile, requestId) : undefined;
       checks.push({
         name: `GET ${name}${path} through the gateway`,
         ok,
-        detail: ok ? `${res.statusCode}, the function saw principal ${seen}` : `${res.statusCode} ${text.slice(0, 300)} (principal seen: ${seen ?? 'none'}, expected ${apim.principalId})`,
+        detail: ok ? `${res.statusCode}, the function ${echoed ? 'saw' : 'was sent (Easy Auth\'s decision record)'} principal ${seen}` : `${res.statusCode} ${text.slice(0, 300)} (principal seen: ${seen ?? 'none'}, expected ${apim.principalId})`,
         ...(!ok && typeof requestId === 'string' ? { requestId, ...(why ? { why } : {}) } : {}),
       });
     }

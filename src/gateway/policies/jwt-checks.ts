@@ -138,7 +138,7 @@ export function compileRequiredClaims(cc: CompileContext, node: PolicyNode | und
     if (!c.attrs.name) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, "<claim> requires the attribute 'name'");
     const match = c.attrs.match ?? 'all';
     if (match !== 'all' && match !== 'any') throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, `match must be all or any, not '${match}'`);
-    return { name: c.attrs.name, match, separator: c.attrs.separator, values: c.children.filter((v) => v.name === 'value').map((v) => cc.value(v, v.text.trim(), '<value>')!) };
+    return { name: c.attrs.name, match, separator: c.attrs.separator, values: c.children.filter((v) => v.name === 'value').map((v) => cc.value(v, v.text.trim(), `<value> of <${c.name}>`)!) };
   });
 }
 

@@ -34,7 +34,7 @@ export function boolOf(v: ValueSource | undefined, rc: RequestRun, dflt: boolean
 
 /** `<value>` children of set-header / set-query-parameter / check-header. */
 export function valueChildren(cc: CompileContext, node: PolicyNode): ValueSource[] {
-  return node.children.filter((c) => c.name === 'value').map((c) => cc.value(c, c.text, '<value>') ?? { isExpression: false, literal: '', get: () => '' });
+  return node.children.filter((c) => c.name === 'value').map((c) => cc.value(c, c.text, `<value> of <${node.name}>`) ?? { isExpression: false, literal: '', get: () => '' });
 }
 
 export function onlyChildren(cc: CompileContext, node: PolicyNode, allowed: readonly string[]): void {

@@ -41,6 +41,11 @@ function failingStep(base: StepBase, reason: string, message: string): Step {
   return { ...base, run() { throw new PolicyError({ source: base.name, reason, message }); } };
 }
 
+/** "attribute 'x' of <set-header>"; a `what` that already starts with the element (`<value> of <set-header>`) stays as it is. */
+function within(node: { name: string }, what: string): string {
+  return what.startsWith(`<${node.name}>`) ? what : `${what} of <${node.name}>`;
+}
+
 export function makeContext(settings: CompileSettings, section: SectionName, pathPrefix: string, target: 'request' | 'response'): CompileContext {
   const cc: CompileContext = {
     loose: settings.loose,
@@ -58,12 +63,13 @@ export function makeContext(settings: CompileSettings, section: SectionName, pat
       settings.warnings.push(`${code}: ${message} at ${where(settings, node)}`);
     },
     expression(node, source, what): CompiledExpression {
+      const subject = within(node, what);
       try {
         return compileExpression(source);
       } catch (e) {
         if (!isTwinError(e)) throw e;
         const offset = typeof e.details?.offset === 'number' ? ` (offset ${e.details.offset})` : '';
-        const err = new TwinError(e.code, `${e.message}${offset} in ${what} of <${node.name}>: ${source.trim().slice(0, 200)}`, {
+        const err = new TwinError(e.code, `${e.message}${offset} in ${subject}: ${source.trim().slice(0, 200)}`, {
           location: locate(settings, node), details: e.details,
         });
         if (!settings.loose) throw err;
@@ -76,11 +82,11 @@ export function makeContext(settings: CompileSettings, section: SectionName, pat
       if (text === undefined) return undefined;
       if (!isExpressionText(text)) {
         // A value that opens an expression but does not close it is not literal text to APIM: it refuses it on save.
-        if (/^\s*@[({]/.test(text)) cc.problem('ERR_APIM_EXPRESSION_SYNTAX', node, `The expression in ${what} of <${node.name}> is not closed: ${text.trim().slice(0, 200)}`);
+        if (/^\s*@[({]/.test(text)) cc.problem('ERR_APIM_EXPRESSION_SYNTAX', node, `The expression in ${within(node, what)} is not closed: ${text.trim().slice(0, 200)}`);
         return { isExpression: false, literal: text, get: () => text };
       }
       if (!allowExpression) {
-        cc.problem('ERR_APIM_POLICY_EXPRESSION_NOT_ALLOWED', node, `Expressions are not allowed in ${what} of <${node.name}>`);
+        cc.problem('ERR_APIM_POLICY_EXPRESSION_NOT_ALLOWED', node, `Expressions are not allowed in ${within(node, what)}`);
       }
       const compiled = cc.expression(node, text, what);
       return { isExpression: true, literal: text, get: (rc) => compiled.evaluate(rc) };
