@@ -30,6 +30,8 @@ describe('trustline up --backend with the user\'s own function host', () => {
   });
 
   it('the summary names the function; trustline test passes on what Easy Auth sent it; an unknown site is warned about', async () => {
+    // `up` prints its summary just after it writes the ready file: wait for it rather than race it.
+    for (let i = 0; i < 200 && !/site trustline-func: /.test(seed.output()); i++) await new Promise((r) => setTimeout(r, 50));
     expect(seed.output()).toMatch(/site trustline-func: .*; function http:\/\/127\.0\.0\.1:\d+\)/);
     expect(seed.output()).toContain('--backend trustline-fnc=…: no site named trustline-fnc is deployed (sites: trustline-func)');
     const r = await runCli(['test', '--ready-file', join(seed.dir, 'ready.json')]);
