@@ -1,10 +1,10 @@
-import { parseLinkRoots as parseMirrors } from '../link-roots.js';
 import { existsSync, statSync } from 'node:fs';
 import { formatLocation, isTwinError, TwinError } from '../../core/index.js';
 import { expandTemplate, stringifyArmJson } from '../../arm/index.js';
-import type { ExpandResult, TemplateLinkRoot } from '../../arm/index.js';
+import type { ExpandResult } from '../../arm/index.js';
 import type { CliContext } from '../context.js';
 import { refuseBicep } from '../inputs.js';
+import { parseLinkRoots } from '../link-roots.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
 
 export interface ExpandCommandOptions {
@@ -31,11 +31,6 @@ function parseSeed(seed: string | undefined): number | undefined {
   if (seed === undefined) return undefined;
   if (!/^\d+$/.test(seed)) throw new TwinError('ERR_CLI_INPUT', `--seed takes a non-negative integer, got '${seed}'`);
   return Number(seed) >>> 0;
-}
-
-/** `--link-root PREFIX=DIR` (src/cli/link-roots.ts, shared with `up`). */
-function parseLinkRoots(values: string[] | undefined): TemplateLinkRoot[] {
-  return parseMirrors(values);
 }
 
 function textLines(r: ExpandResult): string[] {
