@@ -404,8 +404,7 @@ function dropPath(at: unknown, steps: readonly string[]): void {
   const value = (at as Props)[key];
   if (rest.length === 0 && !each) { delete (at as Props)[key]; return; }
   if (each) {
-    if (!Array.isArray(value)) return;
-    for (const item of value) if (rest.length > 0) dropPath(item, rest);
+    if (Array.isArray(value) && rest.length > 0) for (const item of value) dropPath(item, rest);
     return;
   }
   dropPath(value, rest);
