@@ -255,6 +255,20 @@ describe('bodies of older api-versions, as the resource provider reads them', ()
     expect([sa.kind, sa.sku]).toEqual(['Storage', { name: 'Standard_LRS' }]);
   });
 
+  it('reference() with an older api-version reads the GET of that version (old names), with a current one the new names', () => {
+    const { store, options } = setup();
+    const outputs = {
+      oldType: { type: 'string', value: "[reference(resourceId('Microsoft.Storage/storageAccounts', 'oldstorage01'), '2015-06-15').accountType]" },
+      newSku: { type: 'string', value: "[reference(resourceId('Microsoft.Storage/storageAccounts', 'oldstorage01'), '2023-01-01', 'Full').sku.name]" },
+      deployedWith: { type: 'bool', value: "[contains(reference(resourceId('Microsoft.Storage/storageAccounts', 'oldstorage01')), 'accountType')]" },
+      oldPolicy: { type: 'bool', value: "[contains(reference(resourceId('Microsoft.ApiManagement/service/apis/policies', 's', 'echo', 'policy'), '2018-01-01'), 'policyContent')]" },
+      newPolicy: { type: 'bool', value: "[contains(reference(resourceId('Microsoft.ApiManagement/service/apis/policies', 's', 'echo', 'policy'), '2022-08-01'), 'value')]" },
+    };
+    const r = deploy({ deploymentName: 'd', template: { resources, outputs } }, options);
+    expect(Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, (v as { value: unknown }).value]))).toEqual({ oldType: 'Standard_LRS', newSku: 'Standard_LRS', deployedWith: true, oldPolicy: true, newPolicy: true });
+    expect(store.listResources({ type: 'Microsoft.Storage/storageAccounts' })[0]!.properties['accountType']).toBeUndefined();
+  });
+
   it('expand prints the body as the template wrote it', () => {
     const { file } = write({ resources: resources.slice(0, 3) });
     const r = expandTemplate({ templateFile: file, scope: SCOPE });

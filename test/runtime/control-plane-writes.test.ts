@@ -145,6 +145,52 @@ describe('control plane: writing resources by id (PUT/PATCH/DELETE) takes the de
     expect(list.body.value.map((p) => p.properties.format)).toEqual(['rawxml']);
   });
 
+  it('bodies of older api-versions (az rest, an SDK pinned to 2018-01-01) take the translation a template deployment takes; GET answers in the asked version\'s shape', async () => {
+    const url = (v: string) => `${APIM}/apis/echo/policies/policy?api-version=${v}`;
+    const put = await call<{ properties: Record<string, unknown> }>(url('2018-01-01'), { method: 'PUT', body: { properties: { policyContent: policy('old shape') } } });
+    expect(put.status).toBe(200);
+    // 2018-01-01's contract: the content as policyContent, xml (escaped), no format.
+    expect(put.body.properties).toEqual({ policyContent: policy('old shape') });
+    expect((await gateway()).echoed?.headers['x-written']).toBe('old shape');
+    expect((await call<{ properties: Record<string, unknown> }>(url('2022-08-01'))).body.properties).toEqual({ format: 'xml', value: policy('old shape') });
+    expect(twin.store.getResource(`${APIM}/apis/echo/policies/policy`)?.properties['policyContent']).toBeUndefined();
+
+    // Subscriptions: userId/productId (2018-01-01) are ownerId/scope; a PATCH of that version merges in the current shape.
+    await call(`${APIM}/products/gold?api-version=2022-08-01`, { method: 'PUT', body: { properties: { displayName: 'Gold', state: 'published', subscriptionRequired: true } } });
+    await call(`${APIM}/users/jane?api-version=2022-08-01`, { method: 'PUT', body: { properties: { email: 'jane@contoso.com', firstName: 'Jane', lastName: 'Doe' } } });
+    const sub = `${APIM}/subscriptions/s1`;
+    const created = await call<{ properties: Record<string, unknown> }>(`${sub}?api-version=2018-01-01`, { method: 'PUT', body: { properties: { userId: `${APIM}/users/jane`, productId: `${APIM}/products/gold`, displayName: 'Gold', state: 'active' } } });
+    expect(created.status).toBe(201);
+    expect(created.body.properties).toMatchObject({ userId: `${APIM}/users/jane`, productId: `${APIM}/products/gold`, state: 'active' });
+    expect(created.body.properties['ownerId']).toBeUndefined();
+    const current = await call<{ properties: Record<string, unknown> }>(`${sub}?api-version=2022-08-01`);
+    expect(current.body.properties).toMatchObject({ ownerId: `${APIM}/users/jane`, scope: `${APIM}/products/gold` });
+    expect(current.body.properties['userId']).toBeUndefined();
+    const patched = await call<{ properties: Record<string, unknown> }>(`${sub}?api-version=2018-01-01`, { method: 'PATCH', body: { properties: { productId: `${APIM}/products/starter-none`, state: 'suspended' } } });
+    expect(patched.status).toBe(400);
+    const suspended = await call<{ properties: Record<string, unknown> }>(`${sub}?api-version=2018-01-01`, { method: 'PATCH', body: { properties: { state: 'suspended' } } });
+    expect(suspended.body.properties).toMatchObject({ productId: `${APIM}/products/gold`, state: 'suspended' });
+    const listed = await call<{ value: Array<{ name: string; properties: Record<string, unknown> }> }>(`${APIM}/subscriptions?api-version=2018-01-01`);
+    expect(listed.body.value.find((x) => x.name === 's1')?.properties).toMatchObject({ userId: `${APIM}/users/jane`, productId: `${APIM}/products/gold` });
+
+    // Storage before 2016-01-01: accountType in properties, no sku/kind; a PATCH of that version keeps the kind.
+    const sa = `${PROVIDERS}/Microsoft.Storage/storageAccounts/oldshape01`;
+    const old = await call<Record<string, unknown>>(`${sa}?api-version=2015-06-15`, { method: 'PUT', body: { location: 'westeurope', properties: { accountType: 'Standard_LRS' } } });
+    expect(old.status).toBe(201);
+    expect(old.body['sku']).toBeUndefined();
+    expect(old.body['kind']).toBeUndefined();
+    expect(old.body['properties']).toMatchObject({ accountType: 'Standard_LRS' });
+    const now = await call<Record<string, unknown>>(`${sa}?api-version=2023-01-01`);
+    expect([now.body['kind'], now.body['sku']]).toEqual(['Storage', { name: 'Standard_LRS' }]);
+    expect(now.body['properties']).not.toHaveProperty('accountType');
+    await call(`${sa}?api-version=2023-01-01`, { method: 'PATCH', body: { kind: 'StorageV2' } });
+    const grs = await call<Record<string, unknown>>(`${sa}?api-version=2015-06-15`, { method: 'PATCH', body: { properties: { accountType: 'Standard_GRS' } } });
+    expect(grs.body['properties']).toMatchObject({ accountType: 'Standard_GRS' });
+    const after = await call<Record<string, unknown>>(`${sa}?api-version=2023-01-01`);
+    expect([after.body['kind'], after.body['sku']]).toEqual(['StorageV2', { name: 'Standard_GRS' }]);
+    expect((await call(`${sa}?api-version=2023-01-01`, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it('a type the twin only stores: PUT 201, strings are literals (no template expressions), PATCH tags 200, DELETE 200', async () => {
     const id = `${PROVIDERS}/Contoso.Widgets/things/w1`;
     const put = await call<{ name: string; properties: Record<string, unknown> }>(`${id}?api-version=2024-01-01`, { method: 'PUT', body: { location: 'westeurope', properties: { size: 3, label: "[concat('a', 'b')]", '[key]': 'v' } } });

@@ -10,7 +10,7 @@ import { addExistingProperties, addReadOnlyProperties, listResultForApiVersion, 
 import { providerFor } from '../providers/registry.js';
 import { FIRST_PARTY_SERVICE_PRINCIPALS, withoutWriteOnly } from '../providers/read-only-table.js';
 import { checkResourceApiVersion } from '../providers/api-versions.js';
-import { toCurrentShape } from '../providers/api-version-shapes.js';
+import { inApiVersionShape, toCurrentShape } from '../providers/api-version-shapes.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
@@ -526,9 +526,14 @@ class ReferenceReader {
 
   reference(target: string, full: boolean, apiVersion?: string): unknown {
     const record = this.#record(target);
-    // ARM reads the provider's GET answer: write-only properties (a Key Vault secret's value) are not in it.
-    if (!full) return withoutWriteOnly(record.type, structuredClone(record.properties));
-    const view = fullView(record);
+    // ARM reads the provider's GET answer with the api-version given (else the one the resource was deployed with), in
+    // that version's shape (api-version-shapes.ts); write-only properties (a Key Vault secret's value) are not in it.
+    const version = apiVersion ?? (typeof record.apiVersion === 'string' ? record.apiVersion : undefined);
+    if (!full) {
+      const properties = withoutWriteOnly(record.type, structuredClone(record.properties));
+      return inApiVersionShape({ sku: record.sku, kind: record.kind, properties }, record.type, version)['properties'];
+    }
+    const view = inApiVersionShape(fullView(record), record.type, version);
     view['properties'] = withoutWriteOnly(record.type, view['properties'] as JsonObject);
     // A child resource without a location of its own is in its parent's location.
     if (view['location'] === undefined) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceRecord, Store } from '../../state/index.js';
-import { withoutWriteOnly } from '../../arm/index.js';
+import { inApiVersionShape, patchInCurrentShape, withoutWriteOnly } from '../../arm/index.js';
 import { requireProviderApiVersion } from './api-version.js';
 import { methodNotAllowed } from './deployment-routes.js';
 import { knownApiVersions } from './metadata.js';
@@ -60,10 +60,16 @@ function actionResult(store: Store, targetId: string, action: string): unknown {
 const POLICY_TYPES = /^microsoft\.apimanagement\/service\/(policies|apis\/policies|apis\/operations\/policies|products\/policies|policyfragments)$/i;
 
 /**
- * A resource as GET answers it. APIM policies and fragments come in the format the GET asks for (`?format=xml`, APIM's
- * default, or `rawxml`), a linked (`xml-link`/`rawxml-link`) document inline with what was read when it was saved.
+ * A resource as GET answers it, in the shape of the request's api-version (older names where that version predates a
+ * rename: src/arm/providers/api-version-shapes.ts). APIM policies and fragments come in the format the GET asks for
+ * (`?format=xml`, APIM's default, or `rawxml`), a linked (`xml-link`/`rawxml-link`) document inline with what was read
+ * when it was saved.
  */
-function answerView(r: ResourceRecord, query: URLSearchParams): Record<string, unknown> {
+function answerView(r: ResourceRecord, query: URLSearchParams, apiVersion: string): Record<string, unknown> {
+  return inApiVersionShape(currentView(r, query), r.type, apiVersion);
+}
+
+function currentView(r: ResourceRecord, query: URLSearchParams): Record<string, unknown> {
   const view = resourceView(r);
   // Write-only properties (a Key Vault secret's `value`) are accepted by PUT and never answered by GET, as reference()
   // sees them (src/arm/providers/read-only-table.ts WRITE_ONLY); the store keeps them for the runtime and for PATCH.
@@ -110,14 +116,14 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
     if (p.types.length > 1 && !lookup(store, parentId)) throw notFound(p, parentId);
     const prefix = p.types.length > 1 ? parentId + '/' : `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/`;
     const list = store.listResources({ type, idPrefix: prefix });
-    return sendJson(res, 200, { value: list.map((r) => answerView(r, query)) });
+    return sendJson(res, 200, { value: list.map((r) => answerView(r, query, apiVersion)) });
   }
   const id = resourceIdOf(p);
   if (method === 'GET' || method === 'HEAD') {
     const r = lookup(store, id);
     if (method === 'HEAD') return sendEmpty(res, r ? 204 : 404);
     if (!r) throw notFound(p, id);
-    return sendJson(res, 200, answerView(r, query));
+    return sendJson(res, 200, answerView(r, query, apiVersion));
   }
   if (method === 'DELETE') return c.deleteResource(id, p);
   if (method === 'PUT' || method === 'PATCH') {
@@ -127,13 +133,14 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
       // A PATCH is the stored resource with the body merged in (RFC 7396), then written as a PUT would be.
       const current = lookup(store, id);
       if (!current) throw notFound(p, id);
+      // A body of an older api-version is read in the current shape first (the same translation as a PUT's).
       const { id: _i, name: _n, type: _t, ...view } = resourceView(current);
-      desired = mergePatch(view, body) as Record<string, unknown>;
+      desired = mergePatch(view, patchInCurrentShape(body, current.type, apiVersion, current.kind)) as Record<string, unknown>;
     }
     // A site's config (web, appsettings, authsettingsV2) always exists in App Service: its PUT answers 200.
     const always = siteConfigFallback(store, id) !== undefined;
     const { created, record } = await c.writeResource(p, desired, apiVersion);
-    return sendJson(res, created && !always ? 201 : 200, answerView(record, query));
+    return sendJson(res, created && !always ? 201 : 200, answerView(record, query, apiVersion));
   }
   throw methodNotAllowed(method);
 }
