@@ -16,3 +16,5 @@ export { defaultIdentityCompatFlags } from './compat-flags.js';
 export type { IdentityCompatFlags } from './compat-flags.js';
 export { BUILT_IN_ROLES, rbacRolesAt, roleAssignmentsFor, scopeCovers } from './rbac.js';
 export type { RoleAssignmentView } from './rbac.js';
+export { federatedCredentialRefusal, MAX_FEDERATED_IDENTITY_CREDENTIALS } from './directory/federated-credential-rule.js';
+export type { FederatedCredentialCandidate, FederatedCredentialRefusal } from './directory/federated-credential-rule.js';

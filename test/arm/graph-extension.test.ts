@@ -4,7 +4,7 @@ import { RG, setup } from './helpers/seed.js';
 import { graphEasyAuthTemplate as template } from './helpers/graph-template.js';
 import { DirectoryIndex } from '../../src/identity/directory/directory-index.js';
 import { listDirectory } from '../../src/identity/directory/directory-listing.js';
-import type { TwinError } from '../../src/core/index.js';
+import { thrown } from '../helpers/thrown.js';
 
 describe('Microsoft Graph extension resources deploy into the twin directory', () => {
   it('creates the application (uniqueName key, identifier URIs, token version, roles) and its service principal; the site uses its appId; a redeploy keeps the ids', () => {
@@ -67,14 +67,6 @@ function withAlice() {
   return s;
 }
 
-function thrown(fn: () => unknown): TwinError {
-  try {
-    fn();
-  } catch (e) {
-    return e as TwinError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('Microsoft Graph appRoleAssignedTo, groups, federated identity credentials, permission grants and existing objects', () => {
   it("appRoleAssignedTo grants the managed identity the app role: its token for the API carries it in roles; a redeploy keeps the assignment's id", () => {
@@ -183,7 +175,7 @@ describe('Microsoft Graph appRoleAssignedTo, groups, federated identity credenti
     expect(listDirectory(store.listDirectoryObjects(), []).applications.find((a) => a.uniqueName === 'orders-api')!.federatedIdentityCredentials).toHaveLength(1);
     const refused = (t: unknown) => thrown(() => deploy({ deploymentName: 'f2', template: t }, options)).details;
     expect(refused(graph({ api, gh: fic('two', { audiences: ['a', 'b'] }) }))).toMatchObject({ providerCode: 'Request_BadRequest', providerMessage: "Invalid value specified for property 'audiences' of resource 'FederatedIdentityCredential'." });
-    expect(refused(graph({ api, gh: fic('github-prod'), dup: fic('again') }))).toMatchObject({ providerCode: 'Request_BadRequest', providerMessage: expect.stringContaining('already exists') });
+    expect(refused(graph({ api, gh: fic('github-prod'), dup: fic('again') }))).toMatchObject({ providerCode: 'Request_BadRequest', providerMessage: expect.stringContaining('The combination of issuer and subject must be unique for the application.') });
     expect(refused(graph({ api, gh: fic('has space') }))).toMatchObject({ providerMessage: "Invalid value specified for property 'name' of resource 'FederatedIdentityCredential'." });
     const { issuer: _i, ...noIssuer } = fic('x').properties;
     expect(refused(graph({ api, gh: { ...fic('x'), properties: noIssuer } }))).toMatchObject({ providerMessage: "The property 'issuer' is required." });

@@ -11,8 +11,9 @@ const ALLOWED: Record<string, string[]> = {
   identity: ['core', 'state'],
   easyauth: ['core'],
   gateway: ['core'],
-  // providers validate what they store through the other subsystems' public index (policies, authsettingsV2)
-  arm: ['core', 'state', 'gateway', 'easyauth'],
+  // providers validate what they store through the other subsystems' public index (policies, authsettingsV2,
+  // Graph's directory rules shared with the directory file)
+  arm: ['core', 'state', 'gateway', 'easyauth', 'identity'],
   lint: ['core', 'state', 'arm'],
   runtime: ['core', 'state', 'arm', 'identity', 'easyauth', 'gateway'],
   console: ['core', 'state', 'runtime'],

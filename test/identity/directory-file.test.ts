@@ -3,11 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isTwinError, ManualClock, silentLogger, sequentialIds, type TwinError } from '../../src/core/index.js';
+import { ManualClock, silentLogger, sequentialIds } from '../../src/core/index.js';
 import { openStore } from '../../src/state/index.js';
 import { createIdentityService } from '../../src/identity/index.js';
 import { secretMatches } from '../../src/identity/directory/secrets.js';
 import { APIM_MI, TENANT_ID, startTwin } from './helpers/fixtures.js';
+import { thrown } from '../helpers/thrown.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -29,15 +30,6 @@ async function service(store = openStore({ inMemory: true })) {
   return createIdentityService({ store, clock: new ManualClock(), ids: sequentialIds(), logger: silentLogger, tenantId: TENANT_ID, identityHeader: 'x' });
 }
 
-function thrown(fn: () => unknown): TwinError {
-  try {
-    fn();
-  } catch (e) {
-    if (isTwinError(e)) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
-}
 
 describe('directory file', () => {
   it('the published schema exists and names every documented top-level key', () => {

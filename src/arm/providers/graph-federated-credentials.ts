@@ -1,20 +1,16 @@
 import type { FederatedIdentityCredential } from '../../state/index.js';
+import { federatedCredentialRefusal } from '../../identity/index.js';
 import { baseRecord, getPath } from './common.js';
 import { byUniqueName, graphError, graphNotFound, isString, isStringArray, requiredProperty } from './graph-directory.js';
 import type { ResourceProvider } from './types.js';
 
 /**
  * `Microsoft.Graph/applications/federatedIdentityCredentials` (msgraph-bicep-types, generated v1.0 types.md): Bicep
- * nests it under its application, `name: '{app uniqueName}/{credential name}'`. Graph's rules: `name` ≤ 120
- * characters, URL friendly, immutable; `issuer` and `subject` ≤ 600 characters each and unique together within the
- * application; `audiences` exactly one value of ≤ 600 characters; at most 20 credentials per application. Stored on the
- * application (listed by `trustline directory list`); the token endpoint does not redeem them (docs/differences.md).
+ * nests it under its application, `name: '{app uniqueName}/{credential name}'`. Graph's rules for the credential are
+ * the identity subsystem's one rule (`federatedCredentialRefusal`, shared with the directory file). Stored on the
+ * application (listed by `trustline directory list`) and redeemed by the token endpoint (docs/identity.md).
  */
 const FEDERATED_IDENTITY_CREDENTIALS = 'Microsoft.Graph/applications/federatedIdentityCredentials';
-/** Graph's limit of federated identity credentials on one application. */
-export const MAX_FEDERATED_IDENTITY_CREDENTIALS = 20;
-/** URL friendly: RFC 3986 unreserved characters. [I] Graph does not list them. */
-const URL_FRIENDLY = /^[A-Za-z0-9._~-]+$/;
 
 export const graphFederatedIdentityCredentialProvider: ResourceProvider = {
   types: [FEDERATED_IDENTITY_CREDENTIALS],
@@ -28,23 +24,16 @@ export const graphFederatedIdentityCredentialProvider: ResourceProvider = {
       throw graphError(input, ctx, 400, 'Request_BadRequest', `The name '${full}' must be '{application uniqueName}/{credential name}'.`);
     }
     const [uniqueName, name] = parts as [string, string];
-    const bad = (property: string) => graphError(input, ctx, 400, 'Request_BadRequest', `Invalid value specified for property '${property}' of resource 'FederatedIdentityCredential'.`);
-    if (name.length > 120 || !URL_FRIENDLY.test(name)) throw bad('name');
-    if (issuer.length > 600) throw bad('issuer');
-    if (subject.length > 600) throw bad('subject');
-    if (audiences.length !== 1 || audiences[0]!.length === 0 || audiences[0]!.length > 600) throw bad('audiences');
     const description = getPath(input.properties, 'description');
-    if (description !== undefined && description !== null && (typeof description !== 'string' || description.length > 600)) throw bad('description');
+    if (description !== undefined && description !== null && typeof description !== 'string') {
+      throw graphError(input, ctx, 400, 'Request_BadRequest', "Invalid value specified for property 'description' of resource 'FederatedIdentityCredential'.");
+    }
     const app = byUniqueName(ctx.tx, ctx.tenantId, 'application', uniqueName);
     if (!app) throw graphNotFound(input, ctx, uniqueName);
     const others = (app.federatedIdentityCredentials ?? []).filter((c) => c.name.toLowerCase() !== name.toLowerCase());
     const before = (app.federatedIdentityCredentials ?? []).find((c) => c.name.toLowerCase() === name.toLowerCase());
-    if (others.some((c) => c.issuer === issuer && c.subject === subject)) {
-      throw graphError(input, ctx, 400, 'Request_BadRequest', `FederatedIdentityCredential with issuer '${issuer}' and subject '${subject}' already exists on the application.`);
-    }
-    if (!before && others.length >= MAX_FEDERATED_IDENTITY_CREDENTIALS) {
-      throw graphError(input, ctx, 400, 'Request_BadRequest', `The application already has the maximum of ${MAX_FEDERATED_IDENTITY_CREDENTIALS} federated identity credentials.`);
-    }
+    const refusal = federatedCredentialRefusal({ name, issuer, subject, audiences, description }, others);
+    if (refusal) throw graphError(input, ctx, 400, 'Request_BadRequest', refusal.message);
     const credential: FederatedIdentityCredential = {
       id: before?.id ?? ctx.ids.uuid(),
       name: before?.name ?? name,

@@ -4,6 +4,7 @@ import { identityError } from '../errors.js';
 import type { DirectoryDocument, DirectoryFileApplication, Locator } from './directory-file.js';
 import { TOKEN_EXCHANGE_AUDIENCE } from '../tokens/resource-resolver.js';
 import { certificateCredential, keepOrHashSecret } from './secrets.js';
+import { federatedCredentialRefusal } from './federated-credential-rule.js';
 
 /** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
 export const DIRECTORY_ID_NAMESPACE = '6b1f3a52-3c0e-4d8e-9a51-7f0c2f7b9d10';
@@ -221,9 +222,9 @@ export function planDirectory(
 }
 
 /**
- * An application's federated identity credentials as declared (ids stable per app and name; the issuer + subject pair
- * unique on the app, as Graph requires); an app that declares none keeps those the store holds (e.g. deployed through
- * the Graph Bicep extension).
+ * An application's federated identity credentials as declared (ids stable per app and name), held to Graph's rule
+ * (federated-credential-rule.ts, the same as the Graph Bicep extension's); an app that declares none keeps those the
+ * store holds (e.g. deployed through the Graph Bicep extension).
  */
 function federatedCredentials(
   a: DirectoryFileApplication,
@@ -234,22 +235,23 @@ function federatedCredentials(
   fail: (path: Array<string | number>, message: string) => never,
 ): Pick<DirectoryObject, 'federatedIdentityCredentials'> {
   if (a.federatedIdentityCredentials === undefined) return before?.federatedIdentityCredentials ? { federatedIdentityCredentials: before.federatedIdentityCredentials } : {};
-  const seen = new Set<string>();
   const names = new Set<string>();
+  const accepted: Array<{ issuer: string; subject: string }> = [];
   return {
     federatedIdentityCredentials: a.federatedIdentityCredentials.map((c, j) => {
-      if (names.has(lower(c.name))) fail(['applications', i, 'federatedIdentityCredentials', j, 'name'], `the federated identity credential name '${c.name}' is declared twice.`);
+      const at = ['applications', i, 'federatedIdentityCredentials', j];
+      if (names.has(lower(c.name))) fail([...at, 'name'], `the federated identity credential name '${c.name}' is declared twice.`);
       names.add(lower(c.name));
-      if (c.audiences !== undefined && c.audiences.length !== 1) fail(['applications', i, 'federatedIdentityCredentials', j, 'audiences'], 'a federated identity credential has exactly one audience.');
-      const pair = `${c.issuer}\n${c.subject}`;
-      if (seen.has(pair)) fail(['applications', i, 'federatedIdentityCredentials', j, 'subject'], 'the combination of issuer and subject must be unique on the application.');
-      seen.add(pair);
+      const candidate = { ...c, audiences: c.audiences ?? [TOKEN_EXCHANGE_AUDIENCE] };
+      const refusal = federatedCredentialRefusal(candidate, accepted);
+      if (refusal) fail(refusal.property ? [...at, refusal.property] : at, refusal.message);
+      accepted.push(candidate);
       return {
         id: stableId(tenantId, 'federated-credential', appId, c.name),
         name: c.name,
         issuer: c.issuer,
         subject: c.subject,
-        audiences: [...(c.audiences ?? [TOKEN_EXCHANGE_AUDIENCE])],
+        audiences: [...candidate.audiences],
         ...(c.description === undefined ? {} : { description: c.description }),
       };
     }),

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { deploy } from '../../src/arm/index.js';
+import type { TwinError } from '../../src/core/index.js';
+import { planDirectory } from '../../src/identity/directory/apply-directory.js';
+import { parseDirectoryText } from '../../src/identity/directory/directory-file.js';
+import { SCOPE, setup } from './helpers/seed.js';
+import { thrown } from '../helpers/thrown.js';
+
+/**
+ * One rule for federated identity credentials: a directory file and a Microsoft Graph Bicep template that declare the
+ * same credentials on an application are refused for the same input with the same reason (Graph's words).
+ */
+interface Fic {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description?: string;
+}
+
+const base = (name: string, o: Partial<Fic> = {}): Fic => ({
+  name,
+  issuer: 'https://token.actions.githubusercontent.com',
+  subject: `repo:contoso/orders:environment:${name}`,
+  audiences: ['api://AzureADTokenExchange'],
+  ...o,
+});
+
+
+/** The reason Graph gives through the Bicep extension (the deployment's providerMessage). */
+function graphReason(fics: Fic[]): string {
+  const G = 'microsoftGraphV1';
+  const resources: Record<string, unknown> = {
+    api: { extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: 'orders-api', displayName: 'Orders API' } },
+  };
+  let previous = 'api';
+  fics.forEach((f, i) => {
+    // Each after the one before, so that the last is the one refused (as in the directory file).
+    resources[`f${i}`] = { extension: G, type: 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0', properties: { ...f, name: `orders-api/${f.name}` }, dependsOn: [previous] };
+    previous = `f${i}`;
+  });
+  const template = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources };
+  const { options } = setup();
+  const e = thrown(() => deploy({ deploymentName: 'fic', template }, options));
+  expect(e.details).toMatchObject({ providerCode: 'Request_BadRequest', providerStatus: 400 });
+  return e.details!['providerMessage'] as string;
+}
+
+/** The directory file's refusal of the same credentials on one application. */
+function directoryRefusal(fics: Fic[]): TwinError {
+  const text = JSON.stringify({ applications: [{ displayName: 'Orders API', federatedIdentityCredentials: fics }] }, null, 2);
+  const { doc, locate } = parseDirectoryText(text, 'directory.json');
+  return thrown(() => planDirectory(doc, [], { defaultTenantId: SCOPE.tenantId, origin: 'test', locate }));
+}
+
+const long = (n: number) => 'x'.repeat(n);
+const CASES: Array<[string, Fic[], RegExp, string]> = [
+  ['a name that is not URL friendly', [base('has space')], /property 'name'/, 'federatedIdentityCredentials[0].name'],
+  ['a name of 121 characters', [base(long(121))], /property 'name'/, 'federatedIdentityCredentials[0].name'],
+  ['an issuer of 601 characters', [base('a', { issuer: `https://${long(593)}` })], /property 'issuer'/, 'federatedIdentityCredentials[0].issuer'],
+  ['a subject of 601 characters', [base('a', { subject: long(601) })], /property 'subject'/, 'federatedIdentityCredentials[0].subject'],
+  ['two audiences', [base('a', { audiences: ['api://AzureADTokenExchange', 'api://other'] })], /property 'audiences'/, 'federatedIdentityCredentials[0].audiences'],
+  ['an audience of 601 characters', [base('a', { audiences: [long(601)] })], /property 'audiences'/, 'federatedIdentityCredentials[0].audiences'],
+  ['a description of 601 characters', [base('a', { description: long(601) })], /property 'description'/, 'federatedIdentityCredentials[0].description'],
+  ['the same issuer and subject twice', [base('a'), base('b', { subject: base('a').subject })], /The combination of issuer and subject must be unique for the application\. Issuer https:\/\/token\.actions\.githubusercontent\.com and Subject: repo:contoso\/orders:environment:a already exist/, 'federatedIdentityCredentials[1].subject'],
+  ['a twenty-first credential', Array.from({ length: 21 }, (_, i) => base(`c${i}`)), /maximum of 20 federated identity credentials/, 'federatedIdentityCredentials[20]'],
+];
+
+describe('federated identity credentials: one rule for the directory file and the Graph Bicep extension', () => {
+  it.each(CASES)('%s is refused by both with the same reason', (_what, fics, reason, jsonPath) => {
+    const fromGraph = graphReason(fics);
+    expect(fromGraph).toMatch(reason);
+    const fromFile = directoryRefusal(fics);
+    expect(fromFile.code).toBe('ERR_IDENTITY_DIRECTORY_INVALID');
+    expect(fromFile.message).toContain(fromGraph);
+    expect(fromFile.location).toMatchObject({ file: 'directory.json', jsonPath: expect.stringContaining(jsonPath) });
+    expect(fromFile.location?.line).toBeGreaterThan(1);
+  });
+
+  it('twenty credentials, each at its limits, are accepted by both', () => {
+    const fics = Array.from({ length: 20 }, (_, i) => base(`${long(117)}-${String(i).padStart(2, '0')}`, { subject: `${long(597)}-${String(i).padStart(2, '0')}`, description: long(600), audiences: [long(600)] }));
+    const text = JSON.stringify({ applications: [{ displayName: 'Orders API', federatedIdentityCredentials: fics }] });
+    const { doc } = parseDirectoryText(text);
+    const app = planDirectory(doc, [], { defaultTenantId: SCOPE.tenantId, origin: 'test' }).find((o) => o.kind === 'application')!;
+    expect(app.federatedIdentityCredentials).toHaveLength(20);
+    const G = 'microsoftGraphV1';
+    const resources: Record<string, unknown> = { api: { extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: 'orders-api', displayName: 'Orders API' } } };
+    fics.forEach((f, i) => (resources[`f${i}`] = { extension: G, type: 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0', properties: { ...f, name: `orders-api/${f.name}` }, dependsOn: ['api'] }));
+    const { store, options } = setup();
+    deploy({ deploymentName: 'fic', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources } }, options);
+    expect(store.listDirectoryObjects().find((o) => o.kind === 'application' && o.uniqueName === 'orders-api')!.federatedIdentityCredentials).toHaveLength(20);
+  });
+});
