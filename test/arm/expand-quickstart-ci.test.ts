@@ -91,6 +91,25 @@ describe('expand: the quickstart CI', () => {
     expect(() => expandTemplate({ templateFile: main, fillMissing: true, scope: SCOPE, parameterValues: { repoBaseUrl: 'https://staging.contoso.com/' } })).toThrow(/not reachable/);
   });
 
+  it('--fill-placeholders fills an author\'s <NAME> placeholder with a value for the declared type; markup is a value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-angle-'));
+    const main = write(dir, 'azuredeploy.json', {
+      $schema: SCHEMA,
+      parameters: { resourceName: { type: 'string', maxLength: 10 }, adminEmail: { type: 'string' }, sku: { type: 'string', allowedValues: ['F1', 'B1'] }, count: { type: 'int', minValue: 2 }, body: { type: 'string' } },
+      resources: [],
+      outputs: { name: out("[parameters('resourceName')]"), email: out("[parameters('adminEmail')]"), sku: out("[parameters('sku')]"), count: out("[parameters('count')]", 'int'), body: out("[parameters('body')]") },
+    });
+    const params = write(dir, 'azuredeploy.parameters.json', {
+      parameters: { resourceName: { value: '<RESOURCE_NAME>' }, adminEmail: { value: '<your email>' }, sku: { value: '<SKU>' }, count: { value: '<COUNT>' }, body: { value: '<p>hello</p>' } },
+    });
+    const r = expandTemplate({ templateFile: main, parameterFiles: [params], fillPlaceholders: true, scope: SCOPE });
+    expect(r.outputs['name']).toMatch(/^tl[a-z0-9]{8}$/);
+    expect(r.outputs).toMatchObject({ email: 'admin@contoso.com', sku: 'F1', count: 2, body: '<p>hello</p>' });
+    expect(r.filled).toContain('resourceName: <RESOURCE_NAME>');
+    // Without --fill-placeholders the value is taken as written.
+    expect(() => expandTemplate({ templateFile: main, parameterFiles: [params], scope: SCOPE })).toThrow(/'<RESOURCE_NAME>'/);
+  });
+
   it('a prerequisite that cannot expand leaves a warning and generated GET-PREREQ values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustline-prereq-'));
     const prereq = write(dir, 'prereqs/prereq.azuredeploy.json', { $schema: SCHEMA, resources: [], outputs: { x: out("[noSuchFunction('a')]") } });

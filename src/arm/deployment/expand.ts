@@ -108,9 +108,10 @@ function stagingLocation(templateFileOrFolder: string, linkRoots: TemplateLinkRo
 }
 
 /**
- * The folder a deployment script staged for a template whose linked templates are `base + path`: the template's own
- * folder, or the nearest of its parents (at most 4 up) that holds every `path` (a linked template of a sub-folder names
- * its siblings from the staged root, `api/products/logicapp.json`). Answered with a trailing separator.
+ * The folder a deployment script staged for a template whose linked documents are `base + path`: of the template's own
+ * folder and its parents (at most 4 up), the nearest that holds the most of the `path`s (a linked template of a
+ * sub-folder names its siblings from the staged root, `api/products/logicapp.json`); the template's own folder when
+ * none holds any. Answered with a trailing separator.
  */
 function stagingRoot(templateFile: string, paths: string[]): string {
   const own = dirname(resolve(templateFile));
@@ -123,13 +124,17 @@ function stagingRoot(templateFile: string, paths: string[]): string {
   };
   const files = paths.map((p) => decode(p.replace(/[?#].*$/, '')).replace(/^\/+/, '')).filter((p) => p.length > 0);
   let folder = own;
+  let best = own;
+  let found = 0;
   for (let up = 0; up <= 4 && files.length > 0; up++) {
-    if (files.every((f) => existsSync(join(folder, f)))) return folder + sep;
+    const n = files.filter((f) => existsSync(join(folder, f))).length;
+    if (n > found) [best, found] = [folder, n];
+    if (n === files.length) break;
     const parent = dirname(folder);
     if (parent === folder) break;
     folder = parent;
   }
-  return own + sep;
+  return best + sep;
 }
 
 /**
@@ -196,6 +201,12 @@ function expandInto(o: ExpandOptions, store: SnapshotStore, values: SeededValues
         if (Array.isArray(decl[findKey(decl, 'allowedValues') ?? 'allowedValues']) || (type !== 'string' && type !== 'securestring')) {
           setProp(map, name, { value: missingValue(name, decl, definitions, fill) });
         }
+      }
+      // An author's `<NAME>` placeholder: a value for the declared type (and the name's hints: email, URL, id…).
+      for (const name of r.placeholders) {
+        const declKey = findKey(declared, name);
+        const decl = declKey === undefined ? undefined : declared[declKey];
+        if (isObject(decl)) setProp(map, name, { value: missingValue(name, decl, definitions, fill) });
       }
       for (const name of r.azdReferences) {
         const declKey = findKey(declared, name);
