@@ -56,6 +56,60 @@ describe('expand: the quickstart CI', () => {
     expect(() => expandTemplate({ templateFile: main, parameterFiles: [params], fillPlaceholders: true, scope: SCOPE })).toThrow(/'identity' doesn't exist/);
   });
 
+  it('--fill-missing stages linked templates as a deployment script does: the base URL parameter is the staged folder, the SAS token empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-staged-'));
+    const api = (sub: string) => ({
+      $schema: SCHEMA,
+      parameters: { templateUrl: { type: 'string' }, templateToken: { type: 'securestring' } },
+      resources: [
+        // A linked template in a sub-folder names its siblings from the staged root (`api/products/backend.json`).
+        { type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name: `${sub}-backend`, properties: { mode: 'Incremental', templateLink: { uri: `[concat(parameters('templateUrl'), 'api/${sub}/backend.json', parameters('templateToken'))]` } } },
+      ],
+      outputs: { base: out("[parameters('templateUrl')]") },
+    });
+    const backend = { $schema: SCHEMA, resources: [], outputs: { ok: out("[string('linked')]") } };
+    write(dir, 'deploy/api/products/backend.json', backend);
+    const products = write(dir, 'deploy/api/products/api.json', api('products'));
+    const main = write(dir, 'deploy/azuredeploy.json', {
+      $schema: SCHEMA,
+      parameters: { repoBaseUrl: { type: 'string' }, templateToken: { type: 'securestring' }, name: { type: 'string' } },
+      resources: [
+        { type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name: 'products', properties: { mode: 'Incremental', templateLink: { uri: "[format('{0}api/products/api.json{1}', parameters('repoBaseUrl'), parameters('templateToken'))]" }, parameters: { templateUrl: { value: "[parameters('repoBaseUrl')]" }, templateToken: { value: "[parameters('templateToken')]" } } } },
+      ],
+      outputs: { base: out("[parameters('repoBaseUrl')]"), token: out("[parameters('templateToken')]"), name: out("[parameters('name')]") },
+    });
+    const staged = `${pathToFileURL(join(dir, 'deploy')).toString()}/`;
+    const r = expandTemplate({ templateFile: main, fillMissing: true, scope: SCOPE });
+    expect(r.outputs).toMatchObject({ base: staged, token: '' });
+    expect(r.outputs['name']).toMatch(/^tl[a-z0-9]+$/);
+    expect(r.resources.map((x) => x.name)).toEqual(['products', 'products-backend']);
+    expect(r.filled.find((f) => f.startsWith('parameter repoBaseUrl'))).toContain('the template\'s folder');
+    // Expanded on its own, the sub-folder's template is staged from the nearest folder that holds what it links.
+    const alone = expandTemplate({ templateFile: products, fillMissing: true, scope: SCOPE });
+    expect(alone.outputs['base']).toBe(staged);
+    // A value given is kept (only missing parameters are filled).
+    expect(() => expandTemplate({ templateFile: main, fillMissing: true, scope: SCOPE, parameterValues: { repoBaseUrl: 'https://staging.contoso.com/' } })).toThrow(/not reachable/);
+  });
+
+  it('--fill-placeholders fills an author\'s <NAME> placeholder with a value for the declared type; markup is a value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-angle-'));
+    const main = write(dir, 'azuredeploy.json', {
+      $schema: SCHEMA,
+      parameters: { resourceName: { type: 'string', maxLength: 10 }, adminEmail: { type: 'string' }, sku: { type: 'string', allowedValues: ['F1', 'B1'] }, count: { type: 'int', minValue: 2 }, body: { type: 'string' } },
+      resources: [],
+      outputs: { name: out("[parameters('resourceName')]"), email: out("[parameters('adminEmail')]"), sku: out("[parameters('sku')]"), count: out("[parameters('count')]", 'int'), body: out("[parameters('body')]") },
+    });
+    const params = write(dir, 'azuredeploy.parameters.json', {
+      parameters: { resourceName: { value: '<RESOURCE_NAME>' }, adminEmail: { value: '<your email>' }, sku: { value: '<SKU>' }, count: { value: '<COUNT>' }, body: { value: '<p>hello</p>' } },
+    });
+    const r = expandTemplate({ templateFile: main, parameterFiles: [params], fillPlaceholders: true, scope: SCOPE });
+    expect(r.outputs['name']).toMatch(/^tl[a-z0-9]{8}$/);
+    expect(r.outputs).toMatchObject({ email: 'admin@contoso.com', sku: 'F1', count: 2, body: '<p>hello</p>' });
+    expect(r.filled).toContain('resourceName: <RESOURCE_NAME>');
+    // Without --fill-placeholders the value is taken as written.
+    expect(() => expandTemplate({ templateFile: main, parameterFiles: [params], scope: SCOPE })).toThrow(/'<RESOURCE_NAME>'/);
+  });
+
   it('a prerequisite that cannot expand leaves a warning and generated GET-PREREQ values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustline-prereq-'));
     const prereq = write(dir, 'prereqs/prereq.azuredeploy.json', { $schema: SCHEMA, resources: [], outputs: { x: out("[noSuchFunction('a')]") } });

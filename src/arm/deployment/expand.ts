@@ -1,10 +1,12 @@
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
 import { findKey, isObject, setProp } from '../expressions/values.js';
 import type { JsonObject } from '../expressions/values.js';
 import { fillPlaceholders, missingValue, SeededValues } from '../template/fill.js';
+import { linkParameters } from '../template/link-parameters.js';
 import { documentOf, loadParametersFile, loadTemplateFile } from '../template/load.js';
 import { expandWithChanges } from './engine.js';
 import type { ChangeSet } from './overlay.js';
@@ -94,8 +96,8 @@ export function expandTemplate(o: ExpandOptions): ExpandResult {
  * URL, ending in '/', as `_artifactsLocation`): the folder's URL below an offline mirror that holds it, else its
  * `file:` URL.
  */
-function stagingLocation(templateFile: string, linkRoots: TemplateLinkRoot[] | undefined): string {
-  const folder = dirname(resolve(templateFile));
+function stagingLocation(templateFileOrFolder: string, linkRoots: TemplateLinkRoot[] | undefined): string {
+  const folder = templateFileOrFolder.endsWith(sep) ? resolve(templateFileOrFolder) : dirname(resolve(templateFileOrFolder));
   for (const { prefix, dir } of linkRoots ?? []) {
     const root = resolve(dir);
     if (folder !== root && !folder.startsWith(root + sep)) continue;
@@ -103,6 +105,36 @@ function stagingLocation(templateFile: string, linkRoots: TemplateLinkRoot[] | u
     return `${prefix}${rel ? `${rel}/` : ''}`;
   }
   return `${pathToFileURL(folder).toString()}/`;
+}
+
+/**
+ * The folder a deployment script staged for a template whose linked documents are `base + path`: of the template's own
+ * folder and its parents (at most 4 up), the nearest that holds the most of the `path`s (a linked template of a
+ * sub-folder names its siblings from the staged root, `api/products/logicapp.json`); the template's own folder when
+ * none holds any. Answered with a trailing separator.
+ */
+function stagingRoot(templateFile: string, paths: string[]): string {
+  const own = dirname(resolve(templateFile));
+  const decode = (p: string): string => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  };
+  const files = paths.map((p) => decode(p.replace(/[?#].*$/, '')).replace(/^\/+/, '')).filter((p) => p.length > 0);
+  let folder = own;
+  let best = own;
+  let found = 0;
+  for (let up = 0; up <= 4 && files.length > 0; up++) {
+    const n = files.filter((f) => existsSync(join(folder, f))).length;
+    if (n > found) [best, found] = [folder, n];
+    if (n === files.length) break;
+    const parent = dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  return best + sep;
 }
 
 /**
@@ -170,6 +202,12 @@ function expandInto(o: ExpandOptions, store: SnapshotStore, values: SeededValues
           setProp(map, name, { value: missingValue(name, decl, definitions, fill) });
         }
       }
+      // An author's `<NAME>` placeholder: a value for the declared type (and the name's hints: email, URL, id…).
+      for (const name of r.placeholders) {
+        const declKey = findKey(declared, name);
+        const decl = declKey === undefined ? undefined : declared[declKey];
+        if (isObject(decl)) setProp(map, name, { value: missingValue(name, decl, definitions, fill) });
+      }
       for (const name of r.azdReferences) {
         const declKey = findKey(declared, name);
         const decl = declKey === undefined ? undefined : declared[declKey];
@@ -208,6 +246,8 @@ function expandInto(o: ExpandOptions, store: SnapshotStore, values: SeededValues
   }
   if (o.fillMissing) {
     const next: JsonObject = { ...parameters };
+    // The parameters linked templates' URLs are built from (a deployment script's staging folder and SAS token).
+    const links = linkParameters(doc);
     for (const [name, decl] of Object.entries(declared)) {
       const given = findKey(parameters, name);
       const givenValue = given === undefined ? undefined : parameters[given];
@@ -222,6 +262,20 @@ function expandInto(o: ExpandOptions, store: SnapshotStore, values: SeededValues
       // A nullable parameter is optional, except one that Azure Verified Modules mark "Conditional." (required when
       // another parameter, often at its default, asks for it): it gets a value too.
       if (decl[findKey(decl, 'nullable') ?? 'nullable'] === true && !conditionallyRequired(decl)) continue;
+      const type = String(decl[findKey(decl, 'type') ?? 'type'] ?? '').toLowerCase();
+      const text = type === 'string' || type === 'securestring';
+      const linked = links.bases.get(name.toLowerCase());
+      if (text && linked) {
+        const staged = stagingLocation(stagingRoot(o.templateFile, linked), o.linkRoots);
+        setProp(next, name, { value: staged });
+        filled.push(`parameter ${name} (linked templates' base URL: the template's folder, as a deployment script stages it: ${staged})`);
+        continue;
+      }
+      if (text && links.tokens.has(name.toLowerCase()) && !(typeof minLength === 'number' && minLength > 0)) {
+        setProp(next, name, { value: '' });
+        filled.push(`parameter ${name} (linked templates' SAS token: empty, the staged folder needs none)`);
+        continue;
+      }
       setProp(next, name, { value: missingValue(name, decl, definitions, fill) });
       filled.push(`parameter ${name}`);
     }

@@ -109,6 +109,12 @@ export function placeholderValue(token: string, ctx: FillContext): string {
   return `tl${v.name(10)}`;
 }
 
+/**
+ * An author's "fill me in" placeholder standing for a whole parameter value in a parameters file: `<RESOURCE_NAME>`,
+ * `<your-email>`, `<YOUTUBE_CHANNEL_ID>` (angle brackets around a name, no markup inside) [I].
+ */
+const ANGLE_PLACEHOLDER = /^<[A-Za-z][A-Za-z0-9 _.:-]{0,80}>$/;
+
 const TOKEN = /\b(?:GEN-[A-Z0-9]+(?:-[A-Z0-9]+)*|GET-PREREQ-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)/g;
 
 /**
@@ -118,8 +124,9 @@ const TOKEN = /\b(?:GEN-[A-Z0-9]+(?:-[A-Z0-9]+)*|GET-PREREQ-[A-Za-z0-9]+(?:-[A-Z
 export function fillPlaceholders(
   parameters: JsonObject,
   ctx: FillContext,
-): { parameters: JsonObject; filled: string[]; wholeTokens: string[]; azdReferences: string[] } {
+): { parameters: JsonObject; filled: string[]; wholeTokens: string[]; azdReferences: string[]; placeholders: string[] } {
   const filled: string[] = [];
+  const placeholders: string[] = [];
   const wholeTokens: string[] = [];
   const azdReferences: string[] = [];
   const fix = (v: unknown): unknown => {
@@ -156,6 +163,13 @@ export function fillPlaceholders(
     }
     if (whole !== undefined) wholeTokens.push(name);
     const value = isObject(entry) ? entry['value'] : undefined;
+    if (typeof value === 'string' && ANGLE_PLACEHOLDER.test(value)) {
+      // Filled like a whole CI token (expand gives it a value for the declared type: placeholders lists it).
+      filled.push(`${name}: ${value}`);
+      placeholders.push(name);
+      setProp(out, name, { ...(entry as JsonObject), value: `tl${ctx.values.name(10)}` });
+      continue;
+    }
     if (typeof value === 'string' && new RegExp(AZD_REFERENCE.source).test(value)) {
       // azd substitutes its environment into the file; a value that comes out empty counts as not given (azd asks
       // for it unless the template has a default), and a whole value of a bool/int/array/object parameter is
@@ -169,7 +183,7 @@ export function fillPlaceholders(
     }
     setProp(out, name, fix(entry));
   }
-  return { parameters: isFile ? { ...parameters, parameters: out } : out, filled, wholeTokens, azdReferences };
+  return { parameters: isFile ? { ...parameters, parameters: out } : out, filled, wholeTokens, azdReferences, placeholders };
 }
 
 /**
