@@ -1,4 +1,5 @@
 import { jsonTimestamp } from '../../core/index.js';
+import { appRoleAllowsMember } from '../../identity/index.js';
 import type { DirectoryObject } from '../../state/index.js';
 import { baseRecord, previousRecord } from './common.js';
 import { graphError, graphNotFound, isGuid, isString, principalById, requiredProperty, servicePrincipalById, type GraphPrincipal } from './graph-directory.js';
@@ -52,10 +53,9 @@ export const graphAppRoleAssignedToProvider: ResourceProvider = {
     const app = resourceApplication(resource);
     if (lower(appRoleId) !== DEFAULT_ACCESS_ROLE_ID) {
       const role = app.appRoles.find((r) => lower(r.id) === lower(appRoleId));
-      // An unknown role, or one whose allowedMemberTypes exclude the principal's kind (User for users and groups,
-      // Application for service principals), is the same 400.
-      const memberType = principal.type === 'ServicePrincipal' ? 'Application' : 'User';
-      if (!role || (role.allowedMemberTypes !== undefined && role.allowedMemberTypes.length > 0 && !role.allowedMemberTypes.includes(memberType))) {
+      // An unknown role, or one whose allowedMemberTypes exclude the principal's kind (identity's rule, shared with the
+      // directory file), is the same 400.
+      if (!role || !appRoleAllowsMember(role, principal.type)) {
         throw graphError(input, ctx, 400, 'Request_BadRequest', `Permission being assigned was not found on application '${app.appId}'.`);
       }
     }

@@ -5,6 +5,7 @@ import type { DirectoryDocument, DirectoryFileApplication, Locator } from './dir
 import { TOKEN_EXCHANGE_AUDIENCE } from '../tokens/resource-resolver.js';
 import { certificateCredential, keepOrHashSecret } from './secrets.js';
 import { federatedCredentialRefusal } from './federated-credential-rule.js';
+import { appRoleAllowsMember, type AssignedPrincipalType } from './app-role-rule.js';
 
 /** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
 export const DIRECTORY_ID_NAMESPACE = '6b1f3a52-3c0e-4d8e-9a51-7f0c2f7b9d10';
@@ -15,7 +16,7 @@ export const stableId = (tenantId: string, ...parts: string[]): string =>
 const lower = (s: string | undefined) => (s ?? '').toLowerCase();
 const sameTenant = (o: DirectoryObject, tenantId: string) => lower(o.tenantId) === lower(tenantId);
 
-type PrincipalType = 'User' | 'Group' | 'ServicePrincipal';
+type PrincipalType = AssignedPrincipalType;
 
 /**
  * Turn a validated directory document into directory objects, merged with what the store already
@@ -176,9 +177,8 @@ export function planDirectory(
     if (!role) {
       return fail(['appRoleAssignments', i, 'role'], `the application '${resource.displayName}' defines no app role '${a.role}' (it has: ${(resource.appRoles ?? []).map((x) => x.value).join(', ') || 'none'}).`);
     }
-    const memberType = principal.type === 'ServicePrincipal' ? 'Application' : 'User';
-    if (role.allowedMemberTypes && !role.allowedMemberTypes.includes(memberType)) {
-      return fail(['appRoleAssignments', i, 'principal'], `the app role '${role.value}' allows ${role.allowedMemberTypes.join(', ')} members, and ${principal.what} is not one.`);
+    if (!appRoleAllowsMember(role, principal.type)) {
+      return fail(['appRoleAssignments', i, 'principal'], `the app role '${role.value}' allows ${(role.allowedMemberTypes ?? []).join(', ')} members, and ${principal.what} is not one.`);
     }
     const objectId = stableId(tenantId, 'app-role-assignment', principal.id, resource.appId, role.id);
     put({

@@ -91,3 +91,57 @@ describe('federated identity credentials: one rule for the directory file and th
     expect(store.listDirectoryObjects().find((o) => o.kind === 'application' && o.uniqueName === 'orders-api')!.federatedIdentityCredentials).toHaveLength(20);
   });
 });
+
+describe('app role assignments: one member-type rule for the directory file and the Graph Bicep extension', () => {
+  const ROLE = '7d0c3f1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f';
+  const ALICE = '4a1b2c3d-0000-4000-8000-00000000a11c';
+  /** Graph: assign the role to the user alice; undefined when Graph accepts, else its message. */
+  function graphAssign(allowedMemberTypes: string[]): string | undefined {
+    const G = 'microsoftGraphV1';
+    const { store, options } = setup();
+    store.transaction((tx) => tx.putDirectoryObject({ kind: 'user', objectId: ALICE, appId: '', displayName: 'Alice', tenantId: SCOPE.tenantId, userPrincipalName: 'alice@contoso.test' }));
+    const resources = {
+      api: { extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: 'orders-api', displayName: 'Orders API', appRoles: [{ id: ROLE, value: 'Orders.Read', allowedMemberTypes, isEnabled: true }] } },
+      apiSp: { extension: G, type: 'Microsoft.Graph/servicePrincipals@v1.0', properties: { appId: "[reference('api').appId]" }, dependsOn: ['api'] },
+      grant: { extension: G, type: 'Microsoft.Graph/appRoleAssignedTo@v1.0', properties: { principalId: ALICE, resourceId: "[reference('apiSp').id]", appRoleId: ROLE }, dependsOn: ['apiSp'] },
+    };
+    const template = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources };
+    try {
+      deploy({ deploymentName: 'role', template }, options);
+      return undefined;
+    } catch (e) {
+      return String((e as TwinError).details?.['providerMessage']);
+    }
+  }
+  function fileAssign(allowedMemberTypes: Array<'User' | 'Application'>): TwinError | undefined {
+    const doc = {
+      applications: [{ displayName: 'Orders API', appRoles: [{ value: 'Orders.Read', id: ROLE, allowedMemberTypes }] }],
+      users: [{ userPrincipalName: 'alice@contoso.test' }],
+      appRoleAssignments: [{ principal: 'alice@contoso.test', resource: 'Orders API', role: 'Orders.Read' }],
+    };
+    const { doc: parsed } = parseDirectoryText(JSON.stringify(doc));
+    try {
+      planDirectory(parsed, [], { defaultTenantId: SCOPE.tenantId, origin: 'test' });
+      return undefined;
+    } catch (e) {
+      return e as TwinError;
+    }
+  }
+
+  it.each([
+    ['a role for users', ['User'], true],
+    ['a role for users and applications', ['User', 'Application'], true],
+    ['a role that lists no member types', [], true],
+    ['a role for applications only', ['Application'], false],
+  ] as Array<[string, Array<'User' | 'Application'>, boolean]>)('%s: both %#', (_what, types, accepted) => {
+    const graph = graphAssign(types);
+    const file = fileAssign(types);
+    if (accepted) {
+      expect(graph).toBeUndefined();
+      expect(file).toBeUndefined();
+    } else {
+      expect(graph).toMatch(/^Permission being assigned was not found on application '[0-9a-f-]{36}'\.$/);
+      expect(file?.message).toMatch(/the app role 'Orders\.Read' allows Application members, and user alice@contoso\.test is not one/);
+    }
+  });
+});
