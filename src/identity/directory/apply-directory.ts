@@ -33,7 +33,7 @@ export function planDirectory(
   const tenantId = doc.tenantId ?? options.defaultTenantId;
   const origin = options.origin;
   const fail = (path: Array<string | number>, message: string): never => {
-    throw identityError('ERR_IDENTITY_DIRECTORY_INVALID', `The directory file is not valid at ${options.locate ? formatWhere(options.locate(path)) : path.join('.')}: ${message}`, undefined, undefined, options.locate?.(path));
+    throw identityError('ERR_IDENTITY_DIRECTORY_INVALID', `The directory file is not valid at ${options.locate ? formatWhere(options.locate(path)) : path.join('.')}: ${message}`, { reason: message }, undefined, options.locate?.(path));
   };
   const inTenant = existing.filter((o) => sameTenant(o, tenantId));
   const planned = new Map<string, DirectoryObject>();
