@@ -273,7 +273,7 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
   directory
     .command('assign')
     .description('assign an app role of a resource application to a user, group, application or managed identity')
-    .requiredOption('--principal <name>', "a user's UPN, a group's or application's display name, or a managed identity's name")
+    .requiredOption('--principal <name>', "a user's UPN, a group's or application's display name, or a managed identity's name (or its id: object id, appId, client id)")
     .requiredOption('--resource <app>', 'the resource application (display name or appId)')
     .requiredOption('--role <value>', 'the app role value')
     .option('--tenant <id>', "the tenant (default: the twin's)")

@@ -129,25 +129,28 @@ export function planDirectory(
     put(group);
   });
 
-  const candidates = (name: string): Array<{ id: string; type: PrincipalType; what: string }> => {
+  const candidates = (name: string): Array<{ id: string; type: PrincipalType; what: string; ref: string }> => {
     const n = lower(name);
-    const out = new Map<string, { id: string; type: PrincipalType; what: string }>();
-    const add = (id: string, type: PrincipalType, what: string) => out.set(`${type}:${id.toLowerCase()}`, { id, type, what });
-    const user = usersByUpn.get(n) ?? inTenant.find((o) => o.kind === 'user' && lower(o.userPrincipalName) === n);
-    if (user) add(user.objectId, 'User', `user ${user.userPrincipalName}`);
-    const group = groupsByName.get(n) ?? inTenant.find((o) => o.kind === 'group' && lower(o.displayName) === n);
-    if (group) add(group.objectId, 'Group', `group ${group.displayName}`);
-    const app = appsByName.get(n) ?? inTenant.find((o) => o.kind === 'application' && lower(o.displayName) === n);
-    if (app?.servicePrincipalId) add(app.servicePrincipalId, 'ServicePrincipal', `application ${app.displayName}`);
+    const out = new Map<string, { id: string; type: PrincipalType; what: string; ref: string }>();
+    const add = (id: string, type: PrincipalType, what: string, ref: string) => out.set(`${type}:${id.toLowerCase()}`, { id, type, what, ref });
+    // By name, or — to tell apart principals that share a name — by id: a user's or group's object id, an
+    // application's appId or service principal id, a managed identity's client id or principal id.
+    const all = [...planned.values(), ...inTenant.filter((o) => !planned.has(o.objectId.toLowerCase()))];
+    const user = usersByUpn.get(n) ?? all.find((o) => o.kind === 'user' && (lower(o.userPrincipalName) === n || lower(o.objectId) === n));
+    if (user) add(user.objectId, 'User', `user ${user.userPrincipalName}`, user.objectId);
+    const group = groupsByName.get(n) ?? all.find((o) => o.kind === 'group' && (lower(o.displayName) === n || lower(o.objectId) === n));
+    if (group) add(group.objectId, 'Group', `group ${group.displayName}`, group.objectId);
+    const app = appsByName.get(n) ?? all.find((o) => o.kind === 'application' && (lower(o.displayName) === n || lower(o.appId) === n || lower(o.servicePrincipalId) === n));
+    if (app?.servicePrincipalId) add(app.servicePrincipalId, 'ServicePrincipal', `application ${app.displayName}`, `appId ${app.appId}`);
     for (const mi of inTenant) {
-      if (mi.kind === 'managedIdentity' && lower(mi.displayName) === n) add(mi.objectId, 'ServicePrincipal', `managed identity ${mi.resourceId ?? mi.displayName}`);
+      if (mi.kind === 'managedIdentity' && [mi.displayName, mi.objectId, mi.appId].some((v) => lower(v) === n)) add(mi.objectId, 'ServicePrincipal', `managed identity ${mi.resourceId ?? mi.displayName}`, `principal id ${mi.objectId}`);
     }
     return [...out.values()];
   };
   const resolvePrincipal = (name: string, path: Array<string | number>) => {
     const found = candidates(name);
     if (found.length === 0) return fail(path, `no user (UPN), group, application or managed identity is named '${name}'.`);
-    if (found.length > 1) return fail(path, `'${name}' is ambiguous: ${found.map((f) => f.what).join(', ')}.`);
+    if (found.length > 1) return fail(path, `'${name}' is ambiguous: ${found.map((f) => `${f.what} (${f.ref})`).join(', ')}; name one by its id.`);
     return found[0]!;
   };
 
