@@ -20,3 +20,5 @@ export { federatedCredentialRefusal, MAX_FEDERATED_IDENTITY_CREDENTIALS } from '
 export type { FederatedCredentialCandidate, FederatedCredentialRefusal } from './directory/federated-credential-rule.js';
 export { appRoleAllowsMember } from './directory/app-role-rule.js';
 export type { AssignedPrincipalType } from './directory/app-role-rule.js';
+export { permissionGrantRefusal, MAX_PERMISSION_GRANT_SCOPE } from './directory/permission-grant-rule.js';
+export type { PermissionGrantRefusal } from './directory/permission-grant-rule.js';

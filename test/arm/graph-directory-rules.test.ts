@@ -145,3 +145,66 @@ describe('app role assignments: one member-type rule for the directory file and 
     }
   });
 });
+
+describe('delegated permission grants: one rule for the directory file and the Graph Bicep extension', () => {
+  const ALICE = '4a1b2c3d-0000-4000-8000-00000000a11c';
+  /** Graph: the grant's refusal message (undefined when it deploys). */
+  function graphGrant(g: { consentType: string; principal: boolean; scope: string }): string | undefined {
+    const G = 'microsoftGraphV1';
+    const { store, options } = setup();
+    store.transaction((tx) => tx.putDirectoryObject({ kind: 'user', objectId: ALICE, appId: '', displayName: 'Alice', tenantId: SCOPE.tenantId, userPrincipalName: 'alice@contoso.test' }));
+    const app = (name: string) => ({ extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: name, displayName: name, api: { oauth2PermissionScopes: [{ id: '11111111-0000-4000-8000-000000000001', value: 'Orders.Read' }] } } });
+    const sp = (of: string) => ({ extension: G, type: 'Microsoft.Graph/servicePrincipals@v1.0', properties: { appId: `[reference('${of}').appId]` }, dependsOn: [of] });
+    const resources = {
+      api: app('orders-api'),
+      apiSp: sp('api'),
+      client: app('orders-client'),
+      clientSp: sp('client'),
+      grant: { extension: G, type: 'Microsoft.Graph/oauth2PermissionGrants@v1.0', properties: { clientId: "[reference('clientSp').id]", resourceId: "[reference('apiSp').id]", consentType: g.consentType, scope: g.scope, ...(g.principal ? { principalId: ALICE } : {}) }, dependsOn: ['clientSp', 'apiSp'] },
+    };
+    const template = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources };
+    try {
+      deploy({ deploymentName: 'grant', template }, options);
+      return undefined;
+    } catch (e) {
+      return String((e as TwinError).details?.['providerMessage']);
+    }
+  }
+  function fileGrant(g: { consentType: string; principal: boolean; scope: string }): TwinError | undefined {
+    const text = JSON.stringify({
+      applications: [
+        { displayName: 'orders-api', oauth2PermissionScopes: [{ value: 'Orders.Read' }] },
+        { displayName: 'orders-client' },
+      ],
+      users: [{ userPrincipalName: 'alice@contoso.test' }],
+      oauth2PermissionGrants: [{ client: 'orders-client', resource: 'orders-api', consentType: g.consentType, scope: g.scope, ...(g.principal ? { principal: 'alice@contoso.test' } : {}) }],
+    });
+    const { doc, locate } = parseDirectoryText(text, 'grants.json');
+    try {
+      planDirectory(doc, [], { defaultTenantId: SCOPE.tenantId, origin: 'test', locate });
+      return undefined;
+    } catch (e) {
+      return e as TwinError;
+    }
+  }
+  it.each([
+    ['admin consent', { consentType: 'AllPrincipals', principal: false, scope: 'Orders.Read' }, undefined, undefined],
+    ["one user's consent", { consentType: 'Principal', principal: true, scope: 'Orders.Read' }, undefined, undefined],
+    ['an unknown consent type', { consentType: 'Everyone', principal: false, scope: 'Orders.Read' }, /^Invalid value specified for property 'consentType' of resource 'OAuth2PermissionGrant'\.$/, 'consentType'],
+    ["'Principal' without the user", { consentType: 'Principal', principal: false, scope: 'Orders.Read' }, /is required when 'consentType' is 'Principal'/, 'consentType'],
+    ["'AllPrincipals' naming a user", { consentType: 'AllPrincipals', principal: true, scope: 'Orders.Read' }, /must be null when 'consentType' is 'AllPrincipals'/, 'principal'],
+    ['a scope of 3851 characters', { consentType: 'AllPrincipals', principal: false, scope: 'x'.repeat(3851) }, /^The property 'scope' must not exceed 3850 characters\.$/, 'scope'],
+  ] as Array<[string, { consentType: string; principal: boolean; scope: string }, RegExp | undefined, string | undefined]>)('%s: the same answer from both', (_what, g, reason, jsonPathEnd) => {
+    const fromGraph = graphGrant(g);
+    const fromFile = fileGrant(g);
+    if (reason === undefined) {
+      expect(fromGraph).toBeUndefined();
+      expect(fromFile).toBeUndefined();
+      return;
+    }
+    expect(fromGraph).toMatch(reason);
+    // The same words, but for the name each gives the principal (Graph's principalId, the file's principal).
+    expect(fromFile?.message).toContain(fromGraph!.replace("'principalId'", "'principal'"));
+    expect(fromFile?.location?.jsonPath).toBe(`oauth2PermissionGrants[0].${jsonPathEnd}`);
+  });
+});

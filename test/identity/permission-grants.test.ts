@@ -108,7 +108,7 @@ describe('directory file grants', () => {
   it('a scope the resource does not expose, a Principal grant without a user: errors at their JSON path', () => {
     const bad = (g: Record<string, unknown>) => () => twin.service.applyDirectory({ text: JSON.stringify({ oauth2PermissionGrants: [g] }) });
     expect(bad({ client: 'consented-client', resource: 'orders', scope: 'Orders.Delete' })).toThrow(/exposes no delegated scope 'Orders.Delete'/);
-    expect(bad({ client: 'consented-client', resource: 'orders', consentType: 'Principal', scope: 'Orders.Read' })).toThrow(/names the user who consented/);
+    expect(bad({ client: 'consented-client', resource: 'orders', consentType: 'Principal', scope: 'Orders.Read' })).toThrow(/\(oauth2PermissionGrants\[0\]\.consentType\): The property 'principal' is required when 'consentType' is 'Principal'\./);
     expect(bad({ client: 'nobody', resource: 'orders', scope: 'Orders.Read' })).toThrow(/no application is named 'nobody'/);
   });
 });

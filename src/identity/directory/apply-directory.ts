@@ -6,6 +6,7 @@ import { TOKEN_EXCHANGE_AUDIENCE } from '../tokens/resource-resolver.js';
 import { certificateCredential, keepOrHashSecret } from './secrets.js';
 import { federatedCredentialRefusal } from './federated-credential-rule.js';
 import { appRoleAllowsMember, type AssignedPrincipalType } from './app-role-rule.js';
+import { permissionGrantRefusal } from './permission-grant-rule.js';
 
 /** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
 export const DIRECTORY_ID_NAMESPACE = '6b1f3a52-3c0e-4d8e-9a51-7f0c2f7b9d10';
@@ -198,13 +199,15 @@ export function planDirectory(
     const client = applicationNamed(g.client, ['oauth2PermissionGrants', i, 'client']);
     const resource = applicationNamed(g.resource, ['oauth2PermissionGrants', i, 'resource']);
     const consentType = g.consentType ?? 'AllPrincipals';
+    const refusal = permissionGrantRefusal({ consentType, hasPrincipal: g.principal !== undefined, scope: g.scope }, 'principal');
+    // A principal the file does not name is refused at the consentType that asks for it.
+    if (refusal) return fail(['oauth2PermissionGrants', i, refusal.property === 'principal' && g.principal === undefined ? 'consentType' : refusal.property], refusal.message);
     let principalId: string | null = null;
-    if (consentType === 'Principal') {
-      if (g.principal === undefined) return fail(['oauth2PermissionGrants', i, 'principal'], "a 'Principal' grant names the user who consented (principal).");
+    if (consentType === 'Principal' && g.principal !== undefined) {
       const user = usersByUpn.get(lower(g.principal)) ?? inTenant.find((o) => o.kind === 'user' && lower(o.userPrincipalName) === lower(g.principal));
       if (!user) return fail(['oauth2PermissionGrants', i, 'principal'], `no user is named '${g.principal}'.`);
       principalId = user.objectId;
-    } else if (g.principal !== undefined) return fail(['oauth2PermissionGrants', i, 'principal'], "an 'AllPrincipals' grant (admin consent) names no principal.");
+    }
     const exposedScopes = (resource.oauth2PermissionScopes ?? []).map((x) => x.value);
     for (const v of g.scope.split(/\s+/).filter((w) => w !== '')) {
       if (exposedScopes.length > 0 && !exposedScopes.includes(v)) return fail(['oauth2PermissionGrants', i, 'scope'], `the application '${resource.displayName}' exposes no delegated scope '${v}' (it has: ${exposedScopes.join(', ')}).`);
