@@ -27,9 +27,21 @@ const base = (name: string, o: Partial<Fic> = {}): Fic => ({
 });
 
 
+const G = 'microsoftGraphV1';
+/** A languageVersion 2.0 template with the Microsoft Graph extension and these resources. */
+const graphTemplate = (resources: Record<string, unknown>) => ({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources });
+/** Graph's refusal message of a deployment (undefined when it deploys). */
+function graphRefusal(options: ReturnType<typeof setup>['options'], resources: Record<string, unknown>): string | undefined {
+  try {
+    deploy({ deploymentName: 'graph', template: graphTemplate(resources) }, options);
+    return undefined;
+  } catch (e) {
+    return String((e as TwinError).details?.['providerMessage']);
+  }
+}
+
 /** The reason Graph gives through the Bicep extension (the deployment's providerMessage). */
 function graphReason(fics: Fic[]): string {
-  const G = 'microsoftGraphV1';
   const resources: Record<string, unknown> = {
     api: { extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: 'orders-api', displayName: 'Orders API' } },
   };
@@ -39,9 +51,8 @@ function graphReason(fics: Fic[]): string {
     resources[`f${i}`] = { extension: G, type: 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0', properties: { ...f, name: `orders-api/${f.name}` }, dependsOn: [previous] };
     previous = `f${i}`;
   });
-  const template = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources };
   const { options } = setup();
-  const e = thrown(() => deploy({ deploymentName: 'fic', template }, options));
+  const e = thrown(() => deploy({ deploymentName: 'fic', template: graphTemplate(resources) }, options));
   expect(e.details).toMatchObject({ providerCode: 'Request_BadRequest', providerStatus: 400 });
   return e.details!['providerMessage'] as string;
 }
@@ -83,11 +94,10 @@ describe('federated identity credentials: one rule for the directory file and th
     const { doc } = parseDirectoryText(text);
     const app = planDirectory(doc, [], { defaultTenantId: SCOPE.tenantId, origin: 'test' }).find((o) => o.kind === 'application')!;
     expect(app.federatedIdentityCredentials).toHaveLength(20);
-    const G = 'microsoftGraphV1';
     const resources: Record<string, unknown> = { api: { extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: 'orders-api', displayName: 'Orders API' } } };
     fics.forEach((f, i) => (resources[`f${i}`] = { extension: G, type: 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0', properties: { ...f, name: `orders-api/${f.name}` }, dependsOn: ['api'] }));
     const { store, options } = setup();
-    deploy({ deploymentName: 'fic', template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources } }, options);
+    deploy({ deploymentName: 'fic', template: graphTemplate(resources) }, options);
     expect(store.listDirectoryObjects().find((o) => o.kind === 'application' && o.uniqueName === 'orders-api')!.federatedIdentityCredentials).toHaveLength(20);
   });
 });
@@ -97,7 +107,6 @@ describe('app role assignments: one member-type rule for the directory file and 
   const ALICE = '4a1b2c3d-0000-4000-8000-00000000a11c';
   /** Graph: assign the role to the user alice; undefined when Graph accepts, else its message. */
   function graphAssign(allowedMemberTypes: string[]): string | undefined {
-    const G = 'microsoftGraphV1';
     const { store, options } = setup();
     store.transaction((tx) => tx.putDirectoryObject({ kind: 'user', objectId: ALICE, appId: '', displayName: 'Alice', tenantId: SCOPE.tenantId, userPrincipalName: 'alice@contoso.test' }));
     const resources = {
@@ -105,13 +114,7 @@ describe('app role assignments: one member-type rule for the directory file and 
       apiSp: { extension: G, type: 'Microsoft.Graph/servicePrincipals@v1.0', properties: { appId: "[reference('api').appId]" }, dependsOn: ['api'] },
       grant: { extension: G, type: 'Microsoft.Graph/appRoleAssignedTo@v1.0', properties: { principalId: ALICE, resourceId: "[reference('apiSp').id]", appRoleId: ROLE }, dependsOn: ['apiSp'] },
     };
-    const template = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources };
-    try {
-      deploy({ deploymentName: 'role', template }, options);
-      return undefined;
-    } catch (e) {
-      return String((e as TwinError).details?.['providerMessage']);
-    }
+    return graphRefusal(options, resources);
   }
   function fileAssign(allowedMemberTypes: Array<'User' | 'Application'>): TwinError | undefined {
     const doc = {
@@ -150,7 +153,6 @@ describe('delegated permission grants: one rule for the directory file and the G
   const ALICE = '4a1b2c3d-0000-4000-8000-00000000a11c';
   /** Graph: the grant's refusal message (undefined when it deploys). */
   function graphGrant(g: { consentType: string; principal: boolean; scope: string }): string | undefined {
-    const G = 'microsoftGraphV1';
     const { store, options } = setup();
     store.transaction((tx) => tx.putDirectoryObject({ kind: 'user', objectId: ALICE, appId: '', displayName: 'Alice', tenantId: SCOPE.tenantId, userPrincipalName: 'alice@contoso.test' }));
     const app = (name: string) => ({ extension: G, type: 'Microsoft.Graph/applications@v1.0', properties: { uniqueName: name, displayName: name, api: { oauth2PermissionScopes: [{ id: '11111111-0000-4000-8000-000000000001', value: 'Orders.Read' }] } } });
@@ -162,13 +164,7 @@ describe('delegated permission grants: one rule for the directory file and the G
       clientSp: sp('client'),
       grant: { extension: G, type: 'Microsoft.Graph/oauth2PermissionGrants@v1.0', properties: { clientId: "[reference('clientSp').id]", resourceId: "[reference('apiSp').id]", consentType: g.consentType, scope: g.scope, ...(g.principal ? { principalId: ALICE } : {}) }, dependsOn: ['clientSp', 'apiSp'] },
     };
-    const template = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0', extensions: { [G]: { name: 'MicrosoftGraph', version: '1.0.0' } }, resources };
-    try {
-      deploy({ deploymentName: 'grant', template }, options);
-      return undefined;
-    } catch (e) {
-      return String((e as TwinError).details?.['providerMessage']);
-    }
+    return graphRefusal(options, resources);
   }
   function fileGrant(g: { consentType: string; principal: boolean; scope: string }): TwinError | undefined {
     const text = JSON.stringify({
