@@ -296,6 +296,9 @@ export interface AadstsBody {
   suberror?: string;
 }
 
+/** The line break inside Entra's `error_description`. */
+export const STS_LINE_BREAK = '\r\n';
+
 export function aadstsBody(name: AadstsName, args: Record<string, string>, ctx: AadstsContext): { status: number; body: AadstsBody } {
   const entry: AadstsEntry = AADSTS[name];
   const timestamp = stsTimestamp(ctx.nowMs);
@@ -303,7 +306,9 @@ export function aadstsBody(name: AadstsName, args: Record<string, string>, ctx: 
     status: entry.status,
     body: {
       error: entry.error,
-      error_description: `${aadstsMessage(name, args)} Trace ID: ${ctx.traceId} Correlation ID: ${ctx.correlationId} Timestamp: ${timestamp}`,
+      // Entra ends the message with CRLF-separated lines: "…\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …" (bodies
+      // recorded in public issues, e.g. OfficeDev/microsoft-365-agents-toolkit 8621, Azure/sap-automation 418).
+      error_description: `${aadstsMessage(name, args)}${STS_LINE_BREAK}Trace ID: ${ctx.traceId}${STS_LINE_BREAK}Correlation ID: ${ctx.correlationId}${STS_LINE_BREAK}Timestamp: ${timestamp}`,
       error_codes: [entry.code],
       timestamp,
       trace_id: ctx.traceId,

@@ -18,3 +18,7 @@ export { BUILT_IN_ROLES, rbacRolesAt, roleAssignmentsFor, scopeCovers } from './
 export type { RoleAssignmentView } from './rbac.js';
 export { federatedCredentialRefusal, MAX_FEDERATED_IDENTITY_CREDENTIALS } from './directory/federated-credential-rule.js';
 export type { FederatedCredentialCandidate, FederatedCredentialRefusal } from './directory/federated-credential-rule.js';
+export { appRoleAllowsMember } from './directory/app-role-rule.js';
+export type { AssignedPrincipalType } from './directory/app-role-rule.js';
+export { permissionGrantRefusal, MAX_PERMISSION_GRANT_SCOPE } from './directory/permission-grant-rule.js';
+export type { PermissionGrantRefusal } from './directory/permission-grant-rule.js';

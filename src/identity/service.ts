@@ -4,7 +4,7 @@ import type { Clock, IdGenerator, Logger, PemPair } from '../core/index.js';
 import type { DirectoryObject, Store } from '../state/index.js';
 import { identityError } from './errors.js';
 import { buildJwks } from './keys/jwks.js';
-import { createKeyRing, type KeyRingState } from './keys/key-ring.js';
+import { createKeyRing, withRealTimes, type KeyRingState } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
 import { loadSigningKey, type Jwk } from './keys/signing-key.js';
 import { createSigningCertificate } from '../core/index.js';
@@ -80,10 +80,10 @@ export interface ManagedIdentityTokenRequestInput {
 
 export interface KeyRotation {
   kid: string;
-  /** Epoch seconds: the new key signs from then; it is in JWKS from now. */
+  /** Epoch seconds, with their milliseconds (not truncated): the new key signs from then; it is in JWKS from now. */
   activatesAt: number;
   previousKid: string;
-  /** Epoch seconds: the replaced key leaves JWKS then. */
+  /** Epoch seconds, with their milliseconds: the replaced key leaves JWKS then. */
   previousRemovedAt: number;
 }
 
@@ -147,19 +147,24 @@ const LEGACY_KEY_META = 'identity.signingKey';
 async function openKeyRing(options: IdentityOptions, miLifetime: number, pool: SigningPool | undefined) {
   const longest = Math.max(miLifetime, options.appTokenLifetimeSeconds ?? 3599, USER_TOKEN_MAX_LIFETIME_SECONDS) + 300;
   const base = { clock: options.clock, defaultGraceMs: longest * 1000, ...(pool ? { pool } : {}) };
+  // The first key is published and signs from the moment the twin starts with it (`keys list` shows that time).
+  const firstKey = (pem: PemPair): KeyRingState => ({ keys: [{ cert: pem.cert, key: pem.key, publishedAt: options.clock.now(), activatesAt: options.clock.now() }] });
   if (options.signingKey) {
     const k = loadSigningKey(options.signingKey);
-    return createKeyRing({ ...base, state: { keys: [{ cert: k.pem.cert, key: k.pem.key, publishedAt: 0, activatesAt: 0 }] } });
+    return createKeyRing({ ...base, state: firstKey(k.pem) });
   }
   const persist = (s: KeyRingState) => options.store.setMeta(KEYS_META, JSON.stringify(s));
   const saved = options.store.getMeta(KEYS_META);
   let state: KeyRingState | undefined;
-  if (saved) state = JSON.parse(saved) as KeyRingState;
-  else {
+  if (saved) {
+    const loaded = JSON.parse(saved) as KeyRingState;
+    state = withRealTimes(loaded);
+    if (JSON.stringify(state) !== JSON.stringify(loaded)) persist(state);
+  } else {
     const legacy = options.store.getMeta(LEGACY_KEY_META);
     const pem = legacy ? (JSON.parse(legacy) as PemPair) : await createSigningCertificate('Trustline Entra token signing', new Date(options.clock.now()));
     loadSigningKey(pem);
-    state = { keys: [{ cert: pem.cert, key: pem.key, publishedAt: 0, activatesAt: 0 }] };
+    state = legacy ? withRealTimes({ keys: [{ cert: pem.cert, key: pem.key, publishedAt: 0, activatesAt: 0 }] }) : firstKey(pem);
     persist(state);
   }
   return createKeyRing({ ...base, state, onPersist: persist });
@@ -231,7 +236,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       identityHeader: options.identityHeader,
       logger,
       list: () => listDirectory(options.store.listDirectoryObjects(), directory.tenants()),
-      apply: (text) => applyDirectory({ text }).length,
+      apply: (text, file) => applyDirectory(file === undefined ? { text } : { text, file }).length,
       rotate: (o) => rotateSigningKey(o),
       keys: () => ({
         signingKid: keys.current().kid,
@@ -257,7 +262,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
     });
     issuer.clearCache();
     logger.info('signing key rotated', { kid: r.kid, activatesAt: new Date(r.activatesAt).toISOString(), previousKid: r.previousKid, previousRemovedAt: new Date(r.previousRemovedAt).toISOString() });
-    return { kid: r.kid, activatesAt: Math.floor(r.activatesAt / 1000), previousKid: r.previousKid, previousRemovedAt: Math.floor(r.previousRemovedAt / 1000) };
+    return { kid: r.kid, activatesAt: r.activatesAt / 1000, previousKid: r.previousKid, previousRemovedAt: r.previousRemovedAt / 1000 };
   };
 
   const applyDirectory: IdentityService['applyDirectory'] = (input) => {

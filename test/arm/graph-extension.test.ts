@@ -22,8 +22,8 @@ describe('Microsoft Graph extension resources deploy into the twin directory', (
       appRoles: [{ id: '2f4b7a57-2c8a-4a55-b7b4-8b9b3a0c6f10', value: 'Reader', allowedMemberTypes: ['Application'] }],
       servicePrincipalId: first.outputs['spId']!.value,
     });
-    // authsettingsV2 found the app: no "(auto)" registration was made for its client id.
-    expect(store.listDirectoryObjects().filter((d) => d.kind === 'application' && d.displayName.endsWith('(auto)'))).toHaveLength(0);
+    // authsettingsV2 found the app: no registration was auto-created for its client id.
+    expect(store.listDirectoryObjects().filter((d) => d.kind === 'application' && (d.origin ?? '').startsWith('auto-created'))).toHaveLength(0);
     expect(store.getResource(`${RG}/providers/Microsoft.Web/sites/graphsite/config/authsettingsV2`)!.properties).toMatchObject({
       identityProviders: { azureActiveDirectory: { registration: { clientId: appId } } },
     });

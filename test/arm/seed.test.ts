@@ -87,7 +87,7 @@ describe('seed template', () => {
         'http://127.0.0.1/.auth/login/aad/callback',
         'http://localhost/.auth/login/aad/callback',
       ],
-      displayName: 'trustline-func (auto)',
+      displayName: 'trustline-func',
       tenantId: SCOPE.tenantId,
       origin: `auto-created for authsettingsV2 of ${SITE_ID}`,
     });

@@ -40,7 +40,7 @@ describe('directory and keys commands, jose from outside', () => {
     expect(bad.output).toMatch(/defines no app role 'Nope'/);
 
     const list = JSON.parse((await cli('directory', 'list', '--json')).output) as { applications: Array<{ displayName: string }>; users: Array<{ userPrincipalName: string }>; appRoleAssignments: unknown[] };
-    expect(list.applications.map((a) => a.displayName)).toEqual(expect.arrayContaining(['cli-app', 'orders', 'trustline-func (auto)']));
+    expect(list.applications.map((a) => a.displayName)).toEqual(expect.arrayContaining(['cli-app', 'orders', 'trustline-func']));
     expect(list.users.map((u) => u.userPrincipalName)).toEqual(['bob@contoso.test']);
     expect(list.appRoleAssignments).toHaveLength(1);
     expect(JSON.stringify(list)).not.toContain(secret);

@@ -122,7 +122,15 @@ describe('directory file', () => {
     const e3 = thrown(() =>
       s.applyDirectory({ doc: { applications: [{ displayName: 'twin' }], groups: [{ displayName: 'twin' }], appRoleAssignments: [{ principal: 'twin', resource: 'twin', role: 'x' }] } }),
     );
-    expect(e3.message).toMatch(/'twin' is ambiguous: group twin, application twin/);
+    expect(e3.message).toMatch(/'twin' is ambiguous: group twin \([0-9a-f-]{36}\), application twin \(appId [0-9a-f-]{36}\); name one by its id\./);
+    // Named by the id the ambiguity shows: the group's object id, the application's appId.
+    const planned = s.applyDirectory({ doc: { applications: [{ displayName: 'twin', appRoles: [{ value: 'x' }] }], groups: [{ displayName: 'twin' }] } });
+    const [app, group] = [planned.find((o) => o.kind === 'application')!, planned.find((o) => o.kind === 'group')!];
+    const byId = s.applyDirectory({ doc: { appRoleAssignments: [{ principal: group.objectId, resource: 'twin', role: 'x' }, { principal: app.appId, resource: 'twin', role: 'x' }] } });
+    expect(byId.map((o) => o.assignment)).toEqual([
+      expect.objectContaining({ principalId: group.objectId, principalType: 'Group' }),
+      expect.objectContaining({ principalId: app.servicePrincipalId, principalType: 'ServicePrincipal' }),
+    ]);
     const e4 = thrown(() =>
       s.applyDirectory({ doc: { applications: [{ displayName: 'api', appRoles: [{ value: 'Read', allowedMemberTypes: ['Application'] }] }], users: [{ userPrincipalName: 'a@b.c' }], appRoleAssignments: [{ principal: 'a@b.c', resource: 'api', role: 'Read' }] } }),
     );
@@ -134,6 +142,11 @@ describe('directory file', () => {
     try {
       const objs = twin.service.applyDirectory({ doc: { applications: [{ displayName: 'fn-api', appRoles: [{ value: 'Invoke' }] }], appRoleAssignments: [{ principal: APIM_MI.displayName, resource: 'fn-api', role: 'Invoke' }] } });
       expect(objs[1]!.assignment).toMatchObject({ principalId: APIM_MI.objectId, principalType: 'ServicePrincipal' });
+      // …and by its client id or principal id (a site's identity and its Easy Auth registration share the site's name).
+      for (const ref of [APIM_MI.appId, APIM_MI.objectId]) {
+        const [a] = twin.service.applyDirectory({ doc: { appRoleAssignments: [{ principal: ref, resource: 'fn-api', role: 'Invoke' }] } });
+        expect(a!.assignment).toMatchObject({ principalId: APIM_MI.objectId, principalType: 'ServicePrincipal' });
+      }
     } finally {
       await twin.close();
     }

@@ -190,7 +190,7 @@ describe('IMDS endpoint /metadata/identity/oauth2/token', () => {
     expect(body.timestamp).toBe('2026-11-29 12:00:00Z');
     expect(body.error_uri).toBe('https://login.microsoftonline.com/error?code=500011');
     expect(body.error_description).toBe(
-      `${aadstsMessage('resourceNotFound', { resource: 'api://nobody', tenant: TENANT_ID })} Trace ID: ${String(body.trace_id)} Correlation ID: ${String(body.correlation_id)} Timestamp: 2026-11-29 12:00:00Z`,
+      `${aadstsMessage('resourceNotFound', { resource: 'api://nobody', tenant: TENANT_ID })}\r\nTrace ID: ${String(body.trace_id)}\r\nCorrelation ID: ${String(body.correlation_id)}\r\nTimestamp: 2026-11-29 12:00:00Z`,
     );
     const unknown = await get(twin.origin, IMDS(`resource=${FN_APP.appId}&client_id=99999999-0000-4000-8000-000000000000`), { Metadata: 'true' });
     expect([unknown.status, unknown.body]).toEqual([400, { error: 'invalid_request', error_description: 'Identity not found' }]);

@@ -52,7 +52,8 @@ function expectEntraError(r: { status: number; body: Record<string, unknown> }, 
   const d = String(r.body.error_description);
   expect(d.startsWith(`AADSTS${code}: `)).toBe(true);
   expect(d).toMatch(text);
-  expect(d).toContain(` Trace ID: ${String(r.body.trace_id)} Correlation ID: ${String(r.body.correlation_id)} Timestamp: 2026-11-29 12:00:00Z`);
+  // Entra's CRLF-separated trailer lines.
+  expect(d).toContain(`\r\nTrace ID: ${String(r.body.trace_id)}\r\nCorrelation ID: ${String(r.body.correlation_id)}\r\nTimestamp: 2026-11-29 12:00:00Z`);
   expect(r.body.error_uri).toBe(`https://login.microsoftonline.com/error?code=${code}`);
 }
 

@@ -119,7 +119,8 @@ describe('authorize endpoint and the sign-in page', () => {
     const back = new URL(r.headers.get('location')!);
     expect(back.origin + back.pathname).toBe('http://localhost/spa');
     expect(back.searchParams.get('error')).toBe('invalid_scope');
-    expect(back.searchParams.get('error_description')).toMatch(/^AADSTS28000: /);
+    // Entra's whole description: the message, then CRLF-separated Trace ID, Correlation ID and Timestamp lines.
+    expect(back.searchParams.get('error_description')).toMatch(/^AADSTS28000: [^\r\n]+\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: [0-9a-f-]{36}\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
     expect(back.searchParams.get('state')).toBe('st');
   });
 });

@@ -1,4 +1,5 @@
 import { jsonTimestamp } from '../../core/index.js';
+import { appRoleAllowsMember, permissionGrantRefusal } from '../../identity/index.js';
 import type { DirectoryObject } from '../../state/index.js';
 import { baseRecord, previousRecord } from './common.js';
 import { graphError, graphNotFound, isGuid, isString, principalById, requiredProperty, servicePrincipalById, type GraphPrincipal } from './graph-directory.js';
@@ -52,10 +53,9 @@ export const graphAppRoleAssignedToProvider: ResourceProvider = {
     const app = resourceApplication(resource);
     if (lower(appRoleId) !== DEFAULT_ACCESS_ROLE_ID) {
       const role = app.appRoles.find((r) => lower(r.id) === lower(appRoleId));
-      // An unknown role, or one whose allowedMemberTypes exclude the principal's kind (User for users and groups,
-      // Application for service principals), is the same 400.
-      const memberType = principal.type === 'ServicePrincipal' ? 'Application' : 'User';
-      if (!role || (role.allowedMemberTypes !== undefined && role.allowedMemberTypes.length > 0 && !role.allowedMemberTypes.includes(memberType))) {
+      // An unknown role, or one whose allowedMemberTypes exclude the principal's kind (identity's rule, shared with the
+      // directory file), is the same 400.
+      if (!role || !appRoleAllowsMember(role, principal.type)) {
         throw graphError(input, ctx, 400, 'Request_BadRequest', `Permission being assigned was not found on application '${app.appId}'.`);
       }
     }
@@ -98,17 +98,14 @@ export const graphOAuth2PermissionGrantProvider: ResourceProvider = {
     const clientId = requiredProperty(input, ctx, 'clientId', isGuid, 'a GUID');
     const consentType = requiredProperty(input, ctx, 'consentType', isString, 'a string');
     const resourceId = requiredProperty(input, ctx, 'resourceId', isGuid, 'a GUID');
-    if (consentType !== 'AllPrincipals' && consentType !== 'Principal') {
-      throw graphError(input, ctx, 400, 'Request_BadRequest', `Invalid value specified for property 'consentType' of resource 'OAuth2PermissionGrant'.`);
-    }
     const rawPrincipal = input.properties['principalId'];
     const principalId = typeof rawPrincipal === 'string' && rawPrincipal !== '' ? rawPrincipal : null;
-    if (consentType === 'Principal' && principalId === null) throw graphError(input, ctx, 400, 'Request_BadRequest', `The property 'principalId' is required when 'consentType' is 'Principal'.`);
-    if (consentType === 'AllPrincipals' && principalId !== null) throw graphError(input, ctx, 400, 'Request_BadRequest', `The property 'principalId' must be null when 'consentType' is 'AllPrincipals'.`);
     const rawScope = input.properties['scope'];
     if (rawScope !== undefined && rawScope !== null && typeof rawScope !== 'string') throw graphError(input, ctx, 400, 'Request_BadRequest', `The property 'scope' must be a string.`);
     const scope = typeof rawScope === 'string' ? rawScope : '';
-    if (scope.length > 3850) throw graphError(input, ctx, 400, 'Request_BadRequest', `The property 'scope' must not exceed 3850 characters.`);
+    // identity's rule, shared with the directory file.
+    const refusal = permissionGrantRefusal({ consentType, hasPrincipal: principalId !== null, scope }, 'principalId');
+    if (refusal) throw graphError(input, ctx, 400, 'Request_BadRequest', refusal.message);
     if (!servicePrincipalById(ctx.tx, clientId)) throw graphNotFound(input, ctx, clientId);
     if (!servicePrincipalById(ctx.tx, resourceId)) throw graphNotFound(input, ctx, resourceId);
     if (principalId !== null && ctx.tx.getDirectoryObject(principalId)?.kind !== 'user') throw graphNotFound(input, ctx, principalId);
@@ -124,7 +121,8 @@ export const graphOAuth2PermissionGrantProvider: ResourceProvider = {
       displayName: `${clientId} → ${resourceId}: ${scope}`,
       tenantId: ctx.tenantId,
       resourceId: input.id,
-      permissionGrant: { clientId, consentType, principalId, resourceId, scope },
+      // The rule above admitted only 'AllPrincipals' or 'Principal'.
+      permissionGrant: { clientId, consentType: consentType as 'AllPrincipals' | 'Principal', principalId, resourceId, scope },
       origin: `deployed as Microsoft Graph oauth2PermissionGrants ${input.id}`,
     });
     const record = baseRecord(input);

@@ -104,11 +104,21 @@ export const siteConfigProvider: ResourceProvider = {
   },
 };
 
-/** The app registration Easy Auth's client id names, created in the twin's directory when it is not there (as the portal's express setup does). */
+/**
+ * The app registration Easy Auth's client id names, created in the twin's directory when it is not there (as the
+ * portal's express setup does). Its display name is the site's name, as Azure names it ("The app registration has the
+ * same display name as your web app": App Service tutorial "Add authentication to your web app", verify limited
+ * access), so `trustline directory assign --resource <site>` finds it; the origin says it was auto-created.
+ */
 function registerAuthApp(input: ResourceInput, ctx: ProviderContext, settings: AuthSettings): void {
   const clientId = settings.identityProviders.azureActiveDirectory?.registration.clientId;
-  if (clientId && !ctx.tx.findDirectoryObjectByAppId(clientId)) {
-    const siteName = siteHostLabel(input.name.split('/').slice(0, -1).join('/'));
+  const siteName = siteHostLabel(input.name.split('/').slice(0, -1).join('/'));
+  const existing = clientId ? ctx.tx.findDirectoryObjectByAppId(clientId) : undefined;
+  // Registrations earlier versions auto-created as '<site> (auto)' take the site's name on the next deployment.
+  if (existing?.kind === 'application' && (existing.origin ?? '').startsWith('auto-created') && existing.displayName === `${siteName} (auto)`) {
+    ctx.tx.putDirectoryObject({ ...existing, displayName: siteName });
+  }
+  if (clientId && !existing) {
     const siteId = input.id.replace(/\/config\/[^/]+$/i, '');
     ctx.tx.putDirectoryObject({
       kind: 'application',
@@ -119,7 +129,7 @@ function registerAuthApp(input: ResourceInput, ctx: ProviderContext, settings: A
       // Easy Auth's callback, as the portal's express setup registers it, plus the loopback forms the twin's
       // local listeners are reached by (Entra ignores the port of a loopback redirect URI).
       redirectUris: easyAuthRedirectUris(siteName, settings.httpSettings.routes.apiPrefix),
-      displayName: `${siteName} (auto)`,
+      displayName: siteName,
       tenantId: ctx.tenantId,
       origin: `auto-created for authsettingsV2 of ${siteId}`,
     });

@@ -25,15 +25,45 @@ function failed(r: { status: number; json: Record<string, unknown> }, out: (l: s
   return 1;
 }
 
-/** POST a directory document; resolves to how many objects were applied, or undefined after printing the refusal. */
-async function apply(readyFile: string, doc: string, out: (l: string) => void, json?: boolean): Promise<number | undefined> {
-  const r = await call(readyFile, 'POST', 'directory', doc);
+/**
+ * The options a document built by the CLI came from: each JSON path of the document (a prefix, e.g.
+ * `appRoleAssignments[0].resource`) with the option and the value the user gave.
+ */
+type BuiltFrom = Array<[jsonPath: string, option: string, value: string | undefined]>;
+
+const shown = (v: string) => (/^[\w@.:/{}-]+$/.test(v) ? v : `'${v}'`);
+
+/**
+ * The twin refused a document the CLI built (add-app, add-user, assign): the user wrote no file, so the refusal names
+ * the option and the value they gave (never a line:column of JSON they did not write).
+ */
+function failedBuilt(r: { status: number; json: Record<string, unknown> }, from: BuiltFrom, out: (l: string) => void, json?: boolean): number {
+  const location = r.json['location'] as { jsonPath?: string } | undefined;
+  const at = location?.jsonPath ?? '';
+  const match = from.filter(([path]) => at === path || at.startsWith(`${path}.`) || at.startsWith(`${path}[`)).sort((a, b) => b[0].length - a[0].length)[0];
+  const reason = typeof r.json['reason'] === 'string' ? r.json['reason'] : String(r.json['message'] ?? JSON.stringify(r.json));
+  if (json) {
+    const { location: _phantom, ...error } = r.json;
+    out(JSON.stringify({ status: r.status, error: { ...error, ...(match ? { option: match[1] } : {}) } }, null, 2));
+  } else out(`refused (${r.status}): ${match ? `${match[1]}${match[2] === undefined ? '' : ` ${shown(match[2])}`}: ` : ''}${reason}`);
+  return 1;
+}
+
+/**
+ * POST a directory document; resolves to how many objects were applied, or undefined after printing the refusal.
+ * `source`: the directory file it was read from (its errors name it), or the options a CLI-built document came from.
+ */
+async function apply(readyFile: string, doc: string, out: (l: string) => void, json: boolean | undefined, source: { file: string } | { builtFrom: BuiltFrom }): Promise<number | undefined> {
+  const r = await call(readyFile, 'POST', 'file' in source ? `directory?file=${encodeURIComponent(source.file)}` : 'directory', doc);
   if (r.status !== 200) {
-    failed(r, out, json);
+    if ('builtFrom' in source && r.status === 400) failedBuilt(r, source.builtFrom, out, json);
+    else failed(r, out, json);
     return undefined;
   }
   return Number(r.json.applied);
 }
+
+const tenantOption = (tenant: string | undefined): BuiltFrom => [['tenantId', '--tenant', tenant]];
 
 export interface AddAppOptions {
   readyFile: string;
@@ -65,7 +95,18 @@ export async function directoryAddApp(o: AddAppOptions, out: (l: string) => void
       },
     ],
   };
-  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json)) === undefined) return 1;
+  const builtFrom: BuiltFrom = [
+    ...tenantOption(o.tenant),
+    ['applications[0]', '--name', o.name],
+    ['applications[0].appId', '--app-id', o.appId],
+    ['applications[0].identifierUris', '--identifier-uri', undefined],
+    ...o.identifierUri.map((u, i): BuiltFrom[number] => [`applications[0].identifierUris[${i}]`, '--identifier-uri', u]),
+    ['applications[0].accessTokenAcceptedVersion', '--token-version', o.tokenVersion],
+    ['applications[0].appRoles', '--role', undefined],
+    ...o.role.map((v, i): BuiltFrom[number] => [`applications[0].appRoles[${i}]`, '--role', v]),
+    ['applications[0].passwordCredentials', o.generateSecret ? '--generate-secret' : '--secret', undefined],
+  ];
+  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json, { builtFrom })) === undefined) return 1;
   const listed = await call(o.readyFile, 'GET', 'directory');
   const apps = (listed.json.applications ?? []) as Array<{ displayName: string; appId: string; servicePrincipalId?: string; tenantId: string }>;
   const app = apps.find((a) => a.displayName === o.name && (!o.tenant || a.tenantId === o.tenant.toLowerCase() || a.tenantId === o.tenant));
@@ -79,20 +120,33 @@ export async function directoryAddApp(o: AddAppOptions, out: (l: string) => void
 
 export async function directoryAddUser(o: { readyFile: string; upn: string; name?: string; password?: string; tenant?: string; json?: boolean }, out: (l: string) => void): Promise<number> {
   const doc = { ...(o.tenant ? { tenantId: o.tenant } : {}), users: [{ userPrincipalName: o.upn, ...(o.name ? { displayName: o.name } : {}), ...(o.password ? { password: o.password } : {}) }] };
-  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json)) === undefined) return 1;
+  const builtFrom: BuiltFrom = [...tenantOption(o.tenant), ['users[0]', '--upn', o.upn], ['users[0].displayName', '--name', o.name], ['users[0].password', '--password', undefined]];
+  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json, { builtFrom })) === undefined) return 1;
   out(o.json ? JSON.stringify({ userPrincipalName: o.upn, ...(o.tenant ? { tenantId: o.tenant } : {}) }) : `user ${o.upn} added`);
   return 0;
 }
 
 export async function directoryAssign(o: { readyFile: string; principal: string; resource: string; role: string; tenant?: string; json?: boolean }, out: (l: string) => void): Promise<number> {
   const doc = { ...(o.tenant ? { tenantId: o.tenant } : {}), appRoleAssignments: [{ principal: o.principal, resource: o.resource, role: o.role }] };
-  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json)) === undefined) return 1;
+  const builtFrom: BuiltFrom = [
+    ...tenantOption(o.tenant),
+    ['appRoleAssignments[0].principal', '--principal', o.principal],
+    ['appRoleAssignments[0].resource', '--resource', o.resource],
+    ['appRoleAssignments[0].role', '--role', o.role],
+  ];
+  if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json, { builtFrom })) === undefined) return 1;
   out(o.json ? JSON.stringify({ principal: o.principal, resource: o.resource, role: o.role }) : `assigned ${o.role} on ${o.resource} to ${o.principal}`);
   return 0;
 }
 
 export async function directoryApplyFile(o: { readyFile: string; file: string; json?: boolean }, out: (l: string) => void): Promise<number> {
-  const applied = await apply(o.readyFile, readFileSync(o.file, 'utf8'), out, o.json);
+  let text: string;
+  try {
+    text = readFileSync(o.file, 'utf8');
+  } catch (e) {
+    throw new TwinError('ERR_CLI_INPUT', `cannot read the directory file ${o.file}: ${(e as Error).message}`);
+  }
+  const applied = await apply(o.readyFile, text, out, o.json, { file: o.file });
   if (applied === undefined) return 1;
   out(o.json ? JSON.stringify({ file: o.file, applied }) : `directory ${o.file}: ${applied} objects`);
   return 0;
@@ -133,8 +187,10 @@ export async function keysRotate(o: { readyFile: string; activateAfter?: number;
   if (o.json) out(JSON.stringify(r.json));
   else {
     const j = r.json as { kid: string; activatesAt: number; previousKid: string; previousRemovedAt: number };
-    out(`new signing key ${j.kid}: in JWKS now, signs from ${new Date(j.activatesAt * 1000).toISOString()}`);
-    out(`previous key ${j.previousKid}: leaves JWKS at ${new Date(j.previousRemovedAt * 1000).toISOString()}`);
+    // Epoch seconds with their milliseconds: the same instants `keys list` shows.
+    const iso = (seconds: number) => new Date(Math.round(seconds * 1000)).toISOString();
+    out(`new signing key ${j.kid}: in JWKS now, signs from ${iso(j.activatesAt)}`);
+    out(`previous key ${j.previousKid}: leaves JWKS at ${iso(j.previousRemovedAt)}`);
   }
   return 0;
 }
@@ -217,7 +273,7 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
   directory
     .command('assign')
     .description('assign an app role of a resource application to a user, group, application or managed identity')
-    .requiredOption('--principal <name>', "a user's UPN, a group's or application's display name, or a managed identity's name")
+    .requiredOption('--principal <name>', "a user's UPN, a group's or application's display name, or a managed identity's name (or its id: object id, appId, client id)")
     .requiredOption('--resource <app>', 'the resource application (display name or appId)')
     .requiredOption('--role <value>', 'the app role value')
     .option('--tenant <id>', "the tenant (default: the twin's)")

@@ -5,6 +5,8 @@ import type { DirectoryDocument, DirectoryFileApplication, Locator } from './dir
 import { TOKEN_EXCHANGE_AUDIENCE } from '../tokens/resource-resolver.js';
 import { certificateCredential, keepOrHashSecret } from './secrets.js';
 import { federatedCredentialRefusal } from './federated-credential-rule.js';
+import { appRoleAllowsMember, type AssignedPrincipalType } from './app-role-rule.js';
+import { permissionGrantRefusal } from './permission-grant-rule.js';
 
 /** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
 export const DIRECTORY_ID_NAMESPACE = '6b1f3a52-3c0e-4d8e-9a51-7f0c2f7b9d10';
@@ -15,7 +17,7 @@ export const stableId = (tenantId: string, ...parts: string[]): string =>
 const lower = (s: string | undefined) => (s ?? '').toLowerCase();
 const sameTenant = (o: DirectoryObject, tenantId: string) => lower(o.tenantId) === lower(tenantId);
 
-type PrincipalType = 'User' | 'Group' | 'ServicePrincipal';
+type PrincipalType = AssignedPrincipalType;
 
 /**
  * Turn a validated directory document into directory objects, merged with what the store already
@@ -32,7 +34,7 @@ export function planDirectory(
   const tenantId = doc.tenantId ?? options.defaultTenantId;
   const origin = options.origin;
   const fail = (path: Array<string | number>, message: string): never => {
-    throw identityError('ERR_IDENTITY_DIRECTORY_INVALID', `The directory file is not valid at ${options.locate ? formatWhere(options.locate(path)) : path.join('.')}: ${message}`, undefined, undefined, options.locate?.(path));
+    throw identityError('ERR_IDENTITY_DIRECTORY_INVALID', `The directory file is not valid at ${options.locate ? formatWhere(options.locate(path)) : path.join('.')}: ${message}`, { reason: message }, undefined, options.locate?.(path));
   };
   const inTenant = existing.filter((o) => sameTenant(o, tenantId));
   const planned = new Map<string, DirectoryObject>();
@@ -128,25 +130,28 @@ export function planDirectory(
     put(group);
   });
 
-  const candidates = (name: string): Array<{ id: string; type: PrincipalType; what: string }> => {
+  const candidates = (name: string): Array<{ id: string; type: PrincipalType; what: string; ref: string }> => {
     const n = lower(name);
-    const out = new Map<string, { id: string; type: PrincipalType; what: string }>();
-    const add = (id: string, type: PrincipalType, what: string) => out.set(`${type}:${id.toLowerCase()}`, { id, type, what });
-    const user = usersByUpn.get(n) ?? inTenant.find((o) => o.kind === 'user' && lower(o.userPrincipalName) === n);
-    if (user) add(user.objectId, 'User', `user ${user.userPrincipalName}`);
-    const group = groupsByName.get(n) ?? inTenant.find((o) => o.kind === 'group' && lower(o.displayName) === n);
-    if (group) add(group.objectId, 'Group', `group ${group.displayName}`);
-    const app = appsByName.get(n) ?? inTenant.find((o) => o.kind === 'application' && lower(o.displayName) === n);
-    if (app?.servicePrincipalId) add(app.servicePrincipalId, 'ServicePrincipal', `application ${app.displayName}`);
+    const out = new Map<string, { id: string; type: PrincipalType; what: string; ref: string }>();
+    const add = (id: string, type: PrincipalType, what: string, ref: string) => out.set(`${type}:${id.toLowerCase()}`, { id, type, what, ref });
+    // By name, or — to tell apart principals that share a name — by id: a user's or group's object id, an
+    // application's appId or service principal id, a managed identity's client id or principal id.
+    const all = [...planned.values(), ...inTenant.filter((o) => !planned.has(o.objectId.toLowerCase()))];
+    const user = usersByUpn.get(n) ?? all.find((o) => o.kind === 'user' && (lower(o.userPrincipalName) === n || lower(o.objectId) === n));
+    if (user) add(user.objectId, 'User', `user ${user.userPrincipalName}`, user.objectId);
+    const group = groupsByName.get(n) ?? all.find((o) => o.kind === 'group' && (lower(o.displayName) === n || lower(o.objectId) === n));
+    if (group) add(group.objectId, 'Group', `group ${group.displayName}`, group.objectId);
+    const app = appsByName.get(n) ?? all.find((o) => o.kind === 'application' && (lower(o.displayName) === n || lower(o.appId) === n || lower(o.servicePrincipalId) === n));
+    if (app?.servicePrincipalId) add(app.servicePrincipalId, 'ServicePrincipal', `application ${app.displayName}`, `appId ${app.appId}`);
     for (const mi of inTenant) {
-      if (mi.kind === 'managedIdentity' && lower(mi.displayName) === n) add(mi.objectId, 'ServicePrincipal', `managed identity ${mi.resourceId ?? mi.displayName}`);
+      if (mi.kind === 'managedIdentity' && [mi.displayName, mi.objectId, mi.appId].some((v) => lower(v) === n)) add(mi.objectId, 'ServicePrincipal', `managed identity ${mi.resourceId ?? mi.displayName}`, `principal id ${mi.objectId}`);
     }
     return [...out.values()];
   };
   const resolvePrincipal = (name: string, path: Array<string | number>) => {
     const found = candidates(name);
     if (found.length === 0) return fail(path, `no user (UPN), group, application or managed identity is named '${name}'.`);
-    if (found.length > 1) return fail(path, `'${name}' is ambiguous: ${found.map((f) => f.what).join(', ')}.`);
+    if (found.length > 1) return fail(path, `'${name}' is ambiguous: ${found.map((f) => `${f.what} (${f.ref})`).join(', ')}; name one by its id.`);
     return found[0]!;
   };
 
@@ -176,9 +181,8 @@ export function planDirectory(
     if (!role) {
       return fail(['appRoleAssignments', i, 'role'], `the application '${resource.displayName}' defines no app role '${a.role}' (it has: ${(resource.appRoles ?? []).map((x) => x.value).join(', ') || 'none'}).`);
     }
-    const memberType = principal.type === 'ServicePrincipal' ? 'Application' : 'User';
-    if (role.allowedMemberTypes && !role.allowedMemberTypes.includes(memberType)) {
-      return fail(['appRoleAssignments', i, 'principal'], `the app role '${role.value}' allows ${role.allowedMemberTypes.join(', ')} members, and ${principal.what} is not one.`);
+    if (!appRoleAllowsMember(role, principal.type)) {
+      return fail(['appRoleAssignments', i, 'principal'], `the app role '${role.value}' allows ${(role.allowedMemberTypes ?? []).join(', ')} members, and ${principal.what} is not one.`);
     }
     const objectId = stableId(tenantId, 'app-role-assignment', principal.id, resource.appId, role.id);
     put({
@@ -195,13 +199,15 @@ export function planDirectory(
     const client = applicationNamed(g.client, ['oauth2PermissionGrants', i, 'client']);
     const resource = applicationNamed(g.resource, ['oauth2PermissionGrants', i, 'resource']);
     const consentType = g.consentType ?? 'AllPrincipals';
+    const refusal = permissionGrantRefusal({ consentType, hasPrincipal: g.principal !== undefined, scope: g.scope }, 'principal');
+    // A principal the file does not name is refused at the consentType that asks for it.
+    if (refusal) return fail(['oauth2PermissionGrants', i, refusal.property === 'principal' && g.principal === undefined ? 'consentType' : refusal.property], refusal.message);
     let principalId: string | null = null;
-    if (consentType === 'Principal') {
-      if (g.principal === undefined) return fail(['oauth2PermissionGrants', i, 'principal'], "a 'Principal' grant names the user who consented (principal).");
+    if (consentType === 'Principal' && g.principal !== undefined) {
       const user = usersByUpn.get(lower(g.principal)) ?? inTenant.find((o) => o.kind === 'user' && lower(o.userPrincipalName) === lower(g.principal));
       if (!user) return fail(['oauth2PermissionGrants', i, 'principal'], `no user is named '${g.principal}'.`);
       principalId = user.objectId;
-    } else if (g.principal !== undefined) return fail(['oauth2PermissionGrants', i, 'principal'], "an 'AllPrincipals' grant (admin consent) names no principal.");
+    }
     const exposedScopes = (resource.oauth2PermissionScopes ?? []).map((x) => x.value);
     for (const v of g.scope.split(/\s+/).filter((w) => w !== '')) {
       if (exposedScopes.length > 0 && !exposedScopes.includes(v)) return fail(['oauth2PermissionGrants', i, 'scope'], `the application '${resource.displayName}' exposes no delegated scope '${v}' (it has: ${exposedScopes.join(', ')}).`);

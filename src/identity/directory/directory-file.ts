@@ -79,10 +79,12 @@ export function parseDirectoryText(text: string, file?: string): { doc: Director
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   const at = (offset: number): SourceLocation => ({ ...(file ? { file } : {}), ...lineColumn(text, offset) });
+  const named = file ? ` ${file}` : '';
   if (errors.length > 0 || !tree) {
     const e = errors[0];
     const loc = at(e?.offset ?? 0);
-    throw identityError('ERR_IDENTITY_DIRECTORY_INVALID', `The directory file is not valid JSON: ${e ? printParseErrorCode(e.error) : 'empty'} at line ${loc.line}:${loc.column}.`, undefined, undefined, loc);
+    const what = e ? printParseErrorCode(e.error) : 'empty';
+    throw identityError('ERR_IDENTITY_DIRECTORY_INVALID', `The directory file${named} is not valid JSON: ${what} at line ${loc.line}:${loc.column}.`, { reason: `not valid JSON: ${what}` }, undefined, loc);
   }
   const locate: Locator = (path) => {
     const node = findNodeAtLocation(tree, [...path]);
@@ -98,8 +100,8 @@ export function parseDirectoryText(text: string, file?: string): { doc: Director
     const first = violations[0]!;
     throw identityError(
       'ERR_IDENTITY_DIRECTORY_INVALID',
-      `The directory file does not match schema/directory.schema.json:\n  ${lines.join('\n  ')}${violations.length > 20 ? `\n  … and ${violations.length - 20} more` : ''}`,
-      { violations: violations.length },
+      `The directory file${named} does not match schema/directory.schema.json:\n  ${lines.join('\n  ')}${violations.length > 20 ? `\n  … and ${violations.length - 20} more` : ''}`,
+      { violations: violations.length, reason: first.message },
       undefined,
       locate(first.path),
     );

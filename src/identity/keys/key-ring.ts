@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { Clock, PemPair } from '../../core/index.js';
 import type { JwtHeader } from '../tokens/jwt.js';
 import { signJwt, signingInput } from '../tokens/jwt.js';
@@ -126,5 +127,21 @@ export function createKeyRing(options: { state: KeyRingState; clock: Clock; defa
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+  };
+}
+
+/**
+ * Times of keys that earlier versions persisted as 0 (the Unix epoch, shown as 1970 by `keys list`): the certificate's
+ * notBefore, kept no later than the ring's other times so that the order of the ring (which key signs) is unchanged.
+ */
+export function withRealTimes(state: KeyRingState): KeyRingState {
+  const known = state.keys.flatMap((k) => [k.publishedAt, k.activatesAt]).filter((t) => t > 0);
+  const floor = known.length > 0 ? Math.min(...known) : Number.POSITIVE_INFINITY;
+  return {
+    keys: state.keys.map((k) => {
+      if (k.publishedAt > 0 && k.activatesAt > 0) return k;
+      const since = Math.min(Date.parse(new X509Certificate(k.cert).validFrom), floor);
+      return { ...k, publishedAt: k.publishedAt > 0 ? k.publishedAt : since, activatesAt: k.activatesAt > 0 ? k.activatesAt : since };
+    }),
   };
 }

@@ -9,8 +9,8 @@ export interface AdminDeps {
   identityHeader: string;
   logger: Logger;
   list(): DirectoryListing;
-  /** Apply a directory document given as JSON text; returns the applied objects' count. */
-  apply(text: string): number;
+  /** Apply a directory document given as JSON text (`file`: the name its errors give it); returns the applied objects' count. */
+  apply(text: string, file?: string): number;
   rotate(options: { activateAfterSeconds?: number; graceSeconds?: number }): Promise<unknown>;
   keys(): unknown;
 }
@@ -32,11 +32,11 @@ function readText(req: IncomingMessage): Promise<string | undefined> {
 }
 
 /**
- * `/_trustline/directory` (GET list, POST apply a directory document) and `/_trustline/keys`
+ * `/_trustline/directory` (GET list, POST apply a directory document, `?file=` its name) and `/_trustline/keys`
  * (GET, POST `/rotate`). They change who can get tokens, so they need the same secret as the App
  * Service MI endpoint (`X-IDENTITY-HEADER`, in the ready file); the listener's Host guard applies too.
  */
-export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, rest: string[]): Promise<void> {
+export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, rest: string[], query = new URLSearchParams()): Promise<void> {
   if (!secretMatches(headerValue(req, 'x-identity-header'), deps.identityHeader)) {
     req.resume();
     sendJson(req, res, 401, { error: 'unauthorized', message: 'The X-IDENTITY-HEADER request header is missing or does not match IDENTITY_HEADER.' });
@@ -55,7 +55,9 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
         sendJson(req, res, 413, { error: 'too_large', message: `The directory document exceeds ${MAX_ADMIN_BODY} bytes.` });
         return;
       }
-      sendJson(req, res, 200, { applied: deps.apply(text) });
+      // `?file=NAME`: the directory file the document was read from (`trustline directory apply FILE`), named by its errors.
+      const file = query.get('file') ?? undefined;
+      sendJson(req, res, 200, { applied: deps.apply(text, file === '' ? undefined : file) });
       return;
     }
     if (route === 'GET /keys') {
@@ -76,7 +78,9 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     sendJson(req, res, 404, { error: 'not_found', message: `No administration route ${route}.` });
   } catch (e) {
     if (isTwinError(e)) {
-      sendJson(req, res, 400, { error: e.code, message: e.message, ...(e.location ? { location: e.location } : {}) });
+      // `reason`: the refusal without its place (a client that built the document itself says where in its own words).
+      const reason = e.details?.['reason'];
+      sendJson(req, res, 400, { error: e.code, message: e.message, ...(typeof reason === 'string' ? { reason } : {}), ...(e.location ? { location: e.location } : {}) });
       return;
     }
     if (e instanceof SyntaxError) {

@@ -122,7 +122,7 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
     }
     const [first = '', ...rest] = segments;
     if (first === ADMIN_PREFIX) {
-      handleAdmin(deps.admin, req, res, rest).catch((e: unknown) => {
+      handleAdmin(deps.admin, req, res, rest, query).catch((e: unknown) => {
         log.error('administration route failed', { error: describeError(e) });
         sendJson(req, res, 500, { error: 'server_error', message: 'Internal error.' });
       });

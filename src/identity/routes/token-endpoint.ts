@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError, type Clock, type IdGenerator, type Logger } from '../../core/index.js';
-import { aadstsBody } from '../aadsts.js';
+import { aadstsBody, STS_LINE_BREAK } from '../aadsts.js';
 import type { DirectoryIndex } from '../directory/directory-index.js';
 import { issueAppToken, resolveForSts, type AppTokenIssuerDeps } from '../tokens/app-token-issuer.js';
 import { authenticateClient, basicCredentials, type ClientAuthDeps, type ClientCredentialsInput } from '../tokens/client-auth.js';
@@ -101,7 +101,7 @@ export async function handleTokenEndpoint(deps: TokenEndpointDeps, req: Incoming
       return;
     }
     const { status, body } = aadstsBody(sts.name, sts.args, { traceId, correlationId, nowMs: deps.clock.now() });
-    deps.logger.warn('token request refused', { error: body.error, code: body.error_codes[0], reason: body.error_description.split(' Trace ID:')[0], correlationId });
+    deps.logger.warn('token request refused', { error: body.error, code: body.error_codes[0], reason: body.error_description.split(`${STS_LINE_BREAK}Trace ID:`)[0], correlationId });
     sendJson(req, res, status, body, headers);
   };
 

@@ -68,10 +68,14 @@ function respond(res: ServerResponse, p: Pick<PendingAuthorization, 'redirectUri
   res.end();
 }
 
-function errorFields(e: unknown, state: string | undefined): Record<string, string> {
+/**
+ * An error sent back to the client's redirect URI: `error` and Entra's whole `error_description` (the AADSTS message,
+ * then its CRLF-separated Trace ID, Correlation ID and Timestamp lines, as in the token endpoint's bodies), `state`.
+ */
+function errorFields(deps: AuthorizeDeps, e: unknown, state: string | undefined): Record<string, string> {
   const sts = stsErrorOf(e) ?? { name: 'invalidGrant' as AadstsName, args: {} };
-  const { body } = aadstsBody(sts.name, sts.args, { traceId: '', correlationId: '', nowMs: Date.now() });
-  return { error: body.error, error_description: aadstsMessage(sts.name, sts.args), ...(state !== undefined ? { state } : {}) };
+  const { body } = aadstsBody(sts.name, sts.args, { traceId: deps.ids.uuid(), correlationId: deps.ids.uuid(), nowMs: deps.clock.now() });
+  return { error: body.error, error_description: body.error_description, ...(state !== undefined ? { state } : {}) };
 }
 
 /** The tenant an authorize request runs in: the path's tenant, or — for common/organizations — the client's home tenant. */
@@ -165,7 +169,7 @@ function start(deps: AuthorizeDeps, res: ServerResponse, segment: TenantSegment,
       return;
     }
     deps.logger.warn('authorize refused', { clientId, error: isTwinError(e) ? e.details : undefined });
-    respond(res, back, errorFields(e, state));
+    respond(res, back, errorFields(deps, e, state));
   }
 }
 
@@ -234,6 +238,6 @@ function signIn(deps: AuthorizeDeps, req: IncomingMessage, res: ServerResponse, 
     respond(res, p, fields);
   } catch (e) {
     if (!stsErrorOf(e)) throw e;
-    respond(res, p, errorFields(e, p.state));
+    respond(res, p, errorFields(deps, e, p.state));
   }
 }
