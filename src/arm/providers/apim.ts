@@ -1,11 +1,12 @@
 import { linkedDocumentFile, readLinkedDocument } from '../template/link-roots.js';
 import { loadPolicyDocument, parseUrlTemplate } from '../../gateway/index.js';
 import { describeError, isTwinError } from '../../core/index.js';
-import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
+import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, previousRecord, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 import { apimAccessProviders } from './apim-access.js';
 import { apimConfigProviders, checkEntityReferences, checkNamedValueReferences, namedValuesOf } from './apim-config.js';
 import { importApiDefinition } from './apim-import.js';
+import { serviceDefaults } from './apim-defaults.js';
 import { apimHostnameConfigurations, apimServiceUrls } from './read-only-table.js';
 import { regionOf, twinPublicIp } from './twin-values.js';
 
@@ -36,6 +37,8 @@ export const apimServiceProvider: ResourceProvider = {
     // An Internal-VNet service has a private address in its subnet (a twin value; templates point DNS records at it).
     if (String(getPath(input.properties, 'virtualNetworkType') ?? '').toLowerCase() === 'internal') record.properties['privateIPAddresses'] = ['10.0.0.4'];
     applyManagedIdentity(record, ctx);
+    // A new service comes with what APIM creates in it (docs/behaviour/apim.md §3.1); a redeploy leaves them as they are.
+    if (!previousRecord(record, ctx)) for (const r of serviceDefaults(record, ctx)) ctx.tx.putResource(r);
     return record;
   },
 };
