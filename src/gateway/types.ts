@@ -134,7 +134,8 @@ export interface ServiceConfig {
   globalPolicy?: PolicyDocument;
   apis: ApiConfig[];
   backends: Array<{ id: string; name: string; url: string }>;
-  namedValues: Array<{ name: string; value: string }>;
+  /** `secret`: a secret or Key Vault named value, kept out of logs and decision records (src/gateway/secret-redaction.ts). */
+  namedValues: Array<{ name: string; value: string; secret?: boolean }>;
   subscriptions?: SubscriptionConfig[];
   products?: ProductConfig[];
   users?: UserConfig[];
