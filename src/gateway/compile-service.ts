@@ -99,7 +99,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   const warnings: string[] = [];
   const loose = options.loose ?? false;
   const defaultProtocols = [...resolveGatewayCompatFlags(options.flags).defaultApiProtocols];
-  const fragments = (config.fragments ?? []).map((f) => ({ id: f.id, value: f.value, source: `${config.resourceId}/policyFragments/${f.id}` }));
+  const fragments = (config.fragments ?? []).map((f) => ({ id: f.id, value: f.value, source: f.source ?? `${config.resourceId}/policyFragments/${f.id}` }));
   const load = (doc: PolicyDocument | undefined, scope: string, fallbackSource: string): LoadedPolicy | undefined => {
     if (!doc) return undefined;
     const file = doc.source ?? fallbackSource;

@@ -140,7 +140,8 @@ export interface ServiceConfig {
   products?: ProductConfig[];
   users?: UserConfig[];
   /** Named policy fragments (`policyFragments`), by id. */
-  fragments?: Array<{ id: string; value: string; format?: string }>;
+  /** `source`: where the fragment's errors point (default its resource id). */
+  fragments?: Array<{ id: string; value: string; format?: string; source?: string }>;
   /** Client certificates (`certificates`): a PKCS#12 bundle (base64) and its password, by certificate id. */
   certificates?: Array<{ id: string; data: string; password?: string }>;
   /** Loggers (`loggers`) by id: where log-to-eventhub and emit-metric write. */
