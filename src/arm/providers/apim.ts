@@ -166,15 +166,19 @@ const apiProvider: ResourceProvider = {
 };
 
 /**
- * An API named `name;rev=N` is revision N of API `name` (docs/behaviour/apim.md §1.4): N is a whole number, and
- * `apiRevision`, when given, says the same. Returns N, or undefined for a plain API name.
+ * An API named `name;rev=N` is revision N of API `name` (docs/behaviour/apim.md §1.4): N is a whole number. The
+ * identifier names the revision (REST: "Non-current revision has ;rev=n as a suffix where n is the revision number"),
+ * so an `apiRevision` in the body that says otherwise does not move it: the revision is N, as GET then shows, and the
+ * deployment says so in a warning [I]. Returns N, or undefined for a plain API name.
  */
 function revisionOfName(input: ResourceInput, ctx: ProviderContext): string | undefined {
   const m = /;rev=([^/]*)$/i.exec(input.name);
   const given = getPath(input.properties, 'apiRevision');
   if (!m) return undefined;
   if (!/^[1-9][0-9]{0,8}$/.test(m[1]!)) throw invalid(input, ctx, `the revision '${m[1]}' in the API name must be a whole number from 1.`);
-  if (given !== undefined && String(given) !== m[1]) throw invalid(input, ctx, `the property 'properties.apiRevision' ('${String(given)}') differs from the revision in the name ('${m[1]}').`);
+  if (given !== undefined && given !== null && String(given) !== m[1]) {
+    ctx.warn(`API '${input.id}': 'properties.apiRevision' ('${String(given)}') differs from the revision in its name ('${m[1]}'); the name decides: it is revision ${m[1]}.`);
+  }
   return m[1];
 }
 
