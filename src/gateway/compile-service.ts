@@ -1,4 +1,5 @@
 import type { DeploymentInfo } from './expressions/host.js';
+import { secretRedactor, type Redactor } from './secret-redaction.js';
 import { TwinError, type Logger } from '../core/index.js';
 import { resolveGatewayCompatFlags, type GatewayCompatFlags } from './compat-flags.js';
 import { parseUrl, type ApiInfo, type MutableUrl, type OperationInfo } from './expressions/host.js';
@@ -61,6 +62,8 @@ export interface CompiledService extends CompiledServiceHandle {
   readonly certificates: ReadonlyMap<string, ClientCertificate>;
   /** What validate-client-certificate trusts: the service's CA certificates and the runtime's extra roots. */
   readonly trust: CertificateTrust;
+  /** Hides the service's secret named values in log lines and decision records (undefined: it has none). */
+  readonly redact?: Redactor;
 }
 
 export interface CompileServiceOptions {
@@ -96,7 +99,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   const warnings: string[] = [];
   const loose = options.loose ?? false;
   const defaultProtocols = [...resolveGatewayCompatFlags(options.flags).defaultApiProtocols];
-  const fragments = (config.fragments ?? []).map((f) => ({ id: f.id, value: f.value, source: `${config.resourceId}/policyFragments/${f.id}` }));
+  const fragments = (config.fragments ?? []).map((f) => ({ id: f.id, value: f.value, source: f.source ?? `${config.resourceId}/policyFragments/${f.id}` }));
   const load = (doc: PolicyDocument | undefined, scope: string, fallbackSource: string): LoadedPolicy | undefined => {
     if (!doc) return undefined;
     const file = doc.source ?? fallbackSource;
@@ -169,7 +172,9 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   for (const schema of config.schemas ?? []) if (isXsdSchema(schema)) compileXsd(schema, `${config.resourceId}/schemas/${schema.id}`);
   const trust = buildTrust(config.caCertificates ?? [], options.trustedRoots ?? [], config.resourceId);
   for (const w of warnings) options.logger.warn(w);
+  const redact = secretRedactor(config.namedValues);
   return {
+    ...(redact ? { redact } : {}),
     certificates,
     trust,
     kind: 'compiled-apim-service',

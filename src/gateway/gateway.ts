@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactDeep, redactingLogger } from './secret-redaction.js';
 import { isoTime, randomIds } from '../core/index.js';
 import { copyUrl, urlToString, type MutableUrl } from './expressions/host.js';
 import type { CompiledApi, CompiledOperation, CompiledService } from './compile-service.js';
@@ -223,7 +224,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       servicesOf = {
         svc,
         services: {
-          httpClient: options.httpClient, tokens, logger: options.logger, clock: options.clock, backends: svc.backends, flags,
+          httpClient: options.httpClient, tokens, logger: svc.redact ? redactingLogger(options.logger, svc.redact) : options.logger, clock: options.clock, backends: svc.backends, flags,
           ...(options.onEvent ? { onEvent: options.onEvent } : {}), loggers: svc.loggers, stores, certificates: svc.certificates, trust: svc.trust,
           ...(options.peerCertificate ? { peerCertificate: options.peerCertificate } : {}),
           ...(svc.config.identity ? { identity: svc.config.identity } : {}),
@@ -304,7 +305,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     finish(decision, rc.response.statusCode, explainDecision(rc), startedAt);
     if (options.inspect) options.inspect({ variables: rc.variables, trace: traceDocument(decision, rc.traces) });
     if (wantsTrace) {
-      traces.set(traceId, traceDocument(decision, rc.traces));
+      const trace = traceDocument(decision, rc.traces);
+      traces.set(traceId, svc.redact ? redactDeep(trace, svc.redact) : trace);
       if (traces.size > TRACES_KEPT) traces.delete(traces.keys().next().value!);
     }
   };
@@ -327,12 +329,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     return { traced: false };
   };
 
-  const finish = (d: GatewayDecision, status: number, explanation: string | undefined, startedAt: number) => {
-    d.status = status;
-    d.durationMs = options.clock.now() - startedAt;
+  const finish = (record: GatewayDecision, status: number, explanation: string | undefined, startedAt: number) => {
+    record.status = status;
+    record.durationMs = options.clock.now() - startedAt;
+    if ((status < 200 || status >= 300) && explanation) record.explanation = explanation;
+    // What leaves the request (log line, decision record) holds no secret named value.
+    const redact = current?.redact;
+    const d = redact ? redactDeep(record, redact) : record;
     if ((status < 200 || status >= 300) && explanation) {
-      d.explanation = explanation;
-      options.logger.info(`${status} ${d.method} ${d.url}: ${explanation}`, { requestId: d.requestId });
+      options.logger.info(`${status} ${d.method} ${d.url}: ${d.explanation ?? ''}`, { requestId: d.requestId });
     }
     if (options.onDecision) {
       try {

@@ -17,6 +17,9 @@ import type { ApiSchema, ManagedIdentityTokenProvider, OperationContract, Servic
  * any deployment, through the same loader, compiler and gateway pipeline a deployed service uses.
  */
 
+/** A policy fragment given by file (`--fragment ID=FILE`): what `<include-fragment fragment-id="ID"/>` includes. */
+export interface PolicyFragmentFile { id: string; value: string; source?: string }
+
 export interface PolicyCompileResult {
   kind: 'policies' | 'fragment';
   warnings: string[];
@@ -25,8 +28,11 @@ export interface PolicyCompileResult {
 }
 
 /** Load and compile a document (`<policies>` or `<fragment>`); throws the coded error with line:column. */
-export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean } = {}): PolicyCompileResult {
-  const loaded: LoadedPolicy = loadPolicyDocument(xml, { file: options.file, namedValues: options.namedValues ?? {}, loose: options.loose ?? false, scope: 'operation' });
+export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean; fragments?: PolicyFragmentFile[] } = {}): PolicyCompileResult {
+  const loaded: LoadedPolicy = loadPolicyDocument(xml, {
+    file: options.file, namedValues: options.namedValues ?? {}, loose: options.loose ?? false, scope: 'operation',
+    ...(options.fragments?.length ? { fragments: options.fragments } : {}),
+  });
   const sections: PolicyCompileResult['sections'] = {};
   for (const [name, entries] of Object.entries(loaded.sections)) {
     if (loaded.kind === 'fragment' && name !== 'inbound') continue;
@@ -79,6 +85,8 @@ export interface PolicyRunOptions {
   parent?: string;
   parentFile?: string;
   namedValues?: Record<string, string>;
+  /** The service's policy fragments (`policyFragments`), for `include-fragment`. */
+  fragments?: PolicyFragmentFile[];
   request: PolicyRunRequest;
   loose?: boolean;
   clock?: Clock;
@@ -187,7 +195,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
           : {}),
       }],
     }],
-    backends: [], namedValues, fragments,
+    backends: [], namedValues, fragments: [...(fragments ?? []), ...(o.fragments ?? []).map((f) => ({ id: f.id, value: f.value, ...(f.source ? { source: f.source } : {}) }))],
     ...(rq.certificates?.length ? { certificates: rq.certificates } : {}),
     ...(rq.schemas?.length ? { schemas: rq.schemas } : {}),
     ...(rq.caCertificates?.length ? { caCertificates: rq.caCertificates.map((c) => ({ data: c.encodedCertificate, storeName: c.storeName ?? 'Root' })) } : {}),

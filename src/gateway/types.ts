@@ -134,12 +134,14 @@ export interface ServiceConfig {
   globalPolicy?: PolicyDocument;
   apis: ApiConfig[];
   backends: Array<{ id: string; name: string; url: string }>;
-  namedValues: Array<{ name: string; value: string }>;
+  /** `secret`: a secret or Key Vault named value, kept out of logs and decision records (src/gateway/secret-redaction.ts). */
+  namedValues: Array<{ name: string; value: string; secret?: boolean }>;
   subscriptions?: SubscriptionConfig[];
   products?: ProductConfig[];
   users?: UserConfig[];
   /** Named policy fragments (`policyFragments`), by id. */
-  fragments?: Array<{ id: string; value: string; format?: string }>;
+  /** `source`: where the fragment's errors point (default its resource id). */
+  fragments?: Array<{ id: string; value: string; format?: string; source?: string }>;
   /** Client certificates (`certificates`): a PKCS#12 bundle (base64) and its password, by certificate id. */
   certificates?: Array<{ id: string; data: string; password?: string }>;
   /** Loggers (`loggers`) by id: where log-to-eventhub and emit-metric write. */

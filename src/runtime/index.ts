@@ -8,7 +8,7 @@ export { armDeferredTls, startListenerPair } from './listener.js';
 export type { ListenerPair, RequestHandler } from './listener.js';
 // `trustline policy compile | run` (the CLI reaches the gateway through the runtime).
 export { compilePolicy, runPolicy } from '../gateway/index.js';
-export type { PolicyCompileResult, PolicyRunRequest, PolicyRunResult } from '../gateway/index.js';
+export type { PolicyCompileResult, PolicyFragmentFile, PolicyRunRequest, PolicyRunResult } from '../gateway/index.js';
 export { createDecisionLog, DECISION_LOG_CAPACITY, SITE_REQUEST_ID_HEADER, APIM_REQUEST_ID_HEADER } from './decision-log.js';
 export type { DecisionLog, DecisionRecord, SiteDecision } from './decision-log.js';
 export { startStandaloneEasyAuth } from './standalone-easyauth.js';

@@ -181,9 +181,10 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     url: String((b.properties as { url?: unknown }).url ?? ''),
   }));
   const namedValues = ofType('namedValues').map((nv) => {
-    const p = nv.properties as { displayName?: string; value?: unknown };
+    const p = nv.properties as { displayName?: string; value?: unknown; secret?: unknown; keyVault?: unknown };
     const listed = (nv.listResults?.listvalue as { value?: unknown } | undefined)?.value;
-    return { name: p.displayName ?? lastSegment(nv.id), value: String(listed ?? p.value ?? '') };
+    const secret = p.secret === true || (p.keyVault !== undefined && p.keyVault !== null);
+    return { name: p.displayName ?? lastSegment(nv.id), value: String(listed ?? p.value ?? ''), ...(secret ? { secret: true } : {}) };
   });
   const subscriptions = ofType('subscriptions').map((s) => {
     const p = s.properties as { scope?: string; primaryKey?: string; secondaryKey?: string; state?: string; displayName?: string; ownerId?: string; allowTracing?: boolean; createdDate?: string; startDate?: string; endDate?: string; expirationDate?: string };

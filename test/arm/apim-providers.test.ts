@@ -173,10 +173,20 @@ describe('API revisions (name;rev=N) and releases', () => {
     expect(cfg([svc, api, op('/x'), rev2(), release]).sort()).toEqual([['api', 'p', '1', false, 1], ['api;rev=2', 'p', '2', true, 1]]);
   });
 
-  it('refuses a revision that is not a number, an apiRevision that disagrees, a release of an unknown revision', () => {
+  it('refuses a revision that is not a number, a release of an unknown revision', () => {
     expect(deployError([svc, api, { ...rev2(), name: 's/api;rev=two' }]).message).toContain('must be a whole number');
-    expect(deployError([svc, api, rev2({ apiRevision: '3' })]).message).toContain("differs from the revision in the name");
     expect(deployError([svc, api, { ...release, dependsOn: ['s/api'] }]).message).toContain('is not an API revision');
+  });
+
+  it('an apiRevision that disagrees with the name: the name decides (GET shows revision 2, the gateway serves it as ;rev=2), with a warning', async () => {
+    const { buildServiceConfig } = await import('../../src/runtime/service-config.js');
+    const { store, options } = setup();
+    const { warnings } = deploy({ deploymentName: 'd', template: { resources: [svc, api, op('/x'), rev2({ apiRevision: '3' })] } }, options);
+    expect(warnings.join('\n')).toContain("'properties.apiRevision' ('3') differs from the revision in its name ('2'); the name decides");
+    const rec = store.getResource(`${RG}/providers/Microsoft.ApiManagement/service/s/apis/api;rev=2`)!;
+    expect(rec.properties).toMatchObject({ apiRevision: '2', isCurrent: false });
+    const apis = buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!).apis;
+    expect(apis.map((a) => [a.name, a.revision]).sort()).toEqual([['api', '1'], ['api;rev=2', '2']]);
   });
 });
 

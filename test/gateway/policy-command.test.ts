@@ -74,6 +74,41 @@ describe('trustline policy compile', () => {
   });
 });
 
+describe('trustline policy compile|run --fragment ID=FILE', () => {
+  const frag = () => file('auth-frag.xml', '<fragment>\n  <set-header name="X-Tenant" exists-action="override"><value>{{tenant}}</value></set-header>\n  <check-header name="X-Key" failed-check-httpcode="401" failed-check-error-message="no key" ignore-case="true" />\n</fragment>');
+  const policy = () => file('uses-frag.xml', '<policies><inbound><base/><include-fragment fragment-id="auth" /></inbound><backend><base/></backend><outbound><base/></outbound></policies>');
+
+  it('without the fragment the document does not compile (as a deployment without it); with it, it compiles and runs through the fragment', async () => {
+    const p = policy();
+    const missing = await cli(['policy', 'compile', p]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("The policy fragment 'auth' does not exist");
+    const nv = file('nv-frag.json', '{"tenant": "contoso & co"}');
+    const compiled = await cli(['policy', 'compile', p, '--fragment', `auth=${frag()}`, '--named-values', nv, '--json']);
+    expect(compiled.code, compiled.err).toBe(0);
+    expect(JSON.parse(compiled.out).sections.inbound.map((s: { policy: string }) => s.policy)).toEqual(['base', 'set-header', 'check-header']);
+    const rq = file('req-frag.json', JSON.stringify({ headers: { 'x-key': 'k' } }));
+    const ran = await cli(['policy', 'run', p, '--request', rq, '--fragment', `auth=${frag()}`, '--named-values', nv, '--json']);
+    expect(ran.code, ran.err).toBe(0);
+    const out = JSON.parse(ran.out) as { status: number; backendRequest: { headers: Record<string, string> } };
+    expect(out.status).toBe(200);
+    expect(out.backendRequest.headers['x-tenant']).toBe('contoso & co');
+    const denied = await cli(['policy', 'run', p, '--request', file('req-frag2.json', '{}'), '--fragment', `auth=${frag()}`, '--named-values', nv, '--json']);
+    expect(JSON.parse(denied.out)).toMatchObject({ status: 401, backendRequest: null });
+  });
+
+  it("an error inside the fragment points into the fragment's file; a flag that is not ID=FILE, or an id given twice, is a usage error (exit 2)", async () => {
+    const bad = file('bad-frag.xml', '<fragment>\n  <nope />\n</fragment>');
+    const r = await cli(['policy', 'compile', policy(), '--fragment', `auth=${bad}`]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${bad}:2:3`);
+    expect((await cli(['policy', 'compile', policy(), '--fragment', 'auth'])).code).toBe(2);
+    const twice = await cli(['policy', 'compile', policy(), '--fragment', `auth=${frag()}`, '--fragment', `AUTH=${frag()}`]);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toContain('given twice');
+  });
+});
+
 describe('trustline policy run', () => {
   it('prints status, headers, body, the backend request, variables and trace (--json)', async () => {
     const p = file('run.xml', `<policies><inbound><base/><set-variable name="who" value="@(context.Request.Headers.GetValueOrDefault(&quot;x-user&quot;, &quot;anon&quot;))"/>

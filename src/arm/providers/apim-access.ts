@@ -62,7 +62,7 @@ const groupProvider: ResourceProvider = {
 };
 
 /** An APIM subscription key: 32 lower-case hex characters. */
-function subscriptionKey(ctx: ProviderContext): string {
+export function subscriptionKey(ctx: ProviderContext): string {
   return randomBytesFrom(ctx, 16).toString('hex');
 }
 

@@ -1,11 +1,12 @@
 import { linkedDocumentFile, readLinkedDocument } from '../template/link-roots.js';
 import { loadPolicyDocument, parseUrlTemplate } from '../../gateway/index.js';
 import { describeError, isTwinError } from '../../core/index.js';
-import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, requireString } from './common.js';
+import { applyManagedIdentity, baseRecord, getPath, invalid, leafName, previousRecord, requireString } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 import { apimAccessProviders } from './apim-access.js';
 import { apimConfigProviders, checkEntityReferences, checkNamedValueReferences, namedValuesOf } from './apim-config.js';
 import { importApiDefinition } from './apim-import.js';
+import { serviceDefaults } from './apim-defaults.js';
 import { apimHostnameConfigurations, apimServiceUrls } from './read-only-table.js';
 import { regionOf, twinPublicIp } from './twin-values.js';
 
@@ -36,6 +37,8 @@ export const apimServiceProvider: ResourceProvider = {
     // An Internal-VNet service has a private address in its subnet (a twin value; templates point DNS records at it).
     if (String(getPath(input.properties, 'virtualNetworkType') ?? '').toLowerCase() === 'internal') record.properties['privateIPAddresses'] = ['10.0.0.4'];
     applyManagedIdentity(record, ctx);
+    // A new service comes with what APIM creates in it (docs/behaviour/apim.md §3.1); a redeploy leaves them as they are.
+    if (!previousRecord(record, ctx)) for (const r of serviceDefaults(record, ctx)) ctx.tx.putResource(r);
     return record;
   },
 };
@@ -163,15 +166,19 @@ const apiProvider: ResourceProvider = {
 };
 
 /**
- * An API named `name;rev=N` is revision N of API `name` (docs/behaviour/apim.md §1.4): N is a whole number, and
- * `apiRevision`, when given, says the same. Returns N, or undefined for a plain API name.
+ * An API named `name;rev=N` is revision N of API `name` (docs/behaviour/apim.md §1.4): N is a whole number. The
+ * identifier names the revision (REST: "Non-current revision has ;rev=n as a suffix where n is the revision number"),
+ * so an `apiRevision` in the body that says otherwise does not move it: the revision is N, as GET then shows, and the
+ * deployment says so in a warning [I]. Returns N, or undefined for a plain API name.
  */
 function revisionOfName(input: ResourceInput, ctx: ProviderContext): string | undefined {
   const m = /;rev=([^/]*)$/i.exec(input.name);
   const given = getPath(input.properties, 'apiRevision');
   if (!m) return undefined;
   if (!/^[1-9][0-9]{0,8}$/.test(m[1]!)) throw invalid(input, ctx, `the revision '${m[1]}' in the API name must be a whole number from 1.`);
-  if (given !== undefined && String(given) !== m[1]) throw invalid(input, ctx, `the property 'properties.apiRevision' ('${String(given)}') differs from the revision in the name ('${m[1]}').`);
+  if (given !== undefined && given !== null && String(given) !== m[1]) {
+    ctx.warn(`API '${input.id}': 'properties.apiRevision' ('${String(given)}') differs from the revision in its name ('${m[1]}'); the name decides: it is revision ${m[1]}.`);
+  }
   return m[1];
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describeError, formatLocation, isTwinError, TwinError } from '../../core/index.js';
-import { compilePolicy, runPolicy, type PolicyRunRequest } from '../../runtime/index.js';
+import { compilePolicy, runPolicy, type PolicyFragmentFile, type PolicyRunRequest } from '../../runtime/index.js';
 import { unknownNamedValues } from '../../arm/index.js';
 import type { CliContext } from '../context.js';
 
@@ -48,17 +48,37 @@ function checkNamedValues(xml: string, file: string, nv: Record<string, string> 
   ctx.err(`warning: ERR_APIM_NAMED_VALUE_NOT_FOUND: ${message} (loose mode: sent as written)`);
 }
 
+/**
+ * `--fragment ID=FILE` (repeatable): the policy fragments `<include-fragment fragment-id="ID"/>` includes, as a
+ * service's `policyFragments` would hold them; a fragment's errors point into its file.
+ */
+function fragmentFiles(specs: string[] | undefined): PolicyFragmentFile[] {
+  const out: PolicyFragmentFile[] = [];
+  for (const spec of specs ?? []) {
+    const eq = spec.indexOf('=');
+    const id = eq > 0 ? spec.slice(0, eq).trim() : '';
+    const file = eq > 0 ? spec.slice(eq + 1) : '';
+    if (!id || !file) throw new TwinError('ERR_CLI_USAGE', `--fragment '${spec}' must be ID=FILE (the fragment-id and the file of its <fragment> document)`);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) throw new TwinError('ERR_CLI_USAGE', `--fragment '${spec}': the fragment id '${id}' may hold letters, digits, '-' and '_' (1 to 80)`);
+    if (out.some((f) => f.id.toLowerCase() === id.toLowerCase())) throw new TwinError('ERR_CLI_USAGE', `--fragment '${spec}': the fragment id '${id}' is given twice`);
+    out.push({ id, value: readText(file, `fragment ${id}`), source: file });
+  }
+  return out;
+}
+
 function errorLine(e: unknown): string {
   if (isTwinError(e)) return `${e.location ? formatLocation(e.location) + ': ' : ''}${e.code}: ${e.message}`;
   return describeError(e);
 }
 
-export async function policyCompile(file: string, o: { namedValues?: string; loose?: boolean; json?: boolean }, ctx: CliContext): Promise<number> {
+export async function policyCompile(file: string, o: { namedValues?: string; fragment?: string[]; loose?: boolean; json?: boolean }, ctx: CliContext): Promise<number> {
   const xml = readText(file, 'policy file');
   const nv = namedValues(o.namedValues);
+  const fragments = fragmentFiles(o.fragment);
   try {
     checkNamedValues(xml, file, nv, o.loose ?? false, ctx);
-    const r = compilePolicy(xml, { file, loose: o.loose ?? false, ...(nv ? { namedValues: nv } : {}) });
+    for (const f of fragments) checkNamedValues(f.value, f.source!, nv, o.loose ?? false, ctx);
+    const r = compilePolicy(xml, { file, loose: o.loose ?? false, ...(nv ? { namedValues: nv } : {}), ...(fragments.length ? { fragments } : {}) });
     for (const w of r.warnings) ctx.err(`warning: ${w}`);
     ctx.print(o.json, r, (x) => [
       `${file}: compiled (${x.kind})`,
@@ -73,16 +93,19 @@ export async function policyCompile(file: string, o: { namedValues?: string; loo
   }
 }
 
-export async function policyRun(file: string, o: { request: string; namedValues?: string; parent?: string; json?: boolean; loose?: boolean }, ctx: CliContext): Promise<number> {
+export async function policyRun(file: string, o: { request: string; namedValues?: string; fragment?: string[]; parent?: string; json?: boolean; loose?: boolean }, ctx: CliContext): Promise<number> {
   const xml = readText(file, 'policy file');
   const request = readJson(o.request, 'request file');
   if (!request || typeof request !== 'object' || Array.isArray(request)) throw new TwinError('ERR_CLI_INPUT', `request file ${o.request} must hold a JSON object`);
   const nv = namedValues(o.namedValues);
+  const fragments = fragmentFiles(o.fragment);
   let r;
   try {
     checkNamedValues(xml, file, nv, o.loose ?? false, ctx);
+    for (const f of fragments) checkNamedValues(f.value, f.source!, nv, o.loose ?? false, ctx);
     r = await runPolicy({
       policy: xml, file, request: request as PolicyRunRequest, loose: o.loose ?? false,
+      ...(fragments.length ? { fragments } : {}),
       ...(o.parent ? { parent: readText(o.parent, 'parent policy file'), parentFile: o.parent } : {}),
       ...(nv ? { namedValues: nv } : {}),
     });

@@ -1,4 +1,4 @@
-import { jsonOption, type RegisterCommand } from '../context.js';
+import { collect, jsonOption, type RegisterCommand } from '../context.js';
 
 export const registerPolicy: RegisterCommand = (program, ctx) => {
   const policy = program.command('policy').description('compile or run an APIM policy document outside any deployment')
@@ -7,6 +7,7 @@ export const registerPolicy: RegisterCommand = (program, ctx) => {
     .command('compile <file>')
     .description('load and compile a policy document or fragment as APIM does on save')
     .option('--named-values <file>', 'named values: {"name": "value"}')
+    .option('--fragment <id=file>', 'a policy fragment (<fragment> document) that <include-fragment fragment-id="ID"/> includes (repeatable)', collect, [])
     .option('--loose', 'accept what the twin does not support, with warnings')
     .addOption(jsonOption())
     .addHelpText('after', '\nOutput: the compiled tree (--json: {kind, warnings, sections}); exit 0 when it compiled, 1 with the error and its line:column.')
@@ -19,6 +20,7 @@ export const registerPolicy: RegisterCommand = (program, ctx) => {
     .description('run a policy against one described request with a stub backend')
     .requiredOption('--request <file>', 'REQUEST.json: {method, url, headers, body, api: {path, serviceUrl}, operation: {method, urlTemplate}, backend: {status, headers, body}}')
     .option('--named-values <file>', 'named values: {"name": "value"}')
+    .option('--fragment <id=file>', 'a policy fragment (<fragment> document) that <include-fragment fragment-id="ID"/> includes (repeatable)', collect, [])
     .option('--parent <file>', 'the enclosing (API) scope\'s document: <base/> resolves to it, then to APIM\'s default global policy (<forward-request/>)')
     .option('--loose', 'accept what the twin does not support, with warnings')
     .addOption(jsonOption())

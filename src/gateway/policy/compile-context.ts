@@ -6,6 +6,7 @@ import type { SectionName } from '../pipeline/request-run.js';
 import { KNOWN_UNSUPPORTED, NEVER_SUPPORTED, POLICIES } from '../policies/registry.js';
 import type { CompileContext, Step, StepBase, ValueSource } from '../policies/types.js';
 import { parsePolicyXml, type PolicyNode } from './xml.js';
+import { substituteInTree } from './named-values.js';
 
 /** Marks where `<base/>` stood in a section, replaced during composition. */
 export const BASE = Symbol('base');
@@ -22,8 +23,10 @@ export interface CompileSettings {
    * section rule is checked there (include-fragment compiles it again in place), not here.
    */
   standaloneFragment?: boolean;
-  /** Policy fragments by id (lower case), already named-value substituted (include-fragment). */
+  /** Policy fragments by id (lower case), as stored (include-fragment). */
   fragments?: ReadonlyMap<string, { value: string; source: string }> | undefined;
+  /** Named values by lower-case name, substituted into an included fragment once it is read. */
+  namedValues?: ReadonlyMap<string, string>;
   /** Parsed fragments, shared by every include of one compile. */
   fragmentCache?: Map<string, PolicyNode>;
 }
@@ -172,7 +175,7 @@ function includeFragment(
   settings.fragmentCache ??= new Map();
   let root = settings.fragmentCache.get(id.toLowerCase());
   if (!root) {
-    root = parsePolicyXml(frag.value, frag.source, { loose: settings.loose, warnings: settings.warnings });
+    root = substituteInTree(parsePolicyXml(frag.value, frag.source, { loose: settings.loose, warnings: settings.warnings }), settings.namedValues);
     if (root.name !== 'fragment') {
       throw new TwinError('ERR_APIM_POLICY_FRAGMENT', `The policy fragment '${id}' must have the root <fragment>, not <${root.name}>`, { location: { file: frag.source, line: root.line, column: root.column } });
     }

@@ -1,7 +1,7 @@
 import { TwinError } from '../../core/index.js';
 import type { SectionName } from '../pipeline/request-run.js';
 import { BASE, compileSteps, type SectionEntry } from './compile-context.js';
-import { namedValueMap, substituteNamedValues } from './named-values.js';
+import { namedValueMap, substituteInTree } from './named-values.js';
 import { parsePolicyXml, type PolicyNode } from './xml.js';
 
 export const SECTIONS: readonly SectionName[] = ['inbound', 'backend', 'outbound', 'on-error'];
@@ -31,22 +31,21 @@ function toList(nv: LoadPolicyOptions['namedValues']): Array<{ name: string; val
   return Object.entries(nv as Record<string, string>).map(([name, value]) => ({ name, value }));
 }
 
-/** Parse (rawxml-tolerant), substitute named values, validate and compile a policy document once. */
+/** Parse (rawxml-tolerant), substitute named values into what was read, validate and compile a policy document once. */
 export function loadPolicyDocument(xml: string, options: LoadPolicyOptions = {}): LoadedPolicy {
   const file = options.file;
   const scope = options.scope ?? 'operation';
   const warnings: string[] = [];
-  const { text } = substituteNamedValues(xml, namedValueMap(toList(options.namedValues)));
-  const root = parsePolicyXml(text, file, { loose: options.loose ?? false, warnings });
+  const nvMap = namedValueMap(toList(options.namedValues));
+  const root = substituteInTree(parsePolicyXml(xml, file, { loose: options.loose ?? false, warnings }), nvMap);
   const loc = (n: PolicyNode) => ({ file, line: n.line, column: n.column });
   if (root.name !== 'policies' && root.name !== 'fragment') {
     throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `The root element must be <policies> or <fragment>, not <${root.name}>`, { location: loc(root) });
   }
-  const nvMap = namedValueMap(toList(options.namedValues));
   const fragments = options.fragments && options.fragments.length
-    ? new Map(options.fragments.map((f) => [f.id.toLowerCase(), { value: substituteNamedValues(f.value, nvMap).text, source: f.source ?? `policyFragments/${f.id}` }]))
+    ? new Map(options.fragments.map((f) => [f.id.toLowerCase(), { value: f.value, source: f.source ?? `policyFragments/${f.id}` }]))
     : undefined;
-  const settings = { loose: options.loose ?? false, file, scope, warnings, fragment: root.name === 'fragment', fragments };
+  const settings = { loose: options.loose ?? false, file, scope, warnings, fragment: root.name === 'fragment', fragments, namedValues: nvMap };
   const dflt: readonly SectionEntry[] = scope === 'global' ? [] : [BASE];
   const sections: Record<SectionName, readonly SectionEntry[]> = { inbound: dflt, backend: dflt, outbound: dflt, 'on-error': dflt };
   if (root.name === 'fragment') {

@@ -1,16 +1,33 @@
+import type { PolicyNode } from './xml.js';
+
+const REFERENCE = /\{\{\s*([A-Za-z0-9._-]+)\s*\}\}/g;
+
 /**
- * Named values (docs/behaviour/apim.md §1.2): textual `{{name}}` substitution before parsing. Names are matched
+ * Named values (docs/behaviour/apim.md §1.2): `{{name}}` is replaced by the value's text. Names are matched
  * case-insensitively; unknown references stay as they are (liquid bodies use `{{body.x}}`).
  */
 export function substituteNamedValues(text: string, namedValues: ReadonlyMap<string, string> | undefined): { text: string; unknown: string[] } {
   const unknown: string[] = [];
   if (!namedValues || namedValues.size === 0 || !text.includes('{{')) return { text, unknown };
-  const out = text.replace(/\{\{\s*([A-Za-z0-9._-]+)\s*\}\}/g, (m, name: string) => {
+  const out = text.replace(REFERENCE, (m, name: string) => {
     const v = namedValues.get(name.toLowerCase());
     if (v === undefined) { unknown.push(name); return m; }
     return v;
   });
   return { text: out, unknown };
+}
+
+/**
+ * The document with its named values in place, substituted after the XML is read (docs/behaviour/apim.md §1.2): into
+ * attribute values and element text, expressions included, as text — a value holding `"`, `<`, `&` or JSON is those
+ * characters in the value, never markup, and cannot break the document around it.
+ */
+export function substituteInTree(node: PolicyNode, namedValues: ReadonlyMap<string, string> | undefined): PolicyNode {
+  if (!namedValues || namedValues.size === 0) return node;
+  const sub = (s: string) => (s.includes('{{') ? substituteNamedValues(s, namedValues).text : s);
+  const attrs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(node.attrs)) attrs[k] = sub(v);
+  return { ...node, attrs, text: sub(node.text), innerXml: sub(node.innerXml), children: node.children.map((c) => substituteInTree(c, namedValues)) };
 }
 
 export function namedValueMap(list: ReadonlyArray<{ name: string; value: string }> | undefined): Map<string, string> {

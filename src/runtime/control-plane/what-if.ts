@@ -120,6 +120,9 @@ export function whatIfChanges(planned: ResourceRecord[], current: ResourceRecord
   }
   for (const [key, r] of now) {
     if (seen.has(key)) continue;
+    // Incremental mode: ARM's what-if reports the resources the resource group lists (top-level ones); a child resource
+    // the template leaves out (an APIM service's built-in products and subscriptions, a site's config) is not `Ignore`d.
+    if (mode !== 'Complete' && r.type.split('/').length > 2) continue;
     changes.push(mode === 'Complete' ? { resourceId: r.id, changeType: 'Delete', before: whatIfPayload(r) } : { resourceId: r.id, changeType: 'Ignore', before: whatIfPayload(r) });
   }
   return changes;

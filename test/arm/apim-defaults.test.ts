@@ -1,0 +1,74 @@
+// What API Management creates with a new service (docs/behaviour/apim.md §3.1): stored records, per tier, created once.
+import { describe, expect, it } from 'vitest';
+import { deploy } from '../../src/arm/index.js';
+import { RG, setup } from './helpers/seed.js';
+
+const SVC = `${RG}/providers/Microsoft.ApiManagement/service/s`;
+const service = (sku: string) => ({ type: 'Microsoft.ApiManagement/service', apiVersion: '2022-08-01', name: 's', location: 'westeurope', sku: { name: sku, capacity: sku === 'Consumption' ? 0 : 1 }, properties: { publisherEmail: 'admin@contoso.com', publisherName: 'Contoso' } });
+const children = (store: ReturnType<typeof setup>['store']) => store.listResources({ idPrefix: `${SVC}/` }).map((r) => r.id.slice(SVC.length + 1)).sort();
+
+describe('a new API Management service holds what Azure creates in it', () => {
+  it('classic tiers: starter and unlimited with their settings and starter policy, system groups, admin user 1, Echo API, master and the admin subscriptions', () => {
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources: [service('Developer')] } }, options);
+    const ids = children(store);
+    expect(ids).toEqual(expect.arrayContaining([
+      'products/starter', 'products/unlimited', 'products/starter/policies/policy', 'products/starter/apis/echo-api', 'products/unlimited/apis/echo-api',
+      'products/starter/groups/administrators', 'products/starter/groups/developers', 'products/starter/groups/guests',
+      'products/unlimited/groups/administrators', 'products/unlimited/groups/developers', 'products/unlimited/groups/guests',
+      'groups/administrators', 'groups/developers', 'groups/guests', 'groups/administrators/users/1', 'groups/developers/users/1',
+      'users/1', 'apis/echo-api', 'subscriptions/master',
+    ]));
+    expect(ids.filter((i) => i.startsWith('apis/echo-api/operations/') && !i.endsWith('/policy')).sort()).toEqual(
+      ['create-resource', 'modify-resource', 'remove-resource', 'retrieve-header-only', 'retrieve-resource', 'retrieve-resource-cached'].map((o) => `apis/echo-api/operations/${o}`),
+    );
+    const get = (tail: string) => store.getResource(`${SVC}/${tail}`)!;
+    expect(get('products/starter').properties).toEqual({ displayName: 'Starter', description: 'Subscribers will be able to run 5 calls/minute up to a maximum of 100 calls/week.', terms: '', subscriptionRequired: true, approvalRequired: false, subscriptionsLimit: 1, state: 'published' });
+    expect(get('products/unlimited').properties).toMatchObject({ displayName: 'Unlimited', subscriptionRequired: true, approvalRequired: true, subscriptionsLimit: 1, state: 'published' });
+    expect(get('products/starter/policies/policy').properties.value).toMatch(/<rate-limit calls="5" renewal-period="60" \/>\r\n\t\t<quota calls="100" renewal-period="604800" \/>/);
+    expect(get('groups/guests').properties).toMatchObject({ displayName: 'Guests', builtIn: true, type: 'system' });
+    expect(get('users/1').properties).toMatchObject({ firstName: 'Administrator', lastName: '', email: 'admin@contoso.com', state: 'active', identities: [{ provider: 'Azure', id: 'admin@contoso.com' }] });
+    expect(get('apis/echo-api').properties).toMatchObject({ displayName: 'Echo API', path: 'echo', serviceUrl: 'https://echo.playground.azure-api.net/api', protocols: ['https'], subscriptionRequired: true, apiRevision: '1', isCurrent: true });
+    const master = get('subscriptions/master');
+    expect(master.properties).toMatchObject({ scope: `${SVC}/`, displayName: 'Built-in all-access subscription', state: 'active', allowTracing: false });
+    expect(master.properties.primaryKey).toBeUndefined();
+    expect((master.listResults!.listsecrets as { primaryKey: string }).primaryKey).toMatch(/^[0-9a-f]{32}$/);
+    const admin = ids.filter((i) => /^subscriptions\/[0-9a-f]{24}$/.test(i));
+    expect(admin).toHaveLength(2);
+    expect(admin.map((i) => get(i).properties)).toEqual([
+      expect.objectContaining({ ownerId: `${SVC}/users/1`, scope: `${SVC}/products/starter`, state: 'active' }),
+      expect.objectContaining({ ownerId: `${SVC}/users/1`, scope: `${SVC}/products/unlimited`, state: 'active' }),
+    ]);
+    expect(admin.map((i) => i.slice(-4))).toEqual(['0001', '0002']);
+  });
+
+  it('Consumption: only the built-in all-access subscription; v2 tiers: master and the Echo API, no Starter/Unlimited', () => {
+    const c = setup();
+    deploy({ deploymentName: 'd', template: { resources: [service('Consumption')] } }, c.options);
+    expect(children(c.store)).toEqual(['subscriptions/master']);
+    const v2 = setup();
+    deploy({ deploymentName: 'd', template: { resources: [service('BasicV2')] } }, v2.options);
+    const ids = children(v2.store);
+    expect(ids).toContain('apis/echo-api');
+    expect(ids).toContain('subscriptions/master');
+    expect(ids.filter((i) => /^(products|groups|users)\//.test(i))).toEqual([]);
+  });
+
+  it('made once: a redeploy of the service keeps keys and leaves what a template changed; products/apis into starter deploys; a PUT of starter updates it', () => {
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd1', template: { resources: [service('Developer')] } }, options);
+    const keys = store.getResource(`${SVC}/subscriptions/master`)!.listResults!.listsecrets;
+    const resources = [
+      service('Developer'),
+      { type: 'Microsoft.ApiManagement/service/apis', apiVersion: '2022-08-01', name: 's/orders', dependsOn: ['s'], properties: { path: 'orders', serviceUrl: 'https://backend.example/orders' } },
+      // The APIM DevOps resource kit's shape: an API linked into the built-in `starter` product, which the template does not declare.
+      { type: 'Microsoft.ApiManagement/service/products/apis', apiVersion: '2022-08-01', name: 's/starter/orders', dependsOn: ['s/orders'] },
+      { type: 'Microsoft.ApiManagement/service/products', apiVersion: '2022-08-01', name: 's/unlimited', dependsOn: ['s'], properties: { displayName: 'Gold', subscriptionRequired: true, state: 'published' } },
+    ];
+    deploy({ deploymentName: 'd2', template: { resources } }, options);
+    expect(store.getResource(`${SVC}/products/starter/apis/orders`)).toBeDefined();
+    expect(store.getResource(`${SVC}/products/unlimited`)!.properties).toEqual({ displayName: 'Gold', subscriptionRequired: true, state: 'published' });
+    expect(store.getResource(`${SVC}/subscriptions/master`)!.listResults!.listsecrets).toEqual(keys);
+    expect(store.getResource(`${SVC}/products/starter/policies/policy`)).toBeDefined();
+  });
+});
