@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../core/index.js';
-import type { Store } from '../state/index.js';
+import type { ResourceRecord, Store } from '../state/index.js';
 import { parseJsonDocument, type DeployInput, type DeployResult } from '../arm/index.js';
 import { METADATA_API_VERSIONS, requireProviderApiVersion, requireResourcesApiVersion } from './control-plane/api-version.js';
 import { AsyncOperations, isTerminal } from './control-plane/async-operations.js';
@@ -143,6 +143,19 @@ export function createControlPlane(options: ControlPlaneOptions) {
       if (!record) throw armHttpError(500, 'InternalServerError', 'Encountered an internal server error.');
       logger.info(`resource ${created ? 'created' : 'updated'} through the control plane`, { id: record.id });
       return { created, record };
+    });
+
+  /** Change one stored resource outside a deployment (function keys): serialised with deployments, then the listeners follow. */
+  const updateResource = (id: string, update: (r: ResourceRecord) => ResourceRecord) =>
+    service.exclusive(async () => {
+      const current = store.getResource(id);
+      if (!current) throw armHttpError(404, 'ResourceNotFound', `The Resource '${id}' was not found.`);
+      const next = update(current);
+      if (next !== current) {
+        store.transaction((tx) => tx.putResource(next));
+        await options.reconcile();
+      }
+      return next;
     });
 
   const rgView = () => ({ id: rgId, name: scope.resourceGroup, type: RG_TYPE, location: scope.location, properties: { provisioningState: 'Succeeded' } });
@@ -315,6 +328,8 @@ export function createControlPlane(options: ControlPlaneOptions) {
       location: scope.location,
       deleteResource: (id, at) => deleteResource(res, id, at, base, query.get('api-version') ?? ''),
       writeResource,
+      updateResource,
+      ids: options.ids,
       ...(options.liveAction ? { liveAction: options.liveAction } : {}),
     });
   }
