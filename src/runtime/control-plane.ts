@@ -55,6 +55,8 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * `listTrace`): the answer, or undefined for any other action; refusals throw ArmHttpError.
    */
   liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
+  /** The web console (`GET /` without an api-version, which no ARM route uses); absent: the resource list only. */
+  console?(req: IncomingMessage, res: ServerResponse): void;
 }
 
 const RG_TYPE = 'Microsoft.Resources/resourceGroups';
@@ -174,7 +176,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
       location: scope.location,
     });
 
-    if (s.length === 0 && method === 'GET' && !query.has('api-version')) return console(res);
+    if (s.length === 0 && method === 'GET' && !query.has('api-version')) return options.console ? options.console(req, res) : resourceList(res);
     if (s.length === 2 && s[0] === 'metadata' && s[1] === 'endpoints') {
       const v = requireResourcesApiVersion(query, METADATA_API_VERSIONS);
       if (method !== 'GET') throw methodNotAllowed(method);
@@ -354,7 +356,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
     return sendJson(res, 200, view);
   }
 
-  function console(res: ServerResponse): void {
+  function resourceList(res: ServerResponse): void {
     const rows = store
       .listResources()
       .map((r) => `<tr><td>${escapeHtml(r.type)}</td><td>${escapeHtml(r.name)}</td></tr>`)

@@ -3,7 +3,6 @@ import { TwinError } from '../../core/index.js';
 import type { DecisionRecord } from '../../runtime/index.js';
 import { readReadyFile } from '../ready-file.js';
 import { jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
-import { renderDecisions } from '../explain-tree.js';
 
 /** The decision records of the running twin: one request's, or the last `last`. */
 export async function fetchDecisions(readyFile: string, requestId: string | undefined, last: number): Promise<DecisionRecord[]> {
@@ -47,6 +46,8 @@ export const registerExplain: RegisterCommand = (program, ctx) => {
     .action(async (o: { requestId?: string; last?: number; readyFile: string; json?: boolean }) => {
       if (o.requestId && o.last) throw new TwinError('ERR_CLI_INPUT', 'give --request-id or --last, not both');
       const records = await fetchDecisions(o.readyFile, o.requestId, o.last ?? 10);
+      // The tree is the runtime's (the console shows the same); loaded when the command runs.
+      const { renderDecisions } = await import('../../runtime/index.js');
       ctx.print(o.json, records, renderDecisions);
     });
 };
