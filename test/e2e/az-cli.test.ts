@@ -104,7 +104,7 @@ describe('az CLI against the twin', () => {
     expect(list[1]!.userName).toBe('trustline-func\\$trustline-func');
   }, 240_000);
 
-  it('day one on a function app: az webapp auth show, az functionapp keys list|set, az webapp auth update refused on auth V2, az webapp log show', async () => {
+  it('day one on a function app: az webapp auth show, az functionapp keys list|set, az webapp auth update refused on auth V2, stop/start/restart, az webapp log show', async () => {
     if ((await az(['account', 'show', '-o', 'json'])).code !== 0) expect((await cli.login()).login.code).toBe(0);
     const site = ['-g', seed.ready.resourceGroup, '-n', 'trustline-func'];
     const auth = await az(['webapp', 'auth', 'show', ...site, '-o', 'json']);
@@ -123,6 +123,10 @@ describe('az CLI against the twin', () => {
     const update = await az(['webapp', 'auth', 'update', ...site, '--enabled', 'false', '-o', 'json']);
     expect(update.code).not.toBe(0);
     expect(update.stderr).toContain('Bad Request');
+    for (const verb of ['stop', 'start', 'restart']) {
+      const r = await az(['functionapp', verb, ...site]);
+      expect(r.code, `${verb}: ${r.stderr}`).toBe(0);
+    }
     const logs = await az(['webapp', 'log', 'show', ...site, '-o', 'json']);
     expect(logs.code, logs.stderr).toBe(0);
     expect(JSON.parse(logs.stdout)).toMatchObject({ applicationLogs: { fileSystem: { level: 'Off' } }, httpLogs: { fileSystem: { enabled: false } } });

@@ -121,6 +121,23 @@ describe('control plane: what App Service answers for every site', () => {
     expect(plain).toMatchObject({ status: 200, body: { properties: { enabled: false, configVersion: 'v1' } } });
   });
 
+  it('az webapp restart|stop|start: 200; a stopped site answers App Service\'s 403 page to everyone until it is started', async () => {
+    expect((await cp.json(`${SITE}/restart?${V}`, { method: 'POST' })).status).toBe(200);
+    const stop = await cp.json(`${SITE}/stop?${V}`, { method: 'POST' });
+    expect(stop.status).toBe(200);
+    expect(cp.twin.store.getResource(SITE)?.properties['state']).toBe('Stopped');
+    const stopped = await request(`${cp.twin.ready().sites['trustline-func']!.url}/api/hello`, { dispatcher: tls, headers: { authorization: `Bearer ${token}` } });
+    expect(stopped.statusCode).toBe(403);
+    expect(await stopped.body.text()).toContain('Error 403 - This web app is stopped.');
+    const apim = cp.twin.ready().apim['trustline-apim']!;
+    const through = await request(`${apim.gatewayUrl}/functions/hello`, { dispatcher: tls });
+    await through.body.dump();
+    expect(through.statusCode).toBe(403);
+    expect((await cp.json(`${SITE}/start?${V}`, { method: 'POST' })).status).toBe(200);
+    expect(cp.twin.store.getResource(SITE)?.properties['state']).toBe('Running');
+    expect(await callHello()).toBe(401); // running again: the function's key check answers
+  });
+
   it('az webapp log show: config/logs answers the logging settings of a new site (all off)', async () => {
     const logs = await cp.json<{ name: string; properties: Record<string, { enabled?: boolean; fileSystem?: unknown }> }>(`${SITE}/config/logs?${V}`);
     expect(logs.status).toBe(200);

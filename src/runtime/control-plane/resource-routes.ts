@@ -10,6 +10,7 @@ import { publishingCredentialsOf, publishProfileXml } from './publish-profile.js
 import { mergePatch } from './resource-writes.js';
 import { siteConfigFallback } from './site-config-views.js';
 import { functionKeyRoutes } from './function-key-routes.js';
+import { siteActionRoutes } from './site-actions.js';
 import { runningOnAuthV2, storedAuthSettingsV2 } from './app-service-auth.js';
 import type { IdGenerator } from '../../core/index.js';
 import { resourceView } from './views.js';
@@ -95,7 +96,8 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
   const type = fullType(p);
   const apiVersion = requireProviderApiVersion(query, type, c.location, knownApiVersions(store, type));
   const single = p.names.length === p.types.length;
-  if (await functionKeyRoutes({ req, res, path: p, store, location: c.location, updateResource: c.updateResource, ids: c.ids })) return;
+  const appService = { req, res, path: p, store, location: c.location, updateResource: c.updateResource, ids: c.ids };
+  if ((await functionKeyRoutes(appService)) || (await siteActionRoutes(appService))) return;
   // App Service's `…/config/{name}/list` answers GET too (the current SDKs' getAuthSettingsV2 sends a GET).
   const configList = !single && p.types.length >= 3 && p.types[p.types.length - 1]!.toLowerCase() === 'list' && p.types[p.types.length - 2]!.toLowerCase() === 'config' && /^microsoft\.web$/i.test(p.namespace);
   if (!single && (method === 'POST' || (method === 'GET' && configList))) {
