@@ -2,6 +2,7 @@ import type { ConsoleHandler, ConsoleSource } from '../runtime/index.js';
 import { admitConsole } from './console-auth.js';
 import { chainSection } from './chain-view.js';
 import { keysSection } from './keys-view.js';
+import { directorySection } from './directory-view.js';
 import { requestsSection } from './requests-view.js';
 import { Html, html } from './html.js';
 
@@ -14,7 +15,7 @@ const MAX_LAST = 1000;
 /**
  * The web console at the control plane's `/` (ARCHITECTURE: `console/`): read-only views of what the CLI can tell —
  * the chain (APIM APIs → sites → their Easy Auth settings), the last requests with the hop that decided each and why
- * (`trustline explain`), the signing keys and the resources. Security (docs/security.md): every value is escaped
+ * (`trustline explain`), the signing keys, the directory (names and ids) and the resources. Security (docs/security.md): every value is escaped
  * (html.ts), the page runs no script (CSP `default-src 'none'`), may not be framed, is never cached, shows no secret
  * (key values, client secrets and tokens are not in its source), and opens only with the link's secret while the
  * control plane needs authentication (console-auth.ts); the control plane's Host guard (DNS rebinding) runs first.
@@ -26,11 +27,12 @@ export function createConsole(source: ConsoleSource): ConsoleHandler {
     const last = Number.isFinite(asked) && asked > 0 ? Math.min(asked, MAX_LAST) : DEFAULT_LAST;
     const ready = source.ready();
     const body = page(html`
-<nav><a href="#chain">Chain</a> · <a href="#requests">Last requests</a> · <a href="#keys">Signing keys</a> · <a href="#resources">Resources</a></nav>
+<nav><a href="#chain">Chain</a> · <a href="#requests">Last requests</a> · <a href="#keys">Signing keys</a> · <a href="#directory">Directory</a> · <a href="#resources">Resources</a></nav>
 <p><small>Tenant <code>${ready.tenantId}</code> · subscription <code>${ready.subscriptionId}</code> · resource group <code>${ready.resourceGroup}</code> · control plane ${ready.controlPlane}</small></p>
 ${chainSection(source.chain())}
 ${requestsSection(source.requests(last), last)}
 ${keysSection(source.signingKeys(), Date.now())}
+${directorySection(source.directory())}
 ${resourcesSection(source.resources())}`).text;
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',

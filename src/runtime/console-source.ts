@@ -21,6 +21,16 @@ export interface ConsoleSource {
   /** The last `n` requests from outside the twin, oldest first: each with the site requests its backend calls made. */
   requests(n: number): RequestGroup[];
   signingKeys(): { signingKid: string; keys: Array<{ kid: string; publishedAt: string; activatesAt: string; removeAt?: string }> };
+  directory(): DirectoryView;
+}
+
+/** The twin's Entra ID directory, names and ids only: how many credentials an app has, never their (hashed) values. */
+export interface DirectoryView {
+  applications: Array<{ displayName: string; appId: string; objectId: string; identifierUris: string[]; tokenVersion: 1 | 2; appRoles: string[]; secrets: number; certificates: number; origin?: string }>;
+  managedIdentities: Array<{ displayName: string; clientId: string; principalId: string; resourceId?: string }>;
+  users: Array<{ userPrincipalName: string; displayName: string; objectId: string }>;
+  groups: Array<{ displayName: string; objectId: string; members: number }>;
+  appRoleAssignments: Array<{ principal: string; resource: string; role: string }>;
 }
 
 /** A request from outside the twin and the requests it caused (a gateway call's site hops). */
@@ -88,6 +98,40 @@ export function createConsoleSource(deps: {
     resources: () => store.listResources().map((r) => ({ id: r.id, type: r.type, name: r.name })),
     requests: (n) => groupRequests(deps.decisions.requests(n)),
     chain: () => chainView(store, deps.ready()),
+    directory: () => directoryView(store),
+  };
+}
+
+function directoryView(store: Store): DirectoryView {
+  const all = store.listDirectoryObjects();
+  const byObjectId = new Map(all.map((o) => [o.objectId, o]));
+  const apps = all.filter((o) => o.kind === 'application');
+  const appByAppId = new Map(apps.map((a) => [a.appId.toLowerCase(), a]));
+  const nameOf = (objectId: string) => {
+    const o = byObjectId.get(objectId) ?? apps.find((a) => a.servicePrincipalId === objectId);
+    return o ? `${o.userPrincipalName ?? o.displayName} (${o.kind === 'application' ? 'service principal' : o.kind})` : objectId;
+  };
+  return {
+    applications: apps.map((a) => ({
+      displayName: a.displayName,
+      appId: a.appId,
+      objectId: a.objectId,
+      identifierUris: a.identifierUris ?? [],
+      tokenVersion: a.accessTokenAcceptedVersion === 2 ? 2 : 1,
+      appRoles: (a.appRoles ?? []).map((r) => r.value),
+      secrets: a.passwordCredentials?.length ?? 0,
+      certificates: a.keyCredentials?.length ?? 0,
+      ...(a.origin ? { origin: a.origin } : {}),
+    })),
+    managedIdentities: all.filter((o) => o.kind === 'managedIdentity').map((m) => ({ displayName: m.displayName, clientId: m.appId, principalId: m.objectId, ...(m.resourceId ? { resourceId: m.resourceId } : {}) })),
+    users: all.filter((o) => o.kind === 'user').map((u) => ({ userPrincipalName: u.userPrincipalName ?? '', displayName: u.displayName, objectId: u.objectId })),
+    groups: all.filter((o) => o.kind === 'group').map((g) => ({ displayName: g.displayName, objectId: g.objectId, members: g.members?.length ?? 0 })),
+    appRoleAssignments: all.flatMap((o) => {
+      if (o.kind !== 'appRoleAssignment' || !o.assignment) return [];
+      const app = appByAppId.get(o.assignment.resourceAppId.toLowerCase());
+      const role = app?.appRoles?.find((r) => r.id === o.assignment!.appRoleId)?.value ?? o.assignment.appRoleId;
+      return [{ principal: nameOf(o.assignment.principalId), resource: app?.displayName ?? o.assignment.resourceAppId, role }];
+    }),
   };
 }
 

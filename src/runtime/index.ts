@@ -18,4 +18,4 @@ export { loadOrCreateLocalTls } from './local-ca.js';
 export { defaultControlPlaneCompatFlags } from './control-plane/rbac.js';
 export type { ControlPlaneCompatFlags } from './control-plane/rbac.js';
 export { groupRequests } from './console-source.js';
-export type { ConsoleSource, ConsoleFactory, ConsoleHandler, ChainView, SiteChainView, EasyAuthSummary, RequestGroup } from './console-source.js';
+export type { ConsoleSource, ConsoleFactory, ConsoleHandler, ChainView, SiteChainView, EasyAuthSummary, RequestGroup, DirectoryView } from './console-source.js';

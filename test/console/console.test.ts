@@ -18,6 +18,7 @@ function source(key: string | undefined, name = 'plain'): ConsoleSource {
     resources: () => [{ id: '/x', type: 'Microsoft.Web/sites', name }],
     chain: () => ({ services: [], sites: [] }),
     requests: () => [{ top: site(), hops: [] }],
+    directory: () => ({ applications: [{ displayName: '<i>app</i>', appId: 'a', objectId: 'o', identifierUris: [], tokenVersion: 1, appRoles: [], secrets: 1, certificates: 0 }], managedIdentities: [], users: [], groups: [], appRoleAssignments: [] }),
     signingKeys: () => ({ signingKid: 'k1', keys: [{ kid: 'k1', publishedAt: '2026-11-30T10:00:00.000Z', activatesAt: '2026-11-30T10:00:00.000Z' }] }),
   };
 }
@@ -44,6 +45,7 @@ describe('console', () => {
       expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
       expect(page).not.toContain('<img');
       expect(page).toContain('aud &#39;&lt;x&gt;&#39; is not allowed');
+      expect(page).toContain('&lt;i&gt;app&lt;/i&gt;');
     });
   });
 

@@ -107,6 +107,12 @@ describe('the web console in headless Chromium', () => {
     const keys = String(await evaluate(`document.querySelector('#keys').innerText`));
     expect(keys).toMatch(/[A-Za-z0-9_-]{20,}\s+signing/);
 
+    // The directory: the auto-created registration of the site's client id, APIM's managed identity; credentials counted only.
+    const directory = String(await evaluate(`document.querySelector('#directory').innerText`));
+    expect(directory).toContain(CLIENT);
+    expect(directory).toContain(apim.principalId!);
+    expect(directory).toMatch(/\d+ secret\(s\)/);
+
     const page = String(await evaluate('document.documentElement.outerHTML'));
     expect(await evaluate(`document.scripts.length`)).toBe(0);
     expect(page).not.toContain(twin.ready().identity.identityHeader);
@@ -114,5 +120,8 @@ describe('the web console in headless Chromium', () => {
     expect(page).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/); // no token
     const signingKeyPem = twin.identity.signingKey.key.split('\n')[1]!;
     expect(page).not.toContain(signingKeyPem);
+    for (const o of twin.store.listDirectoryObjects()) {
+      for (const c of o.passwordCredentials ?? []) expect([page.includes(c.salt), page.includes(c.hash)]).toEqual([false, false]);
+    }
   });
 });
