@@ -133,6 +133,11 @@ describe('control plane: what App Service answers for every site', () => {
     const through = await request(`${apim.gatewayUrl}/functions/hello`, { dispatcher: tls });
     await through.body.dump();
     expect(through.statusCode).toBe(403);
+    // A write to the site (az webapp identity assign PUTs it) leaves it stopped: `state` is read-only.
+    const site = await cp.json<Record<string, unknown>>(`${SITE}?${V}`);
+    const { id: _i, name: _n, type: _t, ...body } = site.body;
+    expect((await cp.json(`${SITE}?${V}`, { method: 'PUT', body })).status).toBe(200);
+    expect(cp.twin.store.getResource(SITE)?.properties['state']).toBe('Stopped');
     expect((await cp.json(`${SITE}/start?${V}`, { method: 'POST' })).status).toBe(200);
     expect(cp.twin.store.getResource(SITE)?.properties['state']).toBe('Running');
     expect(await callHello()).toBe(401); // running again: the function's key check answers

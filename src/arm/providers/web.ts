@@ -35,7 +35,8 @@ export const siteProvider: ResourceProvider = {
       ...record.properties,
       defaultHostName: host,
       enabledHostNames: [host, `${siteHostLabel(input.name)}.scm.azurewebsites.net`],
-      state: 'Running',
+      // Read-only: a redeployment (or `az webapp identity assign`, a PUT) leaves a stopped site stopped (`az webapp stop`).
+      state: previousRecord(record, ctx)?.properties['state'] === 'Stopped' ? 'Stopped' : 'Running',
     };
     // What templates read back besides (hostNames, twin addresses, the verification id): read-only-properties.ts.
     record.properties = { ...siteReadOnlyProperties(record.id, host), ...record.properties };
