@@ -26,6 +26,7 @@ import { echoFunction } from './echo-function.js';
 import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
 import { createReconciler, mapAzureHosts } from './reconciler.js';
 import { createConsoleSource, type ConsoleFactory } from './console-source.js';
+import { consoleKeyOf } from './console-key.js';
 import { apimGatewayAction } from './apim-gateway-actions.js';
 import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
@@ -352,8 +353,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
   const controlPlaneAuth = options.controlPlaneAuth !== false;
   const cliPrincipal = controlPlaneAuth ? ensureCliPrincipal({ stateDir, tenantId: options.tenantId, identity, ids, logger }) : undefined;
-  // The console's link secret: crypto-random whatever the injected ids are (it guards the decision records).
-  const consoleKey = options.console && controlPlaneAuth ? randomBytes(24).toString('base64url') : undefined;
+  // The console's link secret: crypto-random whatever the injected ids are (it guards the decision records), kept in the state folder.
+  const consoleKey = options.console && controlPlaneAuth ? consoleKeyOf(stateDir, logger) : undefined;
   const controlPlane = createControlPlane({
     store,
     scope,
