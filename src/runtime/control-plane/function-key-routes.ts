@@ -52,6 +52,8 @@ export async function functionKeyRoutes(c: FunctionKeyRouteContext): Promise<boo
   const rest = t.slice(siteDepth);
   const restNames = p.names.slice(siteDepth);
   const method = req.method ?? 'GET';
+  // Only the REST operations above; anything else (a GET of a key a template stored as a resource) goes the generic way.
+  if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE') return false;
   const isHost = rest[0] === 'host' && restNames[0]?.toLowerCase() === 'default';
   const isFunctionKey = rest[0] === 'functions' && rest[1] === 'keys' && restNames.length === 2;
   if (!isHost && !isFunctionKey) return false;
