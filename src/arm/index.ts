@@ -12,6 +12,8 @@ export { supportedTypes } from './providers/registry.js';
 export { withoutWriteOnly } from './providers/read-only-table.js';
 export { inApiVersionShape, patchInCurrentShape } from './providers/api-version-shapes.js';
 export { readOnlyListResult } from './providers/read-only-properties.js';
+export { functionHostKeys } from './providers/web.js';
+export { functionKey } from './providers/common.js';
 export { unknownNamedValues } from './providers/apim-config.js';
 export { parseJsonDocument } from './template/jsonc.js';
 export type { ParsedDocument } from './template/jsonc.js';

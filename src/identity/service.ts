@@ -107,8 +107,15 @@ export interface IdentityService {
    * keep the replaced key in JWKS `graceSeconds` longer (default: the longest token lifetime + 5 min).
    */
   rotateSigningKey(options?: { activateAfterSeconds?: number; graceSeconds?: number }): Promise<KeyRotation>;
+  /** The signing keys' state (key ids and times, no key material): what `trustline keys list` prints. */
+  signingKeys(): SigningKeysState;
   /** Stop listening to store changes. */
   close(): void;
+}
+
+export interface SigningKeysState {
+  signingKid: string;
+  keys: Array<{ kid: string; publishedAt: string; activatesAt: string; removeAt?: string }>;
 }
 
 /** User tokens live 60–90 minutes (Entra's default lifetime policy). */
@@ -180,6 +187,16 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
   }
   const pool = workers > 0 ? new SigningPool(workers) : undefined;
   const keys = await openKeyRing(options, lifetimeSeconds, pool);
+  /** The key ring's state without key material (`trustline keys list`, the console). */
+  const signingKeys = (): SigningKeysState => ({
+    signingKid: keys.current().kid,
+    keys: keys.state().keys.map((k) => ({
+      kid: loadSigningKey({ cert: k.cert, key: k.key }).kid,
+      publishedAt: new Date(k.publishedAt).toISOString(),
+      activatesAt: new Date(k.activatesAt).toISOString(),
+      ...(k.removeAt === undefined ? {} : { removeAt: new Date(k.removeAt).toISOString() }),
+    })),
+  });
   const directory = new DirectoryIndex(options.store, options.tenantId);
   const issuer = createManagedIdentityIssuer({
     directory,
@@ -238,15 +255,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       list: () => listDirectory(options.store.listDirectoryObjects(), directory.tenants()),
       apply: (text, file) => applyDirectory(file === undefined ? { text } : { text, file }).length,
       rotate: (o) => rotateSigningKey(o),
-      keys: () => ({
-        signingKid: keys.current().kid,
-        keys: keys.state().keys.map((k) => ({
-          kid: loadSigningKey({ cert: k.cert, key: k.key }).kid,
-          publishedAt: new Date(k.publishedAt).toISOString(),
-          activatesAt: new Date(k.activatesAt).toISOString(),
-          ...(k.removeAt === undefined ? {} : { removeAt: new Date(k.removeAt).toISOString() }),
-        })),
-      }),
+      keys: () => signingKeys(),
     },
     clock: options.clock,
     ids: options.ids,
@@ -287,6 +296,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
 
   return {
     tenantId: options.tenantId,
+    signingKeys: () => signingKeys(),
     get signingKey() {
       return keys.current().pem;
     },

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../core/index.js';
-import type { Store } from '../state/index.js';
+import type { ResourceRecord, Store } from '../state/index.js';
 import { parseJsonDocument, type DeployInput, type DeployResult } from '../arm/index.js';
 import { METADATA_API_VERSIONS, requireProviderApiVersion, requireResourcesApiVersion } from './control-plane/api-version.js';
 import { AsyncOperations, isTerminal } from './control-plane/async-operations.js';
@@ -55,6 +55,8 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * `listTrace`): the answer, or undefined for any other action; refusals throw ArmHttpError.
    */
   liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
+  /** The web console (`GET /` without an api-version, which no ARM route uses); absent: the resource list only. */
+  console?(req: IncomingMessage, res: ServerResponse): void;
 }
 
 const RG_TYPE = 'Microsoft.Resources/resourceGroups';
@@ -145,6 +147,19 @@ export function createControlPlane(options: ControlPlaneOptions) {
       return { created, record };
     });
 
+  /** Change one stored resource outside a deployment (function keys): serialised with deployments, then the listeners follow. */
+  const updateResource = (id: string, update: (r: ResourceRecord) => ResourceRecord) =>
+    service.exclusive(async () => {
+      const current = store.getResource(id);
+      if (!current) throw armHttpError(404, 'ResourceNotFound', `The Resource '${id}' was not found.`);
+      const next = update(current);
+      if (next !== current) {
+        store.transaction((tx) => tx.putResource(next));
+        await options.reconcile();
+      }
+      return next;
+    });
+
   const rgView = () => ({ id: rgId, name: scope.resourceGroup, type: RG_TYPE, location: scope.location, properties: { provisioningState: 'Succeeded' } });
 
   async function route(req: IncomingMessage, res: ServerResponse, base: string): Promise<void> {
@@ -161,7 +176,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
       location: scope.location,
     });
 
-    if (s.length === 0 && method === 'GET' && !query.has('api-version')) return console(res);
+    if (s.length === 0 && method === 'GET' && !query.has('api-version')) return options.console ? options.console(req, res) : resourceList(res);
     if (s.length === 2 && s[0] === 'metadata' && s[1] === 'endpoints') {
       const v = requireResourcesApiVersion(query, METADATA_API_VERSIONS);
       if (method !== 'GET') throw methodNotAllowed(method);
@@ -315,6 +330,8 @@ export function createControlPlane(options: ControlPlaneOptions) {
       location: scope.location,
       deleteResource: (id, at) => deleteResource(res, id, at, base, query.get('api-version') ?? ''),
       writeResource,
+      updateResource,
+      ids: options.ids,
       ...(options.liveAction ? { liveAction: options.liveAction } : {}),
     });
   }
@@ -339,7 +356,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
     return sendJson(res, 200, view);
   }
 
-  function console(res: ServerResponse): void {
+  function resourceList(res: ServerResponse): void {
     const rows = store
       .listResources()
       .map((r) => `<tr><td>${escapeHtml(r.type)}</td><td>${escapeHtml(r.name)}</td></tr>`)

@@ -52,7 +52,7 @@ export interface DecisionLog {
 }
 
 /** A site record that arrived while gateway request `g` ran (from its start to its end, 1 ms of rounding). */
-function during(g: DecisionRecord, r: DecisionRecord): boolean {
+export function during(g: DecisionRecord, r: DecisionRecord): boolean {
   if (g.kind !== 'apim' || r.kind !== 'site') return false;
   const start = Date.parse(g.time);
   const t = Date.parse(r.time);

@@ -19,6 +19,8 @@ export interface ReadyInputs {
   controlPlaneAuth: boolean;
   /** The CLI principal's credential file (when it does). */
   cliCredential?: string;
+  /** The console's link secret (when the console needs one): the `console` URL carries it. */
+  consoleKey?: string;
 }
 
 /** The ready file (ARCHITECTURE.md contract): a projection of the listeners and the store, built on request. */
@@ -26,7 +28,7 @@ export function projectReady(inputs: ReadyInputs): ReadyInfo {
   const { store, reconciler, identity } = inputs;
   const info: ReadyInfo = {
     controlPlane: inputs.controlPlane.httpsUrl,
-    console: inputs.controlPlane.httpsUrl + '/',
+    console: inputs.controlPlane.httpsUrl + '/' + (inputs.consoleKey ? `?console-key=${inputs.consoleKey}` : ''),
     tenantId: inputs.tenantId,
     subscriptionId: inputs.subscriptionId,
     resourceGroup: inputs.resourceGroup,

@@ -107,7 +107,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       // Site names are case-blind in Azure: `--backend MyFunc=…` is the site myfunc.
       const backend = deps.backends[view.name] ?? backendsByLowerName.get(view.name.toLowerCase()) ?? deps.defaultBackend;
       const ports = deps.ports.site(view.name);
-      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, functions: view.functions, hostKeys: view.hostKeys, backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}) });
+      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, functions: view.functions, hostKeys: view.hostKeys, ...(view.stopped ? { stopped: true } : {}), backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}) });
       sites.set(label, {
         name: view.name,
         urls,

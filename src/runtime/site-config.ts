@@ -12,6 +12,8 @@ export interface SiteView {
   /** HTTP-triggered functions and the host keys (checked after Easy Auth). */
   functions: FunctionSpec[];
   hostKeys: HostKeys;
+  /** `state: Stopped` (`az webapp stop`). */
+  stopped: boolean;
 }
 
 function toSettingsMap(value: unknown): Record<string, string> {
@@ -42,7 +44,7 @@ export function siteViews(store: Store): SiteView[] {
     const siteConfig = (site.properties.siteConfig ?? {}) as { appSettings?: unknown };
     const appSettings = { ...toSettingsMap(siteConfig.appSettings), ...toSettingsMap(appSettingsRes?.properties) };
     const hostName = String(site.properties.defaultHostName ?? `${site.name.split('/').join('-')}.azurewebsites.net`).toLowerCase();
-    return { resource: site, name: site.name.split('/').join('-'), hostName, authSettings: auth?.properties, appSettings, functions: functionsOf(store, site), hostKeys: hostKeysOf(site) };
+    return { resource: site, name: site.name.split('/').join('-'), hostName, authSettings: auth?.properties, appSettings, functions: functionsOf(store, site), hostKeys: hostKeysOf(site), stopped: String(site.properties.state ?? '').toLowerCase() === 'stopped' };
   });
 }
 

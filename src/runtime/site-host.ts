@@ -30,6 +30,8 @@ export interface SiteSpec {
   /** HTTP-triggered functions and the host keys: the Functions host checks keys after Easy Auth. */
   functions?: FunctionSpec[];
   hostKeys?: HostKeys;
+  /** The site is stopped (`state: Stopped`, `az webapp stop`): App Service's front end answers 403 before anything runs. */
+  stopped?: boolean;
   /** Easy Auth compat flags (docs/differences.md). */
   flags?: Partial<EasyAuthCompatFlags>;
   /** Ports to listen on (0 or absent = random); used when the listeners start. */
@@ -178,11 +180,26 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
   });
   return (req, res) => {
     const id = randomUUID();
+    if (spec.stopped) {
+      siteLogger.info(`403 ${req.method} ${pathOf(req)}: the site is stopped (state Stopped; \`az webapp start\` starts it)`, { requestId: id });
+      req.resume();
+      res.writeHead(403, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(STOPPED_PAGE)) });
+      res.end(STOPPED_PAGE);
+      return;
+    }
     requests.set(req, { id, started: clock.now(), forwarded: false, done: false });
     setLeadHeader(res, SITE_REQUEST_ID_HEADER, id);
     easyAuth(req, res);
   };
 }
+
+/**
+ * What App Service's front end answers for a stopped site (`az webapp stop`): 403 and its "This web app is stopped."
+ * page, before Easy Auth or the app (docs/behaviour/app-service.md §3).
+ */
+export const STOPPED_PAGE =
+  '<!DOCTYPE html><html><head><title>Web App - Unavailable</title></head><body><h1>Error 403 - This web app is stopped.</h1>' +
+  '<p>The web app you have attempted to reach is currently stopped and does not accept any requests. Please try to reload the page or visit it again soon.</p></body></html>';
 
 const PENDING = Symbol('trustline site request');
 type PendingCarrier = IncomingMessage & { [PENDING]?: PendingRecord };

@@ -25,6 +25,8 @@ import { IDENTITY_HOSTS } from './hosts.js';
 import { echoFunction } from './echo-function.js';
 import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
 import { createReconciler, mapAzureHosts } from './reconciler.js';
+import { createConsoleSource, type ConsoleFactory } from './console-source.js';
+import { consoleKeyOf } from './console-key.js';
 import { apimGatewayAction } from './apim-gateway-actions.js';
 import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
@@ -109,6 +111,12 @@ export interface TwinOptions {
    * false: anyone on this machine may deploy (`trustline up --no-auth`).
    */
   controlPlaneAuth?: boolean;
+  /**
+   * The web console at the control plane's `/` (src/console's `createConsole`, passed in by the CLI): read-only views
+   * of the chain, the last requests' decisions and the keys. Its link carries a secret (`console` in the ready file)
+   * unless the control plane is open (`controlPlaneAuth: false`). Absent: `/` lists the resources only.
+   */
+  console?: ConsoleFactory;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
@@ -345,6 +353,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
   const controlPlaneAuth = options.controlPlaneAuth !== false;
   const cliPrincipal = controlPlaneAuth ? ensureCliPrincipal({ stateDir, tenantId: options.tenantId, identity, ids, logger }) : undefined;
+  // The console's link secret: crypto-random whatever the injected ids are (it guards the decision records), kept in the state folder.
+  const consoleKey = options.console && controlPlaneAuth ? consoleKeyOf(stateDir, logger) : undefined;
   const controlPlane = createControlPlane({
     store,
     scope,
@@ -365,6 +375,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       return value && { value };
     },
     logger: logger.child('control-plane'),
+    ...(options.console
+      ? { console: options.console(createConsoleSource({ store, ready: () => ready(), decisions, signingKeys: () => identity.signingKeys(), consoleKey })) }
+      : {}),
     ...(!controlPlaneAuth
       ? {}
       : { authenticate: createBearerAuthenticator({ tenantId: options.tenantId, httpClient: client, clock, logger: logger.child('control-plane') }) }),
@@ -392,6 +405,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       resourceGroup: options.resourceGroup,
       controlPlaneAuth,
       ...(cliPrincipal ? { cliCredential: cliPrincipal.file } : {}),
+      ...(consoleKey ? { consoleKey } : {}),
     });
   }
 

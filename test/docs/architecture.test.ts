@@ -17,7 +17,8 @@ const ALLOWED: Record<string, string[]> = {
   lint: ['core', 'state', 'arm'],
   runtime: ['core', 'state', 'arm', 'identity', 'easyauth', 'gateway'],
   console: ['core', 'state', 'runtime'],
-  cli: ['core', 'state', 'arm', 'runtime'],
+  // `trustline up` composes the process: the twin (runtime) with the web console (console) at its control plane.
+  cli: ['core', 'state', 'arm', 'runtime', 'console'],
 };
 
 

@@ -104,6 +104,34 @@ describe('az CLI against the twin', () => {
     expect(list[1]!.userName).toBe('trustline-func\\$trustline-func');
   }, 240_000);
 
+  it('day one on a function app: az webapp auth show, az functionapp keys list|set, az webapp auth update refused on auth V2, stop/start/restart, az webapp log show', async () => {
+    if ((await az(['account', 'show', '-o', 'json'])).code !== 0) expect((await cli.login()).login.code).toBe(0);
+    const site = ['-g', seed.ready.resourceGroup, '-n', 'trustline-func'];
+    const auth = await az(['webapp', 'auth', 'show', ...site, '-o', 'json']);
+    expect(auth.code, auth.stderr).toBe(0);
+    expect(JSON.parse(auth.stdout)).toMatchObject({ configVersion: 'v2', enabled: true, clientId: seed.ready.sites['trustline-func']!.clientId });
+    const keys = await az(['functionapp', 'keys', 'list', ...site, '-o', 'json']);
+    expect(keys.code, keys.stderr).toBe(0);
+    const listed = JSON.parse(keys.stdout) as { masterKey: string; functionKeys: Record<string, string> };
+    expect(listed).toMatchObject({ masterKey: expect.any(String) as unknown, functionKeys: { default: expect.any(String) as unknown } });
+    const set = await az(['functionapp', 'keys', 'set', ...site, '--key-type', 'functionKeys', '--key-name', 'ci', '--key-value', 'ci-key-0123456789abcdef', '-o', 'json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ name: 'ci', value: 'ci-key-0123456789abcdef' });
+    const again = JSON.parse((await az(['functionapp', 'keys', 'list', ...site, '-o', 'json'])).stdout) as { masterKey: string; functionKeys: Record<string, string> };
+    expect(again).toEqual({ ...listed, functionKeys: { ...listed.functionKeys, ci: 'ci-key-0123456789abcdef' } });
+    // A classic (V1) write to a site on auth V2: App Service's 400 (azure-cli #17837).
+    const update = await az(['webapp', 'auth', 'update', ...site, '--enabled', 'false', '-o', 'json']);
+    expect(update.code).not.toBe(0);
+    expect(update.stderr).toContain('Bad Request');
+    for (const verb of ['stop', 'start', 'restart']) {
+      const r = await az(['functionapp', verb, ...site]);
+      expect(r.code, `${verb}: ${r.stderr}`).toBe(0);
+    }
+    const logs = await az(['webapp', 'log', 'show', ...site, '-o', 'json']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(JSON.parse(logs.stdout)).toMatchObject({ applicationLogs: { fileSystem: { level: 'Off' } }, httpLogs: { fileSystem: { enabled: false } } });
+  }, 240_000);
+
   it('az apim api import --specification-format Wsdl: a SOAP pass-through API whose calls the gateway routes by SOAPAction', async () => {
     if ((await az(['account', 'show', '-o', 'json'])).code !== 0) expect((await cli.login()).login.code).toBe(0);
     writeFileSync(join(cli.configDir, 'calc.wsdl'), CALCULATOR_WSDL.replace(/http:\/\/trustline-func\.azurewebsites\.net\/calculator\.asmx/g, 'https://trustline-func.azurewebsites.net/api/calculator'));

@@ -65,8 +65,10 @@ describe('trustline explain', () => {
     const lastTree = await cli('explain', '--last', '1');
     expect(lastTree.output).toMatch(/│ {2}403 GET https:\/\/trustline-func\.azurewebsites\.net\/api\/hello {3}site trustline-func/);
     const unknown = await cli('explain', '--request-id', 'no-such-request');
-    expect(unknown.code).toBe(2);
-    expect(unknown.output).toContain('ERR_CLI_EXPLAIN');
+    // A request id the twin does not hold is a failed look-up (1), not a usage error (2): ARCHITECTURE's exit codes.
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('ERR_EXPLAIN_NOT_FOUND');
+    expect((await cli('explain', '--request-id', 'x', '--last', '2')).code).toBe(2);
     expect((await cli('deploy', join(ROOT, 'examples', 'seed'))).code).toBe(0);
   }, 120_000);
 });

@@ -113,7 +113,7 @@ function fillUserAssignedIdentities(record: ResourceRecord, ctx: ProviderContext
 }
 
 /** `n` pseudo-random bytes drawn from `ctx.ids` (so tests with sequential ids are deterministic). */
-export function randomBytesFrom(ctx: ProviderContext, n: number): Buffer {
+export function randomBytesFrom(ctx: Pick<ProviderContext, 'ids'>, n: number): Buffer {
   const chunks: Buffer[] = [];
   let have = 0;
   while (have < n) {
@@ -130,7 +130,7 @@ export function accessKey(ctx: ProviderContext): string {
 }
 
 /** A Functions host/function key: base64url of 40 random bytes with padding (56 characters). */
-export function functionKey(ctx: ProviderContext): string {
+export function functionKey(ctx: Pick<ProviderContext, 'ids'>): string {
   return randomBytesFrom(ctx, 40).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 

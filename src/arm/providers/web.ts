@@ -35,7 +35,8 @@ export const siteProvider: ResourceProvider = {
       ...record.properties,
       defaultHostName: host,
       enabledHostNames: [host, `${siteHostLabel(input.name)}.scm.azurewebsites.net`],
-      state: 'Running',
+      // Read-only: a redeployment (or `az webapp identity assign`, a PUT) leaves a stopped site stopped (`az webapp stop`).
+      state: previousRecord(record, ctx)?.properties['state'] === 'Stopped' ? 'Stopped' : 'Running',
     };
     // What templates read back besides (hostNames, twin addresses, the verification id): read-only-properties.ts.
     record.properties = { ...siteReadOnlyProperties(record.id, host), ...record.properties };
@@ -48,10 +49,17 @@ export const siteProvider: ResourceProvider = {
   mintListResult(record, key, ctx) {
     if (key === APP_SETTINGS_LIST || key === CONNECTION_STRINGS_LIST) return siteConfigList(record, key);
     if (key !== HOST_KEYS || !/functionapp/i.test(record.kind ?? '')) return undefined;
-    // POST {site}/host/default/listKeys: the host's master key and default function key.
-    return { masterKey: functionKey(ctx), functionKeys: { default: functionKey(ctx) }, systemKeys: {} };
+    return functionHostKeys(ctx);
   },
 };
+
+/**
+ * POST {site}/host/default/listKeys of a function app: the host's master key and `default` function key, which a
+ * function app has from its creation (minted when first read, by a template's listKeys() or the control plane).
+ */
+export function functionHostKeys(ctx: Pick<ProviderContext, 'ids'>): JsonObject {
+  return { masterKey: functionKey(ctx), functionKeys: { default: functionKey(ctx) }, systemKeys: {} };
+}
 
 const HOST_KEYS = 'host/default/listkeys';
 const APP_SETTINGS_LIST = 'config/appsettings/list';

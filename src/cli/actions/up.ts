@@ -74,6 +74,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       compat: opts.compat,
       strict: opts.strict,
       controlPlaneAuth: opts.auth,
+      // The web console at the control plane's `/` (its link, with its secret, is the ready file's `console`).
+      console: (await import('../../console/index.js')).createConsole,
       // In-process dispatch (default) runs the sites on the main thread, next to the gateway that calls them;
       // with real sockets they get a worker thread, so that the two hops use two cores.
       siteThread: opts.siteDispatch === 'sockets' ? 'worker' : 'main',
@@ -221,6 +223,7 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
   out(`  local CA:       ${ready.caCertificate}`);
   if (ready.proxy) out(`  proxy:          ${ready.proxy}   (Azure host names → the twin; every other host refused)`);
   out(`  control plane:  ${ready.controlPlane}   (management.azure.com)`);
+  out(`  console:        ${ready.console}   (chain, last requests and why, keys; open it in a browser)`);
   out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
   for (const [name, s] of Object.entries(ready.sites)) {
     out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);

@@ -3,7 +3,6 @@ import { TwinError } from '../../core/index.js';
 import type { DecisionRecord } from '../../runtime/index.js';
 import { readReadyFile } from '../ready-file.js';
 import { jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
-import { renderDecisions } from '../explain-tree.js';
 
 /** The decision records of the running twin: one request's, or the last `last`. */
 export async function fetchDecisions(readyFile: string, requestId: string | undefined, last: number): Promise<DecisionRecord[]> {
@@ -14,8 +13,9 @@ export async function fetchDecisions(readyFile: string, requestId: string | unde
   try {
     const path = requestId ? `/.trustline/decisions/${encodeURIComponent(requestId)}` : `/.trustline/decisions?last=${last}`;
     const res = await client.send('GET', path);
-    if (res.status === 404 && requestId) throw new TwinError('ERR_CLI_EXPLAIN', `no decision record for request ${requestId}: the twin keeps the most recent requests only (trustline explain --last N lists them)`);
-    if (res.status !== 200) throw new TwinError('ERR_CLI_EXPLAIN', `the control plane answered ${res.status}: ${armErrorOf(res.body)?.message ?? JSON.stringify(res.body)}`);
+    // Not a usage error (exit 2): the command line was right, the twin has no such record (exit 1, ARCHITECTURE contracts).
+    if (res.status === 404 && requestId) throw new TwinError('ERR_EXPLAIN_NOT_FOUND', `no decision record for request ${requestId}: the twin keeps the most recent requests only (trustline explain --last N lists them)`);
+    if (res.status !== 200) throw new TwinError('ERR_EXPLAIN_REFUSED', `the control plane answered ${res.status}: ${armErrorOf(res.body)?.message ?? JSON.stringify(res.body)}`);
     return (res.body as { value: DecisionRecord[] }).value ?? [];
   } finally {
     await client.close();
@@ -39,11 +39,15 @@ export const registerExplain: RegisterCommand = (program, ctx) => {
       '\nOutput: one tree per request, oldest first: the gateway (route, each policy step, the managed identity token with its\n' +
         'claims, each backend call) with the site request that call made under it (each Easy Auth check with its reason, the\n' +
         'caller, the function call), and what was answered. --json: the decision records as the control plane serves them.\n' +
-        'Every answer of the twin carries its request id: x-trustline-apim-request-id (gateway), x-trustline-site-request-id (site).',
+        'Every answer of the twin carries its request id: x-trustline-apim-request-id (gateway), x-trustline-site-request-id (site).\n' +
+        'Exit codes: 0 printed, 1 no record for that request id (the twin keeps the most recent requests only) or the twin\n' +
+        'refused the call, 2 usage error (e.g. --request-id with --last).',
     )
     .action(async (o: { requestId?: string; last?: number; readyFile: string; json?: boolean }) => {
       if (o.requestId && o.last) throw new TwinError('ERR_CLI_INPUT', 'give --request-id or --last, not both');
       const records = await fetchDecisions(o.readyFile, o.requestId, o.last ?? 10);
+      // The tree is the runtime's (the console shows the same); loaded when the command runs.
+      const { renderDecisions } = await import('../../runtime/index.js');
       ctx.print(o.json, records, renderDecisions);
     });
 };

@@ -9,6 +9,10 @@ import { policyInFormat } from './policy-format.js';
 import { publishingCredentialsOf, publishProfileXml } from './publish-profile.js';
 import { mergePatch } from './resource-writes.js';
 import { siteConfigFallback } from './site-config-views.js';
+import { functionKeyRoutes } from './function-key-routes.js';
+import { siteActionRoutes } from './site-actions.js';
+import { runningOnAuthV2, storedAuthSettingsV2 } from './app-service-auth.js';
+import type { IdGenerator } from '../../core/index.js';
 import { resourceView } from './views.js';
 import { armHttpError, readJsonObject, sendEmpty, sendJson } from './wire.js';
 
@@ -23,6 +27,9 @@ export interface ResourceRouteContext {
   deleteResource(id: string, p: ProviderPath): Promise<void>;
   /** Write one resource as a deployment writes it (provider, commit, reconcile, rollback); throws ARM's answer. */
   writeResource(p: ProviderPath, body: Record<string, unknown>, apiVersion: string): Promise<{ created: boolean; record: ResourceRecord }>;
+  /** Change one stored resource outside a deployment (serialised with deployments, listeners reconciled after it). */
+  updateResource(id: string, update: (r: ResourceRecord) => ResourceRecord): Promise<ResourceRecord>;
+  ids: IdGenerator;
   /** POST actions a running listener answers (APIM `gateways/managed/listDebugCredentials`); undefined: not one of them. */
   liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
 }
@@ -89,6 +96,8 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
   const type = fullType(p);
   const apiVersion = requireProviderApiVersion(query, type, c.location, knownApiVersions(store, type));
   const single = p.names.length === p.types.length;
+  const appService = { req, res, path: p, store, location: c.location, updateResource: c.updateResource, ids: c.ids };
+  if ((await functionKeyRoutes(appService)) || (await siteActionRoutes(appService))) return;
   // App Service's `…/config/{name}/list` answers GET too (the current SDKs' getAuthSettingsV2 sends a GET).
   const configList = !single && p.types.length >= 3 && p.types[p.types.length - 1]!.toLowerCase() === 'list' && p.types[p.types.length - 2]!.toLowerCase() === 'config' && /^microsoft\.web$/i.test(p.namespace);
   if (!single && (method === 'POST' || (method === 'GET' && configList))) {
@@ -129,6 +138,8 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
   if (method === 'PUT' || method === 'PATCH') {
     const body = await readJsonObject(req);
     let desired = body;
+    const v1Site = /\/config\/authsettings$/i.test(id) ? store.getResource(id.replace(/\/config\/authsettings$/i, '')) : undefined;
+    if (v1Site && storedAuthSettingsV2(store, v1Site.id)) throw runningOnAuthV2(v1Site.name.split('/').join('-'));
     if (method === 'PATCH') {
       // A PATCH is the stored resource with the body merged in (RFC 7396), then written as a PUT would be.
       const current = lookup(store, id);

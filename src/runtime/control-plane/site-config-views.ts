@@ -1,4 +1,5 @@
 import type { ResourceRecord, Store } from '../../state/index.js';
+import { authSettingsV1View, storedAuthSettingsV2 } from './app-service-auth.js';
 
 const CONFIG = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.web\/sites\/[^/]+(?:\/slots\/[^/]+)?)\/config\/([^/]+)$/i;
 
@@ -8,7 +9,9 @@ const CONFIG = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/micr
  * the site's `siteConfig`, `appsettings` its `siteConfig.appSettings` as a map, `connectionstrings` its
  * `siteConfig.connectionStrings` as a map of `{value, type}` (REST spec ConnectionStringDictionary), `slotConfigNames`
  * no sticky settings (SlotConfigNamesResource, each list null: what `az webapp config appsettings list` reads after the
- * settings), `authsettingsV2` the platform default (off).
+ * settings), `authsettingsV2` the platform default (off), `authsettings` the classic view of the same settings
+ * (app-service-auth.ts), `logs` the diagnostic logging a new site has: everything off (SiteLogsConfig; [I] values
+ * of a new site, docs/differences.md).
  */
 export function siteConfigFallback(store: Store, id: string): ResourceRecord | undefined {
   const m = CONFIG.exec(id);
@@ -43,7 +46,25 @@ export function siteConfigFallback(store: Store, id: string): ResourceRecord | u
       return { ...base, properties: { connectionStringNames: null, appSettingNames: null, azureStorageConfigNames: null } };
     case 'authsettingsv2':
       return { ...base, properties: { platform: { enabled: false } } };
+    case 'authsettings':
+      return authSettingsV1View(site, storedAuthSettingsV2(store, site.id));
+    case 'logs':
+      return { ...base, properties: DEFAULT_LOGS_CONFIG };
     default:
       return undefined;
   }
 }
+
+const DEFAULT_LOGS_CONFIG = {
+  applicationLogs: {
+    fileSystem: { level: 'Off' },
+    azureTableStorage: { level: 'Off', sasUrl: null },
+    azureBlobStorage: { level: 'Off', sasUrl: null, retentionInDays: null },
+  },
+  httpLogs: {
+    fileSystem: { retentionInMb: 35, retentionInDays: null, enabled: false },
+    azureBlobStorage: { sasUrl: null, retentionInDays: null, enabled: false },
+  },
+  failedRequestsTracing: { enabled: false },
+  detailedErrorMessages: { enabled: false },
+};

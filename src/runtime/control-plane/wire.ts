@@ -24,17 +24,23 @@ export class ArmHttpError extends Error {
   readonly status: number;
   readonly body: ArmErrorBody;
   readonly headers: Record<string, string>;
-  constructor(status: number, body: ArmErrorBody, headers: Record<string, string> = {}) {
+  /**
+   * A resource provider's own error body, which ARM passes through as the provider wrote it (App Service's
+   * `{Code, Message, Target, Details, Innererror}`); absent: ARM's `{error: body}`.
+   */
+  readonly providerBody: unknown;
+  constructor(status: number, body: ArmErrorBody, headers: Record<string, string> = {}, providerBody?: unknown) {
     super(body.message);
     this.name = 'ArmHttpError';
     this.status = status;
     this.body = body;
     this.headers = headers;
+    this.providerBody = providerBody;
   }
 
   /** The same answer with response headers (e.g. `WWW-Authenticate`). */
   withHeaders(headers: Record<string, string>): ArmHttpError {
-    return new ArmHttpError(this.status, this.body, { ...this.headers, ...headers });
+    return new ArmHttpError(this.status, this.body, { ...this.headers, ...headers }, this.providerBody);
   }
 }
 
@@ -56,7 +62,7 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 
 export function sendArmError(req: IncomingMessage, res: ServerResponse, e: ArmHttpError): void {
   if (req.method === 'HEAD') return sendEmpty(res, e.status, e.headers);
-  sendJson(res, e.status, { error: e.body }, e.headers);
+  sendJson(res, e.status, e.providerBody ?? { error: e.body }, e.headers);
 }
 
 /**

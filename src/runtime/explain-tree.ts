@@ -1,4 +1,4 @@
-import type { DecisionRecord, SiteDecision } from '../runtime/index.js';
+import type { DecisionRecord, SiteDecision } from './decision-log.js';
 
 type GatewayDecision = Exclude<DecisionRecord, SiteDecision>;
 

@@ -1,6 +1,6 @@
 /** `trustline explain`'s tree: a site request is shown under the gateway backend call that made it, and only then. */
 import { describe, expect, it } from 'vitest';
-import { renderDecisions } from '../../src/cli/explain-tree.js';
+import { renderDecisions } from '../../src/runtime/index.js';
 import type { DecisionRecord, SiteDecision } from '../../src/runtime/index.js';
 
 const gateway = {

@@ -1,0 +1,75 @@
+/** The console's rendering rules (src/console): every value escaped, the link's secret required, the deciding hop named. */
+import { describe, it, expect } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { request } from 'undici';
+import { createConsole, escapeHtml } from '../../src/console/index.js';
+import { decidedBy } from '../../src/console/requests-view.js';
+import type { ConsoleSource, DecisionRecord, ReadyInfo } from '../../src/runtime/index.js';
+
+const site = (over: Partial<Extract<DecisionRecord, { kind: 'site' }>> = {}): DecisionRecord => ({
+  kind: 'site', requestId: 's1', site: 'fn', time: '2026-11-30T10:00:00.100Z', method: 'GET', path: '/api/x', host: 'fn.azurewebsites.net', scheme: 'https',
+  outcome: 'rejected', status: 401, steps: [{ step: 'platform', ok: true, reason: 'Easy Auth enabled' }, { step: 'audience', ok: false, reason: "aud '<x>' is not allowed" }], durationMs: 1, ...over,
+} as DecisionRecord);
+
+function source(key: string | undefined, name = 'plain'): ConsoleSource {
+  return {
+    consoleKey: key,
+    ready: () => ({ tenantId: 't', subscriptionId: 's', resourceGroup: 'rg', controlPlane: 'https://127.0.0.1:1' }) as ReadyInfo,
+    resources: () => [{ id: '/x', type: 'Microsoft.Web/sites', name }],
+    chain: () => ({ services: [], sites: [] }),
+    requests: () => [{ top: site(), hops: [] }],
+    directory: () => ({ applications: [{ displayName: '<i>app</i>', appId: 'a', objectId: 'o', identifierUris: [], tokenVersion: 1, appRoles: [], secrets: 1, certificates: 0 }], managedIdentities: [], users: [], groups: [], appRoleAssignments: [] }),
+    signingKeys: () => ({ signingKid: 'k1', keys: [{ kid: 'k1', publishedAt: '2026-11-30T10:00:00.000Z', activatesAt: '2026-11-30T10:00:00.000Z' }] }),
+  };
+}
+
+async function serve(src: ConsoleSource, run: (url: string) => Promise<void>): Promise<void> {
+  const server: Server = createServer(createConsole(src));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await run(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+}
+
+describe('console', () => {
+  it('escapes every value it shows', async () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    await serve(source(undefined, '<img src=x onerror=alert(1)>'), async (url) => {
+      const res = await request(`${url}/`);
+      const page = await res.body.text();
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+      expect(page).not.toContain('<img');
+      expect(page).toContain('aud &#39;&lt;x&gt;&#39; is not allowed');
+      expect(page).toContain('&lt;i&gt;app&lt;/i&gt;');
+    });
+  });
+
+  it('with a key: 401 without it, 303 + cookie with it, the page with the cookie; a wrong cookie is 401', async () => {
+    await serve(source('secret-key-1234567890'), async (url) => {
+      expect((await request(`${url}/`)).statusCode).toBe(401);
+      const open = await request(`${url}/?console-key=secret-key-1234567890&last=5`);
+      expect(open.statusCode).toBe(303);
+      expect(open.headers['location']).toBe('/?last=5');
+      expect(String(open.headers['set-cookie'])).toBe('trustline-console=secret-key-1234567890; Path=/; HttpOnly; SameSite=Strict');
+      expect((await request(`${url}/`, { headers: { cookie: 'a=b; trustline-console=secret-key-1234567890' } })).statusCode).toBe(200);
+      expect((await request(`${url}/`, { headers: { cookie: 'trustline-console=guess' } })).statusCode).toBe(401);
+    });
+  });
+
+  it('names the hop that decided: the site check that failed under a gateway call, the gateway\'s own reason otherwise', () => {
+    const gateway = (status: number, explanation?: string): DecisionRecord => ({
+      kind: 'apim', requestId: 'g1', service: 'apim', time: '2026-11-30T10:00:00.000Z', method: 'GET', url: 'https://apim.azure-api.net/f/x',
+      route: { api: 'f', operation: 'x', urlTemplate: '/x', parameters: {} }, subscription: null, steps: [], tokens: [], backend: [], error: null, status, durationMs: 5,
+      ...(explanation ? { explanation } : {}),
+    } as DecisionRecord);
+    expect(decidedBy({ top: gateway(401), hops: [site()] })).toBe("site fn, audience: aud '<x>' is not allowed");
+    expect(decidedBy({ top: gateway(401, 'validate-jwt: no token'), hops: [] })).toBe('apim apim: validate-jwt: no token');
+    expect(decidedBy({ top: gateway(200), hops: [site({ status: 200, outcome: 'forwarded-authenticated', steps: [] } as never)] })).toBe('apim apim → site fn: answered 200');
+    expect(decidedBy({ top: site(), hops: [] })).toBe("site fn, audience: aud '<x>' is not allowed");
+  });
+});
