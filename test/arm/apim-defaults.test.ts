@@ -54,6 +54,12 @@ describe('a new API Management service holds what Azure creates in it', () => {
     expect(ids.filter((i) => /^(products|groups|users)\//.test(i))).toEqual([]);
   });
 
+  it("compat flag builtInObjects 'none' (DeployOptions.apimBuiltInObjects): a new service holds nothing", () => {
+    const { store, options } = setup({ apimBuiltInObjects: 'none' });
+    deploy({ deploymentName: 'd', template: { resources: [service('Developer')] } }, options);
+    expect(children(store)).toEqual([]);
+  });
+
   it('made once: a redeploy of the service keeps keys and leaves what a template changed; products/apis into starter deploys; a PUT of starter updates it', () => {
     const { store, options } = setup();
     deploy({ deploymentName: 'd1', template: { resources: [service('Developer')] } }, options);
