@@ -35,6 +35,12 @@ export interface GatewayCompatFlags {
    * `action` parameter of a SOAP 1.2 `application/soap+xml` Content-Type) or `header` (the SOAPAction header only).
    */
   soapAction: 'header-or-content-type' | 'header';
+  /**
+   * What a new API Management service holds when it is deployed (read by the ARM provider, docs/behaviour/apim.md
+   * §3.1): `by-tier` (default: the all-access subscription everywhere; Starter/Unlimited, groups, the admin user and
+   * the Echo API by tier as Azure creates them, the v2 tiers' missing groups/admin user being inferred) or `none`.
+   */
+  builtInObjects: 'by-tier' | 'none';
 }
 
 export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.freeze({
@@ -44,6 +50,7 @@ export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.fr
   clientCertificateRevocation: 'assume-good',
   legacyTraceHeader: 'ignore',
   soapAction: 'header-or-content-type',
+  builtInObjects: 'by-tier',
 });
 
 export function resolveGatewayCompatFlags(partial: Partial<GatewayCompatFlags> = {}): GatewayCompatFlags {

@@ -271,7 +271,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     }
   };
 
-  const linkRoots = options.linkRoots && options.linkRoots.length > 0 ? { templateLinkRoots: [...options.linkRoots] } : {};
+  const linkRoots = {
+    ...(options.linkRoots && options.linkRoots.length > 0 ? { templateLinkRoots: [...options.linkRoots] } : {}),
+    ...(options.compat?.gateway?.builtInObjects ? { apimBuiltInObjects: options.compat.gateway.builtInObjects } : {}),
+  };
   const deploy = async (input: DeployInput, how: DeployHow = {}): Promise<DeployResult> => {
     try {
       return await deployAndServe(input, how);

@@ -54,6 +54,26 @@ describe('a new API Management service holds what Azure creates in it', () => {
     expect(ids.filter((i) => /^(products|groups|users)\//.test(i))).toEqual([]);
   });
 
+  it("templates read them: reference() of starter and listSecrets() of the built-in master subscription, in the deployment that creates the service", () => {
+    const { store, options } = setup();
+    const template = {
+      resources: [service('Developer')],
+      outputs: {
+        starter: { type: 'string', value: "[reference(resourceId('Microsoft.ApiManagement/service/products', 's', 'starter'), '2022-08-01').displayName]" },
+        masterKey: { type: 'string', value: "[listSecrets(resourceId('Microsoft.ApiManagement/service/subscriptions', 's', 'master'), '2022-08-01').primaryKey]" },
+      },
+    };
+    const r = deploy({ deploymentName: 'd', template }, options);
+    expect(r.outputs['starter']).toMatchObject({ value: 'Starter' });
+    expect(r.outputs['masterKey']).toMatchObject({ value: (store.getResource(`${SVC}/subscriptions/master`)!.listResults!.listsecrets as { primaryKey: string }).primaryKey });
+  });
+
+  it("compat flag builtInObjects 'none' (DeployOptions.apimBuiltInObjects): a new service holds nothing", () => {
+    const { store, options } = setup({ apimBuiltInObjects: 'none' });
+    deploy({ deploymentName: 'd', template: { resources: [service('Developer')] } }, options);
+    expect(children(store)).toEqual([]);
+  });
+
   it('made once: a redeploy of the service keeps keys and leaves what a template changed; products/apis into starter deploys; a PUT of starter updates it', () => {
     const { store, options } = setup();
     deploy({ deploymentName: 'd1', template: { resources: [service('Developer')] } }, options);

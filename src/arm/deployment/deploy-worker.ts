@@ -19,6 +19,7 @@ export interface DeployWorkerData {
   loose: boolean;
   strict: boolean;
   continueAfterFailure: boolean;
+  apimBuiltInObjects?: 'by-tier' | 'none';
   now: number;
   snapshot: StoreSnapshot;
   /** Synchronous id requests: the worker posts on `idPort` and waits on `idFlag`. */
@@ -62,6 +63,7 @@ try {
     loose: data.loose,
     strict: data.strict,
     continueAfterFailure: data.continueAfterFailure,
+    ...(data.apimBuiltInObjects ? { apimBuiltInObjects: data.apimBuiltInObjects } : {}),
   });
   post({ op: 'done', result, changes });
 } catch (e) {

@@ -66,6 +66,7 @@ export function evaluateOffThread(input: DeployInput, options: DeployOptions, th
     loose: options.loose ?? false,
     strict: options.strict ?? false,
     continueAfterFailure: options.continueAfterFailure ?? false,
+    ...(options.apimBuiltInObjects ? { apimBuiltInObjects: options.apimBuiltInObjects } : {}),
     now: options.clock.now(),
     snapshot: takeSnapshot(options.store),
     idPort: port2,

@@ -377,6 +377,7 @@ export function providerContext(shared: RunShared, location: SourceLocation, ten
     location,
     loose: shared.loose || shared.expand,
     ...(options.templateLinkRoots ? { linkRoots: options.templateLinkRoots } : {}),
+    ...(options.apimBuiltInObjects ? { apimBuiltInObjects: options.apimBuiltInObjects } : {}),
     warn: shared.warn,
   };
 }

@@ -36,6 +36,11 @@ export interface DeployOptions {
    */
   templateLinkRoots?: TemplateLinkRoot[];
   /**
+   * What a new API Management service holds (docs/behaviour/apim.md §3.1): `by-tier` (default: what Azure creates for
+   * its SKU) or `none` (nothing; compat flag `compat.gateway.builtInObjects`).
+   */
+  apimBuiltInObjects?: 'by-tier' | 'none';
+  /**
    * A resource its provider refuses fails alone, as in ARM: the resources that do not depend on it still deploy, those
    * that do are not attempted, and the error (the first failure) lists every failure in `details.failures` and what was
    * deployed in `details.partial` (the control plane's deployments). Default: the first failure stops the deployment.

@@ -19,6 +19,8 @@ export interface ProviderContext {
   extensionConfig?: Readonly<Record<string, unknown>>;
   /** Offline mirrors of `http(s)` links (`DeployOptions.templateLinkRoots`): API Management's `*-link` documents read through them. */
   linkRoots?: readonly LinkRoot[];
+  /** What a new API Management service holds (`DeployOptions.apimBuiltInObjects`); default `by-tier`. */
+  apimBuiltInObjects?: 'by-tier' | 'none';
   warn(message: string): void;
 }
 
