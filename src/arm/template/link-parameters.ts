@@ -30,12 +30,13 @@ export function linkParameters(template: unknown): LinkParameters {
     if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1));
     if (!isObject(v)) return;
     const link = v[findKey(v, 'templateLink') ?? 'templateLink'];
-    const format = v[findKey(v, 'format') ?? 'format'];
-    // A linked template, or an API Management document link (`format: xml-link|rawxml-link|openapi-link|…`, `value`).
+    // A linked template, or an API Management document link (`format: xml-link|rawxml-link|openapi-link|…` + `value`;
+    // before 2019-01-01 `contentFormat` + `policyContent`/`contentValue`, src/arm/providers/api-version-shapes.ts).
+    const format = v[findKey(v, 'format') ?? findKey(v, 'contentFormat') ?? 'format'];
     const uri = isObject(link)
       ? (link as JsonObject)[findKey(link as JsonObject, 'uri') ?? 'uri']
       : typeof format === 'string' && /-link$/i.test(format)
-        ? v[findKey(v, 'value') ?? 'value']
+        ? v[findKey(v, 'value') ?? findKey(v, 'policyContent') ?? findKey(v, 'contentValue') ?? 'value']
         : undefined;
     if (typeof uri === 'string') {
       const c = BASE[0]!.exec(uri);
@@ -46,7 +47,8 @@ export function linkParameters(template: unknown): LinkParameters {
         if (path) paths.push(path);
         found.bases.set(name.toLowerCase(), paths);
       }
-      const t = TOKEN.exec(uri);
+      // Only a URL that starts with a base ends with a token (`concat('https://host/', parameters('file'))` names a file).
+      const t = name !== undefined ? TOKEN.exec(uri) : null;
       if (t) found.tokens.add(t[1]!.toLowerCase());
     }
     for (const x of Object.values(v)) visit(x, depth + 1);
