@@ -1,7 +1,8 @@
 // compat.gateway.builtInObjects reaches the deployments of a running twin, on the main thread and on the deployment
 // worker (docs/behaviour/apim.md §3.1, docs/differences.md).
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
@@ -37,5 +38,26 @@ describe('compat.gateway.builtInObjects in a running twin', () => {
     const dflt = await start();
     await dflt.deploy({ deploymentName: 'a', template: service('s1') }, { thread: 'worker' });
     expect(children(dflt, 's1')).toBeGreaterThan(20);
+    // Through the control plane, as the SDKs and az read them: listed, GET without keys, listSecrets with them.
+    const tls = new Agent({ connect: { ca: readFileSync(dflt.ready().caCertificate, 'utf8') } });
+    try {
+      const svc = `${dflt.ready().controlPlane}/subscriptions/1a2b3c4d-0000-4000-8000-000000000031/resourceGroups/rg-bio/providers/Microsoft.ApiManagement/service/s1`;
+      const cp = async (path: string, method: 'GET' | 'POST' = 'GET') => {
+        const r = await request(`${svc}${path}${path.includes('?') ? '&' : '?'}api-version=2022-08-01`, { dispatcher: tls, method });
+        return { status: r.statusCode, body: (await r.body.json()) as Record<string, any> };
+      };
+      const products = await cp('/products');
+      expect(products.status).toBe(200);
+      expect(products.body.value.map((p: { name: string }) => p.name).sort()).toEqual(['starter', 'unlimited']);
+      const master = await cp('/subscriptions/master');
+      expect(master.body).toMatchObject({ name: 'master', properties: { displayName: 'Built-in all-access subscription', state: 'active' } });
+      expect(master.body.properties.primaryKey).toBeUndefined();
+      const secrets = await cp('/subscriptions/master/listSecrets', 'POST');
+      expect(secrets.body.primaryKey).toMatch(/^[0-9a-f]{32}$/);
+      const echo = await cp('/apis/echo-api/operations');
+      expect(echo.body.value).toHaveLength(6);
+    } finally {
+      await tls.close();
+    }
   });
 });
