@@ -119,6 +119,11 @@ describe('control plane: what App Service answers for every site', () => {
     // A site without authentication settings: classic, off.
     const plain = await cp.json<{ properties: Record<string, unknown> }>(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Web/sites/plain-web/config/authsettings/list?${V}`, { method: 'POST' });
     expect(plain).toMatchObject({ status: 200, body: { properties: { enabled: false, configVersion: 'v1' } } });
+    // Classic settings written to it (az webapp auth update) are stored and read back as v1.
+    const PLAIN_AUTH = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Web/sites/plain-web/config/authsettings`;
+    expect((await cp.json(`${PLAIN_AUTH}?${V}`, { method: 'PUT', body: { properties: { enabled: false, unauthenticatedClientAction: 'AllowAnonymous' } } })).status).toBe(200);
+    const classic = await cp.json<{ properties: Record<string, unknown> }>(`${PLAIN_AUTH}/list?${V}`, { method: 'POST' });
+    expect(classic.body.properties).toMatchObject({ enabled: false, unauthenticatedClientAction: 'AllowAnonymous', configVersion: 'v1' });
   });
 
   it('az webapp restart|stop|start: 200; a stopped site answers App Service\'s 403 page to everyone until it is started', async () => {

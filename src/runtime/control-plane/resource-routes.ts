@@ -48,7 +48,7 @@ function lookup(store: Store, id: string): ResourceRecord | undefined {
 function actionResult(store: Store, targetId: string, action: string): unknown {
   const act = action.toLowerCase();
   const target = lookup(store, targetId);
-  if (target && act === 'list' && /^microsoft\.web\/sites(\/slots)?\/config$/i.test(target.type)) return resourceView(target);
+  if (target && act === 'list' && /^microsoft\.web\/sites(\/slots)?\/config$/i.test(target.type)) return classicVersioned(resourceView(target));
   if (target?.listResults?.[act] !== undefined) return target.listResults[act];
   if (!target && act === 'list' && /\/config\/publishingcredentials$/i.test(targetId)) {
     const site = store.getResource(targetId.replace(/\/config\/publishingcredentials$/i, ''));
@@ -62,6 +62,13 @@ function actionResult(store: Store, targetId: string, action: string): unknown {
     return holder.listResults?.[key];
   }
   return undefined;
+}
+
+/** Classic auth settings a template or a PUT stored answer `configVersion: "v1"` as App Service's do (app-service-auth.ts). */
+function classicVersioned(view: Record<string, unknown>): Record<string, unknown> {
+  const props = view['properties'] as Record<string, unknown> | undefined;
+  if (typeof view['id'] !== 'string' || !/\/config\/authsettings$/i.test(view['id']) || !props || props['configVersion'] !== undefined) return view;
+  return { ...view, properties: { ...props, configVersion: 'v1' } };
 }
 
 const POLICY_TYPES = /^microsoft\.apimanagement\/service\/(policies|apis\/policies|apis\/operations\/policies|products\/policies|policyfragments)$/i;
@@ -80,7 +87,7 @@ function currentView(r: ResourceRecord, query: URLSearchParams): Record<string, 
   const view = resourceView(r);
   // Write-only properties (a Key Vault secret's `value`) are accepted by PUT and never answered by GET, as reference()
   // sees them (src/arm/providers/read-only-table.ts WRITE_ONLY); the store keeps them for the runtime and for PATCH.
-  if (!POLICY_TYPES.test(r.type)) return { ...view, properties: withoutWriteOnly(r.type, r.properties) };
+  if (!POLICY_TYPES.test(r.type)) return classicVersioned({ ...view, properties: withoutWriteOnly(r.type, r.properties) });
   const props = r.properties as { format?: unknown; value?: unknown };
   const linked = typeof props.format === 'string' && props.format.toLowerCase().endsWith('-link');
   const content = linked ? r.listResults?.['content'] : props.value;
