@@ -1,0 +1,147 @@
+/**
+ * `trustline lint` rules (docs/lint.md): one template per rule, each a variant of the seed, linted through the CLI.
+ * The chain itself is decided by the runtime's own Easy Auth and the identity subsystem's tokens.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { APP_CLIENT_ID } from '../helpers/seed.js';
+import { byType, lintJson, seedVariant, setInbound, type JsonFinding } from './helpers.js';
+
+const MI = (attrs = '') => `    <authentication-managed-identity resource="${APP_CLIENT_ID}"${attrs} />`;
+const dirs: string[] = [];
+const variant = (edit: Parameters<typeof seedVariant>[0]) => {
+  const d = seedVariant(edit);
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const rules = (findings: JsonFinding[]) => findings.map((f) => `${f.rule} ${f.level}`);
+const aad = (t: Parameters<typeof byType>[0]) =>
+  (byType(t, 'Microsoft.Web/sites/config').properties.identityProviders as { azureActiveDirectory: Record<string, Record<string, unknown>> }).azureActiveDirectory;
+
+describe('trustline lint rules', () => {
+  it('a literal policy: the finding points at the element inside the template string (line:column in the file)', async () => {
+    const dir = variant((t) => setInbound(t, MI(' ignore-error="true"')));
+    const { code, findings } = await lintJson([dir], dir);
+    expect(code).toBe(0);
+    expect(rules(findings)).toEqual(['TL005 warning']);
+    const text = readFileSync(join(dir, 'azuredeploy.json'), 'utf8');
+    const offset = text.indexOf('<authentication-managed-identity');
+    const before = text.slice(0, offset).split('\n');
+    const loc = findings[0]!.locations[0]!;
+    expect(loc.file).toBe('azuredeploy.json');
+    expect(loc.jsonPath).toBe('resources[6].properties.value');
+    expect([loc.line, loc.column]).toEqual([before.length, before.at(-1)!.length + 1]);
+  });
+
+  it("TL001: an issuer of another tenant than the identity's", async () => {
+    const dir = variant((t) => {
+      aad(t).registration!.openIdIssuer = 'https://sts.windows.net/0c2f4e6a-8b1d-4c3e-9f5a-7b9d1f3a5c7e/';
+    });
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL001 error']);
+    expect(findings[0]!.message).toMatch(/answers 500 .*\(config: OIDC metadata https:\/\/sts\.windows\.net\/0c2f4e6a-.* unreachable/);
+    expect(findings[0]!.locations[1]!.jsonPath).toBe('resources[2].properties.identityProviders.azureActiveDirectory.registration.openIdIssuer');
+  });
+
+  it("TL001: allowedPrincipals.identities without the identity's object id → 403", async () => {
+    const dir = variant((t) => {
+      aad(t).validation = { defaultAuthorizationPolicy: { allowedPrincipals: { identities: ['0b5d1c3e-1111-4222-8333-444455556666'] } } };
+    });
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL001 error']);
+    expect(findings[0]!.message).toMatch(/answers 403 .*allowed-principals: .*allowedPrincipals\.identities/);
+  });
+
+  it('TL002: the token goes to a variable no set-header Authorization sends', async () => {
+    const dir = variant((t) => setInbound(t, MI(' output-token-variable-name="tok"')));
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL002 error']);
+    expect(findings[0]!.message).toContain("variable 'tok', which no set-header Authorization sends");
+  });
+
+  it('TL003: the service has no managed identity', async () => {
+    const dir = variant((t) => {
+      delete byType(t, 'Microsoft.ApiManagement/service').identity;
+      delete (t as { outputs?: unknown }).outputs;
+    });
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL003 error']);
+    expect(findings[0]!.message).toContain('Managed service identity is not enabled for this service');
+  });
+
+  it('TL003: a client-id the service has no user-assigned identity for', async () => {
+    const dir = variant((t) => setInbound(t, MI(' client-id="11111111-2222-4333-8444-555566667777"')));
+    const { findings } = await lintJson([dir]);
+    expect(rules(findings)).toEqual(['TL003 error']);
+    expect(findings[0]!.message).toContain("No user-assigned managed identity with client id '11111111-2222-4333-8444-555566667777'");
+  });
+
+  it('TL004: Entra ID knows no application for the resource', async () => {
+    const dir = variant((t) => setInbound(t, '    <authentication-managed-identity resource="api://nobody-here" />'));
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL004 error']);
+    expect(findings[0]!.message).toContain('AADSTS500011');
+  });
+
+  it('TL006: a site behind APIM that lets anonymous requests in (warning; the chain itself holds)', async () => {
+    const dir = variant((t) => {
+      byType(t, 'Microsoft.Web/sites/config').properties.globalValidation = { requireAuthentication: false, unauthenticatedClientAction: 'AllowAnonymous' };
+    });
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(0);
+    expect(rules(findings)).toEqual(['TL006 warning']);
+    expect(findings[0]!.locations[0]!.jsonPath).toBe('resources[2].properties.globalValidation');
+  });
+
+  it('TL007: plain http to a site with requireHttps: the token travels in clear and the site redirects', async () => {
+    const dir = variant((t) => {
+      const api = byType(t, 'Microsoft.ApiManagement/service/apis');
+      api.properties.serviceUrl = String(api.properties.serviceUrl).replace("'https://'", "'http://'");
+    });
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL001 error', 'TL007 warning']);
+    expect(findings[0]!.message).toContain('require-https');
+    expect(findings[1]!.locations[0]!.jsonPath).toBe('resources[4].properties.serviceUrl');
+  });
+
+  it('TL008: Easy Auth lets APIM in, the function wants a key no policy sends', async () => {
+    const dir = variant((t) => {
+      t.resources.push({
+        type: 'Microsoft.Web/sites/functions', apiVersion: '2022-09-01', name: "[concat(parameters('sites_function_name'), '/hello')]",
+        dependsOn: ["[resourceId('Microsoft.Web/sites', parameters('sites_function_name'))]"],
+        properties: { config: { bindings: [{ type: 'httpTrigger', direction: 'in', name: 'req', authLevel: 'function' }] } },
+      });
+    });
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(0);
+    expect(rules(findings)).toEqual(['TL008 warning']);
+    expect(findings[0]!.message).toContain('function-keys');
+  });
+
+  it('TL009: a policy Azure refuses on save fails the lint with its place', async () => {
+    const dir = variant((t) => setInbound(t, '    <no-such-policy />'));
+    const { code, findings } = await lintJson([dir], join(dir, '..'));
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL009 error']);
+    expect(findings[0]!.message).toContain('no-such-policy');
+    expect(findings[0]!.locations[0]!.file).toBe(`${dir.split('/').pop()}/azuredeploy.json`);
+  });
+
+  it('TL010: a resource given by a policy expression is a note, not decided', async () => {
+    const dir = variant((t) => setInbound(t, '    <authentication-managed-identity resource="@(context.Api.Name)" />'));
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(0);
+    expect(rules(findings)).toEqual(['TL010 note']);
+  });
+});
