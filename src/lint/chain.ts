@@ -1,6 +1,6 @@
 import { missingManagedIdentity, type CompiledApi, type CompiledOperation } from '../gateway/index.js';
 import type { OfflineService, OfflineTwin, SiteDecision, SiteView } from '../runtime/index.js';
-import { backendCall, type ManagedIdentityCall } from './policy-facts.js';
+import { backendCall, type BackendCall, type ManagedIdentityCall } from './policy-facts.js';
 import { finding, type Finding } from './rules.js';
 import type { LintLocation, SourceMap } from './source-map.js';
 
@@ -122,14 +122,35 @@ function apiLocation(ctx: Context, svc: OfflineService, api: CompiledApi): LintL
 export async function checkService(ctx: Context, svc: OfflineService): Promise<void> {
   for (const api of svc.compiled.apis) {
     if (!api.isCurrent) continue;
-    for (const op of api.operations) await checkOperation(ctx, svc, api, op);
+    for (const op of api.operations) {
+      // A product's policy applies to calls with that product's subscription: its pipeline is checked where the
+      // backend call it makes differs from the API's own.
+      const own = backendCall(op.pipeline, svc.compiled, api.config.serviceUrl);
+      await checkOperation(ctx, svc, api, op, own, '');
+      const seen = new Set([callKey(own)]);
+      for (const [product, pipeline] of op.productPipelines) {
+        const call = backendCall(pipeline, svc.compiled, api.config.serviceUrl);
+        if (seen.has(callKey(call))) continue;
+        seen.add(callKey(call));
+        await checkOperation(ctx, svc, api, op, call, ` (product '${product}')`);
+      }
+    }
   }
 }
 
-async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation): Promise<void> {
-  const call = backendCall(op.pipeline, svc.compiled, api.config.serviceUrl);
-  const where = (c: ManagedIdentityCall) => ctx.map.policyElement(c.location, svc.resource.id);
-  const apiName = `API '${api.config.name}' of APIM '${svc.resource.name}'`;
+/** What decides an operation's chain, to check each distinct backend call once. */
+function callKey(c: BackendCall): string {
+  const mi = (m: ManagedIdentityCall | undefined) => m && [m.resource, m.clientId, m.outputVariable, m.ignoreError, m.location];
+  return JSON.stringify([mi(c.token), c.calls.map(mi), c.unsent.map(mi), c.baseUrl, c.baseUrlExpression, [...c.headersSet].sort()]);
+}
+
+async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation, call: BackendCall, scope: string): Promise<void> {
+  const xml = (id: string) => {
+    const v = ctx.twin.store.getResource(id)?.properties.value;
+    return typeof v === 'string' ? v : undefined;
+  };
+  const where = (c: ManagedIdentityCall) => ctx.map.policyElement(c.location, svc.resource.id, 'authentication-managed-identity', xml);
+  const apiName = `API '${api.config.name}' of APIM '${svc.resource.name}'${scope}`;
   for (const c of call.calls) {
     if (c.ignoreError) {
       ctx.out.push(finding('TL005', `${apiName}: authentication-managed-identity has ignore-error="true": when the token cannot be had, the request goes on without one and the site answers a bare 401. Remove ignore-error (default false) so that APIM answers 500 with the cause.`, [where(c)]));

@@ -61,65 +61,65 @@ export class SourceMap {
   }
 
   /**
-   * A policy element's position (`file` = the policy resource id, line:column in its XML) in the template that declared
-   * that policy: the exact line:column inside `properties.value` when the template writes the XML as a literal string,
-   * else the string itself (an expression builds the XML). A policy read from a file (a `-link`) keeps its own file.
+   * A policy element's position (`policy.file` = the policy resource id, line:column in its XML) in the template that
+   * declared that policy: the element's own line:column in the template file when the template writes its start tag
+   * literally — a literal policy string, or the string literals of an expression that builds it (`[concat('<policies>…',
+   * parameters('x'), …)]`) — found as the same occurrence of `<name` in the template's string as in the deployed XML
+   * (`xml`); else the policy string itself. A policy read from a file (a `-link`) keeps its own file and position.
    */
-  policyElement(policy: SourceLocation, serviceId: string): LintLocation | undefined {
+  policyElement(policy: SourceLocation, serviceId: string, element: string, xml: (resourceId: string) => string | undefined): LintLocation | undefined {
     const source = policy.file ?? '';
     const id = source.startsWith('/') ? source : source.startsWith('policyFragments/') ? `${serviceId}/${source}` : undefined;
     if (id === undefined) return source ? { file: source.replace(/^file:\/\//, ''), line: policy.line ?? 1, column: policy.column ?? 1 } : undefined;
     const value = this.property(id, 'properties.value');
     if (!value) return undefined;
-    if (!value.jsonPath?.endsWith('properties.value') || policy.line === undefined) return value;
+    const deployed = xml(id);
+    if (!value.jsonPath?.endsWith('properties.value') || policy.line === undefined || deployed === undefined) return value;
     const entry = this.#document(value.file);
-    const exact = entry ? positionInString(entry.text, value.line, value.column, policy.line, policy.column ?? 1) : undefined;
-    return exact ? { ...value, ...exact } : value;
+    const k = occurrencesBefore(deployed, offsetOf(deployed, policy.line, policy.column ?? 1), element);
+    const at = entry ? nthTagInString(entry.text, offsetOf(entry.text, value.line, value.column), element, k) : undefined;
+    return at === undefined ? value : { ...value, ...positionOf(entry!.text, at) };
   }
 }
 
-/**
- * The file position of (xmlLine, xmlColumn) of the text a JSON string literal holds, the literal's opening quote at
- * (line, column) of `text`; undefined when the string is an ARM expression (`[…]`, whose value is built) or too short.
- */
-function positionInString(text: string, line: number, column: number, xmlLine: number, xmlColumn: number): { line: number; column: number } | undefined {
+/** The offset of a 1-based line:column in `text`. */
+function offsetOf(text: string, line: number, column: number): number {
   let i = 0;
-  for (let l = 1; l < line; l++) {
-    i = text.indexOf('\n', i) + 1;
-    if (i === 0) return undefined;
+  for (let l = 1; l < line && i >= 0; l++) i = text.indexOf('\n', i) + 1 || -1;
+  return i < 0 ? text.length : i + column - 1;
+}
+
+/** The 1-based line:column of an offset of `text`. */
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
   }
-  i += column - 1;
-  if (text[i] !== '"') return undefined;
-  i++;
-  if (text[i] === '[' && text[i + 1] !== '[') return undefined;
-  let fileLine = line;
-  let fileColumn = column + 1;
-  if (text[i] === '[') {
-    // `[[` stands for a literal `[`
-    i++;
-    fileColumn++;
+  return { line, column: offset - start + 1 };
+}
+
+/** Offsets of the start tags `<name` (not `<name-x`) in text[from, to). */
+function* startTags(text: string, name: string, from: number, to: number): Generator<number> {
+  const tag = `<${name}`;
+  for (let i = text.indexOf(tag, from); i >= 0 && i < to; i = text.indexOf(tag, i + 1)) {
+    if (!/[\w.:-]/.test(text[i + tag.length] ?? '')) yield i;
   }
-  let l = 1;
-  let c = 1;
-  const at = () => ({ line: fileLine, column: fileColumn });
-  while (i < text.length && text[i] !== '"') {
-    if (l === xmlLine && c === xmlColumn) return at();
-    let width = 1;
-    let decoded = text[i]!;
-    if (decoded === '\\') {
-      const e = text[i + 1];
-      width = e === 'u' ? 6 : 2;
-      decoded = e === 'n' ? '\n' : e === 'u' ? String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 6), 16)) : e === 't' ? '\t' : e === 'r' ? '\r' : e ?? '';
-    }
-    if (decoded === '\n') {
-      l++;
-      c = 1;
-    } else c++;
-    if (text[i] === '\n') {
-      fileLine++;
-      fileColumn = 1;
-    } else fileColumn += width;
-    i += width;
-  }
+}
+
+function occurrencesBefore(xml: string, offset: number, name: string): number {
+  let n = 0;
+  for (const _ of startTags(xml, name, 0, offset)) n++;
+  return n;
+}
+
+/** The k-th (0-based) start tag `<name` inside the JSON string whose opening quote is at `quote`, if there is one. */
+function nthTagInString(text: string, quote: number, name: string, k: number): number | undefined {
+  if (text[quote] !== '"') return undefined;
+  let end = quote + 1;
+  while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+  let n = 0;
+  for (const at of startTags(text, name, quote + 1, end)) if (n++ === k) return at;
   return undefined;
 }

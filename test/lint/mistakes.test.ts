@@ -14,6 +14,7 @@ import { startTwin, type SiteDecision, type Twin } from '../../src/runtime/index
 import { ROOT } from '../helpers/cli-process.js';
 import { SEED, TENANT } from '../helpers/seed.js';
 import { lintJson } from './helpers.js';
+import { renderDecisions } from '../../src/cli/explain-tree.js';
 
 const example = (name: string) => join(ROOT, 'examples', 'mistakes', name);
 /** GUIDs minted per twin (the APIM identity's ids) differ between two twins; the rest of a reason must not. */
@@ -67,13 +68,22 @@ describe('trustline lint on examples/', () => {
       expect(f.message).toContain(`answers ${status} `);
       expect(f.locations.map((l) => l.file)).toEqual([`examples/mistakes/${name}/azuredeploy.json`, `examples/mistakes/${name}/azuredeploy.json`]);
       expect(f.locations[0]!.jsonPath).toBe('resources[6].properties.value');
+      if (rule === 'TL001') {
+        // The policy is built by [concat(…)]: the element's start tag stands literally in it, and the finding points there.
+        const text = readFileSync(join(example(name), 'azuredeploy.json'), 'utf8');
+        const before = text.slice(0, text.indexOf('<authentication-managed-identity')).split('\n');
+        expect([f.locations[0]!.line, f.locations[0]!.column]).toEqual([before.length, before.at(-1)!.length + 1]);
+      }
 
       const deployed = await deployedReason(example(name));
       expect(deployed.status).toBe(status);
       expect(deployed.site.status).toBe(status);
-      const failed = deployed.site.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.reason}`).join('; ');
-      expect(failed).not.toBe('');
-      expect(minted(f.message, fixed)).toContain(`(${minted(failed, fixed)})`);
+      // What `trustline explain` prints for that request: its ✗ lines are the reason the lint gave.
+      const explained = renderDecisions(twin.decisions.requests(1).flat());
+      const failed = explained.filter((l) => /├─ ✗ /.test(l) && !/ backend /.test(l)).map((l) => l.replace(/^.*├─ ✗ /, ''));
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.join('; ')).toBe(deployed.site.steps.filter((x) => !x.ok).map((x) => `${x.step}: ${x.reason}`).join('; '));
+      expect(minted(f.message, fixed)).toContain(`(${minted(failed.join('; '), fixed)})`);
     });
   }
 });

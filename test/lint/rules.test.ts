@@ -59,6 +59,28 @@ describe('trustline lint rules', () => {
     expect(findings[0]!.message).toMatch(/answers 403 .*allowed-principals: .*allowedPrincipals\.identities/);
   });
 
+  it("TL001 in a product's policy: checked for calls with that product's subscription", async () => {
+    const svc = "parameters('apimServiceName')";
+    const dir = variant((t) => {
+      // The API's own policy attaches no token (TL002 without a product); the product's attaches one Easy Auth refuses.
+      setInbound(t, '');
+      t.resources.push(
+        { type: 'Microsoft.ApiManagement/service/products', apiVersion: '2022-08-01', name: `[concat(${svc}, '/partners')]`, dependsOn: [`[resourceId('Microsoft.ApiManagement/service', ${svc})]`], properties: { displayName: 'Partners', state: 'published', subscriptionRequired: true } },
+        { type: 'Microsoft.ApiManagement/service/products/apis', apiVersion: '2022-08-01', name: `[concat(${svc}, '/partners/functions')]`, dependsOn: [`[resourceId('Microsoft.ApiManagement/service/products', ${svc}, 'partners')]`, `[resourceId('Microsoft.ApiManagement/service/apis', ${svc}, 'functions')]`], properties: {} },
+        {
+          type: 'Microsoft.ApiManagement/service/products/policies', apiVersion: '2022-08-01', name: `[concat(${svc}, '/partners/policy')]`, dependsOn: [`[resourceId('Microsoft.ApiManagement/service/products', ${svc}, 'partners')]`],
+          properties: { format: 'rawxml', value: `<policies><inbound><base /><authentication-managed-identity resource="api://${APP_CLIENT_ID}" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>` },
+        },
+      );
+    });
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL002 error', 'TL001 error']);
+    expect(findings[0]!.message).toContain("API 'functions' of APIM 'trustline-apim': site 'trustline-func' answers 401 to APIM's request, which carries no token");
+    expect(findings[1]!.message).toContain("API 'functions' of APIM 'trustline-apim' (product 'partners'): site 'trustline-func' answers 401 to APIM's managed identity token for resource 'api://");
+    expect(findings[1]!.locations[0]!.jsonPath).toBe('resources[9].properties.value');
+  });
+
   it('TL002: the token goes to a variable no set-header Authorization sends', async () => {
     const dir = variant((t) => setInbound(t, MI(' output-token-variable-name="tok"')));
     const { code, findings } = await lintJson([dir]);
