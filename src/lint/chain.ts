@@ -141,7 +141,7 @@ export async function checkService(ctx: Context, svc: OfflineService): Promise<v
 /** What decides an operation's chain, to check each distinct backend call once. */
 function callKey(c: BackendCall): string {
   const mi = (m: ManagedIdentityCall | undefined) => m && [m.resource, m.clientId, m.outputVariable, m.ignoreError, m.location];
-  return JSON.stringify([mi(c.token), c.calls.map(mi), c.unsent.map(mi), c.baseUrl, c.baseUrlExpression, [...c.headersSet].sort()]);
+  return JSON.stringify([mi(c.token), c.calls.map(mi), c.unsent.map(mi), c.baseUrl, c.baseUrlExpression, [...c.headersSet].sort(), c.callerToken]);
 }
 
 async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation, call: BackendCall, scope: string): Promise<void> {
@@ -203,6 +203,8 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
     if (token && sent) {
       const claims = claimsOf(token);
       ctx.out.push(finding('TL001', `${apiName}: ${siteName} answers ${answer} to APIM's managed identity token for resource '${sent.resource}' (${refusalReason(decision)}). ${fixFor(failedStep, claims, site, sent)}`, [where(sent), setting]));
+    } else if (call.callerToken) {
+      ctx.out.push(finding('TL010', `${apiName}: the request carries the caller's own token (validated by validate-jwt / validate-azure-ad-token and passed on in Authorization); whether ${siteName} accepts it depends on the caller, and is not checked.`, [apiLocation(ctx, svc, api)]));
     } else if (call.unsent.length === 0) {
       const clientId = (site.authSettings as { identityProviders?: { azureActiveDirectory?: { registration?: { clientId?: string } } } } | undefined)?.identityProviders?.azureActiveDirectory?.registration?.clientId;
       ctx.out.push(finding('TL002', `${apiName}: ${siteName} answers ${answer} to APIM's request, which carries no token (${refusalReason(decision)}). Add <authentication-managed-identity resource="${clientId ?? '<the site\'s application id>'}"/> to the API's inbound policy.`, [apiLocation(ctx, svc, api), setting]));

@@ -30,6 +30,11 @@ export interface BackendCall {
   baseUrlExpression: boolean;
   /** Header names some policy sets on the request (lower case): e.g. `x-functions-key`. */
   headersSet: Set<string>;
+  /**
+   * The caller's own bearer token goes on to the backend: a validate-jwt / validate-azure-ad-token reads it from
+   * `Authorization` and nothing replaces or deletes that header (the site sees the caller's token, not APIM's).
+   */
+  callerToken: boolean;
 }
 
 const isExpression = (v: string | undefined) => v !== undefined && /^\s*@[({]/.test(v);
@@ -64,6 +69,7 @@ export function backendCall(pipeline: EffectivePipeline, service: CompiledServic
   let baseUrlExpression = false;
   const headersSet = new Set<string>();
   const pendingVars = new Map<string, ManagedIdentityCall>();
+  let callerToken = false;
   for (const step of steps) {
     if (!step.node) continue;
     for (const n of elements([step])) {
@@ -80,13 +86,19 @@ export function backendCall(pipeline: EffectivePipeline, service: CompiledServic
           location,
         };
         calls.push(call);
-        if (call.outputVariable === undefined) token = call;
-        else pendingVars.set(call.outputVariable, call);
+        if (call.outputVariable === undefined) {
+          token = call;
+          callerToken = false;
+        } else pendingVars.set(call.outputVariable, call);
+      } else if (n.name === 'validate-jwt' || n.name === 'validate-azure-ad-token') {
+        const header = n.attrs['header-name'];
+        if (n.attrs['query-parameter-name'] === undefined && n.attrs['token-value'] === undefined && (header === undefined || header.toLowerCase() === 'authorization')) callerToken = true;
       } else if (n.name === 'set-header') {
         const name = (n.attrs.name ?? '').toLowerCase();
         const action = (n.attrs['exists-action'] ?? 'override').toLowerCase();
         if (action !== 'delete') headersSet.add(name);
         if (name !== 'authorization') continue;
+        callerToken = false;
         if (action === 'delete') {
           token = undefined;
           continue;
@@ -104,5 +116,5 @@ export function backendCall(pipeline: EffectivePipeline, service: CompiledServic
     }
   }
   for (const c of pendingVars.values()) if (c !== token) unsent.push(c);
-  return { token, calls, unsent, baseUrl, baseUrlExpression, headersSet };
+  return { token, calls, unsent, baseUrl, baseUrlExpression, headersSet, callerToken };
 }

@@ -160,6 +160,14 @@ describe('trustline lint rules', () => {
     expect(findings[0]!.locations[0]!.file).toBe(`${dir.split('/').pop()}/azuredeploy.json`);
   });
 
+  it("TL010: the caller's own token passed on (validate-jwt, no managed identity) is a note, not TL002", async () => {
+    const dir = variant((t) => setInbound(t, '    <validate-jwt header-name="Authorization"><audiences><audience>api://caller</audience></audiences></validate-jwt>'));
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(0);
+    expect(rules(findings)).toEqual(['TL010 note']);
+    expect(findings[0]!.message).toContain("the caller's own token");
+  });
+
   it('TL010: a resource given by a policy expression is a note, not decided', async () => {
     const dir = variant((t) => setInbound(t, '    <authentication-managed-identity resource="@(context.Api.Name)" />'));
     const { code, findings } = await lintJson([dir]);
