@@ -62,7 +62,7 @@ describe('trustline lint --sarif', () => {
     }
   });
 
-  it('a clean deployment is a log with no results (exit 0); --json with --sarif is a usage error', async () => {
+  it('a clean deployment is a log with no results (exit 0); --json with --sarif, or no input, is a usage error (exit 2)', async () => {
     const dir = seedVariant(() => undefined);
     dirs.push(dir);
     const r = await lint([dir, '--sarif'], dir);
@@ -71,5 +71,8 @@ describe('trustline lint --sarif', () => {
     expect(sarifValidator()(log)).toBe(true);
     expect(log.runs[0]!.results).toEqual([]);
     expect((await lint([dir, '--sarif', '--json'], dir)).code).toBe(2);
+    const none = await lint([], dir);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('ERR_CLI_INPUT');
   });
 });
