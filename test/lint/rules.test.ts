@@ -2,10 +2,12 @@
  * `trustline lint` rules (docs/lint.md): one template per rule, each a variant of the seed, linted through the CLI.
  * The chain itself is decided by the runtime's own Easy Auth and the identity subsystem's tokens.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APP_CLIENT_ID } from '../helpers/seed.js';
+import { ROOT } from '../helpers/cli-process.js';
 import { byType, lintJson, seedVariant, setInbound, type JsonFinding } from './helpers.js';
 
 const MI = (attrs = '') => `    <authentication-managed-identity resource="${APP_CLIENT_ID}"${attrs} />`;
@@ -166,6 +168,19 @@ describe('trustline lint rules', () => {
     expect(code).toBe(0);
     expect(rules(findings)).toEqual(['TL010 note']);
     expect(findings[0]!.message).toContain("the caller's own token");
+  });
+
+  it("trustline.json: its deployments and compat flags apply as they do to `trustline up`", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-lint-project-'));
+    dirs.push(dir);
+    const mistake = join(ROOT, 'examples', 'mistakes', 'api-uri-audience');
+    writeFileSync(join(dir, 'trustline.json'), JSON.stringify({ deployments: [mistake] }));
+    expect(rules((await lintJson([], dir)).findings)).toEqual(['TL001 error']);
+    // With the compat flag that makes Easy Auth take api://{clientId} as an audience, the same chain holds.
+    writeFileSync(join(dir, 'trustline.json'), JSON.stringify({ deployments: [mistake], compat: { easyAuth: { implicitApiUriAudience: true } } }));
+    const { code, findings } = await lintJson([], dir);
+    expect(findings).toEqual([]);
+    expect(code).toBe(0);
   });
 
   it('TL010: a resource given by a policy expression is a note, not decided', async () => {

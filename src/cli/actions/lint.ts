@@ -1,13 +1,9 @@
-import { relative, isAbsolute, basename } from 'node:path';
-import { createLogger, randomIds, systemClock } from '../../core/index.js';
-import { loadParametersFile, loadTemplateFile, type DeployInput } from '../../arm/index.js';
-import { lintDeployments, type Finding } from '../../lint/index.js';
+import { relative, isAbsolute } from 'node:path';
+import { createLogger, randomIds, systemClock, TwinError } from '../../core/index.js';
+import { lintDeployments, toSarif, type Finding } from '../../lint/index.js';
 import type { CliContext } from '../context.js';
-import { collectInputs, tenantFromParameters } from '../inputs.js';
-import { parseLinkRoots } from '../link-roots.js';
-import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
-import { TwinError } from '../../core/index.js';
-import { toSarif } from '../../lint/index.js';
+import { mergeUpConfig } from '../config/up-config.js';
+import { startupInputs } from '../startup-inputs.js';
 
 export interface LintCommandOptions {
   template: string[];
@@ -21,24 +17,32 @@ export interface LintCommandOptions {
   sarif?: boolean;
 }
 
-/** `trustline lint`: exit 0 when no finding has level error, 1 when one has. */
+/**
+ * `trustline lint`: the inputs `trustline up` would deploy (flags, else trustline.json's deployments; its subscription,
+ * resource group, location and compat flags too), linted. Exit 0 when no finding has level error, 1 when one has.
+ */
 export async function lintCommand(dirs: string[], o: LintCommandOptions, ctx: CliContext): Promise<number> {
-  const files = collectInputs(dirs, o.template, o.parameters);
-  if (files.length === 0) throw new TwinError('ERR_CLI_INPUT', 'give a folder with azuredeploy.json, or --template (and --parameters)');
-  const linkRoots = parseLinkRoots(o.linkRoot, ctx.cwd);
-  const loaded = files.map((f) => ({ template: loadTemplateFile(f.template), parameters: f.parameters ? loadParametersFile(f.parameters) : undefined }));
-  const deployments: DeployInput[] = loaded.map((l, i) => ({ deploymentName: `${basename(files[i]!.template, '.json')}-${i + 1}`, template: l.template, ...(l.parameters ? { parameters: l.parameters } : {}) }));
-  const tenantId = o.tenant ?? loaded.map((l) => tenantFromParameters(l.parameters)).find(Boolean) ?? DEFAULT_TENANT;
+  const config = mergeUpConfig(
+    {
+      dirs, template: o.template, parameters: o.parameters, backend: [], directory: o.directory, imdsIdentity: [], linkRoot: o.linkRoot,
+      ...(o.tenant !== undefined ? { tenant: o.tenant } : {}), ...(o.loose ? { loose: true } : {}), ...(o.strict ? { strict: true } : {}),
+    },
+    ctx.project(),
+    ctx.cwd,
+  );
+  if (config.deployments.length === 0) throw new TwinError('ERR_CLI_INPUT', 'give a folder with azuredeploy.json, or --template (and --parameters), or "deployments" in trustline.json');
+  const { inputs, tenantId } = startupInputs(config.deployments, config.tenant);
   const result = await lintDeployments({
-    deployments,
-    directories: o.directory,
+    deployments: inputs,
+    directories: config.directory,
     tenantId,
-    subscriptionId: DEFAULT_SUBSCRIPTION,
-    resourceGroup: DEFAULT_RESOURCE_GROUP,
-    location: DEFAULT_LOCATION,
-    ...(o.loose ? { loose: true } : {}),
-    ...(o.strict ? { strict: true } : {}),
-    ...(linkRoots.length > 0 ? { linkRoots } : {}),
+    subscriptionId: config.subscription,
+    resourceGroup: config.resourceGroup,
+    location: config.location,
+    loose: config.loose,
+    strict: config.strict,
+    linkRoots: config.linkRoots,
+    compat: config.compat,
     clock: systemClock,
     ids: randomIds,
     logger: createLogger({ level: 'error' }),
@@ -50,9 +54,8 @@ export async function lintCommand(dirs: string[], o: LintCommandOptions, ctx: Cl
   else if (o.json) ctx.out(JSON.stringify({ findings }, null, 2));
   else {
     for (const f of findings) {
-      const at = f.locations.map((l) => `${l.file}:${l.line}:${l.column}${l.jsonPath ? ` (${l.jsonPath})` : ''}`);
       ctx.out(`${f.level} ${f.rule}: ${f.message}`);
-      for (const a of at) ctx.out(`    at ${a}`);
+      for (const l of f.locations) ctx.out(`    at ${l.file}:${l.line}:${l.column}${l.jsonPath ? ` (${l.jsonPath})` : ''}`);
     }
     const errors = findings.filter((f) => f.level === 'error').length;
     ctx.out(findings.length === 0 ? 'no findings: the chain holds' : `${errors} error(s), ${findings.length - errors} warning(s)/note(s)`);

@@ -6,7 +6,7 @@ export const registerLint: RegisterCommand = (program, ctx) => {
   program
     .command('lint')
     .description('check the chain before deploying: deploy the inputs as `trustline up` would into a twin without listeners, then check that each APIM API\'s managed identity token is accepted by the site it calls (docs/lint.md)')
-    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json)')
+    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json); replace trustline.json "deployments"')
     .option('--template <file>', 'an ARM template (repeatable)', collect, [])
     .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
     .option('--directory <file>', 'a directory file applied after the deployments (repeatable)', collect, [])
@@ -21,7 +21,8 @@ export const registerLint: RegisterCommand = (program, ctx) => {
       '\nOutput: one block per finding (errors first): "<level> <rule>: <message>" and "at FILE:LINE:COLUMN (JSON path)" for each\n' +
         'place to change (the policy element, the authsettingsV2 setting), then a count. --json prints {"findings": [{"rule",\n' +
         '"level", "message", "locations": [{"file", "jsonPath", "line", "column"}]}]}; --sarif a SARIF 2.1.0 log (one run, the\n' +
-        'rule table, one result per finding). Rules and the Azure behaviour each relies on: docs/lint.md. File paths are\n' +
+        'rule table, one result per finding). Rules and the Azure behaviour each relies on: docs/lint.md. trustline.json\n' +
+        '(or --config FILE) gives the deployments, subscription, resource group, location and compat flags, as for `up`. File paths are\n' +
         'relative to the working folder. Exit 0 when no finding has level error, 1 when one has (a deployment Azure would\n' +
         'refuse is one), 2 on a usage error.',
     )
