@@ -83,6 +83,23 @@ describe('trustline lint rules', () => {
     expect(findings[1]!.locations[0]!.jsonPath).toBe('resources[9].properties.value');
   });
 
+  it('TL001: a resource from a named value is read as the gateway reads it (substituted)', async () => {
+    const svc = "parameters('apimServiceName')";
+    const dir = variant((t) => {
+      setInbound(t, '    <authentication-managed-identity resource="{{func-audience}}" />');
+      t.resources.push({
+        type: 'Microsoft.ApiManagement/service/namedValues', apiVersion: '2022-08-01', name: `[concat(${svc}, '/func-audience')]`,
+        dependsOn: [`[resourceId('Microsoft.ApiManagement/service', ${svc})]`], properties: { displayName: 'func-audience', value: `api://${APP_CLIENT_ID}` },
+      });
+      // APIM refuses a policy naming a named value it does not have yet (TL009 without this).
+      (byType(t, 'Microsoft.ApiManagement/service/apis/policies').dependsOn as string[]).push(`[resourceId('Microsoft.ApiManagement/service/namedValues', ${svc}, 'func-audience')]`);
+    });
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL001 error']);
+    expect(findings[0]!.message).toContain(`token for resource 'api://${APP_CLIENT_ID}' (audience: aud 'api://${APP_CLIENT_ID}'`);
+  });
+
   it('TL002: the token goes to a variable no set-header Authorization sends', async () => {
     const dir = variant((t) => setInbound(t, MI(' output-token-variable-name="tok"')));
     const { code, findings } = await lintJson([dir]);
