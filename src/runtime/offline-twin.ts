@@ -111,7 +111,7 @@ export async function createOfflineTwin(options: OfflineTwinOptions): Promise<Of
     const entry: { key: SiteView; handler: RequestHandler; last?: SiteDecision } = { key: view, handler: () => undefined };
     const spec: SiteSpec = {
       label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, functions: view.functions, hostKeys: view.hostKeys,
-      backend: ECHO_ORIGIN, ...(options.compat?.easyAuth ? { flags: options.compat.easyAuth } : {}),
+      ...(view.stopped ? { stopped: true } : {}), backend: ECHO_ORIGIN, ...(options.compat?.easyAuth ? { flags: options.compat.easyAuth } : {}),
     };
     entry.handler = createSiteHandler(spec, { tls: { cert: '', key: '' }, arrSsl: '', client, clock, logger, onDecision: (d) => void (entry.last = d) }, () => undefined);
     handlers.set(label, entry);
@@ -141,8 +141,13 @@ export async function createOfflineTwin(options: OfflineTwinOptions): Promise<Of
       const res = await dispatch(url, { method: request.method, headers: { host: url.host, ...request.headers } });
       // The decision record is complete once the function answered: read the answer to its end.
       for await (const chunk of res.body) void chunk;
-      if (!entry.last) throw new Error(`site ${view.name} recorded no decision for ${request.method} ${url.pathname}`);
-      return entry.last;
+      if (entry.last) return entry.last;
+      // The front end answered before Easy Auth ran (a stopped site's 403): the record says so.
+      const reason = view.stopped ? 'the site is stopped (state Stopped): App Service answers 403 before Easy Auth runs' : `the site answered ${res.statusCode} before Easy Auth decided`;
+      return {
+        kind: 'site', requestId: '', site: view.name, time: new Date(clock.now()).toISOString(), method: request.method, path: url.pathname, host: url.host,
+        scheme: url.protocol === 'https:' ? 'https' : 'http', outcome: 'rejected', status: res.statusCode, steps: [{ step: 'front-end', ok: false, reason }], durationMs: 0,
+      };
     },
     close() {
       identity.close();
