@@ -10,12 +10,14 @@ import { registerExpand } from './commands/expand.js';
 import { registerEnv } from './commands/env.js';
 import { registerExplain } from './commands/explain.js';
 import { registerEasyAuth } from './commands/easyauth.js';
+import { registerLint } from './commands/lint.js';
 
 /** Every `trustline` command, in the order `--help` lists them. A new command: one file, one line here (one per line). */
 export const COMMANDS: readonly RegisterCommand[] = [
   registerUp,
   registerDeploy,
   registerWhatIf,
+  registerLint,
   registerToken,
   registerTest,
   registerPolicy,

@@ -27,6 +27,7 @@ export { TRACE_PATH } from './gateway.js';
 export { DebugCredentialsError, type DebugCredentialsRequest } from './debug-trace.js';
 export { compilePolicy, runPolicy } from './policy-run.js';
 export type { PolicyCompileResult, PolicyFragmentFile, PolicyRunRequest, PolicyRunResult, PolicyRunOptions } from './policy-run.js';
+export { missingManagedIdentity } from './policies/authentication-managed-identity.js';
 export { parseScope as parseSubscriptionScope } from './subscriptions.js';
 export { maskExpressions, decodeXmlEntities } from './policy/rawxml.js';
 export type { ExpressionSpan } from './policy/rawxml.js';

@@ -19,3 +19,7 @@ export { defaultControlPlaneCompatFlags } from './control-plane/rbac.js';
 export type { ControlPlaneCompatFlags } from './control-plane/rbac.js';
 export { groupRequests } from './console-source.js';
 export type { ConsoleSource, ConsoleFactory, ConsoleHandler, ChainView, SiteChainView, EasyAuthSummary, RequestGroup, DirectoryView } from './console-source.js';
+// `trustline lint`: the twin without listeners (same deploy and compile path, Easy Auth and Entra ID in-process).
+export { createOfflineTwin } from './offline-twin.js';
+export type { OfflineTwin, OfflineTwinOptions, OfflineService, OfflineSiteRequest } from './offline-twin.js';
+export type { SiteView } from './site-config.js';

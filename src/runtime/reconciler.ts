@@ -1,6 +1,6 @@
 import { describeError, type Clock, type HttpClient, type HostTable, type LocalTarget, type Logger } from '../core/index.js';
 import type { Store, ResourceRecord } from '../state/index.js';
-import { compileService, createGateway, prepareService, type GatewayCompatFlags, type GatewayDecision } from '../gateway/index.js';
+import { compileService, createGateway, prepareService, type CompiledService, type GatewayCompatFlags, type GatewayDecision, type ServiceConfig } from '../gateway/index.js';
 import { APIM_REQUEST_ID_HEADER } from './decision-log.js';
 import type { EasyAuthCompatFlags } from '../easyauth/index.js';
 import { startListenerPair, type ListenerPair } from './listener.js';
@@ -85,6 +85,22 @@ function authClientIdOf(settings: unknown): string | undefined {
   return typeof id === 'string' && id ? id : undefined;
 }
 
+/**
+ * The gateway's view of one `Microsoft.ApiManagement/service` of the store, compiled as the runtime serves it (policies
+ * of every scope, fragments, named values): the one compile path of `trustline up` and `trustline lint`. Throws what
+ * the gateway cannot serve.
+ */
+export async function compileServiceResource(
+  store: Store,
+  svc: ResourceRecord,
+  o: { loose: boolean | undefined; logger: Logger; gatewayFlags?: Partial<GatewayCompatFlags> | undefined; trustedRoots?: readonly string[] | undefined },
+): Promise<{ config: ServiceConfig; compiled: CompiledService }> {
+  const config = buildServiceConfig(store, svc);
+  await prepareService(config);
+  const compiled = compileService(config, { loose: o.loose, logger: o.logger, ...(o.gatewayFlags ? { flags: o.gatewayFlags } : {}), ...(o.trustedRoots ? { trustedRoots: o.trustedRoots } : {}) });
+  return { config, compiled };
+}
+
 /** Keeps one listener set per site and per APIM service in step with the store. */
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { store, siteHost, logger } = deps;
@@ -143,9 +159,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       }
       rt.resource = svc;
       try {
-        const config = buildServiceConfig(store, svc);
-        await prepareService(config);
-        rt.gateway.setService(compileService(config, { loose: deps.loose, logger, ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}), ...(deps.trustedRoots ? { trustedRoots: deps.trustedRoots } : {}) }));
+        const { config, compiled } = await compileServiceResource(store, svc, deps);
+        rt.gateway.setService(compiled);
         rt.listeners.requestClientCertificates(config.negotiateClientCertificate === true);
       } catch (e) {
         logger.error(`apim ${svc.name}: policies rejected: ${describeError(e)}`);

@@ -41,6 +41,7 @@ import { scmSite } from './scm-site.js';
 import { createDecisionLog, type DecisionLog } from './decision-log.js';
 import type { ControlPlaneCompatFlags } from './control-plane/rbac.js';
 import { recordDeployments, reusableDeployments } from './deployment-reuse.js';
+import { managedIdentityTokens } from './managed-identity-tokens.js';
 
 export interface TwinCompatFlags {
   easyAuth?: Partial<EasyAuthCompatFlags>;
@@ -226,12 +227,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         }, decisions.add)
       : createInProcessSiteHost({ tls: tls.server, client, clock, logger, browserIdentityOrigin: identityListeners.httpsUrl, onDecision: decisions.add });
   own(siteHost);
-  const tokens = (serviceId: string) => ({
-    async getToken(req: { resource: string; clientId?: string }) {
-      const t = await identity.issueManagedIdentityToken({ resource: req.resource, clientId: req.clientId, ownerResourceId: req.clientId ? undefined : serviceId });
-      return { accessToken: t.access_token, expiresOnSeconds: Number(t.expires_on) };
-    },
-  });
+  const tokens = (serviceId: string) => managedIdentityTokens(identity, serviceId);
 
   const reconciler = createReconciler({
     store,

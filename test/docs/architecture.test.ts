@@ -14,11 +14,13 @@ const ALLOWED: Record<string, string[]> = {
   // providers validate what they store through the other subsystems' public index (policies, authsettingsV2,
   // Graph's directory rules shared with the directory file)
   arm: ['core', 'state', 'gateway', 'easyauth', 'identity'],
-  lint: ['core', 'state', 'arm'],
+  // lint deploys through the runtime (one compile path) and reads the subsystems' public facts
+  lint: ['core', 'state', 'arm', 'runtime', 'gateway', 'easyauth', 'identity'],
   runtime: ['core', 'state', 'arm', 'identity', 'easyauth', 'gateway'],
   console: ['core', 'state', 'runtime'],
-  // `trustline up` composes the process: the twin (runtime) with the web console (console) at its control plane.
-  cli: ['core', 'state', 'arm', 'runtime', 'console'],
+  // `trustline up` composes the process: the twin (runtime) with the web console (console) at its control plane;
+  // `trustline lint` runs the lint.
+  cli: ['core', 'state', 'arm', 'runtime', 'console', 'lint'],
 };
 
 

@@ -97,6 +97,7 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
     expand,
     written: [],
     stored: [],
+    sources: {},
     ...(options.continueAfterFailure && !expand ? { failures: [] } : {}),
   };
   let run: ReturnType<typeof runTemplate>;
@@ -122,7 +123,7 @@ function deployTemplate(input: DeployInput, options: DeployOptions, expand = fal
   }
   if (run.failed) throw withPartial(deploymentFailure(shared.failures ?? []), shared, overlay, run.recordParameters);
   overlay.putResource(deploymentRecord({ id: deploymentId, name: input.deploymentName, mode, run, outputResources: shared.written, now: options.clock.now() }));
-  return { result: { resources: shared.written, stored: shared.stored, outputs: run.outputs, parameters: run.recordParameters, warnings, expanded: shared.expanded }, changes: overlay.changes() };
+  return { result: { resources: shared.written, stored: shared.stored, outputs: run.outputs, parameters: run.recordParameters, warnings, expanded: shared.expanded, sources: shared.sources }, changes: overlay.changes() };
 }
 
 /**

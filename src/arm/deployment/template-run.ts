@@ -45,6 +45,8 @@ export interface RunShared {
   written: string[];
   /** Of those, the resources of types the twin stores as given without simulating them. */
   stored: string[];
+  /** Where each resource written is declared (template file, JSON path, line:column), by id (`trustline lint`). */
+  sources: Record<string, SourceLocation>;
   /**
    * Set when a resource provider's refusal fails only that resource (`DeployOptions.continueAfterFailure`, the control
    * plane's deployments): the failures of every (nested) deployment, in the order they happened. Unset: the first one throws.
@@ -237,6 +239,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
       overlay.putResource(record);
       written.push(record.id);
       shared.written.push(record.id);
+      shared.sources[record.id] = r.location;
       if (!r.provider && r.type.toLowerCase() !== 'microsoft.resources/resourcegroups') shared.stored.push(record.id);
     } catch (e) {
       if (!shared.failures || !mark || !isProvisioningFailure(e)) throw e;

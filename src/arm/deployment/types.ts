@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator, Logger } from '../../core/index.js';
+import type { Clock, IdGenerator, Logger, SourceLocation } from '../../core/index.js';
 import type { LinkRoot } from '../template/link-roots.js';
 import type { Store } from '../../state/index.js';
 
@@ -88,4 +88,6 @@ export interface DeployResult {
   warnings: string[];
   /** Every resource deployed (nested deployments included) with its body as ARM would PUT it, in order. */
   expanded?: ExpandedResource[];
+  /** Where each resource written is declared: template file, JSON path, line:column (`trustline lint` points there). */
+  sources?: Record<string, SourceLocation>;
 }

@@ -1,13 +1,13 @@
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
-import { loadParametersFile, loadTemplateFile, type DeployInput, type DeployResult } from '../../arm/index.js';
+import type { DeployResult } from '../../arm/index.js';
 import { writePrivateFile } from '../../state/index.js';
 import { armDeferredTls, startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
-import { tenantFromParameters } from '../inputs.js';
+import { startupInputs } from '../startup-inputs.js';
 import { removeReadyFile } from '../ready-file.js';
-import { DEFAULT_STATE_DIR, DEFAULT_TENANT } from '../defaults.js';
+import { DEFAULT_STATE_DIR } from '../defaults.js';
 import type { UpConfig } from '../config/up-config.js';
 import { lockStateFolder } from '../state-lock.js';
 import { firstCallable } from '../first-callable.js';
@@ -48,12 +48,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const event = (e: UpEvent) => out(JSON.stringify(e));
   const logger = createLogger({ level: opts.logLevel });
-  const loaded = opts.deployments.map((f) => ({
-    files: f,
-    template: loadTemplateFile(f.template),
-    parameters: f.parameters ? loadParametersFile(f.parameters) : undefined,
-  }));
-  const tenantId = opts.tenant ?? loaded.map((l) => tenantFromParameters(l.parameters)).find(Boolean) ?? DEFAULT_TENANT;
+  const { loaded, inputs, tenantId } = startupInputs(opts.deployments, opts.tenant);
   // First the lock: a second `up` on this folder stops here, before it reads or writes anything in it.
   const lock = lockStateFolder(opts.state, logger);
   let twin: Twin;
@@ -104,7 +99,6 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   };
   let failedDirectory: string | undefined;
   try {
-    const inputs: DeployInput[] = loaded.map((l, i) => ({ deploymentName: `${basename(l.files.template, '.json')}-${i + 1}`, template: l.template, parameters: l.parameters }));
     // A persisted state folder already holds what an unchanged start deployed: it is served as it is (bench/RESULTS.md, start-up).
     const reused = twin.reusableDeployments(inputs);
     const results: DeployResult[] = [];

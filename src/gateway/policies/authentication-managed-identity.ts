@@ -3,6 +3,7 @@ import { setHeader } from '../pipeline/headers.js';
 import type { DecisionToken } from '../pipeline/decision.js';
 import type { RequestRun } from '../pipeline/request-run.js';
 import type { PolicyDefinition } from './types.js';
+import type { ServiceIdentity } from '../types.js';
 import { literalBool, optional, required, str } from './util.js';
 
 /**
@@ -10,6 +11,20 @@ import { literalBool, optional, required, str } from './util.js';
  * (client-id, resource). With output-token-variable-name the token goes only to the variable.
  * ignore-error=true on failure: nothing is set (compat flag `ignoredTokenFailure`, docs/behaviour/apim.md §8 open question).
  */
+/**
+ * Why the service cannot use the identity a policy names (system-assigned when `clientId` is undefined), or undefined
+ * when it has it; undefined too when the service's identities are not known (`identity` undefined).
+ */
+export function missingManagedIdentity(identity: ServiceIdentity | undefined, clientId: string | undefined): string | undefined {
+  if (identity && clientId === undefined && !identity.systemAssigned) {
+    return 'Managed service identity is not enabled for this service and authentication-managed-identity policy cannot be used.';
+  }
+  if (identity && clientId !== undefined && !identity.userAssignedClientIds.some((c) => c.toLowerCase() === clientId.toLowerCase())) {
+    return `No user-assigned managed identity with client id '${clientId}' is assigned to this service.`;
+  }
+  return undefined;
+}
+
 /**
  * Get a token from the cache or the identity (recorded in the decision with its decoded claims);
  * `use` receives it. A failure is TokenAcquisitionFailed (500), or with ignore-error logged and
@@ -24,13 +39,8 @@ export async function acquireToken(
   rc.decision.tokens.push(record);
   let token: string;
   try {
-    const attached = rc.services.identity;
-    if (attached && cid === undefined && !attached.systemAssigned) {
-      throw new Error('Managed service identity is not enabled for this service and authentication-managed-identity policy cannot be used.');
-    }
-    if (attached && cid !== undefined && !attached.userAssignedClientIds.some((c) => c.toLowerCase() === cid.toLowerCase())) {
-      throw new Error(`No user-assigned managed identity with client id '${cid}' is assigned to this service.`);
-    }
+    const missing = missingManagedIdentity(rc.services.identity, cid);
+    if (missing) throw new Error(missing);
     token = await rc.services.tokens.get(res, who);
   } catch (e) {
     record.error = (e as Error).message;

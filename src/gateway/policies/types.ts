@@ -13,6 +13,8 @@ export interface Step {
   readonly scope: string;
   /** Nested position, e.g. `choose[1]/when[2]/set-header[1]`. */
   readonly path: string;
+  /** The element as written (named values substituted): static checks read it (`trustline lint`), requests never. */
+  readonly node?: PolicyNode;
   run(rc: RequestRun): Promise<void> | void;
   /** The element is, or contains, a cache-store (a cache hit resumes outbound after it). */
   readonly storesCache?: boolean;
@@ -61,6 +63,8 @@ export interface StepBase {
   readonly location: SourceLocation;
   readonly scope: string;
   readonly path: string;
+  /** The element as written (named values substituted): static checks read it (`trustline lint`), requests never. */
+  readonly node?: PolicyNode;
 }
 
 export const ALL_SECTIONS: readonly SectionName[] = ['inbound', 'backend', 'outbound', 'on-error'];

@@ -109,7 +109,7 @@ export function compileSteps(settings: CompileSettings, section: SectionName, no
     const n = (counts.get(node.name) ?? 0) + 1;
     counts.set(node.name, n);
     const path = `${prefix ? prefix + '/' : ''}${node.name}[${n}]`;
-    const base: StepBase = { name: node.name, id: node.attrs.id ?? '', location: locate(settings, node), scope: settings.scope, path };
+    const base: StepBase = { name: node.name, id: node.attrs.id ?? '', location: locate(settings, node), scope: settings.scope, path, node };
     const cc = makeContext(settings, section, prefix, target);
     if (node.name === 'base') {
       if (settings.fragment) throw cc.error('ERR_APIM_POLICY_STRUCTURE', node, '<base/> is not allowed in a policy fragment');

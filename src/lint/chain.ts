@@ -1,0 +1,219 @@
+import { missingManagedIdentity, type CompiledApi, type CompiledOperation } from '../gateway/index.js';
+import type { OfflineService, OfflineTwin, SiteDecision, SiteView } from '../runtime/index.js';
+import { backendCall, type BackendCall, type ManagedIdentityCall } from './policy-facts.js';
+import { finding, type Finding } from './rules.js';
+import type { LintLocation, SourceMap } from './source-map.js';
+
+const AAD = 'properties.identityProviders.azureActiveDirectory';
+/** The authsettingsV2 property each Easy Auth step reads (where a refusal points). */
+const SETTING_OF_STEP: Record<string, string> = {
+  platform: 'properties.platform',
+  'require-https': 'properties.httpSettings.requireHttps',
+  config: `${AAD}.registration.openIdIssuer`,
+  issuer: `${AAD}.registration.openIdIssuer`,
+  audience: `${AAD}.validation.allowedAudiences`,
+  'allowed-applications': `${AAD}.validation.defaultAuthorizationPolicy.allowedApplications`,
+  'allowed-principals': `${AAD}.validation.defaultAuthorizationPolicy.allowedPrincipals`,
+  'client-service-principal': `${AAD}.validation.defaultAuthorizationPolicy.allowedPrincipals`,
+  'jwt-allowed-client-applications': `${AAD}.validation.jwtClaimChecks.allowedClientApplications`,
+  'jwt-allowed-groups': `${AAD}.validation.jwtClaimChecks.allowedGroups`,
+  credential: 'properties.globalValidation',
+  'unauthenticated-action': 'properties.globalValidation.unauthenticatedClientAction',
+  anonymous: 'properties.globalValidation',
+};
+
+/** The site's refusal as `trustline explain` and the site's log say it: its failed steps, `step: reason; …`. */
+export function refusalReason(d: SiteDecision): string {
+  const failed = d.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.reason}`);
+  return failed.join('; ') || d.errorCode || d.outcome;
+}
+
+const refused = (d: SiteDecision) => d.outcome === 'rejected' || d.outcome === 'error' || d.outcome === 'redirect-https';
+const anonymousIn = (d: SiteDecision) => d.outcome === 'forwarded-anonymous' || d.outcome === 'pass-through';
+const keysRefused = (d: SiteDecision) => d.steps.some((s) => s.step === 'function-keys' && !s.ok);
+
+function claimsOf(token: string): Record<string, unknown> {
+  try {
+    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** What to change, by the Easy Auth step that refused the token. */
+function fixFor(step: string | undefined, claims: Record<string, unknown>, site: SiteView, call: ManagedIdentityCall): string {
+  const clientId = (site.authSettings as { identityProviders?: { azureActiveDirectory?: { registration?: { clientId?: string } } } } | undefined)
+    ?.identityProviders?.azureActiveDirectory?.registration?.clientId;
+  const app = String(claims.appid ?? claims.azp ?? '?');
+  switch (step) {
+    case 'audience':
+      return `Add '${String(claims.aud)}' to validation.allowedAudiences of the site's authsettingsV2${clientId ? `, or set the policy's resource to the site's clientId '${clientId}'` : ''}.`;
+    case 'issuer':
+      return `Make registration.openIdIssuer accept the token's issuer '${String(claims.iss)}' (v1 tokens: https://sts.windows.net/{tenant}/, v2: https://login.microsoftonline.com/{tenant}/v2.0; the app registration's accessTokenAcceptedVersion decides which one '${call.resource}' gets).`;
+    case 'allowed-applications':
+      return `Add APIM's managed identity client id '${app}' to validation.defaultAuthorizationPolicy.allowedApplications.`;
+    case 'allowed-principals':
+    case 'client-service-principal':
+      return `Add APIM's managed identity object id '${String(claims.oid)}' to validation.defaultAuthorizationPolicy.allowedPrincipals.identities.`;
+    case 'jwt-allowed-client-applications':
+      return `Add APIM's managed identity client id '${app}' to validation.jwtClaimChecks.allowedClientApplications.`;
+    case 'jwt-allowed-groups':
+      return "A managed identity's token carries no groups claim: drop validation.jwtClaimChecks.allowedGroups or let the identity in another way.";
+    case 'config':
+      return `Make registration.openIdIssuer name the tenant that issues APIM's token ('${String(claims.iss)}'), whose OIDC metadata Easy Auth reads.`;
+    case 'require-https':
+      return "Call the site over https (the API's serviceUrl or set-backend-service base-url).";
+    default:
+      return "Make the site's authsettingsV2 accept APIM's managed identity token.";
+  }
+}
+
+interface Context {
+  twin: OfflineTwin;
+  map: SourceMap;
+  sites: SiteView[];
+  out: Finding[];
+}
+
+/** The site a backend URL reaches (`https://<site>.azurewebsites.net/...`), when it is one of the deployment. */
+function siteOf(sites: SiteView[], url: string | undefined): { site: SiteView; url: URL } | undefined {
+  if (!url) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const site = sites.find((s) => s.hostName === u.hostname.toLowerCase());
+  return site ? { site, url: u } : undefined;
+}
+
+/** The URL the gateway's forward-request calls for an operation (template parameters given a value). */
+function operationUrl(base: URL, op: CompiledOperation): URL {
+  const template = op.config.urlTemplate.split('?')[0]!.replace(/\{[^}]*\}/g, '1');
+  const u = new URL(base.toString());
+  u.pathname = `${u.pathname.replace(/\/$/, '')}/${template.replace(/^\//, '')}`;
+  u.search = '';
+  return u;
+}
+
+function authSettingsId(site: SiteView, map: SourceMap): string {
+  const v2 = `${site.resource.id}/config/authsettingsV2`;
+  return map.resource(v2) ? v2 : map.resource(`${site.resource.id}/config/authsettings`) ? `${site.resource.id}/config/authsettings` : site.resource.id;
+}
+
+/** Where the site's setting `path` stands (the authsettingsV2 resource, else the site). */
+function siteSetting(ctx: Context, site: SiteView, path: string | undefined): LintLocation | undefined {
+  const id = authSettingsId(site, ctx.map);
+  if (id === site.resource.id) return ctx.map.property(id, '');
+  return ctx.map.property(id, path ?? '');
+}
+
+/** The API's own policy (or the API) when no element names the cause. */
+function apiLocation(ctx: Context, svc: OfflineService, api: CompiledApi): LintLocation | undefined {
+  return ctx.map.property(`${api.config.id}/policies/policy`, 'properties.value') ?? ctx.map.property(api.config.id, 'properties.serviceUrl') ?? ctx.map.property(svc.resource.id, '');
+}
+
+/**
+ * The chain rules over one APIM service: for each operation whose backend is a site of the deployment, the token the
+ * effective policy attaches (minted by the identity subsystem as the gateway gets it) goes through that site's Easy
+ * Auth (the runtime's own site handler); each refusal is a finding with Easy Auth's reason.
+ */
+export async function checkService(ctx: Context, svc: OfflineService): Promise<void> {
+  for (const api of svc.compiled.apis) {
+    if (!api.isCurrent) continue;
+    for (const op of api.operations) {
+      // A product's policy applies to calls with that product's subscription: its pipeline is checked where the
+      // backend call it makes differs from the API's own.
+      const own = backendCall(op.pipeline, svc.compiled, api.config.serviceUrl);
+      await checkOperation(ctx, svc, api, op, own, '');
+      const seen = new Set([callKey(own)]);
+      for (const [product, pipeline] of op.productPipelines) {
+        const call = backendCall(pipeline, svc.compiled, api.config.serviceUrl);
+        if (seen.has(callKey(call))) continue;
+        seen.add(callKey(call));
+        await checkOperation(ctx, svc, api, op, call, ` (product '${product}')`);
+      }
+    }
+  }
+}
+
+/** What decides an operation's chain, to check each distinct backend call once. */
+function callKey(c: BackendCall): string {
+  const mi = (m: ManagedIdentityCall | undefined) => m && [m.resource, m.clientId, m.outputVariable, m.ignoreError, m.location];
+  return JSON.stringify([mi(c.token), c.calls.map(mi), c.unsent.map(mi), c.baseUrl, c.baseUrlExpression, [...c.headersSet].sort(), c.callerToken]);
+}
+
+async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation, call: BackendCall, scope: string): Promise<void> {
+  const xml = (id: string) => {
+    const v = ctx.twin.store.getResource(id)?.properties.value;
+    return typeof v === 'string' ? v : undefined;
+  };
+  const where = (c: ManagedIdentityCall) => ctx.map.policyElement(c.location, svc.resource.id, 'authentication-managed-identity', xml);
+  const apiName = `API '${api.config.name}' of APIM '${svc.resource.name}'${scope}`;
+  for (const c of call.calls) {
+    if (c.ignoreError) {
+      ctx.out.push(finding('TL005', `${apiName}: authentication-managed-identity has ignore-error="true": when the token cannot be had, the request goes on without one and the site answers a bare 401. Remove ignore-error (default false) so that APIM answers 500 with the cause.`, [where(c)]));
+    }
+  }
+  if (call.baseUrlExpression) {
+    ctx.out.push(finding('TL010', `${apiName}: set-backend-service names its backend through a policy expression; the chain to it is not checked.`, [apiLocation(ctx, svc, api)]));
+    return;
+  }
+  const target = siteOf(ctx.sites, call.baseUrl);
+  if (!target) return;
+  const { site } = target;
+  const url = operationUrl(target.url, op);
+  const siteName = `site '${site.name}'`;
+  if (url.protocol === 'http:') {
+    ctx.out.push(finding('TL007', `${apiName} calls ${siteName} over plain http (${target.url.origin}): the bearer token travels in clear. Use https in the API's serviceUrl.`, [ctx.map.property(api.config.id, 'properties.serviceUrl')]));
+  }
+  const anonymous = await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: {} });
+  if (anonymousIn(anonymous) && !keysRefused(anonymous)) {
+    ctx.out.push(finding('TL006', `${siteName} (behind ${apiName}) answers requests without a token (${anonymous.outcome}: ${anonymous.steps.map((s) => `${s.step}: ${s.reason}`).join('; ')}): anyone can call it around APIM. Enable Easy Auth with requireAuthentication and unauthenticatedClientAction Return401.`, [siteSetting(ctx, site, 'properties.globalValidation')]));
+  }
+
+  let token: string | undefined;
+  const sent = call.token;
+  if (sent) {
+    if (sent.expression) {
+      ctx.out.push(finding('TL010', `${apiName}: the ${sent.expression} of authentication-managed-identity is a policy expression; the token it gets is not checked.`, [where(sent)]));
+      return;
+    }
+    const missing = missingManagedIdentity(svc.config.identity, sent.clientId);
+    if (missing) {
+      ctx.out.push(finding('TL003', `${apiName}: ${missing} Give the service ${sent.clientId ? `the user-assigned identity '${sent.clientId}'` : 'a system-assigned identity ("identity": {"type": "SystemAssigned"})'} or name one it has.`, [where(sent), ctx.map.property(svc.resource.id, 'identity')]));
+      return;
+    }
+    try {
+      token = await ctx.twin.managedIdentityToken(svc.resource.id, sent.resource, sent.clientId);
+    } catch (e) {
+      ctx.out.push(finding('TL004', `${apiName}: Entra ID refuses the managed identity's token for resource '${sent.resource}': ${(e as Error).message} Use the site's application id (its authsettingsV2 clientId) or an identifier URI of its app registration.`, [where(sent)]));
+      return;
+    }
+  }
+  for (const c of call.unsent) {
+    ctx.out.push(finding('TL002', `${apiName}: the token of authentication-managed-identity goes to the variable '${c.outputVariable}', which no set-header Authorization sends: ${siteName} gets no token. Add <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["${c.outputVariable}"])</value></set-header>.`, [where(c)]));
+  }
+  const decision = token ? await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: { authorization: `Bearer ${token}` } }) : anonymous;
+  if (refused(decision)) {
+    const failedStep = decision.steps.find((s) => !s.ok)?.step;
+    const setting = siteSetting(ctx, site, failedStep ? SETTING_OF_STEP[failedStep] : undefined);
+    const answer = `${decision.status ?? 500}`;
+    if (token && sent) {
+      const claims = claimsOf(token);
+      ctx.out.push(finding('TL001', `${apiName}: ${siteName} answers ${answer} to APIM's managed identity token for resource '${sent.resource}' (${refusalReason(decision)}). ${fixFor(failedStep, claims, site, sent)}`, [where(sent), setting]));
+    } else if (call.callerToken) {
+      ctx.out.push(finding('TL010', `${apiName}: the request carries the caller's own token (validated by validate-jwt / validate-azure-ad-token and passed on in Authorization); whether ${siteName} accepts it depends on the caller, and is not checked.`, [apiLocation(ctx, svc, api)]));
+    } else if (call.unsent.length === 0) {
+      const clientId = (site.authSettings as { identityProviders?: { azureActiveDirectory?: { registration?: { clientId?: string } } } } | undefined)?.identityProviders?.azureActiveDirectory?.registration?.clientId;
+      ctx.out.push(finding('TL002', `${apiName}: ${siteName} answers ${answer} to APIM's request, which carries no token (${refusalReason(decision)}). Add <authentication-managed-identity resource="${clientId ?? '<the site\'s application id>'}"/> to the API's inbound policy.`, [apiLocation(ctx, svc, api), setting]));
+    }
+    return;
+  }
+  if (keysRefused(decision) && !call.headersSet.has('x-functions-key')) {
+    ctx.out.push(finding('TL008', `${apiName}: ${siteName} lets APIM in, but the function answers 401 (${refusalReason(decision)}). Send the key (set-header x-functions-key from a named value) or make the function's authLevel anonymous.`, [apiLocation(ctx, svc, api)]));
+  }
+}
+
+export type { Context as ChainContext };

@@ -1,0 +1,46 @@
+import { RULES, type Finding } from './rules.js';
+
+/**
+ * The findings as one SARIF 2.1.0 log (OASIS SARIF v2.1.0; the subset GitHub code scanning reads): one run, the rule
+ * table as `tool.driver.rules`, each finding a result with its places as physical locations (`uri` relative to the
+ * working folder, `region.startLine/startColumn`). The shape is checked against the OASIS schema in
+ * test/lint/sarif.test.ts.
+ */
+export function toSarif(findings: readonly Finding[]): Record<string, unknown> {
+  const index = new Map(RULES.map((r, i) => [r.id, i]));
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'trustline',
+            rules: RULES.map((r) => ({
+              id: r.id,
+              name: r.name,
+              shortDescription: { text: r.description },
+              fullDescription: { text: `${r.description} Azure behaviour: ${r.behaviour}.` },
+              help: { text: `${r.description} See docs/lint.md (${r.id}) and ${r.behaviour}.` },
+              defaultConfiguration: { level: r.level },
+            })),
+          },
+        },
+        columnKind: 'utf16CodeUnits',
+        results: findings.map((f) => ({
+          ruleId: f.rule,
+          ruleIndex: index.get(f.rule) ?? -1,
+          level: f.level,
+          message: { text: f.message },
+          locations: f.locations.map((l) => ({
+            physicalLocation: {
+              artifactLocation: { uri: encodeURI(l.file) },
+              region: { startLine: l.line, startColumn: l.column },
+            },
+            ...(l.jsonPath ? { logicalLocations: [{ fullyQualifiedName: l.jsonPath, kind: 'member' }] } : {}),
+          })),
+        })),
+      },
+    ],
+  };
+}
