@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { deploy, loadParametersFile, loadTemplateFile } from '../../src/arm/index.js';
+import { deletedByCompleteMode, deploy, loadParametersFile, loadTemplateFile } from '../../src/arm/index.js';
 import type { DeployInput } from '../../src/arm/index.js';
 import { RG, SCOPE, SEED_PARAMETERS, SEED_TEMPLATE, seedText, setup, snapshot } from './helpers/seed.js';
 
@@ -160,6 +161,34 @@ describe('deploy: modes', () => {
     expect(store.getResource(APIM_ID)).toBeUndefined();
     expect(store.getDirectoryObject(principalId)).toBeUndefined();
     expect(store.listResources().filter((r) => r.type !== 'Microsoft.Resources/deployments').map((r) => r.id)).toEqual([extraId]);
+  });
+
+  it('Complete mode deletes by type as ARM does: a child the template leaves out stays, a deleted parent takes its children', () => {
+    const { store, options } = setup();
+    deploy(seedInput(), options);
+    const doc = JSON.parse(readFileSync(SEED_TEMPLATE, 'utf8')) as { resources: Array<{ type: string }> };
+    // The seed without its authsettingsV2 config, its API's operation and policy: children ARM's Complete mode keeps
+    // (Microsoft.Web sites/config: no; an APIM service's children are not resource-group resources).
+    const children = new Set(['Microsoft.Web/sites/config', 'Microsoft.ApiManagement/service/apis/operations', 'Microsoft.ApiManagement/service/apis/policies']);
+    const before = store.listResources().filter((r) => children.has(r.type)).map((r) => r.id);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    doc.resources = doc.resources.filter((r) => !children.has(r.type));
+    deploy({ ...seedInput(), template: doc, deploymentName: 'complete-children', mode: 'Complete' }, options);
+    for (const id of before) expect(store.getResource(id), id).toBeDefined();
+    // The built-in all-access subscription API Management created with the service stays too.
+    expect(store.listResources().some((r) => r.type === 'Microsoft.ApiManagement/service/subscriptions' && r.name.endsWith('/master'))).toBe(true);
+  });
+
+  it('deletedByCompleteMode follows ARM\'s per-type table; unknown namespaces: top-level types only', () => {
+    expect(deletedByCompleteMode('Microsoft.Web/sites')).toBe(true);
+    expect(deletedByCompleteMode('microsoft.web/sites/slots')).toBe(true);
+    expect(deletedByCompleteMode('Microsoft.Web/sites/config')).toBe(false);
+    expect(deletedByCompleteMode('Microsoft.ApiManagement/service')).toBe(true);
+    expect(deletedByCompleteMode('Microsoft.ApiManagement/service/apis')).toBe(false);
+    expect(deletedByCompleteMode('Microsoft.Authorization/roleAssignments')).toBe(false);
+    expect(deletedByCompleteMode('Microsoft.ManagedIdentity/userAssignedIdentities')).toBe(true);
+    expect(deletedByCompleteMode('Contoso.Widgets/things')).toBe(true);
+    expect(deletedByCompleteMode('Contoso.Widgets/things/parts')).toBe(false);
   });
 
   it('Incremental PUT replaces the whole body', () => {

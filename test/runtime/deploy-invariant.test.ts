@@ -298,7 +298,9 @@ describe('what deploys is what runs: every accepted format and type serves, or t
     const t = seed();
     t.outputs = {};
     v.change(t, dir);
-    // Complete mode: each variant is exactly its template, nothing left from the one before.
+    // Each variant starts from an empty resource group: a Complete deployment of no resources deletes the site and the
+    // service with everything below them (Complete mode alone would keep a child the variant leaves out, as ARM does).
+    await twin.deploy({ deploymentName: `clear-${variants.indexOf(v)}`, template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [] }, mode: 'Complete' });
     const run = twin.deploy({ deploymentName: `inv-${variants.indexOf(v)}`, template: t, parameters, mode: 'Complete' });
     if (v.error) {
       const e = await run.then(() => undefined, (x: unknown) => x);

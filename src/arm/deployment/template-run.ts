@@ -25,6 +25,7 @@ import { isSecureType, parameterValues, resolveParameters } from './parameters.j
 import { DEPLOYMENTS_TYPE, planResources } from './plan.js';
 import type { PlannedResource } from './plan.js';
 import { canonicalId, evalScope, scopeId } from './scope.js';
+import { completeModeDeletions } from './complete-mode.js';
 import type { DeploymentTarget } from './scope.js';
 import type { DeployOptions, ExpandedResource } from './types.js';
 import { userFunctions } from './udf.js';
@@ -263,9 +264,12 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
   if (failed.size > 0) return { outputs: {}, publicParameters, recordParameters, written, failed: true };
 
   if (input.mode === 'Complete' && target.kind === 'resourceGroup') {
+    // ARM deletes per type (complete-mode.ts): a site or an APIM service the template lacks goes, with everything
+    // below it; a child the template leaves out (a site's config, an APIM service's built-in products) stays.
     const keep = new Set(written.map((id) => canonicalId(id)));
-    for (const existing of overlay.listResources({ idPrefix: `${scopeId(target)}/` })) {
-      if (existing.type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase() || keep.has(canonicalId(existing.id))) continue;
+    const existingResources = overlay.listResources({ idPrefix: `${scopeId(target)}/` });
+    const isDeployment = (type: string) => type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase();
+    for (const existing of completeModeDeletions(existingResources, (id) => keep.has(canonicalId(id)), isDeployment)) {
       overlay.deleteResource(existing.id);
       for (const d of overlay.listDirectoryObjects()) {
         if (d.kind === 'managedIdentity' && d.resourceId?.toLowerCase() === existing.id.toLowerCase()) overlay.deleteDirectoryObject(d.objectId);

@@ -2,7 +2,7 @@ import type { Clock, IdGenerator, Logger } from '../../core/index.js';
 import { describeError, isTwinError, reverseTicksId } from '../../core/index.js';
 import type { ResourceRecord, Store } from '../../state/index.js';
 import type { DeployInput, DeployResult, DeploymentScope } from '../../arm/index.js';
-import { FAILED_WRITTEN_KEY } from '../../arm/index.js';
+import { deletedByCompleteMode, FAILED_WRITTEN_KEY } from '../../arm/index.js';
 import { deploymentFailedError, failedOperationsOf, failedResourceId, failuresOf, isDeploymentFailure, operationError, resourceError, validationError } from './deployment-errors.js';
 import {
   DEPLOYMENTS_TYPE,
@@ -412,11 +412,15 @@ export class DeploymentService {
       }
     }
     if (r.state === 'Succeeded' && req.mode === 'Complete') {
-      // Complete mode removed what the template no longer has: one Delete operation each, as ARM records them.
-      for (const gone of r.before?.values() ?? []) {
-        const type = typeOfId(gone);
-        if (type.toLowerCase() === DEPLOYMENTS_TYPE.toLowerCase() || store.getResource(gone)) continue;
-        ops.push(resourceOperation({ deploymentId: id, ids, clock, record: { id: gone, type, name: nameOfId(gone) }, existed: true, durationMs: 0, operation: 'Delete' }));
+      // Complete mode removed what the template no longer has: one Delete operation for each resource ARM deletes (a
+      // type Complete mode deletes, complete-mode.ts); what went with a deleted parent has no operation of its own.
+      const gone = [...(r.before?.values() ?? [])].filter((g) => typeOfId(g).toLowerCase() !== DEPLOYMENTS_TYPE.toLowerCase() && !store.getResource(g));
+      const goneLower = gone.map((g) => g.toLowerCase());
+      for (const g of gone) {
+        const type = typeOfId(g);
+        const lower = g.toLowerCase();
+        if (!deletedByCompleteMode(type) || goneLower.some((p) => p !== lower && lower.startsWith(`${p}/`))) continue;
+        ops.push(resourceOperation({ deploymentId: id, ids, clock, record: { id: g, type, name: nameOfId(g) }, existed: true, durationMs: 0, operation: 'Delete' }));
       }
     }
     if (r.state === 'Succeeded' && r.result && Object.keys(r.result.outputs).length > 0) ops.push(outputOperation(id, ids, clock));

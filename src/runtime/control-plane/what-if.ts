@@ -1,4 +1,5 @@
 import type { ResourceRecord } from '../../state/index.js';
+import { completeModeDeletions } from '../../arm/index.js';
 import { resourceView } from './views.js';
 
 /** ARM's what-if `changeType` (Microsoft.Resources `ChangeType`). */
@@ -118,12 +119,18 @@ export function whatIfChanges(planned: ResourceRecord[], current: ResourceRecord
     const delta = diffProperties(beforeCmp, afterCmp);
     changes.push(delta.length ? { resourceId: p.id, changeType: 'Modify', before, after, delta } : { resourceId: p.id, changeType: 'NoChange', before, after });
   }
+  // Complete mode: what the deployment would delete (ARM's per-type rule, with everything below a deleted resource).
+  const deleted = mode === 'Complete' ? new Set(completeModeDeletions([...now.values()], (id) => seen.has(id.toLowerCase()), () => false).map((r) => r.id.toLowerCase())) : new Set<string>();
   for (const [key, r] of now) {
     if (seen.has(key)) continue;
-    // Incremental mode: ARM's what-if reports the resources the resource group lists (top-level ones); a child resource
-    // the template leaves out (an APIM service's built-in products and subscriptions, a site's config) is not `Ignore`d.
-    if (mode !== 'Complete' && r.type.split('/').length > 2) continue;
-    changes.push(mode === 'Complete' ? { resourceId: r.id, changeType: 'Delete', before: whatIfPayload(r) } : { resourceId: r.id, changeType: 'Ignore', before: whatIfPayload(r) });
+    if (deleted.has(key)) {
+      changes.push({ resourceId: r.id, changeType: 'Delete', before: whatIfPayload(r) });
+      continue;
+    }
+    // ARM's what-if reports the resources the resource group lists (top-level ones); a child resource the template
+    // leaves out (an APIM service's built-in products and subscriptions, a site's config) is not `Ignore`d.
+    if (r.type.split('/').length > 2) continue;
+    changes.push({ resourceId: r.id, changeType: 'Ignore', before: whatIfPayload(r) });
   }
   return changes;
 }
