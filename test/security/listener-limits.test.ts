@@ -16,7 +16,7 @@ const SITE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Web/si
 const AUTH_V2 = `${SITE}/config/authsettingsV2?api-version=2022-09-01`;
 
 /** One raw HTTP/1.1 exchange: writes `bytes`, reads until the server closes or `ms` pass. */
-function raw(origin: string, bytes: string, ms = 3000): Promise<string> {
+function raw(origin: string, bytes: string, ms = 10_000): Promise<string> {
   const u = new URL(origin);
   return new Promise((resolve, reject) => {
     let out = '';

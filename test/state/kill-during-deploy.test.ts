@@ -77,5 +77,5 @@ describe('kill -9 during a deployment (trustline up)', () => {
       seen.push(which);
     }
     expect(seen.filter((w) => w !== 'old' && w !== 'new'), seen.join(', ')).toEqual([]);
-  });
+  }, 240_000); // six starts of `trustline up`: on a loaded 2-core machine each may take 10 s or more
 });
