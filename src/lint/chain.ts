@@ -1,6 +1,7 @@
 import { missingManagedIdentity, type CompiledApi, type CompiledOperation } from '../gateway/index.js';
 import type { OfflineService, OfflineTwin, SiteDecision, SiteView } from '../runtime/index.js';
-import { backendCall, type BackendCall, type ManagedIdentityCall } from './policy-facts.js';
+import { backendCalls, MAX_PATHS, type BackendCall, type Condition, type ManagedIdentityCall } from './policy-facts.js';
+import { staticContext } from './static-context.js';
 import { finding, type Finding } from './rules.js';
 import type { LintLocation, SourceMap } from './source-map.js';
 
@@ -117,39 +118,79 @@ function apiLocation(ctx: Context, svc: OfflineService, api: CompiledApi): LintL
 /**
  * The chain rules over one APIM service: for each operation whose backend is a site of the deployment, the token the
  * effective policy attaches (minted by the identity subsystem as the gateway gets it) goes through that site's Easy
- * Auth (the runtime's own site handler); each refusal is a finding with Easy Auth's reason.
+ * Auth (the runtime's own site handler); each refusal is a finding with Easy Auth's reason. A policy with `<choose>`
+ * is checked on every path the deployment does not rule out (policy-facts.ts backendCalls).
  */
 export async function checkService(ctx: Context, svc: OfflineService): Promise<void> {
   for (const api of svc.compiled.apis) {
     if (!api.isCurrent) continue;
     for (const op of api.operations) {
       // A product's policy applies to calls with that product's subscription: its pipeline is checked where the
-      // backend call it makes differs from the API's own.
-      const own = backendCall(op.pipeline, svc.compiled, api.config.serviceUrl);
-      await checkOperation(ctx, svc, api, op, own, '');
-      const seen = new Set([callKey(own)]);
-      for (const [product, pipeline] of op.productPipelines) {
-        const call = backendCall(pipeline, svc.compiled, api.config.serviceUrl);
-        if (seen.has(callKey(call))) continue;
-        seen.add(callKey(call));
-        await checkOperation(ctx, svc, api, op, call, ` (product '${product}')`);
+      // backend calls it makes differ from the API's own.
+      const seen = new Set<string>();
+      for (const [product, pipeline] of [[undefined, op.pipeline] as const, ...op.productPipelines]) {
+        const context = staticContext(svc.compiled, api, op, product);
+        const { calls, truncated } = backendCalls(pipeline, { service: svc.compiled, config: svc.config, serviceUrl: api.config.serviceUrl, context });
+        const key = JSON.stringify(calls.map(callKey));
+        if (seen.has(key)) continue;
+        seen.add(key);
+        await checkPaths(ctx, svc, api, op, calls, product === undefined ? '' : ` (product '${product}')`);
+        if (truncated) {
+          ctx.out.push(finding('TL010', `API '${api.config.name}' of APIM '${svc.resource.name}': the policy has more than ${MAX_PATHS} paths through its <choose> elements; only the first ${MAX_PATHS} are checked.`, [apiLocation(ctx, svc, api)]));
+        }
       }
     }
   }
 }
 
+/**
+ * Every path's call is checked; a finding every path has is reported as it is, one only some paths have says on
+ * which paths ("When the condition at 12:9 is false: …") and points at those conditions too.
+ */
+async function checkPaths(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation, calls: BackendCall[], scope: string): Promise<void> {
+  const groups = new Map<string, { f: Finding; paths: BackendCall[] }>();
+  for (const call of calls) {
+    const out: Finding[] = [];
+    await checkOperation({ ...ctx, out }, svc, api, op, call, scope);
+    for (const f of out) {
+      const k = JSON.stringify(f);
+      const g = groups.get(k) ?? { f, paths: [] };
+      g.paths.push(call);
+      groups.set(k, g);
+    }
+  }
+  const xml = policyXml(ctx);
+  const where = (c: Condition) => ctx.map.policyElement(c.location, svc.resource.id, 'when', xml);
+  for (const { f, paths } of groups.values()) {
+    if (paths.length === calls.length) {
+      ctx.out.push(f);
+      continue;
+    }
+    const text = (p: BackendCall) => p.conditions.map((c) => {
+      const at = where(c);
+      return `the condition at ${at ? `${at.line}:${at.column}` : `${c.location.line}:${c.location.column}`} is ${c.value}`;
+    }).join(' and ');
+    const when = paths.map(text).join('; or when ');
+    const places = paths.flatMap((p) => p.conditions.map(where)).filter((l): l is LintLocation => l !== undefined);
+    const unique = [...new Map([...f.locations, ...places].map((l) => [JSON.stringify(l), l])).values()];
+    ctx.out.push({ ...f, message: `When ${when}: ${f.message}`, locations: unique });
+  }
+}
+
+/** The deployed policy XML of a policy resource (for positions inside it). */
+const policyXml = (ctx: Context) => (id: string) => {
+  const v = ctx.twin.store.getResource(id)?.properties.value;
+  return typeof v === 'string' ? v : undefined;
+};
+
 /** What decides an operation's chain, to check each distinct backend call once. */
 function callKey(c: BackendCall): string {
   const mi = (m: ManagedIdentityCall | undefined) => m && [m.resource, m.clientId, m.outputVariable, m.ignoreError, m.location];
-  return JSON.stringify([mi(c.token), c.calls.map(mi), c.unsent.map(mi), c.baseUrl, c.baseUrlExpression, [...c.headersSet].sort(), c.callerToken]);
+  return JSON.stringify([mi(c.token), c.calls.map(mi), c.unsent.map(mi), c.baseUrl, c.baseUrlExpression, [...c.headersSet].sort(), c.callerToken, c.rewrite, c.rewriteExpression, c.conditions]);
 }
 
 async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation, call: BackendCall, scope: string): Promise<void> {
-  const xml = (id: string) => {
-    const v = ctx.twin.store.getResource(id)?.properties.value;
-    return typeof v === 'string' ? v : undefined;
-  };
-  const where = (c: ManagedIdentityCall) => ctx.map.policyElement(c.location, svc.resource.id, 'authentication-managed-identity', xml);
+  const where = (c: ManagedIdentityCall) => ctx.map.policyElement(c.location, svc.resource.id, 'authentication-managed-identity', policyXml(ctx));
   const apiName = `API '${api.config.name}' of APIM '${svc.resource.name}'${scope}`;
   for (const c of call.calls) {
     if (c.ignoreError) {
