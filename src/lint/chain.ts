@@ -1,6 +1,7 @@
 import { missingManagedIdentity, type CompiledApi, type CompiledOperation } from '../gateway/index.js';
 import type { OfflineService, OfflineTwin, SiteDecision, SiteView } from '../runtime/index.js';
-import { backendCalls, MAX_PATHS, type BackendCall, type Condition, type ManagedIdentityCall } from './policy-facts.js';
+import type { SourceLocation } from '../core/index.js';
+import { backendCalls, MAX_PATHS, type BackendCall, type Condition, type ManagedIdentityCall, type Rewrite } from './policy-facts.js';
 import { staticContext } from './static-context.js';
 import { finding, type Finding } from './rules.js';
 import type { LintLocation, SourceMap } from './source-map.js';
@@ -89,11 +90,18 @@ function siteOf(sites: SiteView[], url: string | undefined): { site: SiteView; u
   return site ? { site, url: u } : undefined;
 }
 
-/** The URL the gateway's forward-request calls for an operation (template parameters given a value). */
-function operationUrl(base: URL, op: CompiledOperation): URL {
-  const template = op.config.urlTemplate.split('?')[0]!.replace(/\{[^}]*\}/g, '1');
+/**
+ * The URL the gateway's forward-request calls for an operation: the backend base, then the operation's own path — or
+ * the `rewrite-uri` template, its `{param}`s filled from the operation's matched parameters as the gateway fills
+ * them (policies/rewrite-uri.ts: a parameter the operation does not have is empty) — without the query (Easy Auth's
+ * excludedPaths and function routes ignore it). Template parameters are given the value `1`.
+ */
+function backendUrl(base: URL, op: CompiledOperation, rewrite: Rewrite | undefined): URL {
+  const own = op.config.urlTemplate.split('?')[0]!;
+  const params = new Set([...own.matchAll(/\{\*?([^}=]+)[^}]*\}/g)].map((m) => m[1]!));
+  const path = (rewrite ? rewrite.template.replace(/\{([^}]+)\}/g, (_m, p: string) => (params.has(p) ? '1' : '')) : own.replace(/\{[^}]*\}/g, '1')).split('?')[0]!;
   const u = new URL(base.toString());
-  u.pathname = `${u.pathname.replace(/\/$/, '')}/${template.replace(/^\//, '')}`;
+  u.pathname = `${u.pathname.replace(/\/$/, '')}/${path.replace(/^\//, '')}`;
   u.search = '';
   return u;
 }
@@ -190,12 +198,15 @@ function callKey(c: BackendCall): string {
 }
 
 async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation, call: BackendCall, scope: string): Promise<void> {
-  const where = (c: ManagedIdentityCall) => ctx.map.policyElement(c.location, svc.resource.id, 'authentication-managed-identity', policyXml(ctx));
+  const where = (c: { location: SourceLocation }, element = 'authentication-managed-identity') => ctx.map.policyElement(c.location, svc.resource.id, element, policyXml(ctx));
   const apiName = `API '${api.config.name}' of APIM '${svc.resource.name}'${scope}`;
   for (const c of call.calls) {
     if (c.ignoreError) {
       ctx.out.push(finding('TL005', `${apiName}: authentication-managed-identity has ignore-error="true": when the token cannot be had, the request goes on without one and the site answers a bare 401. Remove ignore-error (default false) so that APIM answers 500 with the cause.`, [where(c)]));
     }
+  }
+  if (call.rewriteExpression) {
+    ctx.out.push(finding('TL010', `${apiName}: rewrite-uri builds the backend path through a policy expression; the site is checked with the operation's own path (${op.config.urlTemplate}), which Easy Auth's excludedPaths and the function routes may not match.`, [apiLocation(ctx, svc, api)]));
   }
   if (call.baseUrlExpression) {
     ctx.out.push(finding('TL010', `${apiName}: set-backend-service names its backend through a policy expression; the chain to it is not checked.`, [apiLocation(ctx, svc, api)]));
@@ -204,14 +215,20 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
   const target = siteOf(ctx.sites, call.baseUrl);
   if (!target) return;
   const { site } = target;
-  const url = operationUrl(target.url, op);
+  const url = backendUrl(target.url, op, call.rewrite);
   const siteName = `site '${site.name}'`;
   if (url.protocol === 'http:') {
     ctx.out.push(finding('TL007', `${apiName} calls ${siteName} over plain http (${target.url.origin}): the bearer token travels in clear. Use https in the API's serviceUrl.`, [ctx.map.property(api.config.id, 'properties.serviceUrl')]));
   }
   const anonymous = await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: {} });
   if (anonymousIn(anonymous) && !keysRefused(anonymous)) {
-    ctx.out.push(finding('TL006', `${siteName} (behind ${apiName}) answers requests without a token (${anonymous.outcome}: ${anonymous.steps.map((s) => `${s.step}: ${s.reason}`).join('; ')}): anyone can call it around APIM. Enable Easy Auth with requireAuthentication and unauthenticatedClientAction Return401.`, [siteSetting(ctx, site, 'properties.globalValidation')]));
+    const excluded = anonymous.steps.some((s) => s.reason.includes('excludedPaths'));
+    const rewritten = call.rewrite ? ` (${url.pathname}: rewrite-uri '${call.rewrite.template}')` : ` (${url.pathname})`;
+    const fix = excluded
+      ? `Take ${url.pathname} out of globalValidation.excludedPaths${call.rewrite ? ', or rewrite to a path it does not list' : ''}.`
+      : 'Enable Easy Auth with requireAuthentication and unauthenticatedClientAction Return401.';
+    const places = [siteSetting(ctx, site, excluded ? 'properties.globalValidation.excludedPaths' : 'properties.globalValidation'), ...(call.rewrite ? [where(call.rewrite, 'rewrite-uri')] : [])];
+    ctx.out.push(finding('TL006', `${siteName} (behind ${apiName}) answers requests without a token${rewritten} (${anonymous.outcome}: ${anonymous.steps.map((s) => `${s.step}: ${s.reason}`).join('; ')}): anyone can call it around APIM. ${fix}`, places));
   }
 
   let token: string | undefined;

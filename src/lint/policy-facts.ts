@@ -39,10 +39,16 @@ export interface BackendCall {
    * The `rewrite-uri` template the backend path comes from (relative to the backend base; `{param}`s of the
    * operation), when one runs; `rewriteExpression` when it is a policy expression.
    */
-  rewrite: string | undefined;
+  rewrite: Rewrite | undefined;
   rewriteExpression: boolean;
   /** The `<when>` conditions that lead to this call (not decided by the deployment): which value each has. */
   conditions: Condition[];
+}
+
+/** A literal `rewrite-uri` template and where it stands. */
+export interface Rewrite {
+  template: string;
+  location: SourceLocation;
 }
 
 /** A `<when condition>` the request decides, and the value it has on one path through the policy. */
@@ -75,7 +81,7 @@ interface State {
   headersSet: Set<string>;
   pendingVars: Map<string, ManagedIdentityCall>;
   callerToken: boolean;
-  rewrite: string | undefined;
+  rewrite: Rewrite | undefined;
   rewriteExpression: boolean;
   conditions: Condition[];
   /** return-response / mock-response answered: the request never reaches the backend. */
@@ -191,7 +197,10 @@ export function backendCalls(pipeline: EffectivePipeline, facts: PipelineFacts):
       case 'rewrite-uri': {
         const template = n.attrs.template;
         if (isExpression(template)) s.rewriteExpression = true;
-        else if (template !== undefined) s.rewrite = template;
+        else if (template !== undefined) {
+          s.rewrite = { template, location: locationOf(item, n) };
+          s.rewriteExpression = false;
+        }
         return [s];
       }
       default:

@@ -50,8 +50,8 @@ export const RULES: readonly LintRule[] = [
   },
   {
     id: 'TL006', name: 'site-anonymous', level: 'warning',
-    description: 'A site behind APIM answers requests without a token (Easy Auth off, or unauthenticated requests allowed): APIM is not the only way in.',
-    behaviour: 'docs/behaviour/easyauth.md §4.1, §4.4',
+    description: 'A site behind APIM answers requests without a token (Easy Auth off, unauthenticated requests allowed, or the backend path after rewrite-uri in excludedPaths): APIM is not the only way in.',
+    behaviour: 'docs/behaviour/easyauth.md §4.1, §4.4, §4.9',
   },
   {
     id: 'TL007', name: 'backend-plain-http', level: 'warning',
