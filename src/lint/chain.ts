@@ -3,6 +3,7 @@ import type { OfflineService, OfflineTwin, SiteDecision, SiteView } from '../run
 import type { SourceLocation } from '../core/index.js';
 import { backendCalls, MAX_PATHS, type BackendCall, type Condition, type ManagedIdentityCall, type Rewrite } from './policy-facts.js';
 import { staticContext } from './static-context.js';
+import { issuerOf, issuerVersionMismatch, type IssuerVersionMismatch } from './issuer-version.js';
 import { finding, type Finding } from './rules.js';
 import type { LintLocation, SourceMap } from './source-map.js';
 
@@ -254,6 +255,14 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
     ctx.out.push(finding('TL002', `${apiName}: the token of authentication-managed-identity goes to the variable '${c.outputVariable}', which no set-header Authorization sends: ${siteName} gets no token. Add <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["${c.outputVariable}"])</value></set-header>.`, [where(c)]));
   }
   const decision = token ? await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: { authorization: `Bearer ${token}` } }) : anonymous;
+  const mismatch = token && sent ? issuerVersionMismatch(site, claimsOf(token)) : undefined;
+  if (mismatch && sent) {
+    // The twin's Easy Auth refuses it with compat.easyAuth.issuerMode 'exact' (error), accepts it with
+    // 'tenant-any-version' (warning): Azure's answer is the strict one (docs/behaviour/easyauth.md §4.2).
+    const refusedHere = decision.steps.some((s) => s.step === 'issuer' && !s.ok);
+    ctx.out.push(issuerFinding(apiName, siteName, sent, mismatch, refusedHere ? refusalReason(decision) : undefined, [where(sent), siteSetting(ctx, site, SETTING_OF_STEP.issuer)]));
+    if (refusedHere) return;
+  }
   if (refused(decision)) {
     const failedStep = decision.steps.find((s) => !s.ok)?.step;
     const setting = siteSetting(ctx, site, failedStep ? SETTING_OF_STEP[failedStep] : undefined);
@@ -272,6 +281,17 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
   if (keysRefused(decision) && !call.headersSet.has('x-functions-key')) {
     ctx.out.push(finding('TL008', `${apiName}: ${siteName} lets APIM in, but the function answers 401 (${refusalReason(decision)}). Send the key (set-header x-functions-key from a named value) or make the function's authLevel anonymous.`, [apiLocation(ctx, svc, api)]));
   }
+}
+
+/** TL011: the token's version is not the one the site's openIdIssuer expects (`refusal`: the twin refused it too). */
+function issuerFinding(apiName: string, siteName: string, sent: ManagedIdentityCall, m: IssuerVersionMismatch, refusal: string | undefined, places: Array<LintLocation | undefined>): Finding {
+  const azure = `"JWT validation failed: IDX10205: Issuer validation failed. Issuer: '${m.iss}'. Did not match: validationParameters.ValidIssuer: '${m.expectedIssuer}'"`;
+  const tenant = /\/([0-9a-f-]{36})\//i.exec(m.iss)?.[1] ?? '{tenant}';
+  const fix = `Set registration.openIdIssuer to '${issuerOf(m.token, tenant)}' (the ${m.token} issuer), or set accessTokenAcceptedVersion (api.requestedAccessTokenVersion) of the app registration for '${sent.resource}' to ${m.expected === 'v2' ? '2' : 'null or 1'} so that APIM's managed identity gets ${m.expected} tokens.`;
+  const head = `${apiName}: ${siteName}'s openIdIssuer '${m.configured}' expects ${m.expected} tokens (iss '${m.expectedIssuer}'), but APIM's managed identity gets a ${m.token} token for resource '${sent.resource}' (iss '${m.iss}').`;
+  return refusal !== undefined
+    ? finding('TL011', `${head} Easy Auth answers 401 (${refusal}); in Azure its log says ${azure}. ${fix}`, places, 'error')
+    : finding('TL011', `${head} The twin accepts it only because compat.easyAuth.issuerMode is 'tenant-any-version'; Easy Auth in Azure answers 401 and logs ${azure}. ${fix}`, places, 'warning');
 }
 
 export type { Context as ChainContext };
