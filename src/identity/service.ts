@@ -250,7 +250,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
         authorization_code: authorizationCodeGrant(userDeps),
         refresh_token: refreshTokenGrant(userDeps),
         'urn:ietf:params:oauth:grant-type:device_code': deviceCodeGrant(userDeps),
-        device_code: deviceCodeGrant(userDeps, 'device_code'),
+        device_code: deviceCodeGrant(userDeps),
       },
     },
     authorize: { ...userDeps, logger: logger.child('sign-in') },

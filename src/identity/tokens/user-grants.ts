@@ -215,8 +215,8 @@ export function refreshTokenGrant(deps: UserTokenDeps): TokenGrant {
 }
 
 /**
- * `grant_type=urn:ietf:params:oauth:grant-type:device_code` with `device_code` (v2), and v1's `grant_type=device_code`
- * with `code` (ADAL's; v1 asks for 'code' — AADSTS900144, MicrosoftDocs/azure-docs #46110). The client first: one
+ * `grant_type=urn:ietf:params:oauth:grant-type:device_code` or `device_code` (msal-node and ADAL send the short name)
+ * with `device_code` (v2) or `code` (v1 asks for 'code' — AADSTS900144, MicrosoftDocs/azure-docs #46110). The client first: one
  * that sends a credential authenticates as a confidential client; one that sends none must be a public client
  * (`isFallbackPublicClient`, "Allow public client flows"), else AADSTS7000218 as Entra answers a device code poll of
  * an app without public client flows (msgraph-sample-github-connector-python #6, pnp/powershell #204). Then the
@@ -225,10 +225,8 @@ export function refreshTokenGrant(deps: UserTokenDeps): TokenGrant {
  * user's tokens exactly as a code redemption issues them (ID token with `openid`, refresh token with
  * `offline_access`), once.
  */
-export function deviceCodeGrant(deps: UserTokenDeps, grantType = 'urn:ietf:params:oauth:grant-type:device_code'): TokenGrant {
+export function deviceCodeGrant(deps: UserTokenDeps): TokenGrant {
   return async (ctx) => {
-    // ADAL's short name is the v1 endpoint's only.
-    if (grantType === 'device_code' && ctx.version === 2) throw stsError('unsupportedGrantType', { grantType });
     const parameter = ctx.version === 1 ? 'code' : 'device_code';
     const deviceCode = queryValue(ctx.form, parameter);
     if (deviceCode === undefined) throw stsError('missingParameter', { parameter });
