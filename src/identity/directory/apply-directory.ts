@@ -9,6 +9,7 @@ import { appRoleAllowsMember, type AssignedPrincipalType } from './app-role-rule
 import { permissionGrantRefusal } from './permission-grant-rule.js';
 
 import { stableId } from './stable-id.js';
+import { servicePrincipalIdFor } from './service-principal-id.js';
 
 export { DIRECTORY_ID_NAMESPACE, stableId } from './stable-id.js';
 
@@ -74,7 +75,7 @@ export function planDirectory(
       },
       redirectUris: [...(a.redirectUris ?? [])],
       ...(a.isFallbackPublicClient === true ? { isFallbackPublicClient: true } : {}),
-      servicePrincipalId: before?.servicePrincipalId ?? stableId(tenantId, 'service-principal', appId),
+      servicePrincipalId: before?.servicePrincipalId ?? servicePrincipalIdFor(tenantId, appId),
       passwordCredentials: (a.passwordCredentials ?? []).map((p, j) => keepOrHashSecret(p.secretText, stableId(tenantId, 'password', appId, String(j)), before?.passwordCredentials, { hint: true })),
       keyCredentials: (a.keyCredentials ?? []).map((k, j) => {
         try {
@@ -211,8 +212,8 @@ export function planDirectory(
     for (const v of g.scope.split(/\s+/).filter((w) => w !== '')) {
       if (exposedScopes.length > 0 && !exposedScopes.includes(v)) return fail(['oauth2PermissionGrants', i, 'scope'], `the application '${resource.displayName}' exposes no delegated scope '${v}' (it has: ${exposedScopes.join(', ')}).`);
     }
-    const clientSp = client.servicePrincipalId ?? stableId(tenantId, 'service-principal', client.appId);
-    const resourceSp = resource.servicePrincipalId ?? stableId(tenantId, 'service-principal', resource.appId);
+    const clientSp = client.servicePrincipalId ?? servicePrincipalIdFor(tenantId, client.appId);
+    const resourceSp = resource.servicePrincipalId ?? servicePrincipalIdFor(tenantId, resource.appId);
     put({
       kind: 'oauth2PermissionGrant',
       objectId: stableId(tenantId, 'oauth2-permission-grant', clientSp, resourceSp, consentType, principalId ?? ''),
