@@ -16,7 +16,7 @@ import { listDirectory } from './directory/directory-listing.js';
 import { GrantStore } from './signin/grant-store.js';
 import { verifyClientAssertion } from './tokens/client-assertion.js';
 import { createFederatedAssertionVerifier } from './tokens/federated-assertion.js';
-import { authorizationCodeGrant, refreshTokenGrant } from './tokens/user-grants.js';
+import { authorizationCodeGrant, deviceCodeGrant, refreshTokenGrant } from './tokens/user-grants.js';
 import { parseDirectoryText, readDirectoryFile, type DirectoryDocument, type Locator } from './directory/directory-file.js';
 
 export interface IdentityOptions {
@@ -246,7 +246,12 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599,
       verifyAssertion,
       verifyFederatedAssertion,
-      grants: { authorization_code: authorizationCodeGrant(userDeps), refresh_token: refreshTokenGrant(userDeps) },
+      grants: {
+        authorization_code: authorizationCodeGrant(userDeps),
+        refresh_token: refreshTokenGrant(userDeps),
+        'urn:ietf:params:oauth:grant-type:device_code': deviceCodeGrant(userDeps),
+        device_code: deviceCodeGrant(userDeps),
+      },
     },
     authorize: { ...userDeps, logger: logger.child('sign-in') },
     admin: {
