@@ -1,3 +1,4 @@
+import type { CodeFunctionsOf } from './control-plane/code-functions.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../core/index.js';
 import type { ResourceRecord, Store } from '../state/index.js';
@@ -57,6 +58,8 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
   liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
   /** The web console (`GET /` without an api-version, which no ARM route uses); absent: the resource list only. */
   console?(req: IncomingMessage, res: ServerResponse): void;
+  /** The functions a function app's code knows (the built-in echo's), answered as App Service answers them. */
+  codeFunctions?: CodeFunctionsOf;
 }
 
 const RG_TYPE = 'Microsoft.Resources/resourceGroups';
@@ -333,6 +336,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
       updateResource,
       ids: options.ids,
       ...(options.liveAction ? { liveAction: options.liveAction } : {}),
+      ...(options.codeFunctions ? { codeFunctions: options.codeFunctions } : {}),
     });
   }
 

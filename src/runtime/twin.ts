@@ -9,7 +9,7 @@ import { startListenerPair } from './listener.js';
 import { createInProcessSiteHost, type SiteHost } from './site-host.js';
 import { createWorkerSiteHost } from './worker-site-host.js';
 import { IDENTITY_HOSTS } from './hosts.js';
-import { echoFunction } from './echo-function.js';
+import { ECHO_FUNCTIONS, echoFunction } from './echo-function.js';
 import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
 import { createReconciler, mapAzureHosts } from './reconciler.js';
 import { createConsoleSource, type ConsoleFactory } from './console-source.js';
@@ -192,6 +192,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   own(siteHost);
   const tokens = (serviceId: string) => managedIdentityTokens(identity, serviceId);
 
+  // Sites served by the user's own function host (`--backend`), by lower-case name.
+  const backendNames = new Set(Object.keys(options.backends ?? {}).map((n) => n.toLowerCase()));
   const reconciler = createReconciler({
     store,
     siteHost,
@@ -328,6 +330,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
     liveAction: (targetId, action, readBody) => apimGatewayAction(reconciler.services, targetId, action, readBody),
+    // A function app served by the built-in echo has the echo's functions; the code of a --backend host is not known.
+    codeFunctions: (site) => (backendNames.has(site.name.split('/').join('-').toLowerCase()) ? [] : ECHO_FUNCTIONS),
     decisions: (requestId, last) => {
       const value = requestId ? decisions.related(requestId) : decisions.requests(last);
       return value && { value };
