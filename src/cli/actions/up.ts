@@ -217,7 +217,7 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
   out(`  local CA:       ${ready.caCertificate}`);
   if (ready.proxy) out(`  proxy:          ${ready.proxy}   (Azure host names → the twin; every other host refused)`);
   out(`  control plane:  ${ready.controlPlane}   (management.azure.com)`);
-  out(`  console:        ${ready.console}   (chain, last requests and why, keys; open it in a browser)`);
+  out(`  console:        ${ready.console}   (chain, try a request, last requests and why, keys, directory; open it in a browser)`);
   out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
   for (const [name, s] of Object.entries(ready.sites)) {
     out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);
@@ -230,8 +230,13 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
   const readyArg = readyFile === resolve(DEFAULT_STATE_DIR, 'ready.json') ? '' : ` --ready-file ${readyFile}`;
   out('');
   if (ready.proxy) {
-    out('Point your tools at it (curl, az, @azure/identity, your function; the real Azure URLs):');
-    out(`  eval "$(npx trustline env${readyArg})"            # pwsh: npx trustline env --shell pwsh | Invoke-Expression`);
+    // As the APIM service's managed identity when there is one (the chain's caller; README's quick start): with two
+    // system-assigned identities the shared MI endpoint could not tell which one a tool wants.
+    const caller = Object.entries(ready.apim).find(([, a]) => a.principalId)?.[0];
+    const envArgs = `${readyArg}${caller ? ` --identity ${caller}` : ''}`;
+    out(`Point your tools at it (curl, az, @azure/identity, your function; the real Azure URLs${caller ? `; as APIM ${caller}'s managed identity` : ''}):`);
+    out(`  eval "$(npx trustline env${envArgs})"`);
+    out(`  npx trustline env${envArgs} --shell pwsh | Invoke-Expression      # pwsh`);
   }
   out('Try it:');
   const call = firstApim ? firstCallable(firstApim.apis) : undefined;
