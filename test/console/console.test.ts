@@ -135,5 +135,21 @@ describe('console', () => {
         expect(sent).toEqual([]);
       });
     });
+  
+    it('with an open control plane (--no-auth), the CSRF token comes from a secret of the process: one console\'s token does not open another', async () => {
+      sent.length = 0;
+      let foreign = '';
+      await serve(source(undefined), async (url) => {
+        foreign = csrfOf(await (await request(`${url}/`)).body.text());
+      });
+      await serve(source(undefined), async (url) => {
+        const csrf = csrfOf(await (await request(`${url}/`)).body.text());
+        expect(csrf).not.toBe(foreign);
+        const send = (token: string) => request(`${url}/`, { method: 'POST', body: form({ csrf: token, target: 'site:fn', method: 'GET', path: '/' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        expect((await send(foreign)).statusCode).toBe(403);
+        expect((await send(csrf)).statusCode).toBe(200);
+        expect(sent).toHaveLength(1);
+      });
+    });
   });
 });
