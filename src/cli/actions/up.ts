@@ -210,7 +210,8 @@ export function unknownBackendSites(backends: Record<string, string>, ready: Pic
   return Object.keys(backends).filter((n) => !sites.has(n.toLowerCase()));
 }
 
-function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
+/** The banner `trustline up` prints once the twin serves (exported for its test). */
+export function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
   const backendOf = (site: string) => Object.entries(backends).find(([n]) => n.toLowerCase() === site.toLowerCase())?.[1];
   out('');
   out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
@@ -237,6 +238,11 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
     out(`Point your tools at it (curl, az, @azure/identity, your function; the real Azure URLs${caller ? `; as APIM ${caller}'s managed identity` : ''}):`);
     out(`  eval "$(npx trustline env${envArgs})"`);
     out(`  npx trustline env${envArgs} --shell pwsh | Invoke-Expression      # pwsh`);
+  }
+  if (!firstApim && !firstSite) {
+    out(`Nothing is deployed yet: \`npx trustline deploy DIR${readyArg}\` (or \`az deployment group create\`) deploys into it; the console shows what it serves.`);
+    out('Every 401/403 the sites answer is explained in this log. Stop with Ctrl+C.');
+    return;
   }
   out('Try it:');
   const call = firstApim ? firstCallable(firstApim.apis) : undefined;
