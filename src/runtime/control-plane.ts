@@ -56,7 +56,7 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * `listTrace`): the answer, or undefined for any other action; refusals throw ArmHttpError.
    */
   liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
-  /** The web console (`GET /` without an api-version, which no ARM route uses); absent: the resource list only. */
+  /** The web console (`GET /` and its composer's `POST /`, without an api-version, which no ARM route uses); absent: the resource list only. */
   console?(req: IncomingMessage, res: ServerResponse): void;
   /** The functions a function app's code knows (the built-in echo's), answered as App Service answers them. */
   codeFunctions?: CodeFunctionsOf;
@@ -180,6 +180,8 @@ export function createControlPlane(options: ControlPlaneOptions) {
     });
 
     if (s.length === 0 && method === 'GET' && !query.has('api-version')) return options.console ? options.console(req, res) : resourceList(res);
+    // The console's request composer posts its form to `/`.
+    if (s.length === 0 && method === 'POST' && !query.has('api-version') && options.console) return options.console(req, res);
     if (s.length === 2 && s[0] === 'metadata' && s[1] === 'endpoints') {
       const v = requireResourcesApiVersion(query, METADATA_API_VERSIONS);
       if (method !== 'GET') throw methodNotAllowed(method);

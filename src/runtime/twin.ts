@@ -14,6 +14,7 @@ import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
 import { createReconciler, mapAzureHosts } from './reconciler.js';
 import { createConsoleSource, type ConsoleFactory } from './console-source.js';
 import { consoleKeyOf } from './console-key.js';
+import { createComposer } from './console-composer.js';
 import { apimGatewayAction } from './apim-gateway-actions.js';
 import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
@@ -315,6 +316,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const cliPrincipal = controlPlaneAuth ? ensureCliPrincipal({ stateDir, tenantId: options.tenantId, identity, ids, logger }) : undefined;
   // The console's link secret: crypto-random whatever the injected ids are (it guards the decision records), kept in the state folder.
   const consoleKey = options.console && controlPlaneAuth ? consoleKeyOf(stateDir, logger) : undefined;
+  // The console's request composer calls the listeners by their Azure host names over real sockets (own client, closed with the twin).
+  const composer = own(createComposer({ store, ready: () => ready(), identity, decisions, hosts, ca: tls.ca.cert, secrets: () => [identityHeader, ...(consoleKey ? [consoleKey] : [])] }));
   const controlPlane = createControlPlane({
     store,
     scope,
@@ -338,7 +341,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     },
     logger: logger.child('control-plane'),
     ...(options.console
-      ? { console: options.console(createConsoleSource({ store, ready: () => ready(), decisions, signingKeys: () => identity.signingKeys(), consoleKey })) }
+      ? { console: options.console(createConsoleSource({ store, ready: () => ready(), decisions, signingKeys: () => identity.signingKeys(), consoleKey, composer })) }
       : {}),
     ...(!controlPlaneAuth
       ? {}
@@ -386,6 +389,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     async close() {
       readyListeners.clear();
       await reconciler.close();
+      await composer.close();
       identity.close();
       await Promise.all([
         siteHost.close(),
