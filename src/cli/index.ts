@@ -39,7 +39,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       },
     })
     .exitOverride()
-    .showHelpAfterError()
+    // The error, then where the options are: the whole help after it would push the error off the screen.
+    .showHelpAfterError('(add --help for the options and what the command prints)')
     .addHelpText('after', '\nExit codes: 0 success, 1 check or deployment failed, 2 usage error. `trustline <command> --help` for each command.');
   // Commands created after this point inherit the output routing and the exit override.
   for (const register of COMMANDS) register(program, ctx);

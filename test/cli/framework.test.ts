@@ -26,6 +26,14 @@ describe('the CLI framework', () => {
     expect((await run(['token', '--no-such-flag'])).code).toBe(2);
   });
 
+  it('a usage error is its one line and where the options are, not the whole help after it', async () => {
+    const missing = await run(['up', '--template']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toBe("error: option '--template <file>' argument missing\n(add --help for the options and what the command prints)\n");
+    const last = await run(['explain', '--last', '0']);
+    expect(last.err.split('\n')[0]).toBe("error: option '--last <n>' argument '0' is invalid. It takes a whole number from 1.");
+  });
+
   it('each command and subcommand documents its options and its output in --help, and prints JSON with --json', async () => {
     const commandsOf = (help: string) =>
       help.includes('Commands:') ? [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help') : [];

@@ -8,7 +8,7 @@ export const EASYAUTH_DEFAULT_PORT = 7780;
 
 export const registerEasyAuth: RegisterCommand = (program, ctx) => {
   const port = (v: string) => {
-    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('a port (0–65535)');
+    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('It takes a port from 0 to 65535.');
     return Number(v);
   };
   program

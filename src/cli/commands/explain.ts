@@ -24,7 +24,7 @@ export async function fetchDecisions(readyFile: string, requestId: string | unde
 
 export const registerExplain: RegisterCommand = (program, ctx) => {
   const positive = (v: string) => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('a whole number from 1');
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('It takes a whole number from 1.');
     return Number(v);
   };
   program

@@ -52,7 +52,7 @@ export const registerToken: RegisterCommand = (program, ctx) => {
     .command('token')
     .description('print an access token from the running twin, as a managed identity gets it in Azure')
     .requiredOption('--resource <resource>', 'the resource (audience): an app id GUID, api://… or a resource URL')
-    .option('--identity <name|clientId>', 'APIM service or site name (its system-assigned identity) or a client id')
+    .option('--identity <name|clientId>', 'APIM service or site name (its system-assigned identity) or a client id (default: the only system-assigned identity of the twin)')
     .addOption(readyFileOption())
     .addOption(jsonOption())
     .addHelpText('after', '\nOutput: the access token (a JWT) on one line; --json: {accessToken, expiresOn, resource, tokenType, clientId}. Exit 1 when the twin refuses.')

@@ -5,7 +5,7 @@ import { DEFAULT_PORT_BASE, DEFAULT_STATE_DIR, PROXY_PORT_OFFSET } from '../defa
 
 export const registerUp: RegisterCommand = (program, ctx) => {
   const int = (v: string) => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number');
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError('It takes a whole number.');
     return Number.parseInt(v, 10);
   };
   program
@@ -32,7 +32,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--site-dispatch <how>', "how the gateway reaches the twin's sites: in-process (default; no socket hop, the same bytes reach the function) or sockets (real http, sites on a worker thread)").choices(['in-process', 'sockets']))
     .option('--deployment-step-delay <ms>', 'simulated provisioning time of each resource a control-plane deployment writes (default 0): clients see it Running and can cancel it, as in Azure', (v: string) => {
       const n = int(v);
-      if (n > 600_000) throw new InvalidArgumentError('at most 600000 (10 minutes)');
+      if (n > 600_000) throw new InvalidArgumentError('It takes at most 600000 (10 minutes).');
       return n;
     })
     .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(['debug', 'info', 'warn', 'error', 'silent']))
