@@ -98,6 +98,15 @@ describe('trustline directory: refusals say what the user gave', () => {
     expect(r.text).not.toMatch(/line \d+:\d+/);
   });
 
+  it('add-app --public-client: the app may run the device code flow without a secret', async () => {
+    const r = await run((out) => directoryAddApp({ readyFile, name: 'tv-app', appId: 'aaaa0077-0000-4000-8000-000000000077', identifierUri: [], role: [], publicClient: true, json: true }, out));
+    expect(r.code, r.text).toBe(0);
+    const post = async (path: string, form: Record<string, string>) => (await (await fetch(`${twin.origin}/${TENANT_ID}/oauth2/v2.0/${path}`, { method: 'POST', body: new URLSearchParams(form) })).json()) as Record<string, unknown>;
+    const d = await post('devicecode', { client_id: 'aaaa0077-0000-4000-8000-000000000077', scope: 'openid' });
+    // Pending, not AADSTS7000218: a public client.
+    expect((await post('token', { grant_type: 'device_code', client_id: 'aaaa0077-0000-4000-8000-000000000077', device_code: d.device_code as string })).error).toBe('authorization_pending');
+  });
+
   it('apply FILE: every refusal names the file (not JSON, not the schema, not the directory), a missing file too', async () => {
     const file = (name: string, text: string) => {
       const f = join(dir, name);

@@ -3,8 +3,8 @@
  * PublicClientApplication.acquireTokenByDeviceCode (its own process) and `az login --use-device-code` (Debian's az,
  * MSAL Python, its own AZURE_CONFIG_DIR, Entra's host name routed to the twin). While each client polls, the test plays
  * the browser: it follows the verification URI the client was given, enters the user code and signs in with the
- * directory user's password on the sign-in form. The tokens then open the site (msal-node) and ARM (`az account
- * get-access-token`). An app without "Allow public client flows" gets Entra's AADSTS7000218 through msal-node.
+ * directory user's password on the sign-in form. The tokens then open the site as the user (msal-node's; az's for the
+ * function app, through its refresh token) and are ARM's (`az account get-access-token`). An app without "Allow public client flows" gets Entra's AADSTS7000218 through msal-node.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,5 +107,14 @@ describe('device code flow with real clients', () => {
     const token = JSON.parse(arm.stdout) as { accessToken: string; tenant: string };
     expect(token.tenant).toBe(TENANT);
     expect(claimsOf(token.accessToken)).toMatchObject({ aud: 'https://management.core.windows.net/', appid: AZ_CLI, appidacr: '0', upn: 'alice@contoso.test', scp: 'user_impersonation', iss: `https://sts.windows.net/${TENANT}/`, ver: '1.0' });
+    // Another resource through the refresh token the device code gave: the function app, opened as the user.
+    const fn = await azCli.az(['account', 'get-access-token', '--resource', APP_CLIENT_ID, '-o', 'json']);
+    expect(fn.code, fn.stderr).toBe(0);
+    const fnToken = (JSON.parse(fn.stdout) as { accessToken: string }).accessToken;
+    expect(claimsOf(fnToken)).toMatchObject({ aud: APP_CLIENT_ID, appid: AZ_CLI, upn: 'alice@contoso.test', scp: 'user_impersonation' });
+    const res = await undiciFetch(`${seed.ready.sites['trustline-func']!.url}/api/hello`, { headers: { authorization: `Bearer ${fnToken}` }, dispatcher: seed.tls });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    expect((JSON.parse(text) as { headers: Record<string, string> }).headers['x-ms-client-principal-name']).toBe('alice@contoso.test');
   }, 240_000);
 });

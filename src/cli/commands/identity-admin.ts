@@ -74,6 +74,8 @@ export interface AddAppOptions {
   identifierUri: string[];
   tokenVersion?: string;
   role: string[];
+  /** "Allow public client flows" (`isFallbackPublicClient`): the device code flow without a credential. */
+  publicClient?: boolean;
   tenant?: string;
   json?: boolean;
 }
@@ -92,6 +94,7 @@ export async function directoryAddApp(o: AddAppOptions, out: (l: string) => void
         ...(o.tokenVersion ? { accessTokenAcceptedVersion: Number(o.tokenVersion) } : {}),
         ...(o.role.length > 0 ? { appRoles: o.role.map((value) => ({ value })) } : {}),
         ...(secret !== undefined ? { passwordCredentials: [{ secretText: secret }] } : {}),
+        ...(o.publicClient ? { isFallbackPublicClient: true } : {}),
       },
     ],
   };
@@ -105,6 +108,7 @@ export async function directoryAddApp(o: AddAppOptions, out: (l: string) => void
     ['applications[0].appRoles', '--role', undefined],
     ...o.role.map((v, i): BuiltFrom[number] => [`applications[0].appRoles[${i}]`, '--role', v]),
     ['applications[0].passwordCredentials', o.generateSecret ? '--generate-secret' : '--secret', undefined],
+    ['applications[0].isFallbackPublicClient', '--public-client', undefined],
   ];
   if ((await apply(o.readyFile, JSON.stringify(doc), out, o.json, { builtFrom })) === undefined) return 1;
   const listed = await call(o.readyFile, 'GET', 'directory');
@@ -247,6 +251,7 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .option('--identifier-uri <uri>', 'an identifier URI (repeatable)', collect, [])
     .option('--token-version <1|2>', 'accessTokenAcceptedVersion')
     .option('--role <value>', 'an app role value (repeatable)', collect, [])
+    .option('--public-client', 'allow public client flows (isFallbackPublicClient): device code sign-in without a secret')
     .option('--tenant <id>', "the tenant (default: the twin's)")
     .addOption(jsonOption())
     .addOption(readyFileOption())
@@ -254,7 +259,7 @@ export const registerDirectory: RegisterCommand = (program, ctx) => {
     .action(async (o) =>
       ctx.exit(
         await directoryAddApp(
-          { readyFile: o.readyFile, name: o.name, appId: o.appId, secret: o.secret, generateSecret: o.generateSecret, identifierUri: o.identifierUri, tokenVersion: o.tokenVersion, role: o.role, tenant: o.tenant, json: o.json },
+          { readyFile: o.readyFile, name: o.name, appId: o.appId, secret: o.secret, generateSecret: o.generateSecret, identifierUri: o.identifierUri, tokenVersion: o.tokenVersion, role: o.role, publicClient: o.publicClient, tenant: o.tenant, json: o.json },
           ctx.out,
         ),
       ),

@@ -22,6 +22,7 @@ export const DEVICE_VERIFICATION_PATH = '/common/oauth2/deviceauth';
  * AAD login notes); v2 `verification_uri` and numbers (Learn, and the body in MicrosoftDocs/azure-docs #33126).
  * The client and the scopes are checked as the authorize endpoint checks them (AADSTS700016, 500011, 650053, 28000);
  * whether the client may redeem the code without a credential is decided when it polls (AADSTS7000218).
+ * docs/behaviour/identity.md §2h.
  */
 export function handleDeviceAuthorization(deps: DeviceCodeDeps, req: IncomingMessage, res: ServerResponse, segment: TenantSegment, version: 1 | 2, query: URLSearchParams): Promise<void> {
   return runStsEndpoint(deps, req, res, query, async (form) => {
