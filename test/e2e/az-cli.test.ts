@@ -137,10 +137,10 @@ describe('az CLI against the twin', () => {
     const site = ['-g', seed.ready.resourceGroup, '-n', 'trustline-func'];
     const list = await az(['functionapp', 'function', 'list', ...site, '-o', 'json']);
     expect(list.code, list.stderr).toBe(0);
-    expect((JSON.parse(list.stdout) as Array<{ name: string }>).map((f) => f.name)).toEqual(['hello']);
+    expect((JSON.parse(list.stdout) as Array<{ name: string }>).map((f) => f.name)).toEqual(['trustline-func/hello']);
     const show = await az(['functionapp', 'function', 'show', ...site, '--function-name', 'hello', '-o', 'json']);
     expect(show.code, show.stderr).toBe(0);
-    expect(JSON.parse(show.stdout)).toMatchObject({ name: 'hello', type: 'Microsoft.Web/sites/functions', invokeUrlTemplate: 'https://trustline-func.azurewebsites.net/api/hello', isDisabled: false });
+    expect(JSON.parse(show.stdout)).toMatchObject({ name: 'trustline-func/hello', type: 'Microsoft.Web/sites/functions', invokeUrlTemplate: 'https://trustline-func.azurewebsites.net/api/hello', isDisabled: false });
     const keys = await az(['functionapp', 'function', 'keys', 'list', ...site, '--function-name', 'hello', '-o', 'json']);
     expect(keys.code, keys.stderr).toBe(0);
     // The answer is a StringDictionary of key name → value; az prints its additional properties beside the SDK's nulls.

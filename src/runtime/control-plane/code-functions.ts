@@ -23,10 +23,13 @@ const isFunctionApp = (site: ResourceRecord) => /functionapp/i.test(site.kind ??
 /** Where the twin keeps a code function's keys: on its site, as `listKeys()` of `{site}/functions/{name}` reads them. */
 export const codeFunctionKeysKey = (name: string) => `functions/${name}/listkeys`.toLowerCase();
 
-/** The function as App Service's GET answers it (REST spec `FunctionEnvelope`), with the keys kept on its site. */
+/**
+ * The function as App Service's GET answers it (REST spec `FunctionEnvelope`; the shape of a published answer: `href`
+ * and the hrefs on the site's host under `/admin/…`, `config` as function.json with the host's `name`/`language`,
+ * `files` null, `test_data` ''), with the keys kept on its site.
+ */
 function envelope(site: ResourceRecord, fn: CodeFunction): ResourceRecord {
   const host = String(site.properties['defaultHostName'] ?? `${site.name.toLowerCase()}.azurewebsites.net`);
-  const scm = host.replace(/^([^.]+)\./, '$1.scm.');
   const route = fn.route ?? fn.name;
   const keys = site.listResults?.[codeFunctionKeysKey(fn.name)];
   return {
@@ -36,16 +39,23 @@ function envelope(site: ResourceRecord, fn: CodeFunction): ResourceRecord {
     ...(site.location ? { location: site.location } : {}),
     properties: {
       name: fn.name,
-      function_app_id: site.id,
-      script_root_path_href: `https://${scm}/api/vfs/site/wwwroot/${fn.name}/`,
-      config_href: `https://${scm}/api/vfs/site/wwwroot/${fn.name}/function.json`,
-      href: `https://${scm}/api/functions/${fn.name}`,
+      function_app_id: null,
+      script_root_path_href: null,
+      script_href: `https://${host}/admin/vfs/home/site/wwwroot/${fn.name}/index.js`,
+      config_href: null,
+      test_data_href: `https://${host}/admin/vfs/tmp/FunctionsData/${fn.name}.dat`,
+      secrets_file_href: null,
+      href: `https://${host}/admin/functions/${fn.name}`,
       config: {
+        name: fn.name,
+        language: fn.language,
         bindings: [
-          { authLevel: fn.authLevel, type: 'httpTrigger', direction: 'in', name: 'req', ...(fn.route ? { route: fn.route } : {}) },
-          { type: 'http', direction: 'out', name: 'res' },
+          { direction: 'IN', type: 'httpTrigger', name: 'req', authLevel: fn.authLevel.toUpperCase(), ...(fn.route ? { route: fn.route } : {}) },
+          { direction: 'OUT', type: 'http', name: '$return' },
         ],
       },
+      files: null,
+      test_data: '',
       invoke_url_template: `https://${host}/api/${route}`,
       language: fn.language,
       isDisabled: false,

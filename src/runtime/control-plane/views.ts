@@ -17,10 +17,12 @@ function envelope(r: ResourceRecord, name: string): Record<string, unknown> {
 
 /**
  * A stored resource as ARM's GET answers it: `name` is the last segment (`authsettingsV2`, not
- * `site/authsettingsV2`), twin-only fields (`listResults`, the system identity's client id) are hidden.
+ * `site/authsettingsV2`), twin-only fields (`listResults`, the system identity's client id) are hidden. App Service
+ * names a function `{site}/{function}` [obs: a published `GET {site}/functions` answer, `"name": "{site}/create_cert"`].
  */
 export function resourceView(r: ResourceRecord): Record<string, unknown> {
-  return { ...envelope(r, leafName(r.name)), properties: r.properties };
+  const fullName = /^microsoft\.web\/sites(\/slots)?\/functions$/i.test(r.type);
+  return { ...envelope(r, fullName ? r.name : leafName(r.name)), properties: r.properties };
 }
 
 /** An entry of `GET …/resources` (`GenericResourceExpanded`): the full name, no properties. */
