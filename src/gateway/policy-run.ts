@@ -28,10 +28,11 @@ export interface PolicyCompileResult {
 }
 
 /** Load and compile a document (`<policies>` or `<fragment>`); throws the coded error with line:column. */
-export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean; fragments?: PolicyFragmentFile[] } = {}): PolicyCompileResult {
+export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean; fragments?: PolicyFragmentFile[]; flags?: Partial<GatewayCompatFlags> } = {}): PolicyCompileResult {
   const loaded: LoadedPolicy = loadPolicyDocument(xml, {
     file: options.file, namedValues: options.namedValues ?? {}, loose: options.loose ?? false, scope: 'operation',
     ...(options.fragments?.length ? { fragments: options.fragments } : {}),
+    ...(options.flags?.namedValuesAfterXmlParse === false ? { namedValuesAfterXmlParse: false } : {}),
   });
   const sections: PolicyCompileResult['sections'] = {};
   for (const [name, entries] of Object.entries(loaded.sections)) {

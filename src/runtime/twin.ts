@@ -270,6 +270,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const linkRoots = {
     ...(options.linkRoots && options.linkRoots.length > 0 ? { templateLinkRoots: [...options.linkRoots] } : {}),
     ...(options.compat?.gateway?.builtInObjects ? { apimBuiltInObjects: options.compat.gateway.builtInObjects } : {}),
+    ...(options.compat?.gateway?.namedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
   };
   const deploy = async (input: DeployInput, how: DeployHow = {}): Promise<DeployResult> => {
     try {

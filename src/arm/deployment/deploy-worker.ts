@@ -20,6 +20,7 @@ export interface DeployWorkerData {
   strict: boolean;
   continueAfterFailure: boolean;
   apimBuiltInObjects?: 'by-tier' | 'none';
+  apimNamedValuesAfterXmlParse?: boolean;
   now: number;
   snapshot: StoreSnapshot;
   /** Synchronous id requests: the worker posts on `idPort` and waits on `idFlag`. */
@@ -64,6 +65,7 @@ try {
     strict: data.strict,
     continueAfterFailure: data.continueAfterFailure,
     ...(data.apimBuiltInObjects ? { apimBuiltInObjects: data.apimBuiltInObjects } : {}),
+    ...(data.apimNamedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
   });
   post({ op: 'done', result, changes });
 } catch (e) {

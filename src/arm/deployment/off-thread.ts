@@ -67,6 +67,7 @@ export function evaluateOffThread(input: DeployInput, options: DeployOptions, th
     strict: options.strict ?? false,
     continueAfterFailure: options.continueAfterFailure ?? false,
     ...(options.apimBuiltInObjects ? { apimBuiltInObjects: options.apimBuiltInObjects } : {}),
+    ...(options.apimNamedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
     now: options.clock.now(),
     snapshot: takeSnapshot(options.store),
     idPort: port2,

@@ -385,6 +385,7 @@ export function providerContext(shared: RunShared, location: SourceLocation, ten
     loose: shared.loose || shared.expand,
     ...(options.templateLinkRoots ? { linkRoots: options.templateLinkRoots } : {}),
     ...(options.apimBuiltInObjects ? { apimBuiltInObjects: options.apimBuiltInObjects } : {}),
+    ...(options.apimNamedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
     warn: shared.warn,
   };
 }
