@@ -145,6 +145,16 @@ describe('control plane: writing resources by id (PUT/PATCH/DELETE) takes the de
     expect(list.body.value.map((p) => p.properties.format)).toEqual(['rawxml']);
   });
 
+  it("reference() of a policy in a template answers what GET answers (format xml, expressions escaped)", async () => {
+    const url = `${APIM}/apis/echo/policies/policy?api-version=2022-08-01`;
+    expect((await call(url, { method: 'PUT', body: { properties: { format: 'rawxml', value: policy('@("<" + "&" + ">")') } } })).status).toBe(200);
+    const outputs = { p: { type: 'object', value: "[reference(resourceId('Microsoft.ApiManagement/service/apis/policies', 'wapim', 'echo', 'policy'), '2022-08-01')]" } };
+    const deployed = await twin.deploy({ deploymentName: 'read-policy', template: { $schema: template.$schema, contentVersion: '1.0.0.0', resources: [], outputs } });
+    const got = await call<{ properties: { format: string; value: string } }>(url);
+    expect(got.body.properties).toEqual({ format: 'xml', value: policy('@("&lt;" + "&amp;" + "&gt;")') });
+    expect(deployed.outputs['p']?.value).toEqual(got.body.properties);
+  });
+
   it('bodies of older api-versions (az rest, an SDK pinned to 2018-01-01) take the translation a template deployment takes; GET answers in the asked version\'s shape', async () => {
     const url = (v: string) => `${APIM}/apis/echo/policies/policy?api-version=${v}`;
     const put = await call<{ properties: Record<string, unknown> }>(url('2018-01-01'), { method: 'PUT', body: { properties: { policyContent: policy('old shape') } } });
