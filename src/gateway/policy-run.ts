@@ -66,6 +66,39 @@ export interface PolicyRunRequest {
   certificates?: Array<{ id: string; data: string; password?: string }>;
   /** The service's CA certificates, as ARM's `certificates` property: `{encodedCertificate, storeName: Root | CertificateAuthority}`. */
   caCertificates?: Array<{ encodedCertificate: string; storeName?: string }>;
+  /**
+   * The caller's subscription (`context.Subscription`, `context.Product`, `context.User`; rate-limit, quota): the API
+   * then requires a subscription, and the request carries the key in `Ocp-Apim-Subscription-Key` unless it names one
+   * itself (a header or the `subscription-key` query parameter). `product` scopes it to a product holding the API
+   * (else to the API); `user` owns it. Default key: 32 hex digits.
+   */
+  subscription?: PolicyRunSubscription;
+}
+
+export interface PolicyRunSubscription {
+  name?: string;
+  displayName?: string;
+  key?: string;
+  allowTracing?: boolean;
+  product?: string | { name: string; displayName?: string; groups?: string[] };
+  user?: { name: string; email?: string; firstName?: string; lastName?: string; groups?: string[] };
+}
+
+const DEFAULT_SUBSCRIPTION_KEY = '0123456789abcdef0123456789abcdef';
+
+/** The products, subscription and user a REQUEST.json `subscription` describes, and the key the request sends. */
+function subscriptionConfig(s: PolicyRunSubscription): Pick<ServiceConfig, 'products' | 'subscriptions' | 'users'> & { key: string } {
+  const product = typeof s.product === 'string' ? { name: s.product } : s.product;
+  const key = s.key ?? DEFAULT_SUBSCRIPTION_KEY;
+  return {
+    key,
+    products: product ? [{ name: product.name, ...(product.displayName ? { displayName: product.displayName } : {}), apis: ['api'], ...(product.groups ? { groups: product.groups } : {}) }] : [],
+    subscriptions: [{
+      name: s.name ?? 'policy-run-subscription', scope: product ? `/products/${product.name}` : '/apis/api', primaryKey: key, secondaryKey: key.split('').reverse().join(''), state: 'active',
+      ...(s.displayName ? { displayName: s.displayName } : {}), ...(s.user ? { ownerId: `/users/${s.user.name}` } : {}), ...(s.allowTracing !== undefined ? { allowTracing: s.allowTracing } : {}),
+    }],
+    users: s.user ? [{ ...s.user }] : [],
+  };
 }
 
 export interface PolicyRunResult {
@@ -178,13 +211,14 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   const url = new URL(rq.url ?? `${DEFAULT_HOST}/${apiPath}`);
   const namedValues = Object.entries(o.namedValues ?? {}).map(([name, value]) => ({ name, value }));
   const { policy, fragments } = asOperationPolicy(o.policy, o.file);
+  const sub = rq.subscription ? subscriptionConfig(rq.subscription) : undefined;
   const config: ServiceConfig = {
     name: url.hostname.split('.')[0] || 'policy-run',
     hostName: url.hostname,
     resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/policy-run/providers/Microsoft.ApiManagement/service/policy-run',
     apis: [{
       id: 'api', name: 'api', path: apiPath, serviceUrl: rq.api?.serviceUrl ?? 'https://backend.example.net', protocols: ['http', 'https'],
-      subscriptionRequired: false,
+      subscriptionRequired: sub !== undefined,
       ...(rq.api?.schemas ? { schemas: rq.api.schemas } : {}),
       ...(rq.api?.type ? { type: rq.api.type } : {}),
       ...(o.parent !== undefined ? { policy: { value: o.parent, source: o.parentFile ?? '(parent)' } } : {}),
@@ -197,6 +231,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
       }],
     }],
     backends: [], namedValues, fragments: [...(fragments ?? []), ...(o.fragments ?? []).map((f) => ({ id: f.id, value: f.value, ...(f.source ? { source: f.source } : {}) }))],
+    ...(sub ? { products: sub.products, subscriptions: sub.subscriptions, users: sub.users } : {}),
     ...(rq.certificates?.length ? { certificates: rq.certificates } : {}),
     ...(rq.schemas?.length ? { schemas: rq.schemas } : {}),
     ...(rq.caCertificates?.length ? { caCertificates: rq.caCertificates.map((c) => ({ data: c.encodedCertificate, storeName: c.storeName ?? 'Root' })) } : {}),
@@ -225,6 +260,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(rq.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     headers.host = url.host;
+    if (sub && !Object.keys(headers).some((h) => h.toLowerCase() === 'ocp-apim-subscription-key') && !url.searchParams.has('subscription-key')) headers['Ocp-Apim-Subscription-Key'] = sub.key;
     const res = await send(port, method, `${url.pathname}${url.search}`, headers, rq.body);
     const body = res.body;
     const outHeaders: Record<string, string | string[]> = {};
