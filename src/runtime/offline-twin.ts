@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { HostTable, createHttpClient, type Clock, type HttpClient, type IdGenerator, type Logger } from '../core/index.js';
+import { HostTable, createHttpClient, type HttpClient } from '../core/index.js';
 import { openStore, type ResourceRecord, type Store } from '../state/index.js';
-import { deploy as armDeploy, type DeployInput, type DeployResult, type DeploymentScope, type TemplateLinkRoot } from '../arm/index.js';
-import { createIdentityService, type IdentityService } from '../identity/index.js';
+import { deploy as armDeploy, type DeployInput, type DeployResult } from '../arm/index.js';
+import type { IdentityService } from '../identity/index.js';
 import type { CompiledService, ServiceConfig } from '../gateway/index.js';
 import { IDENTITY_HOSTS } from './hosts.js';
 import { echoFunction } from './echo-function.js';
@@ -13,21 +12,11 @@ import { createSiteDispatch } from './site-dispatch.js';
 import { MAX_REQUEST_HEADER_BYTES, type RequestHandler } from './listener.js';
 import { managedIdentityTokens } from './managed-identity-tokens.js';
 import type { SiteDecision } from './decision-log.js';
-import type { TwinCompatFlags } from './twin.js';
+import { createTwinIdentity } from './twin-identity.js';
+import { armDeployOptions, type DeploySettings } from './deploy-options.js';
 
-export interface OfflineTwinOptions {
-  tenantId: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
-  loose?: boolean;
-  strict?: boolean;
-  linkRoots?: readonly TemplateLinkRoot[];
-  compat?: TwinCompatFlags;
-  clock: Clock;
-  ids: IdGenerator;
-  logger: Logger;
-}
+/** What `trustline lint` deploys with: as `trustline up` (runtime/deploy-options.ts), without listeners or state folder. */
+export type OfflineTwinOptions = DeploySettings;
 
 /** One APIM service of the state, compiled as the gateway serves it. */
 export interface OfflineService {
@@ -72,15 +61,8 @@ const ECHO_ORIGIN = 'http://function.lint.invalid';
 export async function createOfflineTwin(options: OfflineTwinOptions): Promise<OfflineTwin> {
   const { clock, ids, logger } = options;
   const store = openStore({ inMemory: true });
-  const identity = await createIdentityService({
-    store,
-    clock,
-    ids,
-    logger: logger.child('identity'),
-    tenantId: options.tenantId,
-    identityHeader: randomBytes(24).toString('base64url'),
-    ...(options.compat?.identity ? { flags: options.compat.identity } : {}),
-  });
+  // The same identity service as `trustline up`'s, keys in memory (a fresh ring each run), no IMDS identities.
+  const { identity } = await createTwinIdentity({ store, tenantId: options.tenantId, ...(options.compat?.identity ? { compat: options.compat.identity } : {}), clock, ids, logger });
   const hosts = new HostTable();
   const inProcess = (handler: () => RequestHandler | undefined) => ({
     http: createSiteDispatch(handler, { encrypted: false, maxHeaderBytes: MAX_REQUEST_HEADER_BYTES, localPort: 80 }),
@@ -90,8 +72,6 @@ export async function createOfflineTwin(options: OfflineTwinOptions): Promise<Of
   for (const h of IDENTITY_HOSTS) hosts.set(h, { dispatch: identityDispatch });
   hosts.set(new URL(ECHO_ORIGIN).hostname, { dispatch: inProcess(() => echoFunction) });
   const client: HttpClient = createHttpClient({ resolver: hosts, inProcess: true });
-  const scope: DeploymentScope = { subscriptionId: options.subscriptionId, resourceGroup: options.resourceGroup, location: options.location, tenantId: options.tenantId };
-  const linkRoots = options.linkRoots && options.linkRoots.length > 0 ? { templateLinkRoots: [...options.linkRoots] } : {};
   const compileOptions = { loose: options.loose, logger, gatewayFlags: options.compat?.gateway };
 
   const services = async (): Promise<OfflineService[]> => {
@@ -122,7 +102,7 @@ export async function createOfflineTwin(options: OfflineTwinOptions): Promise<Of
     store,
     identity,
     async deploy(input) {
-      const result = armDeploy(input, { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict, ...linkRoots });
+      const result = armDeploy(input, armDeployOptions(options, store));
       // What the gateway could not serve fails the deployment, as in `trustline up` (runtime/reconciler.ts).
       await services();
       return result;

@@ -1,23 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import {
-  HostTable,
-  createHttpClient,
-  describeError,
-  isTwinError,
-  type Clock,
-  type IdGenerator,
-  type Logger,
-  type HttpClient,
-  type LogLevel,
-} from '../core/index.js';
+import { HostTable, createHttpClient, describeError, isTwinError, type HttpClient, type LogLevel } from '../core/index.js';
 import { openStore, type Store } from '../state/index.js';
-import { deploy as armDeploy, deployOffThread, evaluateDeployment, evaluateOffThread, supportedTypes, type DeployInput, type DeployResult, type DeploymentScope, type TemplateLinkRoot } from '../arm/index.js';
-import { createIdentityService, type IdentityService, type IdentityCompatFlags } from '../identity/index.js';
-import type { EasyAuthCompatFlags } from '../easyauth/index.js';
-import type { GatewayCompatFlags } from '../gateway/index.js';
+import { deploy as armDeploy, deployOffThread, evaluateDeployment, evaluateOffThread, supportedTypes, type DeployInput, type DeployResult } from '../arm/index.js';
+import type { IdentityService } from '../identity/index.js';
 import { startListenerPair } from './listener.js';
 import { createInProcessSiteHost, type SiteHost } from './site-host.js';
 import { createWorkerSiteHost } from './worker-site-host.js';
@@ -39,26 +26,19 @@ import { createPortPlan, type PortSettings } from './ports.js';
 import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
 import { scmSite } from './scm-site.js';
 import { createDecisionLog, type DecisionLog } from './decision-log.js';
-import type { ControlPlaneCompatFlags } from './control-plane/rbac.js';
 import { recordDeployments, reusableDeployments } from './deployment-reuse.js';
 import { managedIdentityTokens } from './managed-identity-tokens.js';
+import { createTwinIdentity } from './twin-identity.js';
+import { armDeployOptions, deploymentScope, type DeploySettings } from './deploy-options.js';
 
-export interface TwinCompatFlags {
-  easyAuth?: Partial<EasyAuthCompatFlags>;
-  identity?: Partial<IdentityCompatFlags>;
-  gateway?: Partial<GatewayCompatFlags>;
-  controlPlane?: Partial<ControlPlaneCompatFlags>;
-}
+export type { TwinCompatFlags } from './compat-flags.js';
 
-export interface TwinOptions {
+/** `DeploySettings`: the tenant, subscription, group and location, loose/strict, link roots, compat flags, clock, ids, logger. */
+export interface TwinOptions extends DeploySettings {
   /** State folder (SQLite database, local CA). Created when missing. */
   stateDir?: string;
   /** Keep resources in memory (the CA still goes to `stateDir`, or a fresh temp folder). */
   inMemory?: boolean;
-  tenantId: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
   /** Site name → URL of the user's own function host; other sites use the built-in echo function. */
   backends?: Record<string, string>;
   /** Control-plane https port (0 = random); overrides `ports`. */
@@ -67,13 +47,8 @@ export interface TwinOptions {
   ports?: PortSettings;
   /** Serve the HTTP forward proxy that routes Azure host names to the twin (default true). */
   proxy?: boolean;
-  /** Behaviour Azure does not document, per subsystem (docs/differences.md). */
-  compat?: TwinCompatFlags;
   /** How many decision records `trustline explain` can look back on (default 1000). */
   decisionLogSize?: number;
-  loose?: boolean;
-  /** Refuse resource types the twin would only store, not simulate (`trustline up --strict`). */
-  strict?: boolean;
   /**
    * Where the site listeners run: `worker` (a worker thread, so the Easy Auth hop and the gateway hop
    * use different cores; needs the compiled dist/ files and uses the system clock) or `main` (default).
@@ -91,8 +66,6 @@ export interface TwinOptions {
    * ids, resource ids; `*` for all). Default none: IMDS has no secret (docs/security.md).
    */
   imdsIdentities?: readonly string[];
-  /** Offline mirrors of http(s) links for every deployment (linked templates, API Management policy/import links). */
-  linkRoots?: readonly TemplateLinkRoot[];
   /** Worker threads signing the token endpoint's tokens (identity `signingWorkers`); default 0 (inline). */
   signingWorkers?: number;
   /**
@@ -118,9 +91,6 @@ export interface TwinOptions {
    * unless the control plane is open (`controlPlaneAuth: false`). Absent: `/` lists the resources only.
    */
   console?: ConsoleFactory;
-  clock: Clock;
-  ids: IdGenerator;
-  logger: Logger;
 }
 
 export interface Twin {
@@ -186,25 +156,18 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       throw e;
     }
   };
-  const scope: DeploymentScope = {
-    subscriptionId: options.subscriptionId,
-    resourceGroup: options.resourceGroup,
-    location: options.location,
-    tenantId: options.tenantId,
-  };
+  const scope = deploymentScope(options);
 
   // Identity: its signing keys are kept in the store (meta identity.keys) so tokens stay valid across restarts.
-  const identityHeader = randomBytes(24).toString('base64url');
-  const identity = await createIdentityService({
+  const { identity, identityHeader } = await createTwinIdentity({
     store,
-    clock,
-    ids,
-    logger: logger.child('identity'),
     tenantId: options.tenantId,
-    identityHeader,
-    ...(options.compat?.identity ? { flags: options.compat.identity } : {}),
+    ...(options.compat?.identity ? { compat: options.compat.identity } : {}),
     ...(options.imdsIdentities ? { imdsIdentities: options.imdsIdentities } : {}),
     ...(options.signingWorkers ? { signingWorkers: options.signingWorkers } : {}),
+    clock,
+    ids,
+    logger,
   });
   // Its signing workers keep the process alive: a later failed start step (a taken port) stops them too.
   own({ close: async () => identity.close() });
@@ -267,11 +230,6 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     }
   };
 
-  const linkRoots = {
-    ...(options.linkRoots && options.linkRoots.length > 0 ? { templateLinkRoots: [...options.linkRoots] } : {}),
-    ...(options.compat?.gateway?.builtInObjects ? { apimBuiltInObjects: options.compat.gateway.builtInObjects } : {}),
-    ...(options.compat?.gateway?.namedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
-  };
   const deploy = async (input: DeployInput, how: DeployHow = {}): Promise<DeployResult> => {
     try {
       return await deployAndServe(input, how);
@@ -280,7 +238,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     }
   };
   const deployAndServe = async (input: DeployInput, how: DeployHow): Promise<DeployResult> => {
-    const deployOptions = { store, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict, ...linkRoots };
+    const deployOptions = armDeployOptions(options, store);
     // One compile path: what the runtime cannot serve fails the deployment, and the twin goes back to what it ran before.
     const before = captureState(store);
     const started = clock.now();
@@ -362,7 +320,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     ids,
     deploy,
     evaluate: async (input, target) => {
-      const evalOptions = { store: target, scope, clock, ids, logger: logger.child('arm'), loose: options.loose, strict: options.strict, ...linkRoots };
+      const evalOptions = armDeployOptions(options, target);
       return options.deployThread === 'worker' ? deployOffThread(input, evalOptions) : armDeploy(input, evalOptions);
     },
     reconcile,

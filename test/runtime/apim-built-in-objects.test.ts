@@ -6,7 +6,7 @@ import { Agent, request } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
-import { startTwin, type Twin } from '../../src/runtime/index.js';
+import { createOfflineTwin, startTwin, type Twin } from '../../src/runtime/index.js';
 
 const TENANT = '3f9c2b1a-7d4e-4c6b-9a8f-1e2d3c4b5a69';
 const service = (name: string) => ({ resources: [{ type: 'Microsoft.ApiManagement/service', apiVersion: '2022-08-01', name, location: 'westeurope', sku: { name: 'Developer', capacity: 1 }, properties: { publisherEmail: 'a@contoso.com', publisherName: 'C' } }] });
@@ -59,5 +59,25 @@ describe('compat.gateway.builtInObjects in a running twin', () => {
     } finally {
       await tls.close();
     }
+  });
+});
+
+// `trustline lint`'s offline twin deploys with the same options as `trustline up` (runtime/deploy-options.ts).
+describe('compat.gateway.builtInObjects in the offline twin', () => {
+  it("'none' and the default hold what a running twin holds", async () => {
+    const count = async (builtInObjects?: 'by-tier' | 'none') => {
+      const twin = await createOfflineTwin({
+        tenantId: TENANT, subscriptionId: '1a2b3c4d-0000-4000-8000-000000000032', resourceGroup: 'rg-off', location: 'westeurope',
+        clock: systemClock, ids: randomIds, logger: silentLogger, ...(builtInObjects ? { compat: { gateway: { builtInObjects } } } : {}),
+      });
+      try {
+        await twin.deploy({ deploymentName: 'a', template: service('s1') });
+        return twin.store.listResources({ idPrefix: '/subscriptions/1a2b3c4d-0000-4000-8000-000000000032/resourceGroups/rg-off/providers/Microsoft.ApiManagement/service/s1/' }).length;
+      } finally {
+        twin.close();
+      }
+    };
+    expect(await count('none')).toBe(0);
+    expect(await count()).toBeGreaterThan(20);
   });
 });

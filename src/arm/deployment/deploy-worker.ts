@@ -11,16 +11,15 @@ import type { IdGenerator, Logger } from '../../core/index.js';
 import { evaluateDeployment } from './engine.js';
 import { SnapshotStore } from './snapshot-store.js';
 import type { StoreSnapshot } from './snapshot-store.js';
-import type { DeployInput, DeploymentScope } from './types.js';
+import type { DeployInput, DeployOptions } from './types.js';
+
+/** What crosses to the worker of a deployment's options (plain data; off-thread.ts workerOptions). */
+export type DeployWorkerOptions = Omit<DeployOptions, 'store' | 'clock' | 'ids' | 'logger'>;
 
 export interface DeployWorkerData {
   input: DeployInput;
-  scope: DeploymentScope;
-  loose: boolean;
-  strict: boolean;
-  continueAfterFailure: boolean;
-  apimBuiltInObjects?: 'by-tier' | 'none';
-  apimNamedValuesAfterXmlParse?: boolean;
+  /** The deployment's options as the main thread has them, less what is bound to its thread. */
+  options: DeployWorkerOptions;
   now: number;
   snapshot: StoreSnapshot;
   /** Synchronous id requests: the worker posts on `idPort` and waits on `idFlag`. */
@@ -56,16 +55,11 @@ const logger = (scope: string): Logger => {
 
 try {
   const { result, changes } = evaluateDeployment(data.input, {
+    ...data.options,
     store: new SnapshotStore(data.snapshot),
-    scope: data.scope,
     clock: { now: () => data.now },
     ids,
     logger: logger(''),
-    loose: data.loose,
-    strict: data.strict,
-    continueAfterFailure: data.continueAfterFailure,
-    ...(data.apimBuiltInObjects ? { apimBuiltInObjects: data.apimBuiltInObjects } : {}),
-    ...(data.apimNamedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
   });
   post({ op: 'done', result, changes });
 } catch (e) {

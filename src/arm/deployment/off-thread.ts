@@ -5,7 +5,7 @@ import { TwinError } from '../../core/index.js';
 import type { SourceLocation } from '../../core/index.js';
 import type { Store } from '../../state/index.js';
 import { armError } from '../errors.js';
-import type { DeployWorkerData, DeployWorkerMessage } from './deploy-worker.js';
+import type { DeployWorkerData, DeployWorkerMessage, DeployWorkerOptions } from './deploy-worker.js';
 import { applyChanges } from './overlay.js';
 import type { ChangeSet } from './overlay.js';
 import { takeSnapshot } from './snapshot-store.js';
@@ -28,6 +28,16 @@ function workerUrl(): URL {
   const compiled = new URL(import.meta.url.replace(/\/src\/arm\/deployment\/[^/]+\.ts$/, '/dist/arm/deployment/deploy-worker.js'));
   if (!existsSync(fileURLToPath(compiled))) throw new TypeError(`the compiled deployment worker ${fileURLToPath(compiled)} is missing: run 'npm run build'`);
   return compiled;
+}
+
+/**
+ * Every deployment option but the thread-bound ones (store, clock, ids, logger: the worker gets a snapshot, the start
+ * time, an id channel and a log channel): an option left out here would make a deployment on the worker differ from
+ * one on the main thread (e.g. `--link-root` mirrors).
+ */
+function workerOptions(options: DeployOptions): DeployWorkerOptions {
+  const { store: _store, clock: _clock, ids: _ids, logger: _logger, ...rest } = options;
+  return rest;
 }
 
 const queues = new WeakMap<Store, Promise<unknown>>();
@@ -62,12 +72,7 @@ export function evaluateOffThread(input: DeployInput, options: DeployOptions, th
   const flag = new Int32Array(idFlag);
   const data: DeployWorkerData = {
     input,
-    scope: options.scope,
-    loose: options.loose ?? false,
-    strict: options.strict ?? false,
-    continueAfterFailure: options.continueAfterFailure ?? false,
-    ...(options.apimBuiltInObjects ? { apimBuiltInObjects: options.apimBuiltInObjects } : {}),
-    ...(options.apimNamedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
+    options: workerOptions(options),
     now: options.clock.now(),
     snapshot: takeSnapshot(options.store),
     idPort: port2,
