@@ -258,8 +258,9 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   try {
     const port = (server.address() as AddressInfo).port;
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(rq.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    headers.host = url.host;
+    for (const [k, v] of Object.entries(rq.headers ?? {})) if (k.toLowerCase() !== 'host') headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    // The Host header as HTTP clients write it (context.Request.Headers keeps the names as sent).
+    headers.Host = url.host;
     if (sub && !Object.keys(headers).some((h) => h.toLowerCase() === 'ocp-apim-subscription-key') && !url.searchParams.has('subscription-key')) headers['Ocp-Apim-Subscription-Key'] = sub.key;
     const res = await send(port, method, `${url.pathname}${url.search}`, headers, rq.body);
     const body = res.body;

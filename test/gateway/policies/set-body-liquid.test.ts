@@ -25,6 +25,7 @@ describe('set-body template="liquid"', () => {
     expect(r.status).toBe(200);
     expect(r.body).toContain('X-Tenant=contoso;');
     expect(r.body).toContain('Accept=a/b, c/d;');
+    expect(r.body).toContain('Host=trustline-apim.azure-api.net;');
     expect(r.body.split(';').filter((x) => x.startsWith('=')).length).toBe(0);
   });
 
