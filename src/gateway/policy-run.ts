@@ -106,6 +106,8 @@ export interface PolicyRunResult {
   headers: Record<string, string | string[]>;
   body: string;
   backendRequest: { method: string; url: string; headers: Record<string, string | string[]>; body: string } | null;
+  /** The calls send-request / send-one-way-request made (the stub answered them as it answers the backend), in order. */
+  sentRequests: Array<{ method: string; url: string; headers: Record<string, string | string[]>; body: string }>;
   variables: Record<string, unknown>;
   trace: unknown;
   /** log-to-eventhub / emit-metric events (the local sink). */
@@ -149,14 +151,14 @@ function placeholderTokens(clock: Clock): ManagedIdentityTokenProvider {
 }
 
 /** A backend that records what it was sent and answers as REQUEST.json's `backend` says (200 `{}` by default). */
-function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyRunResult['backendRequest'] }, documents: Record<string, unknown>): HttpClient {
+function stubBackend(spec: PolicyRunRequest['backend'], seen: { requests: Array<NonNullable<PolicyRunResult['backendRequest']>> }, documents: Record<string, unknown>): HttpClient {
   const request = async (url: string | URL, opts: HttpRequestOptions = {}) => {
     let body = '';
     if (typeof opts.body === 'string') body = opts.body;
     else if (Buffer.isBuffer(opts.body)) body = opts.body.toString('utf8');
     else if (opts.body) for await (const c of opts.body) body += typeof c === 'string' ? c : (c as Buffer).toString('utf8');
     const headers = headerRecord(opts.headers);
-    if (!seen.request) seen.request = { method: opts.method ?? 'GET', url: String(url), headers, body };
+    seen.requests.push({ method: opts.method ?? 'GET', url: String(url), headers, body });
     const status = spec?.status ?? 200;
     const responseBody = spec?.body ?? (spec?.status === undefined && spec?.body === undefined ? '{}' : '');
     const responseHeaders: Record<string, string | string[]> = { 'content-type': 'application/json', ...lowerKeys(spec?.headers ?? {}) };
@@ -172,6 +174,19 @@ function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyR
     },
     async close() { /* nothing */ },
   };
+}
+
+/**
+ * The request the API's backend got (the last call forward-request made) and the side calls (send-request,
+ * send-one-way-request). The stub sees every outgoing call in the order the decision record lists them
+ * (`trace.backend`), where the side calls carry `by`.
+ */
+function outgoingCalls(requests: Array<NonNullable<PolicyRunResult['backendRequest']>>, trace: unknown): { backend: PolicyRunResult['backendRequest']; sent: PolicyRunResult['sentRequests'] } {
+  const calls = (trace as { backend?: Array<{ by?: string }> } | null)?.backend;
+  if (!calls || calls.length !== requests.length) return { backend: requests.at(-1) ?? null, sent: [] };
+  let backend: PolicyRunResult['backendRequest'] = null;
+  calls.forEach((c, i) => { if (!c.by) backend = requests[i]!; });
+  return { backend, sent: requests.filter((_r, i) => calls[i]!.by) };
 }
 
 function lowerKeys(h: Record<string, string | string[]>): Record<string, string | string[]> {
@@ -240,7 +255,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   const logger = memoryLogger();
   await prepareService(config);
   const compiled = compileService(config, { loose: o.loose, logger, ...(o.flags ? { flags: o.flags } : {}) });
-  const seen: { request: PolicyRunResult['backendRequest'] } = { request: null };
+  const seen: { requests: Array<NonNullable<PolicyRunResult['backendRequest']>> } = { requests: [] };
   const events: GatewayEvent[] = [];
   let trace: unknown = null;
   let variables: Record<string, unknown> = {};
@@ -268,7 +283,8 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
     for (const [k, v] of Object.entries(res.headers)) {
       if (v !== undefined && k !== 'date' && k !== 'connection' && k !== 'keep-alive') outHeaders[k] = v;
     }
-    return { status: res.status, headers: outHeaders, body, backendRequest: seen.request, variables, trace, events };
+    const calls = outgoingCalls(seen.requests, trace);
+    return { status: res.status, headers: outHeaders, body, backendRequest: calls.backend, sentRequests: calls.sent, variables, trace, events };
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));

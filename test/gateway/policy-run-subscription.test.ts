@@ -30,3 +30,16 @@ describe('policy run: REQUEST.json subscription', () => {
     expect(query.backendRequest!.headers['x-ctx']).toBe(`starter|policy-run-subscription|${'c'.repeat(32)}|True`);
   });
 });
+
+describe('policy run: backendRequest', () => {
+  it('is the call forward-request made, not a send-request before it (the decision record marks those with by)', async () => {
+    const policy = inbound('<send-request mode="new" response-variable-name="t" timeout="5"><set-url>https://login.example.net/token</set-url><set-method>POST</set-method><set-body>grant_type=client_credentials</set-body></send-request>');
+    const r = await run(policy, rq);
+    expect(r.backendRequest).toMatchObject({ method: 'GET', url: 'https://backend.example.net/resource' });
+    expect(r.sentRequests.map((c) => [c.method, c.url, c.body])).toEqual([['POST', 'https://login.example.net/token', 'grant_type=client_credentials']]);
+    const calls = (r.trace as { backend: Array<{ url: string; by?: string }> }).backend;
+    expect(calls.map((c) => [c.url, c.by])).toEqual([['https://login.example.net/token', 'send-request'], ['https://backend.example.net/resource', undefined]]);
+    const only = await run('<policies><inbound><send-request mode="new" response-variable-name="t"><set-url>https://login.example.net/token</set-url></send-request><return-response><set-status code="204" reason="No Content" /></return-response></inbound></policies>', rq);
+    expect(only.backendRequest).toBeNull();
+  });
+});
