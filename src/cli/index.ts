@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { describeError, isTwinError } from '../core/index.js';
 import { COMMANDS } from './commands.js';
 import { createContext } from './context.js';
@@ -31,6 +31,13 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .version(version(), '--version', 'print the version')
     .option('--config <file>', 'the project file (default: trustline.json in the working folder, when there is one)')
     .configureOutput({ writeOut: stdout, writeErr: stderr })
+    // A repeatable option starts as an empty list: its help says "(repeatable)", not "(default: [])".
+    .configureHelp({
+      optionDescription(this: Help, option: Option): string {
+        const text = Help.prototype.optionDescription.call(this, option);
+        return Array.isArray(option.defaultValue) && option.defaultValue.length === 0 ? text.replace(/ \(default: \[\]\)$/, '') : text;
+      },
+    })
     .exitOverride()
     .showHelpAfterError()
     .addHelpText('after', '\nExit codes: 0 success, 1 check or deployment failed, 2 usage error. `trustline <command> --help` for each command.');

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { TwinError } from '../core/index.js';
 
 export interface DeploymentFiles {
@@ -34,6 +34,16 @@ export function filesFromDirectory(dir: string): DeploymentFiles {
   }
   const parameters = PARAMETER_NAMES.map((n) => join(abs, n)).find((f) => existsSync(f));
   return { template, parameters };
+}
+
+/**
+ * The parameters file a template's folder pairs with it (`X.parameters.json` beside `X.json`, or one of the quickstart
+ * names), for a hint when a parameter has no value and no parameters file was given.
+ */
+export function parametersBeside(template: string): string | undefined {
+  const abs = resolve(template);
+  const own = abs.replace(/\.json$/i, '.parameters.json');
+  return [own, ...PARAMETER_NAMES.map((n) => join(dirname(abs), n))].find((f) => f !== abs && existsSync(f));
 }
 
 /** Positional folders and --template/--parameters pairs, in order. */

@@ -1,5 +1,6 @@
 import type { ChainView, EasyAuthSummary, SiteChainView } from '../runtime/index.js';
 import { html, type Html } from './html.js';
+import { audienceOf, siteAudience, tryLink } from './composer-view.js';
 
 const list = (values: string[] | undefined, none: string): Html | string => (values === undefined ? none : values.length === 0 ? '(empty list)' : html`${values.map((v, i) => html`${i > 0 ? ', ' : ''}<code>${v}</code>`)}`);
 
@@ -9,26 +10,26 @@ const list = (values: string[] | undefined, none: string): Html | string => (val
  */
 export function chainSection(chain: ChainView): Html {
   return html`<section id="chain"><h2>Chain</h2>
-${chain.services.length === 0 ? html`<p>No API Management service is deployed.</p>` : chain.services.map(serviceBlock)}
+${chain.services.length === 0 ? html`<p>No API Management service is deployed.</p>` : chain.services.map((s) => serviceBlock(s, chain))}
 ${chain.sites.length === 0 ? html`<p>No site is deployed.</p>` : chain.sites.map(siteBlock)}
 </section>`;
 }
 
-function serviceBlock(s: ChainView['services'][number]): Html {
+function serviceBlock(s: ChainView['services'][number], chain: ChainView): Html {
   return html`<div class="card"><h3>APIM <code>${s.name}</code> <small>${s.hostName} → ${s.gatewayUrl}</small></h3>
 <p>Managed identity: ${s.principalId ? html`principal <code>${s.principalId}</code>, client <code>${s.clientId ?? '-'}</code>` : 'none'}</p>
 <table><tr><th>API</th><th>path</th><th>operations</th><th>backend</th></tr>
 ${s.apis.map(
-  (a) => html`<tr><td>${a.name}</td><td><code>/${a.path}</code></td><td>${a.operations.map((o, i) => html`${i > 0 ? html`<br>` : ''}<code>${o.method} ${o.urlTemplate}</code>`)}</td>
+  (a) => html`<tr><td>${a.name}</td><td><code>/${a.path}</code></td><td>${a.operations.map((o, i) => html`${i > 0 ? html`<br>` : ''}<code>${o.method} ${o.urlTemplate}</code> ${tryLink(`apim:${s.name}`, o.method, `${a.path ? `/${a.path}` : ''}${o.urlTemplate}`, siteAudience(chain, a.site))}`)}</td>
 <td>${a.serviceUrl ? html`<code>${a.serviceUrl}</code>` : '(none)'}${a.site ? html` → site <a href="#site-${a.site}">${a.site}</a>` : ''}</td></tr>`,
 )}</table></div>`;
 }
 
 function siteBlock(s: SiteChainView): Html {
-  return html`<div class="card" id="site-${s.name}"><h3>Site <code>${s.name}</code> <small>${s.hostName} → ${s.url}</small></h3>
+  return html`<div class="card" id="site-${s.name}"><h3>Site <code>${s.name}</code> <small>${s.hostName} → ${s.url}</small> ${tryLink(`site:${s.name}`, 'GET', '/', audienceOf(s.easyAuth))}</h3>
 ${s.principalId ? html`<p>Managed identity: principal <code>${s.principalId}</code></p>` : ''}
 ${easyAuthBlock(s.easyAuth)}
-${s.functions.length === 0 ? '' : html`<table><tr><th>function</th><th>route</th><th>authLevel</th><th>its keys</th></tr>${s.functions.map((f) => html`<tr><td>${f.name}</td><td><code>api/${f.route}</code></td><td>${f.authLevel}</td><td>${f.keyNames.join(', ') || '(none)'}</td></tr>`)}</table>`}
+${s.functions.length === 0 ? '' : html`<table><tr><th>function</th><th>route</th><th>authLevel</th><th>its keys</th></tr>${s.functions.map((f) => html`<tr><td>${f.name}</td><td><code>api/${f.route}</code> ${tryLink(`site:${s.name}`, 'GET', `/api/${f.route}`, audienceOf(s.easyAuth))}</td><td>${f.authLevel}</td><td>${f.keyNames.join(', ') || '(none)'}</td></tr>`)}</table>`}
 ${s.hostKeys ? html`<p>Host keys: ${s.hostKeys.master ? 'master' : ''}${s.hostKeys.master && s.hostKeys.functionKeyNames.length ? ', ' : ''}${s.hostKeys.functionKeyNames.join(', ')}${!s.hostKeys.master && s.hostKeys.functionKeyNames.length === 0 ? 'not read yet (minted on the first listKeys)' : ''} <small>(values: <code>az functionapp keys list</code>)</small></p>` : ''}
 </div>`;
 }

@@ -4,7 +4,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 /** The cookie the console's link leaves in the browser (HttpOnly, SameSite=Strict; Secure over https). */
 export const CONSOLE_COOKIE = 'trustline-console';
 
-const sameSecret = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+/** Compares two secrets in constant time (whatever their lengths). */
+export const sameSecret = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 function cookieOf(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {

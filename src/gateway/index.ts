@@ -9,6 +9,7 @@ export { parsePolicyXml, xmlParseCount } from './policy/xml.js';
 export type { PolicyNode } from './policy/xml.js';
 export { compileExpression } from './expressions/compile.js';
 export type { CompiledExpression } from './expressions/compile.js';
+export type { HostContext } from './expressions/host.js';
 export { expressionParseCount } from './expressions/parser.js';
 export type {
   PolicyDocument, ServiceConfig, ApiConfig, OperationConfig, SubscriptionConfig, ProductConfig, UserConfig, ManagedIdentityTokenProvider,

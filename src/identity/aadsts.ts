@@ -257,6 +257,46 @@ export const AADSTS = {
       `The certificate with identifier ${a.kid} used to sign the federated credential could not be found in the metadata of identity provider ${a.issuer}. ` +
       "Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token.",
   },
+  /*
+   * The device authorization grant (RFC 8628) as Entra answers the polls of the token endpoint. [O] 70016
+   * authorization_pending "OAuth 2.0 device flow error. Authorization is pending. Continue polling." (ESPTeamsPresence
+   * #49, 2025; "Pending end-user authorization." in 2016, adal-node #137); [O] 70020 expired_token "The provided value
+   * for the input parameter 'device_code' is not valid. This device code has expired." (Azure/azure-cli #22251,
+   * ramosbugs/oauth2-rs #193, 2022); the v1 endpoint names it code_expired (ADAL's "Unexpected polling state
+   * code_expired", azure-activedirectory-library-for-python #110). [D] error names authorization_declined and
+   * bad_verification_code (Learn, "OAuth 2.0 device authorization grant"); their AADSTS numbers and words are [I]
+   * (docs/differences.md): 70018 is Entra's BadVerificationCode, 70017 the number between pending and 70018.
+   */
+  deviceAuthorizationPending: {
+    code: 70016,
+    error: 'authorization_pending',
+    status: 400,
+    text: () => 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
+  },
+  deviceCodeExpired: {
+    code: 70020,
+    error: 'expired_token',
+    status: 400,
+    text: () => "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+  },
+  deviceCodeExpiredV1: {
+    code: 70020,
+    error: 'code_expired',
+    status: 400,
+    text: () => "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+  },
+  deviceAuthorizationDeclined: {
+    code: 70017,
+    error: 'authorization_declined',
+    status: 400,
+    text: () => 'OAuth 2.0 device flow error. The user declined the authorization request.',
+  },
+  badVerificationCode: {
+    code: 70018,
+    error: 'bad_verification_code',
+    status: 400,
+    text: () => "The provided value for the input parameter 'device_code' is not valid. The device code is unknown or was already redeemed.",
+  },
   assertionSubject: {
     code: 700021,
     error: 'invalid_client',

@@ -22,3 +22,4 @@ export { appRoleAllowsMember } from './directory/app-role-rule.js';
 export type { AssignedPrincipalType } from './directory/app-role-rule.js';
 export { permissionGrantRefusal, MAX_PERMISSION_GRANT_SCOPE } from './directory/permission-grant-rule.js';
 export type { PermissionGrantRefusal } from './directory/permission-grant-rule.js';
+export { servicePrincipalIdFor } from './directory/service-principal-id.js';

@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, IdGenerator, Logger, PemPair } from '../core/index.js';
 import type { DirectoryObject, Store } from '../state/index.js';
 import { identityError } from './errors.js';
+import { aadstsBody, STS_LINE_BREAK } from './aadsts.js';
+import { issueAppToken, resolveForSts } from './tokens/app-token-issuer.js';
+import { stsError, stsErrorOf } from './tokens/sts-error.js';
 import { buildJwks } from './keys/jwks.js';
 import { createKeyRing, withRealTimes, type KeyRingState } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
@@ -16,7 +19,7 @@ import { listDirectory } from './directory/directory-listing.js';
 import { GrantStore } from './signin/grant-store.js';
 import { verifyClientAssertion } from './tokens/client-assertion.js';
 import { createFederatedAssertionVerifier } from './tokens/federated-assertion.js';
-import { authorizationCodeGrant, refreshTokenGrant } from './tokens/user-grants.js';
+import { authorizationCodeGrant, deviceCodeGrant, refreshTokenGrant } from './tokens/user-grants.js';
 import { parseDirectoryText, readDirectoryFile, type DirectoryDocument, type Locator } from './directory/directory-file.js';
 
 export interface IdentityOptions {
@@ -95,6 +98,13 @@ export interface IdentityService {
   handler(req: IncomingMessage, res: ServerResponse): void;
   /** Issue a token for a managed identity in-process (same logic as the MI endpoint). Rejects with TwinError. */
   issueManagedIdentityToken(req: ManagedIdentityTokenRequestInput): Promise<ManagedIdentityTokenResponse>;
+  /**
+   * Issue an app-only token for the directory application `clientId` in-process, as the token endpoint's client
+   * credentials grant issues it (v1 `resource`, or a v2 `scope` ending in `/.default`) — without its credential: for the
+   * twin's operator (the web console's "attach a token for"). Rejects with Entra's AADSTS errors (unknown app 700016,
+   * unknown resource 500011).
+   */
+  issueApplicationToken(req: { clientId: string; resource: string }): Promise<{ access_token: string; expires_on: string; resource: string }>;
   /** The v1 JWKS (`/{tenant}/discovery/keys`). */
   jwks(): { keys: Jwk[] };
   /**
@@ -229,6 +239,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
     presumeConsentWithoutGrants: flags.presumeConsentWithoutGrants,
     ...(options.userTokenLifetimeSeconds === undefined ? {} : { userTokenLifetimeSeconds: options.userTokenLifetimeSeconds }),
   };
+  const appTokenDeps = { directory, keys, clock: options.clock, ids: options.ids, lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599 };
   const handler = createIdentityHandler({
     tenantId: options.tenantId,
     identityHeader: options.identityHeader,
@@ -243,10 +254,15 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
       clock: options.clock,
       ids: options.ids,
       logger: logger.child('sts'),
-      lifetimeSeconds: options.appTokenLifetimeSeconds ?? 3599,
+      lifetimeSeconds: appTokenDeps.lifetimeSeconds,
       verifyAssertion,
       verifyFederatedAssertion,
-      grants: { authorization_code: authorizationCodeGrant(userDeps), refresh_token: refreshTokenGrant(userDeps) },
+      grants: {
+        authorization_code: authorizationCodeGrant(userDeps),
+        refresh_token: refreshTokenGrant(userDeps),
+        'urn:ietf:params:oauth:grant-type:device_code': deviceCodeGrant(userDeps),
+        device_code: deviceCodeGrant(userDeps),
+      },
     },
     authorize: { ...userDeps, logger: logger.child('sign-in') },
     admin: {
@@ -311,6 +327,24 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
         client_id: t.clientId,
         not_before: String(t.nbf),
       };
+    },
+    async issueApplicationToken(req) {
+      const resourceName = req.resource.replace(/\/\.default$/i, '');
+      let t: Awaited<ReturnType<typeof issueAppToken>>;
+      let app: DirectoryObject | undefined;
+      try {
+        app = directory.application(options.tenantId, req.clientId);
+        if (!app) throw stsError('applicationNotFound', { appId: req.clientId, tenant: options.tenantId });
+        t = await issueAppToken(appTokenDeps, { tenantId: options.tenantId, client: app, authMethod: '1', resource: resolveForSts(directory, resourceName, options.tenantId) });
+      } catch (e) {
+        // Entra's words (AADSTS code and description) rather than the table entry's name.
+        const sts = stsErrorOf(e);
+        if (!sts) throw e;
+        const { body } = aadstsBody(sts.name, sts.args, { traceId: options.ids.uuid(), correlationId: options.ids.uuid(), nowMs: options.clock.now() });
+        throw identityError('ERR_IDENTITY_STS_REJECTED', body.error_description.split(`${STS_LINE_BREAK}Trace ID:`)[0]!, { aadsts: sts.name, args: sts.args });
+      }
+      logger.child('sts').info('issued app token (in-process, for the operator)', { clientId: app.appId, resource: resourceName, exp: t.exp });
+      return { access_token: t.accessToken, expires_on: String(t.exp), resource: resourceName };
     },
     jwks: () => buildJwks(keys.published()),
     applyDirectory,

@@ -1,6 +1,9 @@
 import { missingManagedIdentity, type CompiledApi, type CompiledOperation } from '../gateway/index.js';
 import type { OfflineService, OfflineTwin, SiteDecision, SiteView } from '../runtime/index.js';
-import { backendCall, type BackendCall, type ManagedIdentityCall } from './policy-facts.js';
+import type { SourceLocation } from '../core/index.js';
+import { backendCalls, MAX_PATHS, type BackendCall, type Condition, type ManagedIdentityCall, type Rewrite } from './policy-facts.js';
+import { staticContext } from './static-context.js';
+import { issuerOf, issuerVersionMismatch, type IssuerVersionMismatch } from './issuer-version.js';
 import { finding, type Finding } from './rules.js';
 import type { LintLocation, SourceMap } from './source-map.js';
 
@@ -88,11 +91,18 @@ function siteOf(sites: SiteView[], url: string | undefined): { site: SiteView; u
   return site ? { site, url: u } : undefined;
 }
 
-/** The URL the gateway's forward-request calls for an operation (template parameters given a value). */
-function operationUrl(base: URL, op: CompiledOperation): URL {
-  const template = op.config.urlTemplate.split('?')[0]!.replace(/\{[^}]*\}/g, '1');
+/**
+ * The URL the gateway's forward-request calls for an operation: the backend base, then the operation's own path — or
+ * the `rewrite-uri` template, its `{param}`s filled from the operation's matched parameters as the gateway fills
+ * them (policies/rewrite-uri.ts: a parameter the operation does not have is empty) — without the query (Easy Auth's
+ * excludedPaths and function routes ignore it). Template parameters are given the value `1`.
+ */
+function backendUrl(base: URL, op: CompiledOperation, rewrite: Rewrite | undefined): URL {
+  const own = op.config.urlTemplate.split('?')[0]!;
+  const params = new Set([...own.matchAll(/\{\*?([^}=]+)[^}]*\}/g)].map((m) => m[1]!));
+  const path = (rewrite ? rewrite.template.replace(/\{([^}]+)\}/g, (_m, p: string) => (params.has(p) ? '1' : '')) : own.replace(/\{[^}]*\}/g, '1')).split('?')[0]!;
   const u = new URL(base.toString());
-  u.pathname = `${u.pathname.replace(/\/$/, '')}/${template.replace(/^\//, '')}`;
+  u.pathname = `${u.pathname.replace(/\/$/, '')}/${path.replace(/^\//, '')}`;
   u.search = '';
   return u;
 }
@@ -117,44 +127,87 @@ function apiLocation(ctx: Context, svc: OfflineService, api: CompiledApi): LintL
 /**
  * The chain rules over one APIM service: for each operation whose backend is a site of the deployment, the token the
  * effective policy attaches (minted by the identity subsystem as the gateway gets it) goes through that site's Easy
- * Auth (the runtime's own site handler); each refusal is a finding with Easy Auth's reason.
+ * Auth (the runtime's own site handler); each refusal is a finding with Easy Auth's reason. A policy with `<choose>`
+ * is checked on every path the deployment does not rule out (policy-facts.ts backendCalls).
  */
 export async function checkService(ctx: Context, svc: OfflineService): Promise<void> {
   for (const api of svc.compiled.apis) {
     if (!api.isCurrent) continue;
     for (const op of api.operations) {
       // A product's policy applies to calls with that product's subscription: its pipeline is checked where the
-      // backend call it makes differs from the API's own.
-      const own = backendCall(op.pipeline, svc.compiled, api.config.serviceUrl);
-      await checkOperation(ctx, svc, api, op, own, '');
-      const seen = new Set([callKey(own)]);
-      for (const [product, pipeline] of op.productPipelines) {
-        const call = backendCall(pipeline, svc.compiled, api.config.serviceUrl);
-        if (seen.has(callKey(call))) continue;
-        seen.add(callKey(call));
-        await checkOperation(ctx, svc, api, op, call, ` (product '${product}')`);
+      // backend calls it makes differ from the API's own.
+      const seen = new Set<string>();
+      for (const [product, pipeline] of [[undefined, op.pipeline] as const, ...op.productPipelines]) {
+        const context = staticContext(svc.compiled, api, op, product);
+        const { calls, truncated } = backendCalls(pipeline, { service: svc.compiled, config: svc.config, serviceUrl: api.config.serviceUrl, context });
+        const key = JSON.stringify(calls.map(callKey));
+        if (seen.has(key)) continue;
+        seen.add(key);
+        await checkPaths(ctx, svc, api, op, calls, product === undefined ? '' : ` (product '${product}')`);
+        if (truncated) {
+          ctx.out.push(finding('TL010', `API '${api.config.name}' of APIM '${svc.resource.name}': the policy has more than ${MAX_PATHS} paths through its <choose> elements; only the first ${MAX_PATHS} are checked.`, [apiLocation(ctx, svc, api)]));
+        }
       }
     }
   }
 }
 
+/**
+ * Every path's call is checked; a finding every path has is reported as it is, one only some paths have says on
+ * which paths ("When the condition at 12:9 is false: …") and points at those conditions too.
+ */
+async function checkPaths(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation, calls: BackendCall[], scope: string): Promise<void> {
+  const groups = new Map<string, { f: Finding; paths: BackendCall[] }>();
+  for (const call of calls) {
+    const out: Finding[] = [];
+    await checkOperation({ ...ctx, out }, svc, api, op, call, scope);
+    for (const f of out) {
+      const k = JSON.stringify(f);
+      const g = groups.get(k) ?? { f, paths: [] };
+      g.paths.push(call);
+      groups.set(k, g);
+    }
+  }
+  const xml = policyXml(ctx);
+  const where = (c: Condition) => ctx.map.policyElement(c.location, svc.resource.id, 'when', xml);
+  for (const { f, paths } of groups.values()) {
+    if (paths.length === calls.length) {
+      ctx.out.push(f);
+      continue;
+    }
+    const text = (p: BackendCall) => p.conditions.map((c) => {
+      const at = where(c);
+      return `the condition at ${at ? `${at.line}:${at.column}` : `${c.location.line}:${c.location.column}`} is ${c.value}`;
+    }).join(' and ');
+    const when = paths.map(text).join('; or when ');
+    const places = paths.flatMap((p) => p.conditions.map(where)).filter((l): l is LintLocation => l !== undefined);
+    const unique = [...new Map([...f.locations, ...places].map((l) => [JSON.stringify(l), l])).values()];
+    ctx.out.push({ ...f, message: `When ${when}: ${f.message}`, locations: unique });
+  }
+}
+
+/** The deployed policy XML of a policy resource (for positions inside it). */
+const policyXml = (ctx: Context) => (id: string) => {
+  const v = ctx.twin.store.getResource(id)?.properties.value;
+  return typeof v === 'string' ? v : undefined;
+};
+
 /** What decides an operation's chain, to check each distinct backend call once. */
 function callKey(c: BackendCall): string {
   const mi = (m: ManagedIdentityCall | undefined) => m && [m.resource, m.clientId, m.outputVariable, m.ignoreError, m.location];
-  return JSON.stringify([mi(c.token), c.calls.map(mi), c.unsent.map(mi), c.baseUrl, c.baseUrlExpression, [...c.headersSet].sort(), c.callerToken]);
+  return JSON.stringify([mi(c.token), c.calls.map(mi), c.unsent.map(mi), c.baseUrl, c.baseUrlExpression, [...c.headersSet].sort(), c.callerToken, c.rewrite, c.rewriteExpression, c.conditions]);
 }
 
 async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledApi, op: CompiledOperation, call: BackendCall, scope: string): Promise<void> {
-  const xml = (id: string) => {
-    const v = ctx.twin.store.getResource(id)?.properties.value;
-    return typeof v === 'string' ? v : undefined;
-  };
-  const where = (c: ManagedIdentityCall) => ctx.map.policyElement(c.location, svc.resource.id, 'authentication-managed-identity', xml);
+  const where = (c: { location: SourceLocation }, element = 'authentication-managed-identity') => ctx.map.policyElement(c.location, svc.resource.id, element, policyXml(ctx));
   const apiName = `API '${api.config.name}' of APIM '${svc.resource.name}'${scope}`;
   for (const c of call.calls) {
     if (c.ignoreError) {
       ctx.out.push(finding('TL005', `${apiName}: authentication-managed-identity has ignore-error="true": when the token cannot be had, the request goes on without one and the site answers a bare 401. Remove ignore-error (default false) so that APIM answers 500 with the cause.`, [where(c)]));
     }
+  }
+  if (call.rewriteExpression) {
+    ctx.out.push(finding('TL010', `${apiName}: rewrite-uri builds the backend path through a policy expression; the site is checked with the operation's own path (${op.config.urlTemplate}), which Easy Auth's excludedPaths and the function routes may not match.`, [apiLocation(ctx, svc, api)]));
   }
   if (call.baseUrlExpression) {
     ctx.out.push(finding('TL010', `${apiName}: set-backend-service names its backend through a policy expression; the chain to it is not checked.`, [apiLocation(ctx, svc, api)]));
@@ -163,14 +216,20 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
   const target = siteOf(ctx.sites, call.baseUrl);
   if (!target) return;
   const { site } = target;
-  const url = operationUrl(target.url, op);
+  const url = backendUrl(target.url, op, call.rewrite);
   const siteName = `site '${site.name}'`;
   if (url.protocol === 'http:') {
     ctx.out.push(finding('TL007', `${apiName} calls ${siteName} over plain http (${target.url.origin}): the bearer token travels in clear. Use https in the API's serviceUrl.`, [ctx.map.property(api.config.id, 'properties.serviceUrl')]));
   }
   const anonymous = await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: {} });
   if (anonymousIn(anonymous) && !keysRefused(anonymous)) {
-    ctx.out.push(finding('TL006', `${siteName} (behind ${apiName}) answers requests without a token (${anonymous.outcome}: ${anonymous.steps.map((s) => `${s.step}: ${s.reason}`).join('; ')}): anyone can call it around APIM. Enable Easy Auth with requireAuthentication and unauthenticatedClientAction Return401.`, [siteSetting(ctx, site, 'properties.globalValidation')]));
+    const excluded = anonymous.steps.some((s) => s.reason.includes('excludedPaths'));
+    const rewritten = call.rewrite ? ` (${url.pathname}: rewrite-uri '${call.rewrite.template}')` : ` (${url.pathname})`;
+    const fix = excluded
+      ? `Take ${url.pathname} out of globalValidation.excludedPaths${call.rewrite ? ', or rewrite to a path it does not list' : ''}.`
+      : 'Enable Easy Auth with requireAuthentication and unauthenticatedClientAction Return401.';
+    const places = [siteSetting(ctx, site, excluded ? 'properties.globalValidation.excludedPaths' : 'properties.globalValidation'), ...(call.rewrite ? [where(call.rewrite, 'rewrite-uri')] : [])];
+    ctx.out.push(finding('TL006', `${siteName} (behind ${apiName}) answers requests without a token${rewritten} (${anonymous.outcome}: ${anonymous.steps.map((s) => `${s.step}: ${s.reason}`).join('; ')}): anyone can call it around APIM. ${fix}`, places));
   }
 
   let token: string | undefined;
@@ -196,6 +255,14 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
     ctx.out.push(finding('TL002', `${apiName}: the token of authentication-managed-identity goes to the variable '${c.outputVariable}', which no set-header Authorization sends: ${siteName} gets no token. Add <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["${c.outputVariable}"])</value></set-header>.`, [where(c)]));
   }
   const decision = token ? await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: { authorization: `Bearer ${token}` } }) : anonymous;
+  const mismatch = token && sent ? issuerVersionMismatch(site, claimsOf(token)) : undefined;
+  if (mismatch && sent) {
+    // The twin's Easy Auth refuses it with compat.easyAuth.issuerMode 'exact' (error), accepts it with
+    // 'tenant-any-version' (warning): Azure's answer is the strict one (docs/behaviour/easyauth.md §4.2).
+    const refusedHere = decision.steps.some((s) => s.step === 'issuer' && !s.ok);
+    ctx.out.push(issuerFinding(apiName, siteName, sent, mismatch, refusedHere ? refusalReason(decision) : undefined, [where(sent), siteSetting(ctx, site, SETTING_OF_STEP.issuer)]));
+    if (refusedHere) return;
+  }
   if (refused(decision)) {
     const failedStep = decision.steps.find((s) => !s.ok)?.step;
     const setting = siteSetting(ctx, site, failedStep ? SETTING_OF_STEP[failedStep] : undefined);
@@ -214,6 +281,17 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
   if (keysRefused(decision) && !call.headersSet.has('x-functions-key')) {
     ctx.out.push(finding('TL008', `${apiName}: ${siteName} lets APIM in, but the function answers 401 (${refusalReason(decision)}). Send the key (set-header x-functions-key from a named value) or make the function's authLevel anonymous.`, [apiLocation(ctx, svc, api)]));
   }
+}
+
+/** TL011: the token's version is not the one the site's openIdIssuer expects (`refusal`: the twin refused it too). */
+function issuerFinding(apiName: string, siteName: string, sent: ManagedIdentityCall, m: IssuerVersionMismatch, refusal: string | undefined, places: Array<LintLocation | undefined>): Finding {
+  const azure = `"JWT validation failed: IDX10205: Issuer validation failed. Issuer: '${m.iss}'. Did not match: validationParameters.ValidIssuer: '${m.expectedIssuer}'"`;
+  const tenant = /\/([0-9a-f-]{36})\//i.exec(m.iss)?.[1] ?? '{tenant}';
+  const fix = `Set registration.openIdIssuer to '${issuerOf(m.token, tenant)}' (the ${m.token} issuer), or set accessTokenAcceptedVersion (api.requestedAccessTokenVersion) of the app registration for '${sent.resource}' to ${m.expected === 'v2' ? '2' : 'null or 1'} so that APIM's managed identity gets ${m.expected} tokens.`;
+  const head = `${apiName}: ${siteName}'s openIdIssuer '${m.configured}' expects ${m.expected} tokens (iss '${m.expectedIssuer}'), but APIM's managed identity gets a ${m.token} token for resource '${sent.resource}' (iss '${m.iss}').`;
+  return refusal !== undefined
+    ? finding('TL011', `${head} Easy Auth answers 401 (${refusal}); in Azure its log says ${azure}. ${fix}`, places, 'error')
+    : finding('TL011', `${head} The twin accepts it only because compat.easyAuth.issuerMode is 'tenant-any-version'; Easy Auth in Azure answers 401 and logs ${azure}. ${fix}`, places, 'warning');
 }
 
 export type { Context as ChainContext };

@@ -1,7 +1,7 @@
-import type { CompiledService, EffectivePipeline, PolicyNode } from '../gateway/index.js';
+import { loadPolicyDocument, type CompiledService, type EffectivePipeline, type HostContext, type PolicyNode, type ServiceConfig } from '../gateway/index.js';
 import type { SourceLocation } from '../core/index.js';
+import { staticCondition } from './static-context.js';
 
-type Step = EffectivePipeline['inbound'][number];
 
 /** An `authentication-managed-identity` element of an effective pipeline, as written. */
 export interface ManagedIdentityCall {
@@ -35,46 +35,119 @@ export interface BackendCall {
    * `Authorization` and nothing replaces or deletes that header (the site sees the caller's token, not APIM's).
    */
   callerToken: boolean;
+  /**
+   * The `rewrite-uri` template the backend path comes from (relative to the backend base; `{param}`s of the
+   * operation), when one runs; `rewriteExpression` when it is a policy expression.
+   */
+  rewrite: Rewrite | undefined;
+  rewriteExpression: boolean;
+  /** The `<when>` conditions that lead to this call (not decided by the deployment): which value each has. */
+  conditions: Condition[];
+}
+
+/** A literal `rewrite-uri` template and where it stands. */
+export interface Rewrite {
+  template: string;
+  location: SourceLocation;
+}
+
+/** A `<when condition>` the request decides, and the value it has on one path through the policy. */
+export interface Condition {
+  location: SourceLocation;
+  value: boolean;
 }
 
 const isExpression = (v: string | undefined) => v !== undefined && /^\s*@[({]/.test(v);
 const truthy = (v: string | undefined) => (v ?? '').trim().toLowerCase() === 'true';
 
-/** Every element of a step, nested ones included (choose/when bodies, retry, …). */
-function* elements(steps: readonly Step[]): Generator<PolicyNode> {
-  const walk = function* (n: PolicyNode): Generator<PolicyNode> {
-    yield n;
-    for (const c of n.children) yield* walk(c);
-  };
-  for (const s of steps) if (s.node) yield* walk(s.node);
+/** Most paths through `<choose>` elements checked per pipeline (each is one backend call to check). */
+export const MAX_PATHS = 64;
+
+/** Elements whose child elements are policies that run whenever the element runs (choose forks, handled apart). */
+const CONTAINERS = new Set(['retry', 'wait', 'limit-concurrency']);
+
+/** A policy element and the document it stands in (the policy resource id, a fragment's source). */
+interface Item {
+  node: PolicyNode;
+  file: string | undefined;
 }
 
-function locationOf(step: Step | undefined, node: PolicyNode): SourceLocation {
-  return { ...(step?.location.file !== undefined ? { file: step.location.file } : {}), line: node.line, column: node.column };
+/** One path through the pipeline: what it has done to the backend request so far. */
+interface State {
+  token: ManagedIdentityCall | undefined;
+  calls: ManagedIdentityCall[];
+  baseUrl: string | undefined;
+  baseUrlExpression: boolean;
+  headersSet: Set<string>;
+  pendingVars: Map<string, ManagedIdentityCall>;
+  callerToken: boolean;
+  rewrite: Rewrite | undefined;
+  rewriteExpression: boolean;
+  conditions: Condition[];
+  /** return-response / mock-response answered: the request never reaches the backend. */
+  answered: boolean;
 }
+
+const clone = (s: State): State => ({ ...s, calls: [...s.calls], headersSet: new Set(s.headersSet), pendingVars: new Map(s.pendingVars), conditions: [...s.conditions] });
+
+const locationOf = (item: Item, node: PolicyNode): SourceLocation => ({ ...(item.file !== undefined ? { file: item.file } : {}), line: node.line, column: node.column });
 
 /** The `<value>` texts of a `set-header` element. */
 const valuesOf = (n: PolicyNode) => n.children.filter((c) => c.name === 'value').map((c) => c.text);
 
+/** What the lint knows besides the pipeline: the service (backends, fragments) and the static `context`. */
+export interface PipelineFacts {
+  service: CompiledService;
+  config: ServiceConfig;
+  serviceUrl: string | undefined;
+  /** `context` as the deployment decides it, for `<when condition>`s (lint/static-context.ts). */
+  context: HostContext;
+}
+
 /**
- * The backend call of one effective pipeline (inbound and backend sections as composed: every scope, fragments,
- * `<base/>`), read from the compiled steps' elements.
+ * The backend calls of one effective pipeline (inbound and backend sections as composed: every scope, fragments,
+ * `<base/>`), read from the compiled steps' elements: one per path through its `<choose>` elements. A condition the
+ * deployment decides (a constant, a named value, `context.Api`/`Operation`/`Deployment` members) is evaluated by the
+ * gateway's own expression evaluator and only its branch is followed; any other condition forks, and each call
+ * carries the condition values of its path. Paths that answer before the backend (return-response, mock-response)
+ * are left out; `truncated` says more than MAX_PATHS paths were not all followed.
  */
-export function backendCall(pipeline: EffectivePipeline, service: CompiledService, serviceUrl: string | undefined): BackendCall {
-  const steps = [...pipeline.inbound, ...pipeline.backend];
-  const calls: ManagedIdentityCall[] = [];
-  let token: ManagedIdentityCall | undefined;
-  const unsent: ManagedIdentityCall[] = [];
-  let baseUrl = serviceUrl;
-  let baseUrlExpression = false;
-  const headersSet = new Set<string>();
-  const pendingVars = new Map<string, ManagedIdentityCall>();
-  let callerToken = false;
-  for (const step of steps) {
-    if (!step.node) continue;
-    for (const n of elements([step])) {
-      const location = locationOf(step, n);
-      if (n.name === 'authentication-managed-identity') {
+export function backendCalls(pipeline: EffectivePipeline, facts: PipelineFacts): { calls: BackendCall[]; truncated: boolean } {
+  let truncated = false;
+  const fragments = new Map<string, Item[]>();
+  const fragmentItems = (id: string): Item[] => {
+    const key = id.toLowerCase();
+    if (!fragments.has(key)) {
+      const frag = facts.config.fragments?.find((f) => f.id.toLowerCase() === key);
+      let items: Item[] = [];
+      if (frag) {
+        // The fragment compiled as the gateway compiles it (named values substituted), as the elements it includes.
+        const file = frag.source ?? `${facts.config.resourceId}/policyFragments/${frag.id}`;
+        try {
+          const doc = loadPolicyDocument(frag.value, { namedValues: facts.config.namedValues, file, loose: true });
+          items = doc.root.children.map((node) => ({ node, file }));
+        } catch {
+          items = [];
+        }
+      }
+      fragments.set(key, items);
+    }
+    return fragments.get(key)!;
+  };
+
+  const apply = (item: Item, s: State): State[] => {
+    const n = item.node;
+    if (s.answered) return [s];
+    switch (n.name) {
+      case 'choose':
+        return choose(item, s);
+      case 'include-fragment':
+        return walk(fragmentItems(n.attrs['fragment-id'] ?? ''), [s]);
+      case 'return-response':
+      case 'mock-response':
+        s.answered = true;
+        return [s];
+      case 'authentication-managed-identity': {
         const resource = n.attrs.resource ?? '';
         const clientId = n.attrs['client-id'];
         const call: ManagedIdentityCall = {
@@ -83,38 +156,108 @@ export function backendCall(pipeline: EffectivePipeline, service: CompiledServic
           outputVariable: n.attrs['output-token-variable-name'],
           ignoreError: truthy(n.attrs['ignore-error']),
           expression: isExpression(resource) ? 'resource' : isExpression(clientId) ? 'client-id' : undefined,
-          location,
+          location: locationOf(item, n),
         };
-        calls.push(call);
+        s.calls.push(call);
         if (call.outputVariable === undefined) {
-          token = call;
-          callerToken = false;
-        } else pendingVars.set(call.outputVariable, call);
-      } else if (n.name === 'validate-jwt' || n.name === 'validate-azure-ad-token') {
+          s.token = call;
+          s.callerToken = false;
+        } else s.pendingVars.set(call.outputVariable, call);
+        return [s];
+      }
+      case 'validate-jwt':
+      case 'validate-azure-ad-token': {
         const header = n.attrs['header-name'];
-        if (n.attrs['query-parameter-name'] === undefined && n.attrs['token-value'] === undefined && (header === undefined || header.toLowerCase() === 'authorization')) callerToken = true;
-      } else if (n.name === 'set-header') {
+        if (n.attrs['query-parameter-name'] === undefined && n.attrs['token-value'] === undefined && (header === undefined || header.toLowerCase() === 'authorization')) s.callerToken = true;
+        return [s];
+      }
+      case 'set-header': {
         const name = (n.attrs.name ?? '').toLowerCase();
         const action = (n.attrs['exists-action'] ?? 'override').toLowerCase();
-        if (action !== 'delete') headersSet.add(name);
-        if (name !== 'authorization') continue;
-        callerToken = false;
+        if (action !== 'delete') s.headersSet.add(name);
+        if (name !== 'authorization') return [s];
+        s.callerToken = false;
         if (action === 'delete') {
-          token = undefined;
-          continue;
+          s.token = undefined;
+          return [s];
         }
         const text = valuesOf(n).join('\n');
-        const sent = [...pendingVars].find(([v]) => text.includes(`"${v}"`));
-        if (sent) token = sent[1];
-      } else if (n.name === 'set-backend-service') {
+        const sent = [...s.pendingVars].find(([v]) => text.includes(`"${v}"`));
+        if (sent) s.token = sent[1];
+        return [s];
+      }
+      case 'set-backend-service': {
         const url = n.attrs['base-url'];
         const id = n.attrs['backend-id'];
-        if (isExpression(url) || isExpression(id)) baseUrlExpression = true;
-        else if (url !== undefined) baseUrl = url;
-        else if (id !== undefined) baseUrl = service.backends.get(id.toLowerCase()) ?? baseUrl;
+        if (isExpression(url) || isExpression(id)) s.baseUrlExpression = true;
+        else if (url !== undefined) s.baseUrl = url;
+        else if (id !== undefined) s.baseUrl = facts.service.backends.get(id.toLowerCase()) ?? s.baseUrl;
+        return [s];
       }
+      case 'rewrite-uri': {
+        const template = n.attrs.template;
+        if (isExpression(template)) s.rewriteExpression = true;
+        else if (template !== undefined) {
+          s.rewrite = { template, location: locationOf(item, n) };
+          s.rewriteExpression = false;
+        }
+        return [s];
+      }
+      default:
+        return CONTAINERS.has(n.name) ? walk(n.children.map((c) => ({ node: c, file: item.file })), [s]) : [s];
     }
-  }
-  for (const c of pendingVars.values()) if (c !== token) unsent.push(c);
-  return { token, calls, unsent, baseUrl, baseUrlExpression, headersSet, callerToken };
+  };
+
+  /** The first true `<when>` runs, else `<otherwise>`: one path per branch the deployment does not rule out. */
+  const choose = (item: Item, s: State): State[] => {
+    const out: State[] = [];
+    const before: Condition[] = [];
+    for (const c of item.node.children) {
+      const body = c.children.map((node) => ({ node, file: item.file }));
+      if (c.name === 'otherwise') {
+        const t = clone(s);
+        t.conditions.push(...before);
+        return [...out, ...walk(body, [t])];
+      }
+      if (c.name !== 'when') continue;
+      const decided = staticCondition(c.attrs.condition ?? 'false', facts.context);
+      if (decided === false) continue;
+      const t = clone(s);
+      const location = locationOf(item, c);
+      t.conditions.push(...before, ...(decided === undefined ? [{ location, value: true }] : []));
+      out.push(...walk(body, [t]));
+      if (decided === true) return out;
+      before.push({ location, value: false });
+    }
+    // No branch ran (no <otherwise>): the request goes on as it was.
+    const t = clone(s);
+    t.conditions.push(...before);
+    return [...out, t];
+  };
+
+  const walk = (items: readonly Item[], states: State[]): State[] => {
+    let current = states;
+    for (const item of items) {
+      const next: State[] = [];
+      for (const s of current) next.push(...apply(item, s));
+      if (next.length > MAX_PATHS) truncated = true;
+      current = next.slice(0, MAX_PATHS);
+    }
+    return current;
+  };
+
+  const steps = [...pipeline.inbound, ...pipeline.backend];
+  const items: Item[] = steps.filter((st) => st.node).map((st) => ({ node: st.node!, file: st.location.file }));
+  const start: State = {
+    token: undefined, calls: [], baseUrl: facts.serviceUrl, baseUrlExpression: false, headersSet: new Set(), pendingVars: new Map(), callerToken: false,
+    rewrite: undefined, rewriteExpression: false, conditions: [], answered: false,
+  };
+  const calls = walk(items, [start]).filter((s) => !s.answered).map((s): BackendCall => {
+    const unsent = [...s.pendingVars.values()].filter((c) => c !== s.token);
+    return {
+      token: s.token, calls: s.calls, unsent, baseUrl: s.baseUrl, baseUrlExpression: s.baseUrlExpression, headersSet: s.headersSet,
+      callerToken: s.callerToken, rewrite: s.rewrite, rewriteExpression: s.rewriteExpression, conditions: s.conditions,
+    };
+  });
+  return { calls, truncated };
 }

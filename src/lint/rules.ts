@@ -50,8 +50,8 @@ export const RULES: readonly LintRule[] = [
   },
   {
     id: 'TL006', name: 'site-anonymous', level: 'warning',
-    description: 'A site behind APIM answers requests without a token (Easy Auth off, or unauthenticated requests allowed): APIM is not the only way in.',
-    behaviour: 'docs/behaviour/easyauth.md §4.1, §4.4',
+    description: 'A site behind APIM answers requests without a token (Easy Auth off, unauthenticated requests allowed, or the backend path after rewrite-uri in excludedPaths): APIM is not the only way in.',
+    behaviour: 'docs/behaviour/easyauth.md §4.1, §4.4, §4.9',
   },
   {
     id: 'TL007', name: 'backend-plain-http', level: 'warning',
@@ -73,12 +73,18 @@ export const RULES: readonly LintRule[] = [
     description: "The chain of an API depends on the request: a policy expression (resource, client-id or backend), or the caller's own token passed on (validate-jwt): the lint does not decide it.",
     behaviour: 'docs/behaviour/apim.md §4',
   },
+  {
+    id: 'TL011', name: 'issuer-version-mismatch', level: 'error',
+    description: "APIM's managed identity gets a token of one version (v1: iss https://sts.windows.net/{tenant}/, v2: https://login.microsoftonline.com/{tenant}/v2.0) and the site's openIdIssuer expects the other: Easy Auth in Azure refuses it (a warning where the twin's compat flag issuerMode accepts it).",
+    behaviour: 'docs/behaviour/easyauth.md §4.2; docs/behaviour/identity.md §2b, §2c',
+  },
 ];
 
 export const RULE_BY_ID: ReadonlyMap<string, LintRule> = new Map(RULES.map((r) => [r.id, r]));
 
-export function finding(id: string, message: string, locations: Array<LintLocation | undefined>): Finding {
+/** A finding of rule `id`, at the rule's level unless the rule's level depends on the twin's settings (`level`). */
+export function finding(id: string, message: string, locations: Array<LintLocation | undefined>, level?: LintLevel): Finding {
   const rule = RULE_BY_ID.get(id);
   if (!rule) throw new Error(`unknown lint rule ${id}`);
-  return { rule: id, level: rule.level, message, locations: locations.filter((l): l is LintLocation => l !== undefined) };
+  return { rule: id, level: level ?? rule.level, message, locations: locations.filter((l): l is LintLocation => l !== undefined) };
 }

@@ -5,6 +5,7 @@ import { describeError } from '../core/index.js';
 import { during, type DecisionLog, type DecisionRecord } from './decision-log.js';
 import type { ReadyInfo } from './ready-info.js';
 import { siteViews } from './site-config.js';
+import type { ComposedRequest, ComposedResult, Composer } from './console-composer.js';
 
 /**
  * What the web console (src/console) may read of a running twin: read-only views computed when a page is asked for,
@@ -22,6 +23,11 @@ export interface ConsoleSource {
   requests(n: number): RequestGroup[];
   signingKeys(): { signingKid: string; keys: Array<{ kid: string; publishedAt: string; activatesAt: string; removeAt?: string }> };
   directory(): DirectoryView;
+  /**
+   * Send one request from the console's composer through the twin's own listeners (the gateway or the site, by its
+   * Azure host name), optionally with a token the twin mints; answers what the console may show (secrets hidden).
+   */
+  send(request: ComposedRequest): Promise<ComposedResult>;
 }
 
 /** The twin's Entra ID directory, names and ids only: how many credentials an app has, never their (hashed) values. */
@@ -89,6 +95,7 @@ export function createConsoleSource(deps: {
   decisions: DecisionLog;
   signingKeys: ConsoleSource['signingKeys'];
   consoleKey: string | undefined;
+  composer: Composer;
 }): ConsoleSource {
   const { store } = deps;
   return {
@@ -99,6 +106,7 @@ export function createConsoleSource(deps: {
     requests: (n) => groupRequests(deps.decisions.requests(n)),
     chain: () => chainView(store, deps.ready()),
     directory: () => directoryView(store),
+    send: (request) => deps.composer.send(request),
   };
 }
 

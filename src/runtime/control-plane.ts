@@ -1,3 +1,4 @@
+import type { CodeFunctionsOf } from './control-plane/code-functions.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../core/index.js';
 import type { ResourceRecord, Store } from '../state/index.js';
@@ -55,8 +56,10 @@ export interface ControlPlaneOptions extends DeploymentServiceOptions {
    * `listTrace`): the answer, or undefined for any other action; refusals throw ArmHttpError.
    */
   liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
-  /** The web console (`GET /` without an api-version, which no ARM route uses); absent: the resource list only. */
+  /** The web console (`GET /` and its composer's `POST /`, without an api-version, which no ARM route uses); absent: the resource list only. */
   console?(req: IncomingMessage, res: ServerResponse): void;
+  /** The functions a function app's code knows (the built-in echo's), answered as App Service answers them. */
+  codeFunctions?: CodeFunctionsOf;
 }
 
 const RG_TYPE = 'Microsoft.Resources/resourceGroups';
@@ -180,6 +183,8 @@ export function createControlPlane(options: ControlPlaneOptions) {
     });
 
     if (s.length === 0 && method === 'GET' && !query.has('api-version')) return options.console ? options.console(req, res) : resourceList(res);
+    // The console's request composer posts its form to `/`.
+    if (s.length === 0 && method === 'POST' && !query.has('api-version') && options.console) return options.console(req, res);
     if (s.length === 2 && s[0] === 'metadata' && s[1] === 'endpoints') {
       const v = requireResourcesApiVersion(query, METADATA_API_VERSIONS);
       if (method !== 'GET') throw methodNotAllowed(method);
@@ -336,6 +341,7 @@ export function createControlPlane(options: ControlPlaneOptions) {
       updateResource,
       ids: options.ids,
       ...(options.liveAction ? { liveAction: options.liveAction } : {}),
+      ...(options.codeFunctions ? { codeFunctions: options.codeFunctions } : {}),
     });
   }
 

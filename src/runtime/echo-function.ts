@@ -1,4 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CodeFunction } from './control-plane/code-functions.js';
+
+/**
+ * The functions the built-in echo's code declares, as its Functions host lists them through ARM: one anonymous HTTP
+ * function `hello` (the seed's `/api/hello`, what `trustline up` prints). The echo answers every other path too. [I]
+ */
+export const ECHO_FUNCTIONS: readonly CodeFunction[] = [{ name: 'hello', authLevel: 'anonymous', language: 'node' }];
 
 /**
  * The built-in function backend: answers every path with JSON describing the request it

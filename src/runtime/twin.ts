@@ -9,11 +9,12 @@ import { startListenerPair } from './listener.js';
 import { createInProcessSiteHost, type SiteHost } from './site-host.js';
 import { createWorkerSiteHost } from './worker-site-host.js';
 import { IDENTITY_HOSTS } from './hosts.js';
-import { echoFunction } from './echo-function.js';
+import { ECHO_FUNCTIONS, echoFunction } from './echo-function.js';
 import { loadOrCreateLocalTls, type LocalTls } from './local-ca.js';
 import { createReconciler, mapAzureHosts } from './reconciler.js';
 import { createConsoleSource, type ConsoleFactory } from './console-source.js';
 import { consoleKeyOf } from './console-key.js';
+import { createComposer } from './console-composer.js';
 import { apimGatewayAction } from './apim-gateway-actions.js';
 import { projectReady } from './ready-projection.js';
 import { createControlPlane } from './control-plane.js';
@@ -192,6 +193,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   own(siteHost);
   const tokens = (serviceId: string) => managedIdentityTokens(identity, serviceId);
 
+  // Sites served by the user's own function host (`--backend`), by lower-case name.
+  const backendNames = new Set(Object.keys(options.backends ?? {}).map((n) => n.toLowerCase()));
   const reconciler = createReconciler({
     store,
     siteHost,
@@ -313,6 +316,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const cliPrincipal = controlPlaneAuth ? ensureCliPrincipal({ stateDir, tenantId: options.tenantId, identity, ids, logger }) : undefined;
   // The console's link secret: crypto-random whatever the injected ids are (it guards the decision records), kept in the state folder.
   const consoleKey = options.console && controlPlaneAuth ? consoleKeyOf(stateDir, logger) : undefined;
+  // The console's request composer calls the listeners by their Azure host names over real sockets (own client, closed with the twin).
+  const composer = own(createComposer({ store, ready: () => ready(), identity, decisions, hosts, ca: tls.ca.cert, secrets: () => [identityHeader, ...(consoleKey ? [consoleKey] : [])] }));
   const controlPlane = createControlPlane({
     store,
     scope,
@@ -328,13 +333,15 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     supportedTypes: supportedTypes(),
     loginEndpoint: () => identityListeners.httpsUrl,
     liveAction: (targetId, action, readBody) => apimGatewayAction(reconciler.services, targetId, action, readBody),
+    // A function app served by the built-in echo has the echo's functions; the code of a --backend host is not known.
+    codeFunctions: (site) => (backendNames.has(site.name.split('/').join('-').toLowerCase()) ? [] : ECHO_FUNCTIONS),
     decisions: (requestId, last) => {
       const value = requestId ? decisions.related(requestId) : decisions.requests(last);
       return value && { value };
     },
     logger: logger.child('control-plane'),
     ...(options.console
-      ? { console: options.console(createConsoleSource({ store, ready: () => ready(), decisions, signingKeys: () => identity.signingKeys(), consoleKey })) }
+      ? { console: options.console(createConsoleSource({ store, ready: () => ready(), decisions, signingKeys: () => identity.signingKeys(), consoleKey, composer })) }
       : {}),
     ...(!controlPlaneAuth
       ? {}
@@ -382,6 +389,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     async close() {
       readyListeners.clear();
       await reconciler.close();
+      await composer.close();
       identity.close();
       await Promise.all([
         siteHost.close(),

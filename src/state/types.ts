@@ -100,6 +100,8 @@ export interface DirectoryObject {
   optionalClaimProperties?: { accessToken?: Record<string, string[]>; idToken?: Record<string, string[]> };
   /** Application only: reply URLs (web + SPA + public client redirect URIs). */
   redirectUris?: string[];
+  /** Application only: Graph `isFallbackPublicClient` ("Allow public client flows": device code without a credential). */
+  isFallbackPublicClient?: boolean;
   /** Application only: the service principal's object id. */
   servicePrincipalId?: string;
   passwordCredentials?: HashedSecret[];

@@ -119,6 +119,45 @@ describe('expand: resources the template reads without deploying them', () => {
     );
   });
 
+  it("an API Management service the template adds to (the parent it does not deploy, or 'existing') holds its tier's built-in objects", () => {
+    const svc = `${RG}/providers/Microsoft.ApiManagement/service/apim1`;
+    // The APIM DevOps resource kit's subscriptions template: a 2018-01-01 subscription to the built-in Starter product.
+    const sub = { type: 'Microsoft.ApiManagement/service/subscriptions', apiVersion: '2018-01-01', name: 'apim1/53c765632095310385070001', properties: { productId: "[resourceId('Microsoft.ApiManagement/service/products', 'apim1', 'starter')]", displayName: 'Starter product subscription', state: 'active' } };
+    const link = { type: 'Microsoft.ApiManagement/service/products/apis', apiVersion: '2022-08-01', name: 'apim1/unlimited/echo-api', properties: {} };
+    const r = expand([sub, link], {
+      master: "[listSecrets(resourceId('Microsoft.ApiManagement/service/subscriptions', 'apim1', 'master'), '2022-08-01').primaryKey]",
+      starter: "[reference(resourceId('Microsoft.ApiManagement/service/products', 'apim1', 'starter'), '2022-08-01').displayName]",
+      tier: "[reference(resourceId('Microsoft.ApiManagement/service', 'apim1'), '2022-08-01', 'Full').sku.name]",
+    });
+    expect(r.warnings.filter((w) => w.includes('rejects'))).toEqual([]);
+    expect(r.warnings).toContain(`expand: the resource '${svc}' is neither in the template nor in the twin; the child 'Microsoft.ApiManagement/service/subscriptions/apim1/53c765632095310385070001' answers it with an empty body and the read-only properties its resource provider computes`);
+    expect(r.outputs).toMatchObject({ starter: 'Starter', tier: 'Developer' });
+    expect(r.outputs['master']).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.resources.find((x) => x.type === 'Microsoft.ApiManagement/service/subscriptions')?.properties).toMatchObject({ productId: `${svc}/products/starter` });
+
+    // languageVersion 2.0: the service declared `existing`, a child subscription to Unlimited and a policy for Starter.
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-presumed-apim-'));
+    const file = join(dir, 'main.json');
+    writeFileSync(file, JSON.stringify({
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', languageVersion: '2.0', contentVersion: '1.0.0.0',
+      resources: {
+        apim: { existing: true, type: 'Microsoft.ApiManagement/service', apiVersion: '2022-08-01', name: 'apim2' },
+        sub: { type: 'Microsoft.ApiManagement/service/subscriptions', apiVersion: '2022-08-01', name: 'apim2/team-a', properties: { scope: "[format('{0}/products/unlimited', resourceId('Microsoft.ApiManagement/service', 'apim2'))]", displayName: 'Team A' }, dependsOn: ['apim'] },
+      },
+      outputs: { users: { type: 'string', value: "[reference(resourceId('Microsoft.ApiManagement/service/users', 'apim2', '1'), '2022-08-01').firstName]" } },
+    }));
+    const v2 = expandTemplate({ templateFile: file, scope: SCOPE });
+    expect(v2.warnings.filter((w) => w.includes('rejects'))).toEqual([]);
+    expect(v2.warnings.some((w) => w.includes("the existing resource '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim2' is not in the twin"))).toBe(true);
+    expect(v2.outputs['users']).toBe('Administrator');
+  });
+
+  it('a subscription to a product that neither the template nor a presumed service holds is still refused', () => {
+    const sub = { type: 'Microsoft.ApiManagement/service/subscriptions', apiVersion: '2022-08-01', name: 'apim3/s1', properties: { scope: "[resourceId('Microsoft.ApiManagement/service/products', 'apim3', 'gold')]", displayName: 'Gold' } };
+    const r = expand([sub], {});
+    expect(r.warnings.some((w) => w.includes("rejects") && w.includes("the product 'gold' does not exist in the service"))).toBe(true);
+  });
+
   it('deploy (not expand) still answers ResourceNotFound for a resource that is not there', () => {
     const { options } = setup();
     const template = { resources: [], outputs: { x: { type: 'string', value: `[reference(${ext('Microsoft.Storage/storageAccounts', 'nope')}, '2021-04-01').primaryEndpoints.blob]` } } };

@@ -42,7 +42,7 @@ const CASES: Record<string, Array<Case | [string, unknown, EvalContext]>> = {
   string: [["[string(createObject('a', 1))]", '{"a":1}'], ['[string(true())]', 'True'], ['[string(null())]', '']],
   createArray: [["[createArray(1, 'a')]", [1, 'a']], ['[createArray()]', []]],
   array: [['[array(1)]', [1]], ['[array(createArray(1))]', [1]]],
-  createObject: [["[createObject('a', 1, 'b', null())]", { a: 1, b: null }], ["[createObject('a')]", { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }]],
+  createObject: [["[createObject('a', 1, 'b', null())]", { a: 1, b: null }], ["[createObject('a')]", { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }], ["[createObject('a', 1, 'b')]", { code: 'ERR_ARM_FUNCTION_ARGUMENTS' }]],
   contains: [["[contains('FOOBAR', 'foo')]", false], ["[contains(createObject('a', 1), 'A')]", true], ["[contains(createArray('FOO'), 'foo')]", false]],
   empty: [['[empty(null())]', true], ["[empty('')]", true], ['[empty(createObject())]', true], ['[empty(createArray(0))]', false]],
   length: [["[length('abc')]", 3], ['[length(createArray(1, 2))]', 2], ["[length(createObject('a', 1))]", 1]],

@@ -89,6 +89,8 @@ describe('seed template', () => {
       ],
       displayName: 'trustline-func',
       tenantId: SCOPE.tenantId,
+      // App Service's express set-up creates the service principal too; its id is derived from tenant and appId.
+      servicePrincipalId: '2feafb92-2863-5297-bef1-27a631836fb6',
       origin: `auto-created for authsettingsV2 of ${SITE_ID}`,
     });
     expect(logger.lines.some((l) => l.startsWith('[info] created application registration for authsettingsV2'))).toBe(true);

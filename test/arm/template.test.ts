@@ -72,6 +72,9 @@ describe('parameters and variables', () => {
     expect(err(() => deploy({ deploymentName: 'd', template: t, parameters: { s: { value: 'a' }, i: { value: 9 } } }, options)).message).toBe(
       "The provided value '9' for the template parameter 'i' is not valid. The value is greater than the maximum value '5'.",
     );
+    // An empty allowedValues list restricts nothing, as ARM deployed it (Azure/bicep#581).
+    const open = base({ s: { type: 'string', allowedValues: [], defaultValue: 'test' } });
+    expect(deploy({ deploymentName: 'd', template: open, parameters: { s: { value: 'anything' } } }, options).parameters).toEqual({ s: { type: 'String', value: 'anything' } });
     const t2 = base({ s: { type: 'string', maxLength: 2 } });
     expect(err(() => deploy({ deploymentName: 'd', template: t2, parameters: { s: { value: 'abc' } } }, options)).message).toBe(
       "The provided value 'abc' for the template parameter 's' is not valid. The length of the value exceeds the maximum length '2'.",

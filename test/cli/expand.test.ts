@@ -173,4 +173,16 @@ describe('trustline expand', () => {
     expect((await run([...base, '--prereq', join(dir, 'nope.json')])).code).toBe(2);
     expect((await run([...base, '--prereq-parameters', join(dir, 'azuredeploy.parameters.json')])).code).toBe(2);
   });
+
+  it("a parameter without a value and no --parameters: the hint names the parameters file beside the template", async () => {
+    const r = await run(['expand', join(import.meta.dirname, '../../examples/seed/azuredeploy.json')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/ERR_ARM_PARAMETER_MISSING/);
+    expect(r.err).toMatch(/hint: no --parameters given; \S+examples\/seed\/azuredeploy\.parameters\.json is beside the template: --parameters \S+azuredeploy\.parameters\.json/);
+    const dir = mkdtempSync(join(tmpdir(), 'trustline-expand-lone-'));
+    writeFileSync(join(dir, 'azuredeploy.json'), JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', parameters: { p: { type: 'string' } }, resources: [] }));
+    const lone = await run(['expand', join(dir, 'azuredeploy.json')]);
+    expect(lone.code).toBe(1);
+    expect(lone.err).not.toContain('hint:');
+  });
 });

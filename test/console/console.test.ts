@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { request } from 'undici';
 import { createConsole, escapeHtml } from '../../src/console/index.js';
 import { decidedBy } from '../../src/console/requests-view.js';
-import type { ConsoleSource, DecisionRecord, ReadyInfo } from '../../src/runtime/index.js';
+import type { ComposedRequest, ConsoleSource, DecisionRecord, ReadyInfo } from '../../src/runtime/index.js';
 
 const site = (over: Partial<Extract<DecisionRecord, { kind: 'site' }>> = {}): DecisionRecord => ({
   kind: 'site', requestId: 's1', site: 'fn', time: '2026-11-30T10:00:00.100Z', method: 'GET', path: '/api/x', host: 'fn.azurewebsites.net', scheme: 'https',
@@ -20,8 +20,13 @@ function source(key: string | undefined, name = 'plain'): ConsoleSource {
     requests: () => [{ top: site(), hops: [] }],
     directory: () => ({ applications: [{ displayName: '<i>app</i>', appId: 'a', objectId: 'o', identifierUris: [], tokenVersion: 1, appRoles: [], secrets: 1, certificates: 0 }], managedIdentities: [], users: [], groups: [], appRoleAssignments: [] }),
     signingKeys: () => ({ signingKid: 'k1', keys: [{ kid: 'k1', publishedAt: '2026-11-30T10:00:00.000Z', activatesAt: '2026-11-30T10:00:00.000Z' }] }),
+    send: async (r) => {
+      sent.push(r);
+      return { method: r.method, url: `https://fn.azurewebsites.net${r.path}`, status: 401, headers: [['x-echo', '<b>h</b>']], body: '<script>alert(1)</script>', bodyBytes: 25, truncated: false, decisions: [site()] };
+    },
   };
 }
+const sent: ComposedRequest[] = [];
 
 async function serve(src: ConsoleSource, run: (url: string) => Promise<void>): Promise<void> {
   const server: Server = createServer(createConsole(src));
@@ -71,5 +76,80 @@ describe('console', () => {
     expect(decidedBy({ top: gateway(401, 'validate-jwt: no token'), hops: [] })).toBe('apim apim: validate-jwt: no token');
     expect(decidedBy({ top: gateway(200), hops: [site({ status: 200, outcome: 'forwarded-authenticated', steps: [] } as never)] })).toBe('apim apim → site fn: answered 200');
     expect(decidedBy({ top: site(), hops: [] })).toBe("site fn, audience: aud '<x>' is not allowed");
+  });
+
+  describe('the request composer', () => {
+    const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+    const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+      request(`${url}/`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'trustline-console=secret-key-1234567890', ...headers } });
+
+    it('sends the form with its CSRF token and shows status, headers, body and the decision record, escaped', async () => {
+      sent.length = 0;
+      await serve(source('secret-key-1234567890'), async (url) => {
+        const home = await request(`${url}/?target=site:fn&method=POST&path=/api/x%3Fa=1&resource=api://fn#composer`, { headers: { cookie: 'trustline-console=secret-key-1234567890' } });
+        const page = await home.body.text();
+        expect(home.headers['content-security-policy']).toContain("form-action 'self'");
+        expect(page).toContain('<form method="post" action="/#composer"');
+        expect(page).toContain('value="/api/x?a=1"');
+        expect(page).toContain('value="api://fn"');
+        expect(page).not.toContain('secret-key-1234567890');
+        const csrf = csrfOf(page);
+        const host = new URL(url).host;
+        const res = await post(url, form({ csrf, target: 'site:fn', method: 'POST', path: '/api/x', headers: 'X-A: 1\nX-B:two', 'token-for': 'mi:abc', resource: 'api://fn', body: '{}' }), { origin: `http://${host}`, 'sec-fetch-site': 'same-origin' });
+        const shown = await res.body.text();
+        expect(res.statusCode).toBe(200);
+        expect(sent).toEqual([{ target: 'site:fn', method: 'POST', path: '/api/x', headers: [['X-A', '1'], ['X-B', 'two']], body: '{}', tokenFor: 'mi:abc', resource: 'api://fn' }]);
+        expect(shown).toContain('id="composer-result"');
+        expect(shown).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+        expect(shown).not.toContain('<script>');
+        expect(shown).toContain('&lt;b&gt;h&lt;/b&gt;');
+        expect(shown).toContain('Decided by: site fn, audience: aud &#39;&lt;x&gt;&#39; is not allowed');
+        expect(shown).toMatch(/Decision record<\/h4><pre class="decisions">[^<]*audience/);
+        // What was typed stays in the form.
+        expect(shown).toContain('X-A: 1\nX-B:two</textarea>');
+      });
+    });
+
+    it('refuses a POST without the CSRF token, from another origin or site, not form-encoded, or too large; a bad header line is said', async () => {
+      sent.length = 0;
+      await serve(source('secret-key-1234567890'), async (url) => {
+        const page = await (await request(`${url}/`, { headers: { cookie: 'trustline-console=secret-key-1234567890' } })).body.text();
+        const csrf = csrfOf(page);
+        const fields = { csrf, target: 'site:fn', method: 'GET', path: '/' };
+        const status = async (r: Promise<Awaited<ReturnType<typeof request>>>) => {
+          const x = await r;
+          return { status: x.statusCode, text: await x.body.text() };
+        };
+        expect((await status(post(url, form({ ...fields, csrf: 'forged' })))).status).toBe(403);
+        expect((await status(post(url, form(fields), { origin: 'https://evil.example' }))).status).toBe(403);
+        expect((await status(post(url, form(fields), { origin: 'null' }))).status).toBe(403);
+        expect((await status(post(url, form(fields), { 'sec-fetch-site': 'cross-site' }))).status).toBe(403);
+        expect((await status(post(url, form(fields), { 'content-type': 'text/plain' }))).status).toBe(403);
+        expect((await status(post(url, form({ ...fields, body: 'x'.repeat(300 * 1024) })))).status).toBe(413);
+        // Without the console's cookie, nothing: 401.
+        expect((await status(request(`${url}/`, { method: 'POST', body: form(fields), headers: { 'content-type': 'application/x-www-form-urlencoded' } }))).status).toBe(401);
+        const bad = await status(post(url, form({ ...fields, headers: 'X-A: 1\nno colon here' })));
+        expect(bad.status).toBe(200);
+        expect(bad.text).toContain('Header line 2 is not &#39;Name: value&#39;: no colon here');
+        expect(sent).toEqual([]);
+      });
+    });
+  
+    it('with an open control plane (--no-auth), the CSRF token comes from a secret of the process: one console\'s token does not open another', async () => {
+      sent.length = 0;
+      let foreign = '';
+      await serve(source(undefined), async (url) => {
+        foreign = csrfOf(await (await request(`${url}/`)).body.text());
+      });
+      await serve(source(undefined), async (url) => {
+        const csrf = csrfOf(await (await request(`${url}/`)).body.text());
+        expect(csrf).not.toBe(foreign);
+        const send = (token: string) => request(`${url}/`, { method: 'POST', body: form({ csrf: token, target: 'site:fn', method: 'GET', path: '/' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        expect((await send(foreign)).statusCode).toBe(403);
+        expect((await send(csrf)).statusCode).toBe(200);
+        expect(sent).toHaveLength(1);
+      });
+    });
   });
 });

@@ -132,6 +132,29 @@ describe('az CLI against the twin', () => {
     expect(JSON.parse(logs.stdout)).toMatchObject({ applicationLogs: { fileSystem: { level: 'Off' } }, httpLogs: { fileSystem: { enabled: false } } });
   }, 240_000);
 
+  it("az functionapp function list|show|keys list|set: the seed's echo function, which no template declares, as App Service's host lists it", async () => {
+    if ((await az(['account', 'show', '-o', 'json'])).code !== 0) expect((await cli.login()).login.code).toBe(0);
+    const site = ['-g', seed.ready.resourceGroup, '-n', 'trustline-func'];
+    const list = await az(['functionapp', 'function', 'list', ...site, '-o', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as Array<{ name: string }>).map((f) => f.name)).toEqual(['hello']);
+    const show = await az(['functionapp', 'function', 'show', ...site, '--function-name', 'hello', '-o', 'json']);
+    expect(show.code, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ name: 'hello', type: 'Microsoft.Web/sites/functions', invokeUrlTemplate: 'https://trustline-func.azurewebsites.net/api/hello', isDisabled: false });
+    const keys = await az(['functionapp', 'function', 'keys', 'list', ...site, '--function-name', 'hello', '-o', 'json']);
+    expect(keys.code, keys.stderr).toBe(0);
+    // The answer is a StringDictionary of key name → value; az prints its additional properties beside the SDK's nulls.
+    const listed = JSON.parse(keys.stdout) as Record<string, string | null>;
+    expect(listed).toMatchObject({ default: expect.stringMatching(/^[A-Za-z0-9_\-=]{40,}$/) as unknown, properties: null });
+    const set = await az(['functionapp', 'function', 'keys', 'set', ...site, '--function-name', 'hello', '--key-name', 'ci', '--key-value', 'ci-fn-key-0123456789abcdef', '-o', 'json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ name: 'ci', value: 'ci-fn-key-0123456789abcdef' });
+    const again = JSON.parse((await az(['functionapp', 'function', 'keys', 'list', ...site, '--function-name', 'hello', '-o', 'json'])).stdout) as Record<string, string | null>;
+    expect(again).toEqual({ ...listed, ci: 'ci-fn-key-0123456789abcdef' });
+    const missing = await az(['functionapp', 'function', 'keys', 'list', ...site, '--function-name', 'nope', '-o', 'json']);
+    expect(missing.code).not.toBe(0);
+  }, 240_000);
+
   it('az apim api import --specification-format Wsdl: a SOAP pass-through API whose calls the gateway routes by SOAPAction', async () => {
     if ((await az(['account', 'show', '-o', 'json'])).code !== 0) expect((await cli.login()).login.code).toBe(0);
     writeFileSync(join(cli.configDir, 'calc.wsdl'), CALCULATOR_WSDL.replace(/http:\/\/trustline-func\.azurewebsites\.net\/calculator\.asmx/g, 'https://trustline-func.azurewebsites.net/api/calculator'));

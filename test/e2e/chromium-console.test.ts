@@ -124,4 +124,54 @@ describe('the web console in headless Chromium', () => {
       for (const c of o.passwordCredentials ?? []) expect([page.includes(c.salt), page.includes(c.hash)]).toEqual([false, false]);
     }
   });
+
+  it('composes a request: a "try" link fills the form, Send goes through the real listener with a minted token; status, body and decision record shown, tokens truncated', async () => {
+    // The one application the site allows: a directory app the composer mints a client-credentials token for.
+    twin.identity.applyDirectory({ doc: { applications: [{ displayName: 'allowed-caller', appId: '00000000-0000-0000-0000-00000000beef' }] } });
+    // A key the state holds (the built-in master subscription's), sent as a header the echo function reflects.
+    const masterKey = String((twin.store.listResources({ type: 'Microsoft.ApiManagement/service/subscriptions' }).find((r) => r.name.endsWith('/master'))!.listResults!['listsecrets'] as { primaryKey: string }).primaryKey);
+    const before = twin.decisions.size;
+    const { evaluate, waitFor, navigate } = await browser!.cdp.tab();
+    await navigate(twin.ready().console);
+    await waitFor(`!!document.querySelector('a.try')`, 'the chain view');
+    // The site's "try" link fills target, method, path and the site's audience.
+    await navigate(String(await evaluate(`document.querySelector('#site-console-fn h3 a.try').href`)));
+    await waitFor(`document.querySelector('form.composer [name=path]')?.value === '/'`, 'the filled composer');
+    expect(await evaluate(`document.querySelector('form.composer [name=target]').value`)).toBe('site:console-fn');
+    expect(await evaluate(`document.querySelector('form.composer [name=resource]').value`)).toBe(`api://${CLIENT}`);
+    await evaluate(`const f = document.querySelector('form.composer'); f.querySelector('[name=path]').value = '/api/hello?x=1'; f.querySelector('[name=token-for]').value = 'app:00000000-0000-0000-0000-00000000beef'; f.querySelector('[name=headers]').value = 'X-Composer: <yes>\\nX-Key: ${masterKey}'; f.querySelector('button').click(); true`);
+    await waitFor(`!!document.querySelector('#composer-result')`, 'the composer result');
+    const result = String(await evaluate(`document.querySelector('#composer-result').innerText`));
+    expect(result).toMatch(/^200 /);
+    expect(result).toContain('GET https://console-fn.azurewebsites.net/api/hello?x=1');
+    expect(result).toMatch(/Token for app:00000000-0000-0000-0000-00000000beef .*eyJ[A-Za-z0-9_-]{9}… \(\d+ characters\)/);
+    // The echo function saw the header and the token, which the console shows truncated only.
+    expect(result).toContain('"x-composer": "<yes>"');
+    expect(result).toContain('"x-key": "***"');
+    expect(result).toMatch(/"authorization": "Bearer eyJ[A-Za-z0-9_-]{9}… \(\d+ characters\)"/);
+    const requestId = /x-trustline-site-request-id\s+([0-9a-f-]{36})/.exec(result)?.[1];
+    expect(result).toMatch(new RegExp(`Decision record\\s+200 GET https://console-fn\\.azurewebsites\\.net/api/hello\\s+site console-fn\\s+request ${requestId}`));
+    expect(result).toMatch(/✓ allowed-applications/);
+    // It went through the site's listener: a new decision record, which `Last requests` lists too.
+    expect(twin.decisions.size).toBe(before + 1);
+
+    // Through the gateway with no token of ours: the gateway's managed identity is refused at the site (403), and
+    // the record shows both hops.
+    const apimLink = String(await evaluate(`document.querySelector('#chain a.try').href`));
+    await navigate(apimLink);
+    await waitFor(`document.querySelector('form.composer [name=target]')?.value === 'apim:console-apim'`, 'the APIM operation in the composer');
+    await evaluate(`document.querySelector('form.composer button').click(); true`);
+    await waitFor(`!!document.querySelector('#composer-result')`, 'the composer result');
+    const viaGateway = String(await evaluate(`document.querySelector('#composer-result').innerText`));
+    expect(viaGateway).toMatch(/^403 /);
+    expect(viaGateway).toMatch(/Decided by: site console-fn, allowed-applications/);
+    expect(viaGateway).toMatch(/apim console-apim[\s\S]*site console-fn/);
+
+    const page = String(await evaluate('document.documentElement.outerHTML'));
+    expect(await evaluate(`document.scripts.length`)).toBe(0);
+    expect(page).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
+    expect(page).not.toContain(twin.ready().identity.identityHeader);
+    expect(page).not.toContain(masterKey);
+  });
 });
+

@@ -39,7 +39,8 @@ describe('trustline up on stable ports, twice', { timeout: 120_000 }, () => {
     expect(banner).toContain('  + Microsoft.Web/sites trustline-func\n');
     expect(banner).toMatch(/^ {2}\d+ simulated$/m);
     expect(banner).toContain(`proxy:          http://127.0.0.1:${BASE + 2}`);
-    expect(banner).toContain(`eval "$(npx trustline env --ready-file ${readyFile})"`);
+    expect(banner).toContain(`eval "$(npx trustline env --ready-file ${readyFile} --identity trustline-apim)"`);
+    expect(banner).toContain(`npx trustline env --ready-file ${readyFile} --identity trustline-apim --shell pwsh | Invoke-Expression`);
     expect(banner).toContain('curl https://trustline-apim.azure-api.net/functions/hello');
   });
 

@@ -1,34 +1,30 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startConnectProxy } from './connect-proxy.js';
 
-/**
- * Runs the real az CLI (/usr/bin/az) with its own AZURE_CONFIG_DIR (and HOME), the twin's CA in REQUESTS_CA_BUNDLE
- * and Azure's host names routed to the twin through `proxyUrl` (HTTPS_PROXY); resolves with the exit code and output.
- */
+/** The environment az runs with: its own AZURE_CONFIG_DIR (and HOME), the twin's CA, Azure's host names through `proxyUrl`. */
+export function azEnvironment(o: { configDir: string; caFile: string; proxyUrl: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: o.configDir,
+    AZURE_CONFIG_DIR: o.configDir,
+    REQUESTS_CA_BUNDLE: o.caFile,
+    HTTPS_PROXY: o.proxyUrl,
+    NO_PROXY: '127.0.0.1,localhost',
+    AZURE_CORE_COLLECT_TELEMETRY: 'false',
+    AZURE_CORE_NO_COLOR: 'true',
+  };
+}
+
+/** Runs the real az CLI (/usr/bin/az) in {@link azEnvironment}; resolves with the exit code and output. */
 export function azRunner(o: { configDir: string; caFile: string; proxyUrl: string }) {
   return (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        '/usr/bin/az',
-        args,
-        {
-          timeout: 120_000,
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: o.configDir,
-            AZURE_CONFIG_DIR: o.configDir,
-            REQUESTS_CA_BUNDLE: o.caFile,
-            HTTPS_PROXY: o.proxyUrl,
-            NO_PROXY: '127.0.0.1,localhost',
-            AZURE_CORE_COLLECT_TELEMETRY: 'false',
-            AZURE_CORE_NO_COLOR: 'true',
-          },
-        },
-        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile('/usr/bin/az', args, { timeout: 120_000, env: azEnvironment(o) }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 }
@@ -56,6 +52,12 @@ export function useAzCli(seed: { readonly ready: { controlPlane: string; caCerti
   const az = (args: string[]) => azRunner({ configDir, caFile: seed.ready.caCertificate, proxyUrl: proxy!.url })(args);
   return {
     az,
+    /** az as a running process (output streamed), for commands that wait on the user (`az login --use-device-code`). */
+    spawn: (args: string[]): ChildProcess => spawn('/usr/bin/az', args, { env: azEnvironment({ configDir, caFile: seed.ready.caCertificate, proxyUrl: proxy!.url }), stdio: ['ignore', 'pipe', 'pipe'] }),
+    /** The CONNECT proxy that routes Azure's host names to the twin (a test's "browser" follows Azure URLs through it). */
+    get proxyUrl() {
+      return proxy!.url;
+    },
     get configDir() {
       return configDir;
     },

@@ -114,6 +114,25 @@ describe('client credentials with a secret', () => {
   });
 });
 
+// The web console's composer mints through IdentityService.issueApplicationToken: the token endpoint's claims, no secret.
+describe('issueApplicationToken (in-process, for the operator)', () => {
+  it('issues the client-credentials token the endpoint issues, for a resource or its /.default scope', async () => {
+    const endpoint = decodeJwt(String((await v1({ ...cc, resource: 'api://orders' })).body.access_token)).payload;
+    for (const resource of ['api://orders', 'api://orders/.default']) {
+      const t = await twin.service.issueApplicationToken({ clientId: CLIENT_ID, resource });
+      expect(t).toMatchObject({ expires_on: String(NOW + 3599), resource: 'api://orders' });
+      const { payload } = decodeJwt(t.access_token);
+      expect(Object.keys(payload)).toEqual(Object.keys(endpoint));
+      expect(payload).toMatchObject({ aud: 'api://orders', appid: CLIENT_ID, appidacr: '1', oid: spId, roles: endpoint.roles });
+    }
+  });
+
+  it("refuses with Entra's words: an unknown client (AADSTS700016), an unknown resource (AADSTS500011)", async () => {
+    await expect(twin.service.issueApplicationToken({ clientId: '99999999-1111-4222-8333-444455556666', resource: 'api://orders' })).rejects.toThrow(/^AADSTS700016: Application with identifier '99999999-1111-4222-8333-444455556666' was not found/);
+    await expect(twin.service.issueApplicationToken({ clientId: CLIENT_ID, resource: 'api://nobody' })).rejects.toThrow(/^AADSTS500011: /);
+  });
+});
+
 describe('Entra error bodies', () => {
   it('wrong secret → 401 invalid_client AADSTS7000215', async () => {
     expectEntraError(await v2({ ...cc, client_secret: 'wrong', scope: `${FN_APP.appId}/.default` }), 401, 'invalid_client', 7000215, /Invalid client secret provided\./);

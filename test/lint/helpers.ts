@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/index.js';
@@ -48,3 +49,19 @@ export function setInbound(t: Template, inbound: string): void {
   byType(t, 'Microsoft.ApiManagement/service/apis/policies').properties.value =
     `<policies>\n  <inbound>\n    <base />\n${inbound}\n  </inbound>\n  <backend>\n    <base />\n  </backend>\n  <outbound>\n    <base />\n  </outbound>\n  <on-error>\n    <base />\n  </on-error>\n</policies>`;
 }
+
+/** `seedVariant` for the tests of one file: every folder it makes is removed after them. */
+export function useVariants(): (edit: Parameters<typeof seedVariant>[0]) => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return (edit) => {
+    const d = seedVariant(edit);
+    dirs.push(d);
+    return d;
+  };
+}
+
+/** `rule level` of each finding, in order. */
+export const rules = (findings: JsonFinding[]) => findings.map((f) => `${f.rule} ${f.level}`);

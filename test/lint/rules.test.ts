@@ -8,20 +8,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APP_CLIENT_ID } from '../helpers/seed.js';
 import { ROOT } from '../helpers/cli-process.js';
-import { byType, lintJson, seedVariant, setInbound, type JsonFinding } from './helpers.js';
+import { byType, lintJson, rules, setInbound, useVariants } from './helpers.js';
 
 const MI = (attrs = '') => `    <authentication-managed-identity resource="${APP_CLIENT_ID}"${attrs} />`;
+const variant = useVariants();
 const dirs: string[] = [];
-const variant = (edit: Parameters<typeof seedVariant>[0]) => {
-  const d = seedVariant(edit);
-  dirs.push(d);
-  return d;
-};
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const rules = (findings: JsonFinding[]) => findings.map((f) => `${f.rule} ${f.level}`);
 const aad = (t: Parameters<typeof byType>[0]) =>
   (byType(t, 'Microsoft.Web/sites/config').properties.identityProviders as { azureActiveDirectory: Record<string, Record<string, unknown>> }).azureActiveDirectory;
 

@@ -5,38 +5,29 @@
  * working while it is published (its grace period).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPrivateKey, sign } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { loadParametersFile, loadTemplateFile } from '../../src/arm/index.js';
-import { memoryLogger, randomIds, systemClock } from '../../src/core/index.js';
-import { startTwin, type Twin } from '../../src/runtime/index.js';
-import { APP_CLIENT_ID, SEED, TENANT } from '../helpers/seed.js';
+import { memoryLogger } from '../../src/core/index.js';
+import type { Twin } from '../../src/runtime/index.js';
+import { APP_CLIENT_ID } from '../helpers/seed.js';
+import { startSeedTwin, type SeedTwin } from '../helpers/seed-twin.js';
 
 const burst = (n: number, call: () => Promise<number>) => Promise.all(Array.from({ length: n }, call));
 const kidOf = (t: string) => (JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string }).kid;
 
 describe('key rollover under load', () => {
   let twin: Twin;
-  let dir: string;
   let tls: Agent;
   const logger = memoryLogger();
 
+  let seed: SeedTwin | undefined;
+
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'trustline-rollover-'));
-    twin = await startTwin({
-      stateDir: dir, inMemory: true, tenantId: TENANT, subscriptionId: '1a2b3c4d-0000-4000-8000-0000000000aa',
-      resourceGroup: 'rg', location: 'westeurope', clock: systemClock, ids: randomIds, logger,
-    });
-    await twin.deploy({ deploymentName: 'seed', template: loadTemplateFile(join(SEED, 'azuredeploy.json')), parameters: loadParametersFile(join(SEED, 'azuredeploy.parameters.json')) });
-    tls = new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } });
+    seed = await startSeedTwin('trustline-rollover-', { subscriptionId: '1a2b3c4d-0000-4000-8000-0000000000aa', logger });
+    ({ twin, tls } = seed);
   });
   afterAll(async () => {
-    await tls?.close();
-    await twin?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await seed?.close();
   });
 
   const viaGateway = async () => {

@@ -237,6 +237,7 @@ export function runTemplate(input: RunInput, shared: RunShared): RunResult {
         written.push(r.id);
         continue;
       }
+      reader.presumeParentOf(r, plan);
       const record = applyResource(ev, r, shared, input.deploymentName, depIds);
       overlay.putResource(record);
       written.push(record.id);
@@ -506,7 +507,7 @@ class ReferenceReader {
    * resource provider computes (docs/differences.md, "Expansion: resources the template does not deploy").
    * It is kept in the overlay, so that reference() and list*() answer the same values every time.
    */
-  #presumeExisting(planned: PlannedResource | undefined, id: string, what: string): ResourceRecord | undefined {
+  #presumeExisting(planned: PlannedResource | undefined, id: string, what: string, location?: SourceLocation): ResourceRecord | undefined {
     if (!this.#shared.expand || !(planned?.existing || (!planned && id.startsWith('/')))) return undefined;
     const rid = planned?.id ?? id;
     this.#shared.warn(
@@ -531,7 +532,25 @@ class ReferenceReader {
     if (scaleSet) record.properties = scaleSetInstancePublicIpProperties(rid, scaleSet);
     addExistingProperties(record, this.#target.tenantId, (id) => this.#shared.overlay.getResource(id));
     this.#shared.overlay.putResource(record);
+    // What its service created inside it (an API Management service's built-in products and subscriptions).
+    providerFor(record.type)?.presume?.(record, providerContext(this.#shared, planned?.location ?? location ?? {}, this.#target.tenantId));
     return record;
+  }
+
+  /**
+   * Expansion: a child resource whose parent the template does not deploy (a template that adds to a service deployed
+   * elsewhere: the APIM DevOps resource kit's per-object templates) finds the parent presumed to exist, holding what
+   * its resource provider creates in every such resource, so that the child's provider checks it against that.
+   * Only types whose provider says what they hold (`ResourceProvider.presume`) are presumed here.
+   */
+  presumeParentOf(r: PlannedResource, plan: PlannedResource[]): void {
+    if (!this.#shared.expand) return;
+    const parentId = topLevelId(r.id);
+    if (!parentId || canonicalId(parentId) === canonicalId(r.id) || this.#shared.overlay.getResource(parentId)) return;
+    const planned = plan.find((p) => p.condition && canonicalId(p.id) === canonicalId(parentId));
+    if (planned && !planned.existing) return;
+    if (!providerFor(typeOfId(parentId))?.presume) return;
+    this.#presumeExisting(planned, parentId, `the child '${r.type}/${r.name}'`, r.location);
   }
 
   reference(target: string, full: boolean, apiVersion?: string): unknown {
@@ -626,6 +645,14 @@ function typeOfId(id: string): string {
   if (at < 0) return 'unknown';
   const segs = id.slice(at + '/providers/'.length).split('/');
   return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/');
+}
+
+/** The top-level resource of an id (`…/providers/Ns/t1/n1/t2/n2` → `…/providers/Ns/t1/n1`); undefined without a type. */
+function topLevelId(id: string): string | undefined {
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  if (at < 0) return undefined;
+  const segs = id.slice(at + '/providers/'.length).split('/');
+  return segs.length < 3 ? undefined : `${id.slice(0, at)}/providers/${segs.slice(0, 3).join('/')}`;
 }
 
 /** Full name of a resource id (`…/providers/Ns/t1/n1/t2/n2` → `n1/n2`). */

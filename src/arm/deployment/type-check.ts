@@ -88,7 +88,9 @@ export function typeViolation(value: unknown, decl: TypeDecl, definitions: JsonO
     return `expected a value of type '${type.replace('Int', 'Integer').replace('Bool', 'Boolean')}'${where}, but received a value of type '${typeName(value)}'`;
   }
   const allowed = get(decl, 'allowedValues');
-  if (Array.isArray(allowed)) {
+  // An empty list restricts nothing: ARM deployed `"allowedValues": []` with any value [obs: Azure/bicep#581, a template
+  // with `allowedValues: []` and a default value deployed and returned the value].
+  if (Array.isArray(allowed) && allowed.length > 0) {
     // For an array, each element must be allowed — unless the allowed values are arrays themselves.
     const elementwise = Array.isArray(value) && type === 'Array' && !allowed.some((a) => Array.isArray(a));
     const ok = elementwise ? (value as unknown[]).every((v) => allowed.some((a) => deepEquals(a, v))) : allowed.some((a) => deepEquals(a, value));

@@ -38,8 +38,12 @@ export const apimServiceProvider: ResourceProvider = {
     if (String(getPath(input.properties, 'virtualNetworkType') ?? '').toLowerCase() === 'internal') record.properties['privateIPAddresses'] = ['10.0.0.4'];
     applyManagedIdentity(record, ctx);
     // A new service comes with what APIM creates in it (docs/behaviour/apim.md §3.1); a redeploy leaves them as they are.
-    if (!previousRecord(record, ctx) && ctx.apimBuiltInObjects !== 'none') for (const r of serviceDefaults(record, ctx)) ctx.tx.putResource(r);
+    if (!previousRecord(record, ctx)) apimServiceProvider.presume!(record, ctx);
     return record;
+  },
+  // A service that exists outside the template holds what APIM created in it (expansion presumes its tier's objects).
+  presume(record, ctx) {
+    if (ctx.apimBuiltInObjects !== 'none') for (const r of serviceDefaults(record, ctx)) ctx.tx.putResource(r);
   },
 };
 

@@ -72,6 +72,7 @@ export const graphApplicationProvider: ResourceProvider = {
         ...strings(getPath(input.properties, 'spa', 'redirectUris')),
         ...strings(getPath(input.properties, 'publicClient', 'redirectUris')),
       ],
+      ...(getPath(input.properties, 'isFallbackPublicClient') === true ? { isFallbackPublicClient: true } : {}),
       origin: `deployed as Microsoft Graph application '${uniqueName}'`,
     };
     ctx.tx.putDirectoryObject(app);

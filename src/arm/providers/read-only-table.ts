@@ -324,6 +324,8 @@ export const PRESUMED: Record<string, { sku?: Props; kind?: string; identity?: t
   // `az servicebus namespace create` / `az eventhubs namespace create`: `--sku Standard`.
   'microsoft.servicebus/namespaces': { sku: { name: 'Standard', tier: 'Standard' } },
   'microsoft.eventhub/namespaces': { sku: { name: 'Standard', tier: 'Standard', capacity: 1 } },
+  // `az apim create`: `--sku-name Developer`, `--sku-capacity 1` (a classic tier: the built-in products and groups).
+  'microsoft.apimanagement/service': { sku: { name: 'Developer', capacity: 1 } },
   // Azure Managed Redis: `sku` is required and has no CLI default; Balanced_B5 is the portal's default [I].
   'microsoft.cache/redisenterprise': { sku: { name: 'Balanced_B5' } },
   // Arc-enabled servers get a system-assigned identity when they connect.

@@ -42,4 +42,10 @@ export interface ResourceProvider {
    * resource store). Throws the provider's not-found error; the record is not stored.
    */
   readExisting?(input: ResourceInput, ctx: ProviderContext): ResourceRecord;
+  /**
+   * A resource of this type that exists outside the template (expansion presumes it: declared `existing`, or the parent
+   * of a child the template deploys alone): writes what Azure creates inside every such resource (an API Management
+   * service's built-in products, groups and subscriptions), as `apply` does for a new one.
+   */
+  presume?(record: ResourceRecord, ctx: ProviderContext): void;
 }

@@ -1,6 +1,7 @@
 import { siteReadOnlyProperties } from './read-only-properties.js';
 import { normalizeAuthSettings, type AuthSettings } from '../../easyauth/index.js';
 import { describeError } from '../../core/index.js';
+import { servicePrincipalIdFor } from '../../identity/index.js';
 import { applyManagedIdentity, baseRecord, functionKey, invalid, keptListResult, leafName, previousRecord } from './common.js';
 import type { ProviderContext, ResourceInput, ResourceProvider } from './types.js';
 import { findKey, isObject } from '../expressions/values.js';
@@ -122,9 +123,13 @@ function registerAuthApp(input: ResourceInput, ctx: ProviderContext, settings: A
   const clientId = settings.identityProviders.azureActiveDirectory?.registration.clientId;
   const siteName = siteHostLabel(input.name.split('/').slice(0, -1).join('/'));
   const existing = clientId ? ctx.tx.findDirectoryObjectByAppId(clientId) : undefined;
-  // Registrations earlier versions auto-created as '<site> (auto)' take the site's name on the next deployment.
-  if (existing?.kind === 'application' && (existing.origin ?? '').startsWith('auto-created') && existing.displayName === `${siteName} (auto)`) {
-    ctx.tx.putDirectoryObject({ ...existing, displayName: siteName });
+  // Registrations earlier versions auto-created as '<site> (auto)' take the site's name, and those without a service
+  // principal get one, on the next deployment.
+  if (existing?.kind === 'application' && (existing.origin ?? '').startsWith('auto-created')) {
+    const renamed = existing.displayName === `${siteName} (auto)` ? siteName : existing.displayName;
+    if (renamed !== existing.displayName || existing.servicePrincipalId === undefined) {
+      ctx.tx.putDirectoryObject({ ...existing, displayName: renamed, servicePrincipalId: existing.servicePrincipalId ?? servicePrincipalIdFor(existing.tenantId, existing.appId) });
+    }
   }
   if (clientId && !existing) {
     const siteId = input.id.replace(/\/config\/[^/]+$/i, '');
@@ -139,6 +144,8 @@ function registerAuthApp(input: ResourceInput, ctx: ProviderContext, settings: A
       redirectUris: easyAuthRedirectUris(siteName, settings.httpSettings.routes.apiPrefix),
       displayName: siteName,
       tenantId: ctx.tenantId,
+      // App Service's express set-up creates the app's service principal too (an enterprise application in the portal).
+      servicePrincipalId: servicePrincipalIdFor(ctx.tenantId, clientId),
       origin: `auto-created for authsettingsV2 of ${siteId}`,
     });
     ctx.logger.info('created application registration for authsettingsV2', { appId: clientId, site: siteId });

@@ -3,7 +3,7 @@ import { formatLocation, isTwinError, TwinError } from '../../core/index.js';
 import { expandTemplate, stringifyArmJson } from '../../arm/index.js';
 import type { ExpandResult } from '../../arm/index.js';
 import type { CliContext } from '../context.js';
-import { refuseBicep } from '../inputs.js';
+import { parametersBeside, refuseBicep } from '../inputs.js';
 import { parseLinkRoots } from '../link-roots.js';
 import { DEFAULT_LOCATION, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT } from '../defaults.js';
 
@@ -79,6 +79,8 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
     const where = e.location ? formatLocation(e.location) : '';
     if (o.json) ctx.out(JSON.stringify({ error: { code: e.code, message: e.message, location: e.location ?? null } }, null, 2));
     else ctx.err(`${where ? where + ': ' : ''}${e.code}: ${e.message}`);
+    const beside = e.code === 'ERR_ARM_PARAMETER_MISSING' && o.parameters.length === 0 ? parametersBeside(template) : undefined;
+    if (beside && !o.json) ctx.err(`hint: no --parameters given; ${beside} is beside the template: --parameters ${beside}`);
     return 1;
   }
   for (const w of result.warnings) ctx.err(`warning: ${w}`);

@@ -210,14 +210,15 @@ export function unknownBackendSites(backends: Record<string, string>, ready: Pic
   return Object.keys(backends).filter((n) => !sites.has(n.toLowerCase()));
 }
 
-function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
+/** The banner `trustline up` prints once the twin serves (exported for its test). */
+export function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
   const backendOf = (site: string) => Object.entries(backends).find(([n]) => n.toLowerCase() === site.toLowerCase())?.[1];
   out('');
   out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
   out(`  local CA:       ${ready.caCertificate}`);
   if (ready.proxy) out(`  proxy:          ${ready.proxy}   (Azure host names → the twin; every other host refused)`);
   out(`  control plane:  ${ready.controlPlane}   (management.azure.com)`);
-  out(`  console:        ${ready.console}   (chain, last requests and why, keys; open it in a browser)`);
+  out(`  console:        ${ready.console}   (chain, try a request, last requests and why, keys, directory; open it in a browser)`);
   out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
   for (const [name, s] of Object.entries(ready.sites)) {
     out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);
@@ -230,8 +231,18 @@ function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => v
   const readyArg = readyFile === resolve(DEFAULT_STATE_DIR, 'ready.json') ? '' : ` --ready-file ${readyFile}`;
   out('');
   if (ready.proxy) {
-    out('Point your tools at it (curl, az, @azure/identity, your function; the real Azure URLs):');
-    out(`  eval "$(npx trustline env${readyArg})"            # pwsh: npx trustline env --shell pwsh | Invoke-Expression`);
+    // As the APIM service's managed identity when there is one (the chain's caller; README's quick start): with two
+    // system-assigned identities the shared MI endpoint could not tell which one a tool wants.
+    const caller = Object.entries(ready.apim).find(([, a]) => a.principalId)?.[0];
+    const envArgs = `${readyArg}${caller ? ` --identity ${caller}` : ''}`;
+    out(`Point your tools at it (curl, az, @azure/identity, your function; the real Azure URLs${caller ? `; as APIM ${caller}'s managed identity` : ''}):`);
+    out(`  eval "$(npx trustline env${envArgs})"`);
+    out(`  npx trustline env${envArgs} --shell pwsh | Invoke-Expression      # pwsh`);
+  }
+  if (!firstApim && !firstSite) {
+    out(`Nothing is deployed yet: \`npx trustline deploy DIR${readyArg}\` (or \`az deployment group create\`) deploys into it; the console shows what it serves.`);
+    out('Every 401/403 the sites answer is explained in this log. Stop with Ctrl+C.');
+    return;
   }
   out('Try it:');
   const call = firstApim ? firstCallable(firstApim.apis) : undefined;

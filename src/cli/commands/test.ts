@@ -53,6 +53,10 @@ async function whyOf(readyFile: string, requestId: string): Promise<string | und
   }
 }
 
+/** What an empty twin's `trustline test` (and `up`'s banner) says: there is nothing to call yet, and how to deploy. */
+export const NOTHING_TO_CHECK =
+  'nothing to check: the twin serves no APIM service and no site yet. Deploy into it: `npx trustline deploy DIR` (or `az deployment group create`), or start it with `npx trustline up DIR`.';
+
 /**
  * `trustline test`: the seed's check. Through each gateway → 2xx and the function saw the
  * APIM identity (X-MS-CLIENT-PRINCIPAL-ID = its principal id); straight to each site without
@@ -109,6 +113,7 @@ export async function test(opts: TestOptions, out: (l: string) => void): Promise
       if (c.why) out(`     why: ${c.why}`);
       if (c.requestId) out(`     trustline explain --request-id ${c.requestId}`);
     }
+    if (checks.length === 0) out(NOTHING_TO_CHECK);
     out(`${checks.length - failed} passed, ${failed} failed`);
   }
   return failed === 0 && checks.length > 0 ? 0 : 1;
@@ -121,7 +126,7 @@ export const registerTest: RegisterCommand = (program, ctx) => {
     .addOption(readyFileOption())
     .addOption(jsonOption())
     .addHelpText('after', "\nOutput: one line per check ('ok' or 'FAIL', what was called, what came back; a failed call through a gateway also\n" +
-      "why, from the twin's decision records, and its request id for `trustline explain`), then 'N passed, N failed';\n--json: {checks: [{name, ok, detail, requestId?, why?}], passed, failed}.")
+      "why, from the twin's decision records, and its request id for `trustline explain`), then 'N passed, N failed';\n--json: {checks: [{name, ok, detail, requestId?, why?}], passed, failed}.\nExit 0 when every check passed, 1 when one failed or there was nothing to check (an empty twin).")
     .action(async (o) => {
       ctx.exit(await test({ readyFile: o.readyFile, json: o.json }, ctx.out));
     });

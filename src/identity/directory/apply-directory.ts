@@ -1,4 +1,4 @@
-import { uuidV5, type Logger } from '../../core/index.js';
+import type { Logger } from '../../core/index.js';
 import type { DirectoryObject, Store } from '../../state/index.js';
 import { identityError } from '../errors.js';
 import type { DirectoryDocument, DirectoryFileApplication, Locator } from './directory-file.js';
@@ -8,11 +8,10 @@ import { federatedCredentialRefusal } from './federated-credential-rule.js';
 import { appRoleAllowsMember, type AssignedPrincipalType } from './app-role-rule.js';
 import { permissionGrantRefusal } from './permission-grant-rule.js';
 
-/** Namespace of the ids the twin derives from names (UUID v5), so that they are the same on every run. */
-export const DIRECTORY_ID_NAMESPACE = '6b1f3a52-3c0e-4d8e-9a51-7f0c2f7b9d10';
+import { stableId } from './stable-id.js';
+import { servicePrincipalIdFor } from './service-principal-id.js';
 
-export const stableId = (tenantId: string, ...parts: string[]): string =>
-  uuidV5(DIRECTORY_ID_NAMESPACE, [tenantId.toLowerCase(), ...parts.map((p) => p.toLowerCase())].join('\n'));
+export { DIRECTORY_ID_NAMESPACE, stableId } from './stable-id.js';
 
 const lower = (s: string | undefined) => (s ?? '').toLowerCase();
 const sameTenant = (o: DirectoryObject, tenantId: string) => lower(o.tenantId) === lower(tenantId);
@@ -75,7 +74,8 @@ export function planDirectory(
         idToken: Object.fromEntries((a.optionalClaims?.idToken ?? []).map((c) => [c.name, [...(c.additionalProperties ?? [])]])),
       },
       redirectUris: [...(a.redirectUris ?? [])],
-      servicePrincipalId: before?.servicePrincipalId ?? stableId(tenantId, 'service-principal', appId),
+      ...(a.isFallbackPublicClient === true ? { isFallbackPublicClient: true } : {}),
+      servicePrincipalId: before?.servicePrincipalId ?? servicePrincipalIdFor(tenantId, appId),
       passwordCredentials: (a.passwordCredentials ?? []).map((p, j) => keepOrHashSecret(p.secretText, stableId(tenantId, 'password', appId, String(j)), before?.passwordCredentials, { hint: true })),
       keyCredentials: (a.keyCredentials ?? []).map((k, j) => {
         try {
@@ -212,8 +212,8 @@ export function planDirectory(
     for (const v of g.scope.split(/\s+/).filter((w) => w !== '')) {
       if (exposedScopes.length > 0 && !exposedScopes.includes(v)) return fail(['oauth2PermissionGrants', i, 'scope'], `the application '${resource.displayName}' exposes no delegated scope '${v}' (it has: ${exposedScopes.join(', ')}).`);
     }
-    const clientSp = client.servicePrincipalId ?? stableId(tenantId, 'service-principal', client.appId);
-    const resourceSp = resource.servicePrincipalId ?? stableId(tenantId, 'service-principal', resource.appId);
+    const clientSp = client.servicePrincipalId ?? servicePrincipalIdFor(tenantId, client.appId);
+    const resourceSp = resource.servicePrincipalId ?? servicePrincipalIdFor(tenantId, resource.appId);
     put({
       kind: 'oauth2PermissionGrant',
       objectId: stableId(tenantId, 'oauth2-permission-grant', clientSp, resourceSp, consentType, principalId ?? ''),

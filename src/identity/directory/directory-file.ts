@@ -16,6 +16,8 @@ export interface DirectoryFileApplication {
   groupMembershipClaims?: string | null;
   optionalClaims?: { accessToken?: DirectoryFileOptionalClaim[]; idToken?: DirectoryFileOptionalClaim[] };
   redirectUris?: string[];
+  /** "Allow public client flows" (Graph `isFallbackPublicClient`): the device code flow without a credential. */
+  isFallbackPublicClient?: boolean;
   passwordCredentials?: Array<{ secretText: string; displayName?: string }>;
   keyCredentials?: Array<{ certificate: string; displayName?: string }>;
   /** Workload identity federation: tokens of `issuer` about `subject` for one of `audiences` (default `api://AzureADTokenExchange`). */

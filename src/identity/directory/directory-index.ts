@@ -1,4 +1,5 @@
 import type { DirectoryObject, Store } from '../../state/index.js';
+import { firstPartyClient } from './first-party-clients.js';
 
 const lower = (s: string | undefined) => (s ?? '').toLowerCase();
 /** Identifier URIs and app ids compare without trailing `/` and case-insensitively. */
@@ -118,8 +119,27 @@ export class DirectoryIndex {
     return this.#get().permissionGrants.get(lower(clientServicePrincipalId)) ?? [];
   }
 
-  /** The app registration with this client id in this tenant. */
+  /**
+   * The app registration with this client id in this tenant; else Microsoft's first-party public clients (the Azure
+   * CLI, Azure PowerShell), which every tenant knows.
+   */
   application(tenantId: string, appId: string): DirectoryObject | undefined {
+    return this.#get().apps.get(lower(tenantId))?.get(lower(appId)) ?? (this.isTenant(tenantId) ? firstPartyClient(tenantId, appId) : undefined);
+  }
+
+  /**
+   * The tenant a request to `common`/`organizations` runs in for this client: the one tenant that registers it; a
+   * first-party public client registered nowhere → the default tenant (the twin has no home-realm discovery).
+   */
+  clientHomeTenant(clientId: string | undefined): string | undefined {
+    if (clientId === undefined) return undefined;
+    const homes = this.tenants().filter((t) => this.registeredApplication(t, clientId));
+    if (homes.length === 1) return homes[0];
+    return homes.length === 0 && firstPartyClient(this.#defaultTenant, clientId) ? this.#defaultTenant : undefined;
+  }
+
+  /** Only the tenant's own registrations (no first-party client): where a client id is declared. */
+  registeredApplication(tenantId: string, appId: string): DirectoryObject | undefined {
     return this.#get().apps.get(lower(tenantId))?.get(lower(appId));
   }
 

@@ -16,6 +16,7 @@ import { ADMIN_PREFIX, handleAdmin, type AdminDeps } from './admin.js';
 import { handleAuthorize, type AuthorizeDeps } from '../signin/authorize.js';
 import { handleLogout } from '../signin/logout.js';
 import { handleInstanceDiscovery } from './instance-discovery.js';
+import { handleDeviceAuthorization, handleDeviceVerification } from '../signin/device-code.js';
 
 export interface IdentityHandlerDeps {
   tenantId: string;
@@ -51,6 +52,7 @@ function same(segments: string[], ...expected: string[]): boolean {
  * - `/{tenant}/discovery/keys`, `/{tenant}/discovery/v2.0/keys` (tenant id, `common`, `organizations`)
  * - `POST /{tenant}/oauth2/token` (v1) and `/{tenant}/oauth2/v2.0/token` (v2)
  * - `/{tenant}/oauth2[/v2.0]/authorize` (the sign-in page) and `/{tenant}/oauth2[/v2.0]/logout`
+ * - `POST /{tenant}/oauth2[/v2.0]/devicecode` (device authorization) and `/{tenant}/oauth2/deviceauth` (its verification page)
  * - `/msi/token` and `/msi/{principalId}/token` (App Service), `/metadata/identity/oauth2/token` (IMDS)
  * Anything else → 404 JSON. Never throws.
  */
@@ -162,6 +164,20 @@ export function createIdentityHandler(deps: IdentityHandlerDeps): RequestHandler
       const action = (req.url ?? '/').split('?')[0]!;
       handleAuthorize(deps.authorize, req, res, tenant, rest.length === 2 ? 1 : 2, query, action).catch((e: unknown) => {
         log.error('authorize failed', { error: describeError(e) });
+        sendJson(req, res, 500, { error: 'server_error', error_description: 'Internal error in the Trustline sign-in service.' });
+      });
+      return;
+    }
+    if (same(rest, 'oauth2', 'devicecode') || same(rest, 'oauth2', 'v2.0', 'devicecode')) {
+      handleDeviceAuthorization(deps.authorize, req, res, tenant, rest.length === 2 ? 1 : 2, query).catch((e: unknown) => {
+        log.error('device authorization failed', { error: describeError(e) });
+        sendJson(req, res, 500, { error: 'server_error', error_description: 'Internal error in the Trustline token service.' });
+      });
+      return;
+    }
+    if (same(rest, 'oauth2', 'deviceauth') && tenant.kind !== 'unknown') {
+      handleDeviceVerification(deps.authorize, req, res, (req.url ?? '/').split('?')[0]!).catch((e: unknown) => {
+        log.error('device code page failed', { error: describeError(e) });
         sendJson(req, res, 500, { error: 'server_error', error_description: 'Internal error in the Trustline sign-in service.' });
       });
       return;

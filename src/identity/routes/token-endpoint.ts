@@ -26,6 +26,8 @@ export interface GrantContext {
   form: URLSearchParams;
   client: ClientCredentialsInput;
   req: IncomingMessage;
+  /** The tenant segment of the path (a tenant id, or `common`/`organizations`). */
+  segment?: TenantSegment;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,11 +37,11 @@ export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_acces
 const NO_CACHE = { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' };
 
 /** The tenant a token request is for: a known tenant id; `common`/`organizations` → the client's own tenant. */
-function tenantFor(deps: TokenEndpointDeps, segment: TenantSegment, clientId: string | undefined): string {
+export function tenantFor(deps: { directory: DirectoryIndex }, segment: TenantSegment, clientId: string | undefined): string {
   if (segment.kind === 'tenant') return segment.tenantId;
   if (segment.kind === 'unknown') throw stsError('tenantNotFound', { tenant: segment.value });
-  const homes = deps.directory.tenants().filter((t) => clientId !== undefined && deps.directory.application(t, clientId));
-  if (homes.length === 1) return homes[0]!;
+  const home = deps.directory.clientHomeTenant(clientId);
+  if (home !== undefined) return home;
   throw stsError('applicationNotFound', { appId: clientId ?? '', tenant: segment.alias });
 }
 
@@ -81,14 +83,20 @@ async function clientCredentialsGrant(deps: TokenEndpointDeps, ctx: GrantContext
     : { token_type: 'Bearer', expires_in: t.expiresIn, ext_expires_in: t.expiresIn, access_token: t.accessToken };
 }
 
+/** What an STS JSON endpoint needs (the token endpoint, the device authorization endpoint). */
+export interface StsEndpointDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+}
+
 /**
- * `POST /{tenant}/oauth2/token` (v1, `resource=`) and `POST /{tenant}/oauth2/v2.0/token` (v2, `scope=`).
- * Client authentication by `client_secret` (form or Basic) or certificate `client_assertion`. Errors are
- * Entra's bodies (`error`, `error_description` with the AADSTS code, `error_codes`, `timestamp`,
- * `trace_id`, `correlation_id`, `error_uri`); the correlation id is the client's `client-request-id`
- * when it sends one, as Entra does.
+ * One POST form endpoint of the STS answering JSON: `run` returns the success body or throws an STS error, which goes
+ * out as Entra's body (`error`, `error_description` with the AADSTS code, `error_codes`, `timestamp`, `trace_id`,
+ * `correlation_id`, `error_uri`); the correlation id is the client's `client-request-id` when it sends one, as Entra
+ * does. Not POST → AADSTS900561; a body over the form limit → 413.
  */
-export async function handleTokenEndpoint(deps: TokenEndpointDeps, req: IncomingMessage, res: ServerResponse, segment: TenantSegment, version: 1 | 2, query: URLSearchParams): Promise<void> {
+export async function runStsEndpoint(deps: StsEndpointDeps, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, run: (form: URLSearchParams) => Promise<Record<string, unknown>>): Promise<void> {
   const traceId = deps.ids.uuid();
   const requested = headerValue(req, 'client-request-id') ?? queryValue(query, 'client-request-id');
   const correlationId = requested !== undefined && GUID.test(requested) ? requested : deps.ids.uuid();
@@ -101,7 +109,9 @@ export async function handleTokenEndpoint(deps: TokenEndpointDeps, req: Incoming
       return;
     }
     const { status, body } = aadstsBody(sts.name, sts.args, { traceId, correlationId, nowMs: deps.clock.now() });
-    deps.logger.warn('token request refused', { error: body.error, code: body.error_codes[0], reason: body.error_description.split(`${STS_LINE_BREAK}Trace ID:`)[0], correlationId });
+    // Polling a device code answers authorization_pending every few seconds: not worth a warning each time.
+    const level = body.error === 'authorization_pending' ? 'debug' : 'warn';
+    deps.logger[level]('token request refused', { error: body.error, code: body.error_codes[0], reason: body.error_description.split(`${STS_LINE_BREAK}Trace ID:`)[0], correlationId });
     sendJson(req, res, status, body, headers);
   };
 
@@ -116,26 +126,38 @@ export async function handleTokenEndpoint(deps: TokenEndpointDeps, req: Incoming
     return;
   }
   try {
-    const basic = basicCredentials(headerValue(req, 'authorization'));
-    const client: ClientCredentialsInput = {
-      clientId: queryValue(form, 'client_id') ?? basic?.id,
-      clientSecret: queryValue(form, 'client_secret') ?? basic?.secret,
-      clientAssertion: queryValue(form, 'client_assertion'),
-      clientAssertionType: queryValue(form, 'client_assertion_type'),
-    };
-    const grantType = queryValue(form, 'grant_type');
-    if (grantType === undefined) throw stsError('missingParameter', { parameter: 'grant_type' });
-    const tenantId = tenantFor(deps, segment, client.clientId);
-    const ctx: GrantContext = { tenantId, version, form, client, req };
-    let body: Record<string, unknown>;
-    if (grantType === 'client_credentials') body = await clientCredentialsGrant(deps, ctx);
-    else {
-      const grant = deps.grants?.[grantType];
-      if (!grant) throw stsError('unsupportedGrantType', { grantType });
-      body = await grant(ctx);
-    }
-    sendJson(req, res, 200, body, headers);
+    sendJson(req, res, 200, await run(form), headers);
   } catch (e) {
     fail(e);
   }
+}
+
+/** The client's credentials as a request sends them: form fields or `Authorization: Basic`. */
+export function clientCredentialsOf(req: IncomingMessage, form: URLSearchParams): ClientCredentialsInput {
+  const basic = basicCredentials(headerValue(req, 'authorization'));
+  return {
+    clientId: queryValue(form, 'client_id') ?? basic?.id,
+    clientSecret: queryValue(form, 'client_secret') ?? basic?.secret,
+    clientAssertion: queryValue(form, 'client_assertion'),
+    clientAssertionType: queryValue(form, 'client_assertion_type'),
+  };
+}
+
+/**
+ * `POST /{tenant}/oauth2/token` (v1, `resource=`) and `POST /{tenant}/oauth2/v2.0/token` (v2, `scope=`).
+ * Client authentication by `client_secret` (form or Basic) or certificate `client_assertion`; other grants
+ * (authorization code, refresh token, device code) from `deps.grants`. Errors as {@link runStsEndpoint}.
+ */
+export function handleTokenEndpoint(deps: TokenEndpointDeps, req: IncomingMessage, res: ServerResponse, segment: TenantSegment, version: 1 | 2, query: URLSearchParams): Promise<void> {
+  return runStsEndpoint(deps, req, res, query, async (form) => {
+    const client = clientCredentialsOf(req, form);
+    const grantType = queryValue(form, 'grant_type');
+    if (grantType === undefined) throw stsError('missingParameter', { parameter: 'grant_type' });
+    const tenantId = tenantFor(deps, segment, client.clientId);
+    const ctx: GrantContext = { tenantId, version, form, client, req, segment };
+    if (grantType === 'client_credentials') return clientCredentialsGrant(deps, ctx);
+    const grant = deps.grants?.[grantType];
+    if (!grant) throw stsError('unsupportedGrantType', { grantType });
+    return grant(ctx);
+  });
 }

@@ -10,7 +10,7 @@ import { readDelegatedScopes } from '../tokens/delegated-scopes.js';
 import { stsErrorOf, stsError } from '../tokens/sts-error.js';
 import { issueUserTokens, type UserTokenDeps } from '../tokens/user-grants.js';
 import type { GrantStore, PendingAuthorization } from './grant-store.js';
-import { errorPage, formPostPage, PAGE_HEADERS, signInPage } from './sign-in-page.js';
+import { errorPage, formPostPage, noticePage, PAGE_HEADERS, signInPage } from './sign-in-page.js';
 
 export interface AuthorizeDeps extends UserTokenDeps {
   directory: DirectoryIndex;
@@ -46,7 +46,7 @@ export function redirectUriRegistered(app: DirectoryObject, requested: string): 
   });
 }
 
-function page(res: ServerResponse, status: number, html: string): void {
+export function page(res: ServerResponse, status: number, html: string): void {
   if (res.headersSent) return;
   res.writeHead(status, { ...PAGE_HEADERS, 'Content-Length': String(Buffer.byteLength(html)) });
   res.end(html);
@@ -82,8 +82,7 @@ function errorFields(deps: AuthorizeDeps, e: unknown, state: string | undefined)
 function authorizeTenant(directory: DirectoryIndex, segment: TenantSegment, clientId: string | undefined): string | undefined {
   if (segment.kind === 'tenant') return segment.tenantId;
   if (segment.kind === 'unknown' || clientId === undefined) return undefined;
-  const homes = directory.tenants().filter((t) => directory.application(t, clientId));
-  return homes.length === 1 ? homes[0] : undefined;
+  return directory.clientHomeTenant(clientId);
 }
 
 /**
@@ -173,16 +172,29 @@ function start(deps: AuthorizeDeps, res: ServerResponse, segment: TenantSegment,
   }
 }
 
-function showForm(deps: AuthorizeDeps, res: ServerResponse, p: PendingAuthorization, ctx: string, action: string, username: string, error?: string): void {
+/** The sign-in form for a pending request (an authorize request, or a device code's sign-in with its Cancel button). */
+export function showForm(deps: AuthorizeDeps, res: ServerResponse, p: PendingAuthorization, ctx: string, action: string, username: string, error?: string): void {
   const client = deps.directory.application(p.tenantId, p.clientId);
   const users = deps.directory.users(p.tenantId).map((u) => ({ userPrincipalName: u.userPrincipalName ?? '', displayName: u.displayName, canSignIn: u.password !== undefined }));
-  page(res, 200, signInPage({ action, ctx, tenantId: p.tenantId, clientName: client?.displayName ?? p.clientId, username, users, ...(error ? { error } : {}) }));
+  page(res, 200, signInPage({ action, ctx, tenantId: p.tenantId, clientName: client?.displayName ?? p.clientId, username, users, ...(error ? { error } : {}), ...(p.deviceCode !== undefined ? { device: true } : {}) }));
 }
 
-function signIn(deps: AuthorizeDeps, req: IncomingMessage, res: ServerResponse, form: URLSearchParams, ctx: string, action: string): void {
+/**
+ * A posted sign-in form (`ctx`, `username`, `password`): the directory user's password is checked, then the pending
+ * request is answered — an authorize request at its redirect URI, a device code by approving it (the device's next
+ * poll gets the tokens). A device code's form may instead be posted with `decline` (Cancel).
+ */
+export function signIn(deps: AuthorizeDeps, req: IncomingMessage, res: ServerResponse, form: URLSearchParams, ctx: string, action: string): void {
   const p = deps.grants.getPending(ctx);
   if (!p) {
     page(res, 400, errorPage('Sign in', 'This sign-in request has expired or is unknown. Go back to the application and sign in again.'));
+    return;
+  }
+  if (p.deviceCode !== undefined && form.get('decline') !== null) {
+    deps.grants.dropPending(ctx);
+    deps.grants.answerDevice(p.deviceCode, undefined);
+    deps.logger.info('device code sign-in declined', { clientId: p.clientId });
+    page(res, 200, noticePage('Sign in', 'You have declined to sign in to the application on your device. You may now close this window.'));
     return;
   }
   const username = queryValue(form, 'username') ?? '';
@@ -199,9 +211,16 @@ function signIn(deps: AuthorizeDeps, req: IncomingMessage, res: ServerResponse, 
     stsPage(res, 'applicationNotFound', { appId: p.clientId, tenant: p.tenantId });
     return;
   }
+  const grant = { tenantId: p.tenantId, version: p.version, clientId: p.clientId, userObjectId: user.objectId, scope: p.scope, resource: p.resource };
+  if (p.deviceCode !== undefined) {
+    const approved = deps.grants.answerDevice(p.deviceCode, { ...grant, authTime: Math.floor(deps.clock.now() / 1000) });
+    deps.logger.info(approved ? 'device code approved' : 'device code sign-in too late', { user: user.userPrincipalName, clientId: p.clientId });
+    if (approved) page(res, 200, noticePage(client.displayName, `You have signed in to the ${client.displayName} application on your device. You may now close this window.`));
+    else page(res, 400, errorPage('Sign in', 'That code has expired. Go back to your app or device and get a new code.'));
+    return;
+  }
   try {
     const fields: Record<string, string> = {};
-    const grant = { tenantId: p.tenantId, version: p.version, clientId: p.clientId, userObjectId: user.objectId, scope: p.scope, resource: p.resource };
     let code: string | undefined;
     if (p.responseType.includes('code')) {
       code = deps.grants.putCode({ ...grant, redirectUri: p.redirectUri, nonce: p.nonce, codeChallenge: p.codeChallenge, codeChallengeMethod: p.codeChallengeMethod, authTime: Math.floor(deps.clock.now() / 1000) });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock } from '../../core/index.js';
 
 /** Entra's default refresh-token lifetimes: 90 days, 24 h for single-page apps. */
@@ -20,7 +20,38 @@ export interface PendingAuthorization {
   codeChallenge: string | undefined;
   codeChallengeMethod: 'S256' | 'plain' | undefined;
   loginHint: string | undefined;
+  /** A device code's sign-in (the verification page): signing in approves this device code instead of answering a redirect URI. */
+  deviceCode?: string;
 }
+
+/** Entra's default: a device code and its user code live 15 minutes (`expires_in` 900). */
+export const DEVICE_CODE_LIFETIME_SECONDS = 900;
+/** The polling interval a device authorization response asks for (`interval` 5). */
+export const DEVICE_CODE_INTERVAL_SECONDS = 5;
+
+/** A device authorization request (`/devicecode`) waiting for the user on the verification page. */
+export interface DeviceAuthorization {
+  tenantId: string;
+  version: 1 | 2;
+  clientId: string;
+  scope: string | undefined;
+  resource: string | undefined;
+}
+
+interface DeviceEntry {
+  request: DeviceAuthorization;
+  userCode: string;
+  state: 'pending' | 'approved' | 'declined' | 'redeemed';
+  grant?: UserGrant;
+}
+
+export type DevicePoll = { kind: 'ok'; value: UserGrant; request: DeviceAuthorization } | { kind: 'pending' | 'declined' | 'expired' | 'used' | 'unknown' };
+
+/** User codes: 9 characters of capital letters and digits, as Entra's (e.g. `C45FGVYJR`); no 0/O, 1/I/L to misread. */
+const USER_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const newUserCode = (): string => Array.from({ length: 9 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('');
+/** What a user types: case, spaces and dashes do not matter. */
+export const normalizeUserCode = (typed: string): string => typed.replace(/[\s-]/g, '').toUpperCase();
 
 /** What an authorization code or a refresh token stands for. */
 export interface UserGrant {
@@ -82,6 +113,9 @@ export class GrantStore {
   readonly #pending: ExpiringMap<PendingAuthorization>;
   readonly #codes: ExpiringMap<UserGrant>;
   readonly #refresh: ExpiringMap<UserGrant>;
+  readonly #devices: ExpiringMap<DeviceEntry>;
+  /** user code → device code */
+  readonly #userCodes: ExpiringMap<string>;
   readonly #clock: Clock;
 
   constructor(clock: Clock) {
@@ -89,6 +123,8 @@ export class GrantStore {
     this.#pending = new ExpiringMap(10_000, 10 * 60_000, clock);
     this.#codes = new ExpiringMap(10_000, 10 * 60_000, clock);
     this.#refresh = new ExpiringMap(50_000, REFRESH_LIFETIME_SECONDS * 1000, clock);
+    this.#devices = new ExpiringMap(10_000, DEVICE_CODE_LIFETIME_SECONDS * 1000, clock);
+    this.#userCodes = new ExpiringMap(10_000, DEVICE_CODE_LIFETIME_SECONDS * 1000, clock);
   }
 
   static newHandle(prefix: string): string {
@@ -138,5 +174,57 @@ export class GrantStore {
     if (!e) return { kind: 'unknown' };
     if (e.expiresAt <= this.#clock.now()) return { kind: 'expired' };
     return { kind: 'ok', value: e.value };
+  }
+
+  /** A new device code and its user code (both live 15 minutes; the user code is unique among the live ones). */
+  putDevice(request: DeviceAuthorization): { deviceCode: string; userCode: string } {
+    let userCode = newUserCode();
+    while (this.#liveUserCode(userCode) !== undefined) userCode = newUserCode();
+    const deviceCode = GrantStore.newHandle('DAQABIQEAAAD');
+    this.#devices.put(deviceCode, { request, userCode, state: 'pending' });
+    this.#userCodes.put(userCode, deviceCode);
+    return { deviceCode, userCode };
+  }
+
+  #liveUserCode(userCode: string): string | undefined {
+    const e = this.#userCodes.get(userCode);
+    return e && e.expiresAt > this.#clock.now() ? e.value : undefined;
+  }
+
+  /** The device code a user typed on the verification page names: `expired` after 15 minutes, `used` once answered. */
+  deviceByUserCode(typed: string): { kind: 'ok'; deviceCode: string; request: DeviceAuthorization } | { kind: 'expired' | 'used' | 'unknown' } {
+    const e = this.#userCodes.get(normalizeUserCode(typed));
+    if (!e) return { kind: 'unknown' };
+    const device = this.#devices.get(e.value);
+    if (!device) return { kind: 'unknown' };
+    if (e.expiresAt <= this.#clock.now()) return { kind: 'expired' };
+    if (device.value.state !== 'pending') return { kind: 'used' };
+    return { kind: 'ok', deviceCode: e.value, request: device.value.request };
+  }
+
+  /** The user signed in (`grant`) or cancelled (`undefined`) on the verification page; false when the code is no longer pending. */
+  answerDevice(deviceCode: string, grant: UserGrant | undefined): boolean {
+    const e = this.#devices.get(deviceCode);
+    if (!e || e.expiresAt <= this.#clock.now() || e.value.state !== 'pending') return false;
+    e.value.state = grant ? 'approved' : 'declined';
+    if (grant) e.value.grant = grant;
+    return true;
+  }
+
+  /**
+   * A poll of the token endpoint by `client` in `tenantId`: the user's grant once (then `used`), until then
+   * pending/declined/expired. Another client's or tenant's poll does not know the code.
+   */
+  pollDevice(deviceCode: string, tenantId: string, clientId: string): DevicePoll {
+    const e = this.#devices.get(deviceCode);
+    if (!e) return { kind: 'unknown' };
+    const d = e.value;
+    if (d.request.tenantId.toLowerCase() !== tenantId.toLowerCase() || d.request.clientId.toLowerCase() !== clientId.toLowerCase()) return { kind: 'unknown' };
+    if (d.state === 'redeemed') return { kind: 'used' };
+    if (d.state === 'declined') return { kind: 'declined' };
+    if (e.expiresAt <= this.#clock.now()) return { kind: 'expired' };
+    if (d.state === 'pending') return { kind: 'pending' };
+    d.state = 'redeemed';
+    return { kind: 'ok', value: d.grant!, request: d.request };
   }
 }

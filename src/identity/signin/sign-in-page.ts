@@ -11,6 +11,8 @@ export interface SignInPageInput {
   username: string;
   error?: string;
   users: Array<{ userPrincipalName: string; displayName: string; canSignIn: boolean }>;
+  /** A device code's sign-in: the page asks whether the user is signing in to that app and offers Cancel (declines). */
+  device?: boolean;
 }
 
 /** Headers of every page the sign-in flow serves (no framing, no caching, no scripts on the form). */
@@ -40,6 +42,7 @@ export function signInPage(p: SignInPageInput): string {
 </head><body>
 <h1>Sign in</h1>
 <p>Trustline Entra ID twin · tenant <code>${escapeHtml(p.tenantId)}</code> · to <strong>${escapeHtml(p.clientName)}</strong></p>
+${p.device ? `<p id="device-prompt">Are you trying to sign in to ${escapeHtml(p.clientName)}? Only continue if you downloaded the app from a store or website that you trust.</p>` : ''}
 ${p.error ? `<p id="error" role="alert">${escapeHtml(p.error)}</p>` : ''}
 <form method="post" action="${escapeHtml(p.action)}" id="signin">
 <input type="hidden" name="ctx" value="${escapeHtml(p.ctx)}">
@@ -49,6 +52,7 @@ ${p.error ? `<p id="error" role="alert">${escapeHtml(p.error)}</p>` : ''}
 <input type="password" id="password" name="password" autocomplete="current-password">
 <button type="submit" id="idSIButton9">Sign in</button>
 </form>
+${p.device ? `<form method="post" action="${escapeHtml(p.action)}" id="decline"><input type="hidden" name="ctx" value="${escapeHtml(p.ctx)}"><input type="hidden" name="decline" value="1"><button type="submit" id="idBtn_Back">Cancel</button></form>` : ''}
 <datalist id="directory-users">${options}</datalist>
 <table id="users"><caption>Users in this directory</caption>${rows}</table>
 </body></html>`;
@@ -71,4 +75,31 @@ export function errorPage(title: string, message: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body><h1>${escapeHtml(title)}</h1><p id="error">${escapeHtml(message)}</p></body></html>`;
+}
+
+/**
+ * The device code verification page (`/common/oauth2/deviceauth`, where Entra's `https://microsoft.com/devicelogin`
+ * leads): one field, `otc`, for the code the device shows. No script.
+ */
+export function deviceCodePage(action: string, error?: string): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Enter code</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padding:.5rem 1.5rem}#error{color:#a4262c}</style>
+</head><body>
+<h1>Enter code</h1>
+<p>Enter the code displayed on your app or device.</p>
+${error ? `<p id="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="${escapeHtml(action)}" id="devicecode">
+<input type="text" id="otc" name="otc" placeholder="Code" autocomplete="off" maxlength="32" required>
+<button type="submit" id="idSIButton9">Next</button>
+</form>
+</body></html>`;
+}
+
+/** A page that only tells the user something (a device sign-in approved or cancelled). */
+export function noticePage(title: string, message: string): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body><h1>${escapeHtml(title)}</h1><p id="message">${escapeHtml(message)}</p></body></html>`;
 }

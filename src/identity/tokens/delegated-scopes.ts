@@ -26,6 +26,14 @@ export interface DelegatedGrant {
   responseScope: string;
 }
 
+/**
+ * The delegated scope of an Azure first-party resource the directory does not hold: Microsoft Graph's `User.Read`;
+ * the others (ARM, Key Vault, Storage) publish `user_impersonation`, the `scp` of their user tokens (e.g. az's ARM tokens).
+ */
+function firstPartyScopes(resource: ResolvedResource): string[] {
+  return resource.requested.replace(/\/+$/, '').toLowerCase() === GRAPH_RESOURCE ? ['User.Read'] : [DEFAULT_DELEGATED_SCOPE];
+}
+
 /** Scopes an application exposes (or the portal's default `user_impersonation` when it declares none). */
 function exposed(resource: ResolvedResource): string[] {
   const declared = (resource.application?.oauth2PermissionScopes ?? []).map((s) => s.value);
@@ -99,7 +107,7 @@ export function readDelegatedScopes(
     const resourceName = input.resource ?? GRAPH_RESOURCE;
     const resource = resolveForSts(directory, resourceName, tenantId);
     // v1 names no scope: like `.default`, every consented scope (every exposed one when consent is presumed).
-    const scp = resource.application ? applyConsent(directory, resource, [], exposed(resource), consent) : ['User.Read'];
+    const scp = resource.application ? applyConsent(directory, resource, [], exposed(resource), consent) : firstPartyScopes(resource);
     return { resource, resourceName, scp, ...flags, openid: true, responseScope: scp.join(' ') };
   }
   const resourceScopes = words.filter((w) => !OIDC.has(w.toLowerCase()));
@@ -120,7 +128,7 @@ export function readDelegatedScopes(
   const available = resource.application ? exposed(resource) : undefined;
   const scp: string[] = [];
   for (const { value } of split) {
-    if (value === '.default') scp.push(...(available ?? ['User.Read']));
+    if (value === '.default') scp.push(...(available ?? firstPartyScopes(resource)));
     else if (available && !available.includes(value)) throw stsError('scopeNotExposed', { scope: value, resource: resourceName });
     else scp.push(value);
   }

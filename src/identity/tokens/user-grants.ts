@@ -213,3 +213,38 @@ export function refreshTokenGrant(deps: UserTokenDeps): TokenGrant {
     return authenticateClient(deps, ctx.tenantId, ctx.client, sent).then((client) => finishUserGrant(deps, ctx, client, g, true));
   };
 }
+
+/**
+ * `grant_type=urn:ietf:params:oauth:grant-type:device_code` or `device_code` (msal-node and ADAL send the short name)
+ * with `device_code` (v2) or `code` (v1 asks for 'code' — AADSTS900144, MicrosoftDocs/azure-docs #46110). The client first: one
+ * that sends a credential authenticates as a confidential client; one that sends none must be a public client
+ * (`isFallbackPublicClient`, "Allow public client flows"), else AADSTS7000218 as Entra answers a device code poll of
+ * an app without public client flows (msgraph-sample-github-connector-python #6, pnp/powershell #204). Then the
+ * code: pending → authorization_pending (70016), cancelled → authorization_declined, after 15 minutes →
+ * expired_token (v1 code_expired, 70020), unknown or already redeemed → bad_verification_code; approved → the
+ * user's tokens exactly as a code redemption issues them (ID token with `openid`, refresh token with
+ * `offline_access`), once.
+ */
+export function deviceCodeGrant(deps: UserTokenDeps): TokenGrant {
+  return async (ctx) => {
+    const parameter = ctx.version === 1 ? 'code' : 'device_code';
+    const deviceCode = queryValue(ctx.form, parameter);
+    if (deviceCode === undefined) throw stsError('missingParameter', { parameter });
+    const sent = ctx.client.clientSecret !== undefined || ctx.client.clientAssertion !== undefined;
+    const client = await authenticateClient(deps, ctx.tenantId, ctx.client, sent);
+    if (!sent && client.app.isFallbackPublicClient !== true) throw stsError('missingClientCredential');
+    const polled = deps.grants.pollDevice(deviceCode, ctx.tenantId, client.app.appId);
+    switch (polled.kind) {
+      case 'pending':
+        throw stsError('deviceAuthorizationPending');
+      case 'declined':
+        throw stsError('deviceAuthorizationDeclined');
+      case 'expired':
+        throw stsError(ctx.version === 1 ? 'deviceCodeExpiredV1' : 'deviceCodeExpired');
+      case 'unknown':
+      case 'used':
+        throw stsError('badVerificationCode');
+    }
+    return finishUserGrant(deps, ctx, client, polled.value, false);
+  };
+}

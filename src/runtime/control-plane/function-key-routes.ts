@@ -4,6 +4,7 @@ import type { ResourceRecord, Store } from '../../state/index.js';
 import type { IdGenerator } from '../../core/index.js';
 import { methodNotAllowed } from './deployment-routes.js';
 import { resourceIdOf, type ProviderPath } from './paths.js';
+import { codeFunctionById, codeFunctionKeysKey, type CodeFunctionsOf } from './code-functions.js';
 import { armHttpError, readJsonObject, sendEmpty, sendJson } from './wire.js';
 
 /** Where the twin keeps a function app's host keys and a function's keys (the listResults a template's listKeys() reads). */
@@ -24,6 +25,8 @@ export interface FunctionKeyRouteContext {
   /** Changes one stored resource (serialised with deployments; the listeners are reconciled after it). */
   updateResource(id: string, update: (r: ResourceRecord) => ResourceRecord): Promise<ResourceRecord>;
   ids: IdGenerator;
+  /** The functions a function app's code knows, which no `sites/functions` resource declares (code-functions.ts). */
+  codeFunctions?: CodeFunctionsOf;
 }
 
 type HostKeys = { masterKey: string; functionKeys: Record<string, string>; systemKeys: Record<string, string> };
@@ -56,9 +59,21 @@ export async function functionKeyRoutes(c: FunctionKeyRouteContext): Promise<boo
   if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE') return false;
   const isHost = rest[0] === 'host' && restNames[0]?.toLowerCase() === 'default';
   const isFunctionKey = rest[0] === 'functions' && rest[1] === 'keys' && restNames.length === 2;
-  if (!isHost && !isFunctionKey) return false;
+  const isFunctionList = rest[0] === 'functions' && rest[1] === 'listkeys' && rest.length === 2 && restNames.length === 1;
+  if (!isHost && !isFunctionKey && !isFunctionList) return false;
   const site = c.store.getResource(siteId);
   if (!site || !/functionapp/i.test(site.kind ?? '')) return false;
+
+  // A function of the app's code (no resource declares it): its keys are kept on the site, minted on the first read as
+  // the host creates a function's `default` key with the function. A declared function answers the generic way.
+  const codeFunction = isFunctionKey || isFunctionList ? codeFunctionById(c.store, `${siteId}/functions/${restNames[0]}`, c.codeFunctions) : undefined;
+  if (isFunctionList) {
+    if (!codeFunction) return false;
+    if (method !== 'POST') throw methodNotAllowed(method);
+    req.resume();
+    sendJson(res, 200, await codeFunctionKeys(c, site, restNames[0]!));
+    return true;
+  }
 
   if (isHost && rest.length === 2 && rest[1] === 'listkeys' && restNames.length === 1) {
     if (method !== 'POST') throw methodNotAllowed(method);
@@ -104,21 +119,23 @@ export async function functionKeyRoutes(c: FunctionKeyRouteContext): Promise<boo
   if (isFunctionKey) {
     const fnId = `${siteId}/functions/${restNames[0]}`;
     const fn = c.store.getResource(fnId);
-    if (!fn) throw armHttpError(404, 'NotFound', `Error retrieving function '${restNames[0]}': the function app has no function of that name.`);
+    if (!fn && !codeFunction) throw armHttpError(404, 'NotFound', `Error retrieving function '${restNames[0]}': the function app has no function of that name.`);
+    // A declared function keeps its keys on its record; a code function on its site.
+    const [holderId, slot] = fn ? [fnId, FUNCTION_KEYS] : [siteId, codeFunctionKeysKey(restNames[0]!)];
     const keyName = restNames[1]!;
-    const current = (fn.listResults?.[FUNCTION_KEYS] ?? {}) as Record<string, string>;
+    const current = (fn ? (fn.listResults?.[FUNCTION_KEYS] ?? {}) : await codeFunctionKeys(c, site, restNames[0]!)) as Record<string, string>;
     if (method === 'PUT') {
       const value = await requestedValue(req, c);
       const created = !(keyName in current);
-      await c.updateResource(fnId, (r) => ({ ...r, listResults: { ...r.listResults, [FUNCTION_KEYS]: { ...((r.listResults?.[FUNCTION_KEYS] ?? {}) as object), [keyName]: value } } }));
+      await c.updateResource(holderId, (r) => ({ ...r, listResults: { ...r.listResults, [slot]: { ...((r.listResults?.[slot] ?? {}) as object), [keyName]: value } } }));
       sendJson(res, created ? 201 : 200, keyInfo(`${fnId}/keys/${keyName}`, keyName, value, site));
       return true;
     }
     if (method === 'DELETE') {
       if (!(keyName in current)) throw keyNotFound(keyName);
-      await c.updateResource(fnId, (r) => {
-        const { [keyName]: _gone, ...kept } = (r.listResults?.[FUNCTION_KEYS] ?? {}) as Record<string, string>;
-        return { ...r, listResults: { ...r.listResults, [FUNCTION_KEYS]: kept } };
+      await c.updateResource(holderId, (r) => {
+        const { [keyName]: _gone, ...kept } = (r.listResults?.[slot] ?? {}) as Record<string, string>;
+        return { ...r, listResults: { ...r.listResults, [slot]: kept } };
       });
       sendEmpty(res, 204);
       return true;
@@ -136,6 +153,15 @@ async function hostKeysOf(c: FunctionKeyRouteContext, site: ResourceRecord): Pro
     r.listResults?.[HOST_KEYS] !== undefined ? r : { ...r, listResults: { ...r.listResults, [HOST_KEYS]: functionHostKeys(c) } },
   );
   return updated.listResults![HOST_KEYS];
+}
+
+/** A code function's keys, `{default}` minted and kept on its site on the first read. */
+async function codeFunctionKeys(c: FunctionKeyRouteContext, site: ResourceRecord, name: string): Promise<unknown> {
+  const slot = codeFunctionKeysKey(name);
+  const stored = site.listResults?.[slot];
+  if (stored !== undefined) return stored;
+  const updated = await c.updateResource(site.id, (r) => (r.listResults?.[slot] !== undefined ? r : { ...r, listResults: { ...r.listResults, [slot]: { default: functionKey(c) } } }));
+  return updated.listResults![slot];
 }
 
 async function requestedValue(req: IncomingMessage, c: FunctionKeyRouteContext): Promise<string> {

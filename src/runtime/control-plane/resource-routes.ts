@@ -8,6 +8,7 @@ import { fullType, resourceIdOf, type ProviderPath } from './paths.js';
 import { publishingCredentialsOf, publishProfileXml } from './publish-profile.js';
 import { mergePatch } from './resource-writes.js';
 import { siteConfigFallback } from './site-config-views.js';
+import { codeFunctionById, codeFunctionRecords, type CodeFunctionsOf } from './code-functions.js';
 import { functionKeyRoutes } from './function-key-routes.js';
 import { siteActionRoutes } from './site-actions.js';
 import { runningOnAuthV2, storedAuthSettingsV2 } from './app-service-auth.js';
@@ -31,6 +32,8 @@ export interface ResourceRouteContext {
   ids: IdGenerator;
   /** POST actions a running listener answers (APIM `gateways/managed/listDebugCredentials`); undefined: not one of them. */
   liveAction?(targetId: string, action: string, readBody: () => Promise<Record<string, unknown>>): Promise<unknown>;
+  /** The functions a function app's code knows (answered by GET/list and listKeys as App Service's host answers them). */
+  codeFunctions?: CodeFunctionsOf;
 }
 
 function notFound(p: ProviderPath, id: string) {
@@ -38,9 +41,12 @@ function notFound(p: ProviderPath, id: string) {
   return armHttpError(404, 'ResourceNotFound', `The Resource '${rel}' under resource group '${p.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
 }
 
-/** A stored resource, or one App Service answers for every site (`config/web`, `config/appsettings`, `config/authsettingsV2`). */
-function lookup(store: Store, id: string): ResourceRecord | undefined {
-  return store.getResource(id) ?? siteConfigFallback(store, id);
+/**
+ * A stored resource, or one App Service answers for every site (`config/web`, `config/appsettings`,
+ * `config/authsettingsV2`), or a function the site's code knows (code-functions.ts).
+ */
+function lookup(store: Store, id: string, code?: CodeFunctionsOf): ResourceRecord | undefined {
+  return store.getResource(id) ?? siteConfigFallback(store, id) ?? codeFunctionById(store, id, code);
 }
 
 /** The twin-stored answer of a POST action (`listKeys`, `config/appsettings/list`, `host/default/listKeys`), if any. */
@@ -94,7 +100,7 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
   const type = fullType(p);
   const apiVersion = requireProviderApiVersion(query, type, c.location, knownApiVersions(store, type));
   const single = p.names.length === p.types.length;
-  const appService = { req, res, path: p, store, location: c.location, updateResource: c.updateResource, ids: c.ids };
+  const appService = { req, res, path: p, store, location: c.location, updateResource: c.updateResource, ids: c.ids, ...(c.codeFunctions ? { codeFunctions: c.codeFunctions } : {}) };
   if ((await functionKeyRoutes(appService)) || (await siteActionRoutes(appService))) return;
   // App Service's `…/config/{name}/list` answers GET too (the current SDKs' getAuthSettingsV2 sends a GET).
   const configList = !single && p.types.length >= 3 && p.types[p.types.length - 1]!.toLowerCase() === 'list' && p.types[p.types.length - 2]!.toLowerCase() === 'config' && /^microsoft\.web$/i.test(p.namespace);
@@ -114,20 +120,23 @@ export async function resourceRoutes(c: ResourceRouteContext): Promise<void> {
     }
     const result = actionResult(store, targetId, action);
     if (result !== undefined) return sendJson(res, 200, result);
-    if (!lookup(store, targetId)) throw notFound(target, targetId);
+    if (!lookup(store, targetId, c.codeFunctions)) throw notFound(target, targetId);
     throw armHttpError(404, 'NotFound', `The action '${action}' is not supported by the twin for the resource '${targetId}'.`);
   }
   if (!single) {
     if (method !== 'GET') throw methodNotAllowed(method);
     const parentId = resourceIdOf({ ...p, types: p.types.slice(0, -1) });
-    if (p.types.length > 1 && !lookup(store, parentId)) throw notFound(p, parentId);
+    const parent = p.types.length > 1 ? lookup(store, parentId, c.codeFunctions) : undefined;
+    if (p.types.length > 1 && !parent) throw notFound(p, parentId);
     const prefix = p.types.length > 1 ? parentId + '/' : `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/`;
     const list = store.listResources({ type, idPrefix: prefix });
+    // A function app's functions: those templates declared and those its code brings (App Service asks the host).
+    if (parent && /^microsoft\.web\/sites\/functions$/i.test(type)) list.push(...codeFunctionRecords(store, parent, c.codeFunctions));
     return sendJson(res, 200, { value: list.map((r) => answerView(r, query, apiVersion)) });
   }
   const id = resourceIdOf(p);
   if (method === 'GET' || method === 'HEAD') {
-    const r = lookup(store, id);
+    const r = lookup(store, id, c.codeFunctions);
     if (method === 'HEAD') return sendEmpty(res, r ? 204 : 404);
     if (!r) throw notFound(p, id);
     return sendJson(res, 200, answerView(r, query, apiVersion));

@@ -1,5 +1,5 @@
 import type { ResourceRecord } from '../../state/index.js';
-import { completeModeDeletions } from '../../arm/index.js';
+import { completeModeDeletions, inApiVersionShape } from '../../arm/index.js';
 import { resourceView } from './views.js';
 
 /** ARM's what-if `changeType` (Microsoft.Resources `ChangeType`). */
@@ -34,9 +34,14 @@ function sortedKeys(v: unknown): unknown {
   return out;
 }
 
-/** The payload what-if shows for a resource: what GET answers (twin-only fields hidden), with its apiVersion, keys sorted. */
-export function whatIfPayload(r: ResourceRecord): Record<string, unknown> {
-  return sortedKeys({ ...(r.apiVersion !== undefined ? { apiVersion: r.apiVersion } : {}), ...resourceView(r) }) as Record<string, unknown>;
+/**
+ * The payload what-if shows for a resource: what GET answers (twin-only fields hidden) at `apiVersion` (default: the
+ * version it was deployed with) in that version's shape, with that apiVersion, keys sorted. ARM reads the resource a
+ * template changes with the template's api-version, so a template of an older version sees its own shape (an APIM policy
+ * at 2018-01-01 shows `policyContent`).
+ */
+export function whatIfPayload(r: ResourceRecord, apiVersion = r.apiVersion): Record<string, unknown> {
+  return sortedKeys({ ...(apiVersion !== undefined ? { apiVersion } : {}), ...inApiVersionShape(resourceView(r), r.type, apiVersion) }) as Record<string, unknown>;
 }
 
 function equal(a: unknown, b: unknown): boolean {
@@ -113,7 +118,7 @@ export function whatIfChanges(planned: ResourceRecord[], current: ResourceRecord
       changes.push({ resourceId: p.id, changeType: 'Create', after });
       continue;
     }
-    const before = whatIfPayload(existing);
+    const before = whatIfPayload(existing, p.apiVersion ?? existing.apiVersion);
     const { apiVersion: _a, ...beforeCmp } = before;
     const { apiVersion: _b, ...afterCmp } = after;
     const delta = diffProperties(beforeCmp, afterCmp);

@@ -5,9 +5,10 @@ import { ROOT } from '../../helpers/cli-process.js';
 /**
  * Run one real-client script (test/e2e/clients/*.mjs) in its own Node process, with the twin's CA in
  * NODE_EXTRA_CA_CERTS (Node reads it only at start-up, so a test process cannot add it later).
- * The script prints one JSON line; resolves to it.
+ * The script prints one JSON line; resolves to it. `onLine` sees every JSON line the script prints before it ends
+ * (a device code flow's code, while the client polls).
  */
-export function runClient<T = Record<string, unknown>>(script: string, env: Record<string, string>, caFile: string): Promise<T> {
+export function runClient<T = Record<string, unknown>>(script: string, env: Record<string, string>, caFile: string, onLine?: (line: Record<string, unknown>) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'test', 'e2e', 'clients', script)], {
       cwd: ROOT,
@@ -16,7 +17,20 @@ export function runClient<T = Record<string, unknown>>(script: string, env: Reco
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let seen = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!onLine) return;
+      const lines = out.split('\n');
+      for (const line of lines.slice(seen, -1)) {
+        try {
+          onLine(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // not a JSON line
+        }
+      }
+      seen = lines.length - 1;
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (code) => {
       const last = out.trim().split('\n').at(-1) ?? '';

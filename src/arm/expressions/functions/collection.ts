@@ -30,7 +30,10 @@ export const collectionFunctions: ArmFunction[] = [
     name: 'createObject',
     min: 0,
     impl: (args) => {
-      if (args.length % 2 !== 0) throw fnError('createObject', 'the function requires an even number of parameters (key, value pairs).');
+      // [doc] Learn, template-functions-object "createObject": "The function only accepts an even number of parameters.
+      // Each key must have a matching value." So one argument is refused (the quickstart environment-sandbox's
+      // `createObject('8e3af…')`, an upstream gap); ARM's own wording for it was not found [I].
+      if (args.length % 2 !== 0) throw fnError('createObject', `the function only accepts an even number of parameters (key, value pairs), but ${args.length} were provided.`);
       const out: JsonObject = {};
       for (let i = 0; i < args.length; i += 2) setProp(out, expectString(args[i], 'createObject', i + 1), args[i + 1]);
       return out;
