@@ -10,6 +10,8 @@ export type { DeploymentScope, DeployOptions, DeployInput, DeployResult, Templat
 export { loadTemplateFile, loadParametersFile } from './template/load.js';
 export { supportedTypes } from './providers/registry.js';
 export { withoutWriteOnly } from './providers/read-only-table.js';
+export { answeredPolicy, policyInFormat } from './providers/apim-policy-view.js';
+export { restoredAfterDelete } from './providers/apim-defaults.js';
 export { completeModeDeletions, deletedByCompleteMode } from './deployment/complete-mode.js';
 export { inApiVersionShape, patchInCurrentShape } from './providers/api-version-shapes.js';
 export { readOnlyListResult } from './providers/read-only-properties.js';

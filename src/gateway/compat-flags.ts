@@ -41,6 +41,13 @@ export interface GatewayCompatFlags {
    * the Echo API by tier as Azure creates them, the v2 tiers' missing groups/admin user being inferred) or `none`.
    */
   builtInObjects: 'by-tier' | 'none';
+  /**
+   * When a policy's `{{name}}` references are replaced (docs/behaviour/apim.md §1.2): `true` (default) after the XML is
+   * read, into attribute values and element text (a value's `"`, `<`, `&` are text); `false` in the document's text
+   * before it is read (APIM classic's textual replacement: such a value is markup and can break the document or add
+   * elements). Read by the gateway's compiler and by the ARM provider's validation on save.
+   */
+  namedValuesAfterXmlParse: boolean;
 }
 
 export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.freeze({
@@ -51,6 +58,7 @@ export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.fr
   legacyTraceHeader: 'ignore',
   soapAction: 'header-or-content-type',
   builtInObjects: 'by-tier',
+  namedValuesAfterXmlParse: true,
 });
 
 export function resolveGatewayCompatFlags(partial: Partial<GatewayCompatFlags> = {}): GatewayCompatFlags {

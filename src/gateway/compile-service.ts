@@ -98,12 +98,13 @@ function userData(u: UserConfig): UserData {
 export function compileService(config: ServiceConfig, options: CompileServiceOptions): CompiledService {
   const warnings: string[] = [];
   const loose = options.loose ?? false;
-  const defaultProtocols = [...resolveGatewayCompatFlags(options.flags).defaultApiProtocols];
+  const flags = resolveGatewayCompatFlags(options.flags);
+  const defaultProtocols = [...flags.defaultApiProtocols];
   const fragments = (config.fragments ?? []).map((f) => ({ id: f.id, value: f.value, source: f.source ?? `${config.resourceId}/policyFragments/${f.id}` }));
   const load = (doc: PolicyDocument | undefined, scope: string, fallbackSource: string): LoadedPolicy | undefined => {
     if (!doc) return undefined;
     const file = doc.source ?? fallbackSource;
-    const loaded = loadPolicyDocument(doc.value, { namedValues: config.namedValues, loose, file, scope, fragments });
+    const loaded = loadPolicyDocument(doc.value, { namedValues: config.namedValues, loose, file, scope, fragments, namedValuesAfterXmlParse: flags.namedValuesAfterXmlParse });
     if (loaded.kind !== 'policies') {
       throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `A ${scope} policy must have the root <policies>, not <fragment>`, { location: { file } });
     }

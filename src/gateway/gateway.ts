@@ -286,7 +286,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       contract: r.op ? { operation: r.op.config.contract ?? {}, schemas: r.api?.config.schemas ?? [], serviceSchemas: svc.config.schemas ?? [] } : undefined,
       deployment: svc.deployment, tracing: tracing.traced !== false,
     });
-    rebuildUrl(rc);
+    // Routed to an operation, context.Request.Url is the backend's; with no operation matched it stays the URL the client
+    // called (Microsoft's snippet "Return HTTP 405 if the HTTP Method of the request is not defined" compares its Path
+    // with the gateway path `/echo/resource-cached` in on-error), docs/behaviour/apim.md §1.4.
+    if (r.op) rebuildUrl(rc);
     await executePipeline(rc, pipeline, initialError);
     if (rc.requestBody.kind === 'stream' && !req.readableEnded && !rc.forwarded) req.resume();
     const traceId = requestId.replace(/-/g, '');

@@ -28,10 +28,11 @@ export interface PolicyCompileResult {
 }
 
 /** Load and compile a document (`<policies>` or `<fragment>`); throws the coded error with line:column. */
-export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean; fragments?: PolicyFragmentFile[] } = {}): PolicyCompileResult {
+export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean; fragments?: PolicyFragmentFile[]; flags?: Partial<GatewayCompatFlags> } = {}): PolicyCompileResult {
   const loaded: LoadedPolicy = loadPolicyDocument(xml, {
     file: options.file, namedValues: options.namedValues ?? {}, loose: options.loose ?? false, scope: 'operation',
     ...(options.fragments?.length ? { fragments: options.fragments } : {}),
+    ...(options.flags?.namedValuesAfterXmlParse === false ? { namedValuesAfterXmlParse: false } : {}),
   });
   const sections: PolicyCompileResult['sections'] = {};
   for (const [name, entries] of Object.entries(loaded.sections)) {
@@ -65,6 +66,39 @@ export interface PolicyRunRequest {
   certificates?: Array<{ id: string; data: string; password?: string }>;
   /** The service's CA certificates, as ARM's `certificates` property: `{encodedCertificate, storeName: Root | CertificateAuthority}`. */
   caCertificates?: Array<{ encodedCertificate: string; storeName?: string }>;
+  /**
+   * The caller's subscription (`context.Subscription`, `context.Product`, `context.User`; rate-limit, quota): the API
+   * then requires a subscription, and the request carries the key in `Ocp-Apim-Subscription-Key` unless it names one
+   * itself (a header or the `subscription-key` query parameter). `product` scopes it to a product holding the API
+   * (else to the API); `user` owns it. Default key: 32 hex digits.
+   */
+  subscription?: PolicyRunSubscription;
+}
+
+export interface PolicyRunSubscription {
+  name?: string;
+  displayName?: string;
+  key?: string;
+  allowTracing?: boolean;
+  product?: string | { name: string; displayName?: string; groups?: string[] };
+  user?: { name: string; email?: string; firstName?: string; lastName?: string; groups?: string[] };
+}
+
+const DEFAULT_SUBSCRIPTION_KEY = '0123456789abcdef0123456789abcdef';
+
+/** The products, subscription and user a REQUEST.json `subscription` describes, and the key the request sends. */
+function subscriptionConfig(s: PolicyRunSubscription): Pick<ServiceConfig, 'products' | 'subscriptions' | 'users'> & { key: string } {
+  const product = typeof s.product === 'string' ? { name: s.product } : s.product;
+  const key = s.key ?? DEFAULT_SUBSCRIPTION_KEY;
+  return {
+    key,
+    products: product ? [{ name: product.name, ...(product.displayName ? { displayName: product.displayName } : {}), apis: ['api'], ...(product.groups ? { groups: product.groups } : {}) }] : [],
+    subscriptions: [{
+      name: s.name ?? 'policy-run-subscription', scope: product ? `/products/${product.name}` : '/apis/api', primaryKey: key, secondaryKey: key.split('').reverse().join(''), state: 'active',
+      ...(s.displayName ? { displayName: s.displayName } : {}), ...(s.user ? { ownerId: `/users/${s.user.name}` } : {}), ...(s.allowTracing !== undefined ? { allowTracing: s.allowTracing } : {}),
+    }],
+    users: s.user ? [{ ...s.user }] : [],
+  };
 }
 
 export interface PolicyRunResult {
@@ -72,6 +106,8 @@ export interface PolicyRunResult {
   headers: Record<string, string | string[]>;
   body: string;
   backendRequest: { method: string; url: string; headers: Record<string, string | string[]>; body: string } | null;
+  /** The calls send-request / send-one-way-request made (the stub answered them as it answers the backend), in order. */
+  sentRequests: Array<{ method: string; url: string; headers: Record<string, string | string[]>; body: string }>;
   variables: Record<string, unknown>;
   trace: unknown;
   /** log-to-eventhub / emit-metric events (the local sink). */
@@ -115,14 +151,14 @@ function placeholderTokens(clock: Clock): ManagedIdentityTokenProvider {
 }
 
 /** A backend that records what it was sent and answers as REQUEST.json's `backend` says (200 `{}` by default). */
-function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyRunResult['backendRequest'] }, documents: Record<string, unknown>): HttpClient {
+function stubBackend(spec: PolicyRunRequest['backend'], seen: { requests: Array<NonNullable<PolicyRunResult['backendRequest']>> }, documents: Record<string, unknown>): HttpClient {
   const request = async (url: string | URL, opts: HttpRequestOptions = {}) => {
     let body = '';
     if (typeof opts.body === 'string') body = opts.body;
     else if (Buffer.isBuffer(opts.body)) body = opts.body.toString('utf8');
     else if (opts.body) for await (const c of opts.body) body += typeof c === 'string' ? c : (c as Buffer).toString('utf8');
     const headers = headerRecord(opts.headers);
-    if (!seen.request) seen.request = { method: opts.method ?? 'GET', url: String(url), headers, body };
+    seen.requests.push({ method: opts.method ?? 'GET', url: String(url), headers, body });
     const status = spec?.status ?? 200;
     const responseBody = spec?.body ?? (spec?.status === undefined && spec?.body === undefined ? '{}' : '');
     const responseHeaders: Record<string, string | string[]> = { 'content-type': 'application/json', ...lowerKeys(spec?.headers ?? {}) };
@@ -138,6 +174,19 @@ function stubBackend(spec: PolicyRunRequest['backend'], seen: { request: PolicyR
     },
     async close() { /* nothing */ },
   };
+}
+
+/**
+ * The request the API's backend got (the last call forward-request made) and the side calls (send-request,
+ * send-one-way-request). The stub sees every outgoing call in the order the decision record lists them
+ * (`trace.backend`), where the side calls carry `by`.
+ */
+function outgoingCalls(requests: Array<NonNullable<PolicyRunResult['backendRequest']>>, trace: unknown): { backend: PolicyRunResult['backendRequest']; sent: PolicyRunResult['sentRequests'] } {
+  const calls = (trace as { backend?: Array<{ by?: string }> } | null)?.backend;
+  if (!calls || calls.length !== requests.length) return { backend: requests.at(-1) ?? null, sent: [] };
+  let backend: PolicyRunResult['backendRequest'] = null;
+  calls.forEach((c, i) => { if (!c.by) backend = requests[i]!; });
+  return { backend, sent: requests.filter((_r, i) => calls[i]!.by) };
 }
 
 function lowerKeys(h: Record<string, string | string[]>): Record<string, string | string[]> {
@@ -177,13 +226,14 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   const url = new URL(rq.url ?? `${DEFAULT_HOST}/${apiPath}`);
   const namedValues = Object.entries(o.namedValues ?? {}).map(([name, value]) => ({ name, value }));
   const { policy, fragments } = asOperationPolicy(o.policy, o.file);
+  const sub = rq.subscription ? subscriptionConfig(rq.subscription) : undefined;
   const config: ServiceConfig = {
     name: url.hostname.split('.')[0] || 'policy-run',
     hostName: url.hostname,
     resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/policy-run/providers/Microsoft.ApiManagement/service/policy-run',
     apis: [{
       id: 'api', name: 'api', path: apiPath, serviceUrl: rq.api?.serviceUrl ?? 'https://backend.example.net', protocols: ['http', 'https'],
-      subscriptionRequired: false,
+      subscriptionRequired: sub !== undefined,
       ...(rq.api?.schemas ? { schemas: rq.api.schemas } : {}),
       ...(rq.api?.type ? { type: rq.api.type } : {}),
       ...(o.parent !== undefined ? { policy: { value: o.parent, source: o.parentFile ?? '(parent)' } } : {}),
@@ -196,6 +246,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
       }],
     }],
     backends: [], namedValues, fragments: [...(fragments ?? []), ...(o.fragments ?? []).map((f) => ({ id: f.id, value: f.value, ...(f.source ? { source: f.source } : {}) }))],
+    ...(sub ? { products: sub.products, subscriptions: sub.subscriptions, users: sub.users } : {}),
     ...(rq.certificates?.length ? { certificates: rq.certificates } : {}),
     ...(rq.schemas?.length ? { schemas: rq.schemas } : {}),
     ...(rq.caCertificates?.length ? { caCertificates: rq.caCertificates.map((c) => ({ data: c.encodedCertificate, storeName: c.storeName ?? 'Root' })) } : {}),
@@ -204,7 +255,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   const logger = memoryLogger();
   await prepareService(config);
   const compiled = compileService(config, { loose: o.loose, logger, ...(o.flags ? { flags: o.flags } : {}) });
-  const seen: { request: PolicyRunResult['backendRequest'] } = { request: null };
+  const seen: { requests: Array<NonNullable<PolicyRunResult['backendRequest']>> } = { requests: [] };
   const events: GatewayEvent[] = [];
   let trace: unknown = null;
   let variables: Record<string, unknown> = {};
@@ -222,15 +273,18 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   try {
     const port = (server.address() as AddressInfo).port;
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(rq.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    headers.host = url.host;
+    for (const [k, v] of Object.entries(rq.headers ?? {})) if (k.toLowerCase() !== 'host') headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    // The Host header as HTTP clients write it (context.Request.Headers keeps the names as sent).
+    headers.Host = url.host;
+    if (sub && !Object.keys(headers).some((h) => h.toLowerCase() === 'ocp-apim-subscription-key') && !url.searchParams.has('subscription-key')) headers['Ocp-Apim-Subscription-Key'] = sub.key;
     const res = await send(port, method, `${url.pathname}${url.search}`, headers, rq.body);
     const body = res.body;
     const outHeaders: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(res.headers)) {
       if (v !== undefined && k !== 'date' && k !== 'connection' && k !== 'keep-alive') outHeaders[k] = v;
     }
-    return { status: res.status, headers: outHeaders, body, backendRequest: seen.request, variables, trace, events };
+    const calls = outgoingCalls(seen.requests, trace);
+    return { status: res.status, headers: outHeaders, body, backendRequest: calls.backend, sentRequests: calls.sent, variables, trace, events };
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));

@@ -2,7 +2,7 @@ import type { CodeFunctionsOf } from './control-plane/code-functions.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../core/index.js';
 import type { ResourceRecord, Store } from '../state/index.js';
-import { parseJsonDocument, type DeployInput, type DeployResult } from '../arm/index.js';
+import { parseJsonDocument, restoredAfterDelete, type DeployInput, type DeployResult } from '../arm/index.js';
 import { METADATA_API_VERSIONS, requireProviderApiVersion, requireResourcesApiVersion } from './control-plane/api-version.js';
 import { AsyncOperations, isTerminal } from './control-plane/async-operations.js';
 import { deploymentRoutes, methodNotAllowed } from './control-plane/deployment-routes.js';
@@ -96,6 +96,9 @@ export function createControlPlane(options: ControlPlaneOptions) {
       const doomed = tx.listResources().filter((r) => r.id.toLowerCase() === existing.id.toLowerCase() || r.id.toLowerCase().startsWith(prefix));
       const ids = new Set(doomed.map((r) => r.id.toLowerCase()));
       for (const r of doomed) tx.deleteResource(r.id);
+      // APIM's service-level policy reverts to the default document (src/arm/providers/apim-defaults.ts).
+      const restored = restoredAfterDelete(existing, (sid) => tx.getResource(sid));
+      if (restored) tx.putResource(restored);
       for (const d of tx.listDirectoryObjects()) if (d.kind === 'managedIdentity' && d.resourceId && ids.has(d.resourceId.toLowerCase())) tx.deleteDirectoryObject(d.objectId);
     });
     // What the runtime could no longer serve without it (e.g. a named value a policy uses) keeps it: the delete is refused.

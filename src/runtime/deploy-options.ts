@@ -40,5 +40,6 @@ export function armDeployOptions(settings: DeploySettings, store: Store): Deploy
     strict: settings.strict,
     ...(settings.linkRoots && settings.linkRoots.length > 0 ? { templateLinkRoots: [...settings.linkRoots] } : {}),
     ...(builtIn ? { apimBuiltInObjects: builtIn } : {}),
+    ...(settings.compat?.gateway?.namedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
   };
 }

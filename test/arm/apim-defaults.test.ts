@@ -1,6 +1,8 @@
 // What API Management creates with a new service (docs/behaviour/apim.md §3.1): stored records, per tier, created once.
 import { describe, expect, it } from 'vitest';
-import { deploy } from '../../src/arm/index.js';
+import { deploy, restoredAfterDelete } from '../../src/arm/index.js';
+import { DEFAULT_SERVICE_POLICY } from '../../src/arm/providers/apim-defaults.js';
+import { loadPolicyDocument } from '../../src/gateway/index.js';
 import { RG, setup } from './helpers/seed.js';
 
 const SVC = `${RG}/providers/Microsoft.ApiManagement/service/s`;
@@ -17,7 +19,7 @@ describe('a new API Management service holds what Azure creates in it', () => {
       'products/starter/groups/administrators', 'products/starter/groups/developers', 'products/starter/groups/guests',
       'products/unlimited/groups/administrators', 'products/unlimited/groups/developers', 'products/unlimited/groups/guests',
       'groups/administrators', 'groups/developers', 'groups/guests', 'groups/administrators/users/1', 'groups/developers/users/1',
-      'users/1', 'apis/echo-api', 'subscriptions/master',
+      'users/1', 'apis/echo-api', 'subscriptions/master', 'policies/policy',
     ]));
     expect(ids.filter((i) => i.startsWith('apis/echo-api/operations/') && !i.endsWith('/policy')).sort()).toEqual(
       ['create-resource', 'modify-resource', 'remove-resource', 'retrieve-header-only', 'retrieve-resource', 'retrieve-resource-cached'].map((o) => `apis/echo-api/operations/${o}`),
@@ -42,15 +44,16 @@ describe('a new API Management service holds what Azure creates in it', () => {
     expect(admin.map((i) => i.slice(-4))).toEqual(['0001', '0002']);
   });
 
-  it('Consumption: only the built-in all-access subscription; v2 tiers: master and the Echo API, no Starter/Unlimited', () => {
+  it('Consumption: only the default service policy and the built-in all-access subscription; v2 tiers: those and the Echo API, no Starter/Unlimited', () => {
     const c = setup();
     deploy({ deploymentName: 'd', template: { resources: [service('Consumption')] } }, c.options);
-    expect(children(c.store)).toEqual(['subscriptions/master']);
+    expect(children(c.store)).toEqual(['policies/policy', 'subscriptions/master']);
     const v2 = setup();
     deploy({ deploymentName: 'd', template: { resources: [service('BasicV2')] } }, v2.options);
     const ids = children(v2.store);
     expect(ids).toContain('apis/echo-api');
     expect(ids).toContain('subscriptions/master');
+    expect(ids).toContain('policies/policy');
     expect(ids.filter((i) => /^(products|groups|users)\//.test(i))).toEqual([]);
   });
 
@@ -66,6 +69,24 @@ describe('a new API Management service holds what Azure creates in it', () => {
     const r = deploy({ deploymentName: 'd', template }, options);
     expect(r.outputs['starter']).toMatchObject({ value: 'Starter' });
     expect(r.outputs['masterKey']).toMatchObject({ value: (store.getResource(`${SVC}/subscriptions/master`)!.listResults!.listsecrets as { primaryKey: string }).primaryKey });
+  });
+
+  it("every tier holds APIM's default service-level policy (REST example ApiManagementGetPolicy, comment block left out); a template's replaces it; the gateway runs it; restoredAfterDelete puts it back", () => {
+    const { store, options } = setup();
+    deploy({ deploymentName: 'd', template: { resources: [service('Consumption')] } }, options);
+    const dflt = store.getResource(`${SVC}/policies/policy`)!;
+    expect(dflt).toMatchObject({ type: 'Microsoft.ApiManagement/service/policies', name: 's/policy', apiVersion: '2022-08-01', properties: { format: 'xml', value: DEFAULT_SERVICE_POLICY } });
+    expect(DEFAULT_SERVICE_POLICY).toBe('<policies>\r\n  <inbound />\r\n  <backend>\r\n    <forward-request />\r\n  </backend>\r\n  <outbound />\r\n</policies>');
+    const loaded = loadPolicyDocument(DEFAULT_SERVICE_POLICY, { scope: 'global' });
+    expect(loaded.sections.backend.map((e) => (typeof e === 'symbol' ? 'base' : e.name))).toEqual(['forward-request']);
+    expect(loaded.sections['on-error']).toEqual([]);
+    const mine = '<policies><inbound><cors><allowed-origins><origin>*</origin></allowed-origins></cors></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>';
+    deploy({ deploymentName: 'p', template: { resources: [service('Consumption'), { type: 'Microsoft.ApiManagement/service/policies', apiVersion: '2022-08-01', name: 's/policy', dependsOn: ['s'], properties: { format: 'rawxml', value: mine } }] } }, options);
+    expect(store.getResource(`${SVC}/policies/policy`)!.properties).toEqual({ format: 'rawxml', value: mine });
+    const restored = restoredAfterDelete(store.getResource(`${SVC}/policies/policy`)!, (id) => store.getResource(id));
+    expect(restored).toMatchObject({ id: `${SVC}/policies/policy`, properties: { format: 'xml', value: DEFAULT_SERVICE_POLICY } });
+    expect(restoredAfterDelete(store.getResource(`${SVC}/subscriptions/master`)!, (id) => store.getResource(id))).toBeUndefined();
+    expect(restoredAfterDelete(store.getResource(`${SVC}/policies/policy`)!, () => undefined)).toBeUndefined();
   });
 
   it("compat flag builtInObjects 'none' (DeployOptions.apimBuiltInObjects): a new service holds nothing", () => {

@@ -69,3 +69,49 @@ describe('named values: substituted as text into what the document holds', () =>
     expect(JSON.stringify(refused.decisions)).toContain('***');
   });
 });
+
+// Compat flag namedValuesAfterXmlParse (docs/differences.md): false = the earlier textual replacement before the XML is
+// read, where a value's `"`, `<` and `&` are markup.
+describe('compat flag namedValuesAfterXmlParse', () => {
+  const header = (value: string) => doc(`<set-header name="X-V" exists-action="override"><value>${value}</value></set-header>`);
+  const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as { code: string }).code; } return undefined; };
+
+  it('true (default) and false agree on a plain value; false reads "<", "&" and a quote in an attribute as markup', () => {
+    for (const after of [true, false]) expect(loadPolicyDocument(header('{{v}}'), { namedValues: { v: 'plain' }, namedValuesAfterXmlParse: after }).kind).toBe('policies');
+    const attr = doc('<set-variable name="m" value="{{msg}}" />');
+    expect(loadPolicyDocument(attr, { namedValues: { msg: MSG } }).kind).toBe('policies');
+    expect(code(() => loadPolicyDocument(attr, { namedValues: { msg: MSG }, namedValuesAfterXmlParse: false }))).toBe('ERR_APIM_POLICY_XML');
+    expect(code(() => loadPolicyDocument(header('{{v}}'), { namedValues: { v: 'a & b' }, namedValuesAfterXmlParse: false }))).toBe('ERR_APIM_POLICY_XML');
+    expect(code(() => loadPolicyDocument(header('{{v}}'), { namedValues: { v: '<first>' }, namedValuesAfterXmlParse: false }))).toBe('ERR_APIM_POLICY_XML');
+    // Markup in a value becomes part of the document: an entity is decoded, an element is read as a policy element.
+    const entity = loadPolicyDocument(header('{{v}}'), { namedValues: { v: 'a &amp; &quot;b&quot;' }, namedValuesAfterXmlParse: false });
+    expect(entity.root.children[0]!.children[0]!.children[0]!.text).toBe('a & "b"');
+    expect(loadPolicyDocument(header('{{v}}'), { namedValues: { v: 'a &amp; &quot;b&quot;' } }).root.children[0]!.children[0]!.children[0]!.text).toBe('a &amp; &quot;b&quot;');
+    const injected = loadPolicyDocument(doc('{{policies}}'), { namedValues: { policies: '<set-header name="X-In" exists-action="override"><value>x</value></set-header>' }, namedValuesAfterXmlParse: false });
+    expect(injected.root.children[0]!.children.map((c) => c.name)).toEqual(['set-header']);
+  });
+
+  it('false applies to an included fragment too', () => {
+    const fragment = '<fragment><set-header name="X-F" exists-action="override"><value>{{msg}}</value></set-header></fragment>';
+    const opts = { namedValues: { msg: MSG }, fragments: [{ id: 'f', value: fragment }] };
+    expect(loadPolicyDocument(doc('<include-fragment fragment-id="f" />'), opts).kind).toBe('policies');
+    expect(code(() => loadPolicyDocument(doc('<include-fragment fragment-id="f" />'), { ...opts, namedValuesAfterXmlParse: false }))).toBe('ERR_APIM_POLICY_XML');
+  });
+
+  it('through the gateway (compileService flags): false sends an escaped value decoded, true sends it as written', async () => {
+    const run = async (flags: { namedValuesAfterXmlParse?: boolean }) => {
+      const backend = await startBackend();
+      const gw = await startGateway(seedConfig({ namedValues: [{ name: 'v', value: '&lt;b&gt; &amp; &quot;q&quot;' }] }, header('{{v}}')), backend.origin, undefined, undefined, flags);
+      try {
+        const r = await fetch(`${gw.origin}/functions/hello`, { headers: { host: 'trustline-apim.azure-api.net' } });
+        expect(r.status).toBe(200);
+        return backend.seen[0]!.headers['x-v'];
+      } finally {
+        await gw.stop();
+        await close(backend.server);
+      }
+    };
+    expect(await run({})).toBe('&lt;b&gt; &amp; &quot;q&quot;');
+    expect(await run({ namedValuesAfterXmlParse: false })).toBe('<b> & "q"');
+  });
+});

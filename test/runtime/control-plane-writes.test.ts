@@ -145,6 +145,53 @@ describe('control plane: writing resources by id (PUT/PATCH/DELETE) takes the de
     expect(list.body.value.map((p) => p.properties.format)).toEqual(['rawxml']);
   });
 
+  it('the service-level ("All APIs") policy: APIM\'s default from the start; a PUT one reaches the API\'s <base/>; what-if sees Modify, Complete keeps it; DELETE reverts to the default', async () => {
+    const url = `${APIM}/policies/policy?api-version=2022-08-01`;
+    const dflt = await call<{ name: string; type: string; properties: { format: string; value: string } }>(url);
+    expect(dflt.status).toBe(200);
+    expect(dflt.body).toMatchObject({ name: 'policy', type: 'Microsoft.ApiManagement/service/policies', properties: { format: 'xml' } });
+    expect(dflt.body.properties.value).toBe('<policies>\r\n  <inbound />\r\n  <backend>\r\n    <forward-request />\r\n  </backend>\r\n  <outbound />\r\n</policies>');
+    const list = await call<{ value: Array<{ id: string }> }>(`${APIM}/policies?api-version=2022-08-01`);
+    expect(list.body.value.map((p) => p.id)).toEqual([`${APIM}/policies/policy`]);
+    expect((await gateway()).echoed?.headers['x-global']).toBeUndefined();
+    const whatIf = async (mode: string, resources: unknown[]) => {
+      const wi = await call(`/subscriptions/${SUB}/resourcegroups/${RG}/providers/Microsoft.Resources/deployments/wi-${mode}/whatIf?api-version=2021-04-01`, { method: 'POST', body: { properties: { mode, template: { ...template, resources } } } });
+      expect(wi.status).toBe(202);
+      const loc = new URL(wi.headers.location as string);
+      const done = await call<{ properties: { changes: Array<{ resourceId: string; changeType: string }> } }>(loc.pathname + loc.search);
+      return done.body.properties.changes.find((c) => c.resourceId === `${APIM}/policies/policy`)?.changeType;
+    };
+    const policyResource = (value: string) => ({ type: 'Microsoft.ApiManagement/service/policies', apiVersion: '2022-08-01', name: 'wapim/policy', dependsOn: ['wapim'], properties: { format: 'rawxml', value } });
+    // The service has a policy before any template gives it one: deploying one modifies it.
+    expect(await whatIf('Incremental', [...template.resources, policyResource('<policies><inbound /><backend><forward-request /></backend><outbound /></policies>')])).toBe('Modify');
+
+    const global = '<policies><inbound><set-header name="x-global" exists-action="override"><value>@("all-" + context.Request.Method)</value></set-header></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>';
+    expect((await call(url, { method: 'PUT', body: { properties: { format: 'rawxml', value: global } } })).status).toBe(200);
+    expect((await gateway()).echoed?.headers['x-global']).toBe('all-GET');
+
+    const changed = policyResource(global.replace('all-', 'every-'));
+    expect(await whatIf('Incremental', [...template.resources, changed])).toBe('Modify');
+    // Complete mode deletes no child of an APIM service the template leaves out (ARM's per-type table).
+    expect(await whatIf('Complete', template.resources)).not.toBe('Delete');
+
+    const del = await call(url, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    const after = await call<{ properties: { format: string; value: string } }>(url);
+    expect(after.status).toBe(200);
+    expect(after.body.properties).toEqual(dflt.body.properties);
+    expect((await gateway()).echoed?.headers['x-global']).toBeUndefined();
+  });
+
+  it("reference() of a policy in a template answers what GET answers (format xml, expressions escaped)", async () => {
+    const url = `${APIM}/apis/echo/policies/policy?api-version=2022-08-01`;
+    expect((await call(url, { method: 'PUT', body: { properties: { format: 'rawxml', value: policy('@("<" + "&" + ">")') } } })).status).toBe(200);
+    const outputs = { p: { type: 'object', value: "[reference(resourceId('Microsoft.ApiManagement/service/apis/policies', 'wapim', 'echo', 'policy'), '2022-08-01')]" } };
+    const deployed = await twin.deploy({ deploymentName: 'read-policy', template: { $schema: template.$schema, contentVersion: '1.0.0.0', resources: [], outputs } });
+    const got = await call<{ properties: { format: string; value: string } }>(url);
+    expect(got.body.properties).toEqual({ format: 'xml', value: policy('@("&lt;" + "&amp;" + "&gt;")') });
+    expect(deployed.outputs['p']?.value).toEqual(got.body.properties);
+  });
+
   it('bodies of older api-versions (az rest, an SDK pinned to 2018-01-01) take the translation a template deployment takes; GET answers in the asked version\'s shape', async () => {
     const url = (v: string) => `${APIM}/apis/echo/policies/policy?api-version=${v}`;
     const put = await call<{ properties: Record<string, unknown> }>(url('2018-01-01'), { method: 'PUT', body: { properties: { policyContent: policy('old shape') } } });

@@ -11,6 +11,7 @@ import { providerFor } from '../providers/registry.js';
 import { FIRST_PARTY_SERVICE_PRINCIPALS, withoutWriteOnly } from '../providers/read-only-table.js';
 import { checkResourceApiVersion } from '../providers/api-versions.js';
 import { inApiVersionShape, toCurrentShape } from '../providers/api-version-shapes.js';
+import { answeredPolicy } from '../providers/apim-policy-view.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
@@ -386,6 +387,7 @@ export function providerContext(shared: RunShared, location: SourceLocation, ten
     loose: shared.loose || shared.expand,
     ...(options.templateLinkRoots ? { linkRoots: options.templateLinkRoots } : {}),
     ...(options.apimBuiltInObjects ? { apimBuiltInObjects: options.apimBuiltInObjects } : {}),
+    ...(options.apimNamedValuesAfterXmlParse === false ? { apimNamedValuesAfterXmlParse: false } : {}),
     warn: shared.warn,
   };
 }
@@ -552,7 +554,8 @@ class ReferenceReader {
   }
 
   reference(target: string, full: boolean, apiVersion?: string): unknown {
-    const record = this.#record(target);
+    // An APIM policy is read as its GET answers it: format xml, a linked document inline (apim-policy-view.ts).
+    const record = answeredPolicy(this.#record(target));
     // ARM reads the provider's GET answer with the api-version given (else the one the resource was deployed with), in
     // that version's shape (api-version-shapes.ts); write-only properties (a Key Vault secret's value) are not in it.
     const version = apiVersion ?? (typeof record.apiVersion === 'string' ? record.apiVersion : undefined);

@@ -40,6 +40,8 @@ export interface DeployOptions {
    * its SKU) or `none` (nothing; compat flag `compat.gateway.builtInObjects`).
    */
   apimBuiltInObjects?: 'by-tier' | 'none';
+  /** Compat flag `compat.gateway.namedValuesAfterXmlParse` (default true): how API Management's policy validation puts named values in. */
+  apimNamedValuesAfterXmlParse?: boolean;
   /**
    * A resource its provider refuses fails alone, as in ARM: the resources that do not depend on it still deploy, those
    * that do are not attempted, and the error (the first failure) lists every failure in `details.failures` and what was

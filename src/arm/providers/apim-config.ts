@@ -17,7 +17,7 @@ const fragmentProvider: ResourceProvider = {
     const namedValues = namedValuesOf(ctx, serviceId);
     checkNamedValueReferences(input, ctx, value, namedValues, 'fragment');
     try {
-      const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope: 'fragment' });
+      const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope: 'fragment', namedValuesAfterXmlParse: ctx.apimNamedValuesAfterXmlParse ?? true });
       if (loaded.kind !== 'fragment') throw invalid(input, ctx, 'a policy fragment must have the root <fragment>.');
       checkEntityReferences(input, ctx, loaded.root, serviceId, 'fragment');
       for (const w of loaded.warnings) ctx.warn(`fragment '${input.id}': ${w}`);

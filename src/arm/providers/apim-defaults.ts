@@ -12,6 +12,10 @@ import type { ProviderContext } from './types.js';
  * whatever was changed or deleted since.
  *
  * Which tier gets what:
+ * - every tier: the service-level ("All APIs") policy `policies/policy`, APIM's default document [doc: REST example
+ *   ApiManagementGetPolicy answers it for a service nobody gave one; obs: Terraform's azurerm_api_management_policy
+ *   "will, upon creation, overwrite any existing policy", and on destroy "the service will revert to its default
+ *   policy"] — {@link defaultServicePolicy};
  * - every tier: the built-in all-access subscription `master` [doc: Learn "Subscriptions in Azure API Management":
  *   "Each API Management instance comes with a built-in all-access subscription"; its body as exported templates
  *   show it: scope `{service id}/`, displayName `Built-in all-access subscription`, state `active`, allowTracing false];
@@ -58,6 +62,29 @@ export const STARTER_POLICY = [
   '\t</outbound>',
   '</policies>',
 ].join('\r\n');
+
+/**
+ * The service-level policy APIM holds until one is saved, and again after it is deleted: its GET (REST example
+ * ApiManagementGetPolicy) without the comment block APIM puts on top. No `on-error` section.
+ */
+export const DEFAULT_SERVICE_POLICY = ['<policies>', '  <inbound />', '  <backend>', '    <forward-request />', '  </backend>', '  <outbound />', '</policies>'].join('\r\n');
+
+/** The record of a service's default service-level policy (`{service id}/policies/policy`). */
+export function defaultServicePolicy(service: Pick<ResourceRecord, 'id' | 'name' | 'apiVersion'>): ResourceRecord {
+  const r: ResourceRecord = { id: `${service.id}/policies/policy`, type: `${NS}/policies`, name: `${service.name}/policy`, properties: { format: 'xml', value: DEFAULT_SERVICE_POLICY } };
+  if (service.apiVersion !== undefined) r.apiVersion = service.apiVersion;
+  return r;
+}
+
+/**
+ * What stands in the place of a resource a DELETE removed, as APIM answers it afterwards: the default service-level
+ * policy for a deleted `service/policies/policy` of a service that is still there; nothing for anything else.
+ */
+export function restoredAfterDelete(deleted: Pick<ResourceRecord, 'id' | 'type' | 'apiVersion'>, serviceOf: (id: string) => ResourceRecord | undefined): ResourceRecord | undefined {
+  if (deleted.type.toLowerCase() !== `${NS}/policies`.toLowerCase()) return undefined;
+  const service = serviceOf(deleted.id.replace(/\/policies\/[^/]+$/i, ''));
+  return service ? { ...defaultServicePolicy(service), ...(deleted.apiVersion !== undefined ? { apiVersion: deleted.apiVersion } : {}) } : undefined;
+}
 
 const SYSTEM_GROUPS: Array<[string, string, string]> = [
   ['administrators', 'Administrators', 'Administrators is a built-in group containing the admin email account provided at the time of service creation. Its membership is managed by the system.'],
@@ -128,6 +155,8 @@ export function serviceDefaults(service: ResourceRecord, ctx: ProviderContext): 
     out.push(r);
   };
   const keys = () => ({ listsecrets: { primaryKey: subscriptionKey(ctx), secondaryKey: subscriptionKey(ctx) } });
+
+  out.push(defaultServicePolicy(service));
 
   if (tier === 'classic') {
     const email = String(getPath(service.properties, 'publisherEmail') ?? '');

@@ -131,7 +131,7 @@ function validatePolicy(input: ResourceInput, ctx: ProviderContext, value: strin
   const scope = t === `${NS}/policies`.toLowerCase() ? 'global' : t.endsWith('operations/policies') ? 'operation' : t.endsWith('products/policies') ? 'product' : 'api';
   checkNamedValueReferences(input, ctx, value, namedValues, 'policy');
   try {
-    const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope, fragments });
+    const loaded = loadPolicyDocument(value, { namedValues, loose: ctx.loose, scope, fragments, namedValuesAfterXmlParse: ctx.apimNamedValuesAfterXmlParse ?? true });
     if (loaded.kind !== 'policies') throw invalid(input, ctx, 'a policy must have the root <policies> (a <fragment> goes in policyFragments).');
     checkEntityReferences(input, ctx, loaded.root, serviceId, 'policy');
     for (const w of loaded.warnings) ctx.warn(`policy of '${input.id}': ${w}`);

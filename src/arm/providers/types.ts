@@ -21,6 +21,8 @@ export interface ProviderContext {
   linkRoots?: readonly LinkRoot[];
   /** What a new API Management service holds (`DeployOptions.apimBuiltInObjects`); default `by-tier`. */
   apimBuiltInObjects?: 'by-tier' | 'none';
+  /** How policy validation puts named values in (`DeployOptions.apimNamedValuesAfterXmlParse`); default true. */
+  apimNamedValuesAfterXmlParse?: boolean;
   warn(message: string): void;
 }
 

@@ -121,6 +121,7 @@ export async function policyRun(file: string, o: { request: string; namedValues?
     '',
     x.body,
     ...(x.backendRequest ? ['', `backend: ${x.backendRequest.method} ${x.backendRequest.url}`] : ['', 'backend: not called']),
+    ...x.sentRequests.map((c) => `sent: ${c.method} ${c.url}`),
     ...traceLines(x.trace, x.variables),
   ]);
   return 0;

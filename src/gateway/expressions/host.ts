@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Clock } from '../../core/index.js';
 import type { HostValue, Value } from './values.js';
+import { queryString } from '../pipeline/query-string.js';
 
 /**
  * The host-object model of policy expressions (docs/behaviour/apim.md §4.3): the shapes of the request-time data the gateway lends to
@@ -133,7 +134,7 @@ export const wrap = <T>(type: string, v: T): Wrapped<T> => ({ $type: type, v });
 
 export function urlToString(u: MutableUrl): string {
   const defPort = u.scheme === 'https' ? 443 : 80;
-  const q = u.query.length ? '?' + u.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&') : '';
+  const q = u.query.length ? '?' + queryString(u.query) : '';
   return `${u.scheme}://${u.host}${u.port === defPort ? '' : ':' + u.port}${u.path}${q}`;
 }
 

@@ -37,6 +37,8 @@ export interface DecisionToken {
 export interface DecisionBackend {
   method: string;
   url: string;
+  /** The policy that made the call when it is not the backend call of forward-request (`send-request`, `send-one-way-request`). */
+  by?: string;
   status?: number;
   error?: string;
   ms?: number;

@@ -70,11 +70,19 @@ function liquid(): LiquidKit {
     override toString(): string { return this.value.netString(); }
   }
 
-  /** Case-insensitive header access (`context.Request.Headers.Accept`): values joined with commas. */
+  /**
+   * Case-insensitive header access (`context.Request.Headers.Accept`): values joined with commas. A dictionary, so
+   * `{% for header in context.Request.Headers %}` gives each header's `Key` (its name as sent) and `Value` (Microsoft's
+   * snippet "List all inbound headers").
+   */
   class HeadersDrop extends DropBase {
-    constructor(private readonly headers: HeaderMap) { super(); }
+    readonly #headers: HeaderMap;
+    constructor(headers: HeaderMap) { super(); this.#headers = headers; }
     override liquidMethodMissing(key: string | number): string | undefined {
-      return this.headers.get(String(key).toLowerCase())?.values.join(',');
+      return this.#headers.get(String(key).toLowerCase())?.values.join(',');
+    }
+    *[Symbol.iterator](): IterableIterator<{ Key: string; Value: string }> {
+      for (const h of this.#headers.values()) yield { Key: h.name, Value: h.values.join(',') };
     }
   }
 

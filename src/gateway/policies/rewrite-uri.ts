@@ -1,3 +1,4 @@
+import { escapeData } from '../pipeline/query-string.js';
 import { rebuildUrl } from '../pipeline/request-run.js';
 import type { PolicyDefinition } from './types.js';
 import { boolOf, optional, required, str } from './util.js';
@@ -15,10 +16,13 @@ export const rewriteUri: PolicyDefinition = {
     return {
       ...base,
       run(rc) {
-        const t = str(template.get(rc)).replace(/\{([^}]+)\}/g, (_m, p: string) => rc.request.matchedParameters.get(p) ?? '');
-        const qi = t.indexOf('?');
-        const path = qi < 0 ? t : t.slice(0, qi);
-        const newQuery: Array<[string, string]> = qi < 0 ? [] : [...new URLSearchParams(t.slice(qi + 1))];
+        // A `{param}` stands for one value: in the query part it is one parameter value (its `&`, `=`, `+` are data),
+        // in the path its `?` and `#` do not start a query or fragment (docs/behaviour/apim.md §1.7).
+        const raw = str(template.get(rc));
+        const qi = raw.indexOf('?');
+        const param = (p: string) => rc.request.matchedParameters.get(p) ?? '';
+        const path = (qi < 0 ? raw : raw.slice(0, qi)).replace(/\{([^}]+)\}/g, (_m, p: string) => param(p).replace(/\?/g, '%3F').replace(/#/g, '%23'));
+        const newQuery: Array<[string, string]> = qi < 0 ? [] : [...new URLSearchParams(raw.slice(qi + 1).replace(/\{([^}]+)\}/g, (_m, p: string) => escapeData(param(p))))];
         const opQuery = rc.operation.urlTemplate.includes('?')
           ? new Set([...new URLSearchParams(rc.operation.urlTemplate.slice(rc.operation.urlTemplate.indexOf('?') + 1)).keys()])
           : new Set<string>();

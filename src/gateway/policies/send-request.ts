@@ -123,7 +123,7 @@ function compileSendRequest(oneWay: boolean): PolicyDefinition {
         else delete out['content-length'];
         const seconds = timeout ? Number(str(timeout.get(rc))) : 60;
         const ms = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
-        rc.decision.backend.push({ method: m, url: target });
+        rc.decision.backend.push({ method: m, url: target, by: node.name });
         const record = rc.decision.backend.at(-1)!;
         let res;
         try {

@@ -1,7 +1,11 @@
+import { replaceQueryValues } from '../pipeline/query-string.js';
 import type { PolicyDefinition } from './types.js';
 import { onlyChildren, optional, required, str, valueChildren } from './util.js';
 
-/** set-query-parameter: same four actions as set-header on `context.Request.Url.Query`. */
+/**
+ * set-query-parameter: same four actions as set-header on `context.Request.Url.Query`, a dictionary (name → values):
+ * `override` sets the name's values where the name stands, `append`/`skip` add to them (docs/behaviour/apim.md §1.7).
+ */
 export const setQueryParameter: PolicyDefinition = {
   sections: ['inbound', 'backend'],
   attributes: ['name', 'exists-action'],
@@ -20,7 +24,7 @@ export const setQueryParameter: PolicyDefinition = {
         const exists = q.some(([k]) => k === n);
         const without = () => q.filter(([k]) => k !== n);
         switch (act) {
-          case 'override': rc.request.url.query = [...without(), ...vals.map((v) => [n, v] as [string, string])]; break;
+          case 'override': rc.request.url.query = replaceQueryValues(q, n, vals); break;
           case 'skip': if (!exists) q.push(...vals.map((v) => [n, v] as [string, string])); break;
           case 'append': q.push(...vals.map((v) => [n, v] as [string, string])); break;
           case 'delete': rc.request.url.query = without(); break;

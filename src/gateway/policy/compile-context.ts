@@ -6,7 +6,7 @@ import type { SectionName } from '../pipeline/request-run.js';
 import { KNOWN_UNSUPPORTED, NEVER_SUPPORTED, POLICIES } from '../policies/registry.js';
 import type { CompileContext, Step, StepBase, ValueSource } from '../policies/types.js';
 import { parsePolicyXml, type PolicyNode } from './xml.js';
-import { substituteInTree } from './named-values.js';
+import { readWithNamedValues } from './named-values.js';
 
 /** Marks where `<base/>` stood in a section, replaced during composition. */
 export const BASE = Symbol('base');
@@ -27,6 +27,8 @@ export interface CompileSettings {
   fragments?: ReadonlyMap<string, { value: string; source: string }> | undefined;
   /** Named values by lower-case name, substituted into an included fragment once it is read. */
   namedValues?: ReadonlyMap<string, string>;
+  /** Compat flag `namedValuesAfterXmlParse` (default true); false: substituted into a fragment's text before it is read. */
+  namedValuesAfterXmlParse?: boolean;
   /** Parsed fragments, shared by every include of one compile. */
   fragmentCache?: Map<string, PolicyNode>;
 }
@@ -175,7 +177,8 @@ function includeFragment(
   settings.fragmentCache ??= new Map();
   let root = settings.fragmentCache.get(id.toLowerCase());
   if (!root) {
-    root = substituteInTree(parsePolicyXml(frag.value, frag.source, { loose: settings.loose, warnings: settings.warnings }), settings.namedValues);
+    root = readWithNamedValues(frag.value, settings.namedValues, settings.namedValuesAfterXmlParse ?? true,
+      (text) => parsePolicyXml(text, frag.source, { loose: settings.loose, warnings: settings.warnings }));
     if (root.name !== 'fragment') {
       throw new TwinError('ERR_APIM_POLICY_FRAGMENT', `The policy fragment '${id}' must have the root <fragment>, not <${root.name}>`, { location: { file: frag.source, line: root.line, column: root.column } });
     }

@@ -1,7 +1,7 @@
 import { TwinError } from '../../core/index.js';
 import type { SectionName } from '../pipeline/request-run.js';
 import { BASE, compileSteps, type SectionEntry } from './compile-context.js';
-import { namedValueMap, substituteInTree } from './named-values.js';
+import { namedValueMap, readWithNamedValues } from './named-values.js';
 import { parsePolicyXml, type PolicyNode } from './xml.js';
 
 export const SECTIONS: readonly SectionName[] = ['inbound', 'backend', 'outbound', 'on-error'];
@@ -14,6 +14,11 @@ export interface LoadPolicyOptions {
   scope?: string;
   /** Policy fragments by id (`policyFragments`), for include-fragment. */
   fragments?: ReadonlyArray<{ id: string; value: string; source?: string }>;
+  /**
+   * Compat flag `namedValuesAfterXmlParse` (docs/differences.md): true (default) puts named values into what the XML
+   * holds; false substitutes them into the text before it is read (fragments too).
+   */
+  namedValuesAfterXmlParse?: boolean;
 }
 
 /** A loaded and compiled policy document. Sections absent from the document are `[BASE]` (`[]` at global scope). */
@@ -37,7 +42,8 @@ export function loadPolicyDocument(xml: string, options: LoadPolicyOptions = {})
   const scope = options.scope ?? 'operation';
   const warnings: string[] = [];
   const nvMap = namedValueMap(toList(options.namedValues));
-  const root = substituteInTree(parsePolicyXml(xml, file, { loose: options.loose ?? false, warnings }), nvMap);
+  const afterXmlParse = options.namedValuesAfterXmlParse ?? true;
+  const root = readWithNamedValues(xml, nvMap, afterXmlParse, (text) => parsePolicyXml(text, file, { loose: options.loose ?? false, warnings }));
   const loc = (n: PolicyNode) => ({ file, line: n.line, column: n.column });
   if (root.name !== 'policies' && root.name !== 'fragment') {
     throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `The root element must be <policies> or <fragment>, not <${root.name}>`, { location: loc(root) });
@@ -45,7 +51,7 @@ export function loadPolicyDocument(xml: string, options: LoadPolicyOptions = {})
   const fragments = options.fragments && options.fragments.length
     ? new Map(options.fragments.map((f) => [f.id.toLowerCase(), { value: f.value, source: f.source ?? `policyFragments/${f.id}` }]))
     : undefined;
-  const settings = { loose: options.loose ?? false, file, scope, warnings, fragment: root.name === 'fragment', fragments, namedValues: nvMap };
+  const settings = { loose: options.loose ?? false, file, scope, warnings, fragment: root.name === 'fragment', fragments, namedValues: nvMap, namedValuesAfterXmlParse: afterXmlParse };
   const dflt: readonly SectionEntry[] = scope === 'global' ? [] : [BASE];
   const sections: Record<SectionName, readonly SectionEntry[]> = { inbound: dflt, backend: dflt, outbound: dflt, 'on-error': dflt };
   if (root.name === 'fragment') {

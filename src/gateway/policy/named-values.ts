@@ -30,6 +30,19 @@ export function substituteInTree(node: PolicyNode, namedValues: ReadonlyMap<stri
   return { ...node, attrs, text: sub(node.text), innerXml: sub(node.innerXml), children: node.children.map((c) => substituteInTree(c, namedValues)) };
 }
 
+/**
+ * Read a policy document or fragment with its named values in place. `afterXmlParse` (compat flag
+ * `namedValuesAfterXmlParse`, default true): substituted into what the XML holds ({@link substituteInTree}); false:
+ * substituted into the document's text before it is read, as APIM classic documents its `{{name}}` replacement — a
+ * value's `"`, `<` or `&` is then markup and can break the document (docs/differences.md).
+ */
+export function readWithNamedValues(
+  xml: string, namedValues: ReadonlyMap<string, string> | undefined, afterXmlParse: boolean, parse: (xml: string) => PolicyNode,
+): PolicyNode {
+  if (afterXmlParse) return substituteInTree(parse(xml), namedValues);
+  return parse(substituteNamedValues(xml, namedValues).text);
+}
+
 export function namedValueMap(list: ReadonlyArray<{ name: string; value: string }> | undefined): Map<string, string> {
   return new Map((list ?? []).map((nv) => [nv.name.toLowerCase(), nv.value]));
 }

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceRecord, Store } from '../../state/index.js';
-import { inApiVersionShape, patchInCurrentShape, withoutWriteOnly } from '../../arm/index.js';
+import { answeredPolicy, inApiVersionShape, patchInCurrentShape, withoutWriteOnly } from '../../arm/index.js';
 import { requireProviderApiVersion } from './api-version.js';
 import { methodNotAllowed } from './deployment-routes.js';
 import { knownApiVersions } from './metadata.js';
 import { fullType, resourceIdOf, type ProviderPath } from './paths.js';
-import { policyInFormat } from './policy-format.js';
 import { publishingCredentialsOf, publishProfileXml } from './publish-profile.js';
 import { mergePatch } from './resource-writes.js';
 import { siteConfigFallback } from './site-config-views.js';
@@ -77,29 +76,21 @@ function classicVersioned(view: Record<string, unknown>): Record<string, unknown
   return { ...view, properties: { ...props, configVersion: 'v1' } };
 }
 
-const POLICY_TYPES = /^microsoft\.apimanagement\/service\/(policies|apis\/policies|apis\/operations\/policies|products\/policies|policyfragments)$/i;
-
 /**
  * A resource as GET answers it, in the shape of the request's api-version (older names where that version predates a
  * rename: src/arm/providers/api-version-shapes.ts). APIM policies and fragments come in the format the GET asks for
- * (`?format=xml`, APIM's default, or `rawxml`), a linked (`xml-link`/`rawxml-link`) document inline with what was read
- * when it was saved.
+ * (`?format=xml`, APIM's default, or `rawxml`), as reference() reads them (src/arm/providers/apim-policy-view.ts).
  */
 function answerView(r: ResourceRecord, query: URLSearchParams, apiVersion: string): Record<string, unknown> {
   return inApiVersionShape(currentView(r, query), r.type, apiVersion);
 }
 
 function currentView(r: ResourceRecord, query: URLSearchParams): Record<string, unknown> {
-  const view = resourceView(r);
+  const policy = answeredPolicy(r, (query.get('format') ?? 'xml').toLowerCase() === 'rawxml' ? 'rawxml' : 'xml');
+  if (policy !== r) return { ...resourceView(r), properties: policy.properties };
   // Write-only properties (a Key Vault secret's `value`) are accepted by PUT and never answered by GET, as reference()
   // sees them (src/arm/providers/read-only-table.ts WRITE_ONLY); the store keeps them for the runtime and for PATCH.
-  if (!POLICY_TYPES.test(r.type)) return classicVersioned({ ...view, properties: withoutWriteOnly(r.type, r.properties) });
-  const props = r.properties as { format?: unknown; value?: unknown };
-  const linked = typeof props.format === 'string' && props.format.toLowerCase().endsWith('-link');
-  const content = linked ? r.listResults?.['content'] : props.value;
-  if (typeof content !== 'string') return view;
-  const format = (query.get('format') ?? 'xml').toLowerCase() === 'rawxml' ? 'rawxml' : 'xml';
-  return { ...view, properties: { ...r.properties, format, value: policyInFormat(content, format) } };
+  return classicVersioned({ ...resourceView(r), properties: withoutWriteOnly(r.type, r.properties) });
 }
 
 /** GET/HEAD/PUT/PATCH/DELETE of one resource, GET of a collection, POST actions, under `…/providers/{Namespace}/…`. */

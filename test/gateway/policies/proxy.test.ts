@@ -86,7 +86,7 @@ describe('proxy: send-request <proxy> and the proxy policy for forward-request (
   it('through policy run the stub backend answers (the proxy is compiled and applied to the side request)', async () => {
     const r = await run(inbound('<send-request mode="new" response-variable-name="r"><set-url>http://x.test/</set-url><set-method>GET</set-method><proxy url="http://proxy.example:8080" username="u" password="p" /></send-request>'));
     expect(r.status).toBe(200);
-    expect(r.backendRequest).toMatchObject({ method: 'GET', url: 'http://x.test/' });
+    expect(r.sentRequests[0]).toMatchObject({ method: 'GET', url: 'http://x.test/' });
   });
 
   it('load-time checks: the URL must be http://, url is required, only inbound (or inside send-request)', async () => {

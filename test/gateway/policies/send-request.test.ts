@@ -7,17 +7,18 @@ describe('send-request / send-one-way-request', () => {
         <set-url>https://side.example.net/lookup?id=1</set-url><set-method>POST</set-method>
         <set-header name="X-Side" exists-action="override"><value>yes</value></set-header><set-body>ping</set-body></send-request>`),
     { backend: { status: 202, body: 'pong' } });
-    // The stub backend answers every call; the first call it saw is the side request.
-    expect(r.backendRequest).toMatchObject({ method: 'POST', url: 'https://side.example.net/lookup?id=1', body: 'ping' });
-    expect(r.backendRequest!.headers['x-side']).toBe('yes');
+    // The stub backend answers every call; the side request is listed apart from the backend's.
+    expect(r.sentRequests[0]).toMatchObject({ method: 'POST', url: 'https://side.example.net/lookup?id=1', body: 'ping' });
+    expect(r.sentRequests[0]!.headers['x-side']).toBe('yes');
     expect(r.status).toBe(202);
   });
 
   it('authentication-managed-identity inside send-request puts the token on the side request only (behaviour 24)', async () => {
     const r = await run(`<policies><inbound><send-request mode="new" response-variable-name="r"><set-url>https://vault.example.net/secrets/x</set-url><set-method>GET</set-method>
       <authentication-managed-identity resource="https://vault.azure.net"/></send-request></inbound><backend/><outbound/><on-error/></policies>`);
-    expect(r.backendRequest!.url).toBe('https://vault.example.net/secrets/x');
-    const auth = String(r.backendRequest!.headers.authorization);
+    expect(r.backendRequest).toBeNull();
+    expect(r.sentRequests[0]!.url).toBe('https://vault.example.net/secrets/x');
+    const auth = String(r.sentRequests[0]!.headers.authorization);
     expect(auth).toMatch(/^Bearer [\w-]+\.[\w-]+\.$/);
     const claims = JSON.parse(Buffer.from(auth.split('.')[1]!, 'base64url').toString()) as { aud: string };
     expect(claims.aud).toBe('https://vault.azure.net');

@@ -19,6 +19,16 @@ describe('set-body template="liquid"', () => {
     expect(r.backendRequest!.body).toBe('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Get><cust>42</cust><m>POST</m><h>contoso</h><q>3</q></Get></soap:Body></soap:Envelope>');
   });
 
+  it("{% for header in context.Request.Headers %} lists each header's Key (its name as sent) and Value (Microsoft's snippet 'List all inbound headers')", async () => {
+    const tpl = '{% for header in context.Request.Headers %}{{ header.Key }}={{ header.Value }};{% endfor %}';
+    const r = await run(inbound(`<return-response><set-status code="200" reason="OK" />${liquid(tpl)}</return-response>`), { headers: { 'X-Tenant': 'contoso', Accept: ['a/b', 'c/d'] } });
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('X-Tenant=contoso;');
+    expect(r.body).toContain('Accept=a/b, c/d;');
+    expect(r.body).toContain('Host=trustline-apim.azure-api.net;');
+    expect(r.body.split(';').filter((x) => x.startsWith('=')).length).toBe(0);
+  });
+
   it('PascalCase filters (Upcase, Default, Join, AtLeast, Date with a .NET format); parse-date renders JSON dates as DateTime.ToString()', async () => {
     const r = await run(inbound(liquid('{{body.name | Upcase}}|{{body.missing | Default: "none"}}|{{body.tags | Join: "+"}}|{{body.n | AtLeast: 5}}|{{body.when | Date: "yyyyMMddTHH:mm:ss"}}|{{body.when}}')),
       json({ name: 'ada', tags: ['a', 'b'], n: 2, when: '2026-03-04T05:06:07Z' }));

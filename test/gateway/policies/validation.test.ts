@@ -131,7 +131,7 @@ describe('validate-parameters (docs/behaviour/apim.md §2, validation policies)'
 
   it('headers are parameters too: Host is unspecified unless ignored; category and per-name overrides; detect records', async () => {
     const r = await run(inbound(params()), get('/items/1'));
-    expect(r.body).toBe(body(400, 'Unspecified header host is not allowed.'));
+    expect(r.body).toBe(body(400, 'Unspecified header Host is not allowed.'));
     const d = await run(inbound(params('<headers unspecified-parameter-action="detect" />')), get('/items/1', { 'x-debug': '1' }));
     expect(d.status).toBe(200);
     expect(errs(d).map((e) => [e.Name, e.Type, e.ValidationRule, e.Action])).toContainEqual(['x-debug', 'RequestHeader', 'Unspecified', 'detect']);

@@ -1,4 +1,5 @@
 import { decodeXmlEntities, maskExpressions } from '../../gateway/index.js';
+import type { ResourceRecord } from '../../state/index.js';
 
 type Context = 'text' | 'tag' | 'dq' | 'sq';
 
@@ -54,4 +55,21 @@ export function policyInFormat(value: string, format: 'xml' | 'rawxml'): string 
     last = span.end;
   });
   return out + value.slice(last);
+}
+
+const POLICY_TYPES = /^microsoft\.apimanagement\/service\/(policies|apis\/policies|apis\/operations\/policies|products\/policies|policyfragments)$/i;
+
+/**
+ * An APIM policy or policy fragment as the service answers it (GET, and reference(), which reads that GET): `format` is
+ * the format asked for (`xml`, APIM's default, or `rawxml`), never the one it was saved with, and `value` the document in
+ * that format; a linked (`xml-link`/`rawxml-link`) document is answered inline with what was read when it was saved.
+ * Any other record is returned as it is.
+ */
+export function answeredPolicy<R extends Pick<ResourceRecord, 'type' | 'properties' | 'listResults'>>(r: R, format: 'xml' | 'rawxml' = 'xml'): R {
+  if (!POLICY_TYPES.test(r.type)) return r;
+  const props = r.properties as { format?: unknown; value?: unknown };
+  const linked = typeof props.format === 'string' && props.format.toLowerCase().endsWith('-link');
+  const content = linked ? r.listResults?.['content'] : props.value;
+  if (typeof content !== 'string') return r;
+  return { ...r, properties: { ...r.properties, format, value: policyInFormat(content, format) } };
 }
