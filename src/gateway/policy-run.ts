@@ -73,6 +73,11 @@ export interface PolicyRunRequest {
    * (else to the API); `user` owns it. Default key: 32 hex digits.
    */
   subscription?: PolicyRunSubscription;
+  /**
+   * JSON documents the run's network serves by URL (validate-jwt / validate-azure-ad-token `openid-config` metadata and
+   * its `jwks_uri`); `policy run` has no other network. Added to `PolicyRunOptions.documents`.
+   */
+  documents?: Record<string, unknown>;
 }
 
 export interface PolicyRunSubscription {
@@ -260,7 +265,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   let trace: unknown = null;
   let variables: Record<string, unknown> = {};
   const gateway = createGateway({
-    httpClient: stubBackend(rq.backend, seen, o.documents ?? {}), tokens: o.tokens ?? placeholderTokens(clock), clock, logger, ids: sequentialIds(),
+    httpClient: stubBackend(rq.backend, seen, { ...(rq.documents ?? {}), ...(o.documents ?? {}) }), tokens: o.tokens ?? placeholderTokens(clock), clock, logger, ids: sequentialIds(),
     schemeOf: () => (url.protocol === 'https:' ? 'https' : 'http'),
     peerCertificate: () => presented,
     ...(o.flags ? { flags: o.flags } : {}),
