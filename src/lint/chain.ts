@@ -3,6 +3,7 @@ import type { OfflineService, OfflineTwin, SiteDecision, SiteView } from '../run
 import type { SourceLocation } from '../core/index.js';
 import { backendCalls, MAX_PATHS, type BackendCall, type Condition, type ManagedIdentityCall, type Rewrite } from './policy-facts.js';
 import { staticContext } from './static-context.js';
+import { siteOfHost, type SiteHost } from './site-hosts.js';
 import { issuerOf, issuerVersionMismatch, type IssuerVersionMismatch } from './issuer-version.js';
 import { finding, type Finding } from './rules.js';
 import type { LintLocation, SourceMap } from './source-map.js';
@@ -75,11 +76,16 @@ interface Context {
   twin: OfflineTwin;
   map: SourceMap;
   sites: SiteView[];
+  /** Every host name that reaches a site: default host names and custom domains. */
+  hosts: ReadonlyMap<string, SiteHost>;
   out: Finding[];
 }
 
-/** The site a backend URL reaches (`https://<site>.azurewebsites.net/...`), when it is one of the deployment. */
-function siteOf(sites: SiteView[], url: string | undefined): { site: SiteView; url: URL } | undefined {
+/**
+ * The site a backend URL reaches, when it is one of the deployment: `https://<site>.azurewebsites.net/...`, or a custom
+ * domain bound to the site (lint/site-hosts.ts).
+ */
+function siteOf(hosts: ReadonlyMap<string, SiteHost>, url: string | undefined): (SiteHost & { url: URL }) | undefined {
   if (!url) return undefined;
   let u: URL;
   try {
@@ -87,8 +93,8 @@ function siteOf(sites: SiteView[], url: string | undefined): { site: SiteView; u
   } catch {
     return undefined;
   }
-  const site = sites.find((s) => s.hostName === u.hostname.toLowerCase());
-  return site ? { site, url: u } : undefined;
+  const found = siteOfHost(hosts, u.hostname);
+  return found ? { ...found, url: u } : undefined;
 }
 
 /**
@@ -213,11 +219,11 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
     ctx.out.push(finding('TL010', `${apiName}: set-backend-service names its backend through a policy expression; the chain to it is not checked.`, [apiLocation(ctx, svc, api)]));
     return;
   }
-  const target = siteOf(ctx.sites, call.baseUrl);
+  const target = siteOf(ctx.hosts, call.baseUrl);
   if (!target) return;
   const { site } = target;
   const url = backendUrl(target.url, op, call.rewrite);
-  const siteName = `site '${site.name}'`;
+  const siteName = target.url.hostname.toLowerCase() !== site.hostName ? `site '${site.name}' (custom domain ${target.url.hostname})` : `site '${site.name}'`;
   if (url.protocol === 'http:') {
     ctx.out.push(finding('TL007', `${apiName} calls ${siteName} over plain http (${target.url.origin}): the bearer token travels in clear. Use https in the API's serviceUrl.`, [ctx.map.property(api.config.id, 'properties.serviceUrl')]));
   }

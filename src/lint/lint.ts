@@ -4,6 +4,7 @@ import { createOfflineTwin, type OfflineTwinOptions } from '../runtime/index.js'
 import { checkService, type ChainContext } from './chain.js';
 import { finding, type Finding } from './rules.js';
 import { SourceMap } from './source-map.js';
+import { siteHosts } from './site-hosts.js';
 
 /** The twin's settings (tenant, subscription, resource group, location, loose/strict, mirrors, compat flags) and the inputs. */
 export interface LintOptions extends OfflineTwinOptions {
@@ -50,7 +51,8 @@ export async function lintDeployments(o: LintOptions): Promise<LintResult> {
         return { findings: out, warnings };
       }
     }
-    const ctx: ChainContext = { twin, map, sites: twin.sites(), out };
+    const sites = twin.sites();
+    const ctx: ChainContext = { twin, map, sites, hosts: siteHosts(twin.store, sites), out };
     for (const svc of await twin.services()) await checkService(ctx, svc);
   } finally {
     twin.close();
