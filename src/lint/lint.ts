@@ -57,7 +57,18 @@ export async function lintDeployments(o: LintOptions): Promise<LintResult> {
   } finally {
     twin.close();
   }
-  return { findings: dedupe(out), warnings };
+  return { findings: dedupe(out).map((f) => withResources(f, map)), warnings };
+}
+
+/** Each template place with the resource it belongs to (what SARIF fingerprints are made of). */
+function withResources(f: Finding, map: SourceMap): Finding {
+  return {
+    ...f,
+    locations: f.locations.map((l) => {
+      const at = l.jsonPath !== undefined ? map.resourceAt(l.file, l.jsonPath) : undefined;
+      return at ? { ...l, resourceId: at.id, resourcePath: at.path } : l;
+    }),
+  };
 }
 
 function refusal(e: unknown, input: DeployInput): Finding {
