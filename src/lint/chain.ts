@@ -76,6 +76,8 @@ interface Context {
   twin: OfflineTwin;
   map: SourceMap;
   sites: SiteView[];
+  /** What one lint already asked (site calls, tokens): paths through `<choose>` often ask the same. */
+  memo: Map<string, Promise<unknown>>;
   /** Every host name that reaches a site: default host names and custom domains. */
   hosts: ReadonlyMap<string, SiteHost>;
   out: Finding[];
@@ -227,7 +229,7 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
   if (url.protocol === 'http:') {
     ctx.out.push(finding('TL007', `${apiName} calls ${siteName} over plain http (${target.url.origin}): the bearer token travels in clear. Use https in the API's serviceUrl.`, [ctx.map.property(api.config.id, 'properties.serviceUrl')]));
   }
-  const anonymous = await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: {} });
+  const anonymous = await callSite(ctx, site, op.method, url, undefined);
   if (anonymousIn(anonymous) && !keysRefused(anonymous)) {
     const excluded = anonymous.steps.some((s) => s.reason.includes('excludedPaths'));
     const rewritten = call.rewrite ? ` (${url.pathname}: rewrite-uri '${call.rewrite.template}')` : ` (${url.pathname})`;
@@ -251,7 +253,7 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
       return;
     }
     try {
-      token = await ctx.twin.managedIdentityToken(svc.resource.id, sent.resource, sent.clientId);
+      token = await once(ctx, ['token', svc.resource.id, sent.resource, sent.clientId], () => ctx.twin.managedIdentityToken(svc.resource.id, sent.resource, sent.clientId));
     } catch (e) {
       ctx.out.push(finding('TL004', `${apiName}: Entra ID refuses the managed identity's token for resource '${sent.resource}': ${(e as Error).message} Use the site's application id (its authsettingsV2 clientId) or an identifier URI of its app registration.`, [where(sent)]));
       return;
@@ -260,7 +262,7 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
   for (const c of call.unsent) {
     ctx.out.push(finding('TL002', `${apiName}: the token of authentication-managed-identity goes to the variable '${c.outputVariable}', which no set-header Authorization sends: ${siteName} gets no token. Add <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["${c.outputVariable}"])</value></set-header>.`, [where(c)]));
   }
-  const decision = token ? await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: { authorization: `Bearer ${token}` } }) : anonymous;
+  const decision = token ? await callSite(ctx, site, op.method, url, token) : anonymous;
   const mismatch = token && sent ? issuerVersionMismatch(site, claimsOf(token)) : undefined;
   if (mismatch && sent) {
     // The twin's Easy Auth refuses it with compat.easyAuth.issuerMode 'exact' (error), accepts it with
@@ -298,6 +300,19 @@ function issuerFinding(apiName: string, siteName: string, sent: ManagedIdentityC
   return refusal !== undefined
     ? finding('TL011', `${head} Easy Auth answers 401 (${refusal}); in Azure its log says ${azure}. ${fix}`, places, 'error')
     : finding('TL011', `${head} The twin accepts it only because compat.easyAuth.issuerMode is 'tenant-any-version'; Easy Auth in Azure answers 401 and logs ${azure}. ${fix}`, places, 'warning');
+}
+
+/** `make()` once per key in this lint (a refusal is remembered too). */
+function once<T>(ctx: Context, key: unknown[], make: () => Promise<T>): Promise<T> {
+  const k = JSON.stringify(key);
+  if (!ctx.memo.has(k)) ctx.memo.set(k, make());
+  return ctx.memo.get(k) as Promise<T>;
+}
+
+/** The site's decision for the gateway's request (with APIM's token, or none). */
+function callSite(ctx: Context, site: SiteView, method: string, url: URL, token: string | undefined): Promise<SiteDecision> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return once(ctx, ['site', site.resource.id, method, url.toString(), token ?? ''], () => ctx.twin.callSite(site, { method, url: url.toString(), headers }));
 }
 
 export type { Context as ChainContext };

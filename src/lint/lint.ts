@@ -52,7 +52,7 @@ export async function lintDeployments(o: LintOptions): Promise<LintResult> {
       }
     }
     const sites = twin.sites();
-    const ctx: ChainContext = { twin, map, sites, hosts: siteHosts(twin.store, sites), out };
+    const ctx: ChainContext = { twin, map, sites, hosts: siteHosts(twin.store, sites), memo: new Map(), out };
     for (const svc of await twin.services()) await checkService(ctx, svc);
   } finally {
     twin.close();
