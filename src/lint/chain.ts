@@ -3,6 +3,7 @@ import type { OfflineService, OfflineTwin, SiteDecision, SiteView } from '../run
 import type { SourceLocation } from '../core/index.js';
 import { backendCalls, MAX_PATHS, type BackendCall, type Condition, type ManagedIdentityCall, type Rewrite } from './policy-facts.js';
 import { staticContext } from './static-context.js';
+import { siteOfHost, type SiteHost } from './site-hosts.js';
 import { issuerOf, issuerVersionMismatch, type IssuerVersionMismatch } from './issuer-version.js';
 import { finding, type Finding } from './rules.js';
 import type { LintLocation, SourceMap } from './source-map.js';
@@ -75,11 +76,18 @@ interface Context {
   twin: OfflineTwin;
   map: SourceMap;
   sites: SiteView[];
+  /** What one lint already asked (site calls, tokens): paths through `<choose>` often ask the same. */
+  memo: Map<string, Promise<unknown>>;
+  /** Every host name that reaches a site: default host names and custom domains. */
+  hosts: ReadonlyMap<string, SiteHost>;
   out: Finding[];
 }
 
-/** The site a backend URL reaches (`https://<site>.azurewebsites.net/...`), when it is one of the deployment. */
-function siteOf(sites: SiteView[], url: string | undefined): { site: SiteView; url: URL } | undefined {
+/**
+ * The site a backend URL reaches, when it is one of the deployment: `https://<site>.azurewebsites.net/...`, or a custom
+ * domain bound to the site (lint/site-hosts.ts).
+ */
+function siteOf(hosts: ReadonlyMap<string, SiteHost>, url: string | undefined): (SiteHost & { url: URL }) | undefined {
   if (!url) return undefined;
   let u: URL;
   try {
@@ -87,8 +95,8 @@ function siteOf(sites: SiteView[], url: string | undefined): { site: SiteView; u
   } catch {
     return undefined;
   }
-  const site = sites.find((s) => s.hostName === u.hostname.toLowerCase());
-  return site ? { site, url: u } : undefined;
+  const found = siteOfHost(hosts, u.hostname);
+  return found ? { ...found, url: u } : undefined;
 }
 
 /**
@@ -213,15 +221,15 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
     ctx.out.push(finding('TL010', `${apiName}: set-backend-service names its backend through a policy expression; the chain to it is not checked.`, [apiLocation(ctx, svc, api)]));
     return;
   }
-  const target = siteOf(ctx.sites, call.baseUrl);
+  const target = siteOf(ctx.hosts, call.baseUrl);
   if (!target) return;
   const { site } = target;
   const url = backendUrl(target.url, op, call.rewrite);
-  const siteName = `site '${site.name}'`;
+  const siteName = target.url.hostname.toLowerCase() !== site.hostName ? `site '${site.name}' (custom domain ${target.url.hostname})` : `site '${site.name}'`;
   if (url.protocol === 'http:') {
     ctx.out.push(finding('TL007', `${apiName} calls ${siteName} over plain http (${target.url.origin}): the bearer token travels in clear. Use https in the API's serviceUrl.`, [ctx.map.property(api.config.id, 'properties.serviceUrl')]));
   }
-  const anonymous = await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: {} });
+  const anonymous = await callSite(ctx, site, op.method, url, undefined);
   if (anonymousIn(anonymous) && !keysRefused(anonymous)) {
     const excluded = anonymous.steps.some((s) => s.reason.includes('excludedPaths'));
     const rewritten = call.rewrite ? ` (${url.pathname}: rewrite-uri '${call.rewrite.template}')` : ` (${url.pathname})`;
@@ -245,7 +253,7 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
       return;
     }
     try {
-      token = await ctx.twin.managedIdentityToken(svc.resource.id, sent.resource, sent.clientId);
+      token = await once(ctx, ['token', svc.resource.id, sent.resource, sent.clientId], () => ctx.twin.managedIdentityToken(svc.resource.id, sent.resource, sent.clientId));
     } catch (e) {
       ctx.out.push(finding('TL004', `${apiName}: Entra ID refuses the managed identity's token for resource '${sent.resource}': ${(e as Error).message} Use the site's application id (its authsettingsV2 clientId) or an identifier URI of its app registration.`, [where(sent)]));
       return;
@@ -254,7 +262,7 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
   for (const c of call.unsent) {
     ctx.out.push(finding('TL002', `${apiName}: the token of authentication-managed-identity goes to the variable '${c.outputVariable}', which no set-header Authorization sends: ${siteName} gets no token. Add <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["${c.outputVariable}"])</value></set-header>.`, [where(c)]));
   }
-  const decision = token ? await ctx.twin.callSite(site, { method: op.method, url: url.toString(), headers: { authorization: `Bearer ${token}` } }) : anonymous;
+  const decision = token ? await callSite(ctx, site, op.method, url, token) : anonymous;
   const mismatch = token && sent ? issuerVersionMismatch(site, claimsOf(token)) : undefined;
   if (mismatch && sent) {
     // The twin's Easy Auth refuses it with compat.easyAuth.issuerMode 'exact' (error), accepts it with
@@ -292,6 +300,19 @@ function issuerFinding(apiName: string, siteName: string, sent: ManagedIdentityC
   return refusal !== undefined
     ? finding('TL011', `${head} Easy Auth answers 401 (${refusal}); in Azure its log says ${azure}. ${fix}`, places, 'error')
     : finding('TL011', `${head} The twin accepts it only because compat.easyAuth.issuerMode is 'tenant-any-version'; Easy Auth in Azure answers 401 and logs ${azure}. ${fix}`, places, 'warning');
+}
+
+/** `make()` once per key in this lint (a refusal is remembered too). */
+function once<T>(ctx: Context, key: unknown[], make: () => Promise<T>): Promise<T> {
+  const k = JSON.stringify(key);
+  if (!ctx.memo.has(k)) ctx.memo.set(k, make());
+  return ctx.memo.get(k) as Promise<T>;
+}
+
+/** The site's decision for the gateway's request (with APIM's token, or none). */
+function callSite(ctx: Context, site: SiteView, method: string, url: URL, token: string | undefined): Promise<SiteDecision> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return once(ctx, ['site', site.resource.id, method, url.toString(), token ?? ''], () => ctx.twin.callSite(site, { method, url: url.toString(), headers }));
 }
 
 export type { Context as ChainContext };

@@ -4,6 +4,7 @@ import { createOfflineTwin, type OfflineTwinOptions } from '../runtime/index.js'
 import { checkService, type ChainContext } from './chain.js';
 import { finding, type Finding } from './rules.js';
 import { SourceMap } from './source-map.js';
+import { siteHosts } from './site-hosts.js';
 
 /** The twin's settings (tenant, subscription, resource group, location, loose/strict, mirrors, compat flags) and the inputs. */
 export interface LintOptions extends OfflineTwinOptions {
@@ -50,12 +51,24 @@ export async function lintDeployments(o: LintOptions): Promise<LintResult> {
         return { findings: out, warnings };
       }
     }
-    const ctx: ChainContext = { twin, map, sites: twin.sites(), out };
+    const sites = twin.sites();
+    const ctx: ChainContext = { twin, map, sites, hosts: siteHosts(twin.store, sites), memo: new Map(), out };
     for (const svc of await twin.services()) await checkService(ctx, svc);
   } finally {
     twin.close();
   }
-  return { findings: dedupe(out), warnings };
+  return { findings: dedupe(out).map((f) => withResources(f, map)), warnings };
+}
+
+/** Each template place with the resource it belongs to (what SARIF fingerprints are made of). */
+function withResources(f: Finding, map: SourceMap): Finding {
+  return {
+    ...f,
+    locations: f.locations.map((l) => {
+      const at = l.jsonPath !== undefined ? map.resourceAt(l.file, l.jsonPath) : undefined;
+      return at ? { ...l, resourceId: at.id, resourcePath: at.path } : l;
+    }),
+  };
 }
 
 function refusal(e: unknown, input: DeployInput): Finding {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RULES, type Finding } from './rules.js';
 
 /**
@@ -8,6 +9,13 @@ import { RULES, type Finding } from './rules.js';
  */
 export function toSarif(findings: readonly Finding[]): Record<string, unknown> {
   const index = new Map(RULES.map((r, i) => [r.id, i]));
+  const seen = new Map<string, number>();
+  const fingerprint = (f: Finding) => {
+    const base = baseFingerprint(f);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return `${base}:${n}`;
+  };
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -32,6 +40,7 @@ export function toSarif(findings: readonly Finding[]): Record<string, unknown> {
           ruleIndex: index.get(f.rule) ?? -1,
           level: f.level,
           message: { text: f.message },
+          partialFingerprints: { primaryLocationLineHash: fingerprint(f) },
           locations: f.locations.map((l) => ({
             physicalLocation: {
               artifactLocation: { uri: encodeURI(l.file) },
@@ -43,4 +52,17 @@ export function toSarif(findings: readonly Finding[]): Record<string, unknown> {
       },
     ],
   };
+}
+
+/**
+ * What identifies a finding across runs, whatever moved in the file: the rule, the resource of its first place (its
+ * id; a place outside any resource: the file) and the JSON path inside that resource. Lines, columns and message
+ * words are not part of it. GitHub code scanning matches alerts across uploads by `partialFingerprints`
+ * `primaryLocationLineHash` and computes its own (from the line's text) only when a result has none; findings with
+ * the same identity in one log are told apart by their order (`:1`, `:2`, as GitHub's own).
+ */
+export function baseFingerprint(f: Finding): string {
+  const l = f.locations[0];
+  const key = JSON.stringify([f.rule, l?.resourceId ?? l?.file ?? '', l?.resourceId !== undefined ? (l.resourcePath ?? '') : (l?.jsonPath ?? '')]);
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }

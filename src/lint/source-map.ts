@@ -8,6 +8,10 @@ export interface LintLocation {
   jsonPath?: string;
   line: number;
   column: number;
+  /** The Azure resource the place belongs to (the template's resource whose JSON path holds `jsonPath`)… */
+  resourceId?: string;
+  /** …and the JSON path inside that resource (`properties.value`). */
+  resourcePath?: string;
 }
 
 /**
@@ -17,11 +21,30 @@ export interface LintLocation {
  */
 export class SourceMap {
   readonly #sources = new Map<string, SourceLocation>();
+  /** Resource ids as the deployment wrote them, by lower-case id. */
+  readonly #ids = new Map<string, string>();
   readonly #docs = new Map<string, { doc: ParsedDocument; text: string } | undefined>();
 
   /** Where each resource id was declared (a deployment's `sources`). */
   add(sources: Record<string, SourceLocation> | undefined): void {
-    for (const [id, loc] of Object.entries(sources ?? {})) this.#sources.set(id.toLowerCase(), loc);
+    for (const [id, loc] of Object.entries(sources ?? {})) {
+      this.#sources.set(id.toLowerCase(), loc);
+      this.#ids.set(id.toLowerCase(), id);
+    }
+  }
+
+  /**
+   * The resource a template place belongs to: the declared resource of `file` whose JSON path is the longest prefix of
+   * `jsonPath` (a resource of a nested template inside its deployment's), with the path inside it.
+   */
+  resourceAt(file: string, jsonPath: string): { id: string; path: string } | undefined {
+    let best: { id: string; path: string; length: number } | undefined;
+    for (const [id, loc] of this.#sources) {
+      const at = loc.jsonPath;
+      if (loc.file !== file || at === undefined || !(jsonPath === at || jsonPath.startsWith(`${at}.`) || jsonPath.startsWith(`${at}[`))) continue;
+      if (!best || at.length > best.length) best = { id: this.#ids.get(id) ?? id, path: jsonPath.slice(at.length).replace(/^\./, ''), length: at.length };
+    }
+    return best && { id: best.id, path: best.path };
   }
 
   /** The declaration of a resource (undefined when no deployment of this lint declared it). */

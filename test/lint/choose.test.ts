@@ -163,4 +163,14 @@ describe('trustline lint: <choose>', () => {
     const before = text.slice(0, text.indexOf('<authentication-managed-identity resource=\\"api://')).split('\n');
     expect(findings[0]!.locations[0]).toMatchObject({ file: 'azuredeploy.json', line: before.length, column: before.at(-1)!.length + 1 });
   });
+
+  it('more than 64 paths: the first 64 are checked and a TL010 note says the rest are not', async () => {
+    const header = (n: number) => `@(context.Request.Headers.ContainsKey(&quot;x-flag-${n}&quot;))`;
+    const chooses = Array.from({ length: 7 }, (_, n) => `    <choose><when condition="${header(n)}"><set-header name="x-seen-${n}" exists-action="override"><value>1</value></set-header></when></choose>`);
+    const dir = variant((t) => setInbound(t, [...chooses, `    ${MI()}`].join('\n')));
+    const { code, findings } = await lintJson([dir], dir);
+    expect(code).toBe(0);
+    expect(rules(findings)).toEqual(['TL010 note']);
+    expect(findings[0]!.message).toContain('more than 64 paths through its <choose> elements; only the first 64 are checked');
+  });
 });

@@ -22,7 +22,7 @@ export interface JsonFinding {
   rule: string;
   level: string;
   message: string;
-  locations: Array<{ file: string; jsonPath?: string; line: number; column: number }>;
+  locations: Array<{ file: string; jsonPath?: string; line: number; column: number; resourceId?: string; resourcePath?: string }>;
 }
 
 export async function lintJson(args: string[], cwd?: string): Promise<{ code: number; findings: JsonFinding[] }> {

@@ -33,6 +33,9 @@ describe('trustline lint rules', () => {
     expect(loc.file).toBe('azuredeploy.json');
     expect(loc.jsonPath).toBe('resources[6].properties.value');
     expect([loc.line, loc.column]).toEqual([before.length, before.at(-1)!.length + 1]);
+    // The resource the place belongs to, and the JSON path inside it (what SARIF fingerprints are made of).
+    expect(loc.resourceId).toMatch(/\/providers\/Microsoft\.ApiManagement\/service\/trustline-apim\/apis\/functions\/policies\/policy$/);
+    expect(loc.resourcePath).toBe('properties.value');
   });
 
   it("TL001: an issuer of another tenant than the identity's", async () => {

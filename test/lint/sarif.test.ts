@@ -9,7 +9,8 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { RULES } from '../../src/lint/index.js';
 import { APP_CLIENT_ID } from '../helpers/seed.js';
-import { lint, seedVariant, setInbound } from './helpers.js';
+import { byType, lint, seedVariant, setInbound } from './helpers.js';
+import { githubUploadProblems } from './github-sarif.js';
 
 const require = createRequire(import.meta.url);
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -74,5 +75,43 @@ describe('trustline lint --sarif', () => {
     const none = await lint([], dir);
     expect(none.code).toBe(2);
     expect(none.err).toContain('ERR_CLI_INPUT');
+  });
+
+  it('partialFingerprints: rule + resource + JSON path in it, the same when lines and resource order move; GitHub upload shape', async () => {
+    type R = { ruleId: string; partialFingerprints: { primaryLocationLineHash: string }; locations: Array<{ physicalLocation: { region: { startLine: number } } }> };
+    const sarif = async (edit: Parameters<typeof seedVariant>[0]) => {
+      const dir = seedVariant(edit);
+      dirs.push(dir);
+      const r = await lint([dir, '--sarif'], dir);
+      return JSON.parse(r.out) as { runs: Array<{ results: R[] }> };
+    };
+    const policy = `    <authentication-managed-identity resource="api://${APP_CLIENT_ID}" ignore-error="true" />`;
+    const before = await sarif((t) => setInbound(t, policy));
+    // The same policy three lines further down, and its resource moved to the front of the template.
+    const after = await sarif((t) => {
+      setInbound(t, `\n\n\n${policy}`);
+      const p = byType(t, 'Microsoft.ApiManagement/service/apis/policies');
+      t.resources.splice(t.resources.indexOf(p), 1);
+      t.resources.unshift(p);
+    });
+    const a = before.runs[0]!.results;
+    const b = after.runs[0]!.results;
+    expect(a.map((x) => x.ruleId)).toEqual(['TL001', 'TL005']);
+    expect(b.map((x) => x.ruleId)).toEqual(['TL001', 'TL005']);
+    expect(b[1]!.locations[0]!.physicalLocation.region.startLine).not.toBe(a[1]!.locations[0]!.physicalLocation.region.startLine);
+    expect(b.map((x) => x.partialFingerprints.primaryLocationLineHash)).toEqual(a.map((x) => x.partialFingerprints.primaryLocationLineHash));
+    const hashes = a.map((x) => x.partialFingerprints.primaryLocationLineHash);
+    expect(new Set(hashes).size).toBe(2);
+    for (const h of hashes) expect(h).toMatch(/^[0-9a-f]{16}:1$/);
+    // What GitHub's upload-sarif and the upload endpoint require, and that the check refuses what they refuse.
+    expect(githubUploadProblems(before)).toEqual([]);
+    const bad = structuredClone(before) as unknown as { runs: Array<{ results: Array<Record<string, unknown> & { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> };
+    bad.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri = 'file:///home/me/azuredeploy.json';
+    delete bad.runs[0]!.results[1]!.partialFingerprints;
+    expect(githubUploadProblems(bad)).toEqual([
+      "runs[0].results[0].locations[0]: 'file:///home/me/azuredeploy.json' is not a path relative to the checkout",
+      'runs[0].results[1]: no partialFingerprints.primaryLocationLineHash',
+    ]);
+    expect(githubUploadProblems({ runs: [{ tool: { driver: { name: 'trustline' } } }] })).toEqual(["Invalid SARIF. Missing 'results' array in run."]);
   });
 });
