@@ -9,7 +9,7 @@ export const registerDeploy: RegisterCommand = (program, ctx) => {
     .option('--template <file>', 'an ARM template (repeatable)', collect, [])
     .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'deployment mode').choices(['Incremental', 'Complete']).default('Incremental'))
-    .option('--name <name>', 'deployment name')
+    .option('--name <name>', 'deployment name (default: the template file name and a suffix; with several inputs, NAME-0, NAME-1, …)')
     .addOption(jsonOption())
     .addOption(readyFileOption())
     .addHelpText(
