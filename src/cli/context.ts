@@ -45,6 +45,18 @@ export const jsonOption = (): Option => new Option('--json', 'print the result a
 /** Collects a repeatable option's values. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** The inputs and options of a deployment sent to the running twin (`trustline deploy`, `trustline what-if`). */
+export function deploymentOptions(command: Command): Command {
+  return command
+    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json)')
+    .option('--template <file>', 'an ARM template (repeatable)', collect, [])
+    .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
+    .addOption(new Option('--mode <mode>', 'deployment mode').choices(['Incremental', 'Complete']).default('Incremental'))
+    .option('--name <name>', 'deployment name (default: the template file name and a suffix; with several inputs, NAME-0, NAME-1, …)')
+    .addOption(jsonOption())
+    .addOption(readyFileOption());
+}
+
 export function createContext(
   stdout: (s: string) => void,
   stderr: (s: string) => void,

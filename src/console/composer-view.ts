@@ -102,6 +102,7 @@ function resultBlock(r: ComposedResult | { error: string }): Html {
 <h3 class="${status === undefined || status >= 400 ? 'bad' : ''}">${status ?? 'no answer'} <small><code>${r.method} ${r.url}</code></small></h3>
 ${r.token ? html`<p>Token for <code>${r.token.for}</code> (resource <code>${r.token.resource}</code>, expires ${r.token.expiresOn}): <code>${r.token.preview}</code></p>` : ''}
 ${r.error ? html`<p class="bad">${r.error}</p>` : ''}
+${r.sent.length ? html`<details><summary>Sent headers (${r.sent.length})</summary><table class="kv">${r.sent.map(([k, v]) => html`<tr><th>${k}</th><td><code>${v}</code></td></tr>`)}</table></details>` : ''}
 ${r.decisions.length ? html`<p>Decided by: ${decidedBy({ top: r.decisions[0]!, hops: r.decisions.slice(1) })}</p>` : ''}
 ${r.headers.length ? html`<table class="kv">${r.headers.map(([k, v]) => html`<tr><th>${k}</th><td><code>${v}</code></td></tr>`)}</table>` : ''}
 ${status !== undefined ? html`<p><small>Body: ${r.bodyBytes} bytes${r.truncated ? `, the first ${MAX_SHOWN_BODY / 1024} KiB shown` : ''}</small></p><pre>${r.body}</pre>` : ''}

@@ -26,6 +26,8 @@ export interface ComposedRequest {
 export interface ComposedResult {
   method: string;
   url: string;
+  /** The headers sent besides Host (secrets hidden as in the answer: the minted token truncated). */
+  sent: Array<[string, string]>;
   /** The minted token, truncated, with who it is for. */
   token?: { for: string; resource: string; preview: string; expiresOn: string };
   status?: number;
@@ -80,7 +82,7 @@ export function createComposer(deps: ComposerDeps): Composer {
     const host = kind === 'apim' ? ready.apim[name]?.hostName : kind === 'site' ? ready.sites[name]?.hostName : undefined;
     const method = r.method.trim().toUpperCase() || 'GET';
     const path = r.path.startsWith('/') ? r.path : `/${r.path}`;
-    const empty = { method, url: host ? `https://${host}${path}` : path, headers: [], body: '', bodyBytes: 0, truncated: false, decisions: [] };
+    const empty = { method, url: host ? `https://${host}${path}` : path, sent: [], headers: [], body: '', bodyBytes: 0, truncated: false, decisions: [] };
     if (!host) return { ...empty, error: `Pick an APIM service or a site of this twin (got '${r.target}').` };
     if (!/^[A-Z]{1,20}$/.test(method)) return { ...empty, error: `'${method}' is not an HTTP method.` };
     const headers: Array<[string, string]> = r.headers.filter(([k]) => k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length');
@@ -98,6 +100,7 @@ export function createComposer(deps: ComposerDeps): Composer {
       headers.push(['authorization', `Bearer ${minted}`]);
     }
     const shown = hider(deps);
+    const sent = headers.map(([k, v]): [string, string] => [k, shown(v)]);
     try {
       const res = await http().request(empty.url, {
         method,
@@ -111,6 +114,7 @@ export function createComposer(deps: ComposerDeps): Composer {
       return {
         method,
         url: empty.url,
+        sent,
         ...(token ? { token } : {}),
         status: res.statusCode,
         headers: Object.entries(res.headers).flatMap(([k, v]) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x): [string, string] => [k, hideHeader(k, shown(x))])),
@@ -120,7 +124,7 @@ export function createComposer(deps: ComposerDeps): Composer {
         decisions: id ? await recordsOf(deps.decisions, id) : [],
       };
     } catch (e) {
-      return { ...empty, ...(token ? { token } : {}), error: `The call failed: ${shown(describeError(e))}` };
+      return { ...empty, sent, ...(token ? { token } : {}), error: `The call failed: ${shown(describeError(e))}` };
     }
   };
 

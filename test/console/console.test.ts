@@ -22,7 +22,7 @@ function source(key: string | undefined, name = 'plain'): ConsoleSource {
     signingKeys: () => ({ signingKid: 'k1', keys: [{ kid: 'k1', publishedAt: '2026-11-30T10:00:00.000Z', activatesAt: '2026-11-30T10:00:00.000Z' }] }),
     send: async (r) => {
       sent.push(r);
-      return { method: r.method, url: `https://fn.azurewebsites.net${r.path}`, status: 401, headers: [['x-echo', '<b>h</b>']], body: '<script>alert(1)</script>', bodyBytes: 25, truncated: false, decisions: [site()] };
+      return { method: r.method, url: `https://fn.azurewebsites.net${r.path}`, sent: r.headers, status: 401, headers: [['x-echo', '<b>h</b>']], body: '<script>alert(1)</script>', bodyBytes: 25, truncated: false, decisions: [site()] };
     },
   };
 }
@@ -106,6 +106,7 @@ describe('console', () => {
         expect(shown).toContain('&lt;b&gt;h&lt;/b&gt;');
         expect(shown).toContain('Decided by: site fn, audience: aud &#39;&lt;x&gt;&#39; is not allowed');
         expect(shown).toMatch(/Decision record<\/h4><pre class="decisions">[^<]*audience/);
+        expect(shown).toContain('<summary>Sent headers (2)</summary>');
         // What was typed stays in the form.
         expect(shown).toContain('X-A: 1\nX-B:two</textarea>');
       });

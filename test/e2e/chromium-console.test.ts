@@ -148,6 +148,11 @@ describe('the web console in headless Chromium', () => {
     // The echo function saw the header and the token, which the console shows truncated only.
     expect(result).toContain('"x-composer": "<yes>"');
     expect(result).toContain('"x-key": "***"');
+    // The headers as sent (the details opened): the typed key hidden, the minted token truncated.
+    await evaluate(`document.querySelector('#composer-result details').open = true; true`);
+    const sent = String(await evaluate(`document.querySelector('#composer-result details').innerText`));
+    expect(sent).toMatch(/X-Key\s+\*\*\*/);
+    expect(sent).toMatch(/authorization\s+Bearer eyJ[A-Za-z0-9_-]{9}… \(\d+ characters\)/);
     expect(result).toMatch(/"authorization": "Bearer eyJ[A-Za-z0-9_-]{9}… \(\d+ characters\)"/);
     const requestId = /x-trustline-site-request-id\s+([0-9a-f-]{36})/.exec(result)?.[1];
     expect(result).toMatch(new RegExp(`Decision record\\s+200 GET https://console-fn\\.azurewebsites\\.net/api/hello\\s+site console-fn\\s+request ${requestId}`));

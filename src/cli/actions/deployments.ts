@@ -41,7 +41,7 @@ type DeploymentFiles = ReturnType<typeof loadDeploymentFiles>;
  */
 export async function forEachDeployment(
   opts: { dirs: string[]; template: string[]; parameters: string[]; readyFile: string },
-  run: (client: ArmClient, input: { template: string; index: number; files: DeploymentFiles }) => Promise<boolean>,
+  run: (client: ArmClient, input: { template: string; index: number; count: number; files: DeploymentFiles }) => Promise<boolean>,
 ): Promise<number> {
   // The inputs first: a mistake in the command line is reported as such, also when no twin is running.
   const inputs = collectInputs(opts.dirs, opts.template, opts.parameters);
@@ -50,7 +50,7 @@ export async function forEachDeployment(
   let failures = 0;
   try {
     for (const [index, f] of inputs.entries()) {
-      if (!(await run(client, { template: f.template, index, files: loadDeploymentFiles(f.template, f.parameters) }))) failures += 1;
+      if (!(await run(client, { template: f.template, index, count: inputs.length, files: loadDeploymentFiles(f.template, f.parameters) }))) failures += 1;
     }
   } finally {
     await client.close();
@@ -84,10 +84,20 @@ function deploymentName(template: string, suffix: string): string {
   return `${stem.slice(0, 63 - suffix.length)}-${suffix}`;
 }
 
+/**
+ * The name of deployment `index` of `count`: `--name N` as given for one input, `N-0`, `N-1`, … for several (one name
+ * for all would make each replace the one before in the deployment history, as in ARM); else the template's default.
+ */
+export function deploymentNameFor(given: string | undefined, input: { template: string; index: number; count: number }, suffix: string): string {
+  if (given === undefined) return deploymentName(input.template, suffix);
+  return input.count > 1 ? `${given}-${input.index}` : given;
+}
+
 /** `trustline deploy`: PUT a deployment to the running twin's control plane (ARM REST) and wait for it. */
 export async function deployCommand(opts: DeployCommandOptions, out: (l: string) => void): Promise<number> {
-  return forEachDeployment(opts, async (client, { template, index, files }) => {
-    const name = opts.name ?? deploymentName(template, `${Date.now()}-${index}`);
+  return forEachDeployment(opts, async (client, input) => {
+    const { template, index, files } = input;
+    const name = deploymentNameFor(opts.name, input, `${Date.now()}-${index}`);
     const target = await deploymentTarget(client, files.template);
     const path = `${target.path}/${encodeURIComponent(name)}?api-version=${DEPLOY_API_VERSION}`;
     const put = await client.send('PUT', path, { ...target.body, properties: { mode: opts.mode ?? 'Incremental', template: files.template, parameters: files.parameters } });
@@ -160,8 +170,9 @@ export interface WhatIfCommandOptions extends DeployCommandOptions {
  * does, or ARM's JSON with `--json`. Nothing is deployed.
  */
 export async function whatIfCommand(opts: WhatIfCommandOptions, out: (l: string) => void): Promise<number> {
-  return forEachDeployment(opts, async (client, { template, index, files }) => {
-    const name = opts.name ?? deploymentName(template, `whatif-${index}`);
+  return forEachDeployment(opts, async (client, input) => {
+    const { template, files } = input;
+    const name = deploymentNameFor(opts.name, input, `whatif-${input.index}`);
     const target = await deploymentTarget(client, files.template);
     const first = await client.send('POST', `${target.path}/${encodeURIComponent(name)}/whatIf?api-version=${DEPLOY_API_VERSION}`, {
       ...target.body,

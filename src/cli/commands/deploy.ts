@@ -1,17 +1,7 @@
-import { Option } from 'commander';
-import { collect, jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
+import { deploymentOptions, type RegisterCommand } from '../context.js';
 
 export const registerDeploy: RegisterCommand = (program, ctx) => {
-  program
-    .command('deploy')
-    .description('deploy ARM templates into the running twin (ARM REST PUT deployments)')
-    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json)')
-    .option('--template <file>', 'an ARM template (repeatable)', collect, [])
-    .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
-    .addOption(new Option('--mode <mode>', 'deployment mode').choices(['Incremental', 'Complete']).default('Incremental'))
-    .option('--name <name>', 'deployment name')
-    .addOption(jsonOption())
-    .addOption(readyFileOption())
+  deploymentOptions(program.command('deploy').description('deploy ARM templates into the running twin (ARM REST PUT deployments)'))
     .addHelpText(
       'after',
       '\nOutput: one line per deployment (deployed, or the ARM error with file:line:column); --json: each deployment as ARM\n' +

@@ -63,7 +63,7 @@ export const registerEnv: RegisterCommand = (program, ctx) => {
   program
     .command('env')
     .description('print the environment that points unmodified Azure tools at the running twin')
-    .option('--identity <name>', 'be the managed identity of this APIM service or site (default: the shared endpoint)')
+    .option('--identity <name>', 'be the managed identity of this APIM service or site (default: the shared endpoint, where the only system-assigned identity of the twin answers)')
     .addOption(new Option('--shell <shell>', 'output syntax').choices(['bash', 'pwsh', 'dotenv']).default('bash'))
     .addOption(readyFileOption())
     .addOption(jsonOption())

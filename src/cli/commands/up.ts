@@ -42,7 +42,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
       'after',
       '\nConfiguration: trustline.json in the working folder (or --config FILE), schema/trustline.schema.json; flags override it.\n' +
         '\nOutput: a line per deployment, then the URLs of every listener, how to point your tools at the twin\n' +
-        '(eval "$(trustline env)") and curl lines to try; the ready file (JSON) is written once every listener is up and\n' +
+        '(eval "$(trustline env --identity APIM)") and curl lines to try; the ready file (JSON) is written once every listener is up and\n' +
         'removed on exit. The log (stderr) explains every 401/403. Exit 1 when a deployment failed, 2 on a usage error\n' +
         '(a taken port, a state folder in use by another `trustline up`).\n' +
         '--json: one JSON document per line: {"event":"deployed", template, deployment, resources: [{id, type, name, simulated}],\n' +

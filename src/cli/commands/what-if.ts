@@ -1,17 +1,7 @@
-import { Option } from 'commander';
-import { collect, jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
+import { deploymentOptions, type RegisterCommand } from '../context.js';
 
 export const registerWhatIf: RegisterCommand = (program, ctx) => {
-  program
-    .command('what-if')
-    .description('show what a deployment would change in the running twin, as `az deployment group what-if` does')
-    .argument('[dir...]', 'folders holding azuredeploy.json (+ azuredeploy.parameters.json)')
-    .option('--template <file>', 'an ARM template (repeatable)', collect, [])
-    .option('--parameters <file>', 'the parameters file for the --template before it (repeatable)', collect, [])
-    .addOption(new Option('--mode <mode>', 'deployment mode').choices(['Incremental', 'Complete']).default('Incremental'))
-    .option('--name <name>', 'deployment name')
-    .addOption(jsonOption())
-    .addOption(readyFileOption())
+  deploymentOptions(program.command('what-if').description('show what a deployment would change in the running twin, as `az deployment group what-if` does'))
     .addHelpText('after', "\nOutput: az deployment group what-if's text (or ARM's JSON with --json); nothing is deployed; exit 1 when the what-if failed.")
     .action(async (dirs: string[], o) => {
       const { whatIfCommand } = await import('../actions/deployments.js');
