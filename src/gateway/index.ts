@@ -31,4 +31,5 @@ export type { PolicyCompileResult, PolicyFragmentFile, PolicyRunRequest, PolicyR
 export { missingManagedIdentity } from './policies/authentication-managed-identity.js';
 export { parseScope as parseSubscriptionScope } from './subscriptions.js';
 export { maskExpressions, decodeXmlEntities } from './policy/rawxml.js';
+export { textRedactor } from './secret-redaction.js';
 export type { ExpressionSpan } from './policy/rawxml.js';

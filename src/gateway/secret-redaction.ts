@@ -12,8 +12,15 @@ export type Redactor = (text: string) => string;
 
 /** The service's redactor, or undefined when it holds no secret worth hiding (nothing to do per request). */
 export function secretRedactor(namedValues: ReadonlyArray<{ value: string; secret?: boolean }>): Redactor | undefined {
-  const secrets = [...new Set(namedValues.filter((nv) => nv.secret && nv.value.length >= MIN_SECRET_LENGTH).map((nv) => nv.value))]
-    .sort((a, b) => b.length - a.length);
+  return textRedactor(namedValues.filter((nv) => nv.secret).map((nv) => nv.value));
+}
+
+/**
+ * A redactor of these secret strings (those of at least `minLength` characters; the longest replaced first, so a secret
+ * that contains another goes whole), or undefined when none is left to hide.
+ */
+export function textRedactor(values: Iterable<string>, minLength = MIN_SECRET_LENGTH): Redactor | undefined {
+  const secrets = [...new Set(values)].filter((s) => s.length >= minLength).sort((a, b) => b.length - a.length);
   if (secrets.length === 0) return undefined;
   return (text) => {
     let out = text;

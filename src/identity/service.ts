@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, IdGenerator, Logger, PemPair } from '../core/index.js';
 import type { DirectoryObject, Store } from '../state/index.js';
 import { identityError } from './errors.js';
-import { aadstsBody, STS_LINE_BREAK } from './aadsts.js';
+import { aadstsMessage } from './aadsts.js';
 import { issueAppToken, resolveForSts } from './tokens/app-token-issuer.js';
 import { stsError, stsErrorOf } from './tokens/sts-error.js';
 import { buildJwks } from './keys/jwks.js';
@@ -340,8 +340,7 @@ export async function createIdentityService(options: IdentityOptions): Promise<I
         // Entra's words (AADSTS code and description) rather than the table entry's name.
         const sts = stsErrorOf(e);
         if (!sts) throw e;
-        const { body } = aadstsBody(sts.name, sts.args, { traceId: options.ids.uuid(), correlationId: options.ids.uuid(), nowMs: options.clock.now() });
-        throw identityError('ERR_IDENTITY_STS_REJECTED', body.error_description.split(`${STS_LINE_BREAK}Trace ID:`)[0]!, { aadsts: sts.name, args: sts.args });
+        throw identityError('ERR_IDENTITY_STS_REJECTED', aadstsMessage(sts.name, sts.args), { aadsts: sts.name, args: sts.args });
       }
       logger.child('sts').info('issued app token (in-process, for the operator)', { clientId: app.appId, resource: resourceName, exp: t.exp });
       return { access_token: t.accessToken, expires_on: String(t.exp), resource: resourceName };

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHttpClient, describeError, type HostResolver, type HttpClient } from '../core/index.js';
 import type { Store } from '../state/index.js';
+import { textRedactor } from '../gateway/index.js';
 import type { IdentityService } from '../identity/index.js';
 import { APIM_REQUEST_ID_HEADER, SITE_REQUEST_ID_HEADER, type DecisionLog, type DecisionRecord } from './decision-log.js';
 import type { ReadyInfo } from './ready-info.js';
@@ -168,13 +169,12 @@ export function truncateToken(token: string): string {
 /** JWS compact serialisations (a JWT's header starts `eyJ`). */
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
-/** Replaces the twin's secrets in a text the console shows: every JWT truncated, every key the state holds `***`. */
+/** Replaces the twin's secrets in a text the console shows: every JWT truncated, every key the state holds (8 characters or more) `***`. */
 function hider(deps: ComposerDeps): (text: string) => string {
-  const secrets = [...new Set([...stateSecrets(deps.store), ...deps.secrets()])].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
+  const redact = textRedactor([...stateSecrets(deps.store), ...deps.secrets()], 8);
   return (text) => {
-    let out = text.replace(JWT, (t) => truncateToken(t));
-    for (const s of secrets) if (out.includes(s)) out = out.split(s).join('***');
-    return out;
+    const out = text.replace(JWT, (t) => truncateToken(t));
+    return redact ? redact(out) : out;
   };
 }
 

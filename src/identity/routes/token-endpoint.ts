@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError, type Clock, type IdGenerator, type Logger } from '../../core/index.js';
-import { aadstsBody, STS_LINE_BREAK } from '../aadsts.js';
+import { aadstsBody, aadstsMessage } from '../aadsts.js';
 import type { DirectoryIndex } from '../directory/directory-index.js';
 import { issueAppToken, resolveForSts, type AppTokenIssuerDeps } from '../tokens/app-token-issuer.js';
 import { authenticateClient, basicCredentials, type ClientAuthDeps, type ClientCredentialsInput } from '../tokens/client-auth.js';
@@ -111,7 +111,7 @@ export async function runStsEndpoint(deps: StsEndpointDeps, req: IncomingMessage
     const { status, body } = aadstsBody(sts.name, sts.args, { traceId, correlationId, nowMs: deps.clock.now() });
     // Polling a device code answers authorization_pending every few seconds: not worth a warning each time.
     const level = body.error === 'authorization_pending' ? 'debug' : 'warn';
-    deps.logger[level]('token request refused', { error: body.error, code: body.error_codes[0], reason: body.error_description.split(`${STS_LINE_BREAK}Trace ID:`)[0], correlationId });
+    deps.logger[level]('token request refused', { error: body.error, code: body.error_codes[0], reason: aadstsMessage(sts.name, sts.args), correlationId });
     sendJson(req, res, status, body, headers);
   };
 
