@@ -1,5 +1,6 @@
-// Per-request cost of gateway policies (issue 6/8): a 10-policy pipeline with expressions and validate-jwt
-// (RS256, inline key), against a gateway that only forwards. Everything runs in this one process — backend,
+// Per-request cost of gateway policies (issue 6/8): the seed's API policy (authentication-managed-identity and
+// set-header, as examples/seed deploys it), a 10-policy pipeline with expressions and validate-jwt (RS256, inline
+// key), against a gateway that only forwards. Everything runs in this one process — backend,
 // gateway (built dist/) and an undici client — so the client's and the backend's cost cancel in the
 // difference: policy cost = CPU µs/request of a configuration − CPU µs/request of the forward-only one.
 // Rounds rotate the order; medians. Not pinned (one process); prefer the differences to the absolutes.
@@ -7,6 +8,7 @@ import { createServer } from 'node:http';
 import { Pool } from 'undici';
 import { generateKeyPair, exportJWK, SignJWT } from 'jose';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { BENCH } from '../lib/procs.mjs';
 import { median, round, rotated } from '../lib/stats.mjs';
@@ -28,6 +30,19 @@ const TEN = `<policies><inbound>
 </inbound><backend><forward-request/></backend><outbound>
   <set-header name="X-Served-By" exists-action="override"><value>@(context.Deployment.ServiceName)</value></set-header>
 </outbound></policies>`;
+
+/**
+ * The seed's API policy as the ARM engine expands it (`trustline expand --json` of examples/seed with its
+ * parameters): the exact XML a `trustline up` of the seed deploys.
+ */
+function seedPolicy() {
+  const root = join(BENCH, '..');
+  const out = execFileSync(process.execPath, [join(root, 'bin', 'trustline.js'), 'expand', join(root, 'examples', 'seed', 'azuredeploy.json'),
+    '--parameters', join(root, 'examples', 'seed', 'azuredeploy.parameters.json'), '--json'], { encoding: 'utf8' });
+  const policies = JSON.parse(out).resources.filter((r) => r.type === 'Microsoft.ApiManagement/service/apis/policies');
+  if (policies.length !== 1) throw new Error(`the seed expands to ${policies.length} API policies, expected 1`);
+  return policies[0].properties.value;
+}
 
 async function listen(server) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -73,7 +88,7 @@ async function measure(url, headers, ms, concurrency = 8) {
 
 export default {
   name: 'policy-cost',
-  description: 'gateway CPU µs/request of a 10-policy pipeline with expressions and of validate-jwt (RS256), minus forward-only',
+  description: 'gateway CPU µs/request of the seed policy, a 10-policy pipeline with expressions and of validate-jwt (RS256), minus forward-only',
   defaultRun: false,
   async run(ctx) {
     const backend = createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); });
@@ -88,6 +103,7 @@ export default {
       </inbound><backend><base/></backend></policies>`;
     const configs = {
       'forward-only': { policy: '<policies><inbound><base/></inbound></policies>', headers: {} },
+      'seed-policy': { policy: seedPolicy(), headers: {} },
       'ten-policies': { policy: TEN, headers: { 'x-user': 'ana' } },
       'validate-jwt': { policy: jwt, headers: { authorization: `Bearer ${token}` } },
     };
@@ -106,6 +122,7 @@ export default {
     ctx.raw('unpinned', runs);
     const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
     for (const [k, v] of Object.entries(med)) ctx.record({ name: `${k} process CPU µs/req (client + gateway + backend)`, value: round(v, 0), notes: `rounds ${runs[k].map((x) => round(x, 0)).join(' / ')}` });
+    ctx.record({ name: 'the seed\'s API policy (authentication-managed-identity, cached token; set-header): cost per request', value: round(med['seed-policy'] - med['forward-only'], 0), unit: 'µs' });
     ctx.record({ name: '10-policy pipeline with expressions: cost per request', value: round(med['ten-policies'] - med['forward-only'], 0), unit: 'µs' });
     ctx.record({ name: 'validate-jwt (RS256, inline key): cost per request', value: round(med['validate-jwt'] - med['forward-only'], 0), unit: 'µs' });
     for (const g of Object.values(gws)) await g.stop();
