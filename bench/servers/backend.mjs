@@ -4,7 +4,9 @@ import { createServer } from 'node:http';
 
 const body = JSON.stringify({ ok: true, message: 'hello from the function!!' });
 const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
-  req.resume();
+  // The bytes of the request body, answered in x-body-bytes (the bodies suite checks that 1 MB arrived whole).
+  let received = 0;
+  req.on('data', (c) => (received += c.length));
   req.on('end', () => {
     if (req.url === '/api/capture-headers') {
       // The header block this request carried (the site-hop suite replays it through the bare hop).
@@ -12,7 +14,9 @@ const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) });
       return res.end(raw);
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (received) headers['x-body-bytes'] = String(received);
+    res.writeHead(200, headers);
     res.end(body);
   });
 });
