@@ -32,6 +32,20 @@ export default {
     const late = median(samples.slice(-3).map((s) => s.rssMb));
     ctx.record({ name: 'requests', value: requests, notes: `${total} s at ${connections} connections, ${slice} s slices` });
     ctx.record({ name: 'errors + non-2xx', value: bad, goal: '<= 0' });
+    // RSS under load is a GC sawtooth (tens of MB between slices on a loaded machine), so three samples at each end
+    // can land on different teeth. Beside the goal's figure: the medians of the two halves (after warm-up) and the
+    // least-squares trend over every slice after the first, which a leak shows as a steady climb.
+    const after = samples.slice(1);
+    const half = Math.floor(after.length / 2);
+    const firstHalf = median(after.slice(0, half).map((s) => s.rssMb));
+    const secondHalf = median(after.slice(half).map((s) => s.rssMb));
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const xs = after.map((s) => s.t / 60);
+    const ys = after.map((s) => s.rssMb);
+    const mx = mean(xs), my = mean(ys);
+    const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / Math.max(1e-9, xs.reduce((a, x) => a + (x - mx) ** 2, 0));
+    ctx.record({ name: 'RSS, median of the second half / first half − 1', value: round((secondHalf / firstHalf - 1) * 100, 1), unit: '%', notes: `first half ${firstHalf} MB, second half ${secondHalf} MB; min ${Math.min(...ys)} MB` });
+    ctx.record({ name: 'RSS trend (least-squares slope over the slices after the first)', value: round(slope, 2), unit: 'MB/min' });
     ctx.record({ name: 'RSS growth (late / early − 1)', value: round((late / early - 1) * 100, 1), unit: '%', goal: '<= 10', notes: `early ${early} MB, late ${late} MB, max ${Math.max(...samples.map((s) => s.rssMb))} MB` });
   },
 };
