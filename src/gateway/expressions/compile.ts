@@ -1280,10 +1280,21 @@ export function compileExpression(source: string, options: CompileExpressionOpti
         const v = run({ ctx, slots: slotCount ? new Array<Value>(slotCount).fill(null) : [], meter: new Meter(limits, stopwatch) });
         return v === SHORT ? null : v;
       } catch (e) {
-        throw guard(e);
+        const err = guard(e);
+        err.expression ??= expressionBody(source);
+        throw err;
       }
     },
   };
+}
+
+/**
+ * The expression as APIM's trace names it (`expression` of an "Expression evaluation failed." message): the text
+ * inside `@(…)` / `@{…}` (a published trace: connected-pawns.com, 2020-04-29, "APIM handling a JSON array response").
+ */
+function expressionBody(source: string): string {
+  const s = source.trim();
+  return /^@[({]/.test(s) && /[)}]$/.test(s) ? s.slice(2, -1).trim() : s;
 }
 
 /** True when the trimmed text is a whole `@(…)` or `@{…}` expression. */
