@@ -5,7 +5,7 @@ import { resolveGatewayCompatFlags, type GatewayCompatFlags } from './compat-fla
 import { parseUrl, type ApiInfo, type MutableUrl, type OperationInfo } from './expressions/host.js';
 import type { ProductData, UserData } from './pipeline/runtime-data.js';
 import { composePolicies, type EffectivePipeline } from './policy/compose.js';
-import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
+import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy, type LoadPolicyOptions } from './policy/document.js';
 import { normalizeApiPath } from './routing.js';
 import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } from './subscriptions.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
@@ -91,6 +91,19 @@ function userData(u: UserConfig): UserData {
 }
 
 /**
+ * One policy document of a scope (or a fragment) loaded as a deployed service loads it: the compat flags that change
+ * how a document reads (`namedValuesAfterXmlParse`) applied here, for `compileService` and for `trustline policy
+ * compile` alike (`compilePolicy`), so that a document compiles the same way under both.
+ */
+export function loadScopePolicy(
+  value: string,
+  o: Omit<LoadPolicyOptions, 'namedValuesAfterXmlParse'> & { flags?: Partial<GatewayCompatFlags> | undefined },
+): LoadedPolicy {
+  const { flags, ...rest } = o;
+  return loadPolicyDocument(value, { ...rest, namedValuesAfterXmlParse: resolveGatewayCompatFlags(flags).namedValuesAfterXmlParse });
+}
+
+/**
  * Compile a service's configuration once: every policy document (global, product, API, operation)
  * loaded with named values and fragments, every URL template validated, and the effective pipeline
  * of each operation composed for each product context. What this refuses, the deployment refuses.
@@ -104,7 +117,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   const load = (doc: PolicyDocument | undefined, scope: string, fallbackSource: string): LoadedPolicy | undefined => {
     if (!doc) return undefined;
     const file = doc.source ?? fallbackSource;
-    const loaded = loadPolicyDocument(doc.value, { namedValues: config.namedValues, loose, file, scope, fragments, namedValuesAfterXmlParse: flags.namedValuesAfterXmlParse });
+    const loaded = loadScopePolicy(doc.value, { namedValues: config.namedValues, loose, file, scope, fragments, flags });
     if (loaded.kind !== 'policies') {
       throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `A ${scope} policy must have the root <policies>, not <fragment>`, { location: { file } });
     }

@@ -4,11 +4,11 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ManualClock, memoryLogger, sequentialIds, headerRecord, TwinError, type Clock, type HttpClient, type HttpRequestOptions } from '../core/index.js';
-import { compileService, prepareService } from './compile-service.js';
+import { compileService, loadScopePolicy, prepareService } from './compile-service.js';
 import { toDotNetString, type Value } from './expressions/values.js';
 import { createGateway } from './gateway.js';
 import type { GatewayEvent } from './pipeline/sink.js';
-import { loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
+import type { LoadedPolicy } from './policy/document.js';
 import { parsePolicyXml, type PolicyNode } from './policy/xml.js';
 import type { ApiSchema, ManagedIdentityTokenProvider, OperationContract, ServiceConfig } from './types.js';
 
@@ -29,10 +29,11 @@ export interface PolicyCompileResult {
 
 /** Load and compile a document (`<policies>` or `<fragment>`); throws the coded error with line:column. */
 export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean; fragments?: PolicyFragmentFile[]; flags?: Partial<GatewayCompatFlags> } = {}): PolicyCompileResult {
-  const loaded: LoadedPolicy = loadPolicyDocument(xml, {
+  // The loader a deployed service's documents go through (compile-service.ts), with the same compat flags.
+  const loaded: LoadedPolicy = loadScopePolicy(xml, {
     file: options.file, namedValues: options.namedValues ?? {}, loose: options.loose ?? false, scope: 'operation',
     ...(options.fragments?.length ? { fragments: options.fragments } : {}),
-    ...(options.flags?.namedValuesAfterXmlParse === false ? { namedValuesAfterXmlParse: false } : {}),
+    flags: options.flags,
   });
   const sections: PolicyCompileResult['sections'] = {};
   for (const [name, entries] of Object.entries(loaded.sections)) {
