@@ -113,6 +113,12 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   const loose = options.loose ?? false;
   const flags = resolveGatewayCompatFlags(options.flags);
   const defaultProtocols = [...flags.defaultApiProtocols];
+  // context.Api / context.Operation: `Id` is the identifier (the resource name), `Name` the display name (compat flag
+  // apiOperationName), as the product (`context.Product.Name`: the product's displayName) and the subscription
+  // (`context.Subscription.Name`: its display name, Azure/api-management-developer-portal#2081) answer. Learn's context
+  // reference lists `Id` and `Name` as two members of IApi and IOperation; the policy toolkit's emulator gives them
+  // different values (MockApi Id "CVjSPi5XPE", Name "mock-api"). docs/behaviour/apim.md §4.3.
+  const nameOf = (x: { name: string; displayName?: string | undefined }) => (flags.apiOperationName === 'identifier' ? x.name : x.displayName ?? x.name);
   const fragments = (config.fragments ?? []).map((f) => ({ id: f.id, value: f.value, source: f.source ?? `${config.resourceId}/policyFragments/${f.id}` }));
   const load = (doc: PolicyDocument | undefined, scope: string, fallbackSource: string): LoadedPolicy | undefined => {
     if (!doc) return undefined;
@@ -146,7 +152,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     const revision = api.revision ?? /;rev=([^/]*)$/i.exec(api.name)?.[1] ?? '1';
     const isCurrent = api.isCurrent ?? !api.name.includes(';rev=');
     const info: ApiInfo = {
-      id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols, revision, isCurrentRevision: isCurrent,
+      id: api.name, name: nameOf(api), path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols, revision, isCurrentRevision: isCurrent,
       ...(api.version ? { version: api.version.value } : {}),
     };
     const inProducts = products.filter((p) => p.apis.some((a) => a.toLowerCase() === api.name.toLowerCase()));
@@ -156,7 +162,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
         config: op,
         method: op.method.toUpperCase(),
         matcher: parseUrlTemplate(op.urlTemplate, { file: op.id }),
-        info: { id: op.name, name: op.name, method: op.method.toUpperCase(), urlTemplate: op.urlTemplate },
+        info: { id: op.name, name: nameOf(op), method: op.method.toUpperCase(), urlTemplate: op.urlTemplate },
         pipeline: composePolicies([global, apiDoc, opDoc]),
         productPipelines: new Map(inProducts.map((p) => [p.name.toLowerCase(), composePolicies([global, productDocs.get(p.name.toLowerCase()), apiDoc, opDoc])])),
       };

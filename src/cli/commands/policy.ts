@@ -20,7 +20,7 @@ export const registerPolicy: RegisterCommand = (program, ctx) => {
   policy
     .command('run <file>')
     .description('run a policy against one described request with a stub backend')
-    .requiredOption('--request <file>', 'REQUEST.json: {method, url, headers, body, api: {path, serviceUrl}, operation: {method, urlTemplate}, backend: {status, headers, body}, subscription: {name, key, product, user}, documents: {URL: JSON}}')
+    .requiredOption('--request <file>', 'REQUEST.json: {method, url, headers, body, api: {path, serviceUrl, name, displayName}, operation: {method, urlTemplate, name, displayName}, backend: {status, headers, body}, subscription: {name, key, product, user}, documents: {URL: JSON}}')
     .option('--named-values <file>', 'named values: {"name": "value"}')
     .option('--fragment <id=file>', 'a policy fragment (<fragment> document) that <include-fragment fragment-id="ID"/> includes (repeatable)', collect, [])
     .option('--parent <file>', 'the enclosing (API) scope\'s document: <base/> resolves to it, then to APIM\'s default global policy (<forward-request/>)')
