@@ -1225,13 +1225,13 @@ function toThrowable(v: Value): ExpressionRuntimeError {
 function guard(e: unknown): ExpressionRuntimeError {
   if (e instanceof ExpressionRuntimeError) return e;
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    return new ExpressionRuntimeError('InsufficientExecutionStackException', 'Insufficient stack to continue executing the expression.', 'ERR_APIM_EXPRESSION_LIMIT', e);
+    return new ExpressionRuntimeError('InsufficientExecutionStackException', 'Insufficient stack to continue executing the expression.', { code: 'ERR_APIM_EXPRESSION_LIMIT', cause: e });
   }
   if (e instanceof RangeError && /Invalid (string|array|typed array) length|Array buffer allocation/i.test(e.message)) {
-    return new ExpressionRuntimeError('OutOfMemoryException', `The expression produced a value too large to represent: ${e.message}`, 'ERR_APIM_EXPRESSION_LIMIT', e);
+    return new ExpressionRuntimeError('OutOfMemoryException', `The expression produced a value too large to represent: ${e.message}`, { code: 'ERR_APIM_EXPRESSION_LIMIT', cause: e });
   }
   const msg = e instanceof Error ? e.message : String(e);
-  return new ExpressionRuntimeError('Exception', `Internal error while evaluating the expression: ${msg}`, 'ERR_APIM_EXPRESSION_INTERNAL', e);
+  return new ExpressionRuntimeError('Exception', `Internal error while evaluating the expression: ${msg}`, { code: 'ERR_APIM_EXPRESSION_INTERNAL', cause: e });
 }
 
 export interface CompileExpressionOptions {

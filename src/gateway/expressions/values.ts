@@ -35,7 +35,8 @@ export class ExpressionRuntimeError extends TwinError {
   readonly hint: string | undefined;
   /** The source text of the expression that threw, set where the expression is evaluated (the trace's `expression`). */
   expression: string | undefined;
-  constructor(exceptionType: string, message: string, code = 'ERR_APIM_EXPRESSION_RUNTIME', cause?: unknown, hint?: string) {
+  constructor(exceptionType: string, message: string, options: { code?: string; cause?: unknown; hint?: string | undefined } = {}) {
+    const { code = 'ERR_APIM_EXPRESSION_RUNTIME', cause, hint } = options;
     super(code, message, cause === undefined ? { details: { exceptionType } } : { details: { exceptionType }, cause });
     this.exceptionType = exceptionType;
     this.hint = hint;
@@ -43,7 +44,7 @@ export class ExpressionRuntimeError extends TwinError {
   }
 }
 
-export const netError = (type: string, message: string, hint?: string): ExpressionRuntimeError => new ExpressionRuntimeError(type, message, undefined, undefined, hint);
+export const netError = (type: string, message: string, hint?: string): ExpressionRuntimeError => new ExpressionRuntimeError(type, message, { hint });
 
 /** .NET's NullReferenceException: its message names nothing; `what` (the member or operation) is the twin's hint. */
 export const nullRef = (what: string): ExpressionRuntimeError =>
