@@ -5,7 +5,10 @@ import { REQUEST_TIME, staticCondition, staticValue, type VariableFact } from '.
 
 /** An `authentication-managed-identity` element of an effective pipeline, as written. */
 export interface ManagedIdentityCall {
-  /** The `resource` attribute (named values substituted); `expression` when it is a policy expression. */
+  /**
+   * The `resource` attribute (named values substituted), or the value of its policy expression when the deployment
+   * decides it (constants, named values, variables the path set); `expression` when the request decides it.
+   */
   resource: string;
   clientId: string | undefined;
   outputVariable: string | undefined;
@@ -176,8 +179,14 @@ export function backendCalls(pipeline: EffectivePipeline, facts: PipelineFacts):
         s.answered = true;
         return [s];
       case 'authentication-managed-identity': {
-        const resource = n.attrs.resource ?? '';
-        const clientId = n.attrs['client-id'];
+        // An expression the deployment decides (a named value, a variable this path set to such a value) is its value.
+        const decide = (v: string | undefined): string | undefined => {
+          if (!isExpression(v)) return v;
+          const known = staticValue(v!, facts.context, s.variables);
+          return typeof known === 'string' ? known : v;
+        };
+        const resource = decide(n.attrs.resource) ?? '';
+        const clientId = decide(n.attrs['client-id']);
         const call: ManagedIdentityCall = {
           resource,
           clientId,

@@ -201,4 +201,14 @@ describe('trustline lint: set-variable through <choose>', () => {
     expect(findings[0]!.message).toMatch(new RegExp(`^When the condition at ${whenAt(dir, 0)} is false: API 'functions' of APIM 'trustline-apim': site 'trustline-func' answers 401`));
     expect(findings[0]!.locations.map((l) => `${l.line}:${l.column}`)).not.toContain(whenAt(dir, 1));
   });
+
+  it('a resource expression that reads a variable the path set from the deployment is decided: its token is checked', async () => {
+    const mi = '<authentication-managed-identity resource="@((string)context.Variables[&quot;aud&quot;])" />';
+    const ok = variant((t) => setInbound(t, `    <set-variable name="aud" value="${APP_CLIENT_ID}" />\n    ${mi}`));
+    expect((await lintJson([ok], ok)).findings).toEqual([]);
+    const wrong = variant((t) => setInbound(t, `    <set-variable name="aud" value="api://${APP_CLIENT_ID}" />\n    ${mi}`));
+    const { findings } = await lintJson([wrong], wrong);
+    expect(rules(findings)).toEqual(['TL001 error']);
+    expect(findings[0]!.message).toContain(`token for resource 'api://${APP_CLIENT_ID}'`);
+  });
 });
