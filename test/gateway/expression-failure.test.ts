@@ -14,7 +14,7 @@ const POLICY = `<policies><inbound><set-header name="x" exists-action="override"
   + '<backend><forward-request /></backend><outbound />'
   + '<on-error><return-response><set-status code="500" reason="Error" /><set-body>@(context.LastError.Reason + "|" + context.LastError.Message)</set-body></return-response></on-error></policies>';
 
-interface TraceShape { traceEntries: Record<string, Array<{ source: string; data: { messages?: unknown[]; message?: string } }>> }
+interface TraceShape { traceEntries: Record<string, Array<{ source: string; data: { messages?: unknown[]; message?: string; twinHint?: string } }>> }
 
 describe('ExpressionValueEvaluationFailure as APIM reports it', () => {
   it('LastError.Message is "Expression evaluation failed. " + the .NET message, word for word', async () => {
@@ -31,6 +31,8 @@ describe('ExpressionValueEvaluationFailure as APIM reports it', () => {
       `Expression evaluation failed. ${NPE}`,
     ]);
     expect(entry.data.message).toBeUndefined();
+    // Beside APIM's messages, the twin's own pointer, in a field of its own.
+    expect(entry.data.twinHint).toBe('ToUpper on a null value');
   });
 
   it('a multi-statement expression is named by its body; another .NET message (LINQ on incomparable elements) ends as .NET ends it', async () => {

@@ -142,7 +142,7 @@ export async function policyRun(file: string, o: { request: string; namedValues?
   return 0;
 }
 
-interface TraceEntry { source?: string; data?: { scope?: string; path?: string; outcome?: string; message?: string; messages?: unknown[]; severity?: string } }
+interface TraceEntry { source?: string; data?: { scope?: string; path?: string; outcome?: string; message?: string; messages?: unknown[]; twinHint?: string; severity?: string } }
 interface TraceShape { traceEntries?: Record<string, TraceEntry[]>; lastError?: { source: string; reason: string; message: string; section: string; path: string } | null }
 
 /** The text form of a run's trace: each policy step with its outcome, trace messages, LastError and the variables. */
@@ -157,7 +157,7 @@ function traceLines(trace: unknown, variables: Record<string, unknown>): string[
         // APIM's trace messages of a failed expression: the text one, after the reason LastError gives.
         const said = d.message ?? d.messages?.filter((m): m is string => typeof m === 'string').join(' ');
         const reason = d.messages && t.lastError && t.lastError.path === d.path ? `${t.lastError.reason}: ` : '';
-        out.push(`  ${mark} ${section} ${d.scope ?? ''} ${d.path ?? e.source ?? ''}${said ? `: ${reason}${said}` : ''}`);
+        out.push(`  ${mark} ${section} ${d.scope ?? ''} ${d.path ?? e.source ?? ''}${said ? `: ${reason}${said}` : ''}${d.twinHint ? ` (twin: ${d.twinHint})` : ''}`);
       } else out.push(`  ${section} ${e.source ?? ''} ${d.severity ?? ''}: ${d.message ?? ''}`);
     }
   }

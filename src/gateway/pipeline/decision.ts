@@ -21,6 +21,8 @@ export interface DecisionStep {
   detail?: string;
   /** APIM's trace messages of a failed step (`data.messages` of its trace entry: an expression failure's). */
   messages?: readonly unknown[];
+  /** The twin's pointer to the cause of a failed expression (`Length on a null value`): `data.twinHint` beside them. */
+  hint?: string;
   /** Milliseconds since the request arrived. */
   at: number;
 }
@@ -102,7 +104,7 @@ export function traceDocument(d: GatewayDecision, messages: ReadonlyArray<{ sect
   const entries: Array<{ section: string; at: number; entry: unknown }> = [];
   for (const s of d.steps) {
     // A step with APIM's own trace messages shows those (not the twin's detail, which may carry a twin-only hint).
-    const said = s.messages ? { messages: s.messages } : s.detail ? { message: s.detail } : {};
+    const said = s.messages ? { messages: s.messages, ...(s.hint ? { twinHint: s.hint } : {}) } : s.detail ? { message: s.detail } : {};
     entries.push({ section: s.section, at: s.at, entry: { source: s.policy, timestamp: d.time, elapsed: elapsed(s.at), data: { scope: s.scope, path: s.path, outcome: s.outcome, ...said } } });
   }
   for (const m of messages) {

@@ -40,6 +40,7 @@ export async function runSteps(steps: readonly Step[], rc: RequestRun): Promise<
       entry.outcome = 'error';
       entry.detail = `${err.reason}: ${err.message}${err.hint ? ` (twin: ${err.hint})` : ''}`;
       if (err.traceMessages) entry.messages = err.traceMessages;
+      if (err.hint) entry.hint = err.hint;
       throw new StepFailure(s, err);
     } finally {
       rc.currentStep = outer;
