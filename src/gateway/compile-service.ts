@@ -74,8 +74,10 @@ export interface CompileServiceOptions {
   trustedRoots?: readonly string[];
 }
 
-function productData(p: ProductConfig): ProductData {
+function productData(p: ProductConfig, apis: readonly CompiledApi[]): ProductData {
+  const inProduct = new Set(p.apis.map((a) => a.toLowerCase()));
   return {
+    apiInfos: apis.filter((a) => inProduct.has(a.config.name.toLowerCase())).map((a) => a.info),
     id: p.name, name: p.displayName ?? p.name,
     state: (p.state ?? 'published').toLowerCase() === 'published' ? 'Published' : 'NotPublished',
     subscriptionRequired: p.subscriptionRequired ?? true, approvalRequired: p.approvalRequired ?? false,
@@ -205,7 +207,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     backends: new Map(config.backends.flatMap((b) => [[b.name.toLowerCase(), b.url], [b.id.toLowerCase(), b.url]] as Array<[string, string]>)),
     subscriptions: config.subscriptions ?? [],
     products,
-    productData: new Map(products.map((p) => [p.name.toLowerCase(), productData(p)])),
+    productData: new Map(products.map((p) => [p.name.toLowerCase(), productData(p, apis)])),
     userData: new Map((config.users ?? []).map((u) => [u.name.toLowerCase(), userData(u)])),
     loggers: new Set((config.loggers ?? []).map((l) => l.id.toLowerCase())),
     globalPipeline: composePolicies([global]),

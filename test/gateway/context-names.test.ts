@@ -31,6 +31,14 @@ describe('context member names', () => {
     expect(await names({ apiOperationName: 'identifier' })).toBe('echo-api|echo-api|retrieve-resource|retrieve-resource|starter|Starter|sub-1|Contoso key');
   });
 
+  it('Product.Apis: the product\'s APIs, each with its Id and Name', async () => {
+    const r = await run(inbound('<set-header name="x-apis" exists-action="override"><value>@(string.Join(",", context.Product.Apis.Select(a => a.Id + "=" + a.Name + ":" + a.Path)))</value></set-header>'), {
+      url: 'https://apim.azure-api.net/echo/resource', api: { path: 'echo', name: 'echo-api', displayName: 'Echo API' }, operation: { urlTemplate: '/resource' },
+      subscription: { product: 'starter' },
+    });
+    expect(r.backendRequest!.headers['x-apis']).toBe('echo-api=Echo API:echo');
+  });
+
   it('without a display name, Name is the identifier', async () => {
     const r = await run(inbound('<set-header name="x-n" exists-action="override"><value>@(context.Api.Name + "|" + context.Operation.Name)</value></set-header>'), {
       url: 'https://apim.azure-api.net/echo/resource', api: { path: 'echo', name: 'echo-api' }, operation: { urlTemplate: '/resource', name: 'retrieve-resource' },
