@@ -48,6 +48,19 @@ export interface GatewayCompatFlags {
    * elements). Read by the gateway's compiler and by the ARM provider's validation on save.
    */
   namedValuesAfterXmlParse: boolean;
+  /**
+   * What `context.Api.Name` and `context.Operation.Name` answer: `display-name` (default: the `displayName` of the API /
+   * operation, the identifier when it has none; `Id` is the identifier), as `context.Product.Name` and
+   * `context.Subscription.Name` answer display names) or `identifier` (the resource name, as `Id`).
+   */
+  apiOperationName: 'display-name' | 'identifier';
+  /**
+   * A rewrite-uri `{param}` in the template's query part (docs/behaviour/apim.md §1.7): `one-value` (default: the matched
+   * value is one parameter value, its `&`, `=`, `+`, `#` are data and go on escaped) or `textual` (the value is put into
+   * the template's text, which is then read as a query string: a `&` in it starts another parameter, `+` reads as a
+   * space).
+   */
+  rewriteUriQueryParameter: 'one-value' | 'textual';
 }
 
 export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.freeze({
@@ -59,6 +72,8 @@ export const defaultGatewayCompatFlags: Readonly<GatewayCompatFlags> = Object.fr
   soapAction: 'header-or-content-type',
   builtInObjects: 'by-tier',
   namedValuesAfterXmlParse: true,
+  apiOperationName: 'display-name',
+  rewriteUriQueryParameter: 'one-value',
 });
 
 export function resolveGatewayCompatFlags(partial: Partial<GatewayCompatFlags> = {}): GatewayCompatFlags {

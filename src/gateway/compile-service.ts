@@ -5,7 +5,7 @@ import { resolveGatewayCompatFlags, type GatewayCompatFlags } from './compat-fla
 import { parseUrl, type ApiInfo, type MutableUrl, type OperationInfo } from './expressions/host.js';
 import type { ProductData, UserData } from './pipeline/runtime-data.js';
 import { composePolicies, type EffectivePipeline } from './policy/compose.js';
-import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
+import { DEFAULT_GLOBAL_POLICY, loadPolicyDocument, type LoadedPolicy, type LoadPolicyOptions } from './policy/document.js';
 import { normalizeApiPath } from './routing.js';
 import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } from './subscriptions.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
@@ -74,8 +74,10 @@ export interface CompileServiceOptions {
   trustedRoots?: readonly string[];
 }
 
-function productData(p: ProductConfig): ProductData {
+function productData(p: ProductConfig, apis: readonly CompiledApi[]): ProductData {
+  const inProduct = new Set(p.apis.map((a) => a.toLowerCase()));
   return {
+    apiInfos: apis.filter((a) => inProduct.has(a.config.name.toLowerCase())).map((a) => a.info),
     id: p.name, name: p.displayName ?? p.name,
     state: (p.state ?? 'published').toLowerCase() === 'published' ? 'Published' : 'NotPublished',
     subscriptionRequired: p.subscriptionRequired ?? true, approvalRequired: p.approvalRequired ?? false,
@@ -91,6 +93,19 @@ function userData(u: UserConfig): UserData {
 }
 
 /**
+ * One policy document of a scope (or a fragment) loaded as a deployed service loads it: the compat flags that change
+ * how a document reads (`namedValuesAfterXmlParse`) applied here, for `compileService` and for `trustline policy
+ * compile` alike (`compilePolicy`), so that a document compiles the same way under both.
+ */
+export function loadScopePolicy(
+  value: string,
+  o: Omit<LoadPolicyOptions, 'namedValuesAfterXmlParse'> & { flags?: Partial<GatewayCompatFlags> | undefined },
+): LoadedPolicy {
+  const { flags, ...rest } = o;
+  return loadPolicyDocument(value, { ...rest, namedValuesAfterXmlParse: resolveGatewayCompatFlags(flags).namedValuesAfterXmlParse });
+}
+
+/**
  * Compile a service's configuration once: every policy document (global, product, API, operation)
  * loaded with named values and fragments, every URL template validated, and the effective pipeline
  * of each operation composed for each product context. What this refuses, the deployment refuses.
@@ -100,11 +115,17 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
   const loose = options.loose ?? false;
   const flags = resolveGatewayCompatFlags(options.flags);
   const defaultProtocols = [...flags.defaultApiProtocols];
+  // context.Api / context.Operation: `Id` is the identifier (the resource name), `Name` the display name (compat flag
+  // apiOperationName), as the product (`context.Product.Name`: the product's displayName) and the subscription
+  // (`context.Subscription.Name`: its display name, Azure/api-management-developer-portal#2081) answer. Learn's context
+  // reference lists `Id` and `Name` as two members of IApi and IOperation; the policy toolkit's emulator gives them
+  // different values (MockApi Id "CVjSPi5XPE", Name "mock-api"). docs/behaviour/apim.md §4.3.
+  const nameOf = (x: { name: string; displayName?: string | undefined }) => (flags.apiOperationName === 'identifier' ? x.name : x.displayName ?? x.name);
   const fragments = (config.fragments ?? []).map((f) => ({ id: f.id, value: f.value, source: f.source ?? `${config.resourceId}/policyFragments/${f.id}` }));
   const load = (doc: PolicyDocument | undefined, scope: string, fallbackSource: string): LoadedPolicy | undefined => {
     if (!doc) return undefined;
     const file = doc.source ?? fallbackSource;
-    const loaded = loadPolicyDocument(doc.value, { namedValues: config.namedValues, loose, file, scope, fragments, namedValuesAfterXmlParse: flags.namedValuesAfterXmlParse });
+    const loaded = loadScopePolicy(doc.value, { namedValues: config.namedValues, loose, file, scope, fragments, flags });
     if (loaded.kind !== 'policies') {
       throw new TwinError('ERR_APIM_POLICY_STRUCTURE', `A ${scope} policy must have the root <policies>, not <fragment>`, { location: { file } });
     }
@@ -133,7 +154,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     const revision = api.revision ?? /;rev=([^/]*)$/i.exec(api.name)?.[1] ?? '1';
     const isCurrent = api.isCurrent ?? !api.name.includes(';rev=');
     const info: ApiInfo = {
-      id: api.name, name: api.name, path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols, revision, isCurrentRevision: isCurrent,
+      id: api.name, name: nameOf(api), path: api.path, serviceUrl, protocols: api.protocols ?? defaultProtocols, revision, isCurrentRevision: isCurrent,
       ...(api.version ? { version: api.version.value } : {}),
     };
     const inProducts = products.filter((p) => p.apis.some((a) => a.toLowerCase() === api.name.toLowerCase()));
@@ -143,7 +164,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
         config: op,
         method: op.method.toUpperCase(),
         matcher: parseUrlTemplate(op.urlTemplate, { file: op.id }),
-        info: { id: op.name, name: op.name, method: op.method.toUpperCase(), urlTemplate: op.urlTemplate },
+        info: { id: op.name, name: nameOf(op), method: op.method.toUpperCase(), urlTemplate: op.urlTemplate },
         pipeline: composePolicies([global, apiDoc, opDoc]),
         productPipelines: new Map(inProducts.map((p) => [p.name.toLowerCase(), composePolicies([global, productDocs.get(p.name.toLowerCase()), apiDoc, opDoc])])),
       };
@@ -186,7 +207,7 @@ export function compileService(config: ServiceConfig, options: CompileServiceOpt
     backends: new Map(config.backends.flatMap((b) => [[b.name.toLowerCase(), b.url], [b.id.toLowerCase(), b.url]] as Array<[string, string]>)),
     subscriptions: config.subscriptions ?? [],
     products,
-    productData: new Map(products.map((p) => [p.name.toLowerCase(), productData(p)])),
+    productData: new Map(products.map((p) => [p.name.toLowerCase(), productData(p, apis)])),
     userData: new Map((config.users ?? []).map((u) => [u.name.toLowerCase(), userData(u)])),
     loggers: new Set((config.loggers ?? []).map((l) => l.id.toLowerCase())),
     globalPipeline: composePolicies([global]),

@@ -33,3 +33,4 @@ export { parseScope as parseSubscriptionScope } from './subscriptions.js';
 export { maskExpressions, decodeXmlEntities } from './policy/rawxml.js';
 export { textRedactor } from './secret-redaction.js';
 export type { ExpressionSpan } from './policy/rawxml.js';
+export type { Value } from './expressions/values.js';

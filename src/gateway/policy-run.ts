@@ -4,11 +4,11 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ManualClock, memoryLogger, sequentialIds, headerRecord, TwinError, type Clock, type HttpClient, type HttpRequestOptions } from '../core/index.js';
-import { compileService, prepareService } from './compile-service.js';
+import { compileService, loadScopePolicy, prepareService } from './compile-service.js';
 import { toDotNetString, type Value } from './expressions/values.js';
 import { createGateway } from './gateway.js';
 import type { GatewayEvent } from './pipeline/sink.js';
-import { loadPolicyDocument, type LoadedPolicy } from './policy/document.js';
+import type { LoadedPolicy } from './policy/document.js';
 import { parsePolicyXml, type PolicyNode } from './policy/xml.js';
 import type { ApiSchema, ManagedIdentityTokenProvider, OperationContract, ServiceConfig } from './types.js';
 
@@ -29,10 +29,11 @@ export interface PolicyCompileResult {
 
 /** Load and compile a document (`<policies>` or `<fragment>`); throws the coded error with line:column. */
 export function compilePolicy(xml: string, options: { file?: string; namedValues?: Record<string, string>; loose?: boolean; fragments?: PolicyFragmentFile[]; flags?: Partial<GatewayCompatFlags> } = {}): PolicyCompileResult {
-  const loaded: LoadedPolicy = loadPolicyDocument(xml, {
+  // The loader a deployed service's documents go through (compile-service.ts), with the same compat flags.
+  const loaded: LoadedPolicy = loadScopePolicy(xml, {
     file: options.file, namedValues: options.namedValues ?? {}, loose: options.loose ?? false, scope: 'operation',
     ...(options.fragments?.length ? { fragments: options.fragments } : {}),
-    ...(options.flags?.namedValuesAfterXmlParse === false ? { namedValuesAfterXmlParse: false } : {}),
+    flags: options.flags,
   });
   const sections: PolicyCompileResult['sections'] = {};
   for (const [name, entries] of Object.entries(loaded.sections)) {
@@ -54,9 +55,13 @@ export interface PolicyRunRequest {
    * `schemas`: the API's schemas (`apis/schemas`: `{id, document}`), which the operation's contract names; `type`
    * `soap`: a SOAP pass-through API (its `/?soapAction=…` operation matches the request's SOAP action).
    */
-  api?: { path?: string; serviceUrl?: string; schemas?: ApiSchema[]; type?: string };
-  /** `templateParameters`, `request`, `responses`: the operation's contract as ARM writes it (validate-* policies). */
-  operation?: { method?: string; urlTemplate?: string } & OperationContract;
+  api?: { path?: string; serviceUrl?: string; schemas?: ApiSchema[]; type?: string; name?: string; displayName?: string };
+  /**
+   * `templateParameters`, `request`, `responses`: the operation's contract as ARM writes it (validate-* policies).
+   * `name` / `displayName` (also the API's): `context.Operation.Id` / `context.Operation.Name` (default `operation`,
+   * and the name), `context.Api.Id` / `context.Api.Name` (default `api`).
+   */
+  operation?: { method?: string; urlTemplate?: string; name?: string; displayName?: string } & OperationContract;
   backend?: { status?: number; headers?: Record<string, string | string[]>; body?: string };
   /** The certificate the client presents (PEM or base64 DER): `context.Request.Certificate`, validate-client-certificate. */
   certificate?: string;
@@ -92,14 +97,14 @@ export interface PolicyRunSubscription {
 const DEFAULT_SUBSCRIPTION_KEY = '0123456789abcdef0123456789abcdef';
 
 /** The products, subscription and user a REQUEST.json `subscription` describes, and the key the request sends. */
-function subscriptionConfig(s: PolicyRunSubscription): Pick<ServiceConfig, 'products' | 'subscriptions' | 'users'> & { key: string } {
+function subscriptionConfig(s: PolicyRunSubscription, apiName: string): Pick<ServiceConfig, 'products' | 'subscriptions' | 'users'> & { key: string } {
   const product = typeof s.product === 'string' ? { name: s.product } : s.product;
   const key = s.key ?? DEFAULT_SUBSCRIPTION_KEY;
   return {
     key,
-    products: product ? [{ name: product.name, ...(product.displayName ? { displayName: product.displayName } : {}), apis: ['api'], ...(product.groups ? { groups: product.groups } : {}) }] : [],
+    products: product ? [{ name: product.name, ...(product.displayName ? { displayName: product.displayName } : {}), apis: [apiName], ...(product.groups ? { groups: product.groups } : {}) }] : [],
     subscriptions: [{
-      name: s.name ?? 'policy-run-subscription', scope: product ? `/products/${product.name}` : '/apis/api', primaryKey: key, secondaryKey: key.split('').reverse().join(''), state: 'active',
+      name: s.name ?? 'policy-run-subscription', scope: product ? `/products/${product.name}` : `/apis/${apiName}`, primaryKey: key, secondaryKey: key.split('').reverse().join(''), state: 'active',
       ...(s.displayName ? { displayName: s.displayName } : {}), ...(s.user ? { ownerId: `/users/${s.user.name}` } : {}), ...(s.allowTracing !== undefined ? { allowTracing: s.allowTracing } : {}),
     }],
     users: s.user ? [{ ...s.user }] : [],
@@ -231,19 +236,20 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   const url = new URL(rq.url ?? `${DEFAULT_HOST}/${apiPath}`);
   const namedValues = Object.entries(o.namedValues ?? {}).map(([name, value]) => ({ name, value }));
   const { policy, fragments } = asOperationPolicy(o.policy, o.file);
-  const sub = rq.subscription ? subscriptionConfig(rq.subscription) : undefined;
+  const apiName = rq.api?.name ?? 'api';
+  const sub = rq.subscription ? subscriptionConfig(rq.subscription, apiName) : undefined;
   const config: ServiceConfig = {
     name: url.hostname.split('.')[0] || 'policy-run',
     hostName: url.hostname,
     resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/policy-run/providers/Microsoft.ApiManagement/service/policy-run',
     apis: [{
-      id: 'api', name: 'api', path: apiPath, serviceUrl: rq.api?.serviceUrl ?? 'https://backend.example.net', protocols: ['http', 'https'],
+      id: apiName, name: apiName, ...(rq.api?.displayName !== undefined ? { displayName: rq.api.displayName } : {}), path: apiPath, serviceUrl: rq.api?.serviceUrl ?? 'https://backend.example.net', protocols: ['http', 'https'],
       subscriptionRequired: sub !== undefined,
       ...(rq.api?.schemas ? { schemas: rq.api.schemas } : {}),
       ...(rq.api?.type ? { type: rq.api.type } : {}),
       ...(o.parent !== undefined ? { policy: { value: o.parent, source: o.parentFile ?? '(parent)' } } : {}),
       operations: [{
-        id: o.file ?? 'operation', name: 'operation', method: (rq.operation?.method ?? method).toUpperCase(), urlTemplate: rq.operation?.urlTemplate ?? '/{*path}',
+        id: o.file ?? 'operation', name: rq.operation?.name ?? 'operation', ...(rq.operation?.displayName !== undefined ? { displayName: rq.operation.displayName } : {}), method: (rq.operation?.method ?? method).toUpperCase(), urlTemplate: rq.operation?.urlTemplate ?? '/{*path}',
         policy: { value: policy, source: o.file ?? '(policy)' },
         ...(rq.operation && (rq.operation.templateParameters || rq.operation.request || rq.operation.responses)
           ? { contract: { templateParameters: rq.operation.templateParameters, request: rq.operation.request, responses: rq.operation.responses } as OperationContract }

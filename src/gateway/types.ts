@@ -93,7 +93,10 @@ export interface ApiSchema { id: string; contentType?: string; document: unknown
 
 export interface OperationConfig {
   id: string;
+  /** The operation's identifier (its resource name): `context.Operation.Id`. */
   name: string;
+  /** The operation's display name (`displayName`): `context.Operation.Name`; default the identifier. */
+  displayName?: string;
   method: string;
   urlTemplate: string;
   policy?: PolicyDocument;
@@ -105,7 +108,10 @@ export interface OperationConfig {
 
 export interface ApiConfig {
   id: string;
+  /** The API's identifier (its resource name, `;rev=N` included): `context.Api.Id`. */
   name: string;
+  /** The API's display name (`displayName`): `context.Api.Name`; default the identifier. */
+  displayName?: string;
   path: string;
   /** The API's `type`: `soap` for a SOAP pass-through API (operations matched by SOAP action too); default http. */
   type?: string;

@@ -1,11 +1,14 @@
 import { loadPolicyDocument, type CompiledService, type EffectivePipeline, type HostContext, type PolicyNode, type ServiceConfig } from '../gateway/index.js';
 import type { SourceLocation } from '../core/index.js';
-import { staticCondition } from './static-context.js';
+import { REQUEST_TIME, staticCondition, staticValue, type VariableFact } from './static-context.js';
 
 
 /** An `authentication-managed-identity` element of an effective pipeline, as written. */
 export interface ManagedIdentityCall {
-  /** The `resource` attribute (named values substituted); `expression` when it is a policy expression. */
+  /**
+   * The `resource` attribute (named values substituted), or the value of its policy expression when the deployment
+   * decides it (constants, named values, variables the path set); `expression` when the request decides it.
+   */
   resource: string;
   clientId: string | undefined;
   outputVariable: string | undefined;
@@ -86,9 +89,29 @@ interface State {
   conditions: Condition[];
   /** return-response / mock-response answered: the request never reaches the backend. */
   answered: boolean;
+  /**
+   * `context.Variables` on this path: what set-variable (and the policies with an output variable) set so far. A
+   * branch of `<choose>` sets its variables on its own paths only, so a variable set in some branches is set on some
+   * paths (conditions reading it are decided per path) and one set in every branch, `<otherwise>` included, on all.
+   */
+  variables: Map<string, VariableFact>;
 }
 
-const clone = (s: State): State => ({ ...s, calls: [...s.calls], headersSet: new Set(s.headersSet), pendingVars: new Map(s.pendingVars), conditions: [...s.conditions] });
+const clone = (s: State): State => ({
+  ...s, calls: [...s.calls], headersSet: new Set(s.headersSet), pendingVars: new Map(s.pendingVars), conditions: [...s.conditions], variables: new Map(s.variables),
+});
+
+/** The variable a policy sets besides set-variable (its attribute), and whether every request that passes it has it. */
+const OUTPUT_VARIABLES: Record<string, { attr: string; always: (n: PolicyNode) => boolean }> = {
+  // A failed token request with ignore-error leaves the variable unset (compat flag ignoredTokenFailure's default).
+  'authentication-managed-identity': { attr: 'output-token-variable-name', always: (n) => !truthy(n.attrs['ignore-error']) },
+  'validate-jwt': { attr: 'output-token-variable-name', always: () => true },
+  'validate-azure-ad-token': { attr: 'output-token-variable-name', always: () => true },
+  // ignore-error leaves the variable null: set either way (docs/behaviour/apim.md §7, behaviour 36).
+  'send-request': { attr: 'response-variable-name', always: () => true },
+  // A miss without default-value leaves the variable unset.
+  'cache-lookup-value': { attr: 'variable-name', always: (n) => n.attrs['default-value'] !== undefined },
+};
 
 const locationOf = (item: Item, node: PolicyNode): SourceLocation => ({ ...(item.file !== undefined ? { file: item.file } : {}), line: node.line, column: node.column });
 
@@ -107,8 +130,8 @@ export interface PipelineFacts {
 /**
  * The backend calls of one effective pipeline (inbound and backend sections as composed: every scope, fragments,
  * `<base/>`), read from the compiled steps' elements: one per path through its `<choose>` elements. A condition the
- * deployment decides (a constant, a named value, `context.Api`/`Operation`/`Deployment` members) is evaluated by the
- * gateway's own expression evaluator and only its branch is followed; any other condition forks, and each call
+ * deployment decides (a constant, a named value, `context.Api`/`Operation`/`Deployment` members, a variable the path
+ * has set to such a value) is evaluated by the gateway's own expression evaluator and only its branch is followed; any other condition forks, and each call
  * carries the condition values of its path. Paths that answer before the backend (return-response, mock-response)
  * are left out; `truncated` says more than MAX_PATHS paths were not all followed.
  */
@@ -138,7 +161,15 @@ export function backendCalls(pipeline: EffectivePipeline, facts: PipelineFacts):
   const apply = (item: Item, s: State): State[] => {
     const n = item.node;
     if (s.answered) return [s];
+    const output = OUTPUT_VARIABLES[n.name];
+    const outputName = output ? n.attrs[output.attr] : undefined;
+    if (output && outputName !== undefined) s.variables.set(outputName, { state: output.always(n) ? 'set' : 'maybe', value: REQUEST_TIME });
     switch (n.name) {
+      case 'set-variable': {
+        const name = n.attrs.name;
+        if (name !== undefined) s.variables.set(name, { state: 'set', value: staticValue(n.attrs.value ?? '', facts.context, s.variables) });
+        return [s];
+      }
       case 'choose':
         return choose(item, s);
       case 'include-fragment':
@@ -148,8 +179,14 @@ export function backendCalls(pipeline: EffectivePipeline, facts: PipelineFacts):
         s.answered = true;
         return [s];
       case 'authentication-managed-identity': {
-        const resource = n.attrs.resource ?? '';
-        const clientId = n.attrs['client-id'];
+        // An expression the deployment decides (a named value, a variable this path set to such a value) is its value.
+        const decide = (v: string | undefined): string | undefined => {
+          if (!isExpression(v)) return v;
+          const known = staticValue(v!, facts.context, s.variables);
+          return typeof known === 'string' ? known : v;
+        };
+        const resource = decide(n.attrs.resource) ?? '';
+        const clientId = decide(n.attrs['client-id']);
         const call: ManagedIdentityCall = {
           resource,
           clientId,
@@ -220,7 +257,7 @@ export function backendCalls(pipeline: EffectivePipeline, facts: PipelineFacts):
         return [...out, ...walk(body, [t])];
       }
       if (c.name !== 'when') continue;
-      const decided = staticCondition(c.attrs.condition ?? 'false', facts.context);
+      const decided = staticCondition(c.attrs.condition ?? 'false', facts.context, s.variables);
       if (decided === false) continue;
       const t = clone(s);
       const location = locationOf(item, c);
@@ -250,7 +287,7 @@ export function backendCalls(pipeline: EffectivePipeline, facts: PipelineFacts):
   const items: Item[] = steps.filter((st) => st.node).map((st) => ({ node: st.node!, file: st.location.file }));
   const start: State = {
     token: undefined, calls: [], baseUrl: facts.serviceUrl, baseUrlExpression: false, headersSet: new Set(), pendingVars: new Map(), callerToken: false,
-    rewrite: undefined, rewriteExpression: false, conditions: [], answered: false,
+    rewrite: undefined, rewriteExpression: false, conditions: [], answered: false, variables: new Map(),
   };
   const calls = walk(items, [start]).filter((s) => !s.answered).map((s): BackendCall => {
     const unsent = [...s.pendingVars.values()].filter((c) => c !== s.token);

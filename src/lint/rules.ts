@@ -70,7 +70,7 @@ export const RULES: readonly LintRule[] = [
   },
   {
     id: 'TL010', name: 'not-decided', level: 'note',
-    description: "The chain of an API depends on the request: a policy expression (resource, client-id or backend), or the caller's own token passed on (validate-jwt): the lint does not decide it.",
+    description: "The chain of an API depends on the request: a policy expression the request decides (resource, client-id or backend), or the caller's own token passed on (validate-jwt): the lint does not decide it.",
     behaviour: 'docs/behaviour/apim.md §4',
   },
   {

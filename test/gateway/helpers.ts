@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { createHttpClient, HostTable, ManualClock, memoryLogger, sequentialIds } from '../../src/core/index.js';
 import { compileService, createGateway, type GatewayCompatFlags, type GatewayOptions, type ManagedIdentityTokenProvider, type ServiceConfig } from '../../src/gateway/index.js';
 
@@ -107,4 +108,18 @@ export async function startGateway(
     origin, tokens, clock, logger, gateway,
     async stop() { await close(server); await httpClient.close(); },
   };
+}
+
+/**
+ * For a describe block: a stub backend started before its tests, and the gateways the tests start (push them to
+ * `gateways`), all stopped after them.
+ */
+export function gatewaySuite(): { backend: Awaited<ReturnType<typeof startBackend>>; gateways: Array<{ stop(): Promise<void> }> } {
+  const suite = { backend: undefined as unknown as Awaited<ReturnType<typeof startBackend>>, gateways: [] as Array<{ stop(): Promise<void> }> };
+  beforeAll(async () => { suite.backend = await startBackend(); });
+  afterAll(async () => {
+    for (const g of suite.gateways) await g.stop();
+    await close(suite.backend.server);
+  });
+  return suite;
 }

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/index.js';
 import type { ServiceConfig } from '../../src/gateway/index.js';
-import { close, FakeTokens, seedConfig, startBackend, startGateway } from './helpers.js';
+import { FakeTokens, gatewaySuite, seedConfig, startGateway } from './helpers.js';
 
 const mark = (v: string) => `<set-header name="X-Order" exists-action="append"><value>${v}</value></set-header>`;
 
@@ -11,17 +11,11 @@ function config(backendApiPolicy: string, extra: Partial<ServiceConfig> = {}): S
 }
 
 describe('gateway pipeline', () => {
-  let backend: Awaited<ReturnType<typeof startBackend>>;
-  const gateways: Array<{ stop(): Promise<void> }> = [];
-  beforeAll(async () => { backend = await startBackend(); });
-  afterAll(async () => {
-    for (const g of gateways) await g.stop();
-    await close(backend.server);
-  });
+  const suite = gatewaySuite();
   const start = async (cfg: ServiceConfig, tokens?: FakeTokens) => {
     const clock = new ManualClock();
-    const g = await startGateway(cfg, backend.origin, clock, tokens ?? new FakeTokens(clock));
-    gateways.push(g);
+    const g = await startGateway(cfg, suite.backend.origin, clock, tokens ?? new FakeTokens(clock));
+    suite.gateways.push(g);
     return g;
   };
 
@@ -69,10 +63,10 @@ describe('gateway pipeline', () => {
     }
     const ok = await fetch(`${g.origin}/functions/hello`, { headers: { 'Ocp-Apim-Subscription-Key': 'sk1' } });
     expect(ok.status).toBe(200);
-    expect(backend.seen.at(-1)!.headers['ocp-apim-subscription-key']).toBe('sk1');
+    expect(suite.backend.seen.at(-1)!.headers['ocp-apim-subscription-key']).toBe('sk1');
     const viaQuery = await fetch(`${g.origin}/functions/hello?subscription-key=pk1`);
     expect(viaQuery.status).toBe(200);
-    expect(backend.seen.at(-1)!.url).toBe('/api/hello?subscription-key=pk1');
+    expect(suite.backend.seen.at(-1)!.url).toBe('/api/hello?subscription-key=pk1');
   });
 
   it('composes <base/> per section: operation [A, base, B] + API [C, base] + global [G] → A, C, G, B (behaviour 7)', async () => {
@@ -83,17 +77,17 @@ describe('gateway pipeline', () => {
     const g = await start(cfg);
     const res = await fetch(`${g.origin}/functions/hello`);
     expect(res.status).toBe(200);
-    expect(backend.seen.at(-1)!.headers['x-order']).toBe('A,C,G,B');
+    expect(suite.backend.seen.at(-1)!.headers['x-order']).toBe('A,C,G,B');
   });
 
   it('without <base/> in backend the global forward-request is not inherited: no backend call, outbound runs (behaviour 8)', async () => {
-    const before = backend.seen.length;
+    const before = suite.backend.seen.length;
     const g = await start(config('<policies><inbound/><backend/><outbound><set-header name="X-Out" exists-action="override"><value>ran</value></set-header></outbound></policies>'));
     const res = await fetch(`${g.origin}/functions/hello`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-out')).toBe('ran');
     expect(await res.text()).toBe('');
-    expect(backend.seen.length).toBe(before);
+    expect(suite.backend.seen.length).toBe(before);
   });
 
   it('an expression that throws answers the default 500 body (behaviour 13)', async () => {
@@ -125,13 +119,13 @@ describe('gateway pipeline', () => {
     const g2 = await start(config('<policies><inbound><base/><authentication-managed-identity resource="api://x" ignore-error="true" /></inbound><backend><base/></backend></policies>'), tokens);
     const res2 = await fetch(`${g2.origin}/functions/hello`, { headers: { authorization: 'Bearer client' } });
     expect(res2.status).toBe(200);
-    expect(backend.seen.at(-1)!.headers.authorization).toBe('Bearer client');
+    expect(suite.backend.seen.at(-1)!.headers.authorization).toBe('Bearer client');
   });
 
   it('without output-token-variable-name the token goes to Authorization; resource may be an expression (behaviours 19, 25)', async () => {
     const g = await start(config('<policies><inbound><base/><authentication-managed-identity resource="@(&quot;api://&quot; + &quot;x&quot;)" client-id="uai-1" /></inbound><backend><base/></backend></policies>'));
     await (await fetch(`${g.origin}/functions/hello`)).text();
-    expect(backend.seen.at(-1)!.headers.authorization).toBe('Bearer tok-1-api://x');
+    expect(suite.backend.seen.at(-1)!.headers.authorization).toBe('Bearer tok-1-api://x');
     expect(g.tokens.calls).toEqual([{ resource: 'api://x', clientId: 'uai-1' }]);
   });
 
@@ -151,14 +145,14 @@ describe('gateway pipeline', () => {
     expect(await denied.text()).toBe('{ "statusCode": 403, "message": "Missing X-Must" }');
     const wrong = await fetch(`${g.origin}/functions/hello`, { headers: { 'x-must': 'no' } });
     expect(wrong.status).toBe(403);
-    const before = backend.seen.length;
+    const before = suite.backend.seen.length;
     const short = await fetch(`${g.origin}/functions/hello`, { headers: { 'x-must': 'yes', 'x-short': '1' } });
     expect(short.status).toBe(202);
     expect(await short.text()).toBe('short');
-    expect(backend.seen.length).toBe(before);
+    expect(suite.backend.seen.length).toBe(before);
     const res = await fetch(`${g.origin}/functions/hello?q=old&k=1`, { headers: { 'x-must': 'yes', 'x-skip': 'old', 'x-app': 'a', 'x-del': 'gone', 'x-over': 'z' } });
     expect(res.status).toBe(200);
-    const seen = backend.seen.at(-1)!;
+    const seen = suite.backend.seen.at(-1)!;
     // override sets q's value where q stands (the query is a dictionary, docs/behaviour/apim.md §1.7)
     expect(seen.url).toBe('/api/hello?q=v&k=1');
     expect(seen.headers['x-over']).toBe('1,2');
@@ -182,7 +176,7 @@ describe('gateway pipeline', () => {
     const g = await start(cfg);
     const res = await fetch(`${g.origin}/functions/users/42`, { method: 'POST', body: 'payload', headers: { 'content-type': 'text/plain' } });
     expect(res.status).toBe(200);
-    const seen = backend.seen.at(-1)!;
+    const seen = suite.backend.seen.at(-1)!;
     expect(seen.url).toBe('/api/users/42');
     expect(seen.headers['x-id']).toBe('42');
     expect(seen.body).toBe('payload');

@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { escapeData, queryString, replaceQueryValues } from '../../src/gateway/pipeline/query-string.js';
 import { inbound, run } from './policies/run.js';
+import type { GatewayCompatFlags } from '../../src/gateway/index.js';
 
-const call = async (policy: string, path: string, urlTemplate = '/p') => {
-  const r = await run(inbound(policy), { url: `https://apim.azure-api.net${path}`, api: { serviceUrl: 'https://backend.example.net' }, operation: { urlTemplate } });
+const call = async (policy: string, path: string, urlTemplate = '/p', flags: Partial<GatewayCompatFlags> = {}) => {
+  const r = await run(inbound(policy), { url: `https://apim.azure-api.net${path}`, api: { serviceUrl: 'https://backend.example.net' }, operation: { urlTemplate } }, { flags });
   return r.backendRequest!.url;
 };
 
@@ -51,6 +52,21 @@ describe('set-query-parameter on the dictionary', () => {
 describe('rewrite-uri with a query', () => {
   it('a {param} in the template\'s query is one value: its & and = are data', async () => {
     expect(await call('<rewrite-uri template="/r?x={id}&amp;y=1" />', '/p/a%26b%3Dc?z=1', '/p/{id}')).toBe('https://backend.example.net/r?x=a%26b%3Dc&y=1&z=1');
+  });
+
+  it('compat flag rewriteUriQueryParameter: one-value by default (& = + are data), textual reads the value as query text', async () => {
+    const policy = '<rewrite-uri template="/r?x={id}&amp;y=1" />';
+    // one-value (default, and named): the value goes on whole, escaped.
+    for (const flags of [{}, { rewriteUriQueryParameter: 'one-value' as const }]) {
+      expect(await call(policy, '/p/a%26b%3Dc?z=1', '/p/{id}', flags)).toBe('https://backend.example.net/r?x=a%26b%3Dc&y=1&z=1');
+      expect(await call(policy, '/p/a+b', '/p/{id}', flags)).toBe('https://backend.example.net/r?x=a%2Bb&y=1');
+    }
+    // textual: the value's & starts another parameter, its = splits it, its + is a space.
+    const textual = { rewriteUriQueryParameter: 'textual' as const };
+    expect(await call(policy, '/p/a%26b%3Dc?z=1', '/p/{id}', textual)).toBe('https://backend.example.net/r?x=a&b=c&y=1&z=1');
+    expect(await call(policy, '/p/a+b', '/p/{id}', textual)).toBe('https://backend.example.net/r?x=a%20b&y=1');
+    // The path part is the same under both settings.
+    expect(await call('<rewrite-uri template="/r/{id}" copy-unmatched-params="false" />', '/p/a%3Fb', '/p/{id}', textual)).toBe('https://backend.example.net/r/a%3Fb');
   });
 
   it('a {param} in the template\'s path does not start a query', async () => {

@@ -174,3 +174,41 @@ describe('trustline lint: <choose>', () => {
     expect(findings[0]!.message).toContain('more than 64 paths through its <choose> elements; only the first 64 are checked');
   });
 });
+
+describe('trustline lint: set-variable through <choose>', () => {
+  const partner = '@(context.Request.Headers.GetValueOrDefault(&quot;x-partner&quot;, &quot;&quot;) == &quot;contoso&quot;)';
+  /** A first <choose> (on a request header) whose branches set the variable, then a second that attaches the token when `condition` holds. */
+  const twoChooses = (branches: string[], condition: string) => variant((t) => setInbound(t, [
+    '    <choose>', ...branches.map((b) => `      ${b}`), '    </choose>',
+    '    <choose>', `      <when condition="${condition}">`, `        ${MI()}`, '      </when>', '    </choose>',
+  ].join('\n')));
+
+  it('a variable set in every branch, <otherwise> included, is set on every path: a condition reading it is decided', async () => {
+    const dir = twoChooses([
+      `<when condition="${partner}"><set-variable name="useMi" value="yes" /></when>`,
+      '<otherwise><set-variable name="useMi" value="@(&quot;y&quot; + &quot;es&quot;)" /></otherwise>',
+    ], '@(context.Variables.GetValueOrDefault&lt;string&gt;(&quot;useMi&quot;, &quot;&quot;) == &quot;yes&quot;)');
+    const { code, findings } = await lintJson([dir], dir);
+    expect(findings).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it('a variable set in one branch only is set on that branch\'s paths: the finding names the first condition alone', async () => {
+    const dir = twoChooses([`<when condition="${partner}"><set-variable name="useMi" value="yes" /></when>`], '@(context.Variables.ContainsKey(&quot;useMi&quot;))');
+    const { code, findings } = await lintJson([dir], dir);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL002 error']);
+    expect(findings[0]!.message).toMatch(new RegExp(`^When the condition at ${whenAt(dir, 0)} is false: API 'functions' of APIM 'trustline-apim': site 'trustline-func' answers 401`));
+    expect(findings[0]!.locations.map((l) => `${l.line}:${l.column}`)).not.toContain(whenAt(dir, 1));
+  });
+
+  it('a resource expression that reads a variable the path set from the deployment is decided: its token is checked', async () => {
+    const mi = '<authentication-managed-identity resource="@((string)context.Variables[&quot;aud&quot;])" />';
+    const ok = variant((t) => setInbound(t, `    <set-variable name="aud" value="${APP_CLIENT_ID}" />\n    ${mi}`));
+    expect((await lintJson([ok], ok)).findings).toEqual([]);
+    const wrong = variant((t) => setInbound(t, `    <set-variable name="aud" value="api://${APP_CLIENT_ID}" />\n    ${mi}`));
+    const { findings } = await lintJson([wrong], wrong);
+    expect(rules(findings)).toEqual(['TL001 error']);
+    expect(findings[0]!.message).toContain(`token for resource 'api://${APP_CLIENT_ID}'`);
+  });
+});

@@ -198,10 +198,18 @@ describe('trustline lint rules', () => {
     expect(code).toBe(0);
   });
 
-  it('TL010: a resource given by a policy expression is a note, not decided', async () => {
-    const dir = variant((t) => setInbound(t, '    <authentication-managed-identity resource="@(context.Api.Name)" />'));
+  it('TL010: a resource given by a policy expression the request decides is a note, not decided', async () => {
+    const dir = variant((t) => setInbound(t, '    <authentication-managed-identity resource="@(context.Request.Headers.GetValueOrDefault(&quot;x-aud&quot;, &quot;&quot;))" />'));
     const { code, findings } = await lintJson([dir]);
     expect(code).toBe(0);
     expect(rules(findings)).toEqual(['TL010 note']);
+  });
+
+  it('a resource expression the deployment decides (context.Api) is its value: the token request for it is checked', async () => {
+    const dir = variant((t) => setInbound(t, '    <authentication-managed-identity resource="@(context.Api.Name)" />'));
+    const { code, findings } = await lintJson([dir]);
+    expect(code).toBe(1);
+    expect(rules(findings)).toEqual(['TL004 error']);
+    expect(findings[0]!.message).toContain("token for resource 'functions'");
   });
 });

@@ -1225,13 +1225,13 @@ function toThrowable(v: Value): ExpressionRuntimeError {
 function guard(e: unknown): ExpressionRuntimeError {
   if (e instanceof ExpressionRuntimeError) return e;
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    return new ExpressionRuntimeError('InsufficientExecutionStackException', 'Insufficient stack to continue executing the expression.', 'ERR_APIM_EXPRESSION_LIMIT', e);
+    return new ExpressionRuntimeError('InsufficientExecutionStackException', 'Insufficient stack to continue executing the expression.', { code: 'ERR_APIM_EXPRESSION_LIMIT', cause: e });
   }
   if (e instanceof RangeError && /Invalid (string|array|typed array) length|Array buffer allocation/i.test(e.message)) {
-    return new ExpressionRuntimeError('OutOfMemoryException', `The expression produced a value too large to represent: ${e.message}`, 'ERR_APIM_EXPRESSION_LIMIT', e);
+    return new ExpressionRuntimeError('OutOfMemoryException', `The expression produced a value too large to represent: ${e.message}`, { code: 'ERR_APIM_EXPRESSION_LIMIT', cause: e });
   }
   const msg = e instanceof Error ? e.message : String(e);
-  return new ExpressionRuntimeError('Exception', `Internal error while evaluating the expression: ${msg}`, 'ERR_APIM_EXPRESSION_INTERNAL', e);
+  return new ExpressionRuntimeError('Exception', `Internal error while evaluating the expression: ${msg}`, { code: 'ERR_APIM_EXPRESSION_INTERNAL', cause: e });
 }
 
 export interface CompileExpressionOptions {
@@ -1280,10 +1280,21 @@ export function compileExpression(source: string, options: CompileExpressionOpti
         const v = run({ ctx, slots: slotCount ? new Array<Value>(slotCount).fill(null) : [], meter: new Meter(limits, stopwatch) });
         return v === SHORT ? null : v;
       } catch (e) {
-        throw guard(e);
+        const err = guard(e);
+        err.expression ??= expressionBody(source);
+        throw err;
       }
     },
   };
+}
+
+/**
+ * The expression as APIM's trace names it (`expression` of an "Expression evaluation failed." message): the text
+ * inside `@(…)` / `@{…}` (a published trace: connected-pawns.com, 2020-04-29, "APIM handling a JSON array response").
+ */
+function expressionBody(source: string): string {
+  const s = source.trim();
+  return /^@[({]/.test(s) && /[)}]$/.test(s) ? s.slice(2, -1).trim() : s;
 }
 
 /** True when the trimmed text is a whole `@(…)` or `@{…}` expression. */

@@ -34,6 +34,8 @@ export interface SubscriptionInfo {
 export interface ProductInfo {
   id: string; name: string; state: string; subscriptionRequired: boolean; approvalRequired: boolean; subscriptionsLimit: number | null;
   groups: string[];
+  /** The product's APIs as `context.Api` describes them (`context.Product.Apis`). */
+  apiInfos?: readonly ApiInfo[];
 }
 
 /** `context.User`. */

@@ -127,7 +127,7 @@ export function compareValues(a: Value, b: Value): number {
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   const h = hostCompare(a, b);
   if (h !== undefined) return h;
-  throw netError('InvalidOperationException', `Failed to compare two elements in the array (${dotNetTypeName(a)} does not implement IComparable).`);
+  throw netError('InvalidOperationException', 'Failed to compare two elements in the array.', `${dotNetTypeName(a)} does not implement IComparable`);
 }
 
 /** Sort keys kept beside an ordered sequence so ThenBy can refine it. */

@@ -434,6 +434,8 @@ export const CONTEXT_TABLES: Record<string, TypeTable> = {
       ApprovalRequired: { type: 'Boolean', get: (t) => inner<NonNullable<HostContext['product']>>(t).approvalRequired },
       SubscriptionsLimit: { type: 'Int32?', get: (t) => inner<NonNullable<HostContext['product']>>(t).subscriptionsLimit },
       Groups: { type: 'IEnumerable<UserGroup>', get: (t) => inner<NonNullable<HostContext['product']>>(t).groups.map((g) => wrap('UserGroup', { id: g, name: g })) },
+      // IProduct.Apis of the policy toolkit's expression context (Azure/azure-api-management-policy-toolkit, IProduct.cs).
+      Apis: { type: 'IEnumerable<Api>', get: (t) => (inner<NonNullable<HostContext['product']>>(t).apiInfos ?? []).map((a) => wrap('Api', a)) },
     },
     methods: {},
   },

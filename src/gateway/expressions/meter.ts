@@ -3,7 +3,7 @@ import { EXPRESSION_LIMITS, type ExpressionLimits } from './limits.js';
 import { ExpressionRuntimeError } from './values.js';
 
 export const limitExceeded = (message: string): ExpressionRuntimeError =>
-  new ExpressionRuntimeError('InsufficientExecutionStackException', message, 'ERR_APIM_EXPRESSION_LIMIT');
+  new ExpressionRuntimeError('InsufficientExecutionStackException', message, { code: 'ERR_APIM_EXPRESSION_LIMIT' });
 
 /** Time source of the evaluation watchdog (a resource guard, not the twin's clock); replaceable in tests. */
 export type Stopwatch = () => number;

@@ -28,16 +28,27 @@ export type Value = string | number | boolean | null | Uint8Array | Value[] | Ho
  */
 export class ExpressionRuntimeError extends TwinError {
   readonly exceptionType: string;
-  constructor(exceptionType: string, message: string, code = 'ERR_APIM_EXPRESSION_RUNTIME', cause?: unknown) {
+  /**
+   * The twin's pointer to what failed (`ToUpper on a null value`: the member or operation that met null), for the
+   * decision record and the log only: the message is .NET's, word for word, as APIM shows it (LastError.Message, trace).
+   */
+  readonly hint: string | undefined;
+  /** The source text of the expression that threw, set where the expression is evaluated (the trace's `expression`). */
+  expression: string | undefined;
+  constructor(exceptionType: string, message: string, options: { code?: string; cause?: unknown; hint?: string | undefined } = {}) {
+    const { code = 'ERR_APIM_EXPRESSION_RUNTIME', cause, hint } = options;
     super(code, message, cause === undefined ? { details: { exceptionType } } : { details: { exceptionType }, cause });
     this.exceptionType = exceptionType;
+    this.hint = hint;
+    this.expression = undefined;
   }
 }
 
-export const netError = (type: string, message: string): ExpressionRuntimeError => new ExpressionRuntimeError(type, message);
+export const netError = (type: string, message: string, hint?: string): ExpressionRuntimeError => new ExpressionRuntimeError(type, message, { hint });
 
+/** .NET's NullReferenceException: its message names nothing; `what` (the member or operation) is the twin's hint. */
 export const nullRef = (what: string): ExpressionRuntimeError =>
-  netError('NullReferenceException', `Object reference not set to an instance of an object (${what}).`);
+  netError('NullReferenceException', 'Object reference not set to an instance of an object.', `${what} on a null value`);
 
 export const invalidCast = (from: string, to: string): ExpressionRuntimeError =>
   netError('InvalidCastException', `Unable to cast object of type '${from}' to type '${to}'.`);

@@ -19,6 +19,10 @@ export interface DecisionStep {
   outcome: StepOutcome;
   /** What it did or why it failed (no secrets). */
   detail?: string;
+  /** APIM's trace messages of a failed step (`data.messages` of its trace entry: an expression failure's). */
+  messages?: readonly unknown[];
+  /** The twin's pointer to the cause of a failed expression (`Length on a null value`): `data.twinHint` beside them. */
+  hint?: string;
   /** Milliseconds since the request arrived. */
   at: number;
 }
@@ -99,7 +103,9 @@ export function traceDocument(d: GatewayDecision, messages: ReadonlyArray<{ sect
   };
   const entries: Array<{ section: string; at: number; entry: unknown }> = [];
   for (const s of d.steps) {
-    entries.push({ section: s.section, at: s.at, entry: { source: s.policy, timestamp: d.time, elapsed: elapsed(s.at), data: { scope: s.scope, path: s.path, outcome: s.outcome, ...(s.detail ? { message: s.detail } : {}) } } });
+    // A step with APIM's own trace messages shows those (not the twin's detail, which may carry a twin-only hint).
+    const said = s.messages ? { messages: s.messages, ...(s.hint ? { twinHint: s.hint } : {}) } : s.detail ? { message: s.detail } : {};
+    entries.push({ section: s.section, at: s.at, entry: { source: s.policy, timestamp: d.time, elapsed: elapsed(s.at), data: { scope: s.scope, path: s.path, outcome: s.outcome, ...said } } });
   }
   for (const m of messages) {
     entries.push({ section: m.section, at: m.at, entry: { source: m.source, timestamp: d.time, elapsed: elapsed(m.at), data: { severity: m.severity, message: m.message } } });

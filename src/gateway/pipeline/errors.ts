@@ -7,7 +7,14 @@ export class PolicyError extends Error {
   /** Default body message; undefined → the 500 body with an activityId. */
   readonly responseMessage: string | undefined;
   readonly extraHeaders: Record<string, string> | undefined;
-  constructor(init: { source: string; reason: string; message: string; statusCode?: number; responseMessage?: string; headers?: Record<string, string> }) {
+  /** APIM's trace messages for the failing policy (`data.messages`), when they differ from the message alone. */
+  readonly traceMessages: readonly unknown[] | undefined;
+  /** The twin's pointer to the cause (decision record and log only, never LastError or the trace). */
+  readonly hint: string | undefined;
+  constructor(init: {
+    source: string; reason: string; message: string; statusCode?: number; responseMessage?: string; headers?: Record<string, string>;
+    traceMessages?: readonly unknown[]; hint?: string | undefined;
+  }) {
     super(init.message);
     this.name = 'PolicyError';
     this.source = init.source;
@@ -15,6 +22,8 @@ export class PolicyError extends Error {
     this.statusCode = init.statusCode ?? 500;
     this.responseMessage = init.responseMessage;
     this.extraHeaders = init.headers;
+    this.traceMessages = init.traceMessages;
+    this.hint = init.hint;
   }
 }
 

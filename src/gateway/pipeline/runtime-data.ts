@@ -1,4 +1,4 @@
-import type { SubscriptionInfo } from '../expressions/host.js';
+import type { ApiInfo, SubscriptionInfo } from '../expressions/host.js';
 
 /**
  * The runtime data the gateway lends to policy expressions, beyond HostContext: the expression
@@ -31,6 +31,8 @@ export interface ProductData {
   groups: string[];
   /** API names. */
   apis: string[];
+  /** The product's APIs as `context.Api` describes them (`context.Product.Apis`). */
+  apiInfos: readonly ApiInfo[];
 }
 
 /** `context.User`: the subscription's owner, or null. */

@@ -2,6 +2,7 @@ import { PolicyError } from '../pipeline/errors.js';
 import type { RequestRun } from '../pipeline/request-run.js';
 import type { PolicyDefinition } from './types.js';
 import { boolOf, optional, required, str } from './util.js';
+import { limitTarget, limitTargetOf } from './limit-target.js';
 
 /** "Quota will be replenished in …": `hh:mm:ss` within a day, else days with two decimals (docs/behaviour/apim.md §1.4 [obs] "2.12 days"). */
 export function replenishedIn(ms: number): string {
@@ -87,7 +88,7 @@ export const quota: PolicyDefinition = {
     if (Number.isNaN(calls) || Number.isNaN(bandwidth) || period === undefined || Number.isNaN(period)) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', node, '<quota> calls, bandwidth and renewal-period must be whole numbers');
     for (const c of node.children) if (c.name !== 'api' && c.name !== 'operation') throw cc.error('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <quota>`);
     const children = node.children.map((c) => ({
-      kind: c.name, name: c.attrs.name ?? c.attrs.id ?? '', calls: literalNumber(c.attrs.calls), kb: literalNumber(c.attrs.bandwidth),
+      target: limitTargetOf(c), calls: literalNumber(c.attrs.calls), kb: literalNumber(c.attrs.bandwidth),
       periodMs: (literalNumber(c.attrs['renewal-period']) ?? 0) * 1000,
     }));
     const periodMs = period * 1000;
@@ -97,9 +98,9 @@ export const quota: PolicyDefinition = {
         const sub = rc.subscription;
         if (!sub) { rc.note('no subscription key: not counted'); return; }
         for (const l of children) {
-          const target = l.kind === 'api' ? rc.api.name : rc.operation.name;
-          if (l.name && l.name.toLowerCase() !== target.toLowerCase()) continue;
-          const r = count(rc, { key: `quota|${sub.id}|${l.kind}|${target}`, calls: l.calls, kb: l.kb, periodMs: l.periodMs }, 1);
+          const target = limitTarget(rc, l.target);
+          if (target === undefined) continue;
+          const r = count(rc, { key: `quota|${sub.id}|${l.target.kind}|${target}`, calls: l.calls, kb: l.kb, periodMs: l.periodMs }, 1);
           if (!r.ok) throw outOfQuota(rc, r);
         }
         const r = count(rc, { key: `quota|${sub.id}|${base.scope}|${base.path}`, calls, kb: bandwidth, periodMs }, 1);

@@ -3,6 +3,7 @@ import type { RequestRun } from '../pipeline/request-run.js';
 import type { CompileContext, PolicyDefinition, ValueSource } from './types.js';
 import type { PolicyNode } from '../policy/xml.js';
 import { boolOf, optional, required, str } from './util.js';
+import { limitTarget, limitTargetOf } from './limit-target.js';
 
 /** Longest renewal period APIM accepts for rate limits (docs/behaviour/apim.md §2). */
 const MAX_RENEWAL_SECONDS = 300;
@@ -86,7 +87,7 @@ export const rateLimit: PolicyDefinition = {
       if (c.name !== 'api' && c.name !== 'operation') throw cc.error('ERR_APIM_POLICY_UNKNOWN_ELEMENT', c, `<${c.name}> is not allowed inside <rate-limit>`);
       const n = Number(c.attrs.calls), p = Number(c.attrs['renewal-period']);
       if (!Number.isInteger(n) || n <= 0 || !Number.isInteger(p) || p <= 0 || p > MAX_RENEWAL_SECONDS) throw cc.error('ERR_APIM_POLICY_ATTRIBUTE', c, `<${c.name}> needs calls and renewal-period (1–${MAX_RENEWAL_SECONDS})`);
-      return { kind: c.name, name: c.attrs.name ?? c.attrs.id ?? '', calls: n, periodMs: p * 1000 };
+      return { target: limitTargetOf(c), calls: n, periodMs: p * 1000 };
     });
     const h = headerOptions(node);
     const total = Number(calls.literal);
@@ -97,9 +98,9 @@ export const rateLimit: PolicyDefinition = {
         const sub = rc.subscription;
         if (!sub) { rc.note('no subscription key: not counted'); return; }
         for (const l of limits) {
-          const target = l.kind === 'api' ? rc.api.name : rc.operation.name;
-          if (l.name && l.name.toLowerCase() !== target.toLowerCase()) continue;
-          const r = slide(rc, `rate|${sub.id}|${l.kind}|${target}`, l.calls, l.periodMs, 1);
+          const target = limitTarget(rc, l.target);
+          if (target === undefined) continue;
+          const r = slide(rc, `rate|${sub.id}|${l.target.kind}|${target}`, l.calls, l.periodMs, 1);
           if (!r.ok) throw exceeded(rc, h, r.retryAfter, l.calls);
         }
         const r = slide(rc, `rate|${sub.id}|${base.scope}|${base.path}`, total, periodMs, 1);

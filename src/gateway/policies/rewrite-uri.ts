@@ -16,13 +16,15 @@ export const rewriteUri: PolicyDefinition = {
     return {
       ...base,
       run(rc) {
-        // A `{param}` stands for one value: in the query part it is one parameter value (its `&`, `=`, `+` are data),
-        // in the path its `?` and `#` do not start a query or fragment (docs/behaviour/apim.md §1.7).
+        // A `{param}` in the path does not start a query or fragment (its `?` and `#` go on escaped); in the query part
+        // it is one parameter value (its `&`, `=`, `+` are data), or under compat flag rewriteUriQueryParameter
+        // `textual` text of the query string read after it is put in (docs/behaviour/apim.md §1.7, docs/differences.md).
         const raw = str(template.get(rc));
         const qi = raw.indexOf('?');
         const param = (p: string) => rc.request.matchedParameters.get(p) ?? '';
+        const inQuery = rc.services.flags.rewriteUriQueryParameter === 'textual' ? param : (p: string) => escapeData(param(p));
         const path = (qi < 0 ? raw : raw.slice(0, qi)).replace(/\{([^}]+)\}/g, (_m, p: string) => param(p).replace(/\?/g, '%3F').replace(/#/g, '%23'));
-        const newQuery: Array<[string, string]> = qi < 0 ? [] : [...new URLSearchParams(raw.slice(qi + 1).replace(/\{([^}]+)\}/g, (_m, p: string) => escapeData(param(p))))];
+        const newQuery: Array<[string, string]> = qi < 0 ? [] : [...new URLSearchParams(raw.slice(qi + 1).replace(/\{([^}]+)\}/g, (_m, p: string) => inQuery(p)))];
         const opQuery = rc.operation.urlTemplate.includes('?')
           ? new Set([...new URLSearchParams(rc.operation.urlTemplate.slice(rc.operation.urlTemplate.indexOf('?') + 1)).keys()])
           : new Set<string>();

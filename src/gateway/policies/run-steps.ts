@@ -38,7 +38,9 @@ export async function runSteps(steps: readonly Step[], rc: RequestRun): Promise<
       }
       const err = toPolicyError(s, e);
       entry.outcome = 'error';
-      entry.detail = `${err.reason}: ${err.message}`;
+      entry.detail = `${err.reason}: ${err.message}${err.hint ? ` (twin: ${err.hint})` : ''}`;
+      if (err.traceMessages) entry.messages = err.traceMessages;
+      if (err.hint) entry.hint = err.hint;
       throw new StepFailure(s, err);
     } finally {
       rc.currentStep = outer;
@@ -53,7 +55,16 @@ export async function runSteps(steps: readonly Step[], rc: RequestRun): Promise<
 export function toPolicyError(s: Step, e: unknown): PolicyError {
   if (e instanceof PolicyError) return e;
   if (e instanceof ExpressionRuntimeError) {
-    return new PolicyError({ source: s.name, reason: 'ExpressionValueEvaluationFailure', message: `Expression evaluation failed. ${e.message}` });
+    // As APIM reports it: LastError.Message "Expression evaluation failed. " and the .NET exception's message (Microsoft
+    // Tech Community, "Troubleshooting 4xx and 5xx errors with Azure APIM services", part II: "ExpressionValueEvaluation
+    // Failure: Expression evaluation failed. Object reference not set to an instance of an object."); the trace entry of
+    // the policy holds {message, expression, details} and then that text (a published trace: connected-pawns.com,
+    // 2020-04-29). .NET's stack trace, which APIM appends to `details`, the twin does not have.
+    const message = `Expression evaluation failed. ${e.message}`;
+    return new PolicyError({
+      source: s.name, reason: 'ExpressionValueEvaluationFailure', message, hint: e.hint,
+      traceMessages: [{ message: 'Expression evaluation failed.', expression: e.expression ?? '', details: e.message }, message],
+    });
   }
   return new PolicyError({ source: s.name, reason: 'PolicyExecutionFailure', message: e instanceof Error ? e.message : String(e) });
 }
