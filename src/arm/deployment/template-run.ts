@@ -619,17 +619,33 @@ class ReferenceReader {
     }
     holder ??= this.#presumeExisting(planned, id, `${action}()`);
     if (!holder) throw this.#notFound(target);
-    let result = holder.listResults?.[key];
+    const holderId = holder.id;
+    const ctx = providerContext(this.#shared, {}, this.#target.tenantId);
+    // A list result of the same resource, minted and kept on first use (a function's listSecrets is made of its listKeys).
+    const minted = (k: string): unknown => {
+      const current = overlay.getResource(holderId)!;
+      const stored = current.listResults?.[k];
+      if (stored !== undefined) return stored;
+      const made = providerFor(current.type)?.mintListResult?.(current, k, ctx, minted);
+      if (made !== undefined) {
+        const latest = overlay.getResource(holderId)!;
+        overlay.putResource({ ...latest, listResults: { ...latest.listResults, [k]: made } });
+      }
+      return made;
+    };
+    let result = minted(key);
     if (result === undefined) {
-      const ctx = providerContext(this.#shared, {}, this.#target.tenantId);
-      result = providerFor(holder.type)?.mintListResult?.(holder, key, ctx) ?? readOnlyListResult(holder, key);
+      result = readOnlyListResult(holder, key);
       // A sub-resource the RP creates itself (an Event Hubs namespace's RootManageSharedAccessKey rule).
       if (result === undefined && canonicalId(holder.id) !== canonicalId(id)) {
         result = readOnlyListResult({ id, type: typeOfId(id), name: nameOfId(id), properties: {} }, action);
       }
       // `list()` of a configuration resource (`sites/config/appsettings`) answers the resource as stored.
       if (result === undefined && key === 'list' && canonicalId(holder.id) === canonicalId(id)) result = fullView(holder);
-      if (result !== undefined) overlay.putResource({ ...holder, listResults: { ...holder.listResults, [key]: result } });
+      if (result !== undefined) {
+        const latest = overlay.getResource(holderId)!;
+        overlay.putResource({ ...latest, listResults: { ...latest.listResults, [key]: result } });
+      }
     }
     if (result !== undefined) return structuredClone(listResultForApiVersion(holder.type, key, result, apiVersion));
     const message = `The template function '${action}' is not supported by the twin for the resource type '${typeOfId(id)}' ('${id}'): the twin has no result for the action '${action}' of this resource.`;
