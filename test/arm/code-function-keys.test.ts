@@ -102,3 +102,23 @@ describe('deploy: listSecrets() of a function answers the key its listKeys() ans
     expect(out['url']).toEqual({ type: 'String', value: `https://fn.azurewebsites.net/api/shop/orders?code=${encodeURIComponent(stored)}` });
   });
 });
+
+describe('deploy: a deployment slot of a function app', () => {
+  it("listKeys()/listSecrets() of a function of the slot's code answer the keys kept on the slot", () => {
+    const { store, options } = setup();
+    deploy(seed(), options);
+    const fn = "resourceId('Microsoft.Web/sites/slots/functions', 'trustline-func', 'staging', 'hello')";
+    const template = {
+      resources: [{ type: 'Microsoft.Web/sites/slots', apiVersion: '2022-09-01', name: 'trustline-func/staging', location: 'westeurope', kind: 'functionapp,linux', properties: {} }],
+      outputs: {
+        key: { type: 'string', value: `[listKeys(${fn}, '2022-09-01').default]` },
+        url: { type: 'string', value: `[listSecrets(${fn}, '2022-09-01').trigger_url]` },
+      },
+    };
+    const out = deploy({ deploymentName: 'slot', template }, options).outputs;
+    const key = out['key']!.value as string;
+    expect(key).toMatch(FUNCTION_KEY);
+    expect(out['url']).toEqual({ type: 'String', value: `https://trustline-func-staging.azurewebsites.net/api/hello?code=${encodeURIComponent(key)}` });
+    expect(store.getResource(`${SITE}/slots/staging`)!.listResults![SLOT]).toEqual({ default: key });
+  });
+});
