@@ -13,6 +13,7 @@ import { checkResourceApiVersion } from '../providers/api-versions.js';
 import { inApiVersionShape, toCurrentShape } from '../providers/api-version-shapes.js';
 import { answeredPolicy } from '../providers/apim-policy-view.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
+import { accountOfDefaultService } from '../providers/storage.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
 import type { CopyFrame } from './copy.js';
@@ -332,7 +333,9 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   const overlay = shared.overlay;
   if (r.parent === undefined && r.name.includes('/') && !shared.expand) {
     const parentId = r.id.replace(/\/[^/]+\/[^/]+$/, '');
-    if (!overlay.getResource(parentId)) {
+    // A storage account's default services exist with the account (the Storage resource provider creates them).
+    const account = accountOfDefaultService(parentId);
+    if (!overlay.getResource(parentId) && !(account !== undefined && overlay.getResource(account))) {
       throw armError(
         'ERR_ARM_RESOURCE_NOT_FOUND',
         `The parent resource '${parentId}' of the template ${what}${atLine(r.location)} was not found. Deploy it first or add it to the template.`,
