@@ -13,6 +13,7 @@ import { checkResourceApiVersion } from '../providers/api-versions.js';
 import { inApiVersionShape, toCurrentShape } from '../providers/api-version-shapes.js';
 import { answeredPolicy } from '../providers/apim-policy-view.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
+import { accountOfDefaultService } from '../providers/storage.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
 import type { CopyFrame } from './copy.js';
@@ -332,7 +333,9 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   const overlay = shared.overlay;
   if (r.parent === undefined && r.name.includes('/') && !shared.expand) {
     const parentId = r.id.replace(/\/[^/]+\/[^/]+$/, '');
-    if (!overlay.getResource(parentId)) {
+    // A storage account's default services exist with the account (the Storage resource provider creates them).
+    const account = accountOfDefaultService(parentId);
+    if (!overlay.getResource(parentId) && !(account !== undefined && overlay.getResource(account))) {
       throw armError(
         'ERR_ARM_RESOURCE_NOT_FOUND',
         `The parent resource '${parentId}' of the template ${what}${atLine(r.location)} was not found. Deploy it first or add it to the template.`,
@@ -619,17 +622,33 @@ class ReferenceReader {
     }
     holder ??= this.#presumeExisting(planned, id, `${action}()`);
     if (!holder) throw this.#notFound(target);
-    let result = holder.listResults?.[key];
+    const holderId = holder.id;
+    const ctx = providerContext(this.#shared, {}, this.#target.tenantId);
+    // A list result of the same resource, minted and kept on first use (a function's listSecrets is made of its listKeys).
+    const minted = (k: string): unknown => {
+      const current = overlay.getResource(holderId)!;
+      const stored = current.listResults?.[k];
+      if (stored !== undefined) return stored;
+      const made = providerFor(current.type)?.mintListResult?.(current, k, ctx, minted);
+      if (made !== undefined) {
+        const latest = overlay.getResource(holderId)!;
+        overlay.putResource({ ...latest, listResults: { ...latest.listResults, [k]: made } });
+      }
+      return made;
+    };
+    let result = minted(key);
     if (result === undefined) {
-      const ctx = providerContext(this.#shared, {}, this.#target.tenantId);
-      result = providerFor(holder.type)?.mintListResult?.(holder, key, ctx) ?? readOnlyListResult(holder, key);
+      result = readOnlyListResult(holder, key);
       // A sub-resource the RP creates itself (an Event Hubs namespace's RootManageSharedAccessKey rule).
       if (result === undefined && canonicalId(holder.id) !== canonicalId(id)) {
         result = readOnlyListResult({ id, type: typeOfId(id), name: nameOfId(id), properties: {} }, action);
       }
       // `list()` of a configuration resource (`sites/config/appsettings`) answers the resource as stored.
       if (result === undefined && key === 'list' && canonicalId(holder.id) === canonicalId(id)) result = fullView(holder);
-      if (result !== undefined) overlay.putResource({ ...holder, listResults: { ...holder.listResults, [key]: result } });
+      if (result !== undefined) {
+        const latest = overlay.getResource(holderId)!;
+        overlay.putResource({ ...latest, listResults: { ...latest.listResults, [key]: result } });
+      }
     }
     if (result !== undefined) return structuredClone(listResultForApiVersion(holder.type, key, result, apiVersion));
     const message = `The template function '${action}' is not supported by the twin for the resource type '${typeOfId(id)}' ('${id}'): the twin has no result for the action '${action}' of this resource.`;

@@ -33,9 +33,11 @@ export interface ResourceProvider {
   apply(input: ResourceInput, ctx: ProviderContext): ResourceRecord;
   /**
    * A `list*` result made on first use (`key` as in `ResourceRecord.listResults`), for results minted
-   * lazily so that resources not asked for them draw no ids. The engine stores it on the record.
+   * lazily so that resources not asked for them draw no ids. The engine stores it on the record. `listResult` reads
+   * another list result of the same record, minting and storing it first when needed (a function's listSecrets
+   * carries the key its listKeys answers).
    */
-  mintListResult?(record: ResourceRecord, key: string, ctx: ProviderContext): unknown;
+  mintListResult?(record: ResourceRecord, key: string, ctx: ProviderContext, listResult: (key: string) => unknown): unknown;
   /**
    * An `existing` resource the template reads, answered from the twin's state by its evaluated body (the Microsoft
    * Graph extension's objects live in the directory, keyed by `uniqueName`, `appId` or `userPrincipalName`, not in the

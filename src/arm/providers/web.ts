@@ -41,18 +41,49 @@ export const siteProvider: ResourceProvider = {
     };
     // What templates read back besides (hostNames, twin addresses, the verification id): read-only-properties.ts.
     record.properties = { ...siteReadOnlyProperties(record.id, host), ...record.properties };
-    // Host keys are minted on first listKeys() (mintListResult) and kept afterwards.
-    const hostKeys = previousRecord(record, ctx)?.listResults?.[HOST_KEYS];
-    if (hostKeys !== undefined && /functionapp/i.test(input.kind ?? '')) record.listResults = { [HOST_KEYS]: hostKeys };
+    // The Functions host's keys (the host's, and those of the functions of the app's code) are minted on the first
+    // listKeys() (mintListResult) or control-plane read, and a PUT of the site keeps them, as App Service does.
+    const kept = functionAppKeys(previousRecord(record, ctx)?.listResults);
+    if (kept !== undefined && /functionapp/i.test(input.kind ?? '')) record.listResults = kept;
     applyManagedIdentity(record, ctx);
     return record;
   },
-  mintListResult(record, key, ctx) {
+  mintListResult(record, key, ctx, listResult) {
     if (key === APP_SETTINGS_LIST || key === CONNECTION_STRINGS_LIST) return siteConfigList(record, key);
-    if (key !== HOST_KEYS || !/functionapp/i.test(record.kind ?? '')) return undefined;
-    return functionHostKeys(ctx);
+    if (!/functionapp/i.test(record.kind ?? '')) return undefined;
+    if (key === HOST_KEYS) return functionHostKeys(ctx);
+    // listKeys() of `{site}/functions/{name}` that no `sites/functions` resource declares: a function of the app's code,
+    // whose `default` key the host created with it (docs/behaviour/app-service.md §4). The twin keeps it on the site
+    // where the control plane reads and changes it (src/runtime/control-plane/code-functions.ts codeFunctionKeysKey).
+    if (CODE_FUNCTION_KEYS.test(key)) return { default: functionKey(ctx) };
+    // listSecrets() of such a function: its default key and the URL that calls it with that key.
+    const secrets = /^functions\/([^/]+)\/listsecrets$/.exec(key);
+    if (secrets) return functionSecrets(record, secrets[1]!, undefined, listResult(`functions/${secrets[1]}/listkeys`));
+    return undefined;
   },
 };
+
+/**
+ * POST {site}/functions/{name}/listsecrets (REST spec WebApps_ListFunctionSecrets, `FunctionSecrets`): the function's
+ * `default` key and its trigger URL `https://{host}/api/{route}?code={key}` — the key the Functions host checks, so the
+ * URL a template hands on (an Event Grid webhook, a Logic App action) calls the function.
+ */
+function functionSecrets(site: ResourceRecord, name: string, route: string | undefined, keys: unknown): JsonObject | undefined {
+  if (!isObject(keys)) return undefined;
+  const key = typeof keys['default'] === 'string' ? keys['default'] : Object.values(keys).find((v): v is string => typeof v === 'string');
+  if (key === undefined) return undefined;
+  const host = typeof site.properties['defaultHostName'] === 'string' ? site.properties['defaultHostName'] : `${siteHostLabel(site.name)}.azurewebsites.net`;
+  return { key, trigger_url: `https://${host}/api/${route ?? name}?code=${encodeURIComponent(key)}` };
+}
+
+/** The site's `listResults` slot of a code function's keys: `functions/{name}/listkeys` (lower case). */
+const CODE_FUNCTION_KEYS = /^functions\/[^/]+\/listkeys$/;
+
+/** Of a site's stored list results, the Functions host's keys (host and code functions), or undefined when none. */
+function functionAppKeys(listResults: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const kept = Object.entries(listResults ?? {}).filter(([k]) => k === HOST_KEYS || CODE_FUNCTION_KEYS.test(k));
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+}
 
 /**
  * POST {site}/host/default/listKeys of a function app: the host's master key and `default` function key, which a
@@ -161,7 +192,23 @@ export const siteFunctionProvider: ResourceProvider = {
     record.listResults = { listkeys: keptListResult(previous, 'listkeys', () => ({ default: functionKey(ctx) })) };
     return record;
   },
+  mintListResult(record, key, ctx, listResult) {
+    if (key !== 'listsecrets') return undefined;
+    const [siteName, name] = record.name.split('/');
+    const siteId = record.id.replace(/\/functions\/[^/]+$/i, '');
+    const site = ctx.tx.getResource(siteId) ?? { id: siteId, type: 'Microsoft.Web/sites', name: siteName!, properties: {} };
+    return functionSecrets(site, name!, httpRoute(record.properties), listResult('listkeys'));
+  },
 };
+
+/** The route of a declared function's HTTP trigger (`properties.config.bindings[].route`), if it sets one. */
+function httpRoute(properties: JsonObject): string | undefined {
+  const config = valueOf(properties, 'config');
+  const bindings = isObject(config) ? valueOf(config, 'bindings') : undefined;
+  const trigger = Array.isArray(bindings) ? bindings.find((b) => isObject(b) && String(valueOf(b, 'type') ?? '').toLowerCase() === 'httptrigger') : undefined;
+  const route = isObject(trigger) ? valueOf(trigger, 'route') : undefined;
+  return typeof route === 'string' && route !== '' ? route : undefined;
+}
 
 export const webProviders: ResourceProvider[] = [serverFarmProvider, siteProvider, siteConfigProvider, siteFunctionProvider];
 

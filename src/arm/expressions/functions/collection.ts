@@ -31,8 +31,13 @@ export const collectionFunctions: ArmFunction[] = [
     min: 0,
     impl: (args) => {
       // [doc] Learn, template-functions-object "createObject": "The function only accepts an even number of parameters.
-      // Each key must have a matching value." So one argument is refused (the quickstart environment-sandbox's
-      // `createObject('8e3af…')`, an upstream gap); ARM's own wording for it was not found [I].
+      // Each key must have a matching value." So one argument is refused. The one-argument call of the quickstart
+      // microsoft.devcenter/environment-sandbox (`"roles": "[createObject('8e3af…')]"`) is a hand translation that lost
+      // the value: its main.bicep (modules/deployment1.bicep) builds `toObject(roles, role => role.id, role =>
+      // role.properties)` = `{'8e3af…': {}}`, and an earlier azuredeploy.json of the same sample wrote exactly that
+      // (`"roles": {"8e3af…": "[createObject()]"}`); Azure/PSRule.Rules.Azure (Data/Template/Functions.cs CreateObject),
+      // which expands templates as ARM does, refuses an odd count too. ARM's own wording was not found in Learn, GitHub
+      // issues or published sources [I]: the message below is the twin's.
       if (args.length % 2 !== 0) throw fnError('createObject', `the function only accepts an even number of parameters (key, value pairs), but ${args.length} were provided.`);
       const out: JsonObject = {};
       for (let i = 0; i < args.length; i += 2) setProp(out, expectString(args[i], 'createObject', i + 1), args[i + 1]);

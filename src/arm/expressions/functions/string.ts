@@ -67,6 +67,32 @@ const str = (name: string, min: number, max: number, impl: (s: string[]) => unkn
   impl: (args) => impl(args.map((a, i) => expectString(a, name, i + 1))),
 });
 
+/**
+ * `like(input, pattern)`: whether the whole input matches the pattern, where `*` stands for any run of characters
+ * (none included) and every other character for itself, compared case-insensitively. Bicep's function catalogue
+ * (Azure/bicep SystemNamespaceType, "like": "Performs pattern based matching and returns true if input string matches
+ * the pattern and supports '*' as a wildcard. The comparison is case-insensitive."; Azure/bicep#18263 `like('OneTwoThree',
+ * 'Two*')` is false) and ARM evaluates it; an end-anchored segment that also occurs earlier still matches
+ * (Azure/bicep#19885, fixed in ARM).
+ */
+function like(input: string, pattern: string): boolean {
+  const s = input.toLowerCase();
+  const parts = pattern.toLowerCase().split('*');
+  if (parts.length === 1) return s === parts[0];
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  const end = s.length - last.length;
+  if (!s.startsWith(first) || end < first.length || !s.endsWith(last)) return false;
+  let at = first.length;
+  for (const part of parts.slice(1, -1)) {
+    if (part === '') continue;
+    const i = s.indexOf(part, at);
+    if (i < 0 || i + part.length > end) return false;
+    at = i + part.length;
+  }
+  return true;
+}
+
 /** Unpaired UTF-16 surrogates (`last()` of an astral character yields one). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -110,6 +136,7 @@ export const stringFunctions: ArmFunction[] = [
   }),
   str('startsWith', 2, 2, ([s, p]) => s!.toLowerCase().startsWith(p!.toLowerCase())),
   str('endsWith', 2, 2, ([s, p]) => s!.toLowerCase().endsWith(p!.toLowerCase())),
+  str('like', 2, 2, ([s, p]) => like(s!, p!)),
   str('base64', 1, 1, ([s]) => {
     checkStringLength(Math.ceil(Buffer.byteLength(s!, 'utf8') / 3) * 4, 'base64');
     return Buffer.from(s!, 'utf8').toString('base64');
