@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
+import { TwinError, createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
 import type { DeployResult } from '../../arm/index.js';
 import { writePrivateFile } from '../../state/index.js';
 import { armDeferredTls, startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
@@ -49,6 +49,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   const event = (e: UpEvent) => out(JSON.stringify(e));
   const logger = createLogger({ level: opts.logLevel });
   const { loaded, inputs, tenantId } = startupInputs(opts.deployments, opts.tenant);
+  // A directory file that is not there is a mistake of the command line (exit 2, as a template that is not there),
+  // found before the twin starts rather than after its deployments went through.
+  for (const f of opts.directory) if (!existsSync(f) || !statSync(f).isFile()) throw new TwinError('ERR_CLI_INPUT', `the directory file ${f} does not exist`);
   // First the lock: a second `up` on this folder stops here, before it reads or writes anything in it.
   const lock = lockStateFolder(opts.state, logger);
   let twin: Twin;
