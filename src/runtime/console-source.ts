@@ -5,7 +5,7 @@ import { describeError } from '../core/index.js';
 import { during, type DecisionLog, type DecisionRecord } from './decision-log.js';
 import type { ReadyInfo } from './ready-info.js';
 import { siteViews } from './site-config.js';
-import type { ComposedRequest, ComposedResult, Composer } from './console-composer.js';
+import type { ComposedRequest, ComposedResult, Composer, ReplayView } from './console-composer.js';
 
 /**
  * What the web console (src/console) may read of a running twin: read-only views computed when a page is asked for,
@@ -28,6 +28,11 @@ export interface ConsoleSource {
    * Azure host name), optionally with a token the twin mints; answers what the console may show (secrets hidden).
    */
   send(request: ComposedRequest): Promise<ComposedResult>;
+  /**
+   * A past request from outside (one of `requests()`), ready to send again from the composer: its target, method, URL,
+   * headers and body, without the parts that carry a secret. Undefined when the twin no longer keeps it.
+   */
+  replay(requestId: string): ReplayView | undefined;
 }
 
 /** The twin's Entra ID directory, names and ids only: how many credentials an app has, never their (hashed) values. */
@@ -43,6 +48,8 @@ export interface DirectoryView {
 export interface RequestGroup {
   top: DecisionRecord;
   hops: DecisionRecord[];
+  /** The twin still keeps the request itself: the composer can send it again (`ConsoleSource.replay`). */
+  replayable?: boolean;
 }
 
 export interface ChainView {
@@ -103,10 +110,11 @@ export function createConsoleSource(deps: {
     ready: deps.ready,
     signingKeys: deps.signingKeys,
     resources: () => store.listResources().map((r) => ({ id: r.id, type: r.type, name: r.name })),
-    requests: (n) => groupRequests(deps.decisions.requests(n)),
+    requests: (n) => groupRequests(deps.decisions.requests(n)).map((g) => (deps.composer.canReplay(g.top.requestId) ? { ...g, replayable: true } : g)),
     chain: () => chainView(store, deps.ready()),
     directory: () => directoryView(store),
     send: (request) => deps.composer.send(request),
+    replay: (requestId) => deps.composer.replay(requestId),
   };
 }
 
