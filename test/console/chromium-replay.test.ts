@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
 import { startTwin, type Twin } from '../../src/runtime/index.js';
 import { createConsole } from '../../src/console/index.js';
@@ -90,6 +90,31 @@ describe('replaying a past request from the console, in headless Chromium', () =
     // The replayed request carries no function key (the last requests list the URL as the caller sent it).
     expect(String(await evaluate(`document.querySelector('#composer').outerHTML`))).not.toContain('fn-key-secret');
     expect(await evaluate('document.scripts.length')).toBe(0);
+  });
+
+  it("a request straight to a site's https listener is replayed too; the decision record served keeps none of it", async () => {
+    const site = twin.ready().sites['replay-fn']!;
+    const tls = new Agent({ connect: { ca: readFileSync(twin.ready().caCertificate, 'utf8') } });
+    const first = await request(`${site.url}/api/hello?code=site-key-secret`, { method: 'PUT', headers: { 'x-a': '1', 'content-type': 'text/plain' }, body: 'a body', dispatcher: tls });
+    await first.body.dump();
+    await tls.close();
+    expect(first.statusCode).toBe(401);
+    const requestId = String(first.headers['x-trustline-site-request-id']);
+    // The record `trustline explain` serves holds no request (it went to the twin's request log).
+    expect(twin.decisions.get(requestId)).toBeDefined();
+    expect(JSON.stringify(twin.decisions.get(requestId))).not.toContain('site-key-secret');
+    expect(JSON.stringify(twin.decisions.get(requestId))).not.toContain('a body');
+
+    const { evaluate, waitFor, navigate } = await browser!.cdp.tab();
+    await navigate(twin.ready().console);
+    await waitFor(`!!document.querySelector('section#requests')`, 'the console');
+    await navigate(`${new URL(twin.ready().controlPlane).origin}/?replay=${requestId}#composer`);
+    await waitFor(`!!document.querySelector('#replay-note')`, 'the replayed request in the composer');
+    const field = (name: string) => evaluate(`document.querySelector('form.composer [name=${name}]').value`);
+    expect([await field('target'), await field('scheme'), await field('method'), await field('path'), await field('headers'), await field('body')]).toEqual([
+      'site:replay-fn', 'https', 'PUT', '/api/hello', 'x-a: 1\ncontent-type: text/plain', 'a body',
+    ]);
+    expect(String(await evaluate(`document.querySelector('#replay-note').innerText`))).toContain('Left out (secrets): query code');
   });
 
   it('the composer sends over plain http too: the site answers http as App Service does with requireHttps (302 to https)', async () => {
