@@ -67,16 +67,32 @@ export interface RequestLog {
   readonly size: number;
 }
 
+/**
+ * A ring of the last `capacity` requests: adding is two array stores (it runs on every request from outside); a look-up
+ * scans the ring newest first (it runs when the console asks). A Map keyed by request id cost 5 µs per request here,
+ * deleting its oldest entry on every add.
+ */
 export function createRequestLog(capacity: number): RequestLog {
-  const kept = new Map<string, RawRequest>();
+  const ids = new Array<string | undefined>(capacity);
+  const kept = new Array<RawRequest | undefined>(capacity);
+  let next = 0;
+  let size = 0;
   return {
     add(id, request) {
-      kept.set(id, request);
-      if (kept.size > capacity) kept.delete(kept.keys().next().value!);
+      ids[next] = id;
+      kept[next] = request;
+      next = next + 1 === capacity ? 0 : next + 1;
+      if (size < capacity) size++;
     },
-    get: (id) => kept.get(id),
+    get(id) {
+      for (let i = 1; i <= size; i++) {
+        const at = (next - i + capacity) % capacity;
+        if (ids[at] === id) return kept[at];
+      }
+      return undefined;
+    },
     get size() {
-      return kept.size;
+      return size;
     },
   };
 }
