@@ -80,6 +80,11 @@ describe('custom domains of sites and APIM services', () => {
     expect(answer).toEqual({ status: 302, location: 'https://fn.contoso.test/api/hello' });
   });
 
+  it('the ready file names each custom domain beside the default host name', () => {
+    expect(twin.ready().apim['domains-apim']!.customHostNames).toEqual(['api.contoso.test']);
+    expect([...twin.ready().sites['domains-fn']!.customHostNames!].sort()).toEqual(['*.wild.test', 'fn.contoso.test']);
+  });
+
   it('a name no deployment binds is still refused by the proxy (403)', async () => {
     const proxy = new URL(twin.ready().proxy!);
     const status = await new Promise<number>((resolve, reject) => {

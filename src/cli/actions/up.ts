@@ -215,6 +215,7 @@ export function unknownBackendSites(backends: Record<string, string>, ready: Pic
 
 /** The banner `trustline up` prints once the twin serves (exported for its test). */
 export function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
+  const domains = (names: string[] | undefined) => (names && names.length > 0 ? `, ${names.map((n) => `https://${n}`).join(', ')}` : '');
   const backendOf = (site: string) => Object.entries(backends).find(([n]) => n.toLowerCase() === site.toLowerCase())?.[1];
   out('');
   out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
@@ -224,10 +225,10 @@ export function printSummary(ready: ReadyInfo, readyFile: string, out: (l: strin
   out(`  console:        ${ready.console}   (chain, try a request, last requests and why, keys, directory; open it in a browser)`);
   out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
   for (const [name, s] of Object.entries(ready.sites)) {
-    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);
+    out(`  site ${name}: ${s.url}  (https://${s.hostName}${domains(s.customHostNames)}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);
   }
   for (const [name, a] of Object.entries(ready.apim)) {
-    out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);
+    out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}${domains(a.customHostNames)}; managed identity principalId ${a.principalId ?? '-'})`);
   }
   const firstApim = Object.values(ready.apim)[0];
   const firstSite = Object.values(ready.sites)[0];
