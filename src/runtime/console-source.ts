@@ -56,6 +56,8 @@ export interface ChainView {
   services: Array<{
     name: string;
     hostName: string;
+    /** Its custom gateway host names (ready file's `customHostNames`). */
+    customHostNames?: string[];
     gatewayUrl: string;
     principalId?: string;
     clientId?: string;
@@ -67,6 +69,8 @@ export interface ChainView {
 export interface SiteChainView {
   name: string;
   hostName: string;
+  /** Its custom domains (host name bindings). */
+  customHostNames?: string[];
   url: string;
   kind?: string;
   principalId?: string;
@@ -165,11 +169,14 @@ export function groupRequests(records: DecisionRecord[]): RequestGroup[] {
 }
 
 function chainView(store: Store, ready: ReadyInfo): ChainView {
-  const siteByHost = new Map(Object.entries(ready.sites).map(([name, s]) => [s.hostName.toLowerCase(), name]));
+  // A backend names a site by its default host name or by one of its custom domains (a wildcard covers one label).
+  const siteByHost = new Map(Object.entries(ready.sites).flatMap(([name, s]) => [s.hostName, ...(s.customHostNames ?? [])].map((h): [string, string] => [h.toLowerCase(), name])));
+  const siteOf = (host: string) => siteByHost.get(host) ?? (host.indexOf('.') > 0 ? siteByHost.get(`*${host.slice(host.indexOf('.'))}`) : undefined);
   const apis = store.listResources({ type: 'Microsoft.ApiManagement/service/apis' });
   const services = Object.entries(ready.apim).map(([name, s]) => ({
     name,
     hostName: s.hostName,
+    ...(s.customHostNames ? { customHostNames: s.customHostNames } : {}),
     gatewayUrl: s.gatewayUrl,
     ...(s.principalId ? { principalId: s.principalId } : {}),
     ...(s.clientId ? { clientId: s.clientId } : {}),
@@ -178,7 +185,7 @@ function chainView(store: Store, ready: ReadyInfo): ChainView {
       const serviceUrl = typeof stored?.properties['serviceUrl'] === 'string' ? stored.properties['serviceUrl'] : undefined;
       let site: string | undefined;
       try {
-        site = serviceUrl ? siteByHost.get(new URL(serviceUrl).hostname.toLowerCase()) : undefined;
+        site = serviceUrl ? siteOf(new URL(serviceUrl).hostname.toLowerCase()) : undefined;
       } catch {
         site = undefined;
       }
@@ -191,6 +198,7 @@ function chainView(store: Store, ready: ReadyInfo): ChainView {
     return {
       name: v.name,
       hostName: v.hostName,
+      ...(readySite?.customHostNames ? { customHostNames: readySite.customHostNames } : {}),
       url: readySite?.url ?? '',
       ...(v.resource.kind ? { kind: v.resource.kind } : {}),
       ...(v.resource.identity?.principalId ? { principalId: v.resource.identity.principalId } : {}),

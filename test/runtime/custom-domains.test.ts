@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProxyAgent, request } from 'undici';
 import { randomIds, silentLogger, systemClock } from '../../src/core/index.js';
-import { startTwin, type Twin } from '../../src/runtime/index.js';
+import { startTwin, type ConsoleSource, type Twin } from '../../src/runtime/index.js';
 import { SEED } from '../helpers/seed.js';
 
 const TENANT = '7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e';
@@ -24,10 +24,16 @@ describe('custom domains of sites and APIM services', () => {
   let dir: string;
   let ca: string;
   let viaProxy: ProxyAgent;
+  let consoleSource: ConsoleSource | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trustline-domains-'));
-    twin = await startTwin({ stateDir: dir, inMemory: true, tenantId: TENANT, subscriptionId: '1a2b3c4d-0000-4000-8000-0000000c0503', resourceGroup: 'rg-domains', location: 'westeurope', clock: systemClock, ids: randomIds, logger: silentLogger });
+    twin = await startTwin({ stateDir: dir, inMemory: true, tenantId: TENANT, subscriptionId: '1a2b3c4d-0000-4000-8000-0000000c0503', resourceGroup: 'rg-domains', location: 'westeurope', clock: systemClock, ids: randomIds, logger: silentLogger,
+      console: (source) => {
+        consoleSource = source;
+        return (_req, res) => res.end();
+      },
+    });
     const t = JSON.parse(readFileSync(join(SEED, 'azuredeploy.json'), 'utf8'));
     const of = (type: string) => t.resources.find((r: { type: string }) => r.type === type);
     of('Microsoft.ApiManagement/service').properties.hostnameConfigurations = [{ type: 'Proxy', hostName: 'api.contoso.test', certificateSource: 'Custom' }];
@@ -83,6 +89,13 @@ describe('custom domains of sites and APIM services', () => {
   it('the ready file names each custom domain beside the default host name', () => {
     expect(twin.ready().apim['domains-apim']!.customHostNames).toEqual(['api.contoso.test']);
     expect([...twin.ready().sites['domains-fn']!.customHostNames!].sort()).toEqual(['*.wild.test', 'fn.contoso.test']);
+  });
+
+  it("the console's chain names the custom domains and links an API to the site its backend reaches by one", () => {
+    const chain = consoleSource!.chain();
+    expect(chain.services[0]).toMatchObject({ name: 'domains-apim', customHostNames: ['api.contoso.test'] });
+    expect(chain.services[0]!.apis[0]).toMatchObject({ serviceUrl: 'https://fn.contoso.test/api', site: 'domains-fn' });
+    expect([...chain.sites.find((x) => x.name === 'domains-fn')!.customHostNames!].sort()).toEqual(['*.wild.test', 'fn.contoso.test']);
   });
 
   it('a name no deployment binds is still refused by the proxy (403)', async () => {
