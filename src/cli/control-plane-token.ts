@@ -20,12 +20,12 @@ export function controlPlaneToken(ready: ReadyInfo): () => Promise<string | unde
   return async () => {
     if (ready.controlPlaneAuth === false || (ready.controlPlaneAuth === undefined && !ready.cliCredential)) return undefined;
     if (cached && Date.now() < cached.renewAt) return cached.token;
-    if (!ready.cliCredential) throw new TwinError('ERR_CLI_READY_FILE', 'the ready file names no cliCredential: the control plane needs a token (restart `trustline up`, or use --no-auth)');
+    if (!ready.cliCredential) throw new TwinError('ERR_TWIN_READY_FILE', 'the ready file names no cliCredential: the control plane needs a token (restart `trustline up`, or use --no-auth)');
     let cred: CliCredential;
     try {
       cred = JSON.parse(readFileSync(ready.cliCredential, 'utf8')) as CliCredential;
     } catch (e) {
-      throw new TwinError('ERR_CLI_READY_FILE', `cannot read the CLI credential ${ready.cliCredential}: ${(e as Error).message}`);
+      throw new TwinError('ERR_TWIN_READY_FILE', `cannot read the CLI credential ${ready.cliCredential}: ${(e as Error).message}`);
     }
     const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caCertificate, 'utf8') } });
     try {

@@ -41,7 +41,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     .exitOverride()
     // The error, then where the options are: the whole help after it would push the error off the screen.
     .showHelpAfterError('(add --help for the options and what the command prints)')
-    .addHelpText('after', '\nExit codes: 0 success, 1 check or deployment failed, 2 usage error. `trustline <command> --help` for each command.');
+    .addHelpText('after', '\nExit codes: 0 success, 1 check or deployment failed (also: no twin runs at the ready file), 2 usage error.\n`trustline <command> --help` for each command.');
   // Commands created after this point inherit the output routing and the exit override.
   for (const register of COMMANDS) register(program, ctx);
   // `--ready-file` not given: the project file's readyFile (or <state>/ready.json) instead of the built-in default.
@@ -60,14 +60,26 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     }
     const refused = refusedAddress(e);
     if (refused !== undefined) {
-      // A twin that is not running (or a ready file left by one that was killed): say so, not "fetch failed".
-      ctx.err(`trustline: ERR_CLI_TWIN_UNREACHABLE: nothing answers at ${refused}, where the ready file says the twin listens: is \`trustline up\` running? (a twin that was killed leaves its ready file behind; start it again)`);
-      return 2;
+      // A twin that is not running (or a ready file left by one that was killed): say so, not "fetch failed". The
+      // command line was right: exit 1, as for a missing ready file (ERR_TWIN_NOT_RUNNING).
+      ctx.err(`trustline: ERR_TWIN_UNREACHABLE: nothing answers at ${refused}, where the ready file says the twin listens: is \`trustline up\` running? (a twin that was killed leaves its ready file behind; start it again)`);
+      return 1;
     }
     ctx.err(`trustline: ${describeError(e)}`);
-    return isTwinError(e) && (e.code.startsWith('ERR_CLI') || e.code.startsWith('ERR_RUNTIME_PORT')) ? 2 : 1;
+    return exitCodeOf(e);
   }
   return ctx.code();
+}
+
+/**
+ * The exit code of an error that ended a command (README: 0 success, 1 check or deployment failed, 2 usage error): a
+ * usage error is a `TwinError` whose code starts with `ERR_CLI` (the command line itself: a file it names that does
+ * not exist, options that do not go together, an identity it names that the twin does not have) or a listener port
+ * that cannot be used (`ERR_RUNTIME_PORT_*`: choose others with --port-base); everything else — the twin not running
+ * (`ERR_TWIN_*`), a deployment or a check that failed — is 1.
+ */
+export function exitCodeOf(e: unknown): 1 | 2 {
+  return isTwinError(e) && (e.code.startsWith('ERR_CLI') || e.code.startsWith('ERR_RUNTIME_PORT')) ? 2 : 1;
 }
 
 /** `host:port` of a refused connection anywhere in an error's chain (undici's own error, fetch's `cause`, an AggregateError). */

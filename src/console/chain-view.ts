@@ -2,6 +2,9 @@ import type { ChainView, EasyAuthSummary, SiteChainView } from '../runtime/index
 import { html, type Html } from './html.js';
 import { audienceOf, siteAudience, tryLink } from './composer-view.js';
 
+/** The custom domains beside the default host name. */
+const also = (names: string[] | undefined): Html | string => (names && names.length > 0 ? html`, ${names.join(', ')}` : '');
+
 const list = (values: string[] | undefined, none: string): Html | string => (values === undefined ? none : values.length === 0 ? '(empty list)' : html`${values.map((v, i) => html`${i > 0 ? ', ' : ''}<code>${v}</code>`)}`);
 
 /**
@@ -16,7 +19,7 @@ ${chain.sites.length === 0 ? html`<p>No site is deployed.</p>` : chain.sites.map
 }
 
 function serviceBlock(s: ChainView['services'][number], chain: ChainView): Html {
-  return html`<div class="card"><h3>APIM <code>${s.name}</code> <small>${s.hostName} → ${s.gatewayUrl}</small></h3>
+  return html`<div class="card"><h3>APIM <code>${s.name}</code> <small>${s.hostName}${also(s.customHostNames)} → ${s.gatewayUrl}</small></h3>
 <p>Managed identity: ${s.principalId ? html`principal <code>${s.principalId}</code>, client <code>${s.clientId ?? '-'}</code>` : 'none'}</p>
 <table><tr><th>API</th><th>path</th><th>operations</th><th>backend</th></tr>
 ${s.apis.map(
@@ -26,7 +29,7 @@ ${s.apis.map(
 }
 
 function siteBlock(s: SiteChainView): Html {
-  return html`<div class="card" id="site-${s.name}"><h3>Site <code>${s.name}</code> <small>${s.hostName} → ${s.url}</small> ${tryLink(`site:${s.name}`, 'GET', '/', audienceOf(s.easyAuth))}</h3>
+  return html`<div class="card" id="site-${s.name}"><h3>Site <code>${s.name}</code> <small>${s.hostName}${also(s.customHostNames)} → ${s.url}</small> ${tryLink(`site:${s.name}`, 'GET', '/', audienceOf(s.easyAuth))}</h3>
 ${s.principalId ? html`<p>Managed identity: principal <code>${s.principalId}</code></p>` : ''}
 ${easyAuthBlock(s.easyAuth)}
 ${s.functions.length === 0 ? '' : html`<table><tr><th>function</th><th>route</th><th>authLevel</th><th>its keys</th></tr>${s.functions.map((f) => html`<tr><td>${f.name}</td><td><code>api/${f.route}</code> ${tryLink(`site:${s.name}`, 'GET', `/api/${f.route}`, audienceOf(s.easyAuth))}</td><td>${f.authLevel}</td><td>${f.keyNames.join(', ') || '(none)'}</td></tr>`)}</table>`}

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ComposedResult, ConsoleHandler, ConsoleSource } from '../runtime/index.js';
-import { composerSection, EMPTY_FORM, formOf, requestOf, type ComposerForm } from './composer-view.js';
+import { composerSection, EMPTY_FORM, formOf, replayForm, replayNote, requestOf, type ComposerForm } from './composer-view.js';
 import { admitConsole, sameSecret } from './console-auth.js';
 import { chainSection } from './chain-view.js';
 import { keysSection } from './keys-view.js';
@@ -41,7 +41,7 @@ export function createConsole(source: ConsoleSource): ConsoleHandler {
     });
     res.end(body);
   };
-  const render = (url: URL, form: ComposerForm, result?: ComposedResult | { error: string }) => {
+  const render = (url: URL, form: ComposerForm, result?: ComposedResult | { error: string }, note: Html | '' = '') => {
     const asked = Number.parseInt(url.searchParams.get('last') ?? '', 10);
     const last = Number.isFinite(asked) && asked > 0 ? Math.min(asked, MAX_LAST) : DEFAULT_LAST;
     const ready = source.ready();
@@ -51,7 +51,7 @@ export function createConsole(source: ConsoleSource): ConsoleHandler {
 <nav><a href="#chain">Chain</a> · <a href="#composer">Try a request</a> · <a href="#requests">Last requests</a> · <a href="#keys">Signing keys</a> · <a href="#directory">Directory</a> · <a href="#resources">Resources</a></nav>
 <p><small>Tenant <code>${ready.tenantId}</code> · subscription <code>${ready.subscriptionId}</code> · resource group <code>${ready.resourceGroup}</code> · control plane ${ready.controlPlane}</small></p>
 ${chainSection(chain)}
-${composerSection(chain, directory, form, csrf, result)}
+${composerSection(chain, directory, form, csrf, result, note)}
 ${requestsSection(source.requests(last), last)}
 ${keysSection(source.signingKeys(), Date.now())}
 ${directorySection(directory)}
@@ -60,7 +60,15 @@ ${resourcesSection(source.resources())}`).text;
   return (req, res) => {
     if (!admitConsole(req, res, source.consoleKey, () => page(html`<p>This console opens from its link: the <code>console</code> entry of the twin's ready file, which <code>trustline up</code> prints.</p>`).text)) return;
     const url = new URL(req.url ?? '/', 'http://console');
-    if (req.method !== 'POST') return show(res, 200, render(url, url.searchParams.has('target') ? formOf(url.searchParams) : EMPTY_FORM));
+    if (req.method !== 'POST') {
+      // A "replay" link of the last requests: the composer filled with that request (its secrets left out).
+      const replayId = url.searchParams.get('replay');
+      if (replayId !== null) {
+        const view = source.replay(replayId);
+        return show(res, 200, render(url, view ? replayForm(view) : EMPTY_FORM, undefined, replayNote(replayId, view)));
+      }
+      return show(res, 200, render(url, url.searchParams.has('target') ? formOf(url.searchParams) : EMPTY_FORM));
+    }
     const refused = composeRefusal(req);
     if (refused) {
       req.resume();

@@ -21,7 +21,8 @@ function row(g: RequestGroup): Html {
   const where = top.kind === 'apim' ? `apim ${top.service}` : `site ${top.site}`;
   const verdict = decidedBy(g);
   return html`<tr class="${status >= 400 || status === 0 ? 'bad' : 'ok'}"><td>${top.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</td><td>${top.status ?? '-'}</td>
-<td><details><summary><code>${top.method} ${url}</code> <small>${where} · ${top.requestId}</small></summary><pre>${renderDecisions([top, ...g.hops]).join('\n')}</pre></details></td>
+<td><details><summary><code>${top.method} ${url}</code> <small>${where} · ${top.requestId}</small></summary><pre>${renderDecisions([top, ...g.hops]).join('\n')}</pre></details>${
+  g.replayable ? html` <a class="replay" href="?${new URLSearchParams({ replay: top.requestId }).toString()}#composer">replay</a>` : ''}</td>
 <td>${verdict}</td></tr>`;
 }
 

@@ -5,11 +5,14 @@ import { textRedactor } from '../gateway/index.js';
 import type { IdentityService } from '../identity/index.js';
 import { APIM_REQUEST_ID_HEADER, SITE_REQUEST_ID_HEADER, type DecisionLog, type DecisionRecord } from './decision-log.js';
 import type { ReadyInfo } from './ready-info.js';
+import { replayable, type ReplayableRequest, type RequestLog } from './request-capture.js';
 
 /** A request the web console's composer sends (src/console/composer-view.ts reads it from the form). */
 export interface ComposedRequest {
   /** `apim:<service>` or `site:<site>` (a name of the ready file's `apim` / `sites`). */
   target: string;
+  /** The listener to call: https (default) or plain http, each as a client reaches it under the Azure host name. */
+  scheme?: 'http' | 'https';
   method: string;
   /** Path and query, from `/`. */
   path: string;
@@ -48,8 +51,20 @@ export const MAX_SHOWN_BODY = 64 * 1024;
 /** How long the composer waits for an answer's headers and body (docs/limits.md). */
 export const COMPOSER_TIMEOUT_MS = 60_000;
 
+/** A past request the composer can send again: the target it reached and the request without its secrets. */
+export interface ReplayView {
+  requestId: string;
+  /** `apim:<service>` or `site:<site>`, as the composer's form names them. */
+  target: string;
+  /** The URL it was called with (secret query parameters left out). */
+  url: string;
+  request: ReplayableRequest;
+}
+
 export interface ComposerDeps {
   store: Store;
+  /** The requests from outside kept for a replay (request-capture.ts), by the request id of their decision record. */
+  requests?: RequestLog;
   ready: () => ReadyInfo;
   identity: IdentityService;
   decisions: DecisionLog;
@@ -63,6 +78,10 @@ export interface ComposerDeps {
 
 export interface Composer {
   send(request: ComposedRequest): Promise<ComposedResult>;
+  /** A request of the decision records to send again (undefined when it is no longer kept, or was a hop of the twin's own). */
+  replay(requestId: string): ReplayView | undefined;
+  /** Whether the request of that id is still kept (cheap: no secret is looked for). */
+  canReplay(requestId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -83,7 +102,8 @@ export function createComposer(deps: ComposerDeps): Composer {
     const host = kind === 'apim' ? ready.apim[name]?.hostName : kind === 'site' ? ready.sites[name]?.hostName : undefined;
     const method = r.method.trim().toUpperCase() || 'GET';
     const path = r.path.startsWith('/') ? r.path : `/${r.path}`;
-    const empty = { method, url: host ? `https://${host}${path}` : path, sent: [], headers: [], body: '', bodyBytes: 0, truncated: false, decisions: [] };
+    const scheme = r.scheme === 'http' ? 'http' : 'https';
+    const empty = { method, url: host ? `${scheme}://${host}${path}` : path, sent: [], headers: [], body: '', bodyBytes: 0, truncated: false, decisions: [] };
     if (!host) return { ...empty, error: `Pick an APIM service or a site of this twin (got '${r.target}').` };
     if (!/^[A-Z]{1,20}$/.test(method)) return { ...empty, error: `'${method}' is not an HTTP method.` };
     const headers: Array<[string, string]> = r.headers.filter(([k]) => k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length');
@@ -129,8 +149,21 @@ export function createComposer(deps: ComposerDeps): Composer {
     }
   };
 
+  const replay = (requestId: string): ReplayView | undefined => {
+    const raw = deps.requests?.get(requestId);
+    const record = raw ? deps.decisions.get(requestId) : undefined;
+    if (!raw || !record) return undefined;
+    const request = replayable(raw, hider(deps));
+    const target = record.kind === 'apim' ? `apim:${record.service}` : `site:${record.site}`;
+    const ready = deps.ready();
+    const host = record.kind === 'apim' ? ready.apim[record.service]?.hostName : ready.sites[record.site]?.hostName;
+    return { requestId, target, url: `${request.scheme}://${host ?? '?'}${request.path}`, request };
+  };
+
   return {
     send,
+    replay,
+    canReplay: (requestId) => deps.requests?.get(requestId) !== undefined,
     async close() {
       await client?.close();
     },
@@ -187,7 +220,11 @@ function hideHeader(name: string, value: string): string {
 function stateSecrets(store: Store): string[] {
   const out: string[] = [];
   const strings = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
+    // A URL is where a key is used, not the key (a function's `trigger_url` is `…/api/{fn}?code={key}`, its `key` beside
+    // it): hiding the whole URL hid every answer that names it, e.g. a site's `Location` to its own https URL.
+    if (typeof v === 'string') {
+      if (!/^https?:\/\//i.test(v)) out.push(v);
+    }
     else if (Array.isArray(v)) v.forEach(strings);
     else if (v && typeof v === 'object') Object.values(v).forEach(strings);
   };

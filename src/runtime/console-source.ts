@@ -5,7 +5,7 @@ import { describeError } from '../core/index.js';
 import { during, type DecisionLog, type DecisionRecord } from './decision-log.js';
 import type { ReadyInfo } from './ready-info.js';
 import { siteViews } from './site-config.js';
-import type { ComposedRequest, ComposedResult, Composer } from './console-composer.js';
+import type { ComposedRequest, ComposedResult, Composer, ReplayView } from './console-composer.js';
 
 /**
  * What the web console (src/console) may read of a running twin: read-only views computed when a page is asked for,
@@ -28,6 +28,11 @@ export interface ConsoleSource {
    * Azure host name), optionally with a token the twin mints; answers what the console may show (secrets hidden).
    */
   send(request: ComposedRequest): Promise<ComposedResult>;
+  /**
+   * A past request from outside (one of `requests()`), ready to send again from the composer: its target, method, URL,
+   * headers and body, without the parts that carry a secret. Undefined when the twin no longer keeps it.
+   */
+  replay(requestId: string): ReplayView | undefined;
 }
 
 /** The twin's Entra ID directory, names and ids only: how many credentials an app has, never their (hashed) values. */
@@ -43,12 +48,16 @@ export interface DirectoryView {
 export interface RequestGroup {
   top: DecisionRecord;
   hops: DecisionRecord[];
+  /** The twin still keeps the request itself: the composer can send it again (`ConsoleSource.replay`). */
+  replayable?: boolean;
 }
 
 export interface ChainView {
   services: Array<{
     name: string;
     hostName: string;
+    /** Its custom gateway host names (ready file's `customHostNames`). */
+    customHostNames?: string[];
     gatewayUrl: string;
     principalId?: string;
     clientId?: string;
@@ -60,6 +69,8 @@ export interface ChainView {
 export interface SiteChainView {
   name: string;
   hostName: string;
+  /** Its custom domains (host name bindings). */
+  customHostNames?: string[];
   url: string;
   kind?: string;
   principalId?: string;
@@ -103,10 +114,11 @@ export function createConsoleSource(deps: {
     ready: deps.ready,
     signingKeys: deps.signingKeys,
     resources: () => store.listResources().map((r) => ({ id: r.id, type: r.type, name: r.name })),
-    requests: (n) => groupRequests(deps.decisions.requests(n)),
+    requests: (n) => groupRequests(deps.decisions.requests(n)).map((g) => (deps.composer.canReplay(g.top.requestId) ? { ...g, replayable: true } : g)),
     chain: () => chainView(store, deps.ready()),
     directory: () => directoryView(store),
     send: (request) => deps.composer.send(request),
+    replay: (requestId) => deps.composer.replay(requestId),
   };
 }
 
@@ -157,11 +169,14 @@ export function groupRequests(records: DecisionRecord[]): RequestGroup[] {
 }
 
 function chainView(store: Store, ready: ReadyInfo): ChainView {
-  const siteByHost = new Map(Object.entries(ready.sites).map(([name, s]) => [s.hostName.toLowerCase(), name]));
+  // A backend names a site by its default host name or by one of its custom domains (a wildcard covers one label).
+  const siteByHost = new Map(Object.entries(ready.sites).flatMap(([name, s]) => [s.hostName, ...(s.customHostNames ?? [])].map((h): [string, string] => [h.toLowerCase(), name])));
+  const siteOf = (host: string) => siteByHost.get(host) ?? (host.indexOf('.') > 0 ? siteByHost.get(`*${host.slice(host.indexOf('.'))}`) : undefined);
   const apis = store.listResources({ type: 'Microsoft.ApiManagement/service/apis' });
   const services = Object.entries(ready.apim).map(([name, s]) => ({
     name,
     hostName: s.hostName,
+    ...(s.customHostNames ? { customHostNames: s.customHostNames } : {}),
     gatewayUrl: s.gatewayUrl,
     ...(s.principalId ? { principalId: s.principalId } : {}),
     ...(s.clientId ? { clientId: s.clientId } : {}),
@@ -170,7 +185,7 @@ function chainView(store: Store, ready: ReadyInfo): ChainView {
       const serviceUrl = typeof stored?.properties['serviceUrl'] === 'string' ? stored.properties['serviceUrl'] : undefined;
       let site: string | undefined;
       try {
-        site = serviceUrl ? siteByHost.get(new URL(serviceUrl).hostname.toLowerCase()) : undefined;
+        site = serviceUrl ? siteOf(new URL(serviceUrl).hostname.toLowerCase()) : undefined;
       } catch {
         site = undefined;
       }
@@ -183,6 +198,7 @@ function chainView(store: Store, ready: ReadyInfo): ChainView {
     return {
       name: v.name,
       hostName: v.hostName,
+      ...(readySite?.customHostNames ? { customHostNames: readySite.customHostNames } : {}),
       url: readySite?.url ?? '',
       ...(v.resource.kind ? { kind: v.resource.kind } : {}),
       ...(v.resource.identity?.principalId ? { principalId: v.resource.identity.principalId } : {}),

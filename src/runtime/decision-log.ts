@@ -1,5 +1,6 @@
 import type { GatewayDecision } from '../gateway/index.js';
 import type { AuthDecision } from '../easyauth/index.js';
+import type { RawRequest } from './request-capture.js';
 
 /** A site's decision record: Easy Auth's trace of one request, the front end's request id, and the backend call. */
 export interface SiteDecision {
@@ -23,6 +24,12 @@ export interface SiteDecision {
   /** The call to the function backend, when the request was forwarded. */
   backend?: { url: string; status?: number; error?: string; ms: number };
   durationMs: number;
+  /**
+   * The request as it reached the site's listener from outside (not a hop the gateway dispatched in-process), for the
+   * console's replay. Twin-internal and holding the caller's secrets: the twin moves it into its request log
+   * (request-capture.ts) before the record is kept, so no decision record served carries it.
+   */
+  request?: RawRequest;
 }
 
 export type DecisionRecord = GatewayDecision | SiteDecision;

@@ -10,6 +10,7 @@ import { listen } from './listener.js';
  * - `CONNECT host:443` opens a tunnel to the https listener that plays `host` (its certificate comes from the local
  *   CA and names the Azure host); `CONNECT host:80` to its plain-http listener;
  * - an absolute-form request (`GET http://host/path`) is forwarded to the plain-http listener;
+ * - the custom domains deployed (a site's host name bindings, an APIM service's Proxy host names) the same way;
  * - every other host is refused with 403 and a sentence saying why: the twin never connects to the internet.
  */
 export interface ForwardProxyOptions {
@@ -40,7 +41,8 @@ export function refusalMessage(host: string, port: number): string {
   return (
     `Trustline proxy: ${host}:${port} is not an Azure host this twin serves, and the twin never connects to the internet. ` +
     'It serves login.microsoftonline.com, sts.windows.net, login.windows.net, management.azure.com and the ' +
-    '*.azurewebsites.net / *.azure-api.net names of the sites and APIM services deployed into it. ' +
+    '*.azurewebsites.net / *.azure-api.net names of the sites and APIM services deployed into it, and their custom domains ' +
+    '(site host name bindings, APIM Proxy host names). ' +
     'Put other hosts in NO_PROXY.'
   );
 }

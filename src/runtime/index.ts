@@ -19,7 +19,9 @@ export { defaultControlPlaneCompatFlags } from './control-plane/rbac.js';
 export type { ControlPlaneCompatFlags } from './control-plane/rbac.js';
 export { groupRequests } from './console-source.js';
 export { truncateToken, MAX_SHOWN_BODY } from './console-composer.js';
-export type { ComposedRequest, ComposedResult } from './console-composer.js';
+export type { ComposedRequest, ComposedResult, ReplayView } from './console-composer.js';
+export type { ReplayableRequest } from './request-capture.js';
+export { MAX_CAPTURED_BODY } from './request-capture.js';
 export type { ConsoleSource, ConsoleFactory, ConsoleHandler, ChainView, SiteChainView, EasyAuthSummary, RequestGroup, DirectoryView } from './console-source.js';
 // `trustline lint`: the twin without listeners (same deploy and compile path, Easy Auth and Entra ID in-process).
 export { createOfflineTwin } from './offline-twin.js';

@@ -3,6 +3,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { LeadHeaderResponse, type Logger } from '../core/index.js';
 import { portError } from './ports.js';
+import type { SniCallback } from './custom-host-tls.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -32,6 +33,8 @@ export interface ListenOptions {
   leadHeader?: boolean;
   /** The flags that move these listeners, for the error of a taken port (default: `trustline up`'s). */
   portHint?: string;
+  /** Certificates for custom domains asked for by SNI (custom-host-tls.ts); other names get `tls`. */
+  sni?: SniCallback;
 }
 
 /**
@@ -116,7 +119,7 @@ export async function startListenerPair(handler: RequestHandler, options: Listen
   const maxHeaderSize = options.maxHeaderBytes ?? MAX_REQUEST_HEADER_BYTES;
   const responses = options.leadHeader ? { ServerResponse: LeadHeaderResponse as typeof ServerResponse } : {};
   const http = createServer({ keepAliveTimeout: 65_000, maxHeaderSize, ...responses }, dispatch);
-  const https = createHttpsServer({ keepAliveTimeout: 65_000, maxHeaderSize, ...responses }, dispatch);
+  const https = createHttpsServer({ keepAliveTimeout: 65_000, maxHeaderSize, ...responses, ...(options.sni ? { SNICallback: options.sni } : {}) }, dispatch);
   const forgetTls = deferTls(https, options.tls);
   for (const s of [http, https] as Server[]) {
     s.on('clientError', (err: Error & { code?: string }, socket) => {

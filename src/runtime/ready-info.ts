@@ -29,6 +29,8 @@ export interface ReadyInfo {
       url: string;
       httpUrl: string;
       hostName: string;
+      /** Its custom domains (host name bindings; `*.` wildcards as bound), reached through the proxy as in Azure. */
+      customHostNames?: string[];
       /** The client id its authsettingsV2 names (the audience a caller's token needs), if Easy Auth has one. */
       clientId?: string;
       /** Its system-assigned identity, if it has one, and that identity's own managed identity endpoint. */
@@ -43,6 +45,8 @@ export interface ReadyInfo {
       httpGatewayUrl: string;
       hostName: string;
       resourceId: string;
+      /** Its custom gateway host names (`hostnameConfigurations` of type Proxy), reached through the proxy as in Azure. */
+      customHostNames?: string[];
       principalId?: string;
       clientId?: string;
       /** This service's own managed identity endpoint (IDENTITY_ENDPOINT as its instance has it in Azure). */

@@ -3,6 +3,7 @@ import type { ReadyInfo } from './ready-info.js';
 import type { Reconciler } from './reconciler.js';
 import type { ListenerPair } from './listener.js';
 import { buildServiceConfig } from './service-config.js';
+import { customHostsFor } from './custom-hosts.js';
 
 export interface ReadyInputs {
   store: Store;
@@ -47,12 +48,17 @@ export function projectReady(inputs: ReadyInputs): ReadyInfo {
     apim: {},
   };
   const ownEndpoint = (principalId: string | undefined) => (principalId ? `${identity.httpUrl}/msi/${principalId}/token` : undefined);
-  for (const rt of reconciler.sites.values()) {
+  const custom = (kind: 'site' | 'apim', label: string) => {
+    const names = customHostsFor(reconciler.customHosts, kind, label);
+    return names.length > 0 ? { customHostNames: names } : {};
+  };
+  for (const [label, rt] of reconciler.sites) {
     const principalId = rt.principalId;
     info.sites[rt.name] = {
       url: rt.urls.httpsUrl,
       httpUrl: rt.urls.httpUrl,
       hostName: `${rt.name.toLowerCase()}.azurewebsites.net`,
+      ...custom('site', label),
       ...(rt.authClientId ? { clientId: rt.authClientId } : {}),
       ...(principalId ? { principalId, identityEndpoint: ownEndpoint(principalId) } : {}),
     };
@@ -65,6 +71,7 @@ export function projectReady(inputs: ReadyInputs): ReadyInfo {
       httpGatewayUrl: rt.listeners.httpUrl,
       hostName: `${svc.name.toLowerCase()}.azure-api.net`,
       resourceId: svc.id,
+      ...custom('apim', svc.name.toLowerCase()),
       principalId: svc.identity?.principalId,
       clientId: svc.identity?.clientId,
       identityEndpoint: ownEndpoint(svc.identity?.principalId),

@@ -1,9 +1,13 @@
-import { describeError, type Clock, type HttpClient, type HostTable, type LocalTarget, type Logger } from '../core/index.js';
+import type { IncomingMessage } from 'node:http';
+import { describeError, randomIds, type Clock, type HttpClient, type HostTable, type IdGenerator, type LocalTarget, type Logger } from '../core/index.js';
 import type { Store, ResourceRecord } from '../state/index.js';
 import { compileService, createGateway, prepareService, type CompiledService, type GatewayCompatFlags, type GatewayDecision, type ServiceConfig } from '../gateway/index.js';
 import { APIM_REQUEST_ID_HEADER } from './decision-log.js';
 import type { EasyAuthCompatFlags } from '../easyauth/index.js';
-import { startListenerPair, type ListenerPair } from './listener.js';
+import { startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
+import { captureRequest, type RawRequest } from './request-capture.js';
+import { customHostOf, customHostsFor, customHostsOf, type CustomHost } from './custom-hosts.js';
+import type { CustomHostTls } from './custom-host-tls.js';
 import type { SiteHost, SiteUrls } from './site-host.js';
 import { siteViews, type SiteView } from './site-config.js';
 import { buildServiceConfig } from './service-config.js';
@@ -52,6 +56,10 @@ export interface ReconcilerDeps {
   ports: PortPlan;
   /** Receives each gateway request's decision record (for `trustline explain`). */
   onGatewayDecision?: (decision: GatewayDecision) => void;
+  /** Issues the certificates of the services' custom domains (absent: the listeners' own certificate for every name). */
+  customTls?: CustomHostTls;
+  /** Receives each request that reached a gateway listener, by its request id, as it arrived (for the console's replay). */
+  onGatewayRequest?: (requestId: string, request: RawRequest) => void;
   clock: Clock;
   logger: Logger;
 }
@@ -72,6 +80,8 @@ export interface Reconciler {
   readonly sites: ReadonlyMap<string, SiteRuntime>;
   /** APIM services by host label (`<label>.azure-api.net`). */
   readonly services: ReadonlyMap<string, ServiceRuntime>;
+  /** Custom domains (lower case, `*.` wildcards as bound) → the site or service they reach (custom-hosts.ts). */
+  readonly customHosts: ReadonlyMap<string, CustomHost>;
   /** Waits for the running pass, then closes the gateway listeners (the site host is closed by its owner). */
   close(): Promise<void>;
 }
@@ -106,11 +116,15 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { store, siteHost, logger } = deps;
   const sites = new Map<string, SiteRuntime>();
   const services = new Map<string, ServiceRuntime>();
+  const customHosts = new Map<string, CustomHost>();
   let queue: Promise<void> = Promise.resolve();
 
   const backendsByLowerName = new Map(Object.entries(deps.backends).map(([n, url]) => [n.toLowerCase(), url]));
   async function reconcileSites(): Promise<void> {
     const views = siteViews(store).sort((a, b) => a.name.localeCompare(b.name));
+    // The custom domains first: each site's listeners (and each gateway's) get certificates for theirs.
+    customHosts.clear();
+    for (const [h, t] of customHostsOf(store, views, siteLabel)) customHosts.set(h, t);
     const wanted = new Set(views.map(siteLabel));
     for (const label of [...sites.keys()]) {
       if (!wanted.has(label)) {
@@ -123,7 +137,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       // Site names are case-blind in Azure: `--backend MyFunc=…` is the site myfunc.
       const backend = deps.backends[view.name] ?? backendsByLowerName.get(view.name.toLowerCase()) ?? deps.defaultBackend;
       const ports = deps.ports.site(view.name);
-      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, functions: view.functions, hostKeys: view.hostKeys, ...(view.stopped ? { stopped: true } : {}), backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}) });
+      const own = customHostsFor(customHosts, 'site', label);
+      const urls = await siteHost.upsert({ label, name: view.name, authSettings: view.authSettings, appSettings: view.appSettings, functions: view.functions, hostKeys: view.hostKeys, ...(view.stopped ? { stopped: true } : {}), backend, ports, ...(deps.easyAuthFlags ? { flags: deps.easyAuthFlags } : {}), ...(own.length > 0 ? { customHosts: own } : {}) });
       sites.set(label, {
         name: view.name,
         urls,
@@ -148,12 +163,17 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const label = svc.name.toLowerCase();
       let rt = services.get(label);
       if (!rt) {
+        const capture = deps.onGatewayRequest ? gatewayCapture(deps.onGatewayRequest) : undefined;
         const gateway = createGateway({ httpClient: deps.client, tokens: deps.tokens(svc.id), clock: deps.clock, logger: logger.child(`apim ${svc.name}`), ...(deps.gatewayFlags ? { flags: deps.gatewayFlags } : {}),
           ...(deps.onGatewayDecision ? { onDecision: deps.onGatewayDecision } : {}),
+          ...(capture ? { ids: capture.ids } : {}),
           requestIdHeader: APIM_REQUEST_ID_HEADER,
         });
         const ports = deps.ports.service(svc.name);
-        const listeners = await startListenerPair(gateway.handler, { tls: deps.tls, logger, name: `apim ${svc.name}`, httpsPort: ports.https, httpPort: ports.http });
+        const listeners = await startListenerPair(capture ? capture.listen(gateway.handler) : gateway.handler, {
+          tls: deps.tls, logger, name: `apim ${svc.name}`, httpsPort: ports.https, httpPort: ports.http,
+          ...(deps.customTls ? { sni: deps.customTls.sniCallback(() => customHostsFor(customHosts, 'apim', label)) } : {}),
+        });
         rt = { name: svc.name, gateway, listeners, resource: svc };
         services.set(label, rt);
       }
@@ -173,6 +193,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   return {
     sites,
     services,
+    customHosts,
     reconcile() {
       const pass = queue
         .then(async () => {
@@ -197,14 +218,55 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   };
 }
 
-/** Routes `<label>.azurewebsites.net` and `<label>.azure-api.net` to the reconciled listeners. */
+/**
+ * Keeps each request that reaches a gateway listener under the gateway's request id (the id of its decision record).
+ * The gateway names a request with `ids.uuid()` as the first thing its handler does, synchronously: the listener's
+ * handler notes the request it is about to hand over, and the id generator pairs the next id with it.
+ */
+function gatewayCapture(onRequest: (requestId: string, request: RawRequest) => void): { ids: IdGenerator; listen: (handler: RequestHandler) => RequestHandler } {
+  let arriving: IncomingMessage | undefined;
+  const ids: IdGenerator = {
+    ...randomIds,
+    uuid() {
+      const id = randomIds.uuid();
+      const req = arriving;
+      if (req !== undefined) {
+        arriving = undefined;
+        onRequest(id, captureRequest(req));
+      }
+      return id;
+    },
+  };
+  const listen = (handler: RequestHandler): RequestHandler => (req, res) => {
+    arriving = req;
+    try {
+      handler(req, res);
+    } finally {
+      arriving = undefined;
+    }
+  };
+  return { ids, listen };
+}
+
+/**
+ * Routes `<label>.azurewebsites.net` and `<label>.azure-api.net` to the reconciled listeners, and each custom domain
+ * (a site's host name binding, an APIM `Proxy` host name) to the listeners of what it is bound to: the twin's proxy,
+ * its own client (an APIM backend named by a custom domain) and the composer reach them as Azure's front ends do.
+ */
 export function mapAzureHosts(hosts: HostTable, reconciler: Reconciler): void {
-  hosts.addSuffix('.azurewebsites.net', (label) => {
+  const site = (label: string): LocalTarget | undefined => {
     const s = reconciler.sites.get(label);
     return s ? { http: s.urls.httpUrl, https: s.urls.httpsUrl, ...(s.dispatch ? { dispatch: s.dispatch } : {}) } : undefined;
-  });
-  hosts.addSuffix('.azure-api.net', (label) => {
+  };
+  const service = (label: string): LocalTarget | undefined => {
     const s = reconciler.services.get(label);
     return s ? { http: s.listeners.httpUrl, https: s.listeners.httpsUrl } : undefined;
+  };
+  hosts.addSuffix('.azurewebsites.net', site);
+  hosts.addSuffix('.azure-api.net', service);
+  // Any other name: a custom domain, or nothing the twin plays.
+  hosts.addSuffix('', (host) => {
+    const t = customHostOf(reconciler.customHosts, host);
+    return t === undefined ? undefined : t.kind === 'site' ? site(t.label) : service(t.label);
   });
 }

@@ -16,6 +16,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { addFrontEndHeaders, arrSslValue, FRONT_END_NAMES } from './front-end-headers.js';
 import { MAX_REQUEST_HEADER_BYTES, startListenerPair, type ListenerPair, type RequestHandler } from './listener.js';
+import { captureRequest, type RawRequest } from './request-capture.js';
+import type { CustomHostTls } from './custom-host-tls.js';
 
 /** What a site listener needs to play one `Microsoft.Web/sites` (plain data: it crosses to a worker). */
 export interface SiteSpec {
@@ -36,6 +38,8 @@ export interface SiteSpec {
   flags?: Partial<EasyAuthCompatFlags>;
   /** Ports to listen on (0 or absent = random); used when the listeners start. */
   ports?: { https: number; http: number };
+  /** Its custom domains (host name bindings; `*.` wildcards as bound): its https listener has a certificate for each. */
+  customHosts?: string[];
 }
 
 export interface SiteUrls {
@@ -66,6 +70,8 @@ export interface SiteHostDeps {
   backendTimeoutMs?: number;
   /** The identity listener's https origin: where a browser on this machine signs in (Easy Auth login redirects). */
   browserIdentityOrigin?: string;
+  /** Issues the certificates of custom domains (absent: the listeners' own certificate for every name). */
+  customTls?: CustomHostTls;
 }
 
 /**
@@ -187,7 +193,7 @@ export function createSiteHandler(spec: SiteSpec, deps: SiteHostDeps, listeners:
       res.end(STOPPED_PAGE);
       return;
     }
-    requests.set(req, { id, started: clock.now(), forwarded: false, done: false });
+    requests.set(req, { id, started: clock.now(), forwarded: false, done: false, request: (req as CaptureCarrier)[CAPTURED] });
     setLeadHeader(res, SITE_REQUEST_ID_HEADER, id);
     easyAuth(req, res);
   };
@@ -202,6 +208,17 @@ export const STOPPED_PAGE =
   '<p>The web app you have attempted to reach is currently stopped and does not accept any requests. Please try to reload the page or visit it again soon.</p></body></html>';
 
 const PENDING = Symbol('trustline site request');
+/** The request as its listener received it (request-capture.ts): set by the site's listeners, absent on an in-process hop. */
+const CAPTURED = Symbol('trustline captured request');
+type CaptureCarrier = IncomingMessage & { [CAPTURED]?: RawRequest };
+
+/** A site listener's handler: keeps each request it receives for a replay, then runs the site. */
+function capturing(handler: RequestHandler): RequestHandler {
+  return (req, res) => {
+    (req as CaptureCarrier)[CAPTURED] = captureRequest(req);
+    handler(req, res);
+  };
+}
 type PendingCarrier = IncomingMessage & { [PENDING]?: PendingRecord };
 
 interface PendingRecord {
@@ -213,6 +230,7 @@ interface PendingRecord {
   /** The Functions host's key check, when the path is a function's. */
   keys?: { ok: boolean; reason: string };
   backend?: NonNullable<SiteDecision['backend']>;
+  request: RawRequest | undefined;
 }
 
 function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
@@ -235,6 +253,7 @@ function siteRecord(site: string, p: PendingRecord, now: number): SiteDecision {
     errorCode: d.errorCode,
     backend: p.backend,
     durationMs: now - p.started,
+    request: p.request,
   };
 }
 
@@ -305,16 +324,21 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
   const dispatchers = new Map<string, NonNullable<LocalTarget['dispatch']>>();
   // Each site's sign-in sessions live as long as its listeners: a redeploy rebuilds the handler, not the sessions.
   const sessions = new Map<string, SessionStore>();
+  const customHosts = new Map<string, readonly string[]>();
   return {
     async upsert(spec) {
+      customHosts.set(spec.label, spec.customHosts ?? []);
       let store = sessions.get(spec.label);
       if (!store) sessions.set(spec.label, (store = new SessionStore(deps.clock)));
       const handler = createSiteHandler(spec, deps, () => sites.get(spec.label), store);
       handlers.set(spec.label, handler);
       let l = sites.get(spec.label);
-      if (l) l.setHandler(handler);
+      if (l) l.setHandler(capturing(handler));
       else {
-        l = await startListenerPair(handler, { tls: deps.tls, logger: deps.logger, name: `site ${spec.name}`, httpsPort: spec.ports?.https ?? 0, httpPort: spec.ports?.http ?? 0, leadHeader: true });
+        l = await startListenerPair(capturing(handler), {
+          tls: deps.tls, logger: deps.logger, name: `site ${spec.name}`, httpsPort: spec.ports?.https ?? 0, httpPort: spec.ports?.http ?? 0, leadHeader: true,
+          ...(deps.customTls ? { sni: deps.customTls.sniCallback(() => customHosts.get(spec.label) ?? []) } : {}),
+        });
         sites.set(spec.label, l);
         const current = () => handlers.get(spec.label);
         const port = (u: string) => Number(new URL(u).port);
@@ -332,6 +356,7 @@ export function createInProcessSiteHost(deps: SiteHostDeps): SiteHost {
       handlers.delete(label);
       dispatchers.delete(label);
       sessions.delete(label);
+      customHosts.delete(label);
       await l?.close();
     },
     async close() {

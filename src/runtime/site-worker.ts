@@ -8,10 +8,13 @@ import { HostTable, createHttpClient, createLogger, describeError, isTwinError, 
 import { createInProcessSiteHost, type SiteSpec } from './site-host.js';
 import type { SiteDecision } from './decision-log.js';
 import { IDENTITY_HOSTS } from './hosts.js';
+import { createCustomHostTls } from './custom-host-tls.js';
 
 export interface SiteWorkerData {
   tls: { cert: string; key: string };
   ca: string;
+  /** The local CA's key: the worker's listeners issue the certificates of custom domains with it (custom-host-tls.ts). */
+  caKey?: string;
   identity: { http: string; https: string };
   logLevel: LogLevel;
 }
@@ -42,11 +45,13 @@ function flushDecisions(): void {
   parentPort!.postMessage({ decisions } satisfies SiteWorkerDecision);
 }
 
+const logger = createLogger({ level: data.logLevel });
 const host = createInProcessSiteHost({
   tls: data.tls,
   client,
   clock: systemClock,
-  logger: createLogger({ level: data.logLevel }),
+  logger,
+  ...(data.caKey ? { customTls: createCustomHostTls({ cert: data.ca, key: data.caKey }, logger) } : {}),
   browserIdentityOrigin: data.identity.https,
   // Decision records cross to the main thread, where the control plane serves them (trustline explain): in
   // batches, one message per turn of the event loop rather than one per request (a message costs more than a record).

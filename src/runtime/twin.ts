@@ -26,7 +26,9 @@ import type { ReadyInfo } from './ready-info.js';
 import { createPortPlan, type PortSettings } from './ports.js';
 import { startForwardProxy, type ForwardProxy } from './forward-proxy.js';
 import { scmSite } from './scm-site.js';
-import { createDecisionLog, type DecisionLog } from './decision-log.js';
+import { createDecisionLog, DECISION_LOG_CAPACITY, type DecisionLog, type SiteDecision } from './decision-log.js';
+import { createRequestLog } from './request-capture.js';
+import { createCustomHostTls } from './custom-host-tls.js';
 import { recordDeployments, reusableDeployments } from './deployment-reuse.js';
 import { managedIdentityTokens } from './managed-identity-tokens.js';
 import { createTwinIdentity } from './twin-identity.js';
@@ -134,7 +136,20 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const store = options.inMemory ? openStore({ inMemory: true }) : openStore({ dir: stateDir, logger });
   const tls: LocalTls = await loadOrCreateLocalTls(stateDir, logger);
   const hosts = new HostTable();
+  // Certificates of the custom domains deployed (site host name bindings, APIM Proxy host names), issued when asked for.
+  const customTls = createCustomHostTls(tls.ca, logger);
   const decisions = createDecisionLog(options.decisionLogSize);
+  // The requests from outside, kept beside their decision records for the console's replay (request-capture.ts).
+  const requestLog = createRequestLog(options.decisionLogSize ?? DECISION_LOG_CAPACITY);
+  // A site's record brings its request along (from the site worker too): it goes to the request log, never into the
+  // decision records `trustline explain` serves (it holds the caller's secrets).
+  const recordSiteDecision = (record: SiteDecision): void => {
+    if (record.request) {
+      requestLog.add(record.requestId, record.request);
+      record.request = undefined;
+    }
+    decisions.add(record);
+  };
   const siteDispatch = options.siteDispatch ?? (process.env.TRUSTLINE_SITE_DISPATCH === 'sockets' ? 'sockets' : 'in-process');
   const client: HttpClient = createHttpClient({ resolver: hosts, ca: tls.ca.cert, inProcess: siteDispatch === 'in-process' });
   const ports = createPortPlan({
@@ -186,10 +201,11 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       ? createWorkerSiteHost({
           tls: tls.server,
           ca: tls.ca.cert,
+          caKey: tls.ca.key,
           identity: { http: identityListeners.httpUrl, https: identityListeners.httpsUrl },
           logLevel: options.logLevel ?? 'info',
-        }, decisions.add)
-      : createInProcessSiteHost({ tls: tls.server, client, clock, logger, browserIdentityOrigin: identityListeners.httpsUrl, onDecision: decisions.add });
+        }, recordSiteDecision)
+      : createInProcessSiteHost({ tls: tls.server, client, clock, logger, browserIdentityOrigin: identityListeners.httpsUrl, onDecision: recordSiteDecision, customTls });
   own(siteHost);
   const tokens = (serviceId: string) => managedIdentityTokens(identity, serviceId);
 
@@ -210,6 +226,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     loose: options.loose,
     ports,
     onGatewayDecision: decisions.add,
+    onGatewayRequest: requestLog.add,
+    customTls,
     clock,
     logger,
   });
@@ -317,7 +335,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   // The console's link secret: crypto-random whatever the injected ids are (it guards the decision records), kept in the state folder.
   const consoleKey = options.console && controlPlaneAuth ? consoleKeyOf(stateDir, logger) : undefined;
   // The console's request composer calls the listeners by their Azure host names over real sockets (own client, closed with the twin).
-  const composer = own(createComposer({ store, ready: () => ready(), identity, decisions, hosts, ca: tls.ca.cert, secrets: () => [identityHeader, ...(consoleKey ? [consoleKey] : [])] }));
+  const composer = own(createComposer({ store, ready: () => ready(), identity, decisions, requests: requestLog, hosts, ca: tls.ca.cert, secrets: () => [identityHeader, ...(consoleKey ? [consoleKey] : [])] }));
   const controlPlane = createControlPlane({
     store,
     scope,

@@ -90,8 +90,9 @@ describe('trustline.json', () => {
   it("other commands read the ready file the project file names", async () => {
     const dir = project({ readyFile: 'elsewhere/ready.json' });
     const r = await run(['env'], dir);
-    expect(r.code).toBe(2);
-    expect(r.err).toContain(join(dir, 'elsewhere', 'ready.json'));
+    // No twin writes that file yet: not a usage error (exit 1), and the message names the file the project file gave.
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`ERR_TWIN_NOT_RUNNING: no twin is running at the ready file ${join(dir, 'elsewhere', 'ready.json')}`);
   });
 
   it('every key of the published schema is read: each one changes the merged configuration', async () => {

@@ -95,6 +95,10 @@ describe('trustline expand', () => {
     expect(loose.err).toContain("warning: The template function 'noSuchFunction' is not valid");
     expect(JSON.parse(loose.out)).toEqual({ resources: [], outputs: { x: null } });
     expect((await run(['expand', join(dir, 't.json'), '--now', 'yesterday'])).code).toBe(2);
+    // A file the command line names that is not there: a usage error (exit 2), as for up, deploy and lint.
+    const missing = await run(['expand', join(dir, 'nope.json')]);
+    expect([missing.code, missing.err]).toEqual([2, `trustline: ERR_CLI_INPUT: template ${join(dir, 'nope.json')} does not exist\n`]);
+    expect((await run(['expand', join(dir, 't.json'), '--parameters', join(dir, 'nope.parameters.json')])).err).toContain('ERR_CLI_INPUT: parameters file');
   });
 
   it('--link-root PREFIX=DIR reads http(s) linked templates from an offline mirror (repeatable); without one the link is an error naming the URI', async () => {

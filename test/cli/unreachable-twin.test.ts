@@ -1,6 +1,6 @@
 /**
  * A ready file whose twin is gone (stopped by kill -9, which leaves the file behind): each command that calls the twin
- * says that nothing answers there and what to do, with exit code 2, instead of "fetch failed" or a bare ECONNREFUSED.
+ * says that nothing answers there and what to do, with exit code 1 (the command line is right: the twin is not running), instead of "fetch failed" or a bare ECONNREFUSED.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.js';
 import { loadOrCreateLocalTls } from '../../src/runtime/index.js';
 import { main } from '../../src/cli/index.js';
+import { SEED } from '../helpers/seed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trustline-unreachable-'));
 const readyFile = join(dir, 'ready.json');
@@ -39,12 +40,12 @@ describe('a ready file left by a twin that is gone', () => {
     }));
   });
 
-  it('test, explain, token: ERR_CLI_TWIN_UNREACHABLE naming the address, exit 2', async () => {
-    for (const argv of [['test'], ['explain'], ['token', '--resource', 'api://x']]) {
+  it('test, explain, token, directory, keys, deploy: ERR_TWIN_UNREACHABLE naming the address, exit 1', async () => {
+    for (const argv of [['test'], ['explain'], ['token', '--resource', 'api://x'], ['directory', 'list'], ['keys', 'list'], ['deploy', SEED]]) {
       let err = '';
       const code = await main([...argv, '--ready-file', readyFile], { stdout: () => {}, stderr: (s) => (err += s), cwd: dir });
-      expect(code, `${argv.join(' ')}: ${err}`).toBe(2);
-      expect(err).toContain(`ERR_CLI_TWIN_UNREACHABLE: nothing answers at 127.0.0.1:${port}`);
+      expect(code, `${argv.join(' ')}: ${err}`).toBe(1);
+      expect(err).toContain(`ERR_TWIN_UNREACHABLE: nothing answers at 127.0.0.1:${port}`);
       expect(err).toContain('is `trustline up` running?');
     }
   });

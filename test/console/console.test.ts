@@ -16,14 +16,21 @@ function source(key: string | undefined, name = 'plain'): ConsoleSource {
     consoleKey: key,
     ready: () => ({ tenantId: 't', subscriptionId: 's', resourceGroup: 'rg', controlPlane: 'https://127.0.0.1:1' }) as ReadyInfo,
     resources: () => [{ id: '/x', type: 'Microsoft.Web/sites', name }],
-    chain: () => ({ services: [], sites: [] }),
-    requests: () => [{ top: site(), hops: [] }],
+    chain: () => ({ services: [], sites: [{ name: 'fn', hostName: 'fn.azurewebsites.net', url: 'https://127.0.0.1:2', easyAuth: undefined, functions: [], hostKeys: undefined }] }),
+    requests: () => [{ top: site(), hops: [], replayable: true }],
     directory: () => ({ applications: [{ displayName: '<i>app</i>', appId: 'a', objectId: 'o', identifierUris: [], tokenVersion: 1, appRoles: [], secrets: 1, certificates: 0 }], managedIdentities: [], users: [], groups: [], appRoleAssignments: [] }),
     signingKeys: () => ({ signingKid: 'k1', keys: [{ kid: 'k1', publishedAt: '2026-11-30T10:00:00.000Z', activatesAt: '2026-11-30T10:00:00.000Z' }] }),
     send: async (r) => {
       sent.push(r);
       return { method: r.method, url: `https://fn.azurewebsites.net${r.path}`, sent: r.headers, status: 401, headers: [['x-echo', '<b>h</b>']], body: '<script>alert(1)</script>', bodyBytes: 25, truncated: false, decisions: [site()] };
     },
+    replay: (id) =>
+      id === 's1'
+        ? {
+            requestId: 's1', target: 'site:fn', url: 'http://fn.azurewebsites.net/api/x?a=<1>',
+            request: { scheme: 'http', method: 'PUT', path: '/api/x?a=<1>', headers: [['Content-Type', 'application/json'], ['X-Tag', '"q"']], body: '{"b":"</textarea>"}', bodyBytes: 19, bodyIncomplete: false, left: ['header Authorization', 'query code'] },
+          }
+        : undefined,
   };
 }
 const sent: ComposedRequest[] = [];
@@ -99,7 +106,7 @@ describe('console', () => {
         const res = await post(url, form({ csrf, target: 'site:fn', method: 'POST', path: '/api/x', headers: 'X-A: 1\nX-B:two', 'token-for': 'mi:abc', resource: 'api://fn', body: '{}' }), { origin: `http://${host}`, 'sec-fetch-site': 'same-origin' });
         const shown = await res.body.text();
         expect(res.statusCode).toBe(200);
-        expect(sent).toEqual([{ target: 'site:fn', method: 'POST', path: '/api/x', headers: [['X-A', '1'], ['X-B', 'two']], body: '{}', tokenFor: 'mi:abc', resource: 'api://fn' }]);
+        expect(sent).toEqual([{ target: 'site:fn', scheme: 'https', method: 'POST', path: '/api/x', headers: [['X-A', '1'], ['X-B', 'two']], body: '{}', tokenFor: 'mi:abc', resource: 'api://fn' }]);
         expect(shown).toContain('id="composer-result"');
         expect(shown).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
         expect(shown).not.toContain('<script>');
@@ -109,6 +116,36 @@ describe('console', () => {
         expect(shown).toContain('<summary>Sent headers (2)</summary>');
         // What was typed stays in the form.
         expect(shown).toContain('X-A: 1\nX-B:two</textarea>');
+      });
+    });
+
+    it('over http: the form\'s scheme reaches the request sent', async () => {
+      sent.length = 0;
+      await serve(source('secret-key-1234567890'), async (url) => {
+        const page = await (await request(`${url}/`, { headers: { cookie: 'trustline-console=secret-key-1234567890' } })).body.text();
+        expect(page).toContain('<select name="scheme"><option value="https" selected>https</option><option value="http">http</option></select>');
+        const res = await post(url, form({ csrf: csrfOf(page), target: 'site:fn', scheme: 'http', method: 'GET', path: '/api/x' }));
+        const shown = await res.body.text();
+        expect(sent.map((r) => r.scheme)).toEqual(['http']);
+        expect(shown).toContain('<option value="http" selected>http</option>');
+      });
+    });
+
+    it('a "replay" link of the last requests fills the composer with that request, its secrets left out and said; escaped', async () => {
+      await serve(source('secret-key-1234567890'), async (url) => {
+        const cookie = { cookie: 'trustline-console=secret-key-1234567890' };
+        const home = await (await request(`${url}/`, { headers: cookie })).body.text();
+        expect(home).toContain('<a class="replay" href="?replay=s1#composer">replay</a>');
+        const filled = await (await request(`${url}/?replay=s1`, { headers: cookie })).body.text();
+        expect(filled).toContain('<option value="site:fn" selected>site fn (fn.azurewebsites.net)</option>');
+        expect(filled).toContain('<option value="http" selected>http</option>');
+        expect(filled).toContain('name="method" value="PUT"');
+        expect(filled).toContain('name="path" value="/api/x?a=&lt;1&gt;"');
+        expect(filled).toContain('>Content-Type: application/json\nX-Tag: &quot;q&quot;</textarea>');
+        expect(filled).toContain('>{&quot;b&quot;:&quot;&lt;/textarea&gt;&quot;}</textarea>');
+        expect(filled).toContain('Replaying request <code>s1</code> (<code>PUT http://fn.azurewebsites.net/api/x?a=&lt;1&gt;</code>). Left out (secrets): header Authorization, query code; attach a token of the twin below instead.');
+        const gone = await (await request(`${url}/?replay=old`, { headers: cookie })).body.text();
+        expect(gone).toContain('The twin no longer keeps request <code>old</code>');
       });
     });
 

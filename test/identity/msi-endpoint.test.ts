@@ -97,7 +97,8 @@ describe('App Service MI endpoint /msi/token', () => {
       expectAppServiceError(
         await get(two.origin, MSI(`resource=${FN_APP.appId}`), OK_HEADERS),
         400,
-        `${UNABLE} (Trustline: The directory holds 2 system-assigned managed identities; name the owner with the X-Trustline-Identity-Owner header (ARM resource id).)`,
+        // The refusal lists the candidates (resource name and client id) and how to pick one.
+        `${UNABLE} (Trustline: The directory holds 2 system-assigned managed identities: ${APIM_MI.displayName} (client id ${APIM_MI.appId}), fn-twin (client id ${site.appId}); name one with client_id, or the owner with the X-Trustline-Identity-Owner header (ARM resource id).)`,
       );
       expectAppServiceError(await get(two.origin, MSI(`resource=${FN_APP.appId}`), { ...OK_HEADERS, 'X-Trustline-Identity-Owner': UAMI.resourceId! }), 400, UNABLE);
     } finally {

@@ -60,6 +60,9 @@ export function expandCommand(template: string, o: ExpandCommandOptions, ctx: Cl
   for (const f of [...(o.prereq !== undefined ? [o.prereq] : []), ...(o.prereqParameters ?? [])]) {
     if (!existsSync(f) || !statSync(f).isFile()) throw new TwinError('ERR_CLI_INPUT', `--prereq: '${f}' is not a file`);
   }
+  // A file the command line names that is not there is a usage error (exit 2), as for up, deploy and lint.
+  if (!existsSync(template) || !statSync(template).isFile()) throw new TwinError('ERR_CLI_INPUT', `template ${template} does not exist`);
+  for (const f of o.parameters) if (!existsSync(f) || !statSync(f).isFile()) throw new TwinError('ERR_CLI_INPUT', `parameters file ${f} does not exist`);
   let result: ExpandResult;
   try {
     result = expandTemplate({

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
+import { TwinError, createLogger, describeError, randomIds, systemClock } from '../../core/index.js';
 import type { DeployResult } from '../../arm/index.js';
 import { writePrivateFile } from '../../state/index.js';
 import { armDeferredTls, startTwin, type Twin, type ReadyInfo } from '../../runtime/index.js';
@@ -49,6 +49,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   const event = (e: UpEvent) => out(JSON.stringify(e));
   const logger = createLogger({ level: opts.logLevel });
   const { loaded, inputs, tenantId } = startupInputs(opts.deployments, opts.tenant);
+  // A directory file that is not there is a mistake of the command line (exit 2, as a template that is not there),
+  // found before the twin starts rather than after its deployments went through.
+  for (const f of opts.directory) if (!existsSync(f) || !statSync(f).isFile()) throw new TwinError('ERR_CLI_INPUT', `the directory file ${f} does not exist`);
   // First the lock: a second `up` on this folder stops here, before it reads or writes anything in it.
   const lock = lockStateFolder(opts.state, logger);
   let twin: Twin;
@@ -212,6 +215,7 @@ export function unknownBackendSites(backends: Record<string, string>, ready: Pic
 
 /** The banner `trustline up` prints once the twin serves (exported for its test). */
 export function printSummary(ready: ReadyInfo, readyFile: string, out: (l: string) => void, backends: Record<string, string> = {}): void {
+  const domains = (names: string[] | undefined) => (names && names.length > 0 ? `, ${names.map((n) => `https://${n}`).join(', ')}` : '');
   const backendOf = (site: string) => Object.entries(backends).find(([n]) => n.toLowerCase() === site.toLowerCase())?.[1];
   out('');
   out(`Trustline is up (tenant ${ready.tenantId}). Ready file: ${readyFile}`);
@@ -221,10 +225,10 @@ export function printSummary(ready: ReadyInfo, readyFile: string, out: (l: strin
   out(`  console:        ${ready.console}   (chain, try a request, last requests and why, keys, directory; open it in a browser)`);
   out(`  identity:       ${ready.identity.authority}   (login.microsoftonline.com)   MI endpoint ${ready.identity.identityEndpoint}`);
   for (const [name, s] of Object.entries(ready.sites)) {
-    out(`  site ${name}: ${s.url}  (https://${s.hostName}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);
+    out(`  site ${name}: ${s.url}  (https://${s.hostName}${domains(s.customHostNames)}; http ${s.httpUrl}${s.clientId ? `; audience ${s.clientId}` : ''}; function ${backendOf(name) ?? 'the built-in echo'})`);
   }
   for (const [name, a] of Object.entries(ready.apim)) {
-    out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}; managed identity principalId ${a.principalId ?? '-'})`);
+    out(`  apim ${name}: ${a.gatewayUrl}  (https://${a.hostName}${domains(a.customHostNames)}; managed identity principalId ${a.principalId ?? '-'})`);
   }
   const firstApim = Object.values(ready.apim)[0];
   const firstSite = Object.values(ready.sites)[0];

@@ -23,7 +23,7 @@ export function twinEnvironment(ready: ReadyInfo, identity?: string): Array<[str
     if (!named[1].identityEndpoint) throw new TwinError('ERR_CLI_IDENTITY', `${identity} has no system-assigned managed identity`);
     endpoint = named[1].identityEndpoint;
   }
-  if (!ready.proxy) throw new TwinError('ERR_CLI_READY_FILE', 'the running twin serves no proxy (started with --no-proxy)');
+  if (!ready.proxy) throw new TwinError('ERR_TWIN_NO_PROXY', 'the running twin serves no proxy (it was started with --no-proxy, or `proxy: false` in trustline.json): start it with its proxy to use `trustline env`');
   const vars: Array<[string, string]> = [
     ['NODE_EXTRA_CA_CERTS', ready.caCertificate],
     ['REQUESTS_CA_BUNDLE', ready.caCertificate],
@@ -75,8 +75,19 @@ export const registerEnv: RegisterCommand = (program, ctx) => {
         'MSI_ENDPOINT/MSI_SECRET (the managed identity), AZURE_POD_IDENTITY_AUTHORITY_HOST (IMDS), AZURE_AUTHORITY_HOST,\n' +
         'AZURE_TENANT_ID. With these, DefaultAzureCredential, the az CLI and curl use the real Azure URLs. --json: an object.',
     )
-    .action((o) => {
-      const vars = twinEnvironment(readReadyFile(o.readyFile), o.identity);
+    .action(async (o) => {
+      const ready = readReadyFile(o.readyFile);
+      const vars = twinEnvironment(ready, o.identity);
       ctx.print(o.json, Object.fromEntries(vars), () => formatEnvironment(vars, o.shell as Shell));
+      if (!o.identity) {
+        // The shared endpoint answers for the only system-assigned identity: with several, a token request there must
+        // name one, so say which there are (stderr: stdout is for eval) and how to be one of them.
+        const { systemAssignedIdentities, candidateLines } = await import('../identity-candidates.js');
+        const candidates = await systemAssignedIdentities(ready);
+        if (candidates && candidates.length > 1) {
+          ctx.err(`note: IDENTITY_ENDPOINT is the twin's shared endpoint, and the twin has ${candidates.length} system-assigned managed identities: a token request there must name one (client_id). To be one of them, add --identity NAME:`);
+          for (const l of candidateLines(candidates)) ctx.err(l);
+        }
+      }
     });
 };

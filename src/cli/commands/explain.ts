@@ -40,8 +40,8 @@ export const registerExplain: RegisterCommand = (program, ctx) => {
         'claims, each backend call) with the site request that call made under it (each Easy Auth check with its reason, the\n' +
         'caller, the function call), and what was answered. --json: the decision records as the control plane serves them.\n' +
         'Every answer of the twin carries its request id: x-trustline-apim-request-id (gateway), x-trustline-site-request-id (site).\n' +
-        'Exit codes: 0 printed, 1 no record for that request id (the twin keeps the most recent requests only) or the twin\n' +
-        'refused the call, 2 usage error (e.g. --request-id with --last).',
+        'Exit codes: 0 printed, 1 no record for that request id (the twin keeps the most recent requests only), the twin\n' +
+        'refused the call or no twin runs at the ready file, 2 usage error (e.g. --request-id with --last).',
     )
     .action(async (o: { requestId?: string; last?: number; readyFile: string; json?: boolean }) => {
       if (o.requestId && o.last) throw new TwinError('ERR_CLI_INPUT', 'give --request-id or --last, not both');

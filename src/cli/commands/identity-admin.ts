@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { TwinError } from '../../core/index.js';
 import { readReadyFile } from '../ready-file.js';
+import { adminCall } from '../identity-admin-client.js';
 import { collect, jsonOption, readyFileOption, type RegisterCommand } from '../context.js';
 
 /**
@@ -9,13 +10,7 @@ import { collect, jsonOption, readyFileOption, type RegisterCommand } from '../c
  * listener's administration routes (`/_trustline/…`) with the ready file's identity header.
  */
 async function call(readyFile: string, method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const ready = readReadyFile(readyFile);
-  const res = await fetch(`${ready.identity.imdsEndpoint}/_trustline/${path}`, {
-    method,
-    headers: { 'X-IDENTITY-HEADER': ready.identity.identityHeader, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  return adminCall(readReadyFile(readyFile), method, path, body);
 }
 
 /** The twin refused: its message (--json: `{status, error: <the twin's answer>}`); exit 1. */

@@ -63,9 +63,25 @@ export function selectManagedIdentity(all: readonly DirectoryObject[], sel: Mana
   if (systemAssigned.length === 0) {
     throw identityError('ERR_IDENTITY_MI_NOT_FOUND', 'The directory holds no system-assigned managed identity.');
   }
+  const candidates = managedIdentityCandidates(systemAssigned);
   throw identityError(
     'ERR_IDENTITY_MI_AMBIGUOUS',
-    `The directory holds ${systemAssigned.length} system-assigned managed identities; name the owner with the X-Trustline-Identity-Owner header (ARM resource id).`,
-    { count: systemAssigned.length },
+    `The directory holds ${systemAssigned.length} system-assigned managed identities: ${candidates.map((c) => `${c.name} (client id ${c.clientId})`).join(', ')}; ` +
+      'name one with client_id, or the owner with the X-Trustline-Identity-Owner header (ARM resource id).',
+    { count: systemAssigned.length, candidates },
   );
+}
+
+/** A managed identity as a refusal lists it for the caller to pick: its resource's name, client id and resource id. */
+export interface ManagedIdentityCandidate {
+  name: string;
+  clientId: string;
+  resourceId?: string;
+}
+
+/** The identities a selector could have named, by name then client id (the order a refusal lists them in). */
+export function managedIdentityCandidates(identities: readonly DirectoryObject[]): ManagedIdentityCandidate[] {
+  return identities
+    .map((mi) => ({ name: mi.displayName, clientId: mi.appId, ...(mi.resourceId ? { resourceId: mi.resourceId } : {}) }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.clientId.localeCompare(b.clientId));
 }
