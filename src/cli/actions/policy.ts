@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, formatLocation, isTwinError, TwinError } from '../../core/index.js';
-import { compilePolicy, runPolicy, type PolicyFragmentFile, type PolicyRunRequest } from '../../runtime/index.js';
+import { compilePolicy, runPolicy, type PolicyFragmentFile, type PolicyRunRequest, type TwinCompatFlags } from '../../runtime/index.js';
 import { unknownNamedValues } from '../../arm/index.js';
-import type { GatewayCompatFlags } from '../../gateway/index.js';
 import type { CliContext } from '../context.js';
 
 /** A file named on the command line, read relative to the working folder (`ctx.cwd`); messages name it as given. */
@@ -74,7 +73,7 @@ function fragmentFiles(specs: string[] | undefined, cwd: string): PolicyFragment
  * `trustline deploy` honour it: `compat.gateway` (the gateway's compat flags, docs/differences.md) and `loose` (the
  * `--loose` flag wins). A policy then compiles and runs under `policy compile|run` as it does deployed.
  */
-function projectSettings(ctx: CliContext, looseFlag: boolean | undefined): { flags: Partial<GatewayCompatFlags> | undefined; loose: boolean } {
+function projectSettings(ctx: CliContext, looseFlag: boolean | undefined): { flags: TwinCompatFlags['gateway'] | undefined; loose: boolean } {
   const config = ctx.project()?.config;
   return { flags: config?.compat?.gateway, loose: looseFlag ?? config?.loose ?? false };
 }
