@@ -259,7 +259,9 @@ async function checkOperation(ctx: Context, svc: OfflineService, api: CompiledAp
       return;
     }
   }
-  for (const c of call.unsent) {
+  // A token kept in a variable that no set-header sends matters only when no other token reaches the site: with one
+  // (another authentication-managed-identity on the same path), the variable may serve a send-request or nothing.
+  for (const c of sent ? [] : call.unsent) {
     ctx.out.push(finding('TL002', `${apiName}: the token of authentication-managed-identity goes to the variable '${c.outputVariable}', which no set-header Authorization sends: ${siteName} gets no token. Add <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["${c.outputVariable}"])</value></set-header>.`, [where(c)]));
   }
   const decision = token ? await callSite(ctx, site, op.method, url, token) : anonymous;

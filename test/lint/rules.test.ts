@@ -106,6 +106,13 @@ describe('trustline lint rules', () => {
     expect(findings[0]!.message).toContain("variable 'tok', which no set-header Authorization sends");
   });
 
+  it('a token kept in a variable is no TL002 when another authentication-managed-identity on the same path sends one', async () => {
+    const dir = variant((t) => setInbound(t, `${MI(' output-token-variable-name="tok"')}\n${MI()}`));
+    const { code, findings } = await lintJson([dir]);
+    expect(findings).toEqual([]);
+    expect(code).toBe(0);
+  });
+
   it('TL003: the service has no managed identity', async () => {
     const dir = variant((t) => {
       delete byType(t, 'Microsoft.ApiManagement/service').identity;
