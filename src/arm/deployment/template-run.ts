@@ -332,7 +332,9 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   }
   const overlay = shared.overlay;
   if (r.parent === undefined && r.name.includes('/') && !shared.expand) {
-    const parentId = r.id.replace(/\/[^/]+\/[^/]+$/, '');
+    // An extension resource in the legacy form (`Microsoft.Maps/accounts/providers/roleAssignments` named
+    // `{account}/Microsoft.Authorization/{guid}`) has the resource it extends as its parent.
+    const parentId = r.id.replace(/\/[^/]+\/[^/]+$/, '').replace(/\/providers\/[^/]+$/i, '');
     // A storage account's default services exist with the account (the Storage resource provider creates them).
     const account = accountOfDefaultService(parentId);
     if (!overlay.getResource(parentId) && !(account !== undefined && overlay.getResource(account))) {
