@@ -13,7 +13,7 @@ import { checkResourceApiVersion } from '../providers/api-versions.js';
 import { inApiVersionShape, toCurrentShape } from '../providers/api-version-shapes.js';
 import { answeredPolicy } from '../providers/apim-policy-view.js';
 import type { ProviderContext, ResourceInput } from '../providers/types.js';
-import { accountOfDefaultService } from '../providers/storage.js';
+import { existsOrImplied } from '../providers/implied-children.js';
 import { childPath } from '../template/jsonc.js';
 import type { ParsedDocument } from '../template/jsonc.js';
 import type { CopyFrame } from './copy.js';
@@ -332,10 +332,11 @@ function applyResource(ev: ValueEvaluator, r: PlannedResource, shared: RunShared
   }
   const overlay = shared.overlay;
   if (r.parent === undefined && r.name.includes('/') && !shared.expand) {
-    const parentId = r.id.replace(/\/[^/]+\/[^/]+$/, '');
-    // A storage account's default services exist with the account (the Storage resource provider creates them).
-    const account = accountOfDefaultService(parentId);
-    if (!overlay.getResource(parentId) && !(account !== undefined && overlay.getResource(account))) {
+    // An extension resource in the legacy form (`Microsoft.Maps/accounts/providers/roleAssignments` named
+    // `{account}/Microsoft.Authorization/{guid}`) has the resource it extends as its parent.
+    const parentId = r.id.replace(/\/[^/]+\/[^/]+$/, '').replace(/\/providers\/[^/]+$/i, '');
+    // A child its resource provider creates with its parent (a storage account's default services) exists with it.
+    if (!existsOrImplied(parentId, (id) => overlay.getResource(id))) {
       throw armError(
         'ERR_ARM_RESOURCE_NOT_FOUND',
         `The parent resource '${parentId}' of the template ${what}${atLine(r.location)} was not found. Deploy it first or add it to the template.`,

@@ -62,16 +62,3 @@ export const storageChildProvider: ResourceProvider = {
 };
 
 export const storageProviders: ResourceProvider[] = [storageAccountProvider, storageChildProvider];
-
-/**
- * The services the Storage resource provider creates with every account, `{account}/{blob|file|queue|table}Services/
- * default` ([D] storage REST API: one service of each kind per account, named `default`): templates deploy containers,
- * shares, queues and tables under them without declaring them (quickstart function-app-storage-private-endpoints:
- * `{account}/default/{share}` of `fileServices/shares` alone), and ARM finds the parent when the account exists.
- * Returns the account's id when `id` is such a service, else undefined. The twin keeps no record for an undeclared
- * service (docs/differences.md).
- */
-export function accountOfDefaultService(id: string): string | undefined {
-  return /^(.*\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+)\/(?:blob|file|queue|table)Services\/default$/i.exec(id)?.[1];
-}
-

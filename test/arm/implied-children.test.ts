@@ -42,3 +42,47 @@ describe("deploy: a storage account's default services exist with it", () => {
     expect(() => deploy({ deploymentName: 'd', template: { resources: [account, share] } }, options)).toThrow(`The parent resource '${ACCOUNT}/fileServices/other'`);
   });
 });
+
+describe('deploy: other children a resource provider creates with their parent', () => {
+  it("a consumer group of an IoT hub's built-in events endpoint", () => {
+    const { store, options } = setup();
+    const template = {
+      resources: [
+        { type: 'Microsoft.Devices/IotHubs', apiVersion: '2021-07-02', name: 'hub1', location: 'westeurope', sku: { name: 'S1', capacity: 1 }, properties: {} },
+        { type: 'Microsoft.Devices/IotHubs/eventhubEndpoints/ConsumerGroups', apiVersion: '2021-07-02', name: 'hub1/events/tsi', dependsOn: ['hub1'], properties: { name: 'tsi' } },
+      ],
+    };
+    deploy({ deploymentName: 'd', template }, options);
+    expect(store.getResource(`${RG}/providers/Microsoft.Devices/IotHubs/hub1/eventhubEndpoints/events/ConsumerGroups/tsi`)).toBeDefined();
+  });
+
+  it("a protected VM in a vault's Azure fabric, its IaaS VM container registered by Azure Backup", () => {
+    const { store, options } = setup();
+    const container = 'iaasvmcontainer;iaasvmcontainerv2;rg-trustline;vm0';
+    const template = {
+      resources: [
+        { type: 'Microsoft.RecoveryServices/vaults', apiVersion: '2023-01-01', name: 'rsv', location: 'westeurope', sku: { name: 'RS0', tier: 'Standard' }, properties: {} },
+        {
+          type: 'Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems',
+          apiVersion: '2023-01-01',
+          name: `rsv/Azure/${container}/vm;iaasvmcontainerv2;rg-trustline;vm0`,
+          dependsOn: ['rsv'],
+          properties: { protectedItemType: 'Microsoft.Compute/virtualMachines' },
+        },
+      ],
+    };
+    deploy({ deploymentName: 'd', template }, options);
+    expect(store.getResource(`${RG}/providers/Microsoft.RecoveryServices/vaults/rsv/backupFabrics/Azure/protectionContainers/${container}/protectedItems/vm;iaasvmcontainerv2;rg-trustline;vm0`)).toBeDefined();
+  });
+
+  it('a storage container of a file share is not registered implicitly: the template declares it', () => {
+    const { options } = setup();
+    const template = {
+      resources: [
+        { type: 'Microsoft.RecoveryServices/vaults', apiVersion: '2023-01-01', name: 'rsv', location: 'westeurope', sku: { name: 'RS0', tier: 'Standard' }, properties: {} },
+        { type: 'Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems', apiVersion: '2023-01-01', name: 'rsv/Azure/storagecontainer;Storage;rg;st1/azurefileshare;share1', dependsOn: ['rsv'], properties: {} },
+      ],
+    };
+    expect(() => deploy({ deploymentName: 'd', template }, options)).toThrow(`The parent resource '${RG}/providers/Microsoft.RecoveryServices/vaults/rsv/backupFabrics/Azure/protectionContainers/storagecontainer;Storage;rg;st1'`);
+  });
+});
