@@ -132,7 +132,7 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     const p = api.properties as {
       path?: string; type?: string; serviceUrl?: string; protocols?: string[]; subscriptionRequired?: boolean;
       subscriptionKeyParameterNames?: { header?: string; query?: string }; apiVersion?: string; apiVersionSetId?: string;
-      apiRevision?: string; isCurrent?: boolean;
+      apiRevision?: string; isCurrent?: boolean; displayName?: string;
     };
     const set = p.apiVersionSetId ? versionSets.find((v) => sameId(lastSegment(v.id), lastSegment(p.apiVersionSetId!))) : undefined;
     const sp = set?.properties as { versioningScheme?: string; versionHeaderName?: string; versionQueryName?: string } | undefined;
@@ -140,6 +140,8 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
     return {
       id: api.id,
       name: lastSegment(api.id),
+      // context.Api.Name (compat flag apiOperationName, docs/differences.md)
+      ...(typeof p.displayName === 'string' ? { displayName: p.displayName } : {}),
       path: p.path ?? '',
       ...(p.type ? { type: p.type } : {}),
       serviceUrl: p.serviceUrl,
@@ -154,12 +156,13 @@ export function buildServiceConfig(store: Store, service: ResourceRecord): Servi
       operations: operations
         .filter((op) => sameId(parentId(op.id), api.id))
         .map((op) => {
-          const o = op.properties as { method?: string; urlTemplate?: string };
+          const o = op.properties as { method?: string; urlTemplate?: string; displayName?: string };
           const examples = examplesOf(op);
           const contract = contractOf(op);
           return {
             id: op.id,
             name: lastSegment(op.id),
+            ...(typeof o.displayName === 'string' ? { displayName: o.displayName } : {}),
             method: o.method ?? 'GET',
             urlTemplate: o.urlTemplate ?? '/',
             policy: policyOf(opPolicies.find((x) => sameId(parentId(x.id), op.id))),

@@ -190,6 +190,21 @@ describe('API revisions (name;rev=N) and releases', () => {
   });
 });
 
+describe('display names reach the gateway (context.Api.Name, context.Operation.Name)', () => {
+  it('the deployed API and operation carry their displayName into the service the gateway compiles; without one, none', async () => {
+    const { buildServiceConfig } = await import('../../src/runtime/service-config.js');
+    const build = (resources: unknown[]) => {
+      const { store, options } = setup();
+      deploy({ deploymentName: 'd', template: { resources } }, options);
+      return buildServiceConfig(store, store.listResources({ type: 'Microsoft.ApiManagement/service' })[0]!).apis[0]!;
+    };
+    const named = build([svc, { ...api, properties: { ...api.properties, displayName: 'Orders API' } }, { ...op('/x'), properties: { ...op('/x').properties, displayName: 'Get an order' } }]);
+    expect([named.name, named.displayName, named.operations[0]!.displayName]).toEqual(['api', 'Orders API', 'Get an order']);
+    const bare = build([svc, api, op('/x')]);
+    expect([bare.displayName, bare.operations[0]!.displayName]).toEqual([undefined, undefined]);
+  });
+});
+
 describe('certificates (client certificates for authentication-certificate)', () => {
   const pfx = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'certificates', 'client.pfx')).toString('base64');
   const cert = (props: Record<string, unknown>) => ({ type: 'Microsoft.ApiManagement/service/certificates', name: 's/client', dependsOn: ['s'], properties: props });
