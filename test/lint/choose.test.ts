@@ -98,7 +98,7 @@ describe('trustline lint: <choose>', () => {
     const dir = variant((t) => {
       setInbound(t, [
         '    <choose>',
-        '      <when condition="@(context.Api.Name == &quot;functions&quot; &amp;&amp; &quot;{{stage}}&quot; != &quot;dev&quot;)">',
+        '      <when condition="@(context.Api.Id == &quot;functions&quot; &amp;&amp; &quot;{{stage}}&quot; != &quot;dev&quot;)">',
         `        ${MI()}`,
         '      </when>',
         '      <otherwise>',

@@ -213,7 +213,7 @@ describe('trustline lint rules', () => {
   });
 
   it('a resource expression the deployment decides (context.Api) is its value: the token request for it is checked', async () => {
-    const dir = variant((t) => setInbound(t, '    <authentication-managed-identity resource="@(context.Api.Name)" />'));
+    const dir = variant((t) => setInbound(t, '    <authentication-managed-identity resource="@(context.Api.Id)" />'));
     const { code, findings } = await lintJson([dir]);
     expect(code).toBe(1);
     expect(rules(findings)).toEqual(['TL004 error']);
