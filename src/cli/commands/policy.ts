@@ -28,7 +28,8 @@ export const registerPolicy: RegisterCommand = (program, ctx) => {
     .addOption(jsonOption())
     .addHelpText('after', '\nOutput: the status, headers and body the client gets, the backend call, then the trace: each policy step with its outcome\n' +
       '(✓ ran, · skipped, ✗ error), LastError and the variables. --json: {status, headers, body, backendRequest: {method, url,\n' +
-      'headers, body} | null, variables, trace, events}; a policy that does not compile: {"error": {code, message, location}}.\n' +
+      'headers, body} | null (forward-request\'s last call: after followed redirects, the last hop; every call is in trace.backend),\n' +
+      'sentRequests (send-request\'s calls), variables, trace, events}; a policy that does not compile: {"error": {code, message, location}}.\n' +
       'Exit 0 when the policy ran, whatever the status; 1 when it did not compile.')
     .action(async (file: string, o) => {
       const { policyRun } = await import('../actions/policy.js');
