@@ -101,6 +101,20 @@ describe('policy run: forward-request follow-redirects', () => {
       ['https://backend.contoso.com/api/new', 302], ['https://backend.contoso.com/api/orders/7', 200]]);
   });
 
+  it('true, a chain: each relative Location is relative to the URL that answered it; a 303 is followed as a GET without the body', async () => {
+    const r = await run(policy('<forward-request follow-redirects="true"/>'), redirect({
+      'https://backend.contoso.com/api/orders/7': { status: 307, headers: { location: 'https://other.contoso.com/v2/a' } },
+      'https://other.contoso.com/v2/a': { status: 303, headers: { location: 'done' } },
+      'https://other.contoso.com/v2/done': { status: 200, body: 'done' },
+    }));
+    expect([r.status, r.body]).toEqual([200, 'done']);
+    expect(r.trace.backend.map((c: { method: string; url: string; status: number }) => `${c.method} ${c.url} ${c.status}`)).toEqual([
+      'POST https://backend.contoso.com/api/new 302', 'POST https://backend.contoso.com/api/orders/7 307',
+      'POST https://other.contoso.com/v2/a 303', 'GET https://other.contoso.com/v2/done 200']);
+    expect(r.backendRequest).toMatchObject({ method: 'GET', body: '', headers: { host: 'other.contoso.com' } });
+    expect(r.backendRequest.headers['content-length']).toBeUndefined();
+  });
+
   it('true, when backend.urls does not answer the Location: the stub answers the same 302 again, followed 10 times, then the client gets that 302', async () => {
     const r = await run(policy('<forward-request follow-redirects="true"/>'), redirect());
     expect(r.status).toBe(302);
