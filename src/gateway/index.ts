@@ -27,7 +27,9 @@ export type { ProductData, UserData, SubscriptionData, MessageBodyData } from '.
 export { TRACE_PATH } from './gateway.js';
 export { DebugCredentialsError, type DebugCredentialsRequest } from './debug-trace.js';
 export { compilePolicy, runPolicy } from './policy-run.js';
-export type { PolicyCompileResult, PolicyFragmentFile, PolicyRunRequest, PolicyRunResult, PolicyRunOptions } from './policy-run.js';
+export { operationExamples } from './operation-examples.js';
+export type { RepresentationWithExamples } from './operation-examples.js';
+export type { PolicyCompileResult, PolicyFragmentFile, PolicyRunBackendAnswer, PolicyRunRequest, PolicyRunResult, PolicyRunOptions } from './policy-run.js';
 export { missingManagedIdentity } from './policies/authentication-managed-identity.js';
 export { parseScope as parseSubscriptionScope } from './subscriptions.js';
 export { maskExpressions, decodeXmlEntities } from './policy/rawxml.js';

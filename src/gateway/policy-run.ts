@@ -10,6 +10,7 @@ import { createGateway } from './gateway.js';
 import type { GatewayEvent } from './pipeline/sink.js';
 import type { LoadedPolicy } from './policy/document.js';
 import { parsePolicyXml, type PolicyNode } from './policy/xml.js';
+import { operationExamples, type RepresentationWithExamples } from './operation-examples.js';
 import type { ApiSchema, ManagedIdentityTokenProvider, OperationContract, ServiceConfig } from './types.js';
 
 /**
@@ -58,11 +59,20 @@ export interface PolicyRunRequest {
   api?: { path?: string; serviceUrl?: string; schemas?: ApiSchema[]; type?: string; name?: string; displayName?: string };
   /**
    * `templateParameters`, `request`, `responses`: the operation's contract as ARM writes it (validate-* policies).
+   * `responses[].representations[]` may carry `examples` (`{name: {value}}`) or `sample`: mock-response answers them
+   * as it answers a deployed operation's (`operationExamples`).
    * `name` / `displayName` (also the API's): `context.Operation.Id` / `context.Operation.Name` (default `operation`,
    * and the name), `context.Api.Id` / `context.Api.Name` (default `api`).
    */
-  operation?: { method?: string; urlTemplate?: string; name?: string; displayName?: string } & OperationContract;
-  backend?: { status?: number; headers?: Record<string, string | string[]>; body?: string };
+  operation?: { method?: string; urlTemplate?: string; name?: string; displayName?: string } & Omit<OperationContract, 'responses'> & {
+    responses?: Array<Omit<NonNullable<OperationContract['responses']>[number], 'representations'> & { representations?: RepresentationWithExamples[] }>;
+  };
+  /**
+   * What the stub backend answers (default 200 `{}`). `urls` answers the calls to those URLs (exact, query included)
+   * otherwise, e.g. where forward-request `follow-redirects="true"` goes after a redirect or what send-request calls;
+   * any other call gets the default answer.
+   */
+  backend?: PolicyRunBackendAnswer & { urls?: Record<string, PolicyRunBackendAnswer> };
   /** The certificate the client presents (PEM or base64 DER): `context.Request.Certificate`, validate-client-certificate. */
   certificate?: string;
   /** The service's own schemas (`schemas` resources, what validate-content `schema-id` names): `{id, contentType?, document}` (an XSD as text). */
@@ -84,6 +94,9 @@ export interface PolicyRunRequest {
    */
   documents?: Record<string, unknown>;
 }
+
+/** A stub backend's answer: `status` (default 200), `headers`, `body` (default `{}` when neither is given, else empty). */
+export interface PolicyRunBackendAnswer { status?: number; headers?: Record<string, string | string[]>; body?: string }
 
 export interface PolicyRunSubscription {
   name?: string;
@@ -127,7 +140,11 @@ export interface PolicyRunResult {
 export interface PolicyRunOptions {
   policy: string;
   file?: string;
-  /** The enclosing scope's document: `<base/>` resolves to it (and to nothing beyond it). */
+  /**
+   * The enclosing (API) scope's document: the policy's `<base/>` resolves to it, and its own `<base/>` to APIM's
+   * default global policy. Without it, the policy's `<base/>` resolves to that default global policy directly
+   * (`DEFAULT_GLOBAL_POLICY`: `<forward-request/>` in the backend section, nothing in the others).
+   */
   parent?: string;
   parentFile?: string;
   namedValues?: Record<string, string>;
@@ -161,7 +178,7 @@ function placeholderTokens(clock: Clock): ManagedIdentityTokenProvider {
 }
 
 /** A backend that records what it was sent and answers as REQUEST.json's `backend` says (200 `{}` by default). */
-function stubBackend(spec: PolicyRunRequest['backend'], seen: { requests: Array<NonNullable<PolicyRunResult['backendRequest']>> }, documents: Record<string, unknown>): HttpClient {
+function stubBackend(backend: PolicyRunRequest['backend'], seen: { requests: Array<NonNullable<PolicyRunResult['backendRequest']>> }, documents: Record<string, unknown>): HttpClient {
   const request = async (url: string | URL, opts: HttpRequestOptions = {}) => {
     let body = '';
     if (typeof opts.body === 'string') body = opts.body;
@@ -169,6 +186,7 @@ function stubBackend(spec: PolicyRunRequest['backend'], seen: { requests: Array<
     else if (opts.body) for await (const c of opts.body) body += typeof c === 'string' ? c : (c as Buffer).toString('utf8');
     const headers = headerRecord(opts.headers);
     seen.requests.push({ method: opts.method ?? 'GET', url: String(url), headers, body });
+    const spec = backend?.urls?.[String(url)] ?? backend;
     const status = spec?.status ?? 200;
     const responseBody = spec?.body ?? (spec?.status === undefined && spec?.body === undefined ? '{}' : '');
     const responseHeaders: Record<string, string | string[]> = { 'content-type': 'application/json', ...lowerKeys(spec?.headers ?? {}) };
@@ -238,6 +256,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
   const { policy, fragments } = asOperationPolicy(o.policy, o.file);
   const apiName = rq.api?.name ?? 'api';
   const sub = rq.subscription ? subscriptionConfig(rq.subscription, apiName) : undefined;
+  const examples = operationExamples(rq.operation?.responses);
   const config: ServiceConfig = {
     name: url.hostname.split('.')[0] || 'policy-run',
     hostName: url.hostname,
@@ -251,6 +270,7 @@ export async function runPolicy(o: PolicyRunOptions): Promise<PolicyRunResult> {
       operations: [{
         id: o.file ?? 'operation', name: rq.operation?.name ?? 'operation', ...(rq.operation?.displayName !== undefined ? { displayName: rq.operation.displayName } : {}), method: (rq.operation?.method ?? method).toUpperCase(), urlTemplate: rq.operation?.urlTemplate ?? '/{*path}',
         policy: { value: policy, source: o.file ?? '(policy)' },
+        ...(examples ? { examples } : {}),
         ...(rq.operation && (rq.operation.templateParameters || rq.operation.request || rq.operation.responses)
           ? { contract: { templateParameters: rq.operation.templateParameters, request: rq.operation.request, responses: rq.operation.responses } as OperationContract }
           : {}),

@@ -1,5 +1,5 @@
 import type { Store, ResourceRecord } from '../state/index.js';
-import type { ServiceConfig, PolicyDocument, OperationConfig, ApiConfig, ApiSchema, OperationContract, ParameterContract, RepresentationContract } from '../gateway/index.js';
+import { operationExamples, type ServiceConfig, type PolicyDocument, type OperationConfig, type ApiConfig, type ApiSchema, type OperationContract, type ParameterContract, type RepresentationContract } from '../gateway/index.js';
 import { lastSegment, parentId, sameId } from './resource-ids.js';
 
 const NS = 'Microsoft.ApiManagement/service';
@@ -18,17 +18,7 @@ function policyOf(res: ResourceRecord | undefined): PolicyDocument | undefined {
 
 /** Response examples of an operation (`responses[].representations[].examples|sample`), for mock-response. */
 function examplesOf(op: ResourceRecord): OperationConfig['examples'] {
-  const responses = (op.properties as { responses?: unknown }).responses;
-  if (!Array.isArray(responses)) return undefined;
-  const out: NonNullable<OperationConfig['examples']> = [];
-  for (const r of responses as Array<{ statusCode?: number; representations?: Array<{ contentType?: string; examples?: Record<string, { value?: unknown }>; sample?: string }> }>) {
-    for (const rep of r.representations ?? []) {
-      const ex = rep.examples ? Object.values(rep.examples)[0]?.value : rep.sample;
-      if (ex === undefined || typeof r.statusCode !== 'number') continue;
-      out.push({ status: r.statusCode, contentType: rep.contentType ?? 'application/json', body: typeof ex === 'string' ? ex : JSON.stringify(ex) });
-    }
-  }
-  return out.length ? out : undefined;
+  return operationExamples((op.properties as { responses?: unknown }).responses);
 }
 
 const PARAM_KEYS = ['name', 'type', 'required', 'values', 'defaultValue', 'schemaId', 'typeName'] as const;

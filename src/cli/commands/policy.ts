@@ -20,15 +20,16 @@ export const registerPolicy: RegisterCommand = (program, ctx) => {
   policy
     .command('run <file>')
     .description('run a policy against one described request with a stub backend')
-    .requiredOption('--request <file>', 'REQUEST.json: {method, url, headers, body, api: {path, serviceUrl, name, displayName}, operation: {method, urlTemplate, name, displayName}, backend: {status, headers, body}, subscription: {name, key, product, user}, documents: {URL: JSON}}')
+    .requiredOption('--request <file>', 'REQUEST.json: {method, url, headers, body, api: {path, serviceUrl, name, displayName, schemas}, operation: {method, urlTemplate, name, displayName, templateParameters, request, responses: [{statusCode, representations: [{contentType, examples: {NAME: {value}}}]}]}, backend: {status, headers, body, urls: {URL: {status, headers, body}}}, subscription: {name, key, product, user}, documents: {URL: JSON}}; the operation\'s response examples are what mock-response answers; backend.urls answers the calls to those URLs (e.g. where follow-redirects leads), backend the others')
     .option('--named-values <file>', 'named values: {"name": "value"}')
     .option('--fragment <id=file>', 'a policy fragment (<fragment> document) that <include-fragment fragment-id="ID"/> includes (repeatable)', collect, [])
-    .option('--parent <file>', 'the enclosing (API) scope\'s document: <base/> resolves to it, then to APIM\'s default global policy (<forward-request/>)')
+    .option('--parent <file>', 'the enclosing (API) scope\'s document: <base/> resolves to it, and its <base/> to APIM\'s default global policy; without --parent, <base/> resolves to that default directly (<forward-request/> in backend, nothing in the other sections)')
     .option('--loose', 'accept what the twin does not support, with warnings (default: trustline.json\'s loose)')
     .addOption(jsonOption())
     .addHelpText('after', '\nOutput: the status, headers and body the client gets, the backend call, then the trace: each policy step with its outcome\n' +
       '(✓ ran, · skipped, ✗ error), LastError and the variables. --json: {status, headers, body, backendRequest: {method, url,\n' +
-      'headers, body} | null, variables, trace, events}; a policy that does not compile: {"error": {code, message, location}}.\n' +
+      'headers, body} | null (forward-request\'s last call: after followed redirects, the last hop; every call is in trace.backend),\n' +
+      'sentRequests (send-request\'s calls), variables, trace, events}; a policy that does not compile: {"error": {code, message, location}}.\n' +
       'Exit 0 when the policy ran, whatever the status; 1 when it did not compile.')
     .action(async (file: string, o) => {
       const { policyRun } = await import('../actions/policy.js');

@@ -58,9 +58,10 @@ export const forwardRequest: PolicyDefinition = {
           setListed(headers, 'content-length', String(Buffer.byteLength(b.text)));
         } else if (b.kind === 'stream') body = b.stream === rc.req ? detachedBody(rc.req) : b.stream;
         const target = urlToString(rc.request.url);
-        const record: DecisionBackend = { method: rc.request.method, url: target };
+        // Each call its own record (a followed redirect adds one): the status it answered and how long it took.
+        let record: DecisionBackend = { method: rc.request.method, url: target };
         rc.decision.backend.push(record);
-        const sentAt = rc.elapsed();
+        let sentAt = rc.elapsed();
         let res;
         try {
           res = await rc.services.httpClient.request(target, {
@@ -83,7 +84,8 @@ export const forwardRequest: PolicyDefinition = {
         for (let hop = 0; followRedirects && REDIRECTS.has(res.statusCode) && hop < MAX_REDIRECTS; hop++) {
           const location = res.headers.location;
           if (typeof location !== 'string') break;
-          const next = new URL(location, target).toString();
+          // A relative Location is relative to the URL that answered it (the last hop's).
+          const next = new URL(location, record.url).toString();
           res.body.resume();
           const method = res.statusCode === 303 ? 'GET' : rc.request.method;
           const nextBody = method === 'GET' && res.statusCode === 303 ? null : body;
@@ -91,14 +93,19 @@ export const forwardRequest: PolicyDefinition = {
           for (let i = 0; i < headers.length; i += 2) if (nextBody !== null || headers[i] !== 'content-length') nextHeaders.push(headers[i]!, headers[i + 1]!);
           setListed(nextHeaders, 'host', new URL(next).host);
           record.status = res.statusCode;
-          rc.decision.backend.push({ method, url: next });
+          record.ms = rc.elapsed() - sentAt;
+          record = { method, url: next };
+          rc.decision.backend.push(record);
+          sentAt = rc.elapsed();
           try {
             res = await rc.services.httpClient.request(next, {
               method, headers: nextHeaders, body: nextBody, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs,
               ...(rc.clientCertificate ? { clientCertificate: rc.clientCertificate } : {}), ...(rc.proxy ? { proxy: rc.proxy } : {}),
             });
           } catch (e) {
-            throw new PolicyError({ source: 'forward-request', reason: 'BackendConnectionFailure', message: `The backend service could not be reached: ${failureCause(e)}` });
+            record.error = failureCause(e);
+            record.ms = rc.elapsed() - sentAt;
+            throw new PolicyError({ source: 'forward-request', reason: 'BackendConnectionFailure', message: `The backend service could not be reached: ${record.error}` });
           }
         }
         record.status = res.statusCode;
