@@ -267,7 +267,7 @@ describe('scopes', () => {
 });
 
 describe('conditions and integers', () => {
-  it('does not evaluate reference()/list*() in a resource whose condition is false', () => {
+  it('arm trap 10: does not evaluate reference()/list*() in the body of a resource whose condition is false', () => {
     const { store, options } = setup();
     const template = {
       resources: [identity('id-cond', { condition: false, tags: { p: "[reference('id-missing').principalId]", k: "[listKeys('nothing', '2020-01-01').keys[0].value]" } })],
