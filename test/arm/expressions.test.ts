@@ -106,7 +106,7 @@ describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
     expect(ev("[startsWith('abc', 'AB')]")).toBe(true);
     expect(ev("[endsWith('abc', 'BC')]")).toBe(true);
   });
-  it('[[ escapes and doubled single quotes', () => {
+  it('arm trap 14: [[ escapes and doubled single quotes', () => {
     expect(ev("[[concat('a')]")).toBe("[concat('a')]");
     expect(ev("['It''s']")).toBe("It's");
     expect(ev('[test] value')).toBe('[test] value');
@@ -117,7 +117,7 @@ describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
     expect(ev("[guid('abc')]")).toBe('a9b46cc2-65a6-5559-9f14-7091827ab32f');
     expect(ev("[guid('a', 'b', 'c')]")).toBe('a98fa280-e03f-5afa-8d8e-92d0a9c201e8');
   });
-  it('if is lazy; and/or short-circuit', () => {
+  it('arm trap 13: if is lazy; and/or short-circuit', () => {
     expect(ev("[if(true(), 'yes', nosuchfunction())]")).toBe('yes');
     expect(ev("[if(equals(1, 2), nosuchfunction(), 'no')]")).toBe('no');
     expect(ev('[or(true(), nosuchfunction())]')).toBe(true);
@@ -157,7 +157,7 @@ describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
     expect(ev("[int('42')]")).toBe(42);
     expect(ev("[bool('TRUE')]")).toBe(true);
   });
-  it('member access and parameter/variable/function names are case-insensitive', () => {
+  it('arm trap 15: member access and parameter/variable/function names are case-insensitive', () => {
     expect(ev("[PARAMETERS('SITENAME')]")).toBe('app');
     expect(ev("[Variables('PLANNAME')]")).toBe('plan-1');
     expect(ev("[parameters('obj').A]")).toBe('b');

@@ -168,7 +168,7 @@ describe('nested and linked deployments', () => {
     expect(r.resources).toEqual([`${RG}/providers/${MI}/id-parent`, child.id]);
   });
 
-  it("outer scope: parameters and variables are the parent's (as ARM's docs show)", () => {
+  it("arm trap 17: outer scope: parameters and variables are the parent's (as ARM's docs show)", () => {
     const { options } = setup();
     const r = deploy({ deploymentName: 'p', template: parent('outer') }, options);
     expect(r.outputs['said']!.value).toBe('from parent template');

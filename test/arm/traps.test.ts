@@ -98,6 +98,36 @@ describe('ARM traps (docs/behaviour/arm.md §5)', () => {
     expect(deploy({ deploymentName: 't10f', template: output("[reference('id-off').principalId]") }, options).outputs['o']!.value).toBe(principalId);
   });
 
+  it("arm trap 14: '[[' escapes a literal '[' in a template, not in a parameters value; '[' without a closing ']' is literal", () => {
+    const { options } = setup();
+    const template = {
+      parameters: { p: { type: 'string' } },
+      resources: [],
+      outputs: { escaped: { type: 'string', value: '[[x]' }, open: { type: 'string', value: '[not an expression' }, given: { type: 'string', value: "[parameters('p')]" }, quote: { type: 'string', value: "['It''s']" } },
+    };
+    const out = deploy({ deploymentName: 't14', template, parameters: { p: { value: '[[x]' } } }, options).outputs;
+    expect(out['escaped']!.value).toBe('[x]');
+    expect(out['open']!.value).toBe('[not an expression');
+    expect(out['given']!.value).toBe('[[x]');
+    expect(out['quote']!.value).toBe("It's");
+  });
+
+  it('arm trap 15: resource types and names are matched case-insensitively; values keep the case written', () => {
+    const { options } = setup();
+    const template = {
+      resources: [{ type: MI, apiVersion: '2023-01-31', name: 'Id-Case', location: 'westeurope' }],
+      outputs: {
+        id: { type: 'string', value: "[resourceId('microsoft.managedidentity/USERASSIGNEDIDENTITIES', 'Id-Case')]" },
+        read: { type: 'string', value: "[Reference(ResourceID('microsoft.managedidentity/USERASSIGNEDIDENTITIES', 'id-case'), '2023-01-31').PRINCIPALID]" },
+        byName: { type: 'string', value: "[reference('ID-CASE').principalId]" },
+      },
+    };
+    const out = deploy({ deploymentName: 't15', template }, options).outputs;
+    expect(out['id']!.value).toBe(`${RG}/providers/microsoft.managedidentity/USERASSIGNEDIDENTITIES/Id-Case`);
+    expect(typeof out['read']!.value).toBe('string');
+    expect(out['byName']!.value).toBe(out['read']!.value);
+  });
+
   it('arm trap 11: copyIndex() outside a copy loop is an error', () => {
     const { options } = setup();
     const template = { resources: [], outputs: { i: { type: 'int', value: '[copyIndex()]' } } };
