@@ -277,7 +277,7 @@ describe('conditions and integers', () => {
     expect(store.getResource(`${RG}/providers/${MI}/id-cond`)).toBeUndefined();
   });
 
-  it('computes with 64-bit integers beyond 2^53 and reports overflow', () => {
+  it('arm trap 5: computes with 64-bit integers beyond 2^53 and reports overflow', () => {
     const { options } = setup();
     const template = {
       parameters: { big: { type: 'int', defaultValue: 9007199254740993 } },

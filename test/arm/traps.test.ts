@@ -89,6 +89,16 @@ describe('ARM traps (docs/behaviour/arm.md §5)', () => {
     const e = caught(() => deploy({ deploymentName: 't10c', template: { resources: [off, reader] } }, options));
     expect(e.message).toBe(`The template resource 'Microsoft.ManagedIdentity/userAssignedIdentities/id-reader' is not valid: ${notFound}`);
     expect(store.getResource(`${RG}/providers/${MI}/id-reader`)).toBeUndefined();
+    // languageVersion 2.0: a false resource whose name cannot be evaluated is named by its symbolic name.
+    const symbolic = {
+      languageVersion: '2.0',
+      parameters: { n: { type: 'string', nullable: true } },
+      resources: { off: { type: MI, apiVersion: '2023-01-31', name: "[parameters('n')]", location: 'westeurope', condition: false } },
+      outputs: { o: { type: 'string', value: "[reference('off').principalId]" } },
+    };
+    expect(caught(() => deploy({ deploymentName: 't10g', template: symbolic }, options)).message).toBe(
+      "The template output 'o' is not valid: The Resource 'off' under resource group 'rg-trustline' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    );
     // Guarded by if(), the call is not evaluated.
     expect(deploy({ deploymentName: 't10d', template: output("[if(false(), reference('id-off').principalId, 'none')]") }, options).outputs['o']!.value).toBe('none');
     // Deployed earlier, the resource exists: the call reads it although this deployment skips it.

@@ -436,7 +436,7 @@ class ReferenceReader {
     if (planned && !planned.condition) {
       const stored = planned.id.startsWith('/') ? this.#shared.overlay.getResource(planned.id) : undefined;
       if (stored) return stored;
-      throw this.#notFound(target, planned.id);
+      throw this.#notFound(target, planned.id.startsWith('/') ? planned.id : target);
     }
     const read = planned?.existing && planned.provider?.readExisting ? this.#readExisting(planned, target) : undefined;
     if (read) return read;
