@@ -432,7 +432,7 @@ class ReferenceReader {
     const planned = this.#planned(target);
     // A call to a condition-false resource is still evaluated (Learn, "Conditional deployment in ARM templates",
     // runtime functions): it reads the resource if it exists (an earlier deployment's), else it fails with ARM's
-    // ResourceNotFound (Azure/azure-resource-manager-schemas#535, Azure/bicep#4445). docs/behaviour/arm.md §5 item 10.
+    // ResourceNotFound (Azure/azure-resource-manager-schemas#535, Azure/azure-sdk-for-js#10186). docs/behaviour/arm.md §5 item 10.
     if (planned && !planned.condition) {
       const stored = planned.id.startsWith('/') ? this.#shared.overlay.getResource(planned.id) : undefined;
       if (stored) return stored;
