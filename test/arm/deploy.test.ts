@@ -51,7 +51,7 @@ describe('deploy: redeploy and history', () => {
 
   // ARM's history shows a secure parameter's type without its value (azure-xplat-cli issue 2786: `group deployment show`
   // lists `adminPassword  SecureString  undefined`); a secure output likewise.
-  it('keeps securestring parameters and secure outputs in the history as their type alone, without the value', () => {
+  it('arm trap 16: keeps securestring parameters and secure outputs in the history as their type alone, without the value', () => {
     const { store, options } = setup();
     const template = {
       parameters: { secret: { type: 'securestring' }, plain: { type: 'string' } },

@@ -76,28 +76,28 @@ describe('parser', () => {
 });
 
 describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
-  it('concat joins strings (scalars stringified) and arrays; mixing is an error', () => {
+  it('arm trap 1: concat joins strings (scalars stringified) and arrays; mixing is an error', () => {
     expect(ev("[concat('a', 'b', 'c')]")).toBe('abc');
     expect(ev("[concat('a', 1, true())]")).toBe('a1True');
     expect(ev("[concat(createArray(1, 2), createArray('x'))]")).toEqual([1, 2, 'x']);
     expect(code(() => ev("[concat(createArray(1), 'a')]"))).toBe('ERR_ARM_FUNCTION_ARGUMENTS');
     expect(ev('[concat()]')).toBe('');
   });
-  it('format renders bools as True/False, objects with single quotes, {{ escapes', () => {
+  it('arm trap 4: format renders bools as True/False, objects with single quotes, {{ escapes', () => {
     expect(ev("[format('>{0}<>{1}<>{2}<>{3}<', false(), 12948, json('{\"a\":\"b\",\"!c\":2}'), json('[true,2893,\"abc\"]'))]")).toBe(
       ">False<>12948<>{'a':'b','!c':2}<>[true,2893,'abc']<",
     );
     expect(ev("[format('{{{0}}} {1:N0} {2:D3} {0,4}|', 'x', 8175133, 7)]")).toBe('{x} 8,175,133 007    x|');
     expect(code(() => ev("[format('{1}', 'a')]"))).toBe('ERR_ARM_FUNCTION_ARGUMENTS');
   });
-  it('equals is case-sensitive and deep; int never equals string', () => {
+  it('arm trap 2: equals is case-sensitive and deep; int never equals string', () => {
     expect(ev("[equals('abc', 'ABC')]")).toBe(false);
     expect(ev("[equals('abc', 'abc')]")).toBe(true);
     expect(ev("[equals(1, '1')]")).toBe(false);
     expect(ev("[equals(createArray(1, 'a'), createArray(1, 'a'))]")).toBe(true);
     expect(ev("[equals(createObject('a', 1), createObject('a', 1))]")).toBe(true);
   });
-  it('contains is case-sensitive on strings/arrays, case-insensitive on object keys; indexOf is case-insensitive', () => {
+  it('arm trap 2: contains is case-sensitive on strings/arrays, case-insensitive on object keys; indexOf is case-insensitive', () => {
     expect(ev("[contains('FOOBAR', 'foo')]")).toBe(false);
     expect(ev("[indexOf('FOOBAR', 'foo')]")).toBe(0);
     expect(ev("[contains(createArray('FOO'), 'foo')]")).toBe(false);
@@ -106,7 +106,7 @@ describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
     expect(ev("[startsWith('abc', 'AB')]")).toBe(true);
     expect(ev("[endsWith('abc', 'BC')]")).toBe(true);
   });
-  it('[[ escapes and doubled single quotes', () => {
+  it('arm trap 14: [[ escapes and doubled single quotes', () => {
     expect(ev("[[concat('a')]")).toBe("[concat('a')]");
     expect(ev("['It''s']")).toBe("It's");
     expect(ev('[test] value')).toBe('[test] value');
@@ -117,14 +117,14 @@ describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
     expect(ev("[guid('abc')]")).toBe('a9b46cc2-65a6-5559-9f14-7091827ab32f');
     expect(ev("[guid('a', 'b', 'c')]")).toBe('a98fa280-e03f-5afa-8d8e-92d0a9c201e8');
   });
-  it('if is lazy; and/or short-circuit', () => {
+  it('arm trap 13: if is lazy; and/or short-circuit', () => {
     expect(ev("[if(true(), 'yes', nosuchfunction())]")).toBe('yes');
     expect(ev("[if(equals(1, 2), nosuchfunction(), 'no')]")).toBe('no');
     expect(ev('[or(true(), nosuchfunction())]')).toBe(true);
     expect(ev('[and(false(), nosuchfunction())]')).toBe(false);
     expect(ev('[not(true())]')).toBe(false);
   });
-  it('empty, coalesce, json null, union deep merge', () => {
+  it('arm traps 6 and 7: empty, coalesce, json null, union deep merge', () => {
     expect(ev("[empty('')]")).toBe(true);
     expect(ev('[empty(json(\'null\'))]')).toBe(true);
     expect(ev("[coalesce(json('null'), '', 'x')]")).toBe('');
@@ -134,7 +134,7 @@ describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
     });
     expect(ev("[union(createArray('one', 'two'), createArray('two', 'three'))]")).toEqual(['one', 'two', 'three']);
   });
-  it('string functions', () => {
+  it('arm traps 4, 8 and 9: string functions (string(true) is True, uri/uriComponent, substring out of range, skip clamps)', () => {
     expect(ev("[toLower('AbC')]")).toBe('abc');
     expect(ev("[toUpper('AbC')]")).toBe('ABC');
     expect(ev("[replace('a-b-c', '-', '+')]")).toBe('a+b+c');
@@ -157,7 +157,7 @@ describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
     expect(ev("[int('42')]")).toBe(42);
     expect(ev("[bool('TRUE')]")).toBe(true);
   });
-  it('member access and parameter/variable/function names are case-insensitive', () => {
+  it('arm trap 15: member access and parameter/variable/function names are case-insensitive', () => {
     expect(ev("[PARAMETERS('SITENAME')]")).toBe('app');
     expect(ev("[Variables('PLANNAME')]")).toBe('plan-1');
     expect(ev("[parameters('obj').A]")).toBe('b');
@@ -212,7 +212,7 @@ describe('evaluator: docs/behaviour/arm.md §5 traps', () => {
     expect(code(() => ev("[toLower('a', 'b')]"))).toBe('ERR_ARM_FUNCTION_ARGUMENTS');
     expect(code(() => ev("[and(true())]"))).toBe('ERR_ARM_FUNCTION_ARGUMENTS');
   });
-  it('numeric functions truncate toward zero', () => {
+  it('arm trap 5: numeric functions truncate toward zero', () => {
     expect(ev('[div(6, 11)]')).toBe(0);
     expect(ev('[div(-7, 2)]')).toBe(-3);
     expect(ev('[mod(20, 7)]')).toBe(6);

@@ -168,7 +168,7 @@ describe('nested and linked deployments', () => {
     expect(r.resources).toEqual([`${RG}/providers/${MI}/id-parent`, child.id]);
   });
 
-  it("outer scope: parameters and variables are the parent's (as ARM's docs show)", () => {
+  it("arm trap 17: outer scope: parameters and variables are the parent's (as ARM's docs show)", () => {
     const { options } = setup();
     const r = deploy({ deploymentName: 'p', template: parent('outer') }, options);
     expect(r.outputs['said']!.value).toBe('from parent template');
@@ -267,7 +267,7 @@ describe('scopes', () => {
 });
 
 describe('conditions and integers', () => {
-  it('does not evaluate reference()/list*() in a resource whose condition is false', () => {
+  it('arm trap 10: does not evaluate reference()/list*() in the body of a resource whose condition is false', () => {
     const { store, options } = setup();
     const template = {
       resources: [identity('id-cond', { condition: false, tags: { p: "[reference('id-missing').principalId]", k: "[listKeys('nothing', '2020-01-01').keys[0].value]" } })],
@@ -277,7 +277,7 @@ describe('conditions and integers', () => {
     expect(store.getResource(`${RG}/providers/${MI}/id-cond`)).toBeUndefined();
   });
 
-  it('computes with 64-bit integers beyond 2^53 and reports overflow', () => {
+  it('arm trap 5: computes with 64-bit integers beyond 2^53 and reports overflow', () => {
     const { options } = setup();
     const template = {
       parameters: { big: { type: 'int', defaultValue: 9007199254740993 } },

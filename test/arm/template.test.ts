@@ -105,7 +105,7 @@ describe('parameters and variables', () => {
 });
 
 describe('deployment-time functions', () => {
-  it('utcNow/newGuid only in parameter defaults; deployment(); reference by name; reference not allowed in variables', () => {
+  it('arm traps 10 and 11: utcNow/newGuid only in parameter defaults; deployment(); reference by name and Full; reference not allowed in variables', () => {
     const { options } = setup();
     const t = {
       parameters: { stamp: { type: 'string', defaultValue: '[utcNow()]' }, g: { type: 'string', defaultValue: '[newGuid()]' } },

@@ -41,7 +41,7 @@ describe('withoutWriteOnly', () => {
   });
 });
 
-describe('reference() of write-only properties', () => {
+describe('reference() of write-only properties (arm trap 10a)', () => {
   function expand(resources: unknown[], outputs: Record<string, string>) {
     const dir = mkdtempSync(join(tmpdir(), 'trustline-write-only-'));
     const file = join(dir, 'azuredeploy.json');

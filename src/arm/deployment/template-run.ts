@@ -418,10 +418,11 @@ class ReferenceReader {
     return found.find((r) => r.condition) ?? found[0];
   }
 
-  #notFound(target: string): Error {
+  /** ARM's ResourceNotFound for a target; `shown` is the id the message names (the planned resource's, when the target is one). */
+  #notFound(target: string, shown = target): Error {
     return armError(
       'ERR_ARM_RESOURCE_NOT_FOUND',
-      `The Resource '${target.startsWith('/') ? target.replace(/^.*\/providers\//, '') : target}' under resource group '${this.#target.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      `The Resource '${shown.startsWith('/') ? shown.replace(/^.*\/providers\//, '') : shown}' under resource group '${this.#target.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
       undefined,
       { target },
     );
@@ -429,13 +430,13 @@ class ReferenceReader {
 
   #record(target: string): ResourceRecord {
     const planned = this.#planned(target);
+    // A call to a condition-false resource is still evaluated (Learn, "Conditional deployment in ARM templates",
+    // runtime functions): it reads the resource if it exists (an earlier deployment's), else it fails with ARM's
+    // ResourceNotFound (Azure/azure-resource-manager-schemas#535, Azure/azure-sdk-for-js#10186). docs/behaviour/arm.md §5 item 10.
     if (planned && !planned.condition) {
-      throw armError(
-        'ERR_ARM_RESOURCE_NOT_FOUND',
-        `The resource '${planned.id}' is not deployed: its condition is false. Guard the reference with if() or the same condition.`,
-        undefined,
-        { target },
-      );
+      const stored = planned.id.startsWith('/') ? this.#shared.overlay.getResource(planned.id) : undefined;
+      if (stored) return stored;
+      throw this.#notFound(target, planned.id.startsWith('/') ? planned.id : target);
     }
     const read = planned?.existing && planned.provider?.readExisting ? this.#readExisting(planned, target) : undefined;
     if (read) return read;
@@ -622,7 +623,7 @@ class ReferenceReader {
       }
     }
     holder ??= this.#presumeExisting(planned, id, `${action}()`);
-    if (!holder) throw this.#notFound(target);
+    if (!holder) throw this.#notFound(target, id.startsWith('/') ? id : target);
     const holderId = holder.id;
     const ctx = providerContext(this.#shared, {}, this.#target.tenantId);
     // A list result of the same resource, minted and kept on first use (a function's listSecrets is made of its listKeys).
