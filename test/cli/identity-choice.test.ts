@@ -98,5 +98,11 @@ describe('picking one of several system-assigned managed identities', () => {
     expect(r.err).toContain('(a name two of them share: use the client id)');
     expect(r.err).toContain(`client id ${APIM_MI.appId}`);
     expect(r.err).toContain(`client id ${SITE_MI.appId}`);
+    const env = await run(['env', '--identity', 'dup', '--ready-file', file]);
+    expect(env.code, env.err).toBe(2);
+    expect(env.out).toBe('');
+    expect(env.err).toContain('ERR_CLI_IDENTITY_AMBIGUOUS: an APIM service and a site are both named dup, each with a system-assigned identity, and `trustline env --identity` takes a name');
+    expect(env.err).toContain(`  dup  client id ${APIM_MI.appId}  (Microsoft.ApiManagement/service)`);
+    expect(env.err).toContain(`  dup  client id ${SITE_MI.appId}  (Microsoft.Web/sites)`);
   });
 });

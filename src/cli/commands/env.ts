@@ -59,6 +59,24 @@ export function formatEnvironment(vars: Array<[string, string]>, shell: Shell): 
   }
 }
 
+/**
+ * An APIM service and a site may share a name, each with its own system-assigned identity: `--identity NAME` then
+ * picks neither (ERR_CLI_IDENTITY_AMBIGUOUS, exit 2), and the refusal lists both as `trustline token`'s does. `env`
+ * takes names only (its variables name an endpoint, not a client id), so it points at `token --identity CLIENT_ID`.
+ */
+async function refuseSharedName(ready: ReadyInfo, identity: string): Promise<void> {
+  const same = (n: string) => n.toLowerCase() === identity.toLowerCase();
+  const named = [...Object.entries(ready.apim), ...Object.entries(ready.sites)].filter(([n, r]) => same(n) && r.identityEndpoint);
+  if (named.length < 2) return;
+  const { systemAssignedIdentities, candidateLines } = await import('../identity-candidates.js');
+  const candidates = ((await systemAssignedIdentities(ready)) ?? []).filter((c) => same(c.name));
+  throw new TwinError(
+    'ERR_CLI_IDENTITY_AMBIGUOUS',
+    `an APIM service and a site are both named ${identity}, each with a system-assigned identity, and \`trustline env --identity\` takes a name: rename one of them, or get a token for one by client id with \`trustline token --identity CLIENT_ID\`${candidates.length ? ':\n' + candidateLines(candidates).join('\n') : ''}`,
+    { details: { candidates } },
+  );
+}
+
 export const registerEnv: RegisterCommand = (program, ctx) => {
   program
     .command('env')
@@ -77,6 +95,7 @@ export const registerEnv: RegisterCommand = (program, ctx) => {
     )
     .action(async (o) => {
       const ready = readReadyFile(o.readyFile);
+      if (o.identity) await refuseSharedName(ready, o.identity);
       const vars = twinEnvironment(ready, o.identity);
       ctx.print(o.json, Object.fromEntries(vars), () => formatEnvironment(vars, o.shell as Shell));
       if (!o.identity) {
